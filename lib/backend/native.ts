@@ -1,0 +1,120 @@
+/**
+ * Finding and starting the native TensorFlow backends (`@tensorflow/tfjs-node` and
+ * `@tensorflow/tfjs-node-gpu`), which are Node-API addons around libtensorflow.
+ *
+ * Their npm install script downloads libtensorflow (about 300 MB, CUDA 11.2 + cuDNN 8.1 for the GPU
+ * build) from storage.googleapis.com. Deno does not run install scripts unless told to, so a plain
+ * `deno install` leaves the addon missing: this module checks for the files before importing the
+ * package, so that a missing install becomes one clear message instead of a crash.
+ *
+ * @module
+ */
+
+import { fromFileUrl, join } from "@std/path";
+
+/** The two native backends and their npm packages. */
+export const NATIVE_PACKAGES = {
+  "tensorflow": "@tensorflow/tfjs-node",
+  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
+} as const;
+
+/** A native backend name. */
+export type NativeBackendName = keyof typeof NATIVE_PACKAGES;
+
+/** The exact command that installs a native backend with its install script allowed. */
+export function nativeInstallCommand(name: NativeBackendName): string {
+  return `deno task setup:native ${
+    name === "tensorflow-gpu" ? "gpu" : "cpu"
+  }  # runs: deno install ` +
+    `--allow-scripts=npm:${NATIVE_PACKAGES[name]}@4.22.0`;
+}
+
+/** Folders where a package may be installed: the working directory's and this project's. */
+function packageDirs(pkg: string): string[] {
+  const projectRoot = fromFileUrl(new URL("../../", import.meta.url));
+  const dirs = [join(Deno.cwd(), "node_modules", pkg), join(projectRoot, "node_modules", pkg)];
+  return [...new Set(dirs)];
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks, without importing anything, whether a native backend is installed completely. Returns
+ * `null` when it is, or the reason it is not, with the fix.
+ *
+ * @example
+ * ```ts
+ * import { nativeInstallProblem } from "./native.ts";
+ * const why = nativeInstallProblem("tensorflow");
+ * if (why !== null && !why.includes("setup:native")) throw new Error("names the fix");
+ * ```
+ */
+export function nativeInstallProblem(name: NativeBackendName): string | null {
+  const pkg = NATIVE_PACKAGES[name];
+  const dir = packageDirs(pkg).find(exists);
+  const fix = `Fix, on a Linux x64 machine with internet access${
+    name === "tensorflow-gpu" ? ", an NVIDIA driver, CUDA 11.2 and cuDNN 8.1" : ""
+  }: ${nativeInstallCommand(name)}`;
+  if (dir === undefined) {
+    return `npm package ${pkg} is not installed (looked in ${packageDirs(pkg).join(", ")}). ${fix}`;
+  }
+  if (Deno.build.os !== "linux" && Deno.build.os !== "darwin" && Deno.build.os !== "windows") {
+    return `${pkg} has no build for ${Deno.build.os}.`;
+  }
+  const addon = join(dir, "lib", "napi-v8", "tfjs_binding.node");
+  if (!exists(addon)) {
+    return `${pkg} is installed but its native addon ${addon} is missing: its install script, ` +
+      `which downloads libtensorflow from storage.googleapis.com, did not run (Deno skips npm ` +
+      `install scripts unless allowed) or could not reach the internet. ${fix}`;
+  }
+  const lib = join(dir, "deps", "lib");
+  if (!exists(lib)) {
+    return `${pkg} has its addon but no libtensorflow under ${lib}: the download in its install ` +
+      `script failed. ${fix}`;
+  }
+  return null;
+}
+
+/**
+ * Turns an error thrown while starting a native backend into a message with the fix, for the known
+ * failures: missing libtensorflow, a wrong CUDA/cuDNN version, no GPU visible.
+ *
+ * @example
+ * ```ts
+ * import { explainNativeError } from "./native.ts";
+ * const msg = explainNativeError("tensorflow-gpu", new Error("libcudart.so.11.0: cannot open shared object file"));
+ * if (!msg.includes("CUDA 11.2")) throw new Error("names CUDA");
+ * ```
+ */
+export function explainNativeError(name: NativeBackendName, error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const pkg = NATIVE_PACKAGES[name];
+  if (/libcud(art|nn|a|blas|fft|rand|solver|sparse)[^ ]*\.so/i.test(text)) {
+    return `${pkg} could not load a CUDA library (${firstLine(text)}). The GPU build of ` +
+      `TensorFlow 2.9 needs CUDA 11.2 and cuDNN 8.1 on LD_LIBRARY_PATH; install those exact ` +
+      `versions, or use --backend tensorflow (CPU) or webgpu.`;
+  }
+  if (/libtensorflow[^ ]*\.so/i.test(text)) {
+    return `${pkg} could not load libtensorflow (${firstLine(text)}). Reinstall it with its ` +
+      `install script allowed: ${nativeInstallCommand(name)}`;
+  }
+  if (/no (cuda|gpu)|CUDA_ERROR_NO_DEVICE|cuInit/i.test(text)) {
+    return `${pkg} found no GPU (${firstLine(text)}). Check nvidia-smi and ` +
+      `CUDA_VISIBLE_DEVICES, or use --backend tensorflow, webgpu or wasm.`;
+  }
+  if (/tfjs_binding\.node/.test(text)) {
+    return `${pkg}'s native addon is missing (${firstLine(text)}). ${nativeInstallCommand(name)}`;
+  }
+  return `${pkg} failed to start: ${firstLine(text)}`;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0].trim();
+}

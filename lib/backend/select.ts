@@ -1,0 +1,206 @@
+/**
+ * Choosing and starting a TensorFlow.js backend by name.
+ *
+ * Order of preference for `auto`: `tensorflow-gpu`, `tensorflow`, `webgpu`, `wasm`, `cpu`; the first
+ * that starts wins and every skipped one is reported with its reason. `auto` passes over a WebGPU
+ * adapter that is a CPU emulation (Mesa's llvmpipe/lavapipe, SwiftShader): it is correct but slower
+ * than wasm; ask for `webgpu` by name to use it anyway.
+ *
+ * @module
+ */
+
+import * as tf from "../tf.ts";
+import { explainNativeError, NATIVE_PACKAGES, nativeInstallProblem } from "./native.ts";
+import type { NativeBackendName } from "./native.ts";
+
+/** A backend this toolkit can run on. */
+export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+/** A backend name, or `auto` for the first one that starts. */
+export type BackendChoice = BackendName | "auto";
+
+/** Every backend, in the order `auto` tries them. */
+export const BACKENDS: readonly BackendName[] = [
+  "tensorflow-gpu",
+  "tensorflow",
+  "webgpu",
+  "wasm",
+  "cpu",
+];
+
+/** What {@link selectBackend} picked, and why it passed over the others. */
+export interface BackendSelection {
+  /** The backend now active in tfjs. */
+  backend: BackendName;
+  /** tfjs's own name of it (`tensorflow` for both native builds). */
+  tfjsName: string;
+  /** One line per backend tried and skipped: `name: reason`. */
+  skipped: string[];
+  /** A short description of the device (adapter name for WebGPU, thread count for wasm). */
+  device: string;
+}
+
+/** The error thrown when a backend asked for by name cannot start. */
+export class BackendUnavailableError extends Error {
+  constructor(readonly backend: BackendName, reason: string) {
+    super(`backend '${backend}' cannot start: ${reason}`);
+    this.name = "BackendUnavailableError";
+  }
+}
+
+/**
+ * Checks a `--backend` value (or `EDEGAN_BACKEND`) and returns it typed.
+ *
+ * @example
+ * ```ts
+ * import { parseBackendChoice } from "./select.ts";
+ * if (parseBackendChoice("wasm") !== "wasm") throw new Error();
+ * ```
+ */
+export function parseBackendChoice(value: string, flag = "--backend"): BackendChoice {
+  if (value === "auto" || (BACKENDS as readonly string[]).includes(value)) {
+    return value as BackendChoice;
+  }
+  throw new Error(
+    `${flag}: unknown backend '${value}'; expected one of auto, ${BACKENDS.join(", ")}`,
+  );
+}
+
+/**
+ * The default choice: the environment variable `EDEGAN_BACKEND`, else `auto`.
+ *
+ * @example
+ * ```ts
+ * import { defaultBackendChoice } from "./select.ts";
+ * console.log(defaultBackendChoice());
+ * ```
+ */
+export function defaultBackendChoice(): BackendChoice {
+  const env = Deno.env.get("EDEGAN_BACKEND");
+  return env ? parseBackendChoice(env, "EDEGAN_BACKEND") : "auto";
+}
+
+/**
+ * Selects and initialises a backend. A backend named explicitly that cannot start throws a
+ * {@link BackendUnavailableError} naming the cause and the fix; `auto` tries each in turn.
+ *
+ * @example
+ * ```ts
+ * import { selectBackend } from "./select.ts";
+ * const { backend, skipped } = await selectBackend("cpu");
+ * console.log(backend, skipped);
+ * ```
+ */
+export async function selectBackend(
+  choice: BackendChoice = defaultBackendChoice(),
+): Promise<BackendSelection> {
+  if (choice !== "auto") {
+    const device = await start(choice, false);
+    return { backend: choice, tfjsName: tf.getBackend(), skipped: [], device };
+  }
+  const skipped: string[] = [];
+  for (const name of BACKENDS) {
+    try {
+      const device = await start(name, true);
+      return { backend: name, tfjsName: tf.getBackend(), skipped, device };
+    } catch (error) {
+      const reason = error instanceof BackendUnavailableError
+        ? error.message.replace(/^backend '[^']+' cannot start: /, "")
+        : String(error);
+      skipped.push(`${name}: ${reason}`);
+    }
+  }
+  throw new Error(`no backend could start:\n${skipped.join("\n")}`);
+}
+
+async function start(name: BackendName, auto: boolean): Promise<string> {
+  switch (name) {
+    case "cpu":
+      await activate("cpu", name);
+      return "JavaScript on the main thread";
+    case "wasm":
+      return await startWasm();
+    case "webgpu":
+      return await startWebGpu(auto);
+    case "tensorflow":
+    case "tensorflow-gpu":
+      return await startNative(name);
+  }
+}
+
+async function activate(tfjsName: string, name: BackendName): Promise<void> {
+  let ok = false;
+  try {
+    ok = await tf.setBackend(tfjsName);
+    await tf.ready();
+  } catch (error) {
+    throw new BackendUnavailableError(name, String(error));
+  }
+  if (!ok) throw new BackendUnavailableError(name, `tfjs could not initialise '${tfjsName}'`);
+}
+
+async function startWasm(): Promise<string> {
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  const { registerWasmTrainingKernels } = await import("./wasm_kernels/register.ts");
+  await activate("wasm", "wasm");
+  registerWasmTrainingKernels();
+  return `XNNPACK, ${wasm.getThreadsCount()} thread(s)`;
+}
+
+/** Adapter descriptions that mean a CPU emulation of a GPU. */
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|softpipe/i;
+
+async function startWebGpu(auto: boolean): Promise<string> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (gpu === undefined) {
+    throw new BackendUnavailableError(
+      "webgpu",
+      "this Deno has no navigator.gpu (WebGPU); use Deno 2 or later",
+    );
+  }
+  let adapter: GPUAdapter | null = null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  } catch (error) {
+    throw new BackendUnavailableError("webgpu", `requestAdapter failed: ${error}`);
+  }
+  if (adapter === null) {
+    throw new BackendUnavailableError(
+      "webgpu",
+      "no WebGPU adapter: no Vulkan driver was found. On Debian/Ubuntu install a GPU driver, or " +
+        "`apt-get install mesa-vulkan-drivers` for the software one",
+    );
+  }
+  const description = adapterDescription(adapter);
+  if (auto && SOFTWARE_ADAPTER.test(description)) {
+    throw new BackendUnavailableError(
+      "webgpu",
+      `the only adapter is a CPU emulation (${description}), slower than wasm; ` +
+        "pass --backend webgpu to use it anyway",
+    );
+  }
+  await import("@tensorflow/tfjs-backend-webgpu");
+  await activate("webgpu", "webgpu");
+  return description;
+}
+
+function adapterDescription(adapter: GPUAdapter): string {
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  const parts = [info?.description, info?.device, info?.vendor].filter((s) => s && s !== "0");
+  return parts.length > 0 ? parts.join(" ") : "unknown adapter";
+}
+
+async function startNative(name: NativeBackendName): Promise<string> {
+  const problem = nativeInstallProblem(name);
+  if (problem !== null) throw new BackendUnavailableError(name, problem);
+  try {
+    await import(
+      NATIVE_PACKAGES[name] === "@tensorflow/tfjs-node"
+        ? "@tensorflow/tfjs-node"
+        : "@tensorflow/tfjs-node-gpu"
+    );
+  } catch (error) {
+    throw new BackendUnavailableError(name, explainNativeError(name, error));
+  }
+  await activate("tensorflow", name);
+  return name === "tensorflow-gpu" ? "libtensorflow (CUDA)" : "libtensorflow (CPU)";
+}

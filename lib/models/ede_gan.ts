@@ -1,0 +1,336 @@
+/**
+ * EDE-GAN: a generator Encoder1 -> Decoder -> Encoder2 and a discriminator. The anomaly score is the
+ * distance between z = E1(x) and z_hat = E2(Dec(z)), not the image reconstruction error.
+ *
+ * The network is plain functions over a map of named variables, so that a checkpoint is a list of
+ * named tensors and nothing in a model file is ever executed.
+ *
+ * @module
+ */
+
+import * as tf from "../tf.ts";
+import { type LayerSpec, partLayers, type PartName, PARTS } from "./architecture.ts";
+import { type EdeGanConfig, resolveConfig } from "./config.ts";
+import { createRng, normal } from "../util/rng.ts";
+
+/** BatchNorm's running averages move by this fraction per training step (PyTorch's 0.1). */
+const BN_MOMENTUM = 0.1;
+const BN_EPSILON = 1e-5;
+const LEAKY_SLOPE = 0.2;
+
+/** Whether BatchNorm uses the batch's statistics (training) or the moving ones (inference). */
+export type Mode = "train" | "infer";
+
+/** The batch statistics of one BatchNorm layer, collected in training mode. */
+interface BatchStat {
+  key: string;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  count: number;
+}
+
+/** What the generator computes for a batch. */
+export interface GeneratorOutput {
+  /** E1(x): [batch, latent]. */
+  z: tf.Tensor2D;
+  /** Dec(z): [batch, size, size, channels], in [-1, 1]. */
+  xHat: tf.Tensor4D;
+  /** E2(x_hat): [batch, latent]. */
+  zHat: tf.Tensor2D;
+}
+
+/** What the discriminator computes: one logit per image and the features before the last layer. */
+export interface DiscriminatorOutput {
+  logits: tf.Tensor1D;
+  features: tf.Tensor4D;
+}
+
+/**
+ * An EDE-GAN's parameters and its forward passes. Variables are keyed `part/layer/tensor`
+ * (`encoder1/conv1/kernel`, `decoder/initial/gamma`, `discriminator/conv2/movingMean`).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../tf.ts";
+ * 
+ * import { EdeGan } from "./ede_gan.ts";
+ * await tf.setBackend("cpu");
+ * const model = EdeGan.create({ width: 4, latentSize: 8 }, 1);
+ * const { z, zHat } = model.generate(tf.zeros([2, 32, 32, 1]), "infer");
+ * if (z.shape[1] !== 8 || zHat.shape[1] !== 8) throw new Error();
+ * model.dispose();
+ * ```
+ */
+export class EdeGan {
+  /** The layers of each part. */
+  readonly layers: Record<PartName, LayerSpec[]>;
+  /** Statistics collected by training-mode forward passes, applied by {@link commitBatchStats}. */
+  #pending: BatchStat[] = [];
+
+  private constructor(
+    readonly config: EdeGanConfig,
+    readonly variables: Map<string, tf.Variable>,
+  ) {
+    this.layers = Object.fromEntries(PARTS.map((p) => [p, partLayers(config, p)])) as Record<
+      PartName,
+      LayerSpec[]
+    >;
+  }
+
+  /**
+   * A freshly initialised model: conv weights N(0, 0.02), BatchNorm gamma N(1, 0.02), beta 0,
+   * drawn from a seeded generator so that a seed gives the same model on every backend.
+   */
+  static create(partial: Partial<EdeGanConfig>, seed: number): EdeGan {
+    const config = resolveConfig(partial);
+    const values = initialValues(config, seed);
+    const variables = new Map<string, tf.Variable>();
+    tf.tidy(() => {
+      for (const [key, { shape, data }] of values) {
+        variables.set(key, tf.variable(tf.tensor(data, shape), !isMovingStat(key)));
+      }
+    });
+    return new EdeGan(config, variables);
+  }
+
+  /**
+   * A model built from saved tensors. Every expected tensor must be present with its shape;
+   * errors name the tensor.
+   */
+  static fromTensors(
+    partial: Partial<EdeGanConfig>,
+    tensors: Map<string, { shape: number[]; data: Float32Array }>,
+  ): EdeGan {
+    const config = resolveConfig(partial);
+    const expected = initialValues(config, 0);
+    const variables = new Map<string, tf.Variable>();
+    for (const [key, { shape }] of expected) {
+      const saved = tensors.get(key);
+      if (saved === undefined) throw new Error(`model tensor '${key}' is missing`);
+      if (saved.shape.join("x") !== shape.join("x")) {
+        throw new Error(
+          `model tensor '${key}' has shape [${saved.shape}], expected [${shape}] for this config`,
+        );
+      }
+      variables.set(
+        key,
+        tf.tidy(() => tf.variable(tf.tensor(saved.data, shape), !isMovingStat(key))),
+      );
+    }
+    const extra = [...tensors.keys()].filter((k) => !expected.has(k));
+    if (extra.length > 0) {
+      variables.forEach((v) => v.dispose());
+      throw new Error(`model has unexpected tensors (${extra.slice(0, 3).join(", ")})`);
+    }
+    return new EdeGan(config, variables);
+  }
+
+  /** The trainable variables of some parts, in a stable order. */
+  trainable(parts: readonly PartName[]): tf.Variable[] {
+    return [...this.variables.entries()]
+      .filter(([key, v]) => v.trainable && parts.includes(key.split("/")[0] as PartName))
+      .map(([, v]) => v);
+  }
+
+  /** The key of a variable of this model. */
+  keyOf(variable: tf.Variable): string {
+    for (const [key, v] of this.variables) if (v === variable) return key;
+    throw new Error("variable does not belong to this model");
+  }
+
+  /** Runs one part on an input. */
+  runPart(
+    part: PartName,
+    input: tf.Tensor4D,
+    mode: Mode,
+  ): { output: tf.Tensor4D; beforeLast: tf.Tensor4D } {
+    let x = input;
+    let beforeLast = input;
+    const layers = this.layers[part];
+    layers.forEach((layer, i) => {
+      if (i === layers.length - 1) beforeLast = x;
+      x = this.#layer(`${part}/${layer.name}`, layer, x, mode);
+    });
+    return { output: x, beforeLast };
+  }
+
+  /** E1 or E2: images to latents, with the latent constraint applied. */
+  encode(part: "encoder1" | "encoder2", images: tf.Tensor4D, mode: Mode): tf.Tensor2D {
+    const out = this.runPart(part, images, mode).output;
+    const flat = tf.reshape(out, [out.shape[0], this.config.latentSize]) as tf.Tensor2D;
+    return this.config.latent === "tanh" ? tf.tanh(flat) : flat;
+  }
+
+  /** Dec: latents to images. */
+  decode(z: tf.Tensor2D, mode: Mode): tf.Tensor4D {
+    return this.runPart(
+      "decoder",
+      tf.reshape(z, [z.shape[0], 1, 1, this.config.latentSize]) as tf.Tensor4D,
+      mode,
+    )
+      .output;
+  }
+
+  /** The whole generator: z = E1(x), x_hat = Dec(z), z_hat = E2(x_hat). */
+  generate(images: tf.Tensor4D, mode: Mode): GeneratorOutput {
+    const z = this.encode("encoder1", images, mode);
+    const xHat = this.decode(z, mode);
+    const zHat = this.encode("encoder2", xHat, mode);
+    return { z, xHat, zHat };
+  }
+
+  /** D: one logit per image, and its last feature map (for the feature-matching loss). */
+  discriminate(images: tf.Tensor4D, mode: Mode): DiscriminatorOutput {
+    const { output, beforeLast } = this.runPart("discriminator", images, mode);
+    return { logits: tf.reshape(output, [output.shape[0]]) as tf.Tensor1D, features: beforeLast };
+  }
+
+  /**
+   * Moves the BatchNorm running averages of `parts` toward the batch statistics collected since
+   * the last call (by training-mode passes, in the order they ran, as PyTorch does at each
+   * forward), then forgets all collected statistics. Call once per optimisation step, outside
+   * gradient tapes.
+   */
+  commitBatchStats(parts: readonly PartName[]): void {
+    tf.tidy(() => {
+      for (const { key, mean, variance, count } of this.#pending) {
+        if (!parts.includes(key.split("/")[0] as PartName)) continue;
+        const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+        const movingMean = this.variables.get(`${key}/movingMean`)!;
+        const movingVariance = this.variables.get(`${key}/movingVariance`)!;
+        movingMean.assign(
+          tf.add(tf.mul(movingMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)),
+        );
+        movingVariance.assign(
+          tf.add(tf.mul(movingVariance, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)),
+        );
+      }
+    });
+    this.discardBatchStats();
+  }
+
+  /** Forgets the statistics collected by training-mode passes without applying them. */
+  discardBatchStats(): void {
+    for (const stat of this.#pending) tf.dispose([stat.mean, stat.variance]);
+    this.#pending = [];
+  }
+
+  /** Copies every variable's value from another model of the same configuration. */
+  copyFrom(other: EdeGan): void {
+    for (const [key, v] of this.variables) {
+      const source = other.variables.get(key);
+      if (!source || source.shape.join() !== v.shape.join()) {
+        throw new Error(`copyFrom: models differ at '${key}'`);
+      }
+      v.assign(source);
+    }
+  }
+
+  /** Frees every variable. */
+  dispose(): void {
+    this.discardBatchStats();
+    for (const v of this.variables.values()) v.dispose();
+  }
+
+  #layer(key: string, layer: LayerSpec, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+    const kernel = this.variables.get(`${key}/kernel`)! as tf.Variable<tf.Rank.R4>;
+    let y: tf.Tensor4D;
+    if (layer.kind === "conv") {
+      y = tf.conv2d(x, kernel, layer.stride, layer.padding);
+    } else {
+      const batch = x.shape[0];
+      y = tf.conv2dTranspose(
+        x,
+        kernel,
+        [batch, layer.outSize, layer.outSize, layer.outChannels],
+        layer.stride,
+        layer.padding,
+      );
+    }
+    if (layer.batchNorm) y = this.#batchNorm(key, y, mode);
+    switch (layer.activation) {
+      case "leakyRelu":
+        return tf.leakyRelu(y, LEAKY_SLOPE);
+      case "relu":
+        return tf.relu(y);
+      case "tanh":
+        return tf.tanh(y);
+      case "none":
+        return y;
+    }
+  }
+
+  #batchNorm(key: string, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+    const gamma = this.variables.get(`${key}/gamma`)!;
+    const beta = this.variables.get(`${key}/beta`)!;
+    if (mode === "infer") {
+      const mean = this.variables.get(`${key}/movingMean`)!;
+      const variance = this.variables.get(`${key}/movingVariance`)!;
+      return tf.batchNorm4d(
+        x,
+        mean as tf.Tensor1D,
+        variance as tf.Tensor1D,
+        beta as tf.Tensor1D,
+        gamma as tf.Tensor1D,
+        BN_EPSILON,
+      );
+    }
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const [n, h, w] = x.shape;
+    this.#pending.push({
+      key,
+      mean: tf.keep(mean as tf.Tensor1D),
+      variance: tf.keep(variance as tf.Tensor1D),
+      count: n * h * w,
+    });
+    return tf.batchNorm4d(
+      x,
+      mean as tf.Tensor1D,
+      variance as tf.Tensor1D,
+      beta as tf.Tensor1D,
+      gamma as tf.Tensor1D,
+      BN_EPSILON,
+    );
+  }
+}
+
+function isMovingStat(key: string): boolean {
+  return key.endsWith("/movingMean") || key.endsWith("/movingVariance");
+}
+
+/**
+ * The initial value of every tensor of a model, keyed and ordered as in the model. Conv kernels are
+ * stored as tfjs expects: [k, k, in, out] for conv2d and [k, k, out, in] for conv2dTranspose.
+ */
+export function initialValues(
+  config: EdeGanConfig,
+  seed: number,
+): Map<string, { shape: number[]; data: Float32Array }> {
+  const rng = createRng(seed);
+  const values = new Map<string, { shape: number[]; data: Float32Array }>();
+  const fill = (n: number, f: () => number) => Float32Array.from({ length: n }, f);
+  for (const part of PARTS) {
+    for (const layer of partLayers(config, part)) {
+      const key = `${part}/${layer.name}`;
+      const { kernel: k, inChannels: cin, outChannels: cout } = layer;
+      const shape = layer.kind === "conv" ? [k, k, cin, cout] : [k, k, cout, cin];
+      values.set(`${key}/kernel`, {
+        shape,
+        data: fill(k * k * cin * cout, () => 0.02 * normal(rng)),
+      });
+      if (layer.batchNorm) {
+        values.set(`${key}/gamma`, {
+          shape: [cout],
+          data: fill(cout, () => 1 + 0.02 * normal(rng)),
+        });
+        values.set(`${key}/beta`, { shape: [cout], data: new Float32Array(cout) });
+        values.set(`${key}/movingMean`, { shape: [cout], data: new Float32Array(cout) });
+        values.set(`${key}/movingVariance`, {
+          shape: [cout],
+          data: new Float32Array(cout).fill(1),
+        });
+      }
+    }
+  }
+  return values;
+}

@@ -1,0 +1,122 @@
+/**
+ * Adam, written out so that its state is plain named tensors: a checkpoint saves it, a resumed run
+ * restores it exactly, and two optimisers never share hidden global names.
+ *
+ * The update is PyTorch's: p -= lr * m_hat / (sqrt(v_hat) + eps).
+ *
+ * @module
+ */
+
+import * as tf from "../tf.ts";
+
+/** Adam's settings. */
+export interface AdamSettings {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon?: number;
+}
+
+/** Saved optimiser state: the step count and the two moments of each variable, by key. */
+export interface AdamState {
+  step: number;
+  moments: Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>;
+}
+
+/**
+ * Adam over a fixed list of keyed variables.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../tf.ts";
+ * 
+ * import { Adam } from "./adam.ts";
+ * await tf.setBackend("cpu");
+ * const w = tf.variable(tf.scalar(1));
+ * const adam = new Adam(new Map([["w", w]]), { learningRate: 0.1, beta1: 0.9, beta2: 0.999 });
+ * adam.apply(new Map([["w", tf.scalar(2)]]));
+ * if (Math.abs(w.dataSync()[0] - 0.9) > 1e-6) throw new Error("first step moves by lr");
+ * ```
+ */
+export class Adam {
+  step = 0;
+  readonly #m = new Map<string, tf.Variable>();
+  readonly #v = new Map<string, tf.Variable>();
+
+  constructor(
+    readonly variables: Map<string, tf.Variable>,
+    readonly settings: AdamSettings,
+  ) {
+    for (const [key, variable] of variables) {
+      this.#m.set(key, tf.tidy(() => tf.variable(tf.zerosLike(variable), false)));
+      this.#v.set(key, tf.tidy(() => tf.variable(tf.zerosLike(variable), false)));
+    }
+  }
+
+  /** Applies one update from gradients keyed like the variables; disposes nothing it was given. */
+  apply(gradients: Map<string, tf.Tensor>): void {
+    this.step += 1;
+    const { learningRate, beta1, beta2, epsilon = 1e-8 } = this.settings;
+    const stepSize = learningRate / (1 - beta1 ** this.step);
+    const correction2 = 1 - beta2 ** this.step;
+    tf.tidy(() => {
+      for (const [key, grad] of gradients) {
+        const variable = this.variables.get(key);
+        if (variable === undefined) throw new Error(`Adam: no variable '${key}'`);
+        const m = this.#m.get(key)!;
+        const v = this.#v.get(key)!;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2)));
+        const denominator = tf.add(tf.sqrt(tf.div(v, correction2)), epsilon);
+        variable.assign(tf.sub(variable, tf.mul(tf.div(m, denominator), stepSize)));
+      }
+    });
+  }
+
+  /** Resets the moments and step count (used when a collapsed discriminator is re-initialised). */
+  reset(): void {
+    this.step = 0;
+    tf.tidy(() => {
+      for (const t of [...this.#m.values(), ...this.#v.values()]) t.assign(tf.zerosLike(t));
+    });
+  }
+
+  /** The state, read back to the host. */
+  async state(): Promise<AdamState> {
+    const moments = new Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>();
+    for (const key of this.variables.keys()) {
+      const m = this.#m.get(key)!;
+      const v = this.#v.get(key)!;
+      moments.set(key, {
+        m: (await m.data()) as Float32Array,
+        v: (await v.data()) as Float32Array,
+        shape: m.shape,
+      });
+    }
+    return { step: this.step, moments };
+  }
+
+  /** Restores a saved state; errors name the variable that does not fit. */
+  restore(state: AdamState): void {
+    for (const key of this.variables.keys()) {
+      const saved = state.moments.get(key);
+      const m = this.#m.get(key)!;
+      if (saved === undefined) throw new Error(`optimiser state lacks '${key}'`);
+      if (saved.shape.join() !== m.shape.join()) {
+        throw new Error(
+          `optimiser state of '${key}' has shape [${saved.shape}], expected [${m.shape}]`,
+        );
+      }
+      tf.tidy(() => {
+        m.assign(tf.tensor(saved.m, saved.shape));
+        this.#v.get(key)!.assign(tf.tensor(saved.v, saved.shape));
+      });
+    }
+    this.step = state.step;
+  }
+
+  /** Frees the moments. */
+  dispose(): void {
+    for (const t of [...this.#m.values(), ...this.#v.values()]) t.dispose();
+  }
+}
