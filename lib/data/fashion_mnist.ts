@@ -1,0 +1,41 @@
+/**
+ * Fashion-MNIST: same IDX layout as MNIST (28x28 grey, 60,000 + 10,000), read from the Debian
+ * package `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist) or from a `dataDir`.
+ *
+ * @module
+ */
+
+import { readIdxDataset } from "./mnist.ts";
+import type { LabelledDataset } from "./types.ts";
+
+/** Where Fashion-MNIST is looked for when no `dataDir` is given. */
+export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+
+/** Class names of Fashion-MNIST, by label. */
+export const FASHION_MNIST_CLASSES: readonly string[] = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+];
+
+/**
+ * Loads Fashion-MNIST at its native 28x28x1 from `dataDir` (default
+ * {@linkcode FASHION_MNIST_DIR}); files may be raw or `.gz`.
+ *
+ * @example
+ * ```ts
+ * import { loadFashionMnist } from "./fashion_mnist.ts";
+ * const { test, classNames } = await loadFashionMnist();
+ * if (test.count !== 10000 || classNames[9] !== "Ankle boot") throw new Error("Fashion-MNIST");
+ * ```
+ */
+export function loadFashionMnist(dataDir?: string): Promise<LabelledDataset> {
+  return readIdxDataset(dataDir ?? FASHION_MNIST_DIR, [...FASHION_MNIST_CLASSES], "fashion-mnist");
+}

