@@ -1,0 +1,297 @@
+/**
+ * Downloads that survive being broken off: bytes go to `<dest>.part` (resumed with an HTTP Range
+ * request when the server allows it), the MD5 checksum is verified, and only then is the file
+ * renamed to its final name. A final file therefore always is complete and verified; a second
+ * run picks up where the first stopped.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { exists, readFileNamed } from "./_files.ts";
+import { createProgress } from "./_progress.ts";
+import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, defaultCifar10Dir } from "./cifar10.ts";
+import { readTar } from "./tar.ts";
+
+/** The official CIFAR-10 binary archive. */
+export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+/** Its MD5 checksum, as published on the CIFAR-10 page. */
+export const CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
+
+/** Options of {@linkcode downloadFile}. */
+export interface DownloadOptions {
+  /** Expected MD5 (hex); the download fails, and its partial file is removed, on a mismatch. */
+  md5?: string;
+  /** Show a progress bar on stderr (default true). */
+  progress?: boolean;
+  /** Label of the progress bar; default the file name. */
+  label?: string;
+  /** Called with (bytes so far, total bytes if known) as data arrives. */
+  onProgress?: (received: number, total: number | undefined) => void;
+}
+
+/** What {@linkcode downloadFile} did. */
+export interface DownloadResult {
+  /** The final, verified file. */
+  path: string;
+  /** Size in bytes. */
+  bytes: number;
+  /** True when it continued a `.part` file from an earlier run. */
+  resumed: boolean;
+  /** True when the file was already there and nothing was fetched. */
+  cached: boolean;
+}
+
+/**
+ * MD5 (hex) of a file, read in chunks.
+ *
+ * @example
+ * ```ts
+ * import { md5File } from "./download.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "abc");
+ * if (await md5File(path) !== "900150983cd24fb0d6963f7d28e17f72") throw new Error("md5");
+ * await Deno.remove(path);
+ * ```
+ */
+export async function md5File(path: string): Promise<string> {
+  const hash = createHash("md5");
+  using file = await Deno.open(path, { read: true });
+  const buf = new Uint8Array(1 << 20);
+  while (true) {
+    const n = await file.read(buf);
+    if (n === null) break;
+    hash.update(buf.subarray(0, n));
+  }
+  return hash.digest("hex");
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array) {
+  let off = 0;
+  while (off < data.length) off += await file.write(data.subarray(off));
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return 0;
+    throw err;
+  }
+}
+
+/**
+ * Downloads `url` to `dest` through `<dest>.part`: resumes a partial file with an HTTP Range
+ * request (starting over when the server ignores the range), verifies `md5`, then renames. If
+ * the connection breaks off, the error says how much arrived; the `.part` file stays for the next
+ * run. A `dest` that already exists (and matches `md5`) is not fetched again.
+ *
+ * @example
+ * ```ts
+ * import { downloadFile } from "./download.ts";
+ * const body = new TextEncoder().encode("abc");
+ * const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, () => new Response(body));
+ * const dest = (await Deno.makeTempDir()) + "/abc.txt";
+ * const r = await downloadFile(`http://127.0.0.1:${server.addr.port}/`, dest, {
+ *   md5: "900150983cd24fb0d6963f7d28e17f72", progress: false,
+ * });
+ * if (r.bytes !== 3 || await Deno.readTextFile(dest) !== "abc") throw new Error("downloaded");
+ * await server.shutdown();
+ * ```
+ */
+export async function downloadFile(
+  url: string,
+  dest: string,
+  opts: DownloadOptions = {},
+): Promise<DownloadResult> {
+  const md5 = opts.md5?.toLowerCase();
+  if (await exists(dest)) {
+    if (!md5 || (await md5File(dest)) === md5) {
+      return { path: dest, bytes: await fileSize(dest), resumed: false, cached: true };
+    }
+    // Not written by us (we only rename verified files): fetch a good copy.
+    await Deno.remove(dest);
+  }
+  const part = `${dest}.part`;
+  let offset = await fileSize(part);
+  const resumedFrom = offset;
+  const headers: HeadersInit = offset > 0 ? { Range: `bytes=${offset}-` } : {};
+  let res: Response;
+  try {
+    res = await fetch(url, { headers });
+  } catch (err) {
+    throw new Error(`download: cannot fetch ${url}: ${(err as Error).message}`);
+  }
+  let total: number | undefined;
+  let append = false;
+  const length = Number(res.headers.get("content-length") ?? NaN);
+  if (res.status === 416 && offset > 0) {
+    // The range starts at the end: the previous run got every byte but did not verify them.
+    await res.body?.cancel();
+    total = offset;
+    append = true;
+  } else if (res.status === 206 && offset > 0) {
+    const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get("content-range") ?? "");
+    if (m && Number(m[1]) === offset) {
+      append = true;
+      total = m[3] !== "*" ? Number(m[3]) : Number.isFinite(length) ? offset + length : undefined;
+    } else {
+      await res.body?.cancel();
+      await Deno.remove(part).catch(() => {});
+      return downloadFile(url, dest, opts);
+    }
+  } else if (res.ok) {
+    offset = 0; // the server sent the whole file (no range support): start over
+    total = Number.isFinite(length) ? length : undefined;
+  } else {
+    await res.body?.cancel();
+    throw new Error(`download: ${url} answered HTTP ${res.status} ${res.statusText}`);
+  }
+
+  if (res.status !== 416) {
+    const label = opts.label ?? dest.slice(dest.lastIndexOf("/") + 1);
+    const progress = createProgress(label, total, offset, opts.progress ?? true);
+    let received = offset;
+    {
+      using file = await Deno.open(part, {
+        write: true,
+        create: true,
+        append,
+        truncate: !append,
+      });
+      try {
+        for await (const chunk of res.body!) {
+          await writeAll(file, chunk);
+          received += chunk.length;
+          progress.update(received);
+          opts.onProgress?.(received, total);
+        }
+      } catch (err) {
+        progress.finish();
+        throw new Error(
+          `download: ${url} broke off after ${received}${total ? ` of ${total}` : ""} bytes ` +
+            `(${(err as Error).message}); ${part} is kept, run again to resume`,
+        );
+      }
+    }
+    progress.finish();
+    if (total !== undefined && received !== total) {
+      throw new Error(
+        `download: ${url} ended after ${received} of ${total} bytes; ` +
+          `${part} is kept, run again to resume`,
+      );
+    }
+  }
+  if (md5) {
+    const actual = await md5File(part);
+    if (actual !== md5) {
+      await Deno.remove(part);
+      throw new Error(
+        `download: ${url}: MD5 ${actual}, expected ${md5}; the corrupt download was removed`,
+      );
+    }
+  }
+  await Deno.rename(part, dest);
+  return { path: dest, bytes: await fileSize(dest), resumed: resumedFrom > 0, cached: false };
+}
+
+/** Options of {@linkcode downloadCifar10}. */
+export interface Cifar10DownloadOptions {
+  /** Where the `.bin` batches go; default {@linkcode defaultCifar10Dir}. */
+  dataDir?: string;
+  /** The archive's URL; default {@linkcode CIFAR10_URL} (overridable for mirrors and tests). */
+  url?: string;
+  /** The archive's MD5; default {@linkcode CIFAR10_MD5}. */
+  md5?: string;
+  /** Keep the `.tar.gz` after unpacking (default false). */
+  keepArchive?: boolean;
+  /** Show a progress bar on stderr (default true). */
+  progress?: boolean;
+}
+
+/** The files of the CIFAR-10 binary version that must be present. */
+export const CIFAR10_FILES: readonly string[] = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
+
+/**
+ * True when every CIFAR-10 batch file is in `dataDir`.
+ *
+ * @example
+ * ```ts
+ * import { cifar10Present } from "./download.ts";
+ * if (await cifar10Present("/nonexistent")) throw new Error("absent");
+ * ```
+ */
+export async function cifar10Present(dataDir?: string): Promise<boolean> {
+  const dir = dataDir ?? defaultCifar10Dir();
+  for (const f of CIFAR10_FILES) if (!(await exists(`${dir}/${f}`))) return false;
+  return true;
+}
+
+/**
+ * Downloads the CIFAR-10 binary archive next to `dataDir` (as `cifar-10-binary.tar.gz`), verifies
+ * its MD5, and unpacks the batch files into `dataDir`, each written as `.part` and renamed, so
+ * that an interrupted run never leaves a damaged batch file. Does nothing when all files are
+ * already there. Returns the directory.
+ *
+ * @example
+ * ```ts ignore
+ * import { downloadCifar10 } from "./download.ts";
+ * const dir = await downloadCifar10(); // ~170 MB from www.cs.toronto.edu
+ * ```
+ */
+export async function downloadCifar10(opts: Cifar10DownloadOptions = {}): Promise<string> {
+  const dir = (opts.dataDir ?? defaultCifar10Dir()).replace(/\/+$/, "");
+  if (await cifar10Present(dir)) return dir;
+  const parent = dir.includes("/") ? dir.slice(0, dir.lastIndexOf("/")) || "/" : ".";
+  await Deno.mkdir(parent, { recursive: true });
+  const archive = `${parent}/cifar-10-binary.tar.gz`;
+  const url = opts.url ?? CIFAR10_URL;
+  await downloadFile(url, archive, {
+    md5: opts.md5 ?? CIFAR10_MD5,
+    progress: opts.progress,
+    label: "cifar-10-binary.tar.gz",
+  });
+  await extractCifar10(archive, dir);
+  if (!opts.keepArchive) await Deno.remove(archive);
+  return dir;
+}
+
+/**
+ * Unpacks the CIFAR-10 batch files (and `batches.meta.txt`) of a `.tar.gz` archive into `dir`,
+ * flattening the archive's folder; each file is written as `.part` and renamed. Errors name the
+ * archive when it is damaged or lacks a batch.
+ *
+ * @example
+ * ```ts ignore
+ * import { extractCifar10 } from "./download.ts";
+ * await extractCifar10("cifar-10-binary.tar.gz", "cifar-10-batches-bin");
+ * ```
+ */
+export async function extractCifar10(archive: string, dir: string): Promise<void> {
+  const gz = await readFileNamed(archive, "cifar10");
+  let tar: Uint8Array;
+  try {
+    const out = gunzipSync(gz);
+    tar = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    throw new Error(`${archive}: not a valid .tar.gz (${(err as Error).message})`);
+  }
+  const wanted = new Set([...CIFAR10_FILES, "batches.meta.txt"]);
+  const found = new Set<string>();
+  await Deno.mkdir(dir, { recursive: true });
+  for (const entry of readTar(tar, archive)) {
+    const base = entry.name.slice(entry.name.lastIndexOf("/") + 1);
+    if (entry.type !== "file" || !wanted.has(base)) continue;
+    const path = `${dir}/${base}`;
+    await Deno.writeFile(`${path}.part`, entry.data);
+    await Deno.rename(`${path}.part`, path);
+    found.add(base);
+  }
+  const missing = CIFAR10_FILES.filter((f) => !found.has(f));
+  if (missing.length > 0) {
+    throw new Error(
+      `${archive}: lacks ${missing.join(", ")}; expected the CIFAR-10 binary archive`,
+    );
+  }
+}
