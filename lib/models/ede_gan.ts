@@ -52,7 +52,7 @@ export interface DiscriminatorOutput {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * 
+ *
  * import { EdeGan } from "./ede_gan.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 4, latentSize: 8 }, 1);
@@ -224,6 +224,21 @@ export class EdeGan {
       }
       v.assign(source);
     }
+  }
+
+  /**
+   * Draws fresh initial values for the variables of some parts (GANomaly re-initialises a
+   * discriminator whose loss collapsed to zero).
+   */
+  reinitialise(parts: readonly PartName[], seed: number): void {
+    const values = initialValues(this.config, seed);
+    tf.tidy(() => {
+      for (const [key, { shape, data }] of values) {
+        if (parts.includes(key.split("/")[0] as PartName)) {
+          this.variables.get(key)!.assign(tf.tensor(data, shape));
+        }
+      }
+    });
   }
 
   /** Frees every variable. */

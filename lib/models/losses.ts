@@ -22,7 +22,7 @@ export interface GeneratorLossTerms {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * 
+ *
  * import { generatorLoss } from "./losses.ts";
  * await tf.setBackend("cpu");
  * const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
@@ -64,7 +64,7 @@ export function generatorLoss(
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * 
+ *
  * import { discriminatorLoss } from "./losses.ts";
  * await tf.setBackend("cpu");
  * const loss = discriminatorLoss(tf.tensor1d([0]), tf.tensor1d([0])).dataSync()[0];
@@ -84,7 +84,7 @@ export function discriminatorLoss(realLogits: tf.Tensor1D, fakeLogits: tf.Tensor
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * 
+ *
  * import { latentDistance } from "./losses.ts";
  * await tf.setBackend("cpu");
  * const d = latentDistance(tf.tensor2d([[0, 0]]), tf.tensor2d([[3, 4]]), "l2").dataSync()[0];

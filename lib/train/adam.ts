@@ -29,7 +29,7 @@ export interface AdamState {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * 
+ *
  * import { Adam } from "./adam.ts";
  * await tf.setBackend("cpu");
  * const w = tf.variable(tf.scalar(1));

@@ -40,7 +40,7 @@ export interface EdeGanOptimisers {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * 
+ *
  * import { EdeGan } from "../models/ede_gan.ts";
  * import { createOptimisers } from "./step.ts";
  * await tf.setBackend("cpu");
@@ -89,7 +89,7 @@ export function keyedGradients(
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * 
+ *
  * import { EdeGan } from "../models/ede_gan.ts";
  * import { createOptimisers, trainStep } from "./step.ts";
  * await tf.setBackend("cpu");

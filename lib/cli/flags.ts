@@ -1,0 +1,249 @@
+/**
+ * The one flag vocabulary of every `deno task` (see CLI.md): each task names the flags it takes,
+ * and this module parses them, fills defaults, checks values and prints `--help`. Unknown flags and
+ * bad values are errors that name the flag and what it accepts.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli";
+
+/** How a flag's value is read. */
+export type FlagKind = "string" | "integer" | "number" | "boolean";
+
+/** One flag of the shared vocabulary. */
+export interface FlagSpec {
+  kind: FlagKind;
+  help: string;
+  /** Accepted values, for string flags with a fixed set. */
+  choices?: readonly string[];
+  /** Smallest accepted value, for numeric flags. */
+  min?: number;
+  /** Largest accepted value, for numeric flags. */
+  max?: number;
+  /** Environment variable that gives the default. */
+  env?: string;
+}
+
+/** Every flag any task takes, with its meaning (CLI.md). */
+export const FLAGS: Record<string, FlagSpec> = {
+  "dataset": {
+    kind: "string",
+    help: "dataset: mnist (built in), fashion-mnist, cifar10, folder",
+    choices: ["mnist", "fashion-mnist", "cifar10", "folder"],
+  },
+  "data-dir": { kind: "string", help: "where the dataset's files are (overrides the default)" },
+  "normal": {
+    kind: "integer",
+    help: "class index: normal (one-class) or anomalous (leave-one-out)",
+    min: 0,
+  },
+  "protocol": {
+    kind: "string",
+    help: "one-class or leave-one-out",
+    choices: ["one-class", "leave-one-out"],
+  },
+  "epochs": { kind: "integer", help: "training epochs", min: 1 },
+  "batch-size": { kind: "integer", help: "images per training step (the paper's best: 1)", min: 1 },
+  "seed": { kind: "integer", help: "seed of initialisation, shuffling and splits", min: 0 },
+  "width": { kind: "integer", help: "base channel width (teacher 64)", min: 1 },
+  "latent": { kind: "string", help: "latent-space constraint", choices: ["tanh", "none"] },
+  "limit": { kind: "integer", help: "use at most N training images", min: 1 },
+  "test-limit": { kind: "integer", help: "score a stratified subset of N test images", min: 2 },
+  "backend": {
+    kind: "string",
+    help: "tfjs backend",
+    choices: ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"],
+    env: "EDEGAN_BACKEND",
+  },
+  "out": { kind: "string", help: "output directory of the run" },
+  "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
+  "model": { kind: "string", help: "a saved run or model directory to load" },
+  "split": { kind: "string", help: "which split to use", choices: ["train", "val", "test"] },
+  "preset": {
+    kind: "string",
+    help: "size of the run",
+    choices: ["quick", "paper"],
+    env: "EDEGAN_PRESET",
+  },
+  "json": { kind: "string", help: "also write machine-readable output to this path" },
+  "suite": { kind: "string", help: "benchmark suite" },
+  "shard": { kind: "string", help: "run the i-th of n disjoint parts of a sweep, as i/n" },
+  "run": { kind: "string", help: "a run directory" },
+  "images": { kind: "string", help: "a folder of images to score" },
+  "students": { kind: "string", help: "comma-separated student widths" },
+  "report": { kind: "boolean", help: "write report.html at the end (--no-report to skip)" },
+  "check": { kind: "boolean", help: "fail on any error output" },
+  "help": { kind: "boolean", help: "show this help" },
+};
+
+/** Parsed values: strings, numbers, booleans, by flag name. */
+export interface ParsedFlags {
+  /** Positional arguments. */
+  _: string[];
+  [flag: string]: string | number | boolean | undefined | string[];
+}
+
+/**
+ * Parses `args` for a task that accepts `accepted` flags (plus `--help`), with `defaults`.
+ * Returns `null` after printing help when `--help` was given.
+ *
+ * @example
+ * ```ts
+ * import { parseFlags } from "./flags.ts";
+ * const flags = parseFlags("train", ["--epochs", "3"], { epochs: 1, seed: 0 }, "Train.");
+ * if (flags?.epochs !== 3 || flags.seed !== 0) throw new Error();
+ * ```
+ */
+export function parseFlags(
+  task: string,
+  args: string[],
+  defaults: Record<string, string | number | boolean | undefined>,
+  description: string,
+  extra: string[] = [],
+): ParsedFlags | null {
+  const accepted = [...new Set([...Object.keys(defaults), ...extra, "help"])];
+  for (const name of accepted) {
+    if (!(name in FLAGS)) throw new Error(`internal: flag --${name} is not in the vocabulary`);
+  }
+  const booleans = accepted.filter((n) => FLAGS[n].kind === "boolean");
+  const strings = accepted.filter((n) => FLAGS[n].kind !== "boolean");
+  const unknown: string[] = [];
+  const raw = parseArgs(args, {
+    boolean: booleans,
+    string: strings,
+    negatable: booleans,
+    unknown: (arg: string, key?: string) => {
+      if (key !== undefined) unknown.push(arg);
+      return key === undefined;
+    },
+  }) as Record<string, unknown> & { _: (string | number)[] };
+  if (unknown.length > 0) {
+    throw new Error(
+      `${task}: unknown flag ${unknown[0]}; accepted: ${accepted.map((n) => `--${n}`).join(", ")}`,
+    );
+  }
+  if (raw.help) {
+    console.log(helpText(task, description, accepted, defaults));
+    return null;
+  }
+  const out: ParsedFlags = { _: raw._.map(String) };
+  for (const name of accepted) {
+    if (name === "help") continue;
+    const spec = FLAGS[name];
+    let value: unknown = raw[name];
+    if (spec.kind === "boolean") {
+      out[name] = value === undefined
+        ? (defaults[name] as boolean | undefined) ?? false
+        : Boolean(value);
+      continue;
+    }
+    if (value === undefined && spec.env) value = Deno.env.get(spec.env) || undefined;
+    if (value === undefined) {
+      out[name] = defaults[name];
+      continue;
+    }
+    out[name] = checkValue(name, spec, String(value), spec.env && raw[name] === undefined);
+  }
+  return out;
+}
+
+function checkValue(name: string, spec: FlagSpec, text: string, fromEnv: unknown): string | number {
+  const where = fromEnv ? `${spec.env} (default of --${name})` : `--${name}`;
+  if (spec.kind === "string") {
+    if (spec.choices && !spec.choices.includes(text)) {
+      throw new Error(`${where}: '${text}' is not one of ${spec.choices.join(", ")}`);
+    }
+    if (text === "") throw new Error(`${where}: expected a value`);
+    return text;
+  }
+  const value = Number(text);
+  if (
+    text.trim() === "" || !Number.isFinite(value) ||
+    (spec.kind === "integer" && !Number.isInteger(value))
+  ) {
+    throw new Error(
+      `${where}: expected ${spec.kind === "integer" ? "an integer" : "a number"}, got '${text}'`,
+    );
+  }
+  if (spec.min !== undefined && value < spec.min) {
+    throw new Error(`${where}: expected at least ${spec.min}, got ${value}`);
+  }
+  if (spec.max !== undefined && value > spec.max) {
+    throw new Error(`${where}: expected at most ${spec.max}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * The `--help` text of a task.
+ *
+ * @example
+ * ```ts
+ * import { helpText } from "./flags.ts";
+ * if (!helpText("eval", "Metrics.", ["model"], {}).includes("--model")) throw new Error();
+ * ```
+ */
+export function helpText(
+  task: string,
+  description: string,
+  accepted: string[],
+  defaults: Record<string, unknown>,
+): string {
+  const lines = [`deno task ${task} [flags]`, "", description, "", "Flags:"];
+  for (const name of accepted) {
+    const spec = FLAGS[name];
+    const choices = spec.choices ? ` (${spec.choices.join(" | ")})` : "";
+    const def = defaults[name] !== undefined ? ` [default: ${defaults[name]}]` : "";
+    const env = spec.env ? ` [env: ${spec.env}]` : "";
+    lines.push(`  --${name.padEnd(12)} ${spec.help}${choices}${def}${env}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Runs a task's main function, printing an error's message (not its stack) and exiting 2 on
+ * failure, as a command-line tool should.
+ *
+ * @example
+ * ```ts ignore
+ * import { runTask } from "./flags.ts";
+ * await runTask(async () => { console.log("done"); });
+ * ```
+ */
+export async function runTask(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    if (Deno.env.get("EDEGAN_DEBUG")) console.error(error);
+    Deno.exit(2);
+  }
+}
+
+/**
+ * Formats rows as an aligned plain-text table.
+ *
+ * @example
+ * ```ts
+ * import { formatTable } from "./flags.ts";
+ * console.log(formatTable([{ a: 1, b: "x" }]));
+ * ```
+ */
+export function formatTable(rows: Record<string, unknown>[], columns?: string[]): string {
+  if (rows.length === 0) return "(no rows)";
+  const cols = columns ?? Object.keys(rows[0]);
+  const cell = (v: unknown) =>
+    typeof v === "number"
+      ? (Number.isInteger(v) ? String(v) : v.toFixed(4))
+      : v === undefined || v === null
+      ? "-"
+      : String(v);
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  return [
+    line(cols),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join("\n");
+}

@@ -1,0 +1,81 @@
+/**
+ * The run sizes every task and notebook shares: `quick` (minutes on 2 CPU cores; the default) and
+ * `paper` (the paper's setting: the teacher of width 64, batch size 1, all normal images, 15
+ * epochs). A flag given explicitly always wins over its preset's value.
+ *
+ * @module
+ */
+
+/** A preset's name. */
+export type PresetName = "quick" | "paper";
+
+/** The training settings a preset fixes. */
+export interface TrainPreset {
+  epochs: number;
+  batchSize: number;
+  width: number;
+  /** Training images used (undefined: all). */
+  limit?: number;
+  /** Test images scored (undefined: all). */
+  testLimit?: number;
+  /** Student widths of the distillation. */
+  students: number[];
+  /** Epochs of each distillation step. */
+  distillEpochs: number;
+}
+
+/** Presets, in one place. */
+export const PRESETS: Record<PresetName, TrainPreset> = {
+  quick: {
+    epochs: 2,
+    batchSize: 16,
+    width: 16,
+    limit: 2048,
+    testLimit: 2000,
+    students: [8, 4, 2],
+    distillEpochs: 2,
+  },
+  paper: {
+    epochs: 15,
+    batchSize: 1,
+    width: 64,
+    students: [12, 8, 4, 3, 2],
+    distillEpochs: 15,
+  },
+};
+
+/**
+ * A preset by name, or an error naming the accepted ones.
+ *
+ * @example
+ * ```ts
+ * import { preset } from "./presets.ts";
+ * if (preset("paper").width !== 64) throw new Error();
+ * ```
+ */
+export function preset(name: string): TrainPreset {
+  if (name !== "quick" && name !== "paper") {
+    throw new Error(`--preset: '${name}' is not one of quick, paper`);
+  }
+  return PRESETS[name];
+}
+
+/**
+ * The preset named by `--preset X`/`--preset=X` in `args`, else `EDEGAN_PRESET`, else `quick`:
+ * read before the other flags because it sets their defaults.
+ *
+ * @example
+ * ```ts
+ * import { presetFromArgs } from "./presets.ts";
+ * if (presetFromArgs(["--preset", "paper"]) !== "paper") throw new Error();
+ * ```
+ */
+export function presetFromArgs(args: string[]): PresetName {
+  let name = Deno.env.get("EDEGAN_PRESET") || "quick";
+  args.forEach((arg, i) => {
+    if (arg === "--preset" && args[i + 1] !== undefined) name = args[i + 1];
+    else if (arg.startsWith("--preset=")) name = arg.slice("--preset=".length);
+  });
+  preset(name);
+  return name as PresetName;
+}

@@ -1,0 +1,262 @@
+/**
+ * Saving and loading models and training state.
+ *
+ * A model folder holds `model.json` (format, configuration, calibration and a tfjs-style weights
+ * manifest) and `weights.bin` (float32, little-endian, in manifest order); a training checkpoint
+ * adds `optimizer.json` + `optimizer.bin` (Adam moments) and `trainer.json` (epoch, history).
+ * Model files are data: loading parses JSON and reads floats, nothing in them is ever executed.
+ * Folders are replaced atomically (see {@link replaceFolderAtomic}).
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { EdeGan } from "../models/ede_gan.ts";
+import type { EdeGanConfig } from "../models/config.ts";
+import type { Adam, AdamState } from "./adam.ts";
+import { recoverFolder, replaceFolderAtomic } from "../util/atomic.ts";
+
+/** The model file format this version writes and reads. */
+export const MODEL_FORMAT = "edegan-model";
+/** Its version; a file of another version is refused with a clear error. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Calibration of scores on validation normals, stored with the model. */
+export interface Calibration {
+  /** Min and max of validation scores: normalised = (s - min) / (max - min). */
+  min: number;
+  max: number;
+  /** Raw-score threshold whose false-positive rate on validation normals is `fpr`. */
+  threshold: number;
+  fpr: number;
+  /** Number of validation images it was computed on. */
+  count: number;
+}
+
+interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: "float32";
+}
+
+interface ModelJson {
+  format: string;
+  formatVersion: number;
+  config: EdeGanConfig;
+  calibration?: Calibration;
+  weightsManifest: { paths: string[]; weights: WeightEntry[] }[];
+}
+
+/** A loaded model with what was saved beside it. */
+export interface LoadedModel {
+  model: EdeGan;
+  calibration?: Calibration;
+}
+
+/** Training state saved beside a model, enough to resume exactly. */
+export interface TrainerState {
+  /** The last finished epoch (1-based). */
+  epoch: number;
+  /** Optimisation steps done. */
+  step: number;
+  /** Anything the trainer needs back (history, timings). */
+  extra: Record<string, unknown>;
+}
+
+/**
+ * Writes a model (and optionally optimiser and trainer state) to `dir`, atomically replacing what
+ * was there.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../tf.ts";
+ * import { EdeGan } from "../models/ede_gan.ts";
+ * import { loadModel, saveModel } from "./checkpoint.ts";
+ * await tf.setBackend("cpu");
+ * const dir = await Deno.makeTempDir();
+ * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
+ * await saveModel(`${dir}/model`, model);
+ * const { model: again } = await loadModel(`${dir}/model`);
+ * again.dispose();
+ * model.dispose();
+ * ```
+ */
+export async function saveModel(
+  dir: string,
+  model: EdeGan,
+  opts: {
+    calibration?: Calibration;
+    optimisers?: Record<string, Adam>;
+    trainer?: TrainerState;
+  } = {},
+): Promise<void> {
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [key, v] of model.variables) {
+    tensors.set(key, { shape: v.shape, data: (await v.data()) as Float32Array });
+  }
+  const optimiserStates = new Map<string, AdamState>();
+  for (const [name, adam] of Object.entries(opts.optimisers ?? {})) {
+    optimiserStates.set(name, await adam.state());
+  }
+  await replaceFolderAtomic(dir, async (tmp) => {
+    const { manifest, bytes } = packTensors(tensors);
+    const json: ModelJson = {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      config: model.config,
+      ...(opts.calibration ? { calibration: opts.calibration } : {}),
+      weightsManifest: [{ paths: ["weights.bin"], weights: manifest }],
+    };
+    await Deno.writeTextFile(join(tmp, "model.json"), JSON.stringify(json, null, 2));
+    await Deno.writeFile(join(tmp, "weights.bin"), bytes);
+    if (optimiserStates.size > 0) {
+      const flat = new Map<string, { shape: number[]; data: Float32Array }>();
+      const steps: Record<string, number> = {};
+      for (const [name, state] of optimiserStates) {
+        steps[name] = state.step;
+        for (const [key, { m, v, shape }] of state.moments) {
+          flat.set(`${name}/${key}/m`, { shape, data: m });
+          flat.set(`${name}/${key}/v`, { shape, data: v });
+        }
+      }
+      const packed = packTensors(flat);
+      await Deno.writeTextFile(
+        join(tmp, "optimizer.json"),
+        JSON.stringify({ steps, weights: packed.manifest }),
+      );
+      await Deno.writeFile(join(tmp, "optimizer.bin"), packed.bytes);
+    }
+    if (opts.trainer) {
+      await Deno.writeTextFile(join(tmp, "trainer.json"), JSON.stringify(opts.trainer));
+    }
+  });
+}
+
+/**
+ * Loads a model folder written by {@link saveModel}. A folder that is not one (missing files,
+ * wrong format or version, wrong sizes or shapes) gives an error naming the file and the problem.
+ */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  await recoverFolder(dir);
+  const jsonPath = join(dir, "model.json");
+  const json = await readJson(jsonPath) as Partial<ModelJson>;
+  if (json.format !== MODEL_FORMAT) {
+    throw new Error(
+      `${jsonPath}: not an edegan model (format '${json.format}', expected '${MODEL_FORMAT}')`,
+    );
+  }
+  if (json.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new Error(
+      `${jsonPath}: model format version ${json.formatVersion}, this edegan reads version ${MODEL_FORMAT_VERSION}`,
+    );
+  }
+  if (!json.config || !Array.isArray(json.weightsManifest?.[0]?.weights)) {
+    throw new Error(`${jsonPath}: missing 'config' or 'weightsManifest'`);
+  }
+  const tensors = await unpackTensors(join(dir, "weights.bin"), json.weightsManifest[0].weights);
+  let model: EdeGan;
+  try {
+    model = EdeGan.fromTensors(json.config, tensors);
+  } catch (error) {
+    throw new Error(`${dir}: ${(error as Error).message}`);
+  }
+  return { model, calibration: json.calibration };
+}
+
+/**
+ * Restores optimiser and trainer state saved by {@link saveModel} into existing optimisers; returns
+ * the trainer state, or `null` when the folder holds no training state.
+ */
+export async function loadTrainingState(
+  dir: string,
+  optimisers: Record<string, Adam>,
+): Promise<TrainerState | null> {
+  const trainerPath = join(dir, "trainer.json");
+  try {
+    await Deno.stat(trainerPath);
+  } catch {
+    return null;
+  }
+  const trainer = await readJson(trainerPath) as TrainerState;
+  const optJson = await readJson(join(dir, "optimizer.json")) as {
+    steps: Record<string, number>;
+    weights: WeightEntry[];
+  };
+  const flat = await unpackTensors(join(dir, "optimizer.bin"), optJson.weights);
+  for (const [name, adam] of Object.entries(optimisers)) {
+    const moments = new Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>();
+    for (const key of adam.variables.keys()) {
+      const m = flat.get(`${name}/${key}/m`);
+      const v = flat.get(`${name}/${key}/v`);
+      if (!m || !v) throw new Error(`${dir}/optimizer.bin: no state for '${name}/${key}'`);
+      moments.set(key, { m: m.data, v: v.data, shape: m.shape });
+    }
+    adam.restore({ step: optJson.steps[name] ?? 0, moments });
+  }
+  return trainer;
+}
+
+function packTensors(
+  tensors: Map<string, { shape: number[]; data: Float32Array }>,
+): { manifest: WeightEntry[]; bytes: Uint8Array } {
+  const total = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
+  const all = new Float32Array(total);
+  const manifest: WeightEntry[] = [];
+  let offset = 0;
+  for (const [name, { shape, data }] of tensors) {
+    all.set(data, offset);
+    offset += data.length;
+    manifest.push({ name, shape, dtype: "float32" });
+  }
+  return { manifest, bytes: new Uint8Array(all.buffer) };
+}
+
+async function unpackTensors(
+  path: string,
+  entries: WeightEntry[],
+): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    throw new Error(`${path}: cannot read (${(error as Error).message})`);
+  }
+  const sizes = entries.map((e) => {
+    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new Error(`${path}: bad shape for '${e.name}' in its manifest`);
+    }
+    if (e.dtype !== "float32") {
+      throw new Error(`${path}: '${e.name}' is ${e.dtype}, expected float32`);
+    }
+    return e.shape.reduce((a, b) => a * b, 1);
+  });
+  const expected = sizes.reduce((a, b) => a + b, 0) * 4;
+  if (bytes.byteLength !== expected) {
+    throw new Error(`${path}: ${bytes.byteLength} bytes, expected ${expected} from the manifest`);
+  }
+  const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  let offset = 0;
+  entries.forEach((e, i) => {
+    out.set(e.name, { shape: e.shape, data: floats.slice(offset, offset + sizes[i]) });
+    offset += sizes[i];
+  });
+  return out;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(`${path}: not found; is this a model folder written by edegan?`);
+    }
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The manifest (`run.json`) written beside every run's outputs: what ran (config, seed), where
+ * (backend, versions, machine), on what (data source and split) and what came out (metrics).
+ *
+ * @module
+ */
+
+import * as tf from "../tf.ts";
+import { writeJsonAtomic } from "../util/atomic.ts";
+
+/** The toolkit's version, as in deno.json. */
+export const EDEGAN_VERSION = "0.1.0";
+
+/** Versions of everything that can change a result. */
+export interface Versions {
+  edegan: string;
+  deno: string;
+  v8: string;
+  typescript: string;
+  tfjs: string;
+}
+
+/**
+ * The versions in force now.
+ *
+ * @example
+ * ```ts
+ * import { versions } from "./manifest.ts";
+ * console.log(versions().tfjs);
+ * ```
+ */
+export function versions(): Versions {
+  return {
+    edegan: EDEGAN_VERSION,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    tfjs: tf.version_core,
+  };
+}
+
+/** The machine a run or benchmark ran on. */
+export interface MachineInfo {
+  os: string;
+  arch: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+}
+
+/**
+ * What machine this is.
+ *
+ * @example
+ * ```ts
+ * import { machineInfo } from "./manifest.ts";
+ * console.log(machineInfo().cores);
+ * ```
+ */
+export function machineInfo(): MachineInfo {
+  let cpu = "unknown";
+  try {
+    const text = Deno.readTextFileSync("/proc/cpuinfo");
+    cpu = text.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpu;
+  } catch { /* not Linux */ }
+  return {
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    cpu,
+    cores: navigator.hardwareConcurrency,
+    memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
+  };
+}
+
+/**
+ * Writes a manifest atomically, stamping versions, machine and time.
+ *
+ * @example
+ * ```ts
+ * import { writeManifest } from "./manifest.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeManifest(`${dir}/run.json`, { kind: "train", seed: 1 });
+ * ```
+ */
+export async function writeManifest(path: string, body: Record<string, unknown>): Promise<void> {
+  await writeJsonAtomic(path, {
+    ...body,
+    versions: versions(),
+    machine: machineInfo(),
+    written: new Date().toISOString(),
+  });
+}

@@ -1,0 +1,211 @@
+/**
+ * The training loop of EDE-GAN: epochs of seeded shuffled batches, one {@link trainStep} per
+ * batch, an optional evaluation after each epoch, and an atomic checkpoint after each epoch from
+ * which `resume` continues exactly.
+ *
+ * @module
+ */
+
+import type { EdeGan } from "../models/ede_gan.ts";
+import type { ImageSet } from "../data/types.ts";
+import { batchIndices, batchTensor } from "../data/batches.ts";
+import {
+  createOptimisers,
+  DISCRIMINATOR_PARTS,
+  type EdeGanOptimisers,
+  type StepLosses,
+  trainStep,
+} from "./step.ts";
+import { loadModel, loadTrainingState, saveModel } from "./checkpoint.ts";
+import { type ProgressSink, silentProgress } from "../util/progress.ts";
+import { exists } from "../util/atomic.ts";
+
+/** What one epoch did. */
+export interface EpochRecord {
+  epoch: number;
+  /** Mean losses over the epoch's steps. */
+  lossG: number;
+  lossD: number;
+  adversarial: number;
+  contextual: number;
+  latent: number;
+  /** Test ROC AUC after this epoch, when an evaluator was given (a curve, never a selection). */
+  auc?: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+/** Losses averaged over a few steps, for curves. */
+export interface StepRecord {
+  step: number;
+  epoch: number;
+  lossG: number;
+  lossD: number;
+}
+
+/** Options of {@link fit}. */
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  /** Seeds the batch order (with the epoch number) and discriminator re-initialisations. */
+  seed: number;
+  /** Called after each epoch; returns the test AUC to record. */
+  evaluate?: (model: EdeGan, epoch: number) => number | Promise<number>;
+  /** Where to checkpoint after each epoch (a model folder with training state). */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in `checkpointDir`, if there is one. */
+  resume?: boolean;
+  /** Progress in steps. */
+  progress?: ProgressSink;
+  /** Called after each step (tests use it to plant faults; notebooks to plot live). */
+  onStep?: (step: number, losses: StepLosses) => void;
+  /** Called after each epoch's checkpoint. */
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Steps per point of the step curve (default: about 200 points per run). */
+  curveEvery?: number;
+}
+
+/** What {@link fit} leaves. */
+export interface FitResult {
+  history: EpochRecord[];
+  steps: StepRecord[];
+  /** The epoch training started from (0 unless resumed). */
+  resumedFrom: number;
+  optimisers: EdeGanOptimisers;
+}
+
+/** Thrown when a loss becomes NaN or infinite; the last good checkpoint stays as it was. */
+export class DivergenceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DivergenceError";
+  }
+}
+
+/** A discriminator whose loss falls below this has won outright and is re-initialised. */
+const COLLAPSED_D_LOSS = 1e-5;
+
+/**
+ * Trains a model on a set of normal images.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../tf.ts";
+ * import { EdeGan } from "../models/ede_gan.ts";
+ * import { fit } from "./trainer.ts";
+ * await tf.setBackend("cpu");
+ * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
+ * const set = { pixels: new Uint8Array(4 * 32 * 32), labels: new Int32Array(4), count: 4,
+ *   height: 32, width: 32, channels: 1 };
+ * const { history } = await fit(model, set, { epochs: 1, batchSize: 2, seed: 1 });
+ * if (history.length !== 1) throw new Error();
+ * model.dispose();
+ * ```
+ */
+export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Promise<FitResult> {
+  const { epochs, batchSize, seed, progress = silentProgress } = opts;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
+  }
+  if (train.count < batchSize) {
+    throw new Error(`only ${train.count} training images for a batch size of ${batchSize}`);
+  }
+  const optimisers = createOptimisers(model);
+  let history: EpochRecord[] = [];
+  let steps: StepRecord[] = [];
+  let step = 0;
+  let startEpoch = 0;
+  if (opts.resume && opts.checkpointDir && await exists(`${opts.checkpointDir}/trainer.json`)) {
+    const saved = await loadModel(opts.checkpointDir);
+    model.copyFrom(saved.model);
+    saved.model.dispose();
+    const state = await loadTrainingState(opts.checkpointDir, { ...optimisers });
+    if (state) {
+      startEpoch = state.epoch;
+      step = state.step;
+      history = (state.extra.history as EpochRecord[]) ?? [];
+      steps = (state.extra.steps as StepRecord[]) ?? [];
+    }
+  }
+  const stepsPerEpoch = Math.floor(train.count / batchSize);
+  const totalSteps = stepsPerEpoch * epochs;
+  const curveEvery = opts.curveEvery ?? Math.max(1, Math.round(totalSteps / 200));
+  for (let epoch = startEpoch + 1; epoch <= epochs; epoch++) {
+    const started = performance.now();
+    const sums = { lossG: 0, lossD: 0, adversarial: 0, contextual: 0, latent: 0 };
+    let curve = { lossG: 0, lossD: 0, n: 0 };
+    let done = 0;
+    for (
+      const indices of batchIndices(train.count, batchSize, {
+        shuffle: true,
+        seed,
+        epoch,
+        dropLast: true,
+      })
+    ) {
+      const images = batchTensor(train, indices);
+      let losses: StepLosses;
+      try {
+        losses = trainStep(model, optimisers, images);
+      } finally {
+        images.dispose();
+      }
+      step += 1;
+      done += 1;
+      opts.onStep?.(step, losses);
+      for (const [name, value] of Object.entries(losses)) {
+        if (!Number.isFinite(value)) {
+          throw new DivergenceError(
+            `training diverged: ${name} became ${value} at epoch ${epoch}, step ${step}. ` +
+              (opts.checkpointDir && epoch > 1
+                ? `The last good checkpoint (epoch ${epoch - 1}) in ${opts.checkpointDir} is kept.`
+                : "No checkpoint had been written yet.") +
+              " Try a lower learning rate or check the input data.",
+          );
+        }
+        sums[name as keyof typeof sums] += value;
+      }
+      if (losses.lossD < COLLAPSED_D_LOSS) {
+        model.reinitialise(DISCRIMINATOR_PARTS, seed * 7919 + step);
+        optimisers.discriminator.reset();
+      }
+      curve = {
+        lossG: curve.lossG + losses.lossG,
+        lossD: curve.lossD + losses.lossD,
+        n: curve.n + 1,
+      };
+      if (curve.n === curveEvery) {
+        steps.push({ step, epoch, lossG: curve.lossG / curve.n, lossD: curve.lossD / curve.n });
+        curve = { lossG: 0, lossD: 0, n: 0 };
+      }
+      const seconds = (performance.now() - started) / 1000;
+      progress.update(
+        (epoch - 1) * stepsPerEpoch + done,
+        totalSteps,
+        `epoch ${epoch}/${epochs} G ${losses.lossG.toFixed(3)} D ${losses.lossD.toFixed(3)} ` +
+          `${((done * batchSize) / seconds).toFixed(1)} img/s`,
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const record: EpochRecord = {
+      epoch,
+      lossG: sums.lossG / done,
+      lossD: sums.lossD / done,
+      adversarial: sums.adversarial / done,
+      contextual: sums.contextual / done,
+      latent: sums.latent / done,
+      seconds,
+      imagesPerSecond: (done * batchSize) / seconds,
+    };
+    if (opts.evaluate) record.auc = await opts.evaluate(model, epoch);
+    history.push(record);
+    if (opts.checkpointDir) {
+      await saveModel(opts.checkpointDir, model, {
+        optimisers: { ...optimisers },
+        trainer: { epoch, step, extra: { history, steps } },
+      });
+    }
+    await opts.onEpoch?.(record);
+  }
+  return { history, steps, resumedFrom: startEpoch, optimisers };
+}

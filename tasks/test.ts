@@ -1,0 +1,57 @@
+/**
+ * `deno task test`: the whole check of the project: `deno check`, `deno lint`, `deno fmt --check`,
+ * then `deno test` over `tests/` (and the JSDoc examples of `mod.ts`). Exits non-zero on any
+ * failure; its last line is `N passed, N failed` from the test runner's own summary.
+ *
+ * Extra arguments are passed to `deno test` (e.g. `deno task test --filter wasm`).
+ *
+ * @module
+ */
+
+const deno = Deno.execPath();
+const run = async (args: string[], capture = false) => {
+  const cmd = new Deno.Command(deno, {
+    args,
+    stdout: capture ? "piped" : "inherit",
+    stderr: capture ? "piped" : "inherit",
+  });
+  if (!capture) return { code: (await cmd.output()).code, text: "" };
+  const child = cmd.spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>, sink: typeof Deno.stdout) => {
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      await sink.write(chunk);
+    }
+  };
+  await Promise.all([pump(child.stdout, Deno.stdout), pump(child.stderr, Deno.stderr)]);
+  return { code: (await child.status).code, text };
+};
+
+const steps: [string, string[]][] = [
+  ["check", ["check", "mod.ts", "lib/", "tasks/", "tests/"]],
+  ["lint", ["lint"]],
+  ["fmt", ["fmt", "--check"]],
+];
+let failedChecks = 0;
+for (const [name, args] of steps) {
+  console.log(`\n== deno ${args.join(" ")}`);
+  const { code } = await run(args);
+  if (code !== 0) {
+    failedChecks++;
+    console.log(`deno ${name} failed`);
+  }
+}
+console.log("\n== deno test");
+const { code, text } = await run(
+  ["test", "-A", "--doc", "mod.ts", "tests/", ...Deno.args],
+  true,
+);
+// deno test ends with e.g. "ok | 41 passed (2 steps) | 0 failed (3m)"; take its counts.
+const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
+const summary = [...plain.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)].at(-1);
+const passed = Number(summary?.[1] ?? 0);
+const failed = Number(summary?.[2] ?? (code === 0 ? 0 : 1)) + failedChecks;
+console.log(`\n${passed} passed, ${failed} failed`);
+Deno.exit(code !== 0 || failedChecks > 0 ? 1 : 0);
