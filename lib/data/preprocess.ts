@@ -79,35 +79,39 @@ export function resizeBilinear(
   const tx = bilinearTaps(width, outWidth);
   const ty = bilinearTaps(height, outHeight);
   const out = new Uint8Array(count * outHeight * outWidth * channels);
-  // One image at a time through a float row buffer: horizontal pass, then vertical.
-  const mid = new Float32Array(height * outWidth * channels);
-  const inImage = height * width * channels;
-  const outImage = outHeight * outWidth * channels;
+  // Writes through a clamped view round and clip to 0..255 for free.
+  const clamped = new Uint8ClampedArray(out.buffer);
+  // One image at a time through a float buffer: horizontal pass, then vertical pass row by row.
+  const inStride = width * channels;
+  const stride = outWidth * channels;
+  const mid = new Float32Array(height * stride);
+  const acc = new Float32Array(stride);
+  const inImage = height * inStride;
+  const outImage = outHeight * stride;
   for (let n = 0; n < count; n++) {
     const base = n * inImage;
     for (let y = 0; y < height; y++) {
-      const row = base + y * width * channels;
+      const row = base + y * inStride;
+      const midRow = y * stride;
       for (let x = 0; x < outWidth; x++) {
-        const s = tx.start[x], k = tx.size[x], wo = x * tx.maxTaps;
+        const src = row + tx.start[x] * channels, k = tx.size[x], wo = x * tx.maxTaps;
         for (let c = 0; c < channels; c++) {
-          let acc = 0;
-          for (let t = 0; t < k; t++) {
-            acc += tx.weights[wo + t] * pixels[row + (s + t) * channels + c];
-          }
-          mid[(y * outWidth + x) * channels + c] = acc;
+          let sum = 0;
+          for (let t = 0; t < k; t++) sum += tx.weights[wo + t] * pixels[src + t * channels + c];
+          mid[midRow + x * channels + c] = sum;
         }
       }
     }
     const outBase = n * outImage;
-    const stride = outWidth * channels;
     for (let y = 0; y < outHeight; y++) {
       const s = ty.start[y], k = ty.size[y], wo = y * ty.maxTaps;
-      for (let i = 0; i < stride; i++) {
-        let acc = 0;
-        for (let t = 0; t < k; t++) acc += ty.weights[wo + t] * mid[(s + t) * stride + i];
-        const v = Math.round(acc);
-        out[outBase + y * stride + i] = v < 0 ? 0 : v > 255 ? 255 : v;
+      acc.fill(0);
+      for (let t = 0; t < k; t++) {
+        const w = ty.weights[wo + t], srcRow = (s + t) * stride;
+        for (let i = 0; i < stride; i++) acc[i] += w * mid[srcRow + i];
       }
+      const dst = outBase + y * stride;
+      for (let i = 0; i < stride; i++) clamped[dst + i] = acc[i];
     }
   }
   return out;
@@ -181,11 +185,13 @@ export function prepareImageSet(set: ImageSet, size: number, channels: number): 
     channels,
   };
   if (set.names) out.names = set.names;
+  if (set.indices) out.indices = set.indices;
   return out;
 }
 
 /**
- * Copies the images at `indices` into a new set (pixels, labels and names).
+ * Copies the images at `indices` into a new set (pixels, labels and names); its `indices` field
+ * records where each image came from (composed through earlier subsets).
  *
  * @example
  * ```ts
@@ -216,5 +222,6 @@ export function subsetImageSet(set: ImageSet, indices: ArrayLike<number>): Image
     channels: set.channels,
   };
   if (set.names) out.names = Array.from(indices, (j) => set.names![j]);
+  out.indices = Int32Array.from(indices, (j) => set.indices ? set.indices[j] : j);
   return out;
 }

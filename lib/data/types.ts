@@ -57,6 +57,8 @@ export interface ImageSet {
   channels: number;
   /** Item names (file names for folders), when the source has them. */
   names?: string[];
+  /** For a subset (train/val split, test subset): each image's index in the full source set. */
+  indices?: Int32Array;
 }
 
 /**
