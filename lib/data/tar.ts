@@ -104,4 +104,10 @@ export function* readTar(bytes: Uint8Array, name = "tar"): Generator<TarEntry> {
     const kind = type === "0" || type === "7" ? "file" : type === "5" ? "directory" : "other";
     yield { name: path, type: kind, data: kind === "file" ? data : data.subarray(0, 0) };
   }
+  const rest = bytes.subarray(offset);
+  if (rest.some((b) => b !== 0)) {
+    throw new Error(
+      `${name}: ${rest.length} bytes after byte ${offset} are not a whole header; truncated tar archive`,
+    );
+  }
 }
