@@ -24,7 +24,15 @@ const COMMANDS = ["list", "cifar10"] as const;
 const STRING_FLAGS = ["data-dir", "dataset", "url", "md5", "json"] as const;
 const BOOLEAN_FLAGS = ["help", "keep-archive"] as const;
 
-/** The `--help` text. */
+/**
+ * The `--help` text.
+ *
+ * @example
+ * ```ts
+ * import { helpText } from "./data.ts";
+ * if (!helpText().includes("--data-dir")) throw new Error();
+ * ```
+ */
 export function helpText(): string {
   return `Usage: deno task data <command> [flags]
 

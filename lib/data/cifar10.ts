@@ -13,7 +13,15 @@
 import { cacheRoot, readFileNamed } from "./_files.ts";
 import type { ImageSet, LabelledDataset } from "./types.ts";
 
-/** Class names of CIFAR-10, by label. */
+/**
+ * Class names of CIFAR-10, by label.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_CLASSES } from "./cifar10.ts";
+ * if (CIFAR10_CLASSES[3] !== "cat") throw new Error();
+ * ```
+ */
 export const CIFAR10_CLASSES: readonly string[] = [
   "airplane",
   "automobile",
@@ -27,14 +35,38 @@ export const CIFAR10_CLASSES: readonly string[] = [
   "truck",
 ];
 
-/** The training batch files, in order. */
+/**
+ * The training batch files, in order.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_TRAIN_FILES } from "./cifar10.ts";
+ * if (CIFAR10_TRAIN_FILES[4] !== "data_batch_5.bin") throw new Error();
+ * ```
+ */
 export const CIFAR10_TRAIN_FILES: readonly string[] = [1, 2, 3, 4, 5].map((i) =>
   `data_batch_${i}.bin`
 );
-/** The test batch file. */
+/**
+ * The test batch file.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_TEST_FILE } from "./cifar10.ts";
+ * if (CIFAR10_TEST_FILE !== "test_batch.bin") throw new Error();
+ * ```
+ */
 export const CIFAR10_TEST_FILE = "test_batch.bin";
-/** Bytes per record: one label and 32x32x3 pixels. */
-export const CIFAR10_RECORD_BYTES = 1 + 3072;
+/**
+ * Bytes per record: one label and 32x32x3 pixels.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_RECORD_BYTES } from "./cifar10.ts";
+ * if (CIFAR10_RECORD_BYTES * 10000 !== 30730000) throw new Error("batch file size");
+ * ```
+ */
+export const CIFAR10_RECORD_BYTES: number = 1 + 3072;
 
 /**
  * The default location of the CIFAR-10 binary batches.

@@ -14,12 +14,37 @@ import { createProgress } from "./_progress.ts";
 import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, defaultCifar10Dir } from "./cifar10.ts";
 import { readTar } from "./tar.ts";
 
-/** The official CIFAR-10 binary archive. */
+/**
+ * The official CIFAR-10 binary archive.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_URL } from "./download.ts";
+ * if (!CIFAR10_URL.endsWith("cifar-10-binary.tar.gz")) throw new Error();
+ * ```
+ */
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
-/** Its MD5 checksum, as published on the CIFAR-10 page. */
+/**
+ * Its MD5 checksum, as published on the CIFAR-10 page.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_MD5 } from "./download.ts";
+ * if (CIFAR10_MD5.length !== 32) throw new Error();
+ * ```
+ */
 export const CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
 
-/** Options of {@linkcode downloadFile}. */
+/**
+ * Options of {@linkcode downloadFile}.
+ *
+ * @example
+ * ```ts
+ * import type { DownloadOptions } from "./download.ts";
+ * const opts: DownloadOptions = { md5: "c32a1d4ab5d03f1284b67883e8d87530", progress: false };
+ * if (opts.progress) throw new Error();
+ * ```
+ */
 export interface DownloadOptions {
   /** Expected MD5 (hex); the download fails, and its partial file is removed, on a mismatch. */
   md5?: string;
@@ -31,7 +56,16 @@ export interface DownloadOptions {
   onProgress?: (received: number, total: number | undefined) => void;
 }
 
-/** What {@linkcode downloadFile} did. */
+/**
+ * What {@linkcode downloadFile} did.
+ *
+ * @example
+ * ```ts
+ * import type { DownloadResult } from "./download.ts";
+ * const r: DownloadResult = { path: "a.tar.gz", bytes: 3, resumed: false, cached: true };
+ * if (!r.cached) throw new Error();
+ * ```
+ */
 export interface DownloadResult {
   /** The final, verified file. */
   path: string;
@@ -196,7 +230,16 @@ export async function downloadFile(
   return { path: dest, bytes: await fileSize(dest), resumed: resumedFrom > 0, cached: false };
 }
 
-/** Options of {@linkcode downloadCifar10}. */
+/**
+ * Options of {@linkcode downloadCifar10}.
+ *
+ * @example
+ * ```ts
+ * import type { Cifar10DownloadOptions } from "./download.ts";
+ * const opts: Cifar10DownloadOptions = { dataDir: "./data/cifar-10-batches-bin", keepArchive: true };
+ * if (!opts.keepArchive) throw new Error();
+ * ```
+ */
 export interface Cifar10DownloadOptions {
   /** Where the `.bin` batches go; default {@linkcode defaultCifar10Dir}. */
   dataDir?: string;
@@ -210,7 +253,15 @@ export interface Cifar10DownloadOptions {
   progress?: boolean;
 }
 
-/** The files of the CIFAR-10 binary version that must be present. */
+/**
+ * The files of the CIFAR-10 binary version that must be present.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_FILES } from "./download.ts";
+ * if (CIFAR10_FILES.length !== 6) throw new Error("five training batches and one test batch");
+ * ```
+ */
 export const CIFAR10_FILES: readonly string[] = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
 
 /**

@@ -8,10 +8,26 @@
 import { readIdxDataset } from "./mnist.ts";
 import type { LabelledDataset } from "./types.ts";
 
-/** Where Fashion-MNIST is looked for when no `dataDir` is given. */
+/**
+ * Where Fashion-MNIST is looked for when no `dataDir` is given.
+ *
+ * @example
+ * ```ts
+ * import { FASHION_MNIST_DIR } from "./fashion_mnist.ts";
+ * if (!FASHION_MNIST_DIR.startsWith("/usr/share/datasets")) throw new Error();
+ * ```
+ */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
-/** Class names of Fashion-MNIST, by label. */
+/**
+ * Class names of Fashion-MNIST, by label.
+ *
+ * @example
+ * ```ts
+ * import { FASHION_MNIST_CLASSES } from "./fashion_mnist.ts";
+ * if (FASHION_MNIST_CLASSES[0] !== "T-shirt/top") throw new Error();
+ * ```
+ */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
   "T-shirt/top",
   "Trouser",

@@ -23,12 +23,29 @@ import { exists, findFirst, readFileNamed } from "./_files.ts";
 import { convertChannels, resizeBilinear } from "./preprocess.ts";
 import type { ImageSet, LabelledDataset } from "./types.ts";
 
-/** Class names of a folder dataset. */
+/**
+ * Class names of a folder dataset.
+ *
+ * @example
+ * ```ts
+ * import { FOLDER_CLASSES } from "./folder.ts";
+ * if (FOLDER_CLASSES.join() !== "normal,anomalous") throw new Error();
+ * ```
+ */
 export const FOLDER_CLASSES: readonly string[] = ["normal", "anomalous"];
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
-/** A decoded image: RGB bytes, row-major. */
+/**
+ * A decoded image: RGB bytes, row-major.
+ *
+ * @example
+ * ```ts
+ * import type { DecodedImage } from "./folder.ts";
+ * const img: DecodedImage = { width: 1, height: 1, rgb: Uint8Array.of(1, 2, 3) };
+ * if (img.rgb.length !== 3) throw new Error();
+ * ```
+ */
 export interface DecodedImage {
   /** Width in pixels. */
   width: number;
@@ -99,7 +116,16 @@ async function listImages(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Parses a labels CSV into (file, 0|1) pairs; errors name the CSV line and accepted values. */
+/**
+ * Parses a labels CSV into (file, 0|1) pairs; errors name the CSV line and accepted values.
+ *
+ * @example
+ * ```ts
+ * import { parseLabelsCsv } from "./folder.ts";
+ * const rows = parseLabelsCsv("file,label\na.png,0\nb.png,anomalous\n", "labels.csv");
+ * if (JSON.stringify(rows) !== '[["a.png",0],["b.png",1]]') throw new Error();
+ * ```
+ */
 export function parseLabelsCsv(text: string, name: string): Array<[string, number]> {
   const out: Array<[string, number]> = [];
   const lines = text.split(/\r?\n/);
@@ -124,7 +150,16 @@ export function parseLabelsCsv(text: string, name: string): Array<[string, numbe
   return out;
 }
 
-/** Options of {@linkcode loadFolder}. */
+/**
+ * Options of {@linkcode loadFolder}.
+ *
+ * @example
+ * ```ts
+ * import type { FolderOptions } from "./folder.ts";
+ * const opts: FolderOptions = { imageSize: 32, channels: 3 };
+ * if (opts.channels !== 3) throw new Error();
+ * ```
+ */
 export interface FolderOptions {
   /** Resize every image to this square size while decoding (saves memory on large images). */
   imageSize?: number;

@@ -7,12 +7,37 @@
 import { readMaybeGzip } from "./_files.ts";
 import type { ImageSet } from "./types.ts";
 
-/** IDX magic number of an unsigned-byte 3-d array (images). */
+/**
+ * IDX magic number of an unsigned-byte 3-d array (images).
+ *
+ * @example
+ * ```ts
+ * import { IDX_IMAGES_MAGIC } from "./idx.ts";
+ * if (IDX_IMAGES_MAGIC !== 2051) throw new Error();
+ * ```
+ */
 export const IDX_IMAGES_MAGIC = 0x00000803;
-/** IDX magic number of an unsigned-byte 1-d array (labels). */
+/**
+ * IDX magic number of an unsigned-byte 1-d array (labels).
+ *
+ * @example
+ * ```ts
+ * import { IDX_LABELS_MAGIC } from "./idx.ts";
+ * if (IDX_LABELS_MAGIC !== 2049) throw new Error();
+ * ```
+ */
 export const IDX_LABELS_MAGIC = 0x00000801;
 
-/** An IDX array of unsigned bytes: its dimensions and its data (row-major). */
+/**
+ * An IDX array of unsigned bytes: its dimensions and its data (row-major).
+ *
+ * @example
+ * ```ts
+ * import type { IdxArray } from "./idx.ts";
+ * const a: IdxArray = { magic: 0x801, dims: [2], data: Uint8Array.of(3, 4) };
+ * if (a.data.length !== a.dims[0]) throw new Error();
+ * ```
+ */
 export interface IdxArray {
   /** The magic number as read (0x0000TTNN: type TT, NN dimensions). */
   magic: number;

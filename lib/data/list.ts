@@ -10,7 +10,16 @@ import { IDX_FILES, MNIST_SOURCE } from "./mnist.ts";
 import { defaultDataDir } from "./protocol.ts";
 import { DATASET_NAMES, type DatasetName } from "./types.ts";
 
-/** One line of the dataset list. */
+/**
+ * One line of the dataset list.
+ *
+ * @example
+ * ```ts
+ * import type { DatasetStatus } from "./list.ts";
+ * const row: DatasetStatus = { dataset: "mnist", present: true, note: "built in" };
+ * if (!row.present) throw new Error();
+ * ```
+ */
 export interface DatasetStatus {
   /** The dataset. */
   dataset: DatasetName;

