@@ -72,6 +72,13 @@ export const FLAGS: Record<string, FlagSpec> = {
   "run": { kind: "string", help: "a run directory" },
   "images": { kind: "string", help: "a folder of images to score" },
   "students": { kind: "string", help: "comma-separated student widths" },
+  "teacher-width": { kind: "integer", help: "width of the teacher to train", min: 1 },
+  "init": {
+    kind: "string",
+    help: "student initialisation",
+    choices: ["random", "teacher", "both"],
+  },
+  "methods": { kind: "string", help: "comma-separated: scratch, one-step, joint, pkdgan" },
   "report": { kind: "boolean", help: "write report.html at the end (--no-report to skip)" },
   "check": { kind: "boolean", help: "fail on any error output" },
   "help": { kind: "boolean", help: "show this help" },

@@ -18,10 +18,12 @@ export interface TrainPreset {
   limit?: number;
   /** Test images scored (undefined: all). */
   testLimit?: number;
+  /** Width of the teacher the distillation trains. */
+  teacherWidth: number;
   /** Student widths of the distillation. */
   students: number[];
-  /** Epochs of each distillation step. */
-  distillEpochs: number;
+  /** Epochs of distillation step 1 and step 2. */
+  distillEpochs: { step1: number; step2: number };
 }
 
 /** Presets, in one place. */
@@ -32,15 +34,17 @@ export const PRESETS: Record<PresetName, TrainPreset> = {
     width: 16,
     limit: 2048,
     testLimit: 2000,
+    teacherWidth: 32,
     students: [8, 4, 2],
-    distillEpochs: 2,
+    distillEpochs: { step1: 2, step2: 1 },
   },
   paper: {
     epochs: 15,
     batchSize: 1,
     width: 64,
+    teacherWidth: 64,
     students: [12, 8, 4, 3, 2],
-    distillEpochs: 15,
+    distillEpochs: { step1: 10, step2: 5 },
   },
 };
 

@@ -6,7 +6,7 @@
  */
 
 import * as tf from "../tf.ts";
-import type { EdeGan } from "../models/ede_gan.ts";
+import type { EdeGan, GeneratorOutput } from "../models/ede_gan.ts";
 import type { PartName } from "../models/architecture.ts";
 import { discriminatorLoss, generatorLoss } from "../models/losses.ts";
 import { Adam } from "./adam.ts";
@@ -23,8 +23,22 @@ export interface StepLosses {
   adversarial: number;
   contextual: number;
   latent: number;
-  /** Discriminator's binary cross-entropy. */
+  /** Discriminator's binary cross-entropy (0 when the discriminator was not trained). */
   lossD: number;
+  /** The extra term given in {@link StepOptions} (the distillation loss), 0 without one. */
+  extra: number;
+}
+
+/** How a step differs from plain EDE-GAN training (used by distillation). */
+export interface StepOptions {
+  /** A term added to the generator's loss, given its outputs (e.g. the distillation loss). */
+  extraLoss?: (out: GeneratorOutput) => tf.Scalar;
+  /** Train on the GAN losses (default true); false: the generator learns from `extraLoss` alone
+   * and the discriminator is left untouched. */
+  ganLosses?: boolean;
+  /** Return the generator's outputs of this step (computed before its update); the caller
+   * disposes them. */
+  keepOutputs?: boolean;
 }
 
 /** One Adam per network of a model. */
@@ -35,7 +49,8 @@ export interface EdeGanOptimisers {
 
 /**
  * Adam optimisers (the model's learning rate and betas) over the generator's and the
- * discriminator's trainable variables.
+ * discriminator's trainable variables; `extraGeneratorVariables` (a distillation projection)
+ * are trained with the generator.
  *
  * @example
  * ```ts
@@ -49,7 +64,10 @@ export interface EdeGanOptimisers {
  * console.log(opt.generator.variables.size);
  * ```
  */
-export function createOptimisers(model: EdeGan): EdeGanOptimisers {
+export function createOptimisers(
+  model: EdeGan,
+  extraGeneratorVariables: Map<string, tf.Variable> = new Map(),
+): EdeGanOptimisers {
   const settings = {
     learningRate: model.config.learningRate,
     beta1: model.config.beta1,
@@ -58,7 +76,10 @@ export function createOptimisers(model: EdeGan): EdeGanOptimisers {
   const keyed = (parts: readonly PartName[]) =>
     new Map(model.trainable(parts).map((v) => [model.keyOf(v), v]));
   return {
-    generator: new Adam(keyed(GENERATOR_PARTS), settings),
+    generator: new Adam(
+      new Map([...keyed(GENERATOR_PARTS), ...extraGeneratorVariables]),
+      settings,
+    ),
     discriminator: new Adam(keyed(DISCRIMINATOR_PARTS), settings),
   };
 }
@@ -102,23 +123,33 @@ export function trainStep(
   model: EdeGan,
   optimisers: EdeGanOptimisers,
   images: tf.Tensor4D,
-): StepLosses {
+  opts: StepOptions = {},
+): StepLosses & { outputs?: GeneratorOutput } {
+  const gan = opts.ganLosses ?? true;
   let fake: tf.Tensor4D | undefined;
+  let outputs: GeneratorOutput | undefined;
   let terms: tf.Scalar[] = [];
   try {
     // Generator: E1 -> Dec -> E2 against the discriminator's features of real and generated images.
     tf.tidy(() => {
       const { value, grads } = keyedGradients(optimisers.generator, () => {
-        const { z, xHat, zHat } = model.generate(images, "train");
+        const out = model.generate(images, "train");
+        const { z, xHat, zHat } = out;
         fake = tf.keep(xHat);
-        const featuresReal = model.discriminate(images, "train").features;
-        const featuresFake = model.discriminate(xHat, "train").features;
-        const loss = generatorLoss(
-          { x: images, xHat, z, zHat, featuresReal, featuresFake },
-          model.config.weights,
-        );
-        terms = [loss.adversarial, loss.contextual, loss.latent].map((t) => tf.keep(t));
-        return loss.total;
+        if (opts.keepOutputs) outputs = { z: tf.keep(z), xHat: fake, zHat: tf.keep(zHat) };
+        const zero = tf.scalar(0);
+        let loss = { total: zero, adversarial: zero, contextual: zero, latent: zero };
+        if (gan) {
+          const featuresReal = model.discriminate(images, "train").features;
+          const featuresFake = model.discriminate(xHat, "train").features;
+          loss = generatorLoss(
+            { x: images, xHat, z, zHat, featuresReal, featuresFake },
+            model.config.weights,
+          );
+        }
+        const extra = opts.extraLoss ? opts.extraLoss(out) : zero;
+        terms = [loss.adversarial, loss.contextual, loss.latent, extra].map((t) => tf.keep(t));
+        return tf.add(loss.total, extra) as tf.Scalar;
       });
       optimisers.generator.apply(grads);
       terms.unshift(tf.keep(value));
@@ -126,21 +157,31 @@ export function trainStep(
     model.commitBatchStats(GENERATOR_PARTS);
 
     // Discriminator: real images against the (detached) generated ones of this step.
-    const lossD = tf.tidy(() => {
-      const { value, grads } = keyedGradients(optimisers.discriminator, () =>
-        discriminatorLoss(
-          model.discriminate(images, "train").logits,
-          model.discriminate(fake!, "train").logits,
-        ));
-      optimisers.discriminator.apply(grads);
-      return value;
-    });
+    const lossD = gan
+      ? tf.tidy(() => {
+        const { value, grads } = keyedGradients(optimisers.discriminator, () =>
+          discriminatorLoss(
+            model.discriminate(images, "train").logits,
+            model.discriminate(fake!, "train").logits,
+          ));
+        optimisers.discriminator.apply(grads);
+        return value;
+      })
+      : tf.scalar(0);
     model.commitBatchStats(DISCRIMINATOR_PARTS);
     terms.push(lossD);
-    const [lossG, adversarial, contextual, latent, d] = terms.map((t) => t.dataSync()[0]);
-    return { lossG, adversarial, contextual, latent, lossD: d };
+    const [total, adversarial, contextual, latent, extra, d] = terms.map((t) => t.dataSync()[0]);
+    return {
+      lossG: total - extra,
+      adversarial,
+      contextual,
+      latent,
+      lossD: d,
+      extra,
+      ...(outputs ? { outputs } : {}),
+    };
   } finally {
     model.discardBatchStats();
-    tf.dispose([...terms, ...(fake ? [fake] : [])]);
+    tf.dispose([...terms, ...(fake && !outputs ? [fake] : [])]);
   }
 }

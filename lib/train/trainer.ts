@@ -6,6 +6,7 @@
  * @module
  */
 
+import type * as tf from "../tf.ts";
 import type { EdeGan } from "../models/ede_gan.ts";
 import type { ImageSet } from "../data/types.ts";
 import { batchIndices, batchTensor } from "../data/batches.ts";
@@ -29,6 +30,8 @@ export interface EpochRecord {
   adversarial: number;
   contextual: number;
   latent: number;
+  /** Mean distillation loss, in distillation runs. */
+  distillation?: number;
   /** Test ROC AUC after this epoch, when an evaluator was given (a curve, never a selection). */
   auc?: number;
   seconds: number;
@@ -63,6 +66,12 @@ export interface FitOptions {
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
   /** Steps per point of the step curve (default: about 200 points per run). */
   curveEvery?: number;
+  /** Optimisers to use (default: fresh ones from {@link createOptimisers}). */
+  optimisers?: EdeGanOptimisers;
+  /** The step to run on each batch (default: {@link trainStep}; distillation passes its own). */
+  step?: (images: tf.Tensor4D, optimisers: EdeGanOptimisers) => StepLosses;
+  /** Re-initialise a discriminator whose loss collapsed (default true). */
+  resetCollapsedDiscriminator?: boolean;
 }
 
 /** What {@link fit} leaves. */
@@ -81,6 +90,9 @@ export class DivergenceError extends Error {
     this.name = "DivergenceError";
   }
 }
+
+/** The losses averaged per epoch and checked for divergence. */
+const LOSS_NAMES = ["lossG", "lossD", "adversarial", "contextual", "latent", "extra"] as const;
 
 /** A discriminator whose loss falls below this has won outright and is re-initialised. */
 const COLLAPSED_D_LOSS = 1e-5;
@@ -110,7 +122,8 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
   if (train.count < batchSize) {
     throw new Error(`only ${train.count} training images for a batch size of ${batchSize}`);
   }
-  const optimisers = createOptimisers(model);
+  const optimisers = opts.optimisers ?? createOptimisers(model);
+  const runStep = opts.step ?? ((images, o) => trainStep(model, o, images));
   let history: EpochRecord[] = [];
   let steps: StepRecord[] = [];
   let step = 0;
@@ -132,7 +145,7 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
   const curveEvery = opts.curveEvery ?? Math.max(1, Math.round(totalSteps / 200));
   for (let epoch = startEpoch + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
-    const sums = { lossG: 0, lossD: 0, adversarial: 0, contextual: 0, latent: 0 };
+    const sums = { lossG: 0, lossD: 0, adversarial: 0, contextual: 0, latent: 0, extra: 0 };
     let curve = { lossG: 0, lossD: 0, n: 0 };
     let done = 0;
     for (
@@ -146,14 +159,15 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
       const images = batchTensor(train, indices);
       let losses: StepLosses;
       try {
-        losses = trainStep(model, optimisers, images);
+        losses = runStep(images, optimisers);
       } finally {
         images.dispose();
       }
       step += 1;
       done += 1;
       opts.onStep?.(step, losses);
-      for (const [name, value] of Object.entries(losses)) {
+      for (const name of LOSS_NAMES) {
+        const value = losses[name];
         if (!Number.isFinite(value)) {
           throw new DivergenceError(
             `training diverged: ${name} became ${value} at epoch ${epoch}, step ${step}. ` +
@@ -163,9 +177,9 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
               " Try a lower learning rate or check the input data.",
           );
         }
-        sums[name as keyof typeof sums] += value;
+        sums[name] += value;
       }
-      if (losses.lossD < COLLAPSED_D_LOSS) {
+      if ((opts.resetCollapsedDiscriminator ?? true) && losses.lossD < COLLAPSED_D_LOSS) {
         model.reinitialise(DISCRIMINATOR_PARTS, seed * 7919 + step);
         optimisers.discriminator.reset();
       }
@@ -194,6 +208,7 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
       adversarial: sums.adversarial / done,
       contextual: sums.contextual / done,
       latent: sums.latent / done,
+      ...(sums.extra !== 0 ? { distillation: sums.extra / done } : {}),
       seconds,
       imagesPerSecond: (done * batchSize) / seconds,
     };

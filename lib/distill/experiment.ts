@@ -1,0 +1,340 @@
+/**
+ * The distillation experiment behind `deno task distill`: train (or load) a teacher, then for each
+ * student size train the student from scratch, by one-step KD and by P-KDGAN (and optionally the
+ * joint structure alone), evaluate everything on the same test set, and write `results.json`,
+ * `results.csv` and one result file per job so that a rerun skips what is done. One failing
+ * student is reported and the others go on.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { EdeGan } from "../models/ede_gan.ts";
+import { modelCost } from "../models/cost.ts";
+import type { LatentConstraint } from "../models/config.ts";
+import { loadOneClass } from "../data/protocol.ts";
+import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
+import { rocAuc, rocCurve } from "../metrics/mod.ts";
+import { scoreImages } from "../score/score.ts";
+import { loadModel } from "../train/checkpoint.ts";
+import { trainRun } from "../train/run.ts";
+import { writeManifest } from "../train/manifest.ts";
+import { exists, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
+import { type ProgressSink, silentProgress } from "../util/progress.ts";
+import { type DistillationWeights } from "./kd_loss.ts";
+import { distillStudent, type Method } from "./pkdgan.ts";
+import { initialiseFromTeacher, studentConfig } from "./students.ts";
+
+/** Everything that defines a distillation experiment. */
+export interface DistillExperimentOptions {
+  dataset: DatasetName;
+  dataDir?: string;
+  normal: number;
+  protocol?: Protocol;
+  seed: number;
+  limit?: number;
+  testLimit?: number;
+  /** Train a teacher of this width, or load the one in `teacherDir`. */
+  teacher: { width: number; epochs: number; batchSize: number; latent?: LatentConstraint };
+  /** A trained teacher's run or model directory to use instead of training one. */
+  teacherDir?: string;
+  /** Student widths. */
+  students: number[];
+  /** Student latent size (default: the teacher's). */
+  studentLatent?: number;
+  epochs: { step1: number; step2: number };
+  batchSize: number;
+  methods?: Method[];
+  /** `random` (default) or `teacher` (slice the teacher's channels); both runs both. */
+  inits?: ("random" | "teacher")[];
+  weights?: DistillationWeights;
+  /** Output folder (required: results and per-job files go there). */
+  out: string;
+  backend?: { name: string; device?: string; skipped?: string[] };
+  progress?: (label: string) => ProgressSink;
+  log?: (line: string) => void;
+  data?: OneClassSplit;
+}
+
+/** One student's row of `results.json`. */
+export interface StudentResult {
+  width: number;
+  latent: number;
+  params: number;
+  mflops: number;
+  ratio: number;
+  auc_scratch: number | null;
+  auc_one_step: number | null;
+  auc_pkdgan: number | null;
+  auc_joint?: number | null;
+  auc_one_step_teacher_init?: number | null;
+  auc_pkdgan_teacher_init?: number | null;
+  /** P-KDGAN's AUC minus scratch's. */
+  delta_vs_scratch: number | null;
+  score_images_per_s: number | null;
+  errors: string[];
+}
+
+/** The whole `results.json`. */
+export interface DistillResults {
+  dataset: string;
+  normal_class: number;
+  protocol: string;
+  seed: number;
+  teacher: {
+    width: number;
+    params: number;
+    mflops: number;
+    auc: number;
+    score_images_per_s: number;
+  };
+  students: StudentResult[];
+  ratio_definition: string;
+}
+
+interface JobResult {
+  auc: number;
+  seconds: number;
+  roc: { fpr: number[]; tpr: number[] };
+  history: unknown[];
+}
+
+/**
+ * Runs the experiment; returns and writes the results.
+ *
+ * @example
+ * ```ts ignore
+ * import { runDistillExperiment } from "./experiment.ts";
+ * const results = await runDistillExperiment({ dataset: "mnist", normal: 1, seed: 0,
+ *   teacher: { width: 32, epochs: 2, batchSize: 16 }, students: [4], epochs: { step1: 2, step2: 1 },
+ *   batchSize: 16, limit: 2048, out: "runs/distill" });
+ * console.log(results.students[0].auc_pkdgan);
+ * ```
+ */
+export async function runDistillExperiment(
+  opts: DistillExperimentOptions,
+): Promise<DistillResults> {
+  const log = opts.log ?? (() => {});
+  const progress = opts.progress ?? (() => silentProgress);
+  const methods = opts.methods ?? ["scratch", "one-step", "pkdgan"];
+  const inits = opts.inits ?? ["random"];
+  await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
+  const data = opts.data ?? await loadOneClass({
+    dataset: opts.dataset,
+    dataDir: opts.dataDir,
+    normal: opts.normal,
+    protocol: opts.protocol,
+    limit: opts.limit,
+    testLimit: opts.testLimit,
+    splitSeed: opts.seed,
+  });
+  const manifest = {
+    kind: "distill",
+    options: { ...opts, data: undefined, progress: undefined, log: undefined },
+    backend: opts.backend ?? null,
+    data: data.manifest,
+  };
+  await writeManifest(join(opts.out, "run.json"), { ...manifest, status: "running" });
+
+  // The teacher: loaded, or trained once and kept in out/teacher for reruns.
+  const teacherRunDir = join(opts.out, "teacher");
+  let teacher: EdeGan;
+  if (opts.teacherDir) {
+    teacher = (await loadModel(await modelDirOf(opts.teacherDir))).model;
+    log(`teacher loaded from ${opts.teacherDir}`);
+  } else if (
+    await exists(join(teacherRunDir, "model", "model.json")) && await finished(teacherRunDir)
+  ) {
+    teacher = (await loadModel(join(teacherRunDir, "model"))).model;
+    log(`teacher reused from ${teacherRunDir}`);
+  } else {
+    log(`training the teacher (width ${opts.teacher.width})`);
+    const run = await trainRun({
+      dataset: opts.dataset,
+      normal: opts.normal,
+      epochs: opts.teacher.epochs,
+      batchSize: opts.teacher.batchSize,
+      seed: opts.seed,
+      model: { width: opts.teacher.width, latent: opts.teacher.latent ?? "tanh" },
+      data,
+      out: teacherRunDir,
+      resume: true,
+      backend: opts.backend,
+      progress: progress("teacher"),
+    });
+    teacher = run.model;
+  }
+  const teacherScores = scoreImages(teacher, data.test).scores;
+  const teacherCost = modelCost(teacher.config);
+  const teacherResult = {
+    width: teacher.config.width,
+    params: teacherCost.generator.params,
+    mflops: round(teacherCost.generatorMflops, 3),
+    auc: rocAuc(teacherScores, data.testIsAnomaly),
+    score_images_per_s: round(scoringSpeed(teacher, data), 1),
+  };
+  log(`teacher AUC ${teacherResult.auc.toFixed(4)}`);
+  await writeJsonAtomic(join(opts.out, "teacher.json"), {
+    ...teacherResult,
+    roc: rocCurve(teacherScores, data.testIsAnomaly),
+  });
+
+  const students: StudentResult[] = [];
+  for (const width of opts.students) {
+    const config = studentConfig(teacher.config, { width, latentSize: opts.studentLatent });
+    const cost = modelCost(config);
+    const row: StudentResult = {
+      width,
+      latent: config.latentSize,
+      params: cost.generator.params,
+      mflops: round(cost.generatorMflops, 3),
+      ratio: round(teacherCost.generator.macs / cost.generator.macs, 2),
+      auc_scratch: null,
+      auc_one_step: null,
+      auc_pkdgan: null,
+      delta_vs_scratch: null,
+      score_images_per_s: null,
+      errors: [],
+    };
+    for (const init of inits) {
+      for (const method of methods) {
+        if (init === "teacher" && method === "scratch") continue;
+        const name = `w${width}-l${config.latentSize}-${method}${
+          init === "teacher" ? "-tinit" : ""
+        }`;
+        const file = join(opts.out, "jobs", `${name}.json`);
+        let job: JobResult | undefined;
+        if (await exists(file)) {
+          job = JSON.parse(await Deno.readTextFile(file));
+          log(`${name}: done before (AUC ${job!.auc.toFixed(4)}), skipped`);
+        } else {
+          const student = EdeGan.create(config, opts.seed + width);
+          try {
+            if (init === "teacher") initialiseFromTeacher(student, teacher);
+            const result = await distillStudent(teacher, student, data.train, method, {
+              epochs: opts.epochs,
+              batchSize: opts.batchSize,
+              seed: opts.seed,
+              weights: opts.weights,
+              progress: progress(name),
+            });
+            const scores = scoreImages(student, data.test).scores;
+            job = {
+              auc: rocAuc(scores, data.testIsAnomaly),
+              seconds: round(result.seconds, 1),
+              roc: rocCurve(scores, data.testIsAnomaly),
+              history: result.history,
+            };
+            if (row.score_images_per_s === null) {
+              row.score_images_per_s = round(scoringSpeed(student, data), 1);
+            }
+            await writeJsonAtomic(file, job);
+            log(`${name}: AUC ${job.auc.toFixed(4)} in ${job.seconds}s`);
+          } catch (error) {
+            const message = `${name}: ${(error as Error).message}`;
+            row.errors.push(message);
+            log(`FAILED ${message}`);
+          } finally {
+            student.dispose();
+          }
+        }
+        if (job) {
+          const key = ({
+            "scratch": "auc_scratch",
+            "one-step": "auc_one_step",
+            "pkdgan": "auc_pkdgan",
+            "joint": "auc_joint",
+          } as const)[method];
+          const column = (init === "teacher" ? `${key}_teacher_init` : key) as keyof StudentResult;
+          (row as unknown as Record<string, unknown>)[column] = job.auc;
+        }
+      }
+    }
+    if (row.auc_pkdgan !== null && row.auc_scratch !== null) {
+      row.delta_vs_scratch = row.auc_pkdgan - row.auc_scratch;
+    }
+    if (row.score_images_per_s === null) {
+      const student = EdeGan.create(config, 0);
+      row.score_images_per_s = round(scoringSpeed(student, data), 1);
+      student.dispose();
+    }
+    students.push(row);
+    await writeOutputs(opts, data, teacherResult, students);
+  }
+  teacher.dispose();
+  const results = await writeOutputs(opts, data, teacherResult, students);
+  await writeManifest(join(opts.out, "run.json"), { ...manifest, status: "finished", results });
+  return results;
+}
+
+async function writeOutputs(
+  opts: DistillExperimentOptions,
+  data: OneClassSplit,
+  teacher: DistillResults["teacher"],
+  students: StudentResult[],
+): Promise<DistillResults> {
+  const results: DistillResults = {
+    dataset: opts.dataset,
+    normal_class: opts.normal,
+    protocol: data.manifest.protocol,
+    seed: opts.seed,
+    teacher,
+    students,
+    ratio_definition: "teacher FLOPs / student FLOPs along the scoring path E1 -> Dec -> E2",
+  };
+  await writeJsonAtomic(join(opts.out, "results.json"), results);
+  const columns = [
+    "width",
+    "latent",
+    "params",
+    "mflops",
+    "ratio",
+    "auc_scratch",
+    "auc_one_step",
+    "auc_pkdgan",
+    "auc_joint",
+    "auc_one_step_teacher_init",
+    "auc_pkdgan_teacher_init",
+    "delta_vs_scratch",
+    "score_images_per_s",
+  ] as const;
+  const lines = [columns.join(",")];
+  for (const s of students) lines.push(columns.map((c) => s[c] ?? "").join(","));
+  await writeFileAtomic(join(opts.out, "results.csv"), lines.join("\n") + "\n");
+  return results;
+}
+
+/** Images per second scoring at batch 256 (after one warm-up pass). */
+export function scoringSpeed(model: EdeGan, data: OneClassSplit, images = 512): number {
+  const n = Math.min(images, data.test.count);
+  const subset = {
+    ...data.test,
+    count: n,
+    pixels: data.test.pixels.subarray(
+      0,
+      n * data.test.height * data.test.width * data.test.channels,
+    ),
+  };
+  scoreImages(model, { ...subset, count: Math.min(n, 256) });
+  const started = performance.now();
+  scoreImages(model, subset);
+  return n / ((performance.now() - started) / 1000);
+}
+
+async function modelDirOf(dir: string): Promise<string> {
+  return await exists(join(dir, "model", "model.json")) ? join(dir, "model") : dir;
+}
+
+async function finished(runDir: string): Promise<boolean> {
+  try {
+    const manifest = JSON.parse(await Deno.readTextFile(join(runDir, "run.json")));
+    return manifest.status === "finished";
+  } catch {
+    return false;
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,235 @@
+/**
+ * P-KDGAN: progressive distillation of an EDE-GAN teacher into a small student.
+ *
+ * The structures that link the two GANs through the distillation loss K:
+ * 1. `kd`: the teacher is frozen (inference mode); the student trains on K alone.
+ * 2. `kd-gan`: the teacher is frozen; the student trains on K plus its own GAN losses.
+ * 3. `joint`: both are updated, the teacher on its GAN losses plus K, the student on its GAN
+ *    losses plus K (each treats the other's outputs of the step as constants).
+ *
+ * P-KDGAN is two steps: step 1 is structure 2, then step 2 is structure 3. The baselines are the
+ * same student trained from scratch, one-step KD (structure 2 alone) and structure 3 alone, each
+ * with the same total number of epochs.
+ *
+ * @module
+ */
+
+import * as tf from "../tf.ts";
+import { EdeGan, type GeneratorOutput } from "../models/ede_gan.ts";
+import type { ImageSet } from "../data/types.ts";
+import { createOptimisers, type EdeGanOptimisers, trainStep } from "../train/step.ts";
+import { type EpochRecord, fit } from "../train/trainer.ts";
+import { distillationLoss, type DistillationWeights, latentProjection } from "./kd_loss.ts";
+import type { ProgressSink } from "../util/progress.ts";
+
+/** How teacher and student are linked (see the module documentation). */
+export type Structure = "kd" | "kd-gan" | "joint";
+
+/** A way to train a student: alone, or one of the distillation schemes. */
+export type Method = "scratch" | "one-step" | "joint" | "pkdgan";
+
+/** Every method, in the order results show them. */
+export const METHODS: readonly Method[] = ["scratch", "one-step", "joint", "pkdgan"];
+
+/** The stages of each method: structure and share of the epoch budget. */
+export const METHOD_STAGES: Record<Method, { structure: Structure | "alone"; step: 1 | 2 }[]> = {
+  scratch: [{ structure: "alone", step: 1 }, { structure: "alone", step: 2 }],
+  "one-step": [{ structure: "kd-gan", step: 1 }, { structure: "kd-gan", step: 2 }],
+  joint: [{ structure: "joint", step: 1 }, { structure: "joint", step: 2 }],
+  pkdgan: [{ structure: "kd-gan", step: 1 }, { structure: "joint", step: 2 }],
+};
+
+/** Settings shared by every stage of a distillation. */
+export interface DistillOptions {
+  /** Epochs of step 1 and step 2 (every method gets both, so budgets are equal). */
+  epochs: { step1: number; step2: number };
+  batchSize: number;
+  seed: number;
+  weights?: DistillationWeights;
+  progress?: ProgressSink;
+  /** Called after each epoch of each stage with the student's record. */
+  onEpoch?: (record: EpochRecord & { stage: number; structure: string }) => void | Promise<void>;
+}
+
+/** What training one student by one method leaves. */
+export interface DistillResult {
+  history: (EpochRecord & { stage: number; structure: string })[];
+  /** The teacher after the method (a fine-tuned copy for joint and pkdgan; else the teacher). */
+  teacherChanged: boolean;
+  seconds: number;
+}
+
+/**
+ * Runs one stage: trains `student` (and, for `joint`, `teacher`) for `epochs` on `train`.
+ * The teacher's own optimisers are only needed for `joint`.
+ */
+export async function distillStage(
+  teacher: EdeGan,
+  student: EdeGan,
+  train: ImageSet,
+  structure: Structure,
+  opts: {
+    epochs: number;
+    batchSize: number;
+    seed: number;
+    weights?: DistillationWeights;
+    studentOptimisers: EdeGanOptimisers;
+    teacherOptimisers?: EdeGanOptimisers;
+    projection: tf.Variable | null;
+    progress?: ProgressSink;
+    onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  },
+): Promise<EpochRecord[]> {
+  const k = (t: GeneratorOutput, s: GeneratorOutput) =>
+    distillationLoss(t, s, opts.weights, opts.projection as tf.Tensor2D | null).total;
+  if (structure === "joint" && !opts.teacherOptimisers) {
+    throw new Error("the joint structure needs the teacher's optimisers");
+  }
+  const step = (images: tf.Tensor4D, studentOptimisers: EdeGanOptimisers) => {
+    if (structure !== "joint") {
+      const frozen = generateKept(teacher, images, "infer");
+      try {
+        return trainStep(student, studentOptimisers, images, {
+          ganLosses: structure === "kd-gan",
+          extraLoss: (out) => k(frozen, out),
+        });
+      } finally {
+        tf.dispose([frozen.z, frozen.xHat, frozen.zHat]);
+      }
+    }
+    // Joint: the teacher learns against the student's outputs of this step, then the student
+    // against the teacher's outputs computed before the teacher's update.
+    const studentNow = generateKept(student, images, "train");
+    student.discardBatchStats();
+    let teacherNow: GeneratorOutput | undefined;
+    try {
+      teacherNow = trainStep(teacher, opts.teacherOptimisers!, images, {
+        extraLoss: (out) => k(out, studentNow),
+        keepOutputs: true,
+      }).outputs!;
+      const frozen = teacherNow;
+      return trainStep(student, studentOptimisers, images, {
+        extraLoss: (out) => k(frozen, out),
+      });
+    } finally {
+      tf.dispose([studentNow.z, studentNow.xHat, studentNow.zHat]);
+      if (teacherNow) tf.dispose([teacherNow.z, teacherNow.xHat, teacherNow.zHat]);
+    }
+  };
+  const { history } = await fit(student, train, {
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    seed: opts.seed,
+    optimisers: opts.studentOptimisers,
+    step,
+    resetCollapsedDiscriminator: structure !== "kd",
+    progress: opts.progress,
+    onEpoch: opts.onEpoch,
+  });
+  return history;
+}
+
+/**
+ * Trains a student by one method against a trained teacher. The teacher passed in is never
+ * changed: methods that fine-tune it (joint, pkdgan) work on a copy, disposed at the end.
+ *
+ * @example
+ * ```ts ignore
+ * import { EdeGan } from "../models/ede_gan.ts";
+ * import { distillStudent } from "./pkdgan.ts";
+ * // teacher: a trained EdeGan; train: the normal training images
+ * declare const teacher: EdeGan, train: import("../data/types.ts").ImageSet;
+ * const student = EdeGan.create({ ...teacher.config, width: 4 }, 1);
+ * await distillStudent(teacher, student, train, "pkdgan",
+ *   { epochs: { step1: 2, step2: 1 }, batchSize: 16, seed: 1 });
+ * ```
+ */
+export async function distillStudent(
+  teacher: EdeGan,
+  student: EdeGan,
+  train: ImageSet,
+  method: Method,
+  opts: DistillOptions,
+): Promise<DistillResult> {
+  const started = performance.now();
+  const projection = method === "scratch"
+    ? null
+    : latentProjection(student.config.latentSize, teacher.config.latentSize, opts.seed + 17);
+  const studentOptimisers = createOptimisers(
+    student,
+    projection ? new Map([["projection", projection]]) : new Map(),
+  );
+  let copy: EdeGan | undefined;
+  let teacherOptimisers: EdeGanOptimisers | undefined;
+  const history: DistillResult["history"] = [];
+  try {
+    const stages = METHOD_STAGES[method];
+    for (let i = 0; i < stages.length; i++) {
+      const { structure, step } = stages[i];
+      const epochs = step === 1 ? opts.epochs.step1 : opts.epochs.step2;
+      if (epochs === 0) continue;
+      const seed = opts.seed + 1000 * (i + 1);
+      const onEpoch = async (record: EpochRecord) => {
+        const full = { ...record, stage: i + 1, structure };
+        history.push(full);
+        await opts.onEpoch?.(full);
+      };
+      if (structure === "alone") {
+        await fit(student, train, {
+          epochs,
+          batchSize: opts.batchSize,
+          seed,
+          optimisers: studentOptimisers,
+          progress: opts.progress,
+          onEpoch,
+        });
+        continue;
+      }
+      let active = teacher;
+      if (structure === "joint") {
+        if (!copy) {
+          copy = EdeGan.create(teacher.config, 0);
+          copy.copyFrom(teacher);
+          teacherOptimisers = createOptimisers(copy);
+        }
+        active = copy;
+      }
+      await distillStage(active, student, train, structure, {
+        epochs,
+        batchSize: opts.batchSize,
+        seed,
+        weights: opts.weights,
+        studentOptimisers,
+        teacherOptimisers,
+        projection,
+        progress: opts.progress,
+        onEpoch,
+      });
+    }
+  } finally {
+    studentOptimisers.generator.dispose();
+    studentOptimisers.discriminator.dispose();
+    teacherOptimisers?.generator.dispose();
+    teacherOptimisers?.discriminator.dispose();
+    copy?.dispose();
+    projection?.dispose();
+  }
+  return {
+    history,
+    teacherChanged: copy !== undefined,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** The generator's outputs on `images`, with every intermediate freed. */
+function generateKept(
+  model: EdeGan,
+  images: tf.Tensor4D,
+  mode: "train" | "infer",
+): GeneratorOutput {
+  const [z, xHat, zHat] = tf.tidy(() => {
+    const out = model.generate(images, mode);
+    return [out.z, out.xHat, out.zHat];
+  });
+  return { z: z as tf.Tensor2D, xHat: xHat as tf.Tensor4D, zHat: zHat as tf.Tensor2D };
+}

@@ -1,0 +1,119 @@
+/**
+ * edegan: one-class novelty detection with GANs on Deno.
+ *
+ * - **EDE-GAN**: a generator Encoder1 -> Decoder -> Encoder2 and a discriminator; the anomaly
+ *   score is the distance between z = E1(x) and z_hat = E2(Dec(z)).
+ * - **P-KDGAN**: progressive knowledge distillation of a large EDE-GAN teacher into small
+ *   students (step 1: frozen teacher; step 2: joint fine-tuning).
+ * - Data (MNIST built in, Fashion-MNIST, CIFAR-10, folders), the one-class protocol, exact ROC
+ *   AUC and friends, plotly figures and HTML reports, and backends from wasm to WebGPU and native
+ *   TensorFlow.
+ *
+ * @example Train a detector on MNIST digit 1 and read its test AUC
+ * ```ts ignore
+ * import { selectBackend, trainRun } from "./mod.ts";
+ * await selectBackend("auto");
+ * const run = await trainRun({
+ *   dataset: "mnist", normal: 1, epochs: 1, batchSize: 16, seed: 0,
+ *   model: { width: 16 }, limit: 1024,
+ * });
+ * console.log(run.metrics.auc);
+ * run.model.dispose();
+ * ```
+ *
+ * @module
+ */
+
+export * as tf from "./lib/tf.ts";
+
+// Backends
+export {
+  type BackendChoice,
+  type BackendName,
+  BACKENDS,
+  type BackendSelection,
+  BackendUnavailableError,
+  defaultBackendChoice,
+  parseBackendChoice,
+  selectBackend,
+} from "./lib/backend/select.ts";
+export { registerWasmTrainingKernels } from "./lib/backend/wasm_kernels/register.ts";
+
+// Data
+export type {
+  DataManifest,
+  DatasetName,
+  ImageSet,
+  OneClassSplit,
+  Protocol,
+} from "./lib/data/types.ts";
+export { loadOneClass, type OneClassOptions } from "./lib/data/protocol.ts";
+export { batchIndices, batchTensor } from "./lib/data/batches.ts";
+
+// Models
+export {
+  DEFAULT_CONFIG,
+  type EdeGanConfig,
+  type LatentConstraint,
+  resolveConfig,
+  type ScoreDistance,
+} from "./lib/models/config.ts";
+export { EdeGan, type GeneratorOutput } from "./lib/models/ede_gan.ts";
+export { discriminatorLoss, generatorLoss, latentDistance } from "./lib/models/losses.ts";
+export { compressionRatio, layerCost, type ModelCost, modelCost } from "./lib/models/cost.ts";
+
+// Training and scoring
+export { createOptimisers, type StepLosses, trainStep } from "./lib/train/step.ts";
+export { DivergenceError, type EpochRecord, fit, type FitOptions } from "./lib/train/trainer.ts";
+export {
+  type RunMetrics,
+  trainRun,
+  type TrainRunOptions,
+  type TrainRunResult,
+} from "./lib/train/run.ts";
+export { type Calibration, loadModel, saveModel } from "./lib/train/checkpoint.ts";
+export { scoreImages, type ScoreOptions, type ScoreResult } from "./lib/score/score.ts";
+export { calibrate, normaliseScore } from "./lib/score/calibrate.ts";
+
+// Metrics
+export {
+  averagePrecision,
+  f1AtThreshold,
+  minMaxNormaliser,
+  rocAuc,
+  rocCurve,
+  thresholdAtFpr,
+} from "./lib/metrics/mod.ts";
+
+// Distillation
+export {
+  DEFAULT_DISTILLATION_WEIGHTS,
+  distillationLoss,
+  type DistillationWeights,
+  latentProjection,
+} from "./lib/distill/kd_loss.ts";
+export {
+  distillStage,
+  distillStudent,
+  type Method,
+  METHODS,
+  type Structure,
+} from "./lib/distill/pkdgan.ts";
+export {
+  initialiseFromTeacher,
+  PAPER_RATIOS,
+  studentConfig,
+  studentForRatio,
+  studentSizes,
+} from "./lib/distill/students.ts";
+export {
+  type DistillExperimentOptions,
+  type DistillResults,
+  runDistillExperiment,
+} from "./lib/distill/experiment.ts";
+
+// Pictures
+export * from "./lib/viz/mod.ts";
+
+// Presets
+export { preset, type PresetName, PRESETS } from "./lib/cli/presets.ts";

@@ -1,0 +1,112 @@
+/**
+ * `deno task distill`: P-KDGAN on one class. Trains (or loads, with `--model`) a teacher, then for
+ * each student width trains the student from scratch, by one-step KD and by P-KDGAN, evaluates all
+ * on the same test set, and writes `results.json`, `results.csv` and `report.html` to `--out`.
+ * Rerunning with the same `--out` skips what is done.
+ *
+ * @module
+ */
+
+import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
+import { preset, presetFromArgs } from "../lib/cli/presets.ts";
+import { type BackendChoice, selectBackend } from "../lib/backend/select.ts";
+import { runDistillExperiment } from "../lib/distill/experiment.ts";
+import { type Method, METHODS } from "../lib/distill/pkdgan.ts";
+import { terminalProgress } from "../lib/util/progress.ts";
+import type { DatasetName, Protocol } from "../lib/data/types.ts";
+import type { LatentConstraint } from "../lib/models/config.ts";
+
+await runTask(async () => {
+  const presetName = presetFromArgs(Deno.args);
+  const p = preset(presetName);
+  const flags = parseFlags(
+    "distill",
+    Deno.args,
+    {
+      dataset: "mnist",
+      "data-dir": undefined,
+      normal: 1,
+      protocol: "one-class",
+      "teacher-width": p.teacherWidth,
+      students: p.students.join(","),
+      methods: "scratch,one-step,pkdgan",
+      init: "random",
+      epochs: p.epochs,
+      "batch-size": p.batchSize,
+      seed: 0,
+      latent: "tanh",
+      limit: p.limit,
+      "test-limit": p.testLimit,
+      model: undefined,
+      backend: "auto",
+      out: undefined,
+      preset: presetName,
+      report: true,
+    },
+    "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.",
+  );
+  if (flags === null) return;
+  const students = String(flags.students).split(",").map((w) => {
+    const width = Number(w);
+    if (!Number.isInteger(width) || width < 1) {
+      throw new Error(`--students: '${w}' is not a positive integer width (e.g. --students 8,4,2)`);
+    }
+    return width;
+  });
+  const methods = String(flags.methods).split(",").map((m) => {
+    if (!(METHODS as readonly string[]).includes(m)) {
+      throw new Error(`--methods: '${m}' is not one of ${METHODS.join(", ")}`);
+    }
+    return m as Method;
+  });
+  const out = (flags.out as string | undefined) ??
+    `runs/distill-${flags.dataset}-${flags.normal}-s${flags.seed}`;
+  const backend = await selectBackend(flags.backend as BackendChoice);
+  console.log(`backend: ${backend.backend} (${backend.device})`);
+  for (const line of backend.skipped) console.log(`  skipped ${line}`);
+  const results = await runDistillExperiment({
+    dataset: flags.dataset as DatasetName,
+    dataDir: flags["data-dir"] as string | undefined,
+    normal: flags.normal as number,
+    protocol: flags.protocol as Protocol,
+    seed: flags.seed as number,
+    limit: flags.limit as number | undefined,
+    testLimit: flags["test-limit"] as number | undefined,
+    teacher: {
+      width: flags["teacher-width"] as number,
+      epochs: flags.epochs as number,
+      batchSize: flags["batch-size"] as number,
+      latent: flags.latent as LatentConstraint,
+    },
+    teacherDir: flags.model as string | undefined,
+    students,
+    epochs: p.distillEpochs,
+    batchSize: flags["batch-size"] as number,
+    methods,
+    inits: flags.init === "both" ? ["random", "teacher"] : [flags.init as "random" | "teacher"],
+    out,
+    backend: { name: backend.backend, device: backend.device, skipped: backend.skipped },
+    progress: (label) => terminalProgress(label),
+    log: (line) => console.log(line),
+  });
+  const t = results.teacher;
+  console.log(
+    `\nteacher: width ${t.width}, ${t.params} params, ${t.mflops} MFLOPs, AUC ${t.auc.toFixed(4)}`,
+  );
+  console.log(formatTable(
+    results.students.map((s) => ({
+      student: `w${s.width}`,
+      params: s.params,
+      MFLOPs: s.mflops,
+      ratio: `${s.ratio.toFixed(1)}:1`,
+      "AUC scratch": s.auc_scratch,
+      "AUC one-step": s.auc_one_step,
+      "AUC P-KDGAN": s.auc_pkdgan,
+      "delta vs scratch": s.delta_vs_scratch,
+      "score img/s": s.score_images_per_s,
+    })),
+  ));
+  const failed = results.students.flatMap((s) => s.errors);
+  for (const line of failed) console.log(`failed: ${line}`);
+  console.log(`results written to ${out}/results.json`);
+});

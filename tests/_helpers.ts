@@ -1,0 +1,36 @@
+/**
+ * Shared test helpers: backend switching, and the rule that under `CI=true` a test whose tool is
+ * missing fails instead of skipping.
+ *
+ * @module
+ */
+
+import * as tf from "../lib/tf.ts";
+import { type BackendName, selectBackend } from "../lib/backend/select.ts";
+
+/** Whether this run is CI, where no test may skip. */
+export const IN_CI = Deno.env.get("CI") === "true";
+
+/** Switches tfjs to a backend for a test. */
+export async function useBackend(name: BackendName): Promise<void> {
+  if (tf.getBackend() !== name) await selectBackend(name);
+}
+
+/**
+ * `true` when a test must be skipped because `what` is missing here; under CI, missing tools are
+ * an error instead (CI installs them).
+ */
+export function skipUnless(available: boolean, what: string): boolean {
+  if (available) return false;
+  if (IN_CI) throw new Error(`CI=true but ${what} is missing: .ci/run should have installed it`);
+  console.warn(`skipping: ${what} is missing`);
+  return true;
+}
+
+/** Largest absolute difference of two arrays. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
