@@ -163,6 +163,15 @@ Deno.test("downloadFile: a server without Range support restarts cleanly; a bad 
     assertEquals(await md5File(dest), MD5);
     assertEquals(await Deno.readFile(dest), ARCHIVE);
 
+    // A complete but unverified .part (killed before the rename): the server answers 416 to the
+    // range past its end, and the file is verified and renamed without fetching it again.
+    await Deno.writeFile(`${root}/c.tar.gz.part`, ARCHIVE);
+    state.ranges = true;
+    const r2 = await downloadFile(url, `${root}/c.tar.gz`, { md5: MD5, progress: false });
+    assertEquals([r2.resumed, r2.bytes], [true, ARCHIVE.length]);
+    assertEquals(state.requests.at(-1), `bytes=${ARCHIVE.length}-`);
+    assertFalse(await exists(`${root}/c.tar.gz.part`));
+
     const wrong = "0".repeat(32);
     const err = await assertRejects(() =>
       downloadFile(url, `${root}/b.tar.gz`, { md5: wrong, progress: false })
