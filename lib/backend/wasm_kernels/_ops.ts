@@ -1,0 +1,90 @@
+/**
+ * Thin calls into the stock wasm kernels (XNNPACK-backed where it matters), made from inside a
+ * kernel function: they take and return `TensorInfo`s, never engine tensors, so every intermediate
+ * must be released with {@link release}.
+ *
+ * @module
+ */
+
+import * as tf from "../../tf.ts";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+
+/** A tensor as kernels see it. */
+export type Info = tf.TensorInfo;
+
+/** Explicit padding in the form `computeConv2DInfo` takes: [[0,0],[top,bottom],[left,right],[0,0]]. */
+export type Padding4 = [[number, number], [number, number], [number, number], [number, number]];
+
+function stock(kernelName: string): tf.KernelFunc {
+  const config = tf.getKernel(kernelName, "wasm");
+  if (config === undefined) throw new Error(`wasm kernel '${kernelName}' is not registered`);
+  return config.kernelFunc;
+}
+
+function call(
+  backend: BackendWasm,
+  kernelName: string,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap,
+): Info {
+  return stock(kernelName)({ inputs, backend, attrs }) as Info;
+}
+
+/** Frees an intermediate made by these helpers (or drops one reference to a reshaped view). */
+export function release(backend: BackendWasm, ...infos: Info[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+/** Stride-1..n NHWC convolution with explicit padding (XNNPACK). */
+export function conv2d(
+  backend: BackendWasm,
+  x: Info,
+  filter: Info,
+  strides: [number, number],
+  pad: Padding4 | "valid",
+  dilations: [number, number] = [1, 1],
+): Info {
+  return call(backend, "Conv2D", { x, filter }, {
+    strides,
+    pad: pad as unknown as tf.NamedAttrMap[string],
+    dilations,
+    dataFormat: "NHWC",
+    dimRoundingMode: undefined as unknown as string,
+  });
+}
+
+/** A matrix product of two rank-2 tensors, neither transposed (the fast XNNPACK path). */
+export function matMul(backend: BackendWasm, a: Info, b: Info): Info {
+  const out = call(backend, "BatchMatMul", { a, b }, { transposeA: false, transposeB: false });
+  const shaped = reshape(backend, out, [a.shape[0], b.shape[1]]);
+  release(backend, out);
+  return shaped;
+}
+
+/** A new view with another shape (shares the data; release it like any other result). */
+export function reshape(backend: BackendWasm, x: Info, shape: number[]): Info {
+  return call(backend, "Reshape", { x }, { shape });
+}
+
+/** Permutes the axes (native kernel; ranks up to 4 after size-1 axes are dropped are fastest). */
+export function transpose(backend: BackendWasm, x: Info, perm: number[]): Info {
+  return call(backend, "Transpose", { x }, { perm });
+}
+
+/** Zero padding. */
+export function pad(backend: BackendWasm, x: Info, paddings: [number, number][]): Info {
+  return call(backend, "PadV2", { x }, {
+    paddings: paddings as unknown as tf.NamedAttrMap[string],
+    constantValue: 0,
+  });
+}
+
+/** A contiguous box of `x`. */
+export function slice(backend: BackendWasm, x: Info, begin: number[], size: number[]): Info {
+  return call(backend, "Slice", { x }, { begin, size });
+}
+
+/** A float32 array over the wasm heap holding `x` (invalid after any allocation). */
+export function heap(backend: BackendWasm, x: Info): Float32Array {
+  return backend.typedArrayFromHeap(x) as Float32Array;
+}
