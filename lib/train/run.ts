@@ -49,7 +49,7 @@ export interface TrainRunOptions {
   backend?: { name: string; device?: string; skipped?: string[] };
   progress?: ProgressSink;
   onStep?: (step: number, losses: StepLosses) => void;
-  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  onEpoch?: (record: EpochRecord, model: EdeGan) => void | Promise<void>;
   /** An already loaded split (notebooks reuse one across runs). */
   data?: OneClassSplit;
 }
@@ -140,7 +140,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       resume: opts.resume,
       progress: opts.progress ?? silentProgress,
       onStep: opts.onStep,
-      onEpoch: async (record) => {
+      onEpoch: async (record, live) => {
         if (out) {
           await writeManifest(join(out, "run.json"), {
             ...manifestBase,
@@ -148,7 +148,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
             lastEpoch: record.epoch,
           });
         }
-        await opts.onEpoch?.(record);
+        await opts.onEpoch?.(record, live);
       },
     });
     opts.progress?.finish();

@@ -62,8 +62,8 @@ export interface FitOptions {
   progress?: ProgressSink;
   /** Called after each step (tests use it to plant faults; notebooks to plot live). */
   onStep?: (step: number, losses: StepLosses) => void;
-  /** Called after each epoch's checkpoint. */
-  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Called after each epoch's checkpoint, with the live model. */
+  onEpoch?: (record: EpochRecord, model: EdeGan) => void | Promise<void>;
   /** Steps per point of the step curve (default: about 200 points per run). */
   curveEvery?: number;
   /** Optimisers to use (default: fresh ones from {@link createOptimisers}). */
@@ -220,7 +220,7 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
         trainer: { epoch, step, extra: { history, steps } },
       });
     }
-    await opts.onEpoch?.(record);
+    await opts.onEpoch?.(record, model);
   }
   return { history, steps, resumedFrom: startEpoch, optimisers };
 }
