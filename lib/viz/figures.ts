@@ -116,6 +116,9 @@ export function trainingCurves(
       overlaying: "y",
       side: "right",
       range: [0, 1],
+      // Own ticks: the default syncs them to the loss grid, giving values like 0.613.
+      tickmode: "auto",
+      tickformat: ".2f",
       showgrid: false,
     };
   }
@@ -542,6 +545,8 @@ export interface ImageGridOptions {
   title?: string;
   /** Side of one cell in pixels (default 110). */
   cellPx?: number;
+  /** Labels written vertically left of each row. */
+  rowLabels?: string[];
 }
 
 /**
@@ -567,7 +572,7 @@ export function imageGrid(images: GridImage[], opts: ImageGridOptions = {}): Fig
   const rows = Math.max(1, Math.ceil(images.length / columns));
   const cell = opts.cellPx ?? 110;
   const titleGap = 22; // room above each cell for its title
-  const margin = { l: 10, r: 10, t: opts.title ? 50 : 10, b: 10 };
+  const margin = { l: opts.rowLabels ? 34 : 10, r: 10, t: opts.title ? 50 : 10, b: 10 };
   const width = columns * cell + margin.l + margin.r;
   const plotHeight = rows * (cell + titleGap);
   const height = plotHeight + margin.t + margin.b;
@@ -618,6 +623,20 @@ export function imageGrid(images: GridImage[], opts: ImageGridOptions = {}): Fig
         font: { size: 11 },
       });
     }
+  });
+  opts.rowLabels?.slice(0, rows).forEach((text, row) => {
+    layout.annotations!.push({
+      text,
+      xref: "paper",
+      yref: "paper",
+      x: 0,
+      y: 1 - (row * (cell + titleGap) + titleGap + cell / 2) / plotHeight,
+      xanchor: "right",
+      yanchor: "middle",
+      textangle: "-90",
+      showarrow: false,
+      font: { size: 11 },
+    });
   });
   return { data, layout };
 }
@@ -683,9 +702,9 @@ export interface ReconstructionGridInput {
 }
 
 /**
- * The `k` most normal and `k` most anomalous test items by score, as six rows: image,
- * reconstruction and |x - x_hat| heat map of the most normal, then the same of the most
- * anomalous (most anomalous first).
+ * The `k` most normal and `k` most anomalous test items by score, as six labelled rows: image
+ * (titled with its index and score), reconstruction and |x - x_hat| heat map of the most normal
+ * (most normal first), then the same of the most anomalous (most anomalous first).
  *
  * @throws {RangeError} when the arrays disagree in size.
  *
@@ -715,7 +734,7 @@ export function reconstructionGrid(input: ReconstructionGridInput): Figure {
   const mostNormal = order.slice(0, k), mostAnomalous = order.slice(n - k).reverse();
   const cells: GridImage[] = [];
   const range = inferRange({ pixels: images, height: 1, width: 1, channels: images.length });
-  for (const [group, indices] of [["normal", mostNormal], ["anomalous", mostAnomalous]] as const) {
+  for (const indices of [mostNormal, mostAnomalous]) {
     const slices = indices.map((i) => ({
       i,
       x: images.subarray(i * size, (i + 1) * size),
@@ -728,11 +747,11 @@ export function reconstructionGrid(input: ReconstructionGridInput): Figure {
         width,
         channels,
         range,
-        title: `${group} #${i} s=${Number(scores[i]).toPrecision(3)}`,
+        title: `#${i} s=${Number(scores[i]).toPrecision(3)}`,
       });
     }
     for (const { xHat } of slices) {
-      cells.push({ pixels: xHat, height, width, channels, range, title: "x_hat" });
+      cells.push({ pixels: xHat, height, width, channels, range });
     }
     for (const { x, xHat } of slices) {
       const diff = new Float32Array(size);
@@ -744,12 +763,13 @@ export function reconstructionGrid(input: ReconstructionGridInput): Figure {
         channels,
         range: [0, range[1] - range[0]],
         colorscale: "Hot",
-        title: "|x - x_hat|",
       });
     }
   }
+  const rowLabels = ["normal: x", "x_hat", "|x - x_hat|", "anomalous: x", "x_hat", "|x - x_hat|"];
   return imageGrid(cells, {
     columns: k,
+    rowLabels,
     title: input.title ?? "Most normal and most anomalous test images",
   });
 }

@@ -264,8 +264,18 @@ Deno.test("reconstructionGrid: extremes by score, x / x_hat / |x - x_hat| rows",
   const t = traces(fig);
   assertEquals(t.length, 12);
   const titles = fig.layout.annotations!.map((a) => a.text);
-  assertEquals(titles.slice(0, 2), ["normal #1 s=0.100", "normal #3 s=0.300"]);
-  assertEquals(titles.slice(6, 8), ["anomalous #2 s=0.900", "anomalous #4 s=0.700"]);
+  assertEquals(titles.slice(0, 4), ["#1 s=0.100", "#3 s=0.300", "#2 s=0.900", "#4 s=0.700"]);
+  assertEquals(titles.slice(4), [
+    "normal: x",
+    "x_hat",
+    "|x - x_hat|",
+    "anomalous: x",
+    "x_hat",
+    "|x - x_hat|",
+  ]);
+  // the image row shows item 1 (most normal), the next row its reconstruction
+  assertAlmostEquals(t[0].z[0][0], 0.1, 1e-6);
+  assertEquals(t[2].z, [[0, 0], [0, 0]]);
   // |x - x_hat| of item 2 (all 0.2) in the anomalous block's heat-map row
   assertEquals(t[10].colorscale, "Hot");
   assertAlmostEquals(t[10].z[0][0], 0.2, 1e-6);
