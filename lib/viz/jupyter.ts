@@ -26,14 +26,39 @@ export interface PlotlyBundle {
 export interface PlotlyBundleOptions {
   /**
    * Whether the HTML fallback carries plotly.js (4.8 MB): "once" (default) in the first bundle
-   * of this kernel session, whose output then serves every later plot on the page; "always" in
-   * every bundle (each output stands alone, e.g. if the first may be cleared); "never" relies on
-   * `window.Plotly` being there already.
+   * of this kernel session (none if `plotlyLoaderBundle` was displayed), whose output then
+   * serves every later plot on the page; "always" in every bundle (each output stands alone);
+   * "never" relies on `window.Plotly` being there already. With "once", re-running the cell
+   * that carried the copy loses it from the saved notebook: display `plotlyLoaderBundle()` in a
+   * setup cell for interactive work.
    */
   embedPlotly?: "once" | "always" | "never";
 }
 
 let plotlyEmbedded = false;
+
+/** The HTML that defines `window.Plotly` from the inlined bundle unless a page already has it. */
+function plotlyLoaderHtml(): string {
+  // Guarded so that a re-run cell does not replace a plotly.js other outputs already use.
+  return `<script>if (!window.Plotly) {\n${plotlySource()}\n}</script>\n`;
+}
+
+/**
+ * A bundle that only loads the inlined plotly.js (4.8 MB) into the notebook page, for a setup
+ * cell. With it, later `plotlyBundle` calls (default "once") embed nothing, and re-running a
+ * plotting cell cannot remove the only embedded copy from the saved notebook.
+ *
+ * @example
+ * ```ts
+ * import { plotlyLoaderBundle } from "./jupyter.ts";
+ * const setup = plotlyLoaderBundle();
+ * if (!setup["text/html"].includes("window.Plotly")) throw new Error();
+ * ```
+ */
+export function plotlyLoaderBundle(): { "text/html": string; "text/plain": string } {
+  plotlyEmbedded = true;
+  return { "text/html": plotlyLoaderHtml(), "text/plain": "plotly.js loaded" };
+}
 
 /**
  * A Jupyter MIME bundle for `figure`: `application/vnd.plotly.v1+json` (plain JSON), `text/html`
@@ -60,10 +85,7 @@ export function plotlyBundle(figure: Figure, opts: PlotlyBundleOptions = {}): Pl
   const json = scriptJson(figure);
   const id = `edegan-plot-${crypto.randomUUID()}`;
   const height = typeof figure.layout.height === "number" ? figure.layout.height : 460;
-  const loader = withPlotly
-    // Guarded so that a re-run cell does not replace a plotly.js other outputs already use.
-    ? `<script>if (!window.Plotly) {\n${plotlySource()}\n}</script>\n`
-    : "";
+  const loader = withPlotly ? plotlyLoaderHtml() : "";
   const html = `<div id="${id}" class="edegan-plot" style="width:100%;height:${height}px"></div>
 ${loader}<script>
 (function () {

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { rocFigure, scoreHistogram } from "../../lib/viz/figures.ts";
 import { escapeHtml, htmlTable, toHtml, writeHtml } from "../../lib/viz/html.ts";
-import { plotlyBundle, progressDisplay } from "../../lib/viz/jupyter.ts";
+import { plotlyBundle, plotlyLoaderBundle, progressDisplay } from "../../lib/viz/jupyter.ts";
 import { figureToPng } from "../../lib/viz/png.ts";
 
 const PLOTLY = Deno.readTextFileSync(new URL(import.meta.resolve("plotly.js-dist-min")));
@@ -72,6 +72,10 @@ Deno.test("plotlyBundle: MIME keys, plain JSON figure, plotly embedded once per 
   assertEquals(count(second["text/html"], PLOTLY), 0);
   assertEquals(count(always["text/html"], PLOTLY), 1);
   assertEquals(count(never["text/html"], PLOTLY), 0);
+  // an explicit loader carries the one copy
+  const loader = plotlyLoaderBundle();
+  assertEquals(count(loader["text/html"], PLOTLY), 1);
+  assertEquals(count(plotlyBundle(roc())["text/html"], PLOTLY), 0);
   const json = first["application/vnd.plotly.v1+json"];
   assertEquals(JSON.parse(JSON.stringify(json)), json);
   assertEquals((json.data[0] as { name: string }).name, "m (AUC 0.700)");
