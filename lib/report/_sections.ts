@@ -1,0 +1,50 @@
+/**
+ * Pieces of report HTML around `htmlTable`: headed sections, key/value tables, notes and the
+ * raw manifest.
+ *
+ * @module
+ */
+
+import { escapeHtml, htmlTable } from "../viz/html.ts";
+
+/** A `<h2>` section holding `body` (already HTML). */
+export function section(heading: string, body: string): string {
+  return `<section>\n<h2>${escapeHtml(heading)}</h2>\n${body}\n</section>`;
+}
+
+/** A two-column table of the defined entries of `entries`. */
+export function keyValueTable(entries: Record<string, unknown>): string {
+  const rows = Object.entries(entries)
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([field, value]) => ({ field, value }));
+  return htmlTable(rows, ["field", "value"]);
+}
+
+/** A list of notes (what was skipped and why), or nothing when there are none. */
+export function notesList(notes: string[]): string {
+  if (notes.length === 0) return "";
+  const items = notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("\n");
+  return `<ul class="edegan-notes">\n${items}\n</ul>`;
+}
+
+/** The manifest as indented JSON inside a collapsed `<details>`, minus the fields in `omit`. */
+export function manifestDetails(manifest: Record<string, unknown>, omit: string[] = []): string {
+  const shown = Object.fromEntries(Object.entries(manifest).filter(([k]) => !omit.includes(k)));
+  return `<details><summary>run.json${omit.length ? ` (without ${omit.join(", ")})` : ""}` +
+    `</summary>\n<pre>${escapeHtml(JSON.stringify(shown, null, 2))}</pre>\n</details>`;
+}
+
+/** A field of a nested record, or `undefined`. */
+export function field(record: unknown, ...path: string[]): unknown {
+  let at = record;
+  for (const key of path) {
+    if (typeof at !== "object" || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** A finite number, or `undefined`. */
+export function num(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}

@@ -1,0 +1,74 @@
+/**
+ * `report.html` of a run directory: what `deno task report --run DIR` writes, and what `train`
+ * and `distill` write at their end.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { toHtml, writeHtml } from "../viz/html.ts";
+import { readRunManifest } from "./_files.ts";
+import { distillReport } from "./_distill_report.ts";
+import { type ReportParts, trainReport } from "./_train_report.ts";
+
+/** Options of {@link writeRunReport}; every field has a default. */
+export interface RunReportOptions {
+  /**
+   * Reload a train run's model and data for latent views (PCA) and the most normal and most
+   * anomalous test images with their reconstructions (default true). When that fails or the
+   * data is not at hand, the report says so and goes on without them.
+   */
+  modelViews?: boolean;
+  /** Wall-clock budget of the model views in seconds (default 10). */
+  budgetSeconds?: number;
+  /** Test points in the latent views at most (default 1000). */
+  maxPoints?: number;
+  /** How many of the most normal and of the most anomalous images to show (default 6). */
+  extremes?: number;
+  /** Where to write (default `<runDir>/report.html`). */
+  path?: string;
+}
+
+/**
+ * Writes `report.html` into the train or distill run directory `runDir` (the kind is read from
+ * its `run.json`) and returns the report's path. A train report holds the manifest, the test
+ * metrics, calibration and per-epoch tables, training curves, ROC, the score histogram and,
+ * when the model and data load within the time budget, latent views and reconstructions. A
+ * distill report holds the teacher and student tables, AUC against compression and the ROC
+ * curves of the teacher and of each P-KDGAN student. The page is self-contained (plotly
+ * inlined) and written atomically.
+ *
+ * @throws {Error} naming the folder when it is missing or holds no `run.json`, or naming the
+ * file when `run.json` is not a train or distill manifest.
+ *
+ * @example
+ * ```ts
+ * import { writeRunReport } from "./run_report.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/run.json`, JSON.stringify({
+ *   kind: "distill", status: "finished",
+ *   results: { dataset: "mnist", normal_class: 1, students: [],
+ *     teacher: { width: 64, params: 1e6, mflops: 20, auc: 0.9, score_images_per_s: 100 } },
+ * }));
+ * const path = await writeRunReport(dir);
+ * if (!(await Deno.readTextFile(path)).includes("P-KDGAN")) throw new Error();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeRunReport(
+  runDir: string,
+  opts: RunReportOptions = {},
+): Promise<string> {
+  const manifest = await readRunManifest(runDir);
+  const parts: ReportParts = manifest.kind === "train"
+    ? await trainReport(runDir, manifest, {
+      modelViews: opts.modelViews ?? true,
+      budgetSeconds: opts.budgetSeconds ?? 10,
+      maxPoints: opts.maxPoints ?? 1000,
+      extremes: opts.extremes ?? 6,
+    })
+    : await distillReport(runDir, manifest);
+  const path = opts.path ?? join(runDir, "report.html");
+  await writeHtml(path, toHtml(parts.figures, parts.title, parts.html));
+  return path;
+}
