@@ -10,7 +10,9 @@ import { project2d } from "./_projection.ts";
 
 /** A plotly figure spec, as `Plotly.newPlot(div, data, layout)` takes it. */
 export interface Figure {
+  /** The traces, drawn in order. */
   data: Plotly.Data[];
+  /** Axes, title, shapes and annotations. */
   layout: Partial<Plotly.Layout>;
 }
 
@@ -35,12 +37,19 @@ const title = (text: string) => ({ text });
 
 /** One record of a training history (one per logged step, or one per epoch). */
 export interface TrainingRecord {
+  /** Optimiser step; used as the x axis when every record has one. */
   step?: number;
+  /** Epoch, from 1. */
   epoch: number;
+  /** Total generator loss. */
   lossG: number;
+  /** Discriminator loss. */
   lossD: number;
+  /** Adversarial (feature-matching) part of the generator loss. */
   lossAdv?: number;
+  /** Contextual (reconstruction) part of the generator loss. */
   lossCon?: number;
+  /** Latent (encoder) part of the generator loss. */
   lossLat?: number;
   /** Test ROC AUC, usually logged once per epoch. */
   auc?: number;
@@ -130,9 +139,13 @@ export function trainingCurves(
 
 /** One model's ROC curve, as `rocCurve` and `rocAuc` give it. */
 export interface NamedRocCurve {
+  /** The model's name in the legend. */
   name: string;
+  /** False positive rates, from `rocCurve`. */
   fpr: number[];
+  /** True positive rates, from `rocCurve`. */
   tpr: number[];
+  /** ROC AUC, from `rocAuc`, shown in the legend. */
   auc: number;
 }
 
@@ -284,6 +297,7 @@ export interface LatentScatterOptions {
   colorBy: (string | number)[];
   /** Hover text of each point, shown after its index (put the score here). */
   hover: string[];
+  /** Title of the figure. */
   title: string;
   /** Seed of UMAP's random numbers (default 0). */
   seed?: number;
@@ -373,10 +387,15 @@ export interface LatentViewsInput {
   z: number[][];
   /** z_hat = E2(G(x)), n x d. */
   zHat: number[][];
+  /** Class of each item (e.g. the MNIST digit). */
   classes: (string | number)[];
+  /** Whether each item is anomalous (1 / true) or normal. */
   isAnomaly: ArrayLike<number | boolean>;
+  /** Anomaly score of each item, shown on hover. */
   scores: ArrayLike<number>;
+  /** Projection (default "pca"). */
   method?: "pca" | "umap";
+  /** Seed of UMAP (default 0). */
   seed?: number;
 }
 
@@ -434,8 +453,11 @@ export function latentViews(input: LatentViewsInput): Figure[] {
 export interface CompressionRow {
   /** Compression ratio of the student (the teacher is 1). */
   ratio: number;
+  /** AUC of the student trained from scratch, without a teacher. */
   aucScratch?: number;
+  /** AUC of the student distilled in one step from the trained teacher. */
   aucOneStep?: number;
+  /** AUC of the student distilled by P-KDGAN. */
   aucPkdgan?: number;
   /** Names the student, shown on hover. */
   label: string;
@@ -527,10 +549,15 @@ export function compressionVsAuc(
 
 /** One image of a grid; pixels row-major height x width x channels (tfjs NHWC order). */
 export interface GridImage {
+  /** height x width x channels values. */
   pixels: Float32Array | Uint8Array;
+  /** Rows of pixels. */
   height: number;
+  /** Columns of pixels. */
   width: number;
+  /** 1 (grey) or 3 (RGB). */
   channels: number;
+  /** Shown above the image. */
   title?: string;
   /** Pixel values mapped to black and white; inferred when absent (see `imageGrid`). */
   range?: [number, number];
@@ -542,6 +569,7 @@ export interface GridImage {
 export interface ImageGridOptions {
   /** Images per row (default: all in one row, at most 8). */
   columns?: number;
+  /** Title of the figure. */
   title?: string;
   /** Side of one cell in pixels (default 110). */
   cellPx?: number;
@@ -692,12 +720,17 @@ export interface ReconstructionGridInput {
   images: Float32Array | Uint8Array;
   /** G(x), same layout as `images`. */
   reconstructions: Float32Array | Uint8Array;
+  /** Anomaly score of each item (higher = more anomalous). */
   scores: ArrayLike<number>;
+  /** Image height in pixels. */
   height: number;
+  /** Image width in pixels. */
   width: number;
+  /** Channels per pixel (1 or 3). */
   channels: number;
   /** How many of each extreme to show (default 6). */
   k?: number;
+  /** Title of the figure. */
   title?: string;
 }
 

@@ -11,14 +11,26 @@ import type { Figure } from "./figures.ts";
 import { plotlySource, scriptJson } from "./_plotly_source.ts";
 import { escapeHtml } from "./html.ts";
 
-/** The key Deno's kernel looks up to display an object (`Deno.jupyter.$display`). */
-const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+/**
+ * The key Deno's kernel looks up to display an object (`Deno.jupyter.$display`).
+ *
+ * @example
+ * ```ts
+ * import { JUPYTER_DISPLAY } from "./jupyter.ts";
+ * if (JUPYTER_DISPLAY !== Symbol.for("Jupyter.display")) throw new Error();
+ * ```
+ */
+export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display");
 
 /** A Jupyter MIME bundle of one plotly figure, displayable as the last value of a cell. */
 export interface PlotlyBundle {
+  /** The figure as plain JSON, for frontends with a plotly renderer. */
   "application/vnd.plotly.v1+json": { data: unknown[]; layout: Record<string, unknown> };
+  /** A div and a script that draw the figure without any renderer (kept by nbconvert). */
   "text/html": string;
+  /** A one-line description for text-only frontends. */
   "text/plain": string;
+  /** Returns the three MIME entries; not enumerable, so the bundle stays plain data. */
   [JUPYTER_DISPLAY]: () => Record<string, unknown>;
 }
 
@@ -126,6 +138,7 @@ ${loader}<script>
 
 /** The part of `Deno.jupyter` that `progressDisplay` uses. */
 export interface JupyterBroadcaster {
+  /** Sends one message on the IOPub channel, as `Deno.jupyter.broadcast`. */
   broadcast(msgType: string, content: Record<string, unknown>): Promise<void>;
 }
 
