@@ -1,0 +1,91 @@
+/**
+ * `deno task score`: loads a saved model and scores a dataset split or a folder of images, writing
+ * CSV and JSON rows (item, score, label if known, decision at the calibrated threshold).
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { parseFlags, runTask } from "../lib/cli/flags.ts";
+import { type BackendChoice, selectBackend } from "../lib/backend/select.ts";
+import { loadModel } from "../lib/train/checkpoint.ts";
+import { loadOneClass } from "../lib/data/protocol.ts";
+import type { DatasetName, Protocol } from "../lib/data/types.ts";
+import { scoreImages } from "../lib/score/score.ts";
+import { loadImageFolder } from "../lib/score/images.ts";
+import { resolveModelDir } from "../lib/score/model_dir.ts";
+import { writeScoresCsv } from "../lib/train/run.ts";
+import { writeJsonAtomic } from "../lib/util/atomic.ts";
+import { terminalProgress } from "../lib/util/progress.ts";
+
+await runTask(async () => {
+  const flags = parseFlags("score", Deno.args, {
+    model: undefined,
+    images: undefined,
+    dataset: undefined,
+    "data-dir": undefined,
+    normal: undefined,
+    protocol: undefined,
+    split: "test",
+    seed: undefined,
+    backend: "auto",
+    out: undefined,
+    json: undefined,
+  }, "Score a dataset split (default: the run's own test set) or a folder of images (--images).");
+  if (flags === null) return;
+  if (!flags.model) throw new Error("--model: required (a run or model directory)");
+  const modelDir = await resolveModelDir(flags.model as string);
+  const backend = await selectBackend(flags.backend as BackendChoice);
+  console.log(`backend: ${backend.backend}`);
+  const { model, calibration } = await loadModel(modelDir);
+  const { imageSize, channels } = model.config;
+  let set;
+  let isAnomaly: Uint8Array | undefined;
+  if (flags.images) {
+    set = await loadImageFolder(flags.images as string, imageSize, channels);
+  } else {
+    // Default to the data the run was trained on, as recorded in its manifest.
+    const runJson = join(modelDir, "..", "run.json");
+    const run = await Deno.readTextFile(runJson).then(JSON.parse).catch(() => ({}));
+    const dataset = (flags.dataset ?? run.data?.dataset) as DatasetName | undefined;
+    const normal = (flags.normal ?? run.data?.normalClass) as number | undefined;
+    if (dataset === undefined || normal === undefined) {
+      throw new Error("--dataset and --normal: required when the model has no run.json beside it");
+    }
+    const split = await loadOneClass({
+      dataset,
+      dataDir: (flags["data-dir"] ?? run.data?.dataDir) as string | undefined,
+      normal,
+      protocol: (flags.protocol ?? run.data?.protocol) as Protocol | undefined,
+      splitSeed: (flags.seed ?? run.data?.splitSeed) as number | undefined,
+      limit: run.training?.limit ?? undefined,
+      imageSize,
+      channels: channels as 1 | 3,
+    });
+    const which = flags.split as "train" | "val" | "test";
+    set = split[which];
+    if (which === "test") isAnomaly = split.testIsAnomaly;
+    else isAnomaly = new Uint8Array(set.count);
+  }
+  const { scores } = scoreImages(model, set, { progress: terminalProgress("score") });
+  model.dispose();
+  const out = (flags.out as string | undefined) ??
+    join(modelDir, "..", `scores-${flags.images ? "images" : flags.split}.csv`);
+  await writeScoresCsv(
+    out,
+    scores,
+    isAnomaly,
+    flags.images ? undefined : set.labels,
+    calibration,
+    set.names,
+  );
+  const rows = [...scores].map((score, i) => ({
+    item: set.names?.[i] ?? i,
+    score,
+    ...(isAnomaly ? { label: isAnomaly[i] } : {}),
+    ...(calibration ? { decision: score >= calibration.threshold ? 1 : 0 } : {}),
+  }));
+  const jsonPath = (flags.json as string | undefined) ?? out.replace(/\.csv$/, "") + ".json";
+  await writeJsonAtomic(jsonPath, { model: modelDir, calibration: calibration ?? null, rows });
+  console.log(`${scores.length} scores written to ${out} and ${jsonPath}`);
+});
