@@ -39,7 +39,8 @@ const CONV_MIN_ROWS = 64;
  * await tf.setBackend("wasm");
  * registerWasmTrainingKernels();
  * const x = tf.ones([2, 8, 8, 3]) as tf.Tensor4D;
- * const dW = tf.grad((f: tf.Tensor4D) => tf.conv2d(x, f, 2, "same"))(tf.ones([4, 4, 3, 5]));
+ * const loss = (f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, 2, "same");
+ * const dW = tf.grad(loss)(tf.ones([4, 4, 3, 5]));
  * if (dW.shape.join() !== "4,4,3,5") throw new Error(String(dW.shape));
  * ```
  */

@@ -53,6 +53,20 @@ export function setStockConv2DBackpropInput(kernelFunc: tf.KernelFunc): void {
 }
 
 /**
+ * The stock wasm kernel this one replaced (for comparisons), once `registerWasmTrainingKernels`
+ * has run; undefined before.
+ *
+ * @example
+ * ```ts
+ * import { stockConv2DBackpropInput } from "./conv2d_backprop_input.ts";
+ * console.log(stockConv2DBackpropInput() === undefined ? "not registered yet" : "stock kept");
+ * ```
+ */
+export function stockConv2DBackpropInput(): tf.KernelFunc | undefined {
+  return stockKernel;
+}
+
+/**
  * The kernel function: dx [N,H,W,Ci] (= `inputShape`) from dy [N,Ho,Wo,Co] and filter
  * [kh,kw,Ci,Co], for any stride, kernel size and padding ('same', 'valid', explicit), NHWC or NCHW.
  *
@@ -63,7 +77,8 @@ export function setStockConv2DBackpropInput(kernelFunc: tf.KernelFunc): void {
  * import { registerWasmTrainingKernels } from "./register.ts";
  * await tf.setBackend("wasm");
  * registerWasmTrainingKernels(); // conv2dTranspose now runs conv2DBackpropInput
- * const y = tf.conv2dTranspose(tf.ones([1, 4, 4, 8]), tf.ones([4, 4, 3, 8]), [1, 8, 8, 3], 2, "same");
+ * const dy = tf.ones([1, 4, 4, 8]) as tf.Tensor4D;
+ * const y = tf.conv2dTranspose(dy, tf.ones([4, 4, 3, 8]) as tf.Tensor4D, [1, 8, 8, 3], 2, "same");
  * if (y.shape.join() !== "1,8,8,3") throw new Error(String(y.shape));
  * ```
  */

@@ -1,0 +1,203 @@
+/**
+ * The registry of benchmark suites behind `deno task bench --suite NAME`, and the description of
+ * the machine a result was measured on. A suite is a name, a `run` that returns flat rows, and the
+ * columns to print; `model` and `distill` are reserved names whose suites are not written yet.
+ *
+ * @module
+ */
+
+import * as tf from "../tf.ts";
+import * as wasm from "@tensorflow/tfjs-backend-wasm";
+import { type KernelImpl, type KernelRow, runKernelSuite } from "./kernels.ts";
+import type { BackendChoice } from "../backend/select.ts";
+
+/** What every suite is given. */
+export interface SuiteOptions {
+  /** `--backend`: which backend(s) to measure; `auto` lets the suite choose. */
+  backend: BackendChoice;
+  /** A line of progress now and then. */
+  onProgress?: (msg: string) => void;
+}
+
+/** A benchmark suite. */
+export interface BenchSuite {
+  name: string;
+  /** One line for `--help`. */
+  description: string;
+  /** Which columns of a row the table shows, in order. */
+  columns: string[];
+  run(opts: SuiteOptions): Promise<Record<string, unknown>[]>;
+  /** Lines printed under the table (targets met or not, say). */
+  summarize?(rows: Record<string, unknown>[]): string[];
+}
+
+/** Every suite name `--suite` accepts besides `all`, available or not. */
+export const SUITE_NAMES = ["kernels", "model", "distill"] as const;
+/** A suite name. */
+export type SuiteName = typeof SUITE_NAMES[number];
+
+const registry = new Map<string, BenchSuite>();
+
+/**
+ * Adds (or replaces) a suite.
+ *
+ * @example
+ * ```ts
+ * import { getSuite, registerSuite } from "./suites.ts";
+ * registerSuite({ name: "noop", description: "nothing", columns: [], run: () => Promise.resolve([]) });
+ * if (getSuite("noop") === undefined) throw new Error();
+ * ```
+ */
+export function registerSuite(suite: BenchSuite): void {
+  registry.set(suite.name, suite);
+}
+
+/**
+ * The suite of that name, or undefined when none is registered (yet).
+ *
+ * @example
+ * ```ts
+ * import { getSuite } from "./suites.ts";
+ * if (getSuite("kernels") === undefined) throw new Error();
+ * if (getSuite("model") !== undefined) throw new Error("model suite is not written yet");
+ * ```
+ */
+export function getSuite(name: string): BenchSuite | undefined {
+  return registry.get(name);
+}
+
+/**
+ * Every registered suite, in registration order.
+ *
+ * @example
+ * ```ts
+ * import { listSuites } from "./suites.ts";
+ * console.log(listSuites().map((s) => s.name));
+ * ```
+ */
+export function listSuites(): BenchSuite[] {
+  return [...registry.values()];
+}
+
+/** Where a benchmark ran. */
+export interface Machine {
+  cpu: string;
+  cores: number;
+  os: string;
+  deno: string;
+  v8: string;
+  typescript: string;
+  tfjs: string;
+  wasmThreads: number;
+}
+
+/**
+ * Describes this machine and runtime for a result file.
+ *
+ * @example
+ * ```ts
+ * import { describeMachine } from "./suites.ts";
+ * console.log(describeMachine().cores);
+ * ```
+ */
+export function describeMachine(): Machine {
+  let cpu = "unknown";
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    cpu = info.match(/^model name\s*:\s*(.+)$/m)?.[1].trim() ?? cpu;
+  } catch {
+    // Not Linux, or no permission: the model stays unknown.
+  }
+  let wasmThreads = 1;
+  try {
+    wasmThreads = wasm.getThreadsCount();
+  } catch {
+    // The wasm backend has not started; it would run single-threaded.
+  }
+  return {
+    cpu,
+    cores: navigator.hardwareConcurrency,
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    tfjs: tf.version_core,
+    wasmThreads,
+  };
+}
+
+/**
+ * Formats rows as an aligned plain-text table of the given columns (numbers to 2 decimals).
+ *
+ * @example
+ * ```ts
+ * import { formatTable } from "./suites.ts";
+ * const text = formatTable([{ a: 1.234, b: "x" }], ["a", "b"]);
+ * if (!text.includes("1.23")) throw new Error(text);
+ * ```
+ */
+export function formatTable(rows: Record<string, unknown>[], columns: string[]): string {
+  const cell = (v: unknown) => typeof v === "number" ? v.toFixed(2) : String(v ?? "");
+  const cells = rows.map((row) => columns.map((c) => cell(row[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const line = (values: string[]) =>
+    values.map((v, i) => /^-?[\d.]+$/.test(v) ? v.padStart(widths[i]) : v.padEnd(widths[i]))
+      .join("  ").trimEnd();
+  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+function kernelImpls(backend: BackendChoice): KernelImpl[] {
+  switch (backend) {
+    case "auto":
+      return ["cpu", "wasm-stock", "wasm-edegan"];
+    case "cpu":
+      return ["cpu"];
+    case "wasm":
+      return ["wasm-stock", "wasm-edegan"];
+    default:
+      throw new Error(
+        `--backend: the kernels suite measures cpu and wasm only; got '${backend}' ` +
+          `(accepted: auto, cpu, wasm)`,
+      );
+  }
+}
+
+/** Ratios the kernels suite is held to, printed under its table. */
+function summarizeKernels(rows: Record<string, unknown>[]): string[] {
+  const all = rows as unknown as KernelRow[];
+  const find = (kernel: string, impl: string, shape: string, batch: number) =>
+    all.find((r) =>
+      r.kernel === kernel && r.impl === impl && r.shape === shape && r.batch === batch
+    );
+  const lines: string[] = [];
+  for (const row of all) {
+    if (row.impl !== "wasm-edegan") continue;
+    const forward = find("Conv2D", "wasm-stock", row.shape, row.batch);
+    const stock = find(row.kernel, "wasm-stock", row.shape, row.batch);
+    const parts = [`${row.kernel} ${row.shape} batch ${row.batch}:`];
+    if (forward) {
+      const share = row.gflops / forward.gflops;
+      parts.push(
+        `${(100 * share).toFixed(0)}% of Conv2D ${share >= 0.6 ? "(>=60% met)" : "(<60%)"}`,
+      );
+    }
+    if (stock) {
+      const speedup = stock.ms / row.ms;
+      parts.push(`${speedup.toFixed(1)}x stock ${speedup >= 8 ? "(>=8x met)" : "(<8x)"}`);
+    }
+    lines.push(parts.join(" "));
+  }
+  return lines;
+}
+
+registerSuite({
+  name: "kernels",
+  description: "conv kernels of every teacher layer, cpu vs stock wasm vs edegan wasm",
+  columns: ["kernel", "shape", "batch", "impl", "ms", "gflops"],
+  run: async (opts) =>
+    await runKernelSuite({
+      impls: kernelImpls(opts.backend),
+      onProgress: opts.onProgress,
+    }) as unknown as Record<string, unknown>[],
+  summarize: summarizeKernels,
+});

@@ -1,0 +1,149 @@
+/**
+ * `deno task bench`: run benchmark suites, print their tables, optionally write JSON.
+ *
+ * ```
+ * deno task bench [--suite kernels|model|distill|all] [--backend NAME] [--json PATH]
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli";
+import { type BackendChoice, BACKENDS, parseBackendChoice } from "../lib/backend/select.ts";
+import {
+  describeMachine,
+  formatTable,
+  getSuite,
+  listSuites,
+  SUITE_NAMES,
+} from "../lib/bench/suites.ts";
+
+const STRING_FLAGS = ["suite", "json", "backend"] as const;
+const BOOLEAN_FLAGS = ["help"] as const;
+const SUITE_CHOICES = [...SUITE_NAMES, "all"];
+
+/**
+ * The `--help` text.
+ *
+ * @example
+ * ```ts
+ * import { helpText } from "./bench.ts";
+ * if (!helpText().includes("--suite")) throw new Error();
+ * ```
+ */
+export function helpText(): string {
+  const suites = SUITE_NAMES.map((name) => {
+    const suite = getSuite(name);
+    return `  ${name.padEnd(9)}${suite ? suite.description : "(not available yet)"}`;
+  }).join("\n");
+  return `Usage: deno task bench [flags]
+
+Suites:
+${suites}
+  all      every available suite (default)
+
+Flags:
+  --suite NAME      ${SUITE_CHOICES.join(", ")} (default all)
+  --backend NAME    auto (default; env EDEGAN_BACKEND), ${BACKENDS.join(", ")};
+                    kernels: auto = cpu and wasm, cpu or wasm = only that one
+  --json PATH       also write the results as JSON to PATH (atomically)
+  --help            show this text
+`;
+}
+
+class UsageError extends Error {}
+
+function parse(args: string[]) {
+  const flags = parseArgs(args, {
+    string: [...STRING_FLAGS],
+    boolean: [...BOOLEAN_FLAGS],
+    unknown: (arg: string) => {
+      const name = arg.replace(/=.*$/, "");
+      throw new UsageError(
+        arg.startsWith("-")
+          ? `unknown flag ${name}; accepted: ${
+            [...STRING_FLAGS, ...BOOLEAN_FLAGS].map((f) => `--${f}`).join(", ")
+          }`
+          : `unexpected argument '${arg}'; bench takes flags only`,
+      );
+    },
+  });
+  const suite = flags.suite ?? "all";
+  if (!SUITE_CHOICES.includes(suite)) {
+    throw new UsageError(
+      `--suite: unknown suite '${suite}'; accepted: ${SUITE_CHOICES.join(", ")}`,
+    );
+  }
+  let backend: BackendChoice;
+  try {
+    backend = flags.backend === undefined
+      ? parseBackendChoice(Deno.env.get("EDEGAN_BACKEND") ?? "auto", "EDEGAN_BACKEND")
+      : parseBackendChoice(flags.backend, "--backend");
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (flags.json === "") throw new UsageError("--json: needs a file path");
+  return { help: flags.help, suite, backend, json: flags.json };
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(value, null, 2) + "\n");
+  await Deno.rename(tmp, path);
+}
+
+/**
+ * Runs the task with `args`; returns the exit code (0 ok, 1 failure, 2 bad usage).
+ *
+ * @example
+ * ```ts
+ * import { main } from "./bench.ts";
+ * if (await main(["--suite", "nope"]) !== 2) throw new Error();
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  let options;
+  try {
+    options = parse(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench: ${error.message}\n(deno task bench --help lists the flags)`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(helpText());
+    return 0;
+  }
+  const names = options.suite === "all" ? listSuites().map((s) => s.name) : [options.suite];
+  const missing = names.filter((name) => getSuite(name) === undefined);
+  if (missing.length > 0) {
+    console.error(`bench: suite '${missing[0]}' is not available yet`);
+    return 1;
+  }
+  const onProgress = (msg: string) => console.error(`  ${msg}`);
+  const results: { suite: string; rows: Record<string, unknown>[] }[] = [];
+  try {
+    for (const name of names) {
+      const suite = getSuite(name)!;
+      console.error(`bench: running suite '${name}'`);
+      const rows = await suite.run({ backend: options.backend, onProgress });
+      console.log(`\n# ${name}\n\n${formatTable(rows, suite.columns)}\n`);
+      for (const line of suite.summarize?.(rows) ?? []) console.log(line);
+      results.push({ suite: name, rows });
+    }
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    return 1;
+  }
+  if (options.json !== undefined) {
+    const machine = describeMachine();
+    const document = results.length === 1
+      ? { suite: results[0].suite, machine, rows: results[0].rows }
+      : { suite: "all", machine, suites: results };
+    await writeJsonAtomic(options.json, document);
+    console.error(`bench: wrote ${options.json}`);
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
