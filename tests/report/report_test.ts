@@ -1,0 +1,184 @@
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { join } from "@std/path";
+import * as tf from "../../lib/tf.ts";
+import { selectBackend } from "../../lib/backend/select.ts";
+import { trainRun } from "../../lib/train/run.ts";
+import { writeRunReport } from "../../lib/report/run_report.ts";
+
+const figureDivs = (html: string) =>
+  html.match(/<div class="edegan-figure" id="figure-\d+"/g) ?? [];
+const plotlyCopies = (html: string) => html.split("plotly.js v").length - 1;
+/** The AUC as `htmlTable` shows it (4 significant digits). */
+const cell = (x: number) => `>${Number(x.toPrecision(4))}<`;
+
+Deno.test("writeRunReport: a real train run gets tables, curves, ROC, histogram and model views", async () => {
+  await selectBackend("cpu");
+  const dir = await Deno.makeTempDir({ prefix: "edegan-report-" });
+  try {
+    const run = await trainRun({
+      dataset: "mnist",
+      normal: 1,
+      epochs: 1,
+      batchSize: 16,
+      seed: 0,
+      model: { width: 2, latentSize: 8 },
+      limit: 64,
+      testLimit: 200,
+      out: dir,
+    });
+    run.model.dispose();
+    const tensors = tf.memory().numTensors;
+    const path = await writeRunReport(dir);
+    assertEquals(tf.memory().numTensors, tensors, "the model views dispose what they make");
+    assertEquals(path, join(dir, "report.html"));
+    const html = await Deno.readTextFile(path);
+    const manifest = JSON.parse(await Deno.readTextFile(join(dir, "run.json")));
+    assertEquals(plotlyCopies(html), 1);
+    // curves, ROC, histogram, latent z / z_hat / z - z_hat, reconstructions
+    assertEquals(figureDivs(html).length, 7, html.replace(/<script>[^]*?<\/script>/g, ""));
+    assertStringIncludes(html, cell(manifest.metrics.auc));
+    assertStringIncludes(html, "Test metrics");
+    assertStringIncludes(html, "Most normal and most anomalous test images");
+    assert(!html.includes('class="edegan-notes"'), "no part of the report was skipped");
+    assert(!(await Array.fromAsync(Deno.readDir(dir))).some((e) => e.name.includes(".tmp-")));
+
+    // Without the model views: three figures, and a second write replaces the first.
+    await writeRunReport(dir, { modelViews: false });
+    assertEquals(figureDivs(await Deno.readTextFile(path)).length, 3);
+
+    // A model that cannot be used is a note, never a failure.
+    await Deno.writeTextFile(join(dir, "model", "model.json"), "{}");
+    const noted = await Deno.readTextFile(await writeRunReport(dir));
+    assertEquals(figureDivs(noted).length, 3);
+    assertStringIncludes(noted, "latent views and reconstructions skipped");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A distill directory as `runDistillExperiment` leaves it, with made-up numbers. */
+async function syntheticDistillRun(dir: string): Promise<number> {
+  const roc = (bend: number) => ({
+    fpr: [0, 0.1, 0.5, 1],
+    tpr: [0, bend, 0.9, 1],
+    thresholds: [null, 0.9, 0.5, 0.1],
+  });
+  const students = [16, 8, 4].map((width, i) => ({
+    width,
+    latent: 100,
+    params: 100000 / (i + 1),
+    mflops: 10 / (i + 1),
+    ratio: 4 ** (i + 1),
+    auc_scratch: 0.8 - i * 0.05,
+    auc_one_step: 0.85 - i * 0.05,
+    auc_pkdgan: 0.9 - i * 0.05,
+    delta_vs_scratch: 0.1,
+    score_images_per_s: 1000 * (i + 1),
+    errors: i === 2 ? ["w4-l100-joint: <diverged>"] : [],
+  }));
+  const results = {
+    dataset: "mnist",
+    normal_class: 1,
+    protocol: "one-class",
+    seed: 0,
+    teacher: { width: 64, params: 1e6, mflops: 40, auc: 0.9321, score_images_per_s: 300 },
+    students,
+    ratio_definition: "teacher FLOPs / student FLOPs",
+  };
+  await Deno.mkdir(join(dir, "jobs"), { recursive: true });
+  await Deno.writeTextFile(join(dir, "results.json"), JSON.stringify(results));
+  await Deno.writeTextFile(
+    join(dir, "run.json"),
+    JSON.stringify({
+      kind: "distill",
+      status: "finished",
+      options: { seed: 0, students: [16, 8, 4], epochs: { step1: 1, step2: 1 }, batchSize: 16 },
+      data: { dataset: "mnist", normalClass: 1, protocol: "one-class" },
+      backend: { name: "cpu" },
+      results,
+    }),
+  );
+  await Deno.writeTextFile(
+    join(dir, "teacher.json"),
+    JSON.stringify({ ...results.teacher, roc: roc(0.8) }),
+  );
+  for (const s of students) {
+    for (const method of ["scratch", "one-step", "pkdgan"]) {
+      const auc = method === "pkdgan" ? s.auc_pkdgan : s.auc_scratch;
+      await Deno.writeTextFile(
+        join(dir, "jobs", `w${s.width}-l100-${method}.json`),
+        JSON.stringify({
+          auc,
+          seconds: 1.5,
+          roc: roc(auc - 0.2),
+          history: [{ epoch: 1, lossG: 1, lossD: 1, stage: 1, structure: "kd-gan" }],
+        }),
+      );
+    }
+  }
+  return students.length;
+}
+
+Deno.test("writeRunReport: a distill run gets tables, compression against AUC and ROC", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "edegan-report-" });
+  try {
+    const count = await syntheticDistillRun(dir);
+    const html = await Deno.readTextFile(await writeRunReport(dir));
+    assertEquals(plotlyCopies(html), 1);
+    assertEquals(figureDivs(html).length, 2);
+    const students = html.match(/<h2>Students<\/h2>\n<table[^]*?<\/table>/)?.[0] ?? "";
+    assertEquals(students.match(/<tr>/g)?.length, count + 1, "a header and a row per student");
+    assertStringIncludes(students, "w4-l100-joint: &lt;diverged&gt;");
+    assertStringIncludes(html, cell(0.9321));
+    const jobs = html.match(/<h2>Jobs<\/h2>\n<table[^]*?<\/table>/)?.[0] ?? "";
+    assertEquals(jobs.match(/<tr>/g)?.length, 3 * count + 1);
+    // the ROC figure: teacher, three students, the diagonal
+    assertEquals(html.match(/P-KDGAN \(\d+x\) \(AUC/g)?.length, count);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeRunReport: a folder that is not a run gives an error naming it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "edegan-report-" });
+  try {
+    await assertRejects(() => writeRunReport(dir), Error, `${dir} is not a run directory`);
+    await assertRejects(() => writeRunReport(join(dir, "nope")), Error, "no such directory");
+    await Deno.writeTextFile(join(dir, "run.json"), JSON.stringify({ kind: "bench" }));
+    await assertRejects(() => writeRunReport(dir), Error, 'kind is "bench"');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task report: --run names the flag when missing or not a run directory", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "edegan-report-" });
+  const task = new URL("../../tasks/report.ts", import.meta.url).pathname;
+  const runTask = async (...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", task, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+    };
+  };
+  try {
+    const missing = await runTask();
+    assertEquals(missing.code, 2);
+    assertStringIncludes(missing.stderr, "--run is required");
+    const notRun = await runTask("--run", dir);
+    assertEquals(notRun.code, 2);
+    assertStringIncludes(notRun.stderr, `--run: ${dir} is not a run directory`);
+    await syntheticDistillRun(dir);
+    const ok = await runTask("--run", dir);
+    assertEquals(ok.code, 0, ok.stderr);
+    assertEquals(ok.stdout.trim(), join(dir, "report.html"));
+    assertStringIncludes((await runTask("--help")).stdout, "--run");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
