@@ -15,6 +15,7 @@ import { type Method, METHODS } from "../lib/distill/pkdgan.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import type { DatasetName, Protocol } from "../lib/data/types.ts";
 import type { LatentConstraint } from "../lib/models/config.ts";
+import { writeRunReport } from "../lib/report/run_report.ts";
 
 await runTask(async () => {
   const presetName = presetFromArgs(Deno.args);
@@ -108,5 +109,6 @@ await runTask(async () => {
   ));
   const failed = results.students.flatMap((s) => s.errors);
   for (const line of failed) console.log(`failed: ${line}`);
+  if (flags.report) console.log(`report: ${await writeRunReport(out)}`);
   console.log(`results written to ${out}/results.json`);
 });

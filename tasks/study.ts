@@ -1,0 +1,66 @@
+/**
+ * `deno task study batch-size|latent`: the paper's two claims, measured. Trains the same class
+ * under each setting and prints (and writes with `--json`) a table of test AUC and wall time.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
+import { preset, presetFromArgs } from "../lib/cli/presets.ts";
+import { type BackendChoice, selectBackend } from "../lib/backend/select.ts";
+import { runStudy, type StudyName } from "../lib/train/study.ts";
+import { writeManifest } from "../lib/train/manifest.ts";
+import type { DatasetName, Protocol } from "../lib/data/types.ts";
+import type { LatentConstraint } from "../lib/models/config.ts";
+
+await runTask(async () => {
+  const presetName = presetFromArgs(Deno.args);
+  const p = preset(presetName);
+  const flags = parseFlags("study", Deno.args, {
+    dataset: "mnist",
+    "data-dir": undefined,
+    normal: 1,
+    protocol: "one-class",
+    epochs: 1,
+    "batch-size": p.batchSize,
+    seed: 0,
+    width: p.width,
+    latent: "tanh",
+    limit: presetName === "quick" ? 512 : undefined,
+    "test-limit": p.testLimit,
+    backend: "auto",
+    out: undefined,
+    json: undefined,
+    preset: presetName,
+  }, "Studies: `batch-size` (batch 1, 8, 64 with equal images seen) or `latent` (tanh vs none).");
+  if (flags === null) return;
+  const study = flags._[0];
+  if (study !== "batch-size" && study !== "latent") {
+    throw new Error(
+      `study: expected 'batch-size' or 'latent' as the first argument, got '${study ?? ""}'`,
+    );
+  }
+  const backend = await selectBackend(flags.backend as BackendChoice);
+  console.log(`backend: ${backend.backend}`);
+  const out = (flags.out as string | undefined) ??
+    `runs/study-${study}-${flags.dataset}-${flags.normal}`;
+  const rows = await runStudy(study as StudyName, {
+    dataset: flags.dataset as DatasetName,
+    dataDir: flags["data-dir"] as string | undefined,
+    normal: flags.normal as number,
+    protocol: flags.protocol as Protocol,
+    epochs: flags.epochs as number,
+    batchSize: flags["batch-size"] as number,
+    seed: flags.seed as number,
+    model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
+    limit: flags.limit as number | undefined,
+    testLimit: flags["test-limit"] as number | undefined,
+    backend: { name: backend.backend, device: backend.device },
+  });
+  console.log(formatTable(rows as unknown as Record<string, unknown>[]));
+  const body = { kind: "study", study, flags, backend: backend.backend, rows };
+  await writeManifest(join(out, "study.json"), body);
+  if (flags.json) await writeManifest(flags.json as string, body);
+  console.log(`written to ${join(out, "study.json")}`);
+});
