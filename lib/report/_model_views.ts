@@ -20,7 +20,7 @@ import { field, num } from "./_sections.ts";
 
 /** Limits of the model views. */
 export interface ModelViewOptions {
-  /** Wall-clock budget in seconds for loading and scoring (default 10). */
+  /** Wall-clock budget in seconds for loading and scoring (default 6). */
   budgetSeconds: number;
   /** Test points in the latent views at most (default 1000). */
   maxPoints: number;
@@ -34,7 +34,8 @@ export interface ModelViews {
   notes: string[];
 }
 
-const CHUNK = 256;
+// Small enough that one chunk past the deadline costs little, even for a width-64 teacher on cpu.
+const CHUNK = 128;
 
 /** Builds the model views of the train run in `runDir`; never throws (failures become notes). */
 export async function modelViews(

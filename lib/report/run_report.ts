@@ -19,7 +19,7 @@ export interface RunReportOptions {
    * data is not at hand, the report says so and goes on without them.
    */
   modelViews?: boolean;
-  /** Wall-clock budget of the model views in seconds (default 10). */
+  /** Wall-clock budget of the model views in seconds (default 6). */
   budgetSeconds?: number;
   /** Test points in the latent views at most (default 1000). */
   maxPoints?: number;
@@ -63,7 +63,7 @@ export async function writeRunReport(
   const parts: ReportParts = manifest.kind === "train"
     ? await trainReport(runDir, manifest, {
       modelViews: opts.modelViews ?? true,
-      budgetSeconds: opts.budgetSeconds ?? 10,
+      budgetSeconds: opts.budgetSeconds ?? 6,
       maxPoints: opts.maxPoints ?? 1000,
       extremes: opts.extremes ?? 6,
     })
