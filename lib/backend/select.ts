@@ -146,9 +146,6 @@ async function startWasm(): Promise<string> {
   return `XNNPACK, ${wasm.getThreadsCount()} thread(s)`;
 }
 
-/** Adapter descriptions that mean a CPU emulation of a GPU. */
-const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|softpipe/i;
-
 async function startWebGpu(auto: boolean): Promise<string> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (gpu === undefined) {
@@ -157,6 +154,7 @@ async function startWebGpu(auto: boolean): Promise<string> {
       "this Deno has no navigator.gpu (WebGPU); use Deno 2 or later",
     );
   }
+  const webgpu = await import("./webgpu.ts");
   let adapter: GPUAdapter | null = null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
@@ -170,23 +168,30 @@ async function startWebGpu(auto: boolean): Promise<string> {
         "`apt-get install mesa-vulkan-drivers` for the software one",
     );
   }
-  const description = adapterDescription(adapter);
-  if (auto && SOFTWARE_ADAPTER.test(description)) {
+  const description = webgpu.adapterDescription(adapter);
+  if (auto && webgpu.isSoftwareAdapter(adapter)) {
     throw new BackendUnavailableError(
       "webgpu",
       `the only adapter is a CPU emulation (${description}), slower than wasm; ` +
         "pass --backend webgpu to use it anyway",
     );
   }
-  await import("@tensorflow/tfjs-backend-webgpu");
+  // Training and scoring read losses and scores with dataSync, which tfjs-backend-webgpu can
+  // only do through an OffscreenCanvas 2D context; auto must not pick a backend that fails there.
+  if (auto && !webgpu.canReadSync()) {
+    throw new BackendUnavailableError(
+      "webgpu",
+      `${description}: this runtime cannot read GPU tensors synchronously (no OffscreenCanvas ` +
+        "2D context), which training and scoring need; pass --backend webgpu for async use",
+    );
+  }
+  try {
+    await webgpu.startWebGpuDevice(adapter);
+  } catch (error) {
+    throw new BackendUnavailableError("webgpu", `${description}: ${(error as Error).message}`);
+  }
   await activate("webgpu", "webgpu");
   return description;
-}
-
-function adapterDescription(adapter: GPUAdapter): string {
-  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
-  const parts = [info?.description, info?.device, info?.vendor].filter((s) => s && s !== "0");
-  return parts.length > 0 ? parts.join(" ") : "unknown adapter";
 }
 
 async function startNative(name: NativeBackendName): Promise<string> {
