@@ -112,6 +112,9 @@ export {
   runDistillExperiment,
 } from "./lib/distill/experiment.ts";
 
+// Reports
+export { writeRunReport } from "./lib/report/run_report.ts";
+
 // Pictures
 export * from "./lib/viz/mod.ts";
 

@@ -1,0 +1,255 @@
+/**
+ * The `model` and `distill` benchmark suites.
+ *
+ * - `model`: training images/s at batch 1 and 64 and scoring images/s at batch 1 and 256 of the
+ *   teacher (width 64, 32x32x1) on every backend that starts, with the peak resident memory.
+ * - `distill`: scoring images/s of the teacher and of each student at batch 1 and 256, and the
+ *   speed-up against the teacher.
+ *
+ * Each figure is the median of several timed runs after a warm-up.
+ *
+ * @module
+ */
+
+import * as tf from "../tf.ts";
+import {
+  type BackendChoice,
+  type BackendName,
+  BACKENDS,
+  selectBackend,
+} from "../backend/select.ts";
+import { EdeGan } from "../models/ede_gan.ts";
+import { latentDistance } from "../models/losses.ts";
+import { modelCost } from "../models/cost.ts";
+import { createOptimisers, trainStep } from "../train/step.ts";
+import { registerSuite, type SuiteOptions } from "./suites.ts";
+
+/** One row of the model suite. */
+export interface ModelRow {
+  backend: string;
+  phase: "train" | "score";
+  batch: number;
+  images_per_s: number | null;
+  peak_rss_mb: number;
+  note?: string;
+}
+
+/** One row of the distill suite. */
+export interface DistillRow {
+  backend: string;
+  model: string;
+  width: number;
+  ratio: number;
+  batch: number;
+  images_per_s: number;
+  speedup: number;
+}
+
+let peakRss = 0;
+function sampleRss(): number {
+  peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+  return Math.round(peakRss / 2 ** 20);
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Seconds per call of `f`: one warm-up, then the median of `repeats` (or fewer within budget). */
+function timeIt(f: () => void, repeats: number, budgetSeconds: number): number {
+  f();
+  const times: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    f();
+    times.push((performance.now() - t0) / 1000);
+    sampleRss();
+    if ((performance.now() - started) / 1000 > budgetSeconds) break;
+  }
+  return median(times);
+}
+
+function images(batch: number, size: number): tf.Tensor4D {
+  return tf.tidy(() => tf.tanh(tf.randomNormal([batch, size, size, 1], 0, 1, "float32", 7)));
+}
+
+function scoreOnce(model: EdeGan, x: tf.Tensor4D): void {
+  tf.tidy(() => {
+    const out = model.generate(x, "infer");
+    latentDistance(out.z, out.zHat).dataSync();
+  });
+}
+
+/** Seconds one training step of the teacher takes at this batch on the cpu backend, estimated. */
+const CPU_SECONDS_PER_TRAIN_IMAGE = 40;
+
+/**
+ * Runs the model suite on `backends`.
+ *
+ * @example
+ * ```ts ignore
+ * import { runModelSuite } from "./model.ts";
+ * console.log(await runModelSuite(["wasm"]));
+ * ```
+ */
+export async function runModelSuite(
+  backends: BackendName[],
+  opts: { onProgress?: (msg: string) => void; budgetSeconds?: number } = {},
+): Promise<ModelRow[]> {
+  const rows: ModelRow[] = [];
+  const budget = opts.budgetSeconds ?? 60;
+  for (const backend of backends) {
+    try {
+      await selectBackend(backend);
+    } catch (error) {
+      rows.push({
+        backend,
+        phase: "train",
+        batch: 0,
+        images_per_s: null,
+        peak_rss_mb: sampleRss(),
+        note: `did not start: ${(error as Error).message.slice(0, 160)}`,
+      });
+      continue;
+    }
+    const model = EdeGan.create({ width: 64 }, 1);
+    const optimisers = createOptimisers(model);
+    for (const batch of [1, 64]) {
+      opts.onProgress?.(`${backend} train batch ${batch}`);
+      if (backend === "cpu" && batch * CPU_SECONDS_PER_TRAIN_IMAGE * 2 > budget * 4) {
+        rows.push({
+          backend,
+          phase: "train",
+          batch,
+          images_per_s: null,
+          peak_rss_mb: sampleRss(),
+          note: `skipped: about ${Math.round((batch * CPU_SECONDS_PER_TRAIN_IMAGE) / 60)} min a ` +
+            `step (pure-JS conv costs the same per image at any batch)`,
+        });
+        continue;
+      }
+      const x = images(batch, 32);
+      const seconds = timeIt(
+        () => void trainStep(model, optimisers, x),
+        backend === "cpu" ? 1 : 5,
+        budget,
+      );
+      x.dispose();
+      rows.push({
+        backend,
+        phase: "train",
+        batch,
+        images_per_s: round(batch / seconds),
+        peak_rss_mb: sampleRss(),
+      });
+    }
+    for (const batch of [1, 256]) {
+      opts.onProgress?.(`${backend} score batch ${batch}`);
+      const x = images(batch, 32);
+      const seconds = timeIt(() => scoreOnce(model, x), backend === "cpu" ? 2 : 7, budget);
+      x.dispose();
+      rows.push({
+        backend,
+        phase: "score",
+        batch,
+        images_per_s: round(batch / seconds),
+        peak_rss_mb: sampleRss(),
+      });
+    }
+    optimisers.generator.dispose();
+    optimisers.discriminator.dispose();
+    model.dispose();
+  }
+  return rows;
+}
+
+/**
+ * Runs the distill suite: scoring speed of the teacher and of students of `widths`.
+ *
+ * @example
+ * ```ts ignore
+ * import { runDistillSuite } from "./model.ts";
+ * console.log(await runDistillSuite("wasm", [8, 2]));
+ * ```
+ */
+export async function runDistillSuite(
+  backend: BackendName,
+  widths: number[] = [12, 8, 4, 3, 2],
+  opts: { onProgress?: (msg: string) => void } = {},
+): Promise<DistillRow[]> {
+  await selectBackend(backend);
+  const rows: DistillRow[] = [];
+  const teacherMacs = modelCost(EdeGan.create({ width: 64 }, 0).config).generator.macs;
+  const teacherSpeed = new Map<number, number>();
+  for (const width of [64, ...widths]) {
+    const model = EdeGan.create({ width }, 1);
+    const ratio = teacherMacs / modelCost(model.config).generator.macs;
+    for (const batch of [1, 256]) {
+      opts.onProgress?.(`score width ${width} batch ${batch}`);
+      const x = images(batch, 32);
+      const seconds = timeIt(() => scoreOnce(model, x), 9, 30);
+      x.dispose();
+      const speed = batch / seconds;
+      if (width === 64) teacherSpeed.set(batch, speed);
+      rows.push({
+        backend,
+        model: width === 64 ? "teacher" : "student",
+        width,
+        ratio: round(ratio),
+        batch,
+        images_per_s: round(speed),
+        speedup: round(speed / teacherSpeed.get(batch)!),
+      });
+    }
+    model.dispose();
+  }
+  return rows;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function backendsFor(choice: BackendChoice): BackendName[] {
+  return choice === "auto" ? [...BACKENDS] : [choice];
+}
+
+registerSuite({
+  name: "model",
+  description: "teacher training (batch 1, 64) and scoring (batch 1, 256) images/s per backend",
+  columns: ["backend", "phase", "batch", "images_per_s", "peak_rss_mb", "note"],
+  run: async (opts: SuiteOptions) =>
+    (await runModelSuite(backendsFor(opts.backend), opts)) as unknown as Record<
+      string,
+      unknown
+    >[],
+  summarize(rows) {
+    const r = rows as unknown as ModelRow[];
+    const get = (backend: string, phase: string, batch: number) =>
+      r.find((x) => x.backend === backend && x.phase === phase && x.batch === batch)
+        ?.images_per_s;
+    const lines: string[] = [];
+    for (const batch of [1, 64]) {
+      const wasm = get("wasm", "train", batch);
+      const cpu = get("cpu", "train", batch);
+      if (wasm && cpu) {
+        lines.push(`wasm trains ${(wasm / cpu).toFixed(0)}x faster than cpu at batch ${batch}`);
+      }
+    }
+    return lines;
+  },
+});
+
+registerSuite({
+  name: "distill",
+  description: "scoring images/s of the teacher and each student at batch 1 and 256",
+  columns: ["backend", "model", "width", "ratio", "batch", "images_per_s", "speedup"],
+  run: async (opts: SuiteOptions) =>
+    (await runDistillSuite(
+      opts.backend === "auto" ? "wasm" : opts.backend,
+      undefined,
+      opts,
+    )) as unknown as Record<string, unknown>[],
+});
