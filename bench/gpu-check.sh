@@ -126,6 +126,30 @@ else
     >"$OUT/nvidia-smi.txt" 2>&1 || true
 fi
 
+# --- can webgpu run trainStep here? -----------------------------------------------------------
+# The model suite times trainStep, which reads its losses with dataSync; tfjs-backend-webgpu can
+# only read synchronously through an OffscreenCanvas 2D context, which Deno lacks (see
+# lib/backend/webgpu.ts). One tiny step on this machine's adapter says whether that still holds,
+# before any device time goes to a run that would stop at its first step.
+PROBE='import * as tf from "./lib/tf.ts";
+import { selectBackend } from "./lib/backend/select.ts";
+import { EdeGan } from "./lib/models/ede_gan.ts";
+import { createOptimisers, trainStep } from "./lib/train/step.ts";
+if (!(await navigator.gpu?.requestAdapter())) { console.log("probe: no adapter"); Deno.exit(0); }
+await selectBackend("webgpu");
+const m = EdeGan.create({ width: 2, latentSize: 4 }, 1);
+try { trainStep(m, createOptimisers(m), tf.zeros([2, 32, 32, 1])); console.log("probe: ok"); }
+catch (e) { console.log(`probe: ${e.name}: ${e.message}`); }'
+if [ -n "$DENO" ] && [ -x "$DENO" ] && [ -d node_modules/@tensorflow/tfjs-backend-webgpu ]; then
+  probe=$(timeout 120 "$DENO" eval "$PROBE" 2>/dev/null | grep '^probe: ')
+  case "$probe" in
+    "probe: ok") say "webgpu trainStep: ok" ;;
+    "probe: no adapter") say "webgpu trainStep: not probed (no WebGPU adapter on this machine)" ;;
+    *) problem "webgpu cannot run trainStep under Deno (${probe#probe: }); the model suite would" \
+      "stop at its first webgpu step: it must read losses and scores with \`await data()\`" ;;
+  esac
+fi
+
 # --- the runs -------------------------------------------------------------------------------
 GPU_CMD="$DENO task bench --suite $SUITE --backend webgpu --json $OUT/bench-webgpu.json"
 CPU_CMD="$DENO task bench --suite $SUITE --backend wasm --json $OUT/bench-wasm.json"
