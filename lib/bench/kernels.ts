@@ -43,6 +43,12 @@ export interface KernelSuiteOptions {
   repeats?: number;
   /** Which implementations (default all three). */
   impls?: KernelImpl[];
+  /**
+   * The cpu backend is skipped at a batch size where its batch-1 time scaled by the batch would
+   * exceed this many milliseconds per call (default 2000; its Conv2DBackpropFilter takes seconds
+   * at batch 1). The row is then absent.
+   */
+  cpuBudgetMs?: number;
   /** Called with a line of progress now and then. */
   onProgress?: (msg: string) => void;
 }
@@ -184,9 +190,10 @@ function time(
  * ```
  */
 export async function runKernelSuite(opts: KernelSuiteOptions = {}): Promise<KernelRow[]> {
-  const batches = opts.batches ?? [1, 64];
+  const batches = [...(opts.batches ?? [1, 64])].sort((a, b) => a - b);
   const repeats = opts.repeats ?? 5;
   const impls = opts.impls ?? ["cpu", "wasm-stock", "wasm-edegan"];
+  const cpuBudgetMs = opts.cpuBudgetMs ?? 2000;
   const progress = opts.onProgress ?? (() => {});
   const previous = tf.getBackend();
   void wasm; // importing it registers the 'wasm' backend
@@ -208,6 +215,16 @@ export async function runKernelSuite(opts: KernelSuiteOptions = {}): Promise<Ker
             if (kernelFunc === undefined) continue;
             const key = JSON.stringify([kernel, impl, batch, conv]);
             let ms = measured.get(key);
+            if (ms === undefined && impl === "cpu" && batch > 1) {
+              const single = measured.get(JSON.stringify([kernel, impl, 1, conv]));
+              if (single !== undefined && single * batch > cpuBudgetMs) {
+                progress(
+                  `${kernel} ${describe(layer)} batch ${batch} cpu: skipped ` +
+                    `(about ${(single * batch / 1e3).toFixed(0)} s per call)`,
+                );
+                continue;
+              }
+            }
             if (ms === undefined) {
               const slow = impl === "cpu" && batch > 1;
               const backend = backends[impl === "cpu" ? "cpu" : "wasm"];
@@ -234,7 +251,7 @@ export async function runKernelSuite(opts: KernelSuiteOptions = {}): Promise<Ker
       }
     }
   } finally {
-    await tf.setBackend(previous);
+    if (previous) await tf.setBackend(previous);
   }
   return rows;
 }

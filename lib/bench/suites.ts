@@ -137,7 +137,8 @@ export function describeMachine(): Machine {
  * ```
  */
 export function formatTable(rows: Record<string, unknown>[], columns: string[]): string {
-  const cell = (v: unknown) => typeof v === "number" ? v.toFixed(2) : String(v ?? "");
+  const cell = (v: unknown) =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v ?? "");
   const cells = rows.map((row) => columns.map((c) => cell(row[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const line = (values: string[]) =>

@@ -192,6 +192,17 @@ function gemmTransposed(backend: BackendWasm, dy: Info, filter: Info, g: ConvGeo
   const dyT = transpose2d(backend, dy2);
   const columnsT = matMul(backend, f2, dyT);
   release(backend, f2, dy2, dyT);
+  const exact = g.outHeight === 1 && g.outWidth === 1 && g.padTop === 0 && g.padLeft === 0 &&
+    g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
+  if (exact) {
+    // A 1x1 dy whose kernel covers the input exactly (the decoder's first layer): col2im is
+    // just the transpose [kh·kw·Ci, N] -> [N, kh, kw, Ci].
+    const columns = transpose2d(backend, columnsT);
+    release(backend, columnsT);
+    const dx = reshape(backend, columns, [g.batch, g.inHeight, g.inWidth, g.inChannels]);
+    release(backend, columns);
+    return dx;
+  }
   const dx = col2imTransposed(
     backend,
     columnsT,
