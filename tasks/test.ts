@@ -49,6 +49,7 @@ const { code, text } = await run(
   true,
 );
 // deno test ends with e.g. "ok | 41 passed (2 steps) | 0 failed (3m)"; take its counts.
+// deno-lint-ignore no-control-regex
 const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
 const summary = [...plain.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)].at(-1);
 const passed = Number(summary?.[1] ?? 0);

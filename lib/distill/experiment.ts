@@ -21,7 +21,7 @@ import { trainRun } from "../train/run.ts";
 import { writeManifest } from "../train/manifest.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
-import { type DistillationWeights } from "./kd_loss.ts";
+import type { DistillationWeights } from "./kd_loss.ts";
 import { distillStudent, type Method } from "./pkdgan.ts";
 import { initialiseFromTeacher, studentConfig } from "./students.ts";
 
