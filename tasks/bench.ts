@@ -10,6 +10,7 @@
 
 import { parseArgs } from "@std/cli";
 import { type BackendChoice, BACKENDS, parseBackendChoice } from "../lib/backend/select.ts";
+import "../lib/bench/model.ts";
 import {
   describeMachine,
   formatTable,
