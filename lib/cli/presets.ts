@@ -32,7 +32,7 @@ export const PRESETS: Record<PresetName, TrainPreset> = {
     epochs: 2,
     batchSize: 16,
     width: 16,
-    limit: 2048,
+    limit: 1024,
     testLimit: 2000,
     teacherWidth: 32,
     students: [8, 4, 2],
