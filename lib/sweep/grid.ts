@@ -1,0 +1,263 @@
+/**
+ * A sweep's grid: datasets x normal classes x seeds x student widths x methods. The grid expands
+ * to cells with stable ids (`mnist-c3-s0-w4-pkdgan`), and groups into jobs at (dataset, class,
+ * seed) granularity (`mnist-c3-s0`): one job is one distillation experiment, which trains its
+ * teacher once and then every student width by every method.
+ *
+ * @module
+ */
+
+import { FLAGS } from "../cli/flags.ts";
+import type { DatasetName } from "../data/types.ts";
+import { type Method, METHODS } from "../distill/pkdgan.ts";
+
+/** What a sweep covers. */
+export interface SweepGrid {
+  /** Datasets, e.g. `["mnist", "fashion-mnist"]`. */
+  datasets: DatasetName[];
+  /** Normal classes (one-class protocol), e.g. `[0, 1, ..., 9]`. */
+  classes: number[];
+  /** Seeds of initialisation, shuffling and splits. */
+  seeds: number[];
+  /** Student widths. */
+  widths: number[];
+  /** Distillation methods. */
+  methods: Method[];
+}
+
+/** One point of the full product (a student trained by a method in one experiment). */
+export interface GridCell {
+  /** Stable id, e.g. `mnist-c3-s0-w4-pkdgan`. */
+  id: string;
+  /** The id of the job that computes this cell, e.g. `mnist-c3-s0`. */
+  job: string;
+  dataset: DatasetName;
+  normal: number;
+  seed: number;
+  width: number;
+  method: Method;
+}
+
+/** One unit of work of a sweep: a distillation experiment on (dataset, class, seed). */
+export interface SweepJob {
+  /** Stable id, e.g. `mnist-c3-s0`: the result file is `jobs/<id>.json`. */
+  id: string;
+  dataset: DatasetName;
+  normal: number;
+  seed: number;
+  /** Student widths the experiment trains. */
+  widths: number[];
+  /** Methods each student is trained by. */
+  methods: Method[];
+}
+
+/**
+ * The id of the job on (dataset, class, seed).
+ *
+ * @example
+ * ```ts
+ * import { jobId } from "./grid.ts";
+ * if (jobId("mnist", 3, 0) !== "mnist-c3-s0") throw new Error();
+ * ```
+ */
+export function jobId(dataset: string, normal: number, seed: number): string {
+  return `${dataset}-c${normal}-s${seed}`;
+}
+
+/**
+ * Every cell of the grid, in a stable order (dataset, class, seed, width as given, method as
+ * given), each with its id.
+ *
+ * @example
+ * ```ts
+ * import { expandGrid } from "./grid.ts";
+ * const cells = expandGrid({
+ *   datasets: ["mnist"], classes: [3], seeds: [0], widths: [4], methods: ["pkdgan"],
+ * });
+ * if (cells.length !== 1 || cells[0].id !== "mnist-c3-s0-w4-pkdgan") throw new Error();
+ * ```
+ */
+export function expandGrid(grid: SweepGrid): GridCell[] {
+  return sweepJobs(grid).flatMap((job) =>
+    job.widths.flatMap((width) =>
+      job.methods.map((method) => ({
+        id: `${job.id}-w${width}-${method}`,
+        job: job.id,
+        dataset: job.dataset,
+        normal: job.normal,
+        seed: job.seed,
+        width,
+        method,
+      }))
+    )
+  );
+}
+
+/**
+ * The grid's jobs, one per (dataset, class, seed), sorted by dataset name, then class, then seed
+ * (numerically), so that every machine of a sharded sweep sees the same list. Duplicates in the
+ * grid are dropped.
+ *
+ * @example
+ * ```ts
+ * import { sweepJobs } from "./grid.ts";
+ * const jobs = sweepJobs({
+ *   datasets: ["mnist"], classes: [10, 2], seeds: [0, 1], widths: [8, 4], methods: ["pkdgan"],
+ * });
+ * if (jobs.map((j) => j.id).join() !== "mnist-c2-s0,mnist-c2-s1,mnist-c10-s0,mnist-c10-s1") {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function sweepJobs(grid: SweepGrid): SweepJob[] {
+  const datasets = [...new Set(grid.datasets)].sort();
+  const classes = [...new Set(grid.classes)].sort((a, b) => a - b);
+  const seeds = [...new Set(grid.seeds)].sort((a, b) => a - b);
+  const widths = [...new Set(grid.widths)];
+  const methods = [...new Set(grid.methods)];
+  const jobs: SweepJob[] = [];
+  for (const dataset of datasets) {
+    for (const normal of classes) {
+      for (const seed of seeds) {
+        jobs.push({ id: jobId(dataset, normal, seed), dataset, normal, seed, widths, methods });
+      }
+    }
+  }
+  return jobs;
+}
+
+/**
+ * Parses a list of non-negative integers with ranges, e.g. `0-9`, `0,1`, `0-4,7`; errors name
+ * `flag`.
+ *
+ * @example
+ * ```ts
+ * import { parseIntList } from "./grid.ts";
+ * if (parseIntList("0-2,5", "classes").join() !== "0,1,2,5") throw new Error();
+ * ```
+ */
+export function parseIntList(text: string, flag: string): number[] {
+  const values: number[] = [];
+  for (const part of text.split(",")) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!range) {
+      throw new Error(`${flag}: '${part}' is not an integer or a range a-b (e.g. ${flag}=0-9)`);
+    }
+    const from = Number(range[1]);
+    const to = range[2] === undefined ? from : Number(range[2]);
+    if (to < from) throw new Error(`${flag}: range '${part}' ends before it starts`);
+    for (let v = from; v <= to; v++) values.push(v);
+  }
+  return [...new Set(values)];
+}
+
+/**
+ * Parses comma-separated positive student widths; errors name `--students`.
+ *
+ * @example
+ * ```ts
+ * import { parseWidths } from "./grid.ts";
+ * if (parseWidths("8,4").join() !== "8,4") throw new Error();
+ * ```
+ */
+export function parseWidths(text: string): number[] {
+  return text.split(",").map((w) => {
+    const width = Number(w);
+    if (w.trim() === "" || !Number.isInteger(width) || width < 1) {
+      throw new Error(`--students: '${w}' is not a positive integer width (e.g. --students 8,4,2)`);
+    }
+    return width;
+  });
+}
+
+/**
+ * Parses comma-separated methods; errors name `--methods` and the accepted ones.
+ *
+ * @example
+ * ```ts
+ * import { parseMethods } from "./grid.ts";
+ * if (parseMethods("scratch,pkdgan").length !== 2) throw new Error();
+ * ```
+ */
+export function parseMethods(text: string): Method[] {
+  return text.split(",").map((m) => {
+    if (!(METHODS as readonly string[]).includes(m)) {
+      throw new Error(`--methods: '${m}' is not one of ${METHODS.join(", ")}`);
+    }
+    return m as Method;
+  });
+}
+
+/**
+ * Parses comma-separated datasets; errors name `--dataset` and the accepted ones.
+ *
+ * @example
+ * ```ts
+ * import { parseDatasets } from "./grid.ts";
+ * if (parseDatasets("mnist,cifar10").join() !== "mnist,cifar10") throw new Error();
+ * ```
+ */
+export function parseDatasets(text: string): DatasetName[] {
+  const choices = FLAGS.dataset.choices ?? [];
+  return text.split(",").map((d) => {
+    if (!choices.includes(d)) {
+      throw new Error(`--dataset: '${d}' is not one of ${choices.join(", ")}`);
+    }
+    return d as DatasetName;
+  });
+}
+
+/**
+ * Takes `--dataset a,b` (or `--dataset=a,b`) out of `args`, since the shared flag parser accepts a
+ * single dataset only: returns the list (or `undefined` when absent) and the remaining args.
+ *
+ * @example
+ * ```ts
+ * import { takeDatasets } from "./grid.ts";
+ * const { datasets, rest } = takeDatasets(["--dataset", "mnist,cifar10", "--seed", "1"]);
+ * if (datasets?.length !== 2 || rest.join(" ") !== "--seed 1") throw new Error();
+ * ```
+ */
+export function takeDatasets(
+  args: string[],
+): { datasets: DatasetName[] | undefined; rest: string[] } {
+  let text: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--dataset") {
+      if (args[i + 1] === undefined) throw new Error("--dataset: expected a value");
+      text = args[++i];
+    } else if (args[i].startsWith("--dataset=")) text = args[i].slice("--dataset=".length);
+    else rest.push(args[i]);
+  }
+  return { datasets: text === undefined ? undefined : parseDatasets(text), rest };
+}
+
+/**
+ * Reads `key=value` positional arguments (e.g. `classes=0-9 seeds=0,1`) into a record; any other
+ * positional or an unknown key is an error naming it and the accepted keys.
+ *
+ * @example
+ * ```ts
+ * import { parseKeyValues } from "./grid.ts";
+ * const kv = parseKeyValues(["classes=0-9"], ["classes", "seeds"]);
+ * if (kv.classes !== "0-9" || kv.seeds !== undefined) throw new Error();
+ * ```
+ */
+export function parseKeyValues(
+  positional: string[],
+  keys: string[],
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const arg of positional) {
+    const eq = arg.indexOf("=");
+    const key = eq < 0 ? arg : arg.slice(0, eq);
+    if (eq < 0 || !keys.includes(key)) {
+      throw new Error(
+        `unexpected argument '${arg}'; accepted: ${keys.map((k) => `${k}=...`).join(", ")}`,
+      );
+    }
+    out[key] = arg.slice(eq + 1);
+  }
+  return out;
+}

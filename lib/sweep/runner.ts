@@ -1,0 +1,264 @@
+/**
+ * Running a sweep's jobs, resumably: each job writes `OUT/jobs/<id>.json` atomically when it
+ * finishes, and a rerun skips every job whose file exists and parses. While a job runs it leaves
+ * `OUT/jobs/<id>.running`; a job killed mid-way leaves that marker (or nothing) and no result file,
+ * so the next run simply runs it again (the distillation experiment underneath, in
+ * `OUT/runs/<id>/`, then reuses its finished teacher and students). A job that fails is reported
+ * and the others go on.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import type { PresetName } from "../cli/presets.ts";
+import { preset as presetOf } from "../cli/presets.ts";
+import type { DatasetName } from "../data/types.ts";
+import { type DistillResults, runDistillExperiment } from "../distill/experiment.ts";
+import type { Method } from "../distill/pkdgan.ts";
+import { exists, writeJsonAtomic } from "../util/atomic.ts";
+import type { ProgressSink } from "../util/progress.ts";
+import type { SweepJob } from "./grid.ts";
+
+/** One student's AUCs in a job result. */
+export interface SweepStudentResult {
+  width: number;
+  latent: number;
+  params: number;
+  mflops: number;
+  /** Compression ratio: teacher FLOPs / student FLOPs. */
+  ratio: number;
+  /** Test ROC AUC by method (null: the method failed or was not run). */
+  auc: Partial<Record<Method, number | null>>;
+}
+
+/** The file `OUT/jobs/<id>.json` of a finished job. */
+export interface SweepJobResult {
+  id: string;
+  dataset: DatasetName;
+  normal_class: number;
+  seed: number;
+  /** The preset the job ran with, when known. */
+  preset?: string;
+  teacher: { width: number; params: number; mflops: number; auc: number };
+  students: SweepStudentResult[];
+  /** Wall time of the job in this run. */
+  seconds: number;
+  finished_at: string;
+}
+
+/** What a job function returns: the result without the bookkeeping the runner adds. */
+export type JobOutcome = Omit<SweepJobResult, "id" | "seconds" | "finished_at">;
+
+/**
+ * Runs one job, writing whatever it needs under `runDir` (`OUT/runs/<id>/`). Injectable, so that
+ * tests run a fake.
+ */
+export type JobFunction = (job: SweepJob, runDir: string) => Promise<JobOutcome>;
+
+/** Options of {@link runSweep}. */
+export interface SweepOptions {
+  /** The jobs to run (this shard's). */
+  jobs: SweepJob[];
+  /** The sweep's output folder. */
+  out: string;
+  /** Runs one job. */
+  run: JobFunction;
+  log?: (line: string) => void;
+}
+
+/** What a sweep did. */
+export interface SweepSummary {
+  /** Jobs run to completion now. */
+  ran: string[];
+  /** Jobs finished before, skipped. */
+  skipped: string[];
+  /** Jobs found killed (a `.running` marker left), run again. */
+  rerunKilled: string[];
+  /** Jobs that failed now, with the error. */
+  failed: { id: string; error: string }[];
+}
+
+/**
+ * The result file of job `id` under `out`, or `undefined` when the job has not finished (no file,
+ * or a file that does not parse as a result).
+ *
+ * @example
+ * ```ts
+ * import { readJobResult } from "./runner.ts";
+ * const dir = await Deno.makeTempDir();
+ * if (await readJobResult(dir, "mnist-c0-s0") !== undefined) throw new Error();
+ * ```
+ */
+export async function readJobResult(
+  out: string,
+  id: string,
+): Promise<SweepJobResult | undefined> {
+  try {
+    const value = JSON.parse(await Deno.readTextFile(join(out, "jobs", `${id}.json`)));
+    return isJobResult(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isJobResult(value: unknown): value is SweepJobResult {
+  const v = value as SweepJobResult;
+  return typeof v === "object" && v !== null && typeof v.id === "string" &&
+    typeof v.teacher?.auc === "number" && Array.isArray(v.students);
+}
+
+/**
+ * Runs the jobs one after another, skipping finished ones; returns what happened.
+ *
+ * @example
+ * ```ts
+ * import { runSweep } from "./runner.ts";
+ * const out = await Deno.makeTempDir();
+ * const job = { id: "mnist-c0-s0", dataset: "mnist" as const, normal: 0, seed: 0, widths: [4],
+ *   methods: ["pkdgan" as const] };
+ * const fake = () => Promise.resolve({ dataset: "mnist" as const, normal_class: 0, seed: 0,
+ *   teacher: { width: 64, params: 1, mflops: 1, auc: 0.9 }, students: [] });
+ * const first = await runSweep({ jobs: [job], out, run: fake });
+ * const again = await runSweep({ jobs: [job], out, run: fake });
+ * if (first.ran.length !== 1 || again.skipped.length !== 1) throw new Error();
+ * ```
+ */
+export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
+  const log = opts.log ?? (() => {});
+  const summary: SweepSummary = { ran: [], skipped: [], rerunKilled: [], failed: [] };
+  await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
+  for (const [k, job] of opts.jobs.entries()) {
+    const tag = `[${k + 1}/${opts.jobs.length}] ${job.id}`;
+    const resultFile = join(opts.out, "jobs", `${job.id}.json`);
+    const marker = join(opts.out, "jobs", `${job.id}.running`);
+    const done = await readJobResult(opts.out, job.id);
+    if (done) {
+      summary.skipped.push(job.id);
+      log(`${tag}: finished before (teacher AUC ${done.teacher.auc.toFixed(4)}), skipped`);
+      continue;
+    }
+    if (await exists(marker)) {
+      summary.rerunKilled.push(job.id);
+      log(`${tag}: left unfinished by an earlier run, running it again`);
+    }
+    // A result file that exists but does not parse is a leftover; it goes before the rerun.
+    await Deno.remove(resultFile).catch(() => {});
+    await writeJsonAtomic(marker, {
+      started_at: new Date().toISOString(),
+      host: Deno.hostname(),
+      pid: Deno.pid,
+    });
+    const started = performance.now();
+    try {
+      const outcome = await opts.run(job, join(opts.out, "runs", job.id));
+      const result: SweepJobResult = {
+        ...outcome,
+        id: job.id,
+        seconds: Math.round((performance.now() - started) / 100) / 10,
+        finished_at: new Date().toISOString(),
+      };
+      await writeJsonAtomic(resultFile, result);
+      summary.ran.push(job.id);
+      log(`${tag}: teacher AUC ${result.teacher.auc.toFixed(4)} in ${result.seconds}s`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      summary.failed.push({ id: job.id, error: message });
+      log(`${tag}: FAILED ${message}`);
+    } finally {
+      await Deno.remove(marker).catch(() => {});
+    }
+  }
+  return summary;
+}
+
+/** Settings every job of a real sweep shares. */
+export interface DistillJobSettings {
+  /** Run size (teacher width, epochs, batch size, image limits). */
+  preset: PresetName;
+  dataDir?: string;
+  backend?: { name: string; device?: string; skipped?: string[] };
+  progress?: (label: string) => ProgressSink;
+  log?: (line: string) => void;
+}
+
+/**
+ * The real job function: one `runDistillExperiment` on the job's (dataset, class, seed) with its
+ * student widths and methods, at the preset's size. A student that failed fails the job (so that
+ * a rerun retries it; the experiment skips what it finished).
+ *
+ * @example
+ * ```ts ignore
+ * import { distillJob, runSweep } from "./runner.ts";
+ * import { sweepJobs } from "./grid.ts";
+ * const jobs = sweepJobs({ datasets: ["mnist"], classes: [1], seeds: [0], widths: [4],
+ *   methods: ["pkdgan"] });
+ * await runSweep({ jobs, out: "results/sweep", run: distillJob({ preset: "quick" }) });
+ * ```
+ */
+export function distillJob(settings: DistillJobSettings): JobFunction {
+  const p = presetOf(settings.preset);
+  return async (job, runDir) => {
+    const results = await runDistillExperiment({
+      dataset: job.dataset,
+      dataDir: settings.dataDir,
+      normal: job.normal,
+      seed: job.seed,
+      limit: p.limit,
+      testLimit: p.testLimit,
+      teacher: { width: p.teacherWidth, epochs: p.epochs, batchSize: p.batchSize },
+      students: job.widths,
+      epochs: p.distillEpochs,
+      batchSize: p.batchSize,
+      methods: job.methods,
+      out: runDir,
+      backend: settings.backend,
+      progress: settings.progress,
+      log: settings.log,
+    });
+    const errors = results.students.flatMap((s) => s.errors);
+    if (errors.length > 0) throw new Error(errors.join("; "));
+    return { ...jobOutcome(results, job.methods), preset: settings.preset };
+  };
+}
+
+/**
+ * A job result's content from a distillation experiment's `results.json`.
+ *
+ * @example
+ * ```ts
+ * import { jobOutcome } from "./runner.ts";
+ * const o = jobOutcome({ dataset: "mnist", normal_class: 1, protocol: "one-class", seed: 0,
+ *   teacher: { width: 64, params: 10, mflops: 2, auc: 0.97, score_images_per_s: 1 },
+ *   students: [{ width: 4, latent: 100, params: 1, mflops: 0.1, ratio: 20, auc_scratch: 0.9,
+ *     auc_one_step: 0.92, auc_pkdgan: 0.95, delta_vs_scratch: 0.05, score_images_per_s: 1,
+ *     errors: [] }], ratio_definition: "" }, ["scratch", "pkdgan"]);
+ * if (o.students[0].auc.pkdgan !== 0.95 || "one-step" in o.students[0].auc) throw new Error();
+ * ```
+ */
+export function jobOutcome(results: DistillResults, methods: Method[]): JobOutcome {
+  const column = {
+    "scratch": "auc_scratch",
+    "one-step": "auc_one_step",
+    "pkdgan": "auc_pkdgan",
+    "joint": "auc_joint",
+  } as const;
+  return {
+    dataset: results.dataset as DatasetName,
+    normal_class: results.normal_class,
+    seed: results.seed,
+    teacher: {
+      width: results.teacher.width,
+      params: results.teacher.params,
+      mflops: results.teacher.mflops,
+      auc: results.teacher.auc,
+    },
+    students: results.students.map((s) => ({
+      width: s.width,
+      latent: s.latent,
+      params: s.params,
+      mflops: s.mflops,
+      ratio: s.ratio,
+      auc: Object.fromEntries(methods.map((m) => [m, s[column[m]] ?? null])),
+    })),
+  };
+}
