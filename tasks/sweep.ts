@@ -1,0 +1,84 @@
+/**
+ * `deno task sweep`: a grid of datasets x normal classes x seeds x student widths x methods, one
+ * distillation experiment per (dataset, class, seed), resumable, and split into disjoint shards
+ * with `--shard i/n` so that a Slurm array or a Kubernetes Indexed Job runs it on many machines
+ * (docs/sweeps.md). Each job writes `OUT/jobs/<id>.json`; `deno task merge` makes the tables.
+ *
+ *     deno task sweep --dataset mnist,fashion-mnist classes=0-9 seeds=0,1 \
+ *       --students 8,4 --methods scratch,one-step,pkdgan --shard 2/8 --out results/sweep
+ *
+ * @module
+ */
+
+import { parseFlags, runTask } from "../lib/cli/flags.ts";
+import { preset, presetFromArgs, type PresetName } from "../lib/cli/presets.ts";
+import type { BackendChoice } from "../lib/backend/select.ts";
+import {
+  parseIntList,
+  parseKeyValues,
+  parseMethods,
+  parseWidths,
+  sweepJobs,
+  takeDatasets,
+} from "../lib/sweep/grid.ts";
+import { parseShard, shardJobs } from "../lib/sweep/shard.ts";
+import { runShard } from "../lib/sweep/_task.ts";
+
+await runTask(async () => {
+  const presetName = presetFromArgs(Deno.args);
+  const p = preset(presetName);
+  const { datasets, rest } = takeDatasets(Deno.args);
+  const flags = parseFlags(
+    "sweep",
+    rest,
+    {
+      dataset: "mnist",
+      seed: undefined,
+      normal: undefined,
+      students: p.students.join(","),
+      methods: "scratch,one-step,pkdgan",
+      shard: "1/1",
+      out: "results/sweep",
+      preset: presetName,
+      backend: "auto",
+      "data-dir": undefined,
+    },
+    "Run a grid of distillation experiments (one job per dataset, class, seed), resumably.\n" +
+      "--dataset takes a comma list. Positional: classes=0-9 (default 0-9) seeds=0,1 (default " +
+      "0);\n--normal N and --seed S are shorthands for one class or one seed.",
+  );
+  if (flags === null) return;
+  const kv = parseKeyValues(flags._, ["classes", "seeds"]);
+  if (kv.classes !== undefined && flags.normal !== undefined) {
+    throw new Error("--normal: give either --normal or classes=..., not both");
+  }
+  if (kv.seeds !== undefined && flags.seed !== undefined) {
+    throw new Error("--seed: give either --seed or seeds=..., not both");
+  }
+  const grid = {
+    datasets: datasets ?? ["mnist" as const],
+    classes: flags.normal !== undefined
+      ? [flags.normal as number]
+      : parseIntList(kv.classes ?? "0-9", "classes"),
+    seeds: flags.seed !== undefined
+      ? [flags.seed as number]
+      : parseIntList(kv.seeds ?? "0", "seeds"),
+    widths: parseWidths(String(flags.students)),
+    methods: parseMethods(String(flags.methods)),
+  };
+  const all = sweepJobs(grid);
+  const shard = parseShard(String(flags.shard));
+  const summary = await runShard({
+    jobs: shardJobs(all, shard),
+    all: all.length,
+    shard,
+    out: String(flags.out),
+    preset: flags.preset as PresetName,
+    backend: flags.backend as BackendChoice,
+    dataDir: flags["data-dir"] as string | undefined,
+  });
+  if (summary.failed.length > 0) {
+    throw new Error(`${summary.failed.length} job(s) failed; rerun the same command to retry them`);
+  }
+  console.log(`merge the shards' results with: deno task merge --out ${flags.out}`);
+});
