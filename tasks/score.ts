@@ -14,7 +14,7 @@ import type { DatasetName, Protocol } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
-import { writeScoresCsv } from "../lib/train/run.ts";
+import { writeScoresCsv } from "../lib/score/csv.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 

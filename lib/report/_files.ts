@@ -15,17 +15,6 @@ export interface RunManifest {
   [field: string]: unknown;
 }
 
-/** One row of `scores.csv`. */
-export interface ScoreRows {
-  items: string[];
-  scores: number[];
-  /** Class index per item (NaN where the file has none). */
-  classes: number[];
-  /** 1 anomalous, 0 normal; empty when the file has no labels. */
-  labels: number[];
-  decisions: number[];
-}
-
 /** Reads `run.json` of `runDir`; a folder that is not a run gives an error naming it. */
 export async function readRunManifest(runDir: string): Promise<RunManifest> {
   let info: Deno.FileInfo;
@@ -67,38 +56,4 @@ export async function readJson(path: string): Promise<unknown> {
 /** Parses a JSON file when it exists; `undefined` when it does not. */
 export async function readJsonIfExists(path: string): Promise<unknown | undefined> {
   return await exists(path) ? await readJson(path) : undefined;
-}
-
-/** Reads `scores.csv` as written by `writeScoresCsv` (item,score,class,label,decision). */
-export async function readScoresCsv(path: string): Promise<ScoreRows> {
-  const lines = (await Deno.readTextFile(path)).split(/\r?\n/).filter((l) => l.trim() !== "");
-  const header = lines[0]?.split(",") ?? [];
-  const col = (name: string) => header.indexOf(name);
-  const [iItem, iScore, iClass, iLabel, iDecision] = [
-    col("item"),
-    col("score"),
-    col("class"),
-    col("label"),
-    col("decision"),
-  ];
-  if (iScore < 0) throw new Error(`${path}: no 'score' column in header '${lines[0] ?? ""}'`);
-  const rows: ScoreRows = { items: [], scores: [], classes: [], labels: [], decisions: [] };
-  let labelled = iLabel >= 0;
-  for (let n = 1; n < lines.length; n++) {
-    // Item names (file names) may contain commas; the four numeric columns are the last four.
-    const cells = lines[n].split(",");
-    const tail = cells.length - header.length;
-    const at = (i: number) => (i < 0 ? "" : cells[i === iItem ? i : i + tail] ?? "");
-    const score = Number(at(iScore));
-    if (!Number.isFinite(score)) throw new Error(`${path}:${n + 1}: score '${at(iScore)}'`);
-    rows.items.push(iItem >= 0 ? cells.slice(0, tail + 1).join(",") : String(n - 1));
-    rows.scores.push(score);
-    rows.classes.push(at(iClass) === "" ? NaN : Number(at(iClass)));
-    const label = at(iLabel);
-    if (label === "") labelled = false;
-    rows.labels.push(Number(label));
-    rows.decisions.push(at(iDecision) === "" ? NaN : Number(at(iDecision)));
-  }
-  if (!labelled) rows.labels = [];
-  return rows;
 }

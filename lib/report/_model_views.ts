@@ -15,7 +15,8 @@ import { scoreImages } from "../score/score.ts";
 import { exists } from "../util/atomic.ts";
 import { createRng, shuffledIndices } from "../util/rng.ts";
 import { type Figure, latentViews, reconstructionGrid } from "../viz/figures.ts";
-import type { RunManifest, ScoreRows } from "./_files.ts";
+import type { RunManifest } from "./_files.ts";
+import type { ScoreRows } from "../score/csv.ts";
 import { field, num } from "./_sections.ts";
 
 /** Limits of the model views. */

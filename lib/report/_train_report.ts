@@ -16,7 +16,8 @@ import {
   type TrainingRecord,
 } from "../viz/figures.ts";
 import { htmlTable } from "../viz/html.ts";
-import { readScoresCsv, type RunManifest, type ScoreRows } from "./_files.ts";
+import type { RunManifest } from "./_files.ts";
+import { readScoresCsv, type ScoreRows } from "../score/csv.ts";
 import { type ModelViewOptions, modelViews } from "./_model_views.ts";
 import { field, keyValueTable, manifestDetails, notesList, num, section } from "./_sections.ts";
 

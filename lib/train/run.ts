@@ -19,7 +19,8 @@ import { type Calibration, saveModel } from "./checkpoint.ts";
 import { type EpochRecord, fit, type StepRecord } from "./trainer.ts";
 import type { StepLosses } from "./step.ts";
 import { writeManifest } from "./manifest.ts";
-import { exists, writeFileAtomic } from "../util/atomic.ts";
+import { exists } from "../util/atomic.ts";
+import { writeScoresCsv } from "../score/csv.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 
 /** Everything that defines a training run. Flags, notebooks and presets build this object. */
@@ -219,23 +220,4 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     }
     throw error;
   }
-}
-
-/** Writes test scores as CSV: item, score, class, label (1 anomalous), decision. */
-export async function writeScoresCsv(
-  path: string,
-  scores: ArrayLike<number>,
-  isAnomaly: ArrayLike<number> | undefined,
-  classes: ArrayLike<number> | undefined,
-  calibration: Calibration | undefined,
-  names?: string[],
-): Promise<void> {
-  const lines = ["item,score,class,label,decision"];
-  for (let i = 0; i < scores.length; i++) {
-    const decision = calibration ? (scores[i] >= calibration.threshold ? 1 : 0) : "";
-    lines.push(
-      `${names?.[i] ?? i},${scores[i]},${classes?.[i] ?? ""},${isAnomaly?.[i] ?? ""},${decision}`,
-    );
-  }
-  await writeFileAtomic(path, lines.join("\n") + "\n");
 }
