@@ -12,12 +12,11 @@ import { join } from "@std/path";
 import { EdeGan } from "../models/ede_gan.ts";
 import { modelCost } from "../models/cost.ts";
 import type { LatentConstraint } from "../models/config.ts";
-import { loadOneClass } from "../data/protocol.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { loadModel } from "../train/checkpoint.ts";
-import { trainRun } from "../train/run.ts";
+import { loadRunData, trainRun } from "../train/run.ts";
 import { writeManifest } from "../train/manifest.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
@@ -119,15 +118,7 @@ export async function runDistillExperiment(
   const methods = opts.methods ?? ["scratch", "one-step", "pkdgan"];
   const inits = opts.inits ?? ["random"];
   await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
-  const data = opts.data ?? await loadOneClass({
-    dataset: opts.dataset,
-    dataDir: opts.dataDir,
-    normal: opts.normal,
-    protocol: opts.protocol,
-    limit: opts.limit,
-    testLimit: opts.testLimit,
-    splitSeed: opts.seed,
-  });
+  const data = opts.data ?? await loadRunData(opts);
   const manifest = {
     kind: "distill",
     options: { ...opts, data: undefined, progress: undefined, log: undefined },

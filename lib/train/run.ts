@@ -55,6 +55,35 @@ export interface TrainRunOptions {
   data?: OneClassSplit;
 }
 
+/** The fields of a run that choose its data. */
+export type RunDataOptions = Pick<
+  TrainRunOptions,
+  "dataset" | "dataDir" | "normal" | "protocol" | "limit" | "testLimit" | "seed"
+>;
+
+/**
+ * The one-class split a run works on: its dataset, class and limits, split by the run's seed.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadRunData } from "./run.ts";
+ * const data = await loadRunData({ dataset: "mnist", normal: 1, seed: 0, limit: 256 });
+ * console.log(data.train.count);
+ * ```
+ */
+export function loadRunData(opts: RunDataOptions, imageSize?: number): Promise<OneClassSplit> {
+  return loadOneClass({
+    dataset: opts.dataset,
+    dataDir: opts.dataDir,
+    normal: opts.normal,
+    protocol: opts.protocol,
+    limit: opts.limit,
+    testLimit: opts.testLimit,
+    splitSeed: opts.seed,
+    imageSize,
+  });
+}
+
 /** The test-set metrics of a run. Headline: the last epoch's model, never a best epoch. */
 export interface RunMetrics {
   auc: number;
@@ -91,16 +120,7 @@ export interface TrainRunResult {
  */
 export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const started = performance.now();
-  const data = opts.data ?? await loadOneClass({
-    dataset: opts.dataset,
-    dataDir: opts.dataDir,
-    normal: opts.normal,
-    protocol: opts.protocol,
-    limit: opts.limit,
-    testLimit: opts.testLimit,
-    splitSeed: opts.seed,
-    imageSize: opts.model?.imageSize,
-  });
+  const data = opts.data ?? await loadRunData(opts, opts.model?.imageSize);
   const model = EdeGan.create(
     { ...opts.model, imageSize: data.train.height, channels: data.train.channels },
     opts.seed,

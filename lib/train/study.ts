@@ -7,9 +7,8 @@
  */
 
 import type { LatentConstraint } from "../models/config.ts";
-import { trainRun, type TrainRunOptions } from "./run.ts";
+import { loadRunData, trainRun, type TrainRunOptions } from "./run.ts";
 import type { OneClassSplit } from "../data/types.ts";
-import { loadOneClass } from "../data/protocol.ts";
 
 /** A study's name. */
 export type StudyName = "batch-size" | "latent";
@@ -42,15 +41,7 @@ export async function runStudy(
   base: TrainRunOptions,
   batchSizes: number[] = [1, 8, 64],
 ): Promise<StudyRow[]> {
-  const data: OneClassSplit = base.data ?? await loadOneClass({
-    dataset: base.dataset,
-    dataDir: base.dataDir,
-    normal: base.normal,
-    protocol: base.protocol,
-    limit: base.limit,
-    testLimit: base.testLimit,
-    splitSeed: base.seed,
-  });
+  const data: OneClassSplit = base.data ?? await loadRunData(base);
   const settings = study === "batch-size"
     ? batchSizes.map((b) => ({ batchSize: b, latent: base.model?.latent ?? "tanh" }))
     : (["tanh", "none"] as const).map((l) => ({ batchSize: base.batchSize, latent: l }));
