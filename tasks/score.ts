@@ -9,7 +9,7 @@ import { join } from "@std/path";
 import { parseFlags, runTask } from "../lib/cli/flags.ts";
 import { type BackendChoice, selectBackend } from "../lib/backend/select.ts";
 import { loadModel } from "../lib/train/checkpoint.ts";
-import { loadOneClass } from "../lib/data/protocol.ts";
+import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
 import type { DatasetName, Protocol } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
@@ -47,18 +47,20 @@ await runTask(async () => {
     // Default to the data the run was trained on, as recorded in its manifest.
     const runJson = join(modelDir, "..", "run.json");
     const run = await Deno.readTextFile(runJson).then(JSON.parse).catch(() => ({}));
-    const dataset = (flags.dataset ?? run.data?.dataset) as DatasetName | undefined;
-    const normal = (flags.normal ?? run.data?.normalClass) as number | undefined;
+    const recorded = run.data ? oneClassOptionsOf(run.data) : undefined;
+    const dataset = (flags.dataset ?? recorded?.dataset) as DatasetName | undefined;
+    const normal = (flags.normal ?? recorded?.normal) as number | undefined;
     if (dataset === undefined || normal === undefined) {
       throw new Error("--dataset and --normal: required when the model has no run.json beside it");
     }
     const split = await loadOneClass({
+      ...recorded,
       dataset,
-      dataDir: (flags["data-dir"] ?? run.data?.dataDir) as string | undefined,
       normal,
-      protocol: (flags.protocol ?? run.data?.protocol) as Protocol | undefined,
-      splitSeed: (flags.seed ?? run.data?.splitSeed) as number | undefined,
-      limit: run.training?.limit ?? undefined,
+      dataDir: (flags["data-dir"] as string | undefined) ?? recorded?.dataDir,
+      protocol: (flags.protocol as Protocol | undefined) ?? recorded?.protocol,
+      splitSeed: (flags.seed as number | undefined) ?? recorded?.splitSeed,
+      testLimit: undefined,
       imageSize,
       channels: channels as 1 | 3,
     });

