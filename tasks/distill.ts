@@ -9,11 +9,11 @@
 
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs } from "../lib/cli/presets.ts";
-import { type BackendChoice, selectBackend } from "../lib/backend/select.ts";
+import type { BackendChoice } from "../lib/backend/select.ts";
+import { runDataFromFlags, startBackend } from "../lib/cli/run_flags.ts";
 import { runDistillExperiment } from "../lib/distill/experiment.ts";
 import { type Method, METHODS } from "../lib/distill/pkdgan.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
-import type { DatasetName, Protocol } from "../lib/data/types.ts";
 import type { LatentConstraint } from "../lib/models/config.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 
@@ -62,17 +62,9 @@ await runTask(async () => {
   });
   const out = (flags.out as string | undefined) ??
     `runs/distill-${flags.dataset}-${flags.normal}-s${flags.seed}`;
-  const backend = await selectBackend(flags.backend as BackendChoice);
-  console.log(`backend: ${backend.backend} (${backend.device})`);
-  for (const line of backend.skipped) console.log(`  skipped ${line}`);
+  const backend = await startBackend(flags.backend as BackendChoice);
   const results = await runDistillExperiment({
-    dataset: flags.dataset as DatasetName,
-    dataDir: flags["data-dir"] as string | undefined,
-    normal: flags.normal as number,
-    protocol: flags.protocol as Protocol,
-    seed: flags.seed as number,
-    limit: flags.limit as number | undefined,
-    testLimit: flags["test-limit"] as number | undefined,
+    ...runDataFromFlags(flags),
     teacher: {
       width: flags["teacher-width"] as number,
       epochs: flags.epochs as number,
@@ -86,7 +78,7 @@ await runTask(async () => {
     methods,
     inits: flags.init === "both" ? ["random", "teacher"] : [flags.init as "random" | "teacher"],
     out,
-    backend: { name: backend.backend, device: backend.device, skipped: backend.skipped },
+    backend,
     progress: (label) => terminalProgress(label),
     log: (line) => console.log(line),
   });

@@ -7,7 +7,8 @@
 
 import { join } from "@std/path";
 import { parseFlags, runTask } from "../lib/cli/flags.ts";
-import { type BackendChoice, selectBackend } from "../lib/backend/select.ts";
+import type { BackendChoice } from "../lib/backend/select.ts";
+import { startBackend } from "../lib/cli/run_flags.ts";
 import { loadModel } from "../lib/train/checkpoint.ts";
 import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
 import type { DatasetName, Protocol } from "../lib/data/types.ts";
@@ -35,8 +36,7 @@ await runTask(async () => {
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run or model directory)");
   const modelDir = await resolveModelDir(flags.model as string);
-  const backend = await selectBackend(flags.backend as BackendChoice);
-  console.log(`backend: ${backend.backend}`);
+  await startBackend(flags.backend as BackendChoice);
   const { model, calibration } = await loadModel(modelDir);
   const { imageSize, channels } = model.config;
   let set;

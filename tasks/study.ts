@@ -8,11 +8,10 @@
 import { join } from "@std/path";
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs } from "../lib/cli/presets.ts";
-import { type BackendChoice, selectBackend } from "../lib/backend/select.ts";
+import type { BackendChoice } from "../lib/backend/select.ts";
+import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { runStudy, type StudyName } from "../lib/train/study.ts";
 import { writeManifest } from "../lib/train/manifest.ts";
-import type { DatasetName, Protocol } from "../lib/data/types.ts";
-import type { LatentConstraint } from "../lib/models/config.ts";
 
 await runTask(async () => {
   const presetName = presetFromArgs(Deno.args);
@@ -41,25 +40,12 @@ await runTask(async () => {
       `study: expected 'batch-size' or 'latent' as the first argument, got '${study ?? ""}'`,
     );
   }
-  const backend = await selectBackend(flags.backend as BackendChoice);
-  console.log(`backend: ${backend.backend}`);
+  const backend = await startBackend(flags.backend as BackendChoice);
   const out = (flags.out as string | undefined) ??
     `runs/study-${study}-${flags.dataset}-${flags.normal}`;
-  const rows = await runStudy(study as StudyName, {
-    dataset: flags.dataset as DatasetName,
-    dataDir: flags["data-dir"] as string | undefined,
-    normal: flags.normal as number,
-    protocol: flags.protocol as Protocol,
-    epochs: flags.epochs as number,
-    batchSize: flags["batch-size"] as number,
-    seed: flags.seed as number,
-    model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
-    limit: flags.limit as number | undefined,
-    testLimit: flags["test-limit"] as number | undefined,
-    backend: { name: backend.backend, device: backend.device },
-  });
+  const rows = await runStudy(study as StudyName, { ...trainOptionsFromFlags(flags), backend });
   console.log(formatTable(rows as unknown as Record<string, unknown>[]));
-  const body = { kind: "study", study, flags, backend: backend.backend, rows };
+  const body = { kind: "study", study, flags, backend: backend.name, rows };
   await writeManifest(join(out, "study.json"), body);
   if (flags.json) await writeManifest(flags.json as string, body);
   console.log(`written to ${join(out, "study.json")}`);

@@ -7,11 +7,10 @@
 
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs } from "../lib/cli/presets.ts";
-import { type BackendChoice, selectBackend } from "../lib/backend/select.ts";
+import type { BackendChoice } from "../lib/backend/select.ts";
+import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { trainRun } from "../lib/train/run.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
-import type { DatasetName, Protocol } from "../lib/data/types.ts";
-import type { LatentConstraint } from "../lib/models/config.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 
 await runTask(async () => {
@@ -38,23 +37,12 @@ await runTask(async () => {
   if (flags === null) return;
   const out = (flags.out as string | undefined) ??
     `runs/train-${flags.dataset}-${flags.normal}-w${flags.width}-s${flags.seed}`;
-  const backend = await selectBackend(flags.backend as BackendChoice);
-  console.log(`backend: ${backend.backend} (${backend.device})`);
-  for (const line of backend.skipped) console.log(`  skipped ${line}`);
+  const backend = await startBackend(flags.backend as BackendChoice);
   const result = await trainRun({
-    dataset: flags.dataset as DatasetName,
-    dataDir: flags["data-dir"] as string | undefined,
-    normal: flags.normal as number,
-    protocol: flags.protocol as Protocol,
-    epochs: flags.epochs as number,
-    batchSize: flags["batch-size"] as number,
-    seed: flags.seed as number,
-    model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
-    limit: flags.limit as number | undefined,
-    testLimit: flags["test-limit"] as number | undefined,
+    ...trainOptionsFromFlags(flags),
     out,
     resume: flags.resume as boolean,
-    backend: { name: backend.backend, device: backend.device, skipped: backend.skipped },
+    backend,
     progress: terminalProgress("train"),
   });
   console.log(

@@ -1,7 +1,8 @@
 // Shared by `deno task sweep` and `deno task reproduce`: start the backend, run this shard's
 // jobs with the real job function, print what happened.
 
-import { type BackendChoice, selectBackend } from "../backend/select.ts";
+import type { BackendChoice } from "../backend/select.ts";
+import { startBackend } from "../cli/run_flags.ts";
 import type { PresetName } from "../cli/presets.ts";
 import { terminalProgress } from "../util/progress.ts";
 import type { SweepJob } from "./grid.ts";
@@ -21,15 +22,14 @@ export async function runShard(opts: {
     `shard ${opts.shard.index}/${opts.shard.count}: ${opts.jobs.length} of ${opts.all} jobs, ` +
       `preset ${opts.preset}, out ${opts.out}`,
   );
-  const backend = await selectBackend(opts.backend);
-  console.log(`backend: ${backend.backend} (${backend.device})`);
+  const backend = await startBackend(opts.backend);
   const summary = await runSweep({
     jobs: opts.jobs,
     out: opts.out,
     run: distillJob({
       preset: opts.preset,
       dataDir: opts.dataDir,
-      backend: { name: backend.backend, device: backend.device, skipped: backend.skipped },
+      backend,
       progress: (label) => terminalProgress(label),
       log: (line) => console.log(`  ${line}`),
     }),

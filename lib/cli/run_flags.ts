@@ -1,0 +1,82 @@
+/**
+ * What the training tasks (`train`, `study`, `distill`, `score`, `sweep`) share between their
+ * flags and the library: starting the `--backend` and turning the data and training flags into
+ * the library's options.
+ *
+ * @module
+ */
+
+import { type BackendChoice, selectBackend } from "../backend/select.ts";
+import type { DatasetName, Protocol } from "../data/types.ts";
+import type { LatentConstraint } from "../models/config.ts";
+import type { RunDataOptions, TrainRunOptions } from "../train/run.ts";
+import type { ParsedFlags } from "./flags.ts";
+
+/** The active backend as a run's manifest records it. */
+export interface BackendRecord {
+  name: string;
+  device: string;
+  skipped: string[];
+}
+
+/**
+ * Starts the backend named by `--backend`, prints it (and why `auto` skipped the others), and
+ * returns it for the manifest.
+ *
+ * @example
+ * ```ts
+ * import { startBackend } from "./run_flags.ts";
+ * const backend = await startBackend("cpu");
+ * if (backend.name !== "cpu") throw new Error();
+ * ```
+ */
+export async function startBackend(choice: BackendChoice): Promise<BackendRecord> {
+  const selection = await selectBackend(choice);
+  console.log(`backend: ${selection.backend} (${selection.device})`);
+  for (const line of selection.skipped) console.log(`  skipped ${line}`);
+  return { name: selection.backend, device: selection.device, skipped: selection.skipped };
+}
+
+/**
+ * The data options of a run from `--dataset`, `--data-dir`, `--normal`, `--protocol`, `--seed`,
+ * `--limit` and `--test-limit`.
+ *
+ * @example
+ * ```ts
+ * import { runDataFromFlags } from "./run_flags.ts";
+ * const data = runDataFromFlags({ _: [], dataset: "mnist", normal: 3, seed: 1 });
+ * if (data.normal !== 3 || data.seed !== 1) throw new Error();
+ * ```
+ */
+export function runDataFromFlags(flags: ParsedFlags): RunDataOptions {
+  return {
+    dataset: flags.dataset as DatasetName,
+    dataDir: flags["data-dir"] as string | undefined,
+    normal: flags.normal as number,
+    protocol: flags.protocol as Protocol,
+    seed: flags.seed as number,
+    limit: flags.limit as number | undefined,
+    testLimit: flags["test-limit"] as number | undefined,
+  };
+}
+
+/**
+ * The training options of a run: its data, plus `--epochs`, `--batch-size`, `--width` and
+ * `--latent`.
+ *
+ * @example
+ * ```ts
+ * import { trainOptionsFromFlags } from "./run_flags.ts";
+ * const opts = trainOptionsFromFlags({ _: [], dataset: "mnist", normal: 1, seed: 0, epochs: 2,
+ *   "batch-size": 16, width: 8, latent: "tanh" });
+ * if (opts.model?.width !== 8 || opts.batchSize !== 16) throw new Error();
+ * ```
+ */
+export function trainOptionsFromFlags(flags: ParsedFlags): TrainRunOptions {
+  return {
+    ...runDataFromFlags(flags),
+    epochs: flags.epochs as number,
+    batchSize: flags["batch-size"] as number,
+    model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
+  };
+}
