@@ -6,7 +6,7 @@
  * @module
  */
 
-import * as tf from "../tf.ts";
+import { machineInfo, versions } from "../train/manifest.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { type KernelImpl, type KernelRow, runKernelSuite } from "./kernels.ts";
 import type { BackendChoice } from "../backend/select.ts";
@@ -101,13 +101,8 @@ export interface Machine {
  * ```
  */
 export function describeMachine(): Machine {
-  let cpu = "unknown";
-  try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    cpu = info.match(/^model name\s*:\s*(.+)$/m)?.[1].trim() ?? cpu;
-  } catch {
-    // Not Linux, or no permission: the model stays unknown.
-  }
+  const machine = machineInfo();
+  const v = versions();
   let wasmThreads = 1;
   try {
     wasmThreads = wasm.getThreadsCount();
@@ -115,13 +110,13 @@ export function describeMachine(): Machine {
     // The wasm backend has not started; it would run single-threaded.
   }
   return {
-    cpu,
-    cores: navigator.hardwareConcurrency,
-    os: `${Deno.build.os} ${Deno.build.arch}`,
-    deno: Deno.version.deno,
-    v8: Deno.version.v8,
-    typescript: Deno.version.typescript,
-    tfjs: tf.version_core,
+    cpu: machine.cpu,
+    cores: machine.cores,
+    os: `${machine.os} ${machine.arch}`,
+    deno: v.deno,
+    v8: v.v8,
+    typescript: v.typescript,
+    tfjs: v.tfjs,
     wasmThreads,
   };
 }
