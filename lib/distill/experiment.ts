@@ -74,6 +74,23 @@ export interface StudentResult {
   errors: string[];
 }
 
+/** The columns of `results.csv`, in order (the fields of {@link StudentResult} but `errors`). */
+export const RESULT_COLUMNS = [
+  "width",
+  "latent",
+  "params",
+  "mflops",
+  "ratio",
+  "auc_scratch",
+  "auc_one_step",
+  "auc_pkdgan",
+  "auc_joint",
+  "auc_one_step_teacher_init",
+  "auc_pkdgan_teacher_init",
+  "delta_vs_scratch",
+  "score_images_per_s",
+] as const;
+
 /** The whole `results.json`. */
 export interface DistillResults {
   dataset: string;
@@ -274,23 +291,8 @@ async function writeOutputs(
     ratio_definition: "teacher FLOPs / student FLOPs along the scoring path E1 -> Dec -> E2",
   };
   await writeJsonAtomic(join(opts.out, "results.json"), results);
-  const columns = [
-    "width",
-    "latent",
-    "params",
-    "mflops",
-    "ratio",
-    "auc_scratch",
-    "auc_one_step",
-    "auc_pkdgan",
-    "auc_joint",
-    "auc_one_step_teacher_init",
-    "auc_pkdgan_teacher_init",
-    "delta_vs_scratch",
-    "score_images_per_s",
-  ] as const;
-  const lines = [columns.join(",")];
-  for (const s of students) lines.push(columns.map((c) => s[c] ?? "").join(","));
+  const lines = [RESULT_COLUMNS.join(",")];
+  for (const s of students) lines.push(RESULT_COLUMNS.map((c) => s[c] ?? "").join(","));
   await writeFileAtomic(join(opts.out, "results.csv"), lines.join("\n") + "\n");
   return results;
 }

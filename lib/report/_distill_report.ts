@@ -20,23 +20,9 @@ import { htmlTable } from "../viz/html.ts";
 import { readJson, readJsonIfExists, type RunManifest } from "./_files.ts";
 import { field, keyValueTable, manifestDetails, notesList, num, section } from "./_sections.ts";
 import type { ReportParts } from "./_train_report.ts";
+import { RESULT_COLUMNS } from "../distill/experiment.ts";
 
-const STUDENT_COLUMNS = [
-  "width",
-  "latent",
-  "params",
-  "mflops",
-  "ratio",
-  "auc_scratch",
-  "auc_one_step",
-  "auc_pkdgan",
-  "auc_joint",
-  "auc_one_step_teacher_init",
-  "auc_pkdgan_teacher_init",
-  "delta_vs_scratch",
-  "score_images_per_s",
-  "errors",
-];
+const STUDENT_COLUMNS = [...RESULT_COLUMNS, "errors"];
 
 /** Composes the report of the distill run in `runDir` whose manifest is `manifest`. */
 export async function distillReport(runDir: string, manifest: RunManifest): Promise<ReportParts> {
