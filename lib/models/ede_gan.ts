@@ -276,36 +276,27 @@ export class EdeGan {
   }
 
   #batchNorm(key: string, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
-    const gamma = this.variables.get(`${key}/gamma`)!;
-    const beta = this.variables.get(`${key}/beta`)!;
+    const gamma = this.variables.get(`${key}/gamma`)! as tf.Tensor1D;
+    const beta = this.variables.get(`${key}/beta`)! as tf.Tensor1D;
+    let mean: tf.Tensor1D;
+    let variance: tf.Tensor1D;
     if (mode === "infer") {
-      const mean = this.variables.get(`${key}/movingMean`)!;
-      const variance = this.variables.get(`${key}/movingVariance`)!;
-      return tf.batchNorm4d(
-        x,
-        mean as tf.Tensor1D,
-        variance as tf.Tensor1D,
-        beta as tf.Tensor1D,
-        gamma as tf.Tensor1D,
-        BN_EPSILON,
-      );
+      mean = this.variables.get(`${key}/movingMean`)! as tf.Tensor1D;
+      variance = this.variables.get(`${key}/movingVariance`)! as tf.Tensor1D;
+    } else {
+      ({ mean, variance } = tf.moments(x, [0, 1, 2]) as {
+        mean: tf.Tensor1D;
+        variance: tf.Tensor1D;
+      });
+      const [n, h, w] = x.shape;
+      this.#pending.push({
+        key,
+        mean: tf.keep(mean),
+        variance: tf.keep(variance),
+        count: n * h * w,
+      });
     }
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    const [n, h, w] = x.shape;
-    this.#pending.push({
-      key,
-      mean: tf.keep(mean as tf.Tensor1D),
-      variance: tf.keep(variance as tf.Tensor1D),
-      count: n * h * w,
-    });
-    return tf.batchNorm4d(
-      x,
-      mean as tf.Tensor1D,
-      variance as tf.Tensor1D,
-      beta as tf.Tensor1D,
-      gamma as tf.Tensor1D,
-      BN_EPSILON,
-    );
+    return tf.batchNorm4d(x, mean, variance, beta, gamma, BN_EPSILON);
   }
 }
 
