@@ -68,23 +68,7 @@ export function encoderLayers(config: EdeGanConfig, outChannels: number): LayerS
     });
     size /= 2;
     channels = width;
-    if (i === 0) {
-      for (let e = 0; e < config.extraLayers; e++) {
-        layers.push({
-          name: `extra${e}`,
-          kind: "conv",
-          inChannels: channels,
-          outChannels: channels,
-          kernel: 3,
-          stride: 1,
-          padding: "same",
-          inSize: size,
-          outSize: size,
-          batchNorm: true,
-          activation: "leakyRelu",
-        });
-      }
-    }
+    if (i === 0) layers.push(...extraLayers(config, channels, size, "leakyRelu"));
   });
   layers.push({
     name: "final",
@@ -100,6 +84,28 @@ export function encoderLayers(config: EdeGanConfig, outChannels: number): LayerS
     activation: "none",
   });
   return layers;
+}
+
+/** GANomaly's optional extra blocks: 3x3 stride-1 convolutions that keep size and channels. */
+function extraLayers(
+  config: EdeGanConfig,
+  channels: number,
+  size: number,
+  activation: "leakyRelu" | "relu",
+): LayerSpec[] {
+  return Array.from({ length: config.extraLayers }, (_, e) => ({
+    name: `extra${e}`,
+    kind: "conv" as const,
+    inChannels: channels,
+    outChannels: channels,
+    kernel: 3,
+    stride: 1,
+    padding: "same" as const,
+    inSize: size,
+    outSize: size,
+    batchNorm: true,
+    activation,
+  }));
 }
 
 /**
@@ -131,23 +137,7 @@ export function decoderLayers(config: EdeGanConfig): LayerSpec[] {
   let size = 4;
   for (let i = 0; i < widths.length; i++) {
     const last = i === widths.length - 1;
-    if (last) {
-      for (let e = 0; e < config.extraLayers; e++) {
-        layers.push({
-          name: `extra${e}`,
-          kind: "conv",
-          inChannels: widths[i],
-          outChannels: widths[i],
-          kernel: 3,
-          stride: 1,
-          padding: "same",
-          inSize: size,
-          outSize: size,
-          batchNorm: true,
-          activation: "relu",
-        });
-      }
-    }
+    if (last) layers.push(...extraLayers(config, widths[i], size, "relu"));
     layers.push({
       name: last ? "final" : `deconv${i}`,
       kind: "convTranspose",
