@@ -7,7 +7,10 @@ import { distillationLoss, latentProjection } from "../../lib/distill/kd_loss.ts
 import { distillStage } from "../../lib/distill/pkdgan.ts";
 import { createOptimisers } from "../../lib/train/step.ts";
 import { initialiseFromTeacher } from "../../lib/distill/students.ts";
-import { runDistillExperiment } from "../../lib/distill/experiment.ts";
+import {
+  type DistillExperimentOptions,
+  runDistillExperiment,
+} from "../../lib/distill/experiment.ts";
 
 const snapshot = (m: EdeGan) =>
   new Map([...m.variables].map(([k, v]) => [k, Float32Array.from(v.dataSync())]));
@@ -108,7 +111,7 @@ Deno.test("step 1 leaves the teacher unchanged; step 2 (joint) changes it", asyn
 Deno.test("quick distillation on real MNIST: student AUC >= 0.85 at >= 50:1", async () => {
   await useBackend("wasm");
   const out = await Deno.makeTempDir();
-  const results = await runDistillExperiment({
+  const options: DistillExperimentOptions = {
     dataset: "mnist",
     normal: 1,
     seed: 0,
@@ -120,7 +123,8 @@ Deno.test("quick distillation on real MNIST: student AUC >= 0.85 at >= 50:1", as
     batchSize: 16,
     methods: ["pkdgan"],
     out,
-  });
+  };
+  const results = await runDistillExperiment(options);
   const [student] = results.students;
   assert(student.ratio >= 50, `ratio ${student.ratio}`);
   assert(student.auc_pkdgan! >= 0.85, `student AUC ${student.auc_pkdgan}`);
@@ -145,20 +149,7 @@ Deno.test("quick distillation on real MNIST: student AUC >= 0.85 at >= 50:1", as
   assert(saved.students[0].score_images_per_s > 0);
   // A rerun skips what is done: same results, and it says so instead of training.
   const lines: string[] = [];
-  const again = await runDistillExperiment({
-    dataset: "mnist",
-    normal: 1,
-    seed: 0,
-    limit: 1024,
-    testLimit: 1000,
-    teacher: { width: 32, epochs: 2, batchSize: 16 },
-    students: [3],
-    epochs: { step1: 2, step2: 1 },
-    batchSize: 16,
-    methods: ["pkdgan"],
-    out,
-    log: (line) => lines.push(line),
-  });
+  const again = await runDistillExperiment({ ...options, log: (line) => lines.push(line) });
   assertEquals(again.students[0].auc_pkdgan, student.auc_pkdgan);
   assertEquals(again.teacher.auc, results.teacher.auc);
   assert(lines.some((l) => l.startsWith("teacher reused")), lines.join("\n"));
