@@ -8,6 +8,7 @@
 
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { Info } from "./_ops.ts";
+import type { ConvGeometry } from "./_geometry.ts";
 
 /** Below this many floats a plain loop beats `copyWithin`'s call overhead. */
 const SHORT_RUN = 24;
@@ -34,6 +35,22 @@ function zero(heap: Float32Array, to: number, length: number): void {
   }
 }
 
+/** The output columns j in [first, end) whose input column j·sw + b - padLeft lies inside x. */
+function columnsInside(
+  outWidth: number,
+  width: number,
+  strideWidth: number,
+  padLeft: number,
+  b: number,
+): [number, number] {
+  const first = Math.min(outWidth, Math.max(0, Math.ceil((padLeft - b) / strideWidth)));
+  const end = Math.max(
+    first,
+    Math.min(outWidth, Math.floor((width - 1 + padLeft - b) / strideWidth) + 1),
+  );
+  return [first, end];
+}
+
 /**
  * Transposed im2col of an NHWC input: rows (a, b, c), columns (n, i, j), holding
  * x[n, i·sh + a - padTop, j·sw + b - padLeft, c] or 0 outside x. Shape [kh·kw·C, N·Ho·Wo].
@@ -42,15 +59,18 @@ function zero(heap: Float32Array, to: number, length: number): void {
 export function im2colTransposed(
   backend: BackendWasm,
   x: Info,
-  outHeight: number,
-  outWidth: number,
-  filterHeight: number,
-  filterWidth: number,
-  strideHeight: number,
-  strideWidth: number,
-  padTop: number,
-  padLeft: number,
+  g: ConvGeometry,
 ): Info {
+  const {
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  } = g;
   const [batch, height, width, channels] = x.shape;
   const out = backend.makeOutput(
     [filterHeight * filterWidth * channels, batch * outHeight * outWidth],
@@ -61,12 +81,7 @@ export function im2colTransposed(
   let to = outAt;
   for (let a = 0; a < filterHeight; a++) {
     for (let b = 0; b < filterWidth; b++) {
-      // Output columns j whose input column j·sw + b - padLeft lies inside x.
-      const jFirst = Math.min(outWidth, Math.max(0, Math.ceil((padLeft - b) / strideWidth)));
-      const jEnd = Math.max(
-        jFirst,
-        Math.min(outWidth, Math.floor((width - 1 + padLeft - b) / strideWidth) + 1),
-      );
+      const [jFirst, jEnd] = columnsInside(outWidth, width, strideWidth, padLeft, b);
       for (let c = 0; c < channels; c++) {
         for (let n = 0; n < batch; n++) {
           for (let i = 0; i < outHeight; i++) {
@@ -99,16 +114,19 @@ export function im2colTransposed(
 export function col2im(
   backend: BackendWasm,
   cols: Info,
-  inShape: [number, number, number, number],
-  outHeight: number,
-  outWidth: number,
-  filterHeight: number,
-  filterWidth: number,
-  strideHeight: number,
-  strideWidth: number,
-  padTop: number,
-  padLeft: number,
+  g: ConvGeometry,
 ): Info {
+  const {
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  } = g;
+  const inShape: [number, number, number, number] = [g.batch, g.inHeight, g.inWidth, g.inChannels];
   const [batch, height, width, channels] = inShape;
   const out = backend.makeOutput(inShape, "float32");
   const [heap, colsAt, outAt] = views(backend, cols, out);
@@ -141,16 +159,19 @@ export function col2im(
 export function col2imTransposed(
   backend: BackendWasm,
   colsT: Info,
-  inShape: [number, number, number, number],
-  outHeight: number,
-  outWidth: number,
-  filterHeight: number,
-  filterWidth: number,
-  strideHeight: number,
-  strideWidth: number,
-  padTop: number,
-  padLeft: number,
+  g: ConvGeometry,
 ): Info {
+  const {
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  } = g;
+  const inShape: [number, number, number, number] = [g.batch, g.inHeight, g.inWidth, g.inChannels];
   const [batch, height, width, channels] = inShape;
   const out = backend.makeOutput(inShape, "float32");
   const [heap, colsAt, outAt] = views(backend, colsT, out);
@@ -160,11 +181,7 @@ export function col2imTransposed(
   let from = colsAt;
   for (let a = 0; a < filterHeight; a++) {
     for (let b = 0; b < filterWidth; b++) {
-      const jFirst = Math.min(outWidth, Math.max(0, Math.ceil((padLeft - b) / strideWidth)));
-      const jEnd = Math.max(
-        jFirst,
-        Math.min(outWidth, Math.floor((width - 1 + padLeft - b) / strideWidth) + 1),
-      );
+      const [jFirst, jEnd] = columnsInside(outWidth, width, strideWidth, padLeft, b);
       for (let c = 0; c < channels; c++) {
         for (let n = 0; n < batch; n++) {
           for (let i = 0; i < outHeight; i++, from += outWidth) {

@@ -144,18 +144,7 @@ function dilatedConv(backend: BackendWasm, x: Info, dy: Info, g: ConvGeometry): 
 
 /** dW [kh·kw·Ci, Co] = im2col(x)ᵀ [kh·kw·Ci, N·Ho·Wo] · dy [N·Ho·Wo, Co]. */
 function im2colProduct(backend: BackendWasm, x: Info, dy: Info, g: ConvGeometry): Info {
-  const patchesT = im2colTransposed(
-    backend,
-    x,
-    g.outHeight,
-    g.outWidth,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-  );
+  const patchesT = im2colTransposed(backend, x, g);
   const dy2 = reshape(backend, dy, [g.batch * g.outHeight * g.outWidth, g.outChannels]);
   const dW2 = matMul(backend, patchesT, dy2);
   release(backend, patchesT, dy2);

@@ -165,19 +165,7 @@ function gemm(backend: BackendWasm, dy: Info, filter: Info, g: ConvGeometry): In
   const dy2 = reshape(backend, dy, [g.batch * g.outHeight * g.outWidth, g.outChannels]);
   const columns = matMul(backend, dy2, fT);
   release(backend, f2, fT, dy2);
-  const dx = col2im(
-    backend,
-    columns,
-    [g.batch, g.inHeight, g.inWidth, g.inChannels],
-    g.outHeight,
-    g.outWidth,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-  );
+  const dx = col2im(backend, columns, g);
   release(backend, columns);
   return dx;
 }
@@ -203,19 +191,7 @@ function gemmTransposed(backend: BackendWasm, dy: Info, filter: Info, g: ConvGeo
     release(backend, columns);
     return dx;
   }
-  const dx = col2imTransposed(
-    backend,
-    columnsT,
-    [g.batch, g.inHeight, g.inWidth, g.inChannels],
-    g.outHeight,
-    g.outWidth,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-  );
+  const dx = col2imTransposed(backend, columnsT, g);
   release(backend, columnsT);
   return dx;
 }
