@@ -22,9 +22,9 @@ import {
   parseWidths,
   sweepJobs,
 } from "../lib/sweep/grid.ts";
-import { parseShard, shardJobs } from "../lib/sweep/shard.ts";
+import { parseShard } from "../lib/sweep/shard.ts";
 import { formatAuc, mergeResults, readJobResults, tablesMarkdown } from "../lib/sweep/merge.ts";
-import { runShard } from "../lib/sweep/_task.ts";
+import { runShard, seedList } from "../lib/sweep/_task.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../lib/util/atomic.ts";
 import type { DatasetName } from "../lib/data/types.ts";
 
@@ -60,12 +60,7 @@ await runTask(async () => {
   }
   const chosen = flags.preset as PresetName;
   const kv = parseKeyValues(flags._, ["seeds"]);
-  if (kv.seeds !== undefined && flags.seed !== undefined) {
-    throw new Error("--seed: give either --seed or seeds=..., not both");
-  }
-  const seeds = flags.seed !== undefined
-    ? [flags.seed as number]
-    : parseIntList(kv.seeds ?? "0", "seeds");
+  const seeds = seedList(flags.seed as number | undefined, kv.seeds);
   const grid = {
     datasets: [dataset],
     classes: parseIntList("0-9", "classes"),
@@ -77,8 +72,7 @@ await runTask(async () => {
   const all = sweepJobs(grid);
   const shard = parseShard(String(flags.shard));
   const summary = await runShard({
-    jobs: shardJobs(all, shard),
-    all: all.length,
+    jobs: all,
     shard,
     out,
     preset: chosen,

@@ -21,8 +21,8 @@ import {
   sweepJobs,
   takeDatasets,
 } from "../lib/sweep/grid.ts";
-import { parseShard, shardJobs } from "../lib/sweep/shard.ts";
-import { runShard } from "../lib/sweep/_task.ts";
+import { parseShard } from "../lib/sweep/shard.ts";
+import { runShard, seedList } from "../lib/sweep/_task.ts";
 
 await runTask(async () => {
   const presetName = presetFromArgs(Deno.args);
@@ -52,25 +52,19 @@ await runTask(async () => {
   if (kv.classes !== undefined && flags.normal !== undefined) {
     throw new Error("--normal: give either --normal or classes=..., not both");
   }
-  if (kv.seeds !== undefined && flags.seed !== undefined) {
-    throw new Error("--seed: give either --seed or seeds=..., not both");
-  }
   const grid = {
     datasets: datasets ?? ["mnist" as const],
     classes: flags.normal !== undefined
       ? [flags.normal as number]
       : parseIntList(kv.classes ?? "0-9", "classes"),
-    seeds: flags.seed !== undefined
-      ? [flags.seed as number]
-      : parseIntList(kv.seeds ?? "0", "seeds"),
+    seeds: seedList(flags.seed as number | undefined, kv.seeds),
     widths: parseWidths(String(flags.students)),
     methods: parseMethods(String(flags.methods)),
   };
   const all = sweepJobs(grid);
   const shard = parseShard(String(flags.shard));
   const summary = await runShard({
-    jobs: shardJobs(all, shard),
-    all: all.length,
+    jobs: all,
     shard,
     out: String(flags.out),
     preset: flags.preset as PresetName,

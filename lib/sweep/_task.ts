@@ -7,24 +7,36 @@ import type { PresetName } from "../cli/presets.ts";
 import { terminalProgress } from "../util/progress.ts";
 import type { SweepJob } from "./grid.ts";
 import { distillJob, runSweep, type SweepSummary } from "./runner.ts";
-import type { Shard } from "./shard.ts";
+import { type Shard, shardJobs } from "./shard.ts";
+import { parseIntList } from "./grid.ts";
 
+/**
+ * The seeds of a sweep: `--seed S` alone, or the `seeds=...` list (default 0); both is an error.
+ */
+export function seedList(seed: number | undefined, seedsText: string | undefined): number[] {
+  if (seedsText !== undefined && seed !== undefined) {
+    throw new Error("--seed: give either --seed or seeds=..., not both");
+  }
+  return seed !== undefined ? [seed] : parseIntList(seedsText ?? "0", "seeds");
+}
+
+/** Runs this shard's part of `jobs` (every job of the sweep) and prints a summary. */
 export async function runShard(opts: {
   jobs: SweepJob[];
-  all: number;
   shard: Shard;
   out: string;
   preset: PresetName;
   backend: BackendChoice;
   dataDir?: string;
 }): Promise<SweepSummary> {
+  const jobs = shardJobs(opts.jobs, opts.shard);
   console.log(
-    `shard ${opts.shard.index}/${opts.shard.count}: ${opts.jobs.length} of ${opts.all} jobs, ` +
+    `shard ${opts.shard.index}/${opts.shard.count}: ${jobs.length} of ${opts.jobs.length} jobs, ` +
       `preset ${opts.preset}, out ${opts.out}`,
   );
   const backend = await startBackend(opts.backend);
   const summary = await runSweep({
-    jobs: opts.jobs,
+    jobs,
     out: opts.out,
     run: distillJob({
       preset: opts.preset,
