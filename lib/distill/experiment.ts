@@ -147,6 +147,7 @@ export async function runDistillExperiment(
   // The teacher: loaded, or trained once and kept in out/teacher for reruns.
   const teacherRunDir = join(opts.out, "teacher");
   let teacher: EdeGan;
+  let teacherScores: Float32Array | undefined;
   if (opts.teacherDir) {
     teacher = (await loadModel(await modelDirOf(opts.teacherDir))).model;
     log(`teacher loaded from ${opts.teacherDir}`);
@@ -171,8 +172,9 @@ export async function runDistillExperiment(
       progress: progress("teacher"),
     });
     teacher = run.model;
+    teacherScores = run.testScores;
   }
-  const teacherScores = scoreImages(teacher, data.test).scores;
+  teacherScores ??= scoreImages(teacher, data.test).scores;
   const teacherCost = modelCost(teacher.config);
   const teacherResult = {
     width: teacher.config.width,

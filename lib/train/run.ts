@@ -150,7 +150,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     }
     await writeManifest(join(out, "run.json"), { ...manifestBase, status: "running" });
   }
-  const evaluate = (m: EdeGan) => rocAuc(scoreImages(m, data.test).scores, data.testIsAnomaly);
+  // The last epoch's evaluation scores the final model: kept, so the test set is scored once.
+  let lastTestScores: Float32Array | undefined;
+  const evaluate = (m: EdeGan) => {
+    lastTestScores = scoreImages(m, data.test).scores;
+    return rocAuc(lastTestScores, data.testIsAnomaly);
+  };
   try {
     const { history, steps, optimisers } = await fit(model, data.train, {
       epochs: opts.epochs,
@@ -174,7 +179,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     });
     opts.progress?.finish();
     const calibration = calibrate(scoreImages(model, data.val).scores, opts.fpr ?? 0.05);
-    const testScores = scoreImages(model, data.test).scores;
+    const testScores = lastTestScores ?? scoreImages(model, data.test).scores;
     const labels = data.testIsAnomaly;
     const atThreshold = f1AtThreshold(testScores, labels, calibration.threshold);
     const metrics: RunMetrics = {
