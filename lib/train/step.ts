@@ -92,14 +92,12 @@ export function keyedGradients(
   adam: Adam,
   loss: () => tf.Scalar,
 ): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  const keys = [...adam.variables.keys()];
   const { value, grads } = tf.variableGrads(loss, [...adam.variables.values()]);
   const byKey = new Map<string, tf.Tensor>();
-  const variables = [...adam.variables.values()];
-  keys.forEach((key, i) => {
-    const g = grads[variables[i].name];
+  for (const [key, variable] of adam.variables) {
+    const g = grads[variable.name];
     if (g !== undefined) byKey.set(key, g);
-  });
+  }
   return { value, grads: byKey };
 }
 
