@@ -29,6 +29,9 @@ const run = async (args: string[], capture = false) => {
   return { code: (await child.status).code, text };
 };
 
+// deno.json excludes notebooks/*.ipynb from fmt: Deno 2.9.6's `fmt --check` reports a notebook as
+// unformatted on a cold cache even when `deno fmt` leaves it byte-identical, which failed every
+// clean clone. The notebooks' code is type-checked by tests/notebooks instead.
 const steps: [string, string[]][] = [
   ["check", ["check", "mod.ts", "lib/", "tasks/", "tests/"]],
   ["lint", ["lint"]],
