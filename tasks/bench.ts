@@ -11,13 +11,8 @@
 import { parseArgs } from "@std/cli";
 import { type BackendChoice, BACKENDS, parseBackendChoice } from "../lib/backend/select.ts";
 import "../lib/bench/model.ts";
-import {
-  describeMachine,
-  formatTable,
-  getSuite,
-  listSuites,
-  SUITE_NAMES,
-} from "../lib/bench/suites.ts";
+import { formatTable } from "../lib/cli/flags.ts";
+import { describeMachine, getSuite, listSuites, SUITE_NAMES } from "../lib/bench/suites.ts";
 
 const STRING_FLAGS = ["suite", "json", "backend"] as const;
 const BOOLEAN_FLAGS = ["help"] as const;
@@ -128,7 +123,7 @@ export async function main(args: string[]): Promise<number> {
       const suite = getSuite(name)!;
       console.error(`bench: running suite '${name}'`);
       const rows = await suite.run({ backend: options.backend, onProgress });
-      console.log(`\n# ${name}\n\n${formatTable(rows, suite.columns)}\n`);
+      console.log(`\n# ${name}\n\n${formatTable(rows, suite.columns, { digits: 2, empty: "" })}\n`);
       for (const line of suite.summarize?.(rows) ?? []) console.log(line);
       results.push({ suite: name, rows });
     }

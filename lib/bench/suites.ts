@@ -121,27 +121,6 @@ export function describeMachine(): Machine {
   };
 }
 
-/**
- * Formats rows as an aligned plain-text table of the given columns (numbers to 2 decimals).
- *
- * @example
- * ```ts
- * import { formatTable } from "./suites.ts";
- * const text = formatTable([{ a: 1.234, b: "x" }], ["a", "b"]);
- * if (!text.includes("1.23")) throw new Error(text);
- * ```
- */
-export function formatTable(rows: Record<string, unknown>[], columns: string[]): string {
-  const cell = (v: unknown) =>
-    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v ?? "");
-  const cells = rows.map((row) => columns.map((c) => cell(row[c])));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
-  const line = (values: string[]) =>
-    values.map((v, i) => /^-?[\d.]+$/.test(v) ? v.padStart(widths[i]) : v.padEnd(widths[i]))
-      .join("  ").trimEnd();
-  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
-}
-
 function kernelImpls(backend: BackendChoice): KernelImpl[] {
   switch (backend) {
     case "auto":

@@ -229,7 +229,8 @@ export async function runTask(main: () => Promise<void>): Promise<void> {
 }
 
 /**
- * Formats rows as an aligned plain-text table.
+ * Formats rows as an aligned plain-text table: numbers right-aligned with `digits` decimals
+ * (default 4), missing values shown as `empty` (default "-").
  *
  * @example
  * ```ts
@@ -237,20 +238,25 @@ export async function runTask(main: () => Promise<void>): Promise<void> {
  * console.log(formatTable([{ a: 1, b: "x" }]));
  * ```
  */
-export function formatTable(rows: Record<string, unknown>[], columns?: string[]): string {
+export function formatTable(
+  rows: Record<string, unknown>[],
+  columns?: string[],
+  opts: { digits?: number; empty?: string } = {},
+): string {
   if (rows.length === 0) return "(no rows)";
+  const { digits = 4, empty = "-" } = opts;
   const cols = columns ?? Object.keys(rows[0]);
   const cell = (v: unknown) =>
     typeof v === "number"
-      ? (Number.isInteger(v) ? String(v) : v.toFixed(4))
+      ? (Number.isInteger(v) ? String(v) : v.toFixed(digits))
       : v === undefined || v === null
-      ? "-"
+      ? empty
       : String(v);
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
-  return [
-    line(cols),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
-  ].join("\n");
+  const cells = rows.map((r) => cols.map((c) => cell(r[c])));
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  // Numbers are right-aligned so that their digits line up.
+  const line = (values: string[]) =>
+    values.map((v, i) => /^-?[\d.]+$/.test(v) ? v.padStart(widths[i]) : v.padEnd(widths[i]))
+      .join("  ").trimEnd();
+  return [line(cols), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
