@@ -136,7 +136,8 @@ function kernelFuncOf(kernel: KernelName, impl: KernelImpl): tf.KernelFunc | und
   return kernel === "Conv2D" ? undefined : tf.getKernel(kernel, "wasm")?.kernelFunc;
 }
 
-function median(values: number[]): number {
+/** The median of some timings (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

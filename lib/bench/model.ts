@@ -23,6 +23,7 @@ import { latentDistance } from "../models/losses.ts";
 import { modelCost } from "../models/cost.ts";
 import { createOptimisers, trainStep } from "../train/step.ts";
 import { registerSuite, type SuiteOptions } from "./suites.ts";
+import { median } from "./kernels.ts";
 
 /** One row of the model suite. */
 export interface ModelRow {
@@ -49,11 +50,6 @@ let peakRss = 0;
 function sampleRss(): number {
   peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
   return Math.round(peakRss / 2 ** 20);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** Seconds per call of `f`: one warm-up, then the median of `repeats` (or fewer within budget). */

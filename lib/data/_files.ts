@@ -5,6 +5,9 @@
  */
 
 import { gunzipSync } from "node:zlib";
+import { exists } from "../util/atomic.ts";
+
+export { exists };
 
 /** True when `bytes` start with the gzip magic number 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -35,17 +38,6 @@ export async function readMaybeGzip(path: string, what: string): Promise<Uint8Ar
       `${what}: ${path} is not a complete gzip file (${(err as Error).message}); ` +
         `expected a gzip-compressed file, perhaps the download broke off`,
     );
-  }
-}
-
-/** True when `path` exists (file or directory). */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
   }
 }
 
