@@ -7,9 +7,10 @@
 
 import * as tf from "../tf.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
+import denoJson from "../../deno.json" with { type: "json" };
 
-/** The toolkit's version, as in deno.json. */
-export const EDEGAN_VERSION = "0.1.0";
+/** The toolkit's version, read from deno.json so that there is one place to bump it. */
+export const EDEGAN_VERSION: string = denoJson.version;
 
 /** Versions of everything that can change a result. */
 export interface Versions {
