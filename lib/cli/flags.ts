@@ -120,6 +120,8 @@ export function parseFlags(
     boolean: booleans,
     string: strings,
     negatable: booleans,
+    // parseArgs sets every boolean it knows to false when absent, so defaults go in here.
+    default: Object.fromEntries(booleans.map((n) => [n, Boolean(defaults[n] ?? false)])),
     unknown: (arg: string, key?: string) => {
       if (key !== undefined) unknown.push(arg);
       return key === undefined;
@@ -140,9 +142,7 @@ export function parseFlags(
     const spec = FLAGS[name];
     let value: unknown = raw[name];
     if (spec.kind === "boolean") {
-      out[name] = value === undefined
-        ? (defaults[name] as boolean | undefined) ?? false
-        : Boolean(value);
+      out[name] = Boolean(value);
       continue;
     }
     if (value === undefined && spec.env) value = Deno.env.get(spec.env) || undefined;

@@ -1,0 +1,48 @@
+import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { formatTable, parseFlags } from "../../lib/cli/flags.ts";
+
+Deno.test("boolean flags keep their defaults and can be negated", () => {
+  const defaults = { report: true, resume: false };
+  assertEquals(parseFlags("t", [], defaults, "")?.report, true);
+  assertEquals(parseFlags("t", ["--no-report"], defaults, "")?.report, false);
+  assertEquals(parseFlags("t", [], defaults, "")?.resume, false);
+  assertEquals(parseFlags("t", ["--resume"], defaults, "")?.resume, true);
+});
+
+Deno.test("values are checked and errors name the flag and what it accepts", () => {
+  const defaults = { epochs: 1, dataset: "mnist" };
+  assertEquals(parseFlags("t", ["--epochs", "3"], defaults, "")?.epochs, 3);
+  assertStringIncludes(
+    assertThrows(() => parseFlags("t", ["--epochs", "2.5"], defaults, ""), Error).message,
+    "--epochs: expected an integer",
+  );
+  assertStringIncludes(
+    assertThrows(() => parseFlags("t", ["--epochs", "0"], defaults, ""), Error).message,
+    "--epochs: expected at least 1",
+  );
+  const bad = assertThrows(() => parseFlags("t", ["--dataset", "svhn"], defaults, ""), Error);
+  assertStringIncludes(bad.message, "--dataset: 'svhn' is not one of mnist, fashion-mnist");
+  const unknown = assertThrows(() => parseFlags("t", ["--epoch", "2"], defaults, ""), Error);
+  assertStringIncludes(unknown.message, "unknown flag --epoch");
+  assertStringIncludes(unknown.message, "--epochs");
+});
+
+Deno.test("an environment variable gives a flag's default and is named when wrong", () => {
+  Deno.env.set("EDEGAN_BACKEND", "cpu");
+  try {
+    assertEquals(parseFlags("t", [], { backend: "auto" }, "")?.backend, "cpu");
+    assertEquals(parseFlags("t", ["--backend", "wasm"], { backend: "auto" }, "")?.backend, "wasm");
+    Deno.env.set("EDEGAN_BACKEND", "tpu");
+    const error = assertThrows(() => parseFlags("t", [], { backend: "auto" }, ""), Error);
+    assertStringIncludes(error.message, "EDEGAN_BACKEND");
+  } finally {
+    Deno.env.delete("EDEGAN_BACKEND");
+  }
+});
+
+Deno.test("formatTable right-aligns numbers with the asked digits", () => {
+  const text = formatTable([{ name: "a", auc: 0.5 }, { name: "bb", auc: 0.25 }], undefined, {
+    digits: 2,
+  });
+  assertEquals(text.split("\n"), ["name  auc", "----  ----", "a     0.50", "bb    0.25"]);
+});
