@@ -4,7 +4,7 @@
  * backend and the wasm backend with the edegan training kernels.
  *
  * Each kernel is called directly (`kernelFunc` with its backend), outside the engine, on inputs
- * already on that backend; a figure is the median of `repeats` calls after one warm-up call. The
+ * already on that backend; a figure is the median of `repeats` calls after a warm-up (at least one call and 100 ms). The
  * decoder mirrors the encoder, so a decoder layer's kernels are the encoder's with roles swapped
  * (its forward pass is `Conv2DBackpropInput`, its input gradient `Conv2D`); each distinct
  * computation is measured once and reported under every layer that runs it.
@@ -143,6 +143,10 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Warm-up budget of every figure but the slow cpu ones (see {@link KernelSuiteOptions.repeats}). */
+const WARM_UP_MS = 100;
+const WARM_UP_MAX_CALLS = 50;
+
 /** Median milliseconds of one kernel call. */
 function time(
   kernelFunc: tf.KernelFunc,
@@ -168,7 +172,16 @@ function time(
     }) as tf.TensorInfo;
     backend.disposeData(out.dataId);
   };
-  for (let i = 0; i < warmups; i++) run();
+  // Warm up until the JIT has compiled the JavaScript parts of a kernel (im2col, col2im and the
+  // like run for thousands of steps in training, never cold): at least `warmups` calls and
+  // WARM_UP_MS milliseconds, at most WARM_UP_MAX_CALLS calls.
+  const warmStart = performance.now();
+  for (
+    let calls = 0;
+    calls < warmups ||
+    (warmups > 0 && calls < WARM_UP_MAX_CALLS && performance.now() - warmStart < WARM_UP_MS);
+    calls++
+  ) run();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const start = performance.now();

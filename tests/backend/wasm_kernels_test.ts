@@ -35,6 +35,15 @@ const CASES: Case[] = [
   [2, 6, 6, 16, 4, 3, 2, 4],
   [2, 10, 10, 16, 4, 2, 3, "valid"],
   [16, 16, 16, 16, 32, 4, 2, "same"],
+  // one input channel (the SIMD "one-channel" input gradient), 16 and 4 taps, odd sizes
+  [1, 32, 32, 1, 8, 4, 2, "same"],
+  [3, 9, 7, 1, 6, 4, 2, "same"],
+  [2, 7, 7, 1, 5, 2, 1, "valid"],
+  // few dy positions (SIMD "row-dots" and "short-gemm"): covering the input, and not
+  [1, 4, 4, 8, 12, 4, 1, "valid"],
+  [2, 4, 4, 8, 12, 4, 1, "valid"],
+  [2, 3, 3, 4, 8, 2, 2, "valid"],
+  [1, 3, 3, 2, 4, 3, 2, "same"],
 ];
 
 /** Deterministic values in [-1, 1) (a small LCG, so both backends see identical inputs). */
@@ -109,8 +118,8 @@ Deno.test("wasm conv2d / conv2dTranspose values and gradients equal cpu within 1
     inputMethods.add(backpropInputMethod(g));
     filterMethods.add(backpropFilterMethod(g));
   }
-  assertEquals([...inputMethods].sort(), ["gemm", "gemm-dyT", "phases"]);
-  assertEquals([...filterMethods].sort(), ["dilated-conv", "gemm"]);
+  assertEquals([...inputMethods].sort(), ["gemm", "gemm-dyT", "one-channel", "phases", "row-dots"]);
+  assertEquals([...filterMethods].sort(), ["dilated-conv", "gemm", "short-gemm"]);
 });
 
 Deno.test("wasm backprop kernels handle NCHW like cpu", async () => {

@@ -6,7 +6,8 @@
  * a convolution once batch and channels swap roles: over xᵀ [Ci, H, W, N] with the "filter"
  * dyᵀ [Ho, Wo, N, Co], dilated by the stride, giving [Ci, kh, kw, Co]. XNNPACK runs that as fast
  * as a forward convolution when N is large enough to fill its inner loop. For small batches (or
- * few input channels) it is the matrix product im2col(x)ᵀ · dy instead.
+ * few input channels) it is the matrix product im2col(x)ᵀ · dy instead, and with at most four
+ * terms N·Ho·Wo per weight (an outer product at batch 1) a SIMD loop of `_simd.ts`.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type BackpropAttrs, type ConvGeometry, convGeometry } from "./_geometry.ts";
 import { im2colTransposed } from "./_heap.ts";
+import { address, simdKernels } from "./_simd.ts";
 import { conv2d, type Info, matMul, release, reshape, slice, transpose } from "./_ops.ts";
 
 /** Attributes of `Conv2DBackpropFilter` as tfjs passes them. */
@@ -84,13 +86,18 @@ function backpropFilterNhwc(
   switch (backpropFilterMethod(g)) {
     case "dilated-conv":
       return dilatedConv(backend, x, dy, g);
+    case "short-gemm":
+      return shortProduct(backend, x, dy, g) ?? im2colProduct(backend, x, dy, g);
     case "gemm":
       return im2colProduct(backend, x, dy, g);
   }
 }
 
 /** How {@link conv2DBackpropFilter} computes a given geometry. */
-export type BackpropFilterMethod = "dilated-conv" | "gemm";
+export type BackpropFilterMethod = "dilated-conv" | "gemm" | "short-gemm";
+
+/** Up to this many terms N·Ho·Wo per weight, the SIMD loop beats XNNPACK's product. */
+const SHORT_MAX_TERMS = 4;
 
 /**
  * The method for a geometry: the dilated convolution (`dilated-conv`) needs batch (its inner loop)
@@ -107,6 +114,8 @@ export type BackpropFilterMethod = "dilated-conv" | "gemm";
  */
 export function backpropFilterMethod(g: ConvGeometry): BackpropFilterMethod {
   const rows = g.filterHeight * g.filterWidth * g.inChannels;
+  const terms = g.batch * g.outHeight * g.outWidth;
+  if (terms <= SHORT_MAX_TERMS && g.outChannels % 4 === 0) return "short-gemm";
   return g.batch >= CONV_MIN_BATCH && rows >= CONV_MIN_ROWS ? "dilated-conv" : "gemm";
 }
 
@@ -150,6 +159,36 @@ function im2colProduct(backend: BackendWasm, x: Info, dy: Info, g: ConvGeometry)
   release(backend, patchesT, dy2);
   const dW = reshape(backend, dW2, [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels]);
   release(backend, dW2);
+  return dW;
+}
+
+/**
+ * dW [kh·kw·Ci, Co] = im2col(x)ᵀ [kh·kw·Ci, L] · dy [L, Co] for a short L (an outer product of x
+ * and dy when L = 1), by the SIMD loop: XNNPACK would run a product of inner size L far below its
+ * peak. Undefined without SIMD.
+ */
+function shortProduct(backend: BackendWasm, x: Info, dy: Info, g: ConvGeometry): Info | undefined {
+  const simd = simdKernels(backend);
+  if (simd === undefined) return undefined;
+  const rows = g.filterHeight * g.filterWidth * g.inChannels;
+  const terms = g.batch * g.outHeight * g.outWidth;
+  // One dy position whose kernel covers x exactly (the encoder's last layer): x is im2col(x)ᵀ.
+  const covers = terms === 1 && g.padTop === 0 && g.padLeft === 0 &&
+    g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
+  const patchesT = covers ? x : im2colTransposed(backend, x, g);
+  const dW = backend.makeOutput(
+    [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels],
+    "float32",
+  );
+  simd.smallGemm(
+    address(backend, patchesT),
+    address(backend, dy),
+    address(backend, dW),
+    rows,
+    terms,
+    g.outChannels,
+  );
+  if (!covers) release(backend, patchesT);
   return dW;
 }
 

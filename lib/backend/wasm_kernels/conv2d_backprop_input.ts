@@ -7,8 +7,9 @@
  * sub-filter and its own padding, whose outputs are interleaved back: no multiplication by an
  * inserted zero and no output computed twice. Where that would make XNNPACK repack a large filter
  * for little work (few dy positions) or run with few output channels, it is a matrix product
- * followed by col2im instead (see {@link backpropInputMethod}). Non-float32 inputs go to the
- * stock kernel.
+ * followed by col2im instead, and where XNNPACK has no good operator at all (one input channel;
+ * one to four dy positions) it is a SIMD loop of `_simd.ts` (see {@link backpropInputMethod}).
+ * Non-float32 inputs go to the stock kernel.
  *
  * @module
  */
@@ -28,6 +29,7 @@ import {
   slice,
   transpose,
 } from "./_ops.ts";
+import { address, simdKernels } from "./_simd.ts";
 
 /** Attributes of `Conv2DBackpropInput` as tfjs passes them. */
 export interface Conv2DBackpropInputAttrs extends BackpropAttrs {
@@ -120,6 +122,10 @@ function backpropInputNhwc(
     return zeros(backend, inputShape);
   }
   switch (backpropInputMethod(g)) {
+    case "one-channel":
+      return oneChannel(backend, dy, filter, g) ?? gemm(backend, dy, filter, g);
+    case "row-dots":
+      return rowDots(backend, dy, filter, g) ?? gemmTransposed(backend, dy, filter, g);
     case "gemm-dyT":
       return gemmTransposed(backend, dy, filter, g);
     case "gemm":
@@ -130,14 +136,19 @@ function backpropInputNhwc(
 }
 
 /** How {@link conv2DBackpropInput} computes a given geometry. */
-export type BackpropInputMethod = "phases" | "gemm" | "gemm-dyT";
+export type BackpropInputMethod = "phases" | "gemm" | "gemm-dyT" | "one-channel" | "row-dots";
+
+/** Up to this many dy positions N·Ho·Wo, dot products of the filter's rows beat XNNPACK. */
+const ROW_DOTS_MAX_POSITIONS = 4;
 
 /**
  * The method for a geometry. XNNPACK repacks whichever operand plays the weights on every call,
  * so the choice keeps that operand small: few dy positions (L = N·Ho·Wo below kh·kw·Ci / 2) make
  * dyᵀ the weights (`gemm-dyT`); few input channels (a phase convolution with under 16 output
  * channels runs XNNPACK far below its peak) use fᵀ as weights (`gemm`); otherwise one stride-1
- * convolution per output phase (`phases`).
+ * convolution per output phase (`phases`). Two shapes skip XNNPACK: one input channel
+ * (`one-channel`: a 1-wide output would waste its tiles) and at most four dy positions
+ * (`row-dots`: a matrix-vector product, where packing either operand costs more than the product).
  *
  * @example
  * ```ts
@@ -150,9 +161,97 @@ export type BackpropInputMethod = "phases" | "gemm" | "gemm-dyT";
 export function backpropInputMethod(g: ConvGeometry): BackpropInputMethod {
   const columns = g.filterHeight * g.filterWidth * g.inChannels;
   const positions = g.batch * g.outHeight * g.outWidth;
+  const taps = g.filterHeight * g.filterWidth;
+  if (g.inChannels === 1 && taps % 4 === 0) return "one-channel";
+  if (positions <= ROW_DOTS_MAX_POSITIONS && columns % 4 === 0 && g.outChannels % 4 === 0) {
+    return "row-dots";
+  }
   if (positions * 2 < columns) return "gemm-dyT";
   if (g.inChannels < 16) return "gemm";
   return "phases";
+}
+
+/**
+ * One input channel (a transposed convolution to one channel, as the decoder's last layer): the
+ * SIMD loop computes the kh·kw taps of every dy position, cols [L, kh·kw] = dy [L, Co] ·
+ * fᵀ [Co, kh·kw], with kh·kw accumulators (XNNPACK's product with 16 columns and its col2im in
+ * JavaScript cost twice as much), then adds them into dx. Undefined without SIMD.
+ */
+function oneChannel(
+  backend: BackendWasm,
+  dy: Info,
+  filter: Info,
+  g: ConvGeometry,
+): Info | undefined {
+  const simd = simdKernels(backend);
+  if (simd === undefined) return undefined;
+  const taps = g.filterHeight * g.filterWidth;
+  const positions = g.batch * g.outHeight * g.outWidth;
+  const f2 = reshape(backend, filter, [taps, g.outChannels]);
+  const fT = transpose2d(backend, f2);
+  const columns = backend.makeOutput([positions, taps], "float32");
+  simd.smallGemm(
+    address(backend, dy),
+    address(backend, fT),
+    address(backend, columns),
+    positions,
+    g.outChannels,
+    taps,
+  );
+  release(backend, f2, fT);
+  const dx = zeros(backend, [g.batch, g.inHeight, g.inWidth, 1]);
+  simd.scatterOneChannel(
+    address(backend, columns),
+    address(backend, dx),
+    g.batch,
+    g.outHeight,
+    g.outWidth,
+    g.inHeight,
+    g.inWidth,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.padTop,
+    g.padLeft,
+  );
+  release(backend, columns);
+  return dx;
+}
+
+/**
+ * Few dy positions: columns [L, kh·kw·Ci] by dot products of each row of f [kh·kw·Ci, Co] with
+ * each dy position (the SIMD loop reads f once and packs nothing), then col2im (nothing to do
+ * when one dy position covers the whole input). Undefined without SIMD.
+ */
+function rowDots(backend: BackendWasm, dy: Info, filter: Info, g: ConvGeometry): Info | undefined {
+  const simd = simdKernels(backend);
+  if (simd === undefined) return undefined;
+  const rows = g.filterHeight * g.filterWidth * g.inChannels;
+  const positions = g.batch * g.outHeight * g.outWidth;
+  const columns = backend.makeOutput([positions, rows], "float32");
+  simd.rowDots(
+    address(backend, filter),
+    address(backend, dy),
+    address(backend, columns),
+    rows,
+    g.outChannels,
+    positions,
+  );
+  if (coversInput(g)) {
+    const dx = reshape(backend, columns, [g.batch, g.inHeight, g.inWidth, g.inChannels]);
+    release(backend, columns);
+    return dx;
+  }
+  const dx = col2im(backend, columns, g);
+  release(backend, columns);
+  return dx;
+}
+
+/** A 1x1 dy whose kernel covers the input exactly (the decoder's first layer). */
+function coversInput(g: ConvGeometry): boolean {
+  return g.outHeight === 1 && g.outWidth === 1 && g.padTop === 0 && g.padLeft === 0 &&
+    g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
 }
 
 /** dx = col2im(dy [L, Co] · fᵀ [Co, kh·kw·Ci]). */
@@ -180,9 +279,7 @@ function gemmTransposed(backend: BackendWasm, dy: Info, filter: Info, g: ConvGeo
   const dyT = transpose2d(backend, dy2);
   const columnsT = matMul(backend, f2, dyT);
   release(backend, f2, dy2, dyT);
-  const exact = g.outHeight === 1 && g.outWidth === 1 && g.padTop === 0 && g.padLeft === 0 &&
-    g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
-  if (exact) {
+  if (coversInput(g)) {
     // A 1x1 dy whose kernel covers the input exactly (the decoder's first layer): col2im is
     // just the transpose [kh·kw·Ci, N] -> [N, kh, kw, Ci].
     const columns = transpose2d(backend, columnsT);

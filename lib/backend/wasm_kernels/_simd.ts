@@ -1,0 +1,508 @@
+/**
+ * Three small loops XNNPACK has no good operator for, as a hand-assembled WebAssembly SIMD module
+ * that works in place on the wasm backend's own memory (it imports tfjs's `WebAssembly.Memory`):
+ *
+ * - `rowDots`: out[i·rows + r] = a[r,:]·b[i,:] for a few rows i of b: a matrix-vector product
+ *   that reads the big operand once and packs nothing (XNNPACK repacks its weights on every call,
+ *   and a 1-wide output wastes its 8-wide tiles).
+ * - `smallGemm`: out [m, n] = a [m, k] · b [k, n] for a short k (an outer product when k = 1)
+ *   or, with 16 columns, the taps of a transposed convolution to one channel.
+ * - `scatterOneChannel`: col2im for one channel (adds the 16 taps of each dy position into dx).
+ *
+ * Pointers and sizes are in floats' byte offsets as the backend's `memoryOffset` gives them.
+ * Without WebAssembly SIMD (never the case in Deno) {@link simdKernels} returns undefined and the
+ * callers keep their XNNPACK paths.
+ *
+ * @module
+ */
+
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+
+/** The module's exports; see the module comment. */
+export interface SimdKernels {
+  /** rows % 4 = 0, k % 4 = 0. */
+  rowDots(a: number, b: number, out: number, rows: number, k: number, n: number): void;
+  /** n % 4 = 0. */
+  smallGemm(a: number, b: number, out: number, m: number, k: number, n: number): void;
+  /** dx (zeroed) [N, H, W] += cols [N·Ho·Wo, kh·kw] placed at (i·sh + a - pt, j·sw + b - pl). */
+  scatterOneChannel(
+    cols: number,
+    dx: number,
+    batch: number,
+    outHeight: number,
+    outWidth: number,
+    height: number,
+    width: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+}
+
+// --- a minimal assembler -----------------------------------------------------------------------
+
+type Bytes = number[];
+
+function uleb(n: number): Bytes {
+  const out: Bytes = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): Bytes {
+  const out: Bytes = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const section = (id: number, body: Bytes): Bytes => [id, ...uleb(body.length), ...body];
+const vec = (items: Bytes[]): Bytes => [...uleb(items.length), ...items.flat()];
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+const get = (i: number): Bytes => [0x20, ...uleb(i)];
+const set = (i: number): Bytes => [0x21, ...uleb(i)];
+const tee = (i: number): Bytes => [0x22, ...uleb(i)];
+const i32 = (v: number): Bytes => [0x41, ...sleb(v)];
+const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL2 = [0x41, 2, 0x74];
+const LT_S = [0x48], GE_S = [0x4e], GE_U = [0x4f];
+const F32_LOAD = [0x2a, 2, 0], F32_STORE = [0x38, 2, 0], F32_ADD = [0x92];
+const V_LOAD = (offset = 0): Bytes => [0xfd, 0x00, 0, ...uleb(offset)];
+const V_STORE = (offset = 0): Bytes => [0xfd, 0x0b, 0, ...uleb(offset)];
+const V_SPLAT_LOAD = [0xfd, 0x09, 0, 0];
+const V_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
+const F4_ADD = [0xfd, 0xe4, 0x01], F4_MUL = [0xfd, 0xe6, 0x01];
+const lane = (l: number): Bytes => [0xfd, 0x1f, l];
+const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], END = [0x0b];
+const brIf = (depth: number): Bytes => [0x0d, depth];
+
+/** for (c = from; c < limit; c += step) body — `limit` is a list of instructions. */
+function loop(c: number, from: Bytes, limit: Bytes, step: number, body: Bytes): Bytes {
+  return [
+    ...from,
+    ...set(c),
+    ...BLOCK,
+    ...get(c),
+    ...limit,
+    ...GE_S,
+    ...brIf(0),
+    ...LOOP,
+    ...body,
+    ...get(c),
+    ...i32(step),
+    ...ADD,
+    ...tee(c),
+    ...limit,
+    ...LT_S,
+    ...brIf(0),
+    ...END,
+    ...END,
+  ];
+}
+
+/** acc += x·y, fused (one rounding) where relaxed SIMD is there. */
+let fused = true;
+const madd = (acc: number, x: Bytes, y: Bytes): Bytes =>
+  fused
+    ? [...x, ...y, ...get(acc), 0xfd, 0x85, 0x02, ...set(acc)] // f32x4.relaxed_madd
+    : [...get(acc), ...x, ...y, ...F4_MUL, ...F4_ADD, ...set(acc)];
+
+/** acc += load(address) * vector */
+const macc = (acc: number, address: Bytes, vector: Bytes): Bytes =>
+  madd(acc, [...address, ...V_LOAD()], vector);
+
+/** Sum of the four lanes of a v128 local, as an f32 on the stack. */
+const hsum = (v: number): Bytes => [
+  ...get(v),
+  ...lane(0),
+  ...get(v),
+  ...lane(1),
+  ...F32_ADD,
+  ...get(v),
+  ...lane(2),
+  ...get(v),
+  ...lane(3),
+  ...F32_ADD,
+  ...F32_ADD,
+];
+
+function rowDots(): { params: number; locals: Bytes[]; body: Bytes } {
+  // params: a b out rows k n; locals (i32): r i j pa pb k4 ; (v128): acc0..3 bv
+  const [a, b, out, rows, k, n] = [0, 1, 2, 3, 4, 5];
+  const [r, i, j, pa, pb, k4] = [6, 7, 8, 9, 10, 11];
+  const [acc0, bv] = [12, 16];
+  // pa + j + m·k4: byte j of row r + m of a.
+  const row = (m: number): Bytes => [
+    ...get(pa),
+    ...get(j),
+    ...ADD,
+    ...(m === 0 ? [] : [...get(k4), ...i32(m), ...MUL, ...ADD]),
+  ];
+  const inner: Bytes = [
+    ...get(pb),
+    ...get(j),
+    ...ADD,
+    ...V_LOAD(),
+    ...set(bv),
+    ...[0, 1, 2, 3].flatMap((m) => macc(acc0 + m, row(m), get(bv))),
+  ];
+  const store = (m: number): Bytes => [
+    // out + ((i·rows + r + m) << 2)
+    ...get(out),
+    ...get(i),
+    ...get(rows),
+    ...MUL,
+    ...get(r),
+    ...ADD,
+    ...i32(m),
+    ...ADD,
+    ...SHL2,
+    ...ADD,
+    ...hsum(acc0 + m),
+    ...F32_STORE,
+  ];
+  const perRow: Bytes = [
+    ...get(b),
+    ...get(i),
+    ...get(k4),
+    ...MUL,
+    ...ADD,
+    ...set(pb),
+    ...[0, 1, 2, 3].flatMap((m) => [...V_ZERO, ...set(acc0 + m)]),
+    ...loop(j, i32(0), get(k4), 16, inner),
+    ...[0, 1, 2, 3].flatMap(store),
+  ];
+  const body: Bytes = [
+    ...get(k),
+    ...SHL2,
+    ...set(k4),
+    ...loop(r, i32(0), get(rows), 4, [
+      ...get(a),
+      ...get(r),
+      ...get(k4),
+      ...MUL,
+      ...ADD,
+      ...set(pa),
+      ...loop(i, i32(0), get(n), 1, perRow),
+    ]),
+  ];
+  return { params: 6, locals: [[6, I32], [5, V128]], body };
+}
+
+function smallGemm(): { params: number; locals: Bytes[]; body: Bytes } {
+  // params: a b out m k n; locals (i32): i j t pa pbj n4 po k4; (v128): acc0..7 av0 av1 bv
+  const [a, b, out, m, k, n] = [0, 1, 2, 3, 4, 5];
+  const [i, j, t, pa, pbj, n4, po, k4] = [6, 7, 8, 9, 10, 11, 12, 13];
+  const [acc0, av0, bv] = [14, 22, 24];
+  // Rows i..i+R-1, columns j..j+4·width-1: R·width independent accumulators, so that the adds
+  // do not wait on each other, and each vector of b is loaded once for the R rows.
+  const block = (R: number, width: number): Bytes => [
+    ...Array.from({ length: R * width }, (_, v) => [...V_ZERO, ...set(acc0 + v)]).flat(),
+    ...get(b),
+    ...get(j),
+    ...ADD,
+    ...set(pbj),
+    ...loop(t, i32(0), get(k), 1, [
+      ...Array.from({ length: R }, (_, r) => [
+        ...get(pa),
+        ...get(t),
+        ...SHL2,
+        ...ADD,
+        ...(r === 0 ? [] : [...get(k4), ...i32(r), ...MUL, ...ADD]),
+        ...V_SPLAT_LOAD,
+        ...set(av0 + r),
+      ]).flat(),
+      ...Array.from({ length: width }, (_, v) => [
+        ...get(pbj),
+        ...V_LOAD(16 * v),
+        ...set(bv),
+        ...Array.from({ length: R }, (_, r) => [
+          ...madd(acc0 + r * width + v, get(bv), get(av0 + r)),
+        ]).flat(),
+      ]).flat(),
+      ...get(pbj),
+      ...get(n4),
+      ...ADD,
+      ...set(pbj),
+    ]),
+    ...Array.from({ length: R }, (_, r) =>
+      Array.from({ length: width }, (_, v) => [
+        ...get(po),
+        ...get(j),
+        ...ADD,
+        ...(r === 0 ? [] : [...get(n4), ...i32(r), ...MUL, ...ADD]),
+        ...get(acc0 + r * width + v),
+        ...V_STORE(16 * v),
+      ]).flat()).flat(),
+  ];
+  // while (cond) { body } as block/loop; `exit` is an i32 test that ends the loop when true.
+  const whileNot = (exit: Bytes, body: Bytes): Bytes => [
+    ...BLOCK,
+    ...LOOP,
+    ...exit,
+    ...brIf(1),
+    ...body,
+    ...[0x0c, 0], // br 0: next iteration
+    ...END,
+    ...END,
+  ];
+  const GT_S = [0x4a];
+  const rows = (R: number): Bytes => [
+    ...get(a),
+    ...get(i),
+    ...get(k4),
+    ...MUL,
+    ...ADD,
+    ...set(pa),
+    ...get(out),
+    ...get(i),
+    ...get(n4),
+    ...MUL,
+    ...ADD,
+    ...set(po),
+    ...i32(0),
+    ...set(j),
+    // 16-column blocks while they fit, then 4-column blocks.
+    ...whileNot([...get(j), ...i32(64), ...ADD, ...get(n4), ...GT_S], [
+      ...block(R, 4),
+      ...get(j),
+      ...i32(64),
+      ...ADD,
+      ...set(j),
+    ]),
+    ...whileNot([...get(j), ...get(n4), ...GE_S], [
+      ...block(R, 1),
+      ...get(j),
+      ...i32(16),
+      ...ADD,
+      ...set(j),
+    ]),
+  ];
+  const body: Bytes = [
+    ...get(n),
+    ...SHL2,
+    ...set(n4),
+    ...get(k),
+    ...SHL2,
+    ...set(k4),
+    ...i32(0),
+    ...set(i),
+    // Pairs of rows, then the last row when m is odd.
+    ...whileNot([...get(i), ...i32(2), ...ADD, ...get(m), ...GT_S], [
+      ...rows(2),
+      ...get(i),
+      ...i32(2),
+      ...ADD,
+      ...set(i),
+    ]),
+    ...whileNot([...get(i), ...get(m), ...GE_S], [
+      ...rows(1),
+      ...get(i),
+      ...i32(1),
+      ...ADD,
+      ...set(i),
+    ]),
+  ];
+  return { params: 6, locals: [[8, I32], [11, V128]], body };
+}
+
+function scatterOneChannel(): { params: number; locals: Bytes[]; body: Bytes } {
+  const [cols, dx, batch, outHeight, outWidth, height, width] = [0, 1, 2, 3, 4, 5, 6];
+  const [filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft] = [
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+  ];
+  const [nn, i, j, a, bb, h, w, pc, rowBase] = [13, 14, 15, 16, 17, 18, 19, 20, 21];
+  // dx[rowBase + w] += cols[pc]; pc advances by one float per tap, in range or not.
+  const tap: Bytes = [
+    ...get(j),
+    ...get(strideWidth),
+    ...MUL,
+    ...get(bb),
+    ...ADD,
+    ...get(padLeft),
+    ...SUB,
+    ...tee(w),
+    ...get(width),
+    ...GE_U, // unsigned: negative w is out of range too
+    ...[0x45], // i32.eqz
+    ...[0x04, 0x40], // if
+    ...get(rowBase),
+    ...get(w),
+    ...ADD,
+    ...SHL2,
+    ...get(dx),
+    ...ADD,
+    ...tee(w),
+    ...get(w),
+    ...F32_LOAD,
+    ...get(pc),
+    ...F32_LOAD,
+    ...F32_ADD,
+    ...F32_STORE,
+    ...END,
+    ...get(pc),
+    ...i32(4),
+    ...ADD,
+    ...set(pc),
+  ];
+  const row: Bytes = [
+    ...get(i),
+    ...get(strideHeight),
+    ...MUL,
+    ...get(a),
+    ...ADD,
+    ...get(padTop),
+    ...SUB,
+    ...tee(h),
+    ...get(height),
+    ...GE_U,
+    ...[0x04, 0x40], // if out of range: skip this row's taps
+    ...get(pc),
+    ...get(filterWidth),
+    ...SHL2,
+    ...ADD,
+    ...set(pc),
+    ...[0x05], // else
+    ...get(nn),
+    ...get(height),
+    ...MUL,
+    ...get(h),
+    ...ADD,
+    ...get(width),
+    ...MUL,
+    ...set(rowBase),
+    ...loop(bb, i32(0), get(filterWidth), 1, tap),
+    ...END,
+  ];
+  const body: Bytes = [
+    ...get(cols),
+    ...set(pc),
+    ...loop(nn, i32(0), get(batch), 1, [
+      ...loop(i, i32(0), get(outHeight), 1, [
+        ...loop(j, i32(0), get(outWidth), 1, [
+          ...loop(a, i32(0), get(filterHeight), 1, row),
+        ]),
+      ]),
+    ]),
+  ];
+  return { params: 13, locals: [[9, I32]], body };
+}
+
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  const functions = [
+    { name: "rowDots", ...rowDots() },
+    { name: "smallGemm", ...smallGemm() },
+    { name: "scatterOneChannel", ...scatterOneChannel() },
+  ];
+  const types = functions.map((f) => [0x60, ...vec(new Array(f.params).fill([I32])), 0]);
+  const memoryLimits = shared ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
+  const name = (
+    text: string,
+  ): Bytes => [...uleb(text.length), ...[...text].map((c) => c.charCodeAt(0))];
+  const imports = vec([[...name("env"), ...name("memory"), 0x02, ...memoryLimits]]);
+  const exports = vec(functions.map((f, index) => [
+    ...name(f.name),
+    0x00,
+    ...uleb(index),
+  ]));
+  const codes = vec(functions.map((f) => {
+    const fn = [...vec(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, ...END];
+    return [...uleb(fn.length), ...fn];
+  }));
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vec(types)),
+    ...section(2, imports),
+    ...section(3, vec(functions.map((_, index) => uleb(index)))),
+    ...section(7, exports),
+    ...section(10, codes),
+  ]);
+}
+
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
+
+/**
+ * The SIMD loops bound to a wasm backend's memory (compiled once per memory), or undefined where
+ * WebAssembly SIMD is missing.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../tf.ts";
+ * import "@tensorflow/tfjs-backend-wasm";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { simdKernels } from "./_simd.ts";
+ * await tf.setBackend("wasm");
+ * console.log(simdKernels(tf.backend() as BackendWasm) ? "SIMD loops ready" : "no SIMD");
+ * ```
+ */
+export function simdKernels(backend: BackendWasm): SimdKernels | undefined {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm
+    ?.memory;
+  if (memory === undefined) return undefined;
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    const shared = typeof SharedArrayBuffer !== "undefined" &&
+      memory.buffer instanceof SharedArrayBuffer;
+    kernels = null;
+    // With fused multiply-adds (relaxed SIMD) if the engine has them, else without.
+    for (const withFma of [true, false]) {
+      try {
+        fused = withFma;
+        const module = new WebAssembly.Module(moduleBytes(shared));
+        const instance = new WebAssembly.Instance(module, { env: { memory } });
+        kernels = instance.exports as unknown as SimdKernels;
+        break;
+      } catch {
+        // try the next variant
+      }
+    }
+    instances.set(memory, kernels);
+  }
+  return kernels ?? undefined;
+}
+
+/**
+ * The byte offset of a tensor on the wasm heap, as the SIMD loops take it.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../tf.ts";
+ * import "@tensorflow/tfjs-backend-wasm";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { address } from "./_simd.ts";
+ * await tf.setBackend("wasm");
+ * const x = tf.ones([4]);
+ * if (address(tf.backend() as BackendWasm, x) % 4 !== 0) throw new Error("misaligned");
+ * x.dispose();
+ * ```
+ */
+export function address(backend: BackendWasm, info: { dataId: object }): number {
+  return backend.dataIdMap.get(info.dataId)!.memoryOffset;
+}
