@@ -127,9 +127,8 @@ else
 fi
 
 # --- can webgpu run trainStep here? -----------------------------------------------------------
-# The model suite times trainStep, which reads its losses with dataSync; tfjs-backend-webgpu can
-# only read synchronously through an OffscreenCanvas 2D context, which Deno lacks (see
-# lib/backend/webgpu.ts). One tiny step on this machine's adapter says whether that still holds,
+# One tiny step of the library's trainStep on this machine's adapter (it reads with `await
+# data()`; tfjs-backend-webgpu cannot read synchronously under Deno, see lib/backend/webgpu.ts),
 # before any device time goes to a run that would stop at its first step.
 PROBE='import * as tf from "./lib/tf.ts";
 import { selectBackend } from "./lib/backend/select.ts";
@@ -138,7 +137,7 @@ import { createOptimisers, trainStep } from "./lib/train/step.ts";
 if (!(await navigator.gpu?.requestAdapter())) { console.log("probe: no adapter"); Deno.exit(0); }
 await selectBackend("webgpu");
 const m = EdeGan.create({ width: 2, latentSize: 4 }, 1);
-try { trainStep(m, createOptimisers(m), tf.zeros([2, 32, 32, 1])); console.log("probe: ok"); }
+try { await trainStep(m, createOptimisers(m), tf.zeros([2, 32, 32, 1])); console.log("probe: ok"); }
 catch (e) { console.log(`probe: ${e.name}: ${e.message}`); }'
 if [ -n "$DENO" ] && [ -x "$DENO" ] && [ -d node_modules/@tensorflow/tfjs-backend-webgpu ]; then
   probe=$(timeout 120 "$DENO" eval "$PROBE" 2>/dev/null | grep '^probe: ')
@@ -146,7 +145,7 @@ if [ -n "$DENO" ] && [ -x "$DENO" ] && [ -d node_modules/@tensorflow/tfjs-backen
     "probe: ok") say "webgpu trainStep: ok" ;;
     "probe: no adapter") say "webgpu trainStep: not probed (no WebGPU adapter on this machine)" ;;
     *) problem "webgpu cannot run trainStep under Deno (${probe#probe: }); the model suite would" \
-      "stop at its first webgpu step: it must read losses and scores with \`await data()\`" ;;
+      "stop at its first webgpu step" ;;
   esac
 fi
 

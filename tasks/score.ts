@@ -69,7 +69,7 @@ await runTask(async () => {
     if (which === "test") isAnomaly = split.testIsAnomaly;
     else isAnomaly = new Uint8Array(set.count);
   }
-  const { scores } = scoreImages(model, set, { progress: terminalProgress("score") });
+  const { scores } = await scoreImages(model, set, { progress: terminalProgress("score") });
   model.dispose();
   const out = (flags.out as string | undefined) ??
     join(modelDir, "..", `scores-${flags.images ? "images" : flags.split}.csv`);

@@ -176,15 +176,6 @@ async function startWebGpu(auto: boolean): Promise<string> {
         "pass --backend webgpu to use it anyway",
     );
   }
-  // Training and scoring read losses and scores with dataSync, which tfjs-backend-webgpu can
-  // only do through an OffscreenCanvas 2D context; auto must not pick a backend that fails there.
-  if (auto && !webgpu.canReadSync()) {
-    throw new BackendUnavailableError(
-      "webgpu",
-      `${description}: this runtime cannot read GPU tensors synchronously (no OffscreenCanvas ` +
-        "2D context), which training and scoring need; pass --backend webgpu for async use",
-    );
-  }
   try {
     await webgpu.startWebGpuDevice(adapter);
   } catch (error) {

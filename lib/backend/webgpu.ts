@@ -6,10 +6,11 @@
  *   assumes `timestamp-query` and every limit it reads exist);
  * - a lost device (`device.lost`: driver reset, adapter gone) is remembered, and reads after it
  *   name the loss;
- * - synchronous reads (`dataSync`, used by `trainStep` and `scoreImages`) need an
- *   `OffscreenCanvas` 2D context in tfjs-backend-webgpu 4.22; Deno has none, and no other way to
- *   wait for a GPU buffer synchronously, so a read that would need the GPU throws
- *   {@link WebGpuSyncReadError} naming the fix (read with `await tensor.data()`).
+ * - synchronous reads (`dataSync`) need an `OffscreenCanvas` 2D context in
+ *   tfjs-backend-webgpu 4.22; Deno has none, and no other way to wait for a GPU buffer
+ *   synchronously, so a read that would need the GPU throws {@link WebGpuSyncReadError} naming
+ *   the fix (read with `await tensor.data()`, as the library's `trainStep`, `fit` and
+ *   `scoreImages` do).
  *
  * @module
  */

@@ -53,13 +53,17 @@ function sampleRss(): number {
 }
 
 /** Seconds per call of `f`: one warm-up, then the median of `repeats` (or fewer within budget). */
-function timeIt(f: () => void, repeats: number, budgetSeconds: number): number {
-  f();
+async function timeIt(
+  f: () => Promise<unknown>,
+  repeats: number,
+  budgetSeconds: number,
+): Promise<number> {
+  await f();
   const times: number[] = [];
   const started = performance.now();
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
-    f();
+    await f();
     times.push((performance.now() - t0) / 1000);
     sampleRss();
     if ((performance.now() - started) / 1000 > budgetSeconds) break;
@@ -71,11 +75,14 @@ function images(batch: number, size: number): tf.Tensor4D {
   return tf.tidy(() => tf.tanh(tf.randomNormal([batch, size, size, 1], 0, 1, "float32", 7)));
 }
 
-function scoreOnce(model: EdeGan, x: tf.Tensor4D): void {
-  tf.tidy(() => {
+/** One scoring pass, read back (`await data()`: every backend, webgpu included). */
+async function scoreOnce(model: EdeGan, x: tf.Tensor4D): Promise<void> {
+  const d = tf.tidy(() => {
     const out = model.generate(x, "infer");
-    latentDistance(out.z, out.zHat).dataSync();
+    return latentDistance(out.z, out.zHat);
   });
+  await d.data();
+  d.dispose();
 }
 
 /** Seconds one training step of the teacher takes at this batch on the cpu backend, estimated. */
@@ -127,8 +134,8 @@ export async function runModelSuite(
         continue;
       }
       const x = images(batch, 32);
-      const seconds = timeIt(
-        () => void trainStep(model, optimisers, x),
+      const seconds = await timeIt(
+        () => trainStep(model, optimisers, x),
         backend === "cpu" ? 1 : 5,
         budget,
       );
@@ -144,7 +151,7 @@ export async function runModelSuite(
     for (const batch of [1, 256]) {
       opts.onProgress?.(`${backend} score batch ${batch}`);
       const x = images(batch, 32);
-      const seconds = timeIt(() => scoreOnce(model, x), backend === "cpu" ? 2 : 7, budget);
+      const seconds = await timeIt(() => scoreOnce(model, x), backend === "cpu" ? 2 : 7, budget);
       x.dispose();
       rows.push({
         backend,
@@ -185,7 +192,7 @@ export async function runDistillSuite(
     for (const batch of [1, 256]) {
       opts.onProgress?.(`score width ${width} batch ${batch}`);
       const x = images(batch, 32);
-      const seconds = timeIt(() => scoreOnce(model, x), 9, 30);
+      const seconds = await timeIt(() => scoreOnce(model, x), 9, 30);
       x.dispose();
       const speed = batch / seconds;
       if (width === 64) teacherSpeed.set(batch, speed);

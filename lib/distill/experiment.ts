@@ -174,14 +174,14 @@ export async function runDistillExperiment(
     teacher = run.model;
     teacherScores = run.testScores;
   }
-  teacherScores ??= scoreImages(teacher, data.test).scores;
+  teacherScores ??= (await scoreImages(teacher, data.test)).scores;
   const teacherCost = modelCost(teacher.config);
   const teacherResult = {
     width: teacher.config.width,
     params: teacherCost.generator.params,
     mflops: round(teacherCost.generatorMflops, 3),
     auc: rocAuc(teacherScores, data.testIsAnomaly),
-    score_images_per_s: round(scoringSpeed(teacher, data), 1),
+    score_images_per_s: round(await scoringSpeed(teacher, data), 1),
   };
   log(`teacher AUC ${teacherResult.auc.toFixed(4)}`);
   await writeJsonAtomic(join(opts.out, "teacher.json"), {
@@ -228,7 +228,7 @@ export async function runDistillExperiment(
               weights: opts.weights,
               progress: progress(name),
             });
-            const scores = scoreImages(student, data.test).scores;
+            const scores = (await scoreImages(student, data.test)).scores;
             job = {
               auc: rocAuc(scores, data.testIsAnomaly),
               seconds: round(result.seconds, 1),
@@ -236,7 +236,7 @@ export async function runDistillExperiment(
               history: result.history,
             };
             if (row.score_images_per_s === null) {
-              row.score_images_per_s = round(scoringSpeed(student, data), 1);
+              row.score_images_per_s = round(await scoringSpeed(student, data), 1);
             }
             await writeJsonAtomic(file, job);
             log(`${name}: AUC ${job.auc.toFixed(4)} in ${job.seconds}s`);
@@ -265,7 +265,7 @@ export async function runDistillExperiment(
     }
     if (row.score_images_per_s === null) {
       const student = EdeGan.create(config, 0);
-      row.score_images_per_s = round(scoringSpeed(student, data), 1);
+      row.score_images_per_s = round(await scoringSpeed(student, data), 1);
       student.dispose();
     }
     students.push(row);
@@ -300,7 +300,11 @@ async function writeOutputs(
 }
 
 /** Images per second scoring at batch 256 (after one warm-up pass). */
-export function scoringSpeed(model: EdeGan, data: OneClassSplit, images = 512): number {
+export async function scoringSpeed(
+  model: EdeGan,
+  data: OneClassSplit,
+  images = 512,
+): Promise<number> {
   const n = Math.min(images, data.test.count);
   const subset = {
     ...data.test,
@@ -310,9 +314,9 @@ export function scoringSpeed(model: EdeGan, data: OneClassSplit, images = 512): 
       n * data.test.height * data.test.width * data.test.channels,
     ),
   };
-  scoreImages(model, { ...subset, count: Math.min(n, 256) });
+  await scoreImages(model, { ...subset, count: Math.min(n, 256) });
   const started = performance.now();
-  scoreImages(model, subset);
+  await scoreImages(model, subset);
   return n / ((performance.now() - started) / 1000);
 }
 

@@ -85,11 +85,11 @@ export async function distillStage(
   if (structure === "joint" && !opts.teacherOptimisers) {
     throw new Error("the joint structure needs the teacher's optimisers");
   }
-  const step = (images: tf.Tensor4D, studentOptimisers: EdeGanOptimisers) => {
+  const step = async (images: tf.Tensor4D, studentOptimisers: EdeGanOptimisers) => {
     if (structure !== "joint") {
       const frozen = generateKept(teacher, images, "infer");
       try {
-        return trainStep(student, studentOptimisers, images, {
+        return await trainStep(student, studentOptimisers, images, {
           ganLosses: structure === "kd-gan",
           extraLoss: (out) => k(frozen, out),
         });
@@ -103,12 +103,12 @@ export async function distillStage(
     student.discardBatchStats();
     let teacherNow: GeneratorOutput | undefined;
     try {
-      teacherNow = trainStep(teacher, opts.teacherOptimisers!, images, {
+      teacherNow = (await trainStep(teacher, opts.teacherOptimisers!, images, {
         extraLoss: (out) => k(out, studentNow),
         keepOutputs: true,
-      }).outputs!;
+      })).outputs!;
       const frozen = teacherNow;
-      return trainStep(student, studentOptimisers, images, {
+      return await trainStep(student, studentOptimisers, images, {
         extraLoss: (out) => k(frozen, out),
       });
     } finally {

@@ -54,7 +54,7 @@ export async function modelViews(
   try {
     model = (await loadModel(modelDir)).model;
     const data = await withDeadline(reloadData(manifest), deadline, "loading the test data");
-    return viewsOf(model, data.test, data.testIsAnomaly, rows, deadline, opts);
+    return await viewsOf(model, data.test, data.testIsAnomaly, rows, deadline, opts);
   } catch (error) {
     return {
       figures: [],
@@ -76,14 +76,14 @@ function reloadData(manifest: RunManifest): Promise<OneClassSplit> {
   });
 }
 
-function viewsOf(
+async function viewsOf(
   model: EdeGan,
   test: ImageSet,
   isAnomaly: Uint8Array,
   rows: ScoreRows,
   deadline: number,
   opts: ModelViewOptions,
-): ModelViews {
+): Promise<ModelViews> {
   const notes: string[] = [];
   const n = test.count;
   if (n !== rows.scores.length) {
@@ -121,7 +121,7 @@ function viewsOf(
     const end = Math.min(subset.count, start + CHUNK);
     const chunk = gather(subset, Array.from({ length: end - start }, (_, i) => start + i));
     const wanted = extremes.map((_, i) => i - start).filter((i) => i >= 0 && i < chunk.count);
-    const out = scoreImages(model, chunk, { keepLatents: true, reconstruct: wanted });
+    const out = await scoreImages(model, chunk, { keepLatents: true, reconstruct: wanted });
     for (let i = 0; i < chunk.count; i++) {
       z.push(Array.from(out.z!.subarray(i * latent, (i + 1) * latent)));
       zHat.push(Array.from(out.zHat!.subarray(i * latent, (i + 1) * latent)));

@@ -36,7 +36,8 @@ export interface ScoreOptions {
 }
 
 /**
- * Scores every image of a set.
+ * Scores every image of a set. Values are read with `await tensor.data()`, so scoring runs on
+ * every backend, webgpu included.
  *
  * @example
  * ```ts
@@ -47,12 +48,16 @@ export interface ScoreOptions {
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
  * const set = { pixels: new Uint8Array(3 * 32 * 32), labels: new Int32Array(3), count: 3,
  *   height: 32, width: 32, channels: 1 };
- * const { scores } = scoreImages(model, set);
+ * const { scores } = await scoreImages(model, set);
  * if (scores.length !== 3) throw new Error();
  * model.dispose();
  * ```
  */
-export function scoreImages(model: EdeGan, set: ImageSet, opts: ScoreOptions = {}): ScoreResult {
+export async function scoreImages(
+  model: EdeGan,
+  set: ImageSet,
+  opts: ScoreOptions = {},
+): Promise<ScoreResult> {
   const { batchSize = 256, keepLatents = false, progress = silentProgress } = opts;
   const { imageSize, channels, latentSize, scoreDistance } = model.config;
   if (set.height !== imageSize || set.width !== imageSize || set.channels !== channels) {
@@ -70,23 +75,34 @@ export function scoreImages(model: EdeGan, set: ImageSet, opts: ScoreOptions = {
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(set.count, start + batchSize);
     const indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
-    tf.tidy(() => {
+    const here = [...indices].filter((i) => wanted.has(i));
+    // The tensors to read, computed at once; then read with `await data()` (every backend can).
+    const [distances, ...rest] = tf.tidy(() => {
       const x = batchTensor(set, indices);
       const out = model.generate(x, "infer");
-      scores.set(latentDistance(out.z, out.zHat, scoreDistance).dataSync(), start);
+      return [
+        latentDistance(out.z, out.zHat, scoreDistance),
+        ...(z && zHat ? [out.z, out.zHat] : []),
+        ...(here.length > 0 ? [out.xHat] : []),
+      ];
+    });
+    try {
+      const [d, ...values] = await Promise.all([distances, ...rest].map((t) => t.data()));
+      scores.set(d as Float32Array, start);
       if (z && zHat) {
-        z.set(out.z.dataSync(), start * latentSize);
-        zHat.set(out.zHat.dataSync(), start * latentSize);
+        z.set(values.shift() as Float32Array, start * latentSize);
+        zHat.set(values.shift() as Float32Array, start * latentSize);
       }
-      const here = [...indices].filter((i) => wanted.has(i));
       if (here.length > 0) {
-        const all = out.xHat.dataSync();
+        const all = values.shift() as Float32Array;
         for (const i of here) {
           const offset = (i - start) * pixelsPerImage;
-          reconstructions.set(i, all.slice(offset, offset + pixelsPerImage) as Float32Array);
+          reconstructions.set(i, all.slice(offset, offset + pixelsPerImage));
         }
       }
-    });
+    } finally {
+      tf.dispose([distances, ...rest]);
+    }
     progress.update(end, set.count);
   }
   return { scores, z, zHat, ...(wanted.size > 0 ? { reconstructions } : {}) };

@@ -152,8 +152,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   }
   // The last epoch's evaluation scores the final model: kept, so the test set is scored once.
   let lastTestScores: Float32Array | undefined;
-  const evaluate = (m: EdeGan) => {
-    lastTestScores = scoreImages(m, data.test).scores;
+  const evaluate = async (m: EdeGan) => {
+    lastTestScores = (await scoreImages(m, data.test)).scores;
     return rocAuc(lastTestScores, data.testIsAnomaly);
   };
   try {
@@ -178,8 +178,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       },
     });
     opts.progress?.finish();
-    const calibration = calibrate(scoreImages(model, data.val).scores, opts.fpr ?? 0.05);
-    const testScores = lastTestScores ?? scoreImages(model, data.test).scores;
+    const calibration = calibrate((await scoreImages(model, data.val)).scores, opts.fpr ?? 0.05);
+    const testScores = lastTestScores ?? (await scoreImages(model, data.test)).scores;
     const labels = data.testIsAnomaly;
     const atThreshold = f1AtThreshold(testScores, labels, calibration.threshold);
     const metrics: RunMetrics = {

@@ -102,8 +102,10 @@ export function keyedGradients(
 }
 
 /**
- * Runs one step on a batch of images in [-1, 1] and returns its losses. BatchNorm uses batch
- * statistics, and each network's running averages move only in its own update.
+ * Runs one step on a batch of images in [-1, 1] and resolves to its losses. BatchNorm uses batch
+ * statistics, and each network's running averages move only in its own update. The losses are
+ * read with `await tensor.data()`, so the step runs on every backend, webgpu included (which
+ * cannot read synchronously under Deno).
  *
  * @example
  * ```ts
@@ -113,16 +115,16 @@ export function keyedGradients(
  * import { createOptimisers, trainStep } from "./step.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 4, latentSize: 8 }, 1);
- * const losses = trainStep(model, createOptimisers(model), tf.zeros([2, 32, 32, 1]));
+ * const losses = await trainStep(model, createOptimisers(model), tf.zeros([2, 32, 32, 1]));
  * if (!Number.isFinite(losses.lossG)) throw new Error();
  * ```
  */
-export function trainStep(
+export async function trainStep(
   model: EdeGan,
   optimisers: EdeGanOptimisers,
   images: tf.Tensor4D,
   opts: StepOptions = {},
-): StepLosses & { outputs?: GeneratorOutput } {
+): Promise<StepLosses & { outputs?: GeneratorOutput }> {
   const gan = opts.ganLosses ?? true;
   let fake: tf.Tensor4D | undefined;
   let outputs: GeneratorOutput | undefined;
@@ -168,7 +170,9 @@ export function trainStep(
       : tf.scalar(0);
     model.commitBatchStats(DISCRIMINATOR_PARTS);
     terms.push(lossD);
-    const [total, adversarial, contextual, latent, extra, d] = terms.map((t) => t.dataSync()[0]);
+    const [total, adversarial, contextual, latent, extra, d] = (
+      await Promise.all(terms.map((t) => t.data()))
+    ).map((values) => values[0]);
     return {
       lossG: total - extra,
       adversarial,

@@ -69,7 +69,7 @@ export interface FitOptions {
   /** Optimisers to use (default: fresh ones from {@link createOptimisers}). */
   optimisers?: EdeGanOptimisers;
   /** The step to run on each batch (default: {@link trainStep}; distillation passes its own). */
-  step?: (images: tf.Tensor4D, optimisers: EdeGanOptimisers) => StepLosses;
+  step?: (images: tf.Tensor4D, optimisers: EdeGanOptimisers) => Promise<StepLosses>;
   /** Re-initialise a discriminator whose loss collapsed (default true). */
   resetCollapsedDiscriminator?: boolean;
 }
@@ -159,7 +159,7 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
       const images = batchTensor(train, indices);
       let losses: StepLosses;
       try {
-        losses = runStep(images, optimisers);
+        losses = await runStep(images, optimisers);
       } finally {
         images.dispose();
       }

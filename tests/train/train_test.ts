@@ -37,7 +37,7 @@ Deno.test("a quick wasm run on real MNIST digit 1 reaches test ROC AUC >= 0.90",
 
     // Save, load and score gives identical scores.
     const loaded = await loadModel(join(out, "model"));
-    const again = scoreImages(loaded.model, run.data.test).scores;
+    const again = (await scoreImages(loaded.model, run.data.test)).scores;
     assertEquals([...again], [...run.testScores]);
     assertEquals(loaded.calibration, run.calibration);
     loaded.model.dispose();
