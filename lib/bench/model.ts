@@ -32,6 +32,8 @@ export interface ModelRow {
   batch: number;
   images_per_s: number | null;
   peak_rss_mb: number;
+  /** What the backend runs on, e.g. `XNNPACK, 1 thread(s)` or the GPU adapter's name. */
+  device?: string;
   note?: string;
 }
 
@@ -104,8 +106,9 @@ export async function runModelSuite(
   const rows: ModelRow[] = [];
   const budget = opts.budgetSeconds ?? 60;
   for (const backend of backends) {
+    let device: string;
     try {
-      await selectBackend(backend);
+      device = (await selectBackend(backend)).device;
     } catch (error) {
       rows.push({
         backend,
@@ -128,6 +131,7 @@ export async function runModelSuite(
           batch,
           images_per_s: null,
           peak_rss_mb: sampleRss(),
+          device,
           note: `skipped: about ${Math.round((batch * CPU_SECONDS_PER_TRAIN_IMAGE) / 60)} min a ` +
             `step (pure-JS conv costs the same per image at any batch)`,
         });
@@ -146,6 +150,7 @@ export async function runModelSuite(
         batch,
         images_per_s: round(batch / seconds),
         peak_rss_mb: sampleRss(),
+        device,
       });
     }
     for (const batch of [1, 256]) {
@@ -159,6 +164,7 @@ export async function runModelSuite(
         batch,
         images_per_s: round(batch / seconds),
         peak_rss_mb: sampleRss(),
+        device,
       });
     }
     optimisers.generator.dispose();
