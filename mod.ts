@@ -118,5 +118,8 @@ export { writeRunReport } from "./lib/report/run_report.ts";
 // Pictures
 export * from "./lib/viz/mod.ts";
 
+// Sweeps
+export * from "./lib/sweep/mod.ts";
+
 // Presets
 export { preset, type PresetName, PRESETS } from "./lib/cli/presets.ts";

@@ -31,7 +31,13 @@ import type { DatasetName } from "../lib/data/types.ts";
 interface PaperFigures {
   sources: Record<string, string>;
   auc_percent: Record<string, Record<string, { value: number; source: string }>>;
-  compression_ratios: { values: number[]; sources: string[]; note: string };
+  compression_ratios: {
+    values: number[];
+    by_dataset?: Record<string, number>;
+    sources: string[];
+    note: string;
+  };
+  student_gain_percent?: { values: Record<string, number>; sources: string[]; note: string };
 }
 
 await runTask(async () => {
@@ -137,6 +143,24 @@ await runTask(async () => {
       source: figures.sources[published["ocgan"].source],
     });
   }
+  // P-KDGAN's gain over the same student trained alone, in AUC points.
+  const gain = figures.student_gain_percent?.values[dataset];
+  const ratio = figures.compression_ratios.by_dataset?.[dataset];
+  const measuredGains = pk.filter((s) => s.methods.scratch).map((s) => {
+    const p = s.methods.pkdgan!.average.mean, b = s.methods.scratch!.average.mean;
+    const d = p === null || b === null
+      ? "-"
+      : `${(p - b) * 100 >= 0 ? "+" : ""}${((p - b) * 100).toFixed(2)}`;
+    return `w${s.width} (${s.ratio.toFixed(2)}:1) ${d}`;
+  });
+  rows.push({
+    figure: "P-KDGAN gain over scratch",
+    published: gain === undefined ? "-" : `+${gain.toFixed(2)} at ${ratio}:1`,
+    measured: measuredGains.join("; ") || "-",
+    source: gain === undefined
+      ? "-"
+      : figures.student_gain_percent!.sources.map((k) => figures.sources[k]).join("; "),
+  });
   console.log(`\n${dataset}: average AUC (%) beside the published figures`);
   console.log(formatTable(rows));
   console.log(
