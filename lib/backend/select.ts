@@ -155,6 +155,7 @@ async function startWebGpu(auto: boolean): Promise<string> {
     );
   }
   const webgpu = await import("./webgpu.ts");
+  webgpu.quietVulkanLoader();
   let adapter: GPUAdapter | null = null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });

@@ -42,6 +42,26 @@ export class WebGpuSyncReadError extends Error {
   }
 }
 
+/**
+ * Gives the Vulkan loader a runtime directory when the environment has none (containers, CI,
+ * `ssh` without a login session): Mesa's window-system probe otherwise prints "XDG_RUNTIME_DIR is
+ * invalid or not set" on every adapter request. The directory is a private temporary one (0700);
+ * an existing `XDG_RUNTIME_DIR` is left alone.
+ *
+ * @example
+ * ```ts
+ * import { quietVulkanLoader } from "./webgpu.ts";
+ * quietVulkanLoader();
+ * if (!Deno.env.get("XDG_RUNTIME_DIR")) throw new Error();
+ * ```
+ */
+export function quietVulkanLoader(): void {
+  if (Deno.env.get("XDG_RUNTIME_DIR")) return;
+  const dir = Deno.makeTempDirSync({ prefix: "edegan-xdg-" });
+  Deno.chmodSync(dir, 0o700);
+  Deno.env.set("XDG_RUNTIME_DIR", dir);
+}
+
 /** The GPU device tfjs runs on, and what is known of it. */
 export interface WebGpuDevice {
   /** The device handed to tfjs. */

@@ -8,7 +8,12 @@
 import { assert, assertEquals, assertInstanceOf, assertStringIncludes } from "@std/assert";
 import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select.ts";
-import { canReadSync, deviceDescriptor, WebGpuSyncReadError } from "../../lib/backend/webgpu.ts";
+import {
+  canReadSync,
+  deviceDescriptor,
+  quietVulkanLoader,
+  WebGpuSyncReadError,
+} from "../../lib/backend/webgpu.ts";
 import { EdeGan } from "../../lib/models/ede_gan.ts";
 import { createOptimisers, trainStep } from "../../lib/train/step.ts";
 import { fit } from "../../lib/train/trainer.ts";
@@ -16,6 +21,7 @@ import type { ImageSet } from "../../lib/data/types.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { skipUnless, useBackend } from "../_helpers.ts";
 
+quietVulkanLoader();
 const adapterAvailable = await (async () => {
   try {
     return (await navigator.gpu?.requestAdapter()) != null;
