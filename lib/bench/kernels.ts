@@ -4,7 +4,10 @@
  * backend and the wasm backend with the edegan training kernels.
  *
  * Each kernel is called directly (`kernelFunc` with its backend), outside the engine, on inputs
- * already on that backend; a figure is the median of `repeats` calls after a warm-up (at least one call and 100 ms). The
+ * already on that backend, with new input tensors on every call as in training (where each
+ * optimiser step makes new filters, and XNNPACK repacks any weights operand it has not seen, the
+ * filter of Conv2D or dy in a product); a figure is
+ * the median of `repeats` calls after a warm-up (at least one call and 100 ms). The
  * decoder mirrors the encoder, so a decoder layer's kernels are the encoder's with roles swapped
  * (its forward pass is `Conv2DBackpropInput`, its input gradient `Conv2D`); each distinct
  * computation is measured once and reported under every layer that runs it.
@@ -16,6 +19,7 @@ import * as tf from "../tf.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "../backend/wasm_kernels/register.ts";
 import { stockConv2DBackpropInput } from "../backend/wasm_kernels/conv2d_backprop_input.ts";
+import { stockConv2D } from "../backend/wasm_kernels/conv2d.ts";
 
 /** A kernel the suite measures. */
 export type KernelName = "Conv2D" | "Conv2DBackpropInput" | "Conv2DBackpropFilter";
@@ -128,12 +132,11 @@ function kernelCall(kernel: KernelName, conv: Conv, batch: number) {
 function kernelFuncOf(kernel: KernelName, impl: KernelImpl): tf.KernelFunc | undefined {
   if (impl === "cpu") return tf.getKernel(kernel, "cpu")?.kernelFunc;
   if (impl === "wasm-stock") {
-    if (kernel === "Conv2D") return tf.getKernel(kernel, "wasm")?.kernelFunc;
+    if (kernel === "Conv2D") return stockConv2D();
     if (kernel === "Conv2DBackpropInput") return stockConv2DBackpropInput();
     return undefined; // the stock wasm backend has no Conv2DBackpropFilter
   }
-  // edegan replaces the two backprop kernels only; its Conv2D is the stock one, reported once.
-  return kernel === "Conv2D" ? undefined : tf.getKernel(kernel, "wasm")?.kernelFunc;
+  return tf.getKernel(kernel, "wasm")?.kernelFunc;
 }
 
 /** The median of some timings (the mean of the middle two for an even count). */
@@ -156,21 +159,33 @@ function time(
   repeats: number,
 ): number {
   const inputs: Record<string, tf.TensorInfo> = {};
+  const values: Record<string, Float32Array> = {};
   let seed = 1;
   for (const [name, shape] of Object.entries(call.shapes)) {
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
-    const values = new Float32Array(size);
-    for (let i = 0; i < size; i++) values[i] = Math.sin(i * 0.7 + seed) * 0.5;
+    values[name] = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[name][i] = Math.sin(i * 0.7 + seed) * 0.5;
     seed++;
-    inputs[name] = { dataId: backend.write(values, shape, "float32"), shape, dtype: "float32" };
   }
   const run = () => {
+    // New input tensors on every call, as in training (written before the clock starts).
+    for (const [name, shape] of Object.entries(call.shapes)) {
+      if (inputs[name] !== undefined) backend.disposeData(inputs[name].dataId);
+      inputs[name] = {
+        dataId: backend.write(values[name], shape, "float32"),
+        shape,
+        dtype: "float32",
+      };
+    }
+    const start = performance.now();
     const out = kernelFunc({
       inputs,
       backend: backend as unknown as tf.KernelBackend,
       attrs: call.attrs as unknown as tf.NamedAttrMap,
     }) as tf.TensorInfo;
+    const ms = performance.now() - start;
     backend.disposeData(out.dataId);
+    return ms;
   };
   // Warm up until the JIT has compiled the JavaScript parts of a kernel (im2col, col2im and the
   // like run for thousands of steps in training, never cold): at least `warmups` calls and
@@ -183,11 +198,7 @@ function time(
     calls++
   ) run();
   const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
-  }
+  for (let i = 0; i < repeats; i++) times.push(run());
   for (const info of Object.values(inputs)) backend.disposeData(info.dataId);
   return median(times);
 }

@@ -10,7 +10,13 @@ import {
   type BackpropFilterMethod,
   backpropFilterMethod,
 } from "../../lib/backend/wasm_kernels/conv2d_backprop_filter.ts";
-import { convGeometry } from "../../lib/backend/wasm_kernels/_geometry.ts";
+import {
+  type Conv2DMethod,
+  conv2DMethod,
+  REUSED_FILTER_CALLS,
+  stockConv2D,
+} from "../../lib/backend/wasm_kernels/conv2d.ts";
+import { convGeometry, gemmLimits } from "../../lib/backend/wasm_kernels/_geometry.ts";
 
 void wasm; // registers the 'wasm' backend
 
@@ -44,7 +50,35 @@ const CASES: Case[] = [
   [2, 4, 4, 8, 12, 4, 1, "valid"],
   [2, 3, 3, 4, 8, 2, 2, "valid"],
   [1, 3, 3, 2, 4, 3, 2, "same"],
+  // the SIMD product of small batches: output channels not a multiple of 4 (scalar columns),
+  // one output channel, a kernel covering the input at batch > 1, 1x1 kernels, odd sizes
+  [1, 5, 5, 3, 7, 3, 1, "same"],
+  [4, 7, 9, 5, 6, 4, 2, "same"],
+  [2, 6, 6, 8, 1, 4, 1, "valid"],
+  [3, 4, 4, 12, 8, 4, 1, "valid"],
+  [2, 5, 5, 6, 10, 1, 1, "valid"],
+  [8, 16, 16, 8, 16, 4, 2, "same"],
+  [1, 33, 31, 2, 9, 3, 2, "valid"],
+  [5, 6, 6, 4, 12, 3, 1, "same"],
+  [1, 8, 8, 32, 64, 4, 2, "same"],
 ];
+
+/** The SIMD-product limits as the library sets them, and all 0: every case runs both ways. */
+const LIMITS: (typeof gemmLimits)[] = [
+  { ...gemmLimits },
+  { convPositions: 0, convColumns: 0, inputGradientPositions: 0, filterGradientTerms: 0 },
+];
+
+/** Runs `f` with other SIMD-product limits, then puts the library's back. */
+async function withLimits<T>(limits: typeof gemmLimits, f: () => Promise<T> | T): Promise<T> {
+  const saved = { ...gemmLimits };
+  Object.assign(gemmLimits, limits);
+  try {
+    return await f();
+  } finally {
+    Object.assign(gemmLimits, saved);
+  }
+}
 
 /** Deterministic values in [-1, 1) (a small LCG, so both backends see identical inputs). */
 function values(size: number, seed: number): Float32Array {
@@ -102,24 +136,65 @@ async function useWasm(): Promise<void> {
 }
 
 Deno.test("wasm conv2d / conv2dTranspose values and gradients equal cpu within 1e-4", async () => {
+  const convMethods = new Set<Conv2DMethod>();
   const inputMethods = new Set<BackpropInputMethod>();
   const filterMethods = new Set<BackpropFilterMethod>();
   for (const c of CASES) {
     await tf.setBackend("cpu");
     const expected = compute(c);
-    await useWasm();
-    const actual = compute(c);
-    for (let i = 0; i < OUTPUTS.length; i++) {
-      const error = relativeError(actual[i], expected[i]);
-      assert(error <= 1e-4, `${OUTPUTS[i]} of case ${JSON.stringify(c)}: relative error ${error}`);
+    for (const limits of LIMITS) {
+      await withLimits(limits, async () => {
+        await useWasm();
+        const actual = compute(c);
+        for (let i = 0; i < OUTPUTS.length; i++) {
+          const error = relativeError(actual[i], expected[i]);
+          assert(
+            error <= 1e-4,
+            `${OUTPUTS[i]} of case ${JSON.stringify(c)}, limits ${JSON.stringify(limits)}: ` +
+              `relative error ${error}`,
+          );
+        }
+        const [n, h, w, ci, co, k, s, pad] = c;
+        const g = convGeometry([n, h, w, ci], [k, k, ci, co], { strides: s, pad });
+        convMethods.add(conv2DMethod(g));
+        inputMethods.add(backpropInputMethod(g));
+        filterMethods.add(backpropFilterMethod(g));
+      });
     }
-    const [n, h, w, ci, co, k, s, pad] = c;
-    const g = convGeometry([n, h, w, ci], [k, k, ci, co], { strides: s, pad });
-    inputMethods.add(backpropInputMethod(g));
-    filterMethods.add(backpropFilterMethod(g));
   }
+  assertEquals([...convMethods].sort(), ["gemm", "xnnpack"]);
   assertEquals([...inputMethods].sort(), ["gemm", "gemm-dyT", "one-channel", "phases", "row-dots"]);
   assertEquals([...filterMethods].sort(), ["dilated-conv", "gemm", "short-gemm"]);
+});
+
+Deno.test("the SIMD product serves the teacher's layers at small batches, XNNPACK at large", () => {
+  const method = (batch: number, size: number, ci: number, co: number, s: number, pad: Pad) => {
+    const g = convGeometry([batch, size, size, ci], [4, 4, ci, co], { strides: s, pad });
+    return [conv2DMethod(g), backpropInputMethod(g), backpropFilterMethod(g)].join();
+  };
+  for (const batch of [1, 2]) {
+    assertEquals(method(batch, 16, 64, 128, 2, "same"), "gemm,gemm-dyT,gemm"); // enc2
+    assertEquals(method(batch, 8, 128, 256, 2, "same"), "gemm,gemm-dyT,gemm"); // enc3
+  }
+  assertEquals(method(1, 4, 256, 100, 1, "valid"), "gemm,row-dots,short-gemm"); // enc4
+  assertEquals(method(8, 16, 64, 128, 2, "same"), "gemm,gemm-dyT,dilated-conv");
+  assertEquals(method(8, 8, 128, 256, 2, "same"), "gemm,gemm-dyT,gemm");
+  assertEquals(method(64, 32, 1, 64, 2, "same"), "gemm,one-channel,gemm"); // enc1
+  assertEquals(method(64, 16, 64, 128, 2, "same"), "xnnpack,phases,dilated-conv");
+  assertEquals(method(64, 4, 256, 100, 1, "valid"), "gemm,gemm-dyT,gemm");
+});
+
+Deno.test("wasm conv2d with dilations (stock kernel) equals cpu", async () => {
+  const run = () =>
+    tf.tidy(() => {
+      const x = input([2, 9, 9, 3], 31);
+      const f = input([3, 3, 3, 4], 32);
+      return tf.conv2d(x, f, 1, "same", "NHWC", 2).dataSync() as Float32Array;
+    });
+  await tf.setBackend("cpu");
+  const expected = run();
+  await useWasm();
+  assert(relativeError(run(), expected) <= 1e-4);
 });
 
 Deno.test("wasm backprop kernels handle NCHW like cpu", async () => {
@@ -149,8 +224,11 @@ Deno.test("wasm backprop kernels handle NCHW like cpu", async () => {
 Deno.test("registerWasmTrainingKernels is idempotent and keeps the stock kernel as fallback", async () => {
   await useWasm();
   const first = tf.getKernel("Conv2DBackpropInput", "wasm")!.kernelFunc;
+  const conv = tf.getKernel("Conv2D", "wasm")!.kernelFunc;
   registerWasmTrainingKernels();
   assert(tf.getKernel("Conv2DBackpropInput", "wasm")!.kernelFunc === first);
+  assert(tf.getKernel("Conv2D", "wasm")!.kernelFunc === conv);
+  assert(stockConv2D() !== undefined && stockConv2D() !== conv);
   assert(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);
 });
 
@@ -227,6 +305,10 @@ Deno.test("a small conv GAN trains to the same losses on wasm and cpu", async ()
 });
 
 Deno.test("wasm training leaks neither tensors nor wasm buffers", async () => {
+  for (const limits of LIMITS) await withLimits(limits, trainWithoutLeaks);
+});
+
+async function trainWithoutLeaks(): Promise<void> {
   await useWasm();
   const backend = tf.backend() as unknown as { numDataIds(): number };
   const gan = makeGan();
@@ -240,4 +322,72 @@ Deno.test("wasm training leaks neither tensors nor wasm buffers", async () => {
   assertEquals(backend.numDataIds(), buffers);
   tf.dispose([real, z]);
   gan.dispose();
+}
+
+Deno.test("wasm Tile equals cpu for every dtype, rank and repetition", async () => {
+  const cases: [number[], number[], "float32" | "int32" | "bool"][] = [
+    [[1, 1, 1, 5], [2, 3, 4, 1], "float32"],
+    [[2, 3], [3, 2], "int32"],
+    [[3], [4], "bool"],
+    [[2, 1, 3], [1, 4, 2], "float32"],
+    [[], [], "float32"],
+    [[2, 0], [2, 2], "float32"],
+    [[1, 2, 1, 2, 3], [2, 1, 3, 2, 1], "float32"],
+  ];
+  for (const [shape, reps, dtype] of cases) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const run = () =>
+      tf.tidy(() => {
+        const v = Array.from({ length: size }, (_, i) => dtype === "bool" ? i % 2 : i + 1);
+        return Array.from(tf.tile(tf.tensor(v, shape, dtype), reps).dataSync());
+      });
+    await tf.setBackend("cpu");
+    const expected = run();
+    await useWasm();
+    assertEquals(run(), expected, `tile ${shape} by ${reps} (${dtype})`);
+  }
+});
+
+Deno.test("wasm Sqrt equals cpu (SIMD body and scalar tail)", async () => {
+  for (const size of [0, 1, 3, 4, 7, 1031]) {
+    const run = () =>
+      tf.tidy(() => Array.from(tf.sqrt(tf.abs(input([size], size + 40))).dataSync()));
+    await tf.setBackend("cpu");
+    const expected = run();
+    await useWasm();
+    const actual = run();
+    for (let i = 0; i < size; i++) assert(Math.abs(actual[i] - expected[i]) <= 1e-6 * expected[i]);
+  }
+});
+
+Deno.test("wasm conv2d with a filter used many times (inference) still equals cpu", async () => {
+  const run = () =>
+    tf.tidy(() => {
+      const f = input([4, 4, 8, 12], 51);
+      const out: Float32Array[] = [];
+      for (let i = 0; i < REUSED_FILTER_CALLS + 3; i++) {
+        out.push(tf.conv2d(input([1, 8, 8, 8], 52 + i), f, 2, "same").dataSync() as Float32Array);
+      }
+      return out;
+    });
+  await tf.setBackend("cpu");
+  const expected = run();
+  await useWasm();
+  const actual = run();
+  for (let i = 0; i < expected.length; i++) {
+    assert(relativeError(actual[i], expected[i]) <= 1e-4, `call ${i}`);
+  }
+});
+
+Deno.test("wasm Identity shares data and frees it with the last reference", async () => {
+  await useWasm();
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const buffers = backend.numDataIds();
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  assertEquals(backend.numDataIds(), buffers + 1);
+  x.dispose();
+  assertEquals(Array.from(y.dataSync()), [1, 2, 3]);
+  y.dispose();
+  assertEquals(backend.numDataIds(), buffers);
 });

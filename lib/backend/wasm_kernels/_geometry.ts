@@ -7,6 +7,24 @@
 
 import * as tf from "../../tf.ts";
 
+/**
+ * Where the kernels use the SIMD matrix product of `_simd.ts` (no XNNPACK operator, so no
+ * repacking of weights that are new tensors after every optimiser step) rather than XNNPACK,
+ * by the number of output positions L = N·Ho·Wo of the forward convolution. Measured on the
+ * teacher's layers with new tensors on every call (BENCHMARKS.md); tests set them to 0 to reach
+ * the XNNPACK paths too.
+ */
+export const gemmLimits = {
+  /** `Conv2D`: up to this L (or with kh·kw·Ci up to {@link gemmLimits.convColumns}). */
+  convPositions: 1024,
+  /** `Conv2D`: any L when a row of im2col is this short (XNNPACK runs few inputs slowly). */
+  convColumns: 64,
+  /** `Conv2DBackpropInput`: up to this L (beyond, its col2im costs more than XNNPACK's phases). */
+  inputGradientPositions: 512,
+  /** `Conv2DBackpropFilter`: up to this L, whatever the batch. */
+  filterGradientTerms: 128,
+};
+
 /** The geometry of one NHWC convolution x [N,H,W,Ci] * f [kh,kw,Ci,Co] -> y [N,Ho,Wo,Co]. */
 export interface ConvGeometry {
   batch: number;

@@ -52,6 +52,56 @@ function columnsInside(
 }
 
 /**
+ * im2col of an NHWC input: rows (n, i, j), columns (a, b, c), holding
+ * x[n, i·sh + a - padTop, j·sw + b - padLeft, c] or 0 outside x. Shape [N·Ho·Wo, kh·kw·C]: the
+ * left operand of a convolution as one matrix product with the filter [kh·kw·C, Co].
+ */
+export function im2col(backend: BackendWasm, x: Info, g: ConvGeometry): Info {
+  const {
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  } = g;
+  const [batch, height, width, channels] = x.shape;
+  const rowLength = filterWidth * channels;
+  const out = backend.makeOutput(
+    [batch * outHeight * outWidth, filterHeight * rowLength],
+    "float32",
+  );
+  const [heap, xAt, outAt] = views(backend, x, out);
+  let to = outAt;
+  for (let n = 0; n < batch; n++) {
+    const image = xAt + n * height * width * channels;
+    for (let i = 0; i < outHeight; i++) {
+      for (let j = 0; j < outWidth; j++) {
+        const w0 = j * strideWidth - padLeft;
+        const bFirst = Math.min(filterWidth, Math.max(0, -w0));
+        const bEnd = Math.max(bFirst, Math.min(filterWidth, width - w0));
+        const before = bFirst * channels;
+        const run = (bEnd - bFirst) * channels;
+        const after = rowLength - before - run;
+        for (let a = 0; a < filterHeight; a++, to += rowLength) {
+          const h = i * strideHeight + a - padTop;
+          if (h < 0 || h >= height) {
+            zero(heap, to, rowLength);
+            continue;
+          }
+          if (before > 0) zero(heap, to, before);
+          copy(heap, to + before, image + (h * width + w0 + bFirst) * channels, run);
+          if (after > 0) zero(heap, to + before + run, after);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Transposed im2col of an NHWC input: rows (a, b, c), columns (n, i, j), holding
  * x[n, i·sh + a - padTop, j·sw + b - padLeft, c] or 0 outside x. Shape [kh·kw·C, N·Ho·Wo].
  * Meant for small inputs (it gathers with stride C).

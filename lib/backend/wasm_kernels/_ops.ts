@@ -15,7 +15,28 @@ export type Info = tf.TensorInfo;
 /** Explicit padding in the form `computeConv2DInfo` takes: [[0,0],[top,bottom],[left,right],[0,0]]. */
 export type Padding4 = [[number, number], [number, number], [number, number], [number, number]];
 
+/** Stock kernels that an edegan kernel replaced, by name: calls here must reach XNNPACK. */
+const replaced = new Map<string, tf.KernelFunc>();
+
+/**
+ * Remembers the stock kernel `kernelName` before an edegan kernel replaces it, so that the
+ * helpers here keep calling the stock one (XNNPACK), never the replacement.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../../tf.ts";
+ * import { setStockKernel } from "./_ops.ts";
+ * const stock = tf.getKernel("Conv2D", "wasm");
+ * if (stock) setStockKernel("Conv2D", stock.kernelFunc);
+ * ```
+ */
+export function setStockKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  replaced.set(kernelName, kernelFunc);
+}
+
 function stock(kernelName: string): tf.KernelFunc {
+  const saved = replaced.get(kernelName);
+  if (saved !== undefined) return saved;
   const config = tf.getKernel(kernelName, "wasm");
   if (config === undefined) throw new Error(`wasm kernel '${kernelName}' is not registered`);
   return config.kernelFunc;

@@ -14,8 +14,8 @@
 
 import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { type BackpropAttrs, type ConvGeometry, convGeometry } from "./_geometry.ts";
-import { im2colTransposed } from "./_heap.ts";
+import { type BackpropAttrs, type ConvGeometry, convGeometry, gemmLimits } from "./_geometry.ts";
+import { im2col, im2colTransposed } from "./_heap.ts";
 import { address, simdKernels } from "./_simd.ts";
 import { conv2d, type Info, matMul, release, reshape, slice, transpose } from "./_ops.ts";
 
@@ -100,9 +100,11 @@ export type BackpropFilterMethod = "dilated-conv" | "gemm" | "short-gemm";
 const SHORT_MAX_TERMS = 4;
 
 /**
- * The method for a geometry: the dilated convolution (`dilated-conv`) needs batch (its inner loop)
- * and kh·kw·Ci (its output rows) both large enough to keep XNNPACK busy; otherwise the matrix
- * product im2col(x)ᵀ · dy (`gemm`).
+ * The method for a geometry: up to four terms N·Ho·Wo per weight the SIMD outer-product loop
+ * (`short-gemm`); up to `gemmLimits.filterGradientTerms` terms the matrix product
+ * im2col(x)ᵀ · dy (`gemm`, by the SIMD product); beyond, the dilated convolution
+ * (`dilated-conv`) when batch (its inner loop) and kh·kw·Ci (its output rows) are both large
+ * enough to keep XNNPACK busy, else `gemm`.
  *
  * @example
  * ```ts
@@ -116,6 +118,7 @@ export function backpropFilterMethod(g: ConvGeometry): BackpropFilterMethod {
   const rows = g.filterHeight * g.filterWidth * g.inChannels;
   const terms = g.batch * g.outHeight * g.outWidth;
   if (terms <= SHORT_MAX_TERMS && g.outChannels % 4 === 0) return "short-gemm";
+  if (terms <= gemmLimits.filterGradientTerms) return "gemm";
   return g.batch >= CONV_MIN_BATCH && rows >= CONV_MIN_ROWS ? "dilated-conv" : "gemm";
 }
 
@@ -151,10 +154,37 @@ function dilatedConv(backend: BackendWasm, x: Info, dy: Info, g: ConvGeometry): 
   return dW;
 }
 
-/** dW [kh·kw·Ci, Co] = im2col(x)ᵀ [kh·kw·Ci, N·Ho·Wo] · dy [N·Ho·Wo, Co]. */
+/**
+ * dW [kh·kw·Ci, Co] = im2col(x)ᵀ [kh·kw·Ci, N·Ho·Wo] · dy [N·Ho·Wo, Co], by the SIMD product
+ * where there is one (XNNPACK's packs dy, a new tensor, on every call), else XNNPACK's.
+ */
 function im2colProduct(backend: BackendWasm, x: Info, dy: Info, g: ConvGeometry): Info {
+  const simd = simdKernels(backend);
+  const rows = g.filterHeight * g.filterWidth * g.inChannels;
+  const terms = g.batch * g.outHeight * g.outWidth;
+  if (simd !== undefined) {
+    // im2col(x) [L, kh·kw·Ci] (contiguous runs of x; x itself where one kernel position covers
+    // the input), read transposed by the product.
+    const patches = coversInput(g) ? x : im2col(backend, x, g);
+    const dW = backend.makeOutput(
+      [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels],
+      "float32",
+    );
+    simd.gemm(
+      address(backend, patches),
+      address(backend, dy),
+      address(backend, dW),
+      rows,
+      terms,
+      g.outChannels,
+      1,
+      rows,
+    );
+    if (patches !== x) release(backend, patches);
+    return dW;
+  }
   const patchesT = im2colTransposed(backend, x, g);
-  const dy2 = reshape(backend, dy, [g.batch * g.outHeight * g.outWidth, g.outChannels]);
+  const dy2 = reshape(backend, dy, [terms, g.outChannels]);
   const dW2 = matMul(backend, patchesT, dy2);
   release(backend, patchesT, dy2);
   const dW = reshape(backend, dW2, [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels]);
@@ -173,8 +203,7 @@ function shortProduct(backend: BackendWasm, x: Info, dy: Info, g: ConvGeometry):
   const rows = g.filterHeight * g.filterWidth * g.inChannels;
   const terms = g.batch * g.outHeight * g.outWidth;
   // One dy position whose kernel covers x exactly (the encoder's last layer): x is im2col(x)ᵀ.
-  const covers = terms === 1 && g.padTop === 0 && g.padLeft === 0 &&
-    g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
+  const covers = terms === 1 && coversInput(g);
   const patchesT = covers ? x : im2colTransposed(backend, x, g);
   const dW = backend.makeOutput(
     [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels],
@@ -190,6 +219,12 @@ function shortProduct(backend: BackendWasm, x: Info, dy: Info, g: ConvGeometry):
   );
   if (!covers) release(backend, patchesT);
   return dW;
+}
+
+/** One output position whose kernel covers x exactly (the encoders' last layer). */
+function coversInput(g: ConvGeometry): boolean {
+  return g.outHeight === 1 && g.outWidth === 1 && g.padTop === 0 && g.padLeft === 0 &&
+    g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
 }
 
 /**

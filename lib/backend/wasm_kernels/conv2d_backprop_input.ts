@@ -16,7 +16,13 @@
 
 import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { type AxisPhase, axisPhase, type BackpropAttrs, convGeometry } from "./_geometry.ts";
+import {
+  type AxisPhase,
+  axisPhase,
+  type BackpropAttrs,
+  convGeometry,
+  gemmLimits,
+} from "./_geometry.ts";
 import type { ConvGeometry } from "./_geometry.ts";
 import { col2im, col2imTransposed, interleavePhases, phaseFilter, transpose2d } from "./_heap.ts";
 import {
@@ -143,9 +149,11 @@ const ROW_DOTS_MAX_POSITIONS = 4;
 
 /**
  * The method for a geometry. XNNPACK repacks whichever operand plays the weights on every call,
- * so the choice keeps that operand small: few dy positions (L = N·Ho·Wo below kh·kw·Ci / 2) make
- * dyᵀ the weights (`gemm-dyT`); few input channels (a phase convolution with under 16 output
- * channels runs XNNPACK far below its peak) use fᵀ as weights (`gemm`); otherwise one stride-1
+ * so the choice keeps that operand small: few dy positions (L = N·Ho·Wo up to
+ * `gemmLimits.inputGradientPositions`, or below kh·kw·Ci / 2) make it the product f · dyᵀ
+ * (`gemm-dyT`: the SIMD product of `_simd.ts`, which packs nothing); few input channels (a phase
+ * convolution with under 16 output channels runs XNNPACK far below its peak) use fᵀ as weights
+ * (`gemm`); otherwise one stride-1
  * convolution per output phase (`phases`). Two shapes skip XNNPACK: one input channel
  * (`one-channel`: a 1-wide output would waste its tiles) and at most four dy positions
  * (`row-dots`: a matrix-vector product, where packing either operand costs more than the product).
@@ -166,7 +174,7 @@ export function backpropInputMethod(g: ConvGeometry): BackpropInputMethod {
   if (positions <= ROW_DOTS_MAX_POSITIONS && columns % 4 === 0 && g.outChannels % 4 === 0) {
     return "row-dots";
   }
-  if (positions * 2 < columns) return "gemm-dyT";
+  if (positions <= gemmLimits.inputGradientPositions || positions * 2 < columns) return "gemm-dyT";
   if (g.inChannels < 16) return "gemm";
   return "phases";
 }
@@ -269,15 +277,33 @@ function gemm(backend: BackendWasm, dy: Info, filter: Info, g: ConvGeometry): In
   return dx;
 }
 
-/** dx = col2im((f [kh·kw·Ci, Co] · dyᵀ [Co, L])ᵀ). */
+/**
+ * dx = col2im((f [kh·kw·Ci, Co] · dyᵀ [Co, L])ᵀ): the SIMD product reads f in place, where
+ * XNNPACK's would pack dyᵀ (cheap) but run below its peak at small L.
+ */
 function gemmTransposed(backend: BackendWasm, dy: Info, filter: Info, g: ConvGeometry): Info {
-  const f2 = reshape(backend, filter, [
-    g.filterHeight * g.filterWidth * g.inChannels,
-    g.outChannels,
-  ]);
-  const dy2 = reshape(backend, dy, [g.batch * g.outHeight * g.outWidth, g.outChannels]);
+  const rows = g.filterHeight * g.filterWidth * g.inChannels;
+  const positions = g.batch * g.outHeight * g.outWidth;
+  const f2 = reshape(backend, filter, [rows, g.outChannels]);
+  const dy2 = reshape(backend, dy, [positions, g.outChannels]);
   const dyT = transpose2d(backend, dy2);
-  const columnsT = matMul(backend, f2, dyT);
+  const simd = simdKernels(backend);
+  let columnsT: Info;
+  if (simd === undefined) {
+    columnsT = matMul(backend, f2, dyT);
+  } else {
+    columnsT = backend.makeOutput([rows, positions], "float32");
+    simd.gemm(
+      address(backend, filter),
+      address(backend, dyT),
+      address(backend, columnsT),
+      rows,
+      g.outChannels,
+      positions,
+      g.outChannels,
+      1,
+    );
+  }
   release(backend, f2, dy2, dyT);
   if (coversInput(g)) {
     // A 1x1 dy whose kernel covers the input exactly (the decoder's first layer): col2im is

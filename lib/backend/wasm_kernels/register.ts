@@ -1,7 +1,9 @@
 /**
  * Registers the wasm training kernels: a `Conv2DBackpropFilter` (the stock wasm backend has none,
- * so it cannot train a conv net) and a fast `Conv2DBackpropInput` in place of the stock reference
- * loop.
+ * so it cannot train a conv net), a fast `Conv2DBackpropInput` in place of the stock reference
+ * loop, a `Conv2D` that skips XNNPACK's filter packing at small batch sizes, a `Tile` (used by
+ * BatchNorm's gradient) that copies blocks instead of computing each element's index, a SIMD
+ * `Sqrt` (Adam's), and an `Identity` that shares its input's data instead of copying it.
  *
  * @module
  */
@@ -9,6 +11,11 @@
 import * as tf from "../../tf.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig, setStockConv2DBackpropInput } from "./conv2d_backprop_input.ts";
+import { conv2DConfig, setStockConv2D } from "./conv2d.ts";
+import { setStockKernel } from "./_ops.ts";
+import { setStockTile, tileConfig } from "./tile.ts";
+import { setStockSqrt, sqrtConfig } from "./sqrt.ts";
+import { identityConfig, setStockIdentity } from "./identity.ts";
 
 /**
  * Makes the wasm backend train conv nets, fast. Idempotent; call it after importing
@@ -36,7 +43,25 @@ export function registerWasmTrainingKernels(): void {
     // whenever a wasm backend is initialised.
     tf.registerKernel({ ...conv2DBackpropInputConfig, setupFunc: current?.setupFunc });
   }
+  // The backprop kernels' XNNPACK paths call the stock Conv2D through `_ops.ts`.
+  replace(conv2DConfig, (stock) => {
+    setStockConv2D(stock);
+    setStockKernel(tf.Conv2D, stock);
+  });
+  replace(tileConfig, setStockTile);
+  replace(sqrtConfig, setStockSqrt);
+  replace(identityConfig, setStockIdentity);
   if (tf.getKernel(tf.Conv2DBackpropFilter, "wasm") === undefined) {
     tf.registerKernel(conv2DBackpropFilterConfig);
   }
+}
+
+/** Puts `config` in place of the stock kernel of its name, handing the stock one to `keep`. */
+function replace(config: tf.KernelConfig, keep: (stock: tf.KernelFunc) => void): void {
+  const current = tf.getKernel(config.kernelName, "wasm");
+  if (current === undefined || current.kernelFunc === config.kernelFunc) return;
+  keep(current.kernelFunc);
+  tf.unregisterKernel(config.kernelName, "wasm");
+  // The stock setup binds the wasm function the fallback calls; keep it running.
+  tf.registerKernel({ ...config, setupFunc: current.setupFunc });
 }
