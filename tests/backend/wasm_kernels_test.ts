@@ -17,6 +17,7 @@ import {
   stockConv2D,
 } from "../../lib/backend/wasm_kernels/conv2d.ts";
 import { convGeometry, gemmLimits } from "../../lib/backend/wasm_kernels/_geometry.ts";
+import { ADAM_UPDATE, hasFusedAdam } from "../../lib/backend/wasm_kernels/adam_update.ts";
 
 void wasm; // registers the 'wasm' backend
 
@@ -390,4 +391,45 @@ Deno.test("wasm Identity shares data and frees it with the last reference", asyn
   assertEquals(Array.from(y.dataSync()), [1, 2, 3]);
   y.dispose();
   assertEquals(backend.numDataIds(), buffers);
+});
+
+Deno.test("the fused Adam kernel equals Adam's ops exactly, and cpu's within 1e-6", async () => {
+  const attrs = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8, correction2: 1 - 0.999 ** 3 };
+  const stepSize = 2e-4 / (1 - 0.5 ** 3);
+  const asOps = (p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor) => {
+    // lib/train/adam.ts, op for op
+    const m2 = tf.add(tf.mul(m, attrs.beta1), tf.mul(g, 1 - attrs.beta1));
+    const v2 = tf.add(tf.mul(v, attrs.beta2), tf.mul(tf.square(g), 1 - attrs.beta2));
+    const denominator = tf.add(tf.sqrt(tf.div(v2, attrs.correction2)), attrs.epsilon);
+    return [tf.sub(p, tf.mul(tf.div(m2, denominator), stepSize)), m2, v2];
+  };
+  for (const size of [0, 1, 7, 1031]) {
+    const run = (fused: boolean) =>
+      tf.tidy(() => {
+        const [p, g] = [input([size], 61), tf.mul(input([size], 62), 1e-3)];
+        const [m, v] = [tf.mul(input([size], 63), 1e-3), tf.abs(tf.mul(input([size], 64), 1e-6))];
+        const out = fused
+          ? tf.engine().runKernel(ADAM_UPDATE, { variable: p, grad: g, m, v }, {
+            ...attrs,
+            stepSize,
+          }) as tf.Tensor[]
+          : asOps(p, g, m, v);
+        return out.map((t) => Array.from(t.dataSync()));
+      });
+    await tf.setBackend("cpu");
+    assert(!hasFusedAdam());
+    const expected = run(false);
+    await useWasm();
+    assert(hasFusedAdam());
+    const tensors = tf.memory().numTensors;
+    const fused = run(true);
+    assertEquals(tf.memory().numTensors, tensors);
+    assertEquals(fused, run(false), `size ${size}: fused differs from the ops on wasm`);
+    for (let k = 0; k < 3; k++) {
+      for (let i = 0; i < size; i++) {
+        const scale = Math.max(1e-30, Math.abs(expected[k][i]));
+        assert(Math.abs(fused[k][i] - expected[k][i]) / scale <= 1e-6, `size ${size} out ${k}`);
+      }
+    }
+  }
 });

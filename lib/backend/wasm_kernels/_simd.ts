@@ -14,6 +14,7 @@
  *   it multiplies.
  * - `sqrt`: four square roots at a time (the stock Sqrt, which Adam calls on every weight, is a
  *   scalar loop).
+ * - `adam`: one Adam update in one pass over weights, gradient and moments.
  *
  * Pointers and sizes are in floats' byte offsets as the backend's `memoryOffset` gives them.
  * Without WebAssembly SIMD (never the case in Deno) {@link simdKernels} returns undefined and the
@@ -43,6 +44,21 @@ export interface SimdKernels {
     n: number,
     rowStride: number,
     colStride: number,
+  ): void;
+  /**
+   * One Adam step of n weights (see the generator): new p, m, v into pOut, mOut, vOut; the seven
+   * constants β1, 1-β1, β2, 1-β2, c2, ε, stepSize as float32 bits.
+   */
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    ...constantBits: number[]
   ): void;
   /** out[i] = √x[i], i < n (out may be x). */
   sqrt(x: number, out: number, n: number): void;
@@ -644,6 +660,102 @@ function sqrt(): { params: number; locals: Bytes[]; body: Bytes } {
 }
 
 /**
+ * One Adam update of n weights in a single pass (Adam as tf ops makes 13 passes, each memory-bound):
+ * m' = β1·m + (1-β1)·g, v' = β2·v + (1-β2)·g², p' = p - (m' / (√(v' / c2) + ε))·stepSize, with
+ * the same float32 operations in the same order as those ops (no fused multiply-add), so the
+ * result is identical. Constants are passed as the bits of float32 values.
+ */
+function adam(): { params: number; locals: Bytes[]; body: Bytes } {
+  const [p, g, m, v, pOut, mOut, vOut, n] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const constants = [8, 9, 10, 11, 12, 13, 14]; // β1 1-β1 β2 1-β2 c2 ε stepSize
+  const [i, n4, end16] = [15, 16, 17];
+  const splats = (c: number): number => 18 + c; // v128 locals
+  const [mv, vv] = [25, 26];
+  const F32_REINTERPRET = [0xbe], F4_SPLAT = [0xfd, 0x13];
+  const F4_SUB = [0xfd, 0xe5, 0x01], F4_DIV = [0xfd, 0xe7, 0x01], F4_SQRT = [0xfd, 0xe3, 0x01];
+  const F32_SUB = [0x93], F32_MUL = [0x94], F32_DIV = [0x95], F32_SQRT = [0x91];
+  const ops = (vector: boolean) => ({
+    load: vector ? V_LOAD() : F32_LOAD,
+    store: vector ? V_STORE() : F32_STORE,
+    add: vector ? F4_ADD : F32_ADD,
+    sub: vector ? F4_SUB : F32_SUB,
+    mul: vector ? F4_MUL : F32_MUL,
+    div: vector ? F4_DIV : F32_DIV,
+    sqrt: vector ? F4_SQRT : F32_SQRT,
+    constant: (c: number): Bytes =>
+      vector ? get(splats(c)) : [...get(constants[c]), ...F32_REINTERPRET],
+  });
+  const at = (base: number): Bytes => [...get(base), ...get(i), ...ADD];
+  // Scalar locals would need f32 locals; the scalar tail keeps m' and v' in their outputs.
+  const element = (vector: boolean): Bytes => {
+    const o = ops(vector);
+    const newM: Bytes = [
+      ...at(m),
+      ...o.load,
+      ...o.constant(0),
+      ...o.mul,
+      ...at(g),
+      ...o.load,
+      ...o.constant(1),
+      ...o.mul,
+      ...o.add,
+    ];
+    const newV: Bytes = [
+      ...at(v),
+      ...o.load,
+      ...o.constant(2),
+      ...o.mul,
+      ...at(g),
+      ...o.load,
+      ...at(g),
+      ...o.load,
+      ...o.mul,
+      ...o.constant(3),
+      ...o.mul,
+      ...o.add,
+    ];
+    const mValue = vector ? get(mv) : [...at(mOut), ...F32_LOAD];
+    const vValue = vector ? get(vv) : [...at(vOut), ...F32_LOAD];
+    return [
+      ...(vector ? [...newM, ...set(mv), ...at(mOut), ...get(mv)] : [...at(mOut), ...newM]),
+      ...o.store,
+      ...(vector ? [...newV, ...set(vv), ...at(vOut), ...get(vv)] : [...at(vOut), ...newV]),
+      ...o.store,
+      ...at(pOut),
+      ...at(p),
+      ...o.load,
+      ...mValue,
+      ...vValue,
+      ...o.constant(4),
+      ...o.div,
+      ...o.sqrt,
+      ...o.constant(5),
+      ...o.add,
+      ...o.div,
+      ...o.constant(6),
+      ...o.mul,
+      ...o.sub,
+      ...o.store,
+    ];
+  };
+  const body: Bytes = [
+    ...constants.flatMap((
+      c,
+      index,
+    ) => [...get(c), ...F32_REINTERPRET, ...F4_SPLAT, ...set(splats(index))]),
+    ...get(n),
+    ...SHL2,
+    ...tee(n4),
+    ...i32(-16),
+    ...[0x71], // i32.and
+    ...set(end16),
+    ...loop(i, i32(0), get(end16), 16, element(true)),
+    ...loop(i, get(end16), get(n4), 4, element(false)),
+  ];
+  return { params: 15, locals: [[3, I32], [9, V128]], body };
+}
+
+/**
  * Rows per block of {@link gemm}: 6 rows x 8 columns = 12 accumulators, plus 2 vectors of b and
  * one splat: 15 of the 16 SIMD registers V8 uses on x64 (about 15 % faster than 4 rows).
  */
@@ -656,6 +768,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
     { name: "scatterOneChannel", ...scatterOneChannel() },
     { name: "gemm", ...gemm(GEMM_ROWS) },
     { name: "sqrt", ...sqrt() },
+    { name: "adam", ...adam() },
   ];
   const types = functions.map((f) => [0x60, ...vec(new Array(f.params).fill([I32])), 0]);
   const memoryLimits = shared ? [0x03, 0, ...uleb(65536)] : [0x00, 0];

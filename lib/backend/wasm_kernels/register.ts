@@ -3,7 +3,8 @@
  * so it cannot train a conv net), a fast `Conv2DBackpropInput` in place of the stock reference
  * loop, a `Conv2D` that skips XNNPACK's filter packing at small batch sizes, a `Tile` (used by
  * BatchNorm's gradient) that copies blocks instead of computing each element's index, a SIMD
- * `Sqrt` (Adam's), and an `Identity` that shares its input's data instead of copying it.
+ * `Sqrt` (Adam's), an `Identity` that shares its input's data instead of copying it, and
+ * `EdeganAdamUpdate`, one Adam step in one pass (`adam_update.ts`).
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { setStockKernel } from "./_ops.ts";
 import { setStockTile, tileConfig } from "./tile.ts";
 import { setStockSqrt, sqrtConfig } from "./sqrt.ts";
 import { identityConfig, setStockIdentity } from "./identity.ts";
+import { ADAM_UPDATE, adamUpdateConfig } from "./adam_update.ts";
 
 /**
  * Makes the wasm backend train conv nets, fast. Idempotent; call it after importing
@@ -54,6 +56,7 @@ export function registerWasmTrainingKernels(): void {
   if (tf.getKernel(tf.Conv2DBackpropFilter, "wasm") === undefined) {
     tf.registerKernel(conv2DBackpropFilterConfig);
   }
+  if (tf.getKernel(ADAM_UPDATE, "wasm") === undefined) tf.registerKernel(adamUpdateConfig);
 }
 
 /** Puts `config` in place of the stock kernel of its name, handing the stock one to `keep`. */
