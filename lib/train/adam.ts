@@ -2,12 +2,19 @@
  * Adam, written out so that its state is plain named tensors: a checkpoint saves it, a resumed run
  * restores it exactly, and two optimisers never share hidden global names.
  *
- * The update is PyTorch's: p -= lr * m_hat / (sqrt(v_hat) + eps).
+ * The update is PyTorch's: p -= lr * m_hat / (sqrt(v_hat) + eps). Where the backend has edegan's
+ * fused kernel (wasm), each weight is updated in one pass with the same float32 operations in the
+ * same order, so the results equal the ops' exactly; elsewhere it runs as tf ops.
  *
  * @module
  */
 
 import * as tf from "../tf.ts";
+import {
+  ADAM_UPDATE,
+  type AdamUpdateAttrs,
+  hasFusedAdam,
+} from "../backend/wasm_kernels/adam_update.ts";
 
 /** Adam's settings. */
 export interface AdamSettings {
@@ -29,6 +36,7 @@ export interface AdamState {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
+import { ADAM_UPDATE, type AdamUpdateAttrs, hasFusedAdam } from "../backend/wasm_kernels/adam_update.ts";
  *
  * import { Adam } from "./adam.ts";
  * await tf.setBackend("cpu");
@@ -59,12 +67,25 @@ export class Adam {
     const { learningRate, beta1, beta2, epsilon = 1e-8 } = this.settings;
     const stepSize = learningRate / (1 - beta1 ** this.step);
     const correction2 = 1 - beta2 ** this.step;
+    const fused = hasFusedAdam();
     tf.tidy(() => {
       for (const [key, grad] of gradients) {
         const variable = this.variables.get(key);
         if (variable === undefined) throw new Error(`Adam: no variable '${key}'`);
         const m = this.#m.get(key)!;
         const v = this.#v.get(key)!;
+        if (fused) {
+          const attrs: AdamUpdateAttrs = { beta1, beta2, epsilon, correction2, stepSize };
+          const [p1, m1, v1] = tf.engine().runKernel(
+            ADAM_UPDATE,
+            { variable, grad, m, v },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor[];
+          m.assign(m1);
+          v.assign(v1);
+          variable.assign(p1);
+          continue;
+        }
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2)));
         const denominator = tf.add(tf.sqrt(tf.div(v, correction2)), epsilon);
