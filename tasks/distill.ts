@@ -10,7 +10,7 @@
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs } from "../lib/cli/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
-import { runDataFromFlags, startBackend } from "../lib/cli/run_flags.ts";
+import { parseDistillEpochs, runDataFromFlags, startBackend } from "../lib/cli/run_flags.ts";
 import { runDistillExperiment } from "../lib/distill/experiment.ts";
 import { type Method, METHODS } from "../lib/distill/pkdgan.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
@@ -33,6 +33,7 @@ await runTask(async () => {
       methods: "scratch,one-step,pkdgan",
       init: "random",
       epochs: p.epochs,
+      "distill-epochs": `${p.distillEpochs.step1},${p.distillEpochs.step2}`,
       "batch-size": p.batchSize,
       seed: 0,
       latent: "tanh",
@@ -60,6 +61,7 @@ await runTask(async () => {
     }
     return m as Method;
   });
+  const distillEpochs = parseDistillEpochs(String(flags["distill-epochs"]));
   const out = (flags.out as string | undefined) ??
     `runs/distill-${flags.dataset}-${flags.normal}-s${flags.seed}`;
   const backend = await startBackend(flags.backend as BackendChoice);
@@ -73,7 +75,7 @@ await runTask(async () => {
     },
     teacherDir: flags.model as string | undefined,
     students,
-    epochs: p.distillEpochs,
+    epochs: distillEpochs,
     batchSize: flags["batch-size"] as number,
     methods,
     inits: flags.init === "both" ? ["random", "teacher"] : [flags.init as "random" | "teacher"],

@@ -73,6 +73,10 @@ export const FLAGS: Record<string, FlagSpec> = {
   "images": { kind: "string", help: "a folder of images to score" },
   "students": { kind: "string", help: "comma-separated student widths" },
   "teacher-width": { kind: "integer", help: "width of the teacher to train", min: 1 },
+  "distill-epochs": {
+    kind: "string",
+    help: "epochs of distillation step 1 (frozen teacher) and step 2 (joint), as S1,S2",
+  },
   "init": {
     kind: "string",
     help: "student initialisation",

@@ -80,3 +80,23 @@ export function trainOptionsFromFlags(flags: ParsedFlags): TrainRunOptions {
     model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
   };
 }
+
+/**
+ * `--distill-epochs S1,S2`: epochs of step 1 (frozen teacher) and step 2 (joint fine-tuning).
+ *
+ * @example
+ * ```ts
+ * import { parseDistillEpochs } from "./run_flags.ts";
+ * if (parseDistillEpochs("10,5").step2 !== 5) throw new Error();
+ * ```
+ */
+export function parseDistillEpochs(text: string): { step1: number; step2: number } {
+  const parts = text.split(",").map(Number);
+  if (parts.length !== 2 || !parts.every((n) => Number.isInteger(n) && n >= 0) || parts[0] < 1) {
+    throw new Error(
+      `--distill-epochs: '${text}' is not STEP1,STEP2 epochs (integers, step 1 at least 1), ` +
+        "e.g. --distill-epochs 10,5",
+    );
+  }
+  return { step1: parts[0], step2: parts[1] };
+}

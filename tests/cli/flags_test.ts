@@ -1,5 +1,6 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { formatTable, parseFlags } from "../../lib/cli/flags.ts";
+import { parseDistillEpochs } from "../../lib/cli/run_flags.ts";
 
 Deno.test("boolean flags keep their defaults and can be negated", () => {
   const defaults = { report: true, resume: false };
@@ -45,4 +46,12 @@ Deno.test("formatTable right-aligns numbers with the asked digits", () => {
     digits: 2,
   });
   assertEquals(text.split("\n"), ["name  auc", "----  ----", "a     0.50", "bb    0.25"]);
+});
+
+Deno.test("--distill-epochs takes STEP1,STEP2 and names itself when wrong", () => {
+  assertEquals(parseDistillEpochs("10,5"), { step1: 10, step2: 5 });
+  assertEquals(parseDistillEpochs("2,0"), { step1: 2, step2: 0 });
+  for (const bad of ["3", "0,1", "1,-1", "a,b", "1,2,3"]) {
+    assertThrows(() => parseDistillEpochs(bad), Error, "--distill-epochs");
+  }
 });
