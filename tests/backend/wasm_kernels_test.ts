@@ -42,8 +42,13 @@ const CASES: Case[] = [
   [2, 6, 6, 16, 4, 3, 2, 4],
   [2, 10, 10, 16, 4, 2, 3, "valid"],
   [16, 16, 16, 16, 32, 4, 2, "same"],
-  // one input channel (the SIMD "one-channel" input gradient), 16 and 4 taps, odd sizes
+  // one input channel (the SIMD "one-channel" input gradient: kernel width and output channels
+  // multiples of 4): pairs of dy positions and an odd last one, edge columns, kernel 8, stride 3,
+  // explicit padding, odd sizes; then Co % 4 != 0 and kernel width 2, which go elsewhere
   [1, 32, 32, 1, 8, 4, 2, "same"],
+  [3, 7, 9, 1, 12, 4, 2, "same"],
+  [1, 11, 16, 1, 4, 4, 3, "valid"],
+  [2, 12, 13, 1, 8, 8, 2, [[0, 0], [3, 2], [1, 4], [0, 0]]],
   [3, 9, 7, 1, 6, 4, 2, "same"],
   [2, 7, 7, 1, 5, 2, 1, "valid"],
   // few dy positions (SIMD "row-dots" and "short-gemm"): covering the input, and not

@@ -5,9 +5,9 @@
  * - `rowDots`: out[i·rows + r] = a[r,:]·b[i,:] for a few rows i of b: a matrix-vector product
  *   that reads the big operand once and packs nothing (XNNPACK repacks its weights on every call,
  *   and a 1-wide output wastes its 8-wide tiles).
- * - `smallGemm`: out [m, n] = a [m, k] · b [k, n] for a short k (an outer product when k = 1)
- *   or, with 16 columns, the taps of a transposed convolution to one channel.
- * - `scatterOneChannel`: col2im for one channel (adds the 16 taps of each dy position into dx).
+ * - `smallGemm`: out [m, n] = a [m, k] · b [k, n] for a short k (an outer product when k = 1).
+ * - `oneChannel`: the input gradient of a convolution with one input channel, each dx pixel a sum
+ *   of dot products of dy positions with filter taps, written in place (no col2im).
  * - `gemm`: out [m, n] = a [m, k] · b [k, n] for any sizes, b (the filter, or dy) read where it
  *   lies: XNNPACK packs its weights operand into an operator cached per tensor, and training makes
  *   every filter a new tensor after each optimiser step, so at small batches it repacks more than
@@ -62,9 +62,14 @@ export interface SimdKernels {
   ): void;
   /** out[i] = √x[i], i < n (out may be x). */
   sqrt(x: number, out: number, n: number): void;
-  /** dx (zeroed) [N, H, W] += cols [N·Ho·Wo, kh·kw] placed at (i·sh + a - pt, j·sw + b - pl). */
-  scatterOneChannel(
-    cols: number,
+  /**
+   * dx [N, H, W] (one channel, every element written) from dy [N, Ho, Wo, Co] and filter
+   * [kh, kw, 1, Co], kw % 4 = 0, Co % 4 = 0: dx[n, y, x] = Σ dy[n, i, j, :] · f[a, b, 0, :] over
+   * y = i·sh + a - pt, x = j·sw + b - pl.
+   */
+  oneChannel(
+    dy: number,
+    filter: number,
     dx: number,
     batch: number,
     outHeight: number,
@@ -77,6 +82,7 @@ export interface SimdKernels {
     strideWidth: number,
     padTop: number,
     padLeft: number,
+    channels: number,
   ): void;
 }
 
@@ -118,7 +124,7 @@ const set = (i: number): Bytes => [0x21, ...uleb(i)];
 const tee = (i: number): Bytes => [0x22, ...uleb(i)];
 const i32 = (v: number): Bytes => [0x41, ...sleb(v)];
 const ADD = [0x6a], SUB = [0x6b], MUL = [0x6c], SHL2 = [0x41, 2, 0x74];
-const LT_S = [0x48], GE_S = [0x4e], GE_U = [0x4f];
+const LT_S = [0x48], GE_S = [0x4e], LT_U = [0x49];
 const F32_LOAD = [0x2a, 2, 0], F32_STORE = [0x38, 2, 0], F32_ADD = [0x92];
 const V_LOAD = (offset = 0): Bytes => [0xfd, 0x00, 0, ...uleb(offset)];
 const V_STORE = (offset = 0): Bytes => [0xfd, 0x0b, 0, ...uleb(offset)];
@@ -359,91 +365,250 @@ function smallGemm(): { params: number; locals: Bytes[]; body: Bytes } {
   return { params: 6, locals: [[8, I32], [11, V128]], body };
 }
 
-function scatterOneChannel(): { params: number; locals: Bytes[]; body: Bytes } {
-  const [cols, dx, batch, outHeight, outWidth, height, width] = [0, 1, 2, 3, 4, 5, 6];
-  const [filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft] = [
-    7,
+/**
+ * The input gradient of a convolution with one input channel and kw % 4 = 0, Co % 4 = 0, added
+ * straight into dx (zeroed here first): for each dy position, four taps (a, b..b+3) at a time are
+ * the dot products of dy[n, i, j, :] with four filter rows f[a, b..b+3, 0, :] (filter as stored,
+ * no transpose; dy loaded once for the four), reduced across lanes into one vector by shuffles
+ * and added to the four adjacent pixels dx[n, i·sh + a - pt, j·sw + b - pl ..] with one vector
+ * load-add-store (lane by lane at the image edges). No columns, no col2im, no temporary.
+ */
+function oneChannel(): { params: number; locals: Bytes[]; body: Bytes } {
+  const [dy, f, dx, batch, outHeight, outWidth, height, width] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft, channels] = [
     8,
     9,
     10,
     11,
     12,
+    13,
+    14,
   ];
-  const [nn, i, j, a, bb, h, w, pc, rowBase] = [13, 14, 15, 16, 17, 18, 19, 20, 21];
-  // dx[rowBase + w] += cols[pc]; pc advances by one float per tap, in range or not.
-  const tap: Bytes = [
-    ...get(j),
-    ...get(strideWidth),
+  const [n, i, j, a, b, y, x, pd, pf, c, co4, base, end, end16] = [
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+    22,
+    23,
+    24,
+    25,
+    26,
+    27,
+    28,
+  ];
+  const pfq = (q: number): number => (q === 0 ? pf : 28 + q); // pf1..pf3: 29..31
+  const acc = (r: number, q: number): number => 32 + 4 * r + q; // v128, two positions
+  const [dv0, dv1, fv] = [40, 41, 42];
+  const LE_S = [0x4c], AND = [0x71];
+  const IF = [0x04, 0x40], ELSE = [0x05];
+  const F32_ZERO = [0x43, 0, 0, 0, 0];
+  const shuffle = (lanes: number[]): Bytes => [
+    0xfd,
+    0x0d,
+    ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]),
+  ];
+  const pairSum = (p: number, q: number, lo: number[], hi: number[]): Bytes => [
+    ...get(p),
+    ...get(q),
+    ...shuffle(lo),
+    ...get(p),
+    ...get(q),
+    ...shuffle(hi),
+    ...F4_ADD,
+  ];
+  // The four lane sums of acc(r, 0..3) as one vector, left in acc(r, 0).
+  const reduce = (r: number): Bytes => [
+    ...pairSum(acc(r, 0), acc(r, 1), [0, 4, 1, 5], [2, 6, 3, 7]),
+    ...set(acc(r, 0)),
+    ...pairSum(acc(r, 2), acc(r, 3), [0, 4, 1, 5], [2, 6, 3, 7]),
+    ...set(acc(r, 1)),
+    ...pairSum(acc(r, 0), acc(r, 1), [0, 1, 4, 5], [2, 3, 6, 7]),
+    ...set(acc(r, 0)),
+  ];
+  // dx[n, y, x + r·sw ..+3] += acc(r, 0), lane by lane where a column is outside the image.
+  const scatter = (r: number): Bytes => [
+    ...get(x),
+    ...(r === 0 ? [] : [...get(strideWidth), ...ADD, ...tee(x)]),
+    ...get(n),
+    ...get(height),
     ...MUL,
-    ...get(bb),
+    ...get(y),
     ...ADD,
-    ...get(padLeft),
-    ...SUB,
-    ...tee(w),
     ...get(width),
-    ...GE_U, // unsigned: negative w is out of range too
-    ...[0x45], // i32.eqz
-    ...[0x04, 0x40], // if
-    ...get(rowBase),
-    ...get(w),
+    ...MUL,
     ...ADD,
     ...SHL2,
     ...get(dx),
     ...ADD,
-    ...tee(w),
-    ...get(w),
-    ...F32_LOAD,
-    ...get(pc),
-    ...F32_LOAD,
-    ...F32_ADD,
-    ...F32_STORE,
-    ...END,
-    ...get(pc),
+    ...set(base),
+    ...get(x),
+    ...i32(0),
+    ...GE_S,
+    ...get(x),
     ...i32(4),
     ...ADD,
-    ...set(pc),
-  ];
-  const row: Bytes = [
-    ...get(i),
-    ...get(strideHeight),
-    ...MUL,
-    ...get(a),
-    ...ADD,
-    ...get(padTop),
-    ...SUB,
-    ...tee(h),
-    ...get(height),
-    ...GE_U,
-    ...[0x04, 0x40], // if out of range: skip this row's taps
-    ...get(pc),
-    ...get(filterWidth),
-    ...SHL2,
-    ...ADD,
-    ...set(pc),
-    ...[0x05], // else
-    ...get(nn),
-    ...get(height),
-    ...MUL,
-    ...get(h),
-    ...ADD,
     ...get(width),
+    ...LE_S,
+    ...AND,
+    ...IF,
+    ...get(base),
+    ...get(base),
+    ...V_LOAD(),
+    ...get(acc(r, 0)),
+    ...F4_ADD,
+    ...V_STORE(),
+    ...ELSE,
+    ...[0, 1, 2, 3].flatMap((q) => [
+      ...get(x),
+      ...i32(q),
+      ...ADD,
+      ...get(width),
+      ...LT_U, // unsigned: a negative column is out of range too
+      ...IF,
+      ...get(base),
+      ...get(base),
+      ...F32_LOAD.slice(0, 2),
+      ...uleb(4 * q),
+      ...get(acc(r, 0)),
+      ...lane(q),
+      ...F32_ADD,
+      ...F32_STORE.slice(0, 2),
+      ...uleb(4 * q),
+      ...END,
+    ]),
+    ...END,
+  ];
+  // Taps (a, b..b+3) of R positions (j, j+1 of one dy row), added into dx row y.
+  const fourTaps = (R: number): Bytes => [
+    ...Array.from({ length: 4 * R }, (_, v) => [...V_ZERO, ...set(acc(v >> 2, v & 3))]).flat(),
+    // pf = f + (a·kw + b)·co4; pf1..pf3 the next three filter rows
+    ...get(a),
+    ...get(filterWidth),
     ...MUL,
-    ...set(rowBase),
-    ...loop(bb, i32(0), get(filterWidth), 1, tap),
+    ...get(b),
+    ...ADD,
+    ...get(co4),
+    ...MUL,
+    ...get(f),
+    ...ADD,
+    ...set(pf),
+    ...[1, 2, 3].flatMap((q) => [...get(pfq(q - 1)), ...get(co4), ...ADD, ...set(pfq(q))]),
+    ...loop(c, i32(0), get(co4), 16, [
+      ...get(pd),
+      ...get(c),
+      ...ADD,
+      ...tee(base),
+      ...V_LOAD(),
+      ...set(dv0),
+      ...(R === 2 ? [...get(base), ...get(co4), ...ADD, ...V_LOAD(), ...set(dv1)] : []),
+      ...[0, 1, 2, 3].flatMap((q) => [
+        ...get(pfq(q)),
+        ...get(c),
+        ...ADD,
+        ...V_LOAD(),
+        ...set(fv),
+        ...madd(acc(0, q), get(fv), get(dv0)),
+        ...(R === 2 ? madd(acc(1, q), get(fv), get(dv1)) : []),
+      ]),
+    ]),
+    ...reduce(0),
+    ...(R === 2 ? reduce(1) : []),
+    ...get(j),
+    ...get(strideWidth),
+    ...MUL,
+    ...get(b),
+    ...ADD,
+    ...get(padLeft),
+    ...SUB,
+    ...set(x),
+    ...scatter(0),
+    ...(R === 2 ? scatter(1) : []),
+  ];
+  // R positions from (n, i, j): every kernel row that lands inside dx.
+  const positions = (R: number): Bytes => [
+    // pd = dy + ((n·Ho + i)·Wo + j)·co4
+    ...get(n),
+    ...get(outHeight),
+    ...MUL,
+    ...get(i),
+    ...ADD,
+    ...get(outWidth),
+    ...MUL,
+    ...get(j),
+    ...ADD,
+    ...get(co4),
+    ...MUL,
+    ...get(dy),
+    ...ADD,
+    ...set(pd),
+    ...loop(a, i32(0), get(filterHeight), 1, [
+      ...get(i),
+      ...get(strideHeight),
+      ...MUL,
+      ...get(a),
+      ...ADD,
+      ...get(padTop),
+      ...SUB,
+      ...tee(y),
+      ...get(height),
+      ...LT_U,
+      ...IF,
+      ...loop(b, i32(0), get(filterWidth), 4, fourTaps(R)),
+      ...END,
+    ]),
+  ];
+  const GT_S = [0x4a];
+  const row: Bytes = [
+    ...i32(0),
+    ...set(j),
+    // pairs of positions, then the last one of an odd row
+    ...BLOCK,
+    ...LOOP,
+    ...get(j),
+    ...i32(2),
+    ...ADD,
+    ...get(outWidth),
+    ...GT_S,
+    ...brIf(1),
+    ...positions(2),
+    ...get(j),
+    ...i32(2),
+    ...ADD,
+    ...set(j),
+    ...[0x0c, 0],
+    ...END,
+    ...END,
+    ...get(j),
+    ...get(outWidth),
+    ...LT_S,
+    ...IF,
+    ...positions(1),
     ...END,
   ];
   const body: Bytes = [
-    ...get(cols),
-    ...set(pc),
-    ...loop(nn, i32(0), get(batch), 1, [
-      ...loop(i, i32(0), get(outHeight), 1, [
-        ...loop(j, i32(0), get(outWidth), 1, [
-          ...loop(a, i32(0), get(filterHeight), 1, row),
-        ]),
-      ]),
-    ]),
+    // zero dx: vectors, then the last floats
+    ...get(batch),
+    ...get(height),
+    ...MUL,
+    ...get(width),
+    ...MUL,
+    ...SHL2,
+    ...tee(end),
+    ...i32(-16),
+    ...AND,
+    ...set(end16),
+    ...loop(c, i32(0), get(end16), 16, [...get(dx), ...get(c), ...ADD, ...V_ZERO, ...V_STORE()]),
+    ...loop(c, get(c), get(end), 4, [...get(dx), ...get(c), ...ADD, ...F32_ZERO, ...F32_STORE]),
+    ...get(channels),
+    ...SHL2,
+    ...set(co4),
+    ...loop(n, i32(0), get(batch), 1, loop(i, i32(0), get(outHeight), 1, row)),
   ];
-  return { params: 13, locals: [[9, I32]], body };
+  return { params: 15, locals: [[17, I32], [11, V128]], body };
 }
 
 /**
@@ -765,7 +930,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const functions = [
     { name: "rowDots", ...rowDots() },
     { name: "smallGemm", ...smallGemm() },
-    { name: "scatterOneChannel", ...scatterOneChannel() },
+    { name: "oneChannel", ...oneChannel() },
     { name: "gemm", ...gemm(GEMM_ROWS) },
     { name: "sqrt", ...sqrt() },
     { name: "adam", ...adam() },

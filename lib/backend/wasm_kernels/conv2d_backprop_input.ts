@@ -154,8 +154,8 @@ const ROW_DOTS_MAX_POSITIONS = 4;
  * (`gemm-dyT`: the SIMD product of `_simd.ts`, which packs nothing); few input channels (a phase
  * convolution with under 16 output channels runs XNNPACK far below its peak) use fᵀ as weights
  * (`gemm`); otherwise one stride-1
- * convolution per output phase (`phases`). Two shapes skip XNNPACK: one input channel
- * (`one-channel`: a 1-wide output would waste its tiles) and at most four dy positions
+ * convolution per output phase (`phases`). Two shapes skip XNNPACK: one input channel with kernel
+ * width and Co multiples of 4 (`one-channel`: a 1-wide output would waste its tiles) and at most four dy positions
  * (`row-dots`: a matrix-vector product, where packing either operand costs more than the product).
  *
  * @example
@@ -169,8 +169,9 @@ const ROW_DOTS_MAX_POSITIONS = 4;
 export function backpropInputMethod(g: ConvGeometry): BackpropInputMethod {
   const columns = g.filterHeight * g.filterWidth * g.inChannels;
   const positions = g.batch * g.outHeight * g.outWidth;
-  const taps = g.filterHeight * g.filterWidth;
-  if (g.inChannels === 1 && taps % 4 === 0) return "one-channel";
+  if (g.inChannels === 1 && g.filterWidth % 4 === 0 && g.outChannels % 4 === 0) {
+    return "one-channel";
+  }
   if (positions <= ROW_DOTS_MAX_POSITIONS && columns % 4 === 0 && g.outChannels % 4 === 0) {
     return "row-dots";
   }
@@ -180,10 +181,11 @@ export function backpropInputMethod(g: ConvGeometry): BackpropInputMethod {
 }
 
 /**
- * One input channel (a transposed convolution to one channel, as the decoder's last layer): the
- * SIMD loop computes the kh·kw taps of every dy position, cols [L, kh·kw] = dy [L, Co] ·
- * fᵀ [Co, kh·kw], with kh·kw accumulators (XNNPACK's product with 16 columns and its col2im in
- * JavaScript cost twice as much), then adds them into dx. Undefined without SIMD.
+ * One input channel (a transposed convolution to one channel, as the decoder's last layer): one
+ * SIMD pass writes every dx pixel as the sum of the dot products of the dy positions and filter
+ * taps that reach it (`_simd.ts` `oneChannel`), reading dy and the filter where they lie: no
+ * transposed filter, no columns, no zeroing and no col2im (XNNPACK's product with 16 columns
+ * and its col2im cost several times as much). Undefined without SIMD.
  */
 function oneChannel(
   backend: BackendWasm,
@@ -193,23 +195,10 @@ function oneChannel(
 ): Info | undefined {
   const simd = simdKernels(backend);
   if (simd === undefined) return undefined;
-  const taps = g.filterHeight * g.filterWidth;
-  const positions = g.batch * g.outHeight * g.outWidth;
-  const f2 = reshape(backend, filter, [taps, g.outChannels]);
-  const fT = transpose2d(backend, f2);
-  const columns = backend.makeOutput([positions, taps], "float32");
-  simd.smallGemm(
+  const dx = backend.makeOutput([g.batch, g.inHeight, g.inWidth, 1], "float32");
+  simd.oneChannel(
     address(backend, dy),
-    address(backend, fT),
-    address(backend, columns),
-    positions,
-    g.outChannels,
-    taps,
-  );
-  release(backend, f2, fT);
-  const dx = zeros(backend, [g.batch, g.inHeight, g.inWidth, 1]);
-  simd.scatterOneChannel(
-    address(backend, columns),
+    address(backend, filter),
     address(backend, dx),
     g.batch,
     g.outHeight,
@@ -222,8 +211,8 @@ function oneChannel(
     g.strideWidth,
     g.padTop,
     g.padLeft,
+    g.outChannels,
   );
-  release(backend, columns);
   return dx;
 }
 
