@@ -36,7 +36,6 @@ export interface AdamState {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
-import { ADAM_UPDATE, type AdamUpdateAttrs, hasFusedAdam } from "../backend/wasm_kernels/adam_update.ts";
  *
  * import { Adam } from "./adam.ts";
  * await tf.setBackend("cpu");

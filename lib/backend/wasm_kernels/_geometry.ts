@@ -83,6 +83,16 @@ export function convGeometry(
 }
 
 /**
+ * Whether a single output position's kernel covers the whole unpadded input (the encoders' last
+ * layer; for a transposed convolution, the decoder's first): im2col of the input is the input
+ * itself, and col2im of one column row is a reshape.
+ */
+export function coversInput(g: ConvGeometry): boolean {
+  return g.outHeight === 1 && g.outWidth === 1 && g.padTop === 0 && g.padLeft === 0 &&
+    g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
+}
+
+/**
  * One output phase of one spatial axis of a transposed convolution (the input gradient).
  *
  * The output rows h ≡ `phase` (mod s), h = q·s + phase, receive dy[q + c - m]·f[r + m·s] for

@@ -17,7 +17,13 @@
 
 import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { type BackpropAttrs, type ConvGeometry, convGeometry, gemmLimits } from "./_geometry.ts";
+import {
+  type BackpropAttrs,
+  type ConvGeometry,
+  convGeometry,
+  coversInput,
+  gemmLimits,
+} from "./_geometry.ts";
 import { im2col } from "./_heap.ts";
 import type { Info } from "./_ops.ts";
 import { release } from "./_ops.ts";
@@ -170,11 +176,9 @@ function isEmpty(g: ConvGeometry): boolean {
 /** True when im2col(x) is x itself: row (n, i, j) of it is a contiguous run of x. */
 function readsRows(g: ConvGeometry): boolean {
   if (g.padTop !== 0 || g.padLeft !== 0) return false;
-  const covers = g.outHeight === 1 && g.outWidth === 1 && g.inHeight === g.filterHeight &&
-    g.inWidth === g.filterWidth;
   const pointwise = g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 &&
     g.strideWidth === 1 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
-  return covers || pointwise;
+  return coversInput(g) || pointwise;
 }
 
 /**

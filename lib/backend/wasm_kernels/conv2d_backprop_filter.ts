@@ -14,7 +14,13 @@
 
 import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { type BackpropAttrs, type ConvGeometry, convGeometry, gemmLimits } from "./_geometry.ts";
+import {
+  type BackpropAttrs,
+  type ConvGeometry,
+  convGeometry,
+  coversInput,
+  gemmLimits,
+} from "./_geometry.ts";
 import { im2col, im2colTransposed } from "./_heap.ts";
 import { address, simdKernels } from "./_simd.ts";
 import { conv2d, type Info, matMul, release, reshape, slice, transpose } from "./_ops.ts";
@@ -219,12 +225,6 @@ function shortProduct(backend: BackendWasm, x: Info, dy: Info, g: ConvGeometry):
   );
   if (!covers) release(backend, patchesT);
   return dW;
-}
-
-/** One output position whose kernel covers x exactly (the encoders' last layer). */
-function coversInput(g: ConvGeometry): boolean {
-  return g.outHeight === 1 && g.outWidth === 1 && g.padTop === 0 && g.padLeft === 0 &&
-    g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
 }
 
 /**

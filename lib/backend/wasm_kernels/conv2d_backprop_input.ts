@@ -20,10 +20,11 @@ import {
   type AxisPhase,
   axisPhase,
   type BackpropAttrs,
+  type ConvGeometry,
   convGeometry,
+  coversInput,
   gemmLimits,
 } from "./_geometry.ts";
-import type { ConvGeometry } from "./_geometry.ts";
 import { col2im, col2imTransposed, interleavePhases, phaseFilter, transpose2d } from "./_heap.ts";
 import {
   conv2d,
@@ -243,12 +244,6 @@ function rowDots(backend: BackendWasm, dy: Info, filter: Info, g: ConvGeometry):
   const dx = col2im(backend, columns, g);
   release(backend, columns);
   return dx;
-}
-
-/** A 1x1 dy whose kernel covers the input exactly (the decoder's first layer). */
-function coversInput(g: ConvGeometry): boolean {
-  return g.outHeight === 1 && g.outWidth === 1 && g.padTop === 0 && g.padLeft === 0 &&
-    g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
 }
 
 /** dx = col2im(dy [L, Co] · fᵀ [Co, kh·kw·Ci]). */
