@@ -121,6 +121,7 @@ await runTask(async () => {
   const figuresPath = fromFileUrl(new URL("../results/paper_figures.json", import.meta.url));
   const figures: PaperFigures = JSON.parse(await Deno.readTextFile(figuresPath));
   const published = figures.auc_percent[dataset] ?? {};
+  const sourcesOf = (keys: string[]) => keys.map((k) => figures.sources[k]).join("; ");
   const pk = d.students.filter((s) => s.methods.pkdgan);
   const rows: Record<string, unknown>[] = [{
     figure: "EDE-GAN teacher",
@@ -148,25 +149,22 @@ await runTask(async () => {
   const ratio = figures.compression_ratios.by_dataset?.[dataset];
   const measuredGains = pk.filter((s) => s.methods.scratch).map((s) => {
     const p = s.methods.pkdgan!.average.mean, b = s.methods.scratch!.average.mean;
-    const d = p === null || b === null
-      ? "-"
-      : `${(p - b) * 100 >= 0 ? "+" : ""}${((p - b) * 100).toFixed(2)}`;
+    const points = p === null || b === null ? null : (p - b) * 100;
+    const d = points === null ? "-" : `${points >= 0 ? "+" : ""}${points.toFixed(2)}`;
     return `w${s.width} (${s.ratio.toFixed(2)}:1) ${d}`;
   });
   rows.push({
     figure: "P-KDGAN gain over scratch",
     published: gain === undefined ? "-" : `+${gain.toFixed(2)} at ${ratio}:1`,
     measured: measuredGains.join("; ") || "-",
-    source: gain === undefined
-      ? "-"
-      : figures.student_gain_percent!.sources.map((k) => figures.sources[k]).join("; "),
+    source: gain === undefined ? "-" : sourcesOf(figures.student_gain_percent!.sources),
   });
   console.log(`\n${dataset}: average AUC (%) beside the published figures`);
   console.log(formatTable(rows));
   console.log(
     `published compression ratios: ${
       figures.compression_ratios.values.map((r) => `${r}:1`).join(", ")
-    } (${figures.compression_ratios.sources.map((s) => figures.sources[s]).join("; ")}); ` +
+    } (${sourcesOf(figures.compression_ratios.sources)}); ` +
       `measured: ${d.students.map((s) => `w${s.width} ${s.ratio.toFixed(2)}:1`).join(", ")}`,
   );
   if (flags.json) {
