@@ -18,8 +18,7 @@
 import * as tf from "../tf.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "../backend/wasm_kernels/register.ts";
-import { stockConv2DBackpropInput } from "../backend/wasm_kernels/conv2d_backprop_input.ts";
-import { stockConv2D } from "../backend/wasm_kernels/conv2d.ts";
+import { stockKernel } from "../backend/wasm_kernels/_ops.ts";
 
 /** A kernel the suite measures. */
 export type KernelName = "Conv2D" | "Conv2DBackpropInput" | "Conv2DBackpropFilter";
@@ -132,9 +131,7 @@ function kernelCall(kernel: KernelName, conv: Conv, batch: number) {
 function kernelFuncOf(kernel: KernelName, impl: KernelImpl): tf.KernelFunc | undefined {
   if (impl === "cpu") return tf.getKernel(kernel, "cpu")?.kernelFunc;
   if (impl === "wasm-stock") {
-    if (kernel === "Conv2D") return stockConv2D();
-    if (kernel === "Conv2DBackpropInput") return stockConv2DBackpropInput();
-    return undefined; // the stock wasm backend has no Conv2DBackpropFilter
+    return stockKernel(kernel); // undefined for Conv2DBackpropFilter: the stock backend has none
   }
   return tf.getKernel(kernel, "wasm")?.kernelFunc;
 }

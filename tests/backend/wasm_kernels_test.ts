@@ -14,8 +14,8 @@ import {
   type Conv2DMethod,
   conv2DMethod,
   REUSED_FILTER_CALLS,
-  stockConv2D,
 } from "../../lib/backend/wasm_kernels/conv2d.ts";
+import { stockKernel } from "../../lib/backend/wasm_kernels/_ops.ts";
 import { convGeometry, gemmLimits } from "../../lib/backend/wasm_kernels/_geometry.ts";
 import { ADAM_UPDATE, hasFusedAdam } from "../../lib/backend/wasm_kernels/adam_update.ts";
 
@@ -234,7 +234,7 @@ Deno.test("registerWasmTrainingKernels is idempotent and keeps the stock kernel 
   registerWasmTrainingKernels();
   assert(tf.getKernel("Conv2DBackpropInput", "wasm")!.kernelFunc === first);
   assert(tf.getKernel("Conv2D", "wasm")!.kernelFunc === conv);
-  assert(stockConv2D() !== undefined && stockConv2D() !== conv);
+  assert(stockKernel("Conv2D") !== undefined && stockKernel("Conv2D") !== conv);
   assert(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);
 });
 

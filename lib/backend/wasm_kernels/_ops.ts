@@ -34,6 +34,30 @@ export function setStockKernel(kernelName: string, kernelFunc: tf.KernelFunc): v
   replaced.set(kernelName, kernelFunc);
 }
 
+/**
+ * The stock kernel `kernelName` that an edegan kernel replaced (for fallbacks and comparisons),
+ * once `registerWasmTrainingKernels` has run; undefined before, and for kernels not replaced.
+ *
+ * @example
+ * ```ts
+ * import { stockKernel } from "./_ops.ts";
+ * console.log(stockKernel("Conv2D") === undefined ? "not replaced yet" : "stock kept");
+ * ```
+ */
+export function stockKernel(kernelName: string): tf.KernelFunc | undefined {
+  return replaced.get(kernelName);
+}
+
+/**
+ * Runs the replaced stock kernel on a replacement's own arguments: the fallback of an edegan
+ * kernel for inputs it does not handle.
+ */
+export function callStockKernel(kernelName: string, args: unknown): Info {
+  const kernel = replaced.get(kernelName);
+  if (kernel === undefined) throw new Error(`${kernelName}: the stock kernel is not set`);
+  return kernel(args as Parameters<tf.KernelFunc>[0]) as Info;
+}
+
 function stock(kernelName: string): tf.KernelFunc {
   const saved = replaced.get(kernelName);
   if (saved !== undefined) return saved;

@@ -25,45 +25,13 @@ import {
   gemmLimits,
 } from "./_geometry.ts";
 import { im2col } from "./_heap.ts";
-import type { Info } from "./_ops.ts";
-import { release } from "./_ops.ts";
+import { callStockKernel, type Info, release } from "./_ops.ts";
 import { address, simdKernels } from "./_simd.ts";
 
 /** Attributes of `Conv2D` as tfjs passes them. */
 export interface Conv2DAttrs extends BackpropAttrs {
   dataFormat: "NHWC" | "NCHW";
   dilations: [number, number] | number;
-}
-
-let stockKernel: tf.KernelFunc | undefined;
-
-/**
- * Remembers the stock kernel, used for what this one does not handle and for large batches.
- *
- * @example
- * ```ts
- * import * as tf from "../../tf.ts";
- * import { setStockConv2D } from "./conv2d.ts";
- * const stock = tf.getKernel("Conv2D", "wasm");
- * if (stock) setStockConv2D(stock.kernelFunc);
- * ```
- */
-export function setStockConv2D(kernelFunc: tf.KernelFunc): void {
-  stockKernel = kernelFunc;
-}
-
-/**
- * The stock wasm kernel this one replaced (for comparisons), once `registerWasmTrainingKernels`
- * has run; undefined before.
- *
- * @example
- * ```ts
- * import { stockConv2D } from "./conv2d.ts";
- * console.log(stockConv2D() === undefined ? "not registered yet" : "stock kept");
- * ```
- */
-export function stockConv2D(): tf.KernelFunc | undefined {
-  return stockKernel;
 }
 
 /** How {@link conv2D} computes a given geometry. */
@@ -126,8 +94,7 @@ export function conv2D(
     simd === undefined || g === undefined || conv2DMethod(g) !== "gemm" || isEmpty(g) ||
     reused(filter)
   ) {
-    if (stockKernel === undefined) throw new Error("Conv2D: the stock kernel is not set");
-    return stockKernel(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+    return callStockKernel(tf.Conv2D, args);
   }
   const positions = g.batch * g.outHeight * g.outWidth;
   const columns = g.filterHeight * g.filterWidth * g.inChannels;

@@ -27,6 +27,7 @@ import {
 } from "./_geometry.ts";
 import { col2im, col2imTransposed, interleavePhases, phaseFilter, transpose2d } from "./_heap.ts";
 import {
+  callStockKernel,
   conv2d,
   type Info,
   matMul,
@@ -42,37 +43,6 @@ import { address, simdKernels } from "./_simd.ts";
 export interface Conv2DBackpropInputAttrs extends BackpropAttrs {
   inputShape: [number, number, number, number];
   dataFormat: "NHWC" | "NCHW";
-}
-
-let stockKernel: tf.KernelFunc | undefined;
-
-/**
- * Remembers the stock kernel, used for inputs this one does not handle (non-float32).
- *
- * @example
- * ```ts
- * import * as tf from "../../tf.ts";
- * import { setStockConv2DBackpropInput } from "./conv2d_backprop_input.ts";
- * const stock = tf.getKernel("Conv2DBackpropInput", "wasm");
- * if (stock) setStockConv2DBackpropInput(stock.kernelFunc);
- * ```
- */
-export function setStockConv2DBackpropInput(kernelFunc: tf.KernelFunc): void {
-  stockKernel = kernelFunc;
-}
-
-/**
- * The stock wasm kernel this one replaced (for comparisons), once `registerWasmTrainingKernels`
- * has run; undefined before.
- *
- * @example
- * ```ts
- * import { stockConv2DBackpropInput } from "./conv2d_backprop_input.ts";
- * console.log(stockConv2DBackpropInput() === undefined ? "not registered yet" : "stock kept");
- * ```
- */
-export function stockConv2DBackpropInput(): tf.KernelFunc | undefined {
-  return stockKernel;
 }
 
 /**
@@ -97,8 +67,7 @@ export function conv2DBackpropInput(
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs as { dy: Info; filter: Info };
   if (dy.dtype !== "float32" || filter.dtype !== "float32") {
-    if (stockKernel === undefined) throw new Error("Conv2DBackpropInput: float32 only");
-    return stockKernel(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+    return callStockKernel(tf.Conv2DBackpropInput, args);
   }
   if (attrs.dataFormat === "NCHW") {
     const [n, c, h, w] = attrs.inputShape;

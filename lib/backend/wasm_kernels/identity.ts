@@ -10,24 +10,7 @@
 
 import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { Info } from "./_ops.ts";
-
-let stockKernel: tf.KernelFunc | undefined;
-
-/**
- * Remembers the stock kernel, used for string tensors.
- *
- * @example
- * ```ts
- * import * as tf from "../../tf.ts";
- * import { setStockIdentity } from "./identity.ts";
- * const stock = tf.getKernel("Identity", "wasm");
- * if (stock) setStockIdentity(stock.kernelFunc);
- * ```
- */
-export function setStockIdentity(kernelFunc: tf.KernelFunc): void {
-  stockKernel = kernelFunc;
-}
+import { callStockKernel, type Info } from "./_ops.ts";
 
 /**
  * The kernel function: x itself, as a new reference to the same data.
@@ -51,8 +34,7 @@ export function identity(
   const { inputs, backend } = args;
   const { x } = inputs as { x: Info };
   if (x.dtype === "string") {
-    if (stockKernel === undefined) throw new Error("Identity: the stock kernel is not set");
-    return stockKernel(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+    return callStockKernel(tf.Identity, args);
   }
   backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };

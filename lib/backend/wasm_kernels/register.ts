@@ -11,12 +11,12 @@
 
 import * as tf from "../../tf.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
-import { conv2DBackpropInputConfig, setStockConv2DBackpropInput } from "./conv2d_backprop_input.ts";
-import { conv2DConfig, setStockConv2D } from "./conv2d.ts";
+import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
+import { conv2DConfig } from "./conv2d.ts";
 import { setStockKernel } from "./_ops.ts";
-import { setStockTile, tileConfig } from "./tile.ts";
-import { setStockSqrt, sqrtConfig } from "./sqrt.ts";
-import { identityConfig, setStockIdentity } from "./identity.ts";
+import { tileConfig } from "./tile.ts";
+import { sqrtConfig } from "./sqrt.ts";
+import { identityConfig } from "./identity.ts";
 import { ADAM_UPDATE, adamUpdateConfig } from "./adam_update.ts";
 
 /**
@@ -35,36 +35,31 @@ import { ADAM_UPDATE, adamUpdateConfig } from "./adam_update.ts";
  * ```
  */
 export function registerWasmTrainingKernels(): void {
-  const current = tf.getKernel(tf.Conv2DBackpropInput, "wasm");
-  if (current?.kernelFunc !== conv2DBackpropInputConfig.kernelFunc) {
-    if (current !== undefined) {
-      setStockConv2DBackpropInput(current.kernelFunc);
-      tf.unregisterKernel(tf.Conv2DBackpropInput, "wasm");
-    }
-    // The stock setup binds the wasm function our float32-only fallback calls; keep it running
-    // whenever a wasm backend is initialised.
-    tf.registerKernel({ ...conv2DBackpropInputConfig, setupFunc: current?.setupFunc });
-  }
-  // The backprop kernels' XNNPACK paths call the stock Conv2D through `_ops.ts`.
-  replace(conv2DConfig, (stock) => {
-    setStockConv2D(stock);
-    setStockKernel(tf.Conv2D, stock);
-  });
-  replace(tileConfig, setStockTile);
-  replace(sqrtConfig, setStockSqrt);
-  replace(identityConfig, setStockIdentity);
+  // Each replaced stock kernel is kept (`setStockKernel`): the replacements fall back to it, and
+  // the backprop kernels' XNNPACK paths call the stock Conv2D through `_ops.ts`.
+  const replacements = [
+    conv2DBackpropInputConfig,
+    conv2DConfig,
+    tileConfig,
+    sqrtConfig,
+    identityConfig,
+  ];
+  for (const config of replacements) replace(config);
   if (tf.getKernel(tf.Conv2DBackpropFilter, "wasm") === undefined) {
     tf.registerKernel(conv2DBackpropFilterConfig);
   }
   if (tf.getKernel(ADAM_UPDATE, "wasm") === undefined) tf.registerKernel(adamUpdateConfig);
 }
 
-/** Puts `config` in place of the stock kernel of its name, handing the stock one to `keep`. */
-function replace(config: tf.KernelConfig, keep: (stock: tf.KernelFunc) => void): void {
+/** Puts `config` in place of the stock kernel of its name, which `setStockKernel` keeps. */
+function replace(config: tf.KernelConfig): void {
   const current = tf.getKernel(config.kernelName, "wasm");
-  if (current === undefined || current.kernelFunc === config.kernelFunc) return;
-  keep(current.kernelFunc);
-  tf.unregisterKernel(config.kernelName, "wasm");
-  // The stock setup binds the wasm function the fallback calls; keep it running.
-  tf.registerKernel({ ...config, setupFunc: current.setupFunc });
+  if (current?.kernelFunc === config.kernelFunc) return;
+  if (current !== undefined) {
+    setStockKernel(config.kernelName, current.kernelFunc);
+    tf.unregisterKernel(config.kernelName, "wasm");
+  }
+  // The stock setup binds the wasm function the fallback calls; keep it running whenever a wasm
+  // backend is initialised.
+  tf.registerKernel({ ...config, setupFunc: current?.setupFunc });
 }

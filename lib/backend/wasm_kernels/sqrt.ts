@@ -9,25 +9,8 @@
 
 import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { Info } from "./_ops.ts";
+import { callStockKernel, type Info } from "./_ops.ts";
 import { address, simdKernels } from "./_simd.ts";
-
-let stockKernel: tf.KernelFunc | undefined;
-
-/**
- * Remembers the stock kernel, used for non-float32 tensors and without SIMD.
- *
- * @example
- * ```ts
- * import * as tf from "../../tf.ts";
- * import { setStockSqrt } from "./sqrt.ts";
- * const stock = tf.getKernel("Sqrt", "wasm");
- * if (stock) setStockSqrt(stock.kernelFunc);
- * ```
- */
-export function setStockSqrt(kernelFunc: tf.KernelFunc): void {
-  stockKernel = kernelFunc;
-}
 
 /**
  * The kernel function: √x elementwise.
@@ -50,8 +33,7 @@ export function sqrt(
   const { x } = inputs as { x: Info };
   const simd = simdKernels(backend);
   if (x.dtype !== "float32" || simd === undefined) {
-    if (stockKernel === undefined) throw new Error("Sqrt: the stock kernel is not set");
-    return stockKernel(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+    return callStockKernel(tf.Sqrt, args);
   }
   const out = backend.makeOutput(x.shape, "float32");
   const size = tf.util.sizeFromShape(x.shape);

@@ -11,24 +11,7 @@
 
 import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { Info } from "./_ops.ts";
-
-let stockKernel: tf.KernelFunc | undefined;
-
-/**
- * Remembers the stock kernel, used for string tensors.
- *
- * @example
- * ```ts
- * import * as tf from "../../tf.ts";
- * import { setStockTile } from "./tile.ts";
- * const stock = tf.getKernel("Tile", "wasm");
- * if (stock) setStockTile(stock.kernelFunc);
- * ```
- */
-export function setStockTile(kernelFunc: tf.KernelFunc): void {
-  stockKernel = kernelFunc;
-}
+import { callStockKernel, type Info } from "./_ops.ts";
 
 /** Fills `to[at, at + length·times)` with `times` copies of its first `length` elements. */
 function repeat(heap: tf.TypedArray, at: number, length: number, times: number): void {
@@ -61,8 +44,7 @@ export function tile(
   const { inputs, backend, attrs } = args;
   const { x } = inputs as { x: Info };
   if (x.dtype === "string") {
-    if (stockKernel === undefined) throw new Error("Tile: the stock kernel is not set");
-    return stockKernel(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+    return callStockKernel(tf.Tile, args);
   }
   const rank = x.shape.length;
   const inShape = x.shape;
