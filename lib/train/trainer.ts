@@ -52,7 +52,10 @@ export interface FitOptions {
   batchSize: number;
   /** Seeds the batch order (with the epoch number) and discriminator re-initialisations. */
   seed: number;
-  /** Called after each epoch; returns the test AUC to record. */
+  /**
+   * Called after each epoch; returns the test AUC to record. When it throws, the epoch is still
+   * checkpointed (`checkpointDir`) before the error, naming the checkpoint, goes up.
+   */
   evaluate?: (model: EdeGan, epoch: number) => number | Promise<number>;
   /** Where to checkpoint after each epoch (a model folder with training state). */
   checkpointDir?: string;
@@ -212,13 +215,30 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
       seconds,
       imagesPerSecond: (done * batchSize) / seconds,
     };
-    if (opts.evaluate) record.auc = await opts.evaluate(model, epoch);
+    // A failing evaluation must not lose the epoch: checkpoint first, then report it.
+    let evaluationError: Error | undefined;
+    if (opts.evaluate) {
+      try {
+        record.auc = await opts.evaluate(model, epoch);
+      } catch (error) {
+        evaluationError = error as Error;
+      }
+    }
     history.push(record);
     if (opts.checkpointDir) {
       await saveModel(opts.checkpointDir, model, {
         optimisers: { ...optimisers },
         trainer: { epoch, step, extra: { history, steps } },
       });
+    }
+    if (evaluationError) {
+      throw new Error(
+        `evaluation after epoch ${epoch} failed: ${evaluationError.message}` +
+          (opts.checkpointDir
+            ? `. Epoch ${epoch} is checkpointed in ${opts.checkpointDir}; --resume continues from it`
+            : ""),
+        { cause: evaluationError },
+      );
     }
     await opts.onEpoch?.(record, model);
   }
