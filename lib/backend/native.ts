@@ -5,12 +5,15 @@
  * Their npm install script downloads libtensorflow (about 300 MB, CUDA 11.2 + cuDNN 8.1 for the GPU
  * build) from storage.googleapis.com. Deno does not run install scripts unless told to, so a plain
  * `deno install` leaves the addon missing: this module checks for the files before importing the
- * package, so that a missing install becomes one clear message instead of a crash.
+ * package, so that a missing install becomes one clear message instead of a crash. The package
+ * itself is imported only through {@link importNativePackage}, which first gives `node:util` the
+ * functions tfjs-node 4.22 calls and Deno lacks (`_node_util_shim.ts`).
  *
  * @module
  */
 
 import { fromFileUrl, join } from "@std/path";
+import { installRemovedUtilFunctions } from "./_node_util_shim.ts";
 
 /** The two native backends and their npm packages. */
 export const NATIVE_PACKAGES = {
@@ -59,9 +62,11 @@ function exists(path: string): boolean {
 export function nativeInstallProblem(name: NativeBackendName): string | null {
   const pkg = NATIVE_PACKAGES[name];
   const dir = packageDirs(pkg).find(exists);
-  const fix = `Fix, on a Linux x64 machine with internet access${
-    name === "tensorflow-gpu" ? ", an NVIDIA driver, CUDA 11.2 and cuDNN 8.1" : ""
-  }: ${nativeInstallCommand(name)}`;
+  const fix =
+    `Fix, on a Linux x64 machine${
+      name === "tensorflow-gpu" ? " with an NVIDIA driver, CUDA 11.2 and cuDNN 8.1" : ""
+    }: ${nativeInstallCommand(name)} (with internet access; or --mirror URL, or ` +
+    `--libtensorflow PATH to a local libtensorflow 2.9.1 tarball, see --help)`;
   if (dir === undefined) {
     return `npm package ${pkg} is not installed (looked in ${packageDirs(pkg).join(", ")}). ${fix}`;
   }
@@ -80,6 +85,26 @@ export function nativeInstallProblem(name: NativeBackendName): string | null {
       `script failed. ${fix}`;
   }
   return null;
+}
+
+/**
+ * Imports a native backend's npm package (which registers tfjs's `tensorflow` backend), after
+ * giving `node:util` the `util.is*` functions the package calls and Deno 2.9 lacks
+ * (`isNullOrUndefined`, used for the type attribute of almost every op). Check
+ * {@link nativeInstallProblem} first: importing a package whose addon is missing throws.
+ *
+ * @example
+ * ```ts
+ * import { importNativePackage, nativeInstallProblem } from "./native.ts";
+ * if (nativeInstallProblem("tensorflow") === null) await importNativePackage("tensorflow");
+ * ```
+ */
+export async function importNativePackage(name: NativeBackendName): Promise<unknown> {
+  installRemovedUtilFunctions();
+  // Two literal specifiers, so that Deno resolves both through the import map ahead of time.
+  return name === "tensorflow-gpu"
+    ? await import("@tensorflow/tfjs-node-gpu")
+    : await import("@tensorflow/tfjs-node");
 }
 
 /**

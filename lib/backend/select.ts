@@ -10,7 +10,7 @@
  */
 
 import * as tf from "../tf.ts";
-import { explainNativeError, NATIVE_PACKAGES, nativeInstallProblem } from "./native.ts";
+import { explainNativeError, importNativePackage, nativeInstallProblem } from "./native.ts";
 import type { NativeBackendName } from "./native.ts";
 
 /** A backend this toolkit can run on. */
@@ -190,11 +190,7 @@ async function startNative(name: NativeBackendName): Promise<string> {
   const problem = nativeInstallProblem(name);
   if (problem !== null) throw new BackendUnavailableError(name, problem);
   try {
-    await import(
-      NATIVE_PACKAGES[name] === "@tensorflow/tfjs-node"
-        ? "@tensorflow/tfjs-node"
-        : "@tensorflow/tfjs-node-gpu"
-    );
+    await importNativePackage(name);
   } catch (error) {
     throw new BackendUnavailableError(name, explainNativeError(name, error));
   }
