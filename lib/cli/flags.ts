@@ -120,9 +120,10 @@ export function parseFlags(
   const booleans = accepted.filter((n) => FLAGS[n].kind === "boolean");
   const strings = accepted.filter((n) => FLAGS[n].kind !== "boolean");
   const unknown: string[] = [];
-  const raw = parseArgs(args, {
+  const raw = parseArgs(joinNegativeValues(args, strings), {
     boolean: booleans,
-    string: strings,
+    // "_" keeps positional arguments as typed: a notebook named `01` is not the number 1.
+    string: [...strings, "_"],
     negatable: booleans,
     // parseArgs sets every boolean it knows to false when absent, so defaults go in here.
     default: Object.fromEntries(booleans.map((n) => [n, Boolean(defaults[n] ?? false)])),
@@ -155,6 +156,26 @@ export function parseFlags(
       continue;
     }
     out[name] = checkValue(name, spec, String(value), spec.env && raw[name] === undefined);
+  }
+  return out;
+}
+
+/**
+ * `--epochs -1` -> `--epochs=-1`: parseArgs reads a value that starts with `-` as a short flag
+ * ("unknown flag -1"), whereas a negative number after a valued flag is that flag's (bad) value.
+ */
+function joinNegativeValues(args: string[], valued: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith("--") ? args[i].slice(2) : undefined;
+    const next = args[i + 1];
+    if (
+      name !== undefined && valued.includes(name) && next !== undefined &&
+      /^-(\d|\.\d|Infinity)/.test(next)
+    ) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 import { gunzipSync } from "node:zlib";
 import { exists } from "../util/atomic.ts";
+import type { SkippedFiles } from "./types.ts";
 
 export { exists };
 
@@ -75,4 +76,85 @@ export function expandHome(path: string): string {
     return (envVar("HOME") ?? envVar("USERPROFILE") ?? "~") + path.slice(1);
   }
   return path;
+}
+
+/** File names that are images a folder loader reads. */
+export const IMAGE_EXT = /\.(png|jpe?g)$/i;
+
+/**
+ * Names that are never data: anything starting with `.` (macOS `._a.png` resource forks,
+ * `.DS_Store`, Jupyter's `.ipynb_checkpoints/`, `.git/`) and macOS's `__MACOSX/`.
+ */
+export function isHiddenName(name: string): boolean {
+  return name.startsWith(".") || name === "__MACOSX";
+}
+
+/** The images under a folder, and what was passed over. */
+export interface ImageListing {
+  /** Image paths (`dir/...`), sorted by path. */
+  files: string[];
+  /** Hidden files and non-images, counted by reason (reasons with no files left out). */
+  skipped: SkippedFiles[];
+}
+
+const EXAMPLES = 3;
+
+/**
+ * Every PNG/JPEG under `dir` (subfolders too), sorted; hidden files and folders are skipped and
+ * counted, as are files that are not images. Example names are relative to `root`.
+ */
+export async function listImageFiles(dir: string, root: string): Promise<ImageListing> {
+  const files: string[] = [];
+  const hidden: string[] = [];
+  const other: string[] = [];
+  const rel = (path: string) => path.startsWith(root + "/") ? path.slice(root.length + 1) : path;
+  const walk = async (d: string, inHidden: boolean) => {
+    const entries: Deno.DirEntry[] = [];
+    try {
+      for await (const e of Deno.readDir(d)) entries.push(e);
+    } catch (error) {
+      throw new Error(`cannot read folder ${d} (${(error as Error).message})`);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const path = `${d}/${e.name}`;
+      const skip = inHidden || isHiddenName(e.name);
+      if (e.isDirectory) await walk(path, skip);
+      else if (!e.isFile) continue;
+      else if (skip) hidden.push(rel(path));
+      else if (IMAGE_EXT.test(e.name)) files.push(path);
+      else other.push(rel(path));
+    }
+  };
+  await walk(dir, false);
+  const skipped: SkippedFiles[] = [];
+  if (hidden.length > 0) {
+    skipped.push({
+      reason: "hidden (.*, ._*, .ipynb_checkpoints, __MACOSX)",
+      count: hidden.length,
+      examples: hidden.slice(0, EXAMPLES),
+    });
+  }
+  if (other.length > 0) {
+    skipped.push({
+      reason: "not a PNG or JPEG file",
+      count: other.length,
+      examples: other.slice(0, EXAMPLES),
+    });
+  }
+  return { files, skipped };
+}
+
+/** Skipped-file counts of several listings added up by reason. */
+export function mergeSkipped(...lists: SkippedFiles[][]): SkippedFiles[] {
+  const byReason = new Map<string, SkippedFiles>();
+  for (const s of lists.flat()) {
+    const seen = byReason.get(s.reason);
+    if (!seen) byReason.set(s.reason, { ...s, examples: [...s.examples] });
+    else {
+      seen.count += s.count;
+      seen.examples = [...seen.examples, ...s.examples].slice(0, EXAMPLES);
+    }
+  }
+  return [...byReason.values()];
 }

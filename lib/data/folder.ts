@@ -19,7 +19,14 @@
 import { Buffer } from "node:buffer";
 import { PNG } from "pngjs";
 import jpeg from "jpeg-js";
-import { exists, findFirst, readFileNamed } from "./_files.ts";
+import {
+  exists,
+  findFirst,
+  isHiddenName,
+  listImageFiles,
+  mergeSkipped,
+  readFileNamed,
+} from "./_files.ts";
 import { convertChannels, resizeBilinear } from "./preprocess.ts";
 import type { ImageSet, LabelledDataset } from "./types.ts";
 
@@ -33,8 +40,6 @@ import type { ImageSet, LabelledDataset } from "./types.ts";
  * ```
  */
 export const FOLDER_CLASSES: readonly string[] = ["normal", "anomalous"];
-
-const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
 /**
  * A decoded image: RGB bytes, row-major.
@@ -53,6 +58,8 @@ export interface DecodedImage {
   height: number;
   /** width*height*3 bytes, RGB. */
   rgb: Uint8Array;
+  /** True when the image had transparent pixels (alpha < 255), composited onto white. */
+  transparent?: boolean;
 }
 
 interface PngSync {
@@ -62,6 +69,11 @@ interface PngSync {
 /**
  * Decodes PNG or JPEG bytes (told apart by their magic numbers) to RGB. `name` appears in the
  * error when the bytes are neither or are damaged.
+ *
+ * A PNG with transparency is composited onto white, as an image viewer shows it: an opaque image
+ * is unchanged, and one whose shapes live only in the alpha channel (RGB all 0, a common way to
+ * save masks and digits) becomes black shapes on white instead of an all-black image.
+ * `transparent` says that this happened.
  *
  * @example
  * ```ts
@@ -85,12 +97,21 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
       const png = (PNG as unknown as PngSync).sync.read(Buffer.from(bytes));
       const n = png.width * png.height;
       const rgb = new Uint8Array(n * 3);
+      let transparent = false;
       for (let p = 0; p < n; p++) {
-        rgb[p * 3] = png.data[p * 4];
-        rgb[p * 3 + 1] = png.data[p * 4 + 1];
-        rgb[p * 3 + 2] = png.data[p * 4 + 2];
+        const alpha = png.data[p * 4 + 3];
+        if (alpha === 255) {
+          rgb[p * 3] = png.data[p * 4];
+          rgb[p * 3 + 1] = png.data[p * 4 + 1];
+          rgb[p * 3 + 2] = png.data[p * 4 + 2];
+          continue;
+        }
+        transparent = true;
+        for (let c = 0; c < 3; c++) {
+          rgb[p * 3 + c] = Math.round((png.data[p * 4 + c] * alpha + 255 * (255 - alpha)) / 255);
+        }
       }
-      return { width: png.width, height: png.height, rgb };
+      return { width: png.width, height: png.height, rgb, ...(transparent ? { transparent } : {}) };
     }
     const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
     return { width: img.width, height: img.height, rgb: img.data };
@@ -99,21 +120,6 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
       `${name}: unreadable ${isPng ? "PNG" : "JPEG"} image (${(err as Error).message})`,
     );
   }
-}
-
-async function listImages(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    const entries: Deno.DirEntry[] = [];
-    for await (const e of Deno.readDir(d)) entries.push(e);
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (e.isDirectory) await walk(`${d}/${e.name}`);
-      else if (e.isFile && IMAGE_EXT.test(e.name)) out.push(`${d}/${e.name}`);
-    }
-  };
-  await walk(dir);
-  return out;
 }
 
 /**
@@ -173,6 +179,10 @@ export interface FolderOptions {
  * the file: unreadable images, a size differing from the first image, a CSV entry whose file is
  * missing, an empty train or test folder.
  *
+ * Hidden files and folders (`.*`, `._*`, `.ipynb_checkpoints/`, `__MACOSX/`) are never data, and
+ * neither are files that are not PNG or JPEG: they are counted in `skipped`. Transparent PNGs are
+ * composited onto white (see {@linkcode decodeImage}); `notes` says how many there were.
+ *
  * @example
  * ```ts
  * import { PNG } from "pngjs";
@@ -200,7 +210,8 @@ export async function loadFolder(
       throw new Error(`folder: ${d} not found, expected a folder of ${what} (PNG or JPEG)`);
     }
   }
-  const trainFiles = await listImages(trainDir);
+  const listings = [await listImageFiles(trainDir, dataDir)];
+  const trainFiles = listings[0].files;
   if (trainFiles.length === 0) {
     throw new Error(
       `folder: no PNG or JPEG images in ${trainDir}, expected normal training images`,
@@ -215,6 +226,11 @@ export async function loadFolder(
     testLabels = [];
     for (const [file, label] of pairs) {
       const path = `${testDir}/${file}`;
+      if (file.split("/").some(isHiddenName)) {
+        throw new Error(
+          `${csv}: lists ${file}, a hidden file (.* or __MACOSX); hidden files are never data`,
+        );
+      }
       if (!(await exists(path))) {
         throw new Error(`${csv}: lists ${file}, but ${path} does not exist`);
       }
@@ -229,8 +245,9 @@ export async function loadFolder(
           `(file,label with label 0/1 or normal/anomalous)`,
       );
     }
-    const normal = await listImages(normalDir);
-    const anomalous = await listImages(anomalousDir);
+    listings.push(await listImageFiles(normalDir, dataDir));
+    listings.push(await listImageFiles(anomalousDir, dataDir));
+    const [normal, anomalous] = [listings[1].files, listings[2].files];
     testFiles = [...normal, ...anomalous];
     testLabels = [...normal.map(() => 0), ...anomalous.map(() => 1)];
   }
@@ -242,8 +259,10 @@ export async function loadFolder(
   let width = 0, height = 0, first = "";
   let grey = true;
   const decoded: Uint8Array[] = [];
+  let transparent = 0;
   for (const path of all) {
     const img = decodeImage(await readFileNamed(path, "folder"), path);
+    if (img.transparent) transparent++;
     if (!first) {
       width = img.width, height = img.height, first = path;
     } else if (img.width !== width || img.height !== height) {
@@ -286,5 +305,17 @@ export async function loadFolder(
   };
   const train = stack(0, trainFiles.length, trainFiles.map(() => 0));
   const test = stack(trainFiles.length, all.length, testLabels);
-  return { train, test, classNames: [...FOLDER_CLASSES], source: dataDir };
+  const skipped = mergeSkipped(...listings.map((l) => l.skipped));
+  const notes = transparent === 0 ? [] : [
+    `${transparent} of ${all.length} images have transparent pixels (alpha < 255): composited ` +
+    `onto white, as an image viewer shows them`,
+  ];
+  return {
+    train,
+    test,
+    classNames: [...FOLDER_CLASSES],
+    source: dataDir,
+    ...(skipped.length > 0 ? { skipped } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
+  };
 }

@@ -245,7 +245,8 @@ function checkNumber(
  *   (GANomaly).
  *
  * The validation hold-out (`valFraction`, default 10%) is drawn from the normal training images
- * with `splitSeed`; the test set is never part of model selection. `limit` keeps the first
+ * with `splitSeed` (at least one image whenever there are two, so that a tiny class can still be
+ * calibrated); the test set is never part of model selection. `limit` keeps the first
  * `limit` images of the seeded training order (so a smaller limit is a subset of a larger one)
  * and shrinks the hold-out in proportion. `testLimit` takes a stratified seeded subset of the test
  * set. For `folder`, classes are normal (0) and anomalous (1), and `normal` must be 0.
@@ -301,6 +302,8 @@ export async function loadOneClass(opts: OneClassOptions): Promise<OneClassSplit
   });
   const order = shuffled(Int32Array.from(pool), splitSeed);
   let valCount = Math.round(order.length * valFraction);
+  // Calibration needs validation scores: a class of 2-4 images still holds one out.
+  if (valFraction > 0 && valCount === 0 && order.length >= 2) valCount = 1;
   let trainIdx = order.subarray(valCount);
   let valIdx = order.subarray(0, valCount);
   if (opts.limit !== undefined && opts.limit < trainIdx.length) {
@@ -335,6 +338,8 @@ export async function loadOneClass(opts: OneClassOptions): Promise<OneClassSplit
   };
   if (opts.limit !== undefined) manifest.limit = opts.limit;
   if (opts.testLimit !== undefined) manifest.testLimit = opts.testLimit;
+  if (data.skipped) manifest.skipped = data.skipped;
+  if (data.notes) manifest.notes = data.notes;
   return { train, val, test, testIsAnomaly, manifest };
 }
 

@@ -94,6 +94,26 @@ export interface ImageSet {
 }
 
 /**
+ * Files a folder loader passed over, with why (hidden files and folders such as `._a.png` or
+ * `.ipynb_checkpoints/`, or files that are not PNG or JPEG).
+ *
+ * @example
+ * ```ts
+ * import type { SkippedFiles } from "./types.ts";
+ * const s: SkippedFiles = { reason: "hidden", count: 2, examples: ["train/._a.png"] };
+ * if (s.count !== 2) throw new Error();
+ * ```
+ */
+export interface SkippedFiles {
+  /** Why: `hidden` (name starts with `.`, or `__MACOSX`) or `not an image` (not PNG/JPEG). */
+  reason: string;
+  /** How many files. */
+  count: number;
+  /** The first few of them, relative to the dataset folder. */
+  examples: string[];
+}
+
+/**
  * What a one-class split was made from, so that a run can record and repeat it.
  *
  * @example
@@ -133,6 +153,10 @@ export interface DataManifest {
   limit?: number;
   /** The size of the stratified test subset, when one was asked for. */
   testLimit?: number;
+  /** Files of a folder dataset that were not read as data, and why. */
+  skipped?: SkippedFiles[];
+  /** What the loader did to the images that a reader should know (e.g. transparency). */
+  notes?: string[];
 }
 
 /**
@@ -177,4 +201,8 @@ export interface LabelledDataset {
   classNames: string[];
   /** Where the files were read from (for manifests). */
   source: string;
+  /** Files of a folder that were not read as data, and why. */
+  skipped?: SkippedFiles[];
+  /** What the loader did to the images that a reader should know (e.g. transparency). */
+  notes?: string[];
 }

@@ -5,47 +5,39 @@
  * @module
  */
 
-import { join, relative } from "@std/path";
+import { relative } from "@std/path";
 import { decodeImage } from "../data/folder.ts";
+import { listImageFiles, readFileNamed } from "../data/_files.ts";
 import { prepareImageSet } from "../data/preprocess.ts";
-import type { ImageSet } from "../data/types.ts";
+import type { ImageSet, SkippedFiles } from "../data/types.ts";
 
 /**
  * Reads every `.png`, `.jpg` and `.jpeg` under `dir` (sorted by path), resized to
- * `size` x `size` with `channels` channels. Names are paths relative to `dir`.
+ * `size` x `size` with `channels` channels. Names are paths relative to `dir`. Hidden files and
+ * folders (`.*`, `._*`, `.ipynb_checkpoints/`, `__MACOSX/`) and non-images are not scored: they
+ * are counted in `skipped`. Transparent PNGs are composited onto white, as in training.
  *
  * @example
  * ```ts ignore
  * import { loadImageFolder } from "./images.ts";
  * const set = await loadImageFolder("./my-images", 32, 1);
- * console.log(set.count, set.names);
+ * console.log(set.count, set.names, set.skipped);
  * ```
  */
 export async function loadImageFolder(
   dir: string,
   size: number,
   channels: number,
-): Promise<ImageSet> {
-  const files: string[] = [];
-  const walk = async (d: string) => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(d)];
-    } catch (error) {
-      throw new Error(`--images: cannot read folder ${d} (${(error as Error).message})`);
-    }
-    for (const entry of entries) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory) await walk(path);
-      else if (/\.(png|jpe?g)$/i.test(entry.name)) files.push(path);
-    }
-  };
-  await walk(dir);
-  files.sort();
+): Promise<ImageSet & { skipped: SkippedFiles[] }> {
+  dir = dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
+  const listing = await listImageFiles(dir, dir).catch((error: Error) => {
+    throw new Error(`--images: ${error.message}`);
+  });
+  const files = listing.files.sort();
   if (files.length === 0) throw new Error(`--images: no PNG or JPEG files under ${dir}`);
   const parts: ImageSet[] = [];
   for (const file of files) {
-    const image = decodeImage(await Deno.readFile(file), file);
+    const image = decodeImage(await readFileNamed(file, "--images"), file);
     parts.push(prepareImageSet(
       {
         pixels: image.rgb,
@@ -70,5 +62,6 @@ export async function loadImageFolder(
     width: size,
     channels,
     names: files.map((f) => relative(dir, f)),
+    skipped: listing.skipped,
   };
 }

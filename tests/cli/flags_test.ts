@@ -55,3 +55,26 @@ Deno.test("--distill-epochs takes STEP1,STEP2 and names itself when wrong", () =
     assertThrows(() => parseDistillEpochs(bad), Error, "--distill-epochs");
   }
 });
+
+Deno.test("a negative value is the flag's bad value, named, not an unknown flag", () => {
+  const defaults = { epochs: 1, seed: 0 };
+  for (const args of [["--epochs", "-1"], ["--epochs=-1"]]) {
+    const error = assertThrows(() => parseFlags("train", args, defaults, ""), Error);
+    assertStringIncludes(error.message, "--epochs: expected at least 1, got -1");
+  }
+  assertStringIncludes(
+    assertThrows(() => parseFlags("train", ["--seed", "-2.5"], defaults, ""), Error).message,
+    "--seed: expected an integer, got '-2.5'",
+  );
+  // A short flag that is not a number stays an unknown flag.
+  assertStringIncludes(
+    assertThrows(() => parseFlags("train", ["-x"], defaults, ""), Error).message,
+    "unknown flag -x",
+  );
+});
+
+Deno.test("positional arguments keep their text: `01` is not the number 1", () => {
+  const flags = parseFlags("notebooks", ["01", "--check", "007", "2.50"], { check: false }, "");
+  assertEquals(flags?._, ["01", "007", "2.50"]);
+  assertEquals(flags?.check, true);
+});

@@ -1,7 +1,10 @@
 /** Helpers that generate dataset files for the data tests. */
 
 import { gzipSync } from "node:zlib";
+import { PNG } from "pngjs";
 import { createRng } from "../../lib/util/rng.ts";
+import { loadMnist } from "../../lib/data/mnist.ts";
+import type { ImageSet } from "../../lib/data/types.ts";
 
 /** Bytes of an IDX unsigned-byte file with the given magic and dims. */
 export function idxBytes(dims: number[], data: Uint8Array, magic?: number): Uint8Array {
@@ -99,4 +102,64 @@ export function fakeCifarFiles(perBatch: number, nTest: number): Array<[string, 
   for (let b = 1; b <= 5; b++) files.push([`data_batch_${b}.bin`, cifarRecords(perBatch, b, b)]);
   files.push(["test_batch.bin", cifarRecords(nTest, 99)]);
   return files;
+}
+
+/** A PNG (RGBA) of a grey image; `alphaOnly` puts the image in alpha and writes RGB 0. */
+export function greyPng(
+  grey: Uint8Array,
+  width: number,
+  height: number,
+  opts: { alphaOnly?: boolean } = {},
+): Uint8Array {
+  const png = new (PNG as unknown as {
+    new (o: { width: number; height: number }): { data: Uint8Array };
+    sync: { write(p: { data: Uint8Array }): Uint8Array };
+  })({ width, height });
+  for (let p = 0; p < width * height; p++) {
+    const v = grey[p];
+    png.data.set(opts.alphaOnly ? [0, 0, 0, v] : [v, v, v, 255], p * 4);
+  }
+  return new Uint8Array((PNG as unknown as { sync: { write(p: unknown): Uint8Array } }).sync.write(
+    png,
+  ));
+}
+
+/** What {@link writeDigitFolder} writes: counts of MNIST digits per folder. */
+export interface DigitFolderSpec {
+  /** The normal digit (train/ and test/normal/). */
+  normal: number;
+  /** The anomalous digit (test/anomalous/). */
+  anomalous: number;
+  train: number;
+  testNormal: number;
+  testAnomalous: number;
+  /** Write every image with RGB 0 and the digit in alpha. */
+  alphaOnly?: boolean;
+}
+
+/**
+ * Writes a folder dataset of real MNIST digits as 28x28 PNGs: `train/` (training digits of
+ * `normal`), `test/normal/` and `test/anomalous/` (test-set digits), named `d<digit>-<i>.png`.
+ */
+export async function writeDigitFolder(root: string, spec: DigitFolderSpec): Promise<void> {
+  const mnist = await loadMnist();
+  const take = (set: ImageSet, digit: number, n: number) => {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < set.count && out.length < n; i++) {
+      if (set.labels[i] === digit) out.push(set.pixels.subarray(i * 784, (i + 1) * 784));
+    }
+    return out;
+  };
+  const parts: Array<[string, Uint8Array[], number]> = [
+    ["train", take(mnist.train, spec.normal, spec.train), spec.normal],
+    ["test/normal", take(mnist.test, spec.normal, spec.testNormal), spec.normal],
+    ["test/anomalous", take(mnist.test, spec.anomalous, spec.testAnomalous), spec.anomalous],
+  ];
+  for (const [dir, images, digit] of parts) {
+    await Deno.mkdir(`${root}/${dir}`, { recursive: true });
+    for (const [i, grey] of images.entries()) {
+      const png = greyPng(grey, 28, 28, { alphaOnly: spec.alphaOnly });
+      await Deno.writeFile(`${root}/${dir}/d${digit}-${i}.png`, png);
+    }
+  }
 }

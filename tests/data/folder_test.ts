@@ -4,6 +4,8 @@ import { PNG } from "pngjs";
 import jpeg from "jpeg-js";
 import { loadFolder } from "../../lib/data/folder.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
+import { loadImageFolder } from "../../lib/score/images.ts";
+import { writeDigitFolder } from "./_fixtures.ts";
 
 interface PngLike {
   data: Uint8Array;
@@ -113,7 +115,7 @@ Deno.test("folder with a labels CSV; grey images load as 1 channel", async () =>
   ]);
   const s = await loadOneClass({ dataset: "folder", dataDir: root, normal: 0, channels: 3 });
   assertEquals([s.test.height, s.test.channels, s.manifest.counts.testAnomalous], [32, 3, 2]);
-  assertEquals([s.train.count, s.val.count], [2, 0]);
+  assertEquals([s.train.count, s.val.count], [1, 1]);
   // The CSV may also sit beside train/ and test/.
   await Deno.rename(`${root}/test/labels.csv`, `${root}/labels.csv`);
   assertEquals([...(await loadFolder(root)).test.labels], [0, 1, 0, 1]);
@@ -181,5 +183,83 @@ Deno.test("folder errors name the file or option and what was expected", async (
     loadOneClass({ dataset: "folder", dataDir: root, normal: 0, protocol: "leave-one-out" })
   );
   assertStringIncludes(err.message, "protocol: leave-one-out needs a labelled multi-class dataset");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("hidden files and folders are not data; the split's manifest counts what was skipped", async () => {
+  const root = await Deno.makeTempDir();
+  await writeDigitFolder(root, {
+    normal: 1,
+    anomalous: 7,
+    train: 12,
+    testNormal: 40,
+    testAnomalous: 20,
+  });
+  const real = await Deno.readFile(`${root}/test/normal/d1-0.png`);
+  // AppleDouble files are not images at all; a checkpoint copy is a readable duplicate.
+  const appleDouble = Uint8Array.of(0x00, 0x05, 0x16, 0x07, 0, 2, 0, 0);
+  await write(root, {
+    "test/normal/.ipynb_checkpoints/d1-0-checkpoint.png": real,
+    "test/anomalous/._d7-0.png": appleDouble,
+    "train/__MACOSX/._d1-0.png": appleDouble,
+    "train/.DS_Store": "x",
+    "train/README.txt": "digits",
+  });
+  const d = await loadFolder(root);
+  assertEquals([d.train.count, d.test.count], [12, 60]);
+  assertEquals([...d.test.labels].filter((l) => l === 1).length, 20);
+  assert(d.test.names!.every((n) => !n.includes("/.") && !n.includes("__MACOSX")), "no hidden");
+  const s = await loadOneClass({ dataset: "folder", dataDir: root, normal: 0 });
+  assertEquals([s.manifest.counts.test, s.manifest.counts.testAnomalous], [60, 20]);
+  assertEquals(s.manifest.skipped?.map((k) => [k.reason.split(" ")[0], k.count]), [
+    ["hidden", 4],
+    ["not", 1],
+  ]);
+  assertEquals(s.manifest.skipped?.[1].examples, ["train/README.txt"]);
+  // Scoring a folder skips them too.
+  const images = await loadImageFolder(`${root}/test`, 32, 1);
+  assertEquals(images.count, 60);
+  assertEquals(images.skipped.map((k) => k.count), [2]);
+  // A labels CSV may not name a hidden file.
+  await write(root, { "test/labels.csv": "normal/d1-0.png,0\nanomalous/._d7-0.png,1\n" });
+  const err = await assertRejects(() => loadFolder(root));
+  assertStringIncludes(err.message, "anomalous/._d7-0.png, a hidden file");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("PNGs whose shapes live only in alpha are composited onto white, with a note", async () => {
+  const root = await Deno.makeTempDir();
+  const spec = { normal: 1, anomalous: 7, train: 4, testNormal: 2, testAnomalous: 2 };
+  await writeDigitFolder(`${root}/grey`, spec);
+  await writeDigitFolder(`${root}/alpha`, { ...spec, alphaOnly: true });
+  const grey = await loadFolder(`${root}/grey`);
+  const alpha = await loadFolder(`${root}/alpha`);
+  assertEquals(alpha.train.channels, 1);
+  // Digit v over a transparent background: 255 - v on white (not 0 everywhere).
+  assertEquals([...alpha.train.pixels], [...grey.train.pixels].map((v) => 255 - v));
+  assert(alpha.train.pixels.some((v) => v < 128) && alpha.train.pixels.some((v) => v > 128));
+  assertEquals(grey.notes, undefined);
+  assertStringIncludes(alpha.notes?.[0] ?? "", "8 of 8 images have transparent pixels");
+  const s = await loadOneClass({ dataset: "folder", dataDir: `${root}/alpha`, normal: 0 });
+  assertStringIncludes(s.manifest.notes?.[0] ?? "", "composited onto white");
+  // Scoring a folder decodes the same way.
+  const images = await loadImageFolder(`${root}/alpha/train`, 28, 1);
+  assertEquals([...images.pixels], [...alpha.train.pixels]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a class of 2-4 images still holds one out for calibration", async () => {
+  const root = await Deno.makeTempDir();
+  await writeDigitFolder(root, {
+    normal: 1,
+    anomalous: 7,
+    train: 4,
+    testNormal: 2,
+    testAnomalous: 2,
+  });
+  const s = await loadOneClass({ dataset: "folder", dataDir: root, normal: 0 });
+  assertEquals([s.train.count, s.val.count], [3, 1]);
+  const limited = await loadOneClass({ dataset: "folder", dataDir: root, normal: 0, limit: 1 });
+  assertEquals([limited.train.count, limited.val.count], [1, 1]);
   await Deno.remove(root, { recursive: true });
 });
