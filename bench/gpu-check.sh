@@ -16,10 +16,15 @@
 # only what the bench needs into .gl/node_modules.tar.xz (this script unpacks it) when
 # node_modules does not fit; `--dry-run` prints what would travel.
 #
+# The native GPU backend (@tensorflow/tfjs-node-gpu) is tried too, by bench/native-gpu-check.sh,
+# but only when a libtensorflow 2.9.1 GPU tarball is carried with the run (LIBTENSORFLOW_TARBALL,
+# or shared/ or .gl/libtensorflow-gpu-linux-x86_64-2.9.1.tar.gz): this machine cannot download it.
+# Otherwise the summary says "not tried" and why; either way it does not change the exit status.
+#
 # Usage: bash bench/gpu-check.sh [--dry-run]
 #   --dry-run  check the prerequisites that can be checked here and print the commands; run no
 #              benchmark and touch no GPU. Exit 0 when everything needed is present.
-# Env: OUT (default ./out-gpu-check), SUITE (default model).
+# Env: OUT (default ./out-gpu-check), SUITE (default model), LIBTENSORFLOW_TARBALL (see above).
 set -uo pipefail
 
 DRY=0
@@ -27,7 +32,7 @@ for arg in "$@"; do
   case "$arg" in
     --dry-run) DRY=1 ;;
     -h | --help)
-      sed -n '2,24p' "$0"
+      sed -n '2,27p' "$0"
       exit 0
       ;;
     *)
@@ -156,6 +161,7 @@ if [ "$DRY" = 1 ]; then
   say "would run: deno ${GPU_CMD#"$DENO "}"
   say "would run: deno ${CPU_CMD#"$DENO "}"
   say "would write: $OUT/bench-webgpu.json $OUT/bench-wasm.json $OUT/gpu-check.json"
+  DENO="$DENO" OUT="$OUT" SUITE="$SUITE" bash bench/native-gpu-check.sh --dry-run
   if [ "$PROBLEMS" -gt 0 ]; then
     say "dry run: $PROBLEMS problem(s)"
     exit 1
@@ -185,7 +191,8 @@ say "running: deno ${GPU_CMD#"$DENO "}"
 webgpu=$(run_one webgpu $GPU_CMD)
 say "running: deno ${CPU_CMD#"$DENO "}"
 wasm=$(EDEGAN_BACKEND=wasm run_one wasm $CPU_CMD)
-summary="{$(echo "$webgpu" | tail -1), $(echo "$wasm" | tail -1)}"
+DENO="$DENO" OUT="$OUT" SUITE="$SUITE" bash bench/native-gpu-check.sh
+summary="{$(echo "$webgpu" | tail -1), $(echo "$wasm" | tail -1), \"native-tensorflow-gpu\": $(cat "$OUT/native-gpu.json")}"
 echo "$summary" >"$OUT/gpu-check.json"
 echo "$webgpu" | sed '$d'
 echo "$wasm" | sed '$d'

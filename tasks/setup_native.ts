@@ -1,45 +1,88 @@
 /**
- * `deno task setup:native [gpu|cpu]`: installs the native TensorFlow backend on a machine with
- * internet access, allowing the npm install script that downloads libtensorflow (the GPU build
- * needs Linux x64, an NVIDIA driver, CUDA 11.2 and cuDNN 8.1). Then `--backend tensorflow-gpu`
- * (or `tensorflow`) works.
+ * `deno task setup:native [gpu|cpu] [--mirror URL] [--libtensorflow PATH] [--build-from-source]
+ * [--nodedir DIR] [--dry-run]`: installs the native TensorFlow backend (`@tensorflow/tfjs-node-gpu`
+ * or `@tensorflow/tfjs-node` 4.22.0, with libtensorflow 2.9.1 and its addon), then
+ * `--backend tensorflow-gpu` (or `tensorflow`) works. The steps are in
+ * lib/backend/native_setup.ts; `--dry-run` prints them as shell lines and runs nothing.
  *
  * @module
  */
 
+import { parseArgs } from "@std/cli";
 import { runTask } from "../lib/cli/flags.ts";
-import { NATIVE_PACKAGES, nativeInstallProblem } from "../lib/backend/native.ts";
+import { nativeInstallProblem } from "../lib/backend/native.ts";
+import { formatStep, planNativeSetup, runSetupSteps } from "../lib/backend/native_setup.ts";
+
+const HELP = `deno task setup:native [gpu|cpu] [flags]
+
+Installs @tensorflow/tfjs-node-gpu (gpu, the default; Linux x64, CUDA 11.2, cuDNN 8.1) or
+@tensorflow/tfjs-node (cpu) 4.22.0 with libtensorflow 2.9.1 and its native addon.
+
+Flags:
+  --mirror URL          download libtensorflow from URL instead of storage.googleapis.com: a folder
+                        (ending in /) holding libtensorflow-gpu-linux-x86_64-2.9.1.tar.gz, or the
+                        prefix the install script's TFJS_NODE_BASE_URI takes
+  --libtensorflow PATH  use this local libtensorflow 2.9.1 tarball (nothing is downloaded for it)
+  --build-from-source   compile the addon with node-gyp instead of downloading the prebuilt one
+                        (needs node, make, g++, python3 and Node's headers)
+  --nodedir DIR         where Node's headers are (DIR/include/node) [default: /usr if there]
+  --dry-run             print the commands, run nothing
+  --help                show this help`;
+
+const STRINGS = ["mirror", "libtensorflow", "nodedir"];
+const BOOLEANS = ["build-from-source", "dry-run", "help"];
 
 await runTask(async () => {
-  const which = Deno.args[0] ?? "gpu";
-  if (which === "--help") {
-    console.log(
-      "deno task setup:native [gpu|cpu]\n\nInstalls @tensorflow/tfjs-node-gpu (gpu) or " +
-        "@tensorflow/tfjs-node (cpu) with its install script allowed (it downloads libtensorflow).",
+  const unknown: string[] = [];
+  const flags = parseArgs(Deno.args, {
+    string: STRINGS,
+    boolean: BOOLEANS,
+    unknown: (arg: string, key?: string) => {
+      if (key !== undefined) unknown.push(arg);
+      return key === undefined;
+    },
+  });
+  if (unknown.length > 0) {
+    throw new Error(
+      `setup:native: unknown flag ${unknown[0]}; accepted: ${
+        [...STRINGS, ...BOOLEANS].map((n) => `--${n}`).join(", ")
+      }`,
     );
+  }
+  if (flags.help) {
+    console.log(HELP);
     return;
   }
+  for (const name of STRINGS) {
+    if (flags[name] === "") throw new Error(`--${name}: expected a value`);
+  }
+  if (flags._.length > 1) {
+    throw new Error(`setup:native: expected one of gpu, cpu, got '${flags._.join(" ")}'`);
+  }
+  const which = String(flags._[0] ?? "gpu");
   if (which !== "gpu" && which !== "cpu") {
     throw new Error(`setup:native: expected 'gpu' or 'cpu', got '${which}'`);
   }
+  const plan = await planNativeSetup({
+    build: which,
+    mirror: flags.mirror,
+    libtensorflow: flags.libtensorflow,
+    buildFromSource: flags["build-from-source"],
+    nodedir: flags.nodedir,
+  }, Deno.cwd());
+  console.log(`libtensorflow: ${plan.libtensorflowSource}`);
+  if (flags["dry-run"]) {
+    console.log("dry run: would run, in this folder:");
+    for (const step of plan.steps) console.log(formatStep(step));
+    for (const tool of plan.missing) console.log(`missing here: ${tool}`);
+    return;
+  }
+  if (plan.missing.length > 0) {
+    throw new Error(`setup:native: missing ${plan.missing.join("; ")}`);
+  }
+  await runSetupSteps(plan.steps);
   const name = which === "gpu" ? "tensorflow-gpu" : "tensorflow";
-  const pkg = `npm:${NATIVE_PACKAGES[name]}@4.22.0`;
-  if (which === "gpu" && Deno.build.os !== "linux") {
-    throw new Error("setup:native gpu: @tensorflow/tfjs-node-gpu has builds for Linux x64 only");
-  }
-  console.log(`deno install --allow-scripts=${pkg}`);
-  const { code } = await new Deno.Command(Deno.execPath(), {
-    args: ["install", `--allow-scripts=${pkg}`],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
   const problem = nativeInstallProblem(name);
-  if (code !== 0 || problem !== null) {
-    throw new Error(
-      `the install did not complete${problem ? `: ${problem}` : ""}. Its script downloads ` +
-        "libtensorflow from storage.googleapis.com; check internet access (or set " +
-        "TFJS_NODE_CDN_STORAGE / a proxy) and run again.",
-    );
-  }
+  if (problem !== null) throw new Error(`the install did not complete: ${problem}`);
   console.log(`installed: use --backend ${name}`);
 });
