@@ -204,17 +204,15 @@ export async function checkLibtensorflowTarball(path: string, build: NativeBuild
   );
   const missing = LIBTENSORFLOW_TARBALL_FILES.filter((f) => !entries.has(f));
   if (missing.length === 0) return resolve(path);
-  const versions = [...entries].map((e) => /^(?:.*\/)?libtensorflow\.so\.(\d+\.\d+\.\d+)$/.exec(e))
-    .filter((m) => m !== null).map((m) => m![0]);
-  if (
-    versions.length > 0 &&
-    !versions.some((v) => v === `lib/libtensorflow.so.${LIBTENSORFLOW_VERSION}`)
-  ) {
+  // A libtensorflow of another version, wherever it sits in the tarball.
+  const others = [...entries].filter((e) => {
+    const m = /(?:^|\/)libtensorflow\.so\.(\d+\.\d+\.\d+)$/.exec(e);
+    return m !== null && m[1] !== LIBTENSORFLOW_VERSION;
+  });
+  if (others.length > 0) {
     throw new Error(
-      `${where}: has ${
-        versions.join(", ")
-      }, but @tensorflow/tfjs-node@${TFJS_NODE_VERSION} needs ` +
-        `libtensorflow ${LIBTENSORFLOW_VERSION} at lib/libtensorflow.so.${LIBTENSORFLOW_VERSION}`,
+      `${where}: has ${others.join(", ")}, but @tensorflow/tfjs-node@${TFJS_NODE_VERSION} ` +
+        `needs libtensorflow ${LIBTENSORFLOW_VERSION} (lib/libtensorflow.so.${LIBTENSORFLOW_VERSION})`,
     );
   }
   throw new Error(
