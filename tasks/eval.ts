@@ -29,10 +29,19 @@ await runTask(async () => {
     );
   });
   const { scores, labels, decisions } = rows;
-  if (labels.length === 0) throw new Error(`${path}: no labelled rows to evaluate`);
+  if (labels.length === 0) {
+    throw new Error(`${path}: no labelled rows to evaluate (every row needs a label)`);
+  }
+  const anomalous = labels.filter((l) => l === 1).length;
+  if (anomalous === 0 || anomalous === labels.length) {
+    throw new Error(
+      `${path}: every label is ${anomalous === 0 ? "normal" : "anomalous"}; ` +
+        "ROC AUC and average precision need both normal and anomalous rows",
+    );
+  }
   const metrics: Record<string, number> = {
     images: scores.length,
-    anomalous: labels.filter((l) => l === 1).length,
+    anomalous,
     auc: rocAuc(scores, labels),
     averagePrecision: averagePrecision(scores, labels),
   };

@@ -11,11 +11,13 @@ import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
 import { loadModel } from "../lib/train/checkpoint.ts";
 import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
-import type { DatasetName, Protocol } from "../lib/data/types.ts";
+import type { DataManifest, DatasetName, Protocol } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
+import { decide } from "../lib/score/calibrate.ts";
+import { readManifest } from "../lib/train/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 
@@ -37,21 +39,29 @@ await runTask(async () => {
   if (!flags.model) throw new Error("--model: required (a run or model directory)");
   const modelDir = await resolveModelDir(flags.model as string);
   await startBackend(flags.backend as BackendChoice);
-  const { model, calibration } = await loadModel(modelDir);
+  const { model, calibration } = await loadModel(modelDir).catch((error: Error) => {
+    throw new Error(`--model ${flags.model}: ${error.message}`);
+  });
   const { imageSize, channels } = model.config;
   let set;
   let isAnomaly: Uint8Array | undefined;
   if (flags.images) {
-    set = await loadImageFolder(flags.images as string, imageSize, channels);
+    const images = await loadImageFolder(flags.images as string, imageSize, channels);
+    for (const s of images.skipped) {
+      console.log(`skipped ${s.count} file(s) under --images: ${s.reason} (e.g. ${s.examples[0]})`);
+    }
+    set = images;
   } else {
     // Default to the data the run was trained on, as recorded in its manifest.
     const runJson = join(modelDir, "..", "run.json");
-    const run = await Deno.readTextFile(runJson).then(JSON.parse).catch(() => ({}));
-    const recorded = run.data ? oneClassOptionsOf(run.data) : undefined;
+    const run = await readManifest(runJson);
+    const recorded = run?.data ? oneClassOptionsOf(run.data as Partial<DataManifest>) : undefined;
     const dataset = (flags.dataset ?? recorded?.dataset) as DatasetName | undefined;
     const normal = (flags.normal ?? recorded?.normal) as number | undefined;
     if (dataset === undefined || normal === undefined) {
-      throw new Error("--dataset and --normal: required when the model has no run.json beside it");
+      throw new Error(
+        `--dataset and --normal: required when the model has no run.json beside it (${runJson})`,
+      );
     }
     const split = await loadOneClass({
       ...recorded,
@@ -69,8 +79,10 @@ await runTask(async () => {
     if (which === "test") isAnomaly = split.testIsAnomaly;
     else isAnomaly = new Uint8Array(set.count);
   }
-  const { scores } = await scoreImages(model, set, { progress: terminalProgress("score") });
-  model.dispose();
+  const { scores } = await scoreImages(model, set, { progress: terminalProgress("score") })
+    .catch((error: Error) => {
+      throw new Error(`--model ${modelDir}: ${error.message}`);
+    }).finally(() => model.dispose());
   const out = (flags.out as string | undefined) ??
     join(modelDir, "..", `scores-${flags.images ? "images" : flags.split}.csv`);
   await writeScoresCsv(
@@ -85,7 +97,7 @@ await runTask(async () => {
     item: set.names?.[i] ?? i,
     score,
     ...(isAnomaly ? { label: isAnomaly[i] } : {}),
-    ...(calibration ? { decision: score >= calibration.threshold ? 1 : 0 } : {}),
+    ...(calibration ? { decision: decide(score, calibration, String(set.names?.[i] ?? i)) } : {}),
   }));
   const jsonPath = (flags.json as string | undefined) ?? out.replace(/\.csv$/, "") + ".json";
   await writeJsonAtomic(jsonPath, { model: modelDir, calibration: calibration ?? null, rows });

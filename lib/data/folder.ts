@@ -123,6 +123,22 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
 }
 
 /**
+ * An anomaly label as written in a labels or scores CSV: `0`/`normal` -> 0, `1`/`anomalous` -> 1
+ * (any case, surrounding spaces and quotes ignored); anything else -> `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { parseAnomalyLabel } from "./folder.ts";
+ * if (parseAnomalyLabel(" Anomalous") !== 1 || parseAnomalyLabel("0") !== 0) throw new Error();
+ * if (parseAnomalyLabel("2") !== undefined) throw new Error();
+ * ```
+ */
+export function parseAnomalyLabel(text: string): 0 | 1 | undefined {
+  const raw = text.trim().replace(/^"(.*)"$/, "$1").trim().toLowerCase();
+  return raw === "0" || raw === "normal" ? 0 : raw === "1" || raw === "anomalous" ? 1 : undefined;
+}
+
+/**
  * Parses a labels CSV into (file, 0|1) pairs; errors name the CSV line and accepted values.
  *
  * @example
@@ -134,7 +150,7 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
  */
 export function parseLabelsCsv(text: string, name: string): Array<[string, number]> {
   const out: Array<[string, number]> = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "" || line.startsWith("#")) continue;
@@ -145,8 +161,8 @@ export function parseLabelsCsv(text: string, name: string): Array<[string, numbe
     const file = line.slice(0, comma).trim().replace(/^"(.*)"$/, "$1");
     const raw = line.slice(comma + 1).trim().replace(/^"(.*)"$/, "$1").toLowerCase();
     if (out.length === 0 && file.toLowerCase() === "file" && raw === "label") continue;
-    const label = raw === "0" || raw === "normal" ? 0 : raw === "1" || raw === "anomalous" ? 1 : -1;
-    if (label < 0) {
+    const label = parseAnomalyLabel(raw);
+    if (label === undefined) {
       throw new Error(
         `${name}:${i + 1}: label "${raw}" of ${file}, expected 0, 1, normal or anomalous`,
       );

@@ -49,6 +49,23 @@ export const DATASET_NAMES: readonly DatasetName[] = [
 ];
 
 /**
+ * How many classes each dataset has (class indices are 0..n-1); the folder dataset's one class
+ * index is 0, normal. Known without loading the data, so that flags are checked first.
+ *
+ * @example
+ * ```ts
+ * import { DATASET_CLASS_COUNTS } from "./types.ts";
+ * if (DATASET_CLASS_COUNTS.cifar10 !== 10 || DATASET_CLASS_COUNTS.folder !== 1) throw new Error();
+ * ```
+ */
+export const DATASET_CLASS_COUNTS: Readonly<Record<DatasetName, number>> = {
+  "mnist": 10,
+  "fashion-mnist": 10,
+  "cifar10": 10,
+  "folder": 1,
+};
+
+/**
  * The protocols, the default first.
  *
  * @example

@@ -54,18 +54,45 @@ export function minMaxNormaliser(valScores: ArrayLike<number>): MinMaxNormaliser
 }
 
 /**
- * The lowest threshold, taken from the validation scores of normal items, at which the fraction
- * of those scores `>= threshold` (the decision rule of `f1AtThreshold`) is at most `fpr`. When
- * even the largest score must be excluded, returns the next double above it.
+ * Relative distance within which two scores count as the same score: the same image scored in a
+ * batch of 4 and in a batch of 36 can differ in the last float32 bits (about 1e-7 relative,
+ * more after cancellation in z - ẑ), and no decision may turn on that.
+ *
+ * @example
+ * ```ts
+ * import { SAME_SCORE_RELATIVE } from "./calibration.ts";
+ * if (SAME_SCORE_RELATIVE !== 1e-3) throw new Error();
+ * ```
+ */
+export const SAME_SCORE_RELATIVE = 1e-3;
+
+/** Below this magnitude scores are zero, whatever their sign or last bits. */
+const SAME_SCORE_ABSOLUTE = 1e-30;
+
+function tolerance(a: number, b: number): number {
+  return Math.max(SAME_SCORE_RELATIVE * Math.max(Math.abs(a), Math.abs(b)), SAME_SCORE_ABSOLUTE);
+}
+
+/**
+ * The decision threshold at a false-positive rate, from the validation scores of normal items:
+ * the fraction of those scores `>= threshold` (the decision rule of `f1AtThreshold`) is at most
+ * `fpr`, with as many flagged as that allows.
+ *
+ * The threshold never sits on or near a validation score, so that float rounding cannot flip a
+ * decision: scores within {@link SAME_SCORE_RELATIVE} of each other are one group that is
+ * flagged or not as a whole, and the threshold lies in the middle of the gap between the
+ * lowest flagged group and the next one down. When no score may be flagged it lies
+ * `SAME_SCORE_RELATIVE` (relative) above the largest; when all may, as far below the smallest.
  *
  * @throws {RangeError} on an empty input, a NaN score, or `fpr` outside [0, 1].
  *
  * @example
  * ```ts
  * import { thresholdAtFpr } from "./calibration.ts";
- * const normals = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
- * if (thresholdAtFpr(normals, 0.2) !== 0.9) throw new Error("2 of 10 at or above 0.9");
- * if (!(thresholdAtFpr(normals, 0) > 1.0)) throw new Error("none at or above");
+ * const normals = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+ * if (thresholdAtFpr(normals, 0.2) !== 8.5) throw new Error("9 and 10 flagged");
+ * const none = thresholdAtFpr(normals, 0);
+ * if (Math.abs(none - 10.01) > 1e-12) throw new Error("none flagged, with a margin");
  * ```
  */
 export function thresholdAtFpr(valNormalScores: ArrayLike<number>, fpr: number): number {
@@ -79,26 +106,17 @@ export function thresholdAtFpr(valNormalScores: ArrayLike<number>, fpr: number):
   sorted.sort().reverse(); // descending
   // The tolerance keeps e.g. 0.3 * 10 from flooring to 2.
   const allowed = Math.floor(fpr * n + 1e-9);
-  // Candidate thresholds are distinct scores; with the one at sorted[k] exactly k + ties items
-  // reach it, so walk to the end of each tie group before comparing.
-  let best = nextUp(sorted[0]);
+  // Walk groups of (nearly) equal scores from the top; a group is flagged whole or not at all.
+  let best = sorted[0] + tolerance(sorted[0], sorted[0]);
   for (let i = 0; i < n;) {
-    let end = i;
-    while (end < n && sorted[end] === sorted[i]) end++;
+    let end = i + 1;
+    while (end < n && sorted[end - 1] - sorted[end] <= tolerance(sorted[end - 1], sorted[end])) {
+      end++;
+    }
     if (end > allowed) break;
-    best = sorted[i];
+    const lowest = sorted[end - 1];
+    best = end < n ? (lowest + sorted[end]) / 2 : lowest - tolerance(lowest, lowest);
     i = end;
   }
   return best;
-}
-
-/** The smallest double greater than `x` (x itself for +Infinity). */
-function nextUp(x: number): number {
-  if (x === Infinity || Number.isNaN(x)) return x;
-  if (x === 0) return Number.MIN_VALUE;
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, x);
-  const bits = view.getBigUint64(0);
-  view.setBigUint64(0, x > 0 ? bits + 1n : bits - 1n);
-  return view.getFloat64(0);
 }

@@ -15,4 +15,9 @@ export { rocAuc } from "./roc_auc.ts";
 export { type RocCurve, rocCurve } from "./roc_curve.ts";
 export { averagePrecision } from "./average_precision.ts";
 export { f1AtThreshold, type ThresholdMetrics } from "./f1.ts";
-export { type MinMaxNormaliser, minMaxNormaliser, thresholdAtFpr } from "./calibration.ts";
+export {
+  type MinMaxNormaliser,
+  minMaxNormaliser,
+  SAME_SCORE_RELATIVE,
+  thresholdAtFpr,
+} from "./calibration.ts";

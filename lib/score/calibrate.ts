@@ -37,3 +37,25 @@ export function normaliseScore(score: number, calibration: Calibration): number 
   const range = calibration.max - calibration.min;
   return range > 0 ? (score - calibration.min) / range : score - calibration.min;
 }
+
+/**
+ * The decision for a score at a calibration's threshold: 1 (anomalous) when `score >=
+ * threshold`, else 0. A score that is NaN or infinite has no decision and is an error naming
+ * `item`: a NaN compared with a threshold would silently read as "normal".
+ *
+ * @example
+ * ```ts
+ * import { decide } from "./calibrate.ts";
+ * const c = { min: 0, max: 10, threshold: 8, fpr: 0.05, count: 10 };
+ * if (decide(9, c) !== 1 || decide(7, c) !== 0) throw new Error();
+ * let threw = false;
+ * try { decide(NaN, c, "a.png"); } catch { threw = true; }
+ * if (!threw) throw new Error("NaN has no decision");
+ * ```
+ */
+export function decide(score: number, calibration: Calibration, item = "an item"): 0 | 1 {
+  if (!Number.isFinite(score)) {
+    throw new Error(`the score of ${item} is ${score}; no decision can be made from it`);
+  }
+  return score >= calibration.threshold ? 1 : 0;
+}

@@ -7,6 +7,8 @@
 
 import type { Calibration } from "../train/checkpoint.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
+import { decide } from "./calibrate.ts";
+import { parseAnomalyLabel } from "../data/folder.ts";
 
 /** One row of `scores.csv`. */
 export interface ScoreRows {
@@ -41,7 +43,12 @@ export async function writeScoresCsv(
 ): Promise<void> {
   const lines = ["item,score,class,label,decision"];
   for (let i = 0; i < scores.length; i++) {
-    const decision = calibration ? (scores[i] >= calibration.threshold ? 1 : 0) : "";
+    if (!Number.isFinite(scores[i])) {
+      throw new Error(
+        `${path}: not written, the score of ${names?.[i] ?? `item ${i}`} is ${scores[i]}`,
+      );
+    }
+    const decision = calibration ? decide(scores[i], calibration) : "";
     lines.push(
       `${names?.[i] ?? i},${scores[i]},${classes?.[i] ?? ""},${isAnomaly?.[i] ?? ""},${decision}`,
     );
@@ -50,12 +57,24 @@ export async function writeScoresCsv(
 }
 
 /**
- * Reads a scores CSV as written by {@link writeScoresCsv}; columns are found by the header. Errors
- * name the file and line.
+ * Reads a scores CSV as written by {@link writeScoresCsv}; columns are found by the header. Labels
+ * may be `0`/`1` or `normal`/`anomalous` (any case), as in a folder dataset's `labels.csv`.
+ * Errors name the file and line: a score that is not a finite number, a label that is none of
+ * those.
+ *
+ * @example
+ * ```ts
+ * import { readScoresCsv } from "./csv.ts";
+ * const path = `${await Deno.makeTempDir()}/s.csv`;
+ * await Deno.writeTextFile(path, "item,score,label\na.png,0.1,normal\nb.png,0.9,Anomalous\n");
+ * if ((await readScoresCsv(path)).labels.join() !== "0,1") throw new Error();
+ * ```
  */
 export async function readScoresCsv(path: string): Promise<ScoreRows> {
-  const lines = (await Deno.readTextFile(path)).split(/\r?\n/).filter((l) => l.trim() !== "");
-  const header = lines[0]?.split(",") ?? [];
+  // A byte-order mark (spreadsheets write one) is not part of the first column's name.
+  const text = (await Deno.readTextFile(path)).replace(/^\uFEFF/, "");
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const header = lines[0]?.split(",").map((h) => h.trim().toLowerCase()) ?? [];
   const col = (name: string) => header.indexOf(name);
   const [iItem, iScore, iClass, iLabel, iDecision] = [
     col("item"),
@@ -73,13 +92,23 @@ export async function readScoresCsv(path: string): Promise<ScoreRows> {
     const tail = cells.length - header.length;
     const at = (i: number) => (i < 0 ? "" : cells[i === iItem ? i : i + tail] ?? "");
     const score = Number(at(iScore));
-    if (!Number.isFinite(score)) throw new Error(`${path}:${n + 1}: score '${at(iScore)}'`);
+    if (at(iScore).trim() === "" || !Number.isFinite(score)) {
+      throw new Error(`${path}:${n + 1}: score '${at(iScore)}', expected a finite number`);
+    }
     rows.items.push(iItem >= 0 ? cells.slice(0, tail + 1).join(",") : String(n - 1));
     rows.scores.push(score);
     rows.classes.push(at(iClass) === "" ? NaN : Number(at(iClass)));
-    const label = at(iLabel);
+    const label = at(iLabel).trim();
     if (label === "") labelled = false;
-    rows.labels.push(Number(label));
+    else {
+      const value = parseAnomalyLabel(label);
+      if (value === undefined) {
+        throw new Error(
+          `${path}:${n + 1}: label '${label}', expected 0, 1, normal or anomalous`,
+        );
+      }
+      rows.labels.push(value);
+    }
     rows.decisions.push(at(iDecision) === "" ? NaN : Number(at(iDecision)));
   }
   if (!labelled) rows.labels = [];

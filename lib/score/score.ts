@@ -37,7 +37,7 @@ export interface ScoreOptions {
 
 /**
  * Scores every image of a set. Values are read with `await tensor.data()`, so scoring runs on
- * every backend, webgpu included.
+ * every backend, webgpu included. A score that is NaN or infinite is an error naming the image.
  *
  * @example
  * ```ts
@@ -88,6 +88,14 @@ export async function scoreImages(
     });
     try {
       const [d, ...values] = await Promise.all([distances, ...rest].map((t) => t.data()));
+      const bad = (d as Float32Array).findIndex((s) => !Number.isFinite(s));
+      if (bad >= 0) {
+        const item = set.names?.[start + bad] ?? `image ${start + bad}`;
+        throw new Error(
+          `the score of ${item} is ${d[bad]}: the model's output is not finite ` +
+            `(diverged or damaged weights); no decision can be made from it`,
+        );
+      }
       scores.set(d as Float32Array, start);
       if (z && zHat) {
         z.set(values.shift() as Float32Array, start * latentSize);

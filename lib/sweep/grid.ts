@@ -8,7 +8,7 @@
  */
 
 import { FLAGS } from "../cli/flags.ts";
-import type { DatasetName } from "../data/types.ts";
+import { DATASET_CLASS_COUNTS, type DatasetName } from "../data/types.ts";
 import { type Method, METHODS } from "../distill/pkdgan.ts";
 
 /** What a sweep covers. */
@@ -96,15 +96,16 @@ export function expandGrid(grid: SweepGrid): GridCell[] {
 /**
  * The grid's jobs, one per (dataset, class, seed), sorted by dataset name, then class, then seed
  * (numerically), so that every machine of a sharded sweep sees the same list. Duplicates in the
- * grid are dropped.
+ * grid are dropped. A class outside a dataset's range (e.g. 10 for MNIST's 0-9) is an error
+ * naming `classes` before any job is made.
  *
  * @example
  * ```ts
  * import { sweepJobs } from "./grid.ts";
  * const jobs = sweepJobs({
- *   datasets: ["mnist"], classes: [10, 2], seeds: [0, 1], widths: [8, 4], methods: ["pkdgan"],
+ *   datasets: ["mnist"], classes: [9, 2], seeds: [0, 1], widths: [8, 4], methods: ["pkdgan"],
  * });
- * if (jobs.map((j) => j.id).join() !== "mnist-c2-s0,mnist-c2-s1,mnist-c10-s0,mnist-c10-s1") {
+ * if (jobs.map((j) => j.id).join() !== "mnist-c2-s0,mnist-c2-s1,mnist-c9-s0,mnist-c9-s1") {
  *   throw new Error();
  * }
  * ```
@@ -112,6 +113,18 @@ export function expandGrid(grid: SweepGrid): GridCell[] {
 export function sweepJobs(grid: SweepGrid): SweepJob[] {
   const datasets = [...new Set(grid.datasets)].sort();
   const classes = [...new Set(grid.classes)].sort((a, b) => a - b);
+  // Checked before any job runs: a bad class would otherwise fail hours into the sweep.
+  for (const dataset of datasets) {
+    const count = DATASET_CLASS_COUNTS[dataset];
+    const bad = classes.filter((c) => !Number.isInteger(c) || c < 0 || c >= count);
+    if (bad.length > 0) {
+      throw new Error(
+        `classes: ${bad.join(", ")} out of range for ${dataset}, expected ` +
+          (count === 1 ? "0 (the folder dataset's one class)" : `0-${count - 1}`) +
+          "; nothing was run",
+      );
+    }
+  }
   const seeds = [...new Set(grid.seeds)].sort((a, b) => a - b);
   const widths = [...new Set(grid.widths)];
   const methods = [...new Set(grid.methods)];

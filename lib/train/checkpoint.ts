@@ -65,7 +65,8 @@ export interface TrainerState {
 
 /**
  * Writes a model (and optionally optimiser and trainer state) to `dir`, atomically replacing what
- * was there.
+ * was there. A model with a NaN or infinite weight is refused (an error naming the weight), so
+ * that it never replaces a good checkpoint.
  *
  * @example
  * ```ts
@@ -92,7 +93,16 @@ export async function saveModel(
 ): Promise<void> {
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [key, v] of model.variables) {
-    tensors.set(key, { shape: v.shape, data: (await v.data()) as Float32Array });
+    const data = (await v.data()) as Float32Array;
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      // Writing it would replace the last good checkpoint with a model that cannot score.
+      throw new Error(
+        `${dir}: not saved, weight '${key}' holds ${data[bad]} at element ${bad}; ` +
+          `what was saved there before is kept`,
+      );
+    }
+    tensors.set(key, { shape: v.shape, data });
   }
   const optimiserStates = new Map<string, AdamState>();
   for (const [name, adam] of Object.entries(opts.optimisers ?? {})) {
@@ -134,7 +144,8 @@ export async function saveModel(
 
 /**
  * Loads a model folder written by {@link saveModel}. A folder that is not one (missing files,
- * wrong format or version, wrong sizes or shapes) gives an error naming the file and the problem.
+ * wrong format or version, wrong sizes or shapes, a weight or calibration value that is NaN or
+ * infinite) gives an error naming the file and the problem.
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   await recoverFolder(dir);
@@ -153,6 +164,18 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   if (!json.config || !Array.isArray(json.weightsManifest?.[0]?.weights)) {
     throw new Error(`${jsonPath}: missing 'config' or 'weightsManifest'`);
   }
+  const calibration = json.calibration;
+  if (calibration !== undefined) {
+    for (const key of ["min", "max", "threshold"] as const) {
+      if (typeof calibration[key] !== "number" || !Number.isFinite(calibration[key])) {
+        throw new Error(
+          `${jsonPath}: calibration.${key} is ${
+            JSON.stringify(calibration[key])
+          }, expected a finite number`,
+        );
+      }
+    }
+  }
   const tensors = await unpackTensors(join(dir, "weights.bin"), json.weightsManifest[0].weights);
   let model: EdeGan;
   try {
@@ -160,7 +183,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   } catch (error) {
     throw new Error(`${dir}: ${(error as Error).message}`);
   }
-  return { model, calibration: json.calibration };
+  return { model, calibration };
 }
 
 /**
@@ -238,7 +261,16 @@ async function unpackTensors(
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   let offset = 0;
   entries.forEach((e, i) => {
-    out.set(e.name, { shape: e.shape, data: floats.slice(offset, offset + sizes[i]) });
+    const data = floats.slice(offset, offset + sizes[i]);
+    // A NaN weight makes every score NaN, which would read as "normal": refuse it here.
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new Error(
+        `${path}: '${e.name}' holds ${data[bad]} at element ${bad}; expected finite floats ` +
+          `(the file is damaged, or was written by a run that diverged)`,
+      );
+    }
+    out.set(e.name, { shape: e.shape, data });
     offset += sizes[i];
   });
   return out;

@@ -91,3 +91,39 @@ export async function writeManifest(path: string, body: Record<string, unknown>)
     written: new Date().toISOString(),
   });
 }
+
+/**
+ * Reads a run's manifest: `undefined` when the file does not exist, an error naming it when it
+ * cannot be read or is not a JSON object (a damaged manifest is never taken for a missing one).
+ *
+ * @example
+ * ```ts
+ * import { readManifest, writeManifest } from "./manifest.ts";
+ * const dir = await Deno.makeTempDir();
+ * if (await readManifest(`${dir}/run.json`) !== undefined) throw new Error("absent");
+ * await writeManifest(`${dir}/run.json`, { kind: "train" });
+ * if ((await readManifest(`${dir}/run.json`))?.kind !== "train") throw new Error();
+ * ```
+ */
+export async function readManifest(path: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`${path}: cannot read the run's manifest (${(error as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `${path}: the run's manifest is not valid JSON (${(error as Error).message}); ` +
+        "restore it, or delete it to give the data flags explicitly",
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`${path}: the run's manifest is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}

@@ -153,3 +153,20 @@ Deno.test("merge gives mean ± std per class and on average, by hand", async () 
   assertEquals(tables.warnings, []);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("classes outside a dataset's range are refused before any job is made", () => {
+  const error = assertThrows(
+    () => sweepJobs({ ...grid, datasets: ["mnist"], classes: parseIntList("0-12", "classes") }),
+    Error,
+  );
+  assertEquals(
+    error.message,
+    "classes: 10, 11, 12 out of range for mnist, expected 0-9; nothing was run",
+  );
+  assertThrows(
+    () => sweepJobs({ ...grid, datasets: ["folder"], classes: [0, 1] }),
+    Error,
+    "classes: 1 out of range for folder, expected 0 (the folder dataset's one class)",
+  );
+  assertEquals(sweepJobs({ ...grid, datasets: ["folder"], classes: [0] }).length, 2);
+});
