@@ -23,6 +23,7 @@ import {
 } from "../lib/sweep/grid.ts";
 import { parseShard } from "../lib/sweep/shard.ts";
 import { runShard, seedList } from "../lib/sweep/_task.ts";
+import { parseDistillEpochs } from "../lib/cli/run_flags.ts";
 
 await runTask(async () => {
   const presetName = presetFromArgs(Deno.args);
@@ -40,12 +41,19 @@ await runTask(async () => {
       shard: "1/1",
       out: "results/sweep",
       preset: presetName,
+      "teacher-width": undefined,
+      epochs: undefined,
+      "distill-epochs": undefined,
+      "batch-size": undefined,
+      limit: undefined,
+      "test-limit": undefined,
       backend: "auto",
       "data-dir": undefined,
     },
     "Run a grid of distillation experiments (one job per dataset, class, seed), resumably.\n" +
       "--dataset takes a comma list. Positional: classes=0-9 (default 0-9) seeds=0,1 (default " +
-      "0);\n--normal N and --seed S are shorthands for one class or one seed.",
+      "0);\n--normal N and --seed S are shorthands for one class or one seed. --teacher-width, " +
+      "--epochs,\n--distill-epochs, --batch-size, --limit and --test-limit win over the preset's.",
   );
   if (flags === null) return;
   const kv = parseKeyValues(flags._, ["classes", "seeds"]);
@@ -68,6 +76,16 @@ await runTask(async () => {
     shard,
     out: String(flags.out),
     preset: flags.preset as PresetName,
+    sizes: {
+      teacherWidth: flags["teacher-width"] as number | undefined,
+      epochs: flags.epochs as number | undefined,
+      distillEpochs: flags["distill-epochs"] === undefined
+        ? undefined
+        : parseDistillEpochs(String(flags["distill-epochs"])),
+      batchSize: flags["batch-size"] as number | undefined,
+      limit: flags.limit as number | undefined,
+      testLimit: flags["test-limit"] as number | undefined,
+    },
     backend: flags.backend as BackendChoice,
     dataDir: flags["data-dir"] as string | undefined,
   });

@@ -4,6 +4,7 @@
 import type { BackendChoice } from "../backend/select.ts";
 import { startBackend } from "../cli/run_flags.ts";
 import type { PresetName } from "../cli/presets.ts";
+import type { DistillJobSettings } from "./runner.ts";
 import { terminalProgress } from "../util/progress.ts";
 import type { SweepJob } from "./grid.ts";
 import { distillJob, runSweep, type SweepSummary } from "./runner.ts";
@@ -26,6 +27,8 @@ export async function runShard(opts: {
   shard: Shard;
   out: string;
   preset: PresetName;
+  /** Sizes given explicitly, winning over the preset's. */
+  sizes?: DistillJobSettings["sizes"];
   backend: BackendChoice;
   dataDir?: string;
 }): Promise<SweepSummary> {
@@ -40,6 +43,7 @@ export async function runShard(opts: {
     out: opts.out,
     run: distillJob({
       preset: opts.preset,
+      sizes: opts.sizes,
       dataDir: opts.dataDir,
       backend,
       progress: (label) => terminalProgress(label),

@@ -10,7 +10,7 @@
  */
 
 import { join } from "@std/path";
-import type { PresetName } from "../cli/presets.ts";
+import type { PresetName, TrainPreset } from "../cli/presets.ts";
 import { preset as presetOf } from "../cli/presets.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type DistillResults, runDistillExperiment } from "../distill/experiment.ts";
@@ -175,6 +175,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
 export interface DistillJobSettings {
   /** Run size (teacher width, epochs, batch size, image limits). */
   preset: PresetName;
+  /**
+   * Sizes given explicitly (`--epochs`, `--limit`, ...), each winning over the preset's value; a
+   * job result then records the preset with them, e.g. `quick --limit 64 --epochs 1`.
+   */
+  sizes?: Partial<Omit<TrainPreset, "students" | "width">>;
   dataDir?: string;
   backend?: { name: string; device?: string; skipped?: string[] };
   progress?: (label: string) => ProgressSink;
@@ -196,7 +201,12 @@ export interface DistillJobSettings {
  * ```
  */
 export function distillJob(settings: DistillJobSettings): JobFunction {
-  const p = presetOf(settings.preset);
+  // A size left undefined keeps the preset's value.
+  const sizes = Object.fromEntries(
+    Object.entries(settings.sizes ?? {}).filter(([, v]) => v !== undefined),
+  ) as NonNullable<DistillJobSettings["sizes"]>;
+  const p = { ...presetOf(settings.preset), ...sizes };
+  const label = [settings.preset, ...sizeFlags(sizes)].join(" ");
   return async (job, runDir) => {
     const results = await runDistillExperiment({
       dataset: job.dataset,
@@ -217,8 +227,21 @@ export function distillJob(settings: DistillJobSettings): JobFunction {
     });
     const errors = results.students.flatMap((s) => s.errors);
     if (errors.length > 0) throw new Error(errors.join("; "));
-    return { ...jobOutcome(results, job.methods), preset: settings.preset };
+    return { ...jobOutcome(results, job.methods), preset: label };
   };
+}
+
+// The flags that set `sizes`, in a fixed order, for the preset label of a job result.
+function sizeFlags(sizes: NonNullable<DistillJobSettings["sizes"]>): string[] {
+  const flags: [string, number | string | undefined][] = [
+    ["--teacher-width", sizes.teacherWidth],
+    ["--epochs", sizes.epochs],
+    ["--distill-epochs", sizes.distillEpochs && Object.values(sizes.distillEpochs).join(",")],
+    ["--batch-size", sizes.batchSize],
+    ["--limit", sizes.limit],
+    ["--test-limit", sizes.testLimit],
+  ];
+  return flags.filter(([, v]) => v !== undefined).map(([flag, v]) => `${flag} ${v}`);
 }
 
 /**

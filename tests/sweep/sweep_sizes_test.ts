@@ -1,0 +1,58 @@
+/**
+ * `deno task sweep` with sizes given explicitly (`--teacher-width`, `--epochs`, `--limit`, ...):
+ * they win over the preset's, and the job result says so in its preset label. One real job at the
+ * smallest size (a few seconds on wasm).
+ */
+
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "@std/path";
+
+const decoder = new TextDecoder();
+
+async function sweep(args: string[]) {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "tasks/sweep.ts", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: result.code, text: decoder.decode(result.stdout) + decoder.decode(result.stderr) };
+}
+
+Deno.test("sweep: explicit sizes win over the preset's and are recorded with it", async () => {
+  const out = await Deno.makeTempDir({ prefix: "edegan-sweep-sizes-" });
+  try {
+    const run = await sweep([
+      "--normal=0",
+      "--students=2",
+      "--methods=scratch",
+      "--teacher-width=8",
+      "--epochs=1",
+      "--distill-epochs=1,0",
+      "--limit=64",
+      "--test-limit=100",
+      "--backend=wasm",
+      `--out=${out}`,
+    ]);
+    assertEquals(run.code, 0, run.text);
+    const result = JSON.parse(await Deno.readTextFile(join(out, "jobs", "mnist-c0-s0.json")));
+    assertEquals(result.teacher.width, 8); // quick's teacher is 32
+    assertEquals(
+      result.preset,
+      "quick --teacher-width 8 --epochs 1 --distill-epochs 1,0 --limit 64 --test-limit 100",
+    );
+    const teacher = JSON.parse(
+      await Deno.readTextFile(join(out, "runs", "mnist-c0-s0", "teacher", "run.json")),
+    );
+    assertEquals(teacher.training.epochs, 1);
+    assertEquals(teacher.data.counts.train, 64);
+    assertEquals(teacher.data.counts.test, 100);
+    const bad = await sweep(["--normal=0", "--limit=0", `--out=${out}`]);
+    assertEquals(bad.code === 0, false);
+    assertStringIncludes(bad.text, "--limit");
+    const badEpochs = await sweep(["--normal=0", "--distill-epochs=3", `--out=${out}`]);
+    assertEquals(badEpochs.code === 0, false);
+    assertStringIncludes(badEpochs.text, "--distill-epochs");
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
