@@ -80,7 +80,15 @@ await runTask(async () => {
   if (plan.missing.length > 0) {
     throw new Error(`setup:native: missing ${plan.missing.join("; ")}`);
   }
-  await runSetupSteps(plan.steps);
+  try {
+    await runSetupSteps(plan.steps);
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}. If the download failed (no network, or 403 from ` +
+        "storage.googleapis.com), pass --mirror URL or --libtensorflow PATH; if the addon's " +
+        "build failed, it needs node, make, g++, python3 and Node's headers (--nodedir)",
+    );
+  }
   const name = which === "gpu" ? "tensorflow-gpu" : "tensorflow";
   const problem = nativeInstallProblem(name);
   if (problem !== null) throw new Error(`the install did not complete: ${problem}`);

@@ -79,6 +79,22 @@ Deno.test("createTensorsTypeOpAttr(T, null) throws tfjs-node's own error, not a 
   }
 });
 
+Deno.test("under Deno, tfjs-node looks for its addon where the build puts it (napi-v8)", () => {
+  // dist/index.js finds the addon with node-pre-gyp, which picks the highest of the package's
+  // napi_versions (3..8) that the runtime supports (Deno reports N-API 10); the build writes it to
+  // lib/napi-v8 (node-gyp --napi_build_version=8 under Node) and nativeInstallProblem checks there.
+  for (const build of ["cpu", "gpu"] as const) {
+    const dir = Deno.realPathSync(nativePackageDir(ROOT, build));
+    const preGyp = createRequire(join(dir, "package.json"))("@mapbox/node-pre-gyp") as {
+      find: (packageJson: string) => string;
+    };
+    assertEquals(
+      preGyp.find(join(dir, "package.json")),
+      join(dir, "lib", "napi-v8", "tfjs_binding.node"),
+    );
+  }
+});
+
 Deno.test("the shim adds only what node:util lacks, once", () => {
   installRemovedUtilFunctions();
   assertEquals(installRemovedUtilFunctions(), []);
