@@ -7,7 +7,7 @@
  */
 
 import type * as tf from "../tf.ts";
-import type { EdeGan } from "../models/ede_gan.ts";
+import { EdeGan } from "../models/ede_gan.ts";
 import type { ImageSet } from "../data/types.ts";
 import { batchIndices, batchTensor } from "../data/batches.ts";
 import {
@@ -218,10 +218,15 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
     // A failing evaluation must not lose the epoch: checkpoint first, then report it.
     let evaluationError: Error | undefined;
     if (opts.evaluate) {
+      // On a copy with tensors of its own: wasm's Conv2D picks its kernel by how often a filter
+      // tensor was used, so scoring the live filters changed the next training step.
+      const copy = await detachedCopy(model);
       try {
-        record.auc = await opts.evaluate(model, epoch);
+        record.auc = await opts.evaluate(copy, epoch);
       } catch (error) {
         evaluationError = error as Error;
+      } finally {
+        copy.dispose();
       }
     }
     history.push(record);
@@ -243,4 +248,13 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
     await opts.onEpoch?.(record, model);
   }
   return { history, steps, resumedFrom: startEpoch, optimisers };
+}
+
+/** A model with the same values in new tensors, so that nothing done with it touches `model`. */
+async function detachedCopy(model: EdeGan): Promise<EdeGan> {
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [key, v] of model.variables) {
+    tensors.set(key, { shape: v.shape, data: await v.data() as Float32Array });
+  }
+  return EdeGan.fromTensors(model.config, tensors);
 }
