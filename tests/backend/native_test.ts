@@ -171,7 +171,12 @@ Deno.test("the shim's util.is* give the same results as Node's own (Node <= 22)"
   const node = output?.code === 0
     ? JSON.parse(new TextDecoder().decode(output.stdout)) as Record<string, boolean[] | null>
     : {};
-  if (skipUnless(node.isNullOrUndefined != null, "node <= 22 (whose util.is* to compare)")) return;
+  if (skipUnless(output?.code === 0, "node (whose util.is* to compare with)")) return;
+  if (node.isNullOrUndefined == null) {
+    // Node 23 and later have none of them left to compare with; the spot check above still runs.
+    console.warn("node has no util.isNullOrUndefined (Node >= 23): nothing to compare with");
+    return;
+  }
   const shim = shimTable();
   for (const name of Object.keys(REMOVED_UTIL_FUNCTIONS)) {
     assertEquals(shim[name], node[name], `util.${name} on ${PROBES.join(", ")}`);
