@@ -158,3 +158,25 @@ export function mergeSkipped(...lists: SkippedFiles[][]): SkippedFiles[] {
   }
   return [...byReason.values()];
 }
+
+/**
+ * A digest of every file's path, size and modification time under `dir`: it changes when a file
+ * is added, removed or rewritten, so that a cached decode of the folder is not served stale.
+ */
+export async function folderFingerprint(dir: string): Promise<string> {
+  const lines: string[] = [];
+  const walk = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      const path = `${d}/${e.name}`;
+      if (e.isDirectory) await walk(path);
+      else if (e.isFile) {
+        const info = await Deno.stat(path);
+        lines.push(`${path}\u0000${info.size}\u0000${info.mtime?.getTime() ?? ""}`);
+      }
+    }
+  };
+  await walk(dir).catch(() => lines.push("(unreadable)"));
+  const bytes = new TextEncoder().encode(lines.sort().join("\n"));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -6,7 +6,7 @@
  */
 
 import { createRng, shuffledIndices } from "../util/rng.ts";
-import { expandHome } from "./_files.ts";
+import { expandHome, folderFingerprint } from "./_files.ts";
 import { defaultCifar10Dir, loadCifar10 } from "./cifar10.ts";
 import { FASHION_MNIST_DIR, loadFashionMnist } from "./fashion_mnist.ts";
 import { loadFolder } from "./folder.ts";
@@ -129,7 +129,8 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Prom
 /**
  * Loads a dataset decoded, resized to `imageSize` and converted to `channels`, once per
  * process: later calls with the same (dataset, dataDir, imageSize, channels) return the cached
- * arrays (treat them as read-only).
+ * arrays (treat them as read-only). A folder dataset is decoded again when any of its files was
+ * added, removed or changed since.
  *
  * @example
  * ```ts
@@ -164,11 +165,15 @@ export function loadDataset(opts: {
   const channels = opts.channels ?? nativeChannels(dataset);
   const rawKey = `${dataset}\u0000${dataDir ?? ""}`;
   const key = `${rawKey}\u0000${imageSize}\u0000${channels ?? "native"}`;
+  if (dataset === "folder") {
+    // A folder changes while a notebook runs: its cache entry is only good for the same files.
+    return folderFingerprint(dataDir!).then((print) =>
+      cached(preparedCache, `${key}\u0000${print}`, () =>
+        // Folder images can be large: resize each while decoding instead of stacking originals.
+        loadFolder(dataDir!, { imageSize, channels }))
+    );
+  }
   return cached(preparedCache, key, async () => {
-    if (dataset === "folder") {
-      // Folder images can be large: resize each while decoding instead of stacking originals.
-      return await loadFolder(dataDir!, { imageSize, channels });
-    }
     const raw = await cached(rawCache, rawKey, () => {
       switch (dataset) {
         case "mnist":

@@ -18,8 +18,8 @@ import { calibrate } from "../score/calibrate.ts";
 import { type Calibration, saveModel } from "./checkpoint.ts";
 import { type EpochRecord, fit, type StepRecord } from "./trainer.ts";
 import type { StepLosses } from "./step.ts";
-import { writeManifest } from "./manifest.ts";
-import { exists } from "../util/atomic.ts";
+import { readManifest, writeManifest } from "./manifest.ts";
+import { prepareOutDir } from "../util/out_dir.ts";
 import { writeScoresCsv } from "../score/csv.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 
@@ -53,6 +53,8 @@ export interface TrainRunOptions {
   onEpoch?: (record: EpochRecord, model: EdeGan) => void | Promise<void>;
   /** An already loaded split (notebooks reuse one across runs). */
   data?: OneClassSplit;
+  /** Where warnings go (a small validation set, a resume on another backend); default stderr. */
+  warn?: (line: string) => void;
 }
 
 /** The fields of a run that choose its data. */
@@ -108,7 +110,179 @@ export interface TrainRunResult {
 }
 
 /**
- * Runs training end to end.
+ * Checks the options that need no data: epochs, batch size and the calibration's false-positive
+ * rate. Errors name the flag and what was expected.
+ *
+ * @example
+ * ```ts
+ * import { checkTrainOptions } from "./run.ts";
+ * let message = "";
+ * try { checkTrainOptions({ epochs: -1, batchSize: 16 }); } catch (e) { message = (e as Error).message; }
+ * if (!message.startsWith("--epochs: expected a positive integer")) throw new Error(message);
+ * ```
+ */
+export function checkTrainOptions(
+  opts: Pick<TrainRunOptions, "epochs" | "batchSize" | "fpr">,
+): void {
+  const positive = (flag: string, value: number) => {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(`${flag}: expected a positive integer, got ${value}`);
+    }
+  };
+  positive("--epochs", opts.epochs);
+  positive("--batch-size", opts.batchSize);
+  if (opts.fpr !== undefined && !(opts.fpr > 0 && opts.fpr < 1)) {
+    throw new Error(`fpr: expected a false-positive rate in (0, 1), got ${opts.fpr}`);
+  }
+}
+
+/**
+ * Checks that a split can be trained on, calibrated and evaluated, so that no run fails after
+ * training: at least one batch of training images, at least one validation image (calibration),
+ * both normal and anomalous test images (after `testLimit`), and training images that are not
+ * all one flat value. Errors name the flag or folder and what was expected; returns warnings
+ * (a validation set too small for the asked false-positive rate).
+ *
+ * @example
+ * ```ts
+ * import { checkRunData } from "./run.ts";
+ * import { loadOneClass } from "../data/protocol.ts";
+ * const data = await loadOneClass({ dataset: "mnist", normal: 1, limit: 64, testLimit: 100 });
+ * const warnings = checkRunData(data, { batchSize: 16 });
+ * if (warnings.length !== 1) throw new Error("7 validation images < 20 for 5% false positives");
+ * ```
+ */
+export function checkRunData(
+  data: OneClassSplit,
+  opts: { batchSize: number; fpr?: number },
+): string[] {
+  const m = data.manifest;
+  const where = m.dataset === "folder" ? `--data-dir ${m.source}` : `--dataset ${m.dataset}`;
+  const normals = data.train.count + data.val.count;
+  if (data.train.count < opts.batchSize) {
+    throw new Error(
+      `--batch-size ${opts.batchSize}: only ${data.train.count} training images (of ${normals} ` +
+        `normal, ${data.val.count} held out for validation), expected at least one batch; ` +
+        `lower --batch-size${m.limit !== undefined ? " or raise --limit" : ""}`,
+    );
+  }
+  if (data.val.count === 0) {
+    throw new Error(
+      `${where}: ${normals} normal training image(s), so none can be held out for ` +
+        `validation; calibration needs at least 1 (at least 2 normal training images in all)`,
+    );
+  }
+  const anomalous = data.testIsAnomaly.reduce((a, b) => a + b, 0);
+  if (anomalous === 0 || anomalous === data.test.count) {
+    const missing = anomalous === 0 ? "anomalous" : "normal";
+    throw new Error(
+      `the test split has no ${missing} images (${data.test.count} test images, all ` +
+        `${anomalous === 0 ? "normal" : "anomalous"}): ROC AUC needs both; ` +
+        (m.testLimit !== undefined
+          ? `--test-limit ${m.testLimit} may have left none out of a rare class, raise it, or `
+          : "") +
+        (m.dataset === "folder"
+          ? `add ${missing} images to ${m.source}/test/${missing}/ (or label some ${missing} ` +
+            `in labels.csv)`
+          : `check --normal and --protocol`),
+    );
+  }
+  const px = data.train.pixels;
+  if (px.length > 0 && px.every((v) => v === px[0])) {
+    throw new Error(
+      `${where}: every training image is one flat value (${px[0]}), nothing to learn; ` +
+        "expected images with content (a PNG drawn only in its alpha channel reads as flat " +
+        "when its transparency is dropped)",
+    );
+  }
+  const warnings: string[] = [];
+  const fpr = opts.fpr ?? 0.05;
+  const needed = Math.ceil(1 / fpr - 1e-9);
+  if (data.val.count < needed) {
+    warnings.push(
+      `only ${data.val.count} validation image(s): a threshold at ${fpr * 100}% false ` +
+        `positives needs at least ${needed} to flag any; the threshold sits above them all`,
+    );
+  }
+  for (const s of m.skipped ?? []) {
+    warnings.push(`skipped ${s.count} file(s) in ${m.source}: ${s.reason} (e.g. ${s.examples[0]})`);
+  }
+  warnings.push(...(m.notes ?? []));
+  return warnings;
+}
+
+/** What a run records that changes its result, by the flag (or field) that sets it. */
+function resultDefining(
+  manifest: Record<string, unknown>,
+): Map<string, unknown> {
+  const get = (path: string) =>
+    path.split(".").reduce<unknown>(
+      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+      manifest,
+    );
+  const out = new Map<string, unknown>([
+    ["--dataset", get("data.dataset")],
+    ["--data-dir", get("data.source")],
+    ["--normal", get("data.normalClass")],
+    ["--protocol", get("data.protocol")],
+    ["--seed", get("training.seed")],
+    ["--batch-size", get("training.batchSize")],
+    ["--limit", get("training.limit")],
+    ["--test-limit", get("training.testLimit")],
+    ["fpr", get("training.fpr")],
+    ["data valFraction", get("data.valFraction")],
+    ["data splitSeed", get("data.splitSeed")],
+  ]);
+  const counts = get("data.counts");
+  if (counts && typeof counts === "object") {
+    for (const [k, v] of Object.entries(counts)) out.set(`data counts.${k}`, v);
+  }
+  const config = get("config");
+  if (config && typeof config === "object") {
+    for (const [k, v] of Object.entries(config)) {
+      out.set(k === "width" ? "--width" : k === "latent" ? "--latent" : `model ${k}`, v);
+    }
+  }
+  return out;
+}
+
+/**
+ * The differences between a recorded run's manifest and a new one that change the result, one
+ * line per flag: `--normal 1 -> 7`. Fields the recorded manifest lacks (older versions) are not
+ * compared; `--epochs` is compared by {@link trainRun} itself (it may grow).
+ *
+ * @example
+ * ```ts
+ * import { resumeDifferences } from "./run.ts";
+ * const old = { data: { normalClass: 1 }, config: { width: 8 } };
+ * const now = { data: { normalClass: 7 }, config: { width: 8 } };
+ * if (resumeDifferences(old, now).join() !== "--normal 1 -> 7") throw new Error();
+ * ```
+ */
+export function resumeDifferences(
+  recorded: Record<string, unknown>,
+  current: Record<string, unknown>,
+): string[] {
+  const before = resultDefining(recorded);
+  const after = resultDefining(current);
+  const lines: string[] = [];
+  const show = (v: unknown) => v === undefined || v === null ? "(none)" : JSON.stringify(v);
+  for (const [name, old] of before) {
+    if (old === undefined) continue;
+    const now = after.get(name);
+    if (JSON.stringify(old ?? null) !== JSON.stringify(now ?? null)) {
+      lines.push(`${name} ${show(old)} -> ${show(now)}`.replaceAll('"', ""));
+    }
+  }
+  return lines;
+}
+
+/**
+ * Runs training end to end. Everything that can be checked before training is checked first
+ * (flags, `--out` writable, the data: see {@link checkRunData}); with `resume`, the flags are
+ * compared with the run's manifest and any difference that changes the result is refused,
+ * naming each flag. Whatever fails after an epoch, that epoch's checkpoint stays in `out/model`
+ * and `resume` continues from it; the manifest then says `failed` with its `lastEpoch`.
  *
  * @example
  * ```ts ignore
@@ -120,12 +294,25 @@ export interface TrainRunResult {
  */
 export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const started = performance.now();
-  const data = opts.data ?? await loadRunData(opts, opts.model?.imageSize);
+  const warn = opts.warn ?? ((line: string) => console.warn(`warning: ${line}`));
+  checkTrainOptions(opts);
+  const out = opts.out;
+  const outDir = out ? await prepareOutDir(out, "--out") : undefined;
+  const checkpointDir = out ? join(out, "model") : undefined;
+  let data: OneClassSplit;
+  const warnings: string[] = [];
+  try {
+    data = opts.data ?? await loadRunData(opts, opts.model?.imageSize);
+    warnings.push(...checkRunData(data, opts));
+  } catch (error) {
+    // A check that failed before training leaves no empty folder behind.
+    if (out && outDir?.created) await Deno.remove(out).catch(() => {});
+    throw error;
+  }
   const model = EdeGan.create(
     { ...opts.model, imageSize: data.train.height, channels: data.train.channels },
     opts.seed,
   );
-  const out = opts.out;
   const manifestBase = {
     kind: "train",
     training: {
@@ -139,17 +326,26 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     config: model.config,
     backend: opts.backend ?? null,
     data: data.manifest,
+    warnings,
   };
-  if (out) {
-    await Deno.mkdir(out, { recursive: true });
-    if (!opts.resume && await exists(join(out, "model", "trainer.json"))) {
+  if (out && checkpointDir) {
+    try {
+      const checkpoint = await readManifest(join(checkpointDir, "trainer.json"));
+      if (!opts.resume && checkpoint) {
+        throw new Error(
+          `--out ${out} already holds a run; pass --resume to continue it, or choose another --out`,
+        );
+      }
+      if (opts.resume && checkpoint) {
+        warnings.push(...await checkResume(out, manifestBase, Number(checkpoint.epoch)));
+      }
+    } catch (error) {
       model.dispose();
-      throw new Error(
-        `--out ${out} already holds a run; pass --resume to continue it, or choose another --out`,
-      );
+      throw error;
     }
     await writeManifest(join(out, "run.json"), { ...manifestBase, status: "running" });
   }
+  for (const line of warnings) warn(line);
   // The last epoch's evaluation scores the final model: kept, so the test set is scored once.
   let lastTestScores: Float32Array | undefined;
   const evaluate = async (m: EdeGan) => {
@@ -162,7 +358,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       batchSize: opts.batchSize,
       seed: opts.seed,
       evaluate: opts.evaluateEachEpoch === false ? undefined : evaluate,
-      checkpointDir: out ? join(out, "model") : undefined,
+      checkpointDir,
       resume: opts.resume,
       progress: opts.progress ?? silentProgress,
       onStep: opts.onStep,
@@ -236,13 +432,63 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     };
   } catch (error) {
     model.dispose();
-    if (out) {
+    if (out && checkpointDir) {
+      // Nothing trained is lost: name the checkpoint that --resume continues from.
+      const kept = await readManifest(join(checkpointDir, "trainer.json")).catch(() => undefined);
+      const lastEpoch = typeof kept?.epoch === "number" ? kept.epoch : null;
       await writeManifest(join(out, "run.json"), {
         ...manifestBase,
         status: "failed",
         error: (error as Error).message,
+        lastEpoch,
       });
+      if (lastEpoch !== null && !(error as Error).message.includes("--resume")) {
+        (error as Error).message += `. Epoch ${lastEpoch} is checkpointed in ${checkpointDir}; ` +
+          `fix the cause and rerun with --resume to continue from it`;
+      }
     }
     throw error;
   }
+}
+
+/**
+ * Compares a resumed run's settings with its manifest (`out/run.json`, or the checkpoint's
+ * `model.json` when there is none) and throws, naming each flag with its recorded and new value,
+ * when any difference changes the result. `--epochs` may grow (each epoch's batch order depends
+ * only on `--seed` and the epoch, so the run ends as an uninterrupted run of the new length) but
+ * not fall below the last finished epoch. Returns warnings (a different backend).
+ */
+async function checkResume(
+  out: string,
+  current: Record<string, unknown> & { training: { epochs: number } },
+  lastEpoch: number,
+): Promise<string[]> {
+  const runJson = join(out, "run.json");
+  let recorded = await readManifest(runJson);
+  let source = runJson;
+  if (!recorded) {
+    source = join(out, "model", "model.json");
+    const model = await readManifest(source);
+    recorded = { config: model?.config };
+  }
+  const lines = resumeDifferences(recorded, current);
+  if (Number.isFinite(lastEpoch) && current.training.epochs < lastEpoch) {
+    lines.push(`--epochs ${current.training.epochs} is below the last finished epoch ${lastEpoch}`);
+  }
+  if (lines.length > 0) {
+    throw new Error(
+      `--resume: ${source} records other settings that change the result:\n  ` +
+        lines.join("\n  ") + `\nresume with the recorded values, or choose another --out`,
+    );
+  }
+  const warnings: string[] = [];
+  const oldBackend = (recorded.backend as { name?: string } | null | undefined)?.name;
+  const newBackend = (current.backend as { name?: string } | null | undefined)?.name;
+  if (oldBackend && newBackend && oldBackend !== newBackend) {
+    warnings.push(
+      `--resume on backend ${newBackend}, the run began on ${oldBackend}: float rounding ` +
+        "differs, so the result will not match an uninterrupted run bit for bit",
+    );
+  }
+  return warnings;
 }
