@@ -10,6 +10,7 @@ import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { averagePrecision, f1AtThreshold, rocAuc } from "../lib/metrics/mod.ts";
 import { exists, writeJsonAtomic } from "../lib/util/atomic.ts";
 import { readScoresCsv } from "../lib/score/csv.ts";
+import { prepareOutFile } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
   const flags = parseFlags(
@@ -20,6 +21,7 @@ await runTask(async () => {
   );
   if (flags === null) return;
   if (!flags.run) throw new Error("--run: required (a run directory or a scores CSV)");
+  if (flags.json) await prepareOutFile(flags.json as string, "--json");
   const path = (await exists(join(flags.run as string, "scores.csv")))
     ? join(flags.run as string, "scores.csv")
     : flags.run as string;

@@ -19,6 +19,7 @@ import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
 import { readManifest } from "../lib/train/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
+import { prepareOutFile } from "../lib/util/out_dir.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 
 await runTask(async () => {
@@ -38,6 +39,12 @@ await runTask(async () => {
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run or model directory)");
   const modelDir = await resolveModelDir(flags.model as string);
+  const out = (flags.out as string | undefined) ??
+    join(modelDir, "..", `scores-${flags.images ? "images" : flags.split}.csv`);
+  const jsonPath = (flags.json as string | undefined) ?? out.replace(/\.csv$/, "") + ".json";
+  // Where the scores go is checked before any work, with errors naming the flag.
+  await prepareOutFile(out, "--out");
+  await prepareOutFile(jsonPath, flags.json ? "--json" : "--out");
   await startBackend(flags.backend as BackendChoice);
   const { model, calibration } = await loadModel(modelDir).catch((error: Error) => {
     throw new Error(`--model ${flags.model}: ${error.message}`);
@@ -83,8 +90,6 @@ await runTask(async () => {
     .catch((error: Error) => {
       throw new Error(`--model ${modelDir}: ${error.message}`);
     }).finally(() => model.dispose());
-  const out = (flags.out as string | undefined) ??
-    join(modelDir, "..", `scores-${flags.images ? "images" : flags.split}.csv`);
   await writeScoresCsv(
     out,
     scores,
@@ -99,7 +104,6 @@ await runTask(async () => {
     ...(isAnomaly ? { label: isAnomaly[i] } : {}),
     ...(calibration ? { decision: decide(score, calibration, String(set.names?.[i] ?? i)) } : {}),
   }));
-  const jsonPath = (flags.json as string | undefined) ?? out.replace(/\.csv$/, "") + ".json";
   await writeJsonAtomic(jsonPath, { model: modelDir, calibration: calibration ?? null, rows });
   console.log(`${scores.length} scores written to ${out} and ${jsonPath}`);
 });

@@ -1,0 +1,111 @@
+// The tasks as a user runs them: exit status and the error line, for the cases of issue 15.
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "@std/path";
+import * as tf from "../../lib/tf.ts";
+import { EdeGan } from "../../lib/models/ede_gan.ts";
+import { saveModel } from "../../lib/train/checkpoint.ts";
+import { exists } from "../../lib/util/atomic.ts";
+import { greyPng } from "../data/_fixtures.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Runs `deno run -A tasks/<task>.ts args` from the repository root. */
+async function task(name: string, args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `tasks/${name}.ts`, ...args],
+    cwd: ROOT,
+    env: { EDEGAN_NO_PROGRESS: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}
+
+/** A run folder holding an untrained width-2 model with a calibration. */
+async function runWithModel(): Promise<string> {
+  await tf.setBackend("cpu");
+  const dir = await Deno.makeTempDir();
+  const model = EdeGan.create({ width: 2, latentSize: 4 }, 0);
+  await saveModel(join(dir, "model"), model, {
+    calibration: { min: 0, max: 1, threshold: 0.5, fpr: 0.05, count: 10 },
+  });
+  model.dispose();
+  return dir;
+}
+
+Deno.test("train: `--epochs -1` names --epochs and what it expects", async () => {
+  const { code, stderr } = await task("train", ["--epochs", "-1"]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, "error: --epochs: expected at least 1, got -1");
+});
+
+Deno.test("train: --out naming a file is refused before any data is loaded", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "not-a-folder");
+  await Deno.writeTextFile(file, "x");
+  const { code, stderr } = await task("train", ["--out", file, "--backend", "cpu"]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, `error: --out ${file}: is a file, expected a folder`);
+  assert(!stderr.includes("os error"), stderr);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("score: NaN weights fail at load naming weights.bin, and write no scores", async () => {
+  const run = await runWithModel();
+  const weights = join(run, "model", "weights.bin");
+  const bytes = await Deno.readFile(weights);
+  new Float32Array(bytes.buffer, 0, 8).fill(NaN);
+  await Deno.writeFile(weights, bytes);
+  const images = join(run, "images");
+  await Deno.mkdir(images);
+  await Deno.writeFile(join(images, "a.png"), greyPng(new Uint8Array(28 * 28).fill(9), 28, 28));
+  const out = join(run, "scores.csv");
+  const { code, stderr } = await task("score", [
+    "--model",
+    run,
+    "--images",
+    images,
+    "--backend",
+    "cpu",
+    "--out",
+    out,
+  ]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, `${weights}: 'encoder1/conv0/kernel' holds NaN at element 0`);
+  assertEquals(await exists(out), false);
+  await Deno.remove(run, { recursive: true });
+});
+
+Deno.test("score: an unreadable run.json is named, not taken for a missing one", async () => {
+  const run = await runWithModel();
+  await Deno.writeTextFile(join(run, "run.json"), '{"data": {"dataset": "mnist",');
+  const { code, stderr } = await task("score", ["--model", run, "--backend", "cpu"]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, `${join(run, "run.json")}: the run's manifest is not valid JSON`);
+  assert(!stderr.includes("--dataset and --normal: required"), stderr);
+  await Deno.remove(run, { recursive: true });
+});
+
+Deno.test("eval --run: a scores CSV labelled normal/anomalous is evaluated", async () => {
+  const dir = await Deno.makeTempDir();
+  const csv = join(dir, "mine.csv");
+  await Deno.writeTextFile(
+    csv,
+    "item,score,label\na.png,0.1,normal\nb.png,0.2,normal\nc.png,0.9,anomalous\nd.png,0.15,anomalous\n",
+  );
+  const json = join(dir, "metrics.json");
+  const { code, stdout, stderr } = await task("eval", ["--run", csv, "--json", json]);
+  assertEquals(code, 0, stderr);
+  assertStringIncludes(stdout, "auc");
+  const metrics = JSON.parse(await Deno.readTextFile(json));
+  assertEquals([metrics.images, metrics.anomalous, metrics.auc], [4, 2, 0.75]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("notebooks: a name like 0009 is looked up as typed, not as the number 9", async () => {
+  const { code, stderr } = await task("notebooks", ["0009"]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, "error: no notebook '0009'");
+});
