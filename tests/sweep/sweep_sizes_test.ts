@@ -1,25 +1,47 @@
 /**
  * `deno task sweep` with sizes given explicitly (`--teacher-width`, `--epochs`, `--limit`, ...):
  * they win over the preset's, and the job result says so in its preset label. One real job at the
- * smallest size (a few seconds on wasm).
+ * smallest size (a few seconds on wasm), run as on a compute node without internet
+ * (docs/sweeps.md): no network (`unshare -n`) and an empty DENO_DIR, only the clone with the
+ * `node_modules/` that `deno install` filled.
  */
 
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
+import { skipUnless } from "../_helpers.ts";
 
 const decoder = new TextDecoder();
 
-async function sweep(args: string[]) {
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tasks/sweep.ts", ...args],
+// A network namespace of its own, without interfaces: root's `unshare -n`, else a user namespace.
+function unshareArgs(): string[] | undefined {
+  for (const args of [["-n"], ["-r", "-n"]]) {
+    try {
+      const probe = new Deno.Command("unshare", { args: [...args, "true"], stderr: "null" });
+      if (probe.outputSync().success) return args;
+    } catch {
+      // no unshare here
+    }
+  }
+  return undefined;
+}
+const unshare = unshareArgs();
+const offline = !skipUnless(unshare !== undefined, "unshare -n (util-linux), to run offline");
+
+async function sweep(args: string[], env: Record<string, string> = {}) {
+  const deno = [Deno.execPath(), "run", "-A", "tasks/sweep.ts", ...args];
+  const [command, ...rest] = offline && unshare ? ["unshare", ...unshare, ...deno] : deno;
+  const result = await new Deno.Command(command, {
+    args: rest,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
   return { code: result.code, text: decoder.decode(result.stdout) + decoder.decode(result.stderr) };
 }
 
-Deno.test("sweep: explicit sizes win over the preset's and are recorded with it", async () => {
+Deno.test("sweep: explicit sizes win over the preset's, recorded with it; runs offline", async () => {
   const out = await Deno.makeTempDir({ prefix: "edegan-sweep-sizes-" });
+  const denoDir = await Deno.makeTempDir({ prefix: "edegan-deno-dir-" });
   try {
     const run = await sweep([
       "--normal=0",
@@ -32,7 +54,7 @@ Deno.test("sweep: explicit sizes win over the preset's and are recorded with it"
       "--test-limit=100",
       "--backend=wasm",
       `--out=${out}`,
-    ]);
+    ], { DENO_DIR: denoDir });
     assertEquals(run.code, 0, run.text);
     const result = JSON.parse(await Deno.readTextFile(join(out, "jobs", "mnist-c0-s0.json")));
     assertEquals(result.teacher.width, 8); // quick's teacher is 32
@@ -54,5 +76,6 @@ Deno.test("sweep: explicit sizes win over the preset's and are recorded with it"
     assertStringIncludes(badEpochs.text, "--distill-epochs");
   } finally {
     await Deno.remove(out, { recursive: true });
+    await Deno.remove(denoDir, { recursive: true });
   }
 });
