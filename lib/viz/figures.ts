@@ -31,6 +31,10 @@ const PALETTE = [
 ];
 
 const title = (text: string) => ({ text });
+/** The normal class's colour in every figure that shows classes (analysis.ts uses it too). */
+const NORMAL_COLOUR = "#111111";
+/** A figure title, left-aligned: plotly's toolbar (top right) then never covers it. */
+const figTitle = (text: string) => ({ text, x: 0.01, xanchor: "left" as const });
 
 // ---------------------------------------------------------------------------------------------
 // Training curves
@@ -65,8 +69,9 @@ const LOSS_SERIES: [keyof TrainingRecord, string][] = [
 
 /**
  * Losses against step (when every record has one) or epoch, with the test AUC per epoch on a
- * second y axis (right, range [0, 1]). A loss series is drawn only when some record carries it;
- * the AUC of an epoch is the last one logged in it.
+ * second y axis (right, range [0, 1]). A loss series is drawn only when some record carries it,
+ * through the records that carry it (a missing value is left out: never 0, never a gap); the AUC
+ * of an epoch is the last one logged in it. `lossPanels` (analysis.ts) draws each loss apart.
  *
  * @example
  * ```ts
@@ -86,13 +91,15 @@ export function trainingCurves(
   const xOf = (r: TrainingRecord) => (byStep ? r.step! : r.epoch);
   const data: Plotly.Data[] = [];
   LOSS_SERIES.forEach(([key, name], i) => {
-    if (!history.some((r) => Number.isFinite(r[key]))) return;
+    // Records without this value are left out, not drawn as gaps that cut the line.
+    const present = history.filter((r) => Number.isFinite(r[key]));
+    if (present.length === 0) return;
     data.push({
       type: "scatter",
-      mode: history.length > 50 ? "lines" : "lines+markers",
+      mode: present.length > 50 ? "lines" : "lines+markers",
       name,
-      x: history.map(xOf),
-      y: history.map((r) => (Number.isFinite(r[key]) ? (r[key] as number) : null)),
+      x: present.map(xOf),
+      y: present.map((r) => r[key] as number),
       line: { color: PALETTE[i] },
       hovertemplate: `${name} %{y:.4g}<extra>${byStep ? "step" : "epoch"} %{x}</extra>`,
     });
@@ -100,7 +107,7 @@ export function trainingCurves(
   const lastAucOfEpoch = new Map<number, TrainingRecord>();
   for (const r of history) if (Number.isFinite(r.auc)) lastAucOfEpoch.set(r.epoch, r);
   const layout: Partial<Plotly.Layout> = {
-    title: title(opts.title ?? "Training curves"),
+    title: figTitle(opts.title ?? "Training curves"),
     xaxis: { title: title(byStep ? "step" : "epoch") },
     yaxis: { title: title("loss") },
     legend: { orientation: "h", y: -0.2 },
@@ -187,11 +194,11 @@ export function rocFigure(curves: NamedRocCurve[], opts: { title?: string } = {}
   return {
     data,
     layout: {
-      title: title(opts.title ?? "ROC"),
+      title: figTitle(opts.title ?? "ROC"),
       xaxis: { title: title("false positive rate"), range: [0, 1], constrain: "domain" },
       yaxis: { title: title("true positive rate"), range: [0, 1], scaleanchor: "x" },
       legend: { x: 0.98, xanchor: "right", y: 0.02, yanchor: "bottom" },
-      width: 560,
+      // Width follows the page; the square is kept by scaleanchor.
       height: 520,
     },
   };
@@ -252,7 +259,7 @@ export function scoreHistogram(
     marker: { color },
   });
   const layout: Partial<Plotly.Layout> = {
-    title: title(opts.title ?? "Anomaly scores"),
+    title: figTitle(opts.title ?? "Anomaly scores"),
     barmode: "overlay",
     xaxis: { title: title("score (higher = more anomalous)") },
     yaxis: { title: title("fraction of class") },
@@ -301,6 +308,12 @@ export interface LatentScatterOptions {
   title: string;
   /** Seed of UMAP's random numbers (default 0). */
   seed?: number;
+  /** Colour of a group, by its `colorBy` value as a string (others: the default cycle). */
+  colours?: Record<string, string>;
+  /** Title prefix of the hover text, e.g. "test #" (default "item "). */
+  itemPrefix?: string;
+  /** The item number shown on hover for each point (default: its position). */
+  items?: number[];
 }
 
 /** Above this many distinct numeric values, `colorBy` is drawn as a colour scale. */
@@ -333,7 +346,8 @@ export function latentScatter(points: number[][], opts: LatentScatterOptions): F
     );
   }
   const { coords, axisTitles } = project2d(points, opts.method, opts.seed ?? 0);
-  const hovertemplate = "item %{customdata}<br>%{text}";
+  const hovertemplate = `${opts.itemPrefix ?? "item "}%{customdata}<br>%{text}`;
+  const itemOf = (i: number) => opts.items?.[i] ?? i;
   const distinct = [...new Set(opts.colorBy)];
   const numeric = distinct.every((v) => typeof v === "number");
   const data: Plotly.Data[] = [];
@@ -344,7 +358,7 @@ export function latentScatter(points: number[][], opts: LatentScatterOptions): F
       name: "points",
       x: coords.map((c) => c[0]),
       y: coords.map((c) => c[1]),
-      customdata: coords.map((_, i) => i),
+      customdata: coords.map((_, i) => itemOf(i)),
       text: opts.hover,
       hovertemplate,
       marker: { size: 6, color: opts.colorBy as number[], colorscale: "Viridis", showscale: true },
@@ -355,25 +369,27 @@ export function latentScatter(points: number[][], opts: LatentScatterOptions): F
         numeric: true,
       })
     );
-    distinct.forEach((group, g) => {
+    let cycle = 0;
+    distinct.forEach((group) => {
       const members = opts.colorBy.flatMap((v, i) => (v === group ? [i] : []));
+      const colour = opts.colours?.[String(group)] ?? PALETTE[cycle++ % PALETTE.length];
       data.push({
         type: "scatter",
         mode: "markers",
         name: String(group),
         x: members.map((i) => coords[i][0]),
         y: members.map((i) => coords[i][1]),
-        customdata: members,
+        customdata: members.map(itemOf),
         text: members.map((i) => opts.hover[i]),
         hovertemplate,
-        marker: { size: 6, opacity: 0.8, color: PALETTE[g % PALETTE.length] },
+        marker: { size: 6, opacity: 0.8, color: colour },
       });
     });
   }
   return {
     data,
     layout: {
-      title: title(opts.title),
+      title: figTitle(opts.title),
       xaxis: { title: title(axisTitles[0]), zeroline: false },
       yaxis: { title: title(axisTitles[1]), zeroline: false },
       hovermode: "closest",
@@ -385,7 +401,7 @@ export function latentScatter(points: number[][], opts: LatentScatterOptions): F
 export interface LatentViewsInput {
   /** z = E1(x), n x d. */
   z: number[][];
-  /** z_hat = E2(G(x)), n x d. */
+  /** z_hat = E2(Dec(z)), n x d. */
   zHat: number[][];
   /** Class of each item (e.g. the MNIST digit). */
   classes: (string | number)[];
@@ -397,11 +413,16 @@ export interface LatentViewsInput {
   method?: "pca" | "umap";
   /** Seed of UMAP (default 0). */
   seed?: number;
+  /** Test index of each item, shown on hover (default: its position). */
+  items?: number[];
+  /** Prefix of figure titles, e.g. "tanh model: ". */
+  titlePrefix?: string;
 }
 
 /**
- * Three latent scatter plots, of z, of z_hat and of z - z_hat (whose norm is the EDE-GAN
- * score), each coloured by class and normal/anomalous, hover showing index, class and score.
+ * Three latent scatter plots, of z = E1(x), of z_hat = E2(Dec(z)) and of z - z_hat (whose norm
+ * is the EDE-GAN score), one colour per class with the normal class in black, hover showing the
+ * test index, class and score.
  *
  * @throws {RangeError} when the inputs differ in length or z and z_hat in shape.
  *
@@ -437,11 +458,23 @@ export function latentViews(input: LatentViewsInput): Figure[] {
   const hover = classes.map((c, i) => `class ${c}<br>score ${Number(scores[i]).toPrecision(4)}`);
   const method = input.method ?? "pca";
   const name = method === "pca" ? "PCA" : "UMAP";
+  const colours = Object.fromEntries(
+    classes.flatMap((c, i) => isAnomaly[i] ? [] : [[`class ${c} (normal)`, NORMAL_COLOUR]]),
+  );
   const view = (points: number[][], what: string) =>
-    latentScatter(points, { method, colorBy, hover, title: `${what} (${name})`, seed: input.seed });
+    latentScatter(points, {
+      method,
+      colorBy,
+      hover,
+      title: `${input.titlePrefix ?? ""}${what} (${name})`,
+      seed: input.seed,
+      colours,
+      items: input.items,
+      itemPrefix: input.items ? "test #" : undefined,
+    });
   return [
     view(z, "z = E1(x)"),
-    view(zHat, "z_hat = E2(G(x))"),
+    view(zHat, "z_hat = E2(Dec(z))"),
     view(diff, "z - z_hat"),
   ];
 }
@@ -459,20 +492,52 @@ export interface CompressionRow {
   aucOneStep?: number;
   /** AUC of the student distilled by P-KDGAN. */
   aucPkdgan?: number;
+  /** Spread (e.g. std over seeds) of each AUC, drawn as error bars. */
+  stdScratch?: number;
+  stdOneStep?: number;
+  stdPkdgan?: number;
   /** Names the student, shown on hover. */
   label: string;
 }
 
-const STUDENT_SERIES: [keyof CompressionRow, string, string][] = [
-  ["aucScratch", "trained from scratch", "circle"],
-  ["aucOneStep", "one-step KD", "square"],
-  ["aucPkdgan", "P-KDGAN", "diamond"],
+/** More points on the compression plot: committed results, published figures, other runs. */
+export interface CompressionSeries {
+  /** Legend name, e.g. "published P-KDGAN (MNIST average)". */
+  name: string;
+  points: { ratio: number; auc: number; std?: number; label?: string }[];
+  /** Marker symbol (default "x"). */
+  symbol?: string;
+  /** Colour (default: after the three methods' colours). */
+  colour?: string;
+  /** Join the points with a dashed line (default: markers only). */
+  line?: boolean;
+}
+
+const STUDENT_SERIES: [keyof CompressionRow, keyof CompressionRow, string, string][] = [
+  ["aucScratch", "stdScratch", "trained from scratch", "circle"],
+  ["aucOneStep", "stdOneStep", "one-step KD", "square"],
+  ["aucPkdgan", "stdPkdgan", "P-KDGAN", "diamond"],
 ];
+
+/** Tick values 1, 2, 5, 10, 20, ... covering [lo, hi], so a log axis shows no stray minor labels. */
+function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= lo / 1.5 && v <= hi * 1.5) ticks.push(v);
+    }
+  }
+  return ticks;
+}
 
 /**
  * Test AUC against compression ratio on a log x axis: one line each for students trained from
- * scratch, by one-step distillation and by P-KDGAN (a line only when some row has it), the
- * teacher as a star at ratio 1 and a dotted horizontal line at its AUC.
+ * scratch, by one-step distillation and by P-KDGAN (a line only when some row has it; error bars
+ * where a spread is given), the teacher as a star at ratio 1 with a dotted horizontal line at its
+ * AUC, and any `extra` series (committed results, published figures). The three methods' markers
+ * are nudged apart along x (±4 %) so that equal AUCs do not hide each other; hover gives the true
+ * ratio. Ticks are 1-2-5 per decade; the legend sits above the plot, clear of the axis title.
  *
  * @throws {RangeError} on a ratio that is not positive and finite.
  *
@@ -489,28 +554,75 @@ const STUDENT_SERIES: [keyof CompressionRow, string, string][] = [
 export function compressionVsAuc(
   rows: CompressionRow[],
   teacher: { auc: number; label?: string },
-  opts: { title?: string } = {},
+  opts: { title?: string; extra?: CompressionSeries[] } = {},
 ): Figure {
-  for (const r of rows) {
+  const extra = opts.extra ?? [];
+  const ratios = [
+    1,
+    ...rows.map((r) => ({ ratio: r.ratio, label: r.label })),
+    ...extra.flatMap((e) => e.points.map((p) => ({ ratio: p.ratio, label: p.label ?? e.name }))),
+  ];
+  for (const r of ratios) {
+    if (typeof r === "number") continue;
     if (!(r.ratio > 0 && Number.isFinite(r.ratio))) {
       throw new RangeError(`compressionVsAuc: ratio of ${r.label} is ${r.ratio}`);
     }
   }
   const sorted = [...rows].sort((a, b) => a.ratio - b.ratio);
   const data: Plotly.Data[] = [];
-  STUDENT_SERIES.forEach(([key, name, symbol], i) => {
+  STUDENT_SERIES.forEach(([key, stdKey, name, symbol], i) => {
     const present = sorted.filter((r) => Number.isFinite(r[key]));
     if (present.length === 0) return;
+    const std = present.map((r) => r[stdKey] as number | undefined);
     data.push({
       type: "scatter",
       mode: "lines+markers",
       name,
-      x: present.map((r) => r.ratio),
+      // Nudged apart along x so that equal AUCs stay visible; hover shows the true ratio.
+      x: present.map((r) => r.ratio * 1.04 ** (i - 1)),
       y: present.map((r) => r[key] as number),
+      customdata: present.map((r) => r.ratio),
       text: present.map((r) => r.label),
-      hovertemplate: `%{text}<br>ratio %{x:.3g}<br>AUC %{y:.4f}<extra>${name}</extra>`,
+      hovertemplate: `%{text}<br>ratio %{customdata:.4g}<br>AUC %{y:.4f}<extra>${name}</extra>`,
       line: { color: PALETTE[i] },
       marker: { symbol, size: 9 },
+      ...(std.some((v) => Number.isFinite(v))
+        ? {
+          error_y: {
+            type: "data" as const,
+            array: std.map((v) => (Number.isFinite(v) ? v! : 0)),
+            visible: true,
+            thickness: 1.2,
+            width: 4,
+          },
+        }
+        : {}),
+    });
+  });
+  extra.forEach((series, j) => {
+    const points = [...series.points].sort((a, b) => a.ratio - b.ratio);
+    const colour = series.colour ?? PALETTE[(3 + j) % PALETTE.length];
+    data.push({
+      type: "scatter",
+      mode: series.line ? "lines+markers" : "markers",
+      name: series.name,
+      x: points.map((p) => p.ratio),
+      y: points.map((p) => p.auc),
+      text: points.map((p) => p.label ?? series.name),
+      hovertemplate: `%{text}<br>ratio %{x:.4g}<br>AUC %{y:.4f}<extra>${series.name}</extra>`,
+      line: { color: colour, dash: "dash" },
+      marker: { symbol: series.symbol ?? "x", size: 10, color: colour },
+      ...(points.some((p) => Number.isFinite(p.std))
+        ? {
+          error_y: {
+            type: "data" as const,
+            array: points.map((p) => (Number.isFinite(p.std) ? p.std! : 0)),
+            visible: true,
+            thickness: 1.2,
+            width: 4,
+          },
+        }
+        : {}),
     });
   });
   const teacherLabel = teacher.label ?? "teacher";
@@ -523,11 +635,20 @@ export function compressionVsAuc(
     marker: { symbol: "star", size: 16, color: "black" },
     hovertemplate: `${teacherLabel}<br>AUC %{y:.4f}<extra></extra>`,
   });
+  const values = ratios.map((r) => (typeof r === "number" ? r : r.ratio));
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const ticks = logTicks(lo, hi);
   return {
     data,
     layout: {
-      title: title(opts.title ?? "AUC against compression"),
-      xaxis: { type: "log", title: title("compression ratio (teacher = 1)") },
+      title: figTitle(opts.title ?? "AUC against compression"),
+      xaxis: {
+        type: "log",
+        title: title("compression ratio (teacher FLOPs / student FLOPs; teacher = 1)"),
+        tickvals: ticks,
+        ticktext: ticks.map(String),
+        range: [Math.log10(lo / 1.3), Math.log10(hi * 1.3)],
+      },
       yaxis: { title: title("test ROC AUC") },
       shapes: [{
         type: "line",
@@ -539,7 +660,9 @@ export function compressionVsAuc(
         y1: teacher.auc,
         line: { color: "black", dash: "dot", width: 1 },
       }],
-      legend: { orientation: "h", y: -0.2 },
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      margin: { t: 110 },
+      height: 520,
     },
   };
 }
@@ -563,6 +686,8 @@ export interface GridImage {
   range?: [number, number];
   /** Draw as a heat map with this colour scale (e.g. "Hot" for |x - x_hat|); channels averaged. */
   colorscale?: string;
+  /** Show this heat map's colour bar, with this title, right of the grid beside its row. */
+  colorbar?: string;
 }
 
 /** Options of `imageGrid`. */
@@ -600,13 +725,19 @@ export function imageGrid(images: GridImage[], opts: ImageGridOptions = {}): Fig
   const rows = Math.max(1, Math.ceil(images.length / columns));
   const cell = opts.cellPx ?? 110;
   const titleGap = 22; // room above each cell for its title
-  const margin = { l: opts.rowLabels ? 34 : 10, r: 10, t: opts.title ? 50 : 10, b: 10 };
+  const bars = images.some((img) => img.colorbar !== undefined);
+  const margin = {
+    l: opts.rowLabels ? 34 : 10,
+    r: bars ? 90 : 10,
+    t: opts.title ? 50 : 10,
+    b: 10,
+  };
   const width = columns * cell + margin.l + margin.r;
   const plotHeight = rows * (cell + titleGap);
   const height = plotHeight + margin.t + margin.b;
   const gap = 0.04 / columns;
   const layout: Partial<Plotly.Layout> = {
-    title: opts.title ? title(opts.title) : undefined,
+    title: opts.title ? figTitle(opts.title) : undefined,
     width,
     height,
     margin,
@@ -637,7 +768,23 @@ export function imageGrid(images: GridImage[], opts: ImageGridOptions = {}): Fig
       autorange: "reversed",
       scaleanchor: `x${suffix}`,
     };
-    data.push({ ...imageTrace(img), xaxis: `x${suffix}`, yaxis: `y${suffix}` });
+    const trace = { ...imageTrace(img), xaxis: `x${suffix}`, yaxis: `y${suffix}` };
+    if (img.colorbar !== undefined && trace.type === "heatmap") {
+      Object.assign(trace, {
+        showscale: true,
+        colorbar: {
+          title: { text: img.colorbar, side: "right" },
+          x: 1.01,
+          xanchor: "left",
+          y: (top + bottom) / 2,
+          yanchor: "middle",
+          len: top - bottom,
+          thickness: 10,
+          tickfont: { size: 9 },
+        },
+      });
+    }
+    data.push(trace);
     if (img.title) {
       layout.annotations!.push({
         text: img.title,
@@ -732,12 +879,17 @@ export interface ReconstructionGridInput {
   k?: number;
   /** Title of the figure. */
   title?: string;
+  /** The test-set index of each item, shown in its title (default: its position here). */
+  items?: ArrayLike<number>;
+  /** The true class of each item, shown in its title. */
+  classes?: ArrayLike<number>;
 }
 
 /**
  * The `k` most normal and `k` most anomalous test items by score, as six labelled rows: image
- * (titled with its index and score), reconstruction and |x - x_hat| heat map of the most normal
- * (most normal first), then the same of the most anomalous (most anomalous first).
+ * (titled with its test index from `items`, its class when `classes` is given, and its score),
+ * reconstruction and |x - x_hat| heat map (with a colour bar) of the most normal (most normal
+ * first), then the same of the most anomalous (most anomalous first).
  *
  * @throws {RangeError} when the arrays disagree in size.
  *
@@ -756,6 +908,9 @@ export function reconstructionGrid(input: ReconstructionGridInput): Figure {
   const { images, reconstructions, scores, height, width, channels } = input;
   const size = height * width * channels;
   const n = scores.length;
+  if (input.items && input.items.length !== n) {
+    throw new RangeError(`reconstructionGrid: ${n} scores but ${input.items.length} items`);
+  }
   if (images.length !== n * size || reconstructions.length !== n * size) {
     throw new RangeError(
       `reconstructionGrid: ${n} scores need ${n * size} values each; ` +
@@ -780,13 +935,14 @@ export function reconstructionGrid(input: ReconstructionGridInput): Figure {
         width,
         channels,
         range,
-        title: `#${i} s=${Number(scores[i]).toPrecision(3)}`,
+        title: `${input.classes ? `class ${input.classes[i]} · ` : ""}#${input.items?.[i] ?? i}` +
+          ` · s=${Number(Number(scores[i]).toPrecision(3))}`,
       });
     }
     for (const { xHat } of slices) {
       cells.push({ pixels: xHat, height, width, channels, range });
     }
-    for (const { x, xHat } of slices) {
+    for (const [j, { x, xHat }] of slices.entries()) {
       const diff = new Float32Array(size);
       for (let j = 0; j < size; j++) diff[j] = Math.abs(x[j] - xHat[j]);
       cells.push({
@@ -796,6 +952,7 @@ export function reconstructionGrid(input: ReconstructionGridInput): Figure {
         channels,
         range: [0, range[1] - range[0]],
         colorscale: "Hot",
+        ...(j === 0 ? { colorbar: "|x - x_hat|" } : {}),
       });
     }
   }

@@ -1,5 +1,6 @@
 /**
- * Visualisation: figure builders returning plotly specs (`figures.ts`), and their renderers:
+ * Visualisation: figure builders returning plotly specs (`figures.ts`; error analysis in
+ * `analysis.ts`), and their renderers:
  * self-contained HTML pages (`html.ts`), Jupyter MIME bundles and progress lines
  * (`jupyter.ts`), and PNG through headless Chromium (`png.ts`). Nothing here knows any model.
  *
@@ -13,6 +14,7 @@
  * @module
  */
 export * from "./figures.ts";
+export * from "./analysis.ts";
 export { escapeHtml, htmlTable, toHtml, writeHtml } from "./html.ts";
 export * from "./jupyter.ts";
 export { figureToPng, type PngOptions } from "./png.ts";

@@ -52,7 +52,7 @@ Deno.test("trainingCurves: steps on x, present losses only, AUC per epoch on y2"
   assertEquals(fig.layout.xaxis?.title, { text: "step" });
 });
 
-Deno.test("trainingCurves: epochs on x without steps; gaps as null; no AUC axis", () => {
+Deno.test("trainingCurves: epochs on x without steps; missing values left out; no AUC axis", () => {
   const fig = trainingCurves([
     { epoch: 1, lossG: 3, lossD: 1, lossLat: 0.5 },
     { epoch: 2, lossG: 2, lossD: 1 },
@@ -61,7 +61,8 @@ Deno.test("trainingCurves: epochs on x without steps; gaps as null; no AUC axis"
   assertEquals(t.length, 3);
   assertEquals(t[0].x, [1, 2]);
   assertEquals(t[2].name, "latent loss");
-  assertEquals(t[2].y, [0.5, null]);
+  // the record without a latent loss is left out (not a gap, never 0)
+  assertEquals([t[2].x, t[2].y], [[1], [0.5]]);
   assertEquals(fig.layout.yaxis2, undefined);
   assertEquals(fig.layout.xaxis?.title, { text: "epoch" });
 });
@@ -177,7 +178,7 @@ Deno.test("latentViews: z, z_hat and their difference, grouped by class and anom
   assertEquals(figs.length, 3);
   assertEquals(figs.map((f) => (f.layout.title as Trace).text), [
     "z = E1(x) (PCA)",
-    "z_hat = E2(G(x)) (PCA)",
+    "z_hat = E2(Dec(z)) (PCA)",
     "z - z_hat (PCA)",
   ]);
   for (const f of figs) {
@@ -199,9 +200,15 @@ Deno.test("compressionVsAuc: log x, lines per method sorted by ratio, teacher at
   const t = traces(fig);
   assertEquals(fig.layout.xaxis?.type, "log");
   assertEquals(t.map((d) => d.name), ["trained from scratch", "one-step KD", "P-KDGAN", "teacher"]);
-  assertEquals(t[0].x, [4, 16]);
+  // methods nudged apart along x (scratch 4 % left), the true ratio in customdata
+  assertEquals(t[0].customdata, [4, 16]);
+  assertEquals(t[0].x, [4 / 1.04, 16 / 1.04]);
   assertEquals(t[0].y, [0.8, 0.7]);
   assertEquals(t[1].x, [4]);
+  assertEquals(t[0].error_y, undefined);
+  // 1-2-5 ticks only: no stray minor labels on the log axis
+  assertEquals(fig.layout.xaxis?.tickvals, [1, 2, 5, 10, 20]);
+  assertEquals(fig.layout.legend?.yanchor, "bottom");
   assertEquals(t[2].text, ["w8", "w4"]);
   assertEquals([t[3].x, t[3].y, t[3].marker.symbol], [[1], [0.93], "star"]);
   assertEquals(fig.layout.shapes![0].y0, 0.93);
@@ -264,7 +271,7 @@ Deno.test("reconstructionGrid: extremes by score, x / x_hat / |x - x_hat| rows",
   const t = traces(fig);
   assertEquals(t.length, 12);
   const titles = fig.layout.annotations!.map((a) => a.text);
-  assertEquals(titles.slice(0, 4), ["#1 s=0.100", "#3 s=0.300", "#2 s=0.900", "#4 s=0.700"]);
+  assertEquals(titles.slice(0, 4), ["#1 · s=0.1", "#3 · s=0.3", "#2 · s=0.9", "#4 · s=0.7"]);
   assertEquals(titles.slice(4), [
     "normal: x",
     "x_hat",
@@ -279,4 +286,56 @@ Deno.test("reconstructionGrid: extremes by score, x / x_hat / |x - x_hat| rows",
   // |x - x_hat| of item 2 (all 0.2) in the anomalous block's heat-map row
   assertEquals(t[10].colorscale, "Hot");
   assertAlmostEquals(t[10].z[0][0], 0.2, 1e-6);
+  // one colour bar per |x - x_hat| row, none on the images
+  assertEquals(t.map((d) => d.showscale === true), t.map((_, i) => i === 4 || i === 10));
+  assertEquals(t[4].colorbar.title.text, "|x - x_hat|");
+
+  // titles carry test-set indices and classes when given
+  const named = reconstructionGrid({
+    images,
+    reconstructions: recon,
+    scores: [0.5, 0.1, 0.9, 0.3, 0.7],
+    items: [100, 101, 102, 103, 104],
+    classes: [1, 1, 7, 1, 3],
+    height: 2,
+    width: 2,
+    channels: 1,
+    k: 1,
+  });
+  assertEquals(named.layout.annotations!.slice(0, 2).map((a) => a.text), [
+    "class 1 · #101 · s=0.1",
+    "class 7 · #102 · s=0.9",
+  ]);
+});
+
+Deno.test("compressionVsAuc: error bars and extra series (published, committed) on one plot", () => {
+  const fig = compressionVsAuc(
+    [{ ratio: 42, aucScratch: 0.9, stdScratch: 0.02, aucPkdgan: 0.88, label: "w4" }],
+    { auc: 0.91 },
+    {
+      extra: [
+        {
+          name: "published P-KDGAN",
+          points: [{ ratio: 311.11, auc: 0.9725 }],
+          symbol: "star-open",
+        },
+      ],
+    },
+  );
+  const t = traces(fig);
+  assertEquals(t.map((d) => d.name), [
+    "trained from scratch",
+    "P-KDGAN",
+    "published P-KDGAN",
+    "teacher",
+  ]);
+  assertEquals(t[0].error_y.array, [0.02]);
+  assertEquals([t[2].x, t[2].y], [[311.11], [0.9725]]);
+  assertEquals(fig.layout.xaxis?.tickvals, [1, 2, 5, 10, 20, 50, 100, 200]);
+  assertThrows(
+    () =>
+      compressionVsAuc([], { auc: 1 }, { extra: [{ name: "p", points: [{ ratio: -1, auc: 1 }] }] }),
+    RangeError,
+    "ratio of p is -1",
+  );
 });
