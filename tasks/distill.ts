@@ -16,6 +16,7 @@ import { type Method, METHODS } from "../lib/distill/pkdgan.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import type { LatentConstraint } from "../lib/models/config.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
+import { prepareOutDir } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
   const presetName = presetFromArgs(Deno.args);
@@ -64,6 +65,7 @@ await runTask(async () => {
   const distillEpochs = parseDistillEpochs(String(flags["distill-epochs"]));
   const out = (flags.out as string | undefined) ??
     `runs/distill-${flags.dataset}-${flags.normal}-s${flags.seed}`;
+  await prepareOutDir(out, "--out");
   const backend = await startBackend(flags.backend as BackendChoice);
   const results = await runDistillExperiment({
     ...runDataFromFlags(flags),

@@ -24,6 +24,7 @@ import {
 import { parseShard } from "../lib/sweep/shard.ts";
 import { runShard, seedList } from "../lib/sweep/_task.ts";
 import { parseDistillEpochs } from "../lib/cli/run_flags.ts";
+import { prepareOutDir } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
   const presetName = presetFromArgs(Deno.args);
@@ -70,6 +71,7 @@ await runTask(async () => {
     methods: parseMethods(String(flags.methods)),
   };
   const all = sweepJobs(grid);
+  await prepareOutDir(String(flags.out), "--out");
   const shard = parseShard(String(flags.shard));
   const summary = await runShard({
     jobs: all,

@@ -16,7 +16,7 @@ import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { loadModel } from "../train/checkpoint.ts";
-import { loadRunData, trainRun } from "../train/run.ts";
+import { checkRunData, loadRunData, trainRun } from "../train/run.ts";
 import { writeManifest } from "../train/manifest.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
@@ -136,6 +136,9 @@ export async function runDistillExperiment(
   const inits = opts.inits ?? ["random"];
   await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
   const data = opts.data ?? await loadRunData(opts);
+  // Before the teacher or any student trains: a batch, a validation image, both test labels.
+  const batchSize = Math.max(opts.batchSize, opts.teacherDir ? 1 : opts.teacher.batchSize);
+  for (const line of checkRunData(data, { batchSize })) log(`warning: ${line}`);
   const manifest = {
     kind: "distill",
     options: { ...opts, data: undefined, progress: undefined, log: undefined },

@@ -7,7 +7,13 @@
  */
 
 import type { LatentConstraint } from "../models/config.ts";
-import { loadRunData, trainRun, type TrainRunOptions } from "./run.ts";
+import {
+  checkRunData,
+  checkTrainOptions,
+  loadRunData,
+  trainRun,
+  type TrainRunOptions,
+} from "./run.ts";
 import type { OneClassSplit } from "../data/types.ts";
 
 /** A study's name. */
@@ -26,7 +32,10 @@ export interface StudyRow {
 
 /**
  * Runs a study: `batch-size` trains at each of `batchSizes` (default 1, 8, 64); `latent` trains
- * with the `tanh` constraint and with `none`. `base` fixes everything else.
+ * with the `tanh` constraint and with `none`. `base` fixes everything else. Every setting is
+ * checked before the first trains (a batch size larger than the training set fails at once, not
+ * after the others trained). With `base.out`, each setting is a run in `out/<study>-<setting>`, so
+ * that `base.resume` continues a study that failed part-way without training again what finished.
  *
  * @example
  * ```ts ignore
@@ -45,6 +54,10 @@ export async function runStudy(
   const settings = study === "batch-size"
     ? batchSizes.map((b) => ({ batchSize: b, latent: base.model?.latent ?? "tanh" }))
     : (["tanh", "none"] as const).map((l) => ({ batchSize: base.batchSize, latent: l }));
+  for (const { batchSize } of settings) {
+    checkTrainOptions({ ...base, batchSize });
+    checkRunData(data, { batchSize, fpr: base.fpr });
+  }
   const rows: StudyRow[] = [];
   for (const { batchSize, latent } of settings) {
     const run = await trainRun({

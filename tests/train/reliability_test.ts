@@ -13,6 +13,8 @@ import { createOptimisers } from "../../lib/train/step.ts";
 import { EdeGan } from "../../lib/models/ede_gan.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { exists } from "../../lib/util/atomic.ts";
+import { runStudy } from "../../lib/train/study.ts";
+import { runDistillExperiment } from "../../lib/distill/experiment.ts";
 
 const tiny = {
   epochs: 1,
@@ -302,4 +304,63 @@ Deno.test("a model with NaN weights is refused at load, and never saved over a c
   );
   model.dispose();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a study checks every setting first, and --resume skips the settings that finished", async () => {
+  await useBackend("wasm");
+  const data = await loadOneClass({ dataset: "mnist", normal: 1, limit: 32, testLimit: 40 });
+  const base = { ...tiny, dataset: "mnist" as const, normal: 1, limit: 32, testLimit: 40, data };
+  let steps = 0;
+  const tooBig = await assertRejects(() =>
+    runStudy("batch-size", { ...base, onStep: () => void steps++ }, [4, 64])
+  );
+  assertStringIncludes(tooBig.message, "--batch-size 64: only 32 training images");
+  assertEquals(steps, 0, "batch 4 did not train before batch 64 was refused");
+  const out = await Deno.makeTempDir();
+  steps = 0;
+  await assertRejects(
+    () =>
+      runStudy("latent", {
+        ...base,
+        out,
+        onStep: () => {
+          if (++steps === 6) throw new Error("killed in the second setting");
+        },
+      }),
+    Error,
+    "killed",
+  );
+  steps = 0;
+  const rows = await runStudy("latent", { ...base, out, resume: true, onStep: () => void steps++ });
+  assertEquals(steps, 4, "only the unfinished setting trains again");
+  assertEquals(rows.map((r) => r.setting), ["latent tanh", "latent none"]);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("a distillation checks its data before the teacher or any student trains", async () => {
+  await useBackend("wasm");
+  const root = await Deno.makeTempDir();
+  await writeDigitFolder(root, {
+    normal: 1,
+    anomalous: 7,
+    train: 20,
+    testNormal: 6,
+    testAnomalous: 0,
+  });
+  const error = await assertRejects(() =>
+    runDistillExperiment({
+      dataset: "folder",
+      dataDir: root,
+      normal: 0,
+      seed: 0,
+      teacher: { width: 4, epochs: 1, batchSize: 8 },
+      students: [2],
+      epochs: { step1: 1, step2: 1 },
+      batchSize: 8,
+      out: join(root, "distill"),
+    })
+  );
+  assertStringIncludes(error.message, "the test split has no anomalous images");
+  assertEquals(await exists(join(root, "distill", "teacher")), false, "no teacher trained");
+  await Deno.remove(root, { recursive: true });
 });
