@@ -26,10 +26,32 @@ export function escapeHtml(text: string): string {
   );
 }
 
-function formatCell(value: unknown): string {
+/**
+ * A table cell's text, with one precision per kind of column so that a column never mixes
+ * precisions: integers as they are; AUC, AP, precision, recall, F1 and correlations to 4
+ * decimals (differences `delta*` signed); seconds and rates (`*_per_s`, `images_per_second`) to
+ * 1 decimal; ratios to 2; anything else to 4 significant digits without trailing zeros.
+ * `null`/`undefined` give "" (write your own dash where one is wanted).
+ *
+ * @example
+ * ```ts
+ * import { formatValue } from "./html.ts";
+ * const cells = [formatValue(0.998, "auc"), formatValue(-0.0007227, "delta_vs_scratch"),
+ *   formatValue(18.3, "seconds"), formatValue(84.6, "mflops"), formatValue(10.9, "ratio")];
+ * if (cells.join() !== "0.9980,-0.0007,18.3,84.6,10.90") throw new Error(cells.join());
+ * ```
+ */
+export function formatValue(value: unknown, column = ""): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") {
     if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+    const c = column.toLowerCase();
+    if (/^delta|_delta|gain/.test(c)) return (value > 0 ? "+" : "") + value.toFixed(4);
+    if (/auc|average_precision|^ap$|precision|recall|f1|pearson|spearman|correlation/.test(c)) {
+      return value.toFixed(4);
+    }
+    if (/second|per_s|_s$|img_s|time/.test(c)) return value.toFixed(1);
+    if (/ratio/.test(c)) return value.toFixed(2);
     return String(Number(value.toPrecision(4)));
   }
   if (typeof value === "object") return JSON.stringify(value);
@@ -38,7 +60,8 @@ function formatCell(value: unknown): string {
 
 /**
  * An HTML table of `rows`, columns in the order given (default: every key, in order of first
- * appearance). Every cell is escaped; numbers are shown to 4 significant digits and aligned right.
+ * appearance). Every cell is escaped; numbers are written by {@link formatValue} (one precision
+ * per column) and aligned right.
  *
  * @example
  * ```ts
@@ -54,7 +77,7 @@ export function htmlTable(rows: Record<string, unknown>[], columns?: string[]): 
     "<tr>" + cols.map((c) => {
       const v = r[c];
       const cls = typeof v === "number" ? ' class="num"' : "";
-      return `<td${cls}>${escapeHtml(formatCell(v))}</td>`;
+      return `<td${cls}>${escapeHtml(formatValue(v, c))}</td>`;
     }).join("") + "</tr>"
   ).join("\n");
   return `<table class="edegan-table">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n` +

@@ -9,7 +9,8 @@
  */
 import type { Figure } from "./figures.ts";
 import { plotlySource, scriptJson } from "./_plotly_source.ts";
-import { escapeHtml } from "./html.ts";
+import { escapeHtml, formatValue, htmlTable } from "./html.ts";
+import type { ProgressSink } from "../util/progress.ts";
 
 /**
  * The key Deno's kernel looks up to display an object (`Deno.jupyter.$display`).
@@ -148,7 +149,10 @@ export interface ProgressDisplay {
   readonly displayId: string;
   /** Sets the line to `label: [bar] done/total (pct) note`; calls closer than the interval skip. */
   update(done: number, total?: number, note?: string): Promise<void>;
-  /** Writes the final line, whatever the interval. */
+  /**
+   * Writes the final line, whatever the interval: the last count, `note` (default: the last
+   * update's note, e.g. the losses) and the seconds since the first update.
+   */
   finish(note?: string): Promise<void>;
 }
 
@@ -211,7 +215,8 @@ export function progressDisplay(
   const minInterval = opts.minIntervalMs ?? 200;
   const displayId = `edegan-progress-${crypto.randomUUID()}`;
   let shown = false, lastSent = -Infinity;
-  let lastDone = 0, lastTotal: number | undefined;
+  let lastDone = 0, lastTotal: number | undefined, lastNote: string | undefined;
+  let startedAt: number | undefined;
   const encoder = new TextEncoder();
   const terminal = (() => {
     try {
@@ -242,13 +247,174 @@ export function progressDisplay(
     async update(done, total, note) {
       lastDone = done;
       lastTotal = total;
+      if (note) lastNote = note;
       const now = performance.now();
+      startedAt ??= now;
       if (now - lastSent < minInterval) return;
       lastSent = now;
       await send(progressLine(label, done, total, note), false);
     },
     async finish(note) {
-      await send(progressLine(label, lastDone, lastTotal, note), true);
+      const seconds = startedAt === undefined ? 0 : (performance.now() - startedAt) / 1000;
+      const text = [note ?? lastNote, `(${formatSeconds(seconds)})`].filter(Boolean).join(" ");
+      await send(progressLine(label, lastDone, lastTotal, text), true);
     },
   };
+}
+
+/** Seconds as "8.3 s", "2 min 05 s" or "1 h 02 min". */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+}
+
+/** What `notebookProgress` gives: sinks for training loops and a way to wait for the line. */
+export interface NotebookProgress {
+  /** Resolves when the line is on the page (await it before starting the work). */
+  ready: Promise<void>;
+  /** A progress sink (`trainRun`'s `progress`) drawing on the line. */
+  sink: ProgressSink;
+  /**
+   * The sink for the next job of several: the line then reads `job i/n name: [bar] ...`, and a
+   * job's own `finish` leaves the line to the next job instead of ending it.
+   */
+  job(name: string): ProgressSink;
+  /** Ends the line (jobs: "n/n jobs", the note, the total time) and waits for every message. */
+  done(note?: string): Promise<void>;
+}
+
+/**
+ * One progress line in a notebook for a training run or for a sequence of `jobs` (teacher, then
+ * each student and method): the line shows the current job's number, name, bar and losses, and
+ * its final state keeps the count of jobs, the last losses and the elapsed time.
+ *
+ * @example
+ * ```ts
+ * import { notebookProgress } from "./jupyter.ts";
+ * const lines: string[] = [];
+ * const progress = notebookProgress("distill", {
+ *   jobs: 2,
+ *   minIntervalMs: 0,
+ *   jupyter: {
+ *     broadcast: (_, c) => (lines.push((c.data as Record<string, string>)["text/plain"]), Promise.resolve()),
+ *   },
+ * });
+ * await progress.ready;
+ * progress.job("teacher").update(8, 8, "G 1.2");
+ * progress.job("student").update(2, 4, "G 3.4");
+ * await progress.done("AUC 0.91");
+ * if (lines[2] !== "distill: [##########..........] 2/4 (50%) job 2/2 student: G 3.4") {
+ *   throw new Error(lines[2]);
+ * }
+ * if (!lines[3].startsWith("distill: 2/2 jobs AUC 0.91 (")) throw new Error(lines[3]);
+ * ```
+ */
+export function notebookProgress(
+  label: string,
+  opts: ProgressDisplayOptions & { jobs?: number } = {},
+): NotebookProgress {
+  const line = progressDisplay(label, opts);
+  const sent: Promise<void>[] = [];
+  const started = performance.now();
+  let index = 0, name = "";
+  const prefix = () => (opts.jobs ? `job ${index}/${opts.jobs} ${name}: ` : "");
+  const sink: ProgressSink = {
+    update: (done, total, status) =>
+      void sent.push(line.update(done, total, `${prefix()}${status ?? ""}`.trim())),
+    finish: (status) => {
+      if (!opts.jobs) sent.push(line.finish(status));
+    },
+  };
+  return {
+    ready: line.update(0, undefined, "starting"),
+    sink,
+    job(jobName) {
+      index += 1;
+      name = jobName;
+      return sink;
+    },
+    async done(note) {
+      if (opts.jobs) {
+        const seconds = (performance.now() - started) / 1000;
+        const text = [`${index}/${opts.jobs} jobs`, note, `(${formatSeconds(seconds)})`]
+          .filter(Boolean).join(" ");
+        sent.push(send(text));
+      }
+      await Promise.all(sent);
+    },
+  };
+
+  function send(text: string): Promise<void> {
+    // The final line of a sequence of jobs: the count replaces the bar.
+    return (opts.jupyter === undefined ? currentJupyter() : opts.jupyter)
+      ?.broadcast("update_display_data", {
+        data: {
+          "text/plain": `${label}: ${text}`,
+          "text/html": `<pre>${escapeHtml(`${label}: ${text}`)}</pre>`,
+        },
+        metadata: {},
+        transient: { display_id: line.displayId },
+      }) ?? Promise.resolve(console.error(`${label}: ${text}`));
+  }
+}
+
+/**
+ * A table as a Markdown table, cells written by `formatValue` (one precision per column), a
+ * missing value as "-". Columns: `columns`, or every key in order of first appearance.
+ *
+ * @example
+ * ```ts
+ * import { markdownTable } from "./jupyter.ts";
+ * const md = markdownTable([{ model: "teacher", auc: 0.9, seconds: 18.3 }, { model: "w4" }]);
+ * if (md !== "| model | auc | seconds |\n| --- | ---: | ---: |\n| teacher | 0.9000 | 18.3 |\n| w4 | - | - |") {
+ *   throw new Error(md);
+ * }
+ * ```
+ */
+export function markdownTable(rows: Record<string, unknown>[], columns?: string[]): string {
+  const cols = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const numeric = (c: string) => rows.some((r) => typeof r[c] === "number");
+  const cell = (v: unknown, c: string) => (v === null || v === undefined ? "-" : formatValue(v, c));
+  return [
+    `| ${cols.join(" | ")} |`,
+    `| ${cols.map((c) => (numeric(c) ? "---:" : "---")).join(" | ")} |`,
+    ...rows.map((r) => `| ${cols.map((c) => cell(r[c], c).replaceAll("|", "\\|")).join(" | ")} |`),
+  ].join("\n");
+}
+
+/**
+ * A table for a notebook output: `text/html` (`htmlTable`) and `text/plain` (`markdownTable`),
+ * both with the same per-column precision. Display it with
+ * `await Deno.jupyter.display(tableBundle(rows), { raw: true })`.
+ *
+ * @example
+ * ```ts
+ * import { tableBundle } from "./jupyter.ts";
+ * const b = tableBundle([{ batch_size: 1, auc: 0.93, train_seconds: 10.9 }]);
+ * if (!b["text/plain"].includes("| 1 | 0.9300 | 10.9 |") || !b["text/html"].includes("10.9<")) {
+ *   throw new Error(b["text/plain"]);
+ * }
+ * ```
+ */
+export function tableBundle(
+  rows: Record<string, unknown>[],
+  columns?: string[],
+): { "text/html": string; "text/plain": string } {
+  return { "text/html": htmlTable(rows, columns), "text/plain": markdownTable(rows, columns) };
+}
+
+/**
+ * Markdown text as a notebook output (`text/markdown`, with the text itself as `text/plain`), for
+ * result paragraphs computed from the numbers of the run.
+ *
+ * @example
+ * ```ts
+ * import { markdownBundle } from "./jupyter.ts";
+ * if (markdownBundle("**AUC** 0.9")["text/markdown"] !== "**AUC** 0.9") throw new Error();
+ * ```
+ */
+export function markdownBundle(text: string): { "text/markdown": string; "text/plain": string } {
+  return { "text/markdown": text, "text/plain": text };
 }

@@ -1,7 +1,19 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { rocFigure, scoreHistogram } from "../../lib/viz/figures.ts";
 import { escapeHtml, htmlTable, toHtml, writeHtml } from "../../lib/viz/html.ts";
-import { plotlyBundle, plotlyLoaderBundle, progressDisplay } from "../../lib/viz/jupyter.ts";
+import {
+  formatSeconds,
+  notebookProgress,
+  plotlyBundle,
+  plotlyLoaderBundle,
+  progressDisplay,
+} from "../../lib/viz/jupyter.ts";
 import { figureToPng } from "../../lib/viz/png.ts";
 
 const PLOTLY = Deno.readTextFileSync(new URL(import.meta.resolve("plotly.js-dist-min")));
@@ -125,7 +137,57 @@ Deno.test("progressDisplay: display_data once, then updates of the same display_
   }
   const text = (i: number) => (sent[i].content.data as Record<string, string>)["text/plain"];
   assertEquals(text(0), "train: [#####...............] 5/20 (25%) loss 1.2");
-  assertEquals(text(2), "train: [####################] 20/20 (100%) done");
+  assertMatch(text(2), /^train: \[####################\] 20\/20 \(100%\) done \(\d+\.\d s\)$/);
+});
+
+Deno.test("progressDisplay: the final line keeps the last losses and the elapsed time", async () => {
+  const sent: string[] = [];
+  const progress = progressDisplay("teacher", {
+    jupyter: {
+      broadcast: (
+        _,
+        c,
+      ) => (sent.push((c.data as Record<string, string>)["text/plain"]), Promise.resolve()),
+    },
+    minIntervalMs: 0,
+  });
+  await progress.update(64, 128, "epoch 1/2 G 30.1 D 0.4");
+  await progress.update(128, 128, "epoch 2/2 G 23.9 D 0.3 410 img/s");
+  await progress.finish();
+  assertMatch(
+    sent.at(-1)!,
+    /^teacher: \[#+\] 128\/128 \(100%\) epoch 2\/2 G 23\.9 D 0\.3 410 img\/s \(\d+\.\d s\)$/,
+  );
+  assertEquals(formatSeconds(125.4), "2 min 05 s");
+  assertEquals(formatSeconds(3725), "1 h 02 min");
+});
+
+Deno.test("notebookProgress: one line over several jobs, ending with the job count", async () => {
+  const sent: string[] = [];
+  const progress = notebookProgress("distillation", {
+    jobs: 3,
+    minIntervalMs: 0,
+    jupyter: {
+      broadcast: (
+        _,
+        c,
+      ) => (sent.push((c.data as Record<string, string>)["text/plain"]), Promise.resolve()),
+    },
+  });
+  await progress.ready;
+  progress.job("teacher").update(10, 10, "G 2");
+  progress.sink.finish();
+  progress.job("w4 scratch").update(5, 10, "G 3");
+  progress.job("w4 P-KDGAN").update(10, 10, "G 4");
+  await progress.done("last AUC 0.9");
+  assertEquals(sent.slice(1, 4).map((l) => l.split(") ")[1]), [
+    "job 1/3 teacher: G 2",
+    "job 2/3 w4 scratch: G 3",
+    "job 3/3 w4 P-KDGAN: G 4",
+  ]);
+  assertMatch(sent.at(-1)!, /^distillation: 3\/3 jobs last AUC 0\.9 \(\d+\.\d s\)$/);
+  // a job's own finish does not end the line
+  assertEquals(sent.length, 5);
 });
 
 Deno.test("progressDisplay: throttled updates, and no Jupyter outside the kernel", async () => {
