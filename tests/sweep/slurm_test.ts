@@ -19,7 +19,7 @@
  */
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { fromFileUrl, join } from "@std/path";
+import { dirname, fromFileUrl, join } from "@std/path";
 import { skipUnless } from "../_helpers.ts";
 
 const ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -115,7 +115,9 @@ class OneNodeSlurm {
   readonly env: Record<string, string>;
 
   private constructor(readonly dir: string) {
-    this.env = { SLURM_CONF: join(dir, "slurm.conf") };
+    // sbatch hands its environment to the tasks: the deno running this test is the one they use.
+    const path = `${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`;
+    this.env = { SLURM_CONF: join(dir, "slurm.conf"), PATH: path };
   }
 
   static async start(deadline: number): Promise<OneNodeSlurm> {
