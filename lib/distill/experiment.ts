@@ -17,7 +17,7 @@ import { rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { loadModel } from "../train/checkpoint.ts";
 import { checkRunData, loadRunData, trainRun } from "../train/run.ts";
-import { writeManifest } from "../train/manifest.ts";
+import { readManifest, writeManifest } from "../train/manifest.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 import type { DistillationWeights } from "./kd_loss.ts";
@@ -145,6 +145,7 @@ export async function runDistillExperiment(
     backend: opts.backend ?? null,
     data: data.manifest,
   };
+  await refuseOtherSettings(join(opts.out, "run.json"), manifest);
   await writeManifest(join(opts.out, "run.json"), { ...manifest, status: "running" });
 
   // The teacher: loaded, or trained once and kept in out/teacher for reruns.
@@ -321,6 +322,51 @@ export async function scoringSpeed(
   const started = performance.now();
   await scoreImages(model, subset);
   return n / ((performance.now() - started) / 1000);
+}
+
+/** The options that change a distillation's results (students, methods and inits only add jobs). */
+const RESULT_OPTIONS: Record<string, string> = {
+  dataset: "--dataset",
+  dataDir: "--data-dir",
+  normal: "--normal",
+  protocol: "--protocol",
+  seed: "--seed",
+  limit: "--limit",
+  testLimit: "--test-limit",
+  teacher: "--teacher-width/--epochs/--batch-size/--latent",
+  teacherDir: "--model",
+  studentLatent: "student latent",
+  epochs: "--distill-epochs",
+  batchSize: "--batch-size",
+  weights: "distillation weights",
+};
+
+/**
+ * A rerun into the same folder reuses its teacher and finished jobs: refused, naming each
+ * setting, when the folder's `run.json` records settings that change the results.
+ */
+async function refuseOtherSettings(
+  path: string,
+  now: { options: Record<string, unknown>; data: { counts: unknown } },
+): Promise<void> {
+  const before = await readManifest(path);
+  const options = before?.options as Record<string, unknown> | undefined;
+  if (!options) return;
+  const show = (v: unknown) => JSON.stringify(v ?? null).replaceAll('"', "");
+  const lines = Object.entries(RESULT_OPTIONS)
+    .filter(([key]) => show(options[key]) !== show(now.options[key]))
+    .map(([key, flag]) => `${flag} ${show(options[key])} -> ${show(now.options[key])}`);
+  const counts = (before?.data as { counts?: unknown } | undefined)?.counts;
+  if (counts && show(counts) !== show(now.data.counts)) {
+    lines.push(`data counts ${show(counts)} -> ${show(now.data.counts)}`);
+  }
+  if (lines.length > 0) {
+    throw new Error(
+      `--out: ${path} records a distillation with other settings, whose teacher and finished ` +
+        `jobs would be mixed into this one:\n  ${lines.join("\n  ")}\n` +
+        "rerun with the recorded values, or choose another --out",
+    );
+  }
 }
 
 async function modelDirOf(dir: string): Promise<string> {

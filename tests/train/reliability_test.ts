@@ -364,3 +364,36 @@ Deno.test("a distillation checks its data before the teacher or any student trai
   assertEquals(await exists(join(root, "distill", "teacher")), false, "no teacher trained");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a distillation rerun into the same --out with other settings is refused, naming them", async () => {
+  await useBackend("wasm");
+  const out = await Deno.makeTempDir();
+  const opts = {
+    dataset: "mnist" as const,
+    normal: 1,
+    seed: 0,
+    limit: 32,
+    testLimit: 40,
+    teacher: { width: 4, epochs: 1, batchSize: 8 },
+    students: [2],
+    methods: ["scratch" as const],
+    epochs: { step1: 1, step2: 0 },
+    batchSize: 8,
+    out,
+  };
+  await runDistillExperiment(opts);
+  // The same settings with another student only add jobs.
+  const more = await runDistillExperiment({ ...opts, students: [2, 3] });
+  assertEquals(more.students.map((s) => s.width), [2, 3]);
+  const error = await assertRejects(() =>
+    runDistillExperiment({
+      ...opts,
+      epochs: { step1: 2, step2: 0 },
+      teacher: { ...opts.teacher, width: 8 },
+    })
+  );
+  assertStringIncludes(error.message, "--distill-epochs {step1:1,step2:0} -> {step1:2,step2:0}");
+  assertStringIncludes(error.message, "--teacher-width/--epochs/--batch-size/--latent");
+  assertEquals(JSON.parse(await Deno.readTextFile(join(out, "run.json"))).status, "finished");
+  await Deno.remove(out, { recursive: true });
+});
