@@ -11,7 +11,7 @@ import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
 import { loadModel } from "../lib/train/checkpoint.ts";
 import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
-import type { DataManifest, DatasetName, Protocol } from "../lib/data/types.ts";
+import type { DataManifest, DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
@@ -51,9 +51,11 @@ await runTask(async () => {
   });
   const { imageSize, channels } = model.config;
   let set;
+  let skipped: SkippedFiles[] = [];
   let isAnomaly: Uint8Array | undefined;
   if (flags.images) {
     const images = await loadImageFolder(flags.images as string, imageSize, channels);
+    skipped = images.skipped;
     for (const s of images.skipped) {
       console.log(`skipped ${s.count} file(s) under --images: ${s.reason} (e.g. ${s.examples[0]})`);
     }
@@ -104,6 +106,11 @@ await runTask(async () => {
     ...(isAnomaly ? { label: isAnomaly[i] } : {}),
     ...(calibration ? { decision: decide(score, calibration, String(set.names?.[i] ?? i)) } : {}),
   }));
-  await writeJsonAtomic(jsonPath, { model: modelDir, calibration: calibration ?? null, rows });
+  await writeJsonAtomic(jsonPath, {
+    model: modelDir,
+    calibration: calibration ?? null,
+    skipped,
+    rows,
+  });
   console.log(`${scores.length} scores written to ${out} and ${jsonPath}`);
 });

@@ -109,3 +109,32 @@ Deno.test("notebooks: a name like 0009 is looked up as typed, not as the number 
   assertEquals(code, 2);
   assertStringIncludes(stderr, "error: no notebook '0009'");
 });
+
+Deno.test("score --images: hidden files are not scored, and the JSON says how many were skipped", async () => {
+  const run = await runWithModel();
+  const images = join(run, "images");
+  await Deno.mkdir(join(images, ".ipynb_checkpoints"), { recursive: true });
+  const png = greyPng(new Uint8Array(28 * 28).fill(9), 28, 28);
+  for (const name of ["a.png", "b.png", ".ipynb_checkpoints/a-checkpoint.png"]) {
+    await Deno.writeFile(join(images, name), png);
+  }
+  await Deno.writeFile(join(images, "._a.png"), Uint8Array.of(0, 5, 22, 7));
+  const out = join(run, "scores.csv");
+  const { code, stdout, stderr } = await task("score", [
+    "--model",
+    run,
+    "--images",
+    images,
+    "--backend",
+    "cpu",
+    "--out",
+    out,
+  ]);
+  assertEquals(code, 0, stderr);
+  assertStringIncludes(stdout, "skipped 2 file(s) under --images: hidden");
+  const json = JSON.parse(await Deno.readTextFile(join(run, "scores.json")));
+  assertEquals(json.rows.map((r: { item: string }) => r.item), ["a.png", "b.png"]);
+  assertEquals(json.skipped[0].count, 2);
+  assert(json.rows.every((r: { decision: number }) => r.decision === 0 || r.decision === 1));
+  await Deno.remove(run, { recursive: true });
+});
