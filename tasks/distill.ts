@@ -27,7 +27,7 @@ await runTask(async () => {
     {
       dataset: "mnist",
       "data-dir": undefined,
-      normal: 1,
+      normal: 2,
       protocol: "one-class",
       "teacher-width": p.teacherWidth,
       students: p.students.join(","),

@@ -113,6 +113,8 @@ interface JobResult {
   seconds: number;
   roc: { fpr: number[]; tpr: number[] };
   history: unknown[];
+  /** The test score of every test image, in test-set order (teacher-vs-student comparisons). */
+  scores?: number[];
 }
 
 /**
@@ -153,6 +155,7 @@ export async function runDistillExperiment(
   let teacher: EdeGan;
   let teacherScores: Float32Array | undefined;
   if (opts.teacherDir) {
+    await checkTeacherData(opts.teacherDir, data);
     teacher = (await loadModel(await modelDirOf(opts.teacherDir))).model;
     log(`teacher loaded from ${opts.teacherDir}`);
   } else if (
@@ -191,6 +194,7 @@ export async function runDistillExperiment(
   await writeJsonAtomic(join(opts.out, "teacher.json"), {
     ...teacherResult,
     roc: rocCurve(teacherScores, data.testIsAnomaly),
+    scores: Array.from(teacherScores),
   });
 
   const students: StudentResult[] = [];
@@ -238,6 +242,7 @@ export async function runDistillExperiment(
               seconds: round(result.seconds, 1),
               roc: rocCurve(scores, data.testIsAnomaly),
               history: result.history,
+              scores: Array.from(scores),
             };
             if (row.score_images_per_s === null) {
               row.score_images_per_s = round(await scoringSpeed(student, data), 1);
@@ -366,6 +371,27 @@ async function refuseOtherSettings(
         `jobs would be mixed into this one:\n  ${lines.join("\n  ")}\n` +
         "rerun with the recorded values, or choose another --out",
     );
+  }
+}
+
+/**
+ * A loaded teacher must have been trained on the normal class, dataset and protocol of this
+ * experiment: its run's manifest (`run.json` beside `model/`) is compared when there is one.
+ */
+async function checkTeacherData(dir: string, data: OneClassSplit): Promise<void> {
+  const manifestPath = await exists(join(dir, "run.json"))
+    ? join(dir, "run.json")
+    : join(dir, "..", "run.json");
+  if (!(await exists(manifestPath))) return;
+  const teacherData = JSON.parse(await Deno.readTextFile(manifestPath)).data ?? {};
+  for (const key of ["dataset", "normalClass", "protocol"] as const) {
+    const theirs = teacherData[key], ours = data.manifest[key];
+    if (theirs !== undefined && theirs !== ours) {
+      throw new Error(
+        `--model ${dir}: the teacher was trained with ${key} ${JSON.stringify(theirs)}, ` +
+          `this experiment uses ${JSON.stringify(ours)} (${manifestPath})`,
+      );
+    }
   }
 }
 
