@@ -200,6 +200,11 @@ Deno.test("--resume refuses settings that change the result, naming each with ol
   await Deno.writeTextFile(join(out, "run.json"), "{ not json");
   ({ message } = await refused(resume));
   assertStringIncludes(message, `${out}/run.json: the run's manifest is not valid JSON`);
+  // Without a manifest, the checkpoint's model.json still tells a different model apart.
+  await Deno.remove(join(out, "run.json"));
+  ({ message } = await refused({ ...resume, model: { width: 8, latentSize: 8 } }));
+  assertStringIncludes(message, `--resume: ${out}/model/model.json records other settings`);
+  assertStringIncludes(message, "--width 4 -> 8");
   await Deno.remove(out, { recursive: true });
 });
 
@@ -314,8 +319,8 @@ Deno.test("a study checks every setting first, and --resume skips the settings t
   const tooBig = await assertRejects(() =>
     runStudy("batch-size", { ...base, onStep: () => void steps++ }, [4, 64])
   );
-  assertStringIncludes(tooBig.message, "--batch-size 64: only 32 training images");
   assertEquals(steps, 0, "batch 4 did not train before batch 64 was refused");
+  assertStringIncludes(tooBig.message, "--batch-size 64: only 32 training images");
   const out = await Deno.makeTempDir();
   steps = 0;
   await assertRejects(
