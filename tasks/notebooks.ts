@@ -30,16 +30,25 @@ await runTask(async () => {
     "Execute the notebooks headlessly and publish them as HTML. Arguments: notebook names or paths.",
   );
   if (flags === null) return;
-  const all = await listNotebooks("notebooks");
+  // Hidden copies (macOS `._01-ede-gan.ipynb`) are not notebooks.
+  const all = (await listNotebooks("notebooks")).filter((n) => !basename(n).startsWith("."));
+  const names = all.map((n) => basename(n)).join(", ");
   const picked: string[] = [];
   for (const name of flags._.length === 0 ? all : flags._) {
     if (name.endsWith(".ipynb") && await exists(name)) {
       picked.push(name);
       continue;
     }
-    const found = all.find((n) => basename(n) === name || basename(n).startsWith(name));
-    if (!found) throw new Error(`no notebook '${name}'; notebooks: ${all.map((n) => basename(n))}`);
-    picked.push(found);
+    const exact = all.filter((n) => basename(n) === name);
+    const found = exact.length > 0 ? exact : all.filter((n) => basename(n).startsWith(name));
+    if (found.length === 0) throw new Error(`no notebook '${name}'; notebooks: ${names}`);
+    if (found.length > 1) {
+      throw new Error(
+        `notebook '${name}' is ambiguous: ${found.map((n) => basename(n)).join(", ")}; ` +
+          "give more of its name",
+      );
+    }
+    picked.push(found[0]);
   }
   const preset = flags.preset as string;
   console.log(`executing ${picked.length} notebook(s), preset ${preset}, into ${flags.out}`);

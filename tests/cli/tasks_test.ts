@@ -108,6 +108,10 @@ Deno.test("notebooks: a name like 0009 is looked up as typed, not as the number 
   const { code, stderr } = await task("notebooks", ["0009"]);
   assertEquals(code, 2);
   assertStringIncludes(stderr, "error: no notebook '0009'");
+  // A prefix of several notebooks is not silently the first of them.
+  const ambiguous = await task("notebooks", ["0"]);
+  assertEquals(ambiguous.code, 2);
+  assertStringIncludes(ambiguous.stderr, "notebook '0' is ambiguous: 01-");
 });
 
 Deno.test("score --images: hidden files are not scored, and the JSON says how many were skipped", async () => {
