@@ -13,6 +13,7 @@ import { type BackendChoice, BACKENDS, parseBackendChoice } from "../lib/backend
 import "../lib/bench/model.ts";
 import { formatTable } from "../lib/cli/flags.ts";
 import { describeMachine, getSuite, listSuites, SUITE_NAMES } from "../lib/bench/suites.ts";
+import { prepareOutFile } from "../lib/util/out_dir.ts";
 
 const STRING_FLAGS = ["suite", "json", "backend"] as const;
 const BOOLEAN_FLAGS = ["help"] as const;
@@ -115,6 +116,15 @@ export async function main(args: string[]): Promise<number> {
   if (missing.length > 0) {
     console.error(`bench: suite '${missing[0]}' is not available yet`);
     return 1;
+  }
+  if (options.json !== undefined) {
+    // Checked before minutes of benchmarking, not after.
+    try {
+      await prepareOutFile(options.json, "--json");
+    } catch (error) {
+      console.error(`bench: ${(error as Error).message}`);
+      return 2;
+    }
   }
   const onProgress = (msg: string) => console.error(`  ${msg}`);
   const results: { suite: string; rows: Record<string, unknown>[] }[] = [];

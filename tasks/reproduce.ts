@@ -27,7 +27,7 @@ import { formatAuc, mergeResults, readJobResults, tablesMarkdown } from "../lib/
 import { runShard, seedList } from "../lib/sweep/_task.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../lib/util/atomic.ts";
 import type { DatasetName } from "../lib/data/types.ts";
-import { prepareOutDir } from "../lib/util/out_dir.ts";
+import { prepareOutDir, prepareOutFile } from "../lib/util/out_dir.ts";
 
 interface PaperFigures {
   sources: Record<string, string>;
@@ -78,6 +78,7 @@ await runTask(async () => {
   const out = String(flags.out ?? `results/reproduce-${dataset}-${chosen}`);
   const all = sweepJobs(grid);
   await prepareOutDir(out, "--out");
+  if (flags.json) await prepareOutFile(String(flags.json), "--json");
   const shard = parseShard(String(flags.shard));
   const summary = await runShard({
     jobs: all,
