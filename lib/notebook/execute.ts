@@ -6,8 +6,12 @@
  * @module
  */
 
-import { basename, fromFileUrl, join, resolve } from "@std/path";
+import { basename, dirname, fromFileUrl, join, resolve } from "@std/path";
 import { type CellError, stripAnsi } from "./notebook.ts";
+import { plotlySource } from "../viz/_plotly_source.ts";
+
+/** The file published HTML pages share plotly.js from, beside them in the output folder. */
+export const SHARED_PLOTLY = "plotly.min.js";
 
 const EXECUTOR = fromFileUrl(new URL("./_execute.py", import.meta.url));
 
@@ -87,7 +91,7 @@ export interface ExecuteOptions {
   cellTimeoutSeconds?: number;
   /** Also publish each executed notebook as HTML (default true). */
   html?: boolean;
-  /** Extra environment of the kernels (e.g. `EDEGAN_PRESET`). */
+  /** Extra environment of the kernels (e.g. `EDEGAN_PRESET`); `EDEGAN_NOTEBOOK_OUT` is `outDir`. */
   env?: Record<string, string>;
   /** The interpreter to use (default: {@link findPython}). */
   python?: string;
@@ -150,7 +154,8 @@ export async function executeNotebooks(opts: ExecuteOptions): Promise<NotebookRu
   ];
   const child = new Deno.Command(python, {
     args,
-    env: { ...opts.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+    // EDEGAN_NOTEBOOK_OUT: where a notebook may keep its own run folders (resumable results).
+    env: { EDEGAN_NOTEBOOK_OUT: outDir, ...opts.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -230,7 +235,45 @@ export async function publishHtml(
     console.warn(`nbconvert failed for ${executed}:\n${out.stderr.trim().split("\n").at(-1)}`);
     return undefined;
   }
+  await sharePlotly(html);
   return html;
+}
+
+/**
+ * Replaces every copy of plotly.js inlined in a published page (4.8 MB each) by one
+ * `<script src="plotly.min.js">`, and writes that file once beside the page, so that a folder of
+ * pages carries plotly.js once and still opens offline. Returns how many copies were replaced.
+ *
+ * @example
+ * ```ts ignore
+ * import { sharePlotly } from "./execute.ts";
+ * console.log(await sharePlotly("notebooks/out/01-ede-gan.html"));
+ * ```
+ */
+export async function sharePlotly(htmlPath: string): Promise<number> {
+  const source = plotlySource();
+  const page = await Deno.readTextFile(htmlPath);
+  const parts = page.split(source);
+  if (parts.length === 1) return 0;
+  // The inlined copy sits in `<script>if (!window.Plotly) {\n...\n}</script>`: the guarded
+  // script stays (empty), and the shared file is loaded just before it.
+  const shared = join(dirname(htmlPath), SHARED_PLOTLY);
+  const current = await Deno.readTextFile(shared).catch(() => undefined);
+  if (current !== source) await writeAtomic(shared, source);
+  const tag = `<script src="${SHARED_PLOTLY}"></script>`;
+  const rewritten = parts.map((part, i) => {
+    if (i === parts.length - 1) return part;
+    const open = part.lastIndexOf("<script>");
+    return open < 0 ? part : `${part.slice(0, open)}${tag}${part.slice(open)}`;
+  }).join("");
+  await writeAtomic(htmlPath, rewritten);
+  return parts.length - 1;
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
 }
 
 /**

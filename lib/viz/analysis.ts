@@ -125,7 +125,7 @@ export interface ErrorGalleryInput {
  *   image: () => new Uint8Array(4), height: 2, width: 2, channels: 1,
  * });
  * const titles = fig.layout.annotations!.map((a) => a.text);
- * if (!titles.includes("class 1 · #0 · s=0.9") || !titles.includes("class 7 · #2 · s=0.1")) {
+ * if (!titles.includes("class 1 · #0<br>s=0.9") || !titles.includes("class 7 · #2<br>s=0.1")) {
  *   throw new Error(titles.join());
  * }
  * ```
@@ -145,7 +145,7 @@ export function errorGallery(input: ErrorGalleryInput): Figure {
     height: input.height,
     width: input.width,
     channels: input.channels,
-    title: `class ${name(classes[i])} · #${i} · s=${fmtScore(scores[i])}`,
+    title: `class ${name(classes[i])} · #${i}<br>s=${fmtScore(scores[i])}`,
   });
   const blank = (): GridImage => ({
     pixels: new Uint8Array(input.height * input.width * input.channels).fill(255),
@@ -165,7 +165,7 @@ export function errorGallery(input: ErrorGalleryInput): Figure {
       fp.length > 0 ? "false positives" : "false positives: none",
       fn.length > 0 ? "false negatives" : "false negatives: none",
     ],
-    cellPx: 96,
+    cellPx: 100,
     title: input.title ??
       `Errors at threshold ${fmtScore(threshold)}: ${errors.falsePositives.length} of ` +
         `${errors.normals} normals flagged${pct(errors.falsePositives.length, errors.normals)}, ` +
@@ -867,6 +867,63 @@ export function aucAndTime(results: SettingResult[], opts: { title?: string } = 
       }],
       showlegend: false,
       margin: { t: 50 },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// AUC per epoch of several runs
+
+/**
+ * The test AUC after each epoch of several runs (e.g. one per batch size), one line each, axis
+ * 0-1 with the chance level dotted: where a run starts below chance (EDE-GAN's early inversion)
+ * and whether it has trained past it. Epochs without an AUC are left out.
+ *
+ * @throws {RangeError} when no run has any AUC.
+ *
+ * @example
+ * ```ts
+ * import { aucPerEpoch } from "./analysis.ts";
+ * const fig = aucPerEpoch([{ name: "batch 64", history: [{ epoch: 1, auc: 0.3 }, { epoch: 2 }] }]);
+ * if ((fig.data[0] as { x: number[] }).x.length !== 1) throw new Error();
+ * ```
+ */
+export function aucPerEpoch(
+  runs: { name: string; history: { epoch: number; auc?: number | null }[] }[],
+  opts: { title?: string; xTitle?: string } = {},
+): Figure {
+  const data: Plotly.Data[] = runs.flatMap((run, i) => {
+    const points = run.history.filter((h) => finite(h.auc));
+    if (points.length === 0) return [];
+    return [{
+      type: "scatter" as const,
+      mode: "lines+markers" as const,
+      name: run.name,
+      x: points.map((h) => h.epoch),
+      y: points.map((h) => h.auc as number),
+      line: { color: PALETTE[i % PALETTE.length] },
+      hovertemplate: `${run.name}, epoch %{x}: AUC %{y:.4f}<extra></extra>`,
+    }];
+  });
+  if (data.length === 0) throw new RangeError("aucPerEpoch: no run has an AUC");
+  return {
+    data,
+    layout: {
+      title: title(opts.title ?? "Test AUC after each epoch"),
+      xaxis: { title: { text: opts.xTitle ?? "epoch" }, dtick: 1 },
+      yaxis: { title: { text: "test ROC AUC" }, range: [0, 1] },
+      shapes: [{
+        type: "line",
+        xref: "paper",
+        x0: 0,
+        x1: 1,
+        yref: "y",
+        y0: 0.5,
+        y1: 0.5,
+        line: { color: "gray", dash: "dot", width: 1 },
+      }],
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      margin: { t: 80 },
     },
   };
 }

@@ -724,7 +724,9 @@ export function imageGrid(images: GridImage[], opts: ImageGridOptions = {}): Fig
   const columns = Math.max(1, opts.columns ?? Math.min(images.length, 8));
   const rows = Math.max(1, Math.ceil(images.length / columns));
   const cell = opts.cellPx ?? 110;
-  const titleGap = 22; // room above each cell for its title
+  // Room above each cell for its title: 22 px for one line, 14 px more per extra line (<br>).
+  const lines = Math.max(1, ...images.map((img) => (img.title ?? "").split("<br>").length));
+  const titleGap = 8 + 14 * lines;
   const bars = images.some((img) => img.colorbar !== undefined);
   const margin = {
     l: opts.rowLabels ? 34 : 10,
@@ -936,7 +938,7 @@ export function reconstructionGrid(input: ReconstructionGridInput): Figure {
         channels,
         range,
         title: `${input.classes ? `class ${input.classes[i]} · ` : ""}#${input.items?.[i] ?? i}` +
-          ` · s=${Number(Number(scores[i]).toPrecision(3))}`,
+          `<br>s=${Number(Number(scores[i]).toPrecision(3))}`,
       });
     }
     for (const { xHat } of slices) {

@@ -52,10 +52,10 @@ Deno.test("errorGallery: FP and FN rows titled with class, test index and score"
   });
   const titles = fig.layout.annotations!.map((a) => a.text);
   assertEquals(titles, [
-    "class 2 · #1 · s=0.9",
-    "class 2 · #0 · s=0.6",
-    "class 7 · #2 · s=0.1",
-    "class 3 · #3 · s=0.3",
+    "class 2 · #1<br>s=0.9",
+    "class 2 · #0<br>s=0.6",
+    "class 7 · #2<br>s=0.1",
+    "class 3 · #3<br>s=0.3",
     "false positives",
     "false negatives",
   ]);
@@ -77,7 +77,7 @@ Deno.test("errorGallery: FP and FN rows titled with class, test index and score"
     channels: 1,
   });
   assertEquals(none.layout.annotations!.map((a) => a.text), [
-    "class 2 · #0 · s=0.6",
+    "class 2 · #0<br>s=0.6",
     "false positives",
     "false negatives: none",
   ]);

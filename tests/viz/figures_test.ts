@@ -271,7 +271,7 @@ Deno.test("reconstructionGrid: extremes by score, x / x_hat / |x - x_hat| rows",
   const t = traces(fig);
   assertEquals(t.length, 12);
   const titles = fig.layout.annotations!.map((a) => a.text);
-  assertEquals(titles.slice(0, 4), ["#1 · s=0.1", "#3 · s=0.3", "#2 · s=0.9", "#4 · s=0.7"]);
+  assertEquals(titles.slice(0, 4), ["#1<br>s=0.1", "#3<br>s=0.3", "#2<br>s=0.9", "#4<br>s=0.7"]);
   assertEquals(titles.slice(4), [
     "normal: x",
     "x_hat",
@@ -303,8 +303,8 @@ Deno.test("reconstructionGrid: extremes by score, x / x_hat / |x - x_hat| rows",
     k: 1,
   });
   assertEquals(named.layout.annotations!.slice(0, 2).map((a) => a.text), [
-    "class 1 · #101 · s=0.1",
-    "class 7 · #102 · s=0.9",
+    "class 1 · #101<br>s=0.1",
+    "class 7 · #102<br>s=0.9",
   ]);
 });
 
