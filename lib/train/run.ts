@@ -178,7 +178,7 @@ export function checkRunData(
     throw new Error(
       `the test split has no ${missing} images (${data.test.count} test images, all ` +
         `${anomalous === 0 ? "normal" : "anomalous"}): ROC AUC needs both; ` +
-        (m.testLimit !== undefined
+        (m.testLimit !== undefined && data.test.count === m.testLimit
           ? `--test-limit ${m.testLimit} may have left none out of a rare class, raise it, or `
           : "") +
         (m.dataset === "folder"
