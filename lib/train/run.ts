@@ -300,19 +300,20 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const outDir = out ? await prepareOutDir(out, "--out") : undefined;
   const checkpointDir = out ? join(out, "model") : undefined;
   let data: OneClassSplit;
+  let model: EdeGan;
   const warnings: string[] = [];
   try {
     data = opts.data ?? await loadRunData(opts, opts.model?.imageSize);
     warnings.push(...checkRunData(data, opts));
+    model = EdeGan.create(
+      { ...opts.model, imageSize: data.train.height, channels: data.train.channels },
+      opts.seed,
+    );
   } catch (error) {
     // A check that failed before training leaves no empty folder behind.
     if (out && outDir?.created) await Deno.remove(out).catch(() => {});
     throw error;
   }
-  const model = EdeGan.create(
-    { ...opts.model, imageSize: data.train.height, channels: data.train.channels },
-    opts.seed,
-  );
   const manifestBase = {
     kind: "train",
     training: {
