@@ -46,6 +46,7 @@ export type {
   ImageSet,
   OneClassSplit,
   Protocol,
+  SkippedFiles,
 } from "./lib/data/types.ts";
 export { loadOneClass, type OneClassOptions } from "./lib/data/protocol.ts";
 export { batchIndices, batchTensor } from "./lib/data/batches.ts";
@@ -66,6 +67,9 @@ export { compressionRatio, layerCost, type ModelCost, modelCost } from "./lib/mo
 export { createOptimisers, type StepLosses, trainStep } from "./lib/train/step.ts";
 export { DivergenceError, type EpochRecord, fit, type FitOptions } from "./lib/train/trainer.ts";
 export {
+  checkRunData,
+  checkTrainOptions,
+  resumeDifferences,
   type RunMetrics,
   trainRun,
   type TrainRunOptions,
@@ -73,7 +77,7 @@ export {
 } from "./lib/train/run.ts";
 export { type Calibration, loadModel, saveModel } from "./lib/train/checkpoint.ts";
 export { scoreImages, type ScoreOptions, type ScoreResult } from "./lib/score/score.ts";
-export { calibrate, normaliseScore } from "./lib/score/calibrate.ts";
+export { calibrate, decide, normaliseScore } from "./lib/score/calibrate.ts";
 
 // Metrics
 export {

@@ -26,7 +26,10 @@ export interface Calibration {
   /** Min and max of validation scores: normalised = (s - min) / (max - min). */
   min: number;
   max: number;
-  /** Raw-score threshold whose false-positive rate on validation normals is `fpr`. */
+  /**
+   * Raw-score threshold whose false-positive rate on validation normals is at most `fpr`; it lies
+   * between validation scores, never within float rounding of one (see `thresholdAtFpr`).
+   */
   threshold: number;
   fpr: number;
   /** Number of validation images it was computed on. */
