@@ -13,6 +13,7 @@ import { exists, readFileNamed } from "./_files.ts";
 import { createProgress } from "./_progress.ts";
 import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, defaultCifar10Dir } from "./cifar10.ts";
 import { readTar } from "./tar.ts";
+import { prepareOutDir } from "../util/out_dir.ts";
 
 /**
  * The official CIFAR-10 binary archive.
@@ -295,7 +296,8 @@ export async function downloadCifar10(opts: Cifar10DownloadOptions = {}): Promis
   const dir = (opts.dataDir ?? defaultCifar10Dir()).replace(/\/+$/, "");
   if (await cifar10Present(dir)) return dir;
   const parent = dir.includes("/") ? dir.slice(0, dir.lastIndexOf("/")) || "/" : ".";
-  await Deno.mkdir(parent, { recursive: true });
+  // Checked before a 170 MB download, not after it.
+  await prepareOutDir(parent, "--data-dir");
   const archive = `${parent}/cifar-10-binary.tar.gz`;
   const url = opts.url ?? CIFAR10_URL;
   await downloadFile(url, archive, {

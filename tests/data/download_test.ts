@@ -229,3 +229,10 @@ Deno.test("deno task data: cifar10 with --url/--md5, list, and usage errors", as
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("downloadCifar10: an unwritable --data-dir is refused before anything is fetched", async () => {
+  const error = await assertRejects(() =>
+    downloadCifar10({ dataDir: "/proc/edegan-nowhere/cifar", url: "http://127.0.0.1:9/never" })
+  );
+  assertStringIncludes(error.message, "--data-dir /proc/edegan-nowhere: cannot create this folder");
+});
