@@ -240,8 +240,12 @@ export async function loadFolder(
     const pairs = parseLabelsCsv(new TextDecoder().decode(await readFileNamed(csv, "folder")), csv);
     testFiles = [];
     testLabels = [];
-    for (const [file, label] of pairs) {
+    const listed = new Set<string>();
+    for (const [raw, label] of pairs) {
+      const file = raw.replace(/^(\.\/)+/, "");
       const path = `${testDir}/${file}`;
+      if (listed.has(path)) throw new Error(`${csv}: lists ${file} twice, expected each file once`);
+      listed.add(path);
       if (file.split("/").some(isHiddenName)) {
         throw new Error(
           `${csv}: lists ${file}, a hidden file (.* or __MACOSX); hidden files are never data`,
@@ -253,6 +257,24 @@ export async function loadFolder(
       testFiles.push(path);
       testLabels.push(label);
     }
+    // Images beside the CSV that it does not list are not data either: counted, not silent.
+    const inTest = await listImageFiles(testDir, dataDir);
+    const unlisted = inTest.files.filter((f) => !listed.has(f)).map((f) =>
+      f.slice(dataDir.length + 1)
+    );
+    listings.push({
+      files: [],
+      skipped: [
+        ...inTest.skipped.filter((k) => k.reason.startsWith("hidden")),
+        ...(unlisted.length > 0
+          ? [{
+            reason: `not listed in ${csv.slice(dataDir.length + 1)}`,
+            count: unlisted.length,
+            examples: unlisted.slice(0, 3),
+          }]
+          : []),
+      ],
+    });
   } else {
     const normalDir = `${testDir}/normal`, anomalousDir = `${testDir}/anomalous`;
     if (!(await exists(normalDir)) || !(await exists(anomalousDir))) {

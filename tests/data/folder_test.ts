@@ -263,3 +263,26 @@ Deno.test("a class of 2-4 images still holds one out for calibration", async () 
   assertEquals([limited.train.count, limited.val.count], [1, 1]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("with a labels CSV, unlisted test images are counted as skipped and a twice-listed file is an error", async () => {
+  const root = await Deno.makeTempDir();
+  await write(root, {
+    "train/a.png": png(8, 8, 1, true),
+    "train/b.png": png(8, 8, 2, true),
+    "test/t1.png": png(8, 8, 3, true),
+    "test/t2.png": png(8, 8, 4, true),
+    "test/extra.png": png(8, 8, 5, true),
+    "test/._t1.png": "AppleDouble",
+    "test/labels.csv": "file,label\nt1.png,normal\n./t2.png,anomalous\n",
+  });
+  const d = await loadFolder(root);
+  assertEquals(d.test.names, ["test/t1.png", "test/t2.png"]);
+  assertEquals(d.skipped?.map((k) => [k.reason, k.count, k.examples]), [
+    ["hidden (.*, ._*, .ipynb_checkpoints, __MACOSX)", 1, ["test/._t1.png"]],
+    ["not listed in test/labels.csv", 1, ["test/extra.png"]],
+  ]);
+  await write(root, { "test/labels.csv": "t1.png,0\nt2.png,1\n./t1.png,1\n" });
+  const error = await assertRejects(() => loadFolder(root));
+  assertStringIncludes(error.message, "labels.csv: lists t1.png twice");
+  await Deno.remove(root, { recursive: true });
+});
