@@ -10,7 +10,10 @@ import { greyPng } from "../data/_fixtures.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** Runs `deno run -A tasks/<task>.ts args` from the repository root. */
+/**
+ * Runs `deno run -A tasks/<task>.ts args` from the repository root; killed after 2 minutes (every
+ * case here must fail or finish in seconds, not start training).
+ */
 async function task(name: string, args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `tasks/${name}.ts`, ...args],
@@ -18,6 +21,7 @@ async function task(name: string, args: string[]) {
     env: { EDEGAN_NO_PROGRESS: "1" },
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
   }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code, stdout: decode(stdout), stderr: decode(stderr) };
@@ -141,4 +145,13 @@ Deno.test("score --images: hidden files are not scored, and the JSON says how ma
   assertEquals(json.skipped[0].count, 2);
   assert(json.rows.every((r: { decision: number }) => r.decision === 0 || r.decision === 1));
   await Deno.remove(run, { recursive: true });
+});
+
+Deno.test("sweep: classes=0-12 on MNIST is refused at once, before any job", async () => {
+  const out = await Deno.makeTempDir();
+  const { code, stderr } = await task("sweep", ["classes=0-12", "--out", out, "--backend", "cpu"]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, "error: classes: 10, 11, 12 out of range for mnist, expected 0-9");
+  assertEquals(await exists(join(out, "jobs")), false);
+  await Deno.remove(out, { recursive: true });
 });
