@@ -42,6 +42,7 @@ await runTask(async () => {
       "test-limit": p.testLimit,
       model: undefined,
       backend: "auto",
+      threads: undefined,
       out: undefined,
       preset: presetName,
       report: true,
@@ -66,7 +67,10 @@ await runTask(async () => {
   const out = (flags.out as string | undefined) ??
     `runs/distill-${flags.dataset}-${flags.normal}-s${flags.seed}`;
   await prepareOutDir(out, "--out");
-  const backend = await startBackend(flags.backend as BackendChoice);
+  const backend = await startBackend(
+    flags.backend as BackendChoice,
+    flags.threads as number | undefined,
+  );
   const results = await runDistillExperiment({
     ...runDataFromFlags(flags),
     teacher: {

@@ -54,6 +54,7 @@ await runTask(async () => {
       out: undefined,
       preset: "paper",
       backend: "auto",
+      threads: undefined,
       "data-dir": undefined,
       json: undefined,
     },
@@ -86,6 +87,7 @@ await runTask(async () => {
     out,
     preset: chosen,
     backend: flags.backend as BackendChoice,
+    threads: flags.threads as number | undefined,
     dataDir: flags["data-dir"] as string | undefined,
   });
 

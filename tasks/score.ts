@@ -33,6 +33,7 @@ await runTask(async () => {
     split: "test",
     seed: undefined,
     backend: "auto",
+    threads: undefined,
     out: undefined,
     json: undefined,
   }, "Score a dataset split (default: the run's own test set) or a folder of images (--images).");
@@ -45,7 +46,7 @@ await runTask(async () => {
   // Where the scores go is checked before any work, with errors naming the flag.
   await prepareOutFile(out, "--out");
   await prepareOutFile(jsonPath, flags.json ? "--json" : "--out");
-  await startBackend(flags.backend as BackendChoice);
+  await startBackend(flags.backend as BackendChoice, flags.threads as number | undefined);
   const { model, calibration } = await loadModel(modelDir).catch((error: Error) => {
     throw new Error(`--model ${flags.model}: ${error.message}`);
   });

@@ -33,6 +33,7 @@ await runTask(async () => {
       limit: presetName === "quick" ? 512 : undefined,
       "test-limit": p.testLimit,
       backend: "auto",
+      threads: undefined,
       out: undefined,
       resume: false,
       json: undefined,
@@ -52,7 +53,10 @@ await runTask(async () => {
     `runs/study-${study}-${flags.dataset}-${flags.normal}`;
   await prepareOutDir(out, "--out");
   if (flags.json) await prepareOutFile(flags.json as string, "--json");
-  const backend = await startBackend(flags.backend as BackendChoice);
+  const backend = await startBackend(
+    flags.backend as BackendChoice,
+    flags.threads as number | undefined,
+  );
   const rows = await runStudy(study as StudyName, {
     ...trainOptionsFromFlags(flags),
     backend,

@@ -49,6 +49,7 @@ await runTask(async () => {
       limit: undefined,
       "test-limit": undefined,
       backend: "auto",
+      threads: undefined,
       "data-dir": undefined,
     },
     "Run a grid of distillation experiments (one job per dataset, class, seed), resumably.\n" +
@@ -89,6 +90,7 @@ await runTask(async () => {
       testLimit: flags["test-limit"] as number | undefined,
     },
     backend: flags.backend as BackendChoice,
+    threads: flags.threads as number | undefined,
     dataDir: flags["data-dir"] as string | undefined,
   });
   if (summary.failed.length > 0) {

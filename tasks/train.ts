@@ -29,6 +29,7 @@ await runTask(async () => {
     limit: p.limit,
     "test-limit": p.testLimit,
     backend: "auto",
+    threads: undefined,
     out: undefined,
     resume: false,
     preset: presetName,
@@ -37,7 +38,10 @@ await runTask(async () => {
   if (flags === null) return;
   const out = (flags.out as string | undefined) ??
     `runs/train-${flags.dataset}-${flags.normal}-w${flags.width}-s${flags.seed}`;
-  const backend = await startBackend(flags.backend as BackendChoice);
+  const backend = await startBackend(
+    flags.backend as BackendChoice,
+    flags.threads as number | undefined,
+  );
   const result = await trainRun({
     ...trainOptionsFromFlags(flags),
     out,

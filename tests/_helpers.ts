@@ -11,9 +11,12 @@ import { type BackendName, selectBackend } from "../lib/backend/select.ts";
 /** Whether this run is CI, where no test may skip. */
 export const IN_CI = Deno.env.get("CI") === "true";
 
-/** Switches tfjs to a backend for a test. */
+/**
+ * Switches tfjs to a backend for a test. `onednn` and `wasm` share tfjs's `wasm` backend (oneDNN
+ * only takes its convolutions), so those two are always selected anew.
+ */
 export async function useBackend(name: BackendName): Promise<void> {
-  if (tf.getBackend() !== name) await selectBackend(name);
+  if (tf.getBackend() !== name || name === "wasm") await selectBackend(name);
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Choosing and starting a TensorFlow.js backend by name.
  *
- * Order of preference for `auto`: `tensorflow-gpu`, `tensorflow`, `webgpu`, `wasm`, `cpu`; the first
- * that starts wins and every skipped one is reported with its reason. `auto` passes over a WebGPU
+ * Order of preference for `auto`: `tensorflow-gpu`, `tensorflow`, `webgpu`, `onednn`, `wasm`, `cpu`;
+ * the first that starts wins and every skipped one is reported with its reason. `onednn` is the wasm
+ * backend with its convolutions on oneDNN (`libdnnl.so.2`, every core), so `auto` picks it wherever
+ * Debian's `libdnnl2` is installed and falls back to the zero-install wasm path elsewhere. `auto` passes over a WebGPU
  * adapter that is a CPU emulation (Mesa's llvmpipe/lavapipe, SwiftShader): it is correct but slower
  * than wasm; ask for `webgpu` by name to use it anyway.
  *
@@ -14,7 +16,7 @@ import { explainNativeError, importNativePackage, nativeInstallProblem } from ".
 import type { NativeBackendName } from "./native.ts";
 
 /** A backend this toolkit can run on. */
-export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "onednn" | "wasm" | "cpu";
 /** A backend name, or `auto` for the first one that starts. */
 export type BackendChoice = BackendName | "auto";
 
@@ -23,9 +25,16 @@ export const BACKENDS: readonly BackendName[] = [
   "tensorflow-gpu",
   "tensorflow",
   "webgpu",
+  "onednn",
   "wasm",
   "cpu",
 ];
+
+/** Options of {@link selectBackend}. */
+export interface BackendOptions {
+  /** CPU threads for `onednn` (default: `EDEGAN_THREADS`, else every core). */
+  threads?: number;
+}
 
 /** What {@link selectBackend} picked, and why it passed over the others. */
 export interface BackendSelection {
@@ -92,15 +101,16 @@ export function defaultBackendChoice(): BackendChoice {
  */
 export async function selectBackend(
   choice: BackendChoice = defaultBackendChoice(),
+  options: BackendOptions = {},
 ): Promise<BackendSelection> {
   if (choice !== "auto") {
-    const device = await start(choice, false);
+    const device = await start(choice, false, options);
     return { backend: choice, tfjsName: tf.getBackend(), skipped: [], device };
   }
   const skipped: string[] = [];
   for (const name of BACKENDS) {
     try {
-      const device = await start(name, true);
+      const device = await start(name, true, options);
       return { backend: name, tfjsName: tf.getBackend(), skipped, device };
     } catch (error) {
       const reason = error instanceof BackendUnavailableError
@@ -112,13 +122,19 @@ export async function selectBackend(
   throw new Error(`no backend could start:\n${skipped.join("\n")}`);
 }
 
-async function start(name: BackendName, auto: boolean): Promise<string> {
+async function start(
+  name: BackendName,
+  auto: boolean,
+  options: BackendOptions,
+): Promise<string> {
   switch (name) {
     case "cpu":
       await activate("cpu", name);
       return "JavaScript on the main thread";
     case "wasm":
       return await startWasm();
+    case "onednn":
+      return await startOnednn(options.threads);
     case "webgpu":
       return await startWebGpu(auto);
     case "tensorflow":
@@ -138,12 +154,33 @@ async function activate(tfjsName: string, name: BackendName): Promise<void> {
   if (!ok) throw new BackendUnavailableError(name, `tfjs could not initialise '${tfjsName}'`);
 }
 
-async function startWasm(): Promise<string> {
+async function startWasm(onednn = false): Promise<string> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   const { registerWasmTrainingKernels } = await import("./wasm_kernels/register.ts");
-  await activate("wasm", "wasm");
+  const { useOnednnKernels } = await import("./onednn/register.ts");
+  await activate("wasm", onednn ? "onednn" : "wasm");
   registerWasmTrainingKernels();
+  useOnednnKernels(onednn);
   return `XNNPACK, ${wasm.getThreadsCount()} thread(s)`;
+}
+
+async function startOnednn(threads: number | undefined): Promise<string> {
+  const { loadDnnl } = await import("./onednn/_ffi.ts");
+  const { setDnnlThreads, threadCount } = await import("./onednn/threads.ts");
+  const { convPrimitives } = await import("./onednn/convolution.ts");
+  const wanted = threadCount(threads);
+  let running: number;
+  let lib;
+  try {
+    lib = loadDnnl();
+    running = setDnnlThreads(lib, wanted);
+    convPrimitives();
+  } catch (error) {
+    throw new BackendUnavailableError("onednn", (error as Error).message);
+  }
+  const wasm = await startWasm(true);
+  return `oneDNN ${lib.version} convolutions (${lib.runtime}, ${running} thread(s)), ` +
+    `wasm ${wasm} for the rest`;
 }
 
 async function startWebGpu(auto: boolean): Promise<string> {

@@ -53,8 +53,14 @@ export const FLAGS: Record<string, FlagSpec> = {
   "backend": {
     kind: "string",
     help: "tfjs backend",
-    choices: ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"],
+    choices: ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "onednn", "wasm", "cpu"],
     env: "EDEGAN_BACKEND",
+  },
+  "threads": {
+    kind: "integer",
+    help: "CPU threads of the onednn backend (default: every core)",
+    min: 1,
+    env: "EDEGAN_THREADS",
   },
   "out": { kind: "string", help: "output directory of the run" },
   "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },

@@ -20,7 +20,7 @@ export interface BackendRecord {
 }
 
 /**
- * Starts the backend named by `--backend`, prints it (and why `auto` skipped the others), and
+ * Starts the backend named by `--backend` (with `--threads` for `onednn`), prints it (and why `auto` skipped the others), and
  * returns it for the manifest.
  *
  * @example
@@ -30,8 +30,11 @@ export interface BackendRecord {
  * if (backend.name !== "cpu") throw new Error();
  * ```
  */
-export async function startBackend(choice: BackendChoice): Promise<BackendRecord> {
-  const selection = await selectBackend(choice);
+export async function startBackend(
+  choice: BackendChoice,
+  threads?: number,
+): Promise<BackendRecord> {
+  const selection = await selectBackend(choice, { threads });
   console.log(`backend: ${selection.backend} (${selection.device})`);
   for (const line of selection.skipped) console.log(`  skipped ${line}`);
   return { name: selection.backend, device: selection.device, skipped: selection.skipped };

@@ -30,6 +30,8 @@ export async function runShard(opts: {
   /** Sizes given explicitly, winning over the preset's. */
   sizes?: DistillJobSettings["sizes"];
   backend: BackendChoice;
+  /** CPU threads of the onednn backend (`--threads`). */
+  threads?: number;
   dataDir?: string;
 }): Promise<SweepSummary> {
   const jobs = shardJobs(opts.jobs, opts.shard);
@@ -37,7 +39,7 @@ export async function runShard(opts: {
     `shard ${opts.shard.index}/${opts.shard.count}: ${jobs.length} of ${opts.jobs.length} jobs, ` +
       `preset ${opts.preset}, out ${opts.out}`,
   );
-  const backend = await startBackend(opts.backend);
+  const backend = await startBackend(opts.backend, opts.threads);
   const summary = await runSweep({
     jobs,
     out: opts.out,

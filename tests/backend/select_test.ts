@@ -1,3 +1,4 @@
+import { IN_CI } from "../_helpers.ts";
 import { assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
 import {
   BackendUnavailableError,
@@ -55,13 +56,15 @@ Deno.test("known native failures become messages with the fix", () => {
 
 Deno.test("auto picks a backend that trains and explains every skip", async () => {
   const selection = await selectBackend("auto");
-  if (!["tensorflow-gpu", "tensorflow", "webgpu", "wasm"].includes(selection.backend)) {
+  if (!["tensorflow-gpu", "tensorflow", "webgpu", "onednn", "wasm"].includes(selection.backend)) {
     throw new Error(`auto picked ${selection.backend}`);
   }
-  const order = ["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"];
+  const order = ["tensorflow-gpu", "tensorflow", "webgpu", "onednn", "wasm", "cpu"];
   const before = order.slice(0, order.indexOf(selection.backend));
   assertEquals(selection.skipped.map((line) => line.split(":")[0]), before);
   for (const line of selection.skipped) if (line.split(": ")[1].length < 10) throw new Error(line);
   assertEquals(tf.getBackend(), selection.tfjsName);
+  // where libdnnl2 is installed (as CI installs it) auto runs on oneDNN
+  if (IN_CI) assertEquals(selection.backend, "onednn");
   await selectBackend("cpu");
 });

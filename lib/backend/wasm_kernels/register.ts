@@ -35,6 +35,10 @@ import { ADAM_UPDATE, adamUpdateConfig } from "./adam_update.ts";
  * ```
  */
 export function registerWasmTrainingKernels(): void {
+  // Once only: a later call would take the oneDNN routing (`../onednn/register.ts`), which wraps
+  // these kernels, for a stock kernel.
+  if (registered) return;
+  registered = true;
   // Each replaced stock kernel is kept (`setStockKernel`): the replacements fall back to it, and
   // the backprop kernels' XNNPACK paths call the stock Conv2D through `_ops.ts`.
   const replacements = [
@@ -50,6 +54,8 @@ export function registerWasmTrainingKernels(): void {
   }
   if (tf.getKernel(ADAM_UPDATE, "wasm") === undefined) tf.registerKernel(adamUpdateConfig);
 }
+
+let registered = false;
 
 /** Puts `config` in place of the stock kernel of its name, which `setStockKernel` keeps. */
 function replace(config: tf.KernelConfig): void {

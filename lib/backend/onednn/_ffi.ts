@@ -1,0 +1,229 @@
+/**
+ * The part of oneDNN's C API (v2.x, Debian's `libdnnl2`) that edegan calls, bound with
+ * `Deno.dlopen`, and the loading of the library with a clear error when it is missing.
+ *
+ * The constants below are the values of `dnnl_types.h` of oneDNN 2.6 (`libdnnl-dev`); the struct
+ * sizes are those of that version (`dnnl_memory_desc_t` 696 bytes, `dnnl_convolution_desc_t` 5976),
+ * rounded up, since the C API takes these descriptors by pointer and fills them itself.
+ *
+ * @module
+ */
+
+/** oneDNN's constants used here (`dnnl_types.h`, oneDNN 2.6). */
+export const DNNL = {
+  success: 0,
+  f32: 3,
+  /** `dnnl_nhwc` (= `acdb`): tfjs's activation layout; oneDNN's logical dims are N, C, H, W. */
+  nhwc: 20,
+  /** `dnnl_hwio` (= `cdba`): tfjs's filter layout; oneDNN's logical dims are O, I, H, W. */
+  hwio: 30,
+  forwardTraining: 64,
+  backwardData: 160,
+  backwardWeights: 192,
+  convolutionDirect: 1,
+  cpu: 1,
+  streamDefaultFlags: 1,
+  argSrc: 1,
+  argDst: 17,
+  argWeights: 33,
+  argDiffSrc: 129,
+  argDiffDst: 145,
+  argDiffWeights: 161,
+  queryImplInfoStr: 8,
+  querySrcMd: 129,
+  queryDiffSrcMd: 130,
+  queryWeightsMd: 131,
+  queryDiffWeightsMd: 132,
+  queryDstMd: 133,
+  queryDiffDstMd: 134,
+  /** `dnnl_format_tag_any`: let the primitive choose (a blocked layout for weights). */
+  any: 1,
+} as const;
+
+/** `DNNL_MEMORY_ALLOCATE`: the library allocates the memory object's buffer itself. */
+export const MEMORY_ALLOCATE = Deno.UnsafePointer.create(0xffffffffffffffffn);
+
+/** Bytes reserved for a `dnnl_memory_desc_t` (696 in oneDNN 2.6). */
+export const MEMORY_DESC_BYTES = 1024;
+/** Bytes reserved for a `dnnl_convolution_desc_t` (5976 in oneDNN 2.6). */
+export const OP_DESC_BYTES = 8192;
+/** `dnnl_dims_t`: 12 int64 values. */
+export const DIMS_BYTES = 12 * 8;
+
+const STATUS_NAMES = [
+  "success",
+  "out of memory",
+  "invalid arguments",
+  "unimplemented",
+  "iterator ends",
+  "runtime error",
+  "not required",
+];
+
+const symbols = {
+  dnnl_version: { parameters: [], result: "pointer" },
+  dnnl_engine_create: { parameters: ["buffer", "i32", "usize"], result: "i32" },
+  dnnl_stream_create: { parameters: ["buffer", "pointer", "u32"], result: "i32" },
+  dnnl_stream_wait: { parameters: ["pointer"], result: "i32" },
+  dnnl_memory_desc_init_by_tag: {
+    parameters: ["buffer", "i32", "buffer", "i32", "i32"],
+    result: "i32",
+  },
+  dnnl_memory_create: { parameters: ["buffer", "pointer", "pointer", "pointer"], result: "i32" },
+  dnnl_memory_set_data_handle: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_convolution_forward_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "buffer",
+      "buffer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  dnnl_convolution_backward_data_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  dnnl_convolution_backward_weights_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  dnnl_primitive_desc_create: {
+    parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
+  dnnl_primitive_desc_query: {
+    parameters: ["pointer", "i32", "i32", "buffer"],
+    result: "i32",
+  },
+  dnnl_primitive_desc_query_md: { parameters: ["pointer", "i32", "i32"], result: "pointer" },
+  dnnl_memory_desc_equal: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_reorder_primitive_desc_create: {
+    parameters: ["buffer", "pointer", "pointer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
+  dnnl_primitive_desc_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_create: { parameters: ["buffer", "pointer"], result: "i32" },
+  dnnl_primitive_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_execute: {
+    parameters: ["pointer", "pointer", "i32", "buffer"],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The bound library. */
+export type DnnlSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
+
+/** Where {@link loadDnnl} looks for the library, in order. `EDEGAN_DNNL_LIBRARY` comes first. */
+export function dnnlLibraryCandidates(): string[] {
+  const env = Deno.env.get("EDEGAN_DNNL_LIBRARY");
+  return [
+    ...(env ? [env] : []),
+    "libdnnl.so.2",
+    "/usr/lib/x86_64-linux-gnu/libdnnl.so.2",
+    "/usr/lib/aarch64-linux-gnu/libdnnl.so.2",
+    "/usr/local/lib/libdnnl.so.2",
+  ];
+}
+
+/** The error thrown when oneDNN cannot be loaded or a call into it fails. */
+export class DnnlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DnnlError";
+  }
+}
+
+/** A loaded oneDNN: its symbols, version and the path it came from. */
+export interface DnnlLibrary {
+  symbols: DnnlSymbols;
+  version: string;
+  path: string;
+  /** oneDNN's CPU threading runtime: `omp`, `tbb`, `seq` or `threadpool`. */
+  runtime: string;
+}
+
+let loaded: DnnlLibrary | null = null;
+
+/**
+ * Opens `libdnnl.so.2` (once per process) and checks it is oneDNN 2.x, whose C API this module
+ * binds. Throws a {@link DnnlError} naming every path tried and the fix (`apt-get install
+ * libdnnl2`) when none loads, or naming the version found when it is not 2.x.
+ *
+ * @example
+ * ```ts
+ * import { loadDnnl } from "./_ffi.ts";
+ * try {
+ *   console.log(loadDnnl().version); // e.g. 2.6.3
+ * } catch (error) {
+ *   console.log((error as Error).message); // names the paths tried and `apt-get install libdnnl2`
+ * }
+ * ```
+ */
+export function loadDnnl(): DnnlLibrary {
+  if (loaded !== null) return loaded;
+  const failures: string[] = [];
+  for (const path of dnnlLibraryCandidates()) {
+    let lib: Deno.DynamicLibrary<typeof symbols>;
+    try {
+      lib = Deno.dlopen(path, symbols);
+    } catch (error) {
+      failures.push(`${path}: ${(error as Error).message.split("\n")[0]}`);
+      continue;
+    }
+    const view = new Deno.UnsafePointerView(lib.symbols.dnnl_version()!);
+    const [major, minor, patch] = [view.getInt32(0), view.getInt32(4), view.getInt32(8)];
+    // dnnl_version_t: int major, minor, patch; const char *hash; unsigned cpu_runtime, gpu_runtime
+    const runtimeCode = view.getUint32(24);
+    const version = `${major}.${minor}.${patch}`;
+    if (major !== 2) {
+      lib.close();
+      failures.push(`${path}: oneDNN ${version}, but edegan binds the oneDNN 2.x C API`);
+      continue;
+    }
+    const runtime = { 0: "none", 1: "seq", 2: "omp", 4: "tbb", 8: "threadpool" }[runtimeCode] ??
+      `code ${runtimeCode}`;
+    loaded = { symbols: lib.symbols, version, path, runtime };
+    return loaded;
+  }
+  throw new DnnlError(
+    `oneDNN (libdnnl.so.2) could not be loaded; on Debian/Ubuntu: apt-get install libdnnl2 ` +
+      `(or set EDEGAN_DNNL_LIBRARY to its path). Tried:\n  ${failures.join("\n  ")}`,
+  );
+}
+
+/** Throws a {@link DnnlError} naming the call and oneDNN's status when `status` is not success. */
+export function check(status: number, call: string): void {
+  if (status !== DNNL.success) {
+    throw new DnnlError(`${call} failed: ${STATUS_NAMES[status] ?? `status ${status}`}`);
+  }
+}
+
+/** Reads the pointer a C call wrote into an 8-byte out-parameter. */
+export function outPointer(cell: BigUint64Array): Deno.PointerValue {
+  return Deno.UnsafePointer.create(cell[0]);
+}
+
+/** A `dnnl_dims_t` holding `values`. */
+export function dims(values: number[]): BigInt64Array {
+  const out = new BigInt64Array(12);
+  values.forEach((v, i) => out[i] = BigInt(v));
+  return out;
+}
