@@ -195,6 +195,8 @@ export async function runDistillExperiment(
     ...teacherResult,
     roc: rocCurve(teacherScores, data.testIsAnomaly),
     scores: Array.from(teacherScores),
+    // 1 anomalous, 0 normal, per test image: the labels of every score list of this experiment.
+    labels: Array.from(data.testIsAnomaly),
   });
 
   const students: StudentResult[] = [];

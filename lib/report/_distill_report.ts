@@ -14,8 +14,14 @@ import {
   type Figure,
   type NamedRocCurve,
   rocFigure,
-  trainingCurves,
 } from "../viz/figures.ts";
+import {
+  lossPanels,
+  type LossRecord,
+  type NamedScores,
+  precisionRecallFigure,
+  scoreAgreement,
+} from "../viz/analysis.ts";
 import { htmlTable } from "../viz/html.ts";
 import { readJson, readJsonIfExists, type RunManifest } from "./_files.ts";
 import { field, keyValueTable, manifestDetails, notesList, num, section } from "./_sections.ts";
@@ -62,6 +68,19 @@ export async function distillReport(runDir: string, manifest: RunManifest): Prom
 
   const curves: NamedRocCurve[] = [];
   const teacherJson = await readJsonIfExists(join(runDir, "teacher.json"));
+  // Per-image scores (experiments since they were kept): PR curves and teacher-vs-student plots.
+  const labels = numbers(field(teacherJson, "labels"));
+  const teacherScores = numbers(field(teacherJson, "scores"));
+  const scored: NamedScores[] = [];
+  const agreement: Figure[] = [];
+  const studentLosses: Figure[] = [];
+  if (labels && teacherScores?.length === labels.length) {
+    scored.push({
+      name: `teacher (width ${field(teacherJson, "width")})`,
+      scores: teacherScores,
+      labels,
+    });
+  }
   const teacherRoc = rocOf(teacherJson);
   if (teacherRoc) {
     curves.push({ name: `teacher (width ${field(teacherJson, "width")})`, ...teacherRoc });
@@ -72,26 +91,73 @@ export async function distillReport(runDir: string, manifest: RunManifest): Prom
     const roc = rocOf(job);
     if (roc) curves.push({ name: `student width ${s.width} P-KDGAN (${s.ratio}x)`, ...roc });
     else notes.push(`ROC of ${name} skipped: no jobs/${name}.json with a roc`);
+    const scores = numbers(field(job, "scores"));
+    if (labels && teacherScores && scores?.length === labels.length) {
+      const studentName = `P-KDGAN w${s.width}`;
+      scored.push({ name: `${studentName} (${s.ratio}x)`, scores, labels });
+      try {
+        agreement.push(scoreAgreement({
+          x: teacherScores,
+          y: scores,
+          isAnomaly: labels,
+          xName: `teacher w${field(teacherJson, "width")}`,
+          yName: studentName,
+          log: [...teacherScores, ...scores].every((v) => v > 0),
+        }));
+      } catch (error) {
+        notes.push(`scores of ${name} against the teacher skipped: ${(error as Error).message}`);
+      }
+    }
+    const history = field(job, "history");
+    if (Array.isArray(history) && history.length > 0) {
+      try {
+        studentLosses.push(lossPanels(
+          history.map((h, i) => ({
+            epoch: i + 1,
+            phase: num(h.stage) !== undefined ? `P-KDGAN step ${h.stage}` : undefined,
+            adversarial: num(h.adversarial),
+            contextual: num(h.contextual),
+            latent: num(h.latent),
+            lossD: num(h.lossD),
+            distillation: num(h.distillation),
+            auc: num(h.auc),
+          })),
+          { title: `Losses of the P-KDGAN student w${s.width} (epoch means)` },
+        ));
+      } catch (error) {
+        notes.push(`losses of ${name} skipped: ${(error as Error).message}`);
+      }
+    }
   }
   if (curves.length > 0) {
     figures.push(rocFigure(curves, { title: "ROC: teacher and P-KDGAN students" }));
   }
+  if (scored.length > 0) {
+    figures.push(
+      precisionRecallFigure(scored, { title: "Precision-recall: teacher and P-KDGAN students" }),
+    );
+  } else {notes.push(
+      "precision-recall and score plots skipped: no per-image scores in teacher.json",
+    );}
+  figures.push(...agreement, ...studentLosses);
 
   const teacherRun = await readJsonIfExists(join(runDir, "teacher", "run.json"));
   const teacherHistory = field(teacherRun, "history");
   if (Array.isArray(teacherHistory) && teacherHistory.length > 0) {
-    figures.push(trainingCurves(
-      teacherHistory.map((h) => ({
-        epoch: h.epoch,
-        lossG: h.lossG,
-        lossD: h.lossD,
-        lossAdv: h.adversarial,
-        lossCon: h.contextual,
-        lossLat: h.latent,
-        auc: h.auc,
-      })),
-      { title: "Teacher training curves" },
-    ));
+    // Epoch means; an epoch without an AUC (not evaluated) has none drawn, never a 0.
+    const records: LossRecord[] = teacherHistory.map((h) => ({
+      epoch: num(h.epoch) ?? NaN,
+      adversarial: num(h.adversarial),
+      contextual: num(h.contextual),
+      latent: num(h.latent),
+      lossD: num(h.lossD),
+      auc: num(h.auc),
+    }));
+    try {
+      figures.push(lossPanels(records, { title: "Teacher losses (epoch means)" }));
+    } catch (error) {
+      notes.push(`teacher losses skipped: ${(error as Error).message}`);
+    }
   }
 
   const html = [
@@ -171,4 +237,11 @@ async function jobsSection(runDir: string): Promise<string> {
     }
   }
   return rows.length > 0 ? section("Jobs", htmlTable(rows)) : "";
+}
+
+/** An array of finite numbers, or `undefined`. */
+function numbers(value: unknown): number[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === "number" && Number.isFinite(v))
+    ? value
+    : undefined;
 }

@@ -15,6 +15,7 @@ import { scoreImages } from "../score/score.ts";
 import { exists } from "../util/atomic.ts";
 import { createRng, shuffledIndices } from "../util/rng.ts";
 import { type Figure, latentViews, reconstructionGrid } from "../viz/figures.ts";
+import { errorGallery } from "../viz/analysis.ts";
 import type { RunManifest } from "./_files.ts";
 import type { ScoreRows } from "../score/csv.ts";
 import { field, num } from "./_sections.ts";
@@ -54,7 +55,24 @@ export async function modelViews(
   try {
     model = (await loadModel(modelDir)).model;
     const data = await withDeadline(reloadData(manifest), deadline, "loading the test data");
-    return await viewsOf(model, data.test, data.testIsAnomaly, rows, deadline, opts);
+    const views = await viewsOf(model, data.test, data.testIsAnomaly, rows, deadline, opts);
+    const threshold = num(field(manifest, "calibration", "threshold")) ??
+      num(field(manifest, "metrics", "threshold"));
+    if (threshold !== undefined) {
+      const size = data.test.height * data.test.width * data.test.channels;
+      views.figures.push(errorGallery({
+        scores: rows.scores,
+        isAnomaly: data.testIsAnomaly,
+        classes: data.test.labels,
+        threshold,
+        image: (i) => data.test.pixels.subarray(i * size, (i + 1) * size),
+        height: data.test.height,
+        width: data.test.width,
+        channels: data.test.channels,
+        k: opts.extremes + 2,
+      }));
+    } else views.notes.push("false positives and negatives skipped: run.json has no threshold");
+    return views;
   } catch (error) {
     return {
       figures: [],
@@ -162,6 +180,8 @@ async function viewsOf(
       images,
       reconstructions: xHats,
       scores: extremes.map((i) => rows.scores[i]),
+      items: extremes,
+      classes: extremes.map((i) => test.labels[i]),
       height: test.height,
       width: test.width,
       channels: test.channels,

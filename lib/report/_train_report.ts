@@ -8,13 +8,15 @@
 import { join } from "@std/path";
 import { rocAuc, rocCurve } from "../metrics/mod.ts";
 import { exists } from "../util/atomic.ts";
+import { type Figure, rocFigure, scoreHistogram } from "../viz/figures.ts";
 import {
-  type Figure,
-  rocFigure,
-  scoreHistogram,
-  trainingCurves,
-  type TrainingRecord,
-} from "../viz/figures.ts";
+  aucPerAnomalousClass,
+  classAucBars,
+  lossPanels,
+  type LossRecord,
+  precisionRecallFigure,
+  scoresByClass,
+} from "../viz/analysis.ts";
 import { htmlTable } from "../viz/html.ts";
 import type { RunManifest } from "./_files.ts";
 import { readScoresCsv, type ScoreRows } from "../score/csv.ts";
@@ -51,7 +53,7 @@ export async function trainReport(
   const history = arrayOf(field(manifest, "history"));
   const steps = arrayOf(field(manifest, "steps"));
   if (history.length > 0 || steps.length > 0) {
-    figures.push(trainingCurves(curveRecords(history, steps), { title: "Training curves" }));
+    figures.push(lossPanels(lossRecords(history, steps), { title: "Losses" }));
   } else {
     notes.push("training curves skipped: run.json has no history yet");
   }
@@ -69,6 +71,11 @@ export async function trainReport(
         figures.push(rocFigure([{ name: "EDE-GAN", fpr: roc.fpr, tpr: roc.tpr, auc }], {
           title: `ROC on the test set (${rows.scores.length} images)`,
         }));
+        figures.push(precisionRecallFigure([{
+          name: "EDE-GAN",
+          scores: rows.scores,
+          labels: rows.labels,
+        }]));
       } catch (error) {
         notes.push(`ROC skipped: ${(error as Error).message}`);
       }
@@ -83,6 +90,28 @@ export async function trainReport(
         { title: "Test scores with the calibrated threshold" },
       ),
     );
+    const classes = rows.classes;
+    if (
+      rows.labels.length > 0 && classes.length > 0 && Array.from(classes).every(Number.isFinite)
+    ) {
+      figures.push(scoresByClass({
+        scores: rows.scores,
+        classes,
+        isAnomaly: rows.labels,
+        threshold,
+        logScores: Array.from(rows.scores).every((s) => s > 0),
+      }));
+      try {
+        figures.push(classAucBars(
+          [{ name: "EDE-GAN", auc: aucPerAnomalousClass(rows.scores, classes, rows.labels) }],
+          { title: "AUC of the normal class against each other class alone", xTitle: "class" },
+        ));
+      } catch (error) {
+        notes.push(`AUC per class skipped: ${(error as Error).message}`);
+      }
+    } else {
+      notes.push("scores and AUC per class skipped: scores.csv has no classes");
+    }
   } else {
     notes.push("ROC and score histogram skipped: no scores.csv (the run has not finished)");
   }
@@ -127,36 +156,30 @@ const EPOCH_COLUMNS = [
 ];
 
 /**
- * Step records carry only lossG and lossD; each epoch's test AUC is put on the last step of that
- * epoch. Without a step record for every epoch, the per-epoch records are drawn instead.
+ * Loss records for `lossPanels`: the discriminator's loss from the step records (averages over a
+ * few steps), the generator's three terms and the test AUC from the epoch records, placed at the
+ * last step of their epoch. Without a step record in every epoch, everything is drawn per epoch.
  */
-function curveRecords(
+function lossRecords(
   history: Record<string, unknown>[],
   steps: Record<string, unknown>[],
-): TrainingRecord[] {
-  const epochs: TrainingRecord[] = history.map((h) => ({
+): LossRecord[] {
+  const epochs = history.map((h) => ({
     epoch: num(h.epoch) ?? NaN,
-    lossG: num(h.lossG) ?? NaN,
-    lossD: num(h.lossD) ?? NaN,
-    lossAdv: num(h.adversarial),
-    lossCon: num(h.contextual),
-    lossLat: num(h.latent),
+    adversarial: num(h.adversarial),
+    contextual: num(h.contextual),
+    latent: num(h.latent),
+    lossD: num(h.lossD),
     auc: num(h.auc),
   }));
-  const byStep: TrainingRecord[] = steps.map((s) => ({
+  const byStep = steps.map((s) => ({
     step: num(s.step) ?? NaN,
     epoch: num(s.epoch) ?? NaN,
-    lossG: num(s.lossG) ?? NaN,
-    lossD: num(s.lossD) ?? NaN,
+    lossD: num(s.lossD),
   }));
-  if (byStep.length === 0) return epochs;
-  for (const e of epochs) {
-    if (e.auc === undefined) continue;
-    const last = byStep.findLast((s) => s.epoch === e.epoch);
-    if (!last) return epochs;
-    last.auc = e.auc;
-  }
-  return byStep;
+  const lastStep = (epoch: number) => byStep.findLast((s) => s.epoch === epoch)?.step;
+  if (byStep.length === 0 || epochs.some((e) => lastStep(e.epoch) === undefined)) return epochs;
+  return [...byStep, ...epochs.map((e) => ({ ...e, lossD: undefined, step: lastStep(e.epoch) }))];
 }
 
 function summaryTable(manifest: RunManifest): string {

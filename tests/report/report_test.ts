@@ -8,6 +8,9 @@ import { writeRunReport } from "../../lib/report/run_report.ts";
 const figureDivs = (html: string) =>
   html.match(/<div class="edegan-figure" id="figure-\d+"/g) ?? [];
 const plotlyCopies = (html: string) => html.split("plotly.js v").length - 1;
+/** The figure specs a report page draws, read back from its script. */
+// deno-lint-ignore no-explicit-any
+const figuresOf = (html: string): any[] => JSON.parse(html.match(/var figures = (.*);\n/)![1]);
 /** The AUC as `htmlTable` shows it (4 significant digits). */
 const cell = (x: number) => `>${Number(x.toPrecision(4))}<`;
 
@@ -34,22 +37,35 @@ Deno.test("writeRunReport: a real train run gets tables, curves, ROC, histogram 
     const html = await Deno.readTextFile(path);
     const manifest = JSON.parse(await Deno.readTextFile(join(dir, "run.json")));
     assertEquals(plotlyCopies(html), 1);
-    // curves, ROC, histogram, latent z / z_hat / z - z_hat, reconstructions
-    assertEquals(figureDivs(html).length, 7, html.replace(/<script>[^]*?<\/script>/g, ""));
+    // losses, ROC, PR, histogram, scores by class, AUC per class, latent z / z_hat / z - z_hat,
+    // reconstructions, false positives and negatives
+    assertEquals(figureDivs(html).length, 11, html.replace(/<script>[^]*?<\/script>/g, ""));
+    const titles = figuresOf(html).map((f) => f.layout.title.text as string);
+    assertEquals(titles[0], "Losses");
+    assert(titles[2].startsWith("Precision-recall"), titles[2]);
+    assertEquals(titles[4], "Test scores by true class");
+    assert(titles[10].startsWith("Errors at threshold"), titles[10]);
+    // every loss panel is drawn through finite values only
+    for (const trace of figuresOf(html)[0].data) {
+      assert(
+        trace.y.every((v: unknown) => typeof v === "number" && Number.isFinite(v)),
+        trace.name,
+      );
+    }
     assertStringIncludes(html, cell(manifest.metrics.auc));
     assertStringIncludes(html, "Test metrics");
     assertStringIncludes(html, "Most normal and most anomalous test images");
     assert(!html.includes('class="edegan-notes"'), "no part of the report was skipped");
     assert(!(await Array.fromAsync(Deno.readDir(dir))).some((e) => e.name.includes(".tmp-")));
 
-    // Without the model views: three figures, and a second write replaces the first.
+    // Without the model views: six figures, and a second write replaces the first.
     await writeRunReport(dir, { modelViews: false });
-    assertEquals(figureDivs(await Deno.readTextFile(path)).length, 3);
+    assertEquals(figureDivs(await Deno.readTextFile(path)).length, 6);
 
     // A model that cannot be used is a note, never a failure.
     await Deno.writeTextFile(join(dir, "model", "model.json"), "{}");
     const noted = await Deno.readTextFile(await writeRunReport(dir));
-    assertEquals(figureDivs(noted).length, 3);
+    assertEquals(figureDivs(noted).length, 6);
     assertStringIncludes(noted, "latent views and reconstructions skipped");
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -98,9 +114,30 @@ async function syntheticDistillRun(dir: string): Promise<number> {
       results,
     }),
   );
+  const labels = [0, 0, 1, 1, 1, 1];
   await Deno.writeTextFile(
     join(dir, "teacher.json"),
-    JSON.stringify({ ...results.teacher, roc: roc(0.8) }),
+    JSON.stringify({ ...results.teacher, roc: roc(0.8), labels, scores: [1, 2, 3, 4, 5, 6] }),
+  );
+  // The teacher's run: epoch 1 was not evaluated (no AUC), epoch 2 was.
+  await Deno.mkdir(join(dir, "teacher"));
+  await Deno.writeTextFile(
+    join(dir, "teacher", "run.json"),
+    JSON.stringify({
+      kind: "train",
+      history: [
+        { epoch: 1, lossG: 3, lossD: 0.5, adversarial: 0.2, contextual: 2.5, latent: 0.3 },
+        {
+          epoch: 2,
+          lossG: 2,
+          lossD: 0.2,
+          adversarial: 0.1,
+          contextual: 1.8,
+          latent: 0.1,
+          auc: 0.9,
+        },
+      ],
+    }),
   );
   for (const s of students) {
     for (const method of ["scratch", "one-step", "pkdgan"]) {
@@ -111,7 +148,11 @@ async function syntheticDistillRun(dir: string): Promise<number> {
           auc,
           seconds: 1.5,
           roc: roc(auc - 0.2),
-          history: [{ epoch: 1, lossG: 1, lossD: 1, stage: 1, structure: "kd-gan" }],
+          scores: [1, 3, 2, 4, 6, 5].map((v) => v * (s.width / 16)),
+          history: [
+            { epoch: 1, lossG: 1, lossD: 1, distillation: 2, stage: 1, structure: "kd-gan" },
+            { epoch: 1, lossG: 1, lossD: 0.5, distillation: 1, stage: 2, structure: "joint" },
+          ],
         }),
       );
     }
@@ -125,7 +166,24 @@ Deno.test("writeRunReport: a distill run gets tables, compression against AUC an
     const count = await syntheticDistillRun(dir);
     const html = await Deno.readTextFile(await writeRunReport(dir));
     assertEquals(plotlyCopies(html), 1);
-    assertEquals(figureDivs(html).length, 2);
+    // compression, ROC, PR, a teacher-vs-student plot and the losses of each P-KDGAN student,
+    // the teacher's losses
+    assertEquals(figureDivs(html).length, 3 + 2 * count + 1);
+    const figures = figuresOf(html);
+    assertEquals(figures[2].data[0].name, "teacher (width 64) (AP 1.000 at prevalence 0.667)");
+    assertStringIncludes(figures[3].layout.title.text, "Spearman 0.886");
+    const losses = figures[3 + count];
+    assertEquals(
+      losses.data.filter((t: { yaxis: string }) => t.yaxis === "y2").map((
+        t: { name: string; y: number[] },
+      ) => [t.name, t.y]),
+      [["P-KDGAN step 1", [2]], ["P-KDGAN step 2", [1]]],
+    );
+    // the teacher's AUC panel shows epoch 2 only: the missing epoch 1 is not drawn as 0
+    const teacher = figures.at(-1);
+    assertEquals(teacher.layout.title.text, "Teacher losses (epoch means)");
+    const auc = teacher.data.filter((t: { yaxis: string }) => t.yaxis === "y5");
+    assertEquals(auc.map((t: { x: number[]; y: number[] }) => [t.x, t.y]), [[[2], [0.9]]]);
     const students = html.match(/<h2>Students<\/h2>\n<table[^]*?<\/table>/)?.[0] ?? "";
     assertEquals(students.match(/<tr>/g)?.length, count + 1, "a header and a row per student");
     assertStringIncludes(students, "w4-l100-joint: &lt;diverged&gt;");
