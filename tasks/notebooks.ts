@@ -62,7 +62,7 @@ await runTask(async () => {
   });
   console.log(formatTable(runs.map((r) => ({
     notebook: basename(r.notebook),
-    seconds: Number(r.seconds.toFixed(1)),
+    seconds: r.seconds.toFixed(1),
     errors: r.errors.length,
     html: r.html ?? "(none)",
   }))));

@@ -30,6 +30,7 @@ class LateOutputClient(NotebookClient):
     """
 
     QUIET_SECONDS = 1.5
+    BETWEEN_CELLS_QUIET_SECONDS = 0.3
     DRAIN_LIMIT_SECONDS = 120
 
     def __init__(self, *args, **kwargs):
@@ -59,17 +60,22 @@ class LateOutputClient(NotebookClient):
                 self.route(msg)
 
     async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+        if cell.cell_type == "code" and self.cells_by_parent:
+            # Deno's kernel stamps a queued output with the request running when it is sent, so
+            # displays still queued when the next cell starts would land in that cell: let the
+            # channel go quiet first.
+            await self.drain(self.BETWEEN_CELLS_QUIET_SECONDS)
         result = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
         if cell_index == len(self.nb.cells) - 1:
             await self.drain()
         return result
 
-    async def drain(self):
+    async def drain(self, quiet=None):
         deadline = time.monotonic() + self.DRAIN_LIMIT_SECONDS
         while time.monotonic() < deadline:
             try:
                 msg = await ensure_async(
-                    self.kc.iopub_channel.get_msg(timeout=self.QUIET_SECONDS)
+                    self.kc.iopub_channel.get_msg(timeout=quiet or self.QUIET_SECONDS)
                 )
             except Exception:  # queue.Empty: quiet long enough
                 return

@@ -235,8 +235,32 @@ export async function publishHtml(
     console.warn(`nbconvert failed for ${executed}:\n${out.stderr.trim().split("\n").at(-1)}`);
     return undefined;
   }
+  await dropLocalScripts(html);
   await sharePlotly(html);
   return html;
+}
+
+/**
+ * Removes `<script src="file:///...">` tags from a published page: Debian's nbconvert points
+ * require.js and MathJax at `/usr/share/javascript/`, files of the machine that converted it
+ * (absent unless libjs-requirejs and libjs-mathjax are installed, and never where the page is
+ * read). The plots need neither. Returns how many tags were removed.
+ *
+ * @example
+ * ```ts ignore
+ * import { dropLocalScripts } from "./execute.ts";
+ * console.log(await dropLocalScripts("notebooks/out/01-ede-gan.html"));
+ * ```
+ */
+export async function dropLocalScripts(htmlPath: string): Promise<number> {
+  const page = await Deno.readTextFile(htmlPath);
+  let removed = 0;
+  const cleaned = page.replace(/<script[^>]*\ssrc="file:\/\/[^"]*"[^>]*>\s*<\/script>/g, () => {
+    removed++;
+    return "";
+  });
+  if (removed > 0) await writeAtomic(htmlPath, cleaned);
+  return removed;
 }
 
 /**

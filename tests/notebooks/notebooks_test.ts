@@ -8,7 +8,9 @@
 import { assert, assertEquals, assertGreater } from "@std/assert";
 import { basename, fromFileUrl, join, toFileUrl } from "@std/path";
 import { skipUnless } from "../_helpers.ts";
+import { chromiumExists, launchChromium } from "../../lib/viz/_chromium.ts";
 import {
+  displayedData,
   executeNotebooks,
   finalTableAucs,
   findPython,
@@ -122,8 +124,11 @@ Deno.test("--check names the notebook and cell of an error output", async () => 
 });
 
 Deno.test({
-  name: "notebooks execute in quick mode with plots, HTML and a final table of AUCs",
-  // Up to ~5 minutes on 2 busy cores: all four notebooks run once, then each is checked.
+  name: "notebooks execute at the CI size with plots, a result paragraph, HTML and a final table",
+  // About 1-2 minutes on 2 busy cores: all four notebooks run once at their smoke-test size
+  // (EDEGAN_NOTEBOOK_SIZE=ci), then each is checked, and its published page opened in Chromium.
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn(t) {
     if (
       skipUnless(python !== null, "python3 with nbclient and nbconvert (apt: python3-nbclient)")
@@ -136,8 +141,13 @@ Deno.test({
         notebooks,
         outDir,
         cellTimeoutSeconds: 300,
-        env: { EDEGAN_PRESET: "quick", EDEGAN_BACKEND: "wasm" },
+        env: { EDEGAN_NOTEBOOK_SIZE: "ci", EDEGAN_BACKEND: "wasm" },
       });
+      // plotly.js once for the whole folder, not once per page
+      assertEquals(
+        await Deno.readTextFile(join(outDir, "plotly.min.js")),
+        Deno.readTextFileSync(new URL(import.meta.resolve("plotly.js-dist-min"))),
+      );
       for (const run of runs) {
         await t.step(basename(run.notebook), async () => {
           const where = (e: { cell: number | null; ename: string; evalue: string }) =>
@@ -149,6 +159,22 @@ Deno.test({
           for (const plot of plots) {
             assert(plot.htmlFallback, `cell ${plot.cell}: text/html fallback`);
           }
+          // The size is said first, and a result paragraph computed from the run's numbers
+          const markdown = displayedData(nb).filter((d) => "text/markdown" in d.data)
+            .map((d) => joinLines(d.data["text/markdown"]));
+          assert(markdown[0]?.startsWith("**Size: ci**"), `size note: ${markdown[0]}`);
+          assert(
+            markdown.some((m) =>
+              m.startsWith("**This run (size ci: a smoke test, not a result).**")
+            ),
+            "result paragraph",
+          );
+          assert(
+            nb.cells.some((c) =>
+              c.cell_type === "markdown" && joinLines(c.source).startsWith("## Result")
+            ),
+            "a Result section",
+          );
           const final = finalTableAucs(nb);
           if (!final) throw new Error("no final table (markdown in text/plain of the last output)");
           assertGreater(final.aucs.length, 0, `AUC columns in ${final.table.columns}`);
@@ -157,7 +183,20 @@ Deno.test({
           if (!run.html) throw new Error("no HTML published");
           const html = await Deno.readTextFile(run.html);
           assertEquals(html.split("window.Plotly.newPlot(").length - 1, plots.length);
-          assert(html.includes("if (!window.Plotly)"), "plotly.js inlined");
+          assertEquals(html.split('<script src="plotly.min.js"></script>').length - 1, 1);
+          assert(html.length < 3_000_000, `${html.length} bytes: plotly.js inlined again?`);
+          assert(!html.includes('src="file://'), "no script from this machine's /usr/share");
+          if (chromiumExists()) {
+            const drawn = await drawnPlots(run.html);
+            assertEquals(drawn.errors, [], "console errors");
+            assertEquals(drawn.plots.length, plots.length, "every plot drawn");
+            for (const [i, p] of drawn.plots.entries()) {
+              const what = `plot ${i} (${p.title})`;
+              assertEquals(p.svgs, 3, `${what}: plotly's three SVG layers`);
+              assertGreater(p.marks, 0, `${what}: an empty panel`);
+              assert(!p.nan, `${what}: NaN drawn`);
+            }
+          } else skipUnless(false, "Chromium (apt: chromium), for the published pages");
         });
       }
     } finally {
@@ -165,3 +204,47 @@ Deno.test({
     }
   },
 });
+
+// The page's globals are untyped here; the callbacks of page.evaluate run in the browser.
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+/**
+ * Opens a published page in headless Chromium, waits for its plots, and reads back per plot:
+ * plotly's SVG layers, the marks drawn in it (points, paths of traces, heat-map images, bars,
+ * boxes), whether "NaN" is written anywhere in it, and every console error of the page.
+ */
+async function drawnPlots(path: string) {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
+    await page.goto(toFileUrl(path).href, { waitUntil: "load" });
+    await page.waitForFunction(
+      () => {
+        const d = (globalThis as Any).document;
+        const divs = [...d.querySelectorAll(".edegan-plot")];
+        return divs.length > 0 && divs.every((div: Any) => div.querySelector(".main-svg"));
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
+    const plots = await page.evaluate(() =>
+      [...(globalThis as Any).document.querySelectorAll(".edegan-plot")].map((div: Any) => ({
+        title: div._fullLayout?.title?.text ?? "",
+        svgs: div.querySelectorAll(".main-svg").length,
+        marks: div.querySelectorAll(
+          ".scatterlayer .trace path.js-line, .scatterlayer .point, .barlayer .point, " +
+            ".heatmaplayer image, .boxlayer path.box, .violinlayer path.violin",
+        ).length,
+        nan: /NaN/.test(div.textContent ?? ""),
+      }))
+    );
+    return { plots, errors };
+  } finally {
+    await browser.close();
+  }
+}
