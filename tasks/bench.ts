@@ -2,7 +2,7 @@
  * `deno task bench`: run benchmark suites, print their tables, optionally write JSON.
  *
  * ```
- * deno task bench [--suite kernels|model|distill|all] [--backend NAME] [--json PATH]
+ * deno task bench [--suite kernels|model|distill|all] [--backend NAME] [--peer] [--json PATH]
  * ```
  *
  * @module
@@ -10,13 +10,15 @@
 
 import { parseArgs } from "@std/cli";
 import { type BackendChoice, BACKENDS, parseBackendChoice } from "../lib/backend/select.ts";
+import type { ModelRow } from "../lib/bench/model.ts";
 import "../lib/bench/model.ts";
 import { formatTable } from "../lib/cli/flags.ts";
 import { describeMachine, getSuite, listSuites, SUITE_NAMES } from "../lib/bench/suites.ts";
+import { peerRows, peerSummary } from "../lib/bench/peer.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
 
 const STRING_FLAGS = ["suite", "json", "backend"] as const;
-const BOOLEAN_FLAGS = ["help"] as const;
+const BOOLEAN_FLAGS = ["peer", "help"] as const;
 const SUITE_CHOICES = [...SUITE_NAMES, "all"];
 
 /**
@@ -43,6 +45,9 @@ Flags:
   --suite NAME      ${SUITE_CHOICES.join(", ")} (default all)
   --backend NAME    auto (default; env EDEGAN_BACKEND), ${BACKENDS.join(", ")};
                     kernels: auto = cpu and wasm, cpu or wasm = only that one
+  --peer            model suite: also time the same teacher in PyTorch at 1 and 2 threads
+                    (bench/pytorch_peer.py; needs python3-torch) and print edegan's best
+                    images/s over PyTorch's best
   --json PATH       also write the results as JSON to PATH (atomically)
   --help            show this text
 `;
@@ -80,7 +85,10 @@ function parse(args: string[]) {
     throw new UsageError((error as Error).message);
   }
   if (flags.json === "") throw new UsageError("--json: needs a file path");
-  return { help: flags.help, suite, backend, json: flags.json };
+  if (flags.peer && suite !== "model" && suite !== "all") {
+    throw new UsageError(`--peer: only the model suite has a PyTorch peer; got --suite ${suite}`);
+  }
+  return { help: flags.help, suite, backend, json: flags.json, peer: flags.peer };
 }
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
@@ -128,13 +136,29 @@ export async function main(args: string[]): Promise<number> {
   }
   const onProgress = (msg: string) => console.error(`  ${msg}`);
   const results: { suite: string; rows: Record<string, unknown>[] }[] = [];
+  let code = 0;
   try {
     for (const name of names) {
       const suite = getSuite(name)!;
       console.error(`bench: running suite '${name}'`);
       const rows = await suite.run({ backend: options.backend, onProgress });
+      if (name === "model" && options.peer) {
+        // PyTorch after edegan, in the same process tree and table; its failure keeps edegan's rows.
+        console.error("bench: running the PyTorch peer (bench/pytorch_peer.py)");
+        try {
+          const peer = await peerRows({ onProgress });
+          if (peer.message) console.log(`bench: ${peer.message}`);
+          rows.push(...(peer.rows as unknown as Record<string, unknown>[]));
+        } catch (error) {
+          console.error(`bench: --peer: ${(error as Error).message}`);
+          code = 1;
+        }
+      }
       console.log(`\n# ${name}\n\n${formatTable(rows, suite.columns, { digits: 2, empty: "" })}\n`);
       for (const line of suite.summarize?.(rows) ?? []) console.log(line);
+      if (name === "model") {
+        for (const line of peerSummary(rows as unknown as ModelRow[])) console.log(line);
+      }
       results.push({ suite: name, rows });
     }
   } catch (error) {
@@ -149,7 +173,7 @@ export async function main(args: string[]): Promise<number> {
     await writeJsonAtomic(options.json, document);
     console.error(`bench: wrote ${options.json}`);
   }
-  return 0;
+  return code;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -54,6 +54,10 @@ function sampleRss(): number {
   return Math.round(peakRss / 2 ** 20);
 }
 
+/** Timed runs per figure (after one warm-up) and the seconds after which a figure stops repeating;
+ * the PyTorch peer ({@link ./peer.ts}) is timed with the same. */
+export const MODEL_SUITE_TIMING = { trainRepeats: 5, scoreRepeats: 7, budgetSeconds: 60 } as const;
+
 /** Seconds per call of `f`: one warm-up, then the median of `repeats` (or fewer within budget). */
 async function timeIt(
   f: () => Promise<unknown>,
@@ -104,7 +108,7 @@ export async function runModelSuite(
   opts: { onProgress?: (msg: string) => void; budgetSeconds?: number } = {},
 ): Promise<ModelRow[]> {
   const rows: ModelRow[] = [];
-  const budget = opts.budgetSeconds ?? 60;
+  const budget = opts.budgetSeconds ?? MODEL_SUITE_TIMING.budgetSeconds;
   for (const backend of backends) {
     let device: string;
     try {
@@ -140,7 +144,7 @@ export async function runModelSuite(
       const x = images(batch, 32);
       const seconds = await timeIt(
         () => trainStep(model, optimisers, x),
-        backend === "cpu" ? 1 : 5,
+        backend === "cpu" ? 1 : MODEL_SUITE_TIMING.trainRepeats,
         budget,
       );
       x.dispose();
@@ -156,7 +160,11 @@ export async function runModelSuite(
     for (const batch of [1, 256]) {
       opts.onProgress?.(`${backend} score batch ${batch}`);
       const x = images(batch, 32);
-      const seconds = await timeIt(() => scoreOnce(model, x), backend === "cpu" ? 2 : 7, budget);
+      const seconds = await timeIt(
+        () => scoreOnce(model, x),
+        backend === "cpu" ? 2 : MODEL_SUITE_TIMING.scoreRepeats,
+        budget,
+      );
       x.dispose();
       rows.push({
         backend,
