@@ -19,6 +19,17 @@ import {
   trainingCurves,
 } from "../../lib/viz/figures.ts";
 import { htmlTable, toHtml, writeHtml } from "../../lib/viz/html.ts";
+import {
+  aucAndTime,
+  aucPerAnomalousClass,
+  aucPerEpoch,
+  classAucBars,
+  errorGallery,
+  lossPanels,
+  precisionRecallFigure,
+  scoreAgreement,
+  scoresByClass,
+} from "../../lib/viz/analysis.ts";
 import { plotlyBundle } from "../../lib/viz/jupyter.ts";
 import { figureToPng } from "../../lib/viz/png.ts";
 import { chromiumExists, launchChromium } from "../../lib/viz/_chromium.ts";
@@ -44,7 +55,9 @@ function evaluation() {
     return Math.tanh(Math.sin((p % 8) + (i % 5)) + (labels[i] ? 0.5 : 0));
   });
   const recon = images.map((v, k) => v * 0.9 + 0.1 * Math.cos(k));
-  return { labels, scores, weak, z, zHat, images, recon };
+  // digit 2 normal; anomalies spread over the other nine digits
+  const classes = labels.map((y, i) => (y ? [0, 1, 3, 4, 5, 6, 7, 8, 9][i % 9] : 2));
+  return { labels, scores, weak, z, zHat, images, recon, classes };
 }
 
 function reportFigures(): { figures: Figure[]; aucs: number[] } {
@@ -95,6 +108,46 @@ function reportFigures(): { figures: Figure[]; aucs: number[] } {
       channels: 1,
       k: 3,
     }),
+    // error analysis (analysis.ts), from index 9
+    lossPanels([
+      ...history.map((h) => ({
+        step: h.step,
+        epoch: h.epoch,
+        lossD: h.lossD,
+        contextual: h.lossCon,
+      })),
+      ...history.filter((h) => h.auc !== undefined).map((h) => ({
+        step: h.step,
+        epoch: h.epoch,
+        auc: h.auc,
+        adversarial: 0.1,
+        latent: h.lossLat,
+      })),
+    ]),
+    precisionRecallFigure([{ name: "EDE-GAN", scores: e.scores, labels: e.labels }]),
+    scoresByClass({ scores: e.scores, classes: e.classes, isAnomaly: e.labels, threshold: 0.9 }),
+    scoresByClass({ scores: e.scores, classes: e.classes, isAnomaly: e.labels, kind: "violin" }),
+    classAucBars([
+      { name: "EDE-GAN", auc: aucPerAnomalousClass(e.scores, e.classes, e.labels) },
+      { name: "weak", auc: aucPerAnomalousClass(e.weak, e.classes, e.labels) },
+    ]),
+    scoreAgreement({ x: e.scores, y: e.weak, isAnomaly: e.labels, xName: "t", yName: "s" }),
+    errorGallery({
+      scores: e.scores,
+      isAnomaly: e.labels,
+      classes: e.classes,
+      threshold: 0.9,
+      image: (i) => e.images.subarray(i * 64, (i + 1) * 64),
+      height: 8,
+      width: 8,
+      channels: 1,
+      k: 4,
+    }),
+    aucAndTime([
+      { setting: "batch 1", auc: 0.9, seconds: 50 },
+      { setting: "batch 64", auc: 0.4, seconds: 4 },
+    ]),
+    aucPerEpoch([{ name: "batch 1", history: [{ epoch: 1, auc: 0.3 }, { epoch: 2, auc: 0.8 }] }]),
   ];
   return { figures, aucs };
 }
@@ -196,13 +249,36 @@ Deno.test({
       // the image grid holds 18 subplots, each with its heat map drawn
       const heatmaps = await page.locator("#figure-8 .heatmaplayer image").count();
       assertEquals(heatmaps, 18);
+      // every figure has marks drawn in it and writes no NaN anywhere
+      const drawn = await page.evaluate(() =>
+        [...document.querySelectorAll(".edegan-figure")].map((d: Any) => ({
+          marks: d.querySelectorAll(
+            ".scatterlayer .trace path.js-line, .scatterlayer .point, .barlayer .point, " +
+              ".heatmaplayer image, .boxlayer path.box, .violinlayer path.violin",
+          ).length,
+          nan: /NaN/.test(d.textContent),
+        }))
+      );
+      drawn.forEach((d, i) => {
+        assert(d.marks > 0, `figure ${i} (${rendered[i].title}) is an empty panel`);
+        assert(!d.nan, `figure ${i} (${rendered[i].title}) writes NaN`);
+      });
+      // loss panels: the discriminator's axis is logarithmic; boxes and violins for ten classes
+      assertEquals(
+        await page.evaluate(() =>
+          (document.getElementById("figure-9") as Any)._fullLayout.yaxis4.type
+        ),
+        "log",
+      );
+      assertEquals(await page.locator("#figure-11 .boxlayer path.box").count(), 10);
+      assertEquals(await page.locator("#figure-12 .violinlayer path.violin").count(), 10);
       // the table came through
       assertEquals(await page.locator(".edegan-table tbody tr").count(), 2);
 
       await page.screenshot({ path: `${dir}/report.png`, fullPage: true });
       const shot = PNG.sync.read(Buffer.from(await Deno.readFile(`${dir}/report.png`)));
       assertEquals(shot.width, 1200);
-      assert(shot.height > 9 * 400, `full page ${shot.height}px high`);
+      assert(shot.height > figures.length * 400, `full page ${shot.height}px high`);
       assertEquals(errors, []);
       if (keep) console.log(`screenshot: ${dir}/report.png`);
     } finally {
