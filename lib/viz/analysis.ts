@@ -706,6 +706,7 @@ export function lossPanels(records: LossRecord[], opts: { title?: string } = {})
     };
     layout[`xaxis${suffix}`] = {
       anchor: `y${suffix}`,
+      zeroline: false,
       ...(p > 0 ? { matches: "x" } : {}),
       showticklabels: p === panels.length - 1,
       ...(p === panels.length - 1 ? { title: { text: byStep ? "step" : "epoch" } } : {}),
