@@ -70,15 +70,17 @@ class Encoder(nn.Module):
     def __init__(self, width, out_channels):
         super().__init__()
         layers = []
+        self.named = []  # (edegan's layer name, conv, BatchNorm or None)
         channels = CHANNELS
         for i, w in enumerate(block_widths(width)):
-            layers.append(nn.Conv2d(channels, w, 4, 2, 1, bias=False))
-            if i > 0:
-                layers.append(nn.BatchNorm2d(w, eps=BN_EPSILON, momentum=BN_MOMENTUM))
-            layers.append(nn.LeakyReLU(LEAKY_SLOPE, inplace=True))
+            conv = nn.Conv2d(channels, w, 4, 2, 1, bias=False)
+            bn = nn.BatchNorm2d(w, eps=BN_EPSILON, momentum=BN_MOMENTUM) if i > 0 else None
+            layers += [conv] + ([bn] if bn else []) + [nn.LeakyReLU(LEAKY_SLOPE, inplace=True)]
+            self.named.append((f"conv{i}", conv, bn))
             channels = w
         self.features = nn.Sequential(*layers)
         self.final = nn.Conv2d(channels, out_channels, 4, 1, 0, bias=False)
+        self.named.append(("final", self.final, None))
 
     def forward(self, x):
         features = self.features(x)
@@ -91,20 +93,21 @@ class Decoder(nn.Module):
     def __init__(self, width, latent):
         super().__init__()
         widths = block_widths(width)[::-1]
-        layers = [
-            nn.ConvTranspose2d(latent, widths[0], 4, 1, 0, bias=False),
-            nn.BatchNorm2d(widths[0], eps=BN_EPSILON, momentum=BN_MOMENTUM),
-            nn.ReLU(inplace=True),
-        ]
+        conv = nn.ConvTranspose2d(latent, widths[0], 4, 1, 0, bias=False)
+        bn = nn.BatchNorm2d(widths[0], eps=BN_EPSILON, momentum=BN_MOMENTUM)
+        layers = [conv, bn, nn.ReLU(inplace=True)]
+        self.named = [("initial", conv, bn)]
         for i, w in enumerate(widths):
             last = i == len(widths) - 1
             out = CHANNELS if last else widths[i + 1]
-            layers.append(nn.ConvTranspose2d(w, out, 4, 2, 1, bias=False))
+            conv = nn.ConvTranspose2d(w, out, 4, 2, 1, bias=False)
             if last:
-                layers.append(nn.Tanh())
+                layers += [conv, nn.Tanh()]
+                self.named.append(("final", conv, None))
             else:
-                layers.append(nn.BatchNorm2d(out, eps=BN_EPSILON, momentum=BN_MOMENTUM))
-                layers.append(nn.ReLU(inplace=True))
+                bn = nn.BatchNorm2d(out, eps=BN_EPSILON, momentum=BN_MOMENTUM)
+                layers += [conv, bn, nn.ReLU(inplace=True)]
+                self.named.append((f"deconv{i}", conv, bn))
         self.net = nn.Sequential(*layers)
         self.latent = latent
 
@@ -141,6 +144,28 @@ class EdeGan(nn.Module):
         return z, x_hat, z_hat
 
 
+    def load_edegan(self, tensors):
+        """Copies edegan's tensors (`part/layer/tensor` -> {shape, data}, tfjs layouts: conv
+        kernels [k, k, in, out], transposed ones [k, k, out, in]) into this model."""
+
+        def tensor(key):
+            t = tensors[key]
+            return torch.tensor(t["data"], dtype=torch.float32).reshape(t["shape"])
+
+        with torch.no_grad():
+            for part in ("encoder1", "decoder", "encoder2", "discriminator"):
+                for name, conv, bn in getattr(self, part).named:
+                    key = f"{part}/{name}"
+                    # Both layouts become PyTorch's by the same permutation: [k, k, a, b] ->
+                    # [b, a, k, k] (Conv2d [out, in, k, k]; ConvTranspose2d [in, out, k, k]).
+                    conv.weight.copy_(tensor(f"{key}/kernel").permute(3, 2, 0, 1))
+                    if bn is not None:
+                        bn.weight.copy_(tensor(f"{key}/gamma"))
+                        bn.bias.copy_(tensor(f"{key}/beta"))
+                        bn.running_mean.copy_(tensor(f"{key}/movingMean"))
+                        bn.running_var.copy_(tensor(f"{key}/movingVariance"))
+
+
 def expected_generator_params(width, latent):
     """Weights plus BatchNorm gamma and beta of E1, Dec and E2, as edegan's lib/models/cost.ts."""
     widths = block_widths(width)
@@ -164,7 +189,7 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.generator_params, **adam)
         self.opt_d = torch.optim.Adam(self.discriminator_params, **adam)
 
-    def step(self, x):
+    def step(self, x, terms=False):
         m = self.model
         m.train()
         # Generator: E1 -> Dec -> E2 against D's features of real and generated images.
@@ -173,11 +198,10 @@ class Trainer:
         z, x_hat, z_hat = m.generate(x)
         features_real = m.discriminator(x)[1]
         features_fake = m.discriminator(x_hat)[1]
-        loss_g = (
-            WEIGHTS["adversarial"] * F.mse_loss(features_fake, features_real)
-            + WEIGHTS["contextual"] * F.l1_loss(x_hat, x)
-            + WEIGHTS["latent"] * F.mse_loss(z_hat, z)
-        )
+        adversarial = WEIGHTS["adversarial"] * F.mse_loss(features_fake, features_real)
+        contextual = WEIGHTS["contextual"] * F.l1_loss(x_hat, x)
+        latent = WEIGHTS["latent"] * F.mse_loss(z_hat, z)
+        loss_g = adversarial + contextual + latent
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
@@ -195,6 +219,10 @@ class Trainer:
         loss_d.backward()
         self.opt_d.step()
         # edegan reads its losses back at the end of each step.
+        if terms:
+            return {"lossG": loss_g.item(), "adversarial": adversarial.item(),
+                    "contextual": contextual.item(), "latent": latent.item(),
+                    "lossD": loss_d.item()}
         return loss_g.item(), loss_d.item()
 
 
@@ -227,6 +255,31 @@ def time_it(f, repeats, budget_seconds):
 def images(batch):
     g = torch.Generator().manual_seed(7)
     return torch.tanh(torch.randn(batch, CHANNELS, IMAGE_SIZE, IMAGE_SIZE, generator=g))
+
+
+def check(args):
+    """Runs edegan's model from a JSON file (--check) and prints what edegan's test compares:
+    z and z_hat of the images in inference mode, the losses of `steps` training steps, then z and
+    z_hat again. The file holds width, latent_size, steps, tensors (edegan's) and images (NHWC)."""
+    with open(args.check, encoding="utf-8") as f:
+        spec = json.load(f)
+    torch.manual_seed(1)
+    model = EdeGan(spec["width"], spec["latent_size"])
+    model.load_edegan(spec["tensors"])
+    img = spec["images"]
+    x = torch.tensor(img["data"], dtype=torch.float32).reshape(img["shape"]).permute(0, 3, 1, 2)
+    x = x.contiguous()
+
+    def latents():
+        model.eval()
+        with torch.no_grad():
+            z, _, z_hat = model.generate(x)
+        return {"z": z.flatten().tolist(), "z_hat": z_hat.flatten().tolist()}
+
+    before = latents()
+    trainer = Trainer(model)
+    steps = [trainer.step(x, terms=True) for _ in range(spec["steps"])]
+    print(json.dumps({"before": before, "steps": steps, "after": latents()}), flush=True)
 
 
 def run(args, threads):
@@ -305,6 +358,9 @@ def main(argv=None):
                         help=f"timed scoring passes per figure (default {SCORE_REPEATS})")
     parser.add_argument("--budget-seconds", type=float, default=BUDGET_SECONDS,
                         help="stop repeating a figure after this many seconds (default 60)")
+    parser.add_argument("--check", metavar="JSON",
+                        help="run edegan's weights from this file and print its latents and "
+                             "step losses (for edegan's test), instead of timing")
     parser.add_argument("--expect-params", type=int, default=None,
                         help="fail unless the generator has this many parameters")
     args = parser.parse_args(argv)
@@ -314,6 +370,9 @@ def main(argv=None):
         parser.error("--width, --latent-size and the repeats must be >= 1")
     if not args.budget_seconds > 0:
         parser.error("--budget-seconds must be > 0")
+    if args.check is not None:
+        check(args)
+        return 0
     if len(args.threads) == 1:
         run(args, args.threads[0])
         return 0
