@@ -689,7 +689,8 @@ export function lossPanels(records: LossRecord[], opts: { title?: string } = {})
     title: title(opts.title ?? "Losses"),
     height: 120 + 170 * panels.length,
     showlegend: phases.length > 1,
-    legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom" },
+    // Right-aligned above the panels, clear of the first panel's left-aligned name.
+    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.01, yanchor: "bottom" },
     hovermode: "closest",
     margin: { t: phases.length > 1 ? 90 : 60, l: 70 },
     annotations: [],
@@ -698,15 +699,22 @@ export function lossPanels(records: LossRecord[], opts: { title?: string } = {})
   panels.forEach(([key, name, log], p) => {
     const suffix = p === 0 ? "" : String(p + 1);
     const top = 1 - p * (height + gap);
+    const values = records.map((r) => r[key]).filter((v): v is number => finite(v) && v > 0);
+    const ticks = log ? logTicks(Math.min(...values), Math.max(...values)) : [];
     layout[`yaxis${suffix}`] = {
       domain: [top - height, top],
       type: log ? "log" : "linear",
       anchor: `x${suffix}`,
       ...(key === "auc" ? { range: [0, 1] } : {}),
+      // Ticks 1-2-5 per decade, written in full: plotly's own log ticks add bare minor digits.
+      ...(log
+        ? { tickvals: ticks, ticktext: ticks.map((t) => String(Number(t.toPrecision(1)))) }
+        : {}),
     };
     layout[`xaxis${suffix}`] = {
       anchor: `y${suffix}`,
       zeroline: false,
+      ...(byStep ? {} : { dtick: 1 }),
       ...(p > 0 ? { matches: "x" } : {}),
       showticklabels: p === panels.length - 1,
       ...(p === panels.length - 1 ? { title: { text: byStep ? "step" : "epoch" } } : {}),
@@ -927,4 +935,16 @@ export function aucPerEpoch(
       margin: { t: 80 },
     },
   };
+}
+
+/** Tick values 1, 2, 5 x 10^k covering [lo, hi] (at least two: the decades around them). */
+function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= lo / 2.5 && v <= hi * 2.5) ticks.push(v);
+    }
+  }
+  return ticks;
 }

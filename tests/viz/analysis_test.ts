@@ -273,3 +273,24 @@ Deno.test("aucAndTime: categorical x, AUC axis 0-1 with chance line, time bars i
   assertEquals(fig.layout.shapes![0].y0, 0.5);
   assertThrows(() => aucAndTime([]), RangeError, "no settings");
 });
+
+Deno.test("lossPanels: epochs as whole numbers, log ticks 1-2-5 written in full", () => {
+  const fig = lossPanels([
+    { epoch: 1, lossD: 0.3 },
+    { epoch: 2, lossD: 0.012 },
+    { epoch: 3, lossD: 0.004 },
+  ]);
+  const layout = fig.layout as Record<string, Trace>;
+  assertEquals(layout.xaxis.dtick, 1);
+  assertEquals(layout.yaxis.tickvals, [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]);
+  assertEquals(layout.yaxis.ticktext, [
+    "0.002",
+    "0.005",
+    "0.01",
+    "0.02",
+    "0.05",
+    "0.1",
+    "0.2",
+    "0.5",
+  ]);
+});
