@@ -15,6 +15,7 @@ import {
   runPytorchPeer,
 } from "../../lib/bench/peer.ts";
 import type { ModelRow } from "../../lib/bench/model.ts";
+import { getSuite, registerSuite } from "../../lib/bench/suites.ts";
 import { modelCost } from "../../lib/models/cost.ts";
 import { resolveConfig } from "../../lib/models/config.ts";
 import { EdeGan, initialValues } from "../../lib/models/ede_gan.ts";
@@ -222,4 +223,74 @@ Deno.test({
       images.dispose();
     }
   },
+});
+
+Deno.test("bench --suite model --peer: one table, ratio lines and JSON with both rows", async () => {
+  // A stand-in Python (answers the torch probe, prints two canned rows) and a stand-in model
+  // suite: the wiring is checked without torch and without minutes of benchmarking.
+  const dir = await Deno.makeTempDir();
+  const python = `${dir}/python3`;
+  const peerRowsText = [
+    { backend: "pytorch-1t", phase: "train", batch: 64, images_per_s: 179 },
+    { backend: "pytorch-2t", phase: "train", batch: 64, images_per_s: 200 },
+    { backend: "pytorch-1t", phase: "score", batch: 256, images_per_s: 954 },
+  ].map((r) =>
+    JSON.stringify({ ...r, peak_rss_mb: 400, device: "torch 9.9.9", generator_params: 3200384 })
+  ).join("\n");
+  await Deno.writeTextFile(
+    python,
+    `#!/bin/sh\nif [ "$1" = "-c" ]; then echo 9.9.9; exit 0; fi\n` +
+      `echo "$@" > "${dir}/args"\necho "  pytorch-1t train batch 64" >&2\n` +
+      `cat <<'ROWS'\n${peerRowsText}\nROWS\n`,
+  );
+  await Deno.chmod(python, 0o755);
+  const original = getSuite("model")!;
+  registerSuite({
+    ...original,
+    run: () =>
+      Promise.resolve([
+        row("onednn", "train", 64, 300),
+        row("wasm", "train", 64, 52),
+        row("onednn", "score", 256, 1000),
+      ] as unknown as Record<string, unknown>[]),
+  });
+  const printed: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => printed.push(a.join(" "));
+  console.error = () => {};
+  const previousPython = Deno.env.get("EDEGAN_PYTHON");
+  Deno.env.set("EDEGAN_PYTHON", python);
+  try {
+    const json = `${dir}/bench.json`;
+    const code = await main(["--suite", "model", "--peer", "--json", json]);
+    console.log = log;
+    assertEquals(code, 0, printed.join("\n"));
+    const out = printed.join("\n");
+    assertMatch(out, /pytorch-2t\s+train\s+64\s+200/);
+    assertMatch(out, /onednn\s+train\s+64\s+300/);
+    assertStringIncludes(out, "training at batch 64: edegan onednn 300.0 images/s / pytorch-2t");
+    assertStringIncludes(out, "= 1.50x PyTorch (target >= 1.5x: met)");
+    assertStringIncludes(out, "training at batch 1: no edegan figure to compare");
+    assertStringIncludes(out, "scoring at batch 256: edegan onednn 1000.0 images/s / pytorch-1t");
+    const document = JSON.parse(await Deno.readTextFile(json));
+    assertEquals(
+      document.rows.map((r: ModelRow) => r.backend),
+      ["onednn", "wasm", "onednn", "pytorch-1t", "pytorch-2t", "pytorch-1t"],
+    );
+    assertEquals(document.rows[3].generator_params, 3200384);
+    // The script ran the teacher, timed as the model suite times edegan.
+    const args = (await Deno.readTextFile(`${dir}/args`)).trim();
+    assertStringIncludes(
+      args,
+      "--width 64 --expect-params 3200384 --train-repeats 5 --score-repeats 7 --budget-seconds 60",
+    );
+  } finally {
+    console.log = log;
+    console.error = error;
+    if (previousPython === undefined) Deno.env.delete("EDEGAN_PYTHON");
+    else Deno.env.set("EDEGAN_PYTHON", previousPython);
+    registerSuite(original);
+    await Deno.remove(dir, { recursive: true });
+  }
 });
