@@ -163,6 +163,9 @@ export async function distillReport(runDir: string, manifest: RunManifest): Prom
   const html = [
     section("Run", runTable(manifest, results)),
     notesList(notes),
+    teacher && students.length > 0
+      ? section("What the numbers say", reading(teacher, students))
+      : "",
     teacher ? section("Teacher", htmlTable([teacher])) : "",
     students.length > 0
       ? section(
@@ -244,4 +247,46 @@ function numbers(value: unknown): number[] | undefined {
   return Array.isArray(value) && value.every((v) => typeof v === "number" && Number.isFinite(v))
     ? value
     : undefined;
+}
+
+/**
+ * A few sentences read off the tables: the order of the methods at each size, how often P-KDGAN
+ * beats the student trained alone (the papers' claim), and whether students outscore their
+ * teacher (a teacher too short-trained to be worth distilling).
+ */
+function reading(teacher: Record<string, unknown>, students: Record<string, unknown>[]): string {
+  const fmt = (v: unknown) => (num(v) === undefined ? "n/a" : (v as number).toFixed(3));
+  const orders = students.map((s) => {
+    const ranked = ([["scratch", s.auc_scratch], ["one-step", s.auc_one_step], [
+      "P-KDGAN",
+      s.auc_pkdgan,
+    ]] as [string, unknown][])
+      .filter(([, v]) => num(v) !== undefined)
+      .sort((a, b) => (b[1] as number) - (a[1] as number));
+    return `width ${s.width} (${fmt(s.ratio).replace(/\.?0+$/, "")}:1): ` +
+      ranked.map(([m, v]) => `${m} ${fmt(v)}`).join(" &gt; ");
+  });
+  const compared = students.filter((s) => num(s.delta_vs_scratch) !== undefined);
+  const wins = compared.filter((s) => (s.delta_vs_scratch as number) > 0).length;
+  const teacherAuc = num(teacher.auc);
+  const above = teacherAuc === undefined
+    ? 0
+    : students.filter((s) =>
+      [s.auc_scratch, s.auc_one_step, s.auc_pkdgan].some((v) => (num(v) ?? 0) > teacherAuc)
+    ).length;
+  const sentences = [
+    `Teacher (width ${teacher.width}) AUC ${fmt(teacher.auc)}. ${orders.join("; ")}.`,
+    compared.length > 0
+      ? `P-KDGAN beats the student trained alone at ${wins} of ${compared.length} sizes` +
+        (wins === compared.length
+          ? ", as the papers report."
+          : ", unlike the papers (+1.77 points on MNIST at 311:1): distillation helps only " +
+            "when the teacher is worth imitating.")
+      : "",
+    above > 0
+      ? `${above} of ${students.length} students score above their teacher: the teacher is ` +
+        "under-trained (train it longer, or pass a longer-trained one with --model)."
+      : "",
+  ];
+  return `<p>${sentences.filter(Boolean).join(" ")}</p>`;
 }

@@ -188,6 +188,16 @@ Deno.test("writeRunReport: a distill run gets tables, compression against AUC an
     assertEquals(students.match(/<tr>/g)?.length, count + 1, "a header and a row per student");
     assertStringIncludes(students, "w4-l100-joint: &lt;diverged&gt;");
     assertStringIncludes(html, cell(0.9321));
+    // a reading of the numbers, computed from them
+    assertStringIncludes(
+      html,
+      "width 16 (4:1): P-KDGAN 0.900 &gt; one-step 0.850 &gt; scratch 0.800",
+    );
+    assertStringIncludes(
+      html,
+      "P-KDGAN beats the student trained alone at 3 of 3 sizes, as the papers",
+    );
+    assert(!html.includes("score above their teacher"));
     const jobs = html.match(/<h2>Jobs<\/h2>\n<table[^]*?<\/table>/)?.[0] ?? "";
     assertEquals(jobs.match(/<tr>/g)?.length, 3 * count + 1);
     // the ROC figure: teacher, three students, the diagonal
