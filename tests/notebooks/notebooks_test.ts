@@ -11,6 +11,7 @@ import { skipUnless } from "../_helpers.ts";
 import { chromiumExists, launchChromium } from "../../lib/viz/_chromium.ts";
 import {
   displayedData,
+  dropLocalScripts,
   executeNotebooks,
   finalTableAucs,
   findPython,
@@ -19,7 +20,11 @@ import {
   plotlyOutputs,
   readNotebook,
   savedOutputProblems,
+  SHARED_PLOTLY,
+  sharePlotly,
 } from "../../lib/notebook/mod.ts";
+import { plotlyBundle } from "../../lib/viz/jupyter.ts";
+import { rocFigure } from "../../lib/viz/figures.ts";
 
 const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 const NOTEBOOK_DIR = join(ROOT, "notebooks");
@@ -70,6 +75,36 @@ Deno.test("notebook code type-checks against the public module", async () => {
       stderr: "piped",
     }).output();
     assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("published pages share one plotly.min.js and load nothing from this machine", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "edegan-publish-" });
+  try {
+    const loader = plotlyBundle(rocFigure([{ name: "m", fpr: [0, 1], tpr: [0, 1], auc: 0.5 }]), {
+      embedPlotly: "always",
+    })["text/html"];
+    const page = (n: number) =>
+      `<html><head><script src="file:///usr/share/javascript/requirejs/require.min.js"></script>` +
+      `</head><body><div>${loader}</div><p>page ${n}</p>\n` +
+      `<script src="file:///usr/share/javascript/mathjax/MathJax.js?config=x"> </script></body></html>`;
+    for (const n of [1, 2]) {
+      const path = join(dir, `${n}.html`);
+      await Deno.writeTextFile(path, page(n));
+      assertEquals(await dropLocalScripts(path), 2);
+      assertEquals(await sharePlotly(path), 1);
+      const html = await Deno.readTextFile(path);
+      assert(html.length < 100_000, `${html.length} bytes`);
+      assert(!html.includes("file://"));
+      // the shared file is loaded just before the (now empty) guarded loader
+      assert(html.includes('<script src="plotly.min.js"></script><script>if (!window.Plotly) {'));
+      assert(html.includes(`<p>page ${n}</p>`));
+    }
+    const shared = await Deno.readTextFile(join(dir, SHARED_PLOTLY));
+    assert(shared.startsWith("/**\n* plotly.js v"), shared.slice(0, 40));
+    assertEquals((await Array.fromAsync(Deno.readDir(dir))).length, 3, "two pages, one plotly");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
