@@ -80,6 +80,11 @@ Deno.test("rocFigure: one line per model named with AUC, plus the diagonal", () 
   assertEquals([t[2].x, t[2].y], [[0, 1], [0, 1]]);
   assert(t[0].line.color !== t[1].line.color, "models get distinct colours");
   assertEquals(fig.layout.xaxis?.range, [0, 1]);
+  // the width follows the page (no fixed 560 px); the square comes from scaleanchor
+  assertEquals(fig.layout.width, undefined);
+  assertEquals(fig.layout.yaxis?.scaleanchor, "x");
+  // the title is left-aligned, clear of plotly's toolbar at the top right
+  assertEquals((fig.layout.title as Trace).xanchor, "left");
   assertThrows(
     () => rocFigure([{ name: "bad", fpr: [0, 1], tpr: [0], auc: 0 }]),
     RangeError,
