@@ -167,14 +167,14 @@ async function startWasm(onednn = false): Promise<string> {
 async function startOnednn(threads: number | undefined): Promise<string> {
   const { loadDnnl } = await import("./onednn/_ffi.ts");
   const { setDnnlThreads, threadCount } = await import("./onednn/threads.ts");
-  const { convPrimitives } = await import("./onednn/convolution.ts");
+  const { dnnlContext } = await import("./onednn/_context.ts");
   const wanted = threadCount(threads);
   let running: number;
   let lib;
   try {
     lib = loadDnnl();
     running = setDnnlThreads(lib, wanted);
-    convPrimitives();
+    dnnlContext();
   } catch (error) {
     throw new BackendUnavailableError("onednn", (error as Error).message);
   }

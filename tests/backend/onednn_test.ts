@@ -249,3 +249,58 @@ Deno.test("the onednn backend line says how many threads it runs", async () => {
   );
   void BackendUnavailableError;
 });
+
+Deno.test("onednn batch norm + activation equals tfjs's ops, values and gradients", async () => {
+  if (skip()) return;
+  const { batchNormActivation, fusedBatchNormAvailable } = await import(
+    "../../lib/backend/onednn/batch_norm_op.ts"
+  );
+  const composite = (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, act: string) => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const z = tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, b, g, 1e-5);
+    const y = act === "leakyRelu" ? tf.leakyRelu(z, 0.2) : act === "relu" ? tf.relu(z) : z;
+    return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  };
+  const shapes = [[1, 4, 4, 256], [16, 8, 8, 128], [3, 5, 7, 6], [8, 16, 16, 64]];
+  for (const shape of shapes) {
+    for (const act of ["leakyRelu", "relu", "none"] as const) {
+      const kept: tf.Tensor[] = [];
+      const run = (fused: boolean) =>
+        tf.tidy(() => {
+          const x = tf.mul(input(shape, 21), 3) as tf.Tensor4D;
+          const g = tf.add(tf.mul(input([1, 1, 1, shape[3]], 22).reshape([shape[3]]), 0.1), 1);
+          const b = tf.mul(input([1, 1, 1, shape[3]], 23).reshape([shape[3]]), 0.5);
+          const r = input(shape, 24);
+          const f = (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => {
+            if (!fused) return composite(x, g, b, act);
+            // the fused op hands its batch statistics to the caller, kept
+            const out = batchNormActivation(x, g, b, act, 1e-5, 0.2);
+            kept.push(out.mean, out.variance);
+            return out;
+          };
+          const out = f(x, g as tf.Tensor1D, b as tf.Tensor1D);
+          const grads = tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+            tf.sum(tf.mul(f(a as tf.Tensor4D, c as tf.Tensor1D, d as tf.Tensor1D).y, r))
+          )([x, g, b]);
+          return [out.y, out.mean, out.variance, ...grads].map((t) =>
+            t.dataSync().slice() as Float32Array
+          );
+        });
+      await selectBackend("wasm");
+      const expected = run(false);
+      await selectBackend("onednn");
+      assert(fusedBatchNormAvailable());
+      const before = tf.memory().numTensors;
+      const actual = run(true);
+      tf.dispose(kept);
+      assertEquals(tf.memory().numTensors, before);
+      const names = ["y", "mean", "variance", "dx", "dgamma", "dbeta"];
+      for (let i = 0; i < names.length; i++) {
+        const error = relativeError(actual[i], expected[i]);
+        assert(error < 2e-4, `${names[i]} of ${shape} ${act}: relative error ${error}`);
+      }
+    }
+  }
+  await selectBackend("wasm");
+  assert(!fusedBatchNormAvailable(), "wasm composes tfjs's ops");
+});

@@ -38,6 +38,21 @@ export const DNNL = {
   queryDiffDstMd: 134,
   /** `dnnl_format_tag_any`: let the primitive choose (a blocked layout for weights). */
   any: 1,
+  /** `dnnl_a`: a plain vector. */
+  vector: 2,
+  backward: 128,
+  argMean: 49,
+  argVariance: 50,
+  argScale: 51,
+  argShift: 52,
+  argDiffScale: 255,
+  argDiffShift: 256,
+  /** Batch normalisation flags: `dnnl_use_scale`, `dnnl_use_shift`. */
+  useScale: 8,
+  useShift: 16,
+  /** `dnnl_eltwise_relu` (alpha: the negative slope) and its variant whose gradient reads y. */
+  eltwiseRelu: 31,
+  eltwiseReluUseDst: 256,
 } as const;
 
 /** `DNNL_MEMORY_ALLOCATE`: the library allocates the memory object's buffer itself. */
@@ -103,6 +118,22 @@ const symbols = {
       "buffer",
       "buffer",
     ],
+    result: "i32",
+  },
+  dnnl_batch_normalization_forward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_batch_normalization_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_eltwise_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
+    result: "i32",
+  },
+  dnnl_eltwise_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
     result: "i32",
   },
   dnnl_primitive_desc_create: {
@@ -179,6 +210,11 @@ let loaded: DnnlLibrary | null = null;
  */
 export function loadDnnl(): DnnlLibrary {
   if (loaded !== null) return loaded;
+  // OpenMP threads that spin while they wait for work take the cores from everything else: the
+  // wasm kernels between two oneDNN calls, other jobs on the machine (a sweep's other shard). With
+  // the machine shared, spinning made training 3x slower than one thread; sleeping waiters (set
+  // before libgomp loads; a user's own setting wins) cost a little latency when it is quiet.
+  if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
   const failures: string[] = [];
   for (const path of dnnlLibraryCandidates()) {
     let lib: Deno.DynamicLibrary<typeof symbols>;

@@ -7,10 +7,10 @@
  * @module
  */
 
-import * as tf from "../../tf.ts";
+import type * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type BackpropAttrs, type ConvGeometry, convGeometry } from "../wasm_kernels/_geometry.ts";
-import { type ConvDirection, convPrimitives } from "./convolution.ts";
+import { type ConvDirection, runConvolution } from "./convolution.ts";
 
 type Info = tf.TensorInfo;
 type Shape4 = [number, number, number, number];
@@ -83,6 +83,6 @@ export function onednnConvolution(
   }
   if (isEmpty(g)) return undefined;
   const out = backend.makeOutput(outShape, "float32");
-  convPrimitives().run(direction, g, addresses(backend, [a, b, out]));
+  runConvolution(direction, g, addresses(backend, [a, b, out]));
   return out;
 }

@@ -10,6 +10,7 @@
 import * as tf from "../../tf.ts";
 import { type ConvKernelArgs, onednnConvolution } from "./kernels.ts";
 import type { ConvDirection } from "./convolution.ts";
+import { registerBatchNormKernels } from "./batch_norm_op.ts";
 
 const KERNELS: [string, ConvDirection][] = [
   [tf.Conv2D, "forward"],
@@ -56,6 +57,7 @@ export function useOnednnKernels(on: boolean): void {
         },
       });
     }
+    registerBatchNormKernels();
     registered = true;
   }
   active = on;
