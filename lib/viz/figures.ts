@@ -660,9 +660,15 @@ export function compressionVsAuc(
         y1: teacher.auc,
         line: { color: "black", dash: "dot", width: 1 },
       }],
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
-      margin: { t: 110 },
-      height: 520,
+      // A few series: one row above the plot. More: one per line below the axis title, where
+      // they cannot wrap onto the title or the plot.
+      ...(data.length <= 5
+        ? { legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" }, margin: { t: 90 } }
+        : {
+          legend: { orientation: "v", x: 0, xanchor: "left", y: -0.22, yanchor: "top" },
+          margin: { t: 60, b: 80 + 22 * data.length },
+        }),
+      height: data.length <= 5 ? 520 : 520 + 22 * data.length,
     },
   };
 }

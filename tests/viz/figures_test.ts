@@ -337,6 +337,12 @@ Deno.test("compressionVsAuc: error bars and extra series (published, committed) 
   assertEquals(t[0].error_y.array, [0.02]);
   assertEquals([t[2].x, t[2].y], [[311.11], [0.9725]]);
   assertEquals(fig.layout.xaxis?.tickvals, [1, 2, 5, 10, 20, 50, 100, 200]);
+  // many series: one per line below the plot, never wrapped onto the title
+  const many = compressionVsAuc([], { auc: 0.9 }, {
+    extra: [1, 2, 3, 4, 5].map((j) => ({ name: `s${j}`, points: [{ ratio: 10 * j, auc: 0.8 }] })),
+  });
+  assertEquals([many.layout.legend?.orientation, many.layout.legend?.yanchor], ["v", "top"]);
+  assert((many.layout.legend?.y as number) < 0);
   assertThrows(
     () =>
       compressionVsAuc([], { auc: 1 }, { extra: [{ name: "p", points: [{ ratio: -1, auc: 1 }] }] }),
