@@ -162,11 +162,21 @@ const symbols = {
 /** The bound library. */
 export type DnnlSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
-/** Where {@link loadDnnl} looks for the library, in order. `EDEGAN_DNNL_LIBRARY` comes first. */
+/**
+ * Where {@link loadDnnl} looks for the library, in order; only `EDEGAN_DNNL_LIBRARY` when it is set.
+ *
+ * @example
+ * ```ts
+ * import { dnnlLibraryCandidates } from "./_ffi.ts";
+ * if (Deno.env.get("EDEGAN_DNNL_LIBRARY") === undefined && dnnlLibraryCandidates()[0] !== "libdnnl.so.2") {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function dnnlLibraryCandidates(): string[] {
   const env = Deno.env.get("EDEGAN_DNNL_LIBRARY");
+  if (env) return [env];
   return [
-    ...(env ? [env] : []),
     "libdnnl.so.2",
     "/usr/lib/x86_64-linux-gnu/libdnnl.so.2",
     "/usr/lib/aarch64-linux-gnu/libdnnl.so.2",

@@ -44,7 +44,7 @@ function key(s: BatchNormShape, direction: string): string {
  * Forward: pointers to x, γ, β (inputs) and y, μ, σ² (outputs, float32, NHWC / [C]).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { batchNormForward } from "./batch_norm.ts";
  * const s = { batch: 2, height: 1, width: 1, channels: 1, epsilon: 0, activation: "none", alpha: 0 } as const;
  * const a = [[1, 3], [1], [0], [0, 0], [0], [0]].map((v) => new Float32Array(v));

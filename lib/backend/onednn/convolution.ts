@@ -36,7 +36,7 @@ const cache = new PlanCache();
  * `DnnlError` naming the call and the geometry when oneDNN refuses it.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { runConvolution } from "./convolution.ts";
  * import { convGeometry } from "../wasm_kernels/_geometry.ts";
  * const g = convGeometry([1, 8, 8, 2], [3, 3, 2, 4], { strides: 1, pad: "same" });
