@@ -266,9 +266,10 @@ export function scoresByClass(input: ScoresByClassInput): Figure {
     yaxis: {
       title: { text: "score (higher = more anomalous)" },
       type: input.logScores ? "log" : "linear",
+      ...(input.logScores ? logAxisTicks(Array.from(scores)) : {}),
     },
     showlegend: false,
-    margin: { t: 50 },
+    margin: { t: 50, r: 110 },
   };
   if (input.threshold !== undefined && finite(input.threshold)) {
     layout.shapes = [{
@@ -282,12 +283,13 @@ export function scoresByClass(input: ScoresByClassInput): Figure {
       line: { color: "black", dash: "dash", width: 1.5 },
     }];
     layout.annotations = [{
+      // Right of the plot, where no box can hide it.
       xref: "paper",
-      x: 1,
-      xanchor: "right",
+      x: 1.01,
+      xanchor: "left",
       yref: "y",
       y: input.logScores ? Math.log10(input.threshold) : input.threshold,
-      yanchor: "bottom",
+      yanchor: "middle",
       text: `threshold ${fmtScore(input.threshold)}`,
       showarrow: false,
     }];
@@ -700,16 +702,12 @@ export function lossPanels(records: LossRecord[], opts: { title?: string } = {})
     const suffix = p === 0 ? "" : String(p + 1);
     const top = 1 - p * (height + gap);
     const values = records.map((r) => r[key]).filter((v): v is number => finite(v) && v > 0);
-    const ticks = log ? logTicks(Math.min(...values), Math.max(...values)) : [];
     layout[`yaxis${suffix}`] = {
       domain: [top - height, top],
       type: log ? "log" : "linear",
       anchor: `x${suffix}`,
       ...(key === "auc" ? { range: [0, 1] } : {}),
-      // Ticks 1-2-5 per decade, written in full: plotly's own log ticks add bare minor digits.
-      ...(log
-        ? { tickvals: ticks, ticktext: ticks.map((t) => String(Number(t.toPrecision(1)))) }
-        : {}),
+      ...(log ? logAxisTicks(values) : {}),
     };
     layout[`xaxis${suffix}`] = {
       anchor: `y${suffix}`,
@@ -935,6 +933,16 @@ export function aucPerEpoch(
       margin: { t: 80 },
     },
   };
+}
+
+/**
+ * Ticks 1-2-5 per decade over the positive `values`, written in full: plotly's own log ticks
+ * add bare minor digits ("2", "5") that read as values.
+ */
+function logAxisTicks(values: number[]): { tickvals: number[]; ticktext: string[] } {
+  const positive = values.filter((v) => v > 0);
+  const ticks = logTicks(Math.min(...positive), Math.max(...positive));
+  return { tickvals: ticks, ticktext: ticks.map((t) => String(Number(t.toPrecision(1)))) };
 }
 
 /** Tick values 1, 2, 5 x 10^k covering [lo, hi] (at least two: the decades around them). */

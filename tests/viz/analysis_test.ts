@@ -109,6 +109,14 @@ Deno.test("scoresByClass: one box per class in order, normal class black and nam
     scoresByClass({ scores, classes, isAnomaly, kind: "violin" }).data[0].type,
     "violin",
   );
+  // on a log axis: 1-2-5 ticks written in full, and the threshold's label right of the plot
+  const log = scoresByClass({ scores, classes, isAnomaly, threshold: 0.3, logScores: true });
+  assertEquals(log.layout.yaxis?.type, "log");
+  const ticks = log.layout.yaxis!.tickvals as number[];
+  assertEquals(log.layout.yaxis?.ticktext, ticks.map((v) => String(v)));
+  assert(ticks.every((v) => /^[125]$/.test(v.toExponential().slice(0, 1))), String(ticks));
+  assert(ticks.includes(0.1) && ticks.includes(0.5), String(ticks));
+  assertEquals(log.layout.annotations![0].xanchor, "left");
   assertThrows(
     () => scoresByClass({ scores: [0], classes: [1], isAnomaly: [0], logScores: true }),
     RangeError,
