@@ -548,11 +548,19 @@ export function scoreAgreement(input: ScoreAgreementInput): Figure {
     data: [group(false, "normal", NORMAL_COLOUR), group(true, "anomalous", PALETTE[3])],
     layout: {
       title: title(
-        `${input.title ?? `${input.yName} against ${input.xName}`}: Pearson r ${fmt(r)}` +
+        `${input.title ?? `${input.yName} against ${input.xName}`} — Pearson r ${fmt(r)}` +
           `${log ? " (log scores)" : ""}, Spearman ${fmt(rho)}`,
       ),
-      xaxis: { title: { text: `${input.xName} score` }, type: log ? "log" : "linear" },
-      yaxis: { title: { text: `${input.yName} score` }, type: log ? "log" : "linear" },
+      xaxis: {
+        title: { text: `${input.xName} score` },
+        type: log ? "log" : "linear",
+        ...(log ? logAxisTicks(Array.from(x)) : {}),
+      },
+      yaxis: {
+        title: { text: `${input.yName} score` },
+        type: log ? "log" : "linear",
+        ...(log ? logAxisTicks(Array.from(y)) : {}),
+      },
       legend: { x: 0.01, y: 0.99, bgcolor: "rgba(255,255,255,0.7)" },
       hovermode: "closest",
       margin: { t: 50 },
