@@ -51,7 +51,9 @@ await runTask(async () => {
     picked.push(found[0]);
   }
   const preset = flags.preset as string;
-  console.log(`executing ${picked.length} notebook(s), preset ${preset}, into ${flags.out}`);
+  // EDEGAN_NOTEBOOK_SIZE (ci: the tests' smoke size) wins over the preset inside the notebooks.
+  const size = Deno.env.get("EDEGAN_NOTEBOOK_SIZE") ?? preset;
+  console.log(`executing ${picked.length} notebook(s), size ${size}, into ${flags.out}`);
   const runs = await executeNotebooks({
     notebooks: picked,
     outDir: flags.out as string,
