@@ -1,6 +1,8 @@
 /**
  * `deno task study batch-size|latent`: the paper's two claims, measured. Trains the same class
  * under each setting and prints (and writes with `--json`) a table of test AUC and wall time.
+ * `deno task study score --model RUN`: from a trained run, without retraining, the test AUC of
+ * each score kind under each BatchNorm mode, thresholds calibrated on validation normals.
  *
  * @module
  */
@@ -13,8 +15,15 @@ import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { runStudy, type StudyName } from "../lib/train/study.ts";
 import { writeManifest } from "../lib/train/manifest.ts";
 import { prepareOutDir, prepareOutFile } from "../lib/util/out_dir.ts";
+import { compareScoreKinds } from "../lib/score/compare_kinds.ts";
+import {
+  type BatchNormStatsFlag,
+  loadScoringRun,
+  resolveBatchNormStats,
+} from "../lib/score/scoring_run.ts";
 
 await runTask(async () => {
+  if (Deno.args[0] === "score") return await studyScore(Deno.args);
   const presetName = presetFromArgs(Deno.args);
   const p = preset(presetName);
   const flags = parseFlags(
@@ -69,3 +78,82 @@ await runTask(async () => {
   if (flags.json) await writeManifest(flags.json as string, body);
   console.log(`written to ${join(out, "study.json")}`);
 });
+
+/** `study score`: every score kind under the asked BatchNorm modes, from a trained run. */
+async function studyScore(args: string[]): Promise<void> {
+  const flags = parseFlags(
+    "study score",
+    args,
+    { model: undefined, "bn-stats": "all", backend: "auto", threads: undefined, json: undefined },
+    "From a trained run (--model), without retraining: the test AUC of the latent distance, the\n" +
+      "image reconstruction error (L1) and the discriminator-feature distance, under each\n" +
+      "--bn-stats mode (all: moving, recomputed, per-image); each kind's threshold is calibrated\n" +
+      "on the validation normals. Writes RUN/study-score.json (and --json).",
+  );
+  if (flags === null) return;
+  if (!flags.model) throw new Error("--model: required (a run directory written by train)");
+  if (flags.json) await prepareOutFile(flags.json as string, "--json");
+  const backend = await startBackend(
+    flags.backend as BackendChoice,
+    flags.threads as number | undefined,
+  );
+  const run = await loadScoringRun(flags.model as string);
+  try {
+    const bn = await resolveBatchNormStats(run, flags["bn-stats"] as BatchNormStatsFlag);
+    const fpr = (run.run.training as { fpr?: number } | undefined)?.fpr ?? 0.05;
+    const rows = await compareScoreKinds(run.model, run.data, {
+      modes: bn.modes,
+      recomputedStats: bn.recomputedStats,
+      fpr,
+    });
+    const round = (v: number) => Math.round(v * 10000) / 10000;
+    console.log(formatTable(rows.map((r) => ({
+      bnStats: r.bnStats + (bn.choice?.mode === r.bnStats ? " *" : ""),
+      kind: r.kind,
+      auc: round(r.auc),
+      averagePrecision: round(r.averagePrecision),
+      f1: round(r.f1),
+      threshold: Number(r.calibration.threshold.toPrecision(5)),
+    }))));
+    if (bn.choice) {
+      const objective = Object.entries(bn.choice.validationObjective)
+        .map(([mode, v]) => `${mode} ${v!.toPrecision(5)}`).join(", ");
+      console.log(
+        `* chosen on the validation normals (${run.data.val.count}): ${bn.choice.mode}; ` +
+          `generator objective ${objective}`,
+      );
+    }
+    const path = join(run.modelDir, "..", "study-score.json");
+    const body = {
+      kind: "study-score",
+      model: run.modelDir,
+      flags,
+      backend: backend.name,
+      data: run.data.manifest,
+      fpr,
+      bnStats: {
+        asked: flags["bn-stats"],
+        modes: bn.modes,
+        choice: bn.choice ?? null,
+        recomputed: bn.recomputedStats
+          ? {
+            path: bn.recomputedPath,
+            batchSize: bn.recomputedStats.batchSize,
+            images: bn.recomputedStats.images,
+          }
+          : null,
+      },
+      scoreKinds: {
+        latent: `z vs z_hat, ${run.model.config.scoreDistance}`,
+        reconstruction: "mean |x - x_hat| (L1)",
+        features: "mean squared difference of D's last feature maps of x and x_hat",
+      },
+      rows,
+    };
+    await writeManifest(path, body);
+    if (flags.json) await writeManifest(flags.json as string, body);
+    console.log(`written to ${path}`);
+  } finally {
+    run.model.dispose();
+  }
+}

@@ -91,6 +91,23 @@ export const FLAGS: Record<string, FlagSpec> = {
   "methods": { kind: "string", help: "comma-separated: scratch, one-step, joint, pkdgan" },
   "report": { kind: "boolean", help: "write report.html at the end (--no-report to skip)" },
   "check": { kind: "boolean", help: "fail on any error output" },
+  "score-kind": {
+    kind: "string",
+    help:
+      "what the score measures: latent (z vs z_hat), reconstruction (L1 x vs x_hat), features (D)",
+    choices: ["latent", "reconstruction", "features"],
+  },
+  "bn-stats": {
+    kind: "string",
+    help: "BatchNorm statistics at scoring (auto: chosen on the validation normals)",
+    choices: ["auto", "moving", "recomputed", "per-image", "all"],
+  },
+  "ema": {
+    kind: "number",
+    help: "decay of an exponential moving average of the generator's weights (off when absent)",
+    min: 0,
+    max: 0.999999,
+  },
   "help": { kind: "boolean", help: "show this help" },
 };
 

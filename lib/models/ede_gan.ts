@@ -19,8 +19,14 @@ const BN_MOMENTUM = 0.1;
 const BN_EPSILON = 1e-5;
 const LEAKY_SLOPE = 0.2;
 
-/** Whether BatchNorm uses the batch's statistics (training) or the moving ones (inference). */
-export type Mode = "train" | "infer";
+/**
+ * How BatchNorm normalises: `train` by the batch's statistics (collected for
+ * {@link EdeGan.commitBatchStats}), `infer` by the moving averages, `perImage` by each image's own
+ * statistics, which is training mode at batch 1 computed for a whole batch at once (nothing is
+ * collected). A net trained at batch 1 computes, in `perImage` mode, the function it was trained
+ * as.
+ */
+export type Mode = "train" | "infer" | "perImage";
 
 /** The batch statistics of one BatchNorm layer, collected in training mode. */
 interface BatchStat {
@@ -210,6 +216,18 @@ export class EdeGan {
     this.discardBatchStats();
   }
 
+  /**
+   * The statistics collected by training-mode passes since the last commit or discard, in the
+   * order the layers ran (`key` is `part/layer`; `mean` and `variance` are the biased batch
+   * statistics, [channels], over `count` values each); the caller owns and disposes them.
+   * Used to re-estimate BatchNorm statistics over a data set after training.
+   */
+  takeBatchStats(): { key: string; mean: tf.Tensor1D; variance: tf.Tensor1D; count: number }[] {
+    const taken = this.#pending;
+    this.#pending = [];
+    return taken;
+  }
+
   /** Forgets the statistics collected by training-mode passes without applying them. */
   discardBatchStats(): void {
     for (const stat of this.#pending) tf.dispose([stat.mean, stat.variance]);
@@ -309,6 +327,15 @@ export class EdeGan {
   #batchNorm(key: string, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
     const gamma = this.variables.get(`${key}/gamma`)! as tf.Tensor1D;
     const beta = this.variables.get(`${key}/beta`)! as tf.Tensor1D;
+    if (mode === "perImage") {
+      // Each image by its own statistics over height and width: batch-1 training mode, batched.
+      const moments = tf.moments(x, [1, 2], true);
+      const normalised = tf.mul(
+        tf.sub(x, moments.mean),
+        tf.rsqrt(tf.add(moments.variance, BN_EPSILON)),
+      );
+      return tf.add(tf.mul(normalised, gamma), beta) as tf.Tensor4D;
+    }
     let mean: tf.Tensor1D;
     let variance: tf.Tensor1D;
     if (mode === "infer") {

@@ -1,0 +1,142 @@
+/**
+ * A trained run made ready for scoring: its model, its calibration, its data split as recorded in
+ * `run.json`, and the BatchNorm mode to score with (given, or chosen on the validation split).
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import type { EdeGan } from "../models/ede_gan.ts";
+import { loadModel } from "../train/checkpoint.ts";
+import type { Calibration } from "../train/checkpoint.ts";
+import { readManifest } from "../train/manifest.ts";
+import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
+import type { DataManifest, OneClassSplit } from "../data/types.ts";
+import { resolveModelDir } from "./model_dir.ts";
+import {
+  BATCH_NORM_STATS_MODES,
+  type BatchNormStatistics,
+  type BatchNormStatsMode,
+  storedRecomputedStats,
+} from "./batch_norm_stats.ts";
+import { type BatchNormChoice, chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
+
+/** What `--bn-stats` accepts: a mode, `auto` (chosen on validation) or `all` (a comparison). */
+export type BatchNormStatsFlag = BatchNormStatsMode | "auto" | "all";
+
+/** A run loaded for scoring. */
+export interface ScoringRun {
+  modelDir: string;
+  model: EdeGan;
+  /** The calibration saved with the model (latent score, moving statistics), if any. */
+  calibration?: Calibration;
+  /** The run's manifest. */
+  run: Record<string, unknown>;
+  /** The run's own split (dataset, class, seed, limits as recorded). */
+  data: OneClassSplit;
+  /** The batch size the run trained at (recomputed statistics use it). */
+  trainBatchSize: number;
+}
+
+/**
+ * Loads the run or model folder `model` (as `--model` names it) with the data split recorded in
+ * its `run.json`; errors name `--model` and the file.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadScoringRun } from "./scoring_run.ts";
+ * const { model, data } = await loadScoringRun("runs/mnist-2");
+ * ```
+ */
+export async function loadScoringRun(model: string): Promise<ScoringRun> {
+  const modelDir = await resolveModelDir(model);
+  const runJson = join(modelDir, "..", "run.json");
+  const run = await readManifest(runJson);
+  if (!run?.data) {
+    throw new Error(
+      `--model ${model}: ${runJson} is missing or records no data; scoring a run needs the ` +
+        "data split it was trained on",
+    );
+  }
+  const recorded = oneClassOptionsOf(run.data as Partial<DataManifest>);
+  const loaded = await loadModel(modelDir).catch((error: Error) => {
+    throw new Error(`--model ${model}: ${error.message}`);
+  });
+  try {
+    const data = await loadOneClass({
+      ...recorded,
+      imageSize: loaded.model.config.imageSize,
+      channels: loaded.model.config.channels as 1 | 3,
+    });
+    const training = run.training as { batchSize?: number } | undefined;
+    return {
+      modelDir,
+      model: loaded.model,
+      calibration: loaded.calibration,
+      run,
+      data,
+      trainBatchSize: training?.batchSize ?? 64,
+    };
+  } catch (error) {
+    loaded.model.dispose();
+    throw error;
+  }
+}
+
+/** The BatchNorm modes a `--bn-stats` value asks for, with what scoring them needs. */
+export interface BatchNormResolution {
+  /** The modes to score with (one, or all three for `all`). */
+  modes: BatchNormStatsMode[];
+  /** The statistics of `recomputed`, when a mode needs them or `auto` tried it. */
+  recomputedStats?: BatchNormStatistics;
+  /** Where they are stored, and whether they were computed now. */
+  recomputedPath?: string;
+  recomputedNow?: boolean;
+  /** The validation choice (for `auto` and `all`). */
+  choice?: BatchNormChoice;
+}
+
+/**
+ * Resolves `--bn-stats` for a run: `auto` chooses on the validation normals with
+ * {@link chooseBatchNormStats} (recomputing the statistics over the training normals first, or
+ * reading them from the run), `all` returns every mode and the validation choice, a mode returns
+ * itself (with recomputed statistics when it is `recomputed`).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadScoringRun, resolveBatchNormStats } from "./scoring_run.ts";
+ * const run = await loadScoringRun("runs/mnist-2");
+ * const { modes, choice } = await resolveBatchNormStats(run, "auto");
+ * ```
+ */
+export async function resolveBatchNormStats(
+  run: ScoringRun,
+  flag: BatchNormStatsFlag,
+): Promise<BatchNormResolution> {
+  if (flag === "moving" || flag === "per-image") return { modes: [flag] };
+  if (![...BATCH_NORM_STATS_MODES, "auto", "all"].includes(flag)) {
+    throw new Error(
+      `--bn-stats: '${flag}' is not one of auto, moving, recomputed, per-image, all`,
+    );
+  }
+  const stored = await storedRecomputedStats(
+    run.modelDir,
+    run.model,
+    run.data.train,
+    run.trainBatchSize,
+  );
+  const base = {
+    recomputedStats: stored.stats,
+    recomputedPath: stored.path,
+    recomputedNow: stored.computed,
+  };
+  if (flag === "recomputed") return { modes: ["recomputed"], ...base };
+  const choice = await chooseBatchNormStats(run.model, run.data.val, {
+    recomputedStats: stored.stats,
+  });
+  return {
+    modes: flag === "all" ? [...BATCH_NORM_STATS_MODES] : [choice.mode],
+    ...base,
+    choice,
+  };
+}
