@@ -1,7 +1,8 @@
 /**
  * The `kernels` benchmark suite: the three convolution kernels of every EDE-GAN teacher layer
  * (32x32x1 input, width 64, latent 100, 4x4 kernels, no bias) on the cpu backend, the stock wasm
- * backend and the wasm backend with the edegan training kernels.
+ * backend, the wasm backend with the edegan training kernels, and oneDNN on the wasm heap (every
+ * core, or `EDEGAN_THREADS`) where `libdnnl.so.2` loads.
  *
  * Each kernel is called directly (`kernelFunc` with its backend), outside the engine, on inputs
  * already on that backend, with new input tensors on every call as in training (where each
@@ -19,11 +20,33 @@ import * as tf from "../tf.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "../backend/wasm_kernels/register.ts";
 import { stockKernel } from "../backend/wasm_kernels/_ops.ts";
+import { type ConvKernelArgs, onednnConvolution, onednnServes } from "../backend/onednn/kernels.ts";
+import { convGeometry } from "../backend/wasm_kernels/_geometry.ts";
+import { useOnednnKernels } from "../backend/onednn/register.ts";
+import { loadDnnl } from "../backend/onednn/_ffi.ts";
+import { setDnnlThreads, threadCount } from "../backend/onednn/threads.ts";
+import type { ConvDirection } from "../backend/onednn/convolution.ts";
+
+const DIRECTIONS: Record<KernelName, ConvDirection> = {
+  Conv2D: "forward",
+  Conv2DBackpropInput: "backwardData",
+  Conv2DBackpropFilter: "backwardWeights",
+};
+
+/** Whether oneDNN loads here (and, once it has, runs on every core). */
+function onednnLoads(): boolean {
+  try {
+    setDnnlThreads(loadDnnl(), threadCount());
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A kernel the suite measures. */
 export type KernelName = "Conv2D" | "Conv2DBackpropInput" | "Conv2DBackpropFilter";
 /** Which implementation ran it. */
-export type KernelImpl = "cpu" | "wasm-stock" | "wasm-edegan";
+export type KernelImpl = "cpu" | "wasm-stock" | "wasm-edegan" | "onednn";
 
 /** One measured figure. */
 export interface KernelRow {
@@ -36,6 +59,8 @@ export interface KernelRow {
   /** Useful GFLOP/s: 2·N·Ho·Wo·Co·kh·kw·Ci of the convolution over `ms`. */
   gflops: number;
   batch: number;
+  /** For `onednn` rows: whether the onednn backend runs this on oneDNN (else on edegan wasm). */
+  served?: boolean;
 }
 
 /** Options of {@link runKernelSuite}. */
@@ -44,7 +69,7 @@ export interface KernelSuiteOptions {
   batches?: number[];
   /** Timed calls per figure after the warm-up (default 5; cpu above batch 1: at most 3, no warm-up). */
   repeats?: number;
-  /** Which implementations (default all three). */
+  /** Which implementations (default: all, `onednn` where `libdnnl.so.2` loads). */
   impls?: KernelImpl[];
   /**
    * The cpu backend is skipped at a batch size where its batch-1 time scaled by the batch would
@@ -130,10 +155,26 @@ function kernelCall(kernel: KernelName, conv: Conv, batch: number) {
 
 function kernelFuncOf(kernel: KernelName, impl: KernelImpl): tf.KernelFunc | undefined {
   if (impl === "cpu") return tf.getKernel(kernel, "cpu")?.kernelFunc;
+  if (impl === "onednn") {
+    return (args) => {
+      const out = onednnConvolution(DIRECTIONS[kernel], args as unknown as ConvKernelArgs, true);
+      if (out === undefined) throw new Error(`onednn: ${kernel} refused the bench's inputs`);
+      return out;
+    };
+  }
   if (impl === "wasm-stock") {
     return stockKernel(kernel); // undefined for Conv2DBackpropFilter: the stock backend has none
   }
   return tf.getKernel(kernel, "wasm")?.kernelFunc;
+}
+
+function servedByOnednn(kernel: KernelName, conv: Conv, batch: number): boolean {
+  const g = convGeometry(
+    [batch, ...conv.x] as [number, number, number, number],
+    [KERNEL, KERNEL, conv.x[2], conv.y[2]],
+    { strides: conv.stride, pad: conv.pad as "same" },
+  );
+  return onednnServes(DIRECTIONS[kernel], g);
 }
 
 /** The median of some timings (the mean of the middle two for an even count). */
@@ -214,13 +255,15 @@ function time(
 export async function runKernelSuite(opts: KernelSuiteOptions = {}): Promise<KernelRow[]> {
   const batches = [...(opts.batches ?? [1, 64])].sort((a, b) => a - b);
   const repeats = opts.repeats ?? 5;
-  const impls = opts.impls ?? ["cpu", "wasm-stock", "wasm-edegan"];
+  const impls = opts.impls ??
+    ["cpu", "wasm-stock", "wasm-edegan", ...(onednnLoads() ? ["onednn" as const] : [])];
   const cpuBudgetMs = opts.cpuBudgetMs ?? 2000;
   const progress = opts.onProgress ?? (() => {});
   const previous = tf.getBackend();
   void wasm; // importing it registers the 'wasm' backend
   if (!await tf.setBackend("wasm")) throw new Error("the wasm backend did not start");
   registerWasmTrainingKernels();
+  useOnednnKernels(false); // wasm-edegan rows are the wasm kernels, whatever ran before
   const backends: Record<"cpu" | "wasm", Backend> = {
     wasm: tf.findBackend("wasm") as unknown as Backend,
     cpu: (await tf.setBackend("cpu"), tf.findBackend("cpu")) as unknown as Backend,
@@ -267,6 +310,7 @@ export async function runKernelSuite(opts: KernelSuiteOptions = {}): Promise<Ker
               ms,
               gflops: gflop(conv, batch) / (ms / 1e3),
               batch,
+              ...(impl === "onednn" ? { served: servedByOnednn(kernel, conv, batch) } : {}),
             });
           }
         }

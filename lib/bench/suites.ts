@@ -121,18 +121,20 @@ export function describeMachine(): Machine {
   };
 }
 
-function kernelImpls(backend: BackendChoice): KernelImpl[] {
+function kernelImpls(backend: BackendChoice): KernelImpl[] | undefined {
   switch (backend) {
     case "auto":
-      return ["cpu", "wasm-stock", "wasm-edegan"];
+      return undefined; // cpu, stock and edegan wasm, and onednn where it loads
     case "cpu":
       return ["cpu"];
     case "wasm":
       return ["wasm-stock", "wasm-edegan"];
+    case "onednn":
+      return ["wasm-edegan", "onednn"];
     default:
       throw new Error(
-        `--backend: the kernels suite measures cpu and wasm only; got '${backend}' ` +
-          `(accepted: auto, cpu, wasm)`,
+        `--backend: the kernels suite measures cpu, wasm and onednn only; got '${backend}' ` +
+          `(accepted: auto, cpu, wasm, onednn)`,
       );
   }
 }
@@ -146,6 +148,17 @@ function summarizeKernels(rows: Record<string, unknown>[]): string[] {
     );
   const lines: string[] = [];
   for (const row of all) {
+    if (row.impl === "onednn") {
+      const wasm = find(row.kernel, "wasm-edegan", row.shape, row.batch);
+      if (wasm) {
+        lines.push(
+          `${row.kernel} ${row.shape} batch ${row.batch}: onednn ${row.gflops.toFixed(1)} ` +
+            `GFLOP/s, ${(wasm.ms / row.ms).toFixed(1)}x edegan wasm` +
+            (row.served === false ? " (the onednn backend leaves it to wasm)" : ""),
+        );
+      }
+      continue;
+    }
     if (row.impl !== "wasm-edegan") continue;
     const forward = find("Conv2D", "wasm-stock", row.shape, row.batch);
     const stock = find(row.kernel, "wasm-stock", row.shape, row.batch);
@@ -167,7 +180,7 @@ function summarizeKernels(rows: Record<string, unknown>[]): string[] {
 
 registerSuite({
   name: "kernels",
-  description: "conv kernels of every teacher layer, cpu vs stock wasm vs edegan wasm",
+  description: "conv kernels of every teacher layer: cpu, stock wasm, edegan wasm, oneDNN",
   columns: ["kernel", "shape", "batch", "impl", "ms", "gflops"],
   run: async (opts) =>
     await runKernelSuite({

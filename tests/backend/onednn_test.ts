@@ -94,26 +94,56 @@ function compute([n, h, w, ci, co, k, s, pad]: Case): Float32Array[] {
 
 Deno.test("onednn conv2d / conv2dTranspose values and gradients equal cpu within 1e-4", async () => {
   if (skip()) return;
+  const { routing } = await import("../../lib/backend/onednn/kernels.ts");
   for (const c of CASES) {
     await selectBackend("cpu");
     const expected = compute(c);
     await selectBackend("onednn");
+    // as the backend routes them (some shapes to wasm), then every convolution on oneDNN
     const before = primitiveCacheSummary().count;
-    const actual = compute(c);
-    // the case really ran on oneDNN: new primitives were planned for its geometry
-    assert(
-      primitiveCacheSummary().count > before,
-      `case ${JSON.stringify(c)} did not reach oneDNN`,
-    );
-    for (let i = 0; i < OUTPUTS.length; i++) {
-      const error = relativeError(actual[i], expected[i]);
-      assert(error <= 1e-4, `${OUTPUTS[i]} of case ${JSON.stringify(c)}: relative error ${error}`);
+    for (const everything of [false, true]) {
+      routing.everything = everything;
+      let actual: Float32Array[];
+      try {
+        actual = compute(c);
+      } finally {
+        routing.everything = false;
+      }
+      if (everything) {
+        assert(primitiveCacheSummary().count > before, `${JSON.stringify(c)} did not reach oneDNN`);
+      }
+      for (let i = 0; i < OUTPUTS.length; i++) {
+        const error = relativeError(actual[i], expected[i]);
+        assert(
+          error <= 1e-4,
+          `${OUTPUTS[i]} of case ${JSON.stringify(c)} (everything on oneDNN: ${everything}): ` +
+            `relative error ${error}`,
+        );
+      }
     }
   }
   const { implementations } = primitiveCacheSummary();
   console.log(`oneDNN implementations: ${implementations.join(", ")}`);
   await selectBackend("wasm");
   assert(!onednnKernelsActive(), "selecting wasm routes the convolutions back to wasm");
+});
+
+Deno.test("onednn leaves to wasm the teacher's layers it runs slowly, and only those", async () => {
+  const { onednnServes } = await import("../../lib/backend/onednn/kernels.ts");
+  const { convGeometry } = await import("../../lib/backend/wasm_kernels/_geometry.ts");
+  const served = (batch: number, size: number, ci: number, co: number, s: number, pad: Pad) => {
+    const g = convGeometry([batch, size, size, ci], [4, 4, ci, co], { strides: s, pad });
+    return (["forward", "backwardData", "backwardWeights"] as const)
+      .map((d) => onednnServes(d, g) ? "dnn" : "wasm").join();
+  };
+  assertEquals(served(64, 32, 1, 64, 2, "same"), "dnn,wasm,dnn"); // enc1
+  assertEquals(served(1, 32, 1, 64, 2, "same"), "dnn,wasm,wasm");
+  assertEquals(served(64, 16, 64, 128, 2, "same"), "dnn,dnn,dnn"); // enc2
+  assertEquals(served(1, 16, 64, 128, 2, "same"), "dnn,dnn,dnn");
+  assertEquals(served(64, 8, 128, 256, 2, "same"), "dnn,dnn,dnn"); // enc3
+  assertEquals(served(1, 8, 128, 256, 2, "same"), "dnn,dnn,wasm");
+  assertEquals(served(64, 4, 256, 100, 1, "valid"), "wasm,dnn,dnn"); // enc4
+  assertEquals(served(1, 4, 256, 100, 1, "valid"), "wasm,wasm,wasm");
 });
 
 /** Two training steps from the same model and images: the losses, and every weight's update. */
@@ -292,4 +322,18 @@ Deno.test("onednn batch norm + activation equals tfjs's ops, values and gradient
   }
   await selectBackend("wasm");
   assert(!fusedBatchNormAvailable(), "wasm composes tfjs's ops");
+});
+
+Deno.test("the kernels bench measures oneDNN on every teacher layer and says which it serves", async () => {
+  if (skip()) return;
+  const { runKernelSuite } = await import("../../lib/bench/kernels.ts");
+  const rows = await runKernelSuite({ batches: [1], repeats: 1, impls: ["wasm-edegan", "onednn"] });
+  const dnn = rows.filter((r) => r.impl === "onednn");
+  assertEquals(dnn.length, rows.length / 2);
+  assert(dnn.every((r) => r.ms > 0 && Number.isFinite(r.gflops)));
+  const enc1 = dnn.find((r) => r.kernel === "Conv2DBackpropInput" && r.shape.startsWith("enc1"));
+  assertEquals(enc1?.served, false);
+  const enc2 = dnn.find((r) => r.kernel === "Conv2D" && r.shape.startsWith("enc2"));
+  assertEquals(enc2?.served, true);
+  await selectBackend("wasm");
 });

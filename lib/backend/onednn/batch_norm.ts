@@ -2,7 +2,7 @@
  * oneDNN batch normalisation in training mode (batch statistics) followed by the activation of
  * EDE-GAN's blocks (LeakyReLU, ReLU or none), forward and backward, over raw pointers. One call
  * runs what tfjs does in ~10 kernels forward (`moments`, `batchNorm`, `leakyRelu`) and ~25
- * backward, on every core.
+ * backward, on one thread (see `singleThreaded`).
  *
  * Forward: z = γ·(x - μ)/√(σ² + ε) + β with μ, σ² the (biased) statistics of x over N, H, W, then
  * y = act(z), in place on y. Backward: dz from dy and y (the activation's gradient reads its
@@ -16,6 +16,7 @@
  */
 
 import { check, DNNL, MEMORY_ALLOCATE, OP_DESC_BYTES } from "./_ffi.ts";
+import { singleThreaded } from "./threads.ts";
 import { dnnlContext, type Plan, PlanCache, type Step, step } from "./_context.ts";
 
 /** The activation after the normalisation. */
@@ -53,16 +54,21 @@ function key(s: BatchNormShape, direction: string): string {
  * ```
  */
 export function batchNormForward(s: BatchNormShape, pointers: Deno.PointerValue[]): void {
-  const plan = cache.get(key(s, "forward"), () => plans(s).forward);
-  dnnlContext().run(plan, pointers, "batch normalisation forward");
+  // Made and run on one thread: oneDNN fixes a primitive's thread count when it makes it.
+  singleThreaded(() => {
+    const plan = cache.get(key(s, "forward"), () => plans(s).forward);
+    dnnlContext().run(plan, pointers, "batch normalisation forward");
+  });
 }
 
 /**
  * Backward: pointers to x, γ, β, μ, σ², y, dy (inputs) and dx, dγ, dβ (outputs).
  */
 export function batchNormBackward(s: BatchNormShape, pointers: Deno.PointerValue[]): void {
-  const plan = cache.get(key(s, "backward"), () => plans(s).backward);
-  dnnlContext().run(plan, pointers, "batch normalisation backward");
+  singleThreaded(() => {
+    const plan = cache.get(key(s, "backward"), () => plans(s).backward);
+    dnnlContext().run(plan, pointers, "batch normalisation backward");
+  });
 }
 
 /** Builds both plans of a shape (the backward primitives need the forward ones as hints). */

@@ -24,6 +24,7 @@
 import type { ConvGeometry } from "../wasm_kernels/_geometry.ts";
 import { check, dims, DNNL, MEMORY_ALLOCATE, OP_DESC_BYTES } from "./_ffi.ts";
 import { dnnlContext, type Plan, PlanCache, type Step, step } from "./_context.ts";
+import { singleThreaded } from "./threads.ts";
 
 /** Which convolution: y = x * f, dx from dy and f, or df from x and dy. */
 export type ConvDirection = "forward" | "backwardData" | "backwardWeights";
@@ -50,8 +51,24 @@ export function runConvolution(
   g: ConvGeometry,
   pointers: Deno.PointerValue[],
 ): void {
-  const plan = cache.get(`${direction}:${geometryKey(g)}`, () => createPlan(direction, g));
-  dnnlContext().run(plan, pointers, `${direction} (${geometryKey(g)})`);
+  const run = () => {
+    const plan = cache.get(`${direction}:${geometryKey(g)}`, () => createPlan(direction, g));
+    dnnlContext().run(plan, pointers, `${direction} (${geometryKey(g)})`);
+  };
+  // Small convolutions (batch 1) take tens of microseconds: waking threads for them costs more
+  // than it saves. oneDNN fixes a primitive's thread count when it makes it, so the plan is made
+  // and run on one thread.
+  if (multiplyAdds(g) < SINGLE_THREAD_MACS) singleThreaded(run);
+  else run();
+}
+
+/** Below this many multiply-adds a convolution runs on one thread (the teacher's batch-1 layers). */
+export const SINGLE_THREAD_MACS = 32e6;
+
+/** Multiply-adds of a convolution (any direction: the same products). */
+function multiplyAdds(g: ConvGeometry): number {
+  return g.batch * g.outHeight * g.outWidth * g.outChannels * g.filterHeight * g.filterWidth *
+    g.inChannels;
 }
 
 function createPlan(direction: ConvDirection, g: ConvGeometry): Plan {

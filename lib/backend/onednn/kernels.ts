@@ -52,12 +52,47 @@ function isEmpty(g: ConvGeometry): boolean {
 }
 
 /**
+ * Whether oneDNN runs this convolution, or edegan's wasm kernel, which is faster on the shapes
+ * oneDNN's blocked kernels serve badly: measured on the teacher's layers (`deno task bench --suite
+ * kernels --backend onednn`, BENCHMARKS.md), oneDNN took 8-16x longer for the input gradient of a
+ * one-channel input (wasm has a one-pass SIMD kernel for it), 17x for the weight gradient of a
+ * one-channel input at batch 1, 4-40x for the layers whose kernel covers the whole input (the
+ * encoders' last layer, the decoder's first: a plain matrix product) at small batches and 1.6x for
+ * their forward pass at batch 64, and 4x for weight gradients over at most 32 output positions.
+ * A fixed rule, not a timing at run time, so a seed gives the same run every time.
+ *
+ * @example
+ * ```ts
+ * import { onednnServes } from "./kernels.ts";
+ * import { convGeometry } from "../wasm_kernels/_geometry.ts";
+ * const enc2 = convGeometry([64, 16, 16, 64], [4, 4, 64, 128], { strides: 2, pad: "same" });
+ * const enc1 = convGeometry([64, 32, 32, 1], [4, 4, 1, 64], { strides: 2, pad: "same" });
+ * if (!onednnServes("backwardData", enc2) || onednnServes("backwardData", enc1)) throw new Error();
+ * ```
+ */
+export function onednnServes(direction: ConvDirection, g: ConvGeometry): boolean {
+  const positions = g.batch * g.outHeight * g.outWidth;
+  const coversInput = g.outHeight === 1 && g.outWidth === 1 && g.padTop === 0 &&
+    g.padLeft === 0 && g.inHeight === g.filterHeight && g.inWidth === g.filterWidth;
+  if (g.inChannels === 1 && direction === "backwardData") return false;
+  if (g.inChannels === 1 && direction === "backwardWeights" && positions <= 4096) return false;
+  if (coversInput && (direction === "forward" || g.batch < 16)) return false;
+  if (direction === "backwardWeights" && positions <= 32) return false;
+  return true;
+}
+
+/** For tests and measurements: `everything` sends every convolution to oneDNN. */
+export const routing = { everything: false };
+
+/**
  * Runs one convolution direction on oneDNN, or returns `undefined` when the inputs are of a kind
- * it leaves to the fallback.
+ * it leaves to the fallback (see {@link onednnServes}; `always` runs oneDNN on those too, as the
+ * kernels bench does to measure them).
  */
 export function onednnConvolution(
   direction: ConvDirection,
   args: ConvKernelArgs,
+  always = false,
 ): Info | undefined {
   const { inputs, backend, attrs } = args;
   let g: ConvGeometry;
@@ -81,7 +116,9 @@ export function onednnConvolution(
     [a, b] = [x, dy];
     outShape = attrs.filterShape!;
   }
-  if (isEmpty(g)) return undefined;
+  if (isEmpty(g) || (!always && !routing.everything && !onednnServes(direction, g))) {
+    return undefined;
+  }
   const out = backend.makeOutput(outShape, "float32");
   runConvolution(direction, g, addresses(backend, [a, b, out]));
   return out;
