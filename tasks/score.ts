@@ -12,7 +12,9 @@ import { startBackend } from "../lib/cli/run_flags.ts";
 import { loadModel } from "../lib/train/checkpoint.ts";
 import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
 import type { DataManifest, DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
-import { scoreImages } from "../lib/score/score.ts";
+import { scoreImages, type ScoreKind } from "../lib/score/score.ts";
+import { prepareScoring } from "../lib/score/scoring_run.ts";
+import type { BatchNormStatsMode } from "../lib/score/batch_norm_stats.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
@@ -36,9 +38,14 @@ await runTask(async () => {
     threads: undefined,
     out: undefined,
     json: undefined,
+    "score-kind": "latent",
+    "bn-stats": "auto",
   }, "Score a dataset split (default: the run's own test set) or a folder of images (--images).");
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run or model directory)");
+  if (flags["bn-stats"] === "all") {
+    throw new Error("--bn-stats all: score uses one mode; `deno task study score` compares them");
+  }
   const modelDir = await resolveModelDir(flags.model as string);
   const out = (flags.out as string | undefined) ??
     join(modelDir, "..", `scores-${flags.images ? "images" : flags.split}.csv`);
@@ -47,7 +54,7 @@ await runTask(async () => {
   await prepareOutFile(out, "--out");
   await prepareOutFile(jsonPath, flags.json ? "--json" : "--out");
   await startBackend(flags.backend as BackendChoice, flags.threads as number | undefined);
-  const { model, calibration } = await loadModel(modelDir).catch((error: Error) => {
+  const { model, calibration: stored } = await loadModel(modelDir).catch((error: Error) => {
     throw new Error(`--model ${flags.model}: ${error.message}`);
   });
   const { imageSize, channels } = model.config;
@@ -89,7 +96,24 @@ await runTask(async () => {
     if (which === "test") isAnomaly = split.testIsAnomaly;
     else isAnomaly = new Uint8Array(set.count);
   }
-  const { scores } = await scoreImages(model, set, { progress: terminalProgress("score") })
+  const setup = await prepareScoring(modelDir, model, stored, {
+    scoreKind: flags["score-kind"] as ScoreKind,
+    bnStats: flags["bn-stats"] as BatchNormStatsMode | "auto",
+  }).catch((error: Error) => {
+    model.dispose();
+    throw error;
+  });
+  const calibration = setup.calibration;
+  console.log(
+    `score: ${setup.scoreKind}, BatchNorm statistics: ${setup.bnStats}` +
+      (setup.record.note ? ` (${setup.record.note})` : ""),
+  );
+  const { scores } = await scoreImages(model, set, {
+    progress: terminalProgress("score"),
+    scoreKind: setup.scoreKind,
+    bnStats: setup.bnStats,
+    recomputedStats: setup.recomputedStats,
+  })
     .catch((error: Error) => {
       throw new Error(`--model ${modelDir}: ${error.message}`);
     }).finally(() => model.dispose());
@@ -110,6 +134,7 @@ await runTask(async () => {
   await writeJsonAtomic(jsonPath, {
     model: modelDir,
     calibration: calibration ?? null,
+    scoring: setup.record,
     skipped,
     rows,
   });

@@ -20,6 +20,8 @@ import {
   storedRecomputedStats,
 } from "./batch_norm_stats.ts";
 import { type BatchNormChoice, chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
+import { scoreImages, type ScoreKind } from "./score.ts";
+import { calibrate } from "./calibrate.ts";
 
 /** What `--bn-stats` accepts: a mode, `auto` (chosen on validation) or `all` (a comparison). */
 export type BatchNormStatsFlag = BatchNormStatsMode | "auto" | "all";
@@ -138,5 +140,104 @@ export async function resolveBatchNormStats(
     modes: flag === "all" ? [...BATCH_NORM_STATS_MODES] : [choice.mode],
     ...base,
     choice,
+  };
+}
+
+/** How `deno task score` scores: the options to pass on, the threshold, and what to record. */
+export interface ScoringSetup {
+  scoreKind: ScoreKind;
+  bnStats: BatchNormStatsMode;
+  recomputedStats?: BatchNormStatistics;
+  /** The threshold for this kind and mode: the stored one, or calibrated on validation now. */
+  calibration?: Calibration;
+  /** What was decided and why, for the output's JSON. */
+  record: Record<string, unknown>;
+}
+
+/**
+ * Settles how a saved model scores for `deno task score`: `scoreKind` and `bnStats` (`auto`
+ * chooses on the validation normals, see {@link chooseBatchNormStats}). The model's stored
+ * calibration belongs to the latent score under moving statistics; any other kind or mode is
+ * calibrated anew on the run's validation normals at the run's false-positive rate (never the
+ * test set). A model without `run.json` beside it has no validation split: `auto` then keeps
+ * `moving` (and says so in `record.note`), and another kind or mode is an error naming the flag.
+ *
+ * @example
+ * ```ts ignore
+ * import { prepareScoring } from "./scoring_run.ts";
+ * const setup = await prepareScoring("runs/mnist-2/model", model, calibration,
+ *   { scoreKind: "latent", bnStats: "auto" });
+ * ```
+ */
+export async function prepareScoring(
+  modelDir: string,
+  model: EdeGan,
+  stored: Calibration | undefined,
+  opts: { scoreKind: ScoreKind; bnStats: BatchNormStatsMode | "auto" },
+): Promise<ScoringSetup> {
+  const { scoreKind } = opts;
+  const runJson = join(modelDir, "..", "run.json");
+  const run = await readManifest(runJson);
+  if (!run?.data) {
+    if (opts.bnStats === "auto" && scoreKind === "latent") {
+      return {
+        scoreKind,
+        bnStats: "moving",
+        calibration: stored,
+        record: {
+          scoreKind,
+          bnStats: "moving",
+          note: `--bn-stats auto: no ${runJson}, so no validation split to choose on; moving kept`,
+        },
+      };
+    }
+    if (opts.bnStats === "moving" && scoreKind === "latent") {
+      return { scoreKind, bnStats: "moving", calibration: stored, record: { scoreKind } };
+    }
+    throw new Error(
+      `--score-kind ${scoreKind} --bn-stats ${opts.bnStats}: needs the run's validation split ` +
+        `to calibrate (and choose) on, and ${runJson} is missing or records no data; use ` +
+        "--score-kind latent --bn-stats moving with a bare model folder",
+    );
+  }
+  const recorded = oneClassOptionsOf(run.data as Partial<DataManifest>);
+  const data = await loadOneClass({
+    ...recorded,
+    imageSize: model.config.imageSize,
+    channels: model.config.channels as 1 | 3,
+  });
+  const training = run.training as { batchSize?: number; fpr?: number } | undefined;
+  const scoringRun: ScoringRun = {
+    modelDir,
+    model,
+    calibration: stored,
+    run,
+    data,
+    trainBatchSize: training?.batchSize ?? 64,
+  };
+  const bn = await resolveBatchNormStats(scoringRun, opts.bnStats);
+  const bnStats = bn.modes[0];
+  let calibration = stored;
+  if (scoreKind !== "latent" || bnStats !== "moving" || !stored) {
+    const { scores } = await scoreImages(model, data.val, {
+      scoreKind,
+      bnStats,
+      recomputedStats: bn.recomputedStats,
+    });
+    calibration = calibrate(scores, training?.fpr ?? 0.05);
+  }
+  return {
+    scoreKind,
+    bnStats,
+    recomputedStats: bn.recomputedStats,
+    calibration,
+    record: {
+      scoreKind,
+      bnStats,
+      asked: opts.bnStats,
+      calibratedOn: calibration === stored ? "stored with the model" : "validation normals, now",
+      ...(bn.choice ? { choice: bn.choice } : {}),
+      ...(bn.recomputedPath ? { recomputedStats: bn.recomputedPath } : {}),
+    },
   };
 }
