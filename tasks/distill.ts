@@ -46,6 +46,7 @@ await runTask(async () => {
       out: undefined,
       preset: presetName,
       report: true,
+      ema: undefined,
     },
     "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.",
   );
@@ -78,6 +79,7 @@ await runTask(async () => {
       epochs: flags.epochs as number,
       batchSize: flags["batch-size"] as number,
       latent: flags.latent as LatentConstraint,
+      ...(flags.ema !== undefined ? { ema: flags.ema as number } : {}),
     },
     teacherDir: flags.model as string | undefined,
     students,

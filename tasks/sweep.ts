@@ -40,6 +40,7 @@ await runTask(async () => {
       students: p.students.join(","),
       methods: "scratch,one-step,pkdgan",
       shard: "1/1",
+      ema: undefined,
       out: "results/sweep",
       preset: presetName,
       "teacher-width": undefined,
@@ -92,6 +93,7 @@ await runTask(async () => {
     backend: flags.backend as BackendChoice,
     threads: flags.threads as number | undefined,
     dataDir: flags["data-dir"] as string | undefined,
+    ema: flags.ema as number | undefined,
   });
   if (summary.failed.length > 0) {
     throw new Error(`${summary.failed.length} job(s) failed; rerun the same command to retry them`);

@@ -34,6 +34,7 @@ await runTask(async () => {
     resume: false,
     preset: presetName,
     report: true,
+    ema: undefined,
   }, "Train an EDE-GAN on one class (one-class protocol: that class is normal).");
   if (flags === null) return;
   const out = (flags.out as string | undefined) ??

@@ -81,6 +81,7 @@ export function trainOptionsFromFlags(flags: ParsedFlags): TrainRunOptions {
     epochs: flags.epochs as number,
     batchSize: flags["batch-size"] as number,
     model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
+    ...(flags.ema !== undefined ? { ema: flags.ema as number } : {}),
   };
 }
 

@@ -34,7 +34,14 @@ export interface DistillExperimentOptions {
   limit?: number;
   testLimit?: number;
   /** Train a teacher of this width, or load the one in `teacherDir`. */
-  teacher: { width: number; epochs: number; batchSize: number; latent?: LatentConstraint };
+  teacher: {
+    width: number;
+    epochs: number;
+    batchSize: number;
+    latent?: LatentConstraint;
+    /** `--ema`: decay of an average of the teacher generator's weights (off when absent). */
+    ema?: number;
+  };
   /** A trained teacher's run or model directory to use instead of training one. */
   teacherDir?: string;
   /** Student widths. */
@@ -171,6 +178,7 @@ export async function runDistillExperiment(
       epochs: opts.teacher.epochs,
       batchSize: opts.teacher.batchSize,
       seed: opts.seed,
+      ema: opts.teacher.ema,
       model: { width: opts.teacher.width, latent: opts.teacher.latent ?? "tanh" },
       data,
       out: teacherRunDir,

@@ -172,7 +172,7 @@ export async function withBatchNormStats(
 
 /**
  * The recomputed statistics of the model saved in `modelDir`, stored in the run beside it as
- * `bn-recomputed.json` (with the SHA-256 of `weights.bin` they belong to): read from there when
+ * `bn-recomputed.json` (with the SHA-256 of `weights.bin`, and `ema.bin` if any, they belong to): read from there when
  * they belong to these weights and were estimated with the same batch size, else computed by
  * {@link recomputeBatchNormStats} over `train` and written there atomically. Returns them with
  * the file's path and whether they were computed now.
@@ -190,7 +190,8 @@ export async function storedRecomputedStats(
   batchSize: number,
 ): Promise<{ stats: BatchNormStatistics; path: string; computed: boolean }> {
   const path = join(modelDir, "..", "bn-recomputed.json");
-  const digest = await sha256(join(modelDir, "weights.bin"));
+  // The weights scored: weights.bin, and the generator average (ema.bin) when there is one.
+  const digest = await sha256([join(modelDir, "weights.bin"), join(modelDir, "ema.bin")]);
   try {
     const saved = JSON.parse(await Deno.readTextFile(path));
     const wanted = Math.min(batchSize, train.count);
@@ -205,8 +206,17 @@ export async function storedRecomputedStats(
   return { stats, path, computed: true };
 }
 
-async function sha256(path: string): Promise<string> {
-  const bytes = await Deno.readFile(path);
+async function sha256(paths: string[]): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for (const path of paths) {
+    try {
+      parts.push(await Deno.readFile(path));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound) || parts.length === 0) throw error;
+    }
+  }
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((offset, p) => (bytes.set(p, offset), offset + p.length), 0);
   const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -33,6 +33,8 @@ export async function runShard(opts: {
   /** CPU threads of the onednn backend (`--threads`). */
   threads?: number;
   dataDir?: string;
+  /** `--ema`: the teachers' generator average (see `DistillJobSettings.ema`). */
+  ema?: number;
 }): Promise<SweepSummary> {
   const jobs = shardJobs(opts.jobs, opts.shard);
   console.log(
@@ -47,6 +49,7 @@ export async function runShard(opts: {
       preset: opts.preset,
       sizes: opts.sizes,
       dataDir: opts.dataDir,
+      ema: opts.ema,
       backend,
       progress: (label) => terminalProgress(label),
       log: (line) => console.log(`  ${line}`),

@@ -181,6 +181,8 @@ export interface DistillJobSettings {
    */
   sizes?: Partial<Omit<TrainPreset, "students" | "width">>;
   dataDir?: string;
+  /** `--ema DECAY`: train each teacher with an average of its generator's weights. */
+  ema?: number;
   backend?: { name: string; device?: string; skipped?: string[] };
   progress?: (label: string) => ProgressSink;
   log?: (line: string) => void;
@@ -206,7 +208,11 @@ export function distillJob(settings: DistillJobSettings): JobFunction {
     Object.entries(settings.sizes ?? {}).filter(([, v]) => v !== undefined),
   ) as NonNullable<DistillJobSettings["sizes"]>;
   const p = { ...presetOf(settings.preset), ...sizes };
-  const label = [settings.preset, ...sizeFlags(sizes)].join(" ");
+  const label = [
+    settings.preset,
+    ...sizeFlags(sizes),
+    ...(settings.ema !== undefined ? [`--ema ${settings.ema}`] : []),
+  ].join(" ");
   return async (job, runDir) => {
     const results = await runDistillExperiment({
       dataset: job.dataset,
@@ -215,7 +221,12 @@ export function distillJob(settings: DistillJobSettings): JobFunction {
       seed: job.seed,
       limit: p.limit,
       testLimit: p.testLimit,
-      teacher: { width: p.teacherWidth, epochs: p.epochs, batchSize: p.batchSize },
+      teacher: {
+        width: p.teacherWidth,
+        epochs: p.epochs,
+        batchSize: p.batchSize,
+        ...(settings.ema !== undefined ? { ema: settings.ema } : {}),
+      },
       students: job.widths,
       epochs: p.distillEpochs,
       batchSize: p.batchSize,

@@ -15,6 +15,7 @@ import { EdeGan } from "../models/ede_gan.ts";
 import type { EdeGanConfig } from "../models/config.ts";
 import type { Adam, AdamState } from "./adam.ts";
 import { recoverFolder, replaceFolderAtomic } from "../util/atomic.ts";
+import type { EmaState } from "./ema.ts";
 
 /** The model file format this version writes and reads. */
 export const MODEL_FORMAT = "edegan-model";
@@ -54,6 +55,8 @@ interface ModelJson {
 export interface LoadedModel {
   model: EdeGan;
   calibration?: Calibration;
+  /** Present when the generator is an average (`--ema`): its decay and updates. */
+  ema?: { decay: number; updates: number };
 }
 
 /** Training state saved beside a model, enough to resume exactly. */
@@ -92,6 +95,8 @@ export async function saveModel(
     calibration?: Calibration;
     optimisers?: Record<string, Adam>;
     trainer?: TrainerState;
+    /** An average of the generator's weights (`--ema`): `ema.json` + `ema.bin`. */
+    ema?: EmaState;
   } = {},
 ): Promise<void> {
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -142,15 +147,54 @@ export async function saveModel(
     if (opts.trainer) {
       await Deno.writeTextFile(join(tmp, "trainer.json"), JSON.stringify(opts.trainer));
     }
+    if (opts.ema) {
+      const packed = packTensors(opts.ema.tensors);
+      await Deno.writeTextFile(
+        join(tmp, "ema.json"),
+        JSON.stringify({
+          decay: opts.ema.decay,
+          updates: opts.ema.updates,
+          weights: packed.manifest,
+        }),
+      );
+      await Deno.writeFile(join(tmp, "ema.bin"), packed.bytes);
+    }
   });
+}
+
+/**
+ * The generator average saved by {@link saveModel} in `dir` (`ema.json` + `ema.bin`), or `null`
+ * when there is none; damaged files are errors naming them.
+ */
+export async function loadEmaState(dir: string): Promise<EmaState | null> {
+  const jsonPath = join(dir, "ema.json");
+  try {
+    await Deno.stat(jsonPath);
+  } catch {
+    return null;
+  }
+  const json = await readJson(jsonPath) as {
+    decay: number;
+    updates: number;
+    weights: WeightEntry[];
+  };
+  if (typeof json.decay !== "number" || !Number.isInteger(json.updates)) {
+    throw new Error(`${jsonPath}: expected a numeric 'decay' and an integer 'updates'`);
+  }
+  const tensors = await unpackTensors(join(dir, "ema.bin"), json.weights);
+  return { decay: json.decay, updates: json.updates, tensors };
 }
 
 /**
  * Loads a model folder written by {@link saveModel}. A folder that is not one (missing files,
  * wrong format or version, wrong sizes or shapes, a weight or calibration value that is NaN or
- * infinite) gives an error naming the file and the problem.
+ * infinite) gives an error naming the file and the problem. A folder with a generator average
+ * (`ema.bin`, from `--ema`) loads the averaged generator unless `weights: "live"`.
  */
-export async function loadModel(dir: string): Promise<LoadedModel> {
+export async function loadModel(
+  dir: string,
+  opts: { weights?: "averaged" | "live" } = {},
+): Promise<LoadedModel> {
   await recoverFolder(dir);
   const jsonPath = join(dir, "model.json");
   const json = await readJson(jsonPath) as Partial<ModelJson>;
@@ -180,13 +224,20 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     }
   }
   const tensors = await unpackTensors(join(dir, "weights.bin"), json.weightsManifest[0].weights);
+  // A run trained with --ema scores with the averaged generator; resuming needs the live one.
+  const ema = await loadEmaState(dir);
+  if (ema && opts.weights !== "live") { for (const [key, t] of ema.tensors) tensors.set(key, t); }
   let model: EdeGan;
   try {
     model = EdeGan.fromTensors(json.config, tensors);
   } catch (error) {
     throw new Error(`${dir}: ${(error as Error).message}`);
   }
-  return { model, calibration };
+  return {
+    model,
+    calibration,
+    ...(ema ? { ema: { decay: ema.decay, updates: ema.updates } } : {}),
+  };
 }
 
 /**

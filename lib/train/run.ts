@@ -17,6 +17,7 @@ import { scoreImages } from "../score/score.ts";
 import { calibrate } from "../score/calibrate.ts";
 import { type Calibration, saveModel } from "./checkpoint.ts";
 import { type EpochRecord, fit, type StepRecord } from "./trainer.ts";
+import { checkEmaDecay, type GeneratorEma } from "./ema.ts";
 import type { StepLosses } from "./step.ts";
 import { readManifest, writeManifest } from "./manifest.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
@@ -42,6 +43,12 @@ export interface TrainRunOptions {
   evaluateEachEpoch?: boolean;
   /** False-positive rate of the calibrated threshold on validation normals (default 0.05). */
   fpr?: number;
+  /**
+   * Decay of an exponential moving average of the generator's weights (`--ema`; off when
+   * absent). The run is then evaluated, calibrated, saved for scoring and returned with the
+   * averaged generator; the checkpoint keeps the live weights and the average, for `--resume`.
+   */
+  ema?: number;
   /** Output folder: `run.json`, `model/`, `scores.csv`. */
   out?: string;
   /** Continue the run in `out` from its last finished epoch. */
@@ -122,7 +129,7 @@ export interface TrainRunResult {
  * ```
  */
 export function checkTrainOptions(
-  opts: Pick<TrainRunOptions, "epochs" | "batchSize" | "fpr">,
+  opts: Pick<TrainRunOptions, "epochs" | "batchSize" | "fpr" | "ema">,
 ): void {
   const positive = (flag: string, value: number) => {
     if (!Number.isInteger(value) || value < 1) {
@@ -131,6 +138,7 @@ export function checkTrainOptions(
   };
   positive("--epochs", opts.epochs);
   positive("--batch-size", opts.batchSize);
+  if (opts.ema !== undefined) checkEmaDecay(opts.ema);
   if (opts.fpr !== undefined && !(opts.fpr > 0 && opts.fpr < 1)) {
     throw new Error(`fpr: expected a false-positive rate in (0, 1), got ${opts.fpr}`);
   }
@@ -230,6 +238,7 @@ function resultDefining(
     ["--limit", get("training.limit")],
     ["--test-limit", get("training.testLimit")],
     ["fpr", get("training.fpr")],
+    ["--ema", get("training.ema")],
     ["data valFraction", get("data.valFraction")],
     ["data splitSeed", get("data.splitSeed")],
   ]);
@@ -323,6 +332,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       limit: opts.limit ?? null,
       testLimit: opts.testLimit ?? null,
       fpr: opts.fpr ?? 0.05,
+      ema: opts.ema ?? null,
     },
     config: model.config,
     backend: opts.backend ?? null,
@@ -347,6 +357,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     await writeManifest(join(out, "run.json"), { ...manifestBase, status: "running" });
   }
   for (const line of warnings) warn(line);
+  let liveWithEma: { live: EdeGan; ema: GeneratorEma } | undefined;
   // The last epoch's evaluation scores the final model: kept, so the test set is scored once.
   let lastTestScores: Float32Array | undefined;
   const evaluate = async (m: EdeGan) => {
@@ -354,7 +365,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     return rocAuc(lastTestScores, data.testIsAnomaly);
   };
   try {
-    const { history, steps, optimisers } = await fit(model, data.train, {
+    const { history, steps, optimisers, ema } = await fit(model, data.train, {
+      ema: opts.ema,
       epochs: opts.epochs,
       batchSize: opts.batchSize,
       seed: opts.seed,
@@ -375,6 +387,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       },
     });
     opts.progress?.finish();
+    // With --ema the run's model is the averaged generator: it is calibrated, scored, returned.
+    if (ema) {
+      const live = model;
+      model = await ema.averagedModel(live);
+      liveWithEma = { live, ema };
+    }
     const calibration = calibrate((await scoreImages(model, data.val)).scores, opts.fpr ?? 0.05);
     const testScores = lastTestScores ?? (await scoreImages(model, data.test)).scores;
     const labels = data.testIsAnomaly;
@@ -390,7 +408,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     const seconds = (performance.now() - started) / 1000;
     try {
       if (out) {
-        await saveModel(join(out, "model"), model, {
+        await saveModel(join(out, "model"), liveWithEma?.live ?? model, {
           calibration,
           optimisers: { ...optimisers },
           trainer: {
@@ -398,6 +416,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
             step: steps.at(-1)?.step ?? 0,
             extra: { history, steps },
           },
+          ema: liveWithEma ? await liveWithEma.ema.state() : undefined,
         });
         await writeScoresCsv(
           join(out, "scores.csv"),
@@ -419,6 +438,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     } finally {
       optimisers.generator.dispose();
       optimisers.discriminator.dispose();
+      liveWithEma?.live.dispose();
+      liveWithEma?.ema.dispose();
+      liveWithEma = undefined;
     }
     return {
       model,
@@ -433,6 +455,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     };
   } catch (error) {
     model.dispose();
+    liveWithEma?.live.dispose();
+    liveWithEma?.ema.dispose();
     if (out && checkpointDir) {
       // Nothing trained is lost: name the checkpoint that --resume continues from.
       const kept = await readManifest(join(checkpointDir, "trainer.json")).catch(() => undefined);

@@ -17,7 +17,8 @@ import {
   type StepLosses,
   trainStep,
 } from "./step.ts";
-import { loadModel, loadTrainingState, saveModel } from "./checkpoint.ts";
+import { loadEmaState, loadModel, loadTrainingState, saveModel } from "./checkpoint.ts";
+import { type EmaState, GeneratorEma } from "./ema.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 import { exists } from "../util/atomic.ts";
 
@@ -75,6 +76,11 @@ export interface FitOptions {
   step?: (images: tf.Tensor4D, optimisers: EdeGanOptimisers) => Promise<StepLosses>;
   /** Re-initialise a discriminator whose loss collapsed (default true). */
   resetCollapsedDiscriminator?: boolean;
+  /**
+   * Keep an exponential moving average of the generator's weights with this decay (`--ema`, off
+   * when absent; see {@link GeneratorEma}); each epoch's evaluation and checkpoint then use it.
+   */
+  ema?: number;
 }
 
 /** What {@link fit} leaves. */
@@ -84,6 +90,8 @@ export interface FitResult {
   /** The epoch training started from (0 unless resumed). */
   resumedFrom: number;
   optimisers: EdeGanOptimisers;
+  /** The generator average, with `ema` (the caller disposes it). */
+  ema?: GeneratorEma;
 }
 
 /** Thrown when a loss becomes NaN or infinite; the last good checkpoint stays as it was. */
@@ -118,7 +126,7 @@ const COLLAPSED_D_LOSS = 1e-5;
  * ```
  */
 export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Promise<FitResult> {
-  const { epochs, batchSize, seed, progress = silentProgress } = opts;
+  const { batchSize } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
   }
@@ -131,10 +139,20 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
   let steps: StepRecord[] = [];
   let step = 0;
   let startEpoch = 0;
+  let emaState: EmaState | null = null;
   if (opts.resume && opts.checkpointDir && await exists(`${opts.checkpointDir}/trainer.json`)) {
-    const saved = await loadModel(opts.checkpointDir);
+    const saved = await loadModel(opts.checkpointDir, { weights: "live" });
     model.copyFrom(saved.model);
     saved.model.dispose();
+    emaState = await loadEmaState(opts.checkpointDir);
+    if (Boolean(emaState) !== (opts.ema !== undefined)) {
+      throw new Error(
+        `--resume: the checkpoint in ${opts.checkpointDir} was trained ` +
+          (emaState ? `with --ema ${emaState.decay}` : "without --ema") + `, now ` +
+          (opts.ema !== undefined ? `--ema ${opts.ema}` : "without it") +
+          "; resume with the recorded setting",
+      );
+    }
     const state = await loadTrainingState(opts.checkpointDir, { ...optimisers });
     if (state) {
       startEpoch = state.epoch;
@@ -143,6 +161,43 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
       steps = (state.extra.steps as StepRecord[]) ?? [];
     }
   }
+  const ema = opts.ema !== undefined
+    ? new GeneratorEma(model, opts.ema, emaState ?? undefined)
+    : undefined;
+  try {
+    return await runEpochs(model, train, opts, {
+      optimisers,
+      runStep,
+      history,
+      steps,
+      step,
+      startEpoch,
+      ema,
+    });
+  } catch (error) {
+    ema?.dispose();
+    throw error;
+  }
+}
+
+/** The epochs of {@link fit}, from `startEpoch`. */
+async function runEpochs(
+  model: EdeGan,
+  train: ImageSet,
+  opts: FitOptions,
+  state: {
+    optimisers: EdeGanOptimisers;
+    runStep: (images: tf.Tensor4D, optimisers: EdeGanOptimisers) => Promise<StepLosses>;
+    history: EpochRecord[];
+    steps: StepRecord[];
+    step: number;
+    startEpoch: number;
+    ema?: GeneratorEma;
+  },
+): Promise<FitResult> {
+  const { epochs, batchSize, seed, progress = silentProgress } = opts;
+  const { optimisers, runStep, history, steps, startEpoch, ema } = state;
+  let step = state.step;
   const stepsPerEpoch = Math.floor(train.count / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
   const curveEvery = opts.curveEvery ?? Math.max(1, Math.round(totalSteps / 200));
@@ -186,6 +241,7 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
         model.reinitialise(DISCRIMINATOR_PARTS, seed * 7919 + step);
         optimisers.discriminator.reset();
       }
+      ema?.update(model);
       curve = {
         lossG: curve.lossG + losses.lossG,
         lossD: curve.lossD + losses.lossD,
@@ -220,7 +276,7 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
     if (opts.evaluate) {
       // On a copy with tensors of its own: wasm's Conv2D picks its kernel by how often a filter
       // tensor was used, so scoring the live filters changed the next training step.
-      const copy = await detachedCopy(model);
+      const copy = ema ? await ema.averagedModel(model) : await detachedCopy(model);
       try {
         record.auc = await opts.evaluate(copy, epoch);
       } catch (error) {
@@ -234,6 +290,7 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
       await saveModel(opts.checkpointDir, model, {
         optimisers: { ...optimisers },
         trainer: { epoch, step, extra: { history, steps } },
+        ema: ema ? await ema.state() : undefined,
       });
     }
     if (evaluationError) {
@@ -247,7 +304,7 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
     }
     await opts.onEpoch?.(record, model);
   }
-  return { history, steps, resumedFrom: startEpoch, optimisers };
+  return { history, steps, resumedFrom: startEpoch, optimisers, ...(ema ? { ema } : {}) };
 }
 
 /** A model with the same values in new tensors, so that nothing done with it touches `model`. */

@@ -1,0 +1,141 @@
+/**
+ * An exponential moving average (EMA) of the generator's weights, for a last epoch that does not
+ * depend on where the last steps happened to leave the weights.
+ *
+ * @module
+ */
+
+import * as tf from "../tf.ts";
+import { EdeGan } from "../models/ede_gan.ts";
+import type { PartName } from "../models/architecture.ts";
+import { GENERATOR_PARTS } from "./step.ts";
+
+/** What a checkpoint keeps of an EMA: enough to continue it exactly. */
+export interface EmaState {
+  decay: number;
+  /** Updates applied so far (one per optimisation step). */
+  updates: number;
+  /** The averaged tensors, keyed like the model's variables. */
+  tensors: Map<string, { shape: number[]; data: Float32Array }>;
+}
+
+/**
+ * The EMA of every generator tensor (E1, Dec, E2: kernels, BatchNorm gamma and beta, and the
+ * BatchNorm moving statistics, averaged like the weights, as timm's `ModelEmaV2` does with
+ * buffers). After update t (0-based) each average moves as
+ * `ema = d_t * ema + (1 - d_t) * w` with `d_t = min(decay, (1 + t) / (10 + t))`, the warm-up of
+ * `tf.train.ExponentialMovingAverage` with `num_updates`, so that a short run is not dominated by
+ * its initial weights. The discriminator is not averaged: the averaged model keeps the live one.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../tf.ts";
+ * import { EdeGan } from "../models/ede_gan.ts";
+ * import { GeneratorEma } from "./ema.ts";
+ * await tf.setBackend("cpu");
+ * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
+ * const ema = new GeneratorEma(model, 0.999);
+ * ema.update(model);
+ * if (ema.updates !== 1) throw new Error();
+ * const averaged = await ema.averagedModel(model);
+ * averaged.dispose();
+ * ema.dispose();
+ * model.dispose();
+ * ```
+ */
+export class GeneratorEma {
+  readonly #averages = new Map<string, tf.Variable>();
+  #updates = 0;
+
+  /** Starts an average at `model`'s current generator values (or at `state`, to resume). */
+  constructor(model: EdeGan, readonly decay: number, state?: EmaState) {
+    checkEmaDecay(decay);
+    if (state && state.decay !== decay) {
+      throw new Error(
+        `--ema ${decay}: the checkpoint's average was kept with decay ${state.decay}`,
+      );
+    }
+    for (const [key, v] of model.variables) {
+      if (!GENERATOR_PARTS.includes(key.split("/")[0] as PartName)) continue;
+      const saved = state?.tensors.get(key);
+      if (state && (!saved || saved.shape.join() !== v.shape.join())) {
+        this.dispose();
+        throw new Error(`checkpoint EMA: tensor '${key}' is missing or has another shape`);
+      }
+      this.#averages.set(
+        key,
+        tf.tidy(() => tf.variable(saved ? tf.tensor(saved.data, v.shape) : v, false)),
+      );
+    }
+    this.#updates = state?.updates ?? 0;
+  }
+
+  /** Updates applied so far. */
+  get updates(): number {
+    return this.#updates;
+  }
+
+  /** The decay of the next update: `min(decay, (1 + t) / (10 + t))`. */
+  nextDecay(): number {
+    return Math.min(this.decay, (1 + this.#updates) / (10 + this.#updates));
+  }
+
+  /** Moves every average toward `model`'s current values (call once per optimisation step). */
+  update(model: EdeGan): void {
+    const d = this.nextDecay();
+    tf.tidy(() => {
+      for (const [key, average] of this.#averages) {
+        const live = model.variables.get(key)!;
+        average.assign(tf.add(tf.mul(average, d), tf.mul(live, 1 - d)));
+      }
+    });
+    this.#updates += 1;
+  }
+
+  /** The averages as plain arrays, for a checkpoint. */
+  async state(): Promise<EmaState> {
+    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [key, v] of this.#averages) {
+      tensors.set(key, { shape: v.shape, data: (await v.data()) as Float32Array });
+    }
+    return { decay: this.decay, updates: this.#updates, tensors };
+  }
+
+  /**
+   * A new model (the caller disposes it) with the averaged generator and `model`'s discriminator:
+   * the model to score with.
+   */
+  async averagedModel(model: EdeGan): Promise<EdeGan> {
+    const { tensors } = await this.state();
+    for (const [key, v] of model.variables) {
+      if (!tensors.has(key)) {
+        tensors.set(key, { shape: v.shape, data: (await v.data()) as Float32Array });
+      }
+    }
+    return EdeGan.fromTensors(model.config, tensors);
+  }
+
+  /** Frees the averages. */
+  dispose(): void {
+    for (const v of this.#averages.values()) v.dispose();
+    this.#averages.clear();
+  }
+}
+
+/**
+ * Checks an EMA decay: a number in (0, 1); the error names `--ema`.
+ *
+ * @example
+ * ```ts
+ * import { checkEmaDecay } from "./ema.ts";
+ * checkEmaDecay(0.999);
+ * let message = "";
+ * try { checkEmaDecay(1); } catch (e) { message = (e as Error).message; }
+ * if (!message.startsWith("--ema 1: expected a decay in (0, 1)")) throw new Error(message);
+ * ```
+ */
+export function checkEmaDecay(decay: number): void {
+  if (!(decay > 0 && decay < 1)) {
+    throw new Error(`--ema ${decay}: expected a decay in (0, 1), e.g. --ema 0.999`);
+  }
+}
