@@ -75,8 +75,24 @@ export {
   type TrainRunOptions,
   type TrainRunResult,
 } from "./lib/train/run.ts";
-export { type Calibration, loadModel, saveModel } from "./lib/train/checkpoint.ts";
-export { scoreImages, type ScoreOptions, type ScoreResult } from "./lib/score/score.ts";
+export { type Calibration, loadEmaState, loadModel, saveModel } from "./lib/train/checkpoint.ts";
+export { checkEmaDecay, type EmaState, GeneratorEma } from "./lib/train/ema.ts";
+export {
+  SCORE_KINDS,
+  scoreImages,
+  type ScoreKind,
+  type ScoreOptions,
+  type ScoreResult,
+} from "./lib/score/score.ts";
+export {
+  BATCH_NORM_STATS_MODES,
+  type BatchNormStatistics,
+  type BatchNormStatsMode,
+  recomputeBatchNormStats,
+  withBatchNormStats,
+} from "./lib/score/batch_norm_stats.ts";
+export { type BatchNormChoice, chooseBatchNormStats } from "./lib/score/choose_batch_norm_stats.ts";
+export { compareScoreKinds, type ScoreKindRow } from "./lib/score/compare_kinds.ts";
 export { calibrate, decide, normaliseScore } from "./lib/score/calibrate.ts";
 
 // Metrics
