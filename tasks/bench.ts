@@ -12,6 +12,7 @@ import { parseArgs } from "@std/cli";
 import { type BackendChoice, BACKENDS, parseBackendChoice } from "../lib/backend/select.ts";
 import type { ModelRow } from "../lib/bench/model.ts";
 import "../lib/bench/model.ts";
+import "../lib/bench/profile.ts";
 import { formatTable } from "../lib/cli/flags.ts";
 import { describeMachine, getSuite, listSuites, SUITE_NAMES } from "../lib/bench/suites.ts";
 import { peerRows, peerSummary } from "../lib/bench/peer.ts";

@@ -1,7 +1,8 @@
 /**
  * The registry of benchmark suites behind `deno task bench --suite NAME`, and the description of
  * the machine a result was measured on. A suite is a name, a `run` that returns flat rows, and the
- * columns to print. `kernels` is registered here; `model` and `distill` live in `model.ts`.
+ * columns to print. `kernels` is registered here; `model` and `distill` live in `model.ts`,
+ * `profile` in `profile.ts`.
  *
  * @module
  */
@@ -32,7 +33,7 @@ export interface BenchSuite {
 }
 
 /** Every suite name `--suite` accepts besides `all`, available or not. */
-export const SUITE_NAMES = ["kernels", "model", "distill"] as const;
+export const SUITE_NAMES = ["kernels", "model", "distill", "profile"] as const;
 /** A suite name. */
 export type SuiteName = typeof SUITE_NAMES[number];
 

@@ -1,0 +1,139 @@
+/**
+ * The `profile` benchmark suite: where the milliseconds of one teacher training step go, kernel
+ * by kernel, at batch 1 and 64 on one backend (`--backend`, default onednn where it loads, else
+ * wasm). Every kernel of the backend is wrapped with a wall-clock timer (the wasm and oneDNN
+ * kernels are synchronous, so a kernel's wall time is its run time); rows give milliseconds and
+ * calls per step, and the step's time outside any kernel (JavaScript: autodiff bookkeeping, tidy,
+ * reads) as `(outside kernels)`.
+ *
+ * @module
+ */
+
+import * as tf from "../tf.ts";
+import { type BackendChoice, selectBackend } from "../backend/select.ts";
+import { EdeGan } from "../models/ede_gan.ts";
+import { createOptimisers, trainStep } from "../train/step.ts";
+import { registerSuite } from "./suites.ts";
+
+/** One row: a kernel's share of a training step. */
+export interface ProfileRow {
+  backend: string;
+  batch: number;
+  kernel: string;
+  ms_per_step: number;
+  calls_per_step: number;
+  share: number;
+}
+
+/**
+ * Profiles the teacher's training step on `backend` at each batch size: `steps` timed steps after
+ * two warm-up steps. Kernels taking under 0.5 % of a step are folded into `(other kernels)`.
+ *
+ * @example
+ * ```ts ignore
+ * import { profileTrainingStep } from "./profile.ts";
+ * console.table(await profileTrainingStep("wasm", [1], 3));
+ * ```
+ */
+export async function profileTrainingStep(
+  backend: BackendChoice,
+  batches = [1, 64],
+  steps?: number,
+  onProgress?: (msg: string) => void,
+): Promise<ProfileRow[]> {
+  const selection = await selectBackend(backend);
+  const tfjsName = tf.getBackend();
+  const times = new Map<string, [number, number]>();
+  const wrapped: tf.KernelConfig[] = [];
+  for (const k of tf.getKernelsForBackend(tfjsName)) {
+    const f = k.kernelFunc;
+    tf.unregisterKernel(k.kernelName, tfjsName);
+    const config = {
+      ...k,
+      kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
+        const t = performance.now();
+        const out = f(args);
+        const entry = times.get(k.kernelName) ?? [0, 0];
+        entry[0] += performance.now() - t;
+        entry[1]++;
+        times.set(k.kernelName, entry);
+        return out;
+      },
+    };
+    tf.registerKernel(config);
+    wrapped.push(k);
+  }
+  const rows: ProfileRow[] = [];
+  try {
+    for (const batch of batches) {
+      onProgress?.(`${selection.backend} batch ${batch}`);
+      const model = EdeGan.create({ width: 64 }, 1);
+      const optimisers = createOptimisers(model);
+      const x = tf.tidy(() => tf.tanh(tf.randomNormal([batch, 32, 32, 1], 0, 1, "float32", 7)));
+      for (let i = 0; i < 2; i++) await trainStep(model, optimisers, x as tf.Tensor4D);
+      times.clear();
+      const n = steps ?? (batch === 1 ? 30 : 4);
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await trainStep(model, optimisers, x as tf.Tensor4D);
+      const stepMs = (performance.now() - t0) / n;
+      let inKernels = 0;
+      let otherMs = 0;
+      let otherCalls = 0;
+      const sorted = [...times].sort((a, b) => b[1][0] - a[1][0]);
+      for (const [kernel, [ms, calls]] of sorted) {
+        inKernels += ms / n;
+        if (ms / n < 0.005 * stepMs) {
+          otherMs += ms / n;
+          otherCalls += calls / n;
+          continue;
+        }
+        rows.push(row(selection.backend, batch, kernel, ms / n, calls / n, stepMs));
+      }
+      rows.push(row(selection.backend, batch, "(other kernels)", otherMs, otherCalls, stepMs));
+      rows.push(row(selection.backend, batch, "(outside kernels)", stepMs - inKernels, 0, stepMs));
+      rows.push(row(selection.backend, batch, "(step)", stepMs, 0, stepMs));
+      x.dispose();
+      optimisers.generator.dispose();
+      optimisers.discriminator.dispose();
+      model.dispose();
+    }
+  } finally {
+    for (const k of wrapped) {
+      tf.unregisterKernel(k.kernelName, tfjsName);
+      tf.registerKernel(k);
+    }
+  }
+  return rows;
+}
+
+function row(
+  backend: string,
+  batch: number,
+  kernel: string,
+  ms: number,
+  calls: number,
+  stepMs: number,
+): ProfileRow {
+  const r = (v: number, d = 100) => Math.round(v * d) / d;
+  return {
+    backend,
+    batch,
+    kernel,
+    ms_per_step: r(ms),
+    calls_per_step: r(calls, 10),
+    share: r(ms / stepMs, 1000),
+  };
+}
+
+registerSuite({
+  name: "profile",
+  description: "where a teacher training step's milliseconds go, kernel by kernel (batch 1, 64)",
+  columns: ["backend", "batch", "kernel", "ms_per_step", "calls_per_step", "share"],
+  run: async (opts) =>
+    (await profileTrainingStep(
+      opts.backend === "auto" ? "auto" : opts.backend,
+      undefined,
+      undefined,
+      opts.onProgress,
+    )) as unknown as Record<string, unknown>[],
+});
