@@ -346,17 +346,22 @@ export function notebookProgress(
     },
   };
 
-  function send(text: string): Promise<void> {
-    // The final line of a sequence of jobs: the count replaces the bar.
-    return (opts.jupyter === undefined ? currentJupyter() : opts.jupyter)
-      ?.broadcast("update_display_data", {
-        data: {
-          "text/plain": `${label}: ${text}`,
-          "text/html": `<pre>${escapeHtml(`${label}: ${text}`)}</pre>`,
-        },
-        metadata: {},
-        transient: { display_id: line.displayId },
-      }) ?? Promise.resolve(console.error(`${label}: ${text}`));
+  async function send(text: string): Promise<void> {
+    // The final line of a sequence of jobs: the count replaces the bar. (Deno's own broadcast
+    // may return nothing, so its result says nothing about whether there is a notebook.)
+    const jupyter = opts.jupyter === undefined ? currentJupyter() : opts.jupyter;
+    if (!jupyter) {
+      console.error(`${label}: ${text}`);
+      return;
+    }
+    await jupyter.broadcast("update_display_data", {
+      data: {
+        "text/plain": `${label}: ${text}`,
+        "text/html": `<pre>${escapeHtml(`${label}: ${text}`)}</pre>`,
+      },
+      metadata: {},
+      transient: { display_id: line.displayId },
+    });
   }
 }
 

@@ -186,6 +186,21 @@ Deno.test("notebookProgress: one line over several jobs, ending with the job cou
     "job 3/3 w4 P-KDGAN: G 4",
   ]);
   assertMatch(sent.at(-1)!, /^distillation: 3\/3 jobs last AUC 0\.9 \(\d+\.\d s\)$/);
+  // a broadcast that returns nothing (as Deno's may) is still a notebook: nothing on stderr
+  const errors: unknown[] = [];
+  const error = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args);
+  try {
+    const quiet = notebookProgress("q", {
+      jobs: 1,
+      jupyter: { broadcast: () => undefined as unknown as Promise<void> },
+    });
+    quiet.job("a").update(1, 1);
+    await quiet.done();
+  } finally {
+    console.error = error;
+  }
+  assertEquals(errors, []);
   // a job's own finish does not end the line
   assertEquals(sent.length, 5);
 });
