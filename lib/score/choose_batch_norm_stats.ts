@@ -35,7 +35,8 @@ export const BATCH_NORM_CRITERION =
  * so no mode can be chosen by a validation AUC without touching the test set. The criterion is
  * instead what training minimised: the generator's objective on those held-out normals,
  * w_adv ||f(x) - f(x_hat)||^2 + w_con |x - x_hat| + w_lat ||z - z_hat||^2 (the model's loss
- * weights, each term a mean per image as in training). The mode under which the model
+ * weights, each term a mean per image as in training; the latent term is the model's
+ * `scoreDistance`, the mean squared distance of the loss by default). The mode under which the model
  * reconstructs unseen normals as it learned to is the mode that computes the function it was
  * trained as; a batch-1 model typically prefers `per-image`. `recomputed` is tried only when its
  * statistics are given. Ties keep the earlier of `moving`, `recomputed`, `per-image`.
