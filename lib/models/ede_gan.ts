@@ -12,7 +12,11 @@ import * as tf from "../tf.ts";
 import { type LayerSpec, partLayers, type PartName, PARTS } from "./architecture.ts";
 import { type EdeGanConfig, resolveConfig } from "./config.ts";
 import { createRng, normal } from "../util/rng.ts";
-import { batchNormActivation, fusedBatchNormAvailable } from "../backend/onednn/batch_norm_op.ts";
+import {
+  activation,
+  batchNormActivation,
+  fusedBatchNormAvailable,
+} from "../backend/onednn/batch_norm_op.ts";
 
 /** BatchNorm's running averages move by this fraction per training step (PyTorch's 0.1). */
 const BN_MOMENTUM = 0.1;
@@ -288,6 +292,12 @@ export class EdeGan {
       return this.#fusedBatchNorm(key, y, layer.activation);
     }
     if (layer.batchNorm) y = this.#batchNorm(key, y, mode);
+    if (
+      mode === "train" && (layer.activation === "leakyRelu" || layer.activation === "relu") &&
+      fusedBatchNormAvailable()
+    ) {
+      return activation(y, layer.activation, LEAKY_SLOPE);
+    }
     switch (layer.activation) {
       case "leakyRelu":
         return tf.leakyRelu(y, LEAKY_SLOPE);

@@ -337,3 +337,29 @@ Deno.test("the kernels bench measures oneDNN on every teacher layer and says whi
   assertEquals(enc2?.served, true);
   await selectBackend("wasm");
 });
+
+Deno.test("onednn activation op equals tfjs's leakyRelu and relu, values and gradients", async () => {
+  if (skip()) return;
+  const { activation } = await import("../../lib/backend/onednn/batch_norm_op.ts");
+  for (const kind of ["leakyRelu", "relu"] as const) {
+    const run = (fused: boolean) =>
+      tf.tidy(() => {
+        const x = input([4, 16, 16, 64], 31);
+        const r = input([4, 16, 16, 64], 32);
+        const f = (a: tf.Tensor4D) =>
+          fused ? activation(a, kind, 0.2) : kind === "relu" ? tf.relu(a) : tf.leakyRelu(a, 0.2);
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D), r)))(x);
+        return [f(x), dx].map((t) => t.dataSync().slice() as Float32Array);
+      });
+    await selectBackend("wasm");
+    const expected = run(false);
+    await selectBackend("onednn");
+    const before = tf.memory().numTensors;
+    const actual = run(true);
+    assertEquals(tf.memory().numTensors, before);
+    for (let i = 0; i < 2; i++) {
+      assert(relativeError(actual[i], expected[i]) < 1e-6, `${kind} output ${i}`);
+    }
+  }
+  await selectBackend("wasm");
+});

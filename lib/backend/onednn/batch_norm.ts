@@ -189,3 +189,82 @@ function plans(s: BatchNormShape): { forward: Plan; backward: Plan } {
   cache.plans.set(key(s, "backward"), backward);
   return { forward, backward };
 }
+
+/** Shape and constants of an activation alone (a block without normalisation). */
+export interface ActivationShape {
+  size: number;
+  activation: "leakyRelu" | "relu";
+  alpha: number;
+}
+
+const activationCache = new PlanCache();
+
+/**
+ * An activation without normalisation (the first block of each encoder): forward x -> y
+ * (pointers x, y), backward dy, y -> dx (pointers y, dy, dx), as one oneDNN eltwise pass each.
+ *
+ * @example
+ * ```ts
+ * import { activationForward } from "./batch_norm.ts";
+ * const [x, y] = [new Float32Array([-1, 2]), new Float32Array(2)];
+ * activationForward({ size: 2, activation: "leakyRelu", alpha: 0.2 }, "forward", [x, y].map((a) => Deno.UnsafePointer.of(a)));
+ * if (Math.abs(y[0] + 0.2) > 1e-7 || y[1] !== 2) throw new Error(String(y));
+ * ```
+ */
+export function activationForward(
+  s: ActivationShape,
+  direction: "forward" | "backward",
+  pointers: Deno.PointerValue[],
+): void {
+  singleThreaded(() => {
+    const k = `${direction}:${s.size}:${s.activation}:${s.alpha}`;
+    const plan = activationCache.get(k, () => activationPlans(s)[direction]);
+    dnnlContext().run(plan, pointers, `activation ${direction}`);
+  });
+}
+
+function activationPlans(s: ActivationShape): { forward: Plan; backward: Plan } {
+  const c = dnnlContext();
+  const f = c.lib.symbols;
+  const what = `activation (${s.size} ${s.activation})`;
+  const data = c.md([s.size], DNNL.vector);
+  const alpha = s.activation === "leakyRelu" ? s.alpha : 0;
+  const forwardDesc = new Uint8Array(OP_DESC_BYTES);
+  check(
+    f.dnnl_eltwise_forward_desc_init(
+      forwardDesc,
+      DNNL.forwardTraining,
+      DNNL.eltwiseReluUseDst,
+      data,
+      alpha,
+      0,
+    ),
+    `dnnl_eltwise_forward_desc_init ${what}`,
+  );
+  const forwardPd = c.primitiveDesc(forwardDesc, null, what);
+  const backwardDesc = new Uint8Array(OP_DESC_BYTES);
+  check(
+    f.dnnl_eltwise_backward_desc_init(backwardDesc, DNNL.eltwiseReluUseDst, data, data, alpha, 0),
+    `dnnl_eltwise_backward_desc_init ${what}`,
+  );
+  const backwardPd = c.primitiveDesc(backwardDesc, forwardPd, what);
+  const [x, y, dy, dx] = [0, 0, 0, 0].map(() => c.memory(data, null));
+  const forward = {
+    user: [x, y],
+    steps: [step(c.primitive(forwardPd, what), [[DNNL.argSrc, x], [DNNL.argDst, y]])],
+    implementation: c.implementation(forwardPd),
+  };
+  const backward = {
+    user: [y, dy, dx],
+    steps: [step(c.primitive(backwardPd, what), [
+      [DNNL.argDiffDst, dy],
+      [DNNL.argDst, y],
+      [DNNL.argDiffSrc, dx],
+    ])],
+    implementation: c.implementation(backwardPd),
+  };
+  const base = `${s.size}:${s.activation}:${s.alpha}`;
+  activationCache.plans.set(`forward:${base}`, forward);
+  activationCache.plans.set(`backward:${base}`, backward);
+  return { forward, backward };
+}

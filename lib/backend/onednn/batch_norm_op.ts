@@ -10,7 +10,12 @@
 
 import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { batchNormBackward, batchNormForward, type BlockActivation } from "./batch_norm.ts";
+import {
+  activationForward,
+  batchNormBackward,
+  batchNormForward,
+  type BlockActivation,
+} from "./batch_norm.ts";
 import { onednnKernelsActive } from "./register.ts";
 
 /** The forward kernel's name: x, gamma, beta -> y, mean, variance. */
@@ -72,9 +77,75 @@ const gradConfig: tf.KernelConfig = {
   },
 };
 
-/** Registers the two kernels on the wasm backend (idempotent). */
+/** The activation kernel's name: x -> y; its gradient's: y, dy -> dx. */
+export const ACTIVATION = "EdeganActivation";
+/** The activation gradient kernel's name. */
+export const ACTIVATION_GRAD = "EdeganActivationGrad";
+
+interface ActivationAttrs {
+  activation: "leakyRelu" | "relu";
+  alpha: number;
+}
+
+const activationConfig: tf.KernelConfig = {
+  kernelName: ACTIVATION,
+  backendName: "wasm",
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const b = backend as BackendWasm;
+    const { x } = inputs as Record<string, tf.TensorInfo>;
+    const y = b.makeOutput(x.shape, "float32");
+    const a = attrs as unknown as ActivationAttrs;
+    const size = x.shape.reduce((p, q) => p * q, 1);
+    activationForward({ size, ...a }, "forward", addresses(b, [x, y]));
+    return y;
+  },
+};
+
+const activationGradConfig: tf.KernelConfig = {
+  kernelName: ACTIVATION_GRAD,
+  backendName: "wasm",
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const b = backend as BackendWasm;
+    const { y, dy } = inputs as Record<string, tf.TensorInfo>;
+    const dx = b.makeOutput(y.shape, "float32");
+    const a = attrs as unknown as ActivationAttrs;
+    const size = y.shape.reduce((p, q) => p * q, 1);
+    activationForward({ size, ...a }, "backward", addresses(b, [y, dy, dx]));
+    return dx;
+  },
+};
+
+/**
+ * LeakyReLU (slope `alpha`) or ReLU as one oneDNN pass each way, on the `onednn` backend (where
+ * {@link fusedBatchNormAvailable}); tfjs computes the gradient of `leakyRelu` with three kernels.
+ */
+export function activation(
+  x: tf.Tensor4D,
+  kind: "leakyRelu" | "relu",
+  alpha: number,
+): tf.Tensor4D {
+  const attrs = { activation: kind, alpha } as unknown as tf.NamedAttrMap;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const xs = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    const y = tf.engine().runKernel(ACTIVATION, { x: xs }, attrs) as tf.Tensor;
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        tf.engine().runKernel(
+          ACTIVATION_GRAD,
+          { y: saved[0], dy: dy as tf.Tensor },
+          attrs,
+        ) as tf.Tensor,
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+/** Registers the kernels on the wasm backend (idempotent). */
 export function registerBatchNormKernels(): void {
-  for (const config of [forwardConfig, gradConfig]) {
+  for (const config of [forwardConfig, gradConfig, activationConfig, activationGradConfig]) {
     if (tf.getKernel(config.kernelName, "wasm") === undefined) tf.registerKernel(config);
   }
 }
