@@ -1,7 +1,8 @@
 /**
  * `deno task test`: the whole check of the project: `deno check`, `deno lint`, `deno fmt --check`,
- * then `deno test` over `tests/` (and the JSDoc examples of `mod.ts`). Exits non-zero on any
- * failure; its last line is `N passed, N failed` from the test runner's own summary.
+ * then `deno test` over `tests/` and the JSDoc examples of `mod.ts` and of every module under `lib/`
+ * (`mod.ts` alone would not reach the modules it re-exports). Exits non-zero on any failure; its
+ * last line is `N passed, N failed` from the test runner's own summary.
  *
  * Extra arguments are passed to `deno test` (e.g. `deno task test --filter wasm`).
  *
@@ -48,7 +49,7 @@ for (const [name, args] of steps) {
 }
 console.log("\n== deno test");
 const { code, text } = await run(
-  ["test", "-A", "--doc", "mod.ts", "tests/", ...Deno.args],
+  ["test", "-A", "--doc", "mod.ts", "lib/", "tests/", ...Deno.args],
   true,
 );
 // deno test ends with e.g. "ok | 41 passed (2 steps) | 0 failed (3m)"; take its counts.

@@ -175,6 +175,7 @@ export function isSoftwareAdapter(adapter: GPUAdapter): boolean {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it needs a WebGPU adapter (a GPU, or Mesa's Vulkan driver)
  * import { startWebGpuDevice } from "./webgpu.ts";
  * const adapter = await navigator.gpu.requestAdapter();
  * const { description } = await startWebGpuDevice(adapter!);

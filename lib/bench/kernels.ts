@@ -247,6 +247,7 @@ function time(
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it times every kernel shape for minutes
  * import { runKernelSuite } from "./kernels.ts";
  * const rows = await runKernelSuite({ batches: [1], repeats: 3, onProgress: console.log });
  * console.table(rows);

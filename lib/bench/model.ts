@@ -99,6 +99,7 @@ const CPU_SECONDS_PER_TRAIN_IMAGE = 40;
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it times training steps for minutes
  * import { runModelSuite } from "./model.ts";
  * console.log(await runModelSuite(["wasm"]));
  * ```
@@ -187,6 +188,7 @@ export async function runModelSuite(
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it times training steps for minutes
  * import { runDistillSuite } from "./model.ts";
  * console.log(await runDistillSuite("wasm", [8, 2]));
  * ```

@@ -140,6 +140,7 @@ export function parsePeerOutput(stdout: string): PeerRow[] {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it needs Python with PyTorch (tests/bench/peer_test.ts runs it)
  * import { runPytorchPeer } from "./peer.ts";
  * console.log(await runPytorchPeer({ width: 4, repeats: 1 }));
  * ```

@@ -261,9 +261,11 @@ export function helpText(
  * failure, as a command-line tool should.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { runTask } from "./flags.ts";
- * await runTask(async () => { console.log("done"); });
+ * let ran = false;
+ * await runTask(async () => { ran = true; });
+ * if (!ran) throw new Error("runTask did not run main");
  * ```
  */
 export async function runTask(main: () => Promise<void>): Promise<void> {

@@ -288,6 +288,7 @@ export async function cifar10Present(dataDir?: string): Promise<boolean> {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it downloads 170 MB from the network
  * import { downloadCifar10 } from "./download.ts";
  * const dir = await downloadCifar10(); // ~170 MB from www.cs.toronto.edu
  * ```
@@ -317,6 +318,7 @@ export async function downloadCifar10(opts: Cifar10DownloadOptions = {}): Promis
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it needs the 170 MB CIFAR-10 archive
  * import { extractCifar10 } from "./download.ts";
  * await extractCifar10("cifar-10-binary.tar.gz", "cifar-10-batches-bin");
  * ```

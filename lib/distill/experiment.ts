@@ -129,6 +129,7 @@ interface JobResult {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it trains a teacher and students for minutes (tests/distill runs it)
  * import { runDistillExperiment } from "./experiment.ts";
  * const results = await runDistillExperiment({ dataset: "mnist", normal: 1, seed: 0,
  *   teacher: { width: 32, epochs: 2, batchSize: 16 }, students: [4], epochs: { step1: 2, step2: 1 },

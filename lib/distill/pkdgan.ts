@@ -134,14 +134,20 @@ export async function distillStage(
  * changed: methods that fine-tune it (joint, pkdgan) work on a copy, disposed at the end.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { EdeGan } from "../models/ede_gan.ts";
  * import { distillStudent } from "./pkdgan.ts";
- * // teacher: a trained EdeGan; train: the normal training images
- * declare const teacher: EdeGan, train: import("../data/types.ts").ImageSet;
- * const student = EdeGan.create({ ...teacher.config, width: 4 }, 1);
- * await distillStudent(teacher, student, train, "pkdgan",
- *   { epochs: { step1: 2, step2: 1 }, batchSize: 16, seed: 1 });
+ * // a small untrained teacher and 16 patterned 16x16 images keep the example quick
+ * const teacher = EdeGan.create({ imageSize: 16, width: 4, latentSize: 8 }, 0);
+ * const count = 16, pixels = new Uint8Array(count * 16 * 16).map((_, i) => (i * 37) % 256);
+ * const labels = new Int32Array(count);
+ * const train = { pixels, labels, count, height: 16, width: 16, channels: 1 };
+ * const student = EdeGan.create({ ...teacher.config, width: 2 }, 1);
+ * const result = await distillStudent(teacher, student, train, "pkdgan",
+ *   { epochs: { step1: 1, step2: 1 }, batchSize: 8, seed: 1 });
+ * if (result.history.length !== 2) throw new Error(`${result.history.length} epochs`);
+ * teacher.dispose();
+ * student.dispose();
  * ```
  */
 export async function distillStudent(

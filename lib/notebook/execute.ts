@@ -37,9 +37,10 @@ async function output(
  * none does.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { findPython } from "./execute.ts";
- * console.log(await findPython());
+ * const python = await findPython(); // e.g. "python3"; null where nbclient is not installed
+ * if (python !== null && python.length === 0) throw new Error("empty interpreter name");
  * ```
  */
 export async function findPython(): Promise<string | null> {
@@ -58,6 +59,7 @@ export async function findPython(): Promise<string | null> {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it may install a Jupyter kernel spec into the user's Jupyter folders
  * import { ensureDenoKernel, findPython } from "./execute.ts";
  * console.log(await ensureDenoKernel((await findPython())!));
  * ```
@@ -121,6 +123,7 @@ export interface NotebookRun {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: executing a notebook takes minutes (tests/notebooks runs them)
  * import { executeNotebooks } from "./execute.ts";
  * const [run] = await executeNotebooks({
  *   notebooks: ["notebooks/01-ede-gan.ipynb"], outDir: "notebooks/out",
@@ -212,6 +215,7 @@ function relativeName(absolute: string, given: string[]): string {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it needs an executed notebook and Debian's nbconvert (tests/notebooks)
  * import { findPython, publishHtml } from "./execute.ts";
  * await publishHtml((await findPython())!, "notebooks/out/01-ede-gan.ipynb", "notebooks/out");
  * ```
@@ -247,9 +251,16 @@ export async function publishHtml(
  * read). The plots need neither. Returns how many tags were removed.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { dropLocalScripts } from "./execute.ts";
- * console.log(await dropLocalScripts("notebooks/out/01-ede-gan.html"));
+ * const page = await Deno.makeTempFile({ suffix: ".html" });
+ * await Deno.writeTextFile(
+ *   page,
+ *   '<script src="file:///usr/share/javascript/requirejs/require.min.js"></script><p>plot</p>',
+ * );
+ * if (await dropLocalScripts(page) !== 1) throw new Error("one tag to remove");
+ * if (await Deno.readTextFile(page) !== "<p>plot</p>") throw new Error("page kept");
+ * await Deno.remove(page);
  * ```
  */
 export async function dropLocalScripts(htmlPath: string): Promise<number> {
@@ -269,9 +280,12 @@ export async function dropLocalScripts(htmlPath: string): Promise<number> {
  * pages carries plotly.js once and still opens offline. Returns how many copies were replaced.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { sharePlotly } from "./execute.ts";
- * console.log(await sharePlotly("notebooks/out/01-ede-gan.html"));
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/page.html`, "<p>no plots</p>");
+ * if (await sharePlotly(`${dir}/page.html`) !== 0) throw new Error("nothing to share");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function sharePlotly(htmlPath: string): Promise<number> {
@@ -304,9 +318,15 @@ async function writeAtomic(path: string, text: string): Promise<void> {
  * The notebooks of a folder (`*.ipynb`, sorted by name, executed copies under `out/` left out).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { listNotebooks } from "./execute.ts";
- * console.log(await listNotebooks("notebooks"));
+ * const dir = await Deno.makeTempDir();
+ * for (const name of ["02-b.ipynb", "01-a.ipynb", "_draft.ipynb", "notes.md"]) {
+ *   await Deno.writeTextFile(`${dir}/${name}`, "{}");
+ * }
+ * const names = (await listNotebooks(dir)).map((path) => path.slice(dir.length + 1));
+ * if (names.join() !== "01-a.ipynb,02-b.ipynb") throw new Error(names.join());
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function listNotebooks(dir: string): Promise<string[]> {

@@ -40,10 +40,14 @@ export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
  * Reads a notebook file.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { readNotebook } from "./notebook.ts";
- * const nb = await readNotebook("notebooks/01-ede-gan.ipynb");
- * console.log(nb.cells.length);
+ * const path = await Deno.makeTempFile({ suffix: ".ipynb" });
+ * const cell = { cell_type: "markdown", metadata: {}, source: ["# Title"] };
+ * await Deno.writeTextFile(path, JSON.stringify({ cells: [cell], metadata: {}, nbformat: 4 }));
+ * const nb = await readNotebook(path);
+ * if (nb.cells.length !== 1) throw new Error(`${nb.cells.length} cells`);
+ * await Deno.remove(path);
  * ```
  */
 export async function readNotebook(path: string): Promise<Notebook> {

@@ -179,6 +179,7 @@ export async function withBatchNormStats(
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it needs a trained model folder and its training images
  * import { storedRecomputedStats } from "./batch_norm_stats.ts";
  * const { stats, path } = await storedRecomputedStats("runs/mnist-2/model", model, data.train, 1);
  * ```

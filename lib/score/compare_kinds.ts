@@ -36,6 +36,7 @@ export interface ScoreKindRow {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it needs a trained model (tests/score/score_kinds_test.ts runs it)
  * import { compareScoreKinds } from "./compare_kinds.ts";
  * const rows = await compareScoreKinds(model, data, { modes: ["moving", "per-image"] });
  * console.table(rows.map(({ bnStats, kind, auc }) => ({ bnStats, kind, auc })));

@@ -18,10 +18,18 @@ import type { ImageSet, SkippedFiles } from "../data/types.ts";
  * are counted in `skipped`. Transparent PNGs are composited onto white, as in training.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import jpeg from "jpeg-js";
  * import { loadImageFolder } from "./images.ts";
- * const set = await loadImageFolder("./my-images", 32, 1);
- * console.log(set.count, set.names, set.skipped);
+ * const dir = await Deno.makeTempDir();
+ * const rgba = new Uint8Array(8 * 8 * 4).fill(200);
+ * await Deno.writeFile(`${dir}/a.jpg`, jpeg.encode({ data: rgba, width: 8, height: 8 }, 95).data);
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "not an image");
+ * const set = await loadImageFolder(dir, 4, 1);
+ * if (set.count !== 1 || set.names![0] !== "a.jpg" || set.pixels.length !== 16) {
+ *   throw new Error(`loaded ${set.count} images`);
+ * }
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadImageFolder(

@@ -13,9 +13,14 @@ import { exists } from "../util/atomic.ts";
  * `model.json`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { join } from "@std/path";
  * import { resolveModelDir } from "./model_dir.ts";
- * console.log(await resolveModelDir("runs/mnist-1"));
+ * const run = await Deno.makeTempDir();
+ * await Deno.mkdir(join(run, "model"));
+ * await Deno.writeTextFile(join(run, "model", "model.json"), "{}");
+ * if (await resolveModelDir(run) !== join(run, "model")) throw new Error("model dir");
+ * await Deno.remove(run, { recursive: true });
  * ```
  */
 export async function resolveModelDir(dir: string): Promise<string> {

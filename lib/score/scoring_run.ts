@@ -46,6 +46,7 @@ export interface ScoringRun {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it needs a run folder written by `deno task train`
  * import { loadScoringRun } from "./scoring_run.ts";
  * const { model, data } = await loadScoringRun("runs/mnist-2");
  * ```
@@ -106,6 +107,7 @@ export interface BatchNormResolution {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it needs a run folder written by `deno task train`
  * import { loadScoringRun, resolveBatchNormStats } from "./scoring_run.ts";
  * const run = await loadScoringRun("runs/mnist-2");
  * const { modes, choice } = await resolveBatchNormStats(run, "auto");
@@ -164,6 +166,7 @@ export interface ScoringSetup {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it needs a trained model folder and its calibration
  * import { prepareScoring } from "./scoring_run.ts";
  * const setup = await prepareScoring("runs/mnist-2/model", model, calibration,
  *   { scoreKind: "latent", bnStats: "auto" });

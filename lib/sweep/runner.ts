@@ -195,6 +195,7 @@ export interface DistillJobSettings {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it trains a teacher and its students for minutes (tests/sweep runs sweeps)
  * import { distillJob, runSweep } from "./runner.ts";
  * import { sweepJobs } from "./grid.ts";
  * const jobs = sweepJobs({ datasets: ["mnist"], classes: [1], seeds: [0], widths: [4],

@@ -74,10 +74,10 @@ export type RunDataOptions = Pick<
  * The one-class split a run works on: its dataset, class and limits, split by the run's seed.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadRunData } from "./run.ts";
  * const data = await loadRunData({ dataset: "mnist", normal: 1, seed: 0, limit: 256 });
- * console.log(data.train.count);
+ * if (data.train.count !== 256) throw new Error(`${data.train.count} training images`);
  * ```
  */
 export function loadRunData(opts: RunDataOptions, imageSize?: number): Promise<OneClassSplit> {
@@ -294,11 +294,13 @@ export function resumeDifferences(
  * and `resume` continues from it; the manifest then says `failed` with its `lastEpoch`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { trainRun } from "./run.ts";
  * const result = await trainRun({ dataset: "mnist", normal: 1, epochs: 1, batchSize: 16, seed: 1,
- *   model: { width: 8 }, limit: 512 });
- * console.log(result.metrics.auc);
+ *   model: { width: 4 }, limit: 64, testLimit: 64 });
+ * const auc = result.metrics.auc;
+ * if (!(auc >= 0 && auc <= 1)) throw new Error(`AUC ${auc}`);
+ * result.model.dispose();
  * ```
  */
 export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {

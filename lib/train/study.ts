@@ -39,6 +39,7 @@ export interface StudyRow {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it trains one model per variant (tests/train/reliability_test.ts runs it)
  * import { runStudy } from "./study.ts";
  * const rows = await runStudy("latent", { dataset: "mnist", normal: 1, epochs: 1, batchSize: 16,
  *   seed: 0, model: { width: 8 }, limit: 512 });

@@ -30,10 +30,14 @@ export interface PngOptions {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: starting headless Chromium takes ~10 s (tests/viz/browser_test.ts runs it)
  * import { figureToPng } from "./png.ts";
  * import { rocFigure } from "./figures.ts";
  * const fig = rocFigure([{ name: "m", fpr: [0, 0, 1], tpr: [0, 1, 1], auc: 1 }]);
- * await figureToPng(fig, "results/roc.png", { width: 600, height: 560 });
+ * const path = await Deno.makeTempFile({ suffix: ".png" });
+ * const png = await figureToPng(fig, path, { width: 600, height: 560 });
+ * if (png[1] !== 0x50 || png[2] !== 0x4e || png[3] !== 0x47) throw new Error("not a PNG");
+ * await Deno.remove(path);
  * ```
  */
 export async function figureToPng(
