@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { exists, readFileNamed } from "./_files.ts";
-import { createProgress } from "./_progress.ts";
+import { silentProgress, terminalProgress } from "../util/progress.ts";
 import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, defaultCifar10Dir } from "./cifar10.ts";
 import { readTar } from "./tar.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
@@ -186,7 +186,16 @@ export async function downloadFile(
 
   if (res.status !== 416) {
     const label = opts.label ?? dest.slice(dest.lastIndexOf("/") + 1);
-    const progress = createProgress(label, total, offset, opts.progress ?? true);
+    const bar = (opts.progress ?? true)
+      ? terminalProgress(label, { stream: "stderr" })
+      : silentProgress;
+    const started = performance.now();
+    const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
+    const show = (bytes: number) => {
+      const seconds = (performance.now() - started) / 1000;
+      const rate = seconds > 0 ? (bytes - offset) / seconds : 0;
+      bar.update(megabytes(bytes), total ? megabytes(total) : NaN, `MB ${megabytes(rate)} MB/s`);
+    };
     let received = offset;
     {
       using file = await Deno.open(part, {
@@ -199,18 +208,18 @@ export async function downloadFile(
         for await (const chunk of res.body!) {
           await writeAll(file, chunk);
           received += chunk.length;
-          progress.update(received);
+          show(received);
           opts.onProgress?.(received, total);
         }
       } catch (err) {
-        progress.finish();
+        bar.finish();
         throw new Error(
           `download: ${url} broke off after ${received}${total ? ` of ${total}` : ""} bytes ` +
             `(${(err as Error).message}); ${part} is kept, run again to resume`,
         );
       }
     }
-    progress.finish();
+    bar.finish();
     if (total !== undefined && received !== total) {
       throw new Error(
         `download: ${url} ended after ${received} of ${total} bytes; ` +

@@ -1,17 +1,57 @@
 /**
- * Progress of long loops: a terminal bar redrawn in place, or, when stdout is not a terminal or
- * `EDEGAN_NO_PROGRESS=1`, an occasional plain line.
+ * Progress of long loops and downloads: a terminal bar redrawn in place, or, when stdout is not a
+ * terminal or `EDEGAN_NO_PROGRESS=1`, an occasional plain line. The project's one progress bar
+ * (training, scoring, distillation, sweeps and downloads all use it).
+ *
+ * Hand-written because no well-kept library fits here: the deno-std on npm (1.4.0, the only std
+ * this project can install) has no progress bar (JSR's `@std/cli/unstable-progress-bar` is
+ * unstable and unreachable), and the plain-line mode for logs and CI is a rule of this project's
+ * command-line vocabulary.
  *
  * @module
  */
 
 /** Something that is told how far a loop has come. */
 export interface ProgressSink {
-  /** `done` of `total` units, with a short status text (losses, images/s). */
+  /**
+   * `done` of `total` units, with a short status text (losses, images/s). A `total` of `NaN`
+   * means unknown: no bar is drawn, only `done`.
+   */
   update(done: number, total: number, status?: string): void;
   /** Ends the bar with a final text. */
   finish(status?: string): void;
 }
+
+/** Options of {@link terminalProgress}. */
+export interface TerminalProgressOptions {
+  /** Plain lines instead of a redrawn bar; default when stdout (or `stream`) is no terminal. */
+  plain?: boolean;
+  /** Seconds between plain lines (default 15); the last update is always printed. */
+  intervalSeconds?: number;
+  /** Where the text goes (default: `stream`). */
+  write?: (text: string) => void;
+  /** The stream written to (default `stdout`; downloads use `stderr`). */
+  stream?: "stdout" | "stderr";
+}
+
+function envNoProgress(): boolean {
+  try {
+    return Deno.env.get("EDEGAN_NO_PROGRESS") === "1";
+  } catch {
+    return false; // no --allow-env: the variable cannot be set for us
+  }
+}
+
+function isTerminal(stream: "stdout" | "stderr"): boolean {
+  try {
+    return Deno.stdout.isTerminal() && (stream === "stdout" || Deno.stderr.isTerminal());
+  } catch {
+    return false;
+  }
+}
+
+/** A terminal is redrawn at most this often (a download updates on every chunk). */
+const REDRAW_MS = 100;
 
 /**
  * A progress bar on stdout (or plain lines at most every `intervalSeconds` when not a terminal).
@@ -19,36 +59,45 @@ export interface ProgressSink {
  * @example
  * ```ts
  * import { terminalProgress } from "./progress.ts";
- * const bar = terminalProgress("train", { plain: true });
+ * const lines: string[] = [];
+ * const bar = terminalProgress("train", { plain: true, write: (text) => lines.push(text) });
  * bar.update(5, 10, "loss 0.3");
- * bar.finish();
+ * bar.update(10, 10, "loss 0.2");
+ * bar.finish("done");
+ * if (lines.join("") !== "train 5/10 loss 0.3\ntrain 10/10 loss 0.2\ntrain done\n") {
+ *   throw new Error(lines.join(""));
+ * }
  * ```
  */
-export function terminalProgress(
-  label: string,
-  opts: { plain?: boolean; intervalSeconds?: number; write?: (text: string) => void } = {},
-): ProgressSink {
+export function terminalProgress(label: string, opts: TerminalProgressOptions = {}): ProgressSink {
+  const stream = opts.stream ?? "stdout";
+  const encoder = new TextEncoder();
   const write = opts.write ??
-    ((text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text)));
-  const plain = opts.plain ??
-    (Deno.env.get("EDEGAN_NO_PROGRESS") === "1" || !Deno.stdout.isTerminal());
+    ((text: string) => Deno[stream].writeSync(encoder.encode(text)));
+  const plain = opts.plain ?? (envNoProgress() || !isTerminal(stream));
   const interval = (opts.intervalSeconds ?? 15) * 1000;
   let lastPrint = -Infinity;
+  let lastDraw = -Infinity;
   let lastLine = "";
   return {
     update(done, total, status = "") {
-      const fraction = total > 0 ? Math.min(1, done / total) : 0;
+      const known = !Number.isNaN(total);
+      const text = known ? `${done}/${total} ${status}` : `${done} ${status}`;
       if (plain) {
         const now = Date.now();
-        if (now - lastPrint < interval && done < total) return;
+        if (now - lastPrint < interval && (!known || done < total)) return;
         lastPrint = now;
-        write(`${label} ${done}/${total} ${status}\n`);
+        write(`${label} ${text}\n`);
         return;
       }
+      const fraction = known && total > 0 ? Math.min(1, done / total) : 0;
       const width = 24;
       const filled = Math.round(fraction * width);
-      lastLine = `\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ` +
-        `${done}/${total} ${status}`;
+      const bar = known ? ` [${"#".repeat(filled)}${"-".repeat(width - filled)}]` : "";
+      lastLine = `\r${label}${bar} ${text}`;
+      const now = performance.now();
+      if (now - lastDraw < REDRAW_MS && (!known || done < total)) return;
+      lastDraw = now;
       write(lastLine + "\x1b[K");
     },
     finish(status = "") {
