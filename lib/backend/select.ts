@@ -14,21 +14,9 @@
 import * as tf from "../tf.ts";
 import { explainNativeError, importNativePackage, nativeInstallProblem } from "./native.ts";
 import type { NativeBackendName } from "./native.ts";
+import { type BackendChoice, type BackendName, BACKENDS } from "./names.ts";
 
-/** A backend this toolkit can run on. */
-export type BackendName = "tensorflow-gpu" | "tensorflow" | "webgpu" | "onednn" | "wasm" | "cpu";
-/** A backend name, or `auto` for the first one that starts. */
-export type BackendChoice = BackendName | "auto";
-
-/** Every backend, in the order `auto` tries them. */
-export const BACKENDS: readonly BackendName[] = [
-  "tensorflow-gpu",
-  "tensorflow",
-  "webgpu",
-  "onednn",
-  "wasm",
-  "cpu",
-];
+export { type BackendChoice, type BackendName, BACKENDS };
 
 /** Options of {@link selectBackend}. */
 export interface BackendOptions {

@@ -7,6 +7,8 @@
  */
 
 import { parseArgs } from "@std/cli";
+import { BACKENDS } from "../backend/names.ts";
+import { DATASET_NAMES, PROTOCOLS } from "../data/types.ts";
 
 /** How a flag's value is read. */
 export type FlagKind = "string" | "integer" | "number" | "boolean";
@@ -25,12 +27,16 @@ export interface FlagSpec {
   env?: string;
 }
 
-/** Every flag any task takes, with its meaning (CLI.md). */
+/**
+ * Every flag any task takes, with its meaning (CLI.md). The choices of `--dataset`, `--protocol`
+ * and `--backend` are taken from `DATASET_NAMES`, `PROTOCOLS` and `BACKENDS`, so that a new dataset
+ * or backend is a flag value without an edit here.
+ */
 export const FLAGS: Record<string, FlagSpec> = {
   "dataset": {
     kind: "string",
-    help: "dataset: mnist (built in), fashion-mnist, cifar10, folder",
-    choices: ["mnist", "fashion-mnist", "cifar10", "folder"],
+    help: `dataset: ${DATASET_NAMES[0]} (built in), ${DATASET_NAMES.slice(1).join(", ")}`,
+    choices: DATASET_NAMES,
   },
   "data-dir": { kind: "string", help: "where the dataset's files are (overrides the default)" },
   "normal": {
@@ -40,8 +46,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "protocol": {
     kind: "string",
-    help: "one-class or leave-one-out",
-    choices: ["one-class", "leave-one-out"],
+    help: PROTOCOLS.join(" or "),
+    choices: PROTOCOLS,
   },
   "epochs": { kind: "integer", help: "training epochs", min: 1 },
   "batch-size": { kind: "integer", help: "images per training step (the paper's best: 1)", min: 1 },
@@ -53,7 +59,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   "backend": {
     kind: "string",
     help: "tfjs backend",
-    choices: ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "onednn", "wasm", "cpu"],
+    choices: ["auto", ...BACKENDS],
     env: "EDEGAN_BACKEND",
   },
   "threads": {

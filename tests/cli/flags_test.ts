@@ -1,5 +1,7 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { formatTable, parseFlags } from "../../lib/cli/flags.ts";
+import { FLAGS, formatTable, parseFlags } from "../../lib/cli/flags.ts";
+import { BACKENDS } from "../../lib/backend/select.ts";
+import { DATASET_NAMES, PROTOCOLS } from "../../lib/data/types.ts";
 import { parseDistillEpochs } from "../../lib/cli/run_flags.ts";
 
 Deno.test("boolean flags keep their defaults and can be negated", () => {
@@ -77,4 +79,27 @@ Deno.test("positional arguments keep their text: `01` is not the number 1", () =
   const flags = parseFlags("notebooks", ["01", "--check", "007", "2.50"], { check: false }, "");
   assertEquals(flags?._, ["01", "007", "2.50"]);
   assertEquals(flags?.check, true);
+});
+
+Deno.test("--dataset, --protocol and --backend list the library's own names, help unchanged", () => {
+  assertEquals(FLAGS.dataset.choices, ["mnist", "fashion-mnist", "cifar10", "folder"]);
+  assertEquals(FLAGS.dataset.choices, DATASET_NAMES);
+  assertEquals(FLAGS.dataset.help, "dataset: mnist (built in), fashion-mnist, cifar10, folder");
+  assertEquals(FLAGS.protocol.choices, PROTOCOLS);
+  assertEquals(FLAGS.protocol.help, "one-class or leave-one-out");
+  assertEquals(FLAGS.backend.choices, [
+    "auto",
+    "tensorflow-gpu",
+    "tensorflow",
+    "webgpu",
+    "onednn",
+    "wasm",
+    "cpu",
+  ]);
+  assertEquals(FLAGS.backend.choices?.slice(1), BACKENDS);
+  assertStringIncludes(
+    assertThrows(() => parseFlags("t", ["--backend", "tpu"], { backend: "auto" }, ""), Error)
+      .message,
+    "--backend",
+  );
 });
