@@ -62,7 +62,12 @@ export interface DistillExperimentOptions {
   data?: OneClassSplit;
 }
 
-/** One student's row of `results.json`. */
+/**
+ * One student's row of `results.json` (and, but `errors`, of `results.csv`). Its fields are
+ * snake_case, unlike the library's other types, because they are the files' column names: the
+ * report, notebook 03, the sweep runner and the committed `results/` read them by these names, so
+ * the type keeps the on-disk names rather than renaming them on every write and read.
+ */
 export interface StudentResult {
   width: number;
   latent: number;
