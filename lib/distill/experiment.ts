@@ -19,6 +19,7 @@ import { loadModel } from "../train/checkpoint.ts";
 import { checkRunData, loadRunData, trainRun } from "../train/run.ts";
 import { readManifest, writeManifest } from "../train/manifest.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
+import { csvText } from "../util/csv.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 import type { DistillationWeights } from "./kd_loss.ts";
 import { distillStudent, type Method } from "./pkdgan.ts";
@@ -318,9 +319,7 @@ async function writeOutputs(
     ratio_definition: "teacher FLOPs / student FLOPs along the scoring path E1 -> Dec -> E2",
   };
   await writeJsonAtomic(join(opts.out, "results.json"), results);
-  const lines = [RESULT_COLUMNS.join(",")];
-  for (const s of students) lines.push(RESULT_COLUMNS.map((c) => s[c] ?? "").join(","));
-  await writeFileAtomic(join(opts.out, "results.csv"), lines.join("\n") + "\n");
+  await writeFileAtomic(join(opts.out, "results.csv"), csvText(students, RESULT_COLUMNS));
   return results;
 }
 
