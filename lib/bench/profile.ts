@@ -31,6 +31,7 @@ export interface ProfileRow {
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it times training steps of the full-size teacher
  * import { profileTrainingStep } from "./profile.ts";
  * console.table(await profileTrainingStep("wasm", [1], 3));
  * ```
