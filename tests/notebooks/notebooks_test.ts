@@ -8,7 +8,7 @@
 import { assert, assertEquals, assertGreater } from "@std/assert";
 import { basename, fromFileUrl, join, toFileUrl } from "@std/path";
 import { skipUnless } from "../_helpers.ts";
-import { chromiumExists, launchChromium } from "../../lib/viz/_chromium.ts";
+import { type Chromium, chromiumExists, launchChromium } from "../../lib/viz/_chromium.ts";
 import {
   displayedData,
   dropLocalScripts,
@@ -160,7 +160,7 @@ Deno.test("--check names the notebook and cell of an error output", async () => 
 
 Deno.test({
   name: "notebooks execute at the CI size with plots, a result paragraph, HTML and a final table",
-  // About 1-2 minutes on 2 busy cores: all four notebooks run once at their smoke-test size
+  // About 2 minutes on 2 busy cores: all four notebooks run once at their smoke-test size
   // (EDEGAN_NOTEBOOK_SIZE=ci), then each is checked, and its published page opened in Chromium.
   sanitizeOps: false,
   sanitizeResources: false,
@@ -171,6 +171,8 @@ Deno.test({
       return;
     }
     const outDir = await Deno.makeTempDir({ prefix: "edegan-notebooks-" });
+    // One browser for the four published pages.
+    let browser: Chromium | undefined;
     try {
       const runs = await executeNotebooks({
         notebooks,
@@ -222,7 +224,8 @@ Deno.test({
           assert(html.length < 3_000_000, `${html.length} bytes: plotly.js inlined again?`);
           assert(!html.includes('src="file://'), "no script from this machine's /usr/share");
           if (chromiumExists()) {
-            const drawn = await drawnPlots(run.html);
+            browser ??= await launchChromium();
+            const drawn = await drawnPlots(browser, run.html);
             assertEquals(drawn.errors, [], "console errors");
             assertEquals(drawn.plots.length, plots.length, "every plot drawn");
             for (const [i, p] of drawn.plots.entries()) {
@@ -235,6 +238,7 @@ Deno.test({
         });
       }
     } finally {
+      await browser?.close();
       await Deno.remove(outDir, { recursive: true });
     }
   },
@@ -249,10 +253,9 @@ type Any = any;
  * plotly's SVG layers, the marks drawn in it (points, paths of traces, heat-map images, bars,
  * boxes), whether "NaN" is written anywhere in it, and every console error of the page.
  */
-async function drawnPlots(path: string) {
-  const browser = await launchChromium();
+async function drawnPlots(browser: Chromium, path: string) {
+  const page = await browser.context.newPage();
   try {
-    const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     page.on("pageerror", (e) => errors.push(e.message));
@@ -280,6 +283,6 @@ async function drawnPlots(path: string) {
     );
     return { plots, errors };
   } finally {
-    await browser.close();
+    await page.close();
   }
 }
