@@ -94,6 +94,7 @@ export {
 export { type BatchNormChoice, chooseBatchNormStats } from "./lib/score/choose_batch_norm_stats.ts";
 export { compareScoreKinds, type ScoreKindRow } from "./lib/score/compare_kinds.ts";
 export { calibrate, decide, normaliseScore } from "./lib/score/calibrate.ts";
+export { readScoresCsv, type ScoreRows } from "./lib/score/csv.ts";
 
 // Metrics
 export {
