@@ -53,12 +53,13 @@ function isEmpty(g: ConvGeometry): boolean {
 
 /**
  * Whether oneDNN runs this convolution, or edegan's wasm kernel, which is faster on the shapes
- * oneDNN's blocked kernels serve badly: measured on the teacher's layers (`deno task bench --suite
- * kernels --backend onednn`, BENCHMARKS.md), oneDNN took 8-16x longer for the input gradient of a
- * one-channel input (wasm has a one-pass SIMD kernel for it), 17x for the weight gradient of a
- * one-channel input at batch 1, 4-40x for the layers whose kernel covers the whole input (the
- * encoders' last layer, the decoder's first: a plain matrix product) at small batches and 1.6x for
- * their forward pass at batch 64, and 4x for weight gradients over at most 32 output positions.
+ * oneDNN's blocked kernels serve badly. Measured on the teacher's layers with the rest of the
+ * machine idle (`deno task bench --suite kernels --backend onednn`, BENCHMARKS.md; oneDNN time
+ * over wasm time): the input gradient of a one-channel input 1.7x (batch 1) and 2.5x (batch 64;
+ * wasm has a one-pass SIMD kernel for it), its weight gradient 1.4x at batch 1, and the layers whose
+ * kernel covers the whole input (the encoders' last, the decoder's first: a plain matrix product)
+ * 5-10x at batch 1 and 1.4x for their forward pass at batch 64. On every other layer oneDNN was
+ * 1.5-9.7x faster, except one (enc3's input gradient at batch 1, 0.9x: left to oneDNN).
  * A fixed rule, not a timing at run time, so a seed gives the same run every time.
  *
  * @example
@@ -77,7 +78,6 @@ export function onednnServes(direction: ConvDirection, g: ConvGeometry): boolean
   if (g.inChannels === 1 && direction === "backwardData") return false;
   if (g.inChannels === 1 && direction === "backwardWeights" && positions <= 4096) return false;
   if (coversInput && (direction === "forward" || g.batch < 16)) return false;
-  if (direction === "backwardWeights" && positions <= 32) return false;
   return true;
 }
 
