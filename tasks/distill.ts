@@ -16,6 +16,7 @@ import { type Method, METHODS } from "../lib/distill/pkdgan.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import type { LatentConstraint } from "../lib/models/config.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
+import { formatValue } from "../lib/viz/html.ts";
 import { prepareOutDir } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
@@ -96,18 +97,25 @@ await runTask(async () => {
   console.log(
     `\nteacher: width ${t.width}, ${t.params} params, ${t.mflops} MFLOPs, AUC ${t.auc.toFixed(4)}`,
   );
+  // One precision per column (formatValue), not 4 decimals for every number.
+  const formatted = (row: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [k, typeof v === "number" ? formatValue(v, k) : v]),
+    );
   console.log(formatTable(
-    results.students.map((s) => ({
-      student: `w${s.width}`,
-      params: s.params,
-      MFLOPs: s.mflops,
-      ratio: `${s.ratio.toFixed(1)}:1`,
-      "AUC scratch": s.auc_scratch,
-      "AUC one-step": s.auc_one_step,
-      "AUC P-KDGAN": s.auc_pkdgan,
-      "delta vs scratch": s.delta_vs_scratch,
-      "score img/s": s.score_images_per_s,
-    })),
+    results.students.map((s) =>
+      formatted({
+        student: `w${s.width}`,
+        params: s.params,
+        MFLOPs: s.mflops,
+        ratio: `${s.ratio.toFixed(1)}:1`,
+        "AUC scratch": s.auc_scratch,
+        "AUC one-step": s.auc_one_step,
+        "AUC P-KDGAN": s.auc_pkdgan,
+        "delta vs scratch": s.delta_vs_scratch,
+        "score img/s": s.score_images_per_s,
+      })
+    ),
   ));
   const failed = results.students.flatMap((s) => s.errors);
   for (const line of failed) console.log(`failed: ${line}`);

@@ -50,7 +50,7 @@ export function formatValue(value: unknown, column = ""): string {
     if (/auc|average_precision|^ap$|precision|recall|f1|pearson|spearman|correlation/.test(c)) {
       return value.toFixed(4);
     }
-    if (/second|per_s|_s$|img_s|time/.test(c)) return value.toFixed(1);
+    if (/second|per_s|_s$|\/s$|img_s|time/.test(c)) return value.toFixed(1);
     if (/ratio/.test(c)) return value.toFixed(2);
     return String(Number(value.toPrecision(4)));
   }
