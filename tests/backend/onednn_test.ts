@@ -8,6 +8,7 @@ import { threadCount } from "../../lib/backend/onednn/threads.ts";
 import { EdeGan } from "../../lib/models/ede_gan.ts";
 import { createOptimisers, trainStep } from "../../lib/train/step.ts";
 import { skipUnless } from "../_helpers.ts";
+import { type Case, compute, input, OUTPUTS, type Pad, relativeError } from "./_conv.ts";
 
 function dnnlAvailable(): boolean {
   try {
@@ -19,10 +20,6 @@ function dnnlAvailable(): boolean {
 }
 const available = dnnlAvailable();
 const skip = () => skipUnless(available, "oneDNN (apt-get install libdnnl2)");
-
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
-/** batch, height, width, inChannels, outChannels, kernel, stride, padding. */
-type Case = [number, number, number, number, number, number, number, Pad];
 
 // Batch 1 and >= 16, strides 1 and 2 (and 3), kernels 3 and 4 (and 1, 5), same / valid /
 // explicit padding, odd sizes, one input channel, the teacher's own layers.
@@ -43,54 +40,6 @@ const CASES: Case[] = [
   [16, 16, 16, 16, 32, 4, 2, "same"],
   [2, 8, 8, 128, 256, 4, 2, "same"],
 ];
-
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let state = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = state / 2147483648 - 1;
-  }
-  return out;
-}
-
-function input(shape: number[], seed: number): tf.Tensor4D {
-  return tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape) as unknown as tf.Tensor4D;
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assertEquals(actual.length, expected.length);
-  let scale = 0;
-  let error = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    error = Math.max(error, Math.abs(actual[i] - expected[i]));
-  }
-  return scale === 0 ? error : error / scale;
-}
-
-const OUTPUTS = ["conv2d", "conv2d dx", "conv2d dW", "convT", "convT dx", "convT dW"];
-
-/** conv2d and conv2dTranspose values and their gradients (through tf.grads) on this backend. */
-function compute([n, h, w, ci, co, k, s, pad]: Case): Float32Array[] {
-  return tf.tidy(() => {
-    const x = input([n, h, w, ci], 1);
-    const f = input([k, k, ci, co], 2);
-    const p = pad as "same";
-    const y = tf.conv2d(x, f, s, p);
-    const dy = input(y.shape, 3);
-    const [dx, dW] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, p), dy))
-    )([x, f]);
-    const z = input(y.shape, 4);
-    const r = input(x.shape, 5);
-    const t = tf.conv2dTranspose(z, f, [n, h, w, ci], s, p);
-    const [dz, dWt] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [n, h, w, ci], s, p), r))
-    )([z, f]);
-    return [y, dx, dW, t, dz, dWt].map((v) => v.dataSync() as Float32Array);
-  });
-}
 
 Deno.test("onednn conv2d / conv2dTranspose values and gradients equal cpu within 1e-4", async () => {
   if (skip()) return;

@@ -126,32 +126,7 @@ function plans(s: BatchNormShape): { forward: Plan; backward: Plan } {
   let diffZ = dy;
   if (s.activation !== "none") {
     const alpha = s.activation === "leakyRelu" ? s.alpha : 0;
-    const eltForwardDesc = new Uint8Array(OP_DESC_BYTES);
-    check(
-      f.dnnl_eltwise_forward_desc_init(
-        eltForwardDesc,
-        DNNL.forwardTraining,
-        DNNL.eltwiseReluUseDst,
-        data,
-        alpha,
-        0,
-      ),
-      `dnnl_eltwise_forward_desc_init ${what}`,
-    );
-    const eltForwardPd = c.primitiveDesc(eltForwardDesc, null, what);
-    const eltBackwardDesc = new Uint8Array(OP_DESC_BYTES);
-    check(
-      f.dnnl_eltwise_backward_desc_init(
-        eltBackwardDesc,
-        DNNL.eltwiseReluUseDst,
-        data,
-        data,
-        alpha,
-        0,
-      ),
-      `dnnl_eltwise_backward_desc_init ${what}`,
-    );
-    const eltBackwardPd = c.primitiveDesc(eltBackwardDesc, eltForwardPd, what);
+    const { forwardPd: eltForwardPd, backwardPd: eltBackwardPd } = eltwiseDescs(data, alpha, what);
     forwardSteps.push(step(c.primitive(eltForwardPd, what), [[DNNL.argSrc, y], [DNNL.argDst, y]]));
     // dz in a buffer of the library's: oneDNN 2.6's batch normalisation refuses to run its
     // backward pass in place (diff_dst = diff_src).
@@ -225,29 +200,10 @@ export function activationForward(
 
 function activationPlans(s: ActivationShape): { forward: Plan; backward: Plan } {
   const c = dnnlContext();
-  const f = c.lib.symbols;
   const what = `activation (${s.size} ${s.activation})`;
   const data = c.md([s.size], DNNL.vector);
   const alpha = s.activation === "leakyRelu" ? s.alpha : 0;
-  const forwardDesc = new Uint8Array(OP_DESC_BYTES);
-  check(
-    f.dnnl_eltwise_forward_desc_init(
-      forwardDesc,
-      DNNL.forwardTraining,
-      DNNL.eltwiseReluUseDst,
-      data,
-      alpha,
-      0,
-    ),
-    `dnnl_eltwise_forward_desc_init ${what}`,
-  );
-  const forwardPd = c.primitiveDesc(forwardDesc, null, what);
-  const backwardDesc = new Uint8Array(OP_DESC_BYTES);
-  check(
-    f.dnnl_eltwise_backward_desc_init(backwardDesc, DNNL.eltwiseReluUseDst, data, data, alpha, 0),
-    `dnnl_eltwise_backward_desc_init ${what}`,
-  );
-  const backwardPd = c.primitiveDesc(backwardDesc, forwardPd, what);
+  const { forwardPd, backwardPd } = eltwiseDescs(data, alpha, what);
   const [x, y, dy, dx] = [0, 0, 0, 0].map(() => c.memory(data, null));
   const forward = {
     user: [x, y],
@@ -267,4 +223,33 @@ function activationPlans(s: ActivationShape): { forward: Plan; backward: Plan } 
   activationCache.plans.set(`forward:${base}`, forward);
   activationCache.plans.set(`backward:${base}`, backward);
   return { forward, backward };
+}
+
+/** The forward and backward primitive descriptors of (leaky) ReLU whose gradient reads y. */
+function eltwiseDescs(
+  data: Uint8Array<ArrayBuffer>,
+  alpha: number,
+  what: string,
+): { forwardPd: Deno.PointerValue; backwardPd: Deno.PointerValue } {
+  const c = dnnlContext();
+  const f = c.lib.symbols;
+  const forwardDesc = new Uint8Array(OP_DESC_BYTES);
+  check(
+    f.dnnl_eltwise_forward_desc_init(
+      forwardDesc,
+      DNNL.forwardTraining,
+      DNNL.eltwiseReluUseDst,
+      data,
+      alpha,
+      0,
+    ),
+    `dnnl_eltwise_forward_desc_init ${what}`,
+  );
+  const forwardPd = c.primitiveDesc(forwardDesc, null, what);
+  const backwardDesc = new Uint8Array(OP_DESC_BYTES);
+  check(
+    f.dnnl_eltwise_backward_desc_init(backwardDesc, DNNL.eltwiseReluUseDst, data, data, alpha, 0),
+    `dnnl_eltwise_backward_desc_init ${what}`,
+  );
+  return { forwardPd, backwardPd: c.primitiveDesc(backwardDesc, forwardPd, what) };
 }

@@ -17,6 +17,7 @@ import {
   type BlockActivation,
 } from "./batch_norm.ts";
 import { onednnKernelsActive } from "./register.ts";
+import { heapAddresses } from "./kernels.ts";
 
 /** The forward kernel's name: x, gamma, beta -> y, mean, variance. */
 export const BATCH_NORM_ACTIVATION = "EdeganBatchNormActivation";
@@ -34,14 +35,6 @@ function shapeOf(x: tf.TensorInfo, attrs: Attrs) {
   return { batch, height, width, channels, ...attrs };
 }
 
-function addresses(backend: BackendWasm, infos: tf.TensorInfo[]): Deno.PointerValue[] {
-  const heap = (backend as unknown as { wasm: { HEAPU8: Uint8Array<ArrayBuffer> } }).wasm.HEAPU8;
-  const base = Deno.UnsafePointer.of(heap);
-  return infos.map((info) =>
-    Deno.UnsafePointer.offset(base!, backend.dataIdMap.get(info.dataId)!.memoryOffset)
-  );
-}
-
 const forwardConfig: tf.KernelConfig = {
   kernelName: BATCH_NORM_ACTIVATION,
   backendName: "wasm",
@@ -54,7 +47,7 @@ const forwardConfig: tf.KernelConfig = {
     const variance = b.makeOutput([channels], "float32");
     batchNormForward(
       shapeOf(x, attrs as unknown as Attrs),
-      addresses(b, [x, gamma, beta, y, mean, variance]),
+      heapAddresses(b, [x, gamma, beta, y, mean, variance]),
     );
     return [y, mean, variance];
   },
@@ -71,7 +64,7 @@ const gradConfig: tf.KernelConfig = {
     const dbeta = b.makeOutput(gamma.shape, "float32");
     batchNormBackward(
       shapeOf(x, attrs as unknown as Attrs),
-      addresses(b, [x, gamma, beta, mean, variance, y, dy, dx, dgamma, dbeta]),
+      heapAddresses(b, [x, gamma, beta, mean, variance, y, dy, dx, dgamma, dbeta]),
     );
     return [dx, dgamma, dbeta];
   },
@@ -96,7 +89,7 @@ const activationConfig: tf.KernelConfig = {
     const y = b.makeOutput(x.shape, "float32");
     const a = attrs as unknown as ActivationAttrs;
     const size = x.shape.reduce((p, q) => p * q, 1);
-    activationForward({ size, ...a }, "forward", addresses(b, [x, y]));
+    activationForward({ size, ...a }, "forward", heapAddresses(b, [x, y]));
     return y;
   },
 };
@@ -110,7 +103,7 @@ const activationGradConfig: tf.KernelConfig = {
     const dx = b.makeOutput(y.shape, "float32");
     const a = attrs as unknown as ActivationAttrs;
     const size = y.shape.reduce((p, q) => p * q, 1);
-    activationForward({ size, ...a }, "backward", addresses(b, [y, dy, dx]));
+    activationForward({ size, ...a }, "backward", heapAddresses(b, [y, dy, dx]));
     return dx;
   },
 };

@@ -30,8 +30,8 @@ export interface ConvKernelArgs {
   attrs: ConvKernelAttrs;
 }
 
-/** The wasm heap's address and each tensor's address in it (taken after every allocation). */
-function addresses(backend: BackendWasm, infos: Info[]): Deno.PointerValue[] {
+/** Each tensor's address in the wasm heap (take them after every allocation: the heap may move). */
+export function heapAddresses(backend: BackendWasm, infos: Info[]): Deno.PointerValue[] {
   const heap = (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
   const base = Deno.UnsafePointer.of(heap as Uint8Array<ArrayBuffer>);
   return infos.map((info) =>
@@ -120,6 +120,6 @@ export function onednnConvolution(
     return undefined;
   }
   const out = backend.makeOutput(outShape, "float32");
-  runConvolution(direction, g, addresses(backend, [a, b, out]));
+  runConvolution(direction, g, heapAddresses(backend, [a, b, out]));
   return out;
 }
