@@ -20,7 +20,12 @@ import * as tf from "../tf.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "../backend/wasm_kernels/register.ts";
 import { stockKernel } from "../backend/wasm_kernels/_ops.ts";
-import { type ConvKernelArgs, onednnConvolution, onednnServes } from "../backend/onednn/kernels.ts";
+import {
+  type ConvKernelArgs,
+  onednnConvolution,
+  onednnServes,
+  routing,
+} from "../backend/onednn/kernels.ts";
 import { convGeometry } from "../backend/wasm_kernels/_geometry.ts";
 import { useOnednnKernels } from "../backend/onednn/register.ts";
 import { loadDnnl } from "../backend/onednn/_ffi.ts";
@@ -157,7 +162,9 @@ function kernelFuncOf(kernel: KernelName, impl: KernelImpl): tf.KernelFunc | und
   if (impl === "cpu") return tf.getKernel(kernel, "cpu")?.kernelFunc;
   if (impl === "onednn") {
     return (args) => {
-      const out = onednnConvolution(DIRECTIONS[kernel], args as unknown as ConvKernelArgs, true);
+      const out = everywhere(() =>
+        onednnConvolution(DIRECTIONS[kernel], args as unknown as ConvKernelArgs)
+      );
       if (out === undefined) throw new Error(`onednn: ${kernel} refused the bench's inputs`);
       return out;
     };
@@ -166,6 +173,16 @@ function kernelFuncOf(kernel: KernelName, impl: KernelImpl): tf.KernelFunc | und
     return stockKernel(kernel); // undefined for Conv2DBackpropFilter: the stock backend has none
   }
   return tf.getKernel(kernel, "wasm")?.kernelFunc;
+}
+
+/** Runs `f` with every convolution routed to oneDNN (the bench measures the shapes it leaves too). */
+function everywhere<T>(f: () => T): T {
+  routing.everything = true;
+  try {
+    return f();
+  } finally {
+    routing.everything = false;
+  }
 }
 
 function servedByOnednn(kernel: KernelName, conv: Conv, batch: number): boolean {

@@ -86,13 +86,12 @@ export const routing = { everything: false };
 
 /**
  * Runs one convolution direction on oneDNN, or returns `undefined` when the inputs are of a kind
- * it leaves to the fallback (see {@link onednnServes}; `always` runs oneDNN on those too, as the
- * kernels bench does to measure them).
+ * it leaves to the fallback (see {@link onednnServes}; `routing.everything` runs oneDNN on those
+ * too, as the tests and the kernels bench do to check and measure them).
  */
 export function onednnConvolution(
   direction: ConvDirection,
   args: ConvKernelArgs,
-  always = false,
 ): Info | undefined {
   const { inputs, backend, attrs } = args;
   let g: ConvGeometry;
@@ -116,7 +115,7 @@ export function onednnConvolution(
     [a, b] = [x, dy];
     outShape = attrs.filterShape!;
   }
-  if (isEmpty(g) || (!always && !routing.everything && !onednnServes(direction, g))) {
+  if (isEmpty(g) || (!routing.everything && !onednnServes(direction, g))) {
     return undefined;
   }
   const out = backend.makeOutput(outShape, "float32");
