@@ -56,6 +56,7 @@ await runTask(async () => {
       lossG: h.lossG,
       lossD: h.lossD,
       "test AUC": h.auc,
+      ...(h.liveAuc !== undefined ? { "live AUC (no --ema)": h.liveAuc } : {}),
       "img/s": Number(h.imagesPerSecond.toFixed(1)),
     }))),
   );

@@ -35,6 +35,12 @@ export interface EpochRecord {
   distillation?: number;
   /** Test ROC AUC after this epoch, when an evaluator was given (a curve, never a selection). */
   auc?: number;
+  /**
+   * With `--ema`, the test ROC AUC of the live (not averaged) weights after this epoch: the figure
+   * a run without `--ema` would record, since the average never feeds back into training. `auc` is
+   * then the averaged generator's, so each run measures both on one training trajectory.
+   */
+  liveAuc?: number;
   seconds: number;
   imagesPerSecond: number;
 }
@@ -276,12 +282,17 @@ async function runEpochs(
     if (opts.evaluate) {
       // On a copy with tensors of its own: wasm's Conv2D picks its kernel by how often a filter
       // tensor was used, so scoring the live filters changed the next training step.
+      // With an average, the live weights are scored first and the average last, so the last
+      // evaluation (whose scores the caller may keep) is the model the run returns.
+      const live = ema ? await detachedCopy(model) : undefined;
       const copy = ema ? await ema.averagedModel(model) : await detachedCopy(model);
       try {
+        if (live) record.liveAuc = await opts.evaluate(live, epoch);
         record.auc = await opts.evaluate(copy, epoch);
       } catch (error) {
         evaluationError = error as Error;
       } finally {
+        live?.dispose();
         copy.dispose();
       }
     }

@@ -128,3 +128,23 @@ Deno.test("ema: the run scores with the average; the checkpoint keeps it; resume
   assertEquals(tf.memory().numTensors >= 0, true);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("ema: each epoch records the live weights' AUC too, equal to a run without --ema", async () => {
+  await useBackend("cpu");
+  const root = await Deno.makeTempDir();
+  const averaged = await trainRun(base(join(root, "ema"), 2, 0.9));
+  const plain = await trainRun(base(join(root, "plain"), 2));
+  assertEquals(averaged.history.length, 2);
+  averaged.history.forEach((record, i) => {
+    // The average never feeds back into training: the live trajectory is the plain run's.
+    assertEquals(record.liveAuc, plain.history[i].auc, `epoch ${record.epoch}`);
+    assert(plain.history[i].liveAuc === undefined);
+  });
+  // The run's AUC is the average's, from the same scores the run wrote.
+  assertEquals(averaged.history.at(-1)!.auc, averaged.metrics.auc);
+  const manifest = JSON.parse(await Deno.readTextFile(join(root, "ema", "run.json")));
+  assertEquals(manifest.history[1].liveAuc, plain.history[1].auc);
+  averaged.model.dispose();
+  plain.model.dispose();
+  await Deno.remove(root, { recursive: true });
+});
