@@ -5,7 +5,7 @@
  * gradient and moment, each bound by memory: about 21 ms a step for the teacher's 3.9 M weights,
  * a quarter of a batch-1 training step once the convolutions are fast. This kernel reads p, g, m
  * and v once and writes p', m' and v' once, with the same float32 operations in the same order,
- * so its results equal the ops' exactly. No op calls it yet: Adam can run it where
+ * so its results equal the ops' exactly (the loop: `_simd_adam.ts`). No op calls it yet: Adam can run it where
  * {@link hasFusedAdam} says the backend has it, and keep its ops elsewhere.
  *
  * @module

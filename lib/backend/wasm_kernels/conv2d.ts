@@ -6,7 +6,7 @@
  * first sees that tensor. Training makes every filter a new tensor after each optimiser step, so
  * each forward convolution repacks its filter; at batch 1 the packing costs 5-50 times the
  * arithmetic (enc3 of the teacher: 7 ms against 0.5 ms). Up to `gemmLimits.convPositions` output
- * positions (`_geometry.ts`) this kernel is im2col then the SIMD matrix product of `_simd.ts`,
+ * positions (`_geometry.ts`) this kernel is im2col then the SIMD matrix product of `_simd_gemm.ts`,
  * which reads the filter [kh·kw·Ci, Co] where it lies and packs nothing; beyond that, packing
  * costs little per image and XNNPACK's direct convolution wins (and needs no im2col buffer). A
  * filter used more than {@link REUSED_FILTER_CALLS} times (inference) also goes to XNNPACK, which

@@ -7,7 +7,7 @@
  * dyᵀ [Ho, Wo, N, Co], dilated by the stride, giving [Ci, kh, kw, Co]. XNNPACK runs that as fast
  * as a forward convolution when N is large enough to fill its inner loop. For small batches (or
  * few input channels) it is the matrix product im2col(x)ᵀ · dy instead, and with at most four
- * terms N·Ho·Wo per weight (an outer product at batch 1) a SIMD loop of `_simd.ts`.
+ * terms N·Ho·Wo per weight (an outer product at batch 1) the SIMD loop of `_simd_small_gemm.ts`.
  *
  * @module
  */

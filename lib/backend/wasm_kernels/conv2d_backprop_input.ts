@@ -121,7 +121,7 @@ const ROW_DOTS_MAX_POSITIONS = 4;
  * The method for a geometry. XNNPACK repacks whichever operand plays the weights on every call,
  * so the choice keeps that operand small: few dy positions (L = N·Ho·Wo up to
  * `gemmLimits.inputGradientPositions`, or below kh·kw·Ci / 2) make it the product f · dyᵀ
- * (`gemm-dyT`: the SIMD product of `_simd.ts`, which packs nothing); few input channels (a phase
+ * (`gemm-dyT`: the SIMD product of `_simd_gemm.ts`, which packs nothing); few input channels (a phase
  * convolution with under 16 output channels runs XNNPACK far below its peak) use fᵀ as weights
  * (`gemm`); otherwise one stride-1
  * convolution per output phase (`phases`). Two shapes skip XNNPACK: one input channel with kernel
@@ -153,7 +153,7 @@ export function backpropInputMethod(g: ConvGeometry): BackpropInputMethod {
 /**
  * One input channel (a transposed convolution to one channel, as the decoder's last layer): one
  * SIMD pass writes every dx pixel as the sum of the dot products of the dy positions and filter
- * taps that reach it (`_simd.ts` `oneChannel`), reading dy and the filter where they lie: no
+ * taps that reach it (`oneChannel`, `_simd_one_channel.ts`), reading dy and the filter where they lie: no
  * transposed filter, no columns, no zeroing and no col2im (XNNPACK's product with 16 columns
  * and its col2im cost several times as much). Undefined without SIMD.
  */

@@ -1,7 +1,7 @@
 /**
  * `Sqrt` for the wasm backend: the stock kernel takes a square root per element (1.4 ns each:
  * 0.7 ms for one 4x4x128x256 filter), and Adam takes one per weight every step, about 6 ms of a
- * batch-1 training step of the teacher. Here it is `f32x4.sqrt` of `_simd.ts`. Other dtypes go to
+ * batch-1 training step of the teacher. Here it is `f32x4.sqrt` (`_simd_sqrt.ts`). Other dtypes go to
  * the stock kernel.
  *
  * @module
