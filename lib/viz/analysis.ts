@@ -12,25 +12,21 @@
 import type * as Plotly from "plotly.js-dist-min";
 import { averagePrecision, rocAuc } from "../metrics/mod.ts";
 import { precisionRecallCurve } from "../metrics/precision_recall_curve.ts";
-import { type Figure, type GridImage, imageGrid } from "./figures.ts";
+import type { Figure } from "./figures.ts";
+import { type GridImage, imageGrid } from "./image_grids.ts";
+import {
+  errorBars,
+  figureTitle,
+  finite,
+  horizontalLine,
+  legendAbove,
+  logTicks,
+  NORMAL_COLOUR,
+  PALETTE,
+  referenceTrace,
+} from "./_layout.ts";
 
-const PALETTE = [
-  "#1f77b4",
-  "#ff7f0e",
-  "#2ca02c",
-  "#d62728",
-  "#9467bd",
-  "#8c564b",
-  "#e377c2",
-  "#7f7f7f",
-  "#bcbd22",
-  "#17becf",
-];
-/** The normal class is drawn in this colour everywhere, apart from the anomalous classes. */
-export const NORMAL_COLOUR = "#111111"; // as in figures.ts
-
-const title = (text: string) => ({ text, x: 0.01, xanchor: "left" as const });
-const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+export { NORMAL_COLOUR };
 
 /** Writes a score compactly: 4 significant digits. */
 function fmtScore(s: number): string {
@@ -261,7 +257,7 @@ export function scoresByClass(input: ScoresByClassInput): Figure {
       : { ...common, type: "box", boxpoints: "outliers" }) as Plotly.Data;
   });
   const layout: Partial<Plotly.Layout> = {
-    title: title(input.title ?? "Test scores by true class"),
+    title: figureTitle(input.title ?? "Test scores by true class"),
     xaxis: { title: { text: "true class" }, type: "category" },
     yaxis: {
       title: { text: "score (higher = more anomalous)" },
@@ -272,16 +268,9 @@ export function scoresByClass(input: ScoresByClassInput): Figure {
     margin: { t: 50, r: 110 },
   };
   if (input.threshold !== undefined && finite(input.threshold)) {
-    layout.shapes = [{
-      type: "line",
-      xref: "paper",
-      x0: 0,
-      x1: 1,
-      yref: "y",
-      y0: input.threshold,
-      y1: input.threshold,
-      line: { color: "black", dash: "dash", width: 1.5 },
-    }];
+    layout.shapes = [
+      horizontalLine(input.threshold, { color: "black", dash: "dash", width: 1.5 }),
+    ];
     layout.annotations = [{
       // Right of the plot, where no box can hide it.
       xref: "paper",
@@ -383,13 +372,7 @@ export function classAucBars(
       hovertemplate: `${s.name}, class %{x}: AUC %{y:.4f}<extra></extra>`,
     };
     if (s.std) {
-      trace.error_y = {
-        type: "data",
-        array: labels.map((_, c) => (finite(s.std![c]) ? s.std![c] : 0)),
-        visible: true,
-        thickness: 1.2,
-        width: 3,
-      };
+      trace.error_y = errorBars(labels.map((_, c) => s.std![c]), 3);
     }
     return trace as Plotly.Data;
   });
@@ -411,22 +394,13 @@ export function classAucBars(
   return {
     data,
     layout: {
-      title: title(opts.title ?? "ROC AUC per class"),
+      title: figureTitle(opts.title ?? "ROC AUC per class"),
       barmode: "group",
       xaxis: { title: { text: opts.xTitle ?? "class" }, type: "category" },
       yaxis: { title: { text: "ROC AUC" }, range: [lowest < 0.5 ? 0 : 0.5, 1.005] },
-      shapes: [{
-        type: "line",
-        xref: "paper",
-        x0: 0,
-        x1: 1,
-        yref: "y",
-        y0: 0.5,
-        y1: 0.5,
-        line: { color: "gray", dash: "dot", width: 1 },
-      }],
+      shapes: [horizontalLine(0.5, { color: "gray", dash: "dot", width: 1 })],
       annotations,
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      legend: legendAbove(),
       margin: { t: 80 },
     },
   };
@@ -547,7 +521,7 @@ export function scoreAgreement(input: ScoreAgreementInput): Figure {
   return {
     data: [group(false, "normal", NORMAL_COLOUR), group(true, "anomalous", PALETTE[3])],
     layout: {
-      title: title(
+      title: figureTitle(
         `${input.title ?? `${input.yName} against ${input.xName}`} — Pearson r ${fmt(r)}` +
           `${log ? " (log scores)" : ""}, Spearman ${fmt(rho)}`,
       ),
@@ -614,20 +588,13 @@ export function precisionRecallFigure(
     };
   });
   if (Number.isFinite(prevalence)) {
-    data.push({
-      type: "scatter",
-      mode: "lines",
-      name: `chance (precision = prevalence ${prevalence.toFixed(3)})`,
-      x: [0, 1],
-      y: [prevalence, prevalence],
-      line: { color: "gray", dash: "dot", width: 1 },
-      hoverinfo: "skip",
-    });
+    const name = `chance (precision = prevalence ${prevalence.toFixed(3)})`;
+    data.push(referenceTrace(name, [0, 1], [prevalence, prevalence], "dot"));
   }
   return {
     data,
     layout: {
-      title: title(opts.title ?? "Precision-recall (anomalies are the positive class)"),
+      title: figureTitle(opts.title ?? "Precision-recall (anomalies are the positive class)"),
       xaxis: { title: { text: "recall" }, range: [0, 1.01] },
       yaxis: { title: { text: "precision" }, range: [0, 1.02] },
       legend: { x: 0.01, xanchor: "left", y: 0.02, yanchor: "bottom" },
@@ -696,7 +663,7 @@ export function lossPanels(records: LossRecord[], opts: { title?: string } = {})
   if (panels.length === 0) throw new RangeError("lossPanels: no record carries a value");
   const gap = 0.06, height = (1 - gap * (panels.length - 1)) / panels.length;
   const layout: Record<string, unknown> = {
-    title: title(opts.title ?? "Losses"),
+    title: figureTitle(opts.title ?? "Losses"),
     height: 120 + 170 * panels.length,
     showlegend: phases.length > 1,
     // Right-aligned above the panels, clear of the first panel's left-aligned name.
@@ -849,7 +816,7 @@ export function aucAndTime(results: SettingResult[], opts: { title?: string } = 
       },
     ],
     layout: {
-      title: title(opts.title ?? "Test AUC and training time"),
+      title: figureTitle(opts.title ?? "Test AUC and training time"),
       xaxis: { domain: [0, 0.45], type: "category", anchor: "y" },
       yaxis: { title: { text: "test ROC AUC" }, range: [0, 1], anchor: "x" },
       xaxis2: { domain: [0.58, 1], type: "category", anchor: "y2" },
@@ -859,16 +826,7 @@ export function aucAndTime(results: SettingResult[], opts: { title?: string } = 
         rangemode: "tozero",
         range: [0, 1.15 * Math.max(...results.map((r) => r.seconds))],
       },
-      shapes: [{
-        type: "line",
-        xref: "x domain" as "x",
-        x0: 0,
-        x1: 1,
-        yref: "y",
-        y0: 0.5,
-        y1: 0.5,
-        line: { color: "gray", dash: "dot", width: 1 },
-      }],
+      shapes: [horizontalLine(0.5, { color: "gray", dash: "dot", width: 1 }, "x domain")],
       annotations: [{
         xref: "x domain" as "x",
         x: 1,
@@ -924,20 +882,11 @@ export function aucPerEpoch(
   return {
     data,
     layout: {
-      title: title(opts.title ?? "Test AUC after each epoch"),
+      title: figureTitle(opts.title ?? "Test AUC after each epoch"),
       xaxis: { title: { text: opts.xTitle ?? "epoch" }, dtick: 1 },
       yaxis: { title: { text: "test ROC AUC" }, range: [0, 1] },
-      shapes: [{
-        type: "line",
-        xref: "paper",
-        x0: 0,
-        x1: 1,
-        yref: "y",
-        y0: 0.5,
-        y1: 0.5,
-        line: { color: "gray", dash: "dot", width: 1 },
-      }],
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      shapes: [horizontalLine(0.5, { color: "gray", dash: "dot", width: 1 })],
+      legend: legendAbove(),
       margin: { t: 80 },
     },
   };
@@ -949,18 +898,6 @@ export function aucPerEpoch(
  */
 function logAxisTicks(values: number[]): { tickvals: number[]; ticktext: string[] } {
   const positive = values.filter((v) => v > 0);
-  const ticks = logTicks(Math.min(...positive), Math.max(...positive));
+  const ticks = logTicks(Math.min(...positive), Math.max(...positive), 2.5);
   return { tickvals: ticks, ticktext: ticks.map((t) => String(Number(t.toPrecision(1)))) };
-}
-
-/** Tick values 1, 2, 5 x 10^k covering [lo, hi] (at least two: the decades around them). */
-function logTicks(lo: number, hi: number): number[] {
-  const ticks: number[] = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
-      const v = m * 10 ** e;
-      if (v >= lo / 2.5 && v <= hi * 2.5) ticks.push(v);
-    }
-  }
-  return ticks;
 }

@@ -1,5 +1,6 @@
 /**
- * Visualisation: figure builders returning plotly specs (`figures.ts`; error analysis in
+ * Visualisation: figure builders returning plotly specs (`figures.ts`: curves in `curves.ts`,
+ * latent views in `latent_views.ts`, image grids in `image_grids.ts`; error analysis in
  * `analysis.ts`), and their renderers:
  * self-contained HTML pages (`html.ts`), Jupyter MIME bundles and progress lines
  * (`jupyter.ts`), and PNG through headless Chromium (`png.ts`). Nothing here knows any model.
