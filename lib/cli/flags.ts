@@ -8,7 +8,8 @@
 
 import { parseArgs } from "@std/cli";
 import { BACKENDS } from "../backend/names.ts";
-import { DATASET_NAMES, PROTOCOLS } from "../data/types.ts";
+import { DATASET_NAMES } from "../data/registry.ts";
+import { PROTOCOLS } from "../data/types.ts";
 
 /** How a flag's value is read. */
 export type FlagKind = "string" | "integer" | "number" | "boolean";
@@ -30,12 +31,15 @@ export interface FlagSpec {
 /**
  * Every flag any task takes, with its meaning (CLI.md). The choices of `--dataset`, `--protocol`
  * and `--backend` are taken from `DATASET_NAMES`, `PROTOCOLS` and `BACKENDS`, so that a new dataset
- * or backend is a flag value without an edit here.
+ * or backend is a flag value without an edit here. `--dataset`'s choices are the registry's own
+ * array, so a dataset registered at run time (`registerDataset`) is accepted and listed too.
  */
 export const FLAGS: Record<string, FlagSpec> = {
   "dataset": {
     kind: "string",
-    help: `dataset: ${DATASET_NAMES[0]} (built in), ${DATASET_NAMES.slice(1).join(", ")}`,
+    get help() {
+      return `dataset: ${DATASET_NAMES[0]} (built in), ${DATASET_NAMES.slice(1).join(", ")}`;
+    },
     choices: DATASET_NAMES,
   },
   "data-dir": { kind: "string", help: "where the dataset's files are (overrides the default)" },

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { cacheRoot, readFileNamed } from "./_files.ts";
+import { cacheRoot, exists, readFileNamed } from "./_files.ts";
+import type { DatasetSpec } from "./registry.ts";
 import type { ImageSet, LabelledDataset } from "./types.ts";
 
 /**
@@ -168,3 +169,52 @@ export async function loadCifar10(dataDir?: string): Promise<LabelledDataset> {
   const test = await read(CIFAR10_TEST_FILE);
   return { train, test, classNames: [...CIFAR10_CLASSES], source: dir };
 }
+
+/**
+ * The files of the CIFAR-10 binary version that must be present.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_FILES } from "./cifar10.ts";
+ * if (CIFAR10_FILES.length !== 6) throw new Error("five training batches and one test batch");
+ * ```
+ */
+export const CIFAR10_FILES: readonly string[] = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
+
+/**
+ * True when every CIFAR-10 batch file is in `dataDir` (default {@linkcode defaultCifar10Dir}).
+ *
+ * @example
+ * ```ts
+ * import { cifar10Present } from "./cifar10.ts";
+ * if (await cifar10Present("/nonexistent")) throw new Error("absent");
+ * ```
+ */
+export async function cifar10Present(dataDir?: string): Promise<boolean> {
+  const dir = dataDir ?? defaultCifar10Dir();
+  for (const f of CIFAR10_FILES) if (!(await exists(`${dir}/${f}`))) return false;
+  return true;
+}
+
+/**
+ * CIFAR-10's entry in the dataset registry: 32x32 RGB, ten classes, downloaded once per user by
+ * `deno task data cifar10`.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_DATASET } from "./cifar10.ts";
+ * if (CIFAR10_DATASET.classNames[3] !== "cat" || CIFAR10_DATASET.imageShape?.[2] !== 3) throw new Error();
+ * ```
+ */
+export const CIFAR10_DATASET: DatasetSpec<"cifar10"> = {
+  name: "cifar10",
+  classNames: CIFAR10_CLASSES,
+  labels: "classes",
+  imageShape: [32, 32, 3],
+  defaultDir: defaultCifar10Dir,
+  dataDirHint: "a folder with the CIFAR-10 binary batches",
+  howToGet: "run `deno task data cifar10` to download (~170 MB)",
+  whenPresent: "binary batches",
+  present: cifar10Present,
+  load: (dataDir) => loadCifar10(dataDir),
+};

@@ -11,9 +11,12 @@ import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { exists, readFileNamed } from "./_files.ts";
 import { silentProgress, terminalProgress } from "../util/progress.ts";
-import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, defaultCifar10Dir } from "./cifar10.ts";
+import { CIFAR10_FILES, cifar10Present, defaultCifar10Dir } from "./cifar10.ts";
 import { readTar } from "./tar.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
+
+// They moved to cifar10.ts, whose registry entry needs them; importers of this module keep them.
+export { CIFAR10_FILES, cifar10Present };
 
 /**
  * The official CIFAR-10 binary archive.
@@ -261,32 +264,6 @@ export interface Cifar10DownloadOptions {
   keepArchive?: boolean;
   /** Show a progress bar on stderr (default true). */
   progress?: boolean;
-}
-
-/**
- * The files of the CIFAR-10 binary version that must be present.
- *
- * @example
- * ```ts
- * import { CIFAR10_FILES } from "./download.ts";
- * if (CIFAR10_FILES.length !== 6) throw new Error("five training batches and one test batch");
- * ```
- */
-export const CIFAR10_FILES: readonly string[] = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
-
-/**
- * True when every CIFAR-10 batch file is in `dataDir`.
- *
- * @example
- * ```ts
- * import { cifar10Present } from "./download.ts";
- * if (await cifar10Present("/nonexistent")) throw new Error("absent");
- * ```
- */
-export async function cifar10Present(dataDir?: string): Promise<boolean> {
-  const dir = dataDir ?? defaultCifar10Dir();
-  for (const f of CIFAR10_FILES) if (!(await exists(`${dir}/${f}`))) return false;
-  return true;
 }
 
 /**

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { readIdxDataset } from "./mnist.ts";
+import { idxFilesPresent, readIdxDataset } from "./mnist.ts";
+import type { DatasetSpec } from "./registry.ts";
 import type { LabelledDataset } from "./types.ts";
 
 /**
@@ -55,3 +56,25 @@ export const FASHION_MNIST_CLASSES: readonly string[] = [
 export function loadFashionMnist(dataDir?: string): Promise<LabelledDataset> {
   return readIdxDataset(dataDir ?? FASHION_MNIST_DIR, [...FASHION_MNIST_CLASSES], "fashion-mnist");
 }
+
+/**
+ * Fashion-MNIST's entry in the dataset registry: 28x28 grey, ten kinds of clothing, from the
+ * Debian package or IDX files in `--data-dir`.
+ *
+ * @example
+ * ```ts
+ * import { FASHION_MNIST_DATASET } from "./fashion_mnist.ts";
+ * if (FASHION_MNIST_DATASET.defaultDir() !== "/usr/share/datasets/fashion-mnist") throw new Error();
+ * ```
+ */
+export const FASHION_MNIST_DATASET: DatasetSpec<"fashion-mnist"> = {
+  name: "fashion-mnist",
+  classNames: FASHION_MNIST_CLASSES,
+  labels: "classes",
+  imageShape: [28, 28, 1],
+  defaultDir: () => FASHION_MNIST_DIR,
+  dataDirHint: "a folder with the four Fashion-MNIST IDX files, raw or .gz",
+  howToGet: "Debian package dataset-fashion-mnist, or IDX files (raw or .gz) in --data-dir",
+  present: idxFilesPresent,
+  load: (dataDir) => loadFashionMnist(dataDir),
+};

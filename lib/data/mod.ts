@@ -1,7 +1,8 @@
 /**
  * Datasets and the one-class protocol: MNIST (built in), Fashion-MNIST, CIFAR-10 and folders of
- * images, preprocessed once to uint8 NHWC at model resolution, split into normal training,
- * validation and labelled test images, and batched into float tensors in [-1, 1].
+ * images, each one entry of the dataset registry (`registry.ts`), preprocessed once to uint8 NHWC
+ * at model resolution, split into normal training, validation and labelled test images, and
+ * batched into float tensors in [-1, 1].
  *
  * @example
  * ```ts
@@ -19,6 +20,7 @@
  */
 
 export * from "./types.ts";
+export * from "./registry.ts";
 export * from "./idx.ts";
 export * from "./mnist.ts";
 export * from "./fashion_mnist.ts";
@@ -27,6 +29,10 @@ export * from "./folder.ts";
 export * from "./tar.ts";
 export * from "./download.ts";
 export * from "./preprocess.ts";
+export * from "./options.ts";
+export * from "./dispatch.ts";
+export * from "./split.ts";
+export * from "./manifest.ts";
 export * from "./protocol.ts";
 export * from "./batches.ts";
 export * from "./list.ts";

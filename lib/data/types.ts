@@ -2,20 +2,16 @@
  * The shapes that data loaders hand to models, training and scoring: image sets held once as
  * uint8 NHWC arrays at model resolution, and the one-class split of a dataset.
  *
+ * The datasets themselves (`DatasetName`, `DATASET_NAMES`, `DATASET_CLASS_COUNTS`) are the
+ * registry's (`registry.ts`); they are exported here too, where they used to be defined.
+ *
  * @module
  */
 
-/**
- * A dataset that {@linkcode loadOneClass} knows how to load.
- *
- * @example
- * ```ts
- * import type { DatasetName } from "./types.ts";
- * const name: DatasetName = "cifar10";
- * if (name !== "cifar10") throw new Error();
- * ```
- */
-export type DatasetName = "mnist" | "fashion-mnist" | "cifar10" | "folder";
+import type { DatasetName } from "./registry.ts";
+
+export type { DatasetName } from "./registry.ts";
+export { DATASET_CLASS_COUNTS, DATASET_NAMES } from "./registry.ts";
 
 /**
  * How a labelled dataset becomes a novelty-detection task.
@@ -31,39 +27,6 @@ export type DatasetName = "mnist" | "fashion-mnist" | "cifar10" | "folder";
  * ```
  */
 export type Protocol = "one-class" | "leave-one-out";
-
-/**
- * The names of the datasets, in the order `deno task data list` shows them.
- *
- * @example
- * ```ts
- * import { DATASET_NAMES } from "./types.ts";
- * if (!DATASET_NAMES.includes("folder")) throw new Error();
- * ```
- */
-export const DATASET_NAMES: readonly DatasetName[] = [
-  "mnist",
-  "fashion-mnist",
-  "cifar10",
-  "folder",
-];
-
-/**
- * How many classes each dataset has (class indices are 0..n-1); the folder dataset's one class
- * index is 0, normal. Known without loading the data, so that flags are checked first.
- *
- * @example
- * ```ts
- * import { DATASET_CLASS_COUNTS } from "./types.ts";
- * if (DATASET_CLASS_COUNTS.cifar10 !== 10 || DATASET_CLASS_COUNTS.folder !== 1) throw new Error();
- * ```
- */
-export const DATASET_CLASS_COUNTS: Readonly<Record<DatasetName, number>> = {
-  "mnist": 10,
-  "fashion-mnist": 10,
-  "cifar10": 10,
-  "folder": 1,
-};
 
 /**
  * The protocols, the default first.

@@ -1,0 +1,109 @@
+/**
+ * Loading a dataset by name: the registry's loader for it, at model resolution, cached once per
+ * process.
+ *
+ * @module
+ */
+
+import { expandHome } from "./_files.ts";
+import { ONE_CLASS_DEFAULTS } from "./options.ts";
+import { prepareImageSet } from "./preprocess.ts";
+import { type DatasetName, datasetSpec } from "./registry.ts";
+import type { LabelledDataset } from "./types.ts";
+
+/**
+ * Where a dataset is looked for when no `dataDir` is given (`undefined` for `folder`, which has
+ * no default).
+ *
+ * @example
+ * ```ts
+ * import { defaultDataDir } from "./dispatch.ts";
+ * if (defaultDataDir("fashion-mnist") !== "/usr/share/datasets/fashion-mnist") throw new Error();
+ * ```
+ */
+export function defaultDataDir(dataset: DatasetName): string | undefined {
+  return datasetSpec(dataset).defaultDir();
+}
+
+const rawCache = new Map<string, Promise<LabelledDataset>>();
+const preparedCache = new Map<string, Promise<LabelledDataset>>();
+
+/**
+ * Forgets every dataset cached in this process (frees their memory once no split holds them).
+ *
+ * @example
+ * ```ts
+ * import { clearDataCache } from "./dispatch.ts";
+ * clearDataCache();
+ * ```
+ */
+export function clearDataCache(): void {
+  rawCache.clear();
+  preparedCache.clear();
+}
+
+/** Caches a promise, and forgets it if it fails so that a fixed file can be retried. */
+function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>) {
+  let p = cache.get(key);
+  if (!p) {
+    p = make();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+/**
+ * Loads a dataset decoded, resized to `imageSize` and converted to `channels` (default: the
+ * dataset's own), once per process: later calls with the same (dataset, dataDir, imageSize,
+ * channels) return the cached arrays (treat them as read-only). A dataset whose files can change
+ * (a folder) is decoded again when any of its files was added, removed or changed since. Errors,
+ * thrown before anything is read: an unknown dataset, no `dataDir` for a dataset without a default
+ * location, a bad `imageSize` or `channels`.
+ *
+ * @example
+ * ```ts
+ * import { loadDataset } from "./dispatch.ts";
+ * const d = await loadDataset({ dataset: "mnist", imageSize: 32 });
+ * if (d.train.width !== 32 || d.train.channels !== 1 || d.test.count !== 10000) throw new Error();
+ * ```
+ */
+export function loadDataset(opts: {
+  dataset: DatasetName;
+  dataDir?: string;
+  imageSize?: number;
+  channels?: 1 | 3;
+}): Promise<LabelledDataset> {
+  const { dataset } = opts;
+  const spec = datasetSpec(dataset);
+  const dataDir = opts.dataDir === undefined ? undefined : expandHome(opts.dataDir);
+  const dir = dataDir ?? spec.defaultDir();
+  if (dir === undefined) {
+    throw new Error(`dataDir: the ${dataset} dataset needs --data-dir (${spec.dataDirHint})`);
+  }
+  const imageSize = opts.imageSize ?? ONE_CLASS_DEFAULTS.imageSize;
+  if (!Number.isInteger(imageSize) || imageSize < 1) {
+    throw new Error(`imageSize: ${imageSize} invalid, expected a positive integer`);
+  }
+  if (opts.channels !== undefined && opts.channels !== 1 && opts.channels !== 3) {
+    throw new Error(`channels: ${opts.channels} invalid, expected 1 or 3`);
+  }
+  const channels = opts.channels ?? spec.imageShape?.[2];
+  const rawKey = `${dataset}\u0000${dataDir ?? ""}`;
+  const key = `${rawKey}\u0000${imageSize}\u0000${channels ?? "native"}`;
+  const load = (key: string) =>
+    cached(preparedCache, key, async () => {
+      if (spec.resizesWhileDecoding) return spec.load(dataDir, { imageSize, channels });
+      const raw = await cached(rawCache, rawKey, () => spec.load(dataDir, { imageSize, channels }));
+      const c = channels ?? raw.train.channels;
+      return {
+        ...raw,
+        train: prepareImageSet(raw.train, imageSize, c),
+        test: prepareImageSet(raw.test, imageSize, c),
+      };
+    });
+  // A folder changes while a notebook runs: its cache entry is only good for the same files.
+  return spec.fingerprint
+    ? spec.fingerprint(dir).then((print) => load(`${key}\u0000${print}`))
+    : load(key);
+}

@@ -1,0 +1,58 @@
+/**
+ * The options of a one-class split and their defaults, in one place: {@linkcode loadOneClass}
+ * takes them, and every field is also a flag (see CLI.md).
+ *
+ * @module
+ */
+
+import type { DatasetName } from "./registry.ts";
+import type { Protocol } from "./types.ts";
+
+/**
+ * Options of {@linkcode loadOneClass}; every field is also a flag (see CLI.md).
+ *
+ * @example
+ * ```ts
+ * import type { OneClassOptions } from "./options.ts";
+ * const opts: OneClassOptions = { dataset: "fashion-mnist", normal: 8, protocol: "one-class", limit: 512 };
+ * if (opts.normal !== 8) throw new Error();
+ * ```
+ */
+export interface OneClassOptions {
+  /** Which dataset (`--dataset`). */
+  dataset: DatasetName;
+  /** Where its files are, overriding the default location (`--data-dir`); required for `folder`. */
+  dataDir?: string;
+  /** Class c: normal under `one-class`, anomalous under `leave-one-out` (`--normal`). */
+  normal: number;
+  /** `one-class` (default) or `leave-one-out` (`--protocol`). */
+  protocol?: Protocol;
+  /** Side of the square model input; default 32. */
+  imageSize?: number;
+  /** Channels the model takes; default the dataset's own (1 for (Fashion-)MNIST, 3 for CIFAR). */
+  channels?: 1 | 3;
+  /** Fraction of the normal training images held out for validation; default 0.1. */
+  valFraction?: number;
+  /** Seed of the hold-out (and of the test subset); default 0. */
+  splitSeed?: number;
+  /** At most this many training images (`--limit`); the hold-out shrinks in proportion. */
+  limit?: number;
+  /** A stratified seeded subset of this many test images, for quick runs. */
+  testLimit?: number;
+}
+
+/**
+ * Defaults of {@linkcode OneClassOptions}, in one place.
+ *
+ * @example
+ * ```ts
+ * import { ONE_CLASS_DEFAULTS } from "./options.ts";
+ * if (ONE_CLASS_DEFAULTS.imageSize !== 32 || ONE_CLASS_DEFAULTS.valFraction !== 0.1) throw new Error();
+ * ```
+ */
+export const ONE_CLASS_DEFAULTS = {
+  protocol: "one-class" as Protocol,
+  imageSize: 32,
+  valFraction: 0.1,
+  splitSeed: 0,
+} as const;

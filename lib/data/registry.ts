@@ -1,0 +1,204 @@
+/**
+ * The datasets the toolkit knows, one {@linkcode DatasetSpec} each: its name, classes, image
+ * shape, loader, default location and how to get it. `--dataset`'s choices, `deno task data list`,
+ * the sweep's class check and the one-class protocol all read this registry, so that none of them
+ * names a dataset.
+ *
+ * A new built-in dataset is one file (its loader and its spec, like `cifar10.ts`) and one entry in
+ * {@linkcode BUILT_IN_DATASETS} below (with its import). A dataset outside the toolkit (a
+ * notebook's, a test's) is registered at run time with {@linkcode registerDataset}.
+ *
+ * @example
+ * ```ts
+ * import { DATASET_NAMES, datasetSpec } from "./registry.ts";
+ * if (DATASET_NAMES[0] !== "mnist") throw new Error("MNIST first");
+ * if (datasetSpec("cifar10").imageShape?.join() !== "32,32,3") throw new Error("CIFAR-10 shape");
+ * ```
+ *
+ * @module
+ */
+
+import { CIFAR10_DATASET } from "./cifar10.ts";
+import { FASHION_MNIST_DATASET } from "./fashion_mnist.ts";
+import { FOLDER_DATASET } from "./folder.ts";
+import { MNIST_DATASET } from "./mnist.ts";
+import type { LabelledDataset } from "./types.ts";
+
+/**
+ * One dataset: what it is, where its files are, and how to decode them.
+ *
+ * @example
+ * ```ts
+ * import type { DatasetSpec } from "./registry.ts";
+ * const tiny: DatasetSpec<"tiny"> = {
+ *   name: "tiny", classNames: ["a", "b"], labels: "classes", imageShape: [1, 1, 1],
+ *   defaultDir: () => undefined, dataDirHint: "a folder with tiny.bin", howToGet: "make it",
+ *   present: () => Promise.resolve(true),
+ *   load: (dir) => Promise.resolve({
+ *     train: { pixels: Uint8Array.of(0, 9), labels: Int32Array.of(0, 1), count: 2, height: 1, width: 1, channels: 1 },
+ *     test: { pixels: Uint8Array.of(0, 9), labels: Int32Array.of(0, 1), count: 2, height: 1, width: 1, channels: 1 },
+ *     classNames: ["a", "b"], source: dir ?? "",
+ *   }),
+ * };
+ * if (tiny.classNames.length !== 2) throw new Error();
+ * ```
+ */
+export interface DatasetSpec<Name extends string = string> {
+  /** The `--dataset` value: lower case, digits and `-`. */
+  name: Name;
+  /** Class names by index (for `labels: "anomaly"`: normal, anomalous). */
+  classNames: readonly string[];
+  /**
+   * What its labels are: `classes` (any class can be the normal one, under either protocol) or
+   * `anomaly` (training images are all normal; test labels are 0 normal, 1 anomalous: the
+   * one-class protocol only, with class 0).
+   */
+  labels: "classes" | "anomaly";
+  /** Height, width and channels of its images as stored; absent when they vary (a folder). */
+  imageShape?: readonly [number, number, 1 | 3];
+  /** Where its files are looked for without `--data-dir`; undefined when `--data-dir` is needed. */
+  defaultDir(): string | undefined;
+  /** What `--data-dir` holds, for the error when it is needed and missing. */
+  dataDirHint: string;
+  /** How to get it: what `deno task data list` says when it is absent. */
+  howToGet: string;
+  /** What `deno task data list` says when it is present; default {@linkcode howToGet}. */
+  whenPresent?: string;
+  /** True when every file it needs is in `dir`. */
+  present(dir: string): Promise<boolean>;
+  /**
+   * Decodes it from `dataDir` (undefined: {@linkcode defaultDir}), at its own resolution unless
+   * {@linkcode resizesWhileDecoding}. Errors name the file.
+   */
+  load(
+    dataDir: string | undefined,
+    target: { imageSize: number; channels?: 1 | 3 },
+  ): Promise<LabelledDataset>;
+  /**
+   * True when `load` returns images already at `target` (a folder of large photos is resized one
+   * by one as it is decoded, never held at full size); such a dataset is not cached undecoded.
+   */
+  resizesWhileDecoding?: boolean;
+  /**
+   * A digest that changes when its files change (a folder edited while a notebook runs): the
+   * in-memory cache is keyed on it. Absent for datasets whose files do not change.
+   */
+  fingerprint?(dir: string): Promise<string>;
+}
+
+/**
+ * The built-in datasets, in the order `deno task data list` and `--help` show them.
+ *
+ * @example
+ * ```ts
+ * import { BUILT_IN_DATASETS } from "./registry.ts";
+ * if (BUILT_IN_DATASETS.map((d) => d.name).join() !== "mnist,fashion-mnist,cifar10,folder") throw new Error();
+ * ```
+ */
+export const BUILT_IN_DATASETS = [
+  MNIST_DATASET,
+  FASHION_MNIST_DATASET,
+  CIFAR10_DATASET,
+  FOLDER_DATASET,
+] as const;
+
+/**
+ * A dataset's name: a built-in one, or any other that was registered with
+ * {@linkcode registerDataset} (checked when it is used, against the registry).
+ *
+ * @example
+ * ```ts
+ * import type { DatasetName } from "./registry.ts";
+ * const name: DatasetName = "cifar10";
+ * if (name !== "cifar10") throw new Error();
+ * ```
+ */
+export type DatasetName =
+  | (typeof BUILT_IN_DATASETS)[number]["name"]
+  | (string & Record<never, never>);
+
+const specs = new Map<string, DatasetSpec>();
+
+/**
+ * The names of the registered datasets, in the order they were registered (the built-in ones
+ * first). The array grows with {@linkcode registerDataset}: `--dataset`'s choices are this array.
+ *
+ * @example
+ * ```ts
+ * import { DATASET_NAMES } from "./registry.ts";
+ * if (!DATASET_NAMES.includes("folder")) throw new Error();
+ * ```
+ */
+export const DATASET_NAMES: readonly DatasetName[] = [];
+
+/**
+ * How many classes each registered dataset has (class indices are 0..n-1); a dataset labelled
+ * normal/anomalous (the folder) has one, index 0, normal. Known without loading the data, so
+ * that flags are checked first.
+ *
+ * @example
+ * ```ts
+ * import { DATASET_CLASS_COUNTS } from "./registry.ts";
+ * if (DATASET_CLASS_COUNTS.cifar10 !== 10 || DATASET_CLASS_COUNTS.folder !== 1) throw new Error();
+ * ```
+ */
+// Empty until the built-in datasets are registered, at the end of this module.
+export const DATASET_CLASS_COUNTS: Readonly<Record<DatasetName, number>> = {} as Record<
+  DatasetName,
+  number
+>;
+
+/**
+ * Adds a dataset to the registry: from then on `--dataset`, `loadOneClass`, `listDatasets` and
+ * the sweep accept its name. Errors: a name already registered, a name that is not lower case
+ * letters, digits and `-`, or no classes.
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec, registerDataset } from "./registry.ts";
+ * let refused = false;
+ * try {
+ *   registerDataset(datasetSpec("mnist"));
+ * } catch {
+ *   refused = true;
+ * }
+ * if (!refused) throw new Error("a name is registered once");
+ * ```
+ */
+export function registerDataset(spec: DatasetSpec): void {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(spec.name)) {
+    throw new Error(
+      `dataset: name "${spec.name}" invalid, expected lower case letters, digits and -`,
+    );
+  }
+  if (specs.has(spec.name)) {
+    throw new Error(`dataset: "${spec.name}" is already registered`);
+  }
+  if (spec.classNames.length === 0) {
+    throw new Error(`dataset: "${spec.name}" has no classes`);
+  }
+  specs.set(spec.name, spec);
+  (DATASET_NAMES as DatasetName[]).push(spec.name);
+  (DATASET_CLASS_COUNTS as Record<DatasetName, number>)[spec.name] = spec.labels === "anomaly"
+    ? 1
+    : spec.classNames.length;
+}
+
+/**
+ * The spec of a registered dataset; an unknown name is an error that lists the known ones.
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec } from "./registry.ts";
+ * if (datasetSpec("fashion-mnist").defaultDir() !== "/usr/share/datasets/fashion-mnist") throw new Error();
+ * ```
+ */
+export function datasetSpec(name: DatasetName): DatasetSpec {
+  const spec = specs.get(name);
+  if (!spec) {
+    throw new Error(`dataset: "${name}" unknown, expected one of ${DATASET_NAMES.join(", ")}`);
+  }
+  return spec;
+}
+
+for (const spec of BUILT_IN_DATASETS) registerDataset(spec);
