@@ -8,11 +8,10 @@
  */
 
 import { createHash } from "node:crypto";
-import { gunzipSync } from "node:zlib";
-import { exists, readFileNamed } from "./_files.ts";
+import { exists } from "./_files.ts";
 import { silentProgress, terminalProgress } from "../util/progress.ts";
 import { CIFAR10_FILES, cifar10Present, defaultCifar10Dir } from "./cifar10.ts";
-import { readTar } from "./tar.ts";
+import { extractTarFiles } from "./tar.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
 
 // They moved to cifar10.ts, whose registry entry needs them; importers of this module keep them.
@@ -299,8 +298,8 @@ export async function downloadCifar10(opts: Cifar10DownloadOptions = {}): Promis
 
 /**
  * Unpacks the CIFAR-10 batch files (and `batches.meta.txt`) of a `.tar.gz` archive into `dir`,
- * flattening the archive's folder; each file is written as `.part` and renamed. Errors name the
- * archive when it is damaged or lacks a batch.
+ * flattening the archive's folder, streaming it from disk ({@linkcode extractTarFiles}); each file
+ * is written as `.part` and renamed. Errors name the archive when it is damaged or lacks a batch.
  *
  * @example
  * ```ts ignore
@@ -310,25 +309,14 @@ export async function downloadCifar10(opts: Cifar10DownloadOptions = {}): Promis
  * ```
  */
 export async function extractCifar10(archive: string, dir: string): Promise<void> {
-  const gz = await readFileNamed(archive, "cifar10");
-  let tar: Uint8Array;
-  try {
-    const out = gunzipSync(gz);
-    tar = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch (err) {
-    throw new Error(`${archive}: not a valid .tar.gz (${(err as Error).message})`);
-  }
   const wanted = new Set([...CIFAR10_FILES, "batches.meta.txt"]);
-  const found = new Set<string>();
   await Deno.mkdir(dir, { recursive: true });
-  for (const entry of readTar(tar, archive)) {
-    const base = entry.name.slice(entry.name.lastIndexOf("/") + 1);
-    if (entry.type !== "file" || !wanted.has(base)) continue;
-    const path = `${dir}/${base}`;
-    await Deno.writeFile(`${path}.part`, entry.data);
-    await Deno.rename(`${path}.part`, path);
-    found.add(base);
-  }
+  // Streamed: the archive is read once from disk, never held in memory whole.
+  const written = await extractTarFiles(archive, (path) => {
+    const base = path.slice(path.lastIndexOf("/") + 1);
+    return wanted.has(base) ? `${dir}/${base}` : undefined;
+  });
+  const found = new Set(written.map((path) => path.slice(path.lastIndexOf("/") + 1)));
   const missing = CIFAR10_FILES.filter((f) => !found.has(f));
   if (missing.length > 0) {
     throw new Error(
