@@ -51,21 +51,56 @@ export type {
 export { loadOneClass, type OneClassOptions } from "./lib/data/protocol.ts";
 export { batchIndices, batchTensor } from "./lib/data/batches.ts";
 
-// Models
+// Models: the interface the engine takes, the registry by name, and EDE-GAN
+export type {
+  AnomalyModel,
+  Losses,
+  ModelConfig,
+  NamedTensors,
+  Optimisers,
+  ScoreBatch,
+  ScoreRequest,
+  StepContext,
+} from "./lib/models/anomaly_model.ts";
 export {
+  DEFAULT_MODEL,
+  type ModelEntry,
+  modelFromTensors,
+  registeredModels,
+  registerModel,
+} from "./lib/models/registry.ts";
+export {
+  asEdeGan,
+  compressionRatio,
+  createOptimisers,
   DEFAULT_CONFIG,
+  discriminatorLoss,
+  EdeGan,
   type EdeGanConfig,
+  type EdeGanOptimisers,
+  generatorLoss,
+  type GeneratorOutput,
   type LatentConstraint,
+  latentDistance,
+  layerCost,
+  loadEdeGan,
+  type ModelCost,
+  modelCost,
   resolveConfig,
   type ScoreDistance,
-} from "./lib/models/config.ts";
-export { EdeGan, type GeneratorOutput } from "./lib/models/ede_gan.ts";
-export { discriminatorLoss, generatorLoss, latentDistance } from "./lib/models/losses.ts";
-export { compressionRatio, layerCost, type ModelCost, modelCost } from "./lib/models/cost.ts";
+  type StepLosses,
+  trainStep,
+} from "./lib/models/ede_gan/mod.ts";
 
 // Training and scoring
-export { createOptimisers, type StepLosses, trainStep } from "./lib/train/step.ts";
-export { DivergenceError, type EpochRecord, fit, type FitOptions } from "./lib/train/trainer.ts";
+export {
+  DivergenceError,
+  type EpochRecord,
+  fit,
+  type FitOptions,
+  type FitResult,
+  type StepRecord,
+} from "./lib/train/trainer.ts";
 export {
   checkRunData,
   checkTrainOptions,
@@ -75,7 +110,13 @@ export {
   type TrainRunOptions,
   type TrainRunResult,
 } from "./lib/train/run.ts";
-export { type Calibration, loadEmaState, loadModel, saveModel } from "./lib/train/checkpoint.ts";
+export {
+  type LoadedModel,
+  loadEmaState,
+  loadModel,
+  MODEL_FORMAT,
+  saveModel,
+} from "./lib/train/checkpoint.ts";
 export { checkEmaDecay, type EmaState, GeneratorEma } from "./lib/train/ema.ts";
 export {
   SCORE_KINDS,
@@ -93,7 +134,7 @@ export {
 } from "./lib/score/batch_norm_stats.ts";
 export { type BatchNormChoice, chooseBatchNormStats } from "./lib/score/choose_batch_norm_stats.ts";
 export { compareScoreKinds, type ScoreKindRow } from "./lib/score/compare_kinds.ts";
-export { calibrate, decide, normaliseScore } from "./lib/score/calibrate.ts";
+export { calibrate, type Calibration, decide, normaliseScore } from "./lib/score/calibrate.ts";
 export { readScoresCsv, type ScoreRows } from "./lib/score/csv.ts";
 
 // Metrics

@@ -14,7 +14,7 @@ import { parseDistillEpochs, runDataFromFlags, startBackend } from "../lib/cli/r
 import { runDistillExperiment } from "../lib/distill/experiment.ts";
 import { type Method, METHODS } from "../lib/distill/pkdgan.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
-import type { LatentConstraint } from "../lib/models/config.ts";
+import type { LatentConstraint } from "../lib/models/ede_gan/mod.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 import { formatValue } from "../lib/viz/html.ts";
 import { prepareOutDir } from "../lib/util/out_dir.ts";

@@ -9,7 +9,7 @@ import { join } from "@std/path";
 import { parseFlags, runTask } from "../lib/cli/flags.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
-import { loadModel } from "../lib/train/checkpoint.ts";
+import { loadEdeGan as loadModel } from "../lib/models/ede_gan/mod.ts";
 import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
 import type { DataManifest, DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages, type ScoreKind } from "../lib/score/score.ts";

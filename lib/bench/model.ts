@@ -18,10 +18,8 @@ import {
   BACKENDS,
   selectBackend,
 } from "../backend/select.ts";
-import { EdeGan } from "../models/ede_gan.ts";
-import { latentDistance } from "../models/losses.ts";
-import { modelCost } from "../models/cost.ts";
-import { createOptimisers, trainStep } from "../train/step.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
+import { EdeGan, modelCost } from "../models/ede_gan/mod.ts";
 import { registerSuite, type SuiteOptions } from "./suites.ts";
 import { median } from "./kernels.ts";
 
@@ -81,12 +79,10 @@ function images(batch: number, size: number): tf.Tensor4D {
   return tf.tidy(() => tf.tanh(tf.randomNormal([batch, size, size, 1], 0, 1, "float32", 7)));
 }
 
-/** One scoring pass, read back (`await data()`: every backend, webgpu included). */
-async function scoreOnce(model: EdeGan, x: tf.Tensor4D): Promise<void> {
-  const d = tf.tidy(() => {
-    const out = model.generate(x, "infer");
-    return latentDistance(out.z, out.zHat);
-  });
+/** One scoring pass of the model's own score, read back (`await data()`: every backend). */
+async function scoreOnce(model: AnomalyModel, x: tf.Tensor4D): Promise<void> {
+  const kind = model.scoreKinds[0];
+  const d = tf.tidy(() => model.scoreBatch(x, { kinds: [kind] }).scores[kind]);
   await d.data();
   d.dispose();
 }
@@ -125,8 +121,9 @@ export async function runModelSuite(
       });
       continue;
     }
-    const model = EdeGan.create({ width: 64 }, 1);
-    const optimisers = createOptimisers(model);
+    const model: AnomalyModel = EdeGan.create({ width: 64 }, 1);
+    const optimisers = model.createOptimisers();
+    let step = 0;
     for (const batch of [1, 64]) {
       opts.onProgress?.(`${backend} train batch ${batch}`);
       if (backend === "cpu" && batch * CPU_SECONDS_PER_TRAIN_IMAGE * 2 > budget * 4) {
@@ -144,7 +141,7 @@ export async function runModelSuite(
       }
       const x = images(batch, 32);
       const seconds = await timeIt(
-        () => trainStep(model, optimisers, x),
+        () => model.trainStep(x, optimisers, { seed: 1, step: ++step }),
         backend === "cpu" ? 1 : MODEL_SUITE_TIMING.trainRepeats,
         budget,
       );
@@ -176,8 +173,7 @@ export async function runModelSuite(
         device,
       });
     }
-    optimisers.generator.dispose();
-    optimisers.discriminator.dispose();
+    for (const optimiser of Object.values(optimisers)) optimiser.dispose();
     model.dispose();
   }
   return rows;

@@ -9,8 +9,8 @@
 
 import { fromFileUrl } from "@std/path";
 import { MODEL_SUITE_TIMING, type ModelRow } from "./model.ts";
-import { modelCost } from "../models/cost.ts";
-import { resolveConfig } from "../models/config.ts";
+import { modelCost } from "../models/ede_gan/mod.ts";
+import { resolveConfig } from "../models/ede_gan/mod.ts";
 
 /** How to get PyTorch where it is missing (Debian's package, the one the figures were taken with). */
 export const TORCH_INSTALL_HINT = "apt-get install python3-torch";

@@ -11,8 +11,7 @@
 
 import * as tf from "../tf.ts";
 import { type BackendChoice, selectBackend } from "../backend/select.ts";
-import { EdeGan } from "../models/ede_gan.ts";
-import { createOptimisers, trainStep } from "../train/step.ts";
+import { EdeGan } from "../models/ede_gan/mod.ts";
 import { registerSuite } from "./suites.ts";
 
 /** One row: a kernel's share of a training step. */
@@ -69,13 +68,15 @@ export async function profileTrainingStep(
     for (const batch of batches) {
       onProgress?.(`${selection.backend} batch ${batch}`);
       const model = EdeGan.create({ width: 64 }, 1);
-      const optimisers = createOptimisers(model);
+      const optimisers = model.createOptimisers();
       const x = tf.tidy(() => tf.tanh(tf.randomNormal([batch, 32, 32, 1], 0, 1, "float32", 7)));
-      for (let i = 0; i < 2; i++) await trainStep(model, optimisers, x as tf.Tensor4D);
+      let step = 0;
+      const train = () => model.trainStep(x as tf.Tensor4D, optimisers, { seed: 1, step: ++step });
+      for (let i = 0; i < 2; i++) await train();
       times.clear();
       const n = steps ?? (batch === 1 ? 30 : 4);
       const t0 = performance.now();
-      for (let i = 0; i < n; i++) await trainStep(model, optimisers, x as tf.Tensor4D);
+      for (let i = 0; i < n; i++) await train();
       const stepMs = (performance.now() - t0) / n;
       let inKernels = 0;
       let otherMs = 0;

@@ -8,7 +8,7 @@
 
 import { type BackendChoice, selectBackend } from "../backend/select.ts";
 import type { DatasetName, Protocol } from "../data/types.ts";
-import type { LatentConstraint } from "../models/config.ts";
+import type { LatentConstraint } from "../models/ede_gan/mod.ts";
 import type { RunDataOptions, TrainRunOptions } from "../train/run.ts";
 import type { ParsedFlags } from "./flags.ts";
 

@@ -9,13 +9,13 @@
  */
 
 import { join } from "@std/path";
-import { EdeGan } from "../models/ede_gan.ts";
-import { modelCost } from "../models/cost.ts";
-import type { LatentConstraint } from "../models/config.ts";
+import { EdeGan } from "../models/ede_gan/mod.ts";
+import { modelCost } from "../models/ede_gan/mod.ts";
+import type { LatentConstraint } from "../models/ede_gan/mod.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
-import { loadModel } from "../train/checkpoint.ts";
+import { loadEdeGan as loadModel } from "../models/ede_gan/mod.ts";
 import { checkRunData, loadRunData, trainRun } from "../train/run.ts";
 import { readManifest, writeManifest } from "../train/manifest.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";

@@ -15,7 +15,7 @@
  */
 
 import * as tf from "../tf.ts";
-import type { GeneratorOutput } from "../models/ede_gan.ts";
+import type { GeneratorOutput } from "../models/ede_gan/mod.ts";
 import { createRng, normal } from "../util/rng.ts";
 
 /** The weights of K's three terms. */

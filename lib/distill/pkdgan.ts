@@ -15,9 +15,16 @@
  */
 
 import * as tf from "../tf.ts";
-import { EdeGan, type GeneratorOutput } from "../models/ede_gan.ts";
+import {
+  createOptimisers,
+  EdeGan,
+  type EdeGanOptimisers,
+  type GeneratorOutput,
+  type StepLosses,
+  trainStep,
+} from "../models/ede_gan/mod.ts";
+import type { StepContext } from "../models/anomaly_model.ts";
 import type { ImageSet } from "../data/types.ts";
-import { createOptimisers, type EdeGanOptimisers, trainStep } from "../train/step.ts";
 import { type EpochRecord, fit } from "../train/trainer.ts";
 import { distillationLoss, type DistillationWeights, latentProjection } from "./kd_loss.ts";
 import type { ProgressSink } from "../util/progress.ts";
@@ -48,12 +55,15 @@ export interface DistillOptions {
   weights?: DistillationWeights;
   progress?: ProgressSink;
   /** Called after each epoch of each stage with the student's record. */
-  onEpoch?: (record: EpochRecord & { stage: number; structure: string }) => void | Promise<void>;
+  onEpoch?: (record: StudentEpochRecord) => void | Promise<void>;
 }
+
+/** A student's epoch in a distillation: its losses, the stage (1-based) and its structure. */
+export type StudentEpochRecord = EpochRecord<StepLosses> & { stage: number; structure: string };
 
 /** What training one student by one method leaves. */
 export interface DistillResult {
-  history: (EpochRecord & { stage: number; structure: string })[];
+  history: StudentEpochRecord[];
   /** The teacher after the method (a fine-tuned copy for joint and pkdgan; else the teacher). */
   teacherChanged: boolean;
   seconds: number;
@@ -77,21 +87,26 @@ export async function distillStage(
     teacherOptimisers?: EdeGanOptimisers;
     projection: tf.Variable | null;
     progress?: ProgressSink;
-    onEpoch?: (record: EpochRecord) => void | Promise<void>;
+    onEpoch?: (record: EpochRecord<StepLosses>) => void | Promise<void>;
   },
-): Promise<EpochRecord[]> {
+): Promise<EpochRecord<StepLosses>[]> {
   const k = (t: GeneratorOutput, s: GeneratorOutput) =>
     distillationLoss(t, s, opts.weights, opts.projection as tf.Tensor2D | null).total;
   if (structure === "joint" && !opts.teacherOptimisers) {
     throw new Error("the joint structure needs the teacher's optimisers");
   }
-  const step = async (images: tf.Tensor4D, studentOptimisers: EdeGanOptimisers) => {
+  const step = async (
+    images: tf.Tensor4D,
+    studentOptimisers: EdeGanOptimisers,
+    context: StepContext,
+  ) => {
     if (structure !== "joint") {
       const frozen = generateKept(teacher, images, "infer");
       try {
         return await trainStep(student, studentOptimisers, images, {
           ganLosses: structure === "kd-gan",
-          extraLoss: (out) => k(frozen, out),
+          distillationLoss: (out) => k(frozen, out),
+          context,
         });
       } finally {
         tf.dispose([frozen.z, frozen.xHat, frozen.zHat]);
@@ -103,13 +118,16 @@ export async function distillStage(
     student.discardBatchStats();
     let teacherNow: GeneratorOutput | undefined;
     try {
+      // Only the student's collapsed discriminator is re-initialised (`context`), never the
+      // teacher's.
       teacherNow = (await trainStep(teacher, opts.teacherOptimisers!, images, {
-        extraLoss: (out) => k(out, studentNow),
+        distillationLoss: (out) => k(out, studentNow),
         keepOutputs: true,
       })).outputs!;
       const frozen = teacherNow;
       return await trainStep(student, studentOptimisers, images, {
-        extraLoss: (out) => k(frozen, out),
+        distillationLoss: (out) => k(frozen, out),
+        context,
       });
     } finally {
       tf.dispose([studentNow.z, studentNow.xHat, studentNow.zHat]);
@@ -122,7 +140,6 @@ export async function distillStage(
     seed: opts.seed,
     optimisers: opts.studentOptimisers,
     step,
-    resetCollapsedDiscriminator: structure !== "kd",
     progress: opts.progress,
     onEpoch: opts.onEpoch,
   });
@@ -135,7 +152,7 @@ export async function distillStage(
  *
  * @example
  * ```ts
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
  * import { distillStudent } from "./pkdgan.ts";
  * // a small untrained teacher and 16 patterned 16x16 images keep the example quick
  * const teacher = EdeGan.create({ imageSize: 16, width: 4, latentSize: 8 }, 0);
@@ -175,7 +192,7 @@ export async function distillStudent(
       const epochs = step === 1 ? opts.epochs.step1 : opts.epochs.step2;
       if (epochs === 0) continue;
       const seed = opts.seed + 1000 * (i + 1);
-      const onEpoch = async (record: EpochRecord) => {
+      const onEpoch = async (record: EpochRecord<StepLosses>) => {
         const full = { ...record, stage: i + 1, structure };
         history.push(full);
         await opts.onEpoch?.(full);

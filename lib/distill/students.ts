@@ -7,9 +7,13 @@
  */
 
 import * as tf from "../tf.ts";
-import type { EdeGan } from "../models/ede_gan.ts";
-import { type EdeGanConfig, resolveConfig } from "../models/config.ts";
-import { compressionRatio, modelCost } from "../models/cost.ts";
+import {
+  compressionRatio,
+  type EdeGan,
+  type EdeGanConfig,
+  modelCost,
+  resolveConfig,
+} from "../models/ede_gan/mod.ts";
 
 /** The paper's compression ratios (teacher FLOPs / student FLOPs). */
 export const PAPER_RATIOS: readonly number[] = [24.45, 311.11, 700];
@@ -20,7 +24,7 @@ export const PAPER_RATIOS: readonly number[] = [24.45, 311.11, 700];
  * @example
  * ```ts
  * import { studentConfig } from "./students.ts";
- * import { resolveConfig } from "../models/config.ts";
+ * import { resolveConfig } from "../models/ede_gan/mod.ts";
  * const s = studentConfig(resolveConfig(), { width: 8 });
  * if (s.width !== 8 || s.latentSize !== 100) throw new Error();
  * ```
@@ -53,7 +57,7 @@ export interface StudentSize {
  * @example
  * ```ts
  * import { studentSizes } from "./students.ts";
- * import { resolveConfig } from "../models/config.ts";
+ * import { resolveConfig } from "../models/ede_gan/mod.ts";
  * const [s] = studentSizes(resolveConfig(), [12]);
  * if (Math.abs(s.ratio - 24.4) > 0.1) throw new Error("width 12 is the paper's 24:1");
  * ```
@@ -84,7 +88,7 @@ export function studentSizes(
  * @example
  * ```ts
  * import { studentForRatio } from "./students.ts";
- * import { resolveConfig } from "../models/config.ts";
+ * import { resolveConfig } from "../models/ede_gan/mod.ts";
  * const s = studentForRatio(resolveConfig(), 700);
  * if (s.ratio < 500) throw new Error();
  * ```
@@ -111,7 +115,7 @@ export function studentForRatio(teacher: EdeGanConfig, ratio: number): StudentSi
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
  * import { initialiseFromTeacher } from "./students.ts";
  * await tf.setBackend("cpu");
  * const t = EdeGan.create({ width: 8, latentSize: 8 }, 1);

@@ -7,10 +7,10 @@
  */
 
 import { join } from "@std/path";
-import type { EdeGan } from "../models/ede_gan.ts";
+import type { EdeGan } from "../models/ede_gan/mod.ts";
 import type { DataManifest, ImageSet, OneClassSplit } from "../data/types.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
-import { loadModel } from "../train/checkpoint.ts";
+import { loadEdeGan as loadModel } from "../models/ede_gan/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { exists } from "../util/atomic.ts";
 import { createRng, shuffledIndices } from "../util/rng.ts";

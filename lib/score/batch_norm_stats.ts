@@ -8,7 +8,8 @@
  */
 
 import * as tf from "../tf.ts";
-import { EdeGan } from "../models/ede_gan.ts";
+import type { EdeGan } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel, NamedTensors } from "../models/anomaly_model.ts";
 import type { ImageSet } from "../data/types.ts";
 import { batchTensor } from "../data/batches.ts";
 import { join } from "@std/path";
@@ -46,7 +47,7 @@ export interface BatchNormStatistics {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
  * import { recomputeBatchNormStats } from "./batch_norm_stats.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
@@ -126,7 +127,7 @@ export async function recomputeBatchNormStats(
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
  * import { withBatchNormStats } from "./batch_norm_stats.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
@@ -142,11 +143,11 @@ export async function recomputeBatchNormStats(
  * model.dispose();
  * ```
  */
-export async function withBatchNormStats(
-  model: EdeGan,
+export async function withBatchNormStats<M extends AnomalyModel>(
+  model: M,
   stats: BatchNormStatistics,
-): Promise<EdeGan> {
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+): Promise<M> {
+  const tensors: NamedTensors = new Map();
   for (const [key, v] of model.variables) {
     const moving = key.match(/^(.*)\/moving(Mean|Variance)$/);
     let data: Float32Array;
@@ -167,7 +168,7 @@ export async function withBatchNormStats(
     }
     tensors.set(key, { shape: v.shape, data });
   }
-  return EdeGan.fromTensors(model.config, tensors);
+  return model.withValues(tensors);
 }
 
 /**

@@ -6,7 +6,21 @@
  */
 
 import { minMaxNormaliser, thresholdAtFpr } from "../metrics/mod.ts";
-import type { Calibration } from "../train/checkpoint.ts";
+
+/** Calibration of scores on validation normals, stored with the model (in `model.json`). */
+export interface Calibration {
+  /** Min and max of validation scores: normalised = (s - min) / (max - min). */
+  min: number;
+  max: number;
+  /**
+   * Raw-score threshold whose false-positive rate on validation normals is at most `fpr`; it lies
+   * between validation scores, never within float rounding of one (see `thresholdAtFpr`).
+   */
+  threshold: number;
+  fpr: number;
+  /** Number of validation images it was computed on. */
+  count: number;
+}
 
 /**
  * Fits a calibration on the scores of validation normals.

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { EdeGan } from "../models/ede_gan.ts";
+import type { EdeGan } from "../models/ede_gan/mod.ts";
 import type { ImageSet } from "../data/types.ts";
 import { scoreImages } from "./score.ts";
 import {
@@ -44,7 +44,7 @@ export const BATCH_NORM_CRITERION =
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
  * import { chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);

@@ -6,13 +6,13 @@
  * @module
  */
 
-import type { EdeGan } from "../models/ede_gan.ts";
+import type { EdeGan } from "../models/ede_gan/mod.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { averagePrecision, f1AtThreshold, rocAuc } from "../metrics/mod.ts";
 import { calibrate } from "./calibrate.ts";
 import { SCORE_KINDS, scoreImages, type ScoreKind } from "./score.ts";
 import type { BatchNormStatistics, BatchNormStatsMode } from "./batch_norm_stats.ts";
-import type { Calibration } from "../train/checkpoint.ts";
+import type { Calibration } from "./calibrate.ts";
 
 /** One row of {@link compareScoreKinds}: a score kind under a BatchNorm mode, on the test set. */
 export interface ScoreKindRow {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Calibration } from "../train/checkpoint.ts";
+import type { Calibration } from "./calibrate.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { decide } from "./calibrate.ts";
 import { parseAnomalyLabel } from "../data/folder.ts";

@@ -6,9 +6,7 @@
  */
 
 import { join } from "@std/path";
-import type { EdeGan } from "../models/ede_gan.ts";
-import { loadModel } from "../train/checkpoint.ts";
-import type { Calibration } from "../train/checkpoint.ts";
+import { type EdeGan, loadEdeGan } from "../models/ede_gan/mod.ts";
 import { readManifest } from "../train/manifest.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
 import type { DataManifest, OneClassSplit } from "../data/types.ts";
@@ -21,7 +19,7 @@ import {
 } from "./batch_norm_stats.ts";
 import { type BatchNormChoice, chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
 import { scoreImages, type ScoreKind } from "./score.ts";
-import { calibrate } from "./calibrate.ts";
+import { calibrate, type Calibration } from "./calibrate.ts";
 
 /** What `--bn-stats` accepts: a mode, `auto` (chosen on validation) or `all` (a comparison). */
 export type BatchNormStatsFlag = BatchNormStatsMode | "auto" | "all";
@@ -62,7 +60,7 @@ export async function loadScoringRun(model: string): Promise<ScoringRun> {
     );
   }
   const recorded = oneClassOptionsOf(run.data as Partial<DataManifest>);
-  const loaded = await loadModel(modelDir).catch((error: Error) => {
+  const loaded = await loadEdeGan(modelDir).catch((error: Error) => {
     throw new Error(`--model ${model}: ${error.message}`);
   });
   try {

@@ -140,3 +140,34 @@ export class Adam {
     for (const t of [...this.#m.values(), ...this.#v.values()]) t.dispose();
   }
 }
+
+/**
+ * Gradients of `loss` with respect to an Adam's variables, keyed like them. The returned
+ * gradients and the value must be disposed by the caller.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../tf.ts";
+ * import { Adam, keyedGradients } from "./adam.ts";
+ * await tf.setBackend("cpu");
+ * const w = tf.variable(tf.scalar(3));
+ * const adam = new Adam(new Map([["w", w]]), { learningRate: 0.1, beta1: 0.9, beta2: 0.999 });
+ * const { value, grads } = keyedGradients(adam, () => tf.square(w) as tf.Scalar);
+ * if (grads.get("w")!.dataSync()[0] !== 6) throw new Error("d(w^2)/dw = 2w");
+ * tf.dispose([value, ...grads.values()]);
+ * adam.dispose();
+ * w.dispose();
+ * ```
+ */
+export function keyedGradients(
+  adam: Adam,
+  loss: () => tf.Scalar,
+): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const { value, grads } = tf.variableGrads(loss, [...adam.variables.values()]);
+  const byKey = new Map<string, tf.Tensor>();
+  for (const [key, variable] of adam.variables) {
+    const g = grads[variable.name];
+    if (g !== undefined) byKey.set(key, g);
+  }
+  return { value, grads: byKey };
+}

@@ -1,8 +1,8 @@
 /**
  * Saving and loading models and training state.
  *
- * A model folder holds `model.json` (format, configuration, calibration and a tfjs-style weights
- * manifest) and `weights.bin` (float32, little-endian, in manifest order); a training checkpoint
+ * A model folder holds `model.json` (format, which model it is, its configuration, calibration and
+ * a tfjs-style weights manifest) and `weights.bin` (float32, little-endian, in manifest order); a training checkpoint
  * adds `optimizer.json` + `optimizer.bin` (Adam moments) and `trainer.json` (epoch, history).
  * Model files are data: loading parses JSON and reads floats, nothing in them is ever executed.
  * Folders are replaced atomically (see {@link replaceFolderAtomic}).
@@ -11,8 +11,9 @@
  */
 
 import { join } from "@std/path";
-import { EdeGan } from "../models/ede_gan.ts";
-import type { EdeGanConfig } from "../models/config.ts";
+import type { AnomalyModel, NamedTensors } from "../models/anomaly_model.ts";
+import { DEFAULT_MODEL, modelFromTensors } from "../models/registry.ts";
+import type { Calibration } from "../score/calibrate.ts";
 import type { Adam, AdamState } from "./adam.ts";
 import { recoverFolder, replaceFolderAtomic } from "../util/atomic.ts";
 import type { EmaState } from "./ema.ts";
@@ -21,21 +22,6 @@ import type { EmaState } from "./ema.ts";
 export const MODEL_FORMAT = "edegan-model";
 /** Its version; a file of another version is refused with a clear error. */
 export const MODEL_FORMAT_VERSION = 1;
-
-/** Calibration of scores on validation normals, stored with the model. */
-export interface Calibration {
-  /** Min and max of validation scores: normalised = (s - min) / (max - min). */
-  min: number;
-  max: number;
-  /**
-   * Raw-score threshold whose false-positive rate on validation normals is at most `fpr`; it lies
-   * between validation scores, never within float rounding of one (see `thresholdAtFpr`).
-   */
-  threshold: number;
-  fpr: number;
-  /** Number of validation images it was computed on. */
-  count: number;
-}
 
 interface WeightEntry {
   name: string;
@@ -46,14 +32,16 @@ interface WeightEntry {
 interface ModelJson {
   format: string;
   formatVersion: number;
-  config: EdeGanConfig;
+  /** The model's registered name; absent in files written before models had names (EDE-GAN). */
+  model?: string;
+  config: Record<string, unknown>;
   calibration?: Calibration;
   weightsManifest: { paths: string[]; weights: WeightEntry[] }[];
 }
 
 /** A loaded model with what was saved beside it. */
-export interface LoadedModel {
-  model: EdeGan;
+export interface LoadedModel<M extends AnomalyModel = AnomalyModel> {
+  model: M;
   calibration?: Calibration;
   /** Present when the generator is an average (`--ema`): its decay and updates. */
   ema?: { decay: number; updates: number };
@@ -77,20 +65,21 @@ export interface TrainerState {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
  * import { loadModel, saveModel } from "./checkpoint.ts";
  * await tf.setBackend("cpu");
  * const dir = await Deno.makeTempDir();
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
  * await saveModel(`${dir}/model`, model);
  * const { model: again } = await loadModel(`${dir}/model`);
+ * if (again.name !== "ede-gan") throw new Error("model.json records the model");
  * again.dispose();
  * model.dispose();
  * ```
  */
 export async function saveModel(
   dir: string,
-  model: EdeGan,
+  model: AnomalyModel,
   opts: {
     calibration?: Calibration;
     optimisers?: Record<string, Adam>;
@@ -99,7 +88,7 @@ export async function saveModel(
     ema?: EmaState;
   } = {},
 ): Promise<void> {
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  const tensors: NamedTensors = new Map();
   for (const [key, v] of model.variables) {
     const data = (await v.data()) as Float32Array;
     const bad = data.findIndex((x) => !Number.isFinite(x));
@@ -121,14 +110,15 @@ export async function saveModel(
     const json: ModelJson = {
       format: MODEL_FORMAT,
       formatVersion: MODEL_FORMAT_VERSION,
-      config: model.config,
+      model: model.name,
+      config: { ...model.config },
       ...(opts.calibration ? { calibration: opts.calibration } : {}),
       weightsManifest: [{ paths: ["weights.bin"], weights: manifest }],
     };
     await Deno.writeTextFile(join(tmp, "model.json"), JSON.stringify(json, null, 2));
     await Deno.writeFile(join(tmp, "weights.bin"), bytes);
     if (optimiserStates.size > 0) {
-      const flat = new Map<string, { shape: number[]; data: Float32Array }>();
+      const flat: NamedTensors = new Map();
       const steps: Record<string, number> = {};
       for (const [name, state] of optimiserStates) {
         steps[name] = state.step;
@@ -188,8 +178,10 @@ export async function loadEmaState(dir: string): Promise<EmaState | null> {
 /**
  * Loads a model folder written by {@link saveModel}. A folder that is not one (missing files,
  * wrong format or version, wrong sizes or shapes, a weight or calibration value that is NaN or
- * infinite) gives an error naming the file and the problem. A folder with a generator average
- * (`ema.bin`, from `--ema`) loads the averaged generator unless `weights: "live"`.
+ * infinite, a model name no model is registered under) gives an error naming the file and the
+ * problem. The model is rebuilt by the name `model.json` records (see `lib/models/registry.ts`;
+ * a file without one holds an EDE-GAN). A folder with a weight average (`ema.bin`, from `--ema`)
+ * loads the averaged weights unless `weights: "live"`.
  */
 export async function loadModel(
   dir: string,
@@ -227,9 +219,9 @@ export async function loadModel(
   // A run trained with --ema scores with the averaged generator; resuming needs the live one.
   const ema = await loadEmaState(dir);
   if (ema && opts.weights !== "live") { for (const [key, t] of ema.tensors) tensors.set(key, t); }
-  let model: EdeGan;
+  let model: AnomalyModel;
   try {
-    model = EdeGan.fromTensors(json.config, tensors);
+    model = modelFromTensors(json.model ?? DEFAULT_MODEL, json.config, tensors);
   } catch (error) {
     throw new Error(`${dir}: ${(error as Error).message}`);
   }
@@ -273,9 +265,7 @@ export async function loadTrainingState(
   return trainer;
 }
 
-function packTensors(
-  tensors: Map<string, { shape: number[]; data: Float32Array }>,
-): { manifest: WeightEntry[]; bytes: Uint8Array } {
+function packTensors(tensors: NamedTensors): { manifest: WeightEntry[]; bytes: Uint8Array } {
   const total = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
   const all = new Float32Array(total);
   const manifest: WeightEntry[] = [];
@@ -291,7 +281,7 @@ function packTensors(
 async function unpackTensors(
   path: string,
   entries: WeightEntry[],
-): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+): Promise<NamedTensors> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
@@ -312,7 +302,7 @@ async function unpackTensors(
     throw new Error(`${path}: ${bytes.byteLength} bytes, expected ${expected} from the manifest`);
   }
   const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  const out: NamedTensors = new Map();
   let offset = 0;
   entries.forEach((e, i) => {
     const data = floats.slice(offset, offset + sizes[i]);

@@ -1,14 +1,12 @@
 /**
- * An exponential moving average (EMA) of the generator's weights, for a last epoch that does not
- * depend on where the last steps happened to leave the weights.
+ * An exponential moving average (EMA) of the weights a model scores with (EDE-GAN's generator),
+ * for a last epoch that does not depend on where the last steps happened to leave the weights.
  *
  * @module
  */
 
 import * as tf from "../tf.ts";
-import { EdeGan } from "../models/ede_gan.ts";
-import type { PartName } from "../models/architecture.ts";
-import { GENERATOR_PARTS } from "./step.ts";
+import type { AnomalyModel, NamedTensors } from "../models/anomaly_model.ts";
 
 /** What a checkpoint keeps of an EMA: enough to continue it exactly. */
 export interface EmaState {
@@ -16,21 +14,22 @@ export interface EmaState {
   /** Updates applied so far (one per optimisation step). */
   updates: number;
   /** The averaged tensors, keyed like the model's variables. */
-  tensors: Map<string, { shape: number[]; data: Float32Array }>;
+  tensors: NamedTensors;
 }
 
 /**
- * The EMA of every generator tensor (E1, Dec, E2: kernels, BatchNorm gamma and beta, and the
- * BatchNorm moving statistics, averaged like the weights, as timm's `ModelEmaV2` does with
- * buffers). After update t (0-based) each average moves as
+ * The EMA of every tensor a model's scores depend on (its `scoringKeys`; EDE-GAN's generator E1,
+ * Dec, E2: kernels, BatchNorm gamma and beta, and the BatchNorm moving statistics, averaged like
+ * the weights, as timm's `ModelEmaV2` does with buffers). After update t (0-based) each average moves as
  * `ema = d_t * ema + (1 - d_t) * w` with `d_t = min(decay, (1 + t) / (10 + t))`, the warm-up of
  * `tf.train.ExponentialMovingAverage` with `num_updates`, so that a short run is not dominated by
- * its initial weights. The discriminator is not averaged: the averaged model keeps the live one.
+ * its initial weights. The other tensors (EDE-GAN's discriminator) are not averaged: the averaged
+ * model keeps the live ones.
  *
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
  * import { GeneratorEma } from "./ema.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
@@ -47,16 +46,17 @@ export class GeneratorEma {
   readonly #averages = new Map<string, tf.Variable>();
   #updates = 0;
 
-  /** Starts an average at `model`'s current generator values (or at `state`, to resume). */
-  constructor(model: EdeGan, readonly decay: number, state?: EmaState) {
+  /** Starts an average at `model`'s current scoring values (or at `state`, to resume). */
+  constructor(model: AnomalyModel, readonly decay: number, state?: EmaState) {
     checkEmaDecay(decay);
     if (state && state.decay !== decay) {
       throw new Error(
         `--ema ${decay}: the checkpoint's average was kept with decay ${state.decay}`,
       );
     }
+    const averaged = new Set(model.scoringKeys);
     for (const [key, v] of model.variables) {
-      if (!GENERATOR_PARTS.includes(key.split("/")[0] as PartName)) continue;
+      if (!averaged.has(key)) continue;
       const saved = state?.tensors.get(key);
       if (state && (!saved || saved.shape.join() !== v.shape.join())) {
         this.dispose();
@@ -81,7 +81,7 @@ export class GeneratorEma {
   }
 
   /** Moves every average toward `model`'s current values (call once per optimisation step). */
-  update(model: EdeGan): void {
+  update(model: AnomalyModel): void {
     const d = this.nextDecay();
     tf.tidy(() => {
       for (const [key, average] of this.#averages) {
@@ -94,7 +94,7 @@ export class GeneratorEma {
 
   /** The averages as plain arrays, for a checkpoint. */
   async state(): Promise<EmaState> {
-    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+    const tensors: NamedTensors = new Map();
     for (const [key, v] of this.#averages) {
       tensors.set(key, { shape: v.shape, data: (await v.data()) as Float32Array });
     }
@@ -102,17 +102,17 @@ export class GeneratorEma {
   }
 
   /**
-   * A new model (the caller disposes it) with the averaged generator and `model`'s discriminator:
-   * the model to score with.
+   * A new model (the caller disposes it) with the averaged tensors and `model`'s others (EDE-GAN:
+   * the averaged generator and the live discriminator): the model to score with.
    */
-  async averagedModel(model: EdeGan): Promise<EdeGan> {
+  async averagedModel<M extends AnomalyModel>(model: M): Promise<M> {
     const { tensors } = await this.state();
     for (const [key, v] of model.variables) {
       if (!tensors.has(key)) {
         tensors.set(key, { shape: v.shape, data: (await v.data()) as Float32Array });
       }
     }
-    return EdeGan.fromTensors(model.config, tensors);
+    return model.withValues(tensors);
   }
 
   /** Frees the averages. */

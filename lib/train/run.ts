@@ -1,24 +1,24 @@
 /**
  * One training run from data to metrics: load the one-class split, build and train an EDE-GAN,
  * calibrate on validation normals, evaluate on the test set, and (with `out`) write the model,
- * the manifest `run.json` and the test scores beside it.
+ * the manifest `run.json` and the test scores beside it. This is `deno task train`'s run, whose
+ * flags build an EDE-GAN's configuration; training itself (`fit`), scoring and checkpoints take
+ * any `AnomalyModel`.
  *
  * @module
  */
 
 import { join } from "@std/path";
-import { EdeGan } from "../models/ede_gan.ts";
-import type { EdeGanConfig } from "../models/config.ts";
+import { EdeGan, type EdeGanConfig, type StepLosses } from "../models/ede_gan/mod.ts";
 import { loadOneClass } from "../data/protocol.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { averagePrecision, f1AtThreshold, rocAuc, rocCurve } from "../metrics/mod.ts";
 import type { RocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
-import { calibrate } from "../score/calibrate.ts";
-import { type Calibration, saveModel } from "./checkpoint.ts";
+import { calibrate, type Calibration } from "../score/calibrate.ts";
+import { saveModel } from "./checkpoint.ts";
 import { type EpochRecord, fit, type StepRecord } from "./trainer.ts";
 import { checkEmaDecay, type GeneratorEma } from "./ema.ts";
-import type { StepLosses } from "./step.ts";
 import { readManifest, writeManifest } from "./manifest.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
 import { writeScoresCsv } from "../score/csv.ts";
@@ -57,7 +57,7 @@ export interface TrainRunOptions {
   backend?: { name: string; device?: string; skipped?: string[] };
   progress?: ProgressSink;
   onStep?: (step: number, losses: StepLosses) => void;
-  onEpoch?: (record: EpochRecord, model: EdeGan) => void | Promise<void>;
+  onEpoch?: (record: EpochRecord<StepLosses>, model: EdeGan) => void | Promise<void>;
   /** An already loaded split (notebooks reuse one across runs). */
   data?: OneClassSplit;
   /** Where warnings go (a small validation set, a resume on another backend); default stderr. */
@@ -107,7 +107,7 @@ export interface RunMetrics {
 export interface TrainRunResult {
   model: EdeGan;
   data: OneClassSplit;
-  history: EpochRecord[];
+  history: EpochRecord<StepLosses>[];
   steps: StepRecord[];
   metrics: RunMetrics;
   calibration: Calibration;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { LatentConstraint } from "../models/config.ts";
+import type { LatentConstraint } from "../models/ede_gan/mod.ts";
 import {
   checkRunData,
   checkTrainOptions,

@@ -1,69 +1,69 @@
 /**
- * The training loop of EDE-GAN: epochs of seeded shuffled batches, one {@link trainStep} per
- * batch, an optional evaluation after each epoch, and an atomic checkpoint after each epoch from
- * which `resume` continues exactly.
+ * The training loop, for any {@link AnomalyModel}: epochs of seeded shuffled batches, one
+ * training step of the model per batch, an optional evaluation after each epoch, and an atomic
+ * checkpoint after each epoch from which `resume` continues exactly. The loop knows no model: the
+ * step, its losses and its optimisers are the model's.
  *
  * @module
  */
 
 import type * as tf from "../tf.ts";
-import { EdeGan } from "../models/ede_gan.ts";
+import type { AnomalyModel, Losses, NamedTensors, StepContext } from "../models/anomaly_model.ts";
 import type { ImageSet } from "../data/types.ts";
 import { batchIndices, batchTensor } from "../data/batches.ts";
-import {
-  createOptimisers,
-  DISCRIMINATOR_PARTS,
-  type EdeGanOptimisers,
-  type StepLosses,
-  trainStep,
-} from "./step.ts";
 import { loadEmaState, loadModel, loadTrainingState, saveModel } from "./checkpoint.ts";
 import { type EmaState, GeneratorEma } from "./ema.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 import { exists } from "../util/atomic.ts";
 
-/** What one epoch did. */
-export interface EpochRecord {
+/** The optimisers of a model. */
+export type OptimisersOf<M extends AnomalyModel> = ReturnType<M["createOptimisers"]>;
+/** The losses of a model's training step. */
+export type LossesOf<M extends AnomalyModel> = Awaited<ReturnType<M["trainStep"]>>;
+
+/**
+ * What one epoch did: the mean of each of the model's losses over the epoch's steps (EDE-GAN:
+ * `lossG`, `lossD`, `adversarial`, `contextual`, `latent`, and `distillation` in distillation
+ * runs), and the fields below.
+ */
+export type EpochRecord<L extends Losses = Losses> = L & {
   epoch: number;
-  /** Mean losses over the epoch's steps. */
-  lossG: number;
-  lossD: number;
-  adversarial: number;
-  contextual: number;
-  latent: number;
-  /** Mean distillation loss, in distillation runs. */
-  distillation?: number;
   /** Test ROC AUC after this epoch, when an evaluator was given (a curve, never a selection). */
   auc?: number;
   /**
    * With `--ema`, the test ROC AUC of the live (not averaged) weights after this epoch: the figure
    * a run without `--ema` would record, since the average never feeds back into training. `auc` is
-   * then the averaged generator's, so each run measures both on one training trajectory.
+   * then the averaged model's, so each run measures both on one training trajectory.
    */
   liveAuc?: number;
   seconds: number;
   imagesPerSecond: number;
-}
+};
 
-/** Losses averaged over a few steps, for curves. */
-export interface StepRecord {
+/** The model's curve losses (EDE-GAN: `lossG`, `lossD`) averaged over a few steps, for curves. */
+export type StepRecord = Losses & {
   step: number;
   epoch: number;
-  lossG: number;
-  lossD: number;
-}
+};
+
+/** A training step as {@link fit} runs it: the model's own, or one given (distillation). */
+export type StepFunction<M extends AnomalyModel> = (
+  images: tf.Tensor4D,
+  optimisers: OptimisersOf<M>,
+  context: StepContext,
+) => Promise<LossesOf<M>>;
 
 /** Options of {@link fit}. */
-export interface FitOptions {
+export interface FitOptions<M extends AnomalyModel = AnomalyModel> {
   epochs: number;
   batchSize: number;
-  /** Seeds the batch order (with the epoch number) and discriminator re-initialisations. */
+  /** Seeds the batch order (with the epoch number) and what steps draw (re-initialisations). */
   seed: number;
   /**
    * Called after each epoch; returns the test AUC to record. When it throws, the epoch is still
    * checkpointed (`checkpointDir`) before the error, naming the checkpoint, goes up.
    */
-  evaluate?: (model: EdeGan, epoch: number) => number | Promise<number>;
+  evaluate?: (model: M, epoch: number) => number | Promise<number>;
   /** Where to checkpoint after each epoch (a model folder with training state). */
   checkpointDir?: string;
   /** Continue from the checkpoint in `checkpointDir`, if there is one. */
@@ -71,32 +71,30 @@ export interface FitOptions {
   /** Progress in steps. */
   progress?: ProgressSink;
   /** Called after each step (tests use it to plant faults; notebooks to plot live). */
-  onStep?: (step: number, losses: StepLosses) => void;
+  onStep?: (step: number, losses: LossesOf<M>) => void;
   /** Called after each epoch's checkpoint, with the live model. */
-  onEpoch?: (record: EpochRecord, model: EdeGan) => void | Promise<void>;
+  onEpoch?: (record: EpochRecord<LossesOf<M>>, model: M) => void | Promise<void>;
   /** Steps per point of the step curve (default: about 200 points per run). */
   curveEvery?: number;
-  /** Optimisers to use (default: fresh ones from {@link createOptimisers}). */
-  optimisers?: EdeGanOptimisers;
-  /** The step to run on each batch (default: {@link trainStep}; distillation passes its own). */
-  step?: (images: tf.Tensor4D, optimisers: EdeGanOptimisers) => Promise<StepLosses>;
-  /** Re-initialise a discriminator whose loss collapsed (default true). */
-  resetCollapsedDiscriminator?: boolean;
+  /** Optimisers to use (default: fresh ones from the model's `createOptimisers`). */
+  optimisers?: OptimisersOf<M>;
+  /** The step to run on each batch (default: the model's `trainStep`; distillation passes its own). */
+  step?: StepFunction<M>;
   /**
-   * Keep an exponential moving average of the generator's weights with this decay (`--ema`, off
+   * Keep an exponential moving average of the weights scoring uses, with this decay (`--ema`, off
    * when absent; see {@link GeneratorEma}); each epoch's evaluation and checkpoint then use it.
    */
   ema?: number;
 }
 
 /** What {@link fit} leaves. */
-export interface FitResult {
-  history: EpochRecord[];
+export interface FitResult<M extends AnomalyModel = AnomalyModel> {
+  history: EpochRecord<LossesOf<M>>[];
   steps: StepRecord[];
   /** The epoch training started from (0 unless resumed). */
   resumedFrom: number;
-  optimisers: EdeGanOptimisers;
-  /** The generator average, with `ema` (the caller disposes it). */
+  optimisers: OptimisersOf<M>;
+  /** The weight average, with `ema` (the caller disposes it). */
   ema?: GeneratorEma;
 }
 
@@ -108,30 +106,29 @@ export class DivergenceError extends Error {
   }
 }
 
-/** The losses averaged per epoch and checked for divergence. */
-const LOSS_NAMES = ["lossG", "lossD", "adversarial", "contextual", "latent", "extra"] as const;
-
-/** A discriminator whose loss falls below this has won outright and is re-initialised. */
-const COLLAPSED_D_LOSS = 1e-5;
-
 /**
- * Trains a model on a set of normal images.
+ * Trains a model on a set of normal images: any {@link AnomalyModel}, by its own training step
+ * (or `opts.step`). A loss that is NaN or infinite stops training ({@link DivergenceError}).
  *
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
  * import { fit } from "./trainer.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
  * const set = { pixels: new Uint8Array(4 * 32 * 32), labels: new Int32Array(4), count: 4,
  *   height: 32, width: 32, channels: 1 };
  * const { history } = await fit(model, set, { epochs: 1, batchSize: 2, seed: 1 });
- * if (history.length !== 1) throw new Error();
+ * if (history.length !== 1 || !(history[0].lossG > 0)) throw new Error();
  * model.dispose();
  * ```
  */
-export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Promise<FitResult> {
+export async function fit<M extends AnomalyModel>(
+  model: M,
+  train: ImageSet,
+  opts: FitOptions<M>,
+): Promise<FitResult<M>> {
   const { batchSize } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
@@ -139,31 +136,27 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
   if (train.count < batchSize) {
     throw new Error(`only ${train.count} training images for a batch size of ${batchSize}`);
   }
-  const optimisers = opts.optimisers ?? createOptimisers(model);
-  const runStep = opts.step ?? ((images, o) => trainStep(model, o, images));
-  let history: EpochRecord[] = [];
+  const optimisers = opts.optimisers ?? model.createOptimisers() as OptimisersOf<M>;
+  const runStep: StepFunction<M> = opts.step ??
+    ((images, o, context) => model.trainStep(images, o, context) as Promise<LossesOf<M>>);
+  let history: EpochRecord<LossesOf<M>>[] = [];
   let steps: StepRecord[] = [];
   let step = 0;
   let startEpoch = 0;
   let emaState: EmaState | null = null;
   if (opts.resume && opts.checkpointDir && await exists(`${opts.checkpointDir}/trainer.json`)) {
-    const saved = await loadModel(opts.checkpointDir, { weights: "live" });
-    model.copyFrom(saved.model);
-    saved.model.dispose();
-    emaState = await loadEmaState(opts.checkpointDir);
-    if (Boolean(emaState) !== (opts.ema !== undefined)) {
-      throw new Error(
-        `--resume: the checkpoint in ${opts.checkpointDir} was trained ` +
-          (emaState ? `with --ema ${emaState.decay}` : "without --ema") + `, now ` +
-          (opts.ema !== undefined ? `--ema ${opts.ema}` : "without it") +
-          "; resume with the recorded setting",
-      );
+    try {
+      emaState = await restoreCheckpoint(model, opts.checkpointDir, opts.ema);
+    } catch (error) {
+      // Optimisers made here are not the caller's to free.
+      if (!opts.optimisers) { for (const o of Object.values(optimisers)) o.dispose(); }
+      throw error;
     }
     const state = await loadTrainingState(opts.checkpointDir, { ...optimisers });
     if (state) {
       startEpoch = state.epoch;
       step = state.step;
-      history = (state.extra.history as EpochRecord[]) ?? [];
+      history = (state.extra.history as EpochRecord<LossesOf<M>>[]) ?? [];
       steps = (state.extra.steps as StepRecord[]) ?? [];
     }
   }
@@ -187,30 +180,33 @@ export async function fit(model: EdeGan, train: ImageSet, opts: FitOptions): Pro
 }
 
 /** The epochs of {@link fit}, from `startEpoch`. */
-async function runEpochs(
-  model: EdeGan,
+async function runEpochs<M extends AnomalyModel>(
+  model: M,
   train: ImageSet,
-  opts: FitOptions,
+  opts: FitOptions<M>,
   state: {
-    optimisers: EdeGanOptimisers;
-    runStep: (images: tf.Tensor4D, optimisers: EdeGanOptimisers) => Promise<StepLosses>;
-    history: EpochRecord[];
+    optimisers: OptimisersOf<M>;
+    runStep: StepFunction<M>;
+    history: EpochRecord<LossesOf<M>>[];
     steps: StepRecord[];
     step: number;
     startEpoch: number;
     ema?: GeneratorEma;
   },
-): Promise<FitResult> {
+): Promise<FitResult<M>> {
   const { epochs, batchSize, seed, progress = silentProgress } = opts;
   const { optimisers, runStep, history, steps, startEpoch, ema } = state;
+  const curveLosses = Object.entries(model.curveLosses);
   let step = state.step;
   const stepsPerEpoch = Math.floor(train.count / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
   const curveEvery = opts.curveEvery ?? Math.max(1, Math.round(totalSteps / 200));
   for (let epoch = startEpoch + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
-    const sums = { lossG: 0, lossD: 0, adversarial: 0, contextual: 0, latent: 0, extra: 0 };
-    let curve = { lossG: 0, lossD: 0, n: 0 };
+    // Each loss's sum over the epoch, in the order the steps give them.
+    const sums = new Map<string, number>();
+    let curve = new Map<string, number>();
+    let curveCount = 0;
     let done = 0;
     for (
       const indices of batchIndices(train.count, batchSize, {
@@ -221,17 +217,16 @@ async function runEpochs(
       })
     ) {
       const images = batchTensor(train, indices);
-      let losses: StepLosses;
+      let losses: LossesOf<M>;
       try {
-        losses = await runStep(images, optimisers);
+        losses = await runStep(images, optimisers, { seed, step: step + 1 });
       } finally {
         images.dispose();
       }
       step += 1;
       done += 1;
       opts.onStep?.(step, losses);
-      for (const name of LOSS_NAMES) {
-        const value = losses[name];
+      for (const [name, value] of Object.entries(losses as Losses)) {
         if (!Number.isFinite(value)) {
           throw new DivergenceError(
             `training diverged: ${name} became ${value} at epoch ${epoch}, step ${step}. ` +
@@ -241,42 +236,39 @@ async function runEpochs(
               " Try a lower learning rate or check the input data.",
           );
         }
-        sums[name] += value;
-      }
-      if ((opts.resetCollapsedDiscriminator ?? true) && losses.lossD < COLLAPSED_D_LOSS) {
-        model.reinitialise(DISCRIMINATOR_PARTS, seed * 7919 + step);
-        optimisers.discriminator.reset();
+        sums.set(name, (sums.get(name) ?? 0) + value);
       }
       ema?.update(model);
-      curve = {
-        lossG: curve.lossG + losses.lossG,
-        lossD: curve.lossD + losses.lossD,
-        n: curve.n + 1,
-      };
-      if (curve.n === curveEvery) {
-        steps.push({ step, epoch, lossG: curve.lossG / curve.n, lossD: curve.lossD / curve.n });
-        curve = { lossG: 0, lossD: 0, n: 0 };
+      for (const [name] of curveLosses) {
+        curve.set(name, (curve.get(name) ?? 0) + (losses as Losses)[name]);
+      }
+      curveCount += 1;
+      if (curveCount === curveEvery) {
+        const point: Record<string, number> = { step, epoch };
+        for (const [name] of curveLosses) point[name] = curve.get(name)! / curveCount;
+        steps.push(point as StepRecord);
+        curve = new Map();
+        curveCount = 0;
       }
       const seconds = (performance.now() - started) / 1000;
       progress.update(
         (epoch - 1) * stepsPerEpoch + done,
         totalSteps,
-        `epoch ${epoch}/${epochs} G ${losses.lossG.toFixed(3)} D ${losses.lossD.toFixed(3)} ` +
+        `epoch ${epoch}/${epochs} ` +
+          curveLosses.map(([name, label]) => `${label} ${(losses as Losses)[name].toFixed(3)} `)
+            .join("") +
           `${((done * batchSize) / seconds).toFixed(1)} img/s`,
       );
     }
     const seconds = (performance.now() - started) / 1000;
-    const record: EpochRecord = {
+    const means: Record<string, number> = {};
+    for (const [name, sum] of sums) means[name] = sum / done;
+    const record = {
       epoch,
-      lossG: sums.lossG / done,
-      lossD: sums.lossD / done,
-      adversarial: sums.adversarial / done,
-      contextual: sums.contextual / done,
-      latent: sums.latent / done,
-      ...(sums.extra !== 0 ? { distillation: sums.extra / done } : {}),
+      ...means,
       seconds,
       imagesPerSecond: (done * batchSize) / seconds,
-    };
+    } as EpochRecord<LossesOf<M>>;
     // A failing evaluation must not lose the epoch: checkpoint first, then report it.
     let evaluationError: Error | undefined;
     if (opts.evaluate) {
@@ -319,10 +311,53 @@ async function runEpochs(
 }
 
 /** A model with the same values in new tensors, so that nothing done with it touches `model`. */
-async function detachedCopy(model: EdeGan): Promise<EdeGan> {
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+async function detachedCopy<M extends AnomalyModel>(model: M): Promise<M> {
+  const tensors: NamedTensors = new Map();
   for (const [key, v] of model.variables) {
     tensors.set(key, { shape: v.shape, data: await v.data() as Float32Array });
   }
-  return EdeGan.fromTensors(model.config, tensors);
+  return model.withValues(tensors);
+}
+
+/**
+ * Loads the live weights of the checkpoint in `dir` into `model` and returns its weight average's
+ * state (or `null`); a checkpoint of another model, or kept with another `--ema`, is an error.
+ */
+async function restoreCheckpoint(
+  model: AnomalyModel,
+  dir: string,
+  ema: number | undefined,
+): Promise<EmaState | null> {
+  const saved = await loadModel(dir, { weights: "live" });
+  try {
+    copyValues(model, saved.model, dir);
+  } finally {
+    saved.model.dispose();
+  }
+  const emaState = await loadEmaState(dir);
+  if (Boolean(emaState) !== (ema !== undefined)) {
+    throw new Error(
+      `--resume: the checkpoint in ${dir} was trained ` +
+        (emaState ? `with --ema ${emaState.decay}` : "without --ema") + `, now ` +
+        (ema !== undefined ? `--ema ${ema}` : "without it") +
+        "; resume with the recorded setting",
+    );
+  }
+  return emaState;
+}
+
+/** Assigns every variable of `target` the value of `source`'s variable of the same key. */
+function copyValues(target: AnomalyModel, source: AnomalyModel, where: string): void {
+  if (source.name !== target.name) {
+    throw new Error(
+      `--resume: ${where} holds a '${source.name}' model, this run trains '${target.name}'`,
+    );
+  }
+  for (const [key, v] of target.variables) {
+    const saved = source.variables.get(key);
+    if (!saved || saved.shape.join() !== v.shape.join()) {
+      throw new Error(`--resume: ${where} differs from this model at '${key}'`);
+    }
+    v.assign(saved);
+  }
 }

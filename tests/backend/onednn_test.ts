@@ -5,8 +5,7 @@ import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
 import { primitiveCacheSummary } from "../../lib/backend/onednn/convolution.ts";
 import { onednnKernelsActive } from "../../lib/backend/onednn/register.ts";
 import { threadCount } from "../../lib/backend/onednn/threads.ts";
-import { EdeGan } from "../../lib/models/ede_gan.ts";
-import { createOptimisers, trainStep } from "../../lib/train/step.ts";
+import { createOptimisers, EdeGan, trainStep } from "../../lib/models/ede_gan/mod.ts";
 import { skipUnless } from "../_helpers.ts";
 import { type Case, compute, input, OUTPUTS, type Pad, relativeError } from "./_conv.ts";
 

@@ -14,8 +14,8 @@ import {
   quietVulkanLoader,
   WebGpuSyncReadError,
 } from "../../lib/backend/webgpu.ts";
-import { EdeGan } from "../../lib/models/ede_gan.ts";
-import { createOptimisers, trainStep } from "../../lib/train/step.ts";
+import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
+import { createOptimisers, trainStep } from "../../lib/models/ede_gan/mod.ts";
 import { fit } from "../../lib/train/trainer.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
 import { scoreImages } from "../../lib/score/score.ts";

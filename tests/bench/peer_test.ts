@@ -16,10 +16,14 @@ import {
 } from "../../lib/bench/peer.ts";
 import type { ModelRow } from "../../lib/bench/model.ts";
 import { getSuite, registerSuite } from "../../lib/bench/suites.ts";
-import { modelCost } from "../../lib/models/cost.ts";
-import { resolveConfig } from "../../lib/models/config.ts";
-import { EdeGan, initialValues } from "../../lib/models/ede_gan.ts";
-import { createOptimisers, trainStep } from "../../lib/train/step.ts";
+import {
+  createOptimisers,
+  EdeGan,
+  initialValues,
+  modelCost,
+  resolveConfig,
+  trainStep,
+} from "../../lib/models/ede_gan/mod.ts";
 import { helpText, main } from "../../tasks/bench.ts";
 import { maxAbsDiff, useBackend } from "../_helpers.ts";
 

@@ -3,7 +3,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
 import * as tf from "../../lib/tf.ts";
-import { EdeGan } from "../../lib/models/ede_gan.ts";
+import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { saveModel } from "../../lib/train/checkpoint.ts";
 import { exists } from "../../lib/util/atomic.ts";
 import { greyPng } from "../data/_fixtures.ts";

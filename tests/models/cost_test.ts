@@ -1,7 +1,11 @@
 import { assertEquals } from "@std/assert";
-import { resolveConfig } from "../../lib/models/config.ts";
-import { compressionRatio, layerCost, modelCost } from "../../lib/models/cost.ts";
-import { encoderLayers } from "../../lib/models/architecture.ts";
+import {
+  compressionRatio,
+  encoderLayers,
+  layerCost,
+  modelCost,
+  resolveConfig,
+} from "../../lib/models/ede_gan/mod.ts";
 import { studentForRatio, studentSizes } from "../../lib/distill/students.ts";
 
 Deno.test("teacher cost equals a hand count of its layers", () => {

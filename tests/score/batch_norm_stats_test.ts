@@ -2,7 +2,7 @@ import { assert, assertAlmostEquals, assertEquals, assertRejects } from "@std/as
 import { join } from "@std/path";
 import { IN_CI, maxAbsDiff, useBackend } from "../_helpers.ts";
 import * as tf from "../../lib/tf.ts";
-import { EdeGan } from "../../lib/models/ede_gan.ts";
+import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { batchTensor } from "../../lib/data/batches.ts";
 import { subsetImageSet } from "../../lib/data/preprocess.ts";

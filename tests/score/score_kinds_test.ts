@@ -1,7 +1,7 @@
 import { assert, assertAlmostEquals, assertEquals, assertNotEquals } from "@std/assert";
 import { useBackend } from "../_helpers.ts";
 import * as tf from "../../lib/tf.ts";
-import { EdeGan } from "../../lib/models/ede_gan.ts";
+import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { batchTensor } from "../../lib/data/batches.ts";
 import { fit } from "../../lib/train/trainer.ts";

@@ -7,7 +7,7 @@ import {
 } from "@std/assert";
 import { useBackend } from "../_helpers.ts";
 import * as tf from "../../lib/tf.ts";
-import { EdeGan } from "../../lib/models/ede_gan.ts";
+import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { subsetImageSet } from "../../lib/data/preprocess.ts";
 import { scoreImages } from "../../lib/score/score.ts";

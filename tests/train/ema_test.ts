@@ -2,7 +2,8 @@ import { assert, assertAlmostEquals, assertEquals, assertRejects } from "@std/as
 import { join } from "@std/path";
 import { maxAbsDiff, useBackend } from "../_helpers.ts";
 import * as tf from "../../lib/tf.ts";
-import { EdeGan } from "../../lib/models/ede_gan.ts";
+import type { AnomalyModel } from "../../lib/models/anomaly_model.ts";
+import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { fit } from "../../lib/train/trainer.ts";
 import { trainRun, type TrainRunOptions } from "../../lib/train/run.ts";
 import { loadEmaState, loadModel } from "../../lib/train/checkpoint.ts";
@@ -96,7 +97,7 @@ Deno.test("ema: the run scores with the average; the checkpoint keeps it; resume
   assertEquals(saved.ema, { decay: 0.99, updates: 2 * perEpoch });
   const live = await loadModel(join(root, "whole", "model"), { weights: "live" });
   const key = "decoder/initial/kernel";
-  const v = (m: EdeGan) => m.variables.get(key)!.dataSync();
+  const v = (m: AnomalyModel) => m.variables.get(key)!.dataSync();
   assertEquals([...v(saved.model)], [...v(whole.model)]);
   assert(maxAbsDiff(v(live.model), v(whole.model)) > 1e-6, "live and averaged differ");
   const scores = (await scoreImages(saved.model, whole.data.test)).scores;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import * as tf from "../tf.ts";
+import * as tf from "../../tf.ts";
 import type { ScoreDistance } from "./config.ts";
 
 /** The generator's loss and its three terms (each already weighted). */
@@ -21,7 +21,7 @@ export interface GeneratorLossTerms {
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
+ * import * as tf from "../../tf.ts";
  *
  * import { generatorLoss } from "./losses.ts";
  * await tf.setBackend("cpu");
@@ -63,7 +63,7 @@ export function generatorLoss(
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
+ * import * as tf from "../../tf.ts";
  *
  * import { discriminatorLoss } from "./losses.ts";
  * await tf.setBackend("cpu");
@@ -83,7 +83,7 @@ export function discriminatorLoss(realLogits: tf.Tensor1D, fakeLogits: tf.Tensor
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
+ * import * as tf from "../../tf.ts";
  *
  * import { latentDistance } from "./losses.ts";
  * await tf.setBackend("cpu");

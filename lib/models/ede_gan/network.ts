@@ -8,15 +8,30 @@
  * @module
  */
 
-import * as tf from "../tf.ts";
+import * as tf from "../../tf.ts";
 import { type LayerSpec, partLayers, type PartName, PARTS } from "./architecture.ts";
 import { type EdeGanConfig, resolveConfig } from "./config.ts";
-import { createRng, normal } from "../util/rng.ts";
+import { createRng, normal } from "../../util/rng.ts";
 import {
   activation,
   batchNormActivation,
   fusedBatchNormAvailable,
-} from "../backend/onednn/batch_norm_op.ts";
+} from "../../backend/onednn/batch_norm_op.ts";
+import type {
+  AnomalyModel,
+  NamedTensors,
+  ScoreBatch,
+  ScoreRequest,
+  StepContext,
+} from "../anomaly_model.ts";
+import {
+  createOptimisers,
+  type EdeGanOptimisers,
+  GENERATOR_PARTS,
+  type StepLosses,
+  trainStep,
+} from "./step.ts";
+import { SCORE_KINDS, scoreEdeGan } from "./score.ts";
 
 /** BatchNorm's running averages move by this fraction per training step (PyTorch's 0.1). */
 const BN_MOMENTUM = 0.1;
@@ -57,14 +72,16 @@ export interface DiscriminatorOutput {
 }
 
 /**
- * An EDE-GAN's parameters and its forward passes. Variables are keyed `part/layer/tensor`
- * (`encoder1/conv1/kernel`, `decoder/initial/gamma`, `discriminator/conv2/movingMean`).
+ * An EDE-GAN's parameters and its forward passes, and the {@link AnomalyModel} the engine trains,
+ * scores and saves (its step in `./step.ts`, its scores in `./score.ts`). Variables are keyed
+ * `part/layer/tensor` (`encoder1/conv1/kernel`, `decoder/initial/gamma`,
+ * `discriminator/conv2/movingMean`).
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
+ * import * as tf from "../../tf.ts";
  *
- * import { EdeGan } from "./ede_gan.ts";
+ * import { EdeGan } from "./network.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 4, latentSize: 8 }, 1);
  * const { z, zHat } = model.generate(tf.zeros([2, 32, 32, 1]), "infer");
@@ -72,7 +89,17 @@ export interface DiscriminatorOutput {
  * model.dispose();
  * ```
  */
-export class EdeGan {
+export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
+  /** The name `model.json` records for an EDE-GAN. */
+  static readonly NAME = "ede-gan";
+  /** {@link EdeGan.NAME}. */
+  readonly name: string = EdeGan.NAME;
+  /** E1, Dec and E2's variables: the scoring path. */
+  readonly scoringKeys: readonly string[];
+  /** The generator's and the discriminator's totals, `G` and `D` on the progress line. */
+  readonly curveLosses: Readonly<Record<string, string>> = { lossG: "G", lossD: "D" };
+  /** `latent` (the paper's score), `reconstruction`, `features` (see `./score.ts`). */
+  readonly scoreKinds: readonly string[] = SCORE_KINDS;
   /** The layers of each part. */
   readonly layers: Record<PartName, LayerSpec[]>;
   /** Statistics collected by training-mode forward passes, applied by {@link commitBatchStats}. */
@@ -86,6 +113,9 @@ export class EdeGan {
       PartName,
       LayerSpec[]
     >;
+    this.scoringKeys = [...variables.keys()].filter((key) =>
+      GENERATOR_PARTS.includes(key.split("/")[0] as PartName)
+    );
   }
 
   /**
@@ -108,10 +138,7 @@ export class EdeGan {
    * A model built from saved tensors. Every expected tensor must be present with its shape;
    * errors name the tensor.
    */
-  static fromTensors(
-    partial: Partial<EdeGanConfig>,
-    tensors: Map<string, { shape: number[]; data: Float32Array }>,
-  ): EdeGan {
+  static fromTensors(partial: Partial<EdeGanConfig>, tensors: NamedTensors): EdeGan {
     const config = resolveConfig(partial);
     const expected = initialValues(config, 0);
     const variables = new Map<string, tf.Variable>();
@@ -134,6 +161,33 @@ export class EdeGan {
       throw new Error(`model has unexpected tensors (${extra.slice(0, 3).join(", ")})`);
     }
     return new EdeGan(config, variables);
+  }
+
+  /** Adam over the generator's and over the discriminator's variables (see `./step.ts`). */
+  createOptimisers(): EdeGanOptimisers {
+    return createOptimisers(this);
+  }
+
+  /**
+   * One step of plain EDE-GAN training (see `./step.ts`'s `trainStep`), re-initialising a
+   * collapsed discriminator from `context`.
+   */
+  trainStep(
+    images: tf.Tensor4D,
+    optimisers: EdeGanOptimisers,
+    context: StepContext,
+  ): Promise<StepLosses> {
+    return trainStep(this, optimisers, images, { context });
+  }
+
+  /** The scores of a batch (see `./score.ts`). */
+  scoreBatch(images: tf.Tensor4D, request: ScoreRequest): ScoreBatch {
+    return scoreEdeGan(this, images, request);
+  }
+
+  /** An EDE-GAN of this configuration holding `tensors` (see {@link fromTensors}). */
+  withValues(tensors: NamedTensors): this {
+    return EdeGan.fromTensors(this.config, tensors) as this;
   }
 
   /** The trainable variables of some parts, in a stable order. */
@@ -376,12 +430,9 @@ function isMovingStat(key: string): boolean {
  * The initial value of every tensor of a model, keyed and ordered as in the model. Conv kernels are
  * stored as tfjs expects: [k, k, in, out] for conv2d and [k, k, out, in] for conv2dTranspose.
  */
-export function initialValues(
-  config: EdeGanConfig,
-  seed: number,
-): Map<string, { shape: number[]; data: Float32Array }> {
+export function initialValues(config: EdeGanConfig, seed: number): NamedTensors {
   const rng = createRng(seed);
-  const values = new Map<string, { shape: number[]; data: Float32Array }>();
+  const values: NamedTensors = new Map();
   const fill = (n: number, f: () => number) => Float32Array.from({ length: n }, f);
   for (const part of PARTS) {
     for (const layer of partLayers(config, part)) {

@@ -5,47 +5,60 @@
  * @module
  */
 
-import * as tf from "../tf.ts";
-import type { EdeGan, GeneratorOutput } from "../models/ede_gan.ts";
-import type { PartName } from "../models/architecture.ts";
-import { discriminatorLoss, generatorLoss } from "../models/losses.ts";
-import { Adam } from "./adam.ts";
+import * as tf from "../../tf.ts";
+import type { EdeGan, GeneratorOutput } from "./network.ts";
+import type { PartName } from "./architecture.ts";
+import { discriminatorLoss, generatorLoss } from "./losses.ts";
+import { Adam, keyedGradients } from "../../train/adam.ts";
+import type { StepContext } from "../anomaly_model.ts";
 
 /** The generator's parts. */
 export const GENERATOR_PARTS: readonly PartName[] = ["encoder1", "decoder", "encoder2"];
 /** The discriminator's part. */
 export const DISCRIMINATOR_PARTS: readonly PartName[] = ["discriminator"];
 
-/** The losses of one step, read back as numbers. */
-export interface StepLosses {
-  /** Generator total and its weighted terms. */
+/** A discriminator whose loss falls below this has won outright and is re-initialised. */
+export const COLLAPSED_D_LOSS = 1e-5;
+
+/**
+ * The losses of one step, read back as numbers, in the order epoch records show them (a type,
+ * not an interface, so that it is a {@link Losses} record).
+ */
+export type StepLosses = {
+  /** Generator total (without the distillation loss) and its weighted terms. */
   lossG: number;
+  /** Discriminator's binary cross-entropy (0 when the discriminator was not trained). */
+  lossD: number;
   adversarial: number;
   contextual: number;
   latent: number;
-  /** Discriminator's binary cross-entropy (0 when the discriminator was not trained). */
-  lossD: number;
-  /** The extra term given in {@link StepOptions} (the distillation loss), 0 without one. */
-  extra: number;
-}
+  /** The distillation loss given in {@link StepOptions}; absent without one. */
+  distillation?: number;
+};
 
 /** How a step differs from plain EDE-GAN training (used by distillation). */
 export interface StepOptions {
-  /** A term added to the generator's loss, given its outputs (e.g. the distillation loss). */
-  extraLoss?: (out: GeneratorOutput) => tf.Scalar;
-  /** Train on the GAN losses (default true); false: the generator learns from `extraLoss` alone
-   * and the discriminator is left untouched. */
+  /** The distillation loss, added to the generator's loss, given its outputs. */
+  distillationLoss?: (out: GeneratorOutput) => tf.Scalar;
+  /** Train on the GAN losses (default true); false: the generator learns from
+   * `distillationLoss` alone and the discriminator is left untouched. */
   ganLosses?: boolean;
   /** Return the generator's outputs of this step (computed before its update); the caller
    * disposes them. */
   keepOutputs?: boolean;
+  /**
+   * Where the step is in its run. Given, a discriminator whose loss collapsed (below
+   * {@link COLLAPSED_D_LOSS}) is re-initialised from a seed drawn from it and its optimiser reset,
+   * as GANomaly does; absent, it never is.
+   */
+  context?: StepContext;
 }
 
 /** One Adam per network of a model. */
-export interface EdeGanOptimisers {
+export type EdeGanOptimisers = {
   generator: Adam;
   discriminator: Adam;
-}
+};
 
 /**
  * Adam optimisers (the model's learning rate and betas) over the generator's and the
@@ -54,9 +67,9 @@ export interface EdeGanOptimisers {
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
+ * import * as tf from "../../tf.ts";
  *
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "./network.ts";
  * import { createOptimisers } from "./step.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 4, latentSize: 8 }, 1);
@@ -85,33 +98,17 @@ export function createOptimisers(
 }
 
 /**
- * Gradients of `loss` with respect to an Adam's variables, keyed like them. The returned
- * gradients and the value must be disposed by the caller.
- */
-export function keyedGradients(
-  adam: Adam,
-  loss: () => tf.Scalar,
-): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  const { value, grads } = tf.variableGrads(loss, [...adam.variables.values()]);
-  const byKey = new Map<string, tf.Tensor>();
-  for (const [key, variable] of adam.variables) {
-    const g = grads[variable.name];
-    if (g !== undefined) byKey.set(key, g);
-  }
-  return { value, grads: byKey };
-}
-
-/**
  * Runs one step on a batch of images in [-1, 1] and resolves to its losses. BatchNorm uses batch
- * statistics, and each network's running averages move only in its own update. The losses are
+ * statistics, and each network's running averages move only in its own update; with
+ * `opts.context`, a collapsed discriminator is then re-initialised (see {@link StepOptions}). The losses are
  * read with `await tensor.data()`, so the step runs on every backend, webgpu included (which
  * cannot read synchronously under Deno).
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
+ * import * as tf from "../../tf.ts";
  *
- * import { EdeGan } from "../models/ede_gan.ts";
+ * import { EdeGan } from "./network.ts";
  * import { createOptimisers, trainStep } from "./step.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 4, latentSize: 8 }, 1);
@@ -147,9 +144,11 @@ export async function trainStep(
             model.config.weights,
           );
         }
-        const extra = opts.extraLoss ? opts.extraLoss(out) : zero;
-        terms = [loss.adversarial, loss.contextual, loss.latent, extra].map((t) => tf.keep(t));
-        return tf.add(loss.total, extra) as tf.Scalar;
+        const distillation = opts.distillationLoss ? opts.distillationLoss(out) : zero;
+        terms = [loss.adversarial, loss.contextual, loss.latent, distillation].map((t) =>
+          tf.keep(t)
+        );
+        return tf.add(loss.total, distillation) as tf.Scalar;
       });
       optimisers.generator.apply(grads);
       terms.unshift(tf.keep(value));
@@ -170,16 +169,20 @@ export async function trainStep(
       : tf.scalar(0);
     model.commitBatchStats(DISCRIMINATOR_PARTS);
     terms.push(lossD);
-    const [total, adversarial, contextual, latent, extra, d] = (
+    const [total, adversarial, contextual, latent, distillation, d] = (
       await Promise.all(terms.map((t) => t.data()))
     ).map((values) => values[0]);
+    if (gan && opts.context && d < COLLAPSED_D_LOSS) {
+      model.reinitialise(DISCRIMINATOR_PARTS, opts.context.seed * 7919 + opts.context.step);
+      optimisers.discriminator.reset();
+    }
     return {
-      lossG: total - extra,
+      lossG: total - distillation,
+      lossD: d,
       adversarial,
       contextual,
       latent,
-      lossD: d,
-      extra,
+      ...(opts.distillationLoss ? { distillation } : {}),
       ...(outputs ? { outputs } : {}),
     };
   } finally {

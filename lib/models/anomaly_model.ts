@@ -1,0 +1,117 @@
+/**
+ * The one interface between a model and the engine. Training ({@link ../train/trainer.ts}'s
+ * `fit`), scoring (`scoreImages`), checkpoints (`saveModel`, `loadModel`), the weight average
+ * (`--ema`) and the benchmarks take an {@link AnomalyModel} and know nothing of any model: a
+ * model's network, losses, training step and scores live in its own folder (EDE-GAN's in
+ * `lib/models/ede_gan/`), as anomalib keeps them, and `model.json` records which model it is
+ * (see {@link ./registry.ts}).
+ *
+ * Images are always NHWC float tensors in [-1, 1]: [batch, imageSize, imageSize, channels].
+ *
+ * What stays typed on EDE-GAN, because it needs EDE-GAN's insides: the P-KDGAN distillation
+ * (its loss compares the teacher's and the student's z, x_hat and z_hat), the BatchNorm-statistics
+ * study and the score-kind comparison (`lib/score/batch_norm_stats.ts`,
+ * `choose_batch_norm_stats.ts`, `compare_kinds.ts`), and the FLOP accounting of the benchmarks.
+ *
+ * @module
+ */
+
+import type * as tf from "../tf.ts";
+import type { Adam } from "../train/adam.ts";
+
+/** Named float32 tensors as plain arrays, keyed like a model's variables: a checkpoint's content. */
+export type NamedTensors = Map<string, { shape: number[]; data: Float32Array }>;
+
+/**
+ * The losses of one training step by name, read back as numbers (every one is checked to be
+ * finite and averaged per epoch). A loss a step does not compute is absent, not 0.
+ */
+export type Losses = Readonly<Record<string, number>>;
+
+/** A model's optimisers by name (`generator`, `discriminator`); checkpoints save each by name. */
+export type Optimisers = Record<string, Adam>;
+
+/** Where a training step is in its run: seeds anything the step draws (a re-initialisation). */
+export interface StepContext {
+  /** The run's seed. */
+  seed: number;
+  /** This optimisation step's number, counted from 1 over the whole run. */
+  step: number;
+}
+
+/** What every model's configuration holds: the images it takes. The rest is the model's own. */
+export interface ModelConfig {
+  /** Side of the square input images, in pixels. */
+  imageSize: number;
+  /** 1 (grey) or 3 (RGB). */
+  channels: number;
+}
+
+/** What a model is asked for when it scores a batch. */
+export interface ScoreRequest {
+  /** The score kinds to compute, each one of the model's {@link AnomalyModel.scoreKinds}. */
+  kinds: readonly string[];
+  /** Also return the latent codes (models that have them). */
+  latents?: boolean;
+  /** Also return the reconstructions (models that make them). */
+  reconstructions?: boolean;
+  /**
+   * Which statistics BatchNorm layers normalise by (models that have them; others ignore it):
+   * `moving`, the averages kept in training (default), or `per-image`, each image's own.
+   */
+  batchNorm?: "moving" | "per-image";
+}
+
+/** What a model computes when it scores a batch of n images (inside `tf.tidy`). */
+export interface ScoreBatch {
+  /** One score per image for each kind asked, [n], higher = more anomalous. */
+  scores: Record<string, tf.Tensor1D>;
+  /** The latent code of each image, z [n, latent], and of its reconstruction, zHat (if any). */
+  latents?: { z: tf.Tensor2D; zHat?: tf.Tensor2D };
+  /** The reconstruction of each image, [n, size, size, channels] in [-1, 1]. */
+  reconstructions?: tf.Tensor4D;
+}
+
+/**
+ * A one-class anomaly model as the engine sees it: its configuration, its variables, a training
+ * step, scores, and a way to be rebuilt from saved values. `O` is its optimisers, `L` its losses.
+ *
+ * @example
+ * ```ts
+ * import type { AnomalyModel } from "./anomaly_model.ts";
+ * import { EdeGan } from "./ede_gan/mod.ts";
+ * const model: AnomalyModel = EdeGan.create({ width: 2, latentSize: 4 }, 1);
+ * if (model.name !== "ede-gan" || model.scoreKinds[0] !== "latent") throw new Error();
+ * model.dispose();
+ * ```
+ */
+export interface AnomalyModel<O extends Optimisers = Optimisers, L extends Losses = Losses> {
+  /** The name it is registered and recorded under (`model` in `model.json`): `ede-gan`. */
+  readonly name: string;
+  /** Everything that fixes its shape and losses, as JSON (saved in `model.json`). */
+  readonly config: ModelConfig;
+  /** Every tensor it has, keyed `part/layer/tensor`; a checkpoint saves exactly these. */
+  readonly variables: Map<string, tf.Variable>;
+  /**
+   * Keys of the variables its scores depend on (EDE-GAN: E1, Dec and E2, not D). An average of
+   * the weights (`--ema`) averages these and keeps the others live.
+   */
+  readonly scoringKeys: readonly string[];
+  /** The losses the training curve and the progress line follow, with their short labels. */
+  readonly curveLosses: Readonly<Record<string, string>>;
+  /** The score kinds {@link scoreBatch} computes, its default (the model's anomaly score) first. */
+  readonly scoreKinds: readonly string[];
+  /** Fresh optimisers over its trainable variables. */
+  createOptimisers(): O;
+  /** One optimisation step on a batch of images in [-1, 1]; resolves to its losses. */
+  trainStep(images: tf.Tensor4D, optimisers: O, context: StepContext): Promise<L>;
+  /** Scores a batch of images in [-1, 1] in inference (see {@link ScoreBatch}). */
+  scoreBatch(images: tf.Tensor4D, request: ScoreRequest): ScoreBatch;
+  /**
+   * A new model of the same kind and configuration holding `tensors` (every variable, by key and
+   * shape; errors name a missing or misshapen one). The caller disposes it.
+   */
+  withValues(tensors: NamedTensors): this;
+  /** Frees every tensor it holds. */
+  dispose(): void;
+}
