@@ -109,11 +109,11 @@ await runTask(async () => {
         params: s.params,
         MFLOPs: s.mflops,
         ratio: `${s.ratio.toFixed(1)}:1`,
-        "AUC scratch": s.auc_scratch,
-        "AUC one-step": s.auc_one_step,
-        "AUC P-KDGAN": s.auc_pkdgan,
-        "delta vs scratch": s.delta_vs_scratch,
-        "score img/s": s.score_images_per_s,
+        "AUC scratch": s.aucScratch,
+        "AUC one-step": s.aucOneStep,
+        "AUC P-KDGAN": s.aucPkdgan,
+        "delta vs scratch": s.deltaVsScratch,
+        "score img/s": s.scoreImagesPerSecond,
       })
     ),
   ));

@@ -5,6 +5,9 @@
  * `results.csv` and one result file per job so that a rerun skips what is done. One failing
  * student is reported and the others go on.
  *
+ * The teacher is prepared by `teacher.ts`; the result types and their on-disk form (snake_case
+ * columns of `results.json` and `results.csv`) are in `results.ts`; this file is the job loop.
+ *
  * @module
  */
 
@@ -15,15 +18,35 @@ import type { LatentConstraint } from "../models/ede_gan/mod.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
-import { loadEdeGan as loadModel } from "../models/ede_gan/mod.ts";
-import { checkRunData, loadRunData, trainRun } from "../train/run.ts";
+import { checkRunData, loadRunData } from "../train/run.ts";
 import { readManifest, writeManifest } from "../train/manifest.ts";
-import { exists, writeFileAtomic, writeJsonAtomic } from "../util/atomic.ts";
-import { csvText } from "../util/csv.ts";
+import { exists, writeJsonAtomic } from "../util/atomic.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 import type { DistillationWeights } from "./kd_loss.ts";
 import { distillStudent, type Method } from "./pkdgan.ts";
+import {
+  type DistillResults,
+  distillResultsToFile,
+  type StudentResult,
+  type TeacherResult,
+  writeDistillResults,
+} from "./results.ts";
 import { initialiseFromTeacher, studentConfig } from "./students.ts";
+import { prepareTeacher, round, scoringSpeed } from "./teacher.ts";
+
+export {
+  type DistillResults,
+  type DistillResultsFile,
+  FileFieldError,
+  readDistillResults,
+  RESULT_COLUMNS,
+  STUDENT_COLUMNS,
+  type StudentResult,
+  type StudentResultRow,
+  studentResultToRow,
+  type TeacherResult,
+} from "./results.ts";
+export { scoringSpeed } from "./teacher.ts";
 
 /** Everything that defines a distillation experiment. */
 export interface DistillExperimentOptions {
@@ -63,64 +86,6 @@ export interface DistillExperimentOptions {
   data?: OneClassSplit;
 }
 
-/**
- * One student's row of `results.json` (and, but `errors`, of `results.csv`). Its fields are
- * snake_case, unlike the library's other types, because they are the files' column names: the
- * report, notebook 03, the sweep runner and the committed `results/` read them by these names, so
- * the type keeps the on-disk names rather than renaming them on every write and read.
- */
-export interface StudentResult {
-  width: number;
-  latent: number;
-  params: number;
-  mflops: number;
-  ratio: number;
-  auc_scratch: number | null;
-  auc_one_step: number | null;
-  auc_pkdgan: number | null;
-  auc_joint?: number | null;
-  auc_one_step_teacher_init?: number | null;
-  auc_pkdgan_teacher_init?: number | null;
-  /** P-KDGAN's AUC minus scratch's. */
-  delta_vs_scratch: number | null;
-  score_images_per_s: number | null;
-  errors: string[];
-}
-
-/** The columns of `results.csv`, in order (the fields of {@link StudentResult} but `errors`). */
-export const RESULT_COLUMNS = [
-  "width",
-  "latent",
-  "params",
-  "mflops",
-  "ratio",
-  "auc_scratch",
-  "auc_one_step",
-  "auc_pkdgan",
-  "auc_joint",
-  "auc_one_step_teacher_init",
-  "auc_pkdgan_teacher_init",
-  "delta_vs_scratch",
-  "score_images_per_s",
-] as const;
-
-/** The whole `results.json`. */
-export interface DistillResults {
-  dataset: string;
-  normal_class: number;
-  protocol: string;
-  seed: number;
-  teacher: {
-    width: number;
-    params: number;
-    mflops: number;
-    auc: number;
-    score_images_per_s: number;
-  };
-  students: StudentResult[];
-  ratio_definition: string;
-}
-
 interface JobResult {
   auc: number;
   seconds: number;
@@ -140,7 +105,7 @@ interface JobResult {
  * const results = await runDistillExperiment({ dataset: "mnist", normal: 1, seed: 0,
  *   teacher: { width: 32, epochs: 2, batchSize: 16 }, students: [4], epochs: { step1: 2, step2: 1 },
  *   batchSize: 16, limit: 2048, out: "runs/distill" });
- * console.log(results.students[0].auc_pkdgan);
+ * console.log(results.students[0].aucPkdgan);
  * ```
  */
 export async function runDistillExperiment(
@@ -164,55 +129,13 @@ export async function runDistillExperiment(
   await refuseOtherSettings(join(opts.out, "run.json"), manifest);
   await writeManifest(join(opts.out, "run.json"), { ...manifest, status: "running" });
 
-  // The teacher: loaded, or trained once and kept in out/teacher for reruns.
-  const teacherRunDir = join(opts.out, "teacher");
-  let teacher: EdeGan;
-  let teacherScores: Float32Array | undefined;
-  if (opts.teacherDir) {
-    await checkTeacherData(opts.teacherDir, data);
-    teacher = (await loadModel(await modelDirOf(opts.teacherDir))).model;
-    log(`teacher loaded from ${opts.teacherDir}`);
-  } else if (
-    await exists(join(teacherRunDir, "model", "model.json")) && await finished(teacherRunDir)
-  ) {
-    teacher = (await loadModel(join(teacherRunDir, "model"))).model;
-    log(`teacher reused from ${teacherRunDir}`);
-  } else {
-    log(`training the teacher (width ${opts.teacher.width})`);
-    const run = await trainRun({
-      dataset: opts.dataset,
-      normal: opts.normal,
-      epochs: opts.teacher.epochs,
-      batchSize: opts.teacher.batchSize,
-      seed: opts.seed,
-      ema: opts.teacher.ema,
-      model: { width: opts.teacher.width, latent: opts.teacher.latent ?? "tanh" },
-      data,
-      out: teacherRunDir,
-      resume: true,
-      backend: opts.backend,
-      progress: progress("teacher"),
-    });
-    teacher = run.model;
-    teacherScores = run.testScores;
-  }
-  teacherScores ??= (await scoreImages(teacher, data.test)).scores;
+  const { model: teacher, result: teacherResult } = await prepareTeacher(
+    opts,
+    data,
+    log,
+    progress("teacher"),
+  );
   const teacherCost = modelCost(teacher.config);
-  const teacherResult = {
-    width: teacher.config.width,
-    params: teacherCost.generator.params,
-    mflops: round(teacherCost.generatorMflops, 3),
-    auc: rocAuc(teacherScores, data.testIsAnomaly),
-    score_images_per_s: round(await scoringSpeed(teacher, data), 1),
-  };
-  log(`teacher AUC ${teacherResult.auc.toFixed(4)}`);
-  await writeJsonAtomic(join(opts.out, "teacher.json"), {
-    ...teacherResult,
-    roc: rocCurve(teacherScores, data.testIsAnomaly),
-    scores: Array.from(teacherScores),
-    // 1 anomalous, 0 normal, per test image: the labels of every score list of this experiment.
-    labels: Array.from(data.testIsAnomaly),
-  });
 
   const students: StudentResult[] = [];
   for (const width of opts.students) {
@@ -224,11 +147,11 @@ export async function runDistillExperiment(
       params: cost.generator.params,
       mflops: round(cost.generatorMflops, 3),
       ratio: round(teacherCost.generator.macs / cost.generator.macs, 2),
-      auc_scratch: null,
-      auc_one_step: null,
-      auc_pkdgan: null,
-      delta_vs_scratch: null,
-      score_images_per_s: null,
+      aucScratch: null,
+      aucOneStep: null,
+      aucPkdgan: null,
+      deltaVsScratch: null,
+      scoreImagesPerSecond: null,
       errors: [],
     };
     for (const init of inits) {
@@ -261,8 +184,8 @@ export async function runDistillExperiment(
               history: result.history,
               scores: Array.from(scores),
             };
-            if (row.score_images_per_s === null) {
-              row.score_images_per_s = round(await scoringSpeed(student, data), 1);
+            if (row.scoreImagesPerSecond === null) {
+              row.scoreImagesPerSecond = round(await scoringSpeed(student, data), 1);
             }
             await writeJsonAtomic(file, job);
             log(`${name}: AUC ${job.auc.toFixed(4)} in ${job.seconds}s`);
@@ -275,23 +198,16 @@ export async function runDistillExperiment(
           }
         }
         if (job) {
-          const key = ({
-            "scratch": "auc_scratch",
-            "one-step": "auc_one_step",
-            "pkdgan": "auc_pkdgan",
-            "joint": "auc_joint",
-          } as const)[method];
-          const column = (init === "teacher" ? `${key}_teacher_init` : key) as keyof StudentResult;
-          (row as unknown as Record<string, unknown>)[column] = job.auc;
+          row[AUC_FIELDS[init][method]] = job.auc;
         }
       }
     }
-    if (row.auc_pkdgan !== null && row.auc_scratch !== null) {
-      row.delta_vs_scratch = row.auc_pkdgan - row.auc_scratch;
+    if (row.aucPkdgan !== null && row.aucScratch !== null) {
+      row.deltaVsScratch = row.aucPkdgan - row.aucScratch;
     }
-    if (row.score_images_per_s === null) {
+    if (row.scoreImagesPerSecond === null) {
       const student = EdeGan.create(config, 0);
-      row.score_images_per_s = round(await scoringSpeed(student, data), 1);
+      row.scoreImagesPerSecond = round(await scoringSpeed(student, data), 1);
       student.dispose();
     }
     students.push(row);
@@ -299,50 +215,48 @@ export async function runDistillExperiment(
   }
   teacher.dispose();
   const results = await writeOutputs(opts, data, teacherResult, students);
-  await writeManifest(join(opts.out, "run.json"), { ...manifest, status: "finished", results });
+  await writeManifest(join(opts.out, "run.json"), {
+    ...manifest,
+    status: "finished",
+    results: distillResultsToFile(results),
+  });
   return results;
 }
 
 async function writeOutputs(
   opts: DistillExperimentOptions,
   data: OneClassSplit,
-  teacher: DistillResults["teacher"],
+  teacher: TeacherResult,
   students: StudentResult[],
 ): Promise<DistillResults> {
   const results: DistillResults = {
     dataset: opts.dataset,
-    normal_class: opts.normal,
+    normalClass: opts.normal,
     protocol: data.manifest.protocol,
     seed: opts.seed,
     teacher,
     students,
-    ratio_definition: "teacher FLOPs / student FLOPs along the scoring path E1 -> Dec -> E2",
+    ratioDefinition: "teacher FLOPs / student FLOPs along the scoring path E1 -> Dec -> E2",
   };
-  await writeJsonAtomic(join(opts.out, "results.json"), results);
-  await writeFileAtomic(join(opts.out, "results.csv"), csvText(students, RESULT_COLUMNS));
+  await writeDistillResults(opts.out, results);
   return results;
 }
 
-/** Images per second scoring at batch 256 (after one warm-up pass). */
-export async function scoringSpeed(
-  model: EdeGan,
-  data: OneClassSplit,
-  images = 512,
-): Promise<number> {
-  const n = Math.min(images, data.test.count);
-  const subset = {
-    ...data.test,
-    count: n,
-    pixels: data.test.pixels.subarray(
-      0,
-      n * data.test.height * data.test.width * data.test.channels,
-    ),
-  };
-  await scoreImages(model, { ...subset, count: Math.min(n, 256) });
-  const started = performance.now();
-  await scoreImages(model, subset);
-  return n / ((performance.now() - started) / 1000);
-}
+/** The result field of each way of training a student. */
+const AUC_FIELDS = {
+  random: {
+    "scratch": "aucScratch",
+    "one-step": "aucOneStep",
+    "pkdgan": "aucPkdgan",
+    "joint": "aucJoint",
+  },
+  teacher: {
+    "scratch": "aucScratch", // never run: a student sliced from the teacher is not "from scratch"
+    "one-step": "aucOneStepTeacherInit",
+    "pkdgan": "aucPkdganTeacherInit",
+    "joint": "aucJointTeacherInit",
+  },
+} as const satisfies Record<"random" | "teacher", Record<Method, keyof StudentResult>>;
 
 /** The options that change a distillation's results (students, methods and inits only add jobs). */
 const RESULT_OPTIONS: Record<string, string> = {
@@ -387,43 +301,4 @@ async function refuseOtherSettings(
         "rerun with the recorded values, or choose another --out",
     );
   }
-}
-
-/**
- * A loaded teacher must have been trained on the normal class, dataset and protocol of this
- * experiment: its run's manifest (`run.json` beside `model/`) is compared when there is one.
- */
-async function checkTeacherData(dir: string, data: OneClassSplit): Promise<void> {
-  const manifestPath = await exists(join(dir, "run.json"))
-    ? join(dir, "run.json")
-    : join(dir, "..", "run.json");
-  if (!(await exists(manifestPath))) return;
-  const teacherData = JSON.parse(await Deno.readTextFile(manifestPath)).data ?? {};
-  for (const key of ["dataset", "normalClass", "protocol"] as const) {
-    const theirs = teacherData[key], ours = data.manifest[key];
-    if (theirs !== undefined && theirs !== ours) {
-      throw new Error(
-        `--model ${dir}: the teacher was trained with ${key} ${JSON.stringify(theirs)}, ` +
-          `this experiment uses ${JSON.stringify(ours)} (${manifestPath})`,
-      );
-    }
-  }
-}
-
-async function modelDirOf(dir: string): Promise<string> {
-  return await exists(join(dir, "model", "model.json")) ? join(dir, "model") : dir;
-}
-
-async function finished(runDir: string): Promise<boolean> {
-  try {
-    const manifest = JSON.parse(await Deno.readTextFile(join(runDir, "run.json")));
-    return manifest.status === "finished";
-  } catch {
-    return false;
-  }
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -262,24 +262,24 @@ function sizeFlags(sizes: NonNullable<DistillJobSettings["sizes"]>): string[] {
  * @example
  * ```ts
  * import { jobOutcome } from "./runner.ts";
- * const o = jobOutcome({ dataset: "mnist", normal_class: 1, protocol: "one-class", seed: 0,
- *   teacher: { width: 64, params: 10, mflops: 2, auc: 0.97, score_images_per_s: 1 },
- *   students: [{ width: 4, latent: 100, params: 1, mflops: 0.1, ratio: 20, auc_scratch: 0.9,
- *     auc_one_step: 0.92, auc_pkdgan: 0.95, delta_vs_scratch: 0.05, score_images_per_s: 1,
- *     errors: [] }], ratio_definition: "" }, ["scratch", "pkdgan"]);
+ * const o = jobOutcome({ dataset: "mnist", normalClass: 1, protocol: "one-class", seed: 0,
+ *   teacher: { width: 64, params: 10, mflops: 2, auc: 0.97, scoreImagesPerSecond: 1 },
+ *   students: [{ width: 4, latent: 100, params: 1, mflops: 0.1, ratio: 20, aucScratch: 0.9,
+ *     aucOneStep: 0.92, aucPkdgan: 0.95, deltaVsScratch: 0.05, scoreImagesPerSecond: 1,
+ *     errors: [] }], ratioDefinition: "" }, ["scratch", "pkdgan"]);
  * if (o.students[0].auc.pkdgan !== 0.95 || "one-step" in o.students[0].auc) throw new Error();
  * ```
  */
 export function jobOutcome(results: DistillResults, methods: Method[]): JobOutcome {
   const column = {
-    "scratch": "auc_scratch",
-    "one-step": "auc_one_step",
-    "pkdgan": "auc_pkdgan",
-    "joint": "auc_joint",
+    "scratch": "aucScratch",
+    "one-step": "aucOneStep",
+    "pkdgan": "aucPkdgan",
+    "joint": "aucJoint",
   } as const;
   return {
     dataset: results.dataset as DatasetName,
-    normal_class: results.normal_class,
+    normal_class: results.normalClass,
     seed: results.seed,
     teacher: {
       width: results.teacher.width,

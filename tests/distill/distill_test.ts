@@ -126,7 +126,7 @@ Deno.test("quick distillation on real MNIST: student AUC >= 0.85 at >= 50:1", as
   const results = await runDistillExperiment(options);
   const [student] = results.students;
   assert(student.ratio >= 50, `ratio ${student.ratio}`);
-  assert(student.auc_pkdgan! >= 0.85, `student AUC ${student.auc_pkdgan}`);
+  assert(student.aucPkdgan! >= 0.85, `student AUC ${student.aucPkdgan}`);
   assert(results.teacher.auc >= 0.9, `teacher AUC ${results.teacher.auc}`);
   // The schema of results.json.
   const saved = JSON.parse(await Deno.readTextFile(join(out, "results.json")));
@@ -149,7 +149,7 @@ Deno.test("quick distillation on real MNIST: student AUC >= 0.85 at >= 50:1", as
   // A rerun skips what is done: same results, and it says so instead of training.
   const lines: string[] = [];
   const again = await runDistillExperiment({ ...options, log: (line) => lines.push(line) });
-  assertEquals(again.students[0].auc_pkdgan, student.auc_pkdgan);
+  assertEquals(again.students[0].aucPkdgan, student.aucPkdgan);
   assertEquals(again.teacher.auc, results.teacher.auc);
   assert(lines.some((l) => l.startsWith("teacher reused")), lines.join("\n"));
   assert(lines.some((l) => l.includes("pkdgan: done before")), lines.join("\n"));

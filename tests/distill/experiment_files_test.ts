@@ -2,7 +2,14 @@ import { assertEquals, assertRejects } from "@std/assert";
 import { join } from "@std/path";
 import { useBackend } from "../_helpers.ts";
 import { runDistillExperiment } from "../../lib/distill/experiment.ts";
+import {
+  distillResultsToFile,
+  FileFieldError,
+  readDistillResults,
+  RESULT_COLUMNS,
+} from "../../lib/distill/results.ts";
 import { rocAuc } from "../../lib/metrics/mod.ts";
+import { csvText } from "../../lib/util/csv.ts";
 
 const tiny = {
   dataset: "mnist" as const,
@@ -30,7 +37,7 @@ Deno.test("distill: teacher.json and each job keep every test score (teacher-vs-
     const labels = (await Deno.readTextFile(join(out, "teacher", "scores.csv"))).trim().split("\n")
       .slice(1).map((line) => Number(line.split(",")[3]));
     assertEquals(rocAuc(teacher.scores, labels), results.teacher.auc);
-    assertEquals(rocAuc(job.scores, labels), results.students[0].auc_scratch);
+    assertEquals(rocAuc(job.scores, labels), results.students[0].aucScratch);
   } finally {
     await Deno.remove(out, { recursive: true });
   }
@@ -56,5 +63,55 @@ Deno.test("distill: --model refuses a teacher trained on another class, naming b
   } finally {
     await Deno.remove(teacherDir, { recursive: true });
     await Deno.remove(out, { recursive: true });
+  }
+});
+
+async function* committedResults(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* committedResults(path);
+    else if (entry.name === "results.json") yield path;
+  }
+}
+
+Deno.test("results: every committed results.json reads into camelCase and writes back byte for byte", async () => {
+  const root = new URL("../../results", import.meta.url).pathname;
+  let files = 0;
+  for await (const path of committedResults(root)) {
+    const results = await readDistillResults(path);
+    assertEquals(typeof results.students[0].aucPkdgan, "number", path);
+    const file = distillResultsToFile(results);
+    assertEquals(JSON.stringify(file, null, 2) + "\n", await Deno.readTextFile(path), path);
+    const csv = path.replace(/results\.json$/, "results.csv");
+    assertEquals(csvText(file.students, RESULT_COLUMNS), await Deno.readTextFile(csv), csv);
+    files++;
+  }
+  if (files < 10) throw new Error(`only ${files} committed results.json found under ${root}`);
+});
+
+Deno.test("results: a missing or mistyped field is named with its file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "results.json");
+    const good = JSON.parse(
+      await Deno.readTextFile(
+        new URL("../../results/paper-lite-mnist-2/results.json", import.meta.url),
+      ),
+    );
+    await Deno.writeTextFile(path, JSON.stringify({ ...good, normal_class: undefined }));
+    await assertRejects(
+      () => readDistillResults(path),
+      FileFieldError,
+      `${path}: normal_class: expected a finite number, got nothing`,
+    );
+    const students = [{ ...good.students[0], auc_pkdgan: "0.9" }];
+    await Deno.writeTextFile(path, JSON.stringify({ ...good, students }));
+    await assertRejects(
+      () => readDistillResults(path),
+      FileFieldError,
+      `${path}: students[0].auc_pkdgan: expected a finite number or null, got "0.9"`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

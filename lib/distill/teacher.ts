@@ -1,0 +1,178 @@
+/**
+ * The teacher of a distillation experiment: loaded from `--model`, reused from an earlier run in
+ * the same `--out`, or trained there once; then scored on the test set and timed, with
+ * `teacher.json` (AUC, ROC, every test score and label) written beside the results.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import type { EdeGan } from "../models/ede_gan/mod.ts";
+import { modelCost } from "../models/ede_gan/mod.ts";
+import { loadEdeGan as loadModel } from "../models/ede_gan/mod.ts";
+import type { OneClassSplit } from "../data/types.ts";
+import { rocAuc, rocCurve } from "../metrics/mod.ts";
+import { scoreImages } from "../score/score.ts";
+import { trainRun } from "../train/run.ts";
+import { exists, writeJsonAtomic } from "../util/atomic.ts";
+import type { ProgressSink } from "../util/progress.ts";
+import type { DistillExperimentOptions } from "./experiment.ts";
+import type { TeacherResult } from "./results.ts";
+
+/** A teacher ready to distil from, with its results. */
+export interface PreparedTeacher {
+  model: EdeGan;
+  result: TeacherResult;
+}
+
+/**
+ * The experiment's teacher: `opts.teacherDir`'s model (checked against the data), or the one
+ * trained before in `out/teacher` when that run finished, or one trained now into `out/teacher`
+ * (resumable). Writes `out/teacher.json`. The caller disposes the model.
+ *
+ * @throws {Error} when `--model`'s run was trained on another dataset, class or protocol.
+ *
+ * @example
+ * ```ts ignore
+ * // not run as a test: it trains a teacher (tests/distill runs it through runDistillExperiment)
+ * import { prepareTeacher } from "./teacher.ts";
+ * ```
+ */
+export async function prepareTeacher(
+  opts: DistillExperimentOptions,
+  data: OneClassSplit,
+  log: (line: string) => void,
+  progress: ProgressSink,
+): Promise<PreparedTeacher> {
+  const teacherRunDir = join(opts.out, "teacher");
+  let teacher: EdeGan;
+  let teacherScores: Float32Array | undefined;
+  if (opts.teacherDir) {
+    await checkTeacherData(opts.teacherDir, data);
+    teacher = (await loadModel(await modelDirOf(opts.teacherDir))).model;
+    log(`teacher loaded from ${opts.teacherDir}`);
+  } else if (
+    await exists(join(teacherRunDir, "model", "model.json")) && await finished(teacherRunDir)
+  ) {
+    teacher = (await loadModel(join(teacherRunDir, "model"))).model;
+    log(`teacher reused from ${teacherRunDir}`);
+  } else {
+    log(`training the teacher (width ${opts.teacher.width})`);
+    const run = await trainRun({
+      dataset: opts.dataset,
+      normal: opts.normal,
+      epochs: opts.teacher.epochs,
+      batchSize: opts.teacher.batchSize,
+      seed: opts.seed,
+      ema: opts.teacher.ema,
+      model: { width: opts.teacher.width, latent: opts.teacher.latent ?? "tanh" },
+      data,
+      out: teacherRunDir,
+      resume: true,
+      backend: opts.backend,
+      progress,
+    });
+    teacher = run.model;
+    teacherScores = run.testScores;
+  }
+  teacherScores ??= (await scoreImages(teacher, data.test)).scores;
+  const teacherCost = modelCost(teacher.config);
+  const result: TeacherResult = {
+    width: teacher.config.width,
+    params: teacherCost.generator.params,
+    mflops: round(teacherCost.generatorMflops, 3),
+    auc: rocAuc(teacherScores, data.testIsAnomaly),
+    scoreImagesPerSecond: round(await scoringSpeed(teacher, data), 1),
+  };
+  log(`teacher AUC ${result.auc.toFixed(4)}`);
+  await writeJsonAtomic(join(opts.out, "teacher.json"), {
+    width: result.width,
+    params: result.params,
+    mflops: result.mflops,
+    auc: result.auc,
+    score_images_per_s: result.scoreImagesPerSecond,
+    roc: rocCurve(teacherScores, data.testIsAnomaly),
+    scores: Array.from(teacherScores),
+    // 1 anomalous, 0 normal, per test image: the labels of every score list of this experiment.
+    labels: Array.from(data.testIsAnomaly),
+  });
+  return { model: teacher, result };
+}
+
+/**
+ * Images per second scoring at batch 256 (after one warm-up pass), on the first `images` test
+ * images.
+ *
+ * @example
+ * ```ts ignore
+ * // not run as a test: it needs a model and a dataset (runDistillExperiment calls it)
+ * import { scoringSpeed } from "./teacher.ts";
+ * ```
+ */
+export async function scoringSpeed(
+  model: EdeGan,
+  data: OneClassSplit,
+  images = 512,
+): Promise<number> {
+  const n = Math.min(images, data.test.count);
+  const subset = {
+    ...data.test,
+    count: n,
+    pixels: data.test.pixels.subarray(
+      0,
+      n * data.test.height * data.test.width * data.test.channels,
+    ),
+  };
+  await scoreImages(model, { ...subset, count: Math.min(n, 256) });
+  const started = performance.now();
+  await scoreImages(model, subset);
+  return n / ((performance.now() - started) / 1000);
+}
+
+/**
+ * A loaded teacher must have been trained on the normal class, dataset and protocol of this
+ * experiment: its run's manifest (`run.json` beside `model/`) is compared when there is one.
+ */
+async function checkTeacherData(dir: string, data: OneClassSplit): Promise<void> {
+  const manifestPath = await exists(join(dir, "run.json"))
+    ? join(dir, "run.json")
+    : join(dir, "..", "run.json");
+  if (!(await exists(manifestPath))) return;
+  const teacherData = JSON.parse(await Deno.readTextFile(manifestPath)).data ?? {};
+  for (const key of ["dataset", "normalClass", "protocol"] as const) {
+    const theirs = teacherData[key], ours = data.manifest[key];
+    if (theirs !== undefined && theirs !== ours) {
+      throw new Error(
+        `--model ${dir}: the teacher was trained with ${key} ${JSON.stringify(theirs)}, ` +
+          `this experiment uses ${JSON.stringify(ours)} (${manifestPath})`,
+      );
+    }
+  }
+}
+
+async function modelDirOf(dir: string): Promise<string> {
+  return await exists(join(dir, "model", "model.json")) ? join(dir, "model") : dir;
+}
+
+async function finished(runDir: string): Promise<boolean> {
+  try {
+    const manifest = JSON.parse(await Deno.readTextFile(join(runDir, "run.json")));
+    return manifest.status === "finished";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * x rounded to `digits` decimals, as the results record costs and speeds.
+ *
+ * @example
+ * ```ts
+ * import { round } from "./teacher.ts";
+ * if (round(104.69437, 3) !== 104.694) throw new Error();
+ * ```
+ */
+export function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
