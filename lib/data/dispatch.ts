@@ -77,7 +77,7 @@ export function loadDataset(opts: {
   const { dataset } = opts;
   const spec = datasetSpec(dataset);
   const dataDir = opts.dataDir === undefined ? undefined : expandHome(opts.dataDir);
-  const dir = dataDir ?? spec.defaultDir();
+  const dir = dataDir || spec.defaultDir();
   if (dir === undefined) {
     throw new Error(`dataDir: the ${dataset} dataset needs --data-dir (${spec.dataDirHint})`);
   }
