@@ -1,7 +1,9 @@
 /**
  * The report of a distillation experiment: teacher and student tables, AUC against compression,
  * ROC curves of the teacher and of each student trained by P-KDGAN, and the teacher's training
- * curves when its run is inside.
+ * curves when its run is inside. Read from the files the experiment wrote (`results.json`,
+ * `teacher.json`, `jobs/*.json`, `teacher/run.json`) through the typed readers of `_files.ts`;
+ * nothing is loaded or run again.
  *
  * @module
  */
@@ -17,81 +19,106 @@ import {
 } from "../viz/figures.ts";
 import {
   lossPanels,
-  type LossRecord,
   type NamedScores,
   precisionRecallFigure,
   scoreAgreement,
 } from "../viz/analysis.ts";
 import { htmlTable } from "../viz/html.ts";
-import { readJson, readJsonIfExists, type RunManifest } from "./_files.ts";
-import { field, keyValueTable, manifestDetails, notesList, num, section } from "./_sections.ts";
-import type { ReportParts } from "./_train_report.ts";
-import { RESULT_COLUMNS } from "../distill/experiment.ts";
+import {
+  type DistillResults,
+  RESULT_COLUMNS,
+  type StudentResult,
+  studentResultToRow,
+  type TeacherResult,
+} from "../distill/results.ts";
+import {
+  type DistillManifest,
+  readJobFile,
+  readResults,
+  readRunManifest,
+  readTeacherFile,
+  type TeacherFile,
+} from "./_files.ts";
+import { keyValueTable, manifestDetails, notesList, section } from "./_sections.ts";
+import { epochLossRecords, type ReportParts } from "./_train_report.ts";
 
-const STUDENT_COLUMNS = [...RESULT_COLUMNS, "errors"];
+/** The Students table's columns: the on-disk ones of `results.csv`, and the errors. */
+const STUDENT_TABLE_COLUMNS = [...RESULT_COLUMNS, "errors"] as const;
+
+/** The value of a reader, or a note naming what could not be read (the report goes on). */
+async function orNote<T>(read: Promise<T>, notes: string[], what: string): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    notes.push(`${what} skipped: ${(error as Error).message}`);
+    return undefined;
+  }
+}
 
 /** Composes the report of the distill run in `runDir` whose manifest is `manifest`. */
-export async function distillReport(runDir: string, manifest: RunManifest): Promise<ReportParts> {
+export async function distillReport(
+  runDir: string,
+  manifest: DistillManifest,
+): Promise<ReportParts> {
   const notes: string[] = [];
   const figures: Figure[] = [];
-  const results = (await readJsonIfExists(join(runDir, "results.json")) ??
-    field(manifest, "results")) as Record<string, unknown> | undefined;
-  const data = field(manifest, "data") as Record<string, unknown> | undefined;
+  const results = await orNote(readResults(runDir, manifest), notes, "the results");
+  const data = manifest.data;
   const dataset = results?.dataset ?? data?.dataset ?? "?";
-  const normal = results?.normal_class ?? data?.normalClass ?? "?";
+  const normal = results?.normalClass ?? data?.normalClass ?? "?";
   const title = `P-KDGAN distillation: ${dataset}, class ${normal} (${
     manifest.status ?? "unknown status"
   })`;
-  const teacher = field(results, "teacher") as Record<string, unknown> | undefined;
-  const students =
-    (Array.isArray(field(results, "students")) ? field(results, "students") : []) as Record<
-      string,
-      unknown
-    >[];
+  const teacher = results?.teacher;
+  const students = results?.students ?? [];
 
   if (!results) notes.push("no results.json yet: the experiment has no finished student");
-  if (teacher && students.length > 0 && num(teacher.auc) !== undefined) {
-    const rows: CompressionRow[] = students.filter((s) => num(s.ratio)! > 0).map((s) => ({
-      ratio: s.ratio as number,
-      aucScratch: num(s.auc_scratch),
-      aucOneStep: num(s.auc_one_step),
-      aucPkdgan: num(s.auc_pkdgan),
+  if (teacher && students.length > 0) {
+    const rows: CompressionRow[] = students.filter((s) => s.ratio > 0).map((s) => ({
+      ratio: s.ratio,
+      aucScratch: s.aucScratch ?? undefined,
+      aucOneStep: s.aucOneStep ?? undefined,
+      aucPkdgan: s.aucPkdgan ?? undefined,
       label: `width ${s.width}, latent ${s.latent}`,
     }));
     figures.push(
-      compressionVsAuc(rows, {
-        auc: teacher.auc as number,
-        label: `teacher (width ${teacher.width})`,
-      }),
+      compressionVsAuc(rows, { auc: teacher.auc, label: `teacher (width ${teacher.width})` }),
     );
   }
 
   const curves: NamedRocCurve[] = [];
-  const teacherJson = await readJsonIfExists(join(runDir, "teacher.json"));
+  const teacherFile: TeacherFile | undefined = await orNote(
+    readTeacherFile(join(runDir, "teacher.json")),
+    notes,
+    "teacher.json",
+  );
   // Per-image scores (experiments since they were kept): PR curves and teacher-vs-student plots.
-  const labels = numbers(field(teacherJson, "labels"));
-  const teacherScores = numbers(field(teacherJson, "scores"));
+  const labels = teacherFile?.labels;
+  const teacherScores = teacherFile?.scores;
   const scored: NamedScores[] = [];
   const agreement: Figure[] = [];
   const studentLosses: Figure[] = [];
   if (labels && teacherScores?.length === labels.length) {
-    scored.push({
-      name: `teacher (width ${field(teacherJson, "width")})`,
-      scores: teacherScores,
-      labels,
-    });
+    scored.push({ name: `teacher (width ${teacherFile!.width})`, scores: teacherScores, labels });
   }
-  const teacherRoc = rocOf(teacherJson);
-  if (teacherRoc) {
-    curves.push({ name: `teacher (width ${field(teacherJson, "width")})`, ...teacherRoc });
+  if (teacherFile?.roc) {
+    curves.push({
+      name: `teacher (width ${teacherFile.width})`,
+      ...teacherFile.roc,
+      auc: teacherFile.auc,
+    });
   } else notes.push("teacher ROC skipped: teacher.json has no roc");
   for (const s of students) {
     const name = `w${s.width}-l${s.latent}-pkdgan`;
-    const job = await readJsonIfExists(join(runDir, "jobs", `${name}.json`));
-    const roc = rocOf(job);
-    if (roc) curves.push({ name: `student width ${s.width} P-KDGAN (${s.ratio}x)`, ...roc });
-    else notes.push(`ROC of ${name} skipped: no jobs/${name}.json with a roc`);
-    const scores = numbers(field(job, "scores"));
+    const job = await orNote(readJobFile(join(runDir, "jobs", `${name}.json`)), notes, name);
+    if (job?.roc) {
+      curves.push({
+        name: `student width ${s.width} P-KDGAN (${s.ratio}x)`,
+        ...job.roc,
+        auc: job.auc,
+      });
+    } else notes.push(`ROC of ${name} skipped: no jobs/${name}.json with a roc`);
+    const scores = job?.scores;
     if (labels && teacherScores && scores?.length === labels.length) {
       const studentName = `P-KDGAN w${s.width}`;
       scored.push({ name: `${studentName} (${s.ratio}x)`, scores, labels });
@@ -100,7 +127,7 @@ export async function distillReport(runDir: string, manifest: RunManifest): Prom
           x: teacherScores,
           y: scores,
           isAnomaly: labels,
-          xName: `teacher w${field(teacherJson, "width")}`,
+          xName: `teacher w${teacherFile!.width}`,
           yName: studentName,
           log: [...teacherScores, ...scores].every((v) => v > 0),
         }));
@@ -108,19 +135,19 @@ export async function distillReport(runDir: string, manifest: RunManifest): Prom
         notes.push(`scores of ${name} against the teacher skipped: ${(error as Error).message}`);
       }
     }
-    const history = field(job, "history");
-    if (Array.isArray(history) && history.length > 0) {
+    const history = job?.history ?? [];
+    if (history.length > 0) {
       try {
         studentLosses.push(lossPanels(
           history.map((h, i) => ({
             epoch: i + 1,
-            phase: num(h.stage) !== undefined ? `P-KDGAN step ${h.stage}` : undefined,
-            adversarial: num(h.adversarial),
-            contextual: num(h.contextual),
-            latent: num(h.latent),
-            lossD: num(h.lossD),
-            distillation: num(h.distillation),
-            auc: num(h.auc),
+            phase: h.stage !== undefined ? `P-KDGAN step ${h.stage}` : undefined,
+            adversarial: h.adversarial,
+            contextual: h.contextual,
+            latent: h.latent,
+            lossD: h.lossD,
+            distillation: h.distillation,
+            auc: h.auc,
           })),
           { title: `Losses of the P-KDGAN student w${s.width} (epoch means)` },
         ));
@@ -141,19 +168,13 @@ export async function distillReport(runDir: string, manifest: RunManifest): Prom
     );}
   figures.push(...agreement, ...studentLosses);
 
-  const teacherRun = await readJsonIfExists(join(runDir, "teacher", "run.json"));
-  const teacherHistory = field(teacherRun, "history");
-  if (Array.isArray(teacherHistory) && teacherHistory.length > 0) {
-    // Epoch means; an epoch without an AUC (not evaluated) has none drawn, never a 0.
-    const records: LossRecord[] = teacherHistory.map((h) => ({
-      epoch: num(h.epoch) ?? NaN,
-      adversarial: num(h.adversarial),
-      contextual: num(h.contextual),
-      latent: num(h.latent),
-      lossD: num(h.lossD),
-      auc: num(h.auc),
-    }));
+  const teacherRun = await exists(join(runDir, "teacher", "run.json"))
+    ? await orNote(readRunManifest(join(runDir, "teacher")), notes, "the teacher's losses")
+    : undefined;
+  const teacherHistory = teacherRun?.kind === "train" ? teacherRun.history : [];
+  if (teacherHistory.length > 0) {
     try {
+      const records = epochLossRecords(teacherHistory);
       figures.push(lossPanels(records, { title: "Teacher losses (epoch means)" }));
     } catch (error) {
       notes.push(`teacher losses skipped: ${(error as Error).message}`);
@@ -166,52 +187,55 @@ export async function distillReport(runDir: string, manifest: RunManifest): Prom
     teacher && students.length > 0
       ? section("What the numbers say", reading(teacher, students))
       : "",
-    teacher ? section("Teacher", htmlTable([teacher])) : "",
-    students.length > 0
-      ? section(
-        "Students",
-        htmlTable(
-          students.map((s) => ({
-            ...s,
-            errors: Array.isArray(s.errors) ? s.errors.join("; ") : s.errors,
-          })),
-          STUDENT_COLUMNS.filter((c) => students.some((s) => s[c] !== undefined)),
-        ) + (results?.ratio_definition ? `\n<p>ratio: ${results.ratio_definition}</p>` : ""),
-      )
-      : "",
+    teacher ? section("Teacher", htmlTable([teacherRow(teacher)])) : "",
+    students.length > 0 ? section("Students", studentsTable(results!)) : "",
     await jobsSection(runDir),
-    section("Manifest", manifestDetails(manifest as Record<string, unknown>, ["results"])),
+    section("Manifest", manifestDetails(manifest.raw, ["results"])),
   ].filter((s) => s !== "").join("\n");
   return { title, html, figures };
 }
 
-function rocOf(json: unknown): { fpr: number[]; tpr: number[]; auc: number } | undefined {
-  const fpr = field(json, "roc", "fpr"), tpr = field(json, "roc", "tpr");
-  const auc = num(field(json, "auc"));
-  if (!Array.isArray(fpr) || !Array.isArray(tpr) || auc === undefined) return undefined;
-  return { fpr, tpr, auc };
+/** The teacher as `results.json` names its fields (the table shows the file's columns). */
+function teacherRow(teacher: TeacherResult): Record<string, unknown> {
+  return {
+    width: teacher.width,
+    params: teacher.params,
+    mflops: teacher.mflops,
+    auc: teacher.auc,
+    score_images_per_s: teacher.scoreImagesPerSecond,
+  };
 }
 
-function runTable(manifest: RunManifest, results: Record<string, unknown> | undefined): string {
-  const backend = field(manifest, "backend") as Record<string, unknown> | null | undefined;
-  const options = field(manifest, "options") as Record<string, unknown> | undefined;
+/** One row per student under `results.csv`'s column names, with its errors. */
+function studentsTable(results: DistillResults): string {
+  const rows: Record<string, unknown>[] = results.students.map((s) => ({
+    ...studentResultToRow(s),
+    errors: s.errors.join("; "),
+  }));
+  const columns = STUDENT_TABLE_COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined));
+  return htmlTable(rows, columns) +
+    (results.ratioDefinition ? `\n<p>ratio: ${results.ratioDefinition}</p>` : "");
+}
+
+function runTable(manifest: DistillManifest, results: DistillResults | undefined): string {
+  const { backend, options } = manifest;
   return keyValueTable({
     kind: manifest.kind,
     status: manifest.status,
-    written: field(manifest, "written"),
+    written: manifest.written,
     backend: backend ? `${backend.name}${backend.device ? ` (${backend.device})` : ""}` : undefined,
-    dataset: results?.dataset ?? field(manifest, "data", "dataset"),
-    "normal class": results?.normal_class ?? field(manifest, "data", "normalClass"),
-    protocol: results?.protocol ?? field(manifest, "data", "protocol"),
+    dataset: results?.dataset ?? manifest.data?.dataset,
+    "normal class": results?.normalClass ?? manifest.data?.normalClass,
+    protocol: results?.protocol ?? manifest.data?.protocol,
     seed: results?.seed ?? options?.seed,
-    "student widths": Array.isArray(options?.students) ? options.students.join(", ") : undefined,
+    "student widths": options?.students?.join(", "),
     "epochs (step 1, step 2)": options?.epochs
-      ? `${field(options, "epochs", "step1")}, ${field(options, "epochs", "step2")}`
+      ? `${options.epochs.step1}, ${options.epochs.step2}`
       : undefined,
     "batch size": options?.batchSize,
     limit: options?.limit,
     "test limit": options?.testLimit,
-    edegan: field(manifest, "versions", "edegan"),
+    edegan: manifest.edeganVersion,
   });
 }
 
@@ -227,13 +251,12 @@ async function jobsSection(runDir: string): Promise<string> {
   const rows: Record<string, unknown>[] = [];
   for (const name of names) {
     try {
-      const job = await readJson(join(dir, name));
-      const history = field(job, "history");
+      const job = (await readJobFile(join(dir, name)))!;
       rows.push({
         job: name.replace(/\.json$/, ""),
-        auc: num(field(job, "auc")),
-        seconds: num(field(job, "seconds")),
-        epochs: Array.isArray(history) ? history.length : undefined,
+        auc: job.auc,
+        seconds: job.seconds,
+        epochs: job.history.length,
       });
     } catch (error) {
       rows.push({ job: name, error: (error as Error).message });
@@ -242,37 +265,30 @@ async function jobsSection(runDir: string): Promise<string> {
   return rows.length > 0 ? section("Jobs", htmlTable(rows)) : "";
 }
 
-/** An array of finite numbers, or `undefined`. */
-function numbers(value: unknown): number[] | undefined {
-  return Array.isArray(value) && value.every((v) => typeof v === "number" && Number.isFinite(v))
-    ? value
-    : undefined;
-}
-
 /**
  * A few sentences read off the tables: the order of the methods at each size, how often P-KDGAN
  * beats the student trained alone (the papers' claim), and whether students outscore their
  * teacher (a teacher too short-trained to be worth distilling).
  */
-function reading(teacher: Record<string, unknown>, students: Record<string, unknown>[]): string {
-  const fmt = (v: unknown) => (num(v) === undefined ? "n/a" : (v as number).toFixed(3));
+function reading(teacher: TeacherResult, students: StudentResult[]): string {
+  const fmt = (
+    v: number | null | undefined,
+  ) => (v === null || v === undefined ? "n/a" : v.toFixed(3));
   const orders = students.map((s) => {
-    const ranked = ([["scratch", s.auc_scratch], ["one-step", s.auc_one_step], [
+    const ranked = ([["scratch", s.aucScratch], ["one-step", s.aucOneStep], [
       "P-KDGAN",
-      s.auc_pkdgan,
-    ]] as [string, unknown][])
-      .filter(([, v]) => num(v) !== undefined)
-      .sort((a, b) => (b[1] as number) - (a[1] as number));
+      s.aucPkdgan,
+    ]] as [string, number | null][])
+      .filter((entry): entry is [string, number] => entry[1] !== null)
+      .sort((a, b) => b[1] - a[1]);
     return `width ${s.width} (${fmt(s.ratio).replace(/\.?0+$/, "")}:1): ` +
       ranked.map(([m, v]) => `${m} ${fmt(v)}`).join(" &gt; ");
   });
-  const compared = students.filter((s) => num(s.delta_vs_scratch) !== undefined);
-  const wins = compared.filter((s) => (s.delta_vs_scratch as number) > 0).length;
-  const teacherAuc = num(teacher.auc);
-  const above = teacherAuc === undefined
-    ? 0
-    : students.filter((s) =>
-      [s.auc_scratch, s.auc_one_step, s.auc_pkdgan].some((v) => (num(v) ?? 0) > teacherAuc)
+  const compared = students.filter((s) => s.deltaVsScratch !== null);
+  const wins = compared.filter((s) => s.deltaVsScratch! > 0).length;
+  const above =
+    students.filter((s) =>
+      [s.aucScratch, s.aucOneStep, s.aucPkdgan].some((v) => (v ?? 0) > teacher.auc)
     ).length;
   const sentences = [
     `Teacher (width ${teacher.width}) AUC ${fmt(teacher.auc)}. ${orders.join("; ")}.`,

@@ -1,21 +1,159 @@
 /**
- * Reading what a run directory holds: its manifest, JSON files and `scores.csv`. Errors name the
- * file and what was wrong with it.
+ * What a run directory holds, read into types: `run.json` of a train or a distill run,
+ * `results.json`, `teacher.json` and `jobs/*.json` of a distillation. Every reader checks the
+ * fields the report uses and, when one is missing or of the wrong type, throws an error naming
+ * the file and the field (`run.json: history[3].epoch: expected a finite number, got nothing`).
+ * Fields the report does not use are kept in `raw` (shown as the manifest) and not checked.
  *
  * @module
  */
 
 import { join } from "@std/path";
+import {
+  type DistillResults,
+  distillResultsFromFile,
+  FieldReader,
+  FileFieldError,
+} from "../distill/results.ts";
 import { exists } from "../util/atomic.ts";
 
-/** The manifest `run.json` of a train or distill run, as far as the report reads it. */
-export interface RunManifest {
-  kind: "train" | "distill";
-  status?: string;
-  [field: string]: unknown;
+/** The data a run was trained and tested on, as its manifest records it. */
+export interface DataSummary {
+  dataset?: string;
+  source?: string;
+  protocol?: string;
+  normalClass?: number;
+  classNames?: string[];
+  splitSeed?: number;
+  counts?: { train?: number; val?: number; test?: number; testAnomalous?: number };
+  limit?: number;
+  testLimit?: number;
 }
 
-/** Reads `run.json` of `runDir`; a folder that is not a run gives an error naming it. */
+/** What every run manifest may hold. */
+interface ManifestCommon {
+  /** The file read. */
+  path: string;
+  /** The whole file, as parsed. */
+  raw: Record<string, unknown>;
+  status?: string;
+  written?: string;
+  seconds?: number;
+  error?: string;
+  backend?: { name: string; device?: string };
+  edeganVersion?: string;
+  data?: DataSummary;
+}
+
+/** One epoch of a training run's `history` (a type, not an interface: tables take it as a record). */
+export type EpochRecord = {
+  epoch: number;
+  lossG?: number;
+  lossD?: number;
+  adversarial?: number;
+  contextual?: number;
+  latent?: number;
+  /** Test ROC AUC after the epoch (absent when not evaluated). */
+  auc?: number;
+  seconds?: number;
+  imagesPerSecond?: number;
+};
+
+/** One logged optimiser step of a training run's `steps`. */
+export interface StepRecord {
+  step: number;
+  epoch: number;
+  lossD?: number;
+}
+
+/** `run.json` of `deno task train`. */
+export interface TrainManifest extends ManifestCommon {
+  kind: "train";
+  history: EpochRecord[];
+  steps: StepRecord[];
+  /** Test metrics of the last epoch, every field as written. */
+  metrics?: Record<string, unknown>;
+  /** Calibration on validation normals, every field as written. */
+  calibration?: Record<string, unknown>;
+  /** The decision threshold: the calibration's, else the metrics'. */
+  threshold?: number;
+  config?: {
+    width?: number;
+    latentSize?: number;
+    latent?: string;
+    imageSize?: number;
+    channels?: number;
+    scoreDistance?: string;
+  };
+  training?: {
+    epochs?: number;
+    batchSize?: number;
+    seed?: number;
+    limit?: number;
+    testLimit?: number;
+  };
+}
+
+/** `run.json` of `deno task distill`. */
+export interface DistillManifest extends ManifestCommon {
+  kind: "distill";
+  options?: {
+    seed?: number;
+    students?: number[];
+    epochs?: { step1?: number; step2?: number };
+    batchSize?: number;
+    limit?: number;
+    testLimit?: number;
+  };
+  /** The results as the finished run recorded them, unchecked: {@link readResults} reads them. */
+  recordedResults?: unknown;
+}
+
+/** A train or distill run's manifest. */
+export type RunManifest = TrainManifest | DistillManifest;
+
+/** A ROC curve as the distillation writes it. */
+export interface Roc {
+  fpr: number[];
+  tpr: number[];
+}
+
+/** `teacher.json` of a distillation. */
+export interface TeacherFile {
+  width: number;
+  auc: number;
+  roc?: Roc;
+  /** Every test image's score, in test-set order (experiments since they were kept). */
+  scores?: number[];
+  /** 1 anomalous, 0 normal, per test image. */
+  labels?: number[];
+}
+
+/** One epoch record of a student job's `history`. */
+export interface JobEpoch {
+  /** P-KDGAN's step (1 or 2); absent for one-stage methods. */
+  stage?: number;
+  adversarial?: number;
+  contextual?: number;
+  latent?: number;
+  lossD?: number;
+  distillation?: number;
+  auc?: number;
+}
+
+/** `jobs/<name>.json` of a distillation: one student trained one way. */
+export interface JobFile {
+  auc: number;
+  seconds?: number;
+  roc?: Roc;
+  scores?: number[];
+  history: JobEpoch[];
+}
+
+/**
+ * Reads `run.json` of `runDir`; a folder that is not a run gives an error naming it, a field the
+ * report uses that is missing or mistyped an error naming the file and the field.
+ */
 export async function readRunManifest(runDir: string): Promise<RunManifest> {
   let info: Deno.FileInfo;
   try {
@@ -32,15 +170,190 @@ export async function readRunManifest(runDir: string): Promise<RunManifest> {
         `(expected the --out folder of deno task train or deno task distill)`,
     );
   }
-  const manifest = await readJson(path);
-  if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) {
+  const value = await readJson(path);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new Error(`${path}: expected a JSON object`);
   }
-  const kind = (manifest as Record<string, unknown>).kind;
+  const kind = (value as Record<string, unknown>).kind;
   if (kind !== "train" && kind !== "distill") {
     throw new Error(`${path}: kind is ${JSON.stringify(kind)}, expected "train" or "distill"`);
   }
-  return manifest as RunManifest;
+  return kind === "train" ? trainManifest(value, path) : distillManifest(value, path);
+}
+
+function common(r: FieldReader, path: string): ManifestCommon {
+  const backend = r.optionalObject("backend");
+  const data = r.optionalObject("data");
+  const counts = data?.optionalObject("counts");
+  const classNames = data?.value.classNames;
+  return {
+    path,
+    raw: r.value,
+    status: r.optionalString("status"),
+    written: r.optionalString("written"),
+    seconds: r.optionalNumber("seconds"),
+    error: r.optionalString("error"),
+    backend: backend && {
+      name: backend.string("name"),
+      device: backend.optionalString("device"),
+    },
+    edeganVersion: r.optionalObject("versions")?.optionalString("edegan"),
+    data: data && {
+      dataset: data.optionalString("dataset"),
+      source: data.optionalString("source"),
+      protocol: data.optionalString("protocol"),
+      normalClass: data.optionalNumber("normalClass"),
+      classNames: Array.isArray(classNames) ? classNames.map(String) : undefined,
+      splitSeed: data.optionalNumber("splitSeed"),
+      counts: counts && {
+        train: counts.optionalNumber("train"),
+        val: counts.optionalNumber("val"),
+        test: counts.optionalNumber("test"),
+        testAnomalous: counts.optionalNumber("testAnomalous"),
+      },
+      limit: data.optionalNumber("limit"),
+      testLimit: data.optionalNumber("testLimit"),
+    },
+  };
+}
+
+/** The objects of an array field (missing: none). */
+function records(r: FieldReader, key: string): FieldReader[] {
+  return r.value[key] === undefined || r.value[key] === null ? [] : r.objects(key);
+}
+
+function trainManifest(value: unknown, path: string): TrainManifest {
+  const r = FieldReader.of(value, path);
+  const config = r.optionalObject("config");
+  const training = r.optionalObject("training");
+  const metrics = r.optionalObject("metrics");
+  const calibration = r.optionalObject("calibration");
+  return {
+    ...common(r, path),
+    kind: "train",
+    history: records(r, "history").map((h) => ({
+      epoch: h.number("epoch"),
+      lossG: h.optionalNumber("lossG"),
+      lossD: h.optionalNumber("lossD"),
+      adversarial: h.optionalNumber("adversarial"),
+      contextual: h.optionalNumber("contextual"),
+      latent: h.optionalNumber("latent"),
+      auc: h.optionalNumber("auc"),
+      seconds: h.optionalNumber("seconds"),
+      imagesPerSecond: h.optionalNumber("imagesPerSecond"),
+    })),
+    steps: records(r, "steps").map((s) => ({
+      step: s.number("step"),
+      epoch: s.number("epoch"),
+      lossD: s.optionalNumber("lossD"),
+    })),
+    metrics: metrics?.value,
+    calibration: calibration?.value,
+    threshold: calibration?.optionalNumber("threshold") ?? metrics?.optionalNumber("threshold"),
+    config: config && {
+      width: config.optionalNumber("width"),
+      latentSize: config.optionalNumber("latentSize"),
+      latent: config.optionalString("latent"),
+      imageSize: config.optionalNumber("imageSize"),
+      channels: config.optionalNumber("channels"),
+      scoreDistance: config.optionalString("scoreDistance"),
+    },
+    training: training && {
+      epochs: training.optionalNumber("epochs"),
+      batchSize: training.optionalNumber("batchSize"),
+      seed: training.optionalNumber("seed"),
+      limit: training.optionalNumber("limit"),
+      testLimit: training.optionalNumber("testLimit"),
+    },
+  };
+}
+
+function distillManifest(value: unknown, path: string): DistillManifest {
+  const r = FieldReader.of(value, path);
+  const options = r.optionalObject("options");
+  const epochs = options?.optionalObject("epochs");
+  const students = options?.value.students;
+  return {
+    ...common(r, path),
+    kind: "distill",
+    options: options && {
+      seed: options.optionalNumber("seed"),
+      students: Array.isArray(students) ? options.optionalNumbers("students") : undefined,
+      epochs: epochs && {
+        step1: epochs.optionalNumber("step1"),
+        step2: epochs.optionalNumber("step2"),
+      },
+      batchSize: options.optionalNumber("batchSize"),
+      limit: options.optionalNumber("limit"),
+      testLimit: options.optionalNumber("testLimit"),
+    },
+    recordedResults: r.value.results ?? undefined,
+  };
+}
+
+function roc(r: FieldReader): Roc | undefined {
+  const curve = r.optionalObject("roc");
+  if (!curve) return undefined;
+  const fpr = curve.optionalNumbers("fpr"), tpr = curve.optionalNumbers("tpr");
+  if (!fpr || !tpr) return undefined;
+  if (fpr.length !== tpr.length) {
+    throw new FileFieldError(r.file, curve.path("tpr"), `${fpr.length} values like fpr`, tpr);
+  }
+  return { fpr, tpr };
+}
+
+/** A reader of the JSON object in `path`; undefined when there is no such file. */
+async function readerOf(path: string): Promise<FieldReader | undefined> {
+  return await exists(path) ? FieldReader.of(await readJson(path), path) : undefined;
+}
+
+/** `teacher.json` of a distillation, checked; undefined when there is none. */
+export async function readTeacherFile(path: string): Promise<TeacherFile | undefined> {
+  const r = await readerOf(path);
+  if (!r) return undefined;
+  return {
+    width: r.number("width"),
+    auc: r.number("auc"),
+    roc: roc(r),
+    scores: r.optionalNumbers("scores"),
+    labels: r.optionalNumbers("labels"),
+  };
+}
+
+/** One job file of a distillation, checked; undefined when there is none. */
+export async function readJobFile(path: string): Promise<JobFile | undefined> {
+  const r = await readerOf(path);
+  if (!r) return undefined;
+  return {
+    auc: r.number("auc"),
+    seconds: r.optionalNumber("seconds"),
+    roc: roc(r),
+    scores: r.optionalNumbers("scores"),
+    history: records(r, "history").map((h) => ({
+      stage: h.optionalNumber("stage"),
+      adversarial: h.optionalNumber("adversarial"),
+      contextual: h.optionalNumber("contextual"),
+      latent: h.optionalNumber("latent"),
+      lossD: h.optionalNumber("lossD"),
+      distillation: h.optionalNumber("distillation"),
+      auc: h.optionalNumber("auc"),
+    })),
+  };
+}
+
+/**
+ * The results of a distillation, checked: its `results.json` (written after every student),
+ * else those its `run.json` recorded when it finished; undefined when there are neither.
+ */
+export async function readResults(
+  runDir: string,
+  manifest: DistillManifest,
+): Promise<DistillResults | undefined> {
+  const path = join(runDir, "results.json");
+  if (await exists(path)) return distillResultsFromFile(await readJson(path), path);
+  return manifest.recordedResults === undefined
+    ? undefined
+    : distillResultsFromFile(manifest.recordedResults, `${manifest.path} (results)`);
 }
 
 /** Parses a JSON file; an error names the file. */
@@ -51,9 +364,4 @@ export async function readJson(path: string): Promise<unknown> {
   } catch (error) {
     throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
   }
-}
-
-/** Parses a JSON file when it exists; `undefined` when it does not. */
-export async function readJsonIfExists(path: string): Promise<unknown | undefined> {
-  return await exists(path) ? await readJson(path) : undefined;
 }

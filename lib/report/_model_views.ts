@@ -1,7 +1,12 @@
 /**
- * The optional part of a training report that needs the model and the data again: latent views
+ * The optional part of a training report that needs what the run did not write: latent views
  * (PCA of z, z_hat and z - z_hat) and the most normal and most anomalous test images with their
- * reconstructions. Bounded in time and in points; anything that fails becomes a note instead.
+ * reconstructions need the model (the run keeps no latents and no reconstructions), and they and
+ * the gallery of false positives and negatives need the test images (the run keeps none). So
+ * these views load the model and the data again. Everything the run wrote is taken from its
+ * files instead: each item's score, label and class from `scores.csv` (the scores recomputed
+ * here only check that the model and data are the run's), the threshold from `run.json`.
+ * Bounded in time and in points; anything that fails becomes a note instead.
  *
  * @module
  */
@@ -16,9 +21,8 @@ import { exists } from "../util/atomic.ts";
 import { createRng, shuffledIndices } from "../util/rng.ts";
 import { type Figure, latentViews, reconstructionGrid } from "../viz/figures.ts";
 import { errorGallery } from "../viz/analysis.ts";
-import type { RunManifest } from "./_files.ts";
+import type { TrainManifest } from "./_files.ts";
 import type { ScoreRows } from "../score/csv.ts";
-import { field, num } from "./_sections.ts";
 
 /** Limits of the model views. */
 export interface ModelViewOptions {
@@ -42,7 +46,7 @@ const CHUNK = 128;
 /** Builds the model views of the train run in `runDir`; never throws (failures become notes). */
 export async function modelViews(
   runDir: string,
-  manifest: RunManifest,
+  manifest: TrainManifest,
   rows: ScoreRows,
   opts: ModelViewOptions,
 ): Promise<ModelViews> {
@@ -55,15 +59,20 @@ export async function modelViews(
   try {
     model = (await loadModel(modelDir)).model;
     const data = await withDeadline(reloadData(manifest), deadline, "loading the test data");
-    const views = await viewsOf(model, data.test, data.testIsAnomaly, rows, deadline, opts);
-    const threshold = num(field(manifest, "calibration", "threshold")) ??
-      num(field(manifest, "metrics", "threshold"));
+    // What scores.csv says of each item; the reloaded data only where the file has no column.
+    const isAnomaly = rows.labels.length === rows.scores.length ? rows.labels : data.testIsAnomaly;
+    const classes = rows.classes.length === rows.scores.length &&
+        Array.from(rows.classes).every(Number.isFinite)
+      ? rows.classes
+      : data.test.labels;
+    const views = await viewsOf(model, data.test, { isAnomaly, classes }, rows, deadline, opts);
+    const threshold = manifest.threshold;
     if (threshold !== undefined) {
       const size = data.test.height * data.test.width * data.test.channels;
       views.figures.push(errorGallery({
         scores: rows.scores,
-        isAnomaly: data.testIsAnomaly,
-        classes: data.test.labels,
+        isAnomaly,
+        classes,
         threshold,
         image: (i) => data.test.pixels.subarray(i * size, (i + 1) * size),
         height: data.test.height,
@@ -83,21 +92,21 @@ export async function modelViews(
   }
 }
 
-/** The run's one-class split again, from the data fields of its manifest. */
-function reloadData(manifest: RunManifest): Promise<OneClassSplit> {
-  const data = field(manifest, "data") as Partial<DataManifest> | undefined;
+/** The run's one-class split again, from the data fields of its manifest (all of them). */
+function reloadData(manifest: TrainManifest): Promise<OneClassSplit> {
+  const data = manifest.raw.data as Partial<DataManifest> | undefined;
   if (!data || typeof data.dataset !== "string") throw new Error("run.json has no data manifest");
   return loadOneClass({
     ...oneClassOptionsOf(data),
-    limit: num(data.limit) ?? num(field(manifest, "training", "limit")),
-    testLimit: num(data.testLimit) ?? num(field(manifest, "training", "testLimit")),
+    limit: manifest.data?.limit ?? manifest.training?.limit,
+    testLimit: manifest.data?.testLimit ?? manifest.training?.testLimit,
   });
 }
 
 async function viewsOf(
   model: EdeGan,
   test: ImageSet,
-  isAnomaly: Uint8Array,
+  known: { isAnomaly: ArrayLike<number>; classes: ArrayLike<number> },
   rows: ScoreRows,
   deadline: number,
   opts: ModelViewOptions,
@@ -159,13 +168,14 @@ async function viewsOf(
       }% (another backend, or a changed model?)`,
     );
   }
-  const m = scores.length;
+  // The run's own scores on hover; the ones recomputed above only checked the model and data.
+  const shown = order.slice(0, scores.length);
   const figures = latentViews({
     z,
     zHat,
-    classes: order.slice(0, m).map((i) => test.labels[i]),
-    isAnomaly: order.slice(0, m).map((i) => isAnomaly[i]),
-    scores,
+    classes: shown.map((i) => known.classes[i]),
+    isAnomaly: shown.map((i) => known.isAnomaly[i]),
+    scores: shown.map((i) => rows.scores[i]),
   });
   if (extremes.length > 0 && extremes.every((_, i) => reconstructions.has(i))) {
     const size = test.height * test.width * test.channels;
@@ -181,7 +191,7 @@ async function viewsOf(
       reconstructions: xHats,
       scores: extremes.map((i) => rows.scores[i]),
       items: extremes,
-      classes: extremes.map((i) => test.labels[i]),
+      classes: extremes.map((i) => known.classes[i]),
       height: test.height,
       width: test.width,
       channels: test.channels,

@@ -33,18 +33,3 @@ export function manifestDetails(manifest: Record<string, unknown>, omit: string[
   return `<details><summary>run.json${omit.length ? ` (without ${omit.join(", ")})` : ""}` +
     `</summary>\n<pre>${escapeHtml(JSON.stringify(shown, null, 2))}</pre>\n</details>`;
 }
-
-/** A field of a nested record, or `undefined`. */
-export function field(record: unknown, ...path: string[]): unknown {
-  let at = record;
-  for (const key of path) {
-    if (typeof at !== "object" || at === null) return undefined;
-    at = (at as Record<string, unknown>)[key];
-  }
-  return at;
-}
-
-/** A finite number, or `undefined`. */
-export function num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}

@@ -1,6 +1,8 @@
 /**
  * The report of a training run: manifest, metrics, calibration and per-epoch tables; training
- * curves, ROC and score histogram; optionally latent views and reconstructions.
+ * curves, ROC and score histogram; optionally latent views and reconstructions. Everything but
+ * those views is drawn from what the run wrote (`run.json`'s history, steps, metrics and
+ * calibration; `scores.csv`'s scores, labels and classes): no data is loaded and no model run.
  *
  * @module
  */
@@ -18,10 +20,10 @@ import {
   scoresByClass,
 } from "../viz/analysis.ts";
 import { htmlTable } from "../viz/html.ts";
-import type { RunManifest } from "./_files.ts";
+import type { DataSummary, EpochRecord, StepRecord, TrainManifest } from "./_files.ts";
 import { readScoresCsv, type ScoreRows } from "../score/csv.ts";
 import { type ModelViewOptions, modelViews } from "./_model_views.ts";
-import { field, keyValueTable, manifestDetails, notesList, num, section } from "./_sections.ts";
+import { keyValueTable, manifestDetails, notesList, section } from "./_sections.ts";
 
 /** A report's parts, for `toHtml`. */
 export interface ReportParts {
@@ -39,19 +41,18 @@ export interface TrainReportOptions extends ModelViewOptions {
 /** Composes the report of the train run in `runDir` whose manifest is `manifest`. */
 export async function trainReport(
   runDir: string,
-  manifest: RunManifest,
+  manifest: TrainManifest,
   opts: TrainReportOptions,
 ): Promise<ReportParts> {
   const notes: string[] = [];
   const figures: Figure[] = [];
-  const data = field(manifest, "data") as Record<string, unknown> | undefined;
+  const data = manifest.data;
   const title = `EDE-GAN training run: ${data?.dataset ?? "?"}, ` +
     `${data?.protocol === "leave-one-out" ? "anomalous" : "normal"} class ${className(data)} (${
       manifest.status ?? "unknown status"
     })`;
 
-  const history = arrayOf(field(manifest, "history"));
-  const steps = arrayOf(field(manifest, "steps"));
+  const { history, steps, threshold } = manifest;
   if (history.length > 0 || steps.length > 0) {
     figures.push(lossPanels(lossRecords(history, steps), { title: "Losses" }));
   } else {
@@ -62,8 +63,6 @@ export async function trainReport(
   const scoresPath = join(runDir, "scores.csv");
   if (await exists(scoresPath)) {
     rows = await readScoresCsv(scoresPath);
-    const threshold = num(field(manifest, "calibration", "threshold")) ??
-      num(field(manifest, "metrics", "threshold"));
     if (rows.labels.length > 0) {
       try {
         const roc = rocCurve(rows.scores, rows.labels);
@@ -125,25 +124,18 @@ export async function trainReport(
   const html = [
     section("Run", summaryTable(manifest)),
     notesList(notes),
-    field(manifest, "metrics")
-      ? section("Test metrics (last epoch)", htmlTable([field(manifest, "metrics") as never]))
+    manifest.metrics ? section("Test metrics (last epoch)", htmlTable([manifest.metrics])) : "",
+    manifest.calibration
+      ? section("Calibration on validation normals", htmlTable([manifest.calibration]))
       : "",
-    field(manifest, "calibration")
-      ? section(
-        "Calibration on validation normals",
-        htmlTable([field(manifest, "calibration") as never]),
-      )
-      : "",
-    history.length > 0
-      ? section("Epochs", htmlTable(history as Record<string, unknown>[], EPOCH_COLUMNS))
-      : "",
+    history.length > 0 ? section("Epochs", htmlTable(history, EPOCH_COLUMNS)) : "",
     data ? section("Data", htmlTable([dataRow(data)])) : "",
-    section("Manifest", manifestDetails(manifest as Record<string, unknown>, ["steps"])),
+    section("Manifest", manifestDetails(manifest.raw, ["steps"])),
   ].filter((s) => s !== "").join("\n");
   return { title, html, figures };
 }
 
-const EPOCH_COLUMNS = [
+const EPOCH_COLUMNS: (keyof EpochRecord)[] = [
   "epoch",
   "lossG",
   "lossD",
@@ -156,56 +148,56 @@ const EPOCH_COLUMNS = [
 ];
 
 /**
+ * Loss records for `lossPanels` per epoch: the generator's three terms, the discriminator's loss
+ * and the test AUC (an epoch without an AUC, not evaluated, has none drawn, never a 0).
+ */
+export function epochLossRecords(history: EpochRecord[]): LossRecord[] {
+  return history.map((h) => ({
+    epoch: h.epoch,
+    adversarial: h.adversarial,
+    contextual: h.contextual,
+    latent: h.latent,
+    lossD: h.lossD,
+    auc: h.auc,
+  }));
+}
+
+/**
  * Loss records for `lossPanels`: the discriminator's loss from the step records (averages over a
  * few steps), the generator's three terms and the test AUC from the epoch records, placed at the
  * last step of their epoch. Without a step record in every epoch, everything is drawn per epoch.
  */
-function lossRecords(
-  history: Record<string, unknown>[],
-  steps: Record<string, unknown>[],
-): LossRecord[] {
-  const epochs = history.map((h) => ({
-    epoch: num(h.epoch) ?? NaN,
-    adversarial: num(h.adversarial),
-    contextual: num(h.contextual),
-    latent: num(h.latent),
-    lossD: num(h.lossD),
-    auc: num(h.auc),
-  }));
-  const byStep = steps.map((s) => ({
-    step: num(s.step) ?? NaN,
-    epoch: num(s.epoch) ?? NaN,
-    lossD: num(s.lossD),
-  }));
-  const lastStep = (epoch: number) => byStep.findLast((s) => s.epoch === epoch)?.step;
-  if (byStep.length === 0 || epochs.some((e) => lastStep(e.epoch) === undefined)) return epochs;
+function lossRecords(history: EpochRecord[], steps: StepRecord[]): LossRecord[] {
+  const epochs = epochLossRecords(history);
+  const lastStep = (epoch: number) => steps.findLast((s) => s.epoch === epoch)?.step;
+  if (steps.length === 0 || epochs.some((e) => lastStep(e.epoch) === undefined)) return epochs;
+  const byStep = steps.map((s) => ({ step: s.step, epoch: s.epoch, lossD: s.lossD }));
   return [...byStep, ...epochs.map((e) => ({ ...e, lossD: undefined, step: lastStep(e.epoch) }))];
 }
 
-function summaryTable(manifest: RunManifest): string {
-  const backend = field(manifest, "backend") as Record<string, unknown> | null | undefined;
-  const config = field(manifest, "config") as Record<string, unknown> | undefined;
+function summaryTable(manifest: TrainManifest): string {
+  const { backend, config, training } = manifest;
   return keyValueTable({
     kind: manifest.kind,
     status: manifest.status,
-    error: field(manifest, "error"),
-    written: field(manifest, "written"),
-    "seconds": num(field(manifest, "seconds")),
+    error: manifest.error,
+    written: manifest.written,
+    "seconds": manifest.seconds,
     backend: backend ? `${backend.name}${backend.device ? ` (${backend.device})` : ""}` : undefined,
-    epochs: field(manifest, "training", "epochs"),
-    "batch size": field(manifest, "training", "batchSize"),
-    seed: field(manifest, "training", "seed"),
+    epochs: training?.epochs,
+    "batch size": training?.batchSize,
+    seed: training?.seed,
     width: config?.width,
     "latent size": config?.latentSize,
     "latent constraint": config?.latent,
     "image size": config ? `${config.imageSize}x${config.imageSize}x${config.channels}` : undefined,
     "score distance": config?.scoreDistance,
-    edegan: field(manifest, "versions", "edegan"),
+    edegan: manifest.edeganVersion,
   });
 }
 
-function dataRow(data: Record<string, unknown>): Record<string, unknown> {
-  const counts = (data.counts ?? {}) as Record<string, unknown>;
+function dataRow(data: DataSummary): Record<string, unknown> {
+  const counts = data.counts ?? {};
   return {
     dataset: data.dataset,
     source: data.source,
@@ -221,13 +213,8 @@ function dataRow(data: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-function className(data: Record<string, unknown> | undefined): string {
+function className(data: DataSummary | undefined): string {
   const c = data?.normalClass;
-  const names = data?.classNames;
-  const name = Array.isArray(names) && typeof c === "number" ? names[c] : undefined;
+  const name = c !== undefined ? data?.classNames?.[c] : undefined;
   return name !== undefined && name !== String(c) ? `${c} (${name})` : String(c ?? "?");
-}
-
-function arrayOf(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter((v) => typeof v === "object" && v !== null) : [];
 }

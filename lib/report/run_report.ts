@@ -14,9 +14,11 @@ import { type ReportParts, trainReport } from "./_train_report.ts";
 /** Options of {@link writeRunReport}; every field has a default. */
 export interface RunReportOptions {
   /**
-   * Reload a train run's model and data for latent views (PCA) and the most normal and most
-   * anomalous test images with their reconstructions (default true). When that fails or the
-   * data is not at hand, the report says so and goes on without them.
+   * Reload a train run's model and data for the views the run's files cannot give: latent views
+   * (PCA of z and z_hat, which only the model computes), the most normal and most anomalous
+   * test images with their reconstructions, and the false positives and negatives (the run keeps
+   * no images). Default true. When that fails or the data is not at hand, the report says so
+   * and goes on without them; every other part is drawn from the run's files alone.
    */
   modelViews?: boolean;
   /** Wall-clock budget of the model views in seconds (default 6). */
@@ -36,10 +38,14 @@ export interface RunReportOptions {
  * when the model and data load within the time budget, latent views and reconstructions. A
  * distill report holds the teacher and student tables, AUC against compression and the ROC
  * curves of the teacher and of each P-KDGAN student. The page is self-contained (plotly
- * inlined) and written atomically.
+ * inlined) and written atomically. Scores, labels, classes, losses, metrics and calibration
+ * come from what the run wrote (`scores.csv`, `run.json`, `results.json`, `teacher.json`,
+ * `jobs/`); only the model views load the model and the data again.
  *
  * @throws {Error} naming the folder when it is missing or holds no `run.json`, or naming the
- * file when `run.json` is not a train or distill manifest.
+ * file when `run.json` is not a train or distill manifest, or naming the file and field of
+ * `run.json` that the report reads and finds mistyped. A distillation's other files that cannot
+ * be read become notes in the report.
  *
  * @example
  * ```ts
@@ -47,7 +53,7 @@ export interface RunReportOptions {
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/run.json`, JSON.stringify({
  *   kind: "distill", status: "finished",
- *   results: { dataset: "mnist", normal_class: 1, students: [],
+ *   results: { dataset: "mnist", normal_class: 1, protocol: "one-class", seed: 0, students: [],
  *     teacher: { width: 64, params: 1e6, mflops: 20, auc: 0.9, score_images_per_s: 100 } },
  * }));
  * const path = await writeRunReport(dir);

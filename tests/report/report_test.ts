@@ -4,6 +4,7 @@ import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { writeRunReport } from "../../lib/report/run_report.ts";
+import { writeDigitFolder } from "../data/_fixtures.ts";
 
 const figureDivs = (html: string) =>
   html.match(/<div class="edegan-figure" id="figure-\d+"/g) ?? [];
@@ -67,6 +68,74 @@ Deno.test("writeRunReport: a real train run gets tables, curves, ROC, histogram 
     const noted = await Deno.readTextFile(await writeRunReport(dir));
     assertEquals(figureDivs(noted).length, 6);
     assertStringIncludes(noted, "latent views and reconstructions skipped");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeRunReport: a train run's report is drawn from its files, without its data", async () => {
+  await selectBackend("cpu");
+  const dir = await Deno.makeTempDir({ prefix: "edegan-report-" });
+  const data = join(dir, "digits"), out = join(dir, "run");
+  try {
+    await writeDigitFolder(data, {
+      normal: 1,
+      anomalous: 7,
+      train: 48,
+      testNormal: 12,
+      testAnomalous: 12,
+    });
+    const run = await trainRun({
+      dataset: "folder",
+      dataDir: data,
+      normal: 0,
+      epochs: 1,
+      batchSize: 16,
+      seed: 0,
+      model: { width: 2, latentSize: 8 },
+      out,
+    });
+    run.model.dispose();
+    const withData = figuresOf(await Deno.readTextFile(await writeRunReport(out)));
+    // Latent views, reconstructions and the error gallery need the images: 6 + 5 figures.
+    assertEquals(withData.length, 11);
+    await Deno.remove(data, { recursive: true });
+    const html = await Deno.readTextFile(await writeRunReport(out));
+    const without = figuresOf(html);
+    // Every figure the run's files give is there, unchanged; the views that need the images
+    // are skipped with a note naming the folder that is gone.
+    assertEquals(without, withData.slice(0, 6));
+    assertStringIncludes(html, "latent views and reconstructions skipped");
+    assertStringIncludes(html, data);
+    assertStringIncludes(html, "Test metrics");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeRunReport: a distillation file with a mistyped field is named in a note", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "edegan-report-" });
+  try {
+    await syntheticDistillRun(dir);
+    const teacher = JSON.parse(await Deno.readTextFile(join(dir, "teacher.json")));
+    await Deno.writeTextFile(
+      join(dir, "teacher.json"),
+      JSON.stringify({ ...teacher, auc: "0.93" }),
+    );
+    const html = await Deno.readTextFile(await writeRunReport(dir));
+    assertStringIncludes(
+      html,
+      `teacher.json skipped: ${join(dir, "teacher.json")}: auc: expected a finite number, got ` +
+        "&quot;0.93&quot;",
+    );
+    const results = JSON.parse(await Deno.readTextFile(join(dir, "results.json")));
+    delete results.students[1].auc_pkdgan;
+    await Deno.writeTextFile(join(dir, "results.json"), JSON.stringify(results));
+    assertStringIncludes(
+      await Deno.readTextFile(await writeRunReport(dir)),
+      `${join(dir, "results.json")}: students[1].auc_pkdgan: expected a finite number or null, ` +
+        "got nothing",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
