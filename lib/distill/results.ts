@@ -406,7 +406,8 @@ export function distillResultsFromFile(value: unknown, file: string): DistillRes
  * @example
  * ```ts
  * import { readDistillResults } from "./results.ts";
- * const r = await readDistillResults("results/paper-lite-mnist-2/results.json");
+ * const committed = new URL("../../results/paper-lite-mnist-2/", import.meta.url).pathname;
+ * const r = await readDistillResults(`${committed}results.json`);
  * if (r.students[0].aucPkdgan === null) throw new Error();
  * ```
  */
@@ -428,11 +429,12 @@ export async function readDistillResults(path: string): Promise<DistillResults> 
  * @example
  * ```ts
  * import { readDistillResults, writeDistillResults } from "./results.ts";
+ * const committed = new URL("../../results/paper-lite-mnist-2/", import.meta.url).pathname;
  * const dir = await Deno.makeTempDir();
- * const results = await readDistillResults("results/paper-lite-mnist-2/results.json");
- * await writeDistillResults(dir, results);
+ * await writeDistillResults(dir, await readDistillResults(`${committed}results.json`));
  * const csv = await Deno.readTextFile(`${dir}/results.csv`);
- * if (csv !== await Deno.readTextFile("results/paper-lite-mnist-2/results.csv")) throw new Error();
+ * if (csv !== await Deno.readTextFile(`${committed}results.csv`)) throw new Error();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeDistillResults(dir: string, results: DistillResults): Promise<void> {

@@ -18,6 +18,7 @@ import {
 import { stockKernel } from "../../lib/backend/wasm_kernels/_ops.ts";
 import { convGeometry, gemmLimits } from "../../lib/backend/wasm_kernels/_geometry.ts";
 import { ADAM_UPDATE, hasFusedAdam } from "../../lib/backend/wasm_kernels/adam_update.ts";
+import { simdModuleBytes } from "../../lib/backend/wasm_kernels/_simd.ts";
 
 import { type Case, compute, input, OUTPUTS, type Pad, relativeError } from "./_conv.ts";
 
@@ -385,4 +386,17 @@ Deno.test("the fused Adam kernel equals Adam's ops exactly, and cpu's within 1e-
       }
     }
   }
+});
+
+Deno.test("the SIMD module is valid wasm in all four builds and exports one function per loop", () => {
+  for (const shared of [false, true]) {
+    for (const fused of [false, true]) {
+      const bytes = simdModuleBytes(shared, fused);
+      assert(WebAssembly.validate(bytes), `shared ${shared}, fused ${fused}`);
+      const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
+      assertEquals(exports, ["rowDots", "smallGemm", "oneChannel", "gemm", "sqrt", "adam"]);
+    }
+  }
+  // The fused build writes one relaxed_madd where the other multiplies, then adds.
+  assert(simdModuleBytes(false, true).length < simdModuleBytes(false, false).length);
 });
