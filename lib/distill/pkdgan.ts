@@ -11,6 +11,15 @@
  * same student trained from scratch, one-step KD (structure 2 alone) and structure 3 alone, each
  * with the same total number of epochs.
  *
+ * Words: the paper's two steps are the two *stages* of a method here (`stage` 1 and 2 in each
+ * epoch record); only their epoch budgets keep the paper's names (`epochs.step1`,
+ * `epochs.step2`, as run manifests and results record them). A *step* everywhere else, as in
+ * `trainStep`, is one optimiser iteration on one batch.
+ *
+ * This is the one part of training typed on EDE-GAN rather than on `AnomalyModel`: its loss K
+ * compares the teacher's and the student's z, x_hat and z_hat, and its structures run EDE-GAN's
+ * step with that loss added (`trainStep`'s `distillationLoss`).
+ *
  * @module
  */
 
@@ -38,17 +47,21 @@ export type Method = "scratch" | "one-step" | "joint" | "pkdgan";
 /** Every method, in the order results show them. */
 export const METHODS: readonly Method[] = ["scratch", "one-step", "joint", "pkdgan"];
 
-/** The stages of each method: structure and share of the epoch budget. */
-export const METHOD_STAGES: Record<Method, { structure: Structure | "alone"; step: 1 | 2 }[]> = {
-  scratch: [{ structure: "alone", step: 1 }, { structure: "alone", step: 2 }],
-  "one-step": [{ structure: "kd-gan", step: 1 }, { structure: "kd-gan", step: 2 }],
-  joint: [{ structure: "joint", step: 1 }, { structure: "joint", step: 2 }],
-  pkdgan: [{ structure: "kd-gan", step: 1 }, { structure: "joint", step: 2 }],
+/**
+ * The two stages of each method, in order: the structure each trains with (stage 1 takes the
+ * epochs of P-KDGAN's step 1, stage 2 those of its step 2, whatever the method).
+ */
+export const METHOD_STAGES: Record<Method, readonly [Structure | "alone", Structure | "alone"]> = {
+  scratch: ["alone", "alone"],
+  "one-step": ["kd-gan", "kd-gan"],
+  joint: ["joint", "joint"],
+  pkdgan: ["kd-gan", "joint"],
 };
 
 /** Settings shared by every stage of a distillation. */
 export interface DistillOptions {
-  /** Epochs of step 1 and step 2 (every method gets both, so budgets are equal). */
+  /** Epochs of stage 1 and 2, P-KDGAN's step 1 and step 2 (every method gets both, so budgets
+   * are equal). */
   epochs: { step1: number; step2: number };
   batchSize: number;
   seed: number;
@@ -188,8 +201,8 @@ export async function distillStudent(
   try {
     const stages = METHOD_STAGES[method];
     for (let i = 0; i < stages.length; i++) {
-      const { structure, step } = stages[i];
-      const epochs = step === 1 ? opts.epochs.step1 : opts.epochs.step2;
+      const structure = stages[i];
+      const epochs = i === 0 ? opts.epochs.step1 : opts.epochs.step2;
       if (epochs === 0) continue;
       const seed = opts.seed + 1000 * (i + 1);
       const onEpoch = async (record: EpochRecord<StepLosses>) => {

@@ -8,6 +8,15 @@
  *
  * Images are always NHWC float tensors in [-1, 1]: [batch, imageSize, imageSize, channels].
  *
+ * Adding a model (Skip-GANomaly, OCGAN, ...):
+ * 1. a folder `lib/models/<name>/` with its configuration, network, losses, training step and
+ *    scores, and a class implementing {@link AnomalyModel} (EDE-GAN's `network.ts` is one);
+ * 2. one {@link ./registry.ts} entry (or `registerModel` at import) that rebuilds it from the
+ *    configuration and tensors a checkpoint holds, so that `loadModel` finds it by name;
+ * 3. nothing else: `fit(model, images, ...)` trains it (checkpoints, `resume`, `--ema`, a NaN
+ *    loss stopping the run), `scoreImages(model, set)` scores it, `saveModel` saves it.
+ *    `tests/models/anomaly_model_test.ts` does exactly this with a model of one template image.
+ *
  * What stays typed on EDE-GAN, because it needs EDE-GAN's insides: the P-KDGAN distillation
  * (its loss compares the teacher's and the student's z, x_hat and z_hat), the BatchNorm-statistics
  * study and the score-kind comparison (`lib/score/batch_norm_stats.ts`,
