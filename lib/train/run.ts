@@ -1,15 +1,15 @@
 /**
  * One training run from data to metrics: load the one-class split, build and train an EDE-GAN,
  * calibrate on validation normals, evaluate on the test set, and (with `out`) write the model,
- * the manifest `run.json` and the test scores beside it. This is `deno task train`'s run, whose
- * flags build an EDE-GAN's configuration; training itself (`fit`), scoring and checkpoints take
- * any `AnomalyModel`.
+ * the manifest `run.json` and the test scores beside it. It trains an EDE-GAN (what
+ * `deno task train`'s flags configure) unless `createModel` makes another `AnomalyModel`.
  *
  * @module
  */
 
 import { join } from "@std/path";
-import { EdeGan, type EdeGanConfig, type StepLosses } from "../models/ede_gan/mod.ts";
+import { EdeGan, type EdeGanConfig } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
 import { loadOneClass } from "../data/protocol.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { averagePrecision, f1AtThreshold, rocAuc, rocCurve } from "../metrics/mod.ts";
@@ -17,15 +17,18 @@ import type { RocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { calibrate, type Calibration } from "../score/calibrate.ts";
 import { saveModel } from "./checkpoint.ts";
-import { type EpochRecord, fit, type StepRecord } from "./trainer.ts";
+import { type EpochRecord, fit, type LossesOf, type StepRecord } from "./trainer.ts";
 import { checkEmaDecay, type GeneratorEma } from "./ema.ts";
 import { readManifest, writeManifest } from "./manifest.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
 import { writeScoresCsv } from "../score/csv.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 
-/** Everything that defines a training run. Flags, notebooks and presets build this object. */
-export interface TrainRunOptions {
+/**
+ * Everything that defines a training run. Flags, notebooks and presets build this object. `M` is
+ * the model trained: an EDE-GAN unless `createModel` makes another.
+ */
+export interface TrainRunOptions<M extends AnomalyModel = EdeGan> {
   dataset: DatasetName;
   dataDir?: string;
   normal: number;
@@ -33,8 +36,13 @@ export interface TrainRunOptions {
   epochs: number;
   batchSize: number;
   seed: number;
-  /** Model settings (width, latent constraint, ...); image size and channels follow the data. */
+  /** EDE-GAN's settings (width, latent constraint, ...); image size and channels follow the data. */
   model?: Partial<EdeGanConfig>;
+  /**
+   * Makes the model to train, for the data's image size and channels, from the run's seed
+   * (default: an EDE-GAN of `model`'s settings). Its `name` and `config` go into `run.json`.
+   */
+  createModel?: (images: { imageSize: number; channels: number }, seed: number) => M;
   /** At most this many training images. */
   limit?: number;
   /** A stratified subset of this many test images (quick runs). */
@@ -56,8 +64,8 @@ export interface TrainRunOptions {
   /** Name and details of the active backend, recorded in the manifest. */
   backend?: { name: string; device?: string; skipped?: string[] };
   progress?: ProgressSink;
-  onStep?: (step: number, losses: StepLosses) => void;
-  onEpoch?: (record: EpochRecord<StepLosses>, model: EdeGan) => void | Promise<void>;
+  onStep?: (step: number, losses: LossesOf<M>) => void;
+  onEpoch?: (record: EpochRecord<LossesOf<M>>, model: M) => void | Promise<void>;
   /** An already loaded split (notebooks reuse one across runs). */
   data?: OneClassSplit;
   /** Where warnings go (a small validation set, a resume on another backend); default stderr. */
@@ -104,10 +112,10 @@ export interface RunMetrics {
 }
 
 /** What a training run leaves. */
-export interface TrainRunResult {
-  model: EdeGan;
+export interface TrainRunResult<M extends AnomalyModel = EdeGan> {
+  model: M;
   data: OneClassSplit;
-  history: EpochRecord<StepLosses>[];
+  history: EpochRecord<LossesOf<M>>[];
   steps: StepRecord[];
   metrics: RunMetrics;
   calibration: Calibration;
@@ -239,6 +247,7 @@ function resultDefining(
     ["--test-limit", get("training.testLimit")],
     ["fpr", get("training.fpr")],
     ["--ema", get("training.ema")],
+    ["model", get("model")],
     ["data valFraction", get("data.valFraction")],
     ["data splitSeed", get("data.splitSeed")],
   ]);
@@ -303,7 +312,9 @@ export function resumeDifferences(
  * result.model.dispose();
  * ```
  */
-export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
+export async function trainRun<M extends AnomalyModel = EdeGan>(
+  opts: TrainRunOptions<M>,
+): Promise<TrainRunResult<M>> {
   const started = performance.now();
   const warn = opts.warn ?? ((line: string) => console.warn(`warning: ${line}`));
   checkTrainOptions(opts);
@@ -311,13 +322,15 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const outDir = out ? await prepareOutDir(out, "--out") : undefined;
   const checkpointDir = out ? join(out, "model") : undefined;
   let data: OneClassSplit;
-  let model: EdeGan;
+  let model: M;
   const warnings: string[] = [];
+  const createModel = opts.createModel ??
+    ((images, seed) => EdeGan.create({ ...opts.model, ...images }, seed) as unknown as M);
   try {
     data = opts.data ?? await loadRunData(opts, opts.model?.imageSize);
     warnings.push(...checkRunData(data, opts));
-    model = EdeGan.create(
-      { ...opts.model, imageSize: data.train.height, channels: data.train.channels },
+    model = createModel(
+      { imageSize: data.train.height, channels: data.train.channels },
       opts.seed,
     );
   } catch (error) {
@@ -336,6 +349,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       fpr: opts.fpr ?? 0.05,
       ema: opts.ema ?? null,
     },
+    model: model.name,
     config: model.config,
     backend: opts.backend ?? null,
     data: data.manifest,
@@ -359,10 +373,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     await writeManifest(join(out, "run.json"), { ...manifestBase, status: "running" });
   }
   for (const line of warnings) warn(line);
-  let liveWithEma: { live: EdeGan; ema: GeneratorEma } | undefined;
+  let liveWithEma: { live: M; ema: GeneratorEma } | undefined;
   // The last epoch's evaluation scores the final model: kept, so the test set is scored once.
   let lastTestScores: Float32Array | undefined;
-  const evaluate = async (m: EdeGan) => {
+  const evaluate = async (m: M) => {
     lastTestScores = (await scoreImages(m, data.test)).scores;
     return rocAuc(lastTestScores, data.testIsAnomaly);
   };
@@ -438,8 +452,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
         });
       }
     } finally {
-      optimisers.generator.dispose();
-      optimisers.discriminator.dispose();
+      for (const optimiser of Object.values(optimisers)) optimiser.dispose();
       liveWithEma?.live.dispose();
       liveWithEma?.ema.dispose();
       liveWithEma = undefined;
@@ -496,7 +509,7 @@ async function checkResume(
   if (!recorded) {
     source = join(out, "model", "model.json");
     const model = await readManifest(source);
-    recorded = { config: model?.config };
+    recorded = { model: model?.model, config: model?.config };
   }
   const lines = resumeDifferences(recorded, current);
   if (Number.isFinite(lastEpoch) && current.training.epochs < lastEpoch) {

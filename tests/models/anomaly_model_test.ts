@@ -1,9 +1,9 @@
 /**
  * The model interface proved by a second model the engine has never heard of: a test double that
  * learns one template image and scores each image by its mean squared distance to it. It trains
- * through `fit` (with checkpoints, resume and `--ema`), is scored by `scoreImages`, saved by
- * `saveModel` and loaded back by its name; checkpoints written before models had names load as
- * EDE-GAN.
+ * through `fit` (with checkpoints, resume and `--ema`) and through a whole `trainRun`, is scored
+ * by `scoreImages`, saved by `saveModel` and loaded back by its name; checkpoints written before
+ * models had names load as EDE-GAN.
  */
 
 import { assert, assertEquals, assertRejects } from "@std/assert";
@@ -24,6 +24,7 @@ import { Adam, keyedGradients } from "../../lib/train/adam.ts";
 import { fit } from "../../lib/train/trainer.ts";
 import { loadModel, saveModel } from "../../lib/train/checkpoint.ts";
 import { scoreImages } from "../../lib/score/score.ts";
+import { trainRun } from "../../lib/train/run.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
 
 type TemplateOptimisers = { template: Adam };
@@ -235,4 +236,40 @@ Deno.test("model.json: a file without a model name loads as EDE-GAN; an unknown 
     "unknown model 'ocgan'; this edegan knows ede-gan",
   );
   model.dispose();
+});
+
+Deno.test("a second model goes through a whole training run: run.json and model.json name it", async () => {
+  const out = join(await Deno.makeTempDir(), "run");
+  const base = {
+    dataset: "mnist" as const,
+    normal: 1,
+    epochs: 1,
+    batchSize: 16,
+    seed: 0,
+    limit: 64,
+    testLimit: 64,
+    backend: { name: "cpu" },
+  };
+  await useBackend("cpu");
+  const run = await trainRun({
+    ...base,
+    out,
+    createModel: (images) => new TemplateModel({ ...images, learningRate: 0.05 }),
+  });
+  assert(run.model instanceof TemplateModel);
+  assert(run.metrics.auc >= 0 && run.metrics.auc <= 1, `AUC ${run.metrics.auc}`);
+  assertEquals(Object.keys(run.history[0]).filter((k) => k === "loss"), ["loss"]);
+  const manifest = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
+  assertEquals([manifest.status, manifest.model], ["finished", "test-template"]);
+  const loaded = await loadModel(join(out, "model"));
+  assert(loaded.model instanceof TemplateModel);
+  assertEquals(loaded.calibration, run.calibration);
+  // Resumed as an EDE-GAN (the default model), the run is refused, naming the model.
+  const error = await assertRejects(() => trainRun({ ...base, epochs: 2, out, resume: true }));
+  assert(
+    (error as Error).message.includes("model test-template -> ede-gan"),
+    (error as Error).message,
+  );
+  run.model.dispose();
+  loaded.model.dispose();
 });
