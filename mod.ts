@@ -87,7 +87,10 @@ export {
   type ModelCost,
   modelCost,
   resolveConfig,
+  SCORE_KINDS,
   type ScoreDistance,
+  scoreEdeGan,
+  type ScoreKind,
   type StepLosses,
   trainStep,
 } from "./lib/models/ede_gan/mod.ts";
@@ -118,13 +121,7 @@ export {
   saveModel,
 } from "./lib/train/checkpoint.ts";
 export { checkEmaDecay, type EmaState, GeneratorEma } from "./lib/train/ema.ts";
-export {
-  SCORE_KINDS,
-  scoreImages,
-  type ScoreKind,
-  type ScoreOptions,
-  type ScoreResult,
-} from "./lib/score/score.ts";
+export { scoreImages, type ScoreOptions, type ScoreResult } from "./lib/score/score.ts";
 export {
   BATCH_NORM_STATS_MODES,
   type BatchNormStatistics,

@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { EdeGan } from "../models/ede_gan/mod.ts";
+import { type EdeGan, SCORE_KINDS, type ScoreKind } from "../models/ede_gan/mod.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { averagePrecision, f1AtThreshold, rocAuc } from "../metrics/mod.ts";
 import { calibrate } from "./calibrate.ts";
-import { SCORE_KINDS, scoreImages, type ScoreKind } from "./score.ts";
+import { scoreImages } from "./score.ts";
 import type { BatchNormStatistics, BatchNormStatsMode } from "./batch_norm_stats.ts";
 import type { Calibration } from "./calibrate.ts";
 

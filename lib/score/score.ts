@@ -19,8 +19,6 @@ import {
 } from "./batch_norm_stats.ts";
 import type { ScoreKind } from "../models/ede_gan/score.ts";
 
-export { SCORE_KINDS, type ScoreKind } from "../models/ede_gan/score.ts";
-
 /** Scores of a set, and optionally what the model saw. */
 export interface ScoreResult {
   /** One score per image, higher = more anomalous. */

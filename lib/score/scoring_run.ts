@@ -6,7 +6,7 @@
  */
 
 import { join } from "@std/path";
-import { type EdeGan, loadEdeGan } from "../models/ede_gan/mod.ts";
+import { type EdeGan, loadEdeGan, type ScoreKind } from "../models/ede_gan/mod.ts";
 import { readManifest } from "../train/manifest.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
 import type { DataManifest, OneClassSplit } from "../data/types.ts";
@@ -18,7 +18,7 @@ import {
   storedRecomputedStats,
 } from "./batch_norm_stats.ts";
 import { type BatchNormChoice, chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
-import { scoreImages, type ScoreKind } from "./score.ts";
+import { scoreImages } from "./score.ts";
 import { calibrate, type Calibration } from "./calibrate.ts";
 
 /** What `--bn-stats` accepts: a mode, `auto` (chosen on validation) or `all` (a comparison). */

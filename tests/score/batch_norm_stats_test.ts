@@ -2,13 +2,13 @@ import { assert, assertAlmostEquals, assertEquals, assertRejects } from "@std/as
 import { join } from "@std/path";
 import { IN_CI, maxAbsDiff, useBackend } from "../_helpers.ts";
 import * as tf from "../../lib/tf.ts";
-import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
+import { EdeGan, SCORE_KINDS } from "../../lib/models/ede_gan/mod.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { batchTensor } from "../../lib/data/batches.ts";
 import { subsetImageSet } from "../../lib/data/preprocess.ts";
 import { fit } from "../../lib/train/trainer.ts";
 import { trainRun } from "../../lib/train/run.ts";
-import { SCORE_KINDS, scoreImages } from "../../lib/score/score.ts";
+import { scoreImages } from "../../lib/score/score.ts";
 import { recomputeBatchNormStats, withBatchNormStats } from "../../lib/score/batch_norm_stats.ts";
 import { chooseBatchNormStats } from "../../lib/score/choose_batch_norm_stats.ts";
 import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";

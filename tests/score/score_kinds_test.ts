@@ -1,11 +1,11 @@
 import { assert, assertAlmostEquals, assertEquals, assertNotEquals } from "@std/assert";
 import { useBackend } from "../_helpers.ts";
 import * as tf from "../../lib/tf.ts";
-import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
+import { EdeGan, SCORE_KINDS } from "../../lib/models/ede_gan/mod.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { batchTensor } from "../../lib/data/batches.ts";
 import { fit } from "../../lib/train/trainer.ts";
-import { SCORE_KINDS, scoreImages } from "../../lib/score/score.ts";
+import { scoreImages } from "../../lib/score/score.ts";
 import { compareScoreKinds } from "../../lib/score/compare_kinds.ts";
 import { calibrate } from "../../lib/score/calibrate.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
