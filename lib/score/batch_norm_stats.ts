@@ -4,6 +4,10 @@
  * (`recomputed`), or each image's own (`per-image`). A net trained at batch 1 normalised every
  * image by its own statistics, so scoring it with moving averages computes another function.
  *
+ * {@link recomputeBatchNormStats} runs EDE-GAN's parts in training mode, so it takes an EDE-GAN;
+ * {@link withBatchNormStats} takes any model whose BatchNorm tensors are keyed
+ * `layer/movingMean` and `layer/movingVariance`.
+ *
  * @module
  */
 

@@ -1,5 +1,6 @@
 /**
  * Choosing how BatchNorm normalises at scoring from the validation split, never the test set.
+ * Typed on EDE-GAN: the choice weighs its three score kinds by its generator's loss weights.
  *
  * @module
  */

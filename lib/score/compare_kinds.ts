@@ -2,6 +2,7 @@
  * The paper's first claim, measured on a trained model without retraining: the test AUC of each
  * score kind (latent distance, image reconstruction error, discriminator-feature distance), under
  * each BatchNorm mode, each with its own threshold calibrated on the validation normals.
+ * Typed on EDE-GAN, whose score kinds these are.
  *
  * @module
  */

@@ -1,6 +1,8 @@
 /**
  * A trained run made ready for scoring: its model, its calibration, its data split as recorded in
  * `run.json`, and the BatchNorm mode to score with (given, or chosen on the validation split).
+ * Typed on EDE-GAN (`deno task score`'s score kinds and BatchNorm modes are its): a model folder
+ * holding another model is an error naming it.
  *
  * @module
  */
