@@ -12,6 +12,7 @@ import { preset, presetFromArgs } from "../lib/cli/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { parseDistillEpochs, runDataFromFlags, startBackend } from "../lib/cli/run_flags.ts";
 import { runDistillExperiment } from "../lib/distill/experiment.ts";
+import { parseStudentChoices } from "../lib/distill/student_choice.ts";
 import { type Method, METHODS } from "../lib/distill/pkdgan.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import type { LatentConstraint } from "../lib/models/ede_gan/mod.ts";
@@ -52,13 +53,7 @@ await runTask(async () => {
     "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.",
   );
   if (flags === null) return;
-  const students = String(flags.students).split(",").map((w) => {
-    const width = Number(w);
-    if (!Number.isInteger(width) || width < 1) {
-      throw new Error(`--students: '${w}' is not a positive integer width (e.g. --students 8,4,2)`);
-    }
-    return width;
-  });
+  const students = parseStudentChoices(String(flags.students));
   const methods = String(flags.methods).split(",").map((m) => {
     if (!(METHODS as readonly string[]).includes(m)) {
       throw new Error(`--methods: '${m}' is not one of ${METHODS.join(", ")}`);
@@ -106,6 +101,7 @@ await runTask(async () => {
     results.students.map((s) =>
       formatted({
         student: `w${s.width}`,
+        latent: s.latent,
         params: s.params,
         MFLOPs: s.mflops,
         ratio: `${s.ratio.toFixed(1)}:1`,

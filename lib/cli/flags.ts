@@ -87,7 +87,11 @@ export const FLAGS: Record<string, FlagSpec> = {
   "shard": { kind: "string", help: "run the i-th of n disjoint parts of a sweep, as i/n" },
   "run": { kind: "string", help: "a run directory" },
   "images": { kind: "string", help: "a folder of images to score" },
-  "students": { kind: "string", help: "comma-separated student widths" },
+  "students": {
+    kind: "string",
+    help:
+      "comma-separated students: widths (8), width x latent (3x32) or compression ratios (311:1)",
+  },
   "teacher-width": { kind: "integer", help: "width of the teacher to train", min: 1 },
   "distill-epochs": {
     kind: "string",

@@ -32,6 +32,7 @@ import {
   writeDistillResults,
 } from "./results.ts";
 import { initialiseFromTeacher, studentConfig } from "./students.ts";
+import { resolveStudentChoice, type StudentChoice } from "./student_choice.ts";
 import { prepareTeacher, round, scoringSpeed } from "./teacher.ts";
 
 export {
@@ -68,9 +69,12 @@ export interface DistillExperimentOptions {
   };
   /** A trained teacher's run or model directory to use instead of training one. */
   teacherDir?: string;
-  /** Student widths. */
-  students: number[];
-  /** Student latent size (default: the teacher's). */
+  /**
+   * Students: widths, widths with latent sizes, or compression ratios resolved against the teacher
+   * ({@linkcode StudentChoice}; `--students 12,3x32,700:1`).
+   */
+  students: StudentChoice[];
+  /** Student latent size where a choice gives none (default: the teacher's). */
   studentLatent?: number;
   epochs: { step1: number; step2: number };
   batchSize: number;
@@ -138,8 +142,10 @@ export async function runDistillExperiment(
   const teacherCost = modelCost(teacher.config);
 
   const students: StudentResult[] = [];
-  for (const width of opts.students) {
-    const config = studentConfig(teacher.config, { width, latentSize: opts.studentLatent });
+  for (const choice of opts.students) {
+    const size = resolveStudentChoice(teacher.config, choice, opts.studentLatent);
+    const width = size.width;
+    const config = studentConfig(teacher.config, size);
     const cost = modelCost(config);
     const row: StudentResult = {
       width,

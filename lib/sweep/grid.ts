@@ -176,6 +176,12 @@ export function parseIntList(text: string, flag: string): number[] {
 export function parseWidths(text: string): number[] {
   return text.split(",").map((w) => {
     const width = Number(w);
+    if (/^\s*[0-9.]+(x[0-9]+|:1)\s*$/.test(w)) {
+      throw new Error(
+        `--students: '${w}': a sweep takes student widths only (e.g. --students 8,4,2); latent ` +
+          `sizes and compression ratios (3x32, 311:1) are for deno task distill`,
+      );
+    }
     if (w.trim() === "" || !Number.isInteger(width) || width < 1) {
       throw new Error(`--students: '${w}' is not a positive integer width (e.g. --students 8,4,2)`);
     }

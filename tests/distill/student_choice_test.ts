@@ -1,0 +1,72 @@
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { join } from "@std/path";
+import { useBackend } from "../_helpers.ts";
+import { resolveConfig } from "../../lib/models/ede_gan/mod.ts";
+import { runDistillExperiment } from "../../lib/distill/experiment.ts";
+import { parseStudentChoices, resolveStudentChoice } from "../../lib/distill/student_choice.ts";
+import { studentForRatio, studentSizes } from "../../lib/distill/students.ts";
+import { parseWidths } from "../../lib/sweep/grid.ts";
+
+Deno.test("--students: widths, width x latent and ratios parse; anything else is named", () => {
+  assertEquals(parseStudentChoices("8, 4"), [8, 4]);
+  assertEquals(parseStudentChoices("3x32,311.11:1"), [{ width: 3, latentSize: 32 }, {
+    ratio: 311.11,
+  }]);
+  for (const bad of ["0", "-2", "3x", "x32", "1:1", "311:2", "eight", ""]) {
+    assertThrows(() => parseStudentChoices(bad), Error, `--students: '${bad}' is not a width`);
+  }
+});
+
+Deno.test("the papers' ratios resolve against the width-64 teacher to students within 10 %", () => {
+  const teacher = resolveConfig({ width: 64 });
+  for (const [ratio, width, latent] of [[24.45, 12, 100], [311.11, 3, 32], [700, 2, 16]]) {
+    const s = resolveStudentChoice(teacher, { ratio });
+    assertEquals([s.width, s.latentSize], [width, latent], `${ratio}:1`);
+    const [size] = studentSizes(teacher, [s.width], s.latentSize);
+    assert(Math.abs(Math.log(size.ratio / ratio)) < Math.log(1.1), `${ratio}:1 -> ${size.ratio}`);
+  }
+  // A width alone keeps the default latent, then the teacher's.
+  assertEquals(resolveStudentChoice(teacher, 8), { width: 8, latentSize: 100 });
+  assertEquals(resolveStudentChoice(teacher, 8, 50), { width: 8, latentSize: 50 });
+  assertEquals(resolveStudentChoice(teacher, { width: 8 }, 50), { width: 8, latentSize: 50 });
+  assertThrows(
+    () => resolveStudentChoice(teacher, { width: 3, latentSize: 200 }),
+    Error,
+    "latent size 200 exceeds the teacher's 100",
+  );
+});
+
+Deno.test("a distillation trains the student a ratio names, against the teacher it trained", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const results = await runDistillExperiment({
+    dataset: "mnist",
+    normal: 1,
+    seed: 0,
+    limit: 64,
+    testLimit: 60,
+    teacher: { width: 8, epochs: 1, batchSize: 16 },
+    students: [{ ratio: 100 }, { width: 2, latentSize: 16 }],
+    epochs: { step1: 1, step2: 1 },
+    batchSize: 16,
+    methods: ["scratch"],
+    out,
+  });
+  const teacher = resolveConfig({ width: 8 });
+  const expected = studentForRatio(teacher, 100);
+  const [byRatio, bySize] = results.students;
+  assertEquals([byRatio.width, byRatio.latent], [expected.width, expected.latentSize]);
+  assertEquals([bySize.width, bySize.latent], [2, 16]);
+  assert(Math.abs(byRatio.ratio - expected.ratio) < 0.01, `${byRatio.ratio} vs ${expected.ratio}`);
+  for (const s of results.students) assert(s.aucScratch !== null && s.aucScratch > 0, `${s.width}`);
+  const jobs = [...Deno.readDirSync(join(out, "jobs"))].map((e) => e.name).sort();
+  assert(jobs.some((n) => n.startsWith("w2-l16-scratch")), jobs.join());
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("a sweep's --students names what it does not take (ratios, latent sizes)", () => {
+  assertEquals(parseWidths("8,4"), [8, 4]);
+  for (const text of ["311:1", "8,3x32"]) {
+    assertThrows(() => parseWidths(text), Error, "a sweep takes student widths only");
+  }
+});
