@@ -49,6 +49,13 @@ export type {
   SkippedFiles,
 } from "./lib/data/types.ts";
 export { loadOneClass, type OneClassOptions } from "./lib/data/protocol.ts";
+export {
+  BUILT_IN_DATASETS,
+  DATASET_NAMES,
+  type DatasetSpec,
+  datasetSpec,
+  registerDataset,
+} from "./lib/data/registry.ts";
 export { batchIndices, batchTensor } from "./lib/data/batches.ts";
 
 // Models: the interface the engine takes, the registry by name, and EDE-GAN
@@ -170,6 +177,20 @@ export {
   type DistillResults,
   runDistillExperiment,
 } from "./lib/distill/experiment.ts";
+export {
+  parseStudentChoices,
+  resolveStudentChoice,
+  type StudentChoice,
+} from "./lib/distill/student_choice.ts";
+export {
+  FileFieldError,
+  readDistillResults,
+  STUDENT_COLUMNS,
+  type StudentResult,
+  type StudentResultRow,
+  type TeacherResult,
+  writeDistillResults,
+} from "./lib/distill/results.ts";
 
 // Reports
 export { writeRunReport } from "./lib/report/run_report.ts";
