@@ -7,6 +7,7 @@
  */
 
 import { parseArgs } from "@std/cli";
+import { markdownTable } from "markdown-table";
 import { BACKENDS } from "../backend/names.ts";
 import { DATASET_NAMES } from "../data/registry.ts";
 import { PROTOCOLS } from "../data/types.ts";
@@ -293,13 +294,15 @@ export async function runTask(main: () => Promise<void>): Promise<void> {
 }
 
 /**
- * Formats rows as an aligned plain-text table: numbers right-aligned with `digits` decimals
- * (default 4), missing values shown as `empty` (default "-").
+ * Formats rows as an aligned Markdown table (npm `markdown-table`, so that a table printed by a
+ * task pastes into notes and READMEs as it is): numbers right-aligned with `digits` decimals
+ * (default 4, integers as they are), missing values shown as `empty` (default "-").
  *
  * @example
  * ```ts
  * import { formatTable } from "./flags.ts";
- * console.log(formatTable([{ a: 1, b: "x" }]));
+ * const text = formatTable([{ name: "a", auc: 0.5 }], undefined, { digits: 2 });
+ * if (text !== "| name |  auc |\n| :--- | ---: |\n| a    | 0.50 |") throw new Error(text);
  * ```
  */
 export function formatTable(
@@ -317,10 +320,7 @@ export function formatTable(
       ? empty
       : String(v);
   const cells = rows.map((r) => cols.map((c) => cell(r[c])));
-  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   // Numbers are right-aligned so that their digits line up.
-  const line = (values: string[]) =>
-    values.map((v, i) => /^-?[\d.]+$/.test(v) ? v.padStart(widths[i]) : v.padEnd(widths[i]))
-      .join("  ").trimEnd();
-  return [line(cols), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+  const numeric = cols.map((_, i) => cells.every((r) => /^-?[\d.]+$/.test(r[i]) || r[i] === empty));
+  return markdownTable([cols, ...cells], { align: numeric.map((n) => (n ? "r" : "l")) });
 }

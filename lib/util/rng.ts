@@ -2,6 +2,9 @@
  * Seeded pseudo-random numbers, so that every shuffle, split and initialisation of a run can be
  * repeated from its seed.
  *
+ * Hand-written on purpose (a dozen lines): the committed results, splits and tests depend on these
+ * exact sequences, which a library's update could change; tfjs's own seeded ops cover the tensors.
+ *
  * @module
  */
 

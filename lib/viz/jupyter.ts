@@ -9,6 +9,7 @@
  */
 import type { Figure } from "./figures.ts";
 import { plotlySource, scriptJson } from "./_plotly_source.ts";
+import { markdownTable as layOut } from "markdown-table";
 import { escapeHtml, formatValue, htmlTable } from "./html.ts";
 import type { ProgressSink } from "../util/progress.ts";
 
@@ -366,27 +367,30 @@ export function notebookProgress(
 }
 
 /**
- * A table as a Markdown table, cells written by `formatValue` (one precision per column), a
+ * A table as a Markdown table (npm `markdown-table`), cells written by `formatValue` (one precision per column), a
  * missing value as "-". Columns: `columns`, or every key in order of first appearance.
  *
  * @example
  * ```ts
  * import { markdownTable } from "./jupyter.ts";
  * const md = markdownTable([{ model: "teacher", auc: 0.9, seconds: 18.3 }, { model: "w4" }]);
- * if (md !== "| model | auc | seconds |\n| --- | ---: | ---: |\n| teacher | 0.9000 | 18.3 |\n| w4 | - | - |") {
- *   throw new Error(md);
- * }
+ * const expected = [
+ *   "| model   |    auc | seconds |",
+ *   "| :------ | -----: | ------: |",
+ *   "| teacher | 0.9000 |    18.3 |",
+ *   "| w4      |      - |       - |",
+ * ].join("\n");
+ * if (md !== expected) throw new Error(md);
  * ```
  */
 export function markdownTable(rows: Record<string, unknown>[], columns?: string[]): string {
   const cols = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const numeric = (c: string) => rows.some((r) => typeof r[c] === "number");
   const cell = (v: unknown, c: string) => (v === null || v === undefined ? "-" : formatValue(v, c));
-  return [
-    `| ${cols.join(" | ")} |`,
-    `| ${cols.map((c) => (numeric(c) ? "---:" : "---")).join(" | ")} |`,
-    ...rows.map((r) => `| ${cols.map((c) => cell(r[c], c).replaceAll("|", "\\|")).join(" | ")} |`),
-  ].join("\n");
+  return layOut(
+    [cols, ...rows.map((r) => cols.map((c) => cell(r[c], c).replaceAll("|", "\\|")))],
+    { align: cols.map((c) => (numeric(c) ? "r" : "l")) },
+  );
 }
 
 /**
@@ -398,7 +402,8 @@ export function markdownTable(rows: Record<string, unknown>[], columns?: string[
  * ```ts
  * import { tableBundle } from "./jupyter.ts";
  * const b = tableBundle([{ batch_size: 1, auc: 0.93, train_seconds: 10.9 }]);
- * if (!b["text/plain"].includes("| 1 | 0.9300 | 10.9 |") || !b["text/html"].includes("10.9<")) {
+ * const row = /\|\s+1 \|\s+0\.9300 \|\s+10\.9 \|/;
+ * if (!row.test(b["text/plain"]) || !b["text/html"].includes("10.9<")) {
  *   throw new Error(b["text/plain"]);
  * }
  * ```

@@ -271,8 +271,8 @@ Deno.test("bench --suite model --peer: one table, ratio lines and JSON with both
     console.log = log;
     assertEquals(code, 0, printed.join("\n"));
     const out = printed.join("\n");
-    assertMatch(out, /pytorch-2t\s+train\s+64\s+200/);
-    assertMatch(out, /onednn\s+train\s+64\s+300/);
+    assertMatch(out, /pytorch-2t\s*\|\s*train\s*\|\s*64\s*\|\s*200/);
+    assertMatch(out, /onednn\s*\|\s*train\s*\|\s*64\s*\|\s*300/);
     assertStringIncludes(out, "training at batch 64: edegan onednn 300.0 images/s / pytorch-2t");
     assertStringIncludes(out, "= 1.50x PyTorch (target >= 1.5x: met)");
     assertStringIncludes(out, "training at batch 1: no edegan figure to compare");

@@ -47,7 +47,12 @@ Deno.test("formatTable right-aligns numbers with the asked digits", () => {
   const text = formatTable([{ name: "a", auc: 0.5 }, { name: "bb", auc: 0.25 }], undefined, {
     digits: 2,
   });
-  assertEquals(text.split("\n"), ["name  auc", "----  ----", "a     0.50", "bb    0.25"]);
+  assertEquals(text.split("\n"), [
+    "| name |  auc |",
+    "| :--- | ---: |",
+    "| a    | 0.50 |",
+    "| bb   | 0.25 |",
+  ]);
 });
 
 Deno.test("--distill-epochs takes STEP1,STEP2 and names itself when wrong", () => {
