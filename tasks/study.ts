@@ -50,7 +50,9 @@ await runTask(async () => {
       ema: undefined,
     },
     "Studies: `batch-size` (batch 1, 8, 64 with equal images seen) or `latent` (tanh vs none).\n" +
-      "Each setting is a run in OUT/<study>-<setting>; --resume continues a study that failed.",
+      "Each setting is a run in OUT/<study>-<setting>; --resume continues a study that failed.\n" +
+      "`deno task study score --model RUN` (see `deno task study score --help`): score kinds and\n" +
+      "BatchNorm modes of a trained run, without retraining.",
   );
   if (flags === null) return;
   const study = flags._[0];
