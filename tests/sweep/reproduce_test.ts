@@ -56,7 +56,8 @@ Deno.test("reproduce prints per-class AUCs and the published figures beside them
   assertEquals(result.code, 0, text + new TextDecoder().decode(result.stderr));
   // Per class: teacher 90.00 .. 99.00, P-KDGAN 60.00 .. 60.90.
   const lines = text.split("\n");
-  const row = (c: string) => lines.find((l) => l.trimStart().startsWith(`${c} `)) ?? "";
+  // The first cell of a Markdown table row.
+  const row = (c: string) => lines.find((l) => l.replace(/^\|?\s*/, "").startsWith(`${c} `)) ?? "";
   assertStringIncludes(row("0"), "90.00");
   assertStringIncludes(row("9"), "99.00");
   assertStringIncludes(row("9"), "60.90");
