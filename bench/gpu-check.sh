@@ -137,8 +137,7 @@ fi
 # before any device time goes to a run that would stop at its first step.
 PROBE='import * as tf from "./lib/tf.ts";
 import { selectBackend } from "./lib/backend/select.ts";
-import { EdeGan } from "./lib/models/ede_gan.ts";
-import { createOptimisers, trainStep } from "./lib/train/step.ts";
+import { createOptimisers, EdeGan, trainStep } from "./lib/models/ede_gan/mod.ts";
 if (!(await navigator.gpu?.requestAdapter())) { console.log("probe: no adapter"); Deno.exit(0); }
 await selectBackend("webgpu");
 const m = EdeGan.create({ width: 2, latentSize: 4 }, 1);

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch peer of edegan's `model` benchmark suite: the same EDE-GAN teacher, timed the same way.
 
-The network, losses, optimiser and step order follow edegan (lib/models/architecture.ts,
-ede_gan.ts, losses.ts, lib/train/step.ts, adam.ts):
+The network, losses, optimiser and step order follow edegan (lib/models/ede_gan/architecture.ts,
+network.ts, losses.ts, step.ts, lib/train/adam.ts):
 
 - E1, E2: Conv 4x4/2 (no BatchNorm) + LeakyReLU(0.2), then Conv 4x4/2 + BatchNorm + LeakyReLU(0.2)
   per further block (widths w, 2w, 4w), then a 4x4 valid Conv to the latent and, with the default
@@ -167,7 +167,7 @@ class EdeGan(nn.Module):
 
 
 def expected_generator_params(width, latent):
-    """Weights plus BatchNorm gamma and beta of E1, Dec and E2, as edegan's lib/models/cost.ts."""
+    """Weights plus BatchNorm gamma and beta of E1, Dec and E2, as edegan's lib/models/ede_gan/cost.ts."""
     widths = block_widths(width)
     encoder = sum(16 * cin * cout for cin, cout in zip([CHANNELS] + widths, widths))
     encoder += sum(2 * w for w in widths[1:]) + 16 * widths[-1] * latent
@@ -179,7 +179,7 @@ def expected_generator_params(width, latent):
 
 
 class Trainer:
-    """One edegan training step (lib/train/step.ts) in PyTorch."""
+    """One edegan training step (lib/models/ede_gan/step.ts) in PyTorch."""
 
     def __init__(self, model):
         self.model = model
