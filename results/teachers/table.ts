@@ -1,6 +1,6 @@
 /**
- * Builds results/teachers-b64/tables.md from the run.json of every teacher in this folder:
- * `deno run -A results/teachers-b64/table.ts && deno fmt results/teachers-b64`.
+ * Builds results/teachers/tables.md from the run.json of every teacher in this folder (one folder
+ * per run, `D-C-bB-sS`): `deno run -A results/teachers/table.ts && deno fmt results/teachers`.
  *
  * Every figure is the **last** epoch's test ROC AUC in % (nothing chosen on the test set). A run
  * trained with `--ema` records two figures per epoch from one training trajectory: the averaged
@@ -58,7 +58,9 @@ for await (const entry of Deno.readDir(dir)) {
     backend: run.backend.name,
   });
 }
-rows.sort((a, b) => a.dataset.localeCompare(b.dataset) || a.normal - b.normal || a.seed - b.seed);
+rows.sort((a, b) =>
+  a.dataset.localeCompare(b.dataset) || a.normal - b.normal || b.batch - a.batch || a.seed - b.seed
+);
 
 const pct = (x: number) => (100 * x).toFixed(2);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -91,15 +93,17 @@ const perRun = [
 
 const classes = new Map<string, Row[]>();
 for (const r of rows) {
-  const key = `${r.dataset}|${r.normal}`;
+  const key = `${r.dataset}|${r.normal}|${r.batch}`;
   classes.set(key, [...(classes.get(key) ?? []), r]);
 }
 const perClass = [
-  "| dataset | class | seeds | plain, mean ± sd over seeds | EMA, mean ± sd over seeds |",
-  "| --- | --- | --- | --- | --- |",
+  "| dataset | class | batch | seeds | plain, mean ± sd over seeds | EMA, mean ± sd over seeds |",
+  "| --- | --- | --- | --- | --- | --- |",
   ...[...classes.values()].map((rs) => {
     const withEma = rs.filter((r) => r.averaged);
-    return `| ${rs[0].dataset} | ${rs[0].normal} | ${rs.map((r) => r.seed).join(", ")} | ` +
+    return `| ${rs[0].dataset} | ${rs[0].normal} | ${rs[0].batch} | ${
+      rs.map((r) => r.seed).join(", ")
+    } | ` +
       `${meanSd(rs.map((r) => r.plain.at(-1)!))} | ` +
       `${
         withEma.length
@@ -113,16 +117,26 @@ const perClass = [
 
 const datasets = [...new Set(rows.map((r) => r.dataset))];
 const perDataset = [
-  "| dataset | classes run | plain, mean of class means | published |",
-  "| --- | --- | --- | --- |",
-  ...datasets.map((d) => {
-    const means = [...classes.values()].filter((rs) => rs[0].dataset === d).map((rs) =>
-      mean(rs.map((r) => r.plain.at(-1)!))
-    );
-    return `| ${d} | ${means.length} of 10 | ${pct(mean(means))}${
-      means.length < 10 ? " (not the ten-class average)" : ""
-    } | ${PUBLISHED[d] ?? ""} |`;
-  }),
+  "| dataset | batch | classes run | plain, mean of class means | runs with EMA: plain -> EMA | published |",
+  "| --- | --- | --- | --- | --- | --- |",
+  ...datasets.flatMap((d) =>
+    [...new Set(rows.filter((r) => r.dataset === d).map((r) => r.batch))].map((batch) => {
+      const means = [...classes.values()].filter((rs) =>
+        rs[0].dataset === d && rs[0].batch === batch
+      )
+        .map((rs) => mean(rs.map((r) => r.plain.at(-1)!)));
+      // Paired: the live and averaged figures of the same runs (one training trajectory each).
+      const paired = rows.filter((r) => r.dataset === d && r.batch === batch && r.averaged);
+      const pairedText = paired.length
+        ? `${pct(mean(paired.map((r) => r.plain.at(-1)!)))} -> ${
+          pct(mean(paired.map((r) => r.averaged!.at(-1)!)))
+        } (${paired.length} runs)`
+        : "";
+      return `| ${d} | ${batch} | ${means.length} of 10 | ${pct(mean(means))}${
+        means.length < 10 ? " (not the ten-class average)" : ""
+      } | ${pairedText} | ${PUBLISHED[d] ?? ""} |`;
+    })
+  ),
 ];
 
 const text = [
