@@ -54,7 +54,8 @@ for await (const entry of Deno.readDir(dir)) {
     ema,
     plain: run.history.map((h) => ema === null ? h.auc : h.liveAuc!),
     averaged: ema === null ? null : run.history.map((h) => h.auc),
-    minutes: (run.seconds ?? run.history.reduce((a, h) => a + h.seconds, 0)) / 60,
+    // Training time summed over epochs: survives --resume, where run.seconds is the last process.
+    minutes: run.history.reduce((a, h) => a + h.seconds, 0) / 60,
     backend: run.backend.name,
   });
 }
@@ -79,7 +80,7 @@ const jitter = (aucs: number[]) => {
 
 const perRun = [
   "| dataset | class | seed | batch | epochs | plain, last | EMA, last | plain, range over epochs | " +
-  "epoch to epoch, plain | epoch to epoch, EMA | minutes | backend |",
+  "epoch to epoch, plain | epoch to epoch, EMA | training minutes | backend |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map((r) =>
     `| ${r.dataset} | ${r.normal} | ${r.seed} | ${r.batch} | ${r.epochs} | ${
