@@ -260,6 +260,11 @@ export function tablesMarkdown(tables: MergedTables): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * One Markdown table row. Written by hand, not with npm `markdown-table` (which the tasks use): the
+ * committed tables.md files are this exact text, and `deno task merge` over committed results must
+ * rewrite them byte for byte.
+ */
 function row(cells: string[]): string {
   return `| ${cells.join(" | ")} |`;
 }
