@@ -21,6 +21,11 @@ type Run = {
   seconds?: number;
   history: { epoch: number; auc: number; liveAuc?: number; seconds: number }[];
 };
+/** `study-score.json` beside a run (`deno task study score --model RUN`): kinds x BatchNorm modes. */
+type Study = {
+  bnStats: { choice: { mode: string } };
+  rows: { bnStats: string; kind: string; auc: number }[];
+};
 type Row = {
   dataset: string;
   normal: number;
@@ -32,6 +37,7 @@ type Row = {
   averaged: number[] | null;
   minutes: number;
   backend: string;
+  study: Study | null;
 };
 
 const PUBLISHED: Record<string, string> = {
@@ -45,6 +51,8 @@ for await (const entry of Deno.readDir(dir)) {
   const run = JSON.parse(await Deno.readTextFile(`${dir}/${entry.name}/run.json`)) as Run;
   if (run.status !== "finished") continue;
   const ema = run.training.ema ?? null;
+  const studyPath = `${dir}/${entry.name}/study-score.json`;
+  const study = await Deno.readTextFile(studyPath).then((t) => JSON.parse(t) as Study, () => null);
   rows.push({
     dataset: run.data.dataset,
     normal: run.data.normalClass,
@@ -57,6 +65,7 @@ for await (const entry of Deno.readDir(dir)) {
     // Training time summed over epochs: survives --resume, where run.seconds is the last process.
     minutes: run.history.reduce((a, h) => a + h.seconds, 0) / 60,
     backend: run.backend.name,
+    study,
   });
 }
 rows.sort((a, b) =>
@@ -140,6 +149,28 @@ const perDataset = [
   ),
 ];
 
+const auc = (st: Study, mode: string, kind: string) =>
+  st.rows.find((r) => r.bnStats === mode && r.kind === kind)?.auc;
+const studied = rows.filter((r) => r.study);
+const perStudy = [
+  "| dataset | class | seed | batch | BatchNorm at scoring | latent | reconstruction | D features |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  ...studied.flatMap((r) => {
+    const st = r.study!;
+    const modes = [...new Set(st.rows.map((x) => x.bnStats))];
+    return modes.map((mode) =>
+      `| ${r.dataset} | ${r.normal} | ${r.seed} | ${r.batch} | ${mode}${
+        mode === st.bnStats.choice.mode ? " (chosen on validation)" : ""
+      } | ${
+        ["latent", "reconstruction", "features"].map((k) => {
+          const v = auc(st, mode, k);
+          return v === undefined ? "" : pct(v);
+        }).join(" | ")
+      } |`
+    );
+  }),
+];
+
 const text = [
   "<!-- made by table.ts from the run.json files beside it; do not edit -->",
   "",
@@ -154,6 +185,13 @@ const text = [
   "## Per run",
   "",
   ...perRun,
+  "",
+  "## Score kind x BatchNorm statistics at scoring (`deno task study score --model RUN`)",
+  "",
+  "The run's model (with `--ema`, the averaged generator), without retraining; the mode chosen on",
+  "the validation normals (lowest generator objective, no test labels) is marked.",
+  "",
+  ...perStudy,
   "",
 ].join("\n");
 await Deno.writeTextFile(`${dir}/tables.md`, text);
