@@ -61,6 +61,15 @@ await runTask(async () => {
     }))),
   );
   console.log(formatTable([{ ...result.metrics, seconds: Number(result.seconds.toFixed(1)) }]));
+  if (flags["batch-size"] === 1) {
+    // results/README.md: a batch-1 net scored with its own per-image statistics can differ by
+    // ten points or more from the moving averages these figures use.
+    console.log(
+      "note: these figures use the BatchNorm moving averages; a batch-1 net normalises each image " +
+        `by itself in training: \`deno task score --model ${out}\` (--bn-stats auto) or ` +
+        `\`deno task study score --model ${out}\` scores it with statistics chosen on validation`,
+    );
+  }
   if (flags.report) console.log(`report: ${await writeRunReport(out)}`);
   console.log(`run written to ${out}`);
   result.model.dispose();

@@ -155,3 +155,25 @@ Deno.test("sweep: classes=0-12 on MNIST is refused at once, before any job", asy
   assertEquals(await exists(join(out, "jobs")), false);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("train at batch 1 says its figures use the moving averages and how to score it otherwise", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "b1");
+  const args = ["--normal", "1", "--epochs", "1", "--limit", "8", "--test-limit", "40"];
+  const sizes = ["--width", "2", "--backend", "cpu", "--out", out, "--no-report"];
+  const b1 = await task("train", [...args, "--batch-size", "1", ...sizes]);
+  assertEquals(b1.code, 0, b1.stderr);
+  assertStringIncludes(b1.stdout, "note: these figures use the BatchNorm moving averages");
+  assertStringIncludes(b1.stdout, `deno task score --model ${out}`);
+  const b4 = await task("train", [
+    ...args,
+    "--batch-size",
+    "4",
+    ...sizes.slice(0, -2),
+    join(dir, "b4"),
+    "--no-report",
+  ]);
+  assertEquals(b4.code, 0, b4.stderr);
+  assert(!b4.stdout.includes("note: these figures"), b4.stdout);
+  await Deno.remove(dir, { recursive: true });
+});
