@@ -75,3 +75,25 @@ export function resolveStudentChoice(
   }
   return { width: resolved.width, latentSize: resolved.latentSize };
 }
+
+/**
+ * A student choice as `--students` writes it (`12`, `3x32`, `311.11:1`), or `null` when `value`
+ * is not one (a `run.json` read back: {@linkcode StudentChoice} as JSON).
+ *
+ * @example
+ * ```ts
+ * import { studentChoiceText } from "./student_choice.ts";
+ * const texts = [12, { width: 3, latentSize: 32 }, { ratio: 311.11 }, "x"].map(studentChoiceText);
+ * if (texts.join() !== "12,3x32,311.11:1,") throw new Error(texts.join());
+ * ```
+ */
+export function studentChoiceText(value: unknown): string | null {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 1) return String(value);
+  if (typeof value !== "object" || value === null) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.ratio === "number") return `${v.ratio}:1`;
+  if (typeof v.width === "number") {
+    return typeof v.latentSize === "number" ? `${v.width}x${v.latentSize}` : String(v.width);
+  }
+  return null;
+}

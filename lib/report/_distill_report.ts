@@ -228,7 +228,7 @@ function runTable(manifest: DistillManifest, results: DistillResults | undefined
     "normal class": results?.normalClass ?? manifest.data?.normalClass,
     protocol: results?.protocol ?? manifest.data?.protocol,
     seed: results?.seed ?? options?.seed,
-    "student widths": options?.students?.join(", "),
+    students: options?.students?.join(", "),
     "epochs (step 1, step 2)": options?.epochs
       ? `${options.epochs.step1}, ${options.epochs.step2}`
       : undefined,

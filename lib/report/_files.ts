@@ -16,6 +16,7 @@ import {
   FileFieldError,
 } from "../distill/results.ts";
 import { exists } from "../util/atomic.ts";
+import { studentChoiceText } from "../distill/student_choice.ts";
 
 /** The data a run was trained and tested on, as its manifest records it. */
 export interface DataSummary {
@@ -99,7 +100,8 @@ export interface DistillManifest extends ManifestCommon {
   kind: "distill";
   options?: {
     seed?: number;
-    students?: number[];
+    /** As `--students` writes them: `12`, `3x32`, `311.11:1`. */
+    students?: string[];
     epochs?: { step1?: number; step2?: number };
     batchSize?: number;
     limit?: number;
@@ -278,7 +280,15 @@ function distillManifest(value: unknown, path: string): DistillManifest {
     kind: "distill",
     options: options && {
       seed: options.optionalNumber("seed"),
-      students: Array.isArray(students) ? options.optionalNumbers("students") : undefined,
+      students: Array.isArray(students)
+        ? students.map((choice, i) => {
+          const text = studentChoiceText(choice);
+          if (text === null) {
+            throw new FileFieldError(path, `options.students[${i}]`, "a student choice", choice);
+          }
+          return text;
+        })
+        : undefined,
       epochs: epochs && {
         step1: epochs.optionalNumber("step1"),
         step2: epochs.optionalNumber("step2"),

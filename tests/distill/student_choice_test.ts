@@ -6,6 +6,7 @@ import { runDistillExperiment } from "../../lib/distill/experiment.ts";
 import { parseStudentChoices, resolveStudentChoice } from "../../lib/distill/student_choice.ts";
 import { studentForRatio, studentSizes } from "../../lib/distill/students.ts";
 import { parseWidths } from "../../lib/sweep/grid.ts";
+import { writeRunReport } from "../../lib/report/run_report.ts";
 
 Deno.test("--students: widths, width x latent and ratios parse; anything else is named", () => {
   assertEquals(parseStudentChoices("8, 4"), [8, 4]);
@@ -61,6 +62,9 @@ Deno.test("a distillation trains the student a ratio names, against the teacher 
   for (const s of results.students) assert(s.aucScratch !== null && s.aucScratch > 0, `${s.width}`);
   const jobs = [...Deno.readDirSync(join(out, "jobs"))].map((e) => e.name).sort();
   assert(jobs.some((n) => n.startsWith("w2-l16-scratch")), jobs.join());
+  // The report reads the choices back from run.json as they were asked for.
+  const html = await Deno.readTextFile(await writeRunReport(out));
+  assert(html.includes("100:1, 2x16"), "students as asked for in the report");
   await Deno.remove(out, { recursive: true });
 });
 
