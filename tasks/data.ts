@@ -10,6 +10,7 @@
  */
 
 import { parseArgs } from "@std/cli";
+import { formatTable } from "../lib/cli/flags.ts";
 import {
   CIFAR10_MD5,
   CIFAR10_URL,
@@ -124,16 +125,12 @@ export async function main(args: string[]): Promise<number> {
         dirs[(dataset ?? "folder") as DatasetName] = flags["data-dir"];
       }
       const rows = await listDatasets(dirs);
-      const width = Math.max(...rows.map((r) => (r.location ?? "(--data-dir)").length));
-      console.log(
-        `${"dataset".padEnd(14)}${"present".padEnd(9)}${"location".padEnd(width + 2)}note`,
-      );
-      for (const r of rows) {
-        console.log(
-          `${r.dataset.padEnd(14)}${(r.present ? "yes" : "no").padEnd(9)}` +
-            `${(r.location ?? "(--data-dir)").padEnd(width + 2)}${r.note}`,
-        );
-      }
+      console.log(formatTable(rows.map((r) => ({
+        dataset: r.dataset,
+        present: r.present ? "yes" : "no",
+        location: r.location ?? "(--data-dir)",
+        note: r.note,
+      }))));
       if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(rows, null, 2) + "\n");
       return 0;
     }

@@ -206,7 +206,7 @@ Deno.test("deno task data: cifar10 with --url/--md5, list, and usage errors", as
     );
     const rows = JSON.parse(await Deno.readTextFile(`${root}/l.json`));
     assertEquals(rows.find((r: { dataset: string }) => r.dataset === "cifar10").present, true);
-    assert(out.some((l) => /^cifar10\s+yes\s+/.test(l)));
+    assert(out.some((l) => /^\|\s*cifar10\s*\|\s*yes\s*\|/m.test(l)), out.join("\n"));
     const listed = await listDatasets();
     assertEquals(listed.map((r) => r.dataset), ["mnist", "fashion-mnist", "cifar10", "folder"]);
     assertEquals(listed[0].present, true);
