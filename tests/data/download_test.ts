@@ -13,6 +13,7 @@ import { readTar } from "../../lib/data/tar.ts";
 import { listDatasets } from "../../lib/data/list.ts";
 import { main } from "../../tasks/data.ts";
 import { fakeCifarFiles, gzip, makeTar } from "./_fixtures.ts";
+import { exists } from "../../lib/util/atomic.ts";
 
 Deno.env.set("EDEGAN_NO_PROGRESS", "1");
 
@@ -64,15 +65,6 @@ function serve(body: Uint8Array, state: ServerState) {
     return new Response(stream, { status, headers });
   });
   return { server, url: `http://127.0.0.1:${server.addr.port}/cifar.tar.gz` };
-}
-
-async function exists(path: string) {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function assertCifarFiles(dir: string) {

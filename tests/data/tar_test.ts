@@ -1,21 +1,13 @@
 import { assertEquals, assertFalse, assertRejects, assertStringIncludes } from "@std/assert";
 import { extractTarFiles, readTar } from "../../lib/data/tar.ts";
 import { gzip, makeTar, randomBytes } from "./_fixtures.ts";
+import { exists } from "../../lib/util/atomic.ts";
 
 const FILES: Array<[string, Uint8Array]> = [
   ["top/a.bin", randomBytes(70_000, 1)],
   ["top/skip.txt", randomBytes(10, 2)],
   ["top/" + "n".repeat(90) + ".bin", randomBytes(513, 3)],
 ];
-
-async function exists(path: string) {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function names(dir: string) {
   const out: string[] = [];
