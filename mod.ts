@@ -137,6 +137,13 @@ export {
   withBatchNormStats,
 } from "./lib/score/batch_norm_stats.ts";
 export { type BatchNormChoice, chooseBatchNormStats } from "./lib/score/choose_batch_norm_stats.ts";
+export {
+  checkFinalBatchNorm,
+  defaultFinalBatchNorm,
+  type FinalBatchNormOption,
+  type FinalBatchNormScoring,
+  finalBatchNormScoring,
+} from "./lib/score/final_batch_norm.ts";
 export { compareScoreKinds, type ScoreKindRow } from "./lib/score/compare_kinds.ts";
 export { calibrate, type Calibration, decide, normaliseScore } from "./lib/score/calibrate.ts";
 export { readScoresCsv, type ScoreRows } from "./lib/score/csv.ts";

@@ -10,41 +10,53 @@ import { preset, presetFromArgs } from "../lib/cli/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { trainRun } from "../lib/train/run.ts";
+import { checkFinalBatchNorm, defaultFinalBatchNorm } from "../lib/score/final_batch_norm.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 
 await runTask(async () => {
   const presetName = presetFromArgs(Deno.args);
   const p = preset(presetName);
-  const flags = parseFlags("train", Deno.args, {
-    dataset: "mnist",
-    "data-dir": undefined,
-    normal: 1,
-    protocol: "one-class",
-    epochs: p.epochs,
-    "batch-size": p.batchSize,
-    seed: 0,
-    width: p.width,
-    latent: "tanh",
-    limit: p.limit,
-    "test-limit": p.testLimit,
-    backend: "auto",
-    threads: undefined,
-    out: undefined,
-    resume: false,
-    preset: presetName,
-    report: true,
-    ema: undefined,
-  }, "Train an EDE-GAN on one class (one-class protocol: that class is normal).");
+  const flags = parseFlags(
+    "train",
+    Deno.args,
+    {
+      dataset: "mnist",
+      "data-dir": undefined,
+      normal: 1,
+      protocol: "one-class",
+      epochs: p.epochs,
+      "batch-size": p.batchSize,
+      seed: 0,
+      width: p.width,
+      latent: "tanh",
+      limit: p.limit,
+      "test-limit": p.testLimit,
+      backend: "auto",
+      threads: undefined,
+      out: undefined,
+      resume: false,
+      preset: presetName,
+      report: true,
+      ema: undefined,
+      "bn-stats": undefined,
+    },
+    "Train an EDE-GAN on one class (one-class protocol: that class is normal).\n" +
+      "--bn-stats: how the final metrics normalise (default auto at --batch-size 1, moving above).",
+  );
   if (flags === null) return;
   const out = (flags.out as string | undefined) ??
     `runs/train-${flags.dataset}-${flags.normal}-w${flags.width}-s${flags.seed}`;
+  const bnStats = flags["bn-stats"] === undefined
+    ? defaultFinalBatchNorm(flags["batch-size"] as number)
+    : checkFinalBatchNorm(flags["bn-stats"] as string);
   const backend = await startBackend(
     flags.backend as BackendChoice,
     flags.threads as number | undefined,
   );
   const result = await trainRun({
     ...trainOptionsFromFlags(flags),
+    bnStats,
     out,
     resume: flags.resume as boolean,
     backend,
@@ -61,13 +73,19 @@ await runTask(async () => {
     }))),
   );
   console.log(formatTable([{ ...result.metrics, seconds: Number(result.seconds.toFixed(1)) }]));
-  if (flags["batch-size"] === 1) {
+  const { scoring } = result;
+  if (scoring.bnStats !== "moving" || scoring.asked !== "moving") {
     // results/README.md: a batch-1 net scored with its own per-image statistics can differ by
-    // ten points or more from the moving averages these figures use.
+    // ten points or more from the moving averages the epoch curve uses.
     console.log(
-      "note: these figures use the BatchNorm moving averages; a batch-1 net normalises each image " +
-        `by itself in training: \`deno task score --model ${out}\` (--bn-stats auto) or ` +
-        `\`deno task study score --model ${out}\` scores it with statistics chosen on validation`,
+      `BatchNorm at scoring: ${scoring.bnStats} (` +
+        (scoring.asked === "auto"
+          ? "--bn-stats auto: lowest generator objective on the validation normals, " +
+            Object.entries(scoring.choice?.validationObjective ?? {})
+              .map(([mode, v]) => `${mode} ${v.toFixed(4)}`).join(", ")
+          : `--bn-stats ${scoring.asked}`) +
+        `); the metrics above use it, the epoch table the moving averages (final test AUC ` +
+        `${scoring.movingAuc.toFixed(4)} with them)`,
     );
   }
   if (flags.report) console.log(`report: ${await writeRunReport(out)}`);

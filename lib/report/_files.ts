@@ -78,6 +78,8 @@ export interface TrainManifest extends ManifestCommon {
   calibration?: Record<string, unknown>;
   /** The decision threshold: the calibration's, else the metrics'. */
   threshold?: number;
+  /** How the final metrics were scored (BatchNorm mode, what was asked, the moving-average AUC). */
+  scoring?: { bnStats?: string; asked?: string; movingAuc?: number };
   config?: {
     width?: number;
     latentSize?: number;
@@ -230,6 +232,7 @@ function trainManifest(value: unknown, path: string): TrainManifest {
   const training = r.optionalObject("training");
   const metrics = r.optionalObject("metrics");
   const calibration = r.optionalObject("calibration");
+  const scoring = r.optionalObject("scoring");
   return {
     ...common(r, path),
     kind: "train",
@@ -252,6 +255,11 @@ function trainManifest(value: unknown, path: string): TrainManifest {
     metrics: metrics?.value,
     calibration: calibration?.value,
     threshold: calibration?.optionalNumber("threshold") ?? metrics?.optionalNumber("threshold"),
+    scoring: scoring && {
+      bnStats: scoring.optionalString("bnStats"),
+      asked: scoring.optionalString("asked"),
+      movingAuc: scoring.optionalNumber("movingAuc"),
+    },
     config: config && {
       width: config.optionalNumber("width"),
       latentSize: config.optionalNumber("latentSize"),

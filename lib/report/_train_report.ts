@@ -121,6 +121,19 @@ export async function trainReport(
     notes.push(...views.notes);
   }
 
+  const scoring = manifest.scoring;
+  if (scoring?.bnStats && scoring.bnStats !== "moving") {
+    notes.push(
+      `test metrics, threshold and scores use BatchNorm ${scoring.bnStats} statistics (` +
+        (scoring.asked === "auto"
+          ? "chosen on the validation normals"
+          : `--bn-stats ${scoring.asked}`) +
+        `); the epoch curve uses the moving averages` +
+        (scoring.movingAuc !== undefined
+          ? `, test AUC ${scoring.movingAuc.toFixed(4)} at the last epoch`
+          : ""),
+    );
+  }
   const html = [
     section("Run", summaryTable(manifest)),
     notesList(notes),

@@ -8,7 +8,7 @@
  */
 
 import { join } from "@std/path";
-import { EdeGan, type EdeGanConfig } from "../models/ede_gan/mod.ts";
+import { asEdeGan, EdeGan, type EdeGanConfig } from "../models/ede_gan/mod.ts";
 import type { AnomalyModel } from "../models/anomaly_model.ts";
 import { loadOneClass } from "../data/protocol.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
@@ -16,6 +16,11 @@ import { averagePrecision, f1AtThreshold, rocAuc, rocCurve } from "../metrics/mo
 import type { RocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { calibrate, type Calibration } from "../score/calibrate.ts";
+import {
+  type FinalBatchNormOption,
+  type FinalBatchNormScoring,
+  finalBatchNormScoring,
+} from "../score/final_batch_norm.ts";
 import { saveModel } from "./checkpoint.ts";
 import { type EpochRecord, fit, type LossesOf, type StepRecord } from "./trainer.ts";
 import { checkEmaDecay, type GeneratorEma } from "./ema.ts";
@@ -57,6 +62,13 @@ export interface TrainRunOptions<M extends AnomalyModel = EdeGan> {
    * averaged generator; the checkpoint keeps the live weights and the average, for `--resume`.
    */
   ema?: number;
+  /**
+   * BatchNorm statistics the run's final metrics, threshold and `scores.csv` use (`--bn-stats`;
+   * default `moving`): `auto` chooses on the validation normals (`chooseBatchNormStats`), or a
+   * mode by name. The per-epoch test AUC curve and the model folder's calibration stay with the
+   * moving averages. Any mode but `moving` needs an EDE-GAN.
+   */
+  bnStats?: FinalBatchNormOption;
   /** Output folder: `run.json`, `model/`, `scores.csv`. */
   out?: string;
   /** Continue the run in `out` from its last finished epoch. */
@@ -121,6 +133,8 @@ export interface TrainRunResult<M extends AnomalyModel = EdeGan> {
   calibration: Calibration;
   roc: RocCurve;
   testScores: Float32Array;
+  /** How the final metrics were scored: BatchNorm mode, what was asked, the moving-average AUC. */
+  scoring: Omit<FinalBatchNormScoring, "testScores" | "calibration">;
   seconds: number;
 }
 
@@ -333,6 +347,14 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       { imageSize: data.train.height, channels: data.train.channels },
       opts.seed,
     );
+    if ((opts.bnStats ?? "moving") !== "moving") {
+      try {
+        asEdeGan(model, `--bn-stats ${opts.bnStats}`);
+      } catch (error) {
+        model.dispose();
+        throw error;
+      }
+    }
   } catch (error) {
     // A check that failed before training leaves no empty folder behind.
     if (out && outDir?.created) await Deno.remove(out).catch(() => {});
@@ -409,8 +431,27 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       model = await ema.averagedModel(live);
       liveWithEma = { live, ema };
     }
-    const calibration = calibrate((await scoreImages(model, data.val)).scores, opts.fpr ?? 0.05);
-    const testScores = lastTestScores ?? (await scoreImages(model, data.test)).scores;
+    // The model folder keeps the moving-average calibration (what `deno task score` reads).
+    const movingCalibration = calibrate(
+      (await scoreImages(model, data.val)).scores,
+      opts.fpr ?? 0.05,
+    );
+    const movingTestScores = lastTestScores ?? (await scoreImages(model, data.test)).scores;
+    const final = (opts.bnStats ?? "moving") === "moving"
+      ? {
+        bnStats: "moving" as const,
+        asked: "moving" as const,
+        movingAuc: rocAuc(movingTestScores, data.testIsAnomaly),
+        calibration: movingCalibration,
+        testScores: movingTestScores,
+      }
+      : await finalBatchNormScoring(asEdeGan(model, "--bn-stats"), data, opts.bnStats!, {
+        movingTestScores,
+        movingCalibration,
+        batchSize: opts.batchSize,
+        fpr: opts.fpr ?? 0.05,
+      });
+    const { calibration, testScores, ...scoring } = final;
     const labels = data.testIsAnomaly;
     const atThreshold = f1AtThreshold(testScores, labels, calibration.threshold);
     const metrics: RunMetrics = {
@@ -425,7 +466,7 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
     try {
       if (out) {
         await saveModel(join(out, "model"), liveWithEma?.live ?? model, {
-          calibration,
+          calibration: movingCalibration,
           optimisers: { ...optimisers },
           trainer: {
             epoch: opts.epochs,
@@ -446,6 +487,7 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
           status: "finished",
           metrics,
           calibration,
+          scoring,
           history,
           steps,
           seconds,
@@ -466,6 +508,7 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       calibration,
       roc: rocCurve(testScores, labels),
       testScores,
+      scoring,
       seconds,
     };
   } catch (error) {

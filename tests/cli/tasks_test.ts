@@ -156,15 +156,18 @@ Deno.test("sweep: classes=0-12 on MNIST is refused at once, before any job", asy
   await Deno.remove(out, { recursive: true });
 });
 
-Deno.test("train at batch 1 says its figures use the moving averages and how to score it otherwise", async () => {
+Deno.test("train at batch 1 scores with BatchNorm statistics chosen on validation and says so; batch 4 keeps moving", async () => {
   const dir = await Deno.makeTempDir();
   const out = join(dir, "b1");
   const args = ["--normal", "1", "--epochs", "1", "--limit", "8", "--test-limit", "40"];
   const sizes = ["--width", "2", "--backend", "cpu", "--out", out, "--no-report"];
   const b1 = await task("train", [...args, "--batch-size", "1", ...sizes]);
   assertEquals(b1.code, 0, b1.stderr);
-  assertStringIncludes(b1.stdout, "note: these figures use the BatchNorm moving averages");
-  assertStringIncludes(b1.stdout, `deno task score --model ${out}`);
+  const run = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
+  assertEquals(run.scoring.asked, "auto");
+  assertEquals(Object.keys(run.scoring.choice.validationObjective).length, 3);
+  assertStringIncludes(b1.stdout, `BatchNorm at scoring: ${run.scoring.bnStats} (--bn-stats auto`);
+  assertStringIncludes(b1.stdout, `final test AUC ${run.scoring.movingAuc.toFixed(4)}`);
   const b4 = await task("train", [
     ...args,
     "--batch-size",
@@ -174,6 +177,18 @@ Deno.test("train at batch 1 says its figures use the moving averages and how to 
     "--no-report",
   ]);
   assertEquals(b4.code, 0, b4.stderr);
-  assert(!b4.stdout.includes("note: these figures"), b4.stdout);
+  assert(!b4.stdout.includes("BatchNorm at scoring"), b4.stdout);
+  const run4 = JSON.parse(await Deno.readTextFile(join(dir, "b4", "run.json")));
+  assertEquals(run4.scoring.bnStats, "moving");
+  const all = await task("train", [
+    ...args,
+    "--bn-stats",
+    "all",
+    ...sizes.slice(0, -2),
+    join(dir, "x"),
+  ]);
+  assertEquals(all.code, 2, all.stderr);
+  assertStringIncludes(all.stderr, "--bn-stats: 'all' is not one of auto, moving");
+  assertEquals(await exists(join(dir, "x")), false);
   await Deno.remove(dir, { recursive: true });
 });

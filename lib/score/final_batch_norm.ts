@@ -1,0 +1,137 @@
+/**
+ * How a freshly trained EDE-GAN scores at the end of its run: with the BatchNorm moving averages,
+ * or with statistics chosen on the validation normals (`--bn-stats auto`, see
+ * {@link chooseBatchNormStats}), or a mode asked for by name. A net trained on single images
+ * (batch size 1) normalised each image by its own statistics, so the moving averages score a
+ * different function from the one it learned (results/README.md, "BatchNorm at batch 1").
+ *
+ * @module
+ */
+
+import type { EdeGan } from "../models/ede_gan/mod.ts";
+import type { OneClassSplit } from "../data/types.ts";
+import { rocAuc } from "../metrics/mod.ts";
+import { scoreImages } from "./score.ts";
+import { calibrate, type Calibration } from "./calibrate.ts";
+import {
+  BATCH_NORM_STATS_MODES,
+  type BatchNormStatistics,
+  type BatchNormStatsMode,
+  recomputeBatchNormStats,
+} from "./batch_norm_stats.ts";
+import { type BatchNormChoice, chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
+
+/** What a training run's `bnStats` option accepts: a mode, or `auto` (chosen on validation). */
+export type FinalBatchNormOption = BatchNormStatsMode | "auto";
+
+/**
+ * The default of `deno task train --bn-stats`: `auto` at batch size 1 (the net normalised each
+ * image by itself in training), `moving` at any larger batch (the moving averages estimate the
+ * batch statistics it trained with, PyTorch's and the papers' convention).
+ *
+ * @example
+ * ```ts
+ * import { defaultFinalBatchNorm } from "./final_batch_norm.ts";
+ * if (defaultFinalBatchNorm(1) !== "auto" || defaultFinalBatchNorm(64) !== "moving") throw new Error();
+ * ```
+ */
+export function defaultFinalBatchNorm(batchSize: number): FinalBatchNormOption {
+  return batchSize === 1 ? "auto" : "moving";
+}
+
+/**
+ * Checks a `--bn-stats` value for training, before any data is loaded.
+ *
+ * @throws Error naming `--bn-stats`, the value and the accepted ones (`all` is a comparison,
+ *   for `deno task study score`, not a way to score).
+ */
+export function checkFinalBatchNorm(value: string): FinalBatchNormOption {
+  if (value === "auto" || (BATCH_NORM_STATS_MODES as readonly string[]).includes(value)) {
+    return value as FinalBatchNormOption;
+  }
+  throw new Error(
+    `--bn-stats: '${value}' is not one of auto, moving, recomputed, per-image for training` +
+      (value === "all" ? " (all compares the modes: `deno task study score --model OUT`)" : ""),
+  );
+}
+
+/** How the run was finally scored. */
+export interface FinalBatchNormScoring {
+  /** The BatchNorm mode the run's metrics, threshold and `scores.csv` use. */
+  bnStats: BatchNormStatsMode;
+  /** What was asked (`auto` or a mode). */
+  asked: FinalBatchNormOption;
+  /** The validation choice, with `auto`. */
+  choice?: BatchNormChoice;
+  /** The test ROC AUC with the moving averages, for comparison (the per-epoch curve's kind). */
+  movingAuc: number;
+  /** The threshold on the validation normals at the run's false-positive rate, in this mode. */
+  calibration: Calibration;
+  /** The test scores (latent distance) in this mode, one per test image. */
+  testScores: Float32Array;
+}
+
+/**
+ * Scores a trained EDE-GAN's test set under the BatchNorm mode `asked` (`auto`: chosen on the
+ * validation normals, never the test set), calibrating the threshold on the validation normals in
+ * that mode. `moving` returns the given moving-average scores and calibration untouched.
+ * `recomputed` statistics are computed over `data.train` at `batchSize` (the training batch size).
+ *
+ * Shapes: `testScores` has `data.test.count` entries; `movingTestScores` likewise.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../tf.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
+ * import { loadOneClass } from "../data/protocol.ts";
+ * import { scoreImages } from "./score.ts";
+ * import { calibrate } from "./calibrate.ts";
+ * import { finalBatchNormScoring } from "./final_batch_norm.ts";
+ * await tf.setBackend("cpu");
+ * const data = await loadOneClass({ dataset: "mnist", normal: 1, limit: 40, testLimit: 40 });
+ * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
+ * const moving = (await scoreImages(model, data.test)).scores;
+ * const cal = calibrate((await scoreImages(model, data.val)).scores, 0.05);
+ * const s = await finalBatchNormScoring(model, data, "per-image",
+ *   { movingTestScores: moving, movingCalibration: cal, batchSize: 1, fpr: 0.05 });
+ * if (s.bnStats !== "per-image" || s.testScores.length !== data.test.count) throw new Error();
+ * model.dispose();
+ * ```
+ */
+export async function finalBatchNormScoring(
+  model: EdeGan,
+  data: OneClassSplit,
+  asked: FinalBatchNormOption,
+  opts: {
+    movingTestScores: Float32Array;
+    movingCalibration: Calibration;
+    batchSize: number;
+    fpr: number;
+  },
+): Promise<FinalBatchNormScoring> {
+  const movingAuc = rocAuc(opts.movingTestScores, data.testIsAnomaly);
+  const moving = {
+    asked,
+    movingAuc,
+    calibration: opts.movingCalibration,
+    testScores: opts.movingTestScores,
+  };
+  if (asked === "moving") return { bnStats: "moving", ...moving };
+  let recomputedStats: BatchNormStatistics | undefined;
+  if (asked === "auto" || asked === "recomputed") {
+    recomputedStats = await recomputeBatchNormStats(model, data.train, {
+      batchSize: opts.batchSize,
+    });
+  }
+  let choice: BatchNormChoice | undefined;
+  let mode: BatchNormStatsMode = asked === "auto" ? "moving" : asked;
+  if (asked === "auto") {
+    choice = await chooseBatchNormStats(model, data.val, { recomputedStats });
+    mode = choice.mode;
+  }
+  if (mode === "moving") return { bnStats: mode, ...moving, choice };
+  const pass = { bnStats: mode, recomputedStats };
+  const calibration = calibrate((await scoreImages(model, data.val, pass)).scores, opts.fpr);
+  const testScores = (await scoreImages(model, data.test, pass)).scores;
+  return { bnStats: mode, asked, choice, movingAuc, calibration, testScores };
+}
