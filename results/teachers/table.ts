@@ -69,7 +69,8 @@ for await (const entry of Deno.readDir(dir)) {
   });
 }
 rows.sort((a, b) =>
-  a.dataset.localeCompare(b.dataset) || a.normal - b.normal || b.batch - a.batch || a.seed - b.seed
+  a.dataset.localeCompare(b.dataset) || a.normal - b.normal || b.batch - a.batch ||
+  b.epochs - a.epochs || a.seed - b.seed
 );
 
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -103,15 +104,15 @@ const perRun = [
 
 const classes = new Map<string, Row[]>();
 for (const r of rows) {
-  const key = `${r.dataset}|${r.normal}|${r.batch}`;
+  const key = `${r.dataset}|${r.normal}|${r.batch}|${r.epochs}`;
   classes.set(key, [...(classes.get(key) ?? []), r]);
 }
 const perClass = [
-  "| dataset | class | batch | seeds | plain, mean ± sd over seeds | EMA, mean ± sd over seeds |",
-  "| --- | --- | --- | --- | --- | --- |",
+  "| dataset | class | batch | epochs | seeds | plain, mean ± sd over seeds | EMA, mean ± sd over seeds |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
   ...[...classes.values()].map((rs) => {
     const withEma = rs.filter((r) => r.averaged);
-    return `| ${rs[0].dataset} | ${rs[0].normal} | ${rs[0].batch} | ${
+    return `| ${rs[0].dataset} | ${rs[0].normal} | ${rs[0].batch} | ${rs[0].epochs} | ${
       rs.map((r) => r.seed).join(", ")
     } | ` +
       `${meanSd(rs.map((r) => r.plain.at(-1)!))} | ` +
@@ -125,18 +126,21 @@ const perClass = [
   }),
 ];
 
-const datasets = [...new Set(rows.map((r) => r.dataset))];
+/** The paper's length: the per-dataset table averages only these (shorter runs: batch size). */
+const FULL_EPOCHS = 15;
+const full = rows.filter((r) => r.epochs === FULL_EPOCHS);
+const datasets = [...new Set(full.map((r) => r.dataset))];
 const perDataset = [
   "| dataset | batch | classes run | plain, mean of class means | runs with EMA: plain -> EMA | published |",
   "| --- | --- | --- | --- | --- | --- |",
   ...datasets.flatMap((d) =>
-    [...new Set(rows.filter((r) => r.dataset === d).map((r) => r.batch))].map((batch) => {
+    [...new Set(full.filter((r) => r.dataset === d).map((r) => r.batch))].map((batch) => {
       const means = [...classes.values()].filter((rs) =>
-        rs[0].dataset === d && rs[0].batch === batch
+        rs[0].dataset === d && rs[0].batch === batch && rs[0].epochs === FULL_EPOCHS
       )
         .map((rs) => mean(rs.map((r) => r.plain.at(-1)!)));
       // Paired: the live and averaged figures of the same runs (one training trajectory each).
-      const paired = rows.filter((r) => r.dataset === d && r.batch === batch && r.averaged);
+      const paired = full.filter((r) => r.dataset === d && r.batch === batch && r.averaged);
       const pairedText = paired.length
         ? `${pct(mean(paired.map((r) => r.plain.at(-1)!)))} -> ${
           pct(mean(paired.map((r) => r.averaged!.at(-1)!)))
@@ -171,6 +175,61 @@ const perStudy = [
   }),
 ];
 
+/**
+ * Batch size (the paper's second finding), per class with a batch-1 run: the scored model of each
+ * run (with `--ema`, the averaged generator) under the BatchNorm statistics the validation normals
+ * choose (from the run's score study; "moving" where it has none), beside the moving-average figure
+ * a run's own curve gives. Batch 64 is the mean over its seeds.
+ */
+type Scored = { run: Row; weights: string; moving: number; chosen?: { auc: number; mode: string } };
+/** A run's scored models: the live weights, and with `--ema` the averaged generator. */
+const scoredModels = (r: Row): Scored[] => {
+  const chosen = r.study
+    ? {
+      mode: r.study.bnStats.choice.mode,
+      auc: auc(r.study, r.study.bnStats.choice.mode, "latent")!,
+    }
+    : undefined;
+  const live = { run: r, weights: "live", moving: r.plain.at(-1)! };
+  if (!r.averaged) return [{ ...live, chosen }];
+  // The score study scores the averaged generator: the live weights have only their curve.
+  return [live, { run: r, weights: `EMA ${r.ema}`, moving: r.averaged.at(-1)!, chosen }];
+};
+const batchClasses = [
+  ...new Set(rows.filter((r) => r.batch === 1).map((r) => `${r.dataset}|${r.normal}`)),
+];
+const perBatch = [
+  "| dataset | class | batch | epochs | weights | seeds | training minutes | moving averages | chosen on validation |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ...batchClasses.flatMap((key) => {
+    const groups = new Map<string, Scored[]>();
+    for (const r of rows.filter((r) => `${r.dataset}|${r.normal}` === key)) {
+      for (const m of scoredModels(r)) {
+        const k = `${r.batch}|${r.epochs}|${m.weights}`;
+        groups.set(k, [...(groups.get(k) ?? []), m]);
+      }
+    }
+    return [...groups.values()].map((ms) => {
+      const r = ms[0].run;
+      const withChosen = ms.filter((m) => m.chosen);
+      const chosenText = withChosen.length === 0
+        ? ""
+        : `${meanSd(withChosen.map((m) => m.chosen!.auc))} (${
+          [...new Set(withChosen.map((m) => m.chosen!.mode))].join(", ")
+        }${
+          withChosen.length < ms.length
+            ? `; seeds ${withChosen.map((m) => m.run.seed).join(", ")}`
+            : ""
+        })`;
+      return `| ${r.dataset} | ${r.normal} | ${r.batch} | ${r.epochs} | ${ms[0].weights} | ${
+        ms.map((m) => m.run.seed).join(", ")
+      } | ${Math.round(mean(ms.map((m) => m.run.minutes)))} | ${
+        meanSd(ms.map((m) => m.moving))
+      } | ${chosenText} |`;
+    });
+  }),
+];
+
 const text = [
   "<!-- made by table.ts from the run.json files beside it; do not edit -->",
   "",
@@ -185,6 +244,15 @@ const text = [
   "## Per run",
   "",
   ...perRun,
+  "",
+  "## Batch size: batch 1 against batch 64 (last epoch, test ROC AUC %)",
+  "",
+  "Each run's live weights and, with `--ema`, its averaged generator, under the BatchNorm moving",
+  "averages (the run's own curve) and under the statistics chosen on the validation normals (the",
+  "score study, which scores the averaged generator where there is one); mean ± sd over seeds.",
+  "Training minutes sum the epochs (evaluation included); two jobs shared two cores, so they vary.",
+  "",
+  ...perBatch,
   "",
   "## Score kind x BatchNorm statistics at scoring (`deno task study score --model RUN`)",
   "",

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Lands the finished runs of runs/t14 (written by queue.sh) in results/teachers/: for each finished
+# run without a score study, runs `deno task study score` on it (latent / reconstruction / features
+# x moving / recomputed / per-image BatchNorm, no retraining, ~2.5 min on one thread), copies
+# run.json, scores.csv and study-score.json to results/teachers/D-C-bB-sS/, and rebuilds tables.md.
+# Rerun it at will: what has landed is skipped. Usage (from the repository root):
+#   THREADS=1 bash results/teachers/land.sh
+set -u
+THREADS=${THREADS:-1}
+for run in runs/t14/{mnist,fashion-mnist,cifar10}-*-b*-s*; do
+  [ -d "$run" ] || continue
+  grep -q '"status": "finished"' "$run/run.json" 2>/dev/null || continue
+  name=$(basename "$run"); name=${name%-ema}
+  dest=results/teachers/$name
+  [ -f "$dest/study-score.json" ] && continue
+  if [ ! -f "$run/study-score.json" ]; then
+    echo "== $(date -u +%H:%M:%S) study score $run"
+    deno task study score --model "$run" --backend onednn --threads "$THREADS" \
+      > "$run.study.log" 2>&1 || { echo "   failed: $run.study.log"; continue; }
+  fi
+  mkdir -p "$dest"
+  cp "$run/run.json" "$run/scores.csv" "$run/study-score.json" "$dest/"
+  echo "== landed $dest"
+done
+deno run -A results/teachers/table.ts && deno fmt results/teachers > /dev/null
