@@ -7,6 +7,7 @@
  * @module
  */
 
+import { parseEmaOption } from "../lib/train/ema.ts";
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs } from "../lib/cli/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
@@ -75,7 +76,7 @@ await runTask(async () => {
       epochs: flags.epochs as number,
       batchSize: flags["batch-size"] as number,
       latent: flags.latent as LatentConstraint,
-      ...(flags.ema !== undefined ? { ema: flags.ema as number } : {}),
+      ...(flags.ema !== undefined ? { ema: parseEmaOption(flags.ema as string) } : {}),
     },
     teacherDir: flags.model as string | undefined,
     students,

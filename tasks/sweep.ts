@@ -10,6 +10,7 @@
  * @module
  */
 
+import { parseEmaOption } from "../lib/train/ema.ts";
 import { parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs, type PresetName } from "../lib/cli/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
@@ -93,7 +94,7 @@ await runTask(async () => {
     backend: flags.backend as BackendChoice,
     threads: flags.threads as number | undefined,
     dataDir: flags["data-dir"] as string | undefined,
-    ema: flags.ema as number | undefined,
+    ema: parseEmaOption(flags.ema as string | undefined),
   });
   if (summary.failed.length > 0) {
     throw new Error(`${summary.failed.length} job(s) failed; rerun the same command to retry them`);

@@ -118,10 +118,9 @@ export const FLAGS: Record<string, FlagSpec> = {
     choices: ["auto", "moving", "recomputed", "per-image", "all"],
   },
   "ema": {
-    kind: "number",
-    help: "decay of an exponential moving average of the generator's weights (off when absent)",
-    min: 0,
-    max: 0.999999,
+    kind: "string",
+    help: "decay of an exponential moving average of the generator's weights, or auto " +
+      "(1 - 1/steps per epoch); off when absent",
   },
   "help": { kind: "boolean", help: "show this help" },
 };

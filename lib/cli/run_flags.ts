@@ -6,6 +6,7 @@
  * @module
  */
 
+import { parseEmaOption } from "../train/ema.ts";
 import { type BackendChoice, selectBackend } from "../backend/select.ts";
 import type { DatasetName, Protocol } from "../data/types.ts";
 import type { LatentConstraint } from "../models/ede_gan/mod.ts";
@@ -81,7 +82,7 @@ export function trainOptionsFromFlags(flags: ParsedFlags): TrainRunOptions {
     epochs: flags.epochs as number,
     batchSize: flags["batch-size"] as number,
     model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
-    ...(flags.ema !== undefined ? { ema: flags.ema as number } : {}),
+    ...(flags.ema !== undefined ? { ema: parseEmaOption(flags.ema as string) } : {}),
   };
 }
 

@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { EmaOption } from "../train/ema.ts";
 import { join } from "@std/path";
 import { EdeGan } from "../models/ede_gan/mod.ts";
 import { modelCost } from "../models/ede_gan/mod.ts";
@@ -64,8 +65,8 @@ export interface DistillExperimentOptions {
     epochs: number;
     batchSize: number;
     latent?: LatentConstraint;
-    /** `--ema`: decay of an average of the teacher generator's weights (off when absent). */
-    ema?: number;
+    /** `--ema`: decay of an average of the teacher generator's weights, or `auto` (off when absent). */
+    ema?: EmaOption;
   };
   /** A trained teacher's run or model directory to use instead of training one. */
   teacherDir?: string;

@@ -1,6 +1,7 @@
 // Shared by `deno task sweep` and `deno task reproduce`: start the backend, run this shard's
 // jobs with the real job function, print what happened.
 
+import type { EmaOption } from "../train/ema.ts";
 import type { BackendChoice } from "../backend/select.ts";
 import { startBackend } from "../cli/run_flags.ts";
 import type { PresetName } from "../cli/presets.ts";
@@ -34,7 +35,7 @@ export async function runShard(opts: {
   threads?: number;
   dataDir?: string;
   /** `--ema`: the teachers' generator average (see `DistillJobSettings.ema`). */
-  ema?: number;
+  ema?: EmaOption;
 }): Promise<SweepSummary> {
   const jobs = shardJobs(opts.jobs, opts.shard);
   console.log(

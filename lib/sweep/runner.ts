@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { EmaOption } from "../train/ema.ts";
 import { join } from "@std/path";
 import type { PresetName, TrainPreset } from "../cli/presets.ts";
 import { preset as presetOf } from "../cli/presets.ts";
@@ -181,8 +182,8 @@ export interface DistillJobSettings {
    */
   sizes?: Partial<Omit<TrainPreset, "students" | "width">>;
   dataDir?: string;
-  /** `--ema DECAY`: train each teacher with an average of its generator's weights. */
-  ema?: number;
+  /** `--ema DECAY` (or `auto`): train each teacher with an average of its generator's weights. */
+  ema?: EmaOption;
   backend?: { name: string; device?: string; skipped?: string[] };
   progress?: (label: string) => ProgressSink;
   log?: (line: string) => void;

@@ -23,7 +23,7 @@ import {
 } from "../score/final_batch_norm.ts";
 import { saveModel } from "./checkpoint.ts";
 import { type EpochRecord, fit, type LossesOf, type StepRecord } from "./trainer.ts";
-import { checkEmaDecay, type GeneratorEma } from "./ema.ts";
+import { autoEmaDecay, checkEmaDecay, type EmaOption, type GeneratorEma } from "./ema.ts";
 import { readManifest, writeManifest } from "./manifest.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
 import { writeScoresCsv } from "../score/csv.ts";
@@ -60,8 +60,9 @@ export interface TrainRunOptions<M extends AnomalyModel = EdeGan> {
    * Decay of an exponential moving average of the generator's weights (`--ema`; off when
    * absent). The run is then evaluated, calibrated, saved for scoring and returned with the
    * averaged generator; the checkpoint keeps the live weights and the average, for `--resume`.
+   * `auto`: 1 - 1/(steps per epoch), see `autoEmaDecay`; the manifest records the decay used.
    */
-  ema?: number;
+  ema?: EmaOption;
   /**
    * BatchNorm statistics the run's final metrics, threshold and `scores.csv` use (`--bn-stats`;
    * default `moving`): `auto` chooses on the validation normals (`chooseBatchNormStats`), or a
@@ -160,7 +161,7 @@ export function checkTrainOptions(
   };
   positive("--epochs", opts.epochs);
   positive("--batch-size", opts.batchSize);
-  if (opts.ema !== undefined) checkEmaDecay(opts.ema);
+  if (opts.ema !== undefined && opts.ema !== "auto") checkEmaDecay(opts.ema);
   if (opts.fpr !== undefined && !(opts.fpr > 0 && opts.fpr < 1)) {
     throw new Error(`fpr: expected a false-positive rate in (0, 1), got ${opts.fpr}`);
   }
@@ -337,12 +338,14 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
   const checkpointDir = out ? join(out, "model") : undefined;
   let data: OneClassSplit;
   let model: M;
+  let emaDecay: number | undefined;
   const warnings: string[] = [];
   const createModel = opts.createModel ??
     ((images, seed) => EdeGan.create({ ...opts.model, ...images }, seed) as unknown as M);
   try {
     data = opts.data ?? await loadRunData(opts, opts.model?.imageSize);
     warnings.push(...checkRunData(data, opts));
+    emaDecay = opts.ema === "auto" ? autoEmaDecay(data.train.count, opts.batchSize) : opts.ema;
     model = createModel(
       { imageSize: data.train.height, channels: data.train.channels },
       opts.seed,
@@ -369,7 +372,8 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       limit: opts.limit ?? null,
       testLimit: opts.testLimit ?? null,
       fpr: opts.fpr ?? 0.05,
-      ema: opts.ema ?? null,
+      ema: emaDecay ?? null,
+      ...(opts.ema === "auto" ? { emaRule: "auto: 1 - 1/(steps per epoch)" } : {}),
     },
     model: model.name,
     config: model.config,
@@ -404,7 +408,7 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
   };
   try {
     const { history, steps, optimisers, ema } = await fit(model, data.train, {
-      ema: opts.ema,
+      ema: emaDecay,
       epochs: opts.epochs,
       batchSize: opts.batchSize,
       seed: opts.seed,

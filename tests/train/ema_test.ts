@@ -1,4 +1,4 @@
-import { assert, assertAlmostEquals, assertEquals, assertRejects } from "@std/assert";
+import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { join } from "@std/path";
 import { maxAbsDiff, useBackend } from "../_helpers.ts";
 import * as tf from "../../lib/tf.ts";
@@ -6,6 +6,7 @@ import type { AnomalyModel } from "../../lib/models/anomaly_model.ts";
 import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { fit } from "../../lib/train/trainer.ts";
 import { trainRun, type TrainRunOptions } from "../../lib/train/run.ts";
+import { autoEmaDecay, parseEmaOption } from "../../lib/train/ema.ts";
 import { loadEmaState, loadModel } from "../../lib/train/checkpoint.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { scoreImages } from "../../lib/score/score.ts";
@@ -147,5 +148,34 @@ Deno.test("ema: each epoch records the live weights' AUC too, equal to a run wit
   assertEquals(manifest.history[1].liveAuc, plain.history[1].auc);
   averaged.model.dispose();
   plain.model.dispose();
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("ema auto: decay 1 - 1/(steps per epoch), recorded; the same run as that decay given", async () => {
+  assertEquals(autoEmaDecay(6400, 64), 0.99);
+  assertEquals(autoEmaDecay(5362, 1), 1 - 1 / 5362);
+  assertEquals(autoEmaDecay(100, 64), 0.5, "one step per epoch: the floor");
+  assertThrows(() => autoEmaDecay(10, 64), Error, "--ema auto: 10 training image(s)");
+  assertEquals(parseEmaOption("auto"), "auto");
+  assertEquals(parseEmaOption("0.999"), 0.999);
+  assertEquals(parseEmaOption(undefined), undefined);
+  assertThrows(
+    () => parseEmaOption("fast"),
+    Error,
+    "--ema: 'fast' is not a decay in (0, 1) or auto",
+  );
+  assertThrows(() => parseEmaOption("1"), Error, "--ema 1: expected a decay in (0, 1)");
+  await useBackend("cpu");
+  const root = await Deno.makeTempDir();
+  const auto = await trainRun({ ...base(join(root, "auto"), 1), ema: "auto" });
+  // limit 64 leaves 58 training images after the 10% validation hold-out: 3 steps of 16.
+  const steps = Math.floor(auto.data.train.count / 16);
+  const manifest = JSON.parse(await Deno.readTextFile(join(root, "auto", "run.json")));
+  assertEquals(manifest.training.ema, 1 - 1 / steps);
+  assertEquals(manifest.training.emaRule, "auto: 1 - 1/(steps per epoch)");
+  const given = await trainRun(base(join(root, "given"), 1, 1 - 1 / steps));
+  assertEquals([...auto.testScores], [...given.testScores]);
+  auto.model.dispose();
+  given.model.dispose();
   await Deno.remove(root, { recursive: true });
 });
