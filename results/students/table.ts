@@ -1,0 +1,105 @@
+/**
+ * Builds results/students/tables.md from the results.json of every distillation in this folder
+ * (one folder per teacher, `D-C-b64-sS`, written by `deno task distill`; see queue.sh):
+ * `deno run -A results/students/table.ts && deno fmt results/students`.
+ *
+ * Every figure is the last epoch's test ROC AUC in % of a student trained from scratch, by
+ * one-step KD and by P-KDGAN (10 epochs from the frozen teacher, then 5 jointly), at one of the
+ * papers' compression ratios (teacher FLOPs / student FLOPs; the nearest architecture to the
+ * asked ratio, so 311.11:1 is w3/l32 at 315.6:1 on the width-64 teacher). Nothing is chosen on
+ * the test set.
+ */
+const dir = new URL(".", import.meta.url).pathname;
+
+type Student = {
+  width: number;
+  latent: number;
+  ratio: number;
+  auc_scratch: number | null;
+  auc_one_step: number | null;
+  auc_pkdgan: number | null;
+};
+type Results = {
+  dataset: string;
+  normal_class: number;
+  seed: number;
+  teacher: { width: number; auc: number };
+  students: Student[];
+};
+
+/** Published means over classes (P-KDGAN, IJCAI 2020 and arXiv 2109.07295). */
+const PUBLISHED: Record<string, string> = {
+  mnist: "students 97.25 at 311:1; P-KDGAN +1.77 over scratch",
+  "fashion-mnist": "students 92.93 at 700:1; P-KDGAN +1.73 over scratch",
+};
+
+const runs: Results[] = [];
+for await (const entry of Deno.readDir(dir)) {
+  if (!entry.isDirectory) continue;
+  runs.push(JSON.parse(await Deno.readTextFile(`${dir}/${entry.name}/results.json`)));
+}
+runs.sort((a, b) =>
+  a.dataset.localeCompare(b.dataset) || a.normal_class - b.normal_class || a.seed - b.seed
+);
+
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? "" : (100 * x).toFixed(2);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}`;
+const arch = (s: Student) => `w${s.width}/l${s.latent}`;
+
+const perClass = [
+  "| dataset | class | seed | teacher | student | ratio | scratch | one-step KD | P-KDGAN | P-KDGAN - scratch |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ...runs.flatMap((r) =>
+    r.students.map((s) =>
+      `| ${r.dataset} | ${r.normal_class} | ${r.seed} | ${pct(r.teacher.auc)} | ${arch(s)} | ${
+        s.ratio.toFixed(1)
+      }:1 | ${pct(s.auc_scratch)} | ${pct(s.auc_one_step)} | ${pct(s.auc_pkdgan)} | ${
+        s.auc_pkdgan !== null && s.auc_scratch !== null ? signed(s.auc_pkdgan - s.auc_scratch) : ""
+      } |`
+    )
+  ),
+];
+
+const summaryRows: string[] = [];
+for (const dataset of [...new Set(runs.map((r) => r.dataset))]) {
+  const ofDataset = runs.filter((r) => r.dataset === dataset);
+  const archs = [...new Set(ofDataset.flatMap((r) => r.students.map(arch)))];
+  for (const a of archs) {
+    const cells = ofDataset.flatMap((r) =>
+      r.students.filter((s) => arch(s) === a && s.auc_scratch !== null && s.auc_pkdgan !== null)
+        .map((s) => ({ r, s }))
+    );
+    if (cells.length === 0) continue;
+    const gains = cells.map(({ s }) => s.auc_pkdgan! - s.auc_scratch!);
+    summaryRows.push(
+      `| ${dataset} | ${a} | ${cells[0].s.ratio.toFixed(1)}:1 | ${cells.length} (${
+        cells.map(({ r }) => r.normal_class).join(", ")
+      }) | ${pct(mean(cells.map(({ r }) => r.teacher.auc)))} | ${
+        pct(mean(cells.map(({ s }) => s.auc_scratch!)))
+      } | ${pct(mean(cells.map(({ s }) => s.auc_one_step ?? NaN)))} | ${
+        pct(mean(cells.map(({ s }) => s.auc_pkdgan!)))
+      } | ${signed(mean(gains))} (${gains.filter((g) => g > 0).length} of ${gains.length} > 0) | ${
+        PUBLISHED[dataset] ?? ""
+      } |`,
+    );
+  }
+}
+
+const text = [
+  "<!-- made by table.ts from the results.json files beside it; do not edit -->",
+  "",
+  "## Per dataset and ratio (mean over the classes run, test ROC AUC %)",
+  "",
+  "| dataset | student | ratio | classes | teacher | scratch | one-step KD | P-KDGAN | P-KDGAN - scratch | published |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ...summaryRows,
+  "",
+  "## Per class",
+  "",
+  ...perClass,
+  "",
+].join("\n");
+await Deno.writeTextFile(`${dir}/tables.md`, text);
+console.log(text);
