@@ -87,11 +87,19 @@ async function studyScore(args: string[]): Promise<void> {
   const flags = parseFlags(
     "study score",
     args,
-    { model: undefined, "bn-stats": "all", backend: "auto", threads: undefined, json: undefined },
+    {
+      model: undefined,
+      "bn-stats": "all",
+      weights: "averaged",
+      backend: "auto",
+      threads: undefined,
+      json: undefined,
+    },
     "From a trained run (--model), without retraining: the test AUC of the latent distance, the\n" +
       "image reconstruction error (L1) and the discriminator-feature distance, under each\n" +
       "--bn-stats mode (all: moving, recomputed, per-image); each kind's threshold is calibrated\n" +
-      "on the validation normals. Writes RUN/study-score.json (and --json).",
+      "on the validation normals. Writes RUN/study-score.json (and --json); --weights live\n" +
+      "scores a --ema run's live weights instead of its average, into RUN/study-score-live.json.",
   );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run directory written by train)");
@@ -100,7 +108,8 @@ async function studyScore(args: string[]): Promise<void> {
     flags.backend as BackendChoice,
     flags.threads as number | undefined,
   );
-  const run = await loadScoringRun(flags.model as string);
+  const weights = flags.weights as "averaged" | "live";
+  const run = await loadScoringRun(flags.model as string, { weights });
   try {
     const bn = await resolveBatchNormStats(run, flags["bn-stats"] as BatchNormStatsFlag);
     const fpr = (run.run.training as { fpr?: number } | undefined)?.fpr ?? 0.05;
@@ -126,7 +135,11 @@ async function studyScore(args: string[]): Promise<void> {
           `generator objective ${objective}`,
       );
     }
-    const path = join(run.modelDir, "..", "study-score.json");
+    const path = join(
+      run.modelDir,
+      "..",
+      weights === "live" ? "study-score-live.json" : "study-score.json",
+    );
     const body = {
       kind: "study-score",
       model: run.modelDir,
@@ -134,6 +147,7 @@ async function studyScore(args: string[]): Promise<void> {
       backend: backend.name,
       data: run.data.manifest,
       fpr,
+      weights,
       bnStats: {
         asked: flags["bn-stats"],
         modes: bn.modes,

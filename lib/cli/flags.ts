@@ -117,6 +117,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "BatchNorm statistics at scoring (auto: chosen on the validation normals)",
     choices: ["auto", "moving", "recomputed", "per-image", "all"],
   },
+  "weights": {
+    kind: "string",
+    help: "which weights of a run trained with --ema: its averaged generator or its live weights",
+    choices: ["averaged", "live"],
+  },
   "ema": {
     kind: "string",
     help: "decay of an exponential moving average of the generator's weights, or auto " +

@@ -177,7 +177,8 @@ export async function withBatchNormStats<M extends AnomalyModel>(
 
 /**
  * The recomputed statistics of the model saved in `modelDir`, stored in the run beside it as
- * `bn-recomputed.json` (with the SHA-256 of `weights.bin`, and `ema.bin` if any, they belong to): read from there when
+ * `bn-recomputed.json` (`bn-recomputed-live.json` for a run's live weights, `weights: "live"`;
+ * with the SHA-256 of `weights.bin`, and `ema.bin` if any, they belong to): read from there when
  * they belong to these weights and were estimated with the same batch size, else computed by
  * {@link recomputeBatchNormStats} over `train` and written there atomically. Returns them with
  * the file's path and whether they were computed now.
@@ -194,8 +195,10 @@ export async function storedRecomputedStats(
   model: EdeGan,
   train: ImageSet,
   batchSize: number,
+  opts: { weights?: "averaged" | "live" } = {},
 ): Promise<{ stats: BatchNormStatistics; path: string; computed: boolean }> {
-  const path = join(modelDir, "..", "bn-recomputed.json");
+  const file = opts.weights === "live" ? "bn-recomputed-live.json" : "bn-recomputed.json";
+  const path = join(modelDir, "..", file);
   // The weights scored: weights.bin, and the generator average (ema.bin) when there is one.
   const digest = await sha256([join(modelDir, "weights.bin"), join(modelDir, "ema.bin")]);
   try {

@@ -38,11 +38,14 @@ export interface ScoringRun {
   data: OneClassSplit;
   /** The batch size the run trained at (recomputed statistics use it). */
   trainBatchSize: number;
+  /** Which weights of a run trained with `--ema` are scored: the average (default) or the live. */
+  weights?: "averaged" | "live";
 }
 
 /**
  * Loads the run or model folder `model` (as `--model` names it) with the data split recorded in
- * its `run.json`; errors name `--model` and the file.
+ * its `run.json`; errors name `--model` and the file. `weights: "live"` loads a `--ema` run's live
+ * weights instead of its averaged generator (a run without an average has only its live weights).
  *
  * @example
  * ```ts ignore
@@ -51,7 +54,10 @@ export interface ScoringRun {
  * const { model, data } = await loadScoringRun("runs/mnist-2");
  * ```
  */
-export async function loadScoringRun(model: string): Promise<ScoringRun> {
+export async function loadScoringRun(
+  model: string,
+  opts: { weights?: "averaged" | "live" } = {},
+): Promise<ScoringRun> {
   const modelDir = await resolveModelDir(model);
   const runJson = join(modelDir, "..", "run.json");
   const run = await readManifest(runJson);
@@ -62,7 +68,7 @@ export async function loadScoringRun(model: string): Promise<ScoringRun> {
     );
   }
   const recorded = oneClassOptionsOf(run.data as Partial<DataManifest>);
-  const loaded = await loadEdeGan(modelDir).catch((error: Error) => {
+  const loaded = await loadEdeGan(modelDir, opts).catch((error: Error) => {
     throw new Error(`--model ${model}: ${error.message}`);
   });
   try {
@@ -79,6 +85,7 @@ export async function loadScoringRun(model: string): Promise<ScoringRun> {
       run,
       data,
       trainBatchSize: training?.batchSize ?? 64,
+      weights: opts.weights ?? "averaged",
     };
   } catch (error) {
     loaded.model.dispose();
@@ -128,6 +135,7 @@ export async function resolveBatchNormStats(
     run.model,
     run.data.train,
     run.trainBatchSize,
+    { weights: run.weights },
   );
   const base = {
     recomputedStats: stored.stats,

@@ -8,6 +8,7 @@ import { batchTensor } from "../../lib/data/batches.ts";
 import { subsetImageSet } from "../../lib/data/preprocess.ts";
 import { fit } from "../../lib/train/trainer.ts";
 import { trainRun } from "../../lib/train/run.ts";
+import { exists } from "../../lib/util/atomic.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { recomputeBatchNormStats, withBatchNormStats } from "../../lib/score/batch_norm_stats.ts";
 import { chooseBatchNormStats } from "../../lib/score/choose_batch_norm_stats.ts";
@@ -236,5 +237,73 @@ Deno.test("study score and score --bn-stats: a run scored every way, the latent/
   const all = await task("score", ["--model", out, "--backend", "cpu", "--bn-stats", "all"]);
   assertEquals(all.code, 2);
   assert(all.stderr.includes("--bn-stats all: score uses one mode"), all.stderr);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("study score --weights live: a --ema run's live weights, the AUC its curve recorded, in their own files", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const run = await trainRun({
+    dataset: "mnist",
+    normal: 2,
+    epochs: 1,
+    batchSize: 8,
+    seed: 0,
+    limit: 64,
+    testLimit: 100,
+    model: { width: 2, latentSize: 8 },
+    ema: 0.9,
+    out,
+    warn: () => {},
+  });
+  run.model.dispose();
+  const live = await task("study", [
+    "score",
+    "--model",
+    out,
+    "--weights",
+    "live",
+    "--bn-stats",
+    "recomputed",
+    "--backend",
+    "cpu",
+  ]);
+  assertEquals(live.code, 0, live.stderr);
+  const json = JSON.parse(await Deno.readTextFile(join(out, "study-score-live.json")));
+  assertEquals(json.weights, "live");
+  const averaged = await task("study", [
+    "score",
+    "--model",
+    out,
+    "--bn-stats",
+    "moving",
+    "--backend",
+    "cpu",
+  ]);
+  assertEquals(averaged.code, 0, averaged.stderr);
+  const avg = JSON.parse(await Deno.readTextFile(join(out, "study-score.json")));
+  const latent = (j: { rows: { kind: string; bnStats: string; auc: number }[] }, mode: string) =>
+    j.rows.find((r) => r.kind === "latent" && r.bnStats === mode)!.auc;
+  // The averaged generator's moving-statistics AUC is the run's; the live weights' is its
+  // curve's liveAuc, here re-scored with recomputed statistics kept apart from the average's.
+  assertEquals(latent(avg, "moving"), run.metrics.auc);
+  assertEquals(json.bnStats.modes, ["recomputed"]);
+  assert(await exists(join(out, "bn-recomputed-live.json")));
+  assertEquals(await exists(join(out, "bn-recomputed.json")), false);
+  const liveMoving = await task("study", [
+    "score",
+    "--model",
+    out,
+    "--weights",
+    "live",
+    "--bn-stats",
+    "moving",
+    "--backend",
+    "cpu",
+  ]);
+  assertEquals(liveMoving.code, 0, liveMoving.stderr);
+  const again = JSON.parse(await Deno.readTextFile(join(out, "study-score-live.json")));
+  assertEquals(latent(again, "moving"), run.history.at(-1)!.liveAuc);
+  assert(latent(again, "moving") !== latent(avg, "moving"), "live and averaged weights differ");
   await Deno.remove(out, { recursive: true });
 });
