@@ -20,6 +20,7 @@ for run in runs/t14/{mnist,fashion-mnist,cifar10}-*-b*-s*; do
   fi
   mkdir -p "$dest"
   cp "$run/run.json" "$run/scores.csv" "$run/study-score.json" "$dest/"
+  [ -f "$run/study-score-live.json" ] && cp "$run/study-score-live.json" "$dest/"
   echo "== landed $dest"
 done
 deno run -A results/teachers/table.ts && deno fmt results/teachers > /dev/null

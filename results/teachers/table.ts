@@ -38,6 +38,8 @@ type Row = {
   minutes: number;
   backend: string;
   study: Study | null;
+  /** `study-score-live.json` (`--weights live`): a `--ema` run's live weights scored. */
+  liveStudy: Study | null;
 };
 
 const PUBLISHED: Record<string, string> = {
@@ -53,6 +55,8 @@ for await (const entry of Deno.readDir(dir)) {
   const ema = run.training.ema ?? null;
   const studyPath = `${dir}/${entry.name}/study-score.json`;
   const study = await Deno.readTextFile(studyPath).then((t) => JSON.parse(t) as Study, () => null);
+  const liveStudy = await Deno.readTextFile(`${dir}/${entry.name}/study-score-live.json`)
+    .then((t) => JSON.parse(t) as Study, () => null);
   rows.push({
     dataset: run.data.dataset,
     normal: run.data.normalClass,
@@ -66,6 +70,7 @@ for await (const entry of Deno.readDir(dir)) {
     minutes: run.history.reduce((a, h) => a + h.seconds, 0) / 60,
     backend: run.backend.name,
     study,
+    liveStudy,
   });
 }
 rows.sort((a, b) =>
@@ -155,15 +160,17 @@ const perDataset = [
 
 const auc = (st: Study, mode: string, kind: string) =>
   st.rows.find((r) => r.bnStats === mode && r.kind === kind)?.auc;
-const studied = rows.filter((r) => r.study);
+const studies = rows.flatMap((r) => [
+  ...(r.study ? [{ r, st: r.study, weights: r.averaged ? `EMA ${r.ema}` : "live" }] : []),
+  ...(r.liveStudy && r.averaged ? [{ r, st: r.liveStudy, weights: "live" }] : []),
+]);
 const perStudy = [
-  "| dataset | class | seed | batch | BatchNorm at scoring | latent | reconstruction | D features |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- |",
-  ...studied.flatMap((r) => {
-    const st = r.study!;
+  "| dataset | class | seed | batch | epochs | weights | BatchNorm at scoring | latent | reconstruction | D features |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ...studies.flatMap(({ r, st, weights }) => {
     const modes = [...new Set(st.rows.map((x) => x.bnStats))];
     return modes.map((mode) =>
-      `| ${r.dataset} | ${r.normal} | ${r.seed} | ${r.batch} | ${mode}${
+      `| ${r.dataset} | ${r.normal} | ${r.seed} | ${r.batch} | ${r.epochs} | ${weights} | ${mode}${
         mode === st.bnStats.choice.mode ? " (chosen on validation)" : ""
       } | ${
         ["latent", "reconstruction", "features"].map((k) => {
@@ -183,17 +190,18 @@ const perStudy = [
  */
 type Scored = { run: Row; weights: string; moving: number; chosen?: { auc: number; mode: string } };
 /** A run's scored models: the live weights, and with `--ema` the averaged generator. */
-const scoredModels = (r: Row): Scored[] => {
-  const chosen = r.study
-    ? {
-      mode: r.study.bnStats.choice.mode,
-      auc: auc(r.study, r.study.bnStats.choice.mode, "latent")!,
-    }
+const chosenOf = (st: Study | null) =>
+  st
+    ? { mode: st.bnStats.choice.mode, auc: auc(st, st.bnStats.choice.mode, "latent")! }
     : undefined;
+const scoredModels = (r: Row): Scored[] => {
   const live = { run: r, weights: "live", moving: r.plain.at(-1)! };
-  if (!r.averaged) return [{ ...live, chosen }];
-  // The score study scores the averaged generator: the live weights have only their curve.
-  return [live, { run: r, weights: `EMA ${r.ema}`, moving: r.averaged.at(-1)!, chosen }];
+  if (!r.averaged) return [{ ...live, chosen: chosenOf(r.study) }];
+  // The score study scores the averaged generator; `--weights live` the live weights.
+  return [
+    { ...live, chosen: chosenOf(r.liveStudy) },
+    { run: r, weights: `EMA ${r.ema}`, moving: r.averaged.at(-1)!, chosen: chosenOf(r.study) },
+  ];
 };
 const batchClasses = [
   ...new Set(rows.filter((r) => r.batch === 1).map((r) => `${r.dataset}|${r.normal}`)),
