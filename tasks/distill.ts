@@ -49,7 +49,7 @@ await runTask(async () => {
       out: undefined,
       preset: presetName,
       report: true,
-      ema: undefined,
+      ema: p.ema ?? "off",
     },
     "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.",
   );
@@ -76,7 +76,10 @@ await runTask(async () => {
       epochs: flags.epochs as number,
       batchSize: flags["batch-size"] as number,
       latent: flags.latent as LatentConstraint,
-      ...(flags.ema !== undefined ? { ema: parseEmaOption(flags.ema as string) } : {}),
+      // A teacher loaded with --model is not trained here: its average (if any) is its own.
+      ...(!flags.model && parseEmaOption(flags.ema as string) !== undefined
+        ? { ema: parseEmaOption(flags.ema as string) }
+        : {}),
     },
     teacherDir: flags.model as string | undefined,
     students,

@@ -86,6 +86,8 @@ await runTask(async () => {
     shard,
     out,
     preset: chosen,
+    // The preset's generator average (paper: --ema auto), as `train` and `distill` use it.
+    ema: preset(chosen).ema,
     backend: flags.backend as BackendChoice,
     threads: flags.threads as number | undefined,
     dataDir: flags["data-dir"] as string | undefined,

@@ -47,7 +47,7 @@ await runTask(async () => {
       resume: false,
       json: undefined,
       preset: presetName,
-      ema: undefined,
+      ema: p.ema ?? "off",
     },
     "Studies: `batch-size` (batch 1, 8, 64 with equal images seen) or `latent` (tanh vs none).\n" +
       "Each setting is a run in OUT/<study>-<setting>; --resume continues a study that failed.\n" +

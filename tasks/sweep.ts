@@ -41,7 +41,7 @@ await runTask(async () => {
       students: p.students.join(","),
       methods: "scratch,one-step,pkdgan",
       shard: "1/1",
-      ema: undefined,
+      ema: p.ema ?? "off",
       out: "results/sweep",
       preset: presetName,
       "teacher-width": undefined,

@@ -38,7 +38,7 @@ await runTask(async () => {
       resume: false,
       preset: presetName,
       report: true,
-      ema: undefined,
+      ema: p.ema ?? "off",
       "bn-stats": undefined,
     },
     "Train an EDE-GAN on one class (one-class protocol: that class is normal).\n" +

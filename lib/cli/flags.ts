@@ -124,8 +124,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "ema": {
     kind: "string",
-    help: "decay of an exponential moving average of the generator's weights, or auto " +
-      "(1 - 1/steps per epoch); off when absent",
+    help: "decay of an exponential moving average of the generator's weights, auto " +
+      "(1 - 1/steps per epoch) or off",
   },
   "help": { kind: "boolean", help: "show this help" },
 };

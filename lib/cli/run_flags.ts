@@ -82,7 +82,9 @@ export function trainOptionsFromFlags(flags: ParsedFlags): TrainRunOptions {
     epochs: flags.epochs as number,
     batchSize: flags["batch-size"] as number,
     model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
-    ...(flags.ema !== undefined ? { ema: parseEmaOption(flags.ema as string) } : {}),
+    ...(parseEmaOption(flags.ema as string | undefined) !== undefined
+      ? { ema: parseEmaOption(flags.ema as string) }
+      : {}),
   };
 }
 

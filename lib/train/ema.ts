@@ -169,7 +169,7 @@ export function autoEmaDecay(trainImages: number, batchSize: number): number {
 }
 
 /**
- * Reads an `--ema` value: `auto`, or a decay in (0, 1). Absent stays absent (no average).
+ * Reads an `--ema` value: `auto`, a decay in (0, 1), or `off` (no average, as when absent).
  *
  * @throws Error naming `--ema`, the value and what is expected.
  * @example
@@ -179,11 +179,11 @@ export function autoEmaDecay(trainImages: number, batchSize: number): number {
  * ```
  */
 export function parseEmaOption(value: string | number | undefined): EmaOption | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === "off") return undefined;
   if (value === "auto") return "auto";
   const decay = typeof value === "number" ? value : Number(value);
   if (typeof value === "string" && (value.trim() === "" || !Number.isFinite(decay))) {
-    throw new Error(`--ema: '${value}' is not a decay in (0, 1) or auto, e.g. --ema 0.999`);
+    throw new Error(`--ema: '${value}' is not a decay in (0, 1), auto or off, e.g. --ema 0.999`);
   }
   checkEmaDecay(decay);
   return decay;

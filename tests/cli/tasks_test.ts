@@ -192,3 +192,33 @@ Deno.test("train at batch 1 scores with BatchNorm statistics chosen on validatio
   assertEquals(await exists(join(dir, "x")), false);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("train --preset paper averages the generator's weights by default (--ema auto); --ema off does not", async () => {
+  const dir = await Deno.makeTempDir();
+  const args = ["--preset", "paper", "--normal", "1", "--epochs", "1", "--limit", "24"];
+  const sizes = ["--test-limit", "40", "--width", "2", "--batch-size", "4", "--backend", "cpu"];
+  const auto = await task("train", [...args, ...sizes, "--out", join(dir, "auto"), "--no-report"]);
+  assertEquals(auto.code, 0, auto.stderr);
+  const run = JSON.parse(await Deno.readTextFile(join(dir, "auto", "run.json")));
+  const steps = Math.floor(run.data.counts.train / 4);
+  assertEquals(run.training.ema, 1 - 1 / steps);
+  assertEquals(run.training.emaRule, "auto: 1 - 1/(steps per epoch)");
+  assert(run.history[0].liveAuc !== undefined, "with an average each epoch records the live AUC");
+  const off = await task("train", [
+    ...args,
+    ...sizes,
+    "--ema",
+    "off",
+    "--out",
+    join(dir, "off"),
+    "--no-report",
+  ]);
+  assertEquals(off.code, 0, off.stderr);
+  const plain = JSON.parse(await Deno.readTextFile(join(dir, "off", "run.json")));
+  assertEquals(plain.training.ema, null);
+  // The average never feeds back into training: the live curve is the plain run's.
+  assertEquals(run.history[0].liveAuc, plain.history[0].auc);
+  const quick = await task("train", ["--help"]);
+  assertStringIncludes(quick.stdout, "or off [default: off]");
+  await Deno.remove(dir, { recursive: true });
+});

@@ -159,10 +159,11 @@ Deno.test("ema auto: decay 1 - 1/(steps per epoch), recorded; the same run as th
   assertEquals(parseEmaOption("auto"), "auto");
   assertEquals(parseEmaOption("0.999"), 0.999);
   assertEquals(parseEmaOption(undefined), undefined);
+  assertEquals(parseEmaOption("off"), undefined);
   assertThrows(
     () => parseEmaOption("fast"),
     Error,
-    "--ema: 'fast' is not a decay in (0, 1) or auto",
+    "--ema: 'fast' is not a decay in (0, 1), auto or off",
   );
   assertThrows(() => parseEmaOption("1"), Error, "--ema 1: expected a decay in (0, 1)");
   await useBackend("cpu");
