@@ -7,7 +7,7 @@ import { loadOneClass } from "../../lib/data/protocol.ts";
 import { batchTensor } from "../../lib/data/batches.ts";
 import { subsetImageSet } from "../../lib/data/preprocess.ts";
 import { fit } from "../../lib/train/trainer.ts";
-import { trainRun } from "../../lib/train/run.ts";
+import { trainRun, type TrainRunOptions } from "../../lib/train/run.ts";
 import { exists } from "../../lib/util/atomic.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { recomputeBatchNormStats, withBatchNormStats } from "../../lib/score/batch_norm_stats.ts";
@@ -181,10 +181,9 @@ async function task(name: string, args: string[]) {
   return { code, stdout: decode(stdout), stderr: decode(stderr) };
 }
 
-Deno.test("study score and score --bn-stats: a run scored every way, the latent/moving AUC the run's own", async () => {
-  await useBackend("cpu");
-  const out = await Deno.makeTempDir();
-  const run = await trainRun({
+/** A width-2 EDE-GAN trained one epoch on 64 images of digit 2 into `out`. */
+function tinyRun(out: string, extra: Partial<TrainRunOptions> = {}) {
+  return trainRun({
     dataset: "mnist",
     normal: 2,
     epochs: 1,
@@ -195,7 +194,14 @@ Deno.test("study score and score --bn-stats: a run scored every way, the latent/
     model: { width: 2, latentSize: 8 },
     out,
     warn: () => {},
+    ...extra,
   });
+}
+
+Deno.test("study score and score --bn-stats: a run scored every way, the latent/moving AUC the run's own", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const run = await tinyRun(out);
   run.model.dispose();
   const study = await task("study", ["score", "--model", out, "--backend", "cpu"]);
   assertEquals(study.code, 0, study.stderr);
@@ -243,45 +249,19 @@ Deno.test("study score and score --bn-stats: a run scored every way, the latent/
 Deno.test("study score --weights live: a --ema run's live weights, the AUC its curve recorded, in their own files", async () => {
   await useBackend("cpu");
   const out = await Deno.makeTempDir();
-  const run = await trainRun({
-    dataset: "mnist",
-    normal: 2,
-    epochs: 1,
-    batchSize: 8,
-    seed: 0,
-    limit: 64,
-    testLimit: 100,
-    model: { width: 2, latentSize: 8 },
-    ema: 0.9,
-    out,
-    warn: () => {},
-  });
+  const run = await tinyRun(out, { ema: 0.9 });
   run.model.dispose();
-  const live = await task("study", [
-    "score",
-    "--model",
-    out,
-    "--weights",
-    "live",
-    "--bn-stats",
-    "recomputed",
-    "--backend",
-    "cpu",
-  ]);
-  assertEquals(live.code, 0, live.stderr);
-  const json = JSON.parse(await Deno.readTextFile(join(out, "study-score-live.json")));
+  // study score on this run: `weights` and `--bn-stats`, on the cpu backend.
+  const study = async (weights: "live" | "averaged", bnStats: string) => {
+    const args = ["score", "--model", out, "--weights", weights, "--bn-stats", bnStats];
+    const r = await task("study", [...args, "--backend", "cpu"]);
+    assertEquals(r.code, 0, r.stderr);
+    const file = weights === "live" ? "study-score-live.json" : "study-score.json";
+    return JSON.parse(await Deno.readTextFile(join(out, file)));
+  };
+  const json = await study("live", "recomputed");
   assertEquals(json.weights, "live");
-  const averaged = await task("study", [
-    "score",
-    "--model",
-    out,
-    "--bn-stats",
-    "moving",
-    "--backend",
-    "cpu",
-  ]);
-  assertEquals(averaged.code, 0, averaged.stderr);
-  const avg = JSON.parse(await Deno.readTextFile(join(out, "study-score.json")));
+  const avg = await study("averaged", "moving");
   const latent = (j: { rows: { kind: string; bnStats: string; auc: number }[] }, mode: string) =>
     j.rows.find((r) => r.kind === "latent" && r.bnStats === mode)!.auc;
   // The averaged generator's moving-statistics AUC is the run's; the live weights' is its
@@ -290,19 +270,7 @@ Deno.test("study score --weights live: a --ema run's live weights, the AUC its c
   assertEquals(json.bnStats.modes, ["recomputed"]);
   assert(await exists(join(out, "bn-recomputed-live.json")));
   assertEquals(await exists(join(out, "bn-recomputed.json")), false);
-  const liveMoving = await task("study", [
-    "score",
-    "--model",
-    out,
-    "--weights",
-    "live",
-    "--bn-stats",
-    "moving",
-    "--backend",
-    "cpu",
-  ]);
-  assertEquals(liveMoving.code, 0, liveMoving.stderr);
-  const again = JSON.parse(await Deno.readTextFile(join(out, "study-score-live.json")));
+  const again = await study("live", "moving");
   assertEquals(latent(again, "moving"), run.history.at(-1)!.liveAuc);
   assert(latent(again, "moving") !== latent(avg, "moving"), "live and averaged weights differ");
   await Deno.remove(out, { recursive: true });
