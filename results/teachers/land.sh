@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Lands the finished runs of runs/t14 (written by queue.sh) in results/teachers/: for each finished
 # run without a score study, runs `deno task study score` on it (latent / reconstruction / features
-# x moving / recomputed / per-image BatchNorm, no retraining, ~2.5 min on one thread), copies
-# run.json, scores.csv and study-score.json to results/teachers/D-C-bB-sS/, and rebuilds tables.md.
+# x moving / recomputed / per-image BatchNorm, no retraining, ~2.5 min on one thread; at batch 1
+# also of the live weights, --weights live), copies run.json, scores.csv and study-score(-live).json
+# to results/teachers/D-C-bB-sS/, and rebuilds tables.md.
 # Rerun it at will: what has landed is skipped. Usage (from the repository root):
 #   THREADS=1 bash results/teachers/land.sh
 set -u
@@ -17,6 +18,13 @@ for run in runs/t14/{mnist,fashion-mnist,cifar10}-*-b*-s*; do
     echo "== $(date -u +%H:%M:%S) study score $run"
     deno task study score --model "$run" --backend onednn --threads "$THREADS" \
       > "$run.study.log" 2>&1 || { echo "   failed: $run.study.log"; continue; }
+  fi
+  # At batch 1 the live weights are scored too (their curve has only the moving averages).
+  if grep -q '"batchSize": 1,' "$run/run.json" && grep -q '"ema": 0' "$run/run.json" &&
+    [ ! -f "$run/study-score-live.json" ]; then
+    echo "== $(date -u +%H:%M:%S) study score --weights live $run"
+    deno task study score --model "$run" --weights live --backend onednn --threads "$THREADS" \
+      > "$run.study-live.log" 2>&1 || echo "   failed: $run.study-live.log"
   fi
   mkdir -p "$dest"
   cp "$run/run.json" "$run/scores.csv" "$run/study-score.json" "$dest/"
