@@ -69,6 +69,7 @@ await runTask(async () => {
     flags.backend as BackendChoice,
     flags.threads as number | undefined,
   );
+  const ema = parseEmaOption(flags.ema as string);
   const results = await runDistillExperiment({
     ...runDataFromFlags(flags),
     teacher: {
@@ -77,9 +78,7 @@ await runTask(async () => {
       batchSize: flags["batch-size"] as number,
       latent: flags.latent as LatentConstraint,
       // A teacher loaded with --model is not trained here: its average (if any) is its own.
-      ...(!flags.model && parseEmaOption(flags.ema as string) !== undefined
-        ? { ema: parseEmaOption(flags.ema as string) }
-        : {}),
+      ...(!flags.model && ema !== undefined ? { ema } : {}),
     },
     teacherDir: flags.model as string | undefined,
     students,

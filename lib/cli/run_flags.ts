@@ -77,14 +77,13 @@ export function runDataFromFlags(flags: ParsedFlags): RunDataOptions {
  * ```
  */
 export function trainOptionsFromFlags(flags: ParsedFlags): TrainRunOptions {
+  const ema = parseEmaOption(flags.ema as string | undefined);
   return {
     ...runDataFromFlags(flags),
     epochs: flags.epochs as number,
     batchSize: flags["batch-size"] as number,
     model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
-    ...(parseEmaOption(flags.ema as string | undefined) !== undefined
-      ? { ema: parseEmaOption(flags.ema as string) }
-      : {}),
+    ...(ema !== undefined ? { ema } : {}),
   };
 }
 

@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { EdeGan } from "../models/ede_gan/mod.ts";
+import { asEdeGan } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { rocAuc } from "../metrics/mod.ts";
 import { scoreImages } from "./score.ts";
@@ -74,7 +75,8 @@ export interface FinalBatchNormScoring {
 /**
  * Scores a trained EDE-GAN's test set under the BatchNorm mode `asked` (`auto`: chosen on the
  * validation normals, never the test set), calibrating the threshold on the validation normals in
- * that mode. `moving` returns the given moving-average scores and calibration untouched.
+ * that mode. `moving` returns the given moving-average scores and calibration untouched, for any
+ * model; every other mode needs an EDE-GAN (an error names `--bn-stats` otherwise).
  * `recomputed` statistics are computed over `data.train` at `batchSize` (the training batch size).
  *
  * Shapes: `testScores` has `data.test.count` entries; `movingTestScores` likewise.
@@ -99,7 +101,7 @@ export interface FinalBatchNormScoring {
  * ```
  */
 export async function finalBatchNormScoring(
-  model: EdeGan,
+  anyModel: AnomalyModel,
   data: OneClassSplit,
   asked: FinalBatchNormOption,
   opts: {
@@ -117,6 +119,7 @@ export async function finalBatchNormScoring(
     testScores: opts.movingTestScores,
   };
   if (asked === "moving") return { bnStats: "moving", ...moving };
+  const model = asEdeGan(anyModel, `--bn-stats ${asked}`);
   let recomputedStats: BatchNormStatistics | undefined;
   if (asked === "auto" || asked === "recomputed") {
     recomputedStats = await recomputeBatchNormStats(model, data.train, {

@@ -441,21 +441,12 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       opts.fpr ?? 0.05,
     );
     const movingTestScores = lastTestScores ?? (await scoreImages(model, data.test)).scores;
-    const final = (opts.bnStats ?? "moving") === "moving"
-      ? {
-        bnStats: "moving" as const,
-        asked: "moving" as const,
-        movingAuc: rocAuc(movingTestScores, data.testIsAnomaly),
-        calibration: movingCalibration,
-        testScores: movingTestScores,
-      }
-      : await finalBatchNormScoring(asEdeGan(model, "--bn-stats"), data, opts.bnStats!, {
-        movingTestScores,
-        movingCalibration,
-        batchSize: opts.batchSize,
-        fpr: opts.fpr ?? 0.05,
-      });
-    const { calibration, testScores, ...scoring } = final;
+    const { calibration, testScores, ...scoring } = await finalBatchNormScoring(
+      model,
+      data,
+      opts.bnStats ?? "moving",
+      { movingTestScores, movingCalibration, batchSize: opts.batchSize, fpr: opts.fpr ?? 0.05 },
+    );
     const labels = data.testIsAnomaly;
     const atThreshold = f1AtThreshold(testScores, labels, calibration.threshold);
     const metrics: RunMetrics = {
