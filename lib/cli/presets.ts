@@ -29,8 +29,8 @@ export interface TrainPreset {
   /**
    * The default of `--ema` for the teachers (off when absent): `paper` averages the generator's
    * weights over about the last epoch (`auto`), measured over full-length runs in
-   * results/teachers (last-epoch AUC at or above the live weights' in 16 of 17 paired batch-64
-   * runs, mean +1.87 points; epoch-to-epoch change at most 0.18 against 0.02-3.07 points); `quick`
+   * results/teachers (last-epoch AUC at or above the live weights' in 17 of 18 paired batch-64
+   * runs, mean +1.79 points; epoch-to-epoch change at most 0.18 against 0.02-3.07 points); `quick`
    * (2 short epochs, not measured) keeps the live weights.
    */
   ema?: EmaOption;
