@@ -158,6 +158,38 @@ const perDataset = [
   ),
 ];
 
+/**
+ * Item 6 of issue 14: the spread a last-epoch figure carries, with and without the weight average,
+ * from the same runs (one trajectory each, so the comparison is paired). Epoch to epoch: the mean
+ * over runs of `jitter`. Seed to seed: per class with at least two `--ema` runs, the sd over those
+ * runs of the live and of the averaged last epoch; then the mean of those sds over the classes.
+ */
+const spreadGroups = [...new Set(full.map((r) => `${r.dataset}|${r.batch}`))];
+const perSpread = [
+  "| dataset | batch | runs with EMA | epoch to epoch, live | epoch to epoch, EMA | classes with >= 2 EMA seeds | seed-to-seed sd, live | seed-to-seed sd, EMA | classes where EMA's sd is smaller |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ...spreadGroups.map((key) => {
+    const [d, b] = key.split("|");
+    const runs = full.filter((r) => r.dataset === d && r.batch === Number(b) && r.averaged);
+    const seeded = [...classes.values()]
+      .filter((rs) => rs[0].dataset === d && rs[0].batch === Number(b))
+      .map((rs) => rs.filter((r) => r.epochs === FULL_EPOCHS && r.averaged))
+      .filter((rs) => rs.length >= 2);
+    const sdLive = seeded.map((rs) => sd(rs.map((r) => r.plain.at(-1)!)));
+    const sdEma = seeded.map((rs) => sd(rs.map((r) => r.averaged!.at(-1)!)));
+    const seedCells = seeded.length
+      ? `${seeded.length} (${seeded.map((rs) => rs[0].normal).join(", ")}) | ${
+        pct(mean(sdLive))
+      } | ${pct(mean(sdEma))} | ${sdEma.filter((x, i) => x < sdLive[i]).length} of ${seeded.length}`
+      : "0 | | | ";
+    return runs.length === 0
+      ? ""
+      : `| ${d} | ${b} | ${runs.length} | ${pct(mean(runs.map((r) => jitter(r.plain))))} | ${
+        pct(mean(runs.map((r) => jitter(r.averaged!))))
+      } | ${seedCells} |`;
+  }).filter((line) => line !== ""),
+];
+
 const auc = (st: Study, mode: string, kind: string) =>
   st.rows.find((r) => r.bnStats === mode && r.kind === kind)?.auc;
 const studies = rows.flatMap((r) => [
@@ -252,6 +284,15 @@ const text = [
   "## Per run",
   "",
   ...perRun,
+  "",
+  "## Spread of a last-epoch figure: live weights against the weight average (`--ema`)",
+  "",
+  "15-epoch runs trained with `--ema`, each giving both figures from one trajectory. Epoch to",
+  "epoch: mean over runs of the mean absolute change of the test AUC over the last five epochs.",
+  "Seed to seed: per class with two or more such seeds, the sd over seeds of the last epoch; mean",
+  "over those classes. Points of ROC AUC %; moving BatchNorm averages (batch 1: see below).",
+  "",
+  ...perSpread,
   "",
   "## Batch size: batch 1 against batch 64 (last epoch, test ROC AUC %)",
   "",
