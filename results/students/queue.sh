@@ -9,7 +9,8 @@
 # 24:1). Each student trains from scratch for 15 epochs, by one-step KD for 15, and by P-KDGAN for
 # 10 + 5 (--preset paper), at batch 64. Output: runs/t14/distill-D-C-b64-sS (log beside); then copy
 # results.json, results.csv, run.json, teacher.json and jobs/ to results/students/D-C-b64-sS/ and
-# rebuild the table: `deno run -A results/students/table.ts && deno fmt results/students`.
+# rebuild the table: `deno run -A results/students/table.ts && deno fmt results/students`, then the README headline:
+# `deno run -A results/summary.ts`.
 set -u
 THREADS=${THREADS:-1}
 for spec in "$@"; do

@@ -1,7 +1,8 @@
 /**
  * Builds results/students/tables.md from the results.json of every distillation in this folder
  * (one folder per teacher, `D-C-b64-sS`, written by `deno task distill`; see queue.sh):
- * `deno run -A results/students/table.ts && deno fmt results/students`.
+ * `deno run -A results/students/table.ts && deno fmt results/students` (then the README headline:
+ * `deno run -A results/summary.ts`).
  *
  * Every figure is the last epoch's test ROC AUC in % of a student trained from scratch, by
  * one-step KD and by P-KDGAN (10 epochs from the frozen teacher, then 5 jointly), at one of the
@@ -9,23 +10,7 @@
  * asked ratio, so 311.11:1 is w3/l32 at 315.6:1 on the width-64 teacher). Nothing is chosen on
  * the test set.
  */
-const dir = new URL(".", import.meta.url).pathname;
-
-type Student = {
-  width: number;
-  latent: number;
-  ratio: number;
-  auc_scratch: number | null;
-  auc_one_step: number | null;
-  auc_pkdgan: number | null;
-};
-type Results = {
-  dataset: string;
-  normal_class: number;
-  seed: number;
-  teacher: { width: number; auc: number };
-  students: Student[];
-};
+import { arch, loadStudents, mean, pct, signed } from "./runs.ts";
 
 /** Published means over classes (P-KDGAN, IJCAI 2020 and arXiv 2109.07295). */
 const PUBLISHED: Record<string, string> = {
@@ -33,20 +18,8 @@ const PUBLISHED: Record<string, string> = {
   "fashion-mnist": "students 92.93 at 700:1; P-KDGAN +1.73 over scratch",
 };
 
-const runs: Results[] = [];
-for await (const entry of Deno.readDir(dir)) {
-  if (!entry.isDirectory) continue;
-  runs.push(JSON.parse(await Deno.readTextFile(`${dir}/${entry.name}/results.json`)));
-}
-runs.sort((a, b) =>
-  a.dataset.localeCompare(b.dataset) || a.normal_class - b.normal_class || a.seed - b.seed
-);
-
-const pct = (x: number | null | undefined) =>
-  x === null || x === undefined ? "" : (100 * x).toFixed(2);
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const signed = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}`;
-const arch = (s: Student) => `w${s.width}/l${s.latent}`;
+const dir = new URL(".", import.meta.url).pathname;
+const runs = await loadStudents(dir);
 
 const perClass = [
   "| dataset | class | seed | teacher | student | ratio | scratch | one-step KD | P-KDGAN | P-KDGAN - scratch |",

@@ -3,7 +3,7 @@
 # run without a score study, runs `deno task study score` on it (latent / reconstruction / features
 # x moving / recomputed / per-image BatchNorm, no retraining, ~2.5 min on one thread; at batch 1
 # also of the live weights, --weights live), copies run.json, scores.csv and study-score(-live).json
-# to results/teachers/D-C-bB-sS/, and rebuilds tables.md.
+# to results/teachers/D-C-bB-sS/, and rebuilds tables.md and the headline of results/README.md.
 # Rerun it at will: what has landed is skipped. Usage (from the repository root):
 #   THREADS=1 bash results/teachers/land.sh
 set -u
@@ -31,4 +31,5 @@ for run in runs/t14/{mnist,fashion-mnist,cifar10}-*-b*-s*; do
   [ -f "$run/study-score-live.json" ] && cp "$run/study-score-live.json" "$dest/"
   echo "== landed $dest"
 done
-deno run -A results/teachers/table.ts && deno fmt results/teachers > /dev/null
+deno run -A results/teachers/table.ts > /dev/null && deno fmt results/teachers > /dev/null &&
+  deno run -A results/summary.ts > /dev/null

@@ -1,0 +1,308 @@
+/**
+ * Writes the headline of results/README.md: one table, each of the papers' claims beside what the
+ * committed runs measure and whether they agree, rebuilt from the files (teachers/, students/,
+ * paper_figures.json) so that no figure in it goes stale as runs land:
+ * `deno run -A results/summary.ts` (`--check`: exit 1, writing nothing, when the README's
+ * headline differs from what the files give; a test runs it).
+ *
+ * The table replaces what lies between the `headline:start` and `headline:end` markers of the
+ * README (the file is written whole through a temporary file and a rename). Verdicts follow fixed
+ * rules stated under the table, set before the figures and never tuned to them: a published mean
+ * "agrees" when the measured mean is within 1 point of it; a published ordering "agrees" when it
+ * holds on every comparison, "disagrees" when on none, else "mixed"; fewer than 3 classes (or 3
+ * models) is "open". Every figure is a last-epoch test ROC AUC in % (nothing chosen on the test
+ * set).
+ */
+import {
+  auc,
+  chosenOf,
+  FULL_EPOCHS,
+  jitter,
+  loadTeachers,
+  mean,
+  pct,
+  type Row,
+  sd,
+} from "./teachers/runs.ts";
+import { arch, loadStudents, type Results, type Student } from "./students/runs.ts";
+
+const dir = new URL(".", import.meta.url).pathname;
+const teachers = await loadTeachers(`${dir}teachers`);
+const students = await loadStudents(`${dir}students`);
+const paper = JSON.parse(await Deno.readTextFile(`${dir}paper_figures.json`)) as {
+  auc_percent: Record<string, Record<string, { value: number }>>;
+  compression_ratios: { by_dataset: Record<string, number> };
+};
+
+const NAMES: Record<string, string> = { mnist: "MNIST", "fashion-mnist": "Fashion-MNIST" };
+const signed = (points: number) => `${points >= 0 ? "+" : ""}${points.toFixed(2)}`;
+/** The ordering rule: every / none / some of `wins` out of `n`; "open" below `min` comparisons. */
+const ordering = (wins: number, n: number, min = 3) =>
+  n < min ? `open (${n} so far)` : wins === n ? "agrees" : wins === 0 ? "disagrees" : "mixed";
+/** The mean rule: within 1 point agrees, else how far. */
+const closeTo = (measured: number, published: number) => {
+  const d = measured - published;
+  return Math.abs(d) <= 1
+    ? `agrees (${signed(d)})`
+    : `${d < 0 ? "below" : "above"} by ${Math.abs(d).toFixed(2)}`;
+};
+
+const full64 = teachers.filter((r) => r.epochs === FULL_EPOCHS && r.batch === 64);
+/** Runs grouped by dataset and normal class. */
+const byClass = (rs: Row[]) => {
+  const m = new Map<string, Row[]>();
+  for (const r of rs) {
+    const key = `${r.dataset}|${r.normal}`;
+    m.set(key, [...(m.get(key) ?? []), r]);
+  }
+  return [...m.values()];
+};
+const hours = (rs: Row[]) => (rs.reduce((a, r) => a + r.minutes, 0) / 60).toFixed(1);
+const seedsText = (groups: Row[][]) => {
+  const counts = groups.map((g) => g.length);
+  const lo = Math.min(...counts), hi = Math.max(...counts);
+  return lo === hi ? `${lo} seed${lo > 1 ? "s" : ""} each` : `${lo}-${hi} seeds per class`;
+};
+
+const lines: string[] = [];
+const row = (cells: string[]) => lines.push(`| ${cells.join(" | ")} |`);
+
+// 1. Teachers, every class, batch 64.
+for (const d of ["mnist", "fashion-mnist"]) {
+  const rs = full64.filter((r) => r.dataset === d);
+  if (rs.length === 0) continue;
+  const groups = byClass(rs);
+  const live = mean(groups.map((g) => mean(g.map((r) => r.plain.at(-1)!))));
+  const avgGroups = groups.map((g) => g.filter((r) => r.averaged)).filter((g) => g.length);
+  const averaged = mean(avgGroups.map((g) => mean(g.map((r) => r.averaged!.at(-1)!))));
+  const published = paper.auc_percent[d]?.["ede-gan teacher"]?.value;
+  const partial = groups.length < 10 ? ` (${groups.length} of 10 classes)` : "";
+  row([
+    `EDE-GAN teacher, ${NAMES[d]}, mean over classes`,
+    published !== undefined
+      ? `${published.toFixed(2)} (OCGAN ${paper.auc_percent[d]?.["ocgan"]?.value.toFixed(2)})`
+      : `not published (P-KDGAN students ${
+        paper.auc_percent[d]?.["p-kdgan student"]?.value.toFixed(2)
+      })`,
+    `${pct(live)} live, ${pct(averaged)} averaged${partial}`,
+    published === undefined
+      ? "—"
+      : groups.length < 10
+      ? `open${partial}`
+      : `live ${closeTo(100 * live, published)}; averaged ${closeTo(100 * averaged, published)}`,
+    `${groups.length} classes, ${
+      seedsText(groups)
+    } (with the average: ${avgGroups.length} classes), batch 64, ` +
+    `15 epochs; ${hours(rs)} h of training`,
+  ]);
+}
+
+// 2. Score kind: latent distance against reconstruction error, every fully trained model studied.
+const studied = teachers.filter((r) => r.epochs === FULL_EPOCHS).flatMap((r) =>
+  [r.study, r.averaged ? r.liveStudy : null].filter((s) => s !== null).map((st) => {
+    const mode = st!.bnStats.choice.mode;
+    return {
+      latent: auc(st!, mode, "latent")!,
+      recon: auc(st!, mode, "reconstruction")!,
+      features: auc(st!, mode, "features")!,
+    };
+  })
+);
+const latentWins = studied.filter((s) => s.latent > s.recon).length;
+row([
+  "Score: latent distance ‖z − ẑ‖ beats image reconstruction error",
+  "yes (EDE-GAN's first finding)",
+  `latent higher on ${latentWins} of ${studied.length} models (mean ${
+    pct(mean(studied.map((s) => s.latent)))
+  } vs ${pct(mean(studied.map((s) => s.recon)))}); above D-feature distance on ${
+    studied.filter((s) => s.latent > s.features).length
+  }`,
+  // A claim about a tendency: agrees when it holds on at least 90 % of the models.
+  studied.length < 3
+    ? "open"
+    : latentWins >= 0.9 * studied.length
+    ? "agrees"
+    : latentWins > studied.length / 2
+    ? "mixed"
+    : "disagrees",
+  "every 15-epoch teacher's score study (live and averaged weights), BatchNorm chosen on validation",
+]);
+
+// 3. Batch size: batch 1 against batch 64, averaged generators under the validation-chosen
+// statistics (a batch-1 net scored with moving averages is another function: row 6).
+const averagedChosen = (r: Row) => r.averaged ? chosenOf(r.study)?.auc : undefined;
+const b1Classes = [
+  ...new Set(teachers.filter((r) => r.batch === 1).map((r) => `${r.dataset}|${r.normal}`)),
+];
+const compare = (epochs: number) =>
+  b1Classes.flatMap((key) => {
+    const of = (batch: number, e: number) =>
+      teachers.filter((r) =>
+        `${r.dataset}|${r.normal}` === key && r.batch === batch && r.epochs === e
+      ).map(averagedChosen).filter((x): x is number => x !== undefined);
+    const one = of(1, epochs), big = of(64, FULL_EPOCHS);
+    return one.length && big.length ? [{ key, one: mean(one), big: mean(big) }] : [];
+  });
+const equalEpochs = compare(FULL_EPOCHS);
+const equalTime = teachers.filter((r) => r.batch === 1 && r.epochs < FULL_EPOCHS).length
+  ? compare(Math.min(...teachers.filter((r) => r.batch === 1).map((r) => r.epochs)))
+  : [];
+const cmpText = (cs: typeof equalEpochs) =>
+  cs.map((c) => `${c.key.split("|")[1]}: ${pct(c.one)} vs ${pct(c.big)}`).join("; ");
+row([
+  "Batch size 1 trains best",
+  "yes (EDE-GAN's second finding)",
+  `batch 1 above batch 64 on ${
+    equalEpochs.filter((c) => c.one > c.big).length
+  } of ${equalEpochs.length} MNIST digits at 15 epochs (${cmpText(equalEpochs)})` +
+  (equalTime.length
+    ? `; ${
+      equalTime.filter((c) => c.one > c.big).length
+    } of ${equalTime.length} at equal training time (${cmpText(equalTime)})`
+    : ""),
+  ordering(
+    [...equalEpochs, ...equalTime].filter((c) => c.one > c.big).length,
+    equalEpochs.length + equalTime.length,
+  ),
+  "averaged generators, BatchNorm chosen on validation; batch 1: 1 seed, batch 64: mean of its seeds",
+]);
+
+// 4-5. Students at the papers' ratios: P-KDGAN's gain over scratch, and over one-step KD.
+const nearest = (r: Results, ratio: number) =>
+  r.students.reduce((best, s) =>
+    Math.abs(Math.log(s.ratio / ratio)) < Math.abs(Math.log(best.ratio / ratio)) ? s : best
+  );
+const kdWins: { pk: number; one: number }[] = [];
+for (const d of ["mnist", "fashion-mnist"]) {
+  const ratio = paper.compression_ratios.by_dataset[d];
+  const rs = students.filter((r) => r.dataset === d);
+  for (const r of rs) {
+    for (const s of r.students) {
+      if (s.auc_pkdgan !== null && s.auc_one_step !== null) {
+        kdWins.push({ pk: s.auc_pkdgan, one: s.auc_one_step });
+      }
+    }
+  }
+  const cells = rs.map((r) => nearest(r, ratio)).filter((s: Student) =>
+    s.auc_pkdgan !== null && s.auc_scratch !== null
+  );
+  const gains = cells.map((s) => 100 * (s.auc_pkdgan! - s.auc_scratch!));
+  const published = d === "mnist" ? 1.77 : 1.73;
+  row([
+    `P-KDGAN student over the same student trained alone, ${NAMES[d]} at ${ratio}:1`,
+    `${signed(published)} (students ${paper.auc_percent[d]["p-kdgan student"].value.toFixed(2)})`,
+    cells.length
+      ? `${signed(mean(gains))} (P-KDGAN ${pct(mean(cells.map((s) => s.auc_pkdgan!)))}, scratch ${
+        pct(mean(cells.map((s) => s.auc_scratch!)))
+      }; higher on ${gains.filter((g) => g > 0).length} of ${gains.length} classes; ${
+        arch(cells[0])
+      } at ${cells[0].ratio.toFixed(1)}:1)`
+      : "not run yet",
+    ordering(gains.filter((g) => g > 0).length, gains.length),
+    `${cells.length} of 10 classes, one teacher and seed each; 15 epochs (P-KDGAN: 10 frozen + 5 joint)`,
+  ]);
+}
+row([
+  "P-KDGAN beats one-step KD",
+  "yes (P-KDGAN)",
+  `higher on ${kdWins.filter((w) => w.pk > w.one).length} of ${kdWins.length} students (mean ${
+    signed(100 * mean(kdWins.map((w) => w.pk - w.one)))
+  })`,
+  ordering(kdWins.filter((w) => w.pk > w.one).length, kdWins.length),
+  "every student of every ratio and class above",
+]);
+
+// 6. Past the papers: BatchNorm statistics at batch 1, and the weight average.
+const b1Full = teachers.filter((r) => r.batch === 1 && r.epochs === FULL_EPOCHS && r.averaged);
+const b1Chosen = b1Full.map((r) => chosenOf(r.study)).filter((c) => c !== undefined);
+if (b1Full.length) {
+  row([
+    "(not in the papers) BatchNorm statistics when scoring a batch-1 net",
+    "—",
+    `moving averages ${pct(mean(b1Full.map((r) => r.averaged!.at(-1)!)))}, validation's choice (${
+      [...new Set(b1Chosen.map((c) => c!.mode))].join(", ")
+    }) ${pct(mean(b1Chosen.map((c) => c!.auc)))}`,
+    "`--bn-stats auto`, the default at batch 1",
+    `${b1Full.length} batch-1 teachers (averaged weights), 15 epochs`,
+  ]);
+}
+const paired = full64.filter((r) => r.averaged);
+const seeded = byClass(paired).filter((g) => g.length >= 2);
+row([
+  "(not in the papers) average of the generator's weights (`--ema`)",
+  "—",
+  `at or above the live weights in ${
+    paired.filter((r) => r.averaged!.at(-1)! >= r.plain.at(-1)!).length
+  } of ${paired.length} runs (mean ${pct(mean(paired.map((r) => r.plain.at(-1)!)))} → ${
+    pct(mean(paired.map((r) => r.averaged!.at(-1)!)))
+  }); epoch-to-epoch change ${pct(mean(paired.map((r) => jitter(r.plain))))} → ${
+    pct(mean(paired.map((r) => jitter(r.averaged!))))
+  }` +
+  (seeded.length
+    ? `; seed-to-seed sd ${pct(mean(seeded.map((g) => sd(g.map((r) => r.plain.at(-1)!)))))} → ${
+      pct(mean(seeded.map((g) => sd(g.map((r) => r.averaged!.at(-1)!)))))
+    } (${seeded.length} classes)`
+    : ""),
+  "`--ema auto`, the paper preset's default",
+  `${paired.length} batch-64 runs trained with it, both figures from one trajectory each`,
+]);
+
+const table = [
+  "<!-- headline:start (made by results/summary.ts from the files below; do not edit) -->",
+  "",
+  "| claim | papers | measured here | verdict | evidence |",
+  "| --- | --- | --- | --- | --- |",
+  ...lines,
+  "",
+  "ROC AUC in %, last epoch, one class normal, the full test set; 2-core AMD EPYC, `onednn` backend,",
+  "one thread per job. Verdicts by fixed rules: a published mean agrees when the measured one is",
+  "within 1 point; an ordering agrees when it holds on every comparison, disagrees when on none,",
+  "else mixed (the score kind: agrees on at least 90 % of the models); fewer than 3 comparisons",
+  "is open. Live: the generator's own weights (what a run without `--ema` gives); averaged: the",
+  "weight average of the same run.",
+  "",
+  "<!-- headline:end -->",
+].join("\n");
+
+/** `deno fmt` of a markdown text (the README is kept formatted, so the check compares like). */
+async function formatMarkdown(markdown: string): Promise<string> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--ext", "md", "-"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(markdown));
+  await writer.close();
+  const { success, stdout } = await child.output();
+  if (!success) throw new Error("deno fmt failed on the generated README");
+  return new TextDecoder().decode(stdout);
+}
+
+const readme = `${dir}README.md`;
+const text = await Deno.readTextFile(readme);
+const start = text.indexOf("<!-- headline:start");
+const end = text.indexOf("<!-- headline:end -->");
+if (start < 0 || end < start) {
+  throw new Error(
+    `${readme}: expected the markers <!-- headline:start ... --> and <!-- headline:end -->`,
+  );
+}
+const out = await formatMarkdown(
+  text.slice(0, start) + table + text.slice(end + "<!-- headline:end -->".length),
+);
+if (Deno.args.includes("--check")) {
+  // CI: the committed headline must be what the committed files give.
+  if (out !== text) {
+    console.error(
+      `${readme}: the headline is stale; rebuild it with \`deno run -A results/summary.ts\``,
+    );
+    Deno.exit(1);
+  }
+  console.log(`${readme}: headline up to date`);
+} else {
+  const tmp = `${readme}.tmp`;
+  await Deno.writeTextFile(tmp, out);
+  await Deno.rename(tmp, readme);
+  console.log(table);
+}

@@ -1,0 +1,79 @@
+/**
+ * results/summary.ts: the README headline is rebuilt from the committed run files, and `--check`
+ * fails when the committed headline differs from what they give.
+ */
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "@std/path";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+async function summary(dir: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(dir, "summary.ts"), ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("the committed results/README.md headline is what the committed runs give", async () => {
+  const r = await summary(join(root, "results"), "--check");
+  assertEquals(r.code, 0, r.stderr);
+  assertStringIncludes(r.stdout, "headline up to date");
+});
+
+Deno.test("summary: a stale headline fails --check; a rebuild states the runs it has", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const from = join(root, "results");
+    await Deno.mkdir(join(dir, "teachers"));
+    await Deno.mkdir(join(dir, "students"));
+    await Deno.copyFile(join(from, "summary.ts"), join(dir, "summary.ts"));
+    await Deno.copyFile(join(from, "paper_figures.json"), join(dir, "paper_figures.json"));
+    await Deno.copyFile(join(from, "teachers/runs.ts"), join(dir, "teachers/runs.ts"));
+    await Deno.copyFile(join(from, "students/runs.ts"), join(dir, "students/runs.ts"));
+    // Two MNIST teachers (digit 0 at seed 0, digit 2 at seeds 0 and 1) with their studies.
+    for (const run of ["mnist-0-b64-s0", "mnist-2-b64-s0", "mnist-2-b64-s1"]) {
+      await Deno.mkdir(join(dir, "teachers", run));
+      for (const f of ["run.json", "study-score.json"]) {
+        await Deno.copyFile(join(from, "teachers", run, f), join(dir, "teachers", run, f));
+      }
+    }
+    const readme = join(dir, "README.md");
+    await Deno.writeTextFile(
+      readme,
+      "# R\n\n<!-- headline:start -->\nold figures\n<!-- headline:end -->\n\nkept\n",
+    );
+    const stale = await summary(dir, "--check");
+    assertEquals(stale.code, 1);
+    assertStringIncludes(stale.stderr, "headline is stale");
+    assertStringIncludes(await Deno.readTextFile(readme), "old figures", "--check wrote nothing");
+
+    assertEquals((await summary(dir)).code, 0);
+    const text = await Deno.readTextFile(readme);
+    assert(!text.includes("old figures"));
+    assert(text.endsWith("kept\n"), "the text after the markers is kept");
+    const mnist = text.split("\n").find((l) => l.includes("EDE-GAN teacher, MNIST"))!;
+    // Two classes: the class means' mean, and "open" (fewer than 10 classes is no average).
+    const live0 = JSON.parse(
+      await Deno.readTextFile(join(dir, "teachers/mnist-0-b64-s0/run.json")),
+    ).history.at(-1).liveAuc;
+    const digit2 = await Promise.all(
+      ["mnist-2-b64-s0", "mnist-2-b64-s1"].map(async (run) => {
+        const h = JSON.parse(await Deno.readTextFile(join(dir, "teachers", run, "run.json")))
+          .history.at(-1);
+        return h.liveAuc ?? h.auc;
+      }),
+    );
+    const expected = (100 * (live0 + (digit2[0] + digit2[1]) / 2) / 2).toFixed(2);
+    assertStringIncludes(mnist, `${expected} live`);
+    assertStringIncludes(mnist, "open (2 of 10 classes)");
+    assertStringIncludes(mnist, "1-2 seeds per class");
+    assertStringIncludes(text, "not run yet", "no students: the P-KDGAN rows say so");
+    assertEquals((await summary(dir, "--check")).code, 0, "a rebuilt headline passes --check");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
