@@ -279,17 +279,62 @@ async function formatMarkdown(markdown: string): Promise<string> {
   return new TextDecoder().decode(stdout);
 }
 
+/** Every class at batch 64, both datasets: live and averaged, mean ± sd over seeds. */
+const cell = (rs: Row[], pick: (r: Row) => number | undefined) => {
+  const xs = rs.map(pick).filter((x): x is number => x !== undefined);
+  if (xs.length === 0) return "—";
+  const seeds = rs.filter((r) => pick(r) !== undefined).map((r) => r.seed).join(",");
+  return xs.length === 1
+    ? `${pct(xs[0])} (s${seeds})`
+    : `${pct(mean(xs))} ± ${pct(sd(xs))} (s${seeds})`;
+};
+const perClass = [
+  "<!-- classes:start (made by results/summary.ts; do not edit) -->",
+  "",
+  "| class | MNIST live | MNIST averaged | Fashion-MNIST live | Fashion-MNIST averaged |",
+  "| --- | --- | --- | --- | --- |",
+  ...Array.from({ length: 10 }, (_, c) => {
+    const of = (d: string) => full64.filter((r) => r.dataset === d && r.normal === c);
+    return `| ${c} | ${
+      ["mnist", "fashion-mnist"].map((d) =>
+        `${cell(of(d), (r) => r.plain.at(-1))} | ${cell(of(d), (r) => r.averaged?.at(-1))}`
+      ).join(" | ")
+    } |`;
+  }),
+  `| mean of the class means | ${
+    ["mnist", "fashion-mnist"].map((d) =>
+      ([(r: Row) => r.plain.at(-1), (r: Row) => r.averaged?.at(-1)] as const).map((pick) => {
+        const means = byClass(full64.filter((r) => r.dataset === d)).map((g) =>
+          g.map(pick).filter((x): x is number => x !== undefined)
+        ).filter((xs) => xs.length).map(mean);
+        return means.length ? `**${pct(mean(means))}** (${means.length} classes)` : "—";
+      }).join(" | ")
+    ).join(" | ")
+  } |`,
+  "",
+  "<!-- classes:end -->",
+].join("\n");
+
+/** `text` with the block between `<!-- NAME:start` and `<!-- NAME:end -->` replaced. */
+function replaceBlock(text: string, name: string, block: string, file: string): string {
+  const start = text.indexOf(`<!-- ${name}:start`);
+  const endMarker = `<!-- ${name}:end -->`;
+  const end = text.indexOf(endMarker);
+  if (start < 0 || end < start) {
+    throw new Error(`${file}: expected the markers <!-- ${name}:start ... --> and ${endMarker}`);
+  }
+  return text.slice(0, start) + block + text.slice(end + endMarker.length);
+}
+
 const readme = `${dir}README.md`;
 const text = await Deno.readTextFile(readme);
-const start = text.indexOf("<!-- headline:start");
-const end = text.indexOf("<!-- headline:end -->");
-if (start < 0 || end < start) {
-  throw new Error(
-    `${readme}: expected the markers <!-- headline:start ... --> and <!-- headline:end -->`,
-  );
-}
 const out = await formatMarkdown(
-  text.slice(0, start) + table + text.slice(end + "<!-- headline:end -->".length),
+  replaceBlock(
+    replaceBlock(text, "headline", table, readme),
+    "classes",
+    perClass,
+    readme,
+  ),
 );
 if (Deno.args.includes("--check")) {
   // CI: the committed headline must be what the committed files give.
