@@ -208,5 +208,8 @@ export * from "./lib/viz/mod.ts";
 // Sweeps
 export * from "./lib/sweep/mod.ts";
 
+// Published results (results/teachers, results/students) read back
+export * from "./lib/results/mod.ts";
+
 // Presets
 export { preset, type PresetName, PRESETS } from "./lib/cli/presets.ts";

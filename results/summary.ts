@@ -3,7 +3,7 @@
  * committed runs measure and whether they agree, rebuilt from the files (teachers/, students/,
  * paper_figures.json) so that no figure in it goes stale as runs land:
  * `deno run -A results/summary.ts` (`--check`: exit 1, writing nothing, when the README's
- * headline differs from what the files give; a test runs it).
+ * blocks differ from what the files give; a test runs it. `--dir DIR`: another results folder).
  *
  * The table replaces what lies between the `headline:start` and `headline:end` markers of the
  * README (the file is written whole through a temporary file and a rename). Verdicts follow fixed
@@ -13,22 +13,32 @@
  * models) is "open". Every figure is a last-epoch test ROC AUC in % (nothing chosen on the test
  * set).
  */
+import { parseArgs } from "@std/cli";
+import { join } from "@std/path";
 import {
-  auc,
-  chosenOf,
+  chosenLatentAuc,
+  type DistilledStudent,
+  epochToEpochChange,
   FULL_EPOCHS,
-  jitter,
-  loadTeachers,
-  mean,
-  pct,
-  type Row,
-  sd,
-} from "./teachers/runs.ts";
-import { arch, loadStudents, type Results, type Student } from "./students/runs.ts";
+  loadDistillations,
+  loadTeacherRuns,
+  nearestStudent,
+  studyAuc,
+  type TeacherRun,
+} from "../lib/results/mod.ts";
+import { arch, mean, pct, sd } from "./_format.ts";
 
-const dir = new URL(".", import.meta.url).pathname;
-const teachers = await loadTeachers(`${dir}teachers`);
-const students = await loadStudents(`${dir}students`);
+const args = parseArgs(Deno.args, {
+  boolean: ["check"],
+  string: ["dir"],
+  unknown: (flag: string) => {
+    throw new Error(`summary.ts: unknown argument ${flag}; expected --check and/or --dir DIR`);
+  },
+});
+/** The results folder: this script's own, or `--dir` (tests: a copy holding fewer runs). */
+const dir = args.dir ? join(args.dir, "/") : new URL(".", import.meta.url).pathname;
+const teachers = await loadTeacherRuns(`${dir}teachers`);
+const students = await loadDistillations(`${dir}students`);
 const paper = JSON.parse(await Deno.readTextFile(`${dir}paper_figures.json`)) as {
   auc_percent: Record<string, Record<string, { value: number }>>;
   compression_ratios: { by_dataset: Record<string, number> };
@@ -49,16 +59,16 @@ const closeTo = (measured: number, published: number) => {
 
 const full64 = teachers.filter((r) => r.epochs === FULL_EPOCHS && r.batch === 64);
 /** Runs grouped by dataset and normal class. */
-const byClass = (rs: Row[]) => {
-  const m = new Map<string, Row[]>();
+const byClass = (rs: TeacherRun[]) => {
+  const m = new Map<string, TeacherRun[]>();
   for (const r of rs) {
     const key = `${r.dataset}|${r.normal}`;
     m.set(key, [...(m.get(key) ?? []), r]);
   }
   return [...m.values()];
 };
-const hours = (rs: Row[]) => (rs.reduce((a, r) => a + r.minutes, 0) / 60).toFixed(1);
-const seedsText = (groups: Row[][]) => {
+const hours = (rs: TeacherRun[]) => (rs.reduce((a, r) => a + r.minutes, 0) / 60).toFixed(1);
+const seedsText = (groups: TeacherRun[][]) => {
   const counts = groups.map((g) => g.length);
   const lo = Math.min(...counts), hi = Math.max(...counts);
   return lo === hi ? `${lo} seed${lo > 1 ? "s" : ""} each` : `${lo}-${hi} seeds per class`;
@@ -72,7 +82,7 @@ for (const d of ["mnist", "fashion-mnist"]) {
   const rs = full64.filter((r) => r.dataset === d);
   if (rs.length === 0) continue;
   const groups = byClass(rs);
-  const live = mean(groups.map((g) => mean(g.map((r) => r.plain.at(-1)!))));
+  const live = mean(groups.map((g) => mean(g.map((r) => r.live.at(-1)!))));
   const avgGroups = groups.map((g) => g.filter((r) => r.averaged)).filter((g) => g.length);
   const averaged = mean(avgGroups.map((g) => mean(g.map((r) => r.averaged!.at(-1)!))));
   const published = paper.auc_percent[d]?.["ede-gan teacher"]?.value;
@@ -102,9 +112,9 @@ const studied = teachers.filter((r) => r.epochs === FULL_EPOCHS).flatMap((r) =>
   [r.study, r.averaged ? r.liveStudy : null].filter((s) => s !== null).map((st) => {
     const mode = st!.bnStats.choice.mode;
     return {
-      latent: auc(st!, mode, "latent")!,
-      recon: auc(st!, mode, "reconstruction")!,
-      features: auc(st!, mode, "features")!,
+      latent: studyAuc(st!, mode, "latent")!,
+      recon: studyAuc(st!, mode, "reconstruction")!,
+      features: studyAuc(st!, mode, "features")!,
     };
   })
 );
@@ -130,7 +140,7 @@ row([
 
 // 3. Batch size: batch 1 against batch 64, averaged generators under the validation-chosen
 // statistics (a batch-1 net scored with moving averages is another function: row 6).
-const averagedChosen = (r: Row) => r.averaged ? chosenOf(r.study)?.auc : undefined;
+const averagedChosen = (r: TeacherRun) => r.averaged ? chosenLatentAuc(r.study)?.auc : undefined;
 const b1Classes = [
   ...new Set(teachers.filter((r) => r.batch === 1).map((r) => `${r.dataset}|${r.normal}`)),
 ];
@@ -168,10 +178,6 @@ row([
 ]);
 
 // 4-5. Students at the papers' ratios: P-KDGAN's gain over scratch, and over one-step KD.
-const nearest = (r: Results, ratio: number) =>
-  r.students.reduce((best, s) =>
-    Math.abs(Math.log(s.ratio / ratio)) < Math.abs(Math.log(best.ratio / ratio)) ? s : best
-  );
 const kdWins: { pk: number; one: number }[] = [];
 for (const d of ["mnist", "fashion-mnist"]) {
   const ratio = paper.compression_ratios.by_dataset[d];
@@ -183,7 +189,7 @@ for (const d of ["mnist", "fashion-mnist"]) {
       }
     }
   }
-  const cells = rs.map((r) => nearest(r, ratio)).filter((s: Student) =>
+  const cells = rs.map((r) => nearestStudent(r, ratio)).filter((s: DistilledStudent) =>
     s.auc_pkdgan !== null && s.auc_scratch !== null
   );
   const gains = cells.map((s) => 100 * (s.auc_pkdgan! - s.auc_scratch!));
@@ -214,7 +220,7 @@ row([
 
 // 6. Past the papers: BatchNorm statistics at batch 1, and the weight average.
 const b1Full = teachers.filter((r) => r.batch === 1 && r.epochs === FULL_EPOCHS && r.averaged);
-const b1Chosen = b1Full.map((r) => chosenOf(r.study)).filter((c) => c !== undefined);
+const b1Chosen = b1Full.map((r) => chosenLatentAuc(r.study)).filter((c) => c !== undefined);
 if (b1Full.length) {
   row([
     "(not in the papers) BatchNorm statistics when scoring a batch-1 net",
@@ -232,14 +238,14 @@ row([
   "(not in the papers) average of the generator's weights (`--ema`)",
   "—",
   `at or above the live weights in ${
-    paired.filter((r) => r.averaged!.at(-1)! >= r.plain.at(-1)!).length
-  } of ${paired.length} runs (mean ${pct(mean(paired.map((r) => r.plain.at(-1)!)))} → ${
+    paired.filter((r) => r.averaged!.at(-1)! >= r.live.at(-1)!).length
+  } of ${paired.length} runs (mean ${pct(mean(paired.map((r) => r.live.at(-1)!)))} → ${
     pct(mean(paired.map((r) => r.averaged!.at(-1)!)))
-  }); epoch-to-epoch change ${pct(mean(paired.map((r) => jitter(r.plain))))} → ${
-    pct(mean(paired.map((r) => jitter(r.averaged!))))
+  }); epoch-to-epoch change ${pct(mean(paired.map((r) => epochToEpochChange(r.live))))} → ${
+    pct(mean(paired.map((r) => epochToEpochChange(r.averaged!))))
   }` +
   (seeded.length
-    ? `; seed-to-seed sd ${pct(mean(seeded.map((g) => sd(g.map((r) => r.plain.at(-1)!)))))} → ${
+    ? `; seed-to-seed sd ${pct(mean(seeded.map((g) => sd(g.map((r) => r.live.at(-1)!)))))} → ${
       pct(mean(seeded.map((g) => sd(g.map((r) => r.averaged!.at(-1)!)))))
     } (${seeded.length} classes)`
     : ""),
@@ -280,7 +286,7 @@ async function formatMarkdown(markdown: string): Promise<string> {
 }
 
 /** Every class at batch 64, both datasets: live and averaged, mean ± sd over seeds. */
-const cell = (rs: Row[], pick: (r: Row) => number | undefined) => {
+const cell = (rs: TeacherRun[], pick: (r: TeacherRun) => number | undefined) => {
   const xs = rs.map(pick).filter((x): x is number => x !== undefined);
   if (xs.length === 0) return "—";
   const seeds = rs.filter((r) => pick(r) !== undefined).map((r) => r.seed).join(",");
@@ -297,18 +303,20 @@ const perClass = [
     const of = (d: string) => full64.filter((r) => r.dataset === d && r.normal === c);
     return `| ${c} | ${
       ["mnist", "fashion-mnist"].map((d) =>
-        `${cell(of(d), (r) => r.plain.at(-1))} | ${cell(of(d), (r) => r.averaged?.at(-1))}`
+        `${cell(of(d), (r) => r.live.at(-1))} | ${cell(of(d), (r) => r.averaged?.at(-1))}`
       ).join(" | ")
     } |`;
   }),
   `| mean of the class means | ${
     ["mnist", "fashion-mnist"].map((d) =>
-      ([(r: Row) => r.plain.at(-1), (r: Row) => r.averaged?.at(-1)] as const).map((pick) => {
-        const means = byClass(full64.filter((r) => r.dataset === d)).map((g) =>
-          g.map(pick).filter((x): x is number => x !== undefined)
-        ).filter((xs) => xs.length).map(mean);
-        return means.length ? `**${pct(mean(means))}** (${means.length} classes)` : "—";
-      }).join(" | ")
+      ([(r: TeacherRun) => r.live.at(-1), (r: TeacherRun) => r.averaged?.at(-1)] as const).map(
+        (pick) => {
+          const means = byClass(full64.filter((r) => r.dataset === d)).map((g) =>
+            g.map(pick).filter((x): x is number => x !== undefined)
+          ).filter((xs) => xs.length).map(mean);
+          return means.length ? `**${pct(mean(means))}** (${means.length} classes)` : "—";
+        },
+      ).join(" | ")
     ).join(" | ")
   } |`,
   "",
@@ -336,7 +344,7 @@ const out = await formatMarkdown(
     readme,
   ),
 );
-if (Deno.args.includes("--check")) {
+if (args.check) {
   // CI: the committed headline must be what the committed files give.
   if (out !== text) {
     console.error(

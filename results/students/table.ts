@@ -10,7 +10,8 @@
  * asked ratio, so 311.11:1 is w3/l32 at 315.6:1 on the width-64 teacher). Nothing is chosen on
  * the test set.
  */
-import { arch, loadStudents, mean, pct, signed } from "./runs.ts";
+import { loadDistillations } from "../../lib/results/mod.ts";
+import { arch, mean, pct, signed } from "../_format.ts";
 
 /** Published means over classes (P-KDGAN, IJCAI 2020 and arXiv 2109.07295). */
 const PUBLISHED: Record<string, string> = {
@@ -19,7 +20,7 @@ const PUBLISHED: Record<string, string> = {
 };
 
 const dir = new URL(".", import.meta.url).pathname;
-const runs = await loadStudents(dir);
+const runs = await loadDistillations(dir);
 
 const perClass = [
   "| dataset | class | seed | teacher | student | ratio | scratch | one-step KD | P-KDGAN | P-KDGAN - scratch |",

@@ -13,22 +13,23 @@
  * "seed to seed" is the sd of the last-epoch figure over seeds of one class.
  */
 import {
-  auc,
+  epochToEpochChange,
   FULL_EPOCHS,
-  jitter,
-  loadTeachers,
-  mean,
-  meanSd,
-  pct,
-  PUBLISHED,
-  type Row,
-  type Scored,
+  loadTeacherRuns,
+  type ScoredModel,
   scoredModels,
-  sd,
-} from "./runs.ts";
+  studyAuc,
+  type TeacherRun,
+} from "../../lib/results/mod.ts";
+import { mean, meanSd, pct, sd } from "../_format.ts";
+
+const PUBLISHED: Record<string, string> = {
+  mnist: "EDE-GAN 97.80, OCGAN 97.50 (P-KDGAN students 97.25)",
+  "fashion-mnist": "P-KDGAN students 92.93 (no teacher average published)",
+};
 
 const dir = new URL(".", import.meta.url).pathname;
-const rows = await loadTeachers(dir);
+const rows = await loadTeacherRuns(dir);
 
 const perRun = [
   "| dataset | class | seed | batch | epochs | plain, last | EMA, last | plain, range over epochs | " +
@@ -36,15 +37,19 @@ const perRun = [
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map((r) =>
     `| ${r.dataset} | ${r.normal} | ${r.seed} | ${r.batch} | ${r.epochs} | ${
-      pct(r.plain.at(-1)!)
+      pct(r.live.at(-1)!)
     } | ` +
     `${r.averaged ? `${pct(r.averaged.at(-1)!)} (${r.ema})` : ""} | ` +
-    `${pct(Math.min(...r.plain))}-${pct(Math.max(...r.plain))} | ${pct(jitter(r.plain))} | ` +
-    `${r.averaged ? pct(jitter(r.averaged)) : ""} | ${Math.round(r.minutes)} | ${r.backend} |`
+    `${pct(Math.min(...r.live))}-${pct(Math.max(...r.live))} | ${
+      pct(epochToEpochChange(r.live))
+    } | ` +
+    `${r.averaged ? pct(epochToEpochChange(r.averaged)) : ""} | ${
+      Math.round(r.minutes)
+    } | ${r.backend} |`
   ),
 ];
 
-const classes = new Map<string, Row[]>();
+const classes = new Map<string, TeacherRun[]>();
 for (const r of rows) {
   const key = `${r.dataset}|${r.normal}|${r.batch}|${r.epochs}`;
   classes.set(key, [...(classes.get(key) ?? []), r]);
@@ -57,7 +62,7 @@ const perClass = [
     return `| ${rs[0].dataset} | ${rs[0].normal} | ${rs[0].batch} | ${rs[0].epochs} | ${
       rs.map((r) => r.seed).join(", ")
     } | ` +
-      `${meanSd(rs.map((r) => r.plain.at(-1)!))} | ` +
+      `${meanSd(rs.map((r) => r.live.at(-1)!))} | ` +
       `${
         withEma.length
           ? `${meanSd(withEma.map((r) => r.averaged!.at(-1)!))} (seeds ${
@@ -78,11 +83,11 @@ const perDataset = [
       const means = [...classes.values()].filter((rs) =>
         rs[0].dataset === d && rs[0].batch === batch && rs[0].epochs === FULL_EPOCHS
       )
-        .map((rs) => mean(rs.map((r) => r.plain.at(-1)!)));
+        .map((rs) => mean(rs.map((r) => r.live.at(-1)!)));
       // Paired: the live and averaged figures of the same runs (one training trajectory each).
       const paired = full.filter((r) => r.dataset === d && r.batch === batch && r.averaged);
       const pairedText = paired.length
-        ? `${pct(mean(paired.map((r) => r.plain.at(-1)!)))} -> ${
+        ? `${pct(mean(paired.map((r) => r.live.at(-1)!)))} -> ${
           pct(mean(paired.map((r) => r.averaged!.at(-1)!)))
         } (${paired.length} runs)`
         : "";
@@ -110,7 +115,7 @@ const perSpread = [
       .filter((rs) => rs[0].dataset === d && rs[0].batch === Number(b))
       .map((rs) => rs.filter((r) => r.epochs === FULL_EPOCHS && r.averaged))
       .filter((rs) => rs.length >= 2);
-    const sdLive = seeded.map((rs) => sd(rs.map((r) => r.plain.at(-1)!)));
+    const sdLive = seeded.map((rs) => sd(rs.map((r) => r.live.at(-1)!)));
     const sdEma = seeded.map((rs) => sd(rs.map((r) => r.averaged!.at(-1)!)));
     const seedCells = seeded.length
       ? `${seeded.length} (${seeded.map((rs) => rs[0].normal).join(", ")}) | ${
@@ -119,9 +124,9 @@ const perSpread = [
       : "0 | | | ";
     return runs.length === 0
       ? ""
-      : `| ${d} | ${b} | ${runs.length} | ${pct(mean(runs.map((r) => jitter(r.plain))))} | ${
-        pct(mean(runs.map((r) => jitter(r.averaged!))))
-      } | ${seedCells} |`;
+      : `| ${d} | ${b} | ${runs.length} | ${
+        pct(mean(runs.map((r) => epochToEpochChange(r.live))))
+      } | ${pct(mean(runs.map((r) => epochToEpochChange(r.averaged!))))} | ${seedCells} |`;
   }).filter((line) => line !== ""),
 ];
 
@@ -139,7 +144,7 @@ const perStudy = [
         mode === st.bnStats.choice.mode ? " (chosen on validation)" : ""
       } | ${
         ["latent", "reconstruction", "features"].map((k) => {
-          const v = auc(st, mode, k);
+          const v = studyAuc(st, mode, k);
           return v === undefined ? "" : pct(v);
         }).join(" | ")
       } |`
@@ -160,7 +165,7 @@ const perBatch = [
   "| dataset | class | batch | epochs | weights | seeds | training minutes | moving averages | chosen on validation |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...batchClasses.flatMap((key) => {
-    const groups = new Map<string, Scored[]>();
+    const groups = new Map<string, ScoredModel[]>();
     for (const r of rows.filter((r) => `${r.dataset}|${r.normal}` === key)) {
       for (const m of scoredModels(r)) {
         const k = `${r.batch}|${r.epochs}|${m.weights}`;

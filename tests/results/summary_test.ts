@@ -10,7 +10,7 @@ const root = new URL("../../", import.meta.url).pathname;
 
 async function summary(dir: string, ...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(dir, "summary.ts"), ...args],
+    args: ["run", "-A", join(root, "results/summary.ts"), "--dir", dir, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -30,10 +30,7 @@ Deno.test("summary: a stale headline fails --check; a rebuild states the runs it
     const from = join(root, "results");
     await Deno.mkdir(join(dir, "teachers"));
     await Deno.mkdir(join(dir, "students"));
-    await Deno.copyFile(join(from, "summary.ts"), join(dir, "summary.ts"));
     await Deno.copyFile(join(from, "paper_figures.json"), join(dir, "paper_figures.json"));
-    await Deno.copyFile(join(from, "teachers/runs.ts"), join(dir, "teachers/runs.ts"));
-    await Deno.copyFile(join(from, "students/runs.ts"), join(dir, "students/runs.ts"));
     // Two MNIST teachers (digit 0 at seed 0, digit 2 at seeds 0 and 1) with their studies.
     for (const run of ["mnist-0-b64-s0", "mnist-2-b64-s0", "mnist-2-b64-s1"]) {
       await Deno.mkdir(join(dir, "teachers", run));

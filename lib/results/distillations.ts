@@ -1,0 +1,96 @@
+/**
+ * The published distillations (results/students: one folder per teacher, each with the
+ * `results.json` of `deno task distill`) read back, with the student nearest a published ratio.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+
+/** One student architecture of a distillation, its three training methods' last-epoch AUCs. */
+export interface DistilledStudent {
+  width: number;
+  latent: number;
+  /** Compression ratio: teacher FLOPs / student FLOPs along the scoring path. */
+  ratio: number;
+  auc_scratch: number | null;
+  auc_one_step: number | null;
+  auc_pkdgan: number | null;
+}
+
+/** One distillation (`results.json` of `deno task distill`): a teacher and its students. */
+export interface Distillation {
+  dataset: string;
+  normal_class: number;
+  seed: number;
+  teacher: { width: number; auc: number };
+  students: DistilledStudent[];
+}
+
+/**
+ * Every distillation under `dir` (one folder per teacher holding `results.json`), sorted by
+ * dataset, class and seed.
+ *
+ * @throws {Error} naming the file when a folder lacks `results.json` or it is not JSON.
+ *
+ * @example
+ * ```ts
+ * import { loadDistillations } from "./distillations.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/mnist-2-b64-s0`);
+ * await Deno.writeTextFile(`${dir}/mnist-2-b64-s0/results.json`, JSON.stringify({
+ *   dataset: "mnist", normal_class: 2, seed: 0, teacher: { width: 64, auc: 0.92 },
+ *   students: [{ width: 3, latent: 32, ratio: 315.6, auc_scratch: 0.93, auc_one_step: 0.77,
+ *     auc_pkdgan: 0.89 }],
+ * }));
+ * const [d] = await loadDistillations(dir);
+ * if (d.students[0].ratio !== 315.6) throw new Error();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function loadDistillations(dir: string): Promise<Distillation[]> {
+  const out: Distillation[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isDirectory) continue;
+    const path = join(dir, entry.name, "results.json");
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (e) {
+      throw new Error(`${path}: cannot read (${(e as Error).message})`);
+    }
+    try {
+      out.push(JSON.parse(text) as Distillation);
+    } catch (e) {
+      throw new Error(`${path}: not JSON (${(e as Error).message})`);
+    }
+  }
+  return out.sort((a, b) =>
+    a.dataset.localeCompare(b.dataset) || a.normal_class - b.normal_class || a.seed - b.seed
+  );
+}
+
+/**
+ * The student whose compression ratio is nearest `ratio` on a log scale (the papers' ratios are
+ * met by the nearest architecture: 311.11:1 is width 3, latent 32, at 315.6:1 on the width-64
+ * teacher).
+ *
+ * @throws {RangeError} when the distillation has no student.
+ *
+ * @example
+ * ```ts
+ * import { nearestStudent } from "./distillations.ts";
+ * const s = (ratio: number) => ({ width: 1, latent: 1, ratio, auc_scratch: null,
+ *   auc_one_step: null, auc_pkdgan: null });
+ * const d = { dataset: "mnist", normal_class: 0, seed: 0, teacher: { width: 64, auc: 0.9 },
+ *   students: [s(24.4), s(315.6), s(655.4)] };
+ * if (nearestStudent(d, 700).ratio !== 655.4) throw new Error();
+ * ```
+ */
+export function nearestStudent(d: Distillation, ratio: number): DistilledStudent {
+  if (d.students.length === 0) {
+    throw new RangeError(`${d.dataset} class ${d.normal_class}: no student`);
+  }
+  const off = (s: DistilledStudent) => Math.abs(Math.log(s.ratio / ratio));
+  return d.students.reduce((best, s) => off(s) < off(best) ? s : best);
+}

@@ -1,0 +1,237 @@
+/**
+ * The published full-length teachers (results/teachers: one folder per run, each with the
+ * `run.json` of `deno task train` and the score studies of `deno task study score`) read back as
+ * rows, with the measures the results tables, the README headline and the results notebook share.
+ *
+ * Every figure is a **last**-epoch test ROC AUC in [0, 1] (nothing chosen on the test set). A run
+ * trained with `--ema` records two figures per epoch from one training trajectory: the averaged
+ * generator's (`auc`) and the live weights' (`liveAuc`: what the same run without `--ema` gives,
+ * since the average never feeds back into training).
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+
+/** A score study (`study-score.json`): score kinds x BatchNorm modes, and validation's choice. */
+export interface ScoreStudySummary {
+  bnStats: { choice: { mode: string } };
+  rows: { bnStats: string; kind: string; auc: number }[];
+}
+
+/** One finished teacher run. */
+export interface TeacherRun {
+  /** The run's folder name (`D-C-bB-sS`). */
+  folder: string;
+  dataset: string;
+  /** The normal class. */
+  normal: number;
+  seed: number;
+  /** Training batch size. */
+  batch: number;
+  epochs: number;
+  /** `--ema` decay, or null for a run trained without the weight average. */
+  ema: number | null;
+  /** The live weights' test AUC after each epoch (BatchNorm moving averages). */
+  live: number[];
+  /** The averaged generator's test AUC after each epoch; null without `--ema`. */
+  averaged: number[] | null;
+  /** Training minutes summed over epochs (evaluation included; survives `--resume`). */
+  minutes: number;
+  /** The compute backend's name (`onednn`, `wasm`, ...). */
+  backend: string;
+  /** `study-score.json`: the run's model (with `--ema`, the averaged generator) re-scored. */
+  study: ScoreStudySummary | null;
+  /** `study-score-live.json` (`--weights live`): a `--ema` run's live weights re-scored. */
+  liveStudy: ScoreStudySummary | null;
+}
+
+/** The papers' training length: 15 epochs (arXiv 2109.07295, P-KDGAN). */
+export const FULL_EPOCHS = 15;
+
+interface RunJson {
+  data: { dataset: string; normalClass: number };
+  training: { epochs: number; batchSize: number; seed: number; ema?: number | null };
+  backend: { name: string };
+  status: string;
+  history: { epoch: number; auc: number; liveAuc?: number; seconds: number }[];
+}
+
+async function readJson<T>(path: string): Promise<T> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read (${(e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${path}: not JSON (${(e as Error).message})`);
+  }
+}
+
+async function readOptional<T>(path: string): Promise<T | null> {
+  try {
+    await Deno.stat(path);
+  } catch {
+    return null;
+  }
+  return await readJson<T>(path);
+}
+
+/**
+ * Every finished run under `dir` (one folder per run holding `run.json`; unfinished runs are
+ * left out), sorted by dataset, class, batch size (large first), epochs (long first) and seed.
+ *
+ * @throws {Error} naming the file when a folder lacks `run.json` or a file is not JSON.
+ *
+ * @example
+ * ```ts
+ * import { loadTeacherRuns } from "./teacher_runs.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/mnist-3-b64-s0`);
+ * await Deno.writeTextFile(`${dir}/mnist-3-b64-s0/run.json`, JSON.stringify({
+ *   status: "finished", data: { dataset: "mnist", normalClass: 3 }, backend: { name: "wasm" },
+ *   training: { epochs: 2, batchSize: 64, seed: 0, ema: 0.99 },
+ *   history: [{ epoch: 1, auc: 0.9, liveAuc: 0.8, seconds: 60 },
+ *     { epoch: 2, auc: 0.95, liveAuc: 0.93, seconds: 60 }],
+ * }));
+ * const [run] = await loadTeacherRuns(dir);
+ * if (run.live.at(-1) !== 0.93 || run.averaged?.at(-1) !== 0.95 || run.minutes !== 2) {
+ *   throw new Error();
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function loadTeacherRuns(dir: string): Promise<TeacherRun[]> {
+  const runs: TeacherRun[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isDirectory) continue;
+    const folder = join(dir, entry.name);
+    const run = await readJson<RunJson>(join(folder, "run.json"));
+    if (run.status !== "finished") continue;
+    const ema = run.training.ema ?? null;
+    runs.push({
+      folder: entry.name,
+      dataset: run.data.dataset,
+      normal: run.data.normalClass,
+      seed: run.training.seed,
+      batch: run.training.batchSize,
+      epochs: run.training.epochs,
+      ema,
+      live: run.history.map((h) => ema === null ? h.auc : h.liveAuc!),
+      averaged: ema === null ? null : run.history.map((h) => h.auc),
+      minutes: run.history.reduce((a, h) => a + h.seconds, 0) / 60,
+      backend: run.backend.name,
+      study: await readOptional<ScoreStudySummary>(join(folder, "study-score.json")),
+      liveStudy: await readOptional<ScoreStudySummary>(join(folder, "study-score-live.json")),
+    });
+  }
+  return runs.sort((a, b) =>
+    a.dataset.localeCompare(b.dataset) || a.normal - b.normal || b.batch - a.batch ||
+    b.epochs - a.epochs || a.seed - b.seed
+  );
+}
+
+/**
+ * How much a last-epoch figure owes to the epoch it stopped at: the mean absolute change of the
+ * AUC between consecutive epochs over the last `last` epochs (issue 14, item 6). Same units as
+ * `aucs`; NaN with fewer than two epochs.
+ *
+ * @example
+ * ```ts
+ * import { epochToEpochChange } from "./teacher_runs.ts";
+ * if (Math.abs(epochToEpochChange([0.1, 0.9, 0.8, 0.9], 2) - 0.1) > 1e-12) throw new Error();
+ * ```
+ */
+export function epochToEpochChange(aucs: number[], last = 5): number {
+  const tail = aucs.slice(-(last + 1));
+  if (tail.length < 2) return NaN;
+  const changes = tail.slice(1).map((x, i) => Math.abs(x - tail[i]));
+  return changes.reduce((a, b) => a + b, 0) / changes.length;
+}
+
+/**
+ * A score study's AUC of one score kind (`latent`, `reconstruction`, `features`) under one
+ * BatchNorm mode (`moving`, `recomputed`, `per-image`); undefined where the study has none.
+ *
+ * @example
+ * ```ts
+ * import { studyAuc } from "./teacher_runs.ts";
+ * const st = { bnStats: { choice: { mode: "moving" } },
+ *   rows: [{ bnStats: "moving", kind: "latent", auc: 0.9 }] };
+ * if (studyAuc(st, "moving", "latent") !== 0.9 || studyAuc(st, "moving", "features")) {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function studyAuc(
+  study: ScoreStudySummary,
+  mode: string,
+  kind: string,
+): number | undefined {
+  return study.rows.find((r) => r.bnStats === mode && r.kind === kind)?.auc;
+}
+
+/**
+ * The latent-distance AUC under the BatchNorm mode the validation normals chose (no test labels),
+ * with that mode; undefined without a study.
+ *
+ * @example
+ * ```ts
+ * import { chosenLatentAuc } from "./teacher_runs.ts";
+ * const st = { bnStats: { choice: { mode: "per-image" } },
+ *   rows: [{ bnStats: "moving", kind: "latent", auc: 0.8 },
+ *     { bnStats: "per-image", kind: "latent", auc: 0.93 }] };
+ * if (chosenLatentAuc(st)?.auc !== 0.93 || chosenLatentAuc(null) !== undefined) throw new Error();
+ * ```
+ */
+export function chosenLatentAuc(
+  study: ScoreStudySummary | null,
+): { mode: string; auc: number } | undefined {
+  if (!study) return undefined;
+  const mode = study.bnStats.choice.mode;
+  const auc = studyAuc(study, mode, "latent");
+  return auc === undefined ? undefined : { mode, auc };
+}
+
+/** One scored model of a run: its live weights, or its averaged generator. */
+export interface ScoredModel {
+  run: TeacherRun;
+  /** `live`, or `EMA <decay>` for the averaged generator. */
+  weights: string;
+  /** Last-epoch AUC under the BatchNorm moving averages (the run's own curve). */
+  moving: number;
+  /** Under the statistics chosen on validation, where the model has a score study. */
+  chosen?: { mode: string; auc: number };
+}
+
+/**
+ * A run's scored models: the live weights and, with `--ema`, the averaged generator, each with
+ * its moving-average figure and (from the score studies) its validation-chosen one.
+ *
+ * @example
+ * ```ts
+ * import { scoredModels, type TeacherRun } from "./teacher_runs.ts";
+ * const run: TeacherRun = { folder: "r", dataset: "mnist", normal: 2, seed: 0, batch: 1,
+ *   epochs: 15, ema: 0.9998, live: [0.8], averaged: [0.81], minutes: 70, backend: "onednn",
+ *   study: null, liveStudy: null };
+ * const [live, averaged] = scoredModels(run);
+ * if (live.moving !== 0.8 || averaged.weights !== "EMA 0.9998") throw new Error();
+ * ```
+ */
+export function scoredModels(run: TeacherRun): ScoredModel[] {
+  const live = { run, weights: "live", moving: run.live.at(-1)! };
+  if (!run.averaged) return [{ ...live, chosen: chosenLatentAuc(run.study) }];
+  // The score study scores the averaged generator; `--weights live` the live weights.
+  return [
+    { ...live, chosen: chosenLatentAuc(run.liveStudy) },
+    {
+      run,
+      weights: `EMA ${run.ema}`,
+      moving: run.averaged.at(-1)!,
+      chosen: chosenLatentAuc(run.study),
+    },
+  ];
+}
