@@ -338,8 +338,9 @@ export interface ClassAucSeries {
 
 /**
  * Grouped bars of AUC per class (one group per class, one bar per series) with optional error
- * bars, the chance level 0.5 as a dotted line and "n/a" written where a value is missing. The
- * value axis starts at 0.5 unless some AUC lies below it (then at 0), so an inversion shows.
+ * bars, the chance level 0.5 as a dotted line, optional labelled reference lines (dashed) and
+ * "n/a" written where a value is missing. The value axis starts at 0.5 unless some AUC lies below
+ * it (then at 0), so an inversion shows.
  *
  * @throws {RangeError} when no series is given or a series has a non-finite std where its AUC is
  * finite.
@@ -354,7 +355,13 @@ export interface ClassAucSeries {
  */
 export function classAucBars(
   series: ClassAucSeries[],
-  opts: { labels?: string[]; title?: string; xTitle?: string } = {},
+  opts: {
+    labels?: string[];
+    title?: string;
+    xTitle?: string;
+    /** Dashed horizontal lines with a label each (e.g. a published average over classes). */
+    references?: { value: number; label: string }[];
+  } = {},
 ): Figure {
   if (series.length === 0) throw new RangeError("classAucBars: no series");
   const n = Math.max(...series.map((s) => s.auc.length));
@@ -398,8 +405,26 @@ export function classAucBars(
       barmode: "group",
       xaxis: { title: { text: opts.xTitle ?? "class" }, type: "category" },
       yaxis: { title: { text: "ROC AUC" }, range: [lowest < 0.5 ? 0 : 0.5, 1.005] },
-      shapes: [horizontalLine(0.5, { color: "gray", dash: "dot", width: 1 })],
-      annotations,
+      shapes: [
+        horizontalLine(0.5, { color: "gray", dash: "dot", width: 1 }),
+        ...(opts.references ?? []).map((r) =>
+          horizontalLine(r.value, { color: "black", dash: "dash", width: 1 })
+        ),
+      ],
+      annotations: [
+        ...annotations,
+        ...(opts.references ?? []).map((r) => ({
+          xref: "paper" as const,
+          x: 1,
+          xanchor: "right" as const,
+          y: r.value,
+          yanchor: "bottom" as const,
+          text: r.label,
+          showarrow: false,
+          font: { size: 11 },
+          bgcolor: "rgba(255,255,255,0.8)",
+        })),
+      ],
       legend: legendAbove(),
       margin: { t: 80 },
     },
@@ -863,7 +888,12 @@ export function aucAndTime(results: SettingResult[], opts: { title?: string } = 
  */
 export function aucPerEpoch(
   runs: { name: string; history: { epoch: number; auc?: number | null }[] }[],
-  opts: { title?: string; xTitle?: string } = {},
+  opts: {
+    title?: string;
+    xTitle?: string;
+    /** The value axis (default [0, 1], chance included); narrower to compare runs near the top. */
+    yRange?: [number, number];
+  } = {},
 ): Figure {
   const data: Plotly.Data[] = runs.flatMap((run, i) => {
     const points = run.history.filter((h) => finite(h.auc));
@@ -884,7 +914,7 @@ export function aucPerEpoch(
     layout: {
       title: figureTitle(opts.title ?? "Test AUC after each epoch"),
       xaxis: { title: { text: opts.xTitle ?? "epoch" }, dtick: 1 },
-      yaxis: { title: { text: "test ROC AUC" }, range: [0, 1] },
+      yaxis: { title: { text: "test ROC AUC" }, range: opts.yRange ?? [0, 1] },
       shapes: [horizontalLine(0.5, { color: "gray", dash: "dot", width: 1 })],
       legend: legendAbove(),
       margin: { t: 80 },
@@ -900,4 +930,82 @@ function logAxisTicks(values: number[]): { tickvals: number[]; ticktext: string[
   const positive = values.filter((v) => v > 0);
   const ticks = logTicks(Math.min(...positive), Math.max(...positive), 2.5);
   return { tickvals: ticks, ticktext: ticks.map((t) => String(Number(t.toPrecision(1)))) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paired AUCs: two ways of scoring (or training) the same models
+
+/** One model of {@link pairedAucs}: its AUC two ways. */
+export interface PairedAuc {
+  x: number;
+  y: number;
+  /** Hover text (e.g. the run). */
+  label: string;
+  /** Colour group (e.g. the dataset); one legend entry each. */
+  group?: string;
+}
+
+/**
+ * Each model's AUC one way (x) against another way (y), one point per model, with the diagonal
+ * y = x dashed: points above it are models where y is higher. Both axes share one range (the
+ * points' span, padded), so distances from the diagonal read the same either way. The title
+ * gets the count above the diagonal ("y higher on k of n").
+ *
+ * @throws {RangeError} when no point is given or an AUC is not finite.
+ *
+ * @example
+ * ```ts
+ * import { pairedAucs } from "./analysis.ts";
+ * const fig = pairedAucs([{ x: 0.8, y: 0.9, label: "a" }, { x: 0.95, y: 0.9, label: "b" }],
+ *   { xName: "reconstruction", yName: "latent" });
+ * if (!String(fig.layout.title?.text).includes("latent higher on 1 of 2")) throw new Error();
+ * ```
+ */
+export function pairedAucs(
+  points: PairedAuc[],
+  opts: { xName: string; yName: string; title?: string },
+): Figure {
+  if (points.length === 0) throw new RangeError("pairedAucs: no points");
+  for (const p of points) {
+    if (!finite(p.x) || !finite(p.y)) {
+      throw new RangeError(`pairedAucs: ${p.label} has AUC ${p.x}, ${p.y}`);
+    }
+  }
+  const values = points.flatMap((p) => [p.x, p.y]);
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const pad = Math.max(0.01, (hi - lo) * 0.05);
+  const range: [number, number] = [lo - pad, Math.min(1.005, hi + pad)];
+  const groups = [...new Set(points.map((p) => p.group ?? ""))];
+  const data: Plotly.Data[] = [
+    referenceTrace(`${opts.yName} = ${opts.xName}`, range, range, "dash"),
+    ...groups.map((g, i) => {
+      const ps = points.filter((p) => (p.group ?? "") === g);
+      return {
+        type: "scatter" as const,
+        mode: "markers" as const,
+        name: g || "models",
+        x: ps.map((p) => p.x),
+        y: ps.map((p) => p.y),
+        text: ps.map((p) => p.label),
+        marker: { color: PALETTE[i % PALETTE.length], size: 9 },
+        hovertemplate: `%{text}<br>${opts.xName} %{x:.4f}<br>${opts.yName} %{y:.4f}<extra></extra>`,
+      };
+    }),
+  ];
+  const above = points.filter((p) => p.y > p.x).length;
+  return {
+    data,
+    layout: {
+      title: figureTitle(
+        `${
+          opts.title ?? `${opts.yName} against ${opts.xName}`
+        }: ${opts.yName} higher on ${above} of ${points.length}`,
+      ),
+      xaxis: { title: { text: `ROC AUC, ${opts.xName}` }, range },
+      yaxis: { title: { text: `ROC AUC, ${opts.yName}` }, range, scaleanchor: "x" },
+      legend: legendAbove(),
+      margin: { t: 80 },
+      height: 560,
+    },
+  };
 }

@@ -2,9 +2,11 @@ import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/ass
 import {
   aucAndTime,
   aucPerAnomalousClass,
+  aucPerEpoch,
   classAucBars,
   errorGallery,
   lossPanels,
+  pairedAucs,
   pearson,
   precisionRecallFigure,
   scoreAgreement,
@@ -150,6 +152,48 @@ Deno.test("classAucBars: grouped bars, error bars, missing values as n/a (never 
   assertEquals(fig.layout.yaxis?.range, [0, 1.005]);
   assertEquals(classAucBars([{ name: "a", auc: [0.9] }]).layout.yaxis?.range, [0.5, 1.005]);
   assertThrows(() => classAucBars([]), RangeError, "no series");
+});
+
+Deno.test("classAucBars: reference lines are dashed, labelled at their value, beside the n/a marks", () => {
+  const fig = classAucBars([{ name: "teacher", auc: [0.99, null] }], {
+    references: [{ value: 0.978, label: "EDE-GAN 97.80" }],
+  });
+  const lines = fig.layout.shapes!;
+  assertEquals(lines.map((l) => [l.y0, l.line?.dash]), [[0.5, "dot"], [0.978, "dash"]]);
+  assertEquals(fig.layout.annotations!.map((a) => [a.text, a.y]), [["n/a", 0.5], [
+    "EDE-GAN 97.80",
+    0.978,
+  ]]);
+});
+
+Deno.test("aucPerEpoch: a narrower value axis on request", () => {
+  const runs = [{ name: "live", history: [{ epoch: 1, auc: 0.9 }, { epoch: 2, auc: 0.95 }] }];
+  assertEquals(aucPerEpoch(runs).layout.yaxis?.range, [0, 1]);
+  assertEquals(aucPerEpoch(runs, { yRange: [0.8, 1] }).layout.yaxis?.range, [0.8, 1]);
+});
+
+Deno.test("pairedAucs: one point per model, the diagonal, equal axes, the count above it", () => {
+  const fig = pairedAucs([
+    { x: 0.80, y: 0.90, label: "mnist 2", group: "mnist" },
+    { x: 0.95, y: 0.97, label: "mnist 5", group: "mnist" },
+    { x: 0.92, y: 0.91, label: "fashion 5", group: "fashion-mnist" },
+  ], { xName: "reconstruction", yName: "latent" });
+  const t = traces(fig);
+  assertEquals(t.map((x) => x.name), ["latent = reconstruction", "mnist", "fashion-mnist"]);
+  assertEquals(t[1].x, [0.80, 0.95]);
+  assertEquals(t[2].y, [0.91]);
+  // the diagonal spans the shared range
+  assertEquals(t[0].x, t[0].y);
+  assertEquals(fig.layout.xaxis?.range, fig.layout.yaxis?.range);
+  const [lo, hi] = fig.layout.xaxis!.range as number[];
+  assert(lo < 0.8 && hi > 0.97 && hi <= 1.005, `${lo}, ${hi}`);
+  assert(String(fig.layout.title?.text).endsWith("latent higher on 2 of 3"));
+  assertThrows(() => pairedAucs([], { xName: "a", yName: "b" }), RangeError, "no points");
+  assertThrows(
+    () => pairedAucs([{ x: NaN, y: 0.5, label: "r" }], { xName: "a", yName: "b" }),
+    RangeError,
+    "r has AUC NaN",
+  );
 });
 
 Deno.test("pearson and spearman: known values, ranks with ties", () => {

@@ -26,6 +26,7 @@ import {
   classAucBars,
   errorGallery,
   lossPanels,
+  pairedAucs,
   precisionRecallFigure,
   scoreAgreement,
   scoresByClass,
@@ -148,6 +149,13 @@ function reportFigures(): { figures: Figure[]; aucs: number[] } {
       { setting: "batch 64", auc: 0.4, seconds: 4 },
     ]),
     aucPerEpoch([{ name: "batch 1", history: [{ epoch: 1, auc: 0.3 }, { epoch: 2, auc: 0.8 }] }]),
+    pairedAucs([{ x: 0.8, y: 0.9, label: "a", group: "mnist" }, { x: 0.9, y: 0.85, label: "b" }], {
+      xName: "reconstruction",
+      yName: "latent",
+    }),
+    classAucBars([{ name: "teacher", auc: [0.99, 0.9] }], {
+      references: [{ value: 0.978, label: "published 97.80" }],
+    }),
   ];
   return { figures, aucs };
 }
