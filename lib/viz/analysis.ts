@@ -338,7 +338,7 @@ export interface ClassAucSeries {
 
 /**
  * Grouped bars of AUC per class (one group per class, one bar per series) with optional error
- * bars, the chance level 0.5 as a dotted line, optional labelled reference lines (dashed) and
+ * bars, the chance level 0.5 as a dotted line, optional reference lines (dashed, named in the legend) and
  * "n/a" written where a value is missing. The value axis starts at 0.5 unless some AUC lies below
  * it (then at 0), so an inversion shows.
  *
@@ -383,6 +383,18 @@ export function classAucBars(
     }
     return trace as Plotly.Data;
   });
+  // Reference lines are traces, named in the legend: a label on the plot would cover bars.
+  for (const r of opts.references ?? []) {
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: r.label,
+      x: labels,
+      y: labels.map(() => r.value),
+      line: { color: "black", dash: "dash", width: 1.5 },
+      hovertemplate: `${r.label}<extra></extra>`,
+    });
+  }
   const annotations: Partial<Plotly.Annotations>[] = [];
   series.forEach((s, j) => {
     labels.forEach((label, c) => {
@@ -405,26 +417,8 @@ export function classAucBars(
       barmode: "group",
       xaxis: { title: { text: opts.xTitle ?? "class" }, type: "category" },
       yaxis: { title: { text: "ROC AUC" }, range: [lowest < 0.5 ? 0 : 0.5, 1.005] },
-      shapes: [
-        horizontalLine(0.5, { color: "gray", dash: "dot", width: 1 }),
-        ...(opts.references ?? []).map((r) =>
-          horizontalLine(r.value, { color: "black", dash: "dash", width: 1 })
-        ),
-      ],
-      annotations: [
-        ...annotations,
-        ...(opts.references ?? []).map((r) => ({
-          xref: "paper" as const,
-          x: 1,
-          xanchor: "right" as const,
-          y: r.value,
-          yanchor: "bottom" as const,
-          text: r.label,
-          showarrow: false,
-          font: { size: 11 },
-          bgcolor: "rgba(255,255,255,0.8)",
-        })),
-      ],
+      shapes: [horizontalLine(0.5, { color: "gray", dash: "dot", width: 1 })],
+      annotations,
       legend: legendAbove(),
       margin: { t: 80 },
     },
@@ -1001,8 +995,14 @@ export function pairedAucs(
           opts.title ?? `${opts.yName} against ${opts.xName}`
         }: ${opts.yName} higher on ${above} of ${points.length}`,
       ),
-      xaxis: { title: { text: `ROC AUC, ${opts.xName}` }, range },
-      yaxis: { title: { text: `ROC AUC, ${opts.yName}` }, range, scaleanchor: "x" },
+      // Equal scales; the plot narrows (constrain: domain) rather than the range widening past it.
+      xaxis: { title: { text: `ROC AUC, ${opts.xName}` }, range, constrain: "domain" },
+      yaxis: {
+        title: { text: `ROC AUC, ${opts.yName}` },
+        range,
+        scaleanchor: "x",
+        constrain: "domain",
+      },
       legend: legendAbove(),
       margin: { t: 80 },
       height: 560,

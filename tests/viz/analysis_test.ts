@@ -154,16 +154,15 @@ Deno.test("classAucBars: grouped bars, error bars, missing values as n/a (never 
   assertThrows(() => classAucBars([]), RangeError, "no series");
 });
 
-Deno.test("classAucBars: reference lines are dashed, labelled at their value, beside the n/a marks", () => {
+Deno.test("classAucBars: reference lines are dashed traces named in the legend", () => {
   const fig = classAucBars([{ name: "teacher", auc: [0.99, null] }], {
     references: [{ value: 0.978, label: "EDE-GAN 97.80" }],
   });
-  const lines = fig.layout.shapes!;
-  assertEquals(lines.map((l) => [l.y0, l.line?.dash]), [[0.5, "dot"], [0.978, "dash"]]);
-  assertEquals(fig.layout.annotations!.map((a) => [a.text, a.y]), [["n/a", 0.5], [
-    "EDE-GAN 97.80",
-    0.978,
-  ]]);
+  const t = traces(fig);
+  assertEquals(t.map((x) => [x.type, x.name]), [["bar", "teacher"], ["scatter", "EDE-GAN 97.80"]]);
+  assertEquals(t[1].y, [0.978, 0.978]);
+  assertEquals(t[1].line.dash, "dash");
+  assertEquals(fig.layout.annotations!.map((a) => a.text), ["n/a"], "no label over the bars");
 });
 
 Deno.test("aucPerEpoch: a narrower value axis on request", () => {
