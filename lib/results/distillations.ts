@@ -6,6 +6,7 @@
  */
 
 import { join } from "@std/path";
+import { readJson } from "./teacher_runs.ts";
 
 /** One student architecture of a distillation, its three training methods' last-epoch AUCs. */
 export interface DistilledStudent {
@@ -52,18 +53,7 @@ export async function loadDistillations(dir: string): Promise<Distillation[]> {
   const out: Distillation[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (!entry.isDirectory) continue;
-    const path = join(dir, entry.name, "results.json");
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (e) {
-      throw new Error(`${path}: cannot read (${(e as Error).message})`);
-    }
-    try {
-      out.push(JSON.parse(text) as Distillation);
-    } catch (e) {
-      throw new Error(`${path}: not JSON (${(e as Error).message})`);
-    }
+    out.push(await readJson<Distillation>(join(dir, entry.name, "results.json")));
   }
   return out.sort((a, b) =>
     a.dataset.localeCompare(b.dataset) || a.normal_class - b.normal_class || a.seed - b.seed

@@ -57,7 +57,8 @@ interface RunJson {
   history: { epoch: number; auc: number; liveAuc?: number; seconds: number }[];
 }
 
-async function readJson<T>(path: string): Promise<T> {
+/** A JSON file, or an error naming it (unreadable, or not JSON). */
+export async function readJson<T>(path: string): Promise<T> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
