@@ -84,3 +84,67 @@ export function nearestStudent(d: Distillation, ratio: number): DistilledStudent
   const off = (s: DistilledStudent) => Math.abs(Math.log(s.ratio / ratio));
   return d.students.reduce((best, s) => off(s) < off(best) ? s : best);
 }
+
+/** The students of one architecture over the classes of one dataset (see {@link studentsByRatio}). */
+export interface RatioSummary {
+  dataset: string;
+  width: number;
+  latent: number;
+  /** The architecture's compression ratio (the same teacher width everywhere). */
+  ratio: number;
+  /** The normal classes with every method's AUC, in order. */
+  classes: number[];
+  /** Means over those classes, AUC in [0, 1]. */
+  teacher: number;
+  scratch: number;
+  oneStep: number;
+  pkdgan: number;
+  /** P-KDGAN minus scratch per class, in the order of `classes`. */
+  gains: number[];
+}
+
+/**
+ * The per-ratio view of the papers' student tables: for each dataset and student architecture,
+ * the mean over classes of the teacher's and each method's last-epoch AUC, and P-KDGAN's gain
+ * over the same student trained alone per class. Only students with all three methods count.
+ *
+ * @example
+ * ```ts
+ * import { studentsByRatio } from "./distillations.ts";
+ * const d = (c: number, scratch: number) => ({ dataset: "mnist", normal_class: c, seed: 0,
+ *   teacher: { width: 64, auc: 0.9 }, students: [{ width: 3, latent: 32, ratio: 315.6,
+ *   auc_scratch: scratch, auc_one_step: 0.8, auc_pkdgan: 0.9 }] });
+ * const [row] = studentsByRatio([d(0, 0.85), d(1, 0.95)]);
+ * if (row.classes.join() !== "0,1" || Math.abs(row.gains[0] - 0.05) > 1e-12) throw new Error();
+ * ```
+ */
+export function studentsByRatio(distillations: Distillation[]): RatioSummary[] {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const out: RatioSummary[] = [];
+  for (const dataset of [...new Set(distillations.map((d) => d.dataset))]) {
+    const of = distillations.filter((d) => d.dataset === dataset);
+    const archs = [...new Set(of.flatMap((d) => d.students.map((s) => `${s.width}/${s.latent}`)))];
+    for (const a of archs) {
+      const cells = of.flatMap((d) =>
+        d.students.filter((s) =>
+          `${s.width}/${s.latent}` === a && s.auc_scratch !== null &&
+          s.auc_one_step !== null && s.auc_pkdgan !== null
+        ).map((s) => ({ d, s }))
+      );
+      if (cells.length === 0) continue;
+      out.push({
+        dataset,
+        width: cells[0].s.width,
+        latent: cells[0].s.latent,
+        ratio: cells[0].s.ratio,
+        classes: cells.map(({ d }) => d.normal_class),
+        teacher: mean(cells.map(({ d }) => d.teacher.auc)),
+        scratch: mean(cells.map(({ s }) => s.auc_scratch!)),
+        oneStep: mean(cells.map(({ s }) => s.auc_one_step!)),
+        pkdgan: mean(cells.map(({ s }) => s.auc_pkdgan!)),
+        gains: cells.map(({ s }) => s.auc_pkdgan! - s.auc_scratch!),
+      });
+    }
+  }
+  return out;
+}

@@ -28,4 +28,6 @@ export {
   type DistilledStudent,
   loadDistillations,
   nearestStudent,
+  type RatioSummary,
+  studentsByRatio,
 } from "./distillations.ts";

@@ -10,7 +10,7 @@
  * asked ratio, so 311.11:1 is w3/l32 at 315.6:1 on the width-64 teacher). Nothing is chosen on
  * the test set.
  */
-import { loadDistillations } from "../../lib/results/mod.ts";
+import { loadDistillations, studentsByRatio } from "../../lib/results/mod.ts";
 import { arch, mean, pct, signed } from "../_format.ts";
 
 /** Published means over classes (P-KDGAN, IJCAI 2020 and arXiv 2109.07295). */
@@ -36,30 +36,15 @@ const perClass = [
   ),
 ];
 
-const summaryRows: string[] = [];
-for (const dataset of [...new Set(runs.map((r) => r.dataset))]) {
-  const ofDataset = runs.filter((r) => r.dataset === dataset);
-  const archs = [...new Set(ofDataset.flatMap((r) => r.students.map(arch)))];
-  for (const a of archs) {
-    const cells = ofDataset.flatMap((r) =>
-      r.students.filter((s) => arch(s) === a && s.auc_scratch !== null && s.auc_pkdgan !== null)
-        .map((s) => ({ r, s }))
-    );
-    if (cells.length === 0) continue;
-    const gains = cells.map(({ s }) => s.auc_pkdgan! - s.auc_scratch!);
-    summaryRows.push(
-      `| ${dataset} | ${a} | ${cells[0].s.ratio.toFixed(1)}:1 | ${cells.length} (${
-        cells.map(({ r }) => r.normal_class).join(", ")
-      }) | ${pct(mean(cells.map(({ r }) => r.teacher.auc)))} | ${
-        pct(mean(cells.map(({ s }) => s.auc_scratch!)))
-      } | ${pct(mean(cells.map(({ s }) => s.auc_one_step ?? NaN)))} | ${
-        pct(mean(cells.map(({ s }) => s.auc_pkdgan!)))
-      } | ${signed(mean(gains))} (${gains.filter((g) => g > 0).length} of ${gains.length} > 0) | ${
-        PUBLISHED[dataset] ?? ""
-      } |`,
-    );
-  }
-}
+const summaryRows = studentsByRatio(runs).map((r) =>
+  `| ${r.dataset} | w${r.width}/l${r.latent} | ${r.ratio.toFixed(1)}:1 | ${r.classes.length} (${
+    r.classes.join(", ")
+  }) | ${pct(r.teacher)} | ${pct(r.scratch)} | ${pct(r.oneStep)} | ${pct(r.pkdgan)} | ${
+    signed(mean(r.gains))
+  } (${r.gains.filter((g) => g > 0).length} of ${r.gains.length} > 0) | ${
+    PUBLISHED[r.dataset] ?? ""
+  } |`
+);
 
 const text = [
   "<!-- made by table.ts from the results.json files beside it; do not edit -->",

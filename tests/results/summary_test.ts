@@ -42,7 +42,8 @@ Deno.test("summary: a stale headline fails --check; a rebuild states the runs it
     await Deno.writeTextFile(
       readme,
       "# R\n\n<!-- headline:start -->\nold figures\n<!-- headline:end -->\n\n" +
-        "<!-- classes:start -->\n<!-- classes:end -->\n\nkept\n",
+        "<!-- classes:start -->\n<!-- classes:end -->\n\n" +
+        "<!-- students:start -->\n<!-- students:end -->\n\nkept\n",
     );
     const stale = await summary(dir, "--check");
     assertEquals(stale.code, 1);
@@ -70,6 +71,7 @@ Deno.test("summary: a stale headline fails --check; a rebuild states the runs it
     assertStringIncludes(mnist, "open (2 of 10 classes)");
     assertStringIncludes(mnist, "1-2 seeds per class");
     assertStringIncludes(text, "not run yet", "no students: the P-KDGAN rows say so");
+    assertStringIncludes(text, "(no distillation yet)");
     const meanRow = text.split("\n").find((l) => l.startsWith("| mean of the class means"))!;
     assertStringIncludes(meanRow, `**${expected}** (2 classes)`);
     assertEquals((await summary(dir, "--check")).code, 0, "a rebuilt headline passes --check");
