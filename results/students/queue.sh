@@ -7,10 +7,8 @@
 # results/teachers), else runs/t14/D-C-b64-sS. Ratios (RATIOS overrides): MNIST 24.45:1 and
 # 311.11:1, Fashion-MNIST 24.45:1 and 700:1 (the papers' headline ratio of each dataset and one near
 # 24:1). Each student trains from scratch for 15 epochs, by one-step KD for 15, and by P-KDGAN for
-# 10 + 5 (--preset paper), at batch 64. Output: runs/t14/distill-D-C-b64-sS (log beside); then copy
-# results.json, results.csv, run.json, teacher.json and jobs/ to results/students/D-C-b64-sS/ and
-# rebuild the table: `deno run -A results/students/table.ts && deno fmt results/students`, then the README headline:
-# `deno run -A results/summary.ts`.
+# 10 + 5 (--preset paper), at batch 64. Output: runs/t14/distill-D-C-b64-sS (log beside); then
+# land the finished ones in results/students/ (copy, tables, README): `bash results/students/land.sh`.
 set -u
 THREADS=${THREADS:-1}
 for spec in "$@"; do
