@@ -8,6 +8,8 @@
  * - Data (MNIST built in, Fashion-MNIST, CIFAR-10, folders), the one-class protocol, exact ROC
  *   AUC and friends, plotly figures and HTML reports, and backends from wasm to WebGPU and native
  *   TensorFlow.
+ * - The published campaign read back (`loadTeacherRuns`, `loadDistillations`): the full-length
+ *   teachers and students of `results/`, as its tables and the results notebook use them.
  *
  * @example Train a detector on MNIST digit 1 and read its test AUC
  * ```ts ignore
