@@ -315,7 +315,24 @@ const perClass = [
           const means = byClass(full64.filter((r) => r.dataset === d)).map((g) =>
             g.map(pick).filter((x): x is number => x !== undefined)
           ).filter((xs) => xs.length).map(mean);
-          return means.length ? `**${pct(mean(means))}** (${means.length} classes)` : "—";
+          if (!means.length) return "—";
+          // Item 1's "± std overall": the sd over seeds of the ten-class average, for the seeds
+          // that every class has (a per-seed average over fewer classes would mix classes).
+          const groups = byClass(full64.filter((r) => r.dataset === d));
+          const seedsOf = (g: TeacherRun[]) =>
+            new Set(g.filter((r) => pick(r) !== undefined).map((r) => r.seed));
+          const common = groups.length === 10
+            ? [...seedsOf(groups[0])].filter((seed) => groups.every((g) => seedsOf(g).has(seed)))
+            : [];
+          const perSeed = common.map((seed) =>
+            mean(groups.map((g) => pick(g.find((r) => r.seed === seed)!)!))
+          );
+          return `**${pct(mean(means))}** (${means.length} classes)` +
+            (perSeed.length >= 2
+              ? `; ten-class average over seeds ${common.join(", ")}: ${pct(mean(perSeed))} ± ${
+                pct(sd(perSeed))
+              }`
+              : "");
         },
       ).join(" | ")
     ).join(" | ")
