@@ -200,7 +200,7 @@ export function chosenLatentAuc(
 /** One scored model of a run: its live weights, or its averaged generator. */
 export interface ScoredModel {
   run: TeacherRun;
-  /** `live`, or `EMA <decay>` for the averaged generator. */
+  /** `live`, or `averaged (<decay>)` for the averaged generator. */
   weights: string;
   /** Last-epoch AUC under the BatchNorm moving averages (the run's own curve). */
   moving: number;
@@ -219,7 +219,7 @@ export interface ScoredModel {
  *   epochs: 15, ema: 0.9998, live: [0.8], averaged: [0.81], minutes: 70, backend: "onednn",
  *   study: null, liveStudy: null };
  * const [live, averaged] = scoredModels(run);
- * if (live.moving !== 0.8 || averaged.weights !== "EMA 0.9998") throw new Error();
+ * if (live.moving !== 0.8 || averaged.weights !== "averaged (0.9998)") throw new Error();
  * ```
  */
 export function scoredModels(run: TeacherRun): ScoredModel[] {
@@ -230,7 +230,7 @@ export function scoredModels(run: TeacherRun): ScoredModel[] {
     { ...live, chosen: chosenLatentAuc(run.liveStudy) },
     {
       run,
-      weights: `EMA ${run.ema}`,
+      weights: `averaged (${run.ema})`,
       moving: run.averaged.at(-1)!,
       chosen: chosenLatentAuc(run.study),
     },

@@ -20,7 +20,8 @@ for run in runs/t14/{mnist,fashion-mnist,cifar10}-*-b*-s*; do
       > "$run.study.log" 2>&1 || { echo "   failed: $run.study.log"; continue; }
   fi
   # At batch 1 the live weights are scored too (their curve has only the moving averages).
-  if grep -q '"batchSize": 1,' "$run/run.json" && grep -q '"ema": 0' "$run/run.json" &&
+  if python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["training"]
+sys.exit(0 if t["batchSize"] == 1 and t.get("ema") else 1)' "$run/run.json" &&
     [ ! -f "$run/study-score-live.json" ]; then
     echo "== $(date -u +%H:%M:%S) study score --weights live $run"
     deno task study score --model "$run" --weights live --backend onednn --threads "$THREADS" \

@@ -5,8 +5,8 @@
  * Every figure is the **last** epoch's test ROC AUC in % (nothing chosen on the test set). A run
  * trained with `--ema` records two figures per epoch from one training trajectory: the averaged
  * generator's (`auc`) and the live weights' (`liveAuc`, what the same run without `--ema` gives,
- * since the average never feeds back into training). "plain" below is the live figure of either
- * kind of run; "EMA" exists only for runs trained with `--ema`.
+ * since the average never feeds back into training). "live" below is the live figure of either
+ * kind of run; "averaged" exists only for runs trained with `--ema`.
  *
  * Spread: "epoch to epoch" is the mean absolute change of the test AUC between consecutive epochs
  * over the last five epochs (how much a last-epoch figure owes to the epoch it stopped at);
@@ -32,8 +32,8 @@ const dir = new URL(".", import.meta.url).pathname;
 const rows = await loadTeacherRuns(dir);
 
 const perRun = [
-  "| dataset | class | seed | batch | epochs | plain, last | EMA, last | plain, range over epochs | " +
-  "epoch to epoch, plain | epoch to epoch, EMA | training minutes | backend |",
+  "| dataset | class | seed | batch | epochs | live, last | averaged, last (decay) | live, range over epochs | " +
+  "epoch to epoch, live | epoch to epoch, averaged | training minutes | backend |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map((r) =>
     `| ${r.dataset} | ${r.normal} | ${r.seed} | ${r.batch} | ${r.epochs} | ${
@@ -55,7 +55,7 @@ for (const r of rows) {
   classes.set(key, [...(classes.get(key) ?? []), r]);
 }
 const perClass = [
-  "| dataset | class | batch | epochs | seeds | plain, mean ± sd over seeds | EMA, mean ± sd over seeds |",
+  "| dataset | class | batch | epochs | seeds | live, mean ± sd over seeds | averaged, mean ± sd over seeds |",
   "| --- | --- | --- | --- | --- | --- | --- |",
   ...[...classes.values()].map((rs) => {
     const withEma = rs.filter((r) => r.averaged);
@@ -76,7 +76,7 @@ const perClass = [
 const full = rows.filter((r) => r.epochs === FULL_EPOCHS);
 const datasets = [...new Set(full.map((r) => r.dataset))];
 const perDataset = [
-  "| dataset | batch | classes run | plain, mean of class means | runs with EMA: plain -> EMA | published |",
+  "| dataset | batch | classes run | live, mean of class means | runs with the average: live -> averaged | published |",
   "| --- | --- | --- | --- | --- | --- |",
   ...datasets.flatMap((d) =>
     [...new Set(full.filter((r) => r.dataset === d).map((r) => r.batch))].map((batch) => {
@@ -93,7 +93,11 @@ const perDataset = [
         : "";
       return `| ${d} | ${batch} | ${means.length} of 10 | ${pct(mean(means))}${
         means.length < 10 ? " (not the ten-class average)" : ""
-      } | ${pairedText} | ${PUBLISHED[d] ?? ""} |`;
+      } | ${pairedText} | ${PUBLISHED[d] ?? ""}${
+        batch === 1
+          ? "; batch 1 here is scored with the moving averages, another function: see Batch size"
+          : ""
+      } |`;
     })
   ),
 ];
@@ -106,7 +110,7 @@ const perDataset = [
  */
 const spreadGroups = [...new Set(full.map((r) => `${r.dataset}|${r.batch}`))];
 const perSpread = [
-  "| dataset | batch | runs with EMA | epoch to epoch, live | epoch to epoch, EMA | classes with >= 2 EMA seeds | seed-to-seed sd, live | seed-to-seed sd, EMA | classes where EMA's sd is smaller |",
+  "| dataset | batch | runs with the average | epoch to epoch, live | epoch to epoch, averaged | classes with >= 2 averaged seeds | seed-to-seed sd, live | seed-to-seed sd, averaged | classes where the average's sd is smaller |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...spreadGroups.map((key) => {
     const [d, b] = key.split("|");
@@ -131,7 +135,7 @@ const perSpread = [
 ];
 
 const studies = rows.flatMap((r) => [
-  ...(r.study ? [{ r, st: r.study, weights: r.averaged ? `EMA ${r.ema}` : "live" }] : []),
+  ...(r.study ? [{ r, st: r.study, weights: r.averaged ? `averaged (${r.ema})` : "live" }] : []),
   ...(r.liveStudy && r.averaged ? [{ r, st: r.liveStudy, weights: "live" }] : []),
 ]);
 const perStudy = [

@@ -32,7 +32,7 @@ Deno.test("loadTeacherRuns: the committed teachers, with their studies and both 
   // A batch-1 run has two scored models, the average's chosen on validation per-image.
   const b1 = runs.find((r) => r.batch === 1 && r.epochs === FULL_EPOCHS && r.averaged)!;
   const models = scoredModels(b1);
-  assertEquals(models.map((m) => m.weights), ["live", `EMA ${b1.ema}`]);
+  assertEquals(models.map((m) => m.weights), ["live", `averaged (${b1.ema})`]);
   assertEquals(models[1].chosen?.mode, "per-image");
   assert(models[1].chosen!.auc > models[1].moving, "per-image beats the moving averages at b1");
 });

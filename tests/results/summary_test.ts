@@ -67,9 +67,9 @@ Deno.test("summary: a stale headline fails --check; a rebuild states the runs it
       }),
     );
     const expected = (100 * (live0 + (digit2[0] + digit2[1]) / 2) / 2).toFixed(2);
-    assertStringIncludes(mnist, `${expected} live`);
+    assertStringIncludes(mnist, `${expected} live over every run`);
     assertStringIncludes(mnist, "open (2 of 10 classes)");
-    assertStringIncludes(mnist, "1-2 seeds per class");
+    assertStringIncludes(mnist, "2 seeds: 2; 1 seed: 0");
     assertStringIncludes(text, "not run yet", "no students: the P-KDGAN rows say so");
     assertStringIncludes(text, "(no distillation yet)");
     const meanRow = text.split("\n").find((l) => l.startsWith("| mean of the class means"))!;
