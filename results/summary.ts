@@ -290,7 +290,7 @@ row([
   (seeded.length
     ? `; seed-to-seed sd ${pct(mean(seeded.map((g) => sd(g.map((r) => r.live.at(-1)!)))))} → ${
       pct(mean(seeded.map((g) => sd(g.map((r) => r.averaged!.at(-1)!)))))
-    } (${seeded.length} classes with 2+ seeds)`
+    } (${seeded.length} class${seeded.length === 1 ? "" : "es"} with 2+ seeds)`
     : ""),
   "—",
   `${paired.length} batch-64 runs, both figures from one trajectory each; the paper preset's ` +
