@@ -22,6 +22,7 @@ import {
   FULL_EPOCHS,
   loadDistillations,
   loadTeacherRuns,
+  nearestRatio,
   nearestStudent,
   studentsByRatio,
   studyAuc,
@@ -399,9 +400,7 @@ const perRatio = studentsByRatio(students);
 /** The published gain goes beside the architecture nearest the dataset's published ratio only. */
 const publishedGain = (r: (typeof perRatio)[number]) => {
   const ratio = paper.compression_ratios.by_dataset[r.dataset];
-  const nearest = perRatio.filter((x) => x.dataset === r.dataset).reduce((a, b) =>
-    Math.abs(Math.log(b.ratio / ratio)) < Math.abs(Math.log(a.ratio / ratio)) ? b : a
-  );
+  const nearest = nearestRatio(perRatio.filter((x) => x.dataset === r.dataset), ratio);
   return nearest === r && PUBLISHED_GAIN[r.dataset]
     ? `${PUBLISHED_GAIN[r.dataset]} at ${ratio}:1`
     : "";

@@ -6,6 +6,7 @@
  */
 
 import { join } from "@std/path";
+import { meanStd } from "../sweep/merge.ts";
 import { readJson } from "./teacher_runs.ts";
 
 /** One student architecture of a distillation, its three training methods' last-epoch AUCs. */
@@ -61,9 +62,31 @@ export async function loadDistillations(dir: string): Promise<Distillation[]> {
 }
 
 /**
- * The student whose compression ratio is nearest `ratio` on a log scale (the papers' ratios are
- * met by the nearest architecture: 311.11:1 is width 3, latent 32, at 315.6:1 on the width-64
- * teacher).
+ * The item whose compression ratio is nearest `ratio` on a log scale (the first of a tie);
+ * undefined when there is none. The papers' ratios are met by the nearest architecture: 311.11:1
+ * is width 3, latent 32, at 315.6:1 on the width-64 teacher.
+ *
+ * @example
+ * ```ts
+ * import { nearestRatio } from "./distillations.ts";
+ * if (nearestRatio([{ ratio: 24.4 }, { ratio: 315.6 }, { ratio: 655.4 }], 700)?.ratio !== 655.4) {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function nearestRatio<T extends { ratio: number }>(
+  items: readonly T[],
+  ratio: number,
+): T | undefined {
+  const off = (x: T) => Math.abs(Math.log(x.ratio / ratio));
+  return items.reduce<T | undefined>(
+    (best, x) => best === undefined || off(x) < off(best) ? x : best,
+    undefined,
+  );
+}
+
+/**
+ * The student of a distillation nearest `ratio` ({@link nearestRatio}).
  *
  * @throws {RangeError} when the distillation has no student.
  *
@@ -78,11 +101,9 @@ export async function loadDistillations(dir: string): Promise<Distillation[]> {
  * ```
  */
 export function nearestStudent(d: Distillation, ratio: number): DistilledStudent {
-  if (d.students.length === 0) {
-    throw new RangeError(`${d.dataset} class ${d.normal_class}: no student`);
-  }
-  const off = (s: DistilledStudent) => Math.abs(Math.log(s.ratio / ratio));
-  return d.students.reduce((best, s) => off(s) < off(best) ? s : best);
+  const nearest = nearestRatio(d.students, ratio);
+  if (!nearest) throw new RangeError(`${d.dataset} class ${d.normal_class}: no student`);
+  return nearest;
 }
 
 /** The students of one architecture over the classes of one dataset (see {@link studentsByRatio}). */
@@ -119,7 +140,7 @@ export interface RatioSummary {
  * ```
  */
 export function studentsByRatio(distillations: Distillation[]): RatioSummary[] {
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const mean = (xs: number[]) => meanStd(xs).mean!;
   const out: RatioSummary[] = [];
   for (const dataset of [...new Set(distillations.map((d) => d.dataset))]) {
     const of = distillations.filter((d) => d.dataset === dataset);

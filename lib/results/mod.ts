@@ -27,6 +27,7 @@ export {
   type Distillation,
   type DistilledStudent,
   loadDistillations,
+  nearestRatio,
   nearestStudent,
   type RatioSummary,
   studentsByRatio,

@@ -10,7 +10,7 @@
  * asked ratio, so 311.11:1 is w3/l32 at 315.6:1 on the width-64 teacher). Nothing is chosen on
  * the test set.
  */
-import { loadDistillations, studentsByRatio } from "../../lib/results/mod.ts";
+import { loadDistillations, nearestRatio, studentsByRatio } from "../../lib/results/mod.ts";
 import { arch, mean, pct, signed } from "../_format.ts";
 
 /** Published means over classes (P-KDGAN, IJCAI 2020 and arXiv 2109.07295). */
@@ -37,13 +37,13 @@ const perClass = [
 ];
 
 const byRatio = studentsByRatio(runs);
-/** The papers' headline ratio of each dataset (paper_figures.json: compression_ratios). */
-const PUBLISHED_RATIO: Record<string, number> = { mnist: 311.11, "fashion-mnist": 700 };
+/** The papers' headline ratio of each dataset. */
+const PUBLISHED_RATIO: Record<string, number> = JSON.parse(
+  await Deno.readTextFile(new URL("../paper_figures.json", import.meta.url)),
+).compression_ratios.by_dataset;
 /** Whether a row is the architecture nearest its dataset's published ratio. */
-const nearestPublished = (r: (typeof byRatio)[number]) => {
-  const off = (x: typeof r) => Math.abs(Math.log(x.ratio / PUBLISHED_RATIO[x.dataset]));
-  return byRatio.filter((x) => x.dataset === r.dataset).every((x) => off(r) <= off(x));
-};
+const nearestPublished = (r: (typeof byRatio)[number]) =>
+  nearestRatio(byRatio.filter((x) => x.dataset === r.dataset), PUBLISHED_RATIO[r.dataset]) === r;
 const summaryRows = byRatio.map((r) =>
   `| ${r.dataset} | w${r.width}/l${r.latent} | ${r.ratio.toFixed(1)}:1 | ${r.classes.length} (${
     r.classes.join(", ")
