@@ -16,9 +16,9 @@
 import { parseArgs } from "@std/cli";
 import { join } from "@std/path";
 import {
+  averagingSpread,
   chosenLatentAuc,
   type DistilledStudent,
-  epochToEpochChange,
   FULL_EPOCHS,
   loadDistillations,
   loadTeacherRuns,
@@ -276,25 +276,24 @@ if (b1Full.length) {
     "(`--bn-stats auto`: the mode chosen on validation normals, never on the test set)",
   ]);
 }
-const paired = full64.filter((r) => r.averaged);
-const seeded = byClass(paired).filter((g) => g.length >= 2);
+const spread = averagingSpread(full64);
 row([
   "(not in the papers) average of the generator's weights (`--ema`)",
   "—",
-  `at or above the live weights in ${
-    paired.filter((r) => r.averaged!.at(-1)! >= r.live.at(-1)!).length
-  } of ${paired.length} runs (mean ${pct(mean(paired.map((r) => r.live.at(-1)!)))} → ${
-    pct(mean(paired.map((r) => r.averaged!.at(-1)!)))
-  }); epoch-to-epoch change ${pct(mean(paired.map((r) => epochToEpochChange(r.live))))} → ${
-    pct(mean(paired.map((r) => epochToEpochChange(r.averaged!))))
+  `at or above the live weights in ${spread.atOrAbove} of ${spread.runs} runs (mean ${
+    pct(spread.meanLive)
+  } → ${pct(spread.meanAveraged)}); epoch-to-epoch change ${pct(spread.epochLive)} → ${
+    pct(spread.epochAveraged)
   }` +
-  (seeded.length
-    ? `; seed-to-seed sd ${pct(mean(seeded.map((g) => sd(g.map((r) => r.live.at(-1)!)))))} → ${
-      pct(mean(seeded.map((g) => sd(g.map((r) => r.averaged!.at(-1)!)))))
-    } (${seeded.length} class${seeded.length === 1 ? "" : "es"} with 2+ seeds)`
+  (spread.seededClasses.length
+    ? `; seed-to-seed sd ${pct(spread.seedSdLive)} → ${
+      pct(spread.seedSdAveraged)
+    } (${spread.seededClasses.length} class${
+      spread.seededClasses.length === 1 ? "" : "es"
+    } with 2+ seeds)`
     : ""),
   "—",
-  `${paired.length} batch-64 runs, both figures from one trajectory each; the paper preset's ` +
+  `${spread.runs} batch-64 runs, both figures from one trajectory each; the paper preset's ` +
   "default since (`--ema auto`, decay set a priori to about one epoch), adopted on this test-set " +
   "evidence across classes, not tuned per run",
 ]);

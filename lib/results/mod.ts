@@ -13,6 +13,8 @@
  */
 
 export {
+  type AveragingSpread,
+  averagingSpread,
   chosenLatentAuc,
   epochToEpochChange,
   FULL_EPOCHS,

@@ -12,6 +12,7 @@
  */
 
 import { join } from "@std/path";
+import { meanStd } from "../sweep/merge.ts";
 
 /** A score study (`study-score.json`): score kinds x BatchNorm modes, and validation's choice. */
 export interface ScoreStudySummary {
@@ -235,4 +236,71 @@ export function scoredModels(run: TeacherRun): ScoredModel[] {
       chosen: chosenLatentAuc(run.study),
     },
   ];
+}
+
+/** What weight averaging does to a last-epoch figure, over a set of `--ema` runs (`averagingSpread`). */
+export interface AveragingSpread {
+  /** Runs with the weight average. */
+  runs: number;
+  /** Runs whose averaged last epoch is at or above the live one. */
+  atOrAbove: number;
+  /** Mean last-epoch AUC of the live weights and of the average over those runs. */
+  meanLive: number;
+  meanAveraged: number;
+  /** Mean over runs of `epochToEpochChange` of the live and of the averaged curve. */
+  epochLive: number;
+  epochAveraged: number;
+  /** The classes (`dataset class`) with at least two averaged seeds. */
+  seededClasses: string[];
+  /** Mean over those classes of the sample sd over seeds of the last epoch; NaN without any. */
+  seedSdLive: number;
+  seedSdAveraged: number;
+  /** Classes of `seededClasses` where the average's sd is the smaller. */
+  smallerSd: number;
+}
+
+/**
+ * The spread a last-epoch figure carries with and without the average of the generator's weights
+ * (issue 14, item 6), from the same runs: each `--ema` run records both figures on one training
+ * trajectory, so the comparison is paired. Runs without `--ema` are left out; pass the runs of one
+ * setting (dataset, batch size, length). AUCs in [0, 1] as in `TeacherRun`.
+ *
+ * @example
+ * ```ts
+ * import { averagingSpread, type TeacherRun } from "./teacher_runs.ts";
+ * const run = (seed: number, live: number[], averaged: number[]): TeacherRun => ({
+ *   folder: `mnist-2-b64-s${seed}`, dataset: "mnist", normal: 2, seed, batch: 64, epochs: 2,
+ *   ema: 0.99, live, averaged, minutes: 1, backend: "wasm", study: null, liveStudy: null });
+ * const s = averagingSpread([run(0, [0.9, 0.8], [0.9, 0.9]), run(1, [0.9, 1.0], [0.9, 0.92])]);
+ * if (s.runs !== 2 || s.atOrAbove !== 1 || s.seededClasses[0] !== "mnist 2") throw new Error();
+ * if (Math.abs(s.epochLive - 0.1) > 1e-12 || Math.abs(s.epochAveraged - 0.01) > 1e-12) {
+ *   throw new Error();
+ * }
+ * if (s.smallerSd !== 1 || !(s.seedSdAveraged < s.seedSdLive)) throw new Error();
+ * ```
+ */
+export function averagingSpread(runs: TeacherRun[]): AveragingSpread {
+  const paired = runs.filter((r) => r.averaged);
+  const mean = (xs: number[]) => meanStd(xs).mean ?? NaN;
+  const sd = (xs: number[]) => meanStd(xs).std ?? NaN;
+  const classes = new Map<string, TeacherRun[]>();
+  for (const r of paired) {
+    const key = `${r.dataset} ${r.normal}`;
+    classes.set(key, [...(classes.get(key) ?? []), r]);
+  }
+  const seeded = [...classes].filter(([, rs]) => rs.length >= 2);
+  const sdLive = seeded.map(([, rs]) => sd(rs.map((r) => r.live.at(-1)!)));
+  const sdAveraged = seeded.map(([, rs]) => sd(rs.map((r) => r.averaged!.at(-1)!)));
+  return {
+    runs: paired.length,
+    atOrAbove: paired.filter((r) => r.averaged!.at(-1)! >= r.live.at(-1)!).length,
+    meanLive: mean(paired.map((r) => r.live.at(-1)!)),
+    meanAveraged: mean(paired.map((r) => r.averaged!.at(-1)!)),
+    epochLive: mean(paired.map((r) => epochToEpochChange(r.live))),
+    epochAveraged: mean(paired.map((r) => epochToEpochChange(r.averaged!))),
+    seededClasses: seeded.map(([key]) => key),
+    seedSdLive: mean(sdLive),
+    seedSdAveraged: mean(sdAveraged),
+    smallerSd: sdAveraged.filter((x, i) => x < sdLive[i]).length,
+  };
 }

@@ -13,6 +13,7 @@
  * "seed to seed" is the sd of the last-epoch figure over seeds of one class.
  */
 import {
+  averagingSpread,
   epochToEpochChange,
   FULL_EPOCHS,
   loadTeacherRuns,
@@ -21,7 +22,7 @@ import {
   studyAuc,
   type TeacherRun,
 } from "../../lib/results/mod.ts";
-import { mean, meanSd, pct, sd } from "../_format.ts";
+import { mean, meanSd, pct } from "../_format.ts";
 
 const PUBLISHED: Record<string, string> = {
   mnist: "EDE-GAN 97.80, OCGAN 97.50 (P-KDGAN students 97.25)",
@@ -114,23 +115,17 @@ const perSpread = [
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...spreadGroups.map((key) => {
     const [d, b] = key.split("|");
-    const runs = full.filter((r) => r.dataset === d && r.batch === Number(b) && r.averaged);
-    const seeded = [...classes.values()]
-      .filter((rs) => rs[0].dataset === d && rs[0].batch === Number(b))
-      .map((rs) => rs.filter((r) => r.epochs === FULL_EPOCHS && r.averaged))
-      .filter((rs) => rs.length >= 2);
-    const sdLive = seeded.map((rs) => sd(rs.map((r) => r.live.at(-1)!)));
-    const sdEma = seeded.map((rs) => sd(rs.map((r) => r.averaged!.at(-1)!)));
-    const seedCells = seeded.length
-      ? `${seeded.length} (${seeded.map((rs) => rs[0].normal).join(", ")}) | ${
-        pct(mean(sdLive))
-      } | ${pct(mean(sdEma))} | ${sdEma.filter((x, i) => x < sdLive[i]).length} of ${seeded.length}`
+    const s = averagingSpread(full.filter((r) => r.dataset === d && r.batch === Number(b)));
+    const seedCells = s.seededClasses.length
+      ? `${s.seededClasses.length} (${s.seededClasses.map((c) => c.split(" ")[1]).join(", ")}) | ${
+        pct(s.seedSdLive)
+      } | ${pct(s.seedSdAveraged)} | ${s.smallerSd} of ${s.seededClasses.length}`
       : "0 | | | ";
-    return runs.length === 0
+    return s.runs === 0
       ? ""
-      : `| ${d} | ${b} | ${runs.length} | ${
-        pct(mean(runs.map((r) => epochToEpochChange(r.live))))
-      } | ${pct(mean(runs.map((r) => epochToEpochChange(r.averaged!))))} | ${seedCells} |`;
+      : `| ${d} | ${b} | ${s.runs} | ${pct(s.epochLive)} | ${
+        pct(s.epochAveraged)
+      } | ${seedCells} |`;
   }).filter((line) => line !== ""),
 ];
 
