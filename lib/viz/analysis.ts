@@ -338,7 +338,8 @@ export interface ClassAucSeries {
 
 /**
  * Grouped bars of AUC per class (one group per class, one bar per series) with optional error
- * bars, the chance level 0.5 as a dotted line, optional reference lines (dashed, named in the legend) and
+ * bars, the chance level 0.5 as a dotted line, optional reference lines (dashed, one pattern each,
+ * named in the legend) and
  * "n/a" written where a value is missing. The value axis starts at 0.5 unless some AUC lies below
  * it (then at 0), so an inversion shows.
  *
@@ -384,14 +385,16 @@ export function classAucBars(
     return trace as Plotly.Data;
   });
   // Reference lines are traces, named in the legend: a label on the plot would cover bars.
-  for (const r of opts.references ?? []) {
+  // One dash pattern each, so that two close references (97.80 and 97.50) stay apart in the legend.
+  const dashes: Plotly.Dash[] = ["dash", "dashdot", "longdash", "longdashdot"];
+  for (const [i, r] of (opts.references ?? []).entries()) {
     data.push({
       type: "scatter",
       mode: "lines",
       name: r.label,
       x: labels,
       y: labels.map(() => r.value),
-      line: { color: "black", dash: "dash", width: 1.5 },
+      line: { color: i % 2 ? "#555" : "black", dash: dashes[i % dashes.length], width: 1.5 },
       hovertemplate: `${r.label}<extra></extra>`,
     });
   }

@@ -154,14 +154,19 @@ Deno.test("classAucBars: grouped bars, error bars, missing values as n/a (never 
   assertThrows(() => classAucBars([]), RangeError, "no series");
 });
 
-Deno.test("classAucBars: reference lines are dashed traces named in the legend", () => {
+Deno.test("classAucBars: reference lines are dashed traces named in the legend, each its own dash", () => {
   const fig = classAucBars([{ name: "teacher", auc: [0.99, null] }], {
-    references: [{ value: 0.978, label: "EDE-GAN 97.80" }],
+    references: [{ value: 0.978, label: "EDE-GAN 97.80" }, { value: 0.975, label: "OCGAN 97.50" }],
   });
   const t = traces(fig);
-  assertEquals(t.map((x) => [x.type, x.name]), [["bar", "teacher"], ["scatter", "EDE-GAN 97.80"]]);
+  assertEquals(t.map((x) => [x.type, x.name]), [
+    ["bar", "teacher"],
+    ["scatter", "EDE-GAN 97.80"],
+    ["scatter", "OCGAN 97.50"],
+  ]);
   assertEquals(t[1].y, [0.978, 0.978]);
   assertEquals(t[1].line.dash, "dash");
+  assertEquals(t[2].line.dash, "dashdot", "two close references must not look alike");
   assertEquals(fig.layout.annotations!.map((a) => a.text), ["n/a"], "no label over the bars");
 });
 
