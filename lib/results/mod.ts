@@ -34,3 +34,4 @@ export {
   type RatioSummary,
   studentsByRatio,
 } from "./distillations.ts";
+export { type MeanInterval, meanInterval } from "./interval.ts";

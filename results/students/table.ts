@@ -10,7 +10,12 @@
  * asked ratio, so 311.11:1 is w3/l32 at 315.6:1 on the width-64 teacher). Nothing is chosen on
  * the test set.
  */
-import { loadDistillations, nearestRatio, studentsByRatio } from "../../lib/results/mod.ts";
+import {
+  loadDistillations,
+  meanInterval,
+  nearestRatio,
+  studentsByRatio,
+} from "../../lib/results/mod.ts";
 import { arch, mean, pct, signed } from "../_format.ts";
 
 /** Published means over classes (P-KDGAN, IJCAI 2020 and arXiv 2109.07295). */
@@ -44,12 +49,17 @@ const PUBLISHED_RATIO: Record<string, number> = JSON.parse(
 /** Whether a row is the architecture nearest its dataset's published ratio. */
 const nearestPublished = (r: (typeof byRatio)[number]) =>
   nearestRatio(byRatio.filter((x) => x.dataset === r.dataset), PUBLISHED_RATIO[r.dataset]) === r;
+/** The 95 % Student-t interval of the mean gain over classes, in points; empty below 3 classes. */
+const interval = (gains: number[]) => {
+  const ci = gains.length >= 3 ? meanInterval(gains) : null;
+  return ci ? `${signed(ci.low)} to ${signed(ci.high)}` : "";
+};
 const summaryRows = byRatio.map((r) =>
   `| ${r.dataset} | w${r.width}/l${r.latent} | ${r.ratio.toFixed(1)}:1 | ${r.classes.length} (${
     r.classes.join(", ")
   }) | ${pct(r.teacher)} | ${pct(r.scratch)} | ${pct(r.oneStep)} | ${pct(r.pkdgan)} | ${
     signed(mean(r.gains))
-  } (${r.gains.filter((g) => g > 0).length} of ${r.gains.length} > 0) | ${
+  } (${r.gains.filter((g) => g > 0).length} of ${r.gains.length} > 0) | ${interval(r.gains)} | ${
     nearestPublished(r) ? PUBLISHED[r.dataset] ?? "" : ""
   } |`
 );
@@ -59,8 +69,8 @@ const text = [
   "",
   "## Per dataset and ratio (mean over the classes run, test ROC AUC %)",
   "",
-  "| dataset | student | ratio | classes | teacher | scratch | one-step KD | P-KDGAN | P-KDGAN - scratch | published |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  "| dataset | student | ratio | classes | teacher | scratch | one-step KD | P-KDGAN | P-KDGAN - scratch | its 95 % interval over classes | published |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...summaryRows,
   "",
   "## Per class",
