@@ -378,22 +378,26 @@ const perClass = [
             g.map(pick).filter((x): x is number => x !== undefined)
           ).filter((xs) => xs.length).map(mean);
           if (!means.length) return "—";
-          // Item 1's "± std overall": the sd over seeds of the ten-class average, for the seeds
-          // that every class has (a per-seed average over fewer classes would mix classes).
-          const groups = byClass(full64.filter((r) => r.dataset === d));
-          const seedsOf = (g: TeacherRun[]) =>
-            new Set(g.filter((r) => pick(r) !== undefined).map((r) => r.seed));
-          const common = groups.length === 10
-            ? [...seedsOf(groups[0])].filter((seed) => groups.every((g) => seedsOf(g).has(seed)))
-            : [];
-          const perSeed = common.map((seed) =>
-            mean(groups.map((g) => pick(g.find((r) => r.seed === seed)!)!))
+          // Item 1's "± std overall": the sd over replicates of the ten-class average. Replicate k
+          // is each class's k-th run in seed order (a seed number means nothing across classes:
+          // each class is its own data), for as many replicates as every class has.
+          const groups = byClass(full64.filter((r) => r.dataset === d)).map((g) =>
+            g.filter((r) => pick(r) !== undefined).sort((a, b) => a.seed - b.seed)
           );
+          const replicates = groups.length === 10 ? Math.min(...groups.map((g) => g.length)) : 0;
+          const perSeed = Array.from(
+            { length: replicates },
+            (_, k) => mean(groups.map((g) => pick(g[k])!)),
+          );
+          const seedLists = new Set(
+            groups.map((g) => g.slice(0, replicates).map((r) => r.seed).join(", ")),
+          );
+          const over = seedLists.size === 1
+            ? `seeds ${[...seedLists][0]}`
+            : `${replicates} runs per class (each class's first ${replicates} seeds, paired in order)`;
           return `**${pct(mean(means))}** (${means.length} classes)` +
             (perSeed.length >= 2
-              ? `; ten-class average over seeds ${common.join(", ")}: ${pct(mean(perSeed))} ± ${
-                pct(sd(perSeed))
-              }`
+              ? `; ten-class average over ${over}: ${pct(mean(perSeed))} ± ${pct(sd(perSeed))}`
               : "");
         },
       ).join(" | ")

@@ -80,53 +80,77 @@ Deno.test("summary: a stale headline fails --check; a rebuild states the runs it
   }
 });
 
-Deno.test("summary: with two seeds of every class, the sd over seeds of the ten-class average", async () => {
+/**
+ * A results folder with 15-epoch batch-64 MNIST teachers: class c's k-th seed (in `seedsOf(c)`)
+ * ends at live AUC 0.80 + c/100 + k/50 (the second run of a class is 2 points above its first).
+ */
+async function tenClasses(seedsOf: (c: number) => number[]): Promise<string> {
   const dir = await Deno.makeTempDir();
-  try {
-    await Deno.mkdir(join(dir, "teachers"));
-    await Deno.mkdir(join(dir, "students"));
-    await Deno.copyFile(
-      join(root, "results/paper_figures.json"),
-      join(dir, "paper_figures.json"),
-    );
-    // Class c, seed s: live AUC 0.80 + c/100 + s/50 (seed 1 is 2 points above seed 0 everywhere).
-    for (let c = 0; c < 10; c++) {
-      for (const s of [0, 1]) {
-        const live = 0.8 + c / 100 + s / 50;
-        const folder = join(dir, "teachers", `mnist-${c}-b64-s${s}`);
-        await Deno.mkdir(folder);
-        await Deno.writeTextFile(
-          join(folder, "run.json"),
-          JSON.stringify({
-            status: "finished",
-            data: { dataset: "mnist", normalClass: c },
-            backend: { name: "wasm" },
-            training: { epochs: 15, batchSize: 64, seed: s, ema: null },
-            history: Array.from(
-              { length: 15 },
-              (_, e) => ({ epoch: e + 1, auc: live, seconds: 1 }),
-            ),
-          }),
-        );
-      }
+  await Deno.mkdir(join(dir, "teachers"));
+  await Deno.mkdir(join(dir, "students"));
+  await Deno.copyFile(join(root, "results/paper_figures.json"), join(dir, "paper_figures.json"));
+  for (let c = 0; c < 10; c++) {
+    for (const [k, s] of seedsOf(c).entries()) {
+      const live = 0.8 + c / 100 + k / 50;
+      const folder = join(dir, "teachers", `mnist-${c}-b64-s${s}`);
+      await Deno.mkdir(folder);
+      await Deno.writeTextFile(
+        join(folder, "run.json"),
+        JSON.stringify({
+          status: "finished",
+          data: { dataset: "mnist", normalClass: c },
+          backend: { name: "wasm" },
+          training: { epochs: 15, batchSize: 64, seed: s, ema: null },
+          history: Array.from({ length: 15 }, (_, e) => ({ epoch: e + 1, auc: live, seconds: 1 })),
+        }),
+      );
     }
-    await Deno.writeTextFile(
-      join(dir, "README.md"),
-      "<!-- headline:start -->\n<!-- headline:end -->\n<!-- classes:start -->\n" +
-        "<!-- classes:end -->\n<!-- students:start -->\n<!-- students:end -->\n",
-    );
-    assertEquals((await summary(dir)).code, 0);
-    const text = await Deno.readTextFile(join(dir, "README.md"));
-    const meanRow = text.split("\n").find((l) => l.startsWith("| mean of the class means"))!;
+  }
+  await Deno.writeTextFile(
+    join(dir, "README.md"),
+    "<!-- headline:start -->\n<!-- headline:end -->\n<!-- classes:start -->\n" +
+      "<!-- classes:end -->\n<!-- students:start -->\n<!-- students:end -->\n",
+  );
+  assertEquals((await summary(dir)).code, 0);
+  return dir;
+}
+const meanRowOf = async (dir: string) =>
+  (await Deno.readTextFile(join(dir, "README.md"))).split("\n").find((l) =>
+    l.startsWith("| mean of the class means")
+  )!;
+
+Deno.test("summary: with two seeds of every class, the sd over seeds of the ten-class average", async () => {
+  const dir = await tenClasses(() => [0, 1]);
+  try {
+    const meanRow = await meanRowOf(dir);
     // Per-seed ten-class averages 0.845 and 0.865: mean 85.50, sd 1.41 (points).
     assertStringIncludes(
       meanRow,
       "**85.50** (10 classes); ten-class average over seeds 0, 1: 85.50 ± 1.41",
     );
+    const text = await Deno.readTextFile(join(dir, "README.md"));
     const classRow = text.split("\n").find((l) => l.startsWith("| 3 "))!;
     assertStringIncludes(classRow, "84.00 ± 1.41 (s0,1)");
     // No averaged runs: that column has none.
     assert(meanRow.includes("| —"), meanRow);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("summary: classes run at different seeds pair their runs in seed order", async () => {
+  // Digit 8 at seeds 1, 2 (say, its seed 0 was trained otherwise); one class with a third seed.
+  const dir = await tenClasses((c) => c === 8 ? [1, 2] : c === 3 ? [0, 1, 2] : [0, 1]);
+  try {
+    const meanRow = await meanRowOf(dir);
+    // Replicate k: every class's k-th run; class 3's third run is in its class mean only.
+    // Class means: 0.81 + c/100, but class 3's is 0.85 (0.83, 0.85, 0.87), so the mean of the
+    // means is 0.856 (85.60); the replicates 0.845 and 0.865 still give 85.50 ± 1.41.
+    assertStringIncludes(
+      meanRow,
+      "**85.60** (10 classes); ten-class average over 2 runs per class (each class's first 2 " +
+        "seeds, paired in order): 85.50 ± 1.41",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
