@@ -20,6 +20,8 @@ import {
   chosenLatentAuc,
   type DistilledStudent,
   FULL_EPOCHS,
+  gainByTeacherLead,
+  type GainGroup,
   loadDistillations,
   loadTeacherRuns,
   meanInterval,
@@ -426,6 +428,20 @@ const gainInterval = (gains: number[]) => {
   const ci = gains.length >= 3 ? meanInterval(gains.map((g) => 100 * g)) : null;
   return ci ? `${signed(ci.low)} to ${signed(ci.high)}` : "";
 };
+/** The teacher's-lead split of students/tables.md, one sentence (nothing below 3 students). */
+function leadLines({ ahead, close, r }: ReturnType<typeof gainByTeacherLead>): string[] {
+  if (ahead.students + close.students < 3) return [];
+  const part = (g: GainGroup) =>
+    g.students
+      ? `P-KDGAN above scratch on ${g.above} of ${g.students} (median ${signed(100 * g.median)})`
+      : "no student";
+  return [
+    `By the teacher's lead over the student trained alone (every class and ratio): a lead of 1 ` +
+    `point or more, ${part(ahead)}; under 1 point, ${part(close)}; Pearson's r between lead and ` +
+    `gain ${r.toFixed(2)} over ${ahead.students + close.students} students.`,
+    "",
+  ];
+}
 const studentBlock = [
   "<!-- students:start (made by results/summary.ts; do not edit) -->",
   "",
@@ -442,6 +458,7 @@ const studentBlock = [
   ),
   ...(perRatio.length ? [] : ["| (no distillation yet) | | | | | | | | | | |"]),
   "",
+  ...leadLines(gainByTeacherLead(students)),
   "<!-- students:end -->",
 ].join("\n");
 

@@ -7,6 +7,7 @@
 
 import { join } from "@std/path";
 import { meanStd } from "../sweep/merge.ts";
+import { median, pearson } from "./stats.ts";
 import { readJson } from "./teacher_runs.ts";
 
 /** One student architecture of a distillation, its three training methods' last-epoch AUCs. */
@@ -168,4 +169,53 @@ export function studentsByRatio(distillations: Distillation[]): RatioSummary[] {
     }
   }
   return out;
+}
+
+/** P-KDGAN's gains over scratch for one group of students (see {@link gainByTeacherLead}). */
+export interface GainGroup {
+  students: number;
+  /** Students whose P-KDGAN AUC is above the same student trained alone. */
+  above: number;
+  /** Mean and median of P-KDGAN − scratch, AUC units; NaN for an empty group. */
+  mean: number;
+  median: number;
+}
+
+/**
+ * Does P-KDGAN's gain need a teacher well ahead of its student? Every student with all three
+ * methods (class x ratio), split by the teacher's lead over the same student trained alone
+ * (teacher − scratch) at `threshold` (AUC units; 0.01 = 1 point), with Pearson's r between lead
+ * and gain over all of them (NaN below two students).
+ *
+ * @example
+ * ```ts
+ * import { gainByTeacherLead } from "./distillations.ts";
+ * const d = (c: number, scratch: number, pkdgan: number) => ({ dataset: "mnist", normal_class: c,
+ *   seed: 0, teacher: { width: 64, auc: 0.95 }, students: [{ width: 3, latent: 32, ratio: 315.6,
+ *   auc_scratch: scratch, auc_one_step: 0.8, auc_pkdgan: pkdgan }] });
+ * const g = gainByTeacherLead([d(0, 0.9, 0.92), d(1, 0.96, 0.95)]);
+ * if (g.ahead.students !== 1 || g.ahead.above !== 1 || g.close.above !== 0) throw new Error();
+ * if (Math.abs(g.r - 1) > 1e-12) throw new Error();
+ * ```
+ */
+export function gainByTeacherLead(
+  distillations: Distillation[],
+  threshold = 0.01,
+): { ahead: GainGroup; close: GainGroup; r: number } {
+  const pairs = distillations.flatMap((d) =>
+    d.students.filter((s) =>
+      s.auc_scratch !== null && s.auc_one_step !== null && s.auc_pkdgan !== null
+    ).map((s) => ({ lead: d.teacher.auc - s.auc_scratch!, gain: s.auc_pkdgan! - s.auc_scratch! }))
+  );
+  const group = (ps: typeof pairs): GainGroup => ({
+    students: ps.length,
+    above: ps.filter((p) => p.gain > 0).length,
+    mean: meanStd(ps.map((p) => p.gain)).mean ?? NaN,
+    median: median(ps.map((p) => p.gain)),
+  });
+  return {
+    ahead: group(pairs.filter((p) => p.lead >= threshold)),
+    close: group(pairs.filter((p) => p.lead < threshold)),
+    r: pairs.length >= 2 ? pearson(pairs.map((p) => p.lead), pairs.map((p) => p.gain)) : NaN,
+  };
 }

@@ -28,10 +28,12 @@ export {
 export {
   type Distillation,
   type DistilledStudent,
+  gainByTeacherLead,
+  type GainGroup,
   loadDistillations,
   nearestRatio,
   nearestStudent,
   type RatioSummary,
   studentsByRatio,
 } from "./distillations.ts";
-export { type MeanInterval, meanInterval } from "./interval.ts";
+export { type MeanInterval, meanInterval, median, pearson } from "./stats.ts";

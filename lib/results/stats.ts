@@ -1,6 +1,7 @@
 /**
- * Confidence intervals for a mean over classes: how far a measured mean gain can be trusted when
- * each class was run once (issue 14, item 5: the papers' gain of P-KDGAN over scratch).
+ * The statistics of the results tables, from jStat: the confidence interval of a mean over classes
+ * (how far a measured mean gain can be trusted when each class was run once; issue 14, item 5) and
+ * the correlation of two per-class measures.
  *
  * @module
  */
@@ -11,6 +12,8 @@ import { meanStd } from "../sweep/merge.ts";
 // jstat ships no types; the one function used here, typed (jStat.studentt.inv(p, dof)).
 const jStat = jStatModule as unknown as {
   studentt: { inv(p: number, dof: number): number };
+  corrcoeff(a: number[], b: number[]): number;
+  median(a: number[]): number;
 };
 
 /** A mean with its two-sided confidence interval, in the units of the values. */
@@ -33,7 +36,7 @@ export interface MeanInterval {
  *
  * @example
  * ```ts
- * import { meanInterval } from "./interval.ts";
+ * import { meanInterval } from "./stats.ts";
  * const ci = meanInterval([1, 2, 3])!; // mean 2, sd 1, t(0.975, 2) = 4.303
  * if (Math.abs(ci.high - (2 + 4.302652729911275 / Math.sqrt(3))) > 1e-9) throw new Error();
  * if (meanInterval([1]) !== null) throw new Error();
@@ -48,4 +51,38 @@ export function meanInterval(values: number[], level = 0.95): MeanInterval | nul
   if (mean === null || std === null) return null;
   const half = jStat.studentt.inv(1 - (1 - level) / 2, n - 1) * std / Math.sqrt(n);
   return { mean, low: mean - half, high: mean + half, n, level };
+}
+
+/**
+ * Pearson's correlation coefficient of paired values (jStat.corrcoeff), in [-1, 1]; NaN when
+ * either side has no spread.
+ *
+ * @throws {RangeError} when the two arrays differ in length or hold fewer than two pairs.
+ *
+ * @example
+ * ```ts
+ * import { pearson } from "./stats.ts";
+ * if (Math.abs(pearson([1, 2, 3], [2, 4, 7]) - 0.9933992677987828) > 1e-12) throw new Error();
+ * ```
+ */
+export function pearson(xs: number[], ys: number[]): number {
+  if (xs.length !== ys.length || xs.length < 2) {
+    throw new RangeError(
+      `pearson: need two equal-length arrays of 2+ values, got ${xs.length} and ${ys.length}`,
+    );
+  }
+  return jStat.corrcoeff(xs, ys);
+}
+
+/**
+ * The median (jStat.median: the middle value, or the mean of the two middle ones); NaN for none.
+ *
+ * @example
+ * ```ts
+ * import { median } from "./stats.ts";
+ * if (median([3, -7, 1, 2]) !== 1.5 || !Number.isNaN(median([]))) throw new Error();
+ * ```
+ */
+export function median(values: number[]): number {
+  return values.length ? jStat.median(values) : NaN;
 }
