@@ -7,7 +7,8 @@
 
 import { join } from "@std/path";
 import { meanStd } from "../sweep/merge.ts";
-import { median, pearson } from "./stats.ts";
+import { pearson } from "../viz/analysis.ts";
+import { median } from "./stats.ts";
 import { readJson } from "./teacher_runs.ts";
 
 /** One student architecture of a distillation, its three training methods' last-epoch AUCs. */

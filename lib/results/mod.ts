@@ -36,4 +36,4 @@ export {
   type RatioSummary,
   studentsByRatio,
 } from "./distillations.ts";
-export { type MeanInterval, meanInterval, median, pearson } from "./stats.ts";
+export { type MeanInterval, meanInterval, median } from "./stats.ts";

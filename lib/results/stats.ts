@@ -1,7 +1,7 @@
 /**
  * The statistics of the results tables, from jStat: the confidence interval of a mean over classes
  * (how far a measured mean gain can be trusted when each class was run once; issue 14, item 5) and
- * the correlation of two per-class measures.
+ * the median.
  *
  * @module
  */
@@ -9,10 +9,9 @@
 import jStatModule from "jstat";
 import { meanStd } from "../sweep/merge.ts";
 
-// jstat ships no types; the one function used here, typed (jStat.studentt.inv(p, dof)).
+// jstat ships no types; the functions used here, typed.
 const jStat = jStatModule as unknown as {
   studentt: { inv(p: number, dof: number): number };
-  corrcoeff(a: number[], b: number[]): number;
   median(a: number[]): number;
 };
 
@@ -51,27 +50,6 @@ export function meanInterval(values: number[], level = 0.95): MeanInterval | nul
   if (mean === null || std === null) return null;
   const half = jStat.studentt.inv(1 - (1 - level) / 2, n - 1) * std / Math.sqrt(n);
   return { mean, low: mean - half, high: mean + half, n, level };
-}
-
-/**
- * Pearson's correlation coefficient of paired values (jStat.corrcoeff), in [-1, 1]; NaN when
- * either side has no spread.
- *
- * @throws {RangeError} when the two arrays differ in length or hold fewer than two pairs.
- *
- * @example
- * ```ts
- * import { pearson } from "./stats.ts";
- * if (Math.abs(pearson([1, 2, 3], [2, 4, 7]) - 0.9933992677987828) > 1e-12) throw new Error();
- * ```
- */
-export function pearson(xs: number[], ys: number[]): number {
-  if (xs.length !== ys.length || xs.length < 2) {
-    throw new RangeError(
-      `pearson: need two equal-length arrays of 2+ values, got ${xs.length} and ${ys.length}`,
-    );
-  }
-  return jStat.corrcoeff(xs, ys);
 }
 
 /**
