@@ -51,6 +51,7 @@ const paper = JSON.parse(await Deno.readTextFile(`${dir}paper_figures.json`)) as
 };
 
 const NAMES: Record<string, string> = { mnist: "MNIST", "fashion-mnist": "Fashion-MNIST" };
+const round2 = (points: number) => Math.round(points * 100) / 100;
 const signed = (points: number) => `${points >= 0 ? "+" : ""}${points.toFixed(2)}`;
 /** The ordering rule: every / none / some of `wins` out of `n`; "open" below `min` comparisons. */
 const ordering = (wins: number, n: number, min = 3) =>
@@ -242,8 +243,10 @@ for (const d of ["mnist", "fashion-mnist"]) {
     ordering(gains.filter((g) => g > 0).length, gains.length) +
     (ci
       ? `; published gain ${
-        published < ci.low || published > ci.high ? "outside" : "inside"
-      } the 95 % interval`
+        // At the printed precision, so that the words agree with the bounds shown.
+        published < round2(ci.low) || published > round2(ci.high)
+          ? "outside"
+          : "inside"} the 95 % interval`
       : ""),
     cells.length
       ? `${cells.length} of 10 classes (${
