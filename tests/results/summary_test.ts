@@ -69,7 +69,7 @@ Deno.test("summary: a stale headline fails --check; a rebuild states the runs it
     const expected = (100 * (live0 + (digit2[0] + digit2[1]) / 2) / 2).toFixed(2);
     assertStringIncludes(mnist, `${expected} live over every run`);
     assertStringIncludes(mnist, "open (2 of 10 classes)");
-    assertStringIncludes(mnist, "2 seeds: 2; 1 seed: 0");
+    assertStringIncludes(mnist, "2 seeds: class 2; 1 seed: class 0");
     assertStringIncludes(text, "not run yet", "no students: the P-KDGAN rows say so");
     assertStringIncludes(text, "(no distillation yet)");
     const meanRow = text.split("\n").find((l) => l.startsWith("| mean of the class means"))!;
@@ -151,6 +151,49 @@ Deno.test("summary: classes run at different seeds pair their runs in seed order
       "**85.60** (10 classes); ten-class average over 2 runs per class (each class's first 2 " +
         "seeds, paired in order): 85.50 ± 1.41",
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("summary: the gain and ordering rules on synthetic students", async () => {
+  // Five MNIST classes at 315.6:1 (w3/l32). P-KDGAN 1 point below scratch everywhere but one
+  // class (+0.2): gains -1, -1, -1, -1, +0.2 points, whose 95 % interval (SciPy: -1.43 to -0.09) lies
+  // below the published +1.77; P-KDGAN above one-step KD on 4 of 5 (80 %: mixed).
+  const dir = await tenClasses(() => [0]);
+  try {
+    for (let c = 0; c < 5; c++) {
+      const folder = join(dir, "students", `mnist-${c}-b64-s0`);
+      await Deno.mkdir(folder, { recursive: true });
+      const scratch = 0.9 + c / 100;
+      const pkdgan = scratch + (c === 4 ? 0.002 : -0.01);
+      await Deno.writeTextFile(
+        join(folder, "results.json"),
+        JSON.stringify({
+          dataset: "mnist",
+          normal_class: c,
+          seed: 0,
+          teacher: { width: 64, auc: 0.95 },
+          students: [{
+            width: 3,
+            latent: 32,
+            ratio: 315.6,
+            auc_scratch: scratch,
+            auc_one_step: c === 0 ? pkdgan + 0.01 : pkdgan - 0.02,
+            auc_pkdgan: pkdgan,
+          }],
+        }),
+      );
+    }
+    assertEquals((await summary(dir)).code, 0);
+    const text = await Deno.readTextFile(join(dir, "README.md"));
+    const gain = text.split("\n").find((l) => l.includes("trained alone, MNIST at 311.11:1"))!;
+    assertStringIncludes(gain, "-0.76 (P-KDGAN");
+    assertStringIncludes(gain, "95 % interval -1.43 to -0.09");
+    assertStringIncludes(gain, "disagrees (published gain outside the interval)");
+    const kd = text.split("\n").find((l) => l.startsWith("| P-KDGAN beats one-step KD"))!;
+    assertStringIncludes(kd, "higher on 4 of 5 students");
+    assertStringIncludes(kd, "| mixed ");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
