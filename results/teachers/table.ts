@@ -77,7 +77,7 @@ const perClass = [
 const full = rows.filter((r) => r.epochs === FULL_EPOCHS);
 const datasets = [...new Set(full.map((r) => r.dataset))];
 const perDataset = [
-  "| dataset | batch | classes run | live, mean of class means | runs with the average: live -> averaged | published |",
+  "| dataset | batch | classes run | live, mean of class means | runs with the average: live -> averaged, mean of class means | published |",
   "| --- | --- | --- | --- | --- | --- |",
   ...datasets.flatMap((d) =>
     [...new Set(full.filter((r) => r.dataset === d).map((r) => r.batch))].map((batch) => {
@@ -87,10 +87,16 @@ const perDataset = [
         .map((rs) => mean(rs.map((r) => r.live.at(-1)!)));
       // Paired: the live and averaged figures of the same runs (one training trajectory each).
       const paired = full.filter((r) => r.dataset === d && r.batch === batch && r.averaged);
+      // As the headline of results/README.md: the mean over classes of each class's mean.
+      const pairedClasses = [...new Set(paired.map((r) => r.normal))].map((c) =>
+        paired.filter((r) => r.normal === c)
+      );
+      const classMean = (pick: (r: TeacherRun) => number) =>
+        pct(mean(pairedClasses.map((rs) => mean(rs.map(pick)))));
       const pairedText = paired.length
-        ? `${pct(mean(paired.map((r) => r.live.at(-1)!)))} -> ${
-          pct(mean(paired.map((r) => r.averaged!.at(-1)!)))
-        } (${paired.length} runs)`
+        ? `${classMean((r) => r.live.at(-1)!)} -> ${
+          classMean((r) => r.averaged!.at(-1)!)
+        } (${paired.length} runs, ${pairedClasses.length} classes)`
         : "";
       return `| ${d} | ${batch} | ${means.length} of 10 | ${pct(mean(means))}${
         means.length < 10 ? " (not the ten-class average)" : ""
