@@ -464,7 +464,9 @@ function leadLines({ ahead, close, r }: ReturnType<typeof gainByTeacherLead>): s
   if (ahead.students + close.students < 3) return [];
   const part = (g: GainGroup) =>
     g.students
-      ? `P-KDGAN above scratch on ${g.above} of ${g.students} (median ${signed(100 * g.median)})`
+      ? `P-KDGAN above scratch on ${g.above} of ${g.students} (gain: mean ${
+        signed(100 * g.mean)
+      }, median ${signed(100 * g.median)})`
       : "no student";
   return [
     `By the teacher's lead over the student trained alone (every class and ratio): a lead of 1 ` +
