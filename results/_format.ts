@@ -2,7 +2,7 @@
  * Number formatting shared by the results scripts (tables and README headline): AUCs in [0, 1]
  * printed as percentages with two decimals.
  */
-import type { DistilledStudent } from "../lib/results/mod.ts";
+import { type DistilledStudent, meanInterval } from "../lib/results/mod.ts";
 import { meanStd } from "../lib/sweep/merge.ts";
 
 /** An AUC in [0, 1] as a percentage, two decimals; empty for a missing value. */
@@ -19,3 +19,8 @@ export const meanSd = (xs: number[]) =>
   xs.length === 0 ? "" : xs.length === 1 ? pct(xs[0]) : `${pct(mean(xs))} ± ${pct(sd(xs))}`;
 /** A student's architecture: `w<width>/l<latent>`. */
 export const arch = (s: DistilledStudent) => `w${s.width}/l${s.latent}`;
+/** The 95 % Student-t interval of a mean gain over classes (AUC units) in points; empty below 3. */
+export const gainInterval = (gains: number[]) => {
+  const ci = gains.length >= 3 ? meanInterval(gains) : null;
+  return ci ? `${signed(ci.low)} to ${signed(ci.high)}` : "";
+};

@@ -32,7 +32,7 @@ import {
   studyAuc,
   type TeacherRun,
 } from "../lib/results/mod.ts";
-import { arch, mean, pct, sd } from "./_format.ts";
+import { arch, gainInterval, mean, pct, sd } from "./_format.ts";
 
 const args = parseArgs(Deno.args, {
   boolean: ["check"],
@@ -86,7 +86,7 @@ const gainVerdict = (published: number, ci: MeanInterval | null, n: number) => {
   return low > 0 ? "agrees" : "not settled (the interval holds 0 and the published gain)";
 };
 
-/** A short list of the runs an ordering misses (", except D C sS, ..."), up to five. */
+/** A short list of the runs an ordering misses (" (not on D C sS, ...)"), up to five. */
 const exceptions = (runs: TeacherRun[]) =>
   runs.length === 0 || runs.length > 5
     ? ""
@@ -195,24 +195,22 @@ const b1Classes = [
 ];
 const compare = (epochs: number) =>
   b1Classes.flatMap((key) => {
+    // The runs of one setting that have an averaged, validation-scored figure: [seed, AUC].
     const of = (batch: number, e: number) =>
       teachers.filter((r) =>
         `${r.dataset}|${r.normal}` === key && r.batch === batch && r.epochs === e
-      ).map(averagedChosen).filter((x): x is number => x !== undefined);
-    const seedsOf = (batch: number, e: number) =>
-      teachers.filter((r) =>
-        `${r.dataset}|${r.normal}` === key && r.batch === batch && r.epochs === e &&
-        averagedChosen(r) !== undefined
-      ).map((r) => r.seed);
+      ).flatMap((r) => {
+        const auc = averagedChosen(r);
+        return auc === undefined ? [] : [[r.seed, auc] as const];
+      });
     const one = of(1, epochs), big = of(64, FULL_EPOCHS);
     return one.length && big.length
       ? [{
         key,
-        one: mean(one),
-        big: mean(big),
-        seeds: [one.length, big.length],
-        oneSeeds: seedsOf(1, epochs),
-        bigSeeds: seedsOf(64, FULL_EPOCHS),
+        one: mean(one.map(([, auc]) => auc)),
+        big: mean(big.map(([, auc]) => auc)),
+        oneSeeds: one.map(([seed]) => seed),
+        bigSeeds: big.map(([seed]) => seed),
       }]
       : [];
   });
@@ -223,7 +221,9 @@ const equalTime = teachers.filter((r) => r.batch === 1 && r.epochs < FULL_EPOCHS
 const cmpText = (cs: typeof equalEpochs) =>
   cs.map((c) => `${c.key.split("|")[1]}: ${pct(c.one)} vs ${pct(c.big)}`).join("; ");
 const wins = (cs: typeof equalEpochs) => cs.filter((c) => c.one > c.big).length;
-const seedCounts = [...equalEpochs, ...equalTime].flatMap((c) => c.seeds);
+const seedCounts = [...equalEpochs, ...equalTime].flatMap((
+  c,
+) => [c.oneSeeds.length, c.bigSeeds.length]);
 const mnistSpread = averagingSpread(full64.filter((r) => r.dataset === "mnist"));
 row([
   "Batch size 1 trains best",
@@ -462,11 +462,6 @@ const publishedGain = (r: (typeof perRatio)[number]) => {
       students === undefined ? "" : ` (students ${students.toFixed(2)})`
     } at ${ratio}:1`
     : "";
-};
-/** The 95 % Student-t interval of the mean gain over classes, in points; empty below 3 classes. */
-const gainInterval = (gains: number[]) => {
-  const ci = gains.length >= 3 ? meanInterval(gains.map((g) => 100 * g)) : null;
-  return ci ? `${signed(ci.low)} to ${signed(ci.high)}` : "";
 };
 /** The teacher's-lead split of students/tables.md, one sentence (nothing below 3 students). */
 function leadLines({ ahead, close, r }: ReturnType<typeof gainByTeacherLead>): string[] {

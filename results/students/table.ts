@@ -14,11 +14,10 @@ import {
   gainByTeacherLead,
   type GainGroup,
   loadDistillations,
-  meanInterval,
   nearestRatio,
   studentsByRatio,
 } from "../../lib/results/mod.ts";
-import { arch, mean, pct, signed } from "../_format.ts";
+import { arch, gainInterval, mean, pct, signed } from "../_format.ts";
 
 /** Published figures (results/paper_figures.json: P-KDGAN, IJCAI 2020; arXiv 2109.07295). */
 const paper = JSON.parse(
@@ -60,19 +59,14 @@ const PUBLISHED_RATIO = paper.compression_ratios.by_dataset;
 /** Whether a row is the architecture nearest its dataset's published ratio. */
 const nearestPublished = (r: (typeof byRatio)[number]) =>
   nearestRatio(byRatio.filter((x) => x.dataset === r.dataset), PUBLISHED_RATIO[r.dataset]) === r;
-/** The 95 % Student-t interval of the mean gain over classes, in points; empty below 3 classes. */
-const interval = (gains: number[]) => {
-  const ci = gains.length >= 3 ? meanInterval(gains) : null;
-  return ci ? `${signed(ci.low)} to ${signed(ci.high)}` : "";
-};
 const summaryRows = byRatio.map((r) =>
   `| ${r.dataset} | w${r.width}/l${r.latent} | ${r.ratio.toFixed(1)}:1 | ${r.classes.length} (${
     r.classes.join(", ")
   }) | ${pct(r.teacher)} | ${pct(r.scratch)} | ${pct(r.oneStep)} | ${pct(r.pkdgan)} | ${
     signed(mean(r.gains))
-  } (${r.gains.filter((g) => g > 0).length} of ${r.gains.length} > 0) | ${interval(r.gains)} | ${
-    nearestPublished(r) ? PUBLISHED[r.dataset] ?? "" : ""
-  } |`
+  } (${r.gains.filter((g) => g > 0).length} of ${r.gains.length} > 0) | ${
+    gainInterval(r.gains)
+  } | ${nearestPublished(r) ? PUBLISHED[r.dataset] ?? "" : ""} |`
 );
 
 /** Does P-KDGAN's gain need a teacher well ahead of its student? (split at a 1-point lead) */
