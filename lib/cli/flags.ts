@@ -127,6 +127,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "decay of an exponential moving average of the generator's weights, auto " +
       "(1 - 1/steps per epoch) or off",
   },
+  "format": {
+    kind: "string",
+    help: "export format: tfjs (TF.js graph model) or onnx",
+    choices: ["tfjs", "onnx"],
+  },
+  "port": { kind: "integer", help: "port to serve on, on 127.0.0.1 (0: any free port)", min: 0 },
   "help": { kind: "boolean", help: "show this help" },
 };
 
