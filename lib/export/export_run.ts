@@ -112,7 +112,9 @@ export async function exportRun(opts: ExportOptions): Promise<ExportResult> {
         ? `${join(modelDir, "..", "run.json")} (calibration)`
         : `${join(modelDir, "model.json")} (calibration)`,
       ...(data
-        ? { data: { dataset: data.dataset, normal: data.normal, protocol: data.protocol } }
+        ? {
+          data: { dataset: data.dataset, normalClass: data.normalClass, protocol: data.protocol },
+        }
         : {}),
     });
     const files: Record<string, Uint8Array | string> = {

@@ -52,8 +52,8 @@ export interface ExportMetadata {
   /** Where the calibration was read. */
   calibrationSource: string;
   decision: string;
-  /** What the run trained on (dataset, normal class), when it has a `run.json`. */
-  data?: { dataset?: unknown; normal?: unknown; protocol?: unknown };
+  /** What the run trained on (dataset, class, protocol), when it has a `run.json`. */
+  data?: { dataset?: unknown; normalClass?: unknown; protocol?: unknown };
 }
 
 /**

@@ -41,8 +41,11 @@ async function main(): Promise<void> {
   const config = metadata.config as { width?: number; latentSize?: number };
   $("model").textContent = `${metadata.source}: ${size}x${size}x${channels} input, width ` +
     `${config.width}, latent ${config.latentSize}; BatchNorm ${metadata.bnStats}; threshold ` +
-    `${threshold.toPrecision(6)} (false-positive rate ${fpr} on validation normals)` +
-    (metadata.data ? `; trained on ${metadata.data.dataset} class ${metadata.data.normal}` : "");
+    `${formatScore(threshold)} (false-positive rate ${fpr} on validation normals)` +
+    (metadata.data
+      ? `; trained on ${metadata.data.dataset}, class ${metadata.data.normalClass} ` +
+        `(${metadata.data.protocol})`
+      : "");
   document.body.dataset.threshold = String(threshold);
   document.body.dataset.ready = "true";
 
@@ -165,23 +168,31 @@ function show(rows: Row[], threshold: number, size: number, channels: number): v
     tr.dataset.decision = anomalous ? "anomalous" : "normal";
     const cell = tr.insertCell();
     cell.className = "num";
-    cell.textContent = row.score.toPrecision(6);
+    cell.textContent = formatScore(row.score);
     const bar = document.createElement("div");
     bar.className = "bar";
-    bar.title = `threshold ${threshold.toPrecision(6)}`;
+    bar.title = `score / threshold; the mark is the threshold ${formatScore(threshold)}`;
     const fill = document.createElement("span");
     fill.style.width = `${Math.min(100, 50 * row.score / threshold)}%`;
     fill.style.background = anomalous ? "#e4948e" : "#8fcf9f";
     const mark = document.createElement("i");
     mark.style.left = "50%";
     bar.append(fill, mark);
-    tr.insertCell().append(bar);
+    const ratio = document.createElement("small");
+    ratio.textContent = `${(row.score / threshold).toFixed(3)}x`;
+    const barCell = tr.insertCell();
+    barCell.append(bar, ratio);
+    barCell.style.whiteSpace = "nowrap";
     const decision = tr.insertCell();
     decision.className = anomalous ? "anomalous" : "normal";
-    decision.textContent = `${anomalous ? "anomalous" : "normal"} (${anomalous ? "≥" : "<"} ${
-      threshold.toPrecision(4)
-    })`;
+    const relation = anomalous ? "≥" : "<";
+    decision.textContent = `${tr.dataset.decision} (${relation} ${formatScore(threshold)})`;
   }
+}
+
+/** A score for reading: 5 significant digits, in exponent form when small. */
+function formatScore(score: number): string {
+  return Math.abs(score) < 1e-3 && score !== 0 ? score.toExponential(4) : score.toPrecision(5);
 }
 
 /** The prepared image, as the model sees it. */
