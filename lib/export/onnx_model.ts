@@ -1,8 +1,8 @@
 /**
  * A scoring path as an ONNX model (opset 13), encoded with the `onnx-proto` protobuf definitions:
  * Conv / ConvTranspose with the folded bias, InstanceNormalization for per-image BatchNorm,
- * LeakyRelu, Relu, Tanh, and the latent distance as Sub, Mul and ReduceMean. Any ONNX runtime
- * (`onnxruntime-node`, `onnxruntime-web`, Python's `onnxruntime`) runs it.
+ * LeakyRelu, Relu, Tanh, and the latent distance as Sub, Mul and ReduceMean: standard ONNX ops
+ * only (tests/export runs the model with `onnxruntime-node`).
  *
  * @module
  */

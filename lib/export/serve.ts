@@ -29,6 +29,16 @@ export interface ScoringPage {
  * Reads the metadata of a TF.js export folder (written by `exportRun` with `format: "tfjs"`).
  *
  * @throws Error naming `--model` when `dir` is not an export, or an export in another format.
+ *
+ * @example
+ * ```ts
+ * import { assertRejects } from "@std/assert";
+ * import { readTfjsExport } from "./serve.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/edegan-export.json`, JSON.stringify({ modelFormat: "onnx" }));
+ * await assertRejects(() => readTfjsExport(dir), Error, "an export in 'onnx' format");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function readTfjsExport(dir: string): Promise<ExportMetadata> {
   const path = join(dir, EXPORT_METADATA_FILE);
