@@ -1,6 +1,6 @@
 /**
  * The scoring page: a static page, served on 127.0.0.1 only, that loads an exported TF.js model in
- * the browser and scores the images a user drops on it (see `./page/page.ts`).
+ * the browser and scores the images a user drops on it (see `./page/page.js`).
  *
  * @module
  */
@@ -15,7 +15,7 @@ const TFJS_BUNDLE = fromFileUrl(
   new URL("../../node_modules/@tensorflow/tfjs/dist/tf.min.js", import.meta.url),
 );
 const PAGE_HTML = fromFileUrl(new URL("./page/index.html", import.meta.url));
-const PAGE_SCRIPT = fromFileUrl(new URL("./page/page.ts", import.meta.url));
+const PAGE_SCRIPT = fromFileUrl(new URL("./page/page.js", import.meta.url));
 
 /** A running scoring page. */
 export interface ScoringPage {
@@ -60,7 +60,7 @@ export async function readTfjsExport(dir: string): Promise<ExportMetadata> {
 /**
  * Serves the scoring page for the TF.js export in `exportDir` on 127.0.0.1 (never another
  * interface) at `port` (0: any free port). The page's script is bundled for the browser from
- * `./page/page.ts` with `deno bundle` when the server starts, so that it runs the very
+ * `./page/page.js` with `deno bundle` when the server starts, so that it runs the very
  * preprocessing code `deno task score` runs. Paths served: `/`, `/page.js`, `/tf.min.js` and the
  * export's `model/model.json`, `model/weights.bin`, `model/edegan-export.json`; nothing else.
  *

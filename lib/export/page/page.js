@@ -1,7 +1,3 @@
-/// <reference no-default-lib="true" />
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
-/// <reference lib="esnext" />
 /**
  * The scoring page's script (bundled for the browser by `serveScoringPage`): loads the exported
  * TF.js graph model and its `edegan-export.json`, and scores the images dropped on the page or
@@ -9,36 +5,35 @@
  * same `prepareImageSet` (PIL bilinear resize, BT.601 luma) from `lib/data/preprocess.ts`, the
  * same compositing of transparent pixels onto white, the same scaling p / 127.5 - 1.
  *
+ * Plain JavaScript, not TypeScript: its browser globals (`document`, `OffscreenCanvas`, `tf` from
+ * `tf.min.js`) would need the DOM type library, which `deno check` would apply to the whole
+ * project. tests/export/page_test.ts runs it in Chromium.
+ *
  * @module
  */
 
-import type * as TF from "@tensorflow/tfjs";
 import { prepareImageSet } from "../../data/preprocess.ts";
-import type { ExportMetadata } from "../metadata.ts";
 
 /** `tf.min.js`, loaded by a script tag before this module. */
-declare const tf: typeof TF;
+const tf = globalThis.tf;
 
-/** One scored image, as the page shows it (and tests read it). */
-interface Row {
-  name: string;
-  score?: number;
-  error?: string;
-  pixels?: Uint8Array;
-}
+/**
+ * One scored image, as the page shows it (and tests read it).
+ * @typedef {{ name: string, score?: number, error?: string, pixels?: Uint8Array }} Row
+ */
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const status = (text: string) => $("status").textContent = text;
+const $ = (id) => document.getElementById(id);
+const status = (text) => $("status").textContent = text;
 
-async function main(): Promise<void> {
+async function main() {
   // The cpu backend runs the same kernels as edegan's own cpu scoring, so that the page's scores
   // are edegan's to float32 rounding; a student is small enough for it.
   await tf.setBackend("cpu");
-  const metadata = await (await fetch("model/edegan-export.json")).json() as ExportMetadata;
+  const metadata = await (await fetch("model/edegan-export.json")).json();
   const model = await tf.loadGraphModel("model/model.json");
   const [, size, , channels] = metadata.input.shape;
   const { threshold, fpr } = metadata.calibration;
-  const config = metadata.config as { width?: number; latentSize?: number };
+  const config = metadata.config;
   $("model").textContent = `${metadata.source}: ${size}x${size}x${channels} input, width ` +
     `${config.width}, latent ${config.latentSize}; BatchNorm ${metadata.bnStats}; threshold ` +
     `${formatScore(threshold)} (false-positive rate ${fpr} on validation normals)` +
@@ -49,14 +44,15 @@ async function main(): Promise<void> {
   document.body.dataset.threshold = String(threshold);
   document.body.dataset.ready = "true";
 
-  const score = async (files: File[]) => {
+  const score = async (files) => {
     status(`scoring ${files.length} image(s)…`);
-    const rows: Row[] = [];
+    /** @type {Row[]} */
+    const rows = [];
     for (const file of files) {
       try {
         rows.push({ name: file.name, pixels: prepare(await decode(file), size, channels) });
       } catch (error) {
-        rows.push({ name: file.name, error: (error as Error).message });
+        rows.push({ name: file.name, error: error.message });
       }
     }
     const good = rows.filter((r) => r.pixels);
@@ -64,10 +60,10 @@ async function main(): Promise<void> {
       const per = size * size * channels;
       const values = new Float32Array(good.length * per);
       good.forEach((r, i) => {
-        for (let k = 0; k < per; k++) values[i * per + k] = r.pixels![k] / 127.5 - 1;
+        for (let k = 0; k < per; k++) values[i * per + k] = r.pixels[k] / 127.5 - 1;
       });
       const x = tf.tensor4d(values, [good.length, size, size, channels]);
-      const out = model.predict(x) as TF.Tensor;
+      const out = model.predict(x);
       const scores = await out.data();
       tf.dispose([x, out]);
       good.forEach((r, i) => r.score = scores[i]);
@@ -80,7 +76,7 @@ async function main(): Promise<void> {
     document.body.dataset.scored = String(Number(document.body.dataset.scored ?? 0) + rows.length);
   };
 
-  const input = $<HTMLInputElement>("files");
+  const input = $("files");
   input.addEventListener("change", () => score([...input.files ?? []]));
   const drop = $("drop");
   drop.addEventListener("dragover", (e) => {
@@ -101,7 +97,7 @@ async function main(): Promise<void> {
  * composited onto white as `decodeImage` does (the browser's canvas keeps alpha premultiplied, so
  * a partly transparent pixel may differ by one level from edegan's PNG decoder).
  */
-async function decode(file: File): Promise<{ width: number; height: number; rgb: Uint8Array }> {
+async function decode(file) {
   const bitmap = await createImageBitmap(file, {
     premultiplyAlpha: "none",
     colorSpaceConversion: "none",
@@ -110,7 +106,7 @@ async function decode(file: File): Promise<{ width: number; height: number; rgb:
   });
   const { width, height } = bitmap;
   const canvas = new OffscreenCanvas(width, height);
-  const context = canvas.getContext("2d")!;
+  const context = canvas.getContext("2d");
   context.drawImage(bitmap, 0, 0);
   const rgba = context.getImageData(0, 0, width, height).data;
   const rgb = new Uint8Array(width * height * 3);
@@ -125,11 +121,7 @@ async function decode(file: File): Promise<{ width: number; height: number; rgb:
 }
 
 /** The image at the model's size and channels, as `loadImageFolder` prepares it. */
-function prepare(
-  image: { width: number; height: number; rgb: Uint8Array },
-  size: number,
-  channels: number,
-): Uint8Array {
+function prepare(image, size, channels) {
   return prepareImageSet(
     {
       pixels: image.rgb,
@@ -144,8 +136,9 @@ function prepare(
   ).pixels;
 }
 
-function show(rows: Row[], threshold: number, size: number, channels: number): void {
-  const table = $<HTMLTableElement>("results");
+/** @param {Row[]} rows */
+function show(rows, threshold, size, channels) {
+  const table = $("results");
   table.hidden = false;
   const body = table.tBodies[0];
   for (const row of rows) {
@@ -191,17 +184,17 @@ function show(rows: Row[], threshold: number, size: number, channels: number): v
 }
 
 /** A score for reading: 5 significant digits, in exponent form when small. */
-function formatScore(score: number): string {
+function formatScore(score) {
   return Math.abs(score) < 1e-3 && score !== 0 ? score.toExponential(4) : score.toPrecision(5);
 }
 
 /** The prepared image, as the model sees it. */
-function thumbnail(pixels: Uint8Array, size: number, channels: number): HTMLCanvasElement {
+function thumbnail(pixels, size, channels) {
   const canvas = document.createElement("canvas");
   canvas.className = "thumb";
   canvas.width = size;
   canvas.height = size;
-  const context = canvas.getContext("2d")!;
+  const context = canvas.getContext("2d");
   const image = context.createImageData(size, size);
   for (let p = 0; p < size * size; p++) {
     for (let c = 0; c < 3; c++) {
@@ -214,6 +207,6 @@ function thumbnail(pixels: Uint8Array, size: number, channels: number): HTMLCanv
 }
 
 main().catch((error) => {
-  status(`error: ${(error as Error).message}`);
-  document.body.dataset.error = (error as Error).message;
+  status(`error: ${error.message}`);
+  document.body.dataset.error = error.message;
 });
