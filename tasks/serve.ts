@@ -27,15 +27,29 @@ await runTask(async () => {
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run folder or a TF.js export folder)");
   let dir = flags.model as string;
+  let temporary: string | undefined;
   if (await exists(join(dir, EXPORT_METADATA_FILE))) {
     await readTfjsExport(dir);
   } else {
     await tf.setBackend("cpu");
-    const out = join(await Deno.makeTempDir({ prefix: "edegan-serve-" }), "tfjs");
+    temporary = await Deno.makeTempDir({ prefix: "edegan-serve-" });
+    const out = join(temporary, "tfjs");
     await exportRun({ model: dir, format: "tfjs", out });
-    console.log(`exported ${dir} to ${out} (TF.js graph model)`);
+    console.log(`exported ${dir} to ${out} (TF.js graph model, removed when the page stops)`);
     dir = out;
   }
   const page = await serveScoringPage(dir, { port: flags.port as number });
   console.log(`scoring page: ${page.url} (Ctrl-C stops it)`);
+  const stop = async () => {
+    await page.shutdown();
+    if (temporary) await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    Deno.exit(0);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, stop);
+    } catch {
+      // Windows has no SIGTERM listener; Ctrl-C (SIGINT) still stops the page.
+    }
+  }
 });
