@@ -54,8 +54,10 @@ export interface ExportResult {
  * {@link ExportMetadata}). The BatchNorm statistics and the threshold are the run's own
  * (`run.json`'s `scoring.bnStats` and `calibration`); a bare model folder uses the moving
  * averages and the calibration in its `model.json`. Moving and recomputed statistics are folded
- * into the convolutions; per-image statistics are exported as a per-image normalisation
- * (InstanceNormalization). Nothing is written when a check fails.
+ * into the convolutions (recomputed ones are read from the run's `bn-recomputed.json`, or
+ * re-estimated over its training normals and stored there, as `deno task score` does); per-image
+ * statistics are exported as a per-image normalisation (InstanceNormalization). Nothing is
+ * written in `out` when a check fails.
  *
  * @throws Error naming `--format`, `--model` or `--out`: an unknown format; no model there, or
  *   not an EDE-GAN; no calibrated threshold; an `--out` that holds something other than an
