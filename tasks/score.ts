@@ -22,6 +22,7 @@ import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
 import { readManifest } from "../lib/train/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
+import { lockOutputFile } from "../lib/util/run_lock.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 
@@ -54,6 +55,8 @@ await runTask(async () => {
   // Where the scores go is checked before any work, with errors naming the flag.
   await prepareOutFile(out, "--out");
   await prepareOutFile(jsonPath, flags.json ? "--json" : "--out");
+  // One writer per output: a second score into the same --out is refused, naming the first.
+  await using _lock = await lockOutputFile(out, "--out");
   await startBackend(flags.backend as BackendChoice, flags.threads as number | undefined);
   const { model, calibration: stored } = await loadModel(modelDir).catch((error: Error) => {
     throw new Error(`--model ${flags.model}: ${error.message}`);

@@ -59,7 +59,8 @@ export async function runShard(opts: {
   });
   console.log(
     `done: ${summary.ran.length} ran, ${summary.skipped.length} finished before, ` +
-      `${summary.rerunKilled.length} rerun after a kill, ${summary.failed.length} failed`,
+      `${summary.rerunKilled.length} rerun after a kill, ${summary.failed.length} failed` +
+      (summary.busy.length > 0 ? `, ${summary.busy.length} run by another process` : ""),
   );
   for (const f of summary.failed) console.log(`failed: ${f.id}: ${f.error}`);
   return summary;

@@ -1,8 +1,9 @@
 /**
  * Running a sweep's jobs, resumably: each job writes `OUT/jobs/<id>.json` atomically when it
- * finishes, and a rerun skips every job whose file exists and parses. While a job runs it leaves
- * `OUT/jobs/<id>.running`; a job killed mid-way leaves that marker (or nothing) and no result file,
- * so the next run simply runs it again (the distillation experiment underneath, in
+ * finishes, and a rerun skips every job whose file exists and parses. While a job runs it holds
+ * the lock `OUT/jobs/<id>.running` (pid, host; see `lib/util/run_lock.ts`), so that a second
+ * process (another shard, a requeued task) leaves it alone; a job killed mid-way leaves that lock,
+ * stale once its writer is gone, and no result file, so the next run simply runs it again (the distillation experiment underneath, in
  * `OUT/runs/<id>/`, then reuses its finished teacher and students). A job that fails is reported
  * and the others go on.
  *
@@ -16,7 +17,8 @@ import { preset as presetOf } from "../cli/presets.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type DistillResults, runDistillExperiment } from "../distill/experiment.ts";
 import type { Method } from "../distill/pkdgan.ts";
-import { exists, writeJsonAtomic } from "../util/atomic.ts";
+import { writeJsonAtomic } from "../util/atomic.ts";
+import { acquireLock, type RunLock, RunLockedError } from "../util/run_lock.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { SweepJob } from "./grid.ts";
 
@@ -77,6 +79,8 @@ export interface SweepSummary {
   rerunKilled: string[];
   /** Jobs that failed now, with the error. */
   failed: { id: string; error: string }[];
+  /** Jobs another live process was running (its `.running` lock held), left to it. */
+  busy: { id: string; holder: string }[];
 }
 
 /**
@@ -126,7 +130,7 @@ function isJobResult(value: unknown): value is SweepJobResult {
  */
 export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   const log = opts.log ?? (() => {});
-  const summary: SweepSummary = { ran: [], skipped: [], rerunKilled: [], failed: [] };
+  const summary: SweepSummary = { ran: [], skipped: [], rerunKilled: [], failed: [], busy: [] };
   await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
   for (const [k, job] of opts.jobs.entries()) {
     const tag = `[${k + 1}/${opts.jobs.length}] ${job.id}`;
@@ -138,17 +142,24 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       log(`${tag}: finished before (teacher AUC ${done.teacher.auc.toFixed(4)}), skipped`);
       continue;
     }
-    if (await exists(marker)) {
+    // The marker is the job's lock: a job that another live process runs (another shard, a
+    // requeued array task while the old one still runs) is left to it.
+    let lock: RunLock;
+    try {
+      lock = await acquireLock(marker, `job ${job.id}`);
+    } catch (error) {
+      if (!(error instanceof RunLockedError)) throw error;
+      const { pid, host } = error.holder;
+      summary.busy.push({ id: job.id, holder: `pid ${pid} on host ${host}` });
+      log(`${tag}: being run by pid ${pid} on host ${host} (${marker}), left to it`);
+      continue;
+    }
+    if (lock.replaced) {
       summary.rerunKilled.push(job.id);
       log(`${tag}: left unfinished by an earlier run, running it again`);
     }
     // A result file that exists but does not parse is a leftover; it goes before the rerun.
     await Deno.remove(resultFile).catch(() => {});
-    await writeJsonAtomic(marker, {
-      started_at: new Date().toISOString(),
-      host: Deno.hostname(),
-      pid: Deno.pid,
-    });
     const started = performance.now();
     try {
       const outcome = await opts.run(job, join(opts.out, "runs", job.id));
@@ -166,7 +177,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       summary.failed.push({ id: job.id, error: message });
       log(`${tag}: FAILED ${message}`);
     } finally {
-      await Deno.remove(marker).catch(() => {});
+      await lock.release();
     }
   }
   return summary;

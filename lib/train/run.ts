@@ -26,6 +26,7 @@ import { type EpochRecord, fit, type LossesOf, type StepRecord } from "./trainer
 import { autoEmaDecay, checkEmaDecay, type EmaOption, type GeneratorEma } from "./ema.ts";
 import { readManifest, writeManifest } from "./manifest.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
+import { lockRunFolder } from "../util/run_lock.ts";
 import { writeScoresCsv } from "../score/csv.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 
@@ -335,6 +336,27 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
   checkTrainOptions(opts);
   const out = opts.out;
   const outDir = out ? await prepareOutDir(out, "--out") : undefined;
+  // One writer per run: a second process on the same --out (a requeued job while the first
+  // still runs) is refused here, before it reads or writes anything there.
+  const lock = out
+    ? await lockRunFolder(out, "--out").catch(async (error) => {
+      if (outDir?.created) await Deno.remove(out).catch(() => {});
+      throw error;
+    })
+    : undefined;
+  try {
+    return await trainLocked(opts, { started, warn, outDir });
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function trainLocked<M extends AnomalyModel>(
+  opts: TrainRunOptions<M>,
+  ctx: { started: number; warn: (line: string) => void; outDir?: { created: boolean } },
+): Promise<TrainRunResult<M>> {
+  const { started, warn, outDir } = ctx;
+  const out = opts.out;
   const checkpointDir = out ? join(out, "model") : undefined;
   let data: OneClassSplit;
   let model: M;
@@ -359,8 +381,14 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       }
     }
   } catch (error) {
-    // A check that failed before training leaves no empty folder behind.
-    if (out && outDir?.created) await Deno.remove(out).catch(() => {});
+    // A check that failed before training leaves no empty folder behind (but its lock).
+    if (out && outDir?.created) {
+      const names: string[] = [];
+      for await (const entry of Deno.readDir(out)) names.push(entry.name);
+      if (names.every((name) => name === "run.lock")) {
+        await Deno.remove(out, { recursive: true }).catch(() => {});
+      }
+    }
     throw error;
   }
   const manifestBase = {
