@@ -61,7 +61,10 @@ Deno.test("a second writer on a run is refused before it trains, naming the firs
     assertEquals(await Deno.readTextFile(join(out, "run.json")), before, "run.json untouched");
 
     // The same lock stops `score --out` into the run, `distill` and `study` on the folder.
-    await Deno.writeTextFile(join(out, "mine.csv.lock"), await Deno.readTextFile(`${out}/run.lock`));
+    await Deno.writeTextFile(
+      join(out, "mine.csv.lock"),
+      await Deno.readTextFile(`${out}/run.lock`),
+    );
     const score = await task(["tasks/score.ts", "--model", out, "--out", join(out, "mine.csv")]);
     assertEquals(score.code, 2, score.text);
     assertStringIncludes(score.text, `--out ${join(out, "mine.csv")}: another process writes here`);

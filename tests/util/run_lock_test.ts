@@ -46,7 +46,10 @@ Deno.test("a crash between the renames is recovered from the writer's own .old f
   // A temporary folder of a writer that no longer runs is cleared by the next writer.
   const deadPid = 2 ** 22 + 11;
   await Deno.mkdir(`${dir}/model.tmp-${deadPid}-ffff`);
-  await replaceFolderAtomic(`${dir}/model`, (tmp) => Deno.writeTextFile(`${tmp}/model.json`, "new"));
+  await replaceFolderAtomic(
+    `${dir}/model`,
+    (tmp) => Deno.writeTextFile(`${tmp}/model.json`, "new"),
+  );
   const left = [];
   for await (const e of Deno.readDir(dir)) left.push(e.name);
   assertEquals(left, ["model"]);
