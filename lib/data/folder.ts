@@ -25,6 +25,7 @@ import {
   findFirst,
   folderFingerprint,
   isHiddenName,
+  LINK_REASONS,
   listImageFiles,
   mergeSkipped,
   readFileNamed,
@@ -213,7 +214,8 @@ export interface FolderOptions {
  * missing, an empty train or test folder.
  *
  * Hidden files and folders (`.*`, `._*`, `.ipynb_checkpoints/`, `__MACOSX/`) are never data, and
- * neither are files that are not PNG or JPEG: they are counted in `skipped`. Transparent PNGs are
+ * neither are files that are not PNG or JPEG: they are counted in `skipped`. Symbolic links are
+ * followed; dangling links and link loops are counted there too. Transparent PNGs are
  * composited onto white (see {@linkcode decodeImage}); `notes` says how many there were.
  *
  * @example
@@ -282,7 +284,9 @@ export async function loadFolder(
     listings.push({
       files: [],
       skipped: [
-        ...inTest.skipped.filter((k) => k.reason.startsWith("hidden")),
+        ...inTest.skipped.filter((k) =>
+          k.reason.startsWith("hidden") || Object.values(LINK_REASONS).some((r) => r === k.reason)
+        ),
         ...(unlisted.length > 0
           ? [{
             reason: `not listed in ${csv.slice(dataDir.length + 1)}`,
