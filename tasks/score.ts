@@ -14,7 +14,7 @@ import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
 import type { DataManifest, DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
-import { prepareScoring } from "../lib/score/scoring_run.ts";
+import { prepareScoring, scoringDataSource } from "../lib/score/scoring_run.ts";
 import type { BatchNormStatsMode } from "../lib/score/batch_norm_stats.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
@@ -77,23 +77,24 @@ await runTask(async () => {
     const runJson = join(modelDir, "..", "run.json");
     const run = await readManifest(runJson);
     const recorded = run?.data ? oneClassOptionsOf(run.data as Partial<DataManifest>) : undefined;
-    const dataset = (flags.dataset ?? recorded?.dataset) as DatasetName | undefined;
-    const normal = (flags.normal ?? recorded?.normal) as number | undefined;
-    if (dataset === undefined || normal === undefined) {
-      throw new Error(
-        `--dataset and --normal: required when the model has no run.json beside it (${runJson})`,
-      );
-    }
+    const source = scoringDataSource(
+      {
+        dataset: flags.dataset as DatasetName | undefined,
+        dataDir: flags["data-dir"] as string | undefined,
+        normal: flags.normal as number | undefined,
+        protocol: flags.protocol as Protocol | undefined,
+        splitSeed: flags.seed as number | undefined,
+      },
+      recorded,
+      runJson,
+    );
     const split = await loadOneClass({
-      ...recorded,
-      dataset,
-      normal,
-      dataDir: (flags["data-dir"] as string | undefined) ?? recorded?.dataDir,
-      protocol: (flags.protocol as Protocol | undefined) ?? recorded?.protocol,
-      splitSeed: (flags.seed as number | undefined) ?? recorded?.splitSeed,
-      testLimit: undefined,
+      ...source.options,
       imageSize,
       channels: channels as 1 | 3,
+    }).catch((error: Error) => {
+      model.dispose();
+      throw new Error(`${error.message} (data folder: ${source.origin})`);
     });
     const which = flags.split as "train" | "val" | "test";
     set = split[which];

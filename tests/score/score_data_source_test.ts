@@ -1,0 +1,88 @@
+// Issue 30: a run's data folder never leaks into another dataset. `score --dataset X` on a run
+// trained on a folder reads X from X's own default location, and an error about a data file says
+// where its folder came from.
+
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import { fromFileUrl, join } from "@std/path";
+import { useBackend } from "../_helpers.ts";
+import { writeDigitFolder } from "../data/_fixtures.ts";
+import { trainRun } from "../../lib/train/run.ts";
+import { readScoresCsv } from "../../lib/score/csv.ts";
+
+const ROOT = fromFileUrl(new URL("../../", import.meta.url));
+
+async function score(args: string[]): Promise<{ code: number; text: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "tasks/score.ts", "--backend", "wasm", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { EDEGAN_NO_PROGRESS: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, text: decode(out.stdout) + decode(out.stderr) };
+}
+
+Deno.test("score --dataset X on a folder-trained run reads X from its own location, and errors say where a folder came from", async () => {
+  await useBackend("wasm");
+  const root = await Deno.makeTempDir();
+  const data = join(root, "digits");
+  await writeDigitFolder(data, {
+    normal: 1,
+    anomalous: 7,
+    train: 24,
+    testNormal: 6,
+    testAnomalous: 6,
+  });
+  const run = join(root, "run");
+  await trainRun({
+    dataset: "folder",
+    dataDir: data,
+    normal: 0,
+    epochs: 1,
+    batchSize: 8,
+    seed: 0,
+    model: { width: 4, latentSize: 8 },
+    out: run,
+    warn: () => {},
+  }).then((r) => r.model.dispose());
+
+  // Another dataset: its own default location, not the run's folder (before issue 30:
+  // "fashion-mnist: file not found: <digits>/train-images-idx3-ubyte").
+  const out = join(root, "fm.csv");
+  const other = await score([
+    "--model",
+    run,
+    "--dataset",
+    "fashion-mnist",
+    "--normal",
+    "3",
+    "--split",
+    "val",
+    "--bn-stats",
+    "moving",
+    "--out",
+    out,
+  ]);
+  assertEquals(other.code, 0, other.text);
+  assertEquals((await readScoresCsv(out)).scores.length, 600, "10% of class 3's 6000");
+
+  // A folder that lacks the files: the error names the file and where its folder came from.
+  const flagged = await score([
+    "--model",
+    run,
+    "--dataset",
+    "mnist",
+    "--normal",
+    "3",
+    "--data-dir",
+    root,
+  ]);
+  assertEquals(flagged.code, 2, flagged.text);
+  assertStringIncludes(flagged.text, `(data folder: --data-dir ${root})`);
+  await Deno.rename(data, join(root, "moved"));
+  const recorded = await score(["--model", run]);
+  assertEquals(recorded.code, 2, recorded.text);
+  assertStringIncludes(recorded.text, `(data folder: the data folder recorded in ${run}/`);
+  await Deno.remove(root, { recursive: true });
+});
