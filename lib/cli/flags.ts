@@ -75,6 +75,10 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "out": { kind: "string", help: "output directory of the run" },
   "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
+  "restart": {
+    kind: "boolean",
+    help: "start the run in --out over, discarding its checkpoint (damaged, or of other settings)",
+  },
   "model": { kind: "string", help: "a saved run or model directory to load" },
   "split": { kind: "string", help: "which split to use", choices: ["train", "val", "test"] },
   "preset": {
