@@ -44,6 +44,11 @@ export interface SweepJobResult {
   preset?: string;
   teacher: { width: number; params: number; mflops: number; auc: number };
   students: SweepStudentResult[];
+  /**
+   * What the job ran with (sizes, preset, `--ema`, data folder; see {@link jobSettings}), compared
+   * with a rerun's, so that a finished job is not taken for one of other sizes.
+   */
+  settings?: Record<string, unknown>;
   /** Wall time of the job in this run. */
   seconds: number;
   finished_at: string;
@@ -66,6 +71,12 @@ export interface SweepOptions {
   out: string;
   /** Runs one job. */
   run: JobFunction;
+  /**
+   * The settings every job runs with ({@link jobSettings}); recorded in each result, and a
+   * finished job whose recorded settings differ is refused (failed, naming each difference)
+   * instead of skipped.
+   */
+  settings?: Record<string, unknown>;
   log?: (line: string) => void;
 }
 
@@ -137,6 +148,14 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const resultFile = join(opts.out, "jobs", `${job.id}.json`);
     const marker = join(opts.out, "jobs", `${job.id}.running`);
     const done = await readJobResult(opts.out, job.id);
+    const differences = done ? settingsDifferences(done.settings, opts.settings) : [];
+    if (differences.length > 0) {
+      const error = `${resultFile} finished with other settings (${differences.join(", ")}); ` +
+        `rerun with the recorded values, or choose another --out`;
+      summary.failed.push({ id: job.id, error });
+      log(`${tag}: FAILED ${error}`);
+      continue;
+    }
     if (done) {
       summary.skipped.push(job.id);
       log(`${tag}: finished before (teacher AUC ${done.teacher.auc.toFixed(4)}), skipped`);
@@ -166,6 +185,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       const result: SweepJobResult = {
         ...outcome,
         id: job.id,
+        ...(opts.settings ? { settings: opts.settings } : {}),
         seconds: Math.round((performance.now() - started) / 100) / 10,
         finished_at: new Date().toISOString(),
       };
@@ -181,6 +201,65 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     }
   }
   return summary;
+}
+
+/**
+ * The differences between a job's recorded settings and a rerun's, one `name old -> new` each;
+ * a setting the record lacks (results of older versions) is not compared.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { settingsDifferences } from "./runner.ts";
+ * assertEquals(settingsDifferences({ epochs: 15, limit: null }, { epochs: 1, limit: null }),
+ *   ["--epochs 15 -> 1"]);
+ * ```
+ */
+export function settingsDifferences(
+  recorded: Record<string, unknown> | undefined,
+  current: Record<string, unknown> | undefined,
+): string[] {
+  if (!recorded || !current) return [];
+  const show = (v: unknown) => v === undefined || v === null ? "(none)" : JSON.stringify(v);
+  const flag = (key: string) =>
+    key === "preset" ? "--preset" : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return Object.entries(recorded).flatMap(([key, old]) => {
+    const now = current[key];
+    return JSON.stringify(old ?? null) === JSON.stringify(now ?? null)
+      ? []
+      : [`${flag(key)} ${show(old)} -> ${show(now)}`.replaceAll('"', "")];
+  });
+}
+
+/**
+ * The settings a sweep's jobs run with, as recorded in each job result: the preset's sizes with
+ * the explicit ones applied, `--ema` and `--data-dir`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { jobSettings } from "./runner.ts";
+ * assertEquals(jobSettings({ preset: "quick", sizes: { epochs: 1 } }).epochs, 1);
+ * ```
+ */
+export function jobSettings(
+  settings: Pick<DistillJobSettings, "preset" | "sizes" | "ema" | "dataDir">,
+): Record<string, unknown> {
+  const sizes = Object.fromEntries(
+    Object.entries(settings.sizes ?? {}).filter(([, v]) => v !== undefined),
+  );
+  const p = { ...presetOf(settings.preset), ...sizes };
+  return {
+    preset: settings.preset,
+    teacherWidth: p.teacherWidth,
+    epochs: p.epochs,
+    distillEpochs: p.distillEpochs,
+    batchSize: p.batchSize,
+    limit: p.limit ?? null,
+    testLimit: p.testLimit ?? null,
+    ema: settings.ema ?? null,
+    dataDir: settings.dataDir ?? null,
+  };
 }
 
 /** Settings every job of a real sweep shares. */
