@@ -69,7 +69,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "threads": {
     kind: "integer",
-    help: "CPU threads of the onednn backend (default: every core)",
+    help: "CPU threads of the onednn backend; wins over OMP_NUM_THREADS (default: " +
+      "OMP_NUM_THREADS if set, else every core)",
     min: 1,
     env: "EDEGAN_THREADS",
   },
