@@ -17,6 +17,7 @@ import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
 import { prepareScoring, scoringDataSource } from "../lib/score/scoring_run.ts";
 import type { BatchNormStatsMode } from "../lib/score/batch_norm_stats.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
+import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
@@ -65,9 +66,14 @@ await runTask(async () => {
   let set;
   let skipped: SkippedFiles[] = [];
   let isAnomaly: Uint8Array | undefined;
+  // What resizing and channel conversion did to the images (grey made RGB, colour made grey).
+  let imageNotes: string[] = [];
+  let sourceImages: unknown = null;
   if (flags.images) {
     const images = await loadImageFolder(flags.images as string, imageSize, channels);
     skipped = images.skipped;
+    imageNotes = images.notes;
+    sourceImages = images.sourceImages;
     for (const s of images.skipped) {
       console.log(`skipped ${s.count} file(s) under --images: ${s.reason} (e.g. ${s.examples[0]})`);
     }
@@ -96,6 +102,10 @@ await runTask(async () => {
       model.dispose();
       throw new Error(`${error.message} (data folder: ${source.origin})`);
     });
+    if (split.manifest.sourceImages) {
+      imageNotes = sourceImageNotes(split.manifest.sourceImages, imageSize, channels);
+    }
+    sourceImages = split.manifest.sourceImages ?? null;
     const which = flags.split as "train" | "val" | "test";
     set = split[which];
     if (which === "test") isAnomaly = split.testIsAnomaly;
@@ -136,10 +146,16 @@ await runTask(async () => {
     ...(isAnomaly ? { label: isAnomaly[i] } : {}),
     ...(calibration ? { decision: decide(score, calibration, String(set.names?.[i] ?? i)) } : {}),
   }));
+  for (const note of imageNotes) console.log(`note: ${note}`);
   await writeJsonAtomic(jsonPath, {
     model: modelDir,
     calibration: calibration ?? null,
     scoring: setup.record,
+    images: {
+      model: { size: imageSize, channels },
+      source: sourceImages,
+      notes: imageNotes,
+    },
     skipped,
     rows,
   });

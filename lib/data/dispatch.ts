@@ -8,6 +8,7 @@
 import { expandHome } from "./_files.ts";
 import { ONE_CLASS_DEFAULTS } from "./options.ts";
 import { prepareImageSet } from "./preprocess.ts";
+import { addSize, sourceImageNotes } from "./source_images.ts";
 import { type DatasetName, datasetSpec } from "./registry.ts";
 import type { LabelledDataset } from "./types.ts";
 
@@ -23,6 +24,13 @@ import type { LabelledDataset } from "./types.ts";
  */
 export function defaultDataDir(dataset: DatasetName): string | undefined {
   return datasetSpec(dataset).defaultDir();
+}
+
+/** The notes on how the images were changed to the model's size and channels, added once. */
+function withSourceNotes(data: LabelledDataset): LabelledDataset {
+  if (!data.sourceImages) return data;
+  const notes = sourceImageNotes(data.sourceImages, data.train.height, data.train.channels);
+  return notes.length === 0 ? data : { ...data, notes: [...(data.notes ?? []), ...notes] };
 }
 
 const rawCache = new Map<string, Promise<LabelledDataset>>();
@@ -93,14 +101,20 @@ export function loadDataset(opts: {
   const key = `${rawKey}\u0000${imageSize}\u0000${channels ?? "native"}`;
   const load = (key: string) =>
     cached(preparedCache, key, async () => {
-      if (spec.resizesWhileDecoding) return spec.load(dataDir, { imageSize, channels });
+      if (spec.resizesWhileDecoding) {
+        return withSourceNotes(await spec.load(dataDir, { imageSize, channels }));
+      }
       const raw = await cached(rawCache, rawKey, () => spec.load(dataDir, { imageSize, channels }));
       const c = channels ?? raw.train.channels;
-      return {
+      return withSourceNotes({
         ...raw,
+        sourceImages: raw.sourceImages ?? {
+          sizes: addSize([], raw.train.width, raw.train.height, raw.train.count + raw.test.count),
+          channels: raw.train.channels === 1 ? 1 : 3,
+        },
         train: prepareImageSet(raw.train, imageSize, c),
         test: prepareImageSet(raw.test, imageSize, c),
-      };
+      });
     });
   // A folder changes while a notebook runs: its cache entry is only good for the same files.
   return spec.fingerprint

@@ -18,6 +18,7 @@
 
 import { Buffer } from "node:buffer";
 import { readCsvRecords } from "../util/csv.ts";
+import { addSize } from "./source_images.ts";
 import { PNG } from "pngjs";
 import jpeg from "jpeg-js";
 import {
@@ -330,7 +331,7 @@ export async function loadFolder(
           `(all images of a folder dataset must have one size)`,
       );
     }
-    if (grey && opts.channels === undefined) {
+    if (grey) {
       for (let p = 0; p < img.rgb.length; p += 3) {
         if (img.rgb[p] !== img.rgb[p + 1] || img.rgb[p] !== img.rgb[p + 2]) {
           grey = false;
@@ -376,6 +377,7 @@ export async function loadFolder(
     source: dataDir,
     ...(skipped.length > 0 ? { skipped } : {}),
     ...(notes.length > 0 ? { notes } : {}),
+    sourceImages: { sizes: addSize([], width, height, all.length), channels: grey ? 1 : 3 },
   };
 }
 

@@ -8,6 +8,7 @@ import { useBackend } from "../_helpers.ts";
 import { writeDigitFolder } from "../data/_fixtures.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
+import jpeg from "jpeg-js";
 
 const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 
@@ -23,7 +24,7 @@ async function score(args: string[]): Promise<{ code: number; text: string }> {
   return { code: out.code, text: decode(out.stdout) + decode(out.stderr) };
 }
 
-Deno.test("score --dataset X on a folder-trained run reads X from its own location, and errors say where a folder came from", async () => {
+Deno.test("score --dataset X on a folder-trained run reads X from its own location, errors say where a folder came from, conversions are noted", async () => {
   await useBackend("wasm");
   const root = await Deno.makeTempDir();
   const data = join(root, "digits");
@@ -66,6 +67,35 @@ Deno.test("score --dataset X on a folder-trained run reads X from its own locati
   ]);
   assertEquals(other.code, 0, other.text);
   assertEquals((await readScoresCsv(out)).scores.length, 600, "10% of class 3's 6000");
+
+  // Colour images scored by this grey model: the score JSON says they were converted.
+  const images = join(root, "colour");
+  await Deno.mkdir(images);
+  const rgba = new Uint8Array(28 * 28 * 4).map((_, i) => (i % 4 === 0 ? 220 : 30));
+  await Deno.writeFile(
+    join(images, "red.jpg"),
+    jpeg.encode({ data: rgba, width: 28, height: 28 }, 95).data,
+  );
+  const json = join(root, "colour.json");
+  const colour = await score([
+    "--model",
+    run,
+    "--images",
+    images,
+    "--out",
+    join(root, "colour.csv"),
+    "--json",
+    json,
+  ]);
+  assertEquals(colour.code, 0, colour.text);
+  const written = JSON.parse(await Deno.readTextFile(json));
+  assertEquals(written.images.model, { size: 32, channels: 1 });
+  assertEquals(written.images.source.channels, 3);
+  assertStringIncludes(
+    written.images.notes.join("\n"),
+    "colour (RGB) images are converted to grey",
+  );
+  assertStringIncludes(colour.text, "note: colour (RGB) images are converted to grey");
 
   // A folder that lacks the files: the error names the file and where its folder came from.
   const flagged = await score([
