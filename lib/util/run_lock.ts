@@ -127,6 +127,50 @@ export async function acquireLock(path: string, what: string): Promise<RunLock> 
 }
 
 /**
+ * Runs `work` holding the lock `path`, waiting (polling every `pollMs`) while another live process
+ * holds it, for work that a second process should wait for rather than repeat or be refused
+ * (two sweep shards downloading the same dataset). `onWait` is told the holder once.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { withLockWaiting } from "./run_lock.ts";
+ * const path = `${await Deno.makeTempDir()}/download.lock`;
+ * const order: number[] = [];
+ * const slow = () => new Promise<void>((resolve) => setTimeout(resolve, 30));
+ * await Promise.all([1, 2].map((n) =>
+ *   withLockWaiting(path, "test", async () => { order.push(n); await slow(); order.push(n); }, { pollMs: 5 })
+ * ));
+ * assertEquals(order, [1, 1, 2, 2]);
+ * ```
+ */
+export async function withLockWaiting<T>(
+  path: string,
+  what: string,
+  work: () => Promise<T>,
+  opts: { pollMs?: number; onWait?: (holder: LockHolder) => void } = {},
+): Promise<T> {
+  let told = false;
+  for (;;) {
+    let lock: RunLock;
+    try {
+      lock = await acquireLock(path, what);
+    } catch (error) {
+      if (!(error instanceof RunLockedError)) throw error;
+      if (!told) opts.onWait?.(error.holder);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 2000));
+      continue;
+    }
+    try {
+      return await work();
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
+/**
  * Locks the run folder `dir` (its `run.lock`); see {@link acquireLock}.
  *
  * @example
