@@ -132,3 +132,33 @@ Deno.test("a sweep job that a live process runs is left to it; a killed one's is
   }
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("two `train --resume` processes on one --out: the second is refused naming the first, the first finishes", async () => {
+  const out = await Deno.makeTempDir();
+  const args = [
+    "tasks/train.ts",
+    ...["--normal", "1", "--epochs", "4", "--batch-size", "8", "--width", "4", "--limit", "128"],
+    ...["--test-limit", "40", "--backend", "wasm", "--out", out, "--resume", "--no-report"],
+  ];
+  const first = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { EDEGAN_NO_PROGRESS: "1" },
+  }).spawn();
+  const firstOutput = first.output();
+  const lock = join(out, "run.lock");
+  for (let i = 0; i < 600 && !(await Deno.stat(lock).then(() => true, () => false)); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const second = await task(args); // a requeued job while the first still runs
+  const done = await firstOutput;
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  assertEquals(done.code, 0, decode(done.stdout) + decode(done.stderr));
+  assertEquals(second.code, 2, second.text);
+  assertStringIncludes(second.text, `--out ${out}: another process writes here (pid ${first.pid}`);
+  const manifest = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
+  assertEquals([manifest.status, manifest.history.length], ["finished", 4]);
+  await Deno.remove(out, { recursive: true });
+});
