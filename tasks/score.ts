@@ -96,11 +96,12 @@ await runTask(async () => {
     );
     const split = await loadOneClass({
       ...source.options,
+      dataDirOrigin: source.origin,
       imageSize,
       channels: channels as 1 | 3,
     }).catch((error: Error) => {
       model.dispose();
-      throw new Error(`${error.message} (data folder: ${source.origin})`);
+      throw error;
     });
     if (split.manifest.sourceImages) {
       imageNotes = sourceImageNotes(split.manifest.sourceImages, imageSize, channels);

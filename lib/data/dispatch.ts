@@ -67,7 +67,8 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Prom
  * channels) return the cached arrays (treat them as read-only). A dataset whose files can change
  * (a folder) is decoded again when any of its files was added, removed or changed since. Errors,
  * thrown before anything is read: an unknown dataset, no `dataDir` for a dataset without a default
- * location, a bad `imageSize` or `channels`.
+ * location, a bad `imageSize` or `channels`; a missing file's error says where its folder came
+ * from (`dataDirOrigin`: `--data-dir D`, or the dataset's default location).
  *
  * @example
  * ```ts
@@ -81,6 +82,8 @@ export function loadDataset(opts: {
   dataDir?: string;
   imageSize?: number;
   channels?: 1 | 3;
+  /** Where `dataDir` came from, for errors (default: `--data-dir`, or the default location). */
+  dataDirOrigin?: string;
 }): Promise<LabelledDataset> {
   const { dataset } = opts;
   const spec = datasetSpec(dataset);
@@ -117,7 +120,16 @@ export function loadDataset(opts: {
       });
     });
   // A folder changes while a notebook runs: its cache entry is only good for the same files.
-  return spec.fingerprint
+  const loaded = spec.fingerprint
     ? spec.fingerprint(dir).then((print) => load(`${key}\u0000${print}`))
     : load(key);
+  // A file or folder that is not there: say where its folder came from.
+  const origin = opts.dataDirOrigin ??
+    (dataDir ? `--data-dir ${dataDir}` : `${dataset}'s default location; --data-dir sets another`);
+  return loaded.catch((error: Error) => {
+    if (/not found/.test(error.message) && !error.message.includes("(data folder: ")) {
+      error.message += ` (data folder: ${origin})`;
+    }
+    throw error;
+  });
 }

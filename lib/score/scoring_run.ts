@@ -140,13 +140,11 @@ export async function loadScoringRun(
   try {
     const data = await loadOneClass({
       ...recorded,
+      ...(recorded.dataDir !== undefined
+        ? { dataDirOrigin: `the data folder recorded in ${runJson}` }
+        : {}),
       imageSize: loaded.model.config.imageSize,
       channels: loaded.model.config.channels as 1 | 3,
-    }).catch((error: Error) => {
-      const origin = recorded.dataDir !== undefined
-        ? `the data folder recorded in ${runJson}`
-        : `${recorded.dataset}'s default location`;
-      throw new Error(`${error.message} (data folder: ${origin})`);
     });
     const training = run.training as { batchSize?: number } | undefined;
     return {

@@ -2,12 +2,13 @@
 // trained on a folder reads X from X's own default location, and an error about a data file says
 // where its folder came from.
 
-import { assertEquals, assertStringIncludes } from "@std/assert";
+import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { fromFileUrl, join } from "@std/path";
 import { useBackend } from "../_helpers.ts";
 import { writeDigitFolder } from "../data/_fixtures.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
+import { loadOneClass } from "../../lib/data/protocol.ts";
 import jpeg from "jpeg-js";
 
 const ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -115,4 +116,25 @@ Deno.test("score --dataset X on a folder-trained run reads X from its own locati
   assertEquals(recorded.code, 2, recorded.text);
   assertStringIncludes(recorded.text, `(data folder: the data folder recorded in ${run}/`);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a missing data file's error says where its folder came from: --data-dir or the default location", async () => {
+  const empty = await Deno.makeTempDir();
+  let error = await assertRejects(() =>
+    loadOneClass({ dataset: "fashion-mnist", dataDir: empty, normal: 0 })
+  );
+  assertStringIncludes(error.message, `fashion-mnist: file not found: ${empty}/train-images`);
+  assertStringIncludes(error.message, `(data folder: --data-dir ${empty})`);
+  Deno.env.set("EDEGAN_CACHE_DIR", empty);
+  try {
+    error = await assertRejects(() => loadOneClass({ dataset: "cifar10", normal: 0 }));
+    assertStringIncludes(error.message, `${empty}/cifar-10-batches-bin/`);
+    assertStringIncludes(
+      error.message,
+      "(data folder: cifar10's default location; --data-dir sets another)",
+    );
+  } finally {
+    Deno.env.delete("EDEGAN_CACHE_DIR");
+  }
+  await Deno.remove(empty, { recursive: true });
 });
