@@ -618,12 +618,16 @@ async function checkResume(
     lines.push(`--epochs ${current.training.epochs} is below the last finished epoch ${lastEpoch}`);
   }
   if (lines.length > 0) {
-    // A line without a flag is a default of the code, which no flag sets back.
-    const byCode = lines.filter((line) => !line.startsWith("--"));
+    // A line without a flag is the data's counts (files added or removed) or a default of the
+    // code, which no flag sets back.
+    const byData = lines.filter((line) => line.startsWith("data counts"));
+    const byCode = lines.filter((line) => !line.startsWith("--") && !byData.includes(line));
+    const byFlag = lines.length - byData.length - byCode.length;
     throw new Error(
       `--resume: ${source} records other settings that change the result:\n  ` +
         lines.join("\n  ") + "\n" +
-        (byCode.length < lines.length ? "rerun with the recorded flag values (left of ->), " : "") +
+        (byFlag > 0 ? "rerun with the recorded flag values (left of ->), " : "") +
+        (byData.length > 0 ? "put the data's files back as they were, " : "") +
         (byCode.length > 0
           ? `continue with the edegan version that began the run (${
             byCode.map((line) => line.split(" ->")[0]).join(", ")

@@ -72,6 +72,15 @@ Deno.test("a resume refused over a default of the code names a way out that exis
   assertStringIncludes(error.message, "continue with the edegan version that began the run");
   assertStringIncludes(error.message, "start the run over with --restart");
   assert(!error.message.includes("resume with the recorded values"), error.message);
+  // Files added to the data: the counts differ, which is neither a flag nor a code default.
+  manifest.training.fpr = 0.05;
+  manifest.data.counts.train += 5;
+  await Deno.writeTextFile(runJson, JSON.stringify(manifest));
+  error = await assertRejects(() => trainRun({ ...base, epochs: 2, out, resume: true }));
+  assertStringIncludes(error.message, "put the data's files back as they were");
+  assert(!error.message.includes("code's defaults"), error.message);
+  manifest.data.counts.train -= 5;
+  await Deno.writeTextFile(runJson, JSON.stringify(manifest));
   error = await assertRejects(() => trainRun({ ...base, normal: 7, epochs: 2, out, resume: true }));
   assertStringIncludes(error.message, "--normal 1 -> 7");
   assertStringIncludes(error.message, "rerun with the recorded flag values (left of ->)");
