@@ -72,7 +72,7 @@ export async function acquireLock(path: string, what: string): Promise<RunLock> 
   for (let attempt = 0; attempt < 5; attempt++) {
     const me: LockHolder = {
       pid: Deno.pid,
-      host: Deno.hostname(),
+      host: hostname(),
       started_at: new Date().toISOString(),
       command: commandLine(),
     };
@@ -274,7 +274,7 @@ async function staleReason(
     // A torn lock is given a moment, in case its writer is still writing it.
     return ageSeconds > 5 ? "an unreadable lock file" : undefined;
   }
-  if (holder.host === Deno.hostname()) {
+  if (holder.host === hostname()) {
     if (holder.pid === Deno.pid) {
       return held.has(path)
         ? undefined
@@ -327,6 +327,15 @@ function heldLock(path: string, replaced: LockHolder | undefined): RunLock {
     release,
     [Symbol.asyncDispose]: release,
   };
+}
+
+/** This machine's name (`Deno.hostname`), or `unknown-host` without the permission to read it. */
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown-host";
+  }
 }
 
 function commandLine(): string {
