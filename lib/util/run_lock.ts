@@ -95,6 +95,14 @@ export async function acquireLock(path: string, what: string): Promise<RunLock> 
     if (found === undefined) continue; // released in between: try again
     const stale = await staleReason(path, found);
     if (stale === undefined) {
+      if (found.holder.pid === Deno.pid && found.holder.host === hostname()) {
+        throw new RunLockedError(
+          `${what}: this process already writes here (an earlier call that has not ended, e.g. ` +
+            `a notebook cell that was interrupted; lock ${path}); restart it, or choose another ` +
+            `output`,
+          found.holder,
+        );
+      }
       throw new RunLockedError(
         `${what}: another process writes here (pid ${found.holder.pid} on host ` +
           `${found.holder.host}, since ${found.holder.started_at}; lock ${path}). Wait for it ` +
