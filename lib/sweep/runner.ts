@@ -18,7 +18,7 @@ import type { DatasetName } from "../data/types.ts";
 import { type DistillResults, runDistillExperiment } from "../distill/experiment.ts";
 import type { Method } from "../distill/pkdgan.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
-import { acquireLock, type RunLock, RunLockedError } from "../util/run_lock.ts";
+import { acquireLock, lockRunFolder, type RunLock, RunLockedError } from "../util/run_lock.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { SweepJob } from "./grid.ts";
 
@@ -306,6 +306,8 @@ export function distillJob(settings: DistillJobSettings): JobFunction {
     ...(settings.ema !== undefined ? [`--ema ${settings.ema}`] : []),
   ].join(" ");
   return async (job, runDir) => {
+    // The experiment's own folder is a run like any other: its run.lock says who writes it.
+    await using _lock = await lockRunFolder(runDir, `job ${job.id}`);
     const results = await runDistillExperiment({
       dataset: job.dataset,
       dataDir: settings.dataDir,
