@@ -19,6 +19,7 @@ import { terminalProgress } from "../lib/util/progress.ts";
 import type { LatentConstraint } from "../lib/models/ede_gan/mod.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 import { formatValue } from "../lib/viz/html.ts";
+import { lockRunFolder } from "../lib/util/run_lock.ts";
 import { prepareOutDir } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
@@ -65,6 +66,8 @@ await runTask(async () => {
   const out = (flags.out as string | undefined) ??
     `runs/distill-${flags.dataset}-${flags.normal}-s${flags.seed}`;
   await prepareOutDir(out, "--out");
+  // One writer per run folder: a second process on this --out is refused, naming the first.
+  await using _lock = await lockRunFolder(out, "--out");
   const backend = await startBackend(
     flags.backend as BackendChoice,
     flags.threads as number | undefined,

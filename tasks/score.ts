@@ -14,14 +14,16 @@ import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
 import type { DataManifest, DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
-import { prepareScoring } from "../lib/score/scoring_run.ts";
+import { prepareScoring, scoringDataSource } from "../lib/score/scoring_run.ts";
 import type { BatchNormStatsMode } from "../lib/score/batch_norm_stats.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
+import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
 import { readManifest } from "../lib/train/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
+import { lockOutputFile } from "../lib/util/run_lock.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 
@@ -54,6 +56,8 @@ await runTask(async () => {
   // Where the scores go is checked before any work, with errors naming the flag.
   await prepareOutFile(out, "--out");
   await prepareOutFile(jsonPath, flags.json ? "--json" : "--out");
+  // One writer per output: a second score into the same --out is refused, naming the first.
+  await using _lock = await lockOutputFile(out, "--out");
   await startBackend(flags.backend as BackendChoice, flags.threads as number | undefined);
   const { model, calibration: stored } = await loadModel(modelDir).catch((error: Error) => {
     throw new Error(`--model ${flags.model}: ${error.message}`);
@@ -62,9 +66,14 @@ await runTask(async () => {
   let set;
   let skipped: SkippedFiles[] = [];
   let isAnomaly: Uint8Array | undefined;
+  // What resizing and channel conversion did to the images (grey made RGB, colour made grey).
+  let imageNotes: string[] = [];
+  let sourceImages: unknown = null;
   if (flags.images) {
     const images = await loadImageFolder(flags.images as string, imageSize, channels);
     skipped = images.skipped;
+    imageNotes = images.notes;
+    sourceImages = images.sourceImages;
     for (const s of images.skipped) {
       console.log(`skipped ${s.count} file(s) under --images: ${s.reason} (e.g. ${s.examples[0]})`);
     }
@@ -74,24 +83,30 @@ await runTask(async () => {
     const runJson = join(modelDir, "..", "run.json");
     const run = await readManifest(runJson);
     const recorded = run?.data ? oneClassOptionsOf(run.data as Partial<DataManifest>) : undefined;
-    const dataset = (flags.dataset ?? recorded?.dataset) as DatasetName | undefined;
-    const normal = (flags.normal ?? recorded?.normal) as number | undefined;
-    if (dataset === undefined || normal === undefined) {
-      throw new Error(
-        `--dataset and --normal: required when the model has no run.json beside it (${runJson})`,
-      );
-    }
+    const source = scoringDataSource(
+      {
+        dataset: flags.dataset as DatasetName | undefined,
+        dataDir: flags["data-dir"] as string | undefined,
+        normal: flags.normal as number | undefined,
+        protocol: flags.protocol as Protocol | undefined,
+        splitSeed: flags.seed as number | undefined,
+      },
+      recorded,
+      runJson,
+    );
     const split = await loadOneClass({
-      ...recorded,
-      dataset,
-      normal,
-      dataDir: (flags["data-dir"] as string | undefined) ?? recorded?.dataDir,
-      protocol: (flags.protocol as Protocol | undefined) ?? recorded?.protocol,
-      splitSeed: (flags.seed as number | undefined) ?? recorded?.splitSeed,
-      testLimit: undefined,
+      ...source.options,
+      dataDirOrigin: source.origin,
       imageSize,
       channels: channels as 1 | 3,
+    }).catch((error: Error) => {
+      model.dispose();
+      throw error;
     });
+    if (split.manifest.sourceImages) {
+      imageNotes = sourceImageNotes(split.manifest.sourceImages, imageSize, channels);
+    }
+    sourceImages = split.manifest.sourceImages ?? null;
     const which = flags.split as "train" | "val" | "test";
     set = split[which];
     if (which === "test") isAnomaly = split.testIsAnomaly;
@@ -132,10 +147,16 @@ await runTask(async () => {
     ...(isAnomaly ? { label: isAnomaly[i] } : {}),
     ...(calibration ? { decision: decide(score, calibration, String(set.names?.[i] ?? i)) } : {}),
   }));
+  for (const note of imageNotes) console.log(`note: ${note}`);
   await writeJsonAtomic(jsonPath, {
     model: modelDir,
     calibration: calibration ?? null,
     scoring: setup.record,
+    images: {
+      model: { size: imageSize, channels },
+      source: sourceImages,
+      notes: imageNotes,
+    },
     skipped,
     rows,
   });

@@ -36,6 +36,7 @@ await runTask(async () => {
       threads: undefined,
       out: undefined,
       resume: false,
+      restart: false,
       preset: presetName,
       report: true,
       ema: p.ema ?? "off",
@@ -59,6 +60,7 @@ await runTask(async () => {
     bnStats,
     out,
     resume: flags.resume as boolean,
+    restart: flags.restart as boolean,
     backend,
     progress: terminalProgress("train"),
   });

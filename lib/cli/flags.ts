@@ -69,12 +69,17 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "threads": {
     kind: "integer",
-    help: "CPU threads of the onednn backend (default: every core)",
+    help: "CPU threads of the onednn backend; wins over OMP_NUM_THREADS (default: " +
+      "OMP_NUM_THREADS if set, else every core)",
     min: 1,
     env: "EDEGAN_THREADS",
   },
   "out": { kind: "string", help: "output directory of the run" },
   "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
+  "restart": {
+    kind: "boolean",
+    help: "start the run in --out over, discarding its checkpoint (damaged, or of other settings)",
+  },
   "model": { kind: "string", help: "a saved run or model directory to load" },
   "split": { kind: "string", help: "which split to use", choices: ["train", "val", "test"] },
   "preset": {

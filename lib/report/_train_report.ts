@@ -53,10 +53,22 @@ export async function trainReport(
     })`;
 
   const { history, steps, threshold } = manifest;
+  if (manifest.status === "interrupted") {
+    notes.push(
+      "the run was interrupted (its run.json says running, but no process holds its run.lock): " +
+        "what its last checkpoint holds is complete; --resume continues it",
+    );
+  }
+  if (manifest.historyFrom) {
+    notes.push(
+      `training curves of the ${history.length} checkpointed epoch(s) from ` +
+        `${manifest.historyFrom} (run.json gets the history when the run finishes)`,
+    );
+  }
   if (history.length > 0 || steps.length > 0) {
     figures.push(lossPanels(lossRecords(history, steps), { title: "Losses" }));
   } else {
-    notes.push("training curves skipped: run.json has no history yet");
+    notes.push("training curves skipped: neither run.json nor a checkpoint has a history yet");
   }
 
   let rows: ScoreRows | undefined;
