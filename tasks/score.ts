@@ -20,7 +20,7 @@ import { loadImageFolder } from "../lib/score/images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
-import { readManifest } from "../lib/train/manifest.ts";
+import { provenance, readManifest } from "../lib/train/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
@@ -138,6 +138,7 @@ await runTask(async () => {
     scoring: setup.record,
     skipped,
     rows,
+    ...provenance(),
   });
   console.log(`${scores.length} scores written to ${out} and ${jsonPath}`);
 });

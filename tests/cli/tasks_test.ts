@@ -27,6 +27,13 @@ async function task(name: string, args: string[]) {
   return { code, stdout: decode(stdout), stderr: decode(stderr) };
 }
 
+/** The commit checked out in this repository. */
+function headCommit(): string {
+  const { stdout } = new Deno.Command("git", { args: ["-C", ROOT, "rev-parse", "HEAD"] })
+    .outputSync();
+  return new TextDecoder().decode(stdout).trim();
+}
+
 /** A run folder holding an untrained width-2 model with a calibration. */
 async function runWithModel(): Promise<string> {
   await tf.setBackend("cpu");
@@ -144,6 +151,8 @@ Deno.test("score --images: hidden files are not scored, and the JSON says how ma
   assertEquals(json.rows.map((r: { item: string }) => r.item), ["a.png", "b.png"]);
   assertEquals(json.skipped[0].count, 2);
   assert(json.rows.every((r: { decision: number }) => r.decision === 0 || r.decision === 1));
+  // The scores record the commit that made them, like every run.json.
+  assertEquals(json.git.commit, headCommit());
   await Deno.remove(run, { recursive: true });
 });
 
