@@ -25,6 +25,7 @@ import { saveModel } from "./checkpoint.ts";
 import { type EpochRecord, fit, type LossesOf, type StepRecord } from "./trainer.ts";
 import { autoEmaDecay, checkEmaDecay, type EmaOption, type GeneratorEma } from "./ema.ts";
 import { readManifest, writeManifest } from "./manifest.ts";
+import { underTrainingWarnings } from "./under_training.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
 import { writeScoresCsv } from "../score/csv.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
@@ -137,6 +138,12 @@ export interface TrainRunResult<M extends AnomalyModel = EdeGan> {
   /** How the final metrics were scored: BatchNorm mode, what was asked, the moving-average AUC. */
   scoring: Omit<FinalBatchNormScoring, "testScores" | "calibration">;
   seconds: number;
+  /**
+   * Everything `run.json` lists under `warnings`: the data's (a small validation set, skipped
+   * files), a resume's, and the finished run's signs of under-training (a test AUC below chance,
+   * see `underTrainingWarnings`), each also passed to `warn`.
+   */
+  warnings: string[];
 }
 
 /**
@@ -457,6 +464,10 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       recall: atThreshold.recall,
       threshold: calibration.threshold,
     };
+    // A number that means nothing yet is said so, in run.json and on the command line.
+    const finalWarnings = underTrainingWarnings(metrics.auc, history);
+    warnings.push(...finalWarnings);
+    for (const line of finalWarnings) warn(line);
     const seconds = (performance.now() - started) / 1000;
     try {
       if (out) {
@@ -505,6 +516,7 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       testScores,
       scoring,
       seconds,
+      warnings,
     };
   } catch (error) {
     model.dispose();

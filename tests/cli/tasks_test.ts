@@ -231,3 +231,22 @@ Deno.test("train --preset paper averages the generator's weights by default (--e
   assertStringIncludes(quick.stdout, "or off [default: off]");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("train: a run below chance after 1 epoch (real MNIST digit 1) says 'below chance: train longer' on stderr and in run.json", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "one-epoch");
+  // Measured: test AUC 0.045 on wasm (EDE-GAN's early inversion); the next epochs rise past 0.9.
+  const { code, stdout, stderr } = await task("train", [
+    ...["--normal", "1", "--epochs", "1", "--width", "16", "--limit", "256"],
+    ...["--test-limit", "300", "--backend", "wasm", "--out", out, "--no-report"],
+  ]);
+  assertEquals(code, 0, stderr);
+  const run = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
+  assert(run.metrics.auc < 0.3, `test AUC ${run.metrics.auc}: expected well below chance`);
+  assertEquals(run.status, "finished");
+  const line = `test AUC ${run.metrics.auc.toFixed(4)} after 1 epoch is below chance: train longer`;
+  assert(run.warnings.some((w: string) => w.startsWith(line)), JSON.stringify(run.warnings));
+  assertStringIncludes(stderr, `warning: ${line}`);
+  assert(stdout.includes("test AUC"), stdout);
+  await Deno.remove(dir, { recursive: true });
+});
