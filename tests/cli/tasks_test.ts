@@ -6,7 +6,7 @@ import * as tf from "../../lib/tf.ts";
 import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { saveModel } from "../../lib/train/checkpoint.ts";
 import { exists } from "../../lib/util/atomic.ts";
-import { greyPng } from "../data/_fixtures.ts";
+import { greyPng, writeDigitFolder } from "../data/_fixtures.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -176,7 +176,12 @@ Deno.test("train at batch 1 scores with BatchNorm statistics chosen on validatio
   assertEquals(run.scoring.asked, "auto");
   assertEquals(Object.keys(run.scoring.choice.validationObjective).length, 3);
   assertStringIncludes(b1.stdout, `BatchNorm at scoring: ${run.scoring.bnStats} (--bn-stats auto`);
-  assertStringIncludes(b1.stdout, `final test AUC ${run.scoring.movingAuc.toFixed(4)}`);
+  assertStringIncludes(
+    b1.stdout,
+    run.scoring.bnStats === "moving"
+      ? `with per-image statistics`
+      : `${run.scoring.movingAuc.toFixed(4)} with moving statistics (the epoch table's)`,
+  );
   const b4 = await task("train", [
     ...args,
     "--batch-size",
@@ -186,9 +191,15 @@ Deno.test("train at batch 1 scores with BatchNorm statistics chosen on validatio
     "--no-report",
   ]);
   assertEquals(b4.code, 0, b4.stderr);
-  assert(!b4.stdout.includes("BatchNorm at scoring"), b4.stdout);
   const run4 = JSON.parse(await Deno.readTextFile(join(dir, "b4", "run.json")));
   assertEquals(run4.scoring.bnStats, "moving");
+  // Both modes are printed: the run's own and per-image, what a batch-1 choice would take.
+  assertStringIncludes(
+    b4.stdout,
+    `BatchNorm at scoring: moving (the default at --batch-size 4); test AUC ` +
+      `${run4.metrics.auc.toFixed(4)} with them, ${run4.scoring.other.auc.toFixed(4)} with ` +
+      "per-image statistics",
+  );
   const all = await task("train", [
     ...args,
     "--bn-stats",
@@ -248,5 +259,41 @@ Deno.test("train: a run below chance after 1 epoch (real MNIST digit 1) says 'be
   assert(run.warnings.some((w: string) => w.startsWith(line)), JSON.stringify(run.warnings));
   assertStringIncludes(stderr, `warning: ${line}`);
   assert(stdout.includes("test AUC"), stdout);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("score follows the run's BatchNorm statistics: its test AUC is run.json's, at batch 16 (moving) and batch 1 (chosen on validation)", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = join(dir, "digits");
+  await writeDigitFolder(data, {
+    normal: 1,
+    anomalous: 7,
+    train: 48,
+    testNormal: 30,
+    testAnomalous: 30,
+  });
+  for (const batch of ["16", "1"]) {
+    const out = join(dir, `b${batch}`);
+    const trained = await task("train", [
+      ...["--dataset", "folder", "--data-dir", data, "--normal", "0", "--epochs", "1"],
+      ...["--batch-size", batch, "--width", "2", "--backend", "cpu", "--out", out, "--no-report"],
+    ]);
+    assertEquals(trained.code, 0, trained.stderr);
+    const run = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
+    assertEquals(run.scoring.bnStats, batch === "16" ? "moving" : run.scoring.choice.mode);
+    const scored = await task("score", ["--model", out, "--backend", "cpu"]);
+    assertEquals(scored.code, 0, scored.stderr);
+    const json = JSON.parse(await Deno.readTextFile(join(out, "scores-test.json")));
+    assertEquals(json.scoring.bnStats, run.scoring.bnStats);
+    assertEquals(json.scoring.testAuc, run.metrics.auc);
+    assertEquals(json.scoring.other.auc, run.scoring.other.auc);
+    assertStringIncludes(
+      scored.stdout,
+      `test AUC ${run.metrics.auc.toFixed(4)} with BatchNorm ${run.scoring.bnStats} statistics, ` +
+        `${run.scoring.other.auc.toFixed(4)} with ${run.scoring.other.bnStats}`,
+    );
+    // The threshold is the run's too: the same decisions as its scores.csv.
+    assertEquals(json.calibration.threshold, run.calibration.threshold);
+  }
   await Deno.remove(dir, { recursive: true });
 });
