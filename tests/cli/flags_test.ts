@@ -108,3 +108,21 @@ Deno.test("--dataset, --protocol and --backend list the library's own names, hel
     "--backend",
   );
 });
+
+Deno.test("--dataset folder needs no --normal: its only class is 0; an explicit one still counts", () => {
+  const defaults = { dataset: "mnist", normal: 1 };
+  assertEquals(parseFlags("t", ["--dataset", "folder"], defaults, "")?.normal, 0);
+  assertEquals(parseFlags("t", ["--dataset", "folder", "--normal", "3"], defaults, "")?.normal, 3);
+  assertEquals(parseFlags("t", [], defaults, "")?.normal, 1);
+});
+
+Deno.test("formatTable prints each column with the decimals it needs: 635.2, not 635.2000", () => {
+  const text = formatTable([
+    { auc: 0.91234567, "img/s": 635.2, seconds: 10.6, epoch: 1 },
+    { auc: 0.5, "img/s": 12.25, seconds: 3, epoch: 2 },
+  ]);
+  assertEquals(text.split("\n").slice(2), [
+    "| 0.9123 | 635.20 |    10.6 |     1 |",
+    "| 0.5000 |  12.25 |       3 |     2 |",
+  ]);
+});

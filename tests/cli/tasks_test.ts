@@ -297,3 +297,36 @@ Deno.test("score follows the run's BatchNorm statistics: its test AUC is run.jso
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("every task of deno.json answers --help with its usage and exit 0, and runs nothing", async () => {
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const tasks = Object.entries(config.tasks as Record<string, string>);
+  assert(tasks.length >= 14, `${tasks.length} tasks`);
+  for (const [name, command] of tasks) {
+    const file = command.match(/tasks\/(\w+)\.ts$/)?.[1];
+    if (!file) throw new Error(`${name}: '${command}' is not 'deno run -A tasks/NAME.ts'`);
+    const { code, stdout, stderr } = await task(file, ["--help"]);
+    assertEquals(code, 0, `${name} --help: ${stderr}`);
+    assertStringIncludes(stdout, `deno task ${name}`, `${name} --help`);
+    // `deno task test --help` used to run the whole suite.
+    assert(!stdout.includes("== deno check"), `${name} --help ran the checks`);
+  }
+});
+
+Deno.test("eval takes the run as a positional argument; --epoch suggests --epochs", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    join(dir, "scores.csv"),
+    "item,score,label\na.png,0.1,normal\nb.png,0.2,normal\nc.png,0.9,anomalous\nd.png,0.15,anomalous\n",
+  );
+  const positional = await task("eval", [dir]);
+  assertEquals(positional.code, 0, positional.stderr);
+  assertStringIncludes(positional.stdout, "0.75"); // AUC: 3 of the 4 pairs ranked right
+  const two = await task("eval", [dir, "--run", dir]);
+  assertEquals(two.code, 2);
+  assertStringIncludes(two.stderr, "eval: one run expected");
+  const typo = await task("train", ["--epoch", "1"]);
+  assertEquals(typo.code, 2);
+  assertStringIncludes(typo.stderr, "error: train: unknown flag --epoch (did you mean --epochs?)");
+  await Deno.remove(dir, { recursive: true });
+});
