@@ -330,3 +330,22 @@ Deno.test("eval takes the run as a positional argument; --epoch suggests --epoch
   assertStringIncludes(typo.stderr, "error: train: unknown flag --epoch (did you mean --epochs?)");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("tfjs's 'install our node backend' greeting never prints (deno task report used to)", async () => {
+  // The cpu backend greets on the first tensor of each instance; tfjs makes a new instance when it
+  // picks its default backend, which `deno task report` lets it do.
+  const code = "import * as tf from './lib/tf.ts'; " +
+    "import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu'; " +
+    "tf.tensor([1, 2]).dispose(); tf.removeBackend('cpu'); " +
+    "tf.registerBackend('cpu', () => new MathBackendCPU()); await tf.setBackend('cpu'); " +
+    "tf.tensor([3]).dispose(); console.log('ran', tf.getBackend());";
+  const { stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assertStringIncludes(text, "ran cpu");
+  assert(!text.includes("node backend"), text);
+});
