@@ -114,8 +114,9 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "bn-stats": {
     kind: "string",
-    help: "BatchNorm statistics at scoring (auto: chosen on the validation normals)",
-    choices: ["auto", "moving", "recomputed", "per-image", "all"],
+    help: "BatchNorm statistics at scoring (auto: chosen on the validation normals; run: the " +
+      "run's own, as its run.json)",
+    choices: ["auto", "moving", "recomputed", "per-image", "all", "run"],
   },
   "weights": {
     kind: "string",

@@ -126,3 +126,14 @@ Deno.test("formatTable prints each column with the decimals it needs: 635.2, not
     "| 0.5000 |  12.25 |       3 |     2 |",
   ]);
 });
+
+Deno.test("docs/CLI.md documents every flag of the vocabulary with its choices", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/CLI.md", import.meta.url));
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    if (name === "help") continue;
+    const row = doc.split("\n").find((line) => new RegExp(`^\\| \`--${name}\` +\\|`).test(line));
+    if (!row) throw new Error(`docs/CLI.md has no row for --${name}`);
+    for (const choice of spec.choices ?? []) assertStringIncludes(row, `\`${choice}\``);
+    if (spec.env) assertStringIncludes(row, spec.env);
+  }
+});
