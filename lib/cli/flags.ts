@@ -385,14 +385,19 @@ export function formatTable(
     return digits;
   };
   const decimals = cols.map((c) => Math.max(0, ...rows.map((r) => decimalsOf(r[c]))));
+  // A value too small for the column's decimals (a threshold of 2.657e-7) keeps 4 significant
+  // digits instead of printing as 0.0000.
+  const tiny = (v: number, i: number) => v !== 0 && Math.abs(v) < 0.5 * 10 ** -decimals[i];
   const cell = (v: unknown, i: number) =>
     typeof v === "number"
-      ? (Number.isInteger(v) ? String(v) : v.toFixed(decimals[i]))
+      ? (Number.isInteger(v) ? String(v) : tiny(v, i) ? v.toPrecision(4) : v.toFixed(decimals[i]))
       : v === undefined || v === null
       ? empty
       : String(v);
   const cells = rows.map((r) => cols.map((c, i) => cell(r[c], i)));
   // Numbers are right-aligned so that their digits line up.
-  const numeric = cols.map((_, i) => cells.every((r) => /^-?[\d.]+$/.test(r[i]) || r[i] === empty));
+  const numeric = cols.map((_, i) =>
+    cells.every((r) => /^-?[\d.]+(e[-+]?\d+)?$/.test(r[i]) || r[i] === empty)
+  );
   return markdownTable([cols, ...cells], { align: numeric.map((n) => (n ? "r" : "l")) });
 }

@@ -125,6 +125,8 @@ Deno.test("formatTable prints each column with the decimals it needs: 635.2, not
     "| 0.9123 | 635.20 |    10.6 |     1 |",
     "| 0.5000 |  12.25 |       3 |     2 |",
   ]);
+  // a threshold of 2.657e-7 is not 0.0000
+  assertEquals(formatTable([{ threshold: 2.657e-7 }]).split("\n")[2], "|  2.657e-7 |");
 });
 
 Deno.test("docs/CLI.md documents every flag of the vocabulary with its choices", async () => {
