@@ -751,7 +751,9 @@ export function lossPanels(
       if (size > 0 && hi - lo < FLAT_SPAN * size) {
         const mid = (lo + hi) / 2, half = (FLAT_SPAN * size) / 2;
         range = [mid - half, mid + half];
-        name += `: flat, ${Number(lo.toPrecision(5))} to ${Number(hi.toPrecision(5))}`;
+        name += `: flat, ${Number(lo.toPrecision(5))} to ${Number(hi.toPrecision(5))}` +
+          // Feature matching that does not move: the discriminator's features may not be learning.
+          (key === "adversarial" ? " (is the discriminator learning?)" : "");
       }
     }
     layout[`yaxis${suffix}`] = {

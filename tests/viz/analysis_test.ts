@@ -363,7 +363,10 @@ Deno.test("lossPanels: a flat loss gets an axis 1% of its size wide and says 'fl
   assert(range[0] < 0.53427 && range[1] > 0.53429, String(range));
   assertEquals((fig.layout.yaxis2 as { range?: number[] }).range, undefined);
   const names = (fig.layout.annotations as { text: string }[]).map((a) => a.text);
-  assertEquals(names[0], "<b>adversarial (feature matching): flat, 0.53427 to 0.53429</b>");
+  assertEquals(
+    names[0],
+    "<b>adversarial (feature matching): flat, 0.53427 to 0.53429 (is the discriminator learning?)</b>",
+  );
   assertEquals(names[1], "<b>contextual |x - x_hat| (x50)</b>");
   const weighted = lossPanels([{ epoch: 1, contextual: 1 }, { epoch: 2, contextual: 2 }], {
     weights: { adversarial: 1, contextual: 10, latent: 1 },
