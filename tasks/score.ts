@@ -21,29 +21,38 @@ import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
-import { readManifest } from "../lib/train/manifest.ts";
+import { otherBatchNormStats } from "../lib/score/final_batch_norm.ts";
+import { rocAuc } from "../lib/metrics/mod.ts";
+import { provenance, readManifest } from "../lib/train/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
 import { lockOutputFile } from "../lib/util/run_lock.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 
 await runTask(async () => {
-  const flags = parseFlags("score", Deno.args, {
-    model: undefined,
-    images: undefined,
-    dataset: undefined,
-    "data-dir": undefined,
-    normal: undefined,
-    protocol: undefined,
-    split: "test",
-    seed: undefined,
-    backend: "auto",
-    threads: undefined,
-    out: undefined,
-    json: undefined,
-    "score-kind": "latent",
-    "bn-stats": "auto",
-  }, "Score a dataset split (default: the run's own test set) or a folder of images (--images).");
+  const flags = parseFlags(
+    "score",
+    Deno.args,
+    {
+      model: undefined,
+      images: undefined,
+      dataset: undefined,
+      "data-dir": undefined,
+      normal: undefined,
+      protocol: undefined,
+      split: "test",
+      seed: undefined,
+      backend: "auto",
+      threads: undefined,
+      out: undefined,
+      json: undefined,
+      "score-kind": "latent",
+      "bn-stats": "run",
+    },
+    "Score a dataset split (default: the run's own test set) or a folder of images (--images).\n" +
+      "--bn-stats run (default): the BatchNorm statistics the run's own metrics used (run.json), so\n" +
+      "that its test split scores to its reported AUC; auto chooses on validation; or a mode.",
+  );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run or model directory)");
   if (flags["bn-stats"] === "all") {
@@ -114,7 +123,7 @@ await runTask(async () => {
   }
   const setup = await prepareScoring(modelDir, model, stored, {
     scoreKind: flags["score-kind"] as ScoreKind,
-    bnStats: flags["bn-stats"] as BatchNormStatsMode | "auto",
+    bnStats: flags["bn-stats"] as BatchNormStatsMode | "auto" | "run",
   }).catch((error: Error) => {
     model.dispose();
     throw error;
@@ -124,15 +133,39 @@ await runTask(async () => {
     `score: ${setup.scoreKind}, BatchNorm statistics: ${setup.bnStats}` +
       (setup.record.note ? ` (${setup.record.note})` : ""),
   );
-  const { scores } = await scoreImages(model, set, {
-    progress: terminalProgress("score"),
-    scoreKind: setup.scoreKind,
-    bnStats: setup.bnStats,
-    recomputedStats: setup.recomputedStats,
-  })
-    .catch((error: Error) => {
-      throw new Error(`--model ${modelDir}: ${error.message}`);
-    }).finally(() => model.dispose());
+  let auc: { own: number; other: { bnStats: BatchNormStatsMode; auc: number } } | undefined;
+  const { scores } = await (async () => {
+    const scored = await scoreImages(model, set, {
+      progress: terminalProgress("score"),
+      scoreKind: setup.scoreKind,
+      bnStats: setup.bnStats,
+      recomputedStats: setup.recomputedStats,
+    });
+    if (flags.split === "test" && !flags.images && isAnomaly) {
+      // The run's statistics and the other mode, side by side, as `deno task train` prints them.
+      const other = otherBatchNormStats(setup.bnStats);
+      const { scores: otherScores } = await scoreImages(model, set, {
+        scoreKind: setup.scoreKind,
+        bnStats: other,
+        recomputedStats: setup.recomputedStats,
+      });
+      auc = {
+        own: rocAuc(scored.scores, isAnomaly),
+        other: { bnStats: other, auc: rocAuc(otherScores, isAnomaly) },
+      };
+    }
+    return scored;
+  })().catch((error: Error) => {
+    throw new Error(`--model ${modelDir}: ${error.message}`);
+  }).finally(() => model.dispose());
+  if (auc) {
+    console.log(
+      `test AUC ${auc.own.toFixed(4)} with BatchNorm ${setup.bnStats} statistics, ` +
+        `${auc.other.auc.toFixed(4)} with ${auc.other.bnStats}` +
+        (setup.record.rule ? " (the run's own statistics are the first, as in its run.json)" : "") +
+        ` (${set.count} test images)`,
+    );
+  }
   await writeScoresCsv(
     out,
     scores,
@@ -151,7 +184,7 @@ await runTask(async () => {
   await writeJsonAtomic(jsonPath, {
     model: modelDir,
     calibration: calibration ?? null,
-    scoring: setup.record,
+    scoring: auc ? { ...setup.record, testAuc: auc.own, other: auc.other } : setup.record,
     images: {
       model: { size: imageSize, channels },
       source: sourceImages,
@@ -159,6 +192,7 @@ await runTask(async () => {
     },
     skipped,
     rows,
+    ...provenance(),
   });
   console.log(`${scores.length} scores written to ${out} and ${jsonPath}`);
 });

@@ -105,9 +105,14 @@ export async function trainReport(
     if (
       rows.labels.length > 0 && classes.length > 0 && Array.from(classes).every(Number.isFinite)
     ) {
+      // Class names where the data has them (Fashion-MNIST's "2 Pullover"), else the indices.
+      const named = data?.classNames?.some((name, c) => name !== String(c))
+        ? data.classNames
+        : undefined;
       figures.push(scoresByClass({
         scores: rows.scores,
         classes,
+        ...(named ? { classNames: named } : {}),
         isAnomaly: rows.labels,
         threshold,
         logScores: Array.from(rows.scores).every((s) => s > 0),
@@ -115,7 +120,11 @@ export async function trainReport(
       try {
         figures.push(classAucBars(
           [{ name: "EDE-GAN", auc: aucPerAnomalousClass(rows.scores, classes, rows.labels) }],
-          { title: "AUC of the normal class against each other class alone", xTitle: "class" },
+          {
+            title: "AUC of the normal class against each other class alone",
+            xTitle: "class",
+            ...(named ? { labels: named.map((name, c) => `${c} ${name}`) } : {}),
+          },
         ));
       } catch (error) {
         notes.push(`AUC per class skipped: ${(error as Error).message}`);

@@ -23,6 +23,7 @@ import {
 import { type BatchNormChoice, chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
 import { scoreImages } from "./score.ts";
 import { calibrate, type Calibration } from "./calibrate.ts";
+import { runBatchNormStats } from "./final_batch_norm.ts";
 
 /** The data a score run reads, and where its folder came from (for errors). */
 export interface ScoringDataSource {
@@ -234,8 +235,10 @@ export interface ScoringSetup {
 }
 
 /**
- * Settles how a saved model scores for `deno task score`: `scoreKind` and `bnStats` (`auto`
- * chooses on the validation normals, see {@link chooseBatchNormStats}). The model's stored
+ * Settles how a saved model scores for `deno task score`: `scoreKind` and `bnStats` (`run`, the
+ * default: the statistics the run's own metrics used, see `runBatchNormStats`, so that scoring a
+ * run's test split gives its `run.json` AUC; `auto` chooses on the validation normals, see
+ * {@link chooseBatchNormStats}; or a mode by name). The model's stored
  * calibration belongs to the latent score under moving statistics; any other kind or mode is
  * calibrated anew on the run's validation normals at the run's false-positive rate (never the
  * test set). A model without `run.json` beside it has no validation split: `auto` then keeps
@@ -253,12 +256,26 @@ export async function prepareScoring(
   modelDir: string,
   model: EdeGan,
   stored: Calibration | undefined,
-  opts: { scoreKind: ScoreKind; bnStats: BatchNormStatsMode | "auto" },
+  opts: { scoreKind: ScoreKind; bnStats: BatchNormStatsMode | "auto" | "run" },
 ): Promise<ScoringSetup> {
   const { scoreKind } = opts;
   const runJson = join(modelDir, "..", "run.json");
   const run = await readManifest(runJson);
+  if (!run?.data && opts.bnStats === "run" && scoreKind === "latent") {
+    return {
+      scoreKind,
+      bnStats: "moving",
+      calibration: stored,
+      record: {
+        scoreKind,
+        bnStats: "moving",
+        asked: "run",
+        note: `no ${runJson}, so no run's statistics to follow; moving kept`,
+      },
+    };
+  }
   if (!run?.data) {
+    if (opts.bnStats === "run") opts = { ...opts, bnStats: "moving" };
     if (opts.bnStats === "auto" && scoreKind === "latent") {
       return {
         scoreKind,
@@ -295,7 +312,9 @@ export async function prepareScoring(
     data,
     trainBatchSize: training?.batchSize ?? 64,
   };
-  const bn = await resolveBatchNormStats(scoringRun, opts.bnStats);
+  // One rule with training: a run is scored with the statistics it was reported with.
+  const flag = opts.bnStats === "run" ? runBatchNormStats(run) : opts.bnStats;
+  const bn = await resolveBatchNormStats(scoringRun, flag);
   const bnStats = bn.modes[0];
   let calibration = stored;
   if (scoreKind !== "latent" || bnStats !== "moving" || !stored) {
@@ -315,6 +334,9 @@ export async function prepareScoring(
       scoreKind,
       bnStats,
       asked: opts.bnStats,
+      ...(opts.bnStats === "run"
+        ? { rule: "the run's own statistics (run.json scoring.bnStats; else the training default)" }
+        : {}),
       calibratedOn: calibration === stored ? "stored with the model" : "validation normals, now",
       ...(bn.choice ? { choice: bn.choice } : {}),
       ...(bn.recomputedPath ? { recomputedStats: bn.recomputedPath } : {}),

@@ -19,6 +19,7 @@ import { type DistillResults, runDistillExperiment } from "../distill/experiment
 import type { Method } from "../distill/pkdgan.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { acquireLock, lockRunFolder, type RunLock, RunLockedError } from "../util/run_lock.ts";
+import { type Provenance, provenance } from "../train/manifest.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { SweepJob } from "./grid.ts";
 
@@ -52,10 +53,17 @@ export interface SweepJobResult {
   /** Wall time of the job in this run. */
   seconds: number;
   finished_at: string;
+  /** The code and machine that made it (versions, git commit and dirty state); absent in older files. */
+  versions?: Provenance["versions"];
+  git?: Provenance["git"];
+  machine?: Provenance["machine"];
 }
 
 /** What a job function returns: the result without the bookkeeping the runner adds. */
-export type JobOutcome = Omit<SweepJobResult, "id" | "seconds" | "finished_at">;
+export type JobOutcome = Omit<
+  SweepJobResult,
+  "id" | "seconds" | "finished_at" | "versions" | "git" | "machine"
+>;
 
 /**
  * Runs one job, writing whatever it needs under `runDir` (`OUT/runs/<id>/`). Injectable, so that
@@ -182,12 +190,16 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const started = performance.now();
     try {
       const outcome = await opts.run(job, join(opts.out, "runs", job.id));
+      const { versions, git, machine } = provenance();
       const result: SweepJobResult = {
         ...outcome,
         id: job.id,
         ...(opts.settings ? { settings: opts.settings } : {}),
         seconds: Math.round((performance.now() - started) / 100) / 10,
         finished_at: new Date().toISOString(),
+        versions,
+        git,
+        machine,
       };
       await writeJsonAtomic(resultFile, result);
       summary.ran.push(job.id);

@@ -31,6 +31,7 @@ import {
 } from "./trainer.ts";
 import { autoEmaDecay, checkEmaDecay, type EmaOption, type GeneratorEma } from "./ema.ts";
 import { readManifest, writeManifest } from "./manifest.ts";
+import { underTrainingWarnings } from "./under_training.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
 import { lockRunFolder } from "../util/run_lock.ts";
 import { writeScoresCsv } from "../score/csv.ts";
@@ -149,6 +150,12 @@ export interface TrainRunResult<M extends AnomalyModel = EdeGan> {
   /** How the final metrics were scored: BatchNorm mode, what was asked, the moving-average AUC. */
   scoring: Omit<FinalBatchNormScoring, "testScores" | "calibration">;
   seconds: number;
+  /**
+   * Everything `run.json` lists under `warnings`: the data's (a small validation set, skipped
+   * files), a resume's, and the finished run's signs of under-training (a test AUC below chance,
+   * see `underTrainingWarnings`), each also passed to `warn`.
+   */
+  warnings: string[];
 }
 
 /**
@@ -504,6 +511,10 @@ async function trainLocked<M extends AnomalyModel>(
       recall: atThreshold.recall,
       threshold: calibration.threshold,
     };
+    // A number that means nothing yet is said so, in run.json and on the command line.
+    const finalWarnings = underTrainingWarnings(metrics.auc, history);
+    warnings.push(...finalWarnings);
+    for (const line of finalWarnings) warn(line);
     const seconds = (performance.now() - started) / 1000;
     try {
       if (out) {
@@ -552,6 +563,7 @@ async function trainLocked<M extends AnomalyModel>(
       testScores,
       scoring,
       seconds,
+      warnings,
     };
   } catch (error) {
     model.dispose();
