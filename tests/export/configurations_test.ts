@@ -2,7 +2,10 @@
 // score distance, with BatchNorm statistics far from the identity (random weights, inference mode).
 
 import { assert } from "@std/assert";
-import * as ort from "onnxruntime-node";
+// onnxruntime-node (288 MB) is only the tests' reference runtime: an import-map entry would make
+// every user's first `deno task` download it, so it is imported here by its full specifier.
+// deno-lint-ignore no-import-prefix
+import * as ort from "npm:onnxruntime-node@1.30.0";
 import { io, loadGraphModel } from "@tensorflow/tfjs";
 import * as tf from "../../lib/tf.ts";
 import { EdeGan, type EdeGanConfig } from "../../lib/models/ede_gan/mod.ts";
