@@ -39,6 +39,16 @@ export interface StudentResult {
   aucJointTeacherInit?: number | null;
   /** P-KDGAN's AUC minus scratch's. */
   deltaVsScratch: number | null;
+  /**
+   * The best per-epoch test AUC of each method: the reference code's protocol (GANomaly's, which
+   * the papers build on), shown beside the last-epoch figures for comparison with published ones
+   * only, never used to choose anything. Null when the job files hold no per-epoch AUCs.
+   */
+  bestEpochAucScratch?: number | null;
+  /** One-step KD's best per-epoch test AUC (reference code's protocol, comparison only). */
+  bestEpochAucOneStep?: number | null;
+  /** P-KDGAN's best per-epoch test AUC (reference code's protocol, comparison only). */
+  bestEpochAucPkdgan?: number | null;
   /** Scoring speed at batch 256, images per second. */
   scoreImagesPerSecond: number | null;
   /** One line per failed job (`w4-l100-pkdgan: ...`). */
@@ -88,6 +98,9 @@ export const STUDENT_COLUMNS = {
   aucPkdganTeacherInit: "auc_pkdgan_teacher_init",
   aucJointTeacherInit: "auc_joint_teacher_init",
   deltaVsScratch: "delta_vs_scratch",
+  bestEpochAucScratch: "best_epoch_auc_scratch",
+  bestEpochAucOneStep: "best_epoch_auc_one_step",
+  bestEpochAucPkdgan: "best_epoch_auc_pkdgan",
   scoreImagesPerSecond: "score_images_per_s",
 } as const satisfies Record<Exclude<keyof StudentResult, "errors">, string>;
 
@@ -134,6 +147,9 @@ const OPTIONAL_FIELDS: StudentField[] = [
   "aucOneStepTeacherInit",
   "aucPkdganTeacherInit",
   "aucJointTeacherInit",
+  "bestEpochAucScratch",
+  "bestEpochAucOneStep",
+  "bestEpochAucPkdgan",
 ];
 
 /**
@@ -154,6 +170,9 @@ export const RESULT_COLUMNS = [
   "auc_pkdgan_teacher_init",
   "delta_vs_scratch",
   "score_images_per_s",
+  "best_epoch_auc_scratch",
+  "best_epoch_auc_one_step",
+  "best_epoch_auc_pkdgan",
 ] as const satisfies readonly (keyof StudentResultRow)[];
 
 /**
