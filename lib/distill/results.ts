@@ -170,10 +170,36 @@ export const RESULT_COLUMNS = [
   "auc_pkdgan_teacher_init",
   "delta_vs_scratch",
   "score_images_per_s",
+] as const satisfies readonly (keyof StudentResultRow)[];
+
+/**
+ * The best-test-epoch columns (the reference code's protocol, comparison only), written after
+ * {@link RESULT_COLUMNS} by distillations whose job files keep per-epoch AUCs.
+ */
+export const BEST_EPOCH_COLUMNS = [
   "best_epoch_auc_scratch",
   "best_epoch_auc_one_step",
   "best_epoch_auc_pkdgan",
 ] as const satisfies readonly (keyof StudentResultRow)[];
+
+/**
+ * The columns of a `results.csv` for these rows: {@link RESULT_COLUMNS}, then
+ * {@link BEST_EPOCH_COLUMNS} when a row has one (so that files written before keep their form).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { RESULT_COLUMNS, resultColumns } from "./results.ts";
+ * assertEquals(resultColumns([{ auc_pkdgan: 0.9 }]), [...RESULT_COLUMNS]);
+ * assertEquals(resultColumns([{ best_epoch_auc_pkdgan: 0.9 }]).at(-1), "best_epoch_auc_pkdgan");
+ * ```
+ */
+export function resultColumns(
+  rows: readonly Partial<StudentResultRow>[],
+): (typeof RESULT_COLUMNS[number] | typeof BEST_EPOCH_COLUMNS[number])[] {
+  const best = BEST_EPOCH_COLUMNS.some((c) => rows.some((r) => r[c] !== undefined));
+  return [...RESULT_COLUMNS, ...(best ? BEST_EPOCH_COLUMNS : [])];
+}
 
 /**
  * The on-disk row of a student.
@@ -459,5 +485,8 @@ export async function readDistillResults(path: string): Promise<DistillResults> 
 export async function writeDistillResults(dir: string, results: DistillResults): Promise<void> {
   const file = distillResultsToFile(results);
   await writeJsonAtomic(join(dir, "results.json"), file);
-  await writeFileAtomic(join(dir, "results.csv"), csvText(file.students, RESULT_COLUMNS));
+  await writeFileAtomic(
+    join(dir, "results.csv"),
+    csvText(file.students, resultColumns(file.students)),
+  );
 }
