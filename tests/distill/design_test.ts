@@ -142,6 +142,7 @@ Deno.test("a killed P-KDGAN student job resumes from its checkpoint: the same hi
     );
     student.dispose();
   }
+  const tensorsBefore = tf.memory().numTensors;
   const resumed = EdeGan.create(config, 5);
   const ranNow: number[] = [];
   const result = await distillStudent(teacher, resumed, train, "pkdgan", {
@@ -168,7 +169,10 @@ Deno.test("a killed P-KDGAN student job resumes from its checkpoint: the same hi
       key,
     );
   }
-  for (const m of [teacher, whole, resumed]) m.dispose();
+  resumed.dispose();
+  // restoring the checkpoint (student, projection, teacher copy, optimisers) leaks no tensor
+  assertEquals(tf.memory().numTensors, tensorsBefore);
+  for (const m of [teacher, whole]) m.dispose();
   await Deno.remove(dir, { recursive: true });
 });
 
