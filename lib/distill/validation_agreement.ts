@@ -29,10 +29,11 @@ export const VALIDATION_AGREEMENT_CRITERION =
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertAlmostEquals } from "@std/assert";
  * import { validationAgreement } from "./validation_agreement.ts";
- * assertEquals(validationAgreement([0.1, 0.2, 0.3, 0.4], [1, 5, 6, 900]), 1);
- * assertEquals(validationAgreement([0.1, 0.2, 0.3], [3, 2, 1]), -1);
+ * // the same ranking whatever the scales; the reverse ranking
+ * assertAlmostEquals(validationAgreement([0.1, 0.2, 0.3, 0.4], [1, 5, 6, 900]), 1, 1e-12);
+ * assertAlmostEquals(validationAgreement([0.1, 0.2, 0.3], [3, 2, 1]), -1, 1e-12);
  * ```
  */
 export function validationAgreement(
