@@ -254,3 +254,51 @@ Deno.test("validation agreement: Spearman's rank correlation, named errors", () 
   assertThrows(() => validationAgreement([1, 2], [1]), RangeError, "same validation images");
   assertThrows(() => validationAgreement([1, 2, 3], [1, 1, 1]), RangeError, "alike");
 });
+
+Deno.test("deno task distill: the design flags end to end, recorded in run.json and the job files; bad values named first", async () => {
+  const out = join(await Deno.makeTempDir(), "run");
+  const distill = async (...args: string[]) => {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "tasks/distill.ts", ...args],
+      env: { EDEGAN_NO_PROGRESS: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: r.code,
+      text: new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr),
+    };
+  };
+  const bad = await distill("--kd-weights", "1,50", "--out", out);
+  assertEquals(bad.code, 2);
+  assert(bad.text.includes("--kd-weights: '1,50' is not three"), bad.text);
+  const stage = await distill("--stage1", "joint", "--out", out);
+  assert(stage.text.includes("--stage1: 'joint' is not one of kd-gan, kd"), stage.text);
+  const run = await distill(
+    ...["--teacher-width", "4", "--epochs", "1", "--students", "2", "--methods", "scratch,pkdgan"],
+    ...["--distill-epochs", "1,1", "--limit", "48", "--test-limit", "60", "--batch-size", "16"],
+    ...["--stage1", "kd", "--kd-weights", "1,50,1", "--student-latent", "keep"],
+    ...["--bn-stats", "per-image", "--backend", "wasm", "--out", out, "--no-report"],
+  );
+  try {
+    assertEquals(run.code, 0, run.text);
+    assert(run.text.includes("best-epoch P-KDGAN*"), run.text);
+    assert(run.text.includes("best test epoch (reference code's protocol, comparison only)"));
+    const design = {
+      studentLatent: "keep",
+      kdWeights: { z1: 1, x: 50, z2: 1 },
+      stage1: "kd",
+      bnStats: "per-image",
+      distillEpochs: { step1: 1, step2: 1 },
+      batchSize: 16,
+    };
+    assertEquals(JSON.parse(await Deno.readTextFile(join(out, "run.json"))).design, design);
+    const job = JSON.parse(await Deno.readTextFile(join(out, "jobs", "w2-l100-pkdgan.json")));
+    assertEquals(job.design, design);
+    assertEquals(job.bnStats.mode, "per-image");
+    const results = JSON.parse(await Deno.readTextFile(join(out, "results.json")));
+    assertEquals(results.students[0].best_epoch_auc_pkdgan, job.bestTestEpoch.auc);
+  } finally {
+    await Deno.remove(join(out, ".."), { recursive: true });
+  }
+});
