@@ -61,7 +61,11 @@ await runTask(async () => {
       report: true,
       ema: p.ema ?? "off",
     },
-    "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.",
+    "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.\n" +
+      "--bn-stats (the students' final scoring) defaults to auto at batch size 1, else moving; the\n" +
+      "design flags (--student-latent, --kd-weights, --stage1, --bn-stats, --distill-epochs,\n" +
+      "--batch-size) are recorded in run.json and each job file, and a rerun into --out with other\n" +
+      "values is refused. A killed student job resumes from its last finished epoch.",
   );
   if (flags === null) return;
   const students = parseStudentChoices(String(flags.students));
