@@ -20,6 +20,7 @@ import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { BEST_TEST_EPOCH_LABEL, bestTestEpoch, rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { calibrate } from "../score/calibrate.ts";
+import { recomputeBatchNormStats } from "../score/batch_norm_stats.ts";
 import {
   defaultFinalBatchNorm,
   type FinalBatchNormOption,
@@ -265,6 +266,9 @@ export async function runDistillExperiment(
             if (init === "teacher") initialiseFromTeacher(student, teacher);
             // Kept after every epoch: a killed job resumes from its last finished epoch.
             const checkpointDir = join(opts.out, "jobs", `${name}.checkpoint`);
+            if (await exists(join(checkpointDir, "student", "trainer.json"))) {
+              log(`${name}: resuming from its last finished epoch (${checkpointDir})`);
+            }
             const result = await distillStudent(teacher, student, data.train, method, {
               epochs: opts.epochs,
               batchSize: opts.batchSize,
@@ -367,7 +371,17 @@ async function scoreJob(
   if (teacherValScores) {
     const studentVal = final.bnStats === "moving"
       ? movingVal
-      : (await scoreImages(student, data.val, { bnStats: final.bnStats })).scores;
+      : (await scoreImages(student, data.val, {
+        bnStats: final.bnStats,
+        // the same statistics the final scores used (recomputing is deterministic)
+        ...(final.bnStats === "recomputed"
+          ? {
+            recomputedStats: await recomputeBatchNormStats(student, data.train, {
+              batchSize: design.batchSize,
+            }),
+          }
+          : {}),
+      })).scores;
     try {
       agreement = {
         spearman: validationAgreement(teacherValScores, studentVal),
