@@ -297,7 +297,10 @@ Deno.test("deno task distill: the design flags end to end, recorded in run.json 
     assertEquals(job.design, design);
     assertEquals(job.bnStats.mode, "recomputed");
     // the validation agreement scores the validation normals with the same statistics
-    assert(Math.abs(job.validationAgreement.spearman) <= 1, JSON.stringify(job.validationAgreement));
+    assert(
+      Math.abs(job.validationAgreement.spearman) <= 1,
+      JSON.stringify(job.validationAgreement),
+    );
     const results = JSON.parse(await Deno.readTextFile(join(out, "results.json")));
     assertEquals(results.students[0].best_epoch_auc_pkdgan, job.bestTestEpoch.auc);
   } finally {
