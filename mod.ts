@@ -8,6 +8,8 @@
  * - Data (MNIST built in, Fashion-MNIST, CIFAR-10, folders), the one-class protocol, exact ROC
  *   AUC and friends, plotly figures and HTML reports, and backends from wasm to WebGPU and native
  *   TensorFlow.
+ * - Export of a trained model's scoring path to TF.js and ONNX (`exportRun`), and a page that
+ *   scores images in the browser (`serveScoringPage`).
  * - The published campaign read back (`loadTeacherRuns`, `loadDistillations`): the full-length
  *   teachers and students of `results/`, as its tables and the results notebook use them.
  *
@@ -149,6 +151,22 @@ export {
 export { compareScoreKinds, type ScoreKindRow } from "./lib/score/compare_kinds.ts";
 export { calibrate, type Calibration, decide, normaliseScore } from "./lib/score/calibrate.ts";
 export { readScoresCsv, type ScoreRows } from "./lib/score/csv.ts";
+
+// Export: the scoring path as a TF.js graph model or an ONNX model, and the scoring page
+export {
+  EXPORT_METADATA_FILE,
+  type ExportFormat,
+  type ExportMetadata,
+  type ExportOptions,
+  type ExportResult,
+  exportRun,
+  onnxModel,
+  type ScoringPage,
+  type ScoringPath,
+  scoringPath,
+  serveScoringPage,
+  tfjsGraphModel,
+} from "./lib/export/mod.ts";
 
 // Metrics
 export {

@@ -10,12 +10,17 @@
  */
 
 import "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-cpu";
-import * as tf from "@tensorflow/tfjs-core";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 
-// The cpu backend greets Node.js users once with advice to install tfjs-node; the toolkit's own
-// backend selection already says what is available, so the greeting is switched off.
-const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
-if (cpu) cpu.firstUse = false;
+// The cpu backend greets Node.js users once ("install our node backend to speed things up") on
+// the first tensor each instance writes; the toolkit's own backend selection already says what is
+// available, so the greeting is switched off for every instance: tfjs makes a new one whenever it
+// initialises the backend (its first op, or after `removeBackend`), so a flag set on one
+// instance is lost. The constructor's `this.firstUse = true` goes through this setter.
+Object.defineProperty(MathBackendCPU.prototype, "firstUse", {
+  get: () => false,
+  set: () => {},
+  configurable: true,
+});
 
 export * from "@tensorflow/tfjs-core";

@@ -17,6 +17,7 @@ import { formatTable } from "../lib/cli/flags.ts";
 import { describeMachine, getSuite, listSuites, SUITE_NAMES } from "../lib/bench/suites.ts";
 import { peerRows, peerSummary } from "../lib/bench/peer.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
+import { writeJsonAtomic } from "../lib/util/atomic.ts";
 
 const STRING_FLAGS = ["suite", "json", "backend"] as const;
 const BOOLEAN_FLAGS = ["peer", "help"] as const;
@@ -90,12 +91,6 @@ function parse(args: string[]) {
     throw new UsageError(`--peer: only the model suite has a PyTorch peer; got --suite ${suite}`);
   }
   return { help: flags.help, suite, backend, json: flags.json, peer: flags.peer };
-}
-
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(value, null, 2) + "\n");
-  await Deno.rename(tmp, path);
 }
 
 /**

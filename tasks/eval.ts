@@ -17,9 +17,16 @@ await runTask(async () => {
     "eval",
     Deno.args,
     { run: undefined, json: undefined },
-    "Metrics of a run's test scores (scores.csv) or of a scores CSV given as --run FILE.",
+    "Metrics of a run's test scores (scores.csv) or of a scores CSV given as --run FILE.\n" +
+      "The run may also be given alone: deno task eval RUN.",
   );
   if (flags === null) return;
+  if (flags._.length > 1 || (flags._.length === 1 && flags.run)) {
+    throw new Error(
+      `eval: one run expected, got ${[flags.run, ...flags._].filter(Boolean).join(", ")}`,
+    );
+  }
+  flags.run ??= flags._[0];
   if (!flags.run) throw new Error("--run: required (a run directory or a scores CSV)");
   if (flags.json) await prepareOutFile(flags.json as string, "--json");
   const path = (await exists(join(flags.run as string, "scores.csv")))

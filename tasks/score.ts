@@ -14,34 +14,45 @@ import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
 import type { DataManifest, DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
-import { prepareScoring } from "../lib/score/scoring_run.ts";
+import { prepareScoring, scoringDataSource } from "../lib/score/scoring_run.ts";
 import type { BatchNormStatsMode } from "../lib/score/batch_norm_stats.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
+import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
-import { readManifest } from "../lib/train/manifest.ts";
+import { otherBatchNormStats } from "../lib/score/final_batch_norm.ts";
+import { rocAuc } from "../lib/metrics/mod.ts";
+import { provenance, readManifest } from "../lib/train/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
+import { lockOutputFile } from "../lib/util/run_lock.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 
 await runTask(async () => {
-  const flags = parseFlags("score", Deno.args, {
-    model: undefined,
-    images: undefined,
-    dataset: undefined,
-    "data-dir": undefined,
-    normal: undefined,
-    protocol: undefined,
-    split: "test",
-    seed: undefined,
-    backend: "auto",
-    threads: undefined,
-    out: undefined,
-    json: undefined,
-    "score-kind": "latent",
-    "bn-stats": "auto",
-  }, "Score a dataset split (default: the run's own test set) or a folder of images (--images).");
+  const flags = parseFlags(
+    "score",
+    Deno.args,
+    {
+      model: undefined,
+      images: undefined,
+      dataset: undefined,
+      "data-dir": undefined,
+      normal: undefined,
+      protocol: undefined,
+      split: "test",
+      seed: undefined,
+      backend: "auto",
+      threads: undefined,
+      out: undefined,
+      json: undefined,
+      "score-kind": "latent",
+      "bn-stats": "run",
+    },
+    "Score a dataset split (default: the run's own test set) or a folder of images (--images).\n" +
+      "--bn-stats run (default): the BatchNorm statistics the run's own metrics used (run.json), so\n" +
+      "that its test split scores to its reported AUC; auto chooses on validation; or a mode.",
+  );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run or model directory)");
   if (flags["bn-stats"] === "all") {
@@ -54,6 +65,8 @@ await runTask(async () => {
   // Where the scores go is checked before any work, with errors naming the flag.
   await prepareOutFile(out, "--out");
   await prepareOutFile(jsonPath, flags.json ? "--json" : "--out");
+  // One writer per output: a second score into the same --out is refused, naming the first.
+  await using _lock = await lockOutputFile(out, "--out");
   await startBackend(flags.backend as BackendChoice, flags.threads as number | undefined);
   const { model, calibration: stored } = await loadModel(modelDir).catch((error: Error) => {
     throw new Error(`--model ${flags.model}: ${error.message}`);
@@ -62,9 +75,14 @@ await runTask(async () => {
   let set;
   let skipped: SkippedFiles[] = [];
   let isAnomaly: Uint8Array | undefined;
+  // What resizing and channel conversion did to the images (grey made RGB, colour made grey).
+  let imageNotes: string[] = [];
+  let sourceImages: unknown = null;
   if (flags.images) {
     const images = await loadImageFolder(flags.images as string, imageSize, channels);
     skipped = images.skipped;
+    imageNotes = images.notes;
+    sourceImages = images.sourceImages;
     for (const s of images.skipped) {
       console.log(`skipped ${s.count} file(s) under --images: ${s.reason} (e.g. ${s.examples[0]})`);
     }
@@ -74,24 +92,30 @@ await runTask(async () => {
     const runJson = join(modelDir, "..", "run.json");
     const run = await readManifest(runJson);
     const recorded = run?.data ? oneClassOptionsOf(run.data as Partial<DataManifest>) : undefined;
-    const dataset = (flags.dataset ?? recorded?.dataset) as DatasetName | undefined;
-    const normal = (flags.normal ?? recorded?.normal) as number | undefined;
-    if (dataset === undefined || normal === undefined) {
-      throw new Error(
-        `--dataset and --normal: required when the model has no run.json beside it (${runJson})`,
-      );
-    }
+    const source = scoringDataSource(
+      {
+        dataset: flags.dataset as DatasetName | undefined,
+        dataDir: flags["data-dir"] as string | undefined,
+        normal: flags.normal as number | undefined,
+        protocol: flags.protocol as Protocol | undefined,
+        splitSeed: flags.seed as number | undefined,
+      },
+      recorded,
+      runJson,
+    );
     const split = await loadOneClass({
-      ...recorded,
-      dataset,
-      normal,
-      dataDir: (flags["data-dir"] as string | undefined) ?? recorded?.dataDir,
-      protocol: (flags.protocol as Protocol | undefined) ?? recorded?.protocol,
-      splitSeed: (flags.seed as number | undefined) ?? recorded?.splitSeed,
-      testLimit: undefined,
+      ...source.options,
+      dataDirOrigin: source.origin,
       imageSize,
       channels: channels as 1 | 3,
+    }).catch((error: Error) => {
+      model.dispose();
+      throw error;
     });
+    if (split.manifest.sourceImages) {
+      imageNotes = sourceImageNotes(split.manifest.sourceImages, imageSize, channels);
+    }
+    sourceImages = split.manifest.sourceImages ?? null;
     const which = flags.split as "train" | "val" | "test";
     set = split[which];
     if (which === "test") isAnomaly = split.testIsAnomaly;
@@ -99,7 +123,7 @@ await runTask(async () => {
   }
   const setup = await prepareScoring(modelDir, model, stored, {
     scoreKind: flags["score-kind"] as ScoreKind,
-    bnStats: flags["bn-stats"] as BatchNormStatsMode | "auto",
+    bnStats: flags["bn-stats"] as BatchNormStatsMode | "auto" | "run",
   }).catch((error: Error) => {
     model.dispose();
     throw error;
@@ -109,15 +133,39 @@ await runTask(async () => {
     `score: ${setup.scoreKind}, BatchNorm statistics: ${setup.bnStats}` +
       (setup.record.note ? ` (${setup.record.note})` : ""),
   );
-  const { scores } = await scoreImages(model, set, {
-    progress: terminalProgress("score"),
-    scoreKind: setup.scoreKind,
-    bnStats: setup.bnStats,
-    recomputedStats: setup.recomputedStats,
-  })
-    .catch((error: Error) => {
-      throw new Error(`--model ${modelDir}: ${error.message}`);
-    }).finally(() => model.dispose());
+  let auc: { own: number; other: { bnStats: BatchNormStatsMode; auc: number } } | undefined;
+  const { scores } = await (async () => {
+    const scored = await scoreImages(model, set, {
+      progress: terminalProgress("score"),
+      scoreKind: setup.scoreKind,
+      bnStats: setup.bnStats,
+      recomputedStats: setup.recomputedStats,
+    });
+    if (flags.split === "test" && !flags.images && isAnomaly) {
+      // The run's statistics and the other mode, side by side, as `deno task train` prints them.
+      const other = otherBatchNormStats(setup.bnStats);
+      const { scores: otherScores } = await scoreImages(model, set, {
+        scoreKind: setup.scoreKind,
+        bnStats: other,
+        recomputedStats: setup.recomputedStats,
+      });
+      auc = {
+        own: rocAuc(scored.scores, isAnomaly),
+        other: { bnStats: other, auc: rocAuc(otherScores, isAnomaly) },
+      };
+    }
+    return scored;
+  })().catch((error: Error) => {
+    throw new Error(`--model ${modelDir}: ${error.message}`);
+  }).finally(() => model.dispose());
+  if (auc) {
+    console.log(
+      `test AUC ${auc.own.toFixed(4)} with BatchNorm ${setup.bnStats} statistics, ` +
+        `${auc.other.auc.toFixed(4)} with ${auc.other.bnStats}` +
+        (setup.record.rule ? " (the run's own statistics are the first, as in its run.json)" : "") +
+        ` (${set.count} test images)`,
+    );
+  }
   await writeScoresCsv(
     out,
     scores,
@@ -132,12 +180,19 @@ await runTask(async () => {
     ...(isAnomaly ? { label: isAnomaly[i] } : {}),
     ...(calibration ? { decision: decide(score, calibration, String(set.names?.[i] ?? i)) } : {}),
   }));
+  for (const note of imageNotes) console.log(`note: ${note}`);
   await writeJsonAtomic(jsonPath, {
     model: modelDir,
     calibration: calibration ?? null,
-    scoring: setup.record,
+    scoring: auc ? { ...setup.record, testAuc: auc.own, other: auc.other } : setup.record,
+    images: {
+      model: { size: imageSize, channels },
+      source: sourceImages,
+      notes: imageNotes,
+    },
     skipped,
     rows,
+    ...provenance(),
   });
   console.log(`${scores.length} scores written to ${out} and ${jsonPath}`);
 });

@@ -14,6 +14,7 @@ import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { runStudy, type StudyName } from "../lib/train/study.ts";
 import { writeManifest } from "../lib/train/manifest.ts";
+import { lockRunFolder } from "../lib/util/run_lock.ts";
 import { prepareOutDir, prepareOutFile } from "../lib/util/out_dir.ts";
 import { compareScoreKinds } from "../lib/score/compare_kinds.ts";
 import {
@@ -64,6 +65,8 @@ await runTask(async () => {
   const out = (flags.out as string | undefined) ??
     `runs/study-${study}-${flags.dataset}-${flags.normal}`;
   await prepareOutDir(out, "--out");
+  // One writer per run folder: a second process on this --out is refused, naming the first.
+  await using _lock = await lockRunFolder(out, "--out");
   if (flags.json) await prepareOutFile(flags.json as string, "--json");
   const backend = await startBackend(
     flags.backend as BackendChoice,

@@ -9,6 +9,19 @@
  * @module
  */
 
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(`deno task test [deno test flags]
+
+The whole check of the project: deno check, deno lint, deno fmt --check, then deno test over
+tests/ and the JSDoc examples of mod.ts and lib/. Its last line is "N passed, N failed".
+
+Extra arguments go to deno test, e.g.:
+  deno task test --filter wasm      only the tests whose name contains "wasm"
+  deno test -A tests/cli/           one folder, without check, lint and fmt
+CI=true makes a test whose tool is missing fail instead of skipping (bash .ci/run sets it).`);
+  Deno.exit(0);
+}
+
 const deno = Deno.execPath();
 const run = async (args: string[], capture = false) => {
   const cmd = new Deno.Command(deno, {

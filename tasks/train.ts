@@ -36,13 +36,15 @@ await runTask(async () => {
       threads: undefined,
       out: undefined,
       resume: false,
+      restart: false,
       preset: presetName,
       report: true,
       ema: p.ema ?? "off",
       "bn-stats": undefined,
     },
     "Train an EDE-GAN on one class (one-class protocol: that class is normal).\n" +
-      "--bn-stats: how the final metrics normalise (default auto at --batch-size 1, moving above).",
+      "--bn-stats: how the final metrics normalise (default auto at --batch-size 1, moving above);\n" +
+      "`deno task score` scores the run with the same statistics unless given --bn-stats.",
   );
   if (flags === null) return;
   const out = (flags.out as string | undefined) ??
@@ -59,6 +61,7 @@ await runTask(async () => {
     bnStats,
     out,
     resume: flags.resume as boolean,
+    restart: flags.restart as boolean,
     backend,
     progress: terminalProgress("train"),
   });
@@ -74,20 +77,24 @@ await runTask(async () => {
   );
   console.log(formatTable([{ ...result.metrics, seconds: Number(result.seconds.toFixed(1)) }]));
   const { scoring } = result;
-  if (scoring.asked !== "moving") {
-    // results/README.md: a batch-1 net scored with its own per-image statistics can differ by
-    // ten points or more from the moving averages the epoch curve uses.
-    console.log(
-      `BatchNorm at scoring: ${scoring.bnStats} (` +
-        (scoring.asked === "auto"
-          ? "--bn-stats auto: lowest generator objective on the validation normals, " +
-            Object.entries(scoring.choice?.validationObjective ?? {})
-              .map(([mode, v]) => `${mode} ${v.toFixed(4)}`).join(", ")
-          : `--bn-stats ${scoring.asked}`) +
-        `); the metrics above use it, the epoch table the moving averages (final test AUC ` +
-        `${scoring.movingAuc.toFixed(4)} with them)`,
-    );
-  }
+  // results/README.md: a batch-1 net scored with its own per-image statistics can differ by ten
+  // points or more from the moving averages; both are printed so that neither surprises.
+  const reason = scoring.asked === "auto"
+    ? "--bn-stats auto: lowest generator objective on the validation normals, " +
+      Object.entries(scoring.choice?.validationObjective ?? {})
+        .map(([mode, v]) => `${mode} ${v.toFixed(4)}`).join(", ")
+    : flags["bn-stats"] === undefined
+    ? `the default at --batch-size ${flags["batch-size"]}`
+    : `--bn-stats ${scoring.asked}`;
+  console.log(
+    `BatchNorm at scoring: ${scoring.bnStats} (${reason}); test AUC ` +
+      `${result.metrics.auc.toFixed(4)} with them` +
+      (scoring.other
+        ? `, ${scoring.other.auc.toFixed(4)} with ${scoring.other.bnStats} statistics` +
+          (scoring.other.bnStats === "moving" ? " (the epoch table's)" : "")
+        : "") +
+      `. \`deno task score --model ${out}\` scores with the same statistics`,
+  );
   if (flags.report) console.log(`report: ${await writeRunReport(out)}`);
   console.log(`run written to ${out}`);
   result.model.dispose();

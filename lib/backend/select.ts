@@ -20,7 +20,7 @@ export { type BackendChoice, type BackendName, BACKENDS };
 
 /** Options of {@link selectBackend}. */
 export interface BackendOptions {
-  /** CPU threads for `onednn` (default: `EDEGAN_THREADS`, else every core). */
+  /** CPU threads for `onednn` (default: `EDEGAN_THREADS`, else `OMP_NUM_THREADS`, else every core). */
   threads?: number;
 }
 
@@ -154,9 +154,10 @@ async function startWasm(onednn = false): Promise<string> {
 
 async function startOnednn(threads: number | undefined): Promise<string> {
   const { loadDnnl } = await import("./onednn/_ffi.ts");
-  const { setDnnlThreads, threadCount } = await import("./onednn/threads.ts");
+  const { setDnnlThreads, threadChoice } = await import("./onednn/threads.ts");
   const { dnnlContext } = await import("./onednn/_context.ts");
-  const wanted = threadCount(threads);
+  const choice = threadChoice(threads);
+  const wanted = choice.count;
   let running: number;
   let lib;
   try {
@@ -167,8 +168,9 @@ async function startOnednn(threads: number | undefined): Promise<string> {
     throw new BackendUnavailableError("onednn", (error as Error).message);
   }
   const wasm = await startWasm(true);
-  return `oneDNN ${lib.version} convolutions (${lib.runtime}, ${running} thread(s)), ` +
-    `wasm ${wasm} for the rest`;
+  for (const line of choice.warnings) console.warn(`warning: ${line}`);
+  return `oneDNN ${lib.version} convolutions (${lib.runtime}, ${running} thread(s) from ` +
+    `${choice.source}), wasm ${wasm} for the rest`;
 }
 
 async function startWebGpu(auto: boolean): Promise<string> {

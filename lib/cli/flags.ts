@@ -46,7 +46,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   "data-dir": { kind: "string", help: "where the dataset's files are (overrides the default)" },
   "normal": {
     kind: "integer",
-    help: "class index: normal (one-class) or anomalous (leave-one-out)",
+    help: "class index: normal (one-class) or anomalous (leave-one-out); 0 with --dataset folder",
     min: 0,
   },
   "protocol": {
@@ -69,12 +69,17 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "threads": {
     kind: "integer",
-    help: "CPU threads of the onednn backend (default: every core)",
+    help: "CPU threads of the onednn backend; wins over OMP_NUM_THREADS (default: " +
+      "OMP_NUM_THREADS if set, else every core)",
     min: 1,
     env: "EDEGAN_THREADS",
   },
   "out": { kind: "string", help: "output directory of the run" },
   "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
+  "restart": {
+    kind: "boolean",
+    help: "start the run in --out over, discarding its checkpoint (damaged, or of other settings)",
+  },
   "model": { kind: "string", help: "a saved run or model directory to load" },
   "split": { kind: "string", help: "which split to use", choices: ["train", "val", "test"] },
   "preset": {
@@ -131,8 +136,9 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "bn-stats": {
     kind: "string",
-    help: "BatchNorm statistics at scoring (auto: chosen on the validation normals)",
-    choices: ["auto", "moving", "recomputed", "per-image", "all"],
+    help: "BatchNorm statistics at scoring (auto: chosen on the validation normals; run: the " +
+      "run's own, as its run.json)",
+    choices: ["auto", "moving", "recomputed", "per-image", "all", "run"],
   },
   "weights": {
     kind: "string",
@@ -144,6 +150,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "decay of an exponential moving average of the generator's weights, auto " +
       "(1 - 1/steps per epoch) or off",
   },
+  "format": {
+    kind: "string",
+    help: "export format: tfjs (TF.js graph model) or onnx",
+    choices: ["tfjs", "onnx"],
+  },
+  "port": { kind: "integer", help: "port to serve on, on 127.0.0.1 (0: any free port)", min: 0 },
   "help": { kind: "boolean", help: "show this help" },
 };
 
@@ -192,8 +204,10 @@ export function parseFlags(
     },
   }) as Record<string, unknown> & { _: (string | number)[] };
   if (unknown.length > 0) {
+    const near = nearestFlag(unknown[0], accepted);
     throw new Error(
-      `${task}: unknown flag ${unknown[0]}; accepted: ${accepted.map((n) => `--${n}`).join(", ")}`,
+      `${task}: unknown flag ${unknown[0]}` + (near ? ` (did you mean --${near}?)` : "") +
+        `; accepted: ${accepted.map((n) => `--${n}`).join(", ")}`,
     );
   }
   if (raw.help) {
@@ -216,7 +230,56 @@ export function parseFlags(
     }
     out[name] = checkValue(name, spec, String(value), spec.env && raw[name] === undefined);
   }
+  // A folder's only class is 0 (normal), so `--dataset folder` needs no `--normal`.
+  if (accepted.includes("normal") && out.dataset === "folder" && raw.normal === undefined) {
+    out.normal = 0;
+  }
   return out;
+}
+
+/**
+ * The accepted flag an unknown one was probably meant to be: one that starts with it or it with
+ * one (`--epoch` for `--epochs`), or within two edits of it (`--bacth-size`); `undefined` when none
+ * is that close.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { nearestFlag } from "./flags.ts";
+ * assertEquals(nearestFlag("--epoch=1", ["epochs", "seed"]), "epochs");
+ * assertEquals(nearestFlag("--bacth-size", ["batch-size", "seed"]), "batch-size");
+ * assertEquals(nearestFlag("--colour", ["epochs", "seed"]), undefined);
+ * ```
+ */
+export function nearestFlag(arg: string, accepted: readonly string[]): string | undefined {
+  const given = arg.replace(/^-+(no-)?/, "").split("=")[0];
+  if (given === "") return undefined;
+  const distance = (a: string, b: string) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) {
+        next[j] = Math.min(
+          row[j] + 1,
+          next[j - 1] + 1,
+          row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
+      }
+      row = next;
+    }
+    return row[b.length];
+  };
+  const scored = accepted
+    .filter((name) => name !== "help")
+    .map((name) => ({
+      name,
+      d: name.startsWith(given) || (given.startsWith(name) && given.length <= name.length + 2)
+        ? 0.5
+        : distance(given, name),
+    }))
+    .filter(({ d }) => d <= 2)
+    .sort((a, b) => a.d - b.d);
+  return scored[0]?.name;
 }
 
 /**
@@ -316,14 +379,23 @@ export async function runTask(main: () => Promise<void>): Promise<void> {
 
 /**
  * Formats rows as an aligned Markdown table (npm `markdown-table`, so that a table printed by a
- * task pastes into notes and READMEs as it is): numbers right-aligned with `digits` decimals
- * (default 4, integers as they are), missing values shown as `empty` (default "-").
+ * task pastes into notes and READMEs as it is): numbers right-aligned, each column with as many
+ * decimals as its values need, at most `digits` (default 4), so that 635.2 images per second print
+ * as `635.2`, not `635.2000`, while AUCs keep 4; integers as they are; missing values shown as
+ * `empty` (default "-").
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatTable } from "./flags.ts";
- * const text = formatTable([{ name: "a", auc: 0.5 }], undefined, { digits: 2 });
- * if (text !== "| name |  auc |\n| :--- | ---: |\n| a    | 0.50 |") throw new Error(text);
+ * const text = formatTable([{ auc: 0.5, "img/s": 635.2 }, { auc: 0.25, "img/s": 10.6 }], undefined,
+ *   { digits: 2 });
+ * assertEquals(text.split("\n"), [
+ *   "|  auc | img/s |",
+ *   "| ---: | ----: |",
+ *   "| 0.50 | 635.2 |",
+ *   "| 0.25 |  10.6 |",
+ * ]);
  * ```
  */
 export function formatTable(
@@ -334,14 +406,26 @@ export function formatTable(
   if (rows.length === 0) return "(no rows)";
   const { digits = 4, empty = "-" } = opts;
   const cols = columns ?? Object.keys(rows[0]);
-  const cell = (v: unknown) =>
+  // The fewest decimals (up to `digits`) that print a number exactly, per column the most of them.
+  const decimalsOf = (v: unknown) => {
+    if (typeof v !== "number" || !Number.isFinite(v) || Number.isInteger(v)) return 0;
+    for (let d = 1; d < digits; d++) if (Number(v.toFixed(d)) === v) return d;
+    return digits;
+  };
+  const decimals = cols.map((c) => Math.max(0, ...rows.map((r) => decimalsOf(r[c]))));
+  // A value too small for the column's decimals (a threshold of 2.657e-7) keeps 4 significant
+  // digits instead of printing as 0.0000.
+  const tiny = (v: number, i: number) => v !== 0 && Math.abs(v) < 0.5 * 10 ** -decimals[i];
+  const cell = (v: unknown, i: number) =>
     typeof v === "number"
-      ? (Number.isInteger(v) ? String(v) : v.toFixed(digits))
+      ? (Number.isInteger(v) ? String(v) : tiny(v, i) ? v.toPrecision(4) : v.toFixed(decimals[i]))
       : v === undefined || v === null
       ? empty
       : String(v);
-  const cells = rows.map((r) => cols.map((c) => cell(r[c])));
+  const cells = rows.map((r) => cols.map((c, i) => cell(r[c], i)));
   // Numbers are right-aligned so that their digits line up.
-  const numeric = cols.map((_, i) => cells.every((r) => /^-?[\d.]+$/.test(r[i]) || r[i] === empty));
+  const numeric = cols.map((_, i) =>
+    cells.every((r) => /^-?[\d.]+(e[-+]?\d+)?$/.test(r[i]) || r[i] === empty)
+  );
   return markdownTable([cols, ...cells], { align: numeric.map((n) => (n ? "r" : "l")) });
 }

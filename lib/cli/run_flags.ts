@@ -21,8 +21,44 @@ export interface BackendRecord {
 }
 
 /**
- * Starts the backend named by `--backend` (with `--threads` for `onednn`), prints it (and why `auto` skipped the others), and
- * returns it for the manifest.
+ * The backends `--backend auto` skipped, on one line: each with the gist of its reason (the full
+ * reasons go into `run.json`'s `backend.skipped`, and `--backend NAME` prints one in full).
+ * `skipped` holds `name: reason` lines as `selectBackend` returns them.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { skippedSummary } from "./run_flags.ts";
+ * assertEquals(
+ *   skippedSummary([
+ *     "tensorflow: @tensorflow/tfjs-node is installed but its native addon x is missing: ...",
+ *     "webgpu: the only adapter is a CPU emulation (llvmpipe), slower than wasm; pass ...",
+ *   ]),
+ *   "skipped tensorflow (not set up: deno task setup:native cpu), webgpu (CPU emulation only); " +
+ *     "--backend NAME says why in full",
+ * );
+ * ```
+ */
+export function skippedSummary(skipped: readonly string[]): string {
+  const gist = (line: string) => {
+    const [name, ...rest] = line.split(": ");
+    const reason = rest.join(": ");
+    if (name.startsWith("tensorflow") && /is not installed|addon|no libtensorflow/.test(reason)) {
+      return `${name} (not set up: deno task setup:native ${
+        name === "tensorflow-gpu" ? "gpu" : "cpu"
+      })`;
+    }
+    if (/CPU emulation/.test(reason)) return `${name} (CPU emulation only)`;
+    if (/no WebGPU adapter|no navigator\.gpu/.test(reason)) return `${name} (no GPU adapter)`;
+    const first = reason.split(/[.;(]/)[0].trim();
+    return `${name} (${first.length > 60 ? first.slice(0, 57) + "..." : first})`;
+  };
+  return `skipped ${skipped.map(gist).join(", ")}; --backend NAME says why in full`;
+}
+
+/**
+ * Starts the backend named by `--backend` (with `--threads` for `onednn`), prints it (and, on one
+ * line, which backends `auto` skipped), and returns it for the manifest.
  *
  * @example
  * ```ts
@@ -37,7 +73,7 @@ export async function startBackend(
 ): Promise<BackendRecord> {
   const selection = await selectBackend(choice, { threads });
   console.log(`backend: ${selection.backend} (${selection.device})`);
-  for (const line of selection.skipped) console.log(`  skipped ${line}`);
+  if (selection.skipped.length > 0) console.log(`  ${skippedSummary(selection.skipped)}`);
   return { name: selection.backend, device: selection.device, skipped: selection.skipped };
 }
 

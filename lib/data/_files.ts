@@ -100,15 +100,64 @@ export interface ImageListing {
 const EXAMPLES = 3;
 
 /**
- * Every PNG/JPEG under `dir` (subfolders too), sorted; hidden files and folders are skipped and
- * counted, as are files that are not images. Example names are relative to `root`.
+ * What a directory entry is once symbolic links are followed: a file, a folder, or a link that
+ * leads nowhere (`dangling`: its target does not exist; `loop`: links that point at each other).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { followedKind } from "./_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/a.png`, "");
+ * await Deno.symlink(`${dir}/a.png`, `${dir}/b.png`);
+ * await Deno.symlink(`${dir}/gone.png`, `${dir}/c.png`);
+ * assertEquals(await followedKind(`${dir}/b.png`, { isFile: false, isDirectory: false, isSymlink: true }), "file");
+ * assertEquals(await followedKind(`${dir}/c.png`, { isFile: false, isDirectory: false, isSymlink: true }), "dangling");
+ * ```
+ */
+export async function followedKind(
+  path: string,
+  entry: Pick<Deno.DirEntry, "isFile" | "isDirectory" | "isSymlink">,
+): Promise<"file" | "folder" | "dangling" | "loop" | "other"> {
+  if (!entry.isSymlink) return entry.isFile ? "file" : entry.isDirectory ? "folder" : "other";
+  try {
+    const info = await Deno.stat(path);
+    return info.isFile ? "file" : info.isDirectory ? "folder" : "other";
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "dangling";
+    if (error instanceof Deno.errors.FilesystemLoop) return "loop";
+    throw new Error(`cannot follow the symbolic link ${path} (${(error as Error).message})`);
+  }
+}
+
+/** The reasons a listing gives for symbolic links it cannot follow. */
+export const LINK_REASONS = {
+  dangling: "a symbolic link whose target does not exist",
+  loop: "a symbolic link loop (links pointing at each other, or at a folder above them)",
+} as const;
+
+/**
+ * Every PNG/JPEG under `dir` (subfolders too), sorted; symbolic links to files and folders are
+ * followed (a dataset built with `ln -s` is read like a copy). Hidden files and folders, files that
+ * are not images, dangling links and link loops are skipped and counted by reason. Example names
+ * are relative to `root`.
  */
 export async function listImageFiles(dir: string, root: string): Promise<ImageListing> {
   const files: string[] = [];
   const hidden: string[] = [];
   const other: string[] = [];
+  const dangling: string[] = [];
+  const loops: string[] = [];
   const rel = (path: string) => path.startsWith(root + "/") ? path.slice(root.length + 1) : path;
+  // Real paths of the folders being read, so that a link to a folder above is a loop, not endless.
+  const open = new Set<string>();
   const walk = async (d: string, inHidden: boolean) => {
+    const real = await Deno.realPath(d).catch(() => d);
+    if (open.has(real)) {
+      loops.push(rel(d));
+      return;
+    }
+    open.add(real);
     const entries: Deno.DirEntry[] = [];
     try {
       for await (const e of Deno.readDir(d)) entries.push(e);
@@ -119,29 +168,28 @@ export async function listImageFiles(dir: string, root: string): Promise<ImageLi
     for (const e of entries) {
       const path = `${d}/${e.name}`;
       const skip = inHidden || isHiddenName(e.name);
-      if (e.isDirectory) await walk(path, skip);
-      else if (!e.isFile) continue;
+      const kind = await followedKind(path, e);
+      if (kind === "folder") await walk(path, skip);
+      else if (kind === "other") continue;
       else if (skip) hidden.push(rel(path));
+      else if (kind === "dangling") dangling.push(rel(path));
+      else if (kind === "loop") loops.push(rel(path));
       else if (IMAGE_EXT.test(e.name)) files.push(path);
       else other.push(rel(path));
     }
+    open.delete(real);
   };
   await walk(dir, false);
   const skipped: SkippedFiles[] = [];
-  if (hidden.length > 0) {
-    skipped.push({
-      reason: "hidden (.*, ._*, .ipynb_checkpoints, __MACOSX)",
-      count: hidden.length,
-      examples: hidden.slice(0, EXAMPLES),
-    });
-  }
-  if (other.length > 0) {
-    skipped.push({
-      reason: "not a PNG or JPEG file",
-      count: other.length,
-      examples: other.slice(0, EXAMPLES),
-    });
-  }
+  const count = (reason: string, list: string[]) => {
+    if (list.length > 0) {
+      skipped.push({ reason, count: list.length, examples: list.slice(0, EXAMPLES) });
+    }
+  };
+  count("hidden (.*, ._*, .ipynb_checkpoints, __MACOSX)", hidden);
+  count("not a PNG or JPEG file", other);
+  count(LINK_REASONS.dangling, dangling);
+  count(LINK_REASONS.loop, loops);
   return { files, skipped };
 }
 
@@ -165,15 +213,22 @@ export function mergeSkipped(...lists: SkippedFiles[][]): SkippedFiles[] {
  */
 export async function folderFingerprint(dir: string): Promise<string> {
   const lines: string[] = [];
+  const open = new Set<string>();
   const walk = async (d: string) => {
+    const real = await Deno.realPath(d);
+    if (open.has(real)) return; // a link loop: listImageFiles counts it
+    open.add(real);
     for await (const e of Deno.readDir(d)) {
       const path = `${d}/${e.name}`;
-      if (e.isDirectory) await walk(path);
-      else if (e.isFile) {
+      // Linked files and folders count as what they point at (their target's size and time).
+      const kind = await followedKind(path, e).catch(() => "other");
+      if (kind === "folder") await walk(path);
+      else if (kind === "file") {
         const info = await Deno.stat(path);
         lines.push(`${path}\u0000${info.size}\u0000${info.mtime?.getTime() ?? ""}`);
-      }
+      } else if (kind === "dangling" || kind === "loop") lines.push(`${path}\u0000${kind}`);
     }
+    open.delete(real);
   };
   await walk(dir).catch(() => lines.push("(unreadable)"));
   const bytes = new TextEncoder().encode(lines.sort().join("\n"));

@@ -8,6 +8,7 @@
 import { expandHome } from "./_files.ts";
 import { ONE_CLASS_DEFAULTS } from "./options.ts";
 import { prepareImageSet } from "./preprocess.ts";
+import { addSize, sourceImageNotes } from "./source_images.ts";
 import { type DatasetName, datasetSpec } from "./registry.ts";
 import type { LabelledDataset } from "./types.ts";
 
@@ -23,6 +24,13 @@ import type { LabelledDataset } from "./types.ts";
  */
 export function defaultDataDir(dataset: DatasetName): string | undefined {
   return datasetSpec(dataset).defaultDir();
+}
+
+/** The notes on how the images were changed to the model's size and channels, added once. */
+function withSourceNotes(data: LabelledDataset): LabelledDataset {
+  if (!data.sourceImages) return data;
+  const notes = sourceImageNotes(data.sourceImages, data.train.height, data.train.channels);
+  return notes.length === 0 ? data : { ...data, notes: [...(data.notes ?? []), ...notes] };
 }
 
 const rawCache = new Map<string, Promise<LabelledDataset>>();
@@ -59,7 +67,8 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Prom
  * channels) return the cached arrays (treat them as read-only). A dataset whose files can change
  * (a folder) is decoded again when any of its files was added, removed or changed since. Errors,
  * thrown before anything is read: an unknown dataset, no `dataDir` for a dataset without a default
- * location, a bad `imageSize` or `channels`.
+ * location, a bad `imageSize` or `channels`; a missing file's error says where its folder came
+ * from (`dataDirOrigin`: `--data-dir D`, or the dataset's default location).
  *
  * @example
  * ```ts
@@ -73,6 +82,8 @@ export function loadDataset(opts: {
   dataDir?: string;
   imageSize?: number;
   channels?: 1 | 3;
+  /** Where `dataDir` came from, for errors (default: `--data-dir`, or the default location). */
+  dataDirOrigin?: string;
 }): Promise<LabelledDataset> {
   const { dataset } = opts;
   const spec = datasetSpec(dataset);
@@ -93,17 +104,32 @@ export function loadDataset(opts: {
   const key = `${rawKey}\u0000${imageSize}\u0000${channels ?? "native"}`;
   const load = (key: string) =>
     cached(preparedCache, key, async () => {
-      if (spec.resizesWhileDecoding) return spec.load(dataDir, { imageSize, channels });
+      if (spec.resizesWhileDecoding) {
+        return withSourceNotes(await spec.load(dataDir, { imageSize, channels }));
+      }
       const raw = await cached(rawCache, rawKey, () => spec.load(dataDir, { imageSize, channels }));
       const c = channels ?? raw.train.channels;
-      return {
+      return withSourceNotes({
         ...raw,
+        sourceImages: raw.sourceImages ?? {
+          sizes: addSize([], raw.train.width, raw.train.height, raw.train.count + raw.test.count),
+          channels: raw.train.channels === 1 ? 1 : 3,
+        },
         train: prepareImageSet(raw.train, imageSize, c),
         test: prepareImageSet(raw.test, imageSize, c),
-      };
+      });
     });
   // A folder changes while a notebook runs: its cache entry is only good for the same files.
-  return spec.fingerprint
+  const loaded = spec.fingerprint
     ? spec.fingerprint(dir).then((print) => load(`${key}\u0000${print}`))
     : load(key);
+  // A file or folder that is not there: say where its folder came from.
+  const origin = opts.dataDirOrigin ??
+    (dataDir ? `--data-dir ${dataDir}` : `${dataset}'s default location; --data-dir sets another`);
+  return loaded.catch((error: Error) => {
+    if (/not found/.test(error.message) && !error.message.includes("(data folder: ")) {
+      error.message += ` (data folder: ${origin})`;
+    }
+    throw error;
+  });
 }

@@ -13,6 +13,7 @@ import { silentProgress, terminalProgress } from "../util/progress.ts";
 import { CIFAR10_FILES, cifar10Present, defaultCifar10Dir } from "./cifar10.ts";
 import { extractTarFiles } from "./tar.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
+import { withLockWaiting } from "../util/run_lock.ts";
 
 // They moved to cifar10.ts, whose registry entry needs them; importers of this module keep them.
 export { CIFAR10_FILES, cifar10Present };
@@ -137,10 +138,26 @@ async function fileSize(path: string): Promise<number> {
  * await server.shutdown();
  * ```
  */
-export async function downloadFile(
+export function downloadFile(
   url: string,
   dest: string,
   opts: DownloadOptions = {},
+): Promise<DownloadResult> {
+  // One downloader per file: a second process (another sweep shard) waits, then finds it there.
+  return withLockWaiting(
+    `${dest}.lock`,
+    `download ${dest}`,
+    () => downloadLocked(url, dest, opts),
+    {
+      onWait: (h) => console.warn(`${dest}: pid ${h.pid} on host ${h.host} downloads it; waiting`),
+    },
+  );
+}
+
+async function downloadLocked(
+  url: string,
+  dest: string,
+  opts: DownloadOptions,
 ): Promise<DownloadResult> {
   const md5 = opts.md5?.toLowerCase();
   if (await exists(dest)) {
@@ -176,7 +193,7 @@ export async function downloadFile(
     } else {
       await res.body?.cancel();
       await Deno.remove(part).catch(() => {});
-      return downloadFile(url, dest, opts);
+      return downloadLocked(url, dest, opts);
     }
   } else if (res.ok) {
     offset = 0; // the server sent the whole file (no range support): start over
@@ -284,6 +301,18 @@ export async function downloadCifar10(opts: Cifar10DownloadOptions = {}): Promis
   const parent = dir.includes("/") ? dir.slice(0, dir.lastIndexOf("/")) || "/" : ".";
   // Checked before a 170 MB download, not after it.
   await prepareOutDir(parent, "--data-dir");
+  // One process fetches and unpacks; another waits for it and then finds the files there.
+  return withLockWaiting(`${dir}.lock`, `--data-dir ${dir}`, async () => {
+    if (await cifar10Present(dir)) return dir;
+    return await fetchCifar10(dir, parent, opts);
+  }, { onWait: (h) => console.warn(`${dir}: pid ${h.pid} on host ${h.host} fetches it; waiting`) });
+}
+
+async function fetchCifar10(
+  dir: string,
+  parent: string,
+  opts: Cifar10DownloadOptions,
+): Promise<string> {
   const archive = `${parent}/cifar-10-binary.tar.gz`;
   const url = opts.url ?? CIFAR10_URL;
   await downloadFile(url, archive, {

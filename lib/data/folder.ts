@@ -10,13 +10,15 @@
  * ```
  *
  * The CSV lives at `<dir>/test/labels.csv` or `<dir>/labels.csv`; `file` is relative to
- * `<dir>/test`, `label` is `0`/`normal` or `1`/`anomalous`; a `file,label` header line is
- * optional. All images must have one size. Class 0 is normal, 1 anomalous.
+ * `<dir>/test`, `label` is `0`/`normal` or `1`/`anomalous`; a header line is optional, and one
+ * naming `file` and `label` may list other columns (not read). Fields holding a comma are quoted. All images must have one size. Class 0 is normal, 1 anomalous.
  *
  * @module
  */
 
 import { Buffer } from "node:buffer";
+import { readCsvRecords } from "../util/csv.ts";
+import { addSize } from "./source_images.ts";
 import { PNG } from "pngjs";
 import jpeg from "jpeg-js";
 import {
@@ -24,6 +26,7 @@ import {
   findFirst,
   folderFingerprint,
   isHiddenName,
+  LINK_REASONS,
   listImageFiles,
   mergeSkipped,
   readFileNamed,
@@ -141,32 +144,46 @@ export function parseAnomalyLabel(text: string): 0 | 1 | undefined {
 }
 
 /**
- * Parses a labels CSV into (file, 0|1) pairs; errors name the CSV line and accepted values.
+ * Parses a labels CSV into (file, 0|1) pairs, through `@std/csv` (quoted fields: a file named
+ * `a,b.png` is written `"a,b.png"`). Without a header each line is `file,label`; a header naming
+ * `file` and `label` may list other columns too (`file,label,defect_type`), which are not read.
+ * Lines starting with `#` are comments. Errors name the CSV line and what was expected.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseLabelsCsv } from "./folder.ts";
- * const rows = parseLabelsCsv("file,label\na.png,0\nb.png,anomalous\n", "labels.csv");
- * if (JSON.stringify(rows) !== '[["a.png",0],["b.png",1]]') throw new Error();
+ * assertEquals(parseLabelsCsv("file,label\na.png,0\nb.png,anomalous\n", "labels.csv"),
+ *   [["a.png", 0], ["b.png", 1]]);
+ * assertEquals(parseLabelsCsv('defect,file,label\nscratch,"x,1.png",1\n', "labels.csv"),
+ *   [["x,1.png", 1]]);
  * ```
  */
 export function parseLabelsCsv(text: string, name: string): Array<[string, number]> {
+  const records = readCsvRecords(text, name, "#");
+  const first = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
+  const hasHeader = first.includes("file") && first.includes("label");
+  if (!hasHeader && first.length > 2) {
+    throw new Error(
+      `${name}:${records[0].line}: ${first.length} columns without a header, expected ` +
+        `"file,label", or a first line naming the columns "file" and "label" (others are not read)`,
+    );
+  }
+  const [iFile, iLabel] = hasHeader ? [first.indexOf("file"), first.indexOf("label")] : [0, 1];
   const out: Array<[string, number]> = [];
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const comma = line.lastIndexOf(",");
-    if (comma < 0) {
-      throw new Error(`${name}:${i + 1}: "${line}" is not "file,label"`);
+  for (const { fields, line } of records.slice(hasHeader ? 1 : 0)) {
+    if (fields.length <= Math.max(iFile, iLabel)) {
+      throw new Error(
+        `${name}:${line}: "${fields.join(",")}" has ${fields.length} field(s), expected ` +
+          (hasHeader ? `the header's columns "${first.join(",")}"` : `"file,label"`),
+      );
     }
-    const file = line.slice(0, comma).trim().replace(/^"(.*)"$/, "$1");
-    const raw = line.slice(comma + 1).trim().replace(/^"(.*)"$/, "$1").toLowerCase();
-    if (out.length === 0 && file.toLowerCase() === "file" && raw === "label") continue;
+    const file = fields[iFile].trim();
+    const raw = fields[iLabel].trim().toLowerCase();
     const label = parseAnomalyLabel(raw);
     if (label === undefined) {
       throw new Error(
-        `${name}:${i + 1}: label "${raw}" of ${file}, expected 0, 1, normal or anomalous`,
+        `${name}:${line}: label "${raw}" of ${file}, expected 0, 1, normal or anomalous`,
       );
     }
     out.push([file, label]);
@@ -198,7 +215,8 @@ export interface FolderOptions {
  * missing, an empty train or test folder.
  *
  * Hidden files and folders (`.*`, `._*`, `.ipynb_checkpoints/`, `__MACOSX/`) are never data, and
- * neither are files that are not PNG or JPEG: they are counted in `skipped`. Transparent PNGs are
+ * neither are files that are not PNG or JPEG: they are counted in `skipped`. Symbolic links are
+ * followed; dangling links and link loops are counted there too. Transparent PNGs are
  * composited onto white (see {@linkcode decodeImage}); `notes` says how many there were.
  *
  * @example
@@ -267,7 +285,9 @@ export async function loadFolder(
     listings.push({
       files: [],
       skipped: [
-        ...inTest.skipped.filter((k) => k.reason.startsWith("hidden")),
+        ...inTest.skipped.filter((k) =>
+          k.reason.startsWith("hidden") || Object.values(LINK_REASONS).some((r) => r === k.reason)
+        ),
         ...(unlisted.length > 0
           ? [{
             reason: `not listed in ${csv.slice(dataDir.length + 1)}`,
@@ -311,7 +331,7 @@ export async function loadFolder(
           `(all images of a folder dataset must have one size)`,
       );
     }
-    if (grey && opts.channels === undefined) {
+    if (grey) {
       for (let p = 0; p < img.rgb.length; p += 3) {
         if (img.rgb[p] !== img.rgb[p + 1] || img.rgb[p] !== img.rgb[p + 2]) {
           grey = false;
@@ -357,6 +377,7 @@ export async function loadFolder(
     source: dataDir,
     ...(skipped.length > 0 ? { skipped } : {}),
     ...(notes.length > 0 ? { notes } : {}),
+    sourceImages: { sizes: addSize([], width, height, all.length), channels: grey ? 1 : 3 },
   };
 }
 

@@ -50,6 +50,7 @@ export function oneClassManifest(
   if (opts.testLimit !== undefined) manifest.testLimit = opts.testLimit;
   if (data.skipped) manifest.skipped = data.skipped;
   if (data.notes) manifest.notes = data.notes;
+  if (data.sourceImages) manifest.sourceImages = data.sourceImages;
   return manifest;
 }
 

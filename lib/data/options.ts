@@ -23,6 +23,8 @@ export interface OneClassOptions {
   dataset: DatasetName;
   /** Where its files are, overriding the default location (`--data-dir`); required for `folder`. */
   dataDir?: string;
+  /** Where `dataDir` came from, named in a missing file's error (default: `--data-dir D`). */
+  dataDirOrigin?: string;
   /** Class c: normal under `one-class`, anomalous under `leave-one-out` (`--normal`). */
   normal: number;
   /** `one-class` (default) or `leave-one-out` (`--protocol`). */

@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { SourceImages } from "./source_images.ts";
+
 import type { DatasetName } from "./registry.ts";
 
 export type { DatasetName } from "./registry.ts";
@@ -137,6 +139,8 @@ export interface DataManifest {
   skipped?: SkippedFiles[];
   /** What the loader did to the images that a reader should know (e.g. transparency). */
   notes?: string[];
+  /** The images' sizes and channels as found, before resizing and conversion. */
+  sourceImages?: SourceImages;
 }
 
 /**
@@ -185,4 +189,6 @@ export interface LabelledDataset {
   skipped?: SkippedFiles[];
   /** What the loader did to the images that a reader should know (e.g. transparency). */
   notes?: string[];
+  /** The images' sizes and channels as found, before resizing and conversion. */
+  sourceImages?: SourceImages;
 }

@@ -33,9 +33,11 @@ class LateOutputClient(NotebookClient):
     BETWEEN_CELLS_QUIET_SECONDS = 0.3
     DRAIN_LIMIT_SECONDS = 120
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, name="", **kwargs):
         super().__init__(*args, **kwargs)
         self.cells_by_parent = {}
+        self.name = name
+        self.last_progress = 0.0
 
     def route(self, msg):
         parent = msg["parent_header"].get("msg_id")
@@ -47,10 +49,29 @@ class LateOutputClient(NotebookClient):
         except CellExecutionComplete:
             pass
 
+    PROGRESS_EVERY_SECONDS = 10
+
+    def echo_progress(self, msg):
+        """Prints a cell's progress line (lib/viz/jupyter.ts `progressDisplay`) at most every
+        PROGRESS_EVERY_SECONDS, so that a cell training for minutes shows it is alive."""
+        if msg["msg_type"] not in ("display_data", "update_display_data"):
+            return
+        content = msg.get("content", {})
+        display_id = content.get("transient", {}).get("display_id", "")
+        if not display_id.startswith("edegan-progress-"):
+            return
+        now = time.monotonic()
+        if now - self.last_progress < self.PROGRESS_EVERY_SECONDS:
+            return
+        self.last_progress = now
+        text = content.get("data", {}).get("text/plain", "")
+        print(f"{self.name}:   {text}", flush=True)
+
     async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
         self.cells_by_parent[parent_msg_id] = (cell, cell_index)
         while True:
             msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
+            self.echo_progress(msg)
             if msg["parent_header"].get("msg_id") == parent_msg_id:
                 try:
                     self.process_message(msg, cell, cell_index)
@@ -65,7 +86,17 @@ class LateOutputClient(NotebookClient):
             # displays still queued when the next cell starts would land in that cell: let the
             # channel go quiet first.
             await self.drain(self.BETWEEN_CELLS_QUIET_SECONDS)
+        started = time.monotonic()
+        code = [c for c in self.nb.cells if c.cell_type == "code"]
+        # A line when each code cell starts and ends (and its progress line every few seconds
+        # in between), so that a long notebook shows where it is.
+        number = next((i + 1 for i, c in enumerate(code) if c is cell), 0)
+        if number:
+            print(f"{self.name}: cell {number}/{len(code)} running", flush=True)
         result = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+        if number:
+            print(f"{self.name}: cell {number}/{len(code)} done in "
+                  f"{time.monotonic() - started:.1f} s", flush=True)
         if cell_index == len(self.nb.cells) - 1:
             await self.drain()
         return result
@@ -111,6 +142,7 @@ def run(path, args):
     nb = nbformat.read(path, as_version=4)
     client = LateOutputClient(
         nb,
+        name=os.path.basename(path),
         kernel_name=args.kernel,
         timeout=args.timeout if args.timeout > 0 else None,
         allow_errors=True,

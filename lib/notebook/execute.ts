@@ -9,6 +9,7 @@
 import { basename, dirname, fromFileUrl, join, resolve } from "@std/path";
 import { type CellError, stripAnsi } from "./notebook.ts";
 import { plotlySource } from "../viz/_plotly_source.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 
 /** The file published HTML pages share plotly.js from, beside them in the output folder. */
 export const SHARED_PLOTLY = "plotly.min.js";
@@ -270,7 +271,7 @@ export async function dropLocalScripts(htmlPath: string): Promise<number> {
     removed++;
     return "";
   });
-  if (removed > 0) await writeAtomic(htmlPath, cleaned);
+  if (removed > 0) await writeFileAtomic(htmlPath, cleaned);
   return removed;
 }
 
@@ -297,21 +298,15 @@ export async function sharePlotly(htmlPath: string): Promise<number> {
   // script stays (empty), and the shared file is loaded just before it.
   const shared = join(dirname(htmlPath), SHARED_PLOTLY);
   const current = await Deno.readTextFile(shared).catch(() => undefined);
-  if (current !== source) await writeAtomic(shared, source);
+  if (current !== source) await writeFileAtomic(shared, source);
   const tag = `<script src="${SHARED_PLOTLY}"></script>`;
   const rewritten = parts.map((part, i) => {
     if (i === parts.length - 1) return part;
     const open = part.lastIndexOf("<script>");
     return open < 0 ? part : `${part.slice(0, open)}${tag}${part.slice(open)}`;
   }).join("");
-  await writeAtomic(htmlPath, rewritten);
+  await writeFileAtomic(htmlPath, rewritten);
   return parts.length - 1;
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, path);
 }
 
 /**

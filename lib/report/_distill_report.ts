@@ -291,6 +291,15 @@ function reading(teacher: TeacherResult, students: StudentResult[]): string {
     students.filter((s) =>
       [s.aucScratch, s.aucOneStep, s.aucPkdgan].some((v) => (v ?? 0) > teacher.auc)
     ).length;
+  // Which students: trained alone (scratch) above the teacher says something else than distilled.
+  const aboveBy = ([
+    ["trained alone", "aucScratch"],
+    ["one-step KD", "aucOneStep"],
+    ["P-KDGAN", "aucPkdgan"],
+  ] as const).map(([what, key]) => {
+    const widths = students.filter((s) => (s[key] ?? 0) > teacher.auc).map((s) => s.width);
+    return widths.length ? `${what} at width ${widths.join(", ")}` : "";
+  }).filter(Boolean);
   const sentences = [
     `Teacher (width ${teacher.width}) AUC ${fmt(teacher.auc)}. ${orders.join("; ")}.`,
     compared.length > 0
@@ -301,8 +310,9 @@ function reading(teacher: TeacherResult, students: StudentResult[]): string {
             "when the teacher is worth imitating.")
       : "",
     above > 0
-      ? `${above} of ${students.length} students score above their teacher: the teacher is ` +
-        "under-trained (train it longer, or pass a longer-trained one with --model)."
+      ? `At ${above} of ${students.length} sizes a student scores above its teacher ` +
+        `(${aboveBy.join("; ")}): the teacher is under-trained (train it longer, or pass a ` +
+        "longer-trained one with --model)."
       : "",
   ];
   return `<p>${sentences.filter(Boolean).join(" ")}</p>`;

@@ -16,6 +16,7 @@ import {
   FileFieldError,
 } from "../distill/results.ts";
 import { exists } from "../util/atomic.ts";
+import { lockHolder, lockIsStale } from "../util/run_lock.ts";
 import { studentChoiceText } from "../distill/student_choice.ts";
 
 /** The data a run was trained and tested on, as its manifest records it. */
@@ -71,6 +72,8 @@ export interface StepRecord {
 export interface TrainManifest extends ManifestCommon {
   kind: "train";
   history: EpochRecord[];
+  /** Where `history` and `steps` were read when not from `run.json` (a killed run's checkpoint). */
+  historyFrom?: string;
   steps: StepRecord[];
   /** Test metrics of the last epoch, every field as written. */
   metrics?: Record<string, unknown>;
@@ -182,7 +185,49 @@ export async function readRunManifest(runDir: string): Promise<RunManifest> {
   if (kind !== "train" && kind !== "distill") {
     throw new Error(`${path}: kind is ${JSON.stringify(kind)}, expected "train" or "distill"`);
   }
-  return kind === "train" ? trainManifest(value, path) : distillManifest(value, path);
+  const record = value as Record<string, unknown>;
+  const status = await trustedStatus(runDir, record.status);
+  if (kind === "distill") return { ...distillManifest(value, path), status };
+  // run.json gets its history when the run finishes; a killed run's is in its checkpoint.
+  const fromCheckpoint = await checkpointHistory(runDir, record);
+  const manifest = trainManifest(fromCheckpoint?.value ?? value, path);
+  return { ...manifest, status, ...(fromCheckpoint ? { historyFrom: fromCheckpoint.path } : {}) };
+}
+
+/**
+ * A manifest's status as a reader can trust it: `running` only while the run's writer holds its
+ * lock (`run.lock`); a run whose writer is gone (killed, its machine lost) is `interrupted`.
+ */
+async function trustedStatus(runDir: string, status: unknown): Promise<string | undefined> {
+  if (typeof status !== "string") return undefined;
+  if (status !== "running") return status;
+  const lock = join(runDir, "run.lock");
+  const held = await lockHolder(lock).catch(() => undefined);
+  return held && (await lockIsStale(lock)) === undefined ? "running" : "interrupted";
+}
+
+/**
+ * The manifest with the history and steps of the run's checkpoint (`model/trainer.json`), when
+ * `run.json` has none yet (a run killed or still training); `undefined` when there is nothing
+ * more there.
+ */
+async function checkpointHistory(
+  runDir: string,
+  value: Record<string, unknown>,
+): Promise<{ value: Record<string, unknown>; path: string } | undefined> {
+  if (Array.isArray(value.history) && value.history.length > 0) return undefined;
+  const path = join(runDir, "model", "trainer.json");
+  try {
+    const trainer = JSON.parse(await Deno.readTextFile(path));
+    const history = trainer?.extra?.history;
+    if (!Array.isArray(history) || history.length === 0) return undefined;
+    return {
+      value: { ...value, history, steps: trainer.extra.steps ?? value.steps },
+      path,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 function common(r: FieldReader, path: string): ManifestCommon {

@@ -53,10 +53,22 @@ export async function trainReport(
     })`;
 
   const { history, steps, threshold } = manifest;
+  if (manifest.status === "interrupted") {
+    notes.push(
+      "the run was interrupted (its run.json says running, but no process holds its run.lock): " +
+        "what its last checkpoint holds is complete; --resume continues it",
+    );
+  }
+  if (manifest.historyFrom) {
+    notes.push(
+      `training curves of the ${history.length} checkpointed epoch(s) from ` +
+        `${manifest.historyFrom} (run.json gets the history when the run finishes)`,
+    );
+  }
   if (history.length > 0 || steps.length > 0) {
     figures.push(lossPanels(lossRecords(history, steps), { title: "Losses" }));
   } else {
-    notes.push("training curves skipped: run.json has no history yet");
+    notes.push("training curves skipped: neither run.json nor a checkpoint has a history yet");
   }
 
   let rows: ScoreRows | undefined;
@@ -93,9 +105,14 @@ export async function trainReport(
     if (
       rows.labels.length > 0 && classes.length > 0 && Array.from(classes).every(Number.isFinite)
     ) {
+      // Class names where the data has them (Fashion-MNIST's "2 Pullover"), else the indices.
+      const named = data?.classNames?.some((name, c) => name !== String(c))
+        ? data.classNames
+        : undefined;
       figures.push(scoresByClass({
         scores: rows.scores,
         classes,
+        ...(named ? { classNames: named } : {}),
         isAnomaly: rows.labels,
         threshold,
         logScores: Array.from(rows.scores).every((s) => s > 0),
@@ -103,7 +120,11 @@ export async function trainReport(
       try {
         figures.push(classAucBars(
           [{ name: "EDE-GAN", auc: aucPerAnomalousClass(rows.scores, classes, rows.labels) }],
-          { title: "AUC of the normal class against each other class alone", xTitle: "class" },
+          {
+            title: "AUC of the normal class against each other class alone",
+            xTitle: "class",
+            ...(named ? { labels: named.map((name, c) => `${c} ${name}`) } : {}),
+          },
         ));
       } catch (error) {
         notes.push(`AUC per class skipped: ${(error as Error).message}`);

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { asEdeGan } from "../models/ede_gan/mod.ts";
+import { asEdeGan, EdeGan } from "../models/ede_gan/mod.ts";
 import type { AnomalyModel } from "../models/anomaly_model.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { rocAuc } from "../metrics/mod.ts";
@@ -41,6 +41,47 @@ export function defaultFinalBatchNorm(batchSize: number): FinalBatchNormOption {
 }
 
 /**
+ * The BatchNorm mode `deno task score` uses for a run when `--bn-stats` is not given: the mode the
+ * run's own metrics used (`run.json`'s `scoring.bnStats`), so that scoring a run reproduces its
+ * reported test AUC; for a manifest without it (older runs), the training rule
+ * {@link defaultFinalBatchNorm} at the run's batch size (`training.batchSize`, 64 when absent).
+ * One rule for both tasks: the statistics a run is trained and reported with are the ones it is
+ * scored with.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { runBatchNormStats } from "./final_batch_norm.ts";
+ * assertEquals(runBatchNormStats({ scoring: { bnStats: "per-image" }, training: { batchSize: 1 } }), "per-image");
+ * assertEquals(runBatchNormStats({ training: { batchSize: 16 } }), "moving");
+ * assertEquals(runBatchNormStats({ training: { batchSize: 1 } }), "auto");
+ * ```
+ */
+export function runBatchNormStats(run: Record<string, unknown>): FinalBatchNormOption {
+  const recorded = (run.scoring as { bnStats?: unknown } | undefined)?.bnStats;
+  if ((BATCH_NORM_STATS_MODES as readonly unknown[]).includes(recorded)) {
+    return recorded as BatchNormStatsMode;
+  }
+  const batchSize = (run.training as { batchSize?: unknown } | undefined)?.batchSize;
+  return defaultFinalBatchNorm(typeof batchSize === "number" ? batchSize : 64);
+}
+
+/**
+ * The mode a run's statistics are compared with when reported: `per-image` beside `moving`,
+ * `moving` beside any other (the two that differ most at small batch sizes).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { otherBatchNormStats } from "./final_batch_norm.ts";
+ * assertEquals([otherBatchNormStats("moving"), otherBatchNormStats("per-image")], ["per-image", "moving"]);
+ * ```
+ */
+export function otherBatchNormStats(mode: BatchNormStatsMode): BatchNormStatsMode {
+  return mode === "moving" ? "per-image" : "moving";
+}
+
+/**
  * Checks a `--bn-stats` value for training, before any data is loaded.
  *
  * @throws Error naming `--bn-stats`, the value and the accepted ones (`all` is a comparison,
@@ -66,6 +107,12 @@ export interface FinalBatchNormScoring {
   choice?: BatchNormChoice;
   /** The test ROC AUC with the moving averages, for comparison (the per-epoch curve's kind). */
   movingAuc: number;
+  /**
+   * The test ROC AUC under the other mode ({@link otherBatchNormStats}: `per-image` beside
+   * `moving`, else `moving`), reported beside the run's own; absent for a model that is not an
+   * EDE-GAN scored with `moving` (it has no other mode).
+   */
+  other?: { bnStats: BatchNormStatsMode; auc: number };
   /** The threshold on the validation normals at the run's false-positive rate, in this mode. */
   calibration: Calibration;
   /** The test scores (latent distance) in this mode, one per test image. */
@@ -118,7 +165,15 @@ export async function finalBatchNormScoring(
     calibration: opts.movingCalibration,
     testScores: opts.movingTestScores,
   };
-  if (asked === "moving") return { bnStats: "moving", ...moving };
+  if (asked === "moving") {
+    if (!(anyModel instanceof EdeGan)) return { bnStats: "moving", ...moving };
+    const perImage = await scoreImages(anyModel, data.test, { bnStats: "per-image" });
+    const other = {
+      bnStats: "per-image" as const,
+      auc: rocAuc(perImage.scores, data.testIsAnomaly),
+    };
+    return { bnStats: "moving", ...moving, other };
+  }
   const model = asEdeGan(anyModel, `--bn-stats ${asked}`);
   let recomputedStats: BatchNormStatistics | undefined;
   if (asked === "auto" || asked === "recomputed") {
@@ -132,9 +187,17 @@ export async function finalBatchNormScoring(
     choice = await chooseBatchNormStats(model, data.val, { recomputedStats });
     mode = choice.mode;
   }
-  if (mode === "moving") return { bnStats: mode, ...moving, choice };
+  if (mode === "moving") {
+    const perImage = await scoreImages(model, data.test, { bnStats: "per-image" });
+    const other = {
+      bnStats: "per-image" as const,
+      auc: rocAuc(perImage.scores, data.testIsAnomaly),
+    };
+    return { bnStats: mode, ...moving, choice, other };
+  }
   const pass = { bnStats: mode, recomputedStats };
   const calibration = calibrate((await scoreImages(model, data.val, pass)).scores, opts.fpr);
   const testScores = (await scoreImages(model, data.test, pass)).scores;
-  return { bnStats: mode, asked, choice, movingAuc, calibration, testScores };
+  const other = { bnStats: "moving" as const, auc: movingAuc };
+  return { bnStats: mode, asked, choice, movingAuc, other, calibration, testScores };
 }

@@ -10,12 +10,15 @@ import { decodeImage } from "../data/folder.ts";
 import { listImageFiles, readFileNamed } from "../data/_files.ts";
 import { prepareImageSet } from "../data/preprocess.ts";
 import type { ImageSet, SkippedFiles } from "../data/types.ts";
+import { addSize, sourceImageNotes, type SourceImages } from "../data/source_images.ts";
 
 /**
  * Reads every `.png`, `.jpg` and `.jpeg` under `dir` (sorted by path), resized to
  * `size` x `size` with `channels` channels. Names are paths relative to `dir`. Hidden files and
  * folders (`.*`, `._*`, `.ipynb_checkpoints/`, `__MACOSX/`) and non-images are not scored: they
  * are counted in `skipped`. Transparent PNGs are composited onto white, as in training.
+ * `sourceImages` records the sizes and channels found, `notes` what resizing and channel
+ * conversion did to them (see `sourceImageNotes`).
  *
  * @example
  * ```ts
@@ -36,7 +39,7 @@ export async function loadImageFolder(
   dir: string,
   size: number,
   channels: number,
-): Promise<ImageSet & { skipped: SkippedFiles[] }> {
+): Promise<ImageSet & { skipped: SkippedFiles[]; sourceImages: SourceImages; notes: string[] }> {
   dir = dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
   const listing = await listImageFiles(dir, dir).catch((error: Error) => {
     throw new Error(`--images: ${error.message}`);
@@ -44,8 +47,14 @@ export async function loadImageFolder(
   const files = listing.files.sort();
   if (files.length === 0) throw new Error(`--images: no PNG or JPEG files under ${dir}`);
   const parts: ImageSet[] = [];
+  const sizes: SourceImages["sizes"] = [];
+  let grey = true;
   for (const file of files) {
     const image = decodeImage(await readFileNamed(file, "--images"), file);
+    addSize(sizes, image.width, image.height);
+    for (let p = 0; grey && p < image.rgb.length; p += 3) {
+      grey = image.rgb[p] === image.rgb[p + 1] && image.rgb[p] === image.rgb[p + 2];
+    }
     parts.push(prepareImageSet(
       {
         pixels: image.rgb,
@@ -71,5 +80,7 @@ export async function loadImageFolder(
     channels,
     names: files.map((f) => relative(dir, f)),
     skipped: listing.skipped,
+    sourceImages: { sizes, channels: grey ? 1 : 3 },
+    notes: sourceImageNotes({ sizes, channels: grey ? 1 : 3 }, size, channels),
   };
 }

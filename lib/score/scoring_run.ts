@@ -11,7 +11,8 @@ import { join } from "@std/path";
 import { type EdeGan, loadEdeGan, type ScoreKind } from "../models/ede_gan/mod.ts";
 import { readManifest } from "../train/manifest.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
-import type { DataManifest, OneClassSplit } from "../data/types.ts";
+import type { DataManifest, DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
+import type { OneClassOptions } from "../data/options.ts";
 import { resolveModelDir } from "./model_dir.ts";
 import {
   BATCH_NORM_STATS_MODES,
@@ -22,6 +23,72 @@ import {
 import { type BatchNormChoice, chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
 import { scoreImages } from "./score.ts";
 import { calibrate, type Calibration } from "./calibrate.ts";
+import { runBatchNormStats } from "./final_batch_norm.ts";
+
+/** The data a score run reads, and where its folder came from (for errors). */
+export interface ScoringDataSource {
+  options: OneClassOptions;
+  /** Where the data folder came from, e.g. `--data-dir D`, `recorded in RUN/run.json`. */
+  origin: string;
+}
+
+/**
+ * The dataset split `deno task score` reads: the run's own (as recorded in its `run.json`) unless
+ * flags name another. A dataset other than the run's is looked for in its own default location
+ * (or `--data-dir`), never in the run's data folder; `origin` says where the folder came from, so
+ * that an error can name it.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { scoringDataSource } from "./scoring_run.ts";
+ * const recorded = { dataset: "folder" as const, dataDir: "/data/parts", normal: 0, splitSeed: 3 };
+ * const other = scoringDataSource({ dataset: "mnist", normal: 3 }, recorded, "R/run.json");
+ * assertEquals([other.options.dataDir, other.origin], [undefined, "mnist's default location"]);
+ * const own = scoringDataSource({}, recorded, "R/run.json");
+ * assertEquals([own.options.dataDir, own.origin], ["/data/parts", "the data folder recorded in R/run.json"]);
+ * ```
+ */
+export function scoringDataSource(
+  flags: {
+    dataset?: DatasetName;
+    dataDir?: string;
+    normal?: number;
+    protocol?: Protocol;
+    splitSeed?: number;
+  },
+  recorded: OneClassOptions | undefined,
+  runJson: string,
+): ScoringDataSource {
+  const dataset = flags.dataset ?? recorded?.dataset;
+  const normal = flags.normal ?? recorded?.normal;
+  if (dataset === undefined || normal === undefined) {
+    throw new Error(
+      `--dataset and --normal: required when the model has no run.json beside it (${runJson})`,
+    );
+  }
+  // The run's own data: its recorded split (seed, limits, validation share) and folder.
+  const own = recorded !== undefined && recorded.dataset === dataset;
+  const base: Partial<OneClassOptions> = own ? recorded : { splitSeed: recorded?.splitSeed };
+  const dataDir = flags.dataDir ?? (own ? recorded.dataDir : undefined);
+  const origin = flags.dataDir !== undefined
+    ? `--data-dir ${flags.dataDir}`
+    : dataDir !== undefined
+    ? `the data folder recorded in ${runJson}`
+    : `${dataset}'s default location`;
+  return {
+    options: {
+      ...base,
+      dataset,
+      normal,
+      dataDir,
+      protocol: flags.protocol ?? base.protocol,
+      splitSeed: flags.splitSeed ?? base.splitSeed,
+      testLimit: undefined,
+    },
+    origin,
+  };
+}
 
 /** What `--bn-stats` accepts: a mode, `auto` (chosen on validation) or `all` (a comparison). */
 export type BatchNormStatsFlag = BatchNormStatsMode | "auto" | "all";
@@ -74,6 +141,9 @@ export async function loadScoringRun(
   try {
     const data = await loadOneClass({
       ...recorded,
+      ...(recorded.dataDir !== undefined
+        ? { dataDirOrigin: `the data folder recorded in ${runJson}` }
+        : {}),
       imageSize: loaded.model.config.imageSize,
       channels: loaded.model.config.channels as 1 | 3,
     });
@@ -165,8 +235,10 @@ export interface ScoringSetup {
 }
 
 /**
- * Settles how a saved model scores for `deno task score`: `scoreKind` and `bnStats` (`auto`
- * chooses on the validation normals, see {@link chooseBatchNormStats}). The model's stored
+ * Settles how a saved model scores for `deno task score`: `scoreKind` and `bnStats` (`run`, the
+ * default: the statistics the run's own metrics used, see `runBatchNormStats`, so that scoring a
+ * run's test split gives its `run.json` AUC; `auto` chooses on the validation normals, see
+ * {@link chooseBatchNormStats}; or a mode by name). The model's stored
  * calibration belongs to the latent score under moving statistics; any other kind or mode is
  * calibrated anew on the run's validation normals at the run's false-positive rate (never the
  * test set). A model without `run.json` beside it has no validation split: `auto` then keeps
@@ -184,12 +256,26 @@ export async function prepareScoring(
   modelDir: string,
   model: EdeGan,
   stored: Calibration | undefined,
-  opts: { scoreKind: ScoreKind; bnStats: BatchNormStatsMode | "auto" },
+  opts: { scoreKind: ScoreKind; bnStats: BatchNormStatsMode | "auto" | "run" },
 ): Promise<ScoringSetup> {
   const { scoreKind } = opts;
   const runJson = join(modelDir, "..", "run.json");
   const run = await readManifest(runJson);
+  if (!run?.data && opts.bnStats === "run" && scoreKind === "latent") {
+    return {
+      scoreKind,
+      bnStats: "moving",
+      calibration: stored,
+      record: {
+        scoreKind,
+        bnStats: "moving",
+        asked: "run",
+        note: `no ${runJson}, so no run's statistics to follow; moving kept`,
+      },
+    };
+  }
   if (!run?.data) {
+    if (opts.bnStats === "run") opts = { ...opts, bnStats: "moving" };
     if (opts.bnStats === "auto" && scoreKind === "latent") {
       return {
         scoreKind,
@@ -226,7 +312,9 @@ export async function prepareScoring(
     data,
     trainBatchSize: training?.batchSize ?? 64,
   };
-  const bn = await resolveBatchNormStats(scoringRun, opts.bnStats);
+  // One rule with training: a run is scored with the statistics it was reported with.
+  const flag = opts.bnStats === "run" ? runBatchNormStats(run) : opts.bnStats;
+  const bn = await resolveBatchNormStats(scoringRun, flag);
   const bnStats = bn.modes[0];
   let calibration = stored;
   if (scoreKind !== "latent" || bnStats !== "moving" || !stored) {
@@ -246,6 +334,9 @@ export async function prepareScoring(
       scoreKind,
       bnStats,
       asked: opts.bnStats,
+      ...(opts.bnStats === "run"
+        ? { rule: "the run's own statistics (run.json scoring.bnStats; else the training default)" }
+        : {}),
       calibratedOn: calibration === stored ? "stored with the model" : "validation normals, now",
       ...(bn.choice ? { choice: bn.choice } : {}),
       ...(bn.recomputedPath ? { recomputedStats: bn.recomputedPath } : {}),

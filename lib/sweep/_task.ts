@@ -8,7 +8,7 @@ import type { PresetName } from "../cli/presets.ts";
 import type { DistillJobSettings } from "./runner.ts";
 import { terminalProgress } from "../util/progress.ts";
 import type { SweepJob } from "./grid.ts";
-import { distillJob, runSweep, type SweepSummary } from "./runner.ts";
+import { distillJob, jobSettings, runSweep, type SweepSummary } from "./runner.ts";
 import { type Shard, shardJobs } from "./shard.ts";
 import { parseIntList } from "./grid.ts";
 
@@ -46,6 +46,7 @@ export async function runShard(opts: {
   const summary = await runSweep({
     jobs,
     out: opts.out,
+    settings: jobSettings(opts),
     run: distillJob({
       preset: opts.preset,
       sizes: opts.sizes,
@@ -59,7 +60,8 @@ export async function runShard(opts: {
   });
   console.log(
     `done: ${summary.ran.length} ran, ${summary.skipped.length} finished before, ` +
-      `${summary.rerunKilled.length} rerun after a kill, ${summary.failed.length} failed`,
+      `${summary.rerunKilled.length} rerun after a kill, ${summary.failed.length} failed` +
+      (summary.busy.length > 0 ? `, ${summary.busy.length} run by another process` : ""),
   );
   for (const f of summary.failed) console.log(`failed: ${f.id}: ${f.error}`);
   return summary;

@@ -117,7 +117,8 @@ export async function readJobResults(out: string): Promise<SweepJobResult[]> {
   const results: SweepJobResult[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+      // A linked result file (shards gathered with ln -s) is read like a copy.
+      if (!(entry.isFile || entry.isSymlink) || !entry.name.endsWith(".json")) continue;
       try {
         const value = JSON.parse(await Deno.readTextFile(join(dir, entry.name)));
         if (typeof value?.teacher?.auc === "number" && Array.isArray(value.students)) {

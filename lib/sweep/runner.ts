@@ -1,8 +1,9 @@
 /**
  * Running a sweep's jobs, resumably: each job writes `OUT/jobs/<id>.json` atomically when it
- * finishes, and a rerun skips every job whose file exists and parses. While a job runs it leaves
- * `OUT/jobs/<id>.running`; a job killed mid-way leaves that marker (or nothing) and no result file,
- * so the next run simply runs it again (the distillation experiment underneath, in
+ * finishes, and a rerun skips every job whose file exists and parses. While a job runs it holds
+ * the lock `OUT/jobs/<id>.running` (pid, host; see `lib/util/run_lock.ts`), so that a second
+ * process (another shard, a requeued task) leaves it alone; a job killed mid-way leaves that lock,
+ * stale once its writer is gone, and no result file, so the next run simply runs it again (the distillation experiment underneath, in
  * `OUT/runs/<id>/`, then reuses its finished teacher and students). A job that fails is reported
  * and the others go on.
  *
@@ -16,7 +17,9 @@ import { preset as presetOf } from "../cli/presets.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type DistillResults, runDistillExperiment } from "../distill/experiment.ts";
 import type { Method } from "../distill/pkdgan.ts";
-import { exists, writeJsonAtomic } from "../util/atomic.ts";
+import { writeJsonAtomic } from "../util/atomic.ts";
+import { acquireLock, lockRunFolder, type RunLock, RunLockedError } from "../util/run_lock.ts";
+import { type Provenance, provenance } from "../train/manifest.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { DistillDesignChoice, SweepJob } from "./grid.ts";
 
@@ -44,13 +47,25 @@ export interface SweepJobResult {
   design?: DistillDesignChoice;
   teacher: { width: number; params: number; mflops: number; auc: number };
   students: SweepStudentResult[];
+  /**
+   * What the job ran with (sizes, preset, `--ema`, data folder; see {@link jobSettings}), compared
+   * with a rerun's, so that a finished job is not taken for one of other sizes.
+   */
+  settings?: Record<string, unknown>;
   /** Wall time of the job in this run. */
   seconds: number;
   finished_at: string;
+  /** The code and machine that made it (versions, git commit and dirty state); absent in older files. */
+  versions?: Provenance["versions"];
+  git?: Provenance["git"];
+  machine?: Provenance["machine"];
 }
 
 /** What a job function returns: the result without the bookkeeping the runner adds. */
-export type JobOutcome = Omit<SweepJobResult, "id" | "seconds" | "finished_at">;
+export type JobOutcome = Omit<
+  SweepJobResult,
+  "id" | "seconds" | "finished_at" | "versions" | "git" | "machine"
+>;
 
 /**
  * Runs one job, writing whatever it needs under `runDir` (`OUT/runs/<id>/`). Injectable, so that
@@ -66,6 +81,12 @@ export interface SweepOptions {
   out: string;
   /** Runs one job. */
   run: JobFunction;
+  /**
+   * The settings every job runs with ({@link jobSettings}); recorded in each result, and a
+   * finished job whose recorded settings differ is refused (failed, naming each difference)
+   * instead of skipped.
+   */
+  settings?: Record<string, unknown>;
   log?: (line: string) => void;
 }
 
@@ -79,6 +100,8 @@ export interface SweepSummary {
   rerunKilled: string[];
   /** Jobs that failed now, with the error. */
   failed: { id: string; error: string }[];
+  /** Jobs another live process was running (its `.running` lock held), left to it. */
+  busy: { id: string; holder: string }[];
 }
 
 /**
@@ -128,37 +151,57 @@ function isJobResult(value: unknown): value is SweepJobResult {
  */
 export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   const log = opts.log ?? (() => {});
-  const summary: SweepSummary = { ran: [], skipped: [], rerunKilled: [], failed: [] };
+  const summary: SweepSummary = { ran: [], skipped: [], rerunKilled: [], failed: [], busy: [] };
   await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
   for (const [k, job] of opts.jobs.entries()) {
     const tag = `[${k + 1}/${opts.jobs.length}] ${job.id}`;
     const resultFile = join(opts.out, "jobs", `${job.id}.json`);
     const marker = join(opts.out, "jobs", `${job.id}.running`);
     const done = await readJobResult(opts.out, job.id);
+    const differences = done ? settingsDifferences(done.settings, opts.settings) : [];
+    if (differences.length > 0) {
+      const error = `${resultFile} finished with other settings (${differences.join(", ")}); ` +
+        `rerun with the recorded values, or choose another --out`;
+      summary.failed.push({ id: job.id, error });
+      log(`${tag}: FAILED ${error}`);
+      continue;
+    }
     if (done) {
       summary.skipped.push(job.id);
       log(`${tag}: finished before (teacher AUC ${done.teacher.auc.toFixed(4)}), skipped`);
       continue;
     }
-    if (await exists(marker)) {
+    // The marker is the job's lock: a job that another live process runs (another shard, a
+    // requeued array task while the old one still runs) is left to it.
+    let lock: RunLock;
+    try {
+      lock = await acquireLock(marker, `job ${job.id}`);
+    } catch (error) {
+      if (!(error instanceof RunLockedError)) throw error;
+      const { pid, host } = error.holder;
+      summary.busy.push({ id: job.id, holder: `pid ${pid} on host ${host}` });
+      log(`${tag}: being run by pid ${pid} on host ${host} (${marker}), left to it`);
+      continue;
+    }
+    if (lock.replaced) {
       summary.rerunKilled.push(job.id);
       log(`${tag}: left unfinished by an earlier run, running it again`);
     }
     // A result file that exists but does not parse is a leftover; it goes before the rerun.
     await Deno.remove(resultFile).catch(() => {});
-    await writeJsonAtomic(marker, {
-      started_at: new Date().toISOString(),
-      host: Deno.hostname(),
-      pid: Deno.pid,
-    });
     const started = performance.now();
     try {
       const outcome = await opts.run(job, join(opts.out, "runs", job.id));
+      const { versions, git, machine } = provenance();
       const result: SweepJobResult = {
         ...outcome,
         id: job.id,
+        ...(opts.settings ? { settings: opts.settings } : {}),
         seconds: Math.round((performance.now() - started) / 100) / 10,
         finished_at: new Date().toISOString(),
+        versions,
+        git,
+        machine,
       };
       await writeJsonAtomic(resultFile, result);
       summary.ran.push(job.id);
@@ -168,10 +211,69 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       summary.failed.push({ id: job.id, error: message });
       log(`${tag}: FAILED ${message}`);
     } finally {
-      await Deno.remove(marker).catch(() => {});
+      await lock.release();
     }
   }
   return summary;
+}
+
+/**
+ * The differences between a job's recorded settings and a rerun's, one `name old -> new` each;
+ * a setting the record lacks (results of older versions) is not compared.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { settingsDifferences } from "./runner.ts";
+ * assertEquals(settingsDifferences({ epochs: 15, limit: null }, { epochs: 1, limit: null }),
+ *   ["--epochs 15 -> 1"]);
+ * ```
+ */
+export function settingsDifferences(
+  recorded: Record<string, unknown> | undefined,
+  current: Record<string, unknown> | undefined,
+): string[] {
+  if (!recorded || !current) return [];
+  const show = (v: unknown) => v === undefined || v === null ? "(none)" : JSON.stringify(v);
+  const flag = (key: string) =>
+    key === "preset" ? "--preset" : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return Object.entries(recorded).flatMap(([key, old]) => {
+    const now = current[key];
+    return JSON.stringify(old ?? null) === JSON.stringify(now ?? null)
+      ? []
+      : [`${flag(key)} ${show(old)} -> ${show(now)}`.replaceAll('"', "")];
+  });
+}
+
+/**
+ * The settings a sweep's jobs run with, as recorded in each job result: the preset's sizes with
+ * the explicit ones applied, `--ema` and `--data-dir`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { jobSettings } from "./runner.ts";
+ * assertEquals(jobSettings({ preset: "quick", sizes: { epochs: 1 } }).epochs, 1);
+ * ```
+ */
+export function jobSettings(
+  settings: Pick<DistillJobSettings, "preset" | "sizes" | "ema" | "dataDir">,
+): Record<string, unknown> {
+  const sizes = Object.fromEntries(
+    Object.entries(settings.sizes ?? {}).filter(([, v]) => v !== undefined),
+  );
+  const p = { ...presetOf(settings.preset), ...sizes };
+  return {
+    preset: settings.preset,
+    teacherWidth: p.teacherWidth,
+    epochs: p.epochs,
+    distillEpochs: p.distillEpochs,
+    batchSize: p.batchSize,
+    limit: p.limit ?? null,
+    testLimit: p.testLimit ?? null,
+    ema: settings.ema ?? null,
+    dataDir: settings.dataDir ?? null,
+  };
 }
 
 /** Settings every job of a real sweep shares. */
@@ -218,6 +320,8 @@ export function distillJob(settings: DistillJobSettings): JobFunction {
     ...(settings.ema !== undefined ? [`--ema ${settings.ema}`] : []),
   ].join(" ");
   return async (job, runDir) => {
+    // The experiment's own folder is a run like any other: its run.lock says who writes it.
+    await using _lock = await lockRunFolder(runDir, `job ${job.id}`);
     const results = await runDistillExperiment({
       dataset: job.dataset,
       dataDir: settings.dataDir,

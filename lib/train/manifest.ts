@@ -8,6 +8,9 @@
 import * as tf from "../tf.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import { edeganGitState, type GitState } from "./git_state.ts";
+
+export type { GitState } from "./git_state.ts";
 
 /** The toolkit's version, read from deno.json so that there is one place to bump it. */
 export const EDEGAN_VERSION: string = denoJson.version;
@@ -73,23 +76,52 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/** What every manifest is stamped with: the code (versions, git commit), the machine, the time. */
+export interface Provenance {
+  versions: Versions;
+  /** edegan's commit and uncommitted changes; `commit: null` with a `note` outside a checkout. */
+  git: GitState;
+  machine: MachineInfo;
+  /** When the file was written (ISO 8601, UTC). */
+  written: string;
+}
+
 /**
- * Writes a manifest atomically, stamping versions, machine and time.
+ * The stamp of {@link writeManifest}, for every file that records a result without being a
+ * `run.json` (a sweep's job files, `deno task score`'s JSON).
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { provenance } from "./manifest.ts";
+ * assertEquals(Object.keys(provenance()), ["versions", "git", "machine", "written"]);
+ * ```
+ */
+export function provenance(): Provenance {
+  return {
+    versions: versions(),
+    git: edeganGitState(),
+    machine: machineInfo(),
+    written: new Date().toISOString(),
+  };
+}
+
+/**
+ * Writes a manifest atomically, stamped with {@link provenance}: versions, the git commit and
+ * dirty state of edegan's checkout, machine and time.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { writeManifest } from "./manifest.ts";
  * const dir = await Deno.makeTempDir();
  * await writeManifest(`${dir}/run.json`, { kind: "train", seed: 1 });
+ * const written = JSON.parse(await Deno.readTextFile(`${dir}/run.json`));
+ * assertEquals(typeof written.git.dirty === "boolean" || written.git.note !== undefined, true);
  * ```
  */
 export async function writeManifest(path: string, body: Record<string, unknown>): Promise<void> {
-  await writeJsonAtomic(path, {
-    ...body,
-    versions: versions(),
-    machine: machineInfo(),
-    written: new Date().toISOString(),
-  });
+  await writeJsonAtomic(path, { ...body, ...provenance() });
 }
 
 /**

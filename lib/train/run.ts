@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "@std/path";
+import { basename, dirname, join } from "@std/path";
 import { asEdeGan, EdeGan, type EdeGanConfig } from "../models/ede_gan/mod.ts";
 import type { AnomalyModel } from "../models/anomaly_model.ts";
 import { loadOneClass } from "../data/protocol.ts";
@@ -22,10 +22,18 @@ import {
   finalBatchNormScoring,
 } from "../score/final_batch_norm.ts";
 import { saveModel } from "./checkpoint.ts";
-import { type EpochRecord, fit, type LossesOf, type StepRecord } from "./trainer.ts";
+import {
+  damagedCheckpoint,
+  type EpochRecord,
+  fit,
+  type LossesOf,
+  type StepRecord,
+} from "./trainer.ts";
 import { autoEmaDecay, checkEmaDecay, type EmaOption, type GeneratorEma } from "./ema.ts";
 import { readManifest, writeManifest } from "./manifest.ts";
+import { underTrainingWarnings } from "./under_training.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
+import { lockRunFolder } from "../util/run_lock.ts";
 import { writeScoresCsv } from "../score/csv.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 
@@ -74,6 +82,11 @@ export interface TrainRunOptions<M extends AnomalyModel = EdeGan> {
   out?: string;
   /** Continue the run in `out` from its last finished epoch. */
   resume?: boolean;
+  /**
+   * Start the run in `out` over (`--restart`): its checkpoint (damaged, or of other settings) is
+   * discarded once every check has passed. Not with `resume`.
+   */
+  restart?: boolean;
   /** Name and details of the active backend, recorded in the manifest. */
   backend?: { name: string; device?: string; skipped?: string[] };
   progress?: ProgressSink;
@@ -137,6 +150,12 @@ export interface TrainRunResult<M extends AnomalyModel = EdeGan> {
   /** How the final metrics were scored: BatchNorm mode, what was asked, the moving-average AUC. */
   scoring: Omit<FinalBatchNormScoring, "testScores" | "calibration">;
   seconds: number;
+  /**
+   * Everything `run.json` lists under `warnings`: the data's (a small validation set, skipped
+   * files), a resume's, and the finished run's signs of under-training (a test AUC below chance,
+   * see `underTrainingWarnings`), each also passed to `warn`.
+   */
+  warnings: string[];
 }
 
 /**
@@ -335,6 +354,27 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
   checkTrainOptions(opts);
   const out = opts.out;
   const outDir = out ? await prepareOutDir(out, "--out") : undefined;
+  // One writer per run: a second process on the same --out (a requeued job while the first
+  // still runs) is refused here, before it reads or writes anything there.
+  const lock = out
+    ? await lockRunFolder(out, "--out").catch(async (error) => {
+      if (outDir?.created) await Deno.remove(out).catch(() => {});
+      throw error;
+    })
+    : undefined;
+  try {
+    return await trainLocked(opts, { started, warn, outDir });
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function trainLocked<M extends AnomalyModel>(
+  opts: TrainRunOptions<M>,
+  ctx: { started: number; warn: (line: string) => void; outDir?: { created: boolean } },
+): Promise<TrainRunResult<M>> {
+  const { started, warn, outDir } = ctx;
+  const out = opts.out;
   const checkpointDir = out ? join(out, "model") : undefined;
   let data: OneClassSplit;
   let model: M;
@@ -359,8 +399,14 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       }
     }
   } catch (error) {
-    // A check that failed before training leaves no empty folder behind.
-    if (out && outDir?.created) await Deno.remove(out).catch(() => {});
+    // A check that failed before training leaves no empty folder behind (but its lock).
+    if (out && outDir?.created) {
+      const names: string[] = [];
+      for await (const entry of Deno.readDir(out)) names.push(entry.name);
+      if (names.every((name) => name === "run.lock")) {
+        await Deno.remove(out, { recursive: true }).catch(() => {});
+      }
+    }
     throw error;
   }
   const manifestBase = {
@@ -383,10 +429,18 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
   };
   if (out && checkpointDir) {
     try {
-      const checkpoint = await readManifest(join(checkpointDir, "trainer.json"));
+      if (opts.restart && opts.resume) {
+        throw new Error("--restart and --resume: give one (start the run over, or continue it)");
+      }
+      if (opts.restart) await discardCheckpoint(checkpointDir);
+      const checkpoint = await readManifest(join(checkpointDir, "trainer.json")).catch((e) => {
+        if (opts.resume) throw damagedCheckpoint(e, checkpointDir);
+        return { damaged: true } as Record<string, unknown>;
+      });
       if (!opts.resume && checkpoint) {
         throw new Error(
-          `--out ${out} already holds a run; pass --resume to continue it, or choose another --out`,
+          `--out ${out} already holds a run; pass --resume to continue it, --restart to start ` +
+            `it over (discarding its checkpoint), or choose another --out`,
         );
       }
       if (opts.resume && checkpoint) {
@@ -457,6 +511,10 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       recall: atThreshold.recall,
       threshold: calibration.threshold,
     };
+    // A number that means nothing yet is said so, in run.json and on the command line.
+    const finalWarnings = underTrainingWarnings(metrics.auc, history);
+    warnings.push(...finalWarnings);
+    for (const line of finalWarnings) warn(line);
     const seconds = (performance.now() - started) / 1000;
     try {
       if (out) {
@@ -505,6 +563,7 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       testScores,
       scoring,
       seconds,
+      warnings,
     };
   } catch (error) {
     model.dispose();
@@ -526,6 +585,23 @@ export async function trainRun<M extends AnomalyModel = EdeGan>(
       }
     }
     throw error;
+  }
+}
+
+/**
+ * Removes a run's checkpoint folder for `--restart`, with what a crash mid-replace leaves
+ * (`model.old-*`, which would otherwise be put back, and `model.tmp-*`).
+ */
+async function discardCheckpoint(checkpointDir: string): Promise<void> {
+  const parent = dirname(checkpointDir);
+  const name = basename(checkpointDir);
+  for await (const entry of Deno.readDir(parent)) {
+    if (
+      entry.name === name || entry.name.startsWith(`${name}.old`) ||
+      entry.name.startsWith(`${name}.tmp`)
+    ) {
+      await Deno.remove(join(parent, entry.name), { recursive: true });
+    }
   }
 }
 
@@ -554,9 +630,22 @@ async function checkResume(
     lines.push(`--epochs ${current.training.epochs} is below the last finished epoch ${lastEpoch}`);
   }
   if (lines.length > 0) {
+    // A line without a flag is the data's counts (files added or removed) or a default of the
+    // code, which no flag sets back.
+    const byData = lines.filter((line) => line.startsWith("data counts"));
+    const byCode = lines.filter((line) => !line.startsWith("--") && !byData.includes(line));
+    const byFlag = lines.length - byData.length - byCode.length;
     throw new Error(
       `--resume: ${source} records other settings that change the result:\n  ` +
-        lines.join("\n  ") + `\nresume with the recorded values, or choose another --out`,
+        lines.join("\n  ") + "\n" +
+        (byFlag > 0 ? "rerun with the recorded flag values (left of ->), " : "") +
+        (byData.length > 0 ? "put the data's files back as they were, " : "") +
+        (byCode.length > 0
+          ? `continue with the edegan version that began the run (${
+            byCode.map((line) => line.split(" ->")[0]).join(", ")
+          } are the code's defaults, set by no flag), `
+          : "") +
+        "start the run over with --restart, or choose another --out",
     );
   }
   const warnings: string[] = [];

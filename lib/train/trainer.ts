@@ -151,14 +151,15 @@ export async function fit<M extends AnomalyModel>(
   let emaState: EmaState | null = null;
   if (opts.startAt) ({ epoch: startEpoch, step } = opts.startAt);
   if (opts.resume && opts.checkpointDir && await exists(`${opts.checkpointDir}/trainer.json`)) {
+    let state: Awaited<ReturnType<typeof loadTrainingState>>;
     try {
       emaState = await restoreCheckpoint(model, opts.checkpointDir, opts.ema);
+      state = await loadTrainingState(opts.checkpointDir, { ...optimisers });
     } catch (error) {
       // Optimisers made here are not the caller's to free.
       if (!opts.optimisers) { for (const o of Object.values(optimisers)) o.dispose(); }
-      throw error;
+      throw damagedCheckpoint(error as Error, opts.checkpointDir);
     }
-    const state = await loadTrainingState(opts.checkpointDir, { ...optimisers });
     if (state) {
       startEpoch = state.epoch;
       step = state.step;
@@ -323,6 +324,29 @@ async function detachedCopy<M extends AnomalyModel>(model: M): Promise<M> {
     tensors.set(key, { shape: v.shape, data: await v.data() as Float32Array });
   }
   return model.withValues(tensors);
+}
+
+/**
+ * A checkpoint that cannot be read back (a truncated `optimizer.bin`, a `weights.bin` of the
+ * wrong size, invalid JSON) is named as damaged, with the ways out: `--resume` would only fail
+ * the same way. Errors that are setting mismatches (`--resume: ...`) pass unchanged.
+ *
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { damagedCheckpoint } from "./trainer.ts";
+ * const error = damagedCheckpoint(new Error("R/model/optimizer.bin: 10 bytes, expected 64"), "R/model");
+ * assertStringIncludes(error.message, "--resume: the checkpoint in R/model is damaged");
+ * assertStringIncludes(error.message, "--restart");
+ * ```
+ */
+export function damagedCheckpoint(error: Error, dir: string): Error {
+  if (error.message.startsWith("--resume:")) return error;
+  return new Error(
+    `--resume: the checkpoint in ${dir} is damaged (${error.message}), so it cannot be ` +
+      `continued and --resume would fail the same way; start the run over with --restart ` +
+      `(discards the checkpoint), or train into another --out`,
+  );
 }
 
 /**

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { dirname } from "@std/path";
+import { basename, dirname, join } from "@std/path";
+import { processAlive } from "./run_lock.ts";
 
 /**
  * Writes bytes or text to `path` atomically, creating its folder.
@@ -47,25 +48,30 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
 
 /**
  * Replaces the folder `path` with one that `fill` writes, so that `path` always holds either the
- * old complete contents or the new complete contents. A crash in between leaves `path.old`, which
- * {@link recoverFolder} puts back.
+ * old complete contents or the new complete contents. The temporary folders are named per writer
+ * (`path.tmp-<pid>-<random>`, `path.old-<pid>-<random>`), so that two writers never write into
+ * or delete each other's. A crash in between leaves a `path.old-*`, which {@link recoverFolder}
+ * puts back.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { replaceFolderAtomic } from "./atomic.ts";
  * const dir = await Deno.makeTempDir();
  * await replaceFolderAtomic(`${dir}/ckpt`, async (tmp) => {
  *   await Deno.writeTextFile(`${tmp}/x`, "1");
  * });
+ * assertEquals(await Deno.readTextFile(`${dir}/ckpt/x`), "1");
  * ```
  */
 export async function replaceFolderAtomic(
   path: string,
   fill: (tmpDir: string) => Promise<void>,
 ): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const old = `${path}.old`;
-  await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  const tag = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  const tmp = `${path}.tmp-${tag}`;
+  const old = `${path}.old-${tag}`;
+  await removeDeadWritersTemps(path);
   await Deno.mkdir(tmp, { recursive: true });
   try {
     await fill(tmp);
@@ -81,17 +87,58 @@ export async function replaceFolderAtomic(
 }
 
 /**
- * Puts back `path.old` when a crash during {@link replaceFolderAtomic} left `path` missing.
+ * Puts back the previous folder when a crash during {@link replaceFolderAtomic} left `path`
+ * missing (`path.old-*`, or `path.old` from older versions; the newest when there are several).
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { recoverFolder } from "./atomic.ts";
- * await recoverFolder(await Deno.makeTempDir() + "/nothing");
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/ckpt.old-1-abc`);
+ * await recoverFolder(`${dir}/ckpt`);
+ * assertEquals((await Deno.stat(`${dir}/ckpt`)).isDirectory, true);
  * ```
  */
 export async function recoverFolder(path: string): Promise<void> {
-  if (!(await exists(path)) && (await exists(`${path}.old`))) {
-    await Deno.rename(`${path}.old`, path);
+  if (await exists(path)) return;
+  const parent = dirname(path);
+  const prefix = `${basename(path)}.old`;
+  let newest: { name: string; time: number } | undefined;
+  try {
+    for await (const entry of Deno.readDir(parent)) {
+      if (entry.name !== prefix && !entry.name.startsWith(`${prefix}-`)) continue;
+      const time = (await Deno.stat(join(parent, entry.name))).mtime?.getTime() ?? 0;
+      if (!newest || time > newest.time) newest = { name: entry.name, time };
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (newest) await Deno.rename(join(parent, newest.name), path);
+}
+
+/**
+ * Removes `path.tmp` and `path.tmp-<pid>-*` folders left by writers on this host that are no
+ * longer running (killed while filling one).
+ */
+async function removeDeadWritersTemps(path: string): Promise<void> {
+  const parent = dirname(path);
+  const prefix = `${basename(path)}.tmp`;
+  const dead: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(parent)) {
+      if (entry.name === prefix) dead.push(entry.name);
+      const pid = entry.name.startsWith(`${prefix}-`)
+        ? Number(entry.name.slice(prefix.length + 1).split("-")[0])
+        : NaN;
+      if (Number.isInteger(pid) && pid !== Deno.pid && !processAlive(pid)) dead.push(entry.name);
+    }
+  } catch {
+    return;
+  }
+  for (const name of dead) {
+    await Deno.remove(join(parent, name), { recursive: true }).catch(() => {});
   }
 }
 

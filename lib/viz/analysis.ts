@@ -419,7 +419,11 @@ export function classAucBars(
       title: figureTitle(opts.title ?? "ROC AUC per class"),
       barmode: "group",
       xaxis: { title: { text: opts.xTitle ?? "class" }, type: "category" },
-      yaxis: { title: { text: "ROC AUC" }, range: [lowest < 0.5 ? 0 : 0.5, 1.005] },
+      // Bars cut at 0.5 are not lengths to compare: the axis says where it starts.
+      yaxis: {
+        title: { text: lowest < 0.5 ? "ROC AUC" : "ROC AUC (axis from 0.5, chance)" },
+        range: [lowest < 0.5 ? 0 : 0.5, 1.005],
+      },
       shapes: [horizontalLine(0.5, { color: "gray", dash: "dot", width: 1 })],
       annotations,
       legend: legendAbove(),
@@ -595,10 +599,12 @@ export function precisionRecallFigure(
   opts: { title?: string } = {},
 ): Figure {
   let prevalence = NaN;
+  let lowest = 1;
   const data: Plotly.Data[] = curves.map((c, i) => {
     const pr = precisionRecallCurve(c.scores, c.labels);
     const ap = averagePrecision(c.scores, c.labels);
     prevalence = pr.prevalence;
+    for (const p of pr.precision) if (Number.isFinite(p)) lowest = Math.min(lowest, p);
     return {
       type: "scatter",
       mode: "lines",
@@ -618,12 +624,25 @@ export function precisionRecallFigure(
     layout: {
       title: figureTitle(opts.title ?? "Precision-recall (anomalies are the positive class)"),
       xaxis: { title: { text: "recall" }, range: [0, 1.01] },
-      yaxis: { title: { text: "precision" }, range: [0, 1.02] },
+      // Zoomed to the curves and the chance line (to the 0.05 below), not 0-1: with 90 % anomalies
+      // every curve lies in 0.9-1 and would be a line along the top.
+      yaxis: {
+        title: {
+          text: lowestPrecision(lowest, prevalence) > 0 ? "precision (zoomed)" : "precision",
+        },
+        range: [lowestPrecision(lowest, prevalence), 1.005],
+      },
       legend: { x: 0.01, xanchor: "left", y: 0.02, yanchor: "bottom" },
       height: 480,
       margin: { t: 50 },
     },
   };
+}
+
+/** The bottom of a precision axis: the lowest precision or chance level, down to a 0.05 step. */
+function lowestPrecision(lowest: number, prevalence: number): number {
+  const floor = Math.min(lowest, Number.isFinite(prevalence) ? prevalence : lowest);
+  return Math.max(0, Math.floor((floor - 0.01) * 20) / 20);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -647,6 +666,21 @@ export interface LossRecord {
   auc?: number | null;
 }
 
+/** The generator's loss weights the records carry (EDE-GAN's: adversarial 1, contextual 50, latent 1). */
+export interface LossWeights {
+  adversarial: number;
+  contextual: number;
+  latent: number;
+}
+
+const EDE_GAN_LOSS_WEIGHTS: LossWeights = { adversarial: 1, contextual: 50, latent: 1 };
+
+/**
+ * A linear panel whose values vary by less than this fraction of their size is drawn on an axis
+ * this wide (centred on them), so that a flat line looks flat instead of filling the panel.
+ */
+export const FLAT_SPAN = 0.01;
+
 const LOSS_PANELS: [keyof LossRecord, string, boolean][] = [
   ["adversarial", "adversarial (feature matching)", false],
   ["contextual", "contextual |x - x_hat|", false],
@@ -661,7 +695,11 @@ const LOSS_PANELS: [keyof LossRecord, string, boolean][] = [
  * the discriminator's on a log axis, the distillation loss K and the test AUC, each panel only
  * when some record carries it. Every phase (e.g. P-KDGAN's "step 1" and "step 2") is its own
  * line in its own colour. Missing values are left out of the line (never 0, never a gap), and a
- * discriminator loss <= 0 cannot go on the log axis and is left out too.
+ * discriminator loss <= 0 cannot go on the log axis and is left out too. A generator term is
+ * recorded weighted (`weights`, default EDE-GAN's 1, 50, 1), and its panel says so: "contextual
+ * |x - x_hat| (x50)". A linear panel whose values span less than {@link FLAT_SPAN} of their size
+ * gets an axis that wide, and its name says "flat" with the range: a loss moving 0.53429 to
+ * 0.53427 is a flat line (worth a look: is the discriminator learning?), not a cliff.
  *
  * @throws {RangeError} when no record carries any value.
  *
@@ -675,7 +713,11 @@ const LOSS_PANELS: [keyof LossRecord, string, boolean][] = [
  * if (fig.data.length !== 3 || fig.layout.yaxis2?.type !== "log") throw new Error();
  * ```
  */
-export function lossPanels(records: LossRecord[], opts: { title?: string } = {}): Figure {
+export function lossPanels(
+  records: LossRecord[],
+  opts: { title?: string; weights?: LossWeights } = {},
+): Figure {
+  const weights = opts.weights ?? EDE_GAN_LOSS_WEIGHTS;
   const byStep = records.length > 0 && records.every((r) => finite(r.step));
   const xOf = (r: LossRecord) => (byStep ? r.step! : r.epoch);
   const phases = [...new Set(records.map((r) => r.phase ?? ""))];
@@ -695,15 +737,30 @@ export function lossPanels(records: LossRecord[], opts: { title?: string } = {})
     annotations: [],
   };
   const data: Plotly.Data[] = [];
-  panels.forEach(([key, name, log], p) => {
+  panels.forEach(([key, baseName, log], p) => {
     const suffix = p === 0 ? "" : String(p + 1);
     const top = 1 - p * (height + gap);
     const values = records.map((r) => r[key]).filter((v): v is number => finite(v) && v > 0);
+    const weight = key in weights ? weights[key as keyof LossWeights] : 1;
+    let name = weight !== 1 ? `${baseName} (x${weight})` : baseName;
+    let range: [number, number] | undefined = key === "auc" ? [0, 1] : undefined;
+    const all = records.map((r) => r[key]).filter((v): v is number => finite(v));
+    if (!log && key !== "auc" && all.length > 1) {
+      const lo = Math.min(...all), hi = Math.max(...all);
+      const size = Math.max(Math.abs(lo), Math.abs(hi));
+      if (size > 0 && hi - lo < FLAT_SPAN * size) {
+        const mid = (lo + hi) / 2, half = (FLAT_SPAN * size) / 2;
+        range = [mid - half, mid + half];
+        name += `: flat, ${Number(lo.toPrecision(5))} to ${Number(hi.toPrecision(5))}` +
+          // Feature matching that does not move: the discriminator's features may not be learning.
+          (key === "adversarial" ? " (is the discriminator learning?)" : "");
+      }
+    }
     layout[`yaxis${suffix}`] = {
       domain: [top - height, top],
       type: log ? "log" : "linear",
       anchor: `x${suffix}`,
-      ...(key === "auc" ? { range: [0, 1] } : {}),
+      ...(range ? { range } : {}),
       ...(log ? logAxisTicks(values) : {}),
     };
     layout[`xaxis${suffix}`] = {

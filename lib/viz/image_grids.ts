@@ -45,6 +45,9 @@ export interface ImageGridOptions {
   rowLabels?: string[];
 }
 
+/** Room above an untitled grid for plotly's toolbar, which would cover the first row's titles. */
+export const MODEBAR_CLEARANCE = 36;
+
 /**
  * A grid of images, one subplot each: 3-channel images as plotly `image` traces, 1-channel
  * images and any image with a `colorscale` as heat maps (grey unless a colour scale is given).
@@ -74,7 +77,8 @@ export function imageGrid(images: GridImage[], opts: ImageGridOptions = {}): Fig
   const margin = {
     l: opts.rowLabels ? 34 : 10,
     r: bars ? 90 : 10,
-    t: opts.title ? 50 : 10,
+    // Plotly's toolbar (28 px, top right, on hover) must clear the first row's titles.
+    t: opts.title ? 50 : MODEBAR_CLEARANCE,
     b: 10,
   };
   const width = columns * cell + margin.l + margin.r;

@@ -138,6 +138,68 @@ ${loader}<script>
   return bundle;
 }
 
+/**
+ * How long {@link displayBundle} waits after a display of `bytes` of JSON: 100 ms plus 100 ms per
+ * MB (the first plot of a page carries plotly.js, 4.8 MB). Measured with `jupyter nbconvert
+ * --execute` on notebook 05 under Deno 2.9.6: no wait lost 1 to 2 of a cell's 2 plots, 20 ms
+ * lost both, 100 ms kept all.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { displaySettleMs } from "./jupyter.ts";
+ * assertEquals([displaySettleMs(0), displaySettleMs(5_000_000)], [100, 600]);
+ * ```
+ */
+export function displaySettleMs(bytes: number): number {
+  return Math.round(100 + 100 * bytes / 1e6);
+}
+
+/** What {@link displayBundle} sends through: `Deno.jupyter`'s `display`. */
+export interface JupyterDisplayer {
+  display(bundle: unknown, options: { raw: boolean }): Promise<void> | void;
+}
+
+/**
+ * Displays a MIME bundle (`plotlyBundle`, `tableBundle`, `markdownBundle`, ...) in the current
+ * cell and returns once it has had time to leave the kernel. Deno's kernel (2.9.6) queues a
+ * display and may report the cell finished (`status: idle`) before sending it: JupyterLab,
+ * VS Code and `jupyter nbconvert --execute` then drop it or show it under the next cell, even
+ * when `Deno.jupyter.display` was awaited. Waiting {@link displaySettleMs} after each display
+ * lets the queue drain while the cell still runs. Await every call. Outside a notebook it does
+ * nothing. It resolves to nothing, so that a cell ending in it shows no value.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { displayBundle, markdownBundle } from "./jupyter.ts";
+ * const shown: unknown[] = [];
+ * const jupyter = { display: (b: unknown) => void shown.push(b) };
+ * await displayBundle(markdownBundle("**hi**"), { jupyter });
+ * await displayBundle(markdownBundle("x"), { jupyter: null });
+ * assertEquals(shown.length, 1);
+ * ```
+ */
+export async function displayBundle(
+  bundle: object,
+  opts: { jupyter?: JupyterDisplayer | null } = {},
+): Promise<void> {
+  const jupyter = opts.jupyter === undefined ? currentDisplayer() : opts.jupyter;
+  if (!jupyter) return;
+  await jupyter.display(bundle, { raw: true });
+  const bytes = JSON.stringify(bundle).length;
+  await new Promise((resolve) => setTimeout(resolve, displaySettleMs(bytes)));
+}
+
+function currentDisplayer(): JupyterDisplayer | null {
+  try {
+    const j = (Deno as unknown as { jupyter?: JupyterDisplayer }).jupyter;
+    return j && typeof j.display === "function" ? j : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The part of `Deno.jupyter` that `progressDisplay` uses. */
 export interface JupyterBroadcaster {
   /** Sends one message on the IOPub channel, as `Deno.jupyter.broadcast`. */
@@ -344,6 +406,10 @@ export function notebookProgress(
         sent.push(send(text));
       }
       await Promise.all(sent);
+      // The final line must leave the kernel before the cell ends (see displayBundle).
+      if (opts.jupyter === undefined ? currentJupyter() : opts.jupyter) {
+        await new Promise((resolve) => setTimeout(resolve, displaySettleMs(0)));
+      }
     },
   };
 

@@ -4,7 +4,7 @@ import { BackendUnavailableError, selectBackend } from "../../lib/backend/select
 import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
 import { primitiveCacheSummary } from "../../lib/backend/onednn/convolution.ts";
 import { onednnKernelsActive } from "../../lib/backend/onednn/register.ts";
-import { threadCount } from "../../lib/backend/onednn/threads.ts";
+import { threadChoice, threadCount } from "../../lib/backend/onednn/threads.ts";
 import { createOptimisers, EdeGan, trainStep } from "../../lib/models/ede_gan/mod.ts";
 import { skipUnless } from "../_helpers.ts";
 import { type Case, compute, input, OUTPUTS, type Pad, relativeError } from "./_conv.ts";
@@ -202,10 +202,42 @@ Deno.test("--threads and EDEGAN_THREADS are checked", () => {
   }
 });
 
+Deno.test("OMP_NUM_THREADS counts when no --threads or EDEGAN_THREADS is given; --threads wins over it", async () => {
+  const cores = navigator.hardwareConcurrency;
+  Deno.env.set("OMP_NUM_THREADS", "1,1");
+  try {
+    assertEquals([threadChoice().count, threadChoice().source], [1, "OMP_NUM_THREADS"]);
+    const flag = threadChoice(2);
+    assertEquals([flag.count, flag.source], [2, "--threads"]);
+    assertEquals(flag.warnings[0], "OMP_NUM_THREADS=1,1 is overridden by --threads 2");
+    if (!skip()) {
+      const s = await selectBackend("onednn");
+      assert(s.device.includes("1 thread(s) from OMP_NUM_THREADS"), s.device);
+      await selectBackend("wasm");
+    }
+  } finally {
+    Deno.env.delete("OMP_NUM_THREADS");
+  }
+  const many = threadChoice(1000);
+  assertEquals(many.count, 1000);
+  assertEquals(
+    many.warnings,
+    cores < 1000
+      ? [
+        `--threads 1000: more threads than the ${cores} core(s) here; oneDNN runs them all, ` +
+        "which is slower than one per core",
+      ]
+      : [],
+  );
+});
+
 Deno.test("the onednn backend line says how many threads it runs", async () => {
   if (skip()) return;
   const s = await selectBackend("onednn", { threads: 1 });
-  assert(/oneDNN 2\.\d+\.\d+ convolutions \(omp, 1 thread\(s\)\)/.test(s.device), s.device);
+  assert(
+    /oneDNN 2\.\d+\.\d+ convolutions \(omp, 1 thread\(s\) from --threads\)/.test(s.device),
+    s.device,
+  );
   const all = await selectBackend("onednn");
   assert(all.device.includes(`${navigator.hardwareConcurrency} thread(s)`), all.device);
   await selectBackend("wasm");

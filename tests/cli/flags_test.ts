@@ -108,3 +108,34 @@ Deno.test("--dataset, --protocol and --backend list the library's own names, hel
     "--backend",
   );
 });
+
+Deno.test("--dataset folder needs no --normal: its only class is 0; an explicit one still counts", () => {
+  const defaults = { dataset: "mnist", normal: 1 };
+  assertEquals(parseFlags("t", ["--dataset", "folder"], defaults, "")?.normal, 0);
+  assertEquals(parseFlags("t", ["--dataset", "folder", "--normal", "3"], defaults, "")?.normal, 3);
+  assertEquals(parseFlags("t", [], defaults, "")?.normal, 1);
+});
+
+Deno.test("formatTable prints each column with the decimals it needs: 635.2, not 635.2000", () => {
+  const text = formatTable([
+    { auc: 0.91234567, "img/s": 635.2, seconds: 10.6, epoch: 1 },
+    { auc: 0.5, "img/s": 12.25, seconds: 3, epoch: 2 },
+  ]);
+  assertEquals(text.split("\n").slice(2), [
+    "| 0.9123 | 635.20 |    10.6 |     1 |",
+    "| 0.5000 |  12.25 |       3 |     2 |",
+  ]);
+  // a threshold of 2.657e-7 is not 0.0000
+  assertEquals(formatTable([{ threshold: 2.657e-7 }]).split("\n")[2], "|  2.657e-7 |");
+});
+
+Deno.test("docs/CLI.md documents every flag of the vocabulary with its choices", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/CLI.md", import.meta.url));
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    if (name === "help") continue;
+    const row = doc.split("\n").find((line) => new RegExp(`^\\| \`--${name}\` +\\|`).test(line));
+    if (!row) throw new Error(`docs/CLI.md has no row for --${name}`);
+    for (const choice of spec.choices ?? []) assertStringIncludes(row, `\`${choice}\``);
+    if (spec.env) assertStringIncludes(row, spec.env);
+  }
+});

@@ -76,6 +76,7 @@ Deno.test("one-class protocol on MNIST: class 0 normal, 5,923 = train + val, 980
     imageSize: 32,
     channels: 1,
     counts: { train: 5331, val: 592, test: 10000, testAnomalous: 9020 },
+    sourceImages: { sizes: [{ width: 28, height: 28, count: 70000 }], channels: 1 },
   });
 });
 

@@ -72,6 +72,7 @@ Deno.test("a new dataset is one file: registered, it loads, splits and records a
       imageSize: 8,
       channels: 1,
       counts: { train: 9, val: 1, test: 12, testAnomalous: 8 },
+      sourceImages: { sizes: [{ width: 4, height: 4, count: 42 }], channels: 1 },
     });
 
     // The manifest loads the same split again; leave-one-out and a test subset work too.

@@ -208,14 +208,14 @@ Deno.test({
             .map((d) => joinLines(d.data["text/markdown"]));
           const readsResults = READS_RESULTS.has(basename(run.notebook));
           assert(
-            markdown[0]?.startsWith(readsResults ? "**Published results**" : "**Size: ci**"),
+            markdown[0]?.startsWith(readsResults ? "**Committed results**" : "**Size: ci**"),
             `size note: ${markdown[0]}`,
           );
           assert(
             markdown.some((m) =>
               m.startsWith(
                 readsResults
-                  ? "**The published runs.**"
+                  ? "**The committed runs.**"
                   : "**This run (size ci: a smoke test, not a result).**",
               )
             ),

@@ -266,7 +266,7 @@ Deno.test("writeRunReport: a distill run gets tables, compression against AUC an
       html,
       "P-KDGAN beats the student trained alone at 3 of 3 sizes, as the papers",
     );
-    assert(!html.includes("score above their teacher"));
+    assert(!html.includes("scores above its teacher"));
     const jobs = html.match(/<h2>Jobs<\/h2>\n<table[^]*?<\/table>/)?.[0] ?? "";
     assertEquals(jobs.match(/<tr>/g)?.length, 3 * count + 1);
     // the ROC figure: teacher, three students, the diagonal

@@ -68,6 +68,16 @@ Deno.test("sweep: explicit sizes win over the preset's, recorded with it; runs o
     assertEquals(teacher.training.epochs, 1);
     assertEquals(teacher.data.counts.train, 64);
     assertEquals(teacher.data.counts.test, 100);
+    // The job file, the distillation's run.json and the teacher's record the commit that made them.
+    const { stdout } = new Deno.Command("git", {
+      args: ["-C", new URL("../../", import.meta.url).pathname, "rev-parse", "HEAD"],
+    }).outputSync();
+    const head = new TextDecoder().decode(stdout).trim();
+    const distill = JSON.parse(
+      await Deno.readTextFile(join(out, "runs", "mnist-c0-s0", "run.json")),
+    );
+    assertEquals([result.git.commit, distill.git.commit, teacher.git.commit], [head, head, head]);
+    assertEquals(typeof result.git.dirty, "boolean");
     const bad = await sweep(["--normal=0", "--limit=0", `--out=${out}`]);
     assertEquals(bad.code === 0, false);
     assertStringIncludes(bad.text, "--limit");

@@ -283,7 +283,7 @@ Deno.test("lossPanels: one panel per loss, D on log, phases as lines, missing ne
   const names = (fig.layout.annotations as { text: string }[]).map((a) => a.text);
   assertEquals(names, [
     "<b>adversarial (feature matching)</b>",
-    "<b>contextual |x - x_hat|</b>",
+    "<b>contextual |x - x_hat| (x50)</b>",
     "<b>latent |z - z_hat|²</b>",
     "<b>discriminator BCE (log)</b>",
     "<b>distillation K</b>",
@@ -349,4 +349,53 @@ Deno.test("lossPanels: epochs as whole numbers, log ticks 1-2-5 written in full"
     "0.2",
     "0.5",
   ]);
+});
+
+Deno.test("lossPanels: a flat loss gets an axis 1% of its size wide and says 'flat', a moving one its own range", () => {
+  const fig = lossPanels([
+    { step: 1, epoch: 1, adversarial: 0.53429, contextual: 20 },
+    { step: 2, epoch: 1, adversarial: 0.53428, contextual: 12 },
+    { step: 3, epoch: 1, adversarial: 0.53427, contextual: 9 },
+  ]);
+  const range = (fig.layout.yaxis as { range?: number[] }).range!;
+  // 0.53427-0.53429 spans 2e-5: drawn on 0.5316-0.5370, a flat line, not a cliff
+  assert(Math.abs(range[1] - range[0] - 0.0053429) < 1e-9, String(range));
+  assert(range[0] < 0.53427 && range[1] > 0.53429, String(range));
+  assertEquals((fig.layout.yaxis2 as { range?: number[] }).range, undefined);
+  const names = (fig.layout.annotations as { text: string }[]).map((a) => a.text);
+  assertEquals(
+    names[0],
+    "<b>adversarial (feature matching): flat, 0.53427 to 0.53429 (is the discriminator learning?)</b>",
+  );
+  assertEquals(names[1], "<b>contextual |x - x_hat| (x50)</b>");
+  const weighted = lossPanels([{ epoch: 1, contextual: 1 }, { epoch: 2, contextual: 2 }], {
+    weights: { adversarial: 1, contextual: 10, latent: 1 },
+  });
+  assertEquals(
+    (weighted.layout.annotations as { text: string }[])[0].text,
+    "<b>contextual |x - x_hat| (x10)</b>",
+  );
+});
+
+Deno.test("precisionRecallFigure zooms to the curves: 90% anomalies, curves in 0.9-1", () => {
+  // 9 anomalies (label 1) and 1 normal; the normal scores in the middle
+  const scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.3, 0.2, 0.1];
+  const labels = [1, 1, 1, 1, 1, 0, 1, 1, 1, 1];
+  const fig = precisionRecallFigure([{ name: "m", scores, labels }]);
+  const y = fig.layout.yaxis as { range: number[]; title: { text: string } };
+  assertEquals(y.range, [0.8, 1.005]); // lowest precision 5/6 = 0.833, down to a 0.05 step
+  assertEquals(y.title.text, "precision (zoomed)");
+  // a curve that falls to precision 0 (the top score is normal) keeps the full axis
+  const low = precisionRecallFigure([{ name: "m", scores: [0.9, 0.1], labels: [0, 1] }]);
+  assertEquals((low.layout.yaxis as { range: number[] }).range[0], 0);
+});
+
+Deno.test("classAucBars says where its value axis starts", () => {
+  const high = classAucBars([{ name: "t", auc: [0.9, 0.95] }]);
+  assertEquals(
+    (high.layout.yaxis as { title: { text: string } }).title.text,
+    "ROC AUC (axis from 0.5, chance)",
+  );
+  const low = classAucBars([{ name: "t", auc: [0.3, 0.95] }]);
+  assertEquals((low.layout.yaxis as { range: number[] }).range[0], 0);
 });

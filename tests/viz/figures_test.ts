@@ -10,6 +10,7 @@ import {
   scoreHistogram,
   trainingCurves,
 } from "../../lib/viz/figures.ts";
+import { MODEBAR_CLEARANCE } from "../../lib/viz/image_grids.ts";
 
 // Traces are a union of plotly types; tests read them as plain records.
 // deno-lint-ignore no-explicit-any
@@ -349,4 +350,18 @@ Deno.test("compressionVsAuc: error bars and extra series (published, committed) 
     RangeError,
     "ratio of p is -1",
   );
+});
+
+Deno.test("an untitled image grid leaves room above its first row for plotly's toolbar", () => {
+  const img = {
+    pixels: new Float32Array(4),
+    height: 2,
+    width: 2,
+    channels: 1,
+    title: "class 3 · #21",
+  };
+  const untitled = imageGrid([img, img]);
+  assertEquals((untitled.layout.margin as { t: number }).t, MODEBAR_CLEARANCE);
+  assert(MODEBAR_CLEARANCE >= 28, "plotly's toolbar is 28 px high");
+  assertEquals((imageGrid([img], { title: "t" }).layout.margin as { t: number }).t, 50);
 });

@@ -1,6 +1,6 @@
 /**
- * How many threads oneDNN runs: every core by default, fewer with `--threads N` or
- * `EDEGAN_THREADS`. Debian's oneDNN uses OpenMP (libgomp), whose thread count is set with
+ * How many threads oneDNN runs: `--threads N`, else `EDEGAN_THREADS`, else `OMP_NUM_THREADS`,
+ * else every core. Debian's oneDNN uses OpenMP (libgomp), whose thread count is set with
  * `omp_set_num_threads`; a oneDNN built on TBB or sequential ignores it.
  *
  * @module
@@ -8,10 +8,64 @@
 
 import { DnnlError, type DnnlLibrary } from "./_ffi.ts";
 
+/** A thread count and where it came from. */
+export interface ThreadChoice {
+  count: number;
+  /** `--threads`, `EDEGAN_THREADS`, `OMP_NUM_THREADS` or `every core`. */
+  source: string;
+  /** More threads than cores; an OMP_NUM_THREADS that a flag overrides. */
+  warnings: string[];
+}
+
 /**
- * The thread count asked for: `requested` (from `--threads`), else `EDEGAN_THREADS`, else every
- * core (`navigator.hardwareConcurrency`). Throws naming the flag or variable when it is not a
- * positive integer.
+ * The thread count of oneDNN and where it came from, first of: `requested` (`--threads`, which
+ * `EDEGAN_THREADS` also sets), `EDEGAN_THREADS`, `OMP_NUM_THREADS` (OpenMP's own variable, as
+ * Slurm sets it; its first number), every core (`navigator.hardwareConcurrency`). A count above
+ * the cores is kept, with a warning; a value that is not a positive integer throws, naming it.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { threadChoice } from "./threads.ts";
+ * assertEquals(threadChoice(1).source, "--threads");
+ * assertEquals(threadChoice(100_000).warnings.length >= 1, true);
+ * ```
+ */
+export function threadChoice(requested?: number): ThreadChoice {
+  const cores = Math.max(1, navigator.hardwareConcurrency ?? 1);
+  const omp = envVar("OMP_NUM_THREADS");
+  const edegan = envVar("EDEGAN_THREADS");
+  let choice: ThreadChoice;
+  if (requested !== undefined) {
+    choice = { count: positive(requested, "--threads"), source: "--threads", warnings: [] };
+  } else if (edegan !== undefined) {
+    choice = {
+      count: positive(Number(edegan), "EDEGAN_THREADS"),
+      source: "EDEGAN_THREADS",
+      warnings: [],
+    };
+  } else if (omp !== undefined) {
+    const first = Number(omp.split(",")[0]);
+    choice = { count: positive(first, "OMP_NUM_THREADS"), source: "OMP_NUM_THREADS", warnings: [] };
+  } else {
+    choice = { count: cores, source: "every core", warnings: [] };
+  }
+  if (omp !== undefined && choice.source !== "OMP_NUM_THREADS") {
+    choice.warnings.push(
+      `OMP_NUM_THREADS=${omp} is overridden by ${choice.source} ${choice.count}`,
+    );
+  }
+  if (choice.count > cores) {
+    choice.warnings.push(
+      `${choice.source} ${choice.count}: more threads than the ${cores} core(s) here; oneDNN ` +
+        `runs them all, which is slower than one per core`,
+    );
+  }
+  return choice;
+}
+
+/**
+ * The thread count asked for ({@link threadChoice}'s count).
  *
  * @example
  * ```ts
@@ -21,10 +75,16 @@ import { DnnlError, type DnnlLibrary } from "./_ffi.ts";
  * ```
  */
 export function threadCount(requested?: number): number {
-  if (requested !== undefined) return positive(requested, "--threads");
-  const env = Deno.env.get("EDEGAN_THREADS");
-  if (env !== undefined && env !== "") return positive(Number(env), "EDEGAN_THREADS");
-  return Math.max(1, navigator.hardwareConcurrency ?? 1);
+  return threadChoice(requested).count;
+}
+
+function envVar(name: string): string | undefined {
+  try {
+    const value = Deno.env.get(name);
+    return value === undefined || value === "" ? undefined : value;
+  } catch {
+    return undefined;
+  }
 }
 
 function positive(n: number, name: string): number {

@@ -42,10 +42,12 @@ export {
   PARTS,
 } from "./architecture.ts";
 export {
+  BN_EPSILON,
   type DiscriminatorOutput,
   EdeGan,
   type GeneratorOutput,
   initialValues,
+  LEAKY_SLOPE,
   type Mode,
 } from "./network.ts";
 export { discriminatorLoss, generatorLoss, latentDistance } from "./losses.ts";

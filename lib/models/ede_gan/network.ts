@@ -35,8 +35,10 @@ import { SCORE_KINDS, scoreEdeGan } from "./score.ts";
 
 /** BatchNorm's running averages move by this fraction per training step (PyTorch's 0.1). */
 const BN_MOMENTUM = 0.1;
-const BN_EPSILON = 1e-5;
-const LEAKY_SLOPE = 0.2;
+/** BatchNorm's epsilon in the variance, as PyTorch's (exported models fold it in). */
+export const BN_EPSILON = 1e-5;
+/** The negative slope of the encoders' LeakyReLU. */
+export const LEAKY_SLOPE = 0.2;
 
 /**
  * How BatchNorm normalises: `train` by the batch's statistics (collected for

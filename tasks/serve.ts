@@ -1,0 +1,55 @@
+/**
+ * `deno task serve`: the scoring page on 127.0.0.1, for a TF.js export or a run (exported to a
+ * temporary folder first).
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { parseFlags, runTask } from "../lib/cli/flags.ts";
+import {
+  EXPORT_METADATA_FILE,
+  exportRun,
+  readTfjsExport,
+  serveScoringPage,
+} from "../lib/export/mod.ts";
+import { exists } from "../lib/util/atomic.ts";
+import * as tf from "../lib/tf.ts";
+
+await runTask(async () => {
+  const flags = parseFlags(
+    "serve",
+    Deno.args,
+    { model: undefined, port: 8080 },
+    "Serve a page " +
+      "on 127.0.0.1 that scores the images dropped on it with an exported model, in the browser.",
+  );
+  if (flags === null) return;
+  if (!flags.model) throw new Error("--model: required (a run folder or a TF.js export folder)");
+  let dir = flags.model as string;
+  let temporary: string | undefined;
+  if (await exists(join(dir, EXPORT_METADATA_FILE))) {
+    await readTfjsExport(dir);
+  } else {
+    await tf.setBackend("cpu");
+    temporary = await Deno.makeTempDir({ prefix: "edegan-serve-" });
+    const out = join(temporary, "tfjs");
+    await exportRun({ model: dir, format: "tfjs", out });
+    console.log(`exported ${dir} to ${out} (TF.js graph model, removed when the page stops)`);
+    dir = out;
+  }
+  const page = await serveScoringPage(dir, { port: flags.port as number });
+  console.log(`scoring page: ${page.url} (Ctrl-C stops it)`);
+  const stop = async () => {
+    await page.shutdown();
+    if (temporary) await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    Deno.exit(0);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, stop);
+    } catch {
+      // Windows has no SIGTERM listener; Ctrl-C (SIGINT) still stops the page.
+    }
+  }
+});

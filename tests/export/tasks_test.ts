@@ -1,0 +1,107 @@
+// `deno task export` and `deno task serve` as a user runs them.
+
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "@std/path";
+import * as tf from "../../lib/tf.ts";
+import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
+import { saveModel } from "../../lib/train/checkpoint.ts";
+import { tempDir } from "./_runs.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+function command(name: string, args: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `tasks/${name}.ts`, ...args],
+    cwd: ROOT,
+    env: { EDEGAN_NO_PROGRESS: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function task(name: string, args: string[]) {
+  const { code, stdout, stderr } = await command(name, args).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}
+
+/** A model folder (no run.json) holding an untrained student with a calibration. */
+async function modelFolder(): Promise<string> {
+  await tf.setBackend("cpu");
+  const dir = await tempDir();
+  const model = EdeGan.create({ width: 2, latentSize: 16 }, 0);
+  await saveModel(join(dir, "model"), model, {
+    calibration: { min: 0, max: 1, threshold: 0.5, fpr: 0.05, count: 10 },
+  });
+  model.dispose();
+  return dir;
+}
+
+Deno.test("export: writes an ONNX model with its threshold; a bad --format is named", async () => {
+  const run = await modelFolder();
+  const out = join(run, "onnx");
+  const ok = await task("export", ["--model", run, "--format", "onnx", "--out", out]);
+  assertEquals(ok.code, 0, ok.stderr);
+  assertStringIncludes(ok.stdout, `as onnx to ${out}: edegan-export.json, model.onnx`);
+  assertStringIncludes(ok.stdout, "threshold 0.5");
+  const metadata = JSON.parse(await Deno.readTextFile(join(out, "edegan-export.json")));
+  assertEquals(metadata.calibration.threshold, 0.5);
+  assertEquals(metadata.bnStats, "moving");
+
+  const bad = await task("export", ["--model", run, "--format", "keras", "--out", out]);
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.stderr, "--format");
+  assertStringIncludes(bad.stderr, "keras");
+  const missing = await task("export", ["--model", join(run, "nothing"), "--out", out]);
+  assertEquals(missing.code, 2);
+  assertStringIncludes(missing.stderr, `error: --model ${join(run, "nothing")}: neither`);
+});
+
+Deno.test({
+  name: "serve: a run's page and model are served on 127.0.0.1 only",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const run = await modelFolder();
+    const child = command("serve", ["--model", run, "--port", "0"]).spawn();
+    try {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("scoring page: ")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      const url = text.match(/scoring page: (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1];
+      if (!url) throw new Error(`no URL in the output: ${text}`);
+      const page = await (await fetch(url)).text();
+      assertStringIncludes(page, "EDE-GAN scoring page");
+      const metadata = await (await fetch(`${url}model/edegan-export.json`)).json();
+      assertEquals(metadata.modelFormat, "tfjs-graph-model");
+      assertEquals(metadata.calibration.threshold, 0.5);
+      const script = await fetch(`${url}page.js`);
+      assertStringIncludes(await script.text(), "bilinearTaps");
+      assertEquals((await fetch(`${url}../deno.json`)).status, 404);
+      // Not on other interfaces: the port answers on 127.0.0.1 only.
+      const port = Number(new URL(url).port);
+      const addresses = Deno.networkInterfaces().filter((i) =>
+        i.family === "IPv4" && i.address !== "127.0.0.1"
+      );
+      for (const { address } of addresses) {
+        let connected = true;
+        try {
+          (await Deno.connect({ hostname: address, port })).close();
+        } catch {
+          connected = false;
+        }
+        assertEquals(connected, false, `the page answers on ${address}`);
+      }
+      reader.releaseLock();
+    } finally {
+      child.kill();
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+      await child.stderr.cancel().catch(() => {});
+    }
+  },
+});

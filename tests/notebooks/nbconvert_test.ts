@@ -1,0 +1,87 @@
+/**
+ * Notebook 05 through plain `jupyter nbconvert --execute` (no workaround of our own executor):
+ * every display arrives in the cell that made it, because the library's `displayBundle` waits for
+ * Deno's kernel to send it before the cell ends (issue 27, item 4).
+ *
+ * @module
+ */
+
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import { fromFileUrl, join } from "@std/path";
+import { skipUnless } from "../_helpers.ts";
+import { ensureDenoKernel, findPython, joinLines, readNotebook } from "../../lib/notebook/mod.ts";
+
+const ROOT = fromFileUrl(new URL("../../", import.meta.url));
+const PLOTLY = "application/vnd.plotly.v1+json";
+
+/**
+ * What each code cell of notebook 05 displays on the committed results (both datasets): the
+ * titles of its plots (a substring each), and how many other outputs (tables, markdown).
+ */
+const EXPECTED: Record<string, { plots: string[]; others: number }> = {
+  "05-01": { plots: [], others: 1 },
+  "05-02": { plots: [], others: 0 },
+  "05-04": {
+    plots: ["MNIST: teacher test AUC per normal class", "Fashion-MNIST: teacher test AUC"],
+    others: 0,
+  },
+  "05-06": { plots: ["test AUC after each epoch", "test AUC after each epoch"], others: 1 },
+  "05-08": { plots: ["latent distance against reconstruction error"], others: 0 },
+  "05-10": { plots: [], others: 1 },
+  "05-12": {
+    plots: ["MNIST: students against compression", "Fashion-MNIST: students against compression"],
+    others: 1,
+  },
+  "05-14": { plots: [], others: 2 },
+};
+
+Deno.test({
+  name: "jupyter nbconvert --execute on notebook 05: every figure and table in its own cell",
+  sanitizeResources: false,
+  async fn() {
+    const python = await findPython();
+    if (
+      skipUnless(python !== null, "python3 with nbclient and nbconvert (apt: jupyter-nbconvert)")
+    ) {
+      return;
+    }
+    await ensureDenoKernel(python!);
+    const out = await Deno.makeTempDir({ prefix: "edegan-nbconvert-" });
+    try {
+      const run = await new Deno.Command(python!, {
+        args: [
+          ...["-m", "nbconvert", "--to", "notebook", "--execute", "--output-dir", out],
+          ...["--ExecutePreprocessor.kernel_name=deno", "--ExecutePreprocessor.timeout=300"],
+          join(ROOT, "notebooks", "05-results.ipynb"),
+        ],
+        cwd: join(ROOT, "notebooks"),
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+      const nb = await readNotebook(join(out, "05-results.ipynb"));
+      const seen: Record<string, { plots: string[]; others: number }> = {};
+      for (const cell of nb.cells) {
+        if (cell.cell_type !== "code") continue;
+        const outputs = cell.outputs ?? [];
+        const id = String((cell as { id?: string }).id);
+        const types = outputs.map((o) => o.output_type);
+        assertEquals(types.filter((t) => t !== "display_data"), [], `cell ${id}: ${types}`);
+        seen[id] = {
+          plots: outputs.filter((o) => PLOTLY in (o.data ?? {})).map((o) =>
+            joinLines(o.data!["text/plain"])
+          ),
+          others: outputs.filter((o) => !(PLOTLY in (o.data ?? {}))).length,
+        };
+      }
+      assertEquals(Object.keys(seen), Object.keys(EXPECTED));
+      for (const [id, expected] of Object.entries(EXPECTED)) {
+        assertEquals(seen[id].others, expected.others, `cell ${id}: tables and text`);
+        assertEquals(seen[id].plots.length, expected.plots.length, `cell ${id}: ${seen[id].plots}`);
+        expected.plots.forEach((title, i) => assertStringIncludes(seen[id].plots[i], title));
+      }
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
