@@ -94,7 +94,8 @@ export async function checkpointHasTeacher(dir: string): Promise<boolean> {
 /**
  * Restores the checkpoint in `dir` into `parts` (weights, optimiser moments, projection and,
  * when given and saved, the teacher copy); returns where the job stood, or `null` when `dir`
- * holds no checkpoint. A checkpoint of another student (other shapes) is an error naming `dir`.
+ * holds no checkpoint. A damaged checkpoint, or one of another student (other shapes), is an
+ * error naming `dir`, what is wrong and the way out (delete it: the job then starts over).
  */
 export async function loadDistillCheckpoint<R = unknown>(
   dir: string,
@@ -102,6 +103,21 @@ export async function loadDistillCheckpoint<R = unknown>(
 ): Promise<DistillProgress<R> | null> {
   await recoverFolder(dir);
   if (!await exists(join(dir, "student", "trainer.json"))) return null;
+  try {
+    return await restoreCheckpoint<R>(dir, parts);
+  } catch (error) {
+    throw new Error(
+      `${dir}: damaged or not this job's checkpoint (${(error as Error).message}); delete that ` +
+        "folder to train this student job again from its first epoch",
+      { cause: error },
+    );
+  }
+}
+
+async function restoreCheckpoint<R>(
+  dir: string,
+  parts: DistillCheckpointParts,
+): Promise<DistillProgress<R> | null> {
   await restoreInto(parts.student, join(dir, "student"));
   const state = await loadTrainingState(join(dir, "student"), { ...parts.studentOptimisers });
   if (!state) return null;

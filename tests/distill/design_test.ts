@@ -307,3 +307,37 @@ Deno.test("deno task distill: the design flags end to end, recorded in run.json 
     await Deno.remove(join(out, ".."), { recursive: true });
   }
 });
+
+Deno.test("a damaged student checkpoint is named as damaged, with the way out", async () => {
+  await useBackend("cpu");
+  const teacher = EdeGan.create({ imageSize: 16, width: 4, latentSize: 8 }, 0);
+  const dir = join(await Deno.makeTempDir(), "job.checkpoint");
+  const opts = { epochs: { step1: 2, step2: 0 }, batchSize: 8, seed: 3, checkpointDir: dir };
+  const student = EdeGan.create({ ...teacher.config, width: 2 }, 5);
+  await assertRejects(
+    () =>
+      distillStudent(teacher, student, images(16), "scratch", {
+        ...opts,
+        onEpoch: () => {
+          throw new Error("killed");
+        },
+      }),
+    Error,
+    "killed",
+  );
+  const bin = join(dir, "student", "optimizer.bin");
+  await Deno.truncate(bin, 100);
+  await assertRejects(
+    () => distillStudent(teacher, student, images(16), "scratch", opts),
+    Error,
+    `${dir}: damaged or not this job's checkpoint`,
+  );
+  await assertRejects(
+    () => distillStudent(teacher, student, images(16), "scratch", opts),
+    Error,
+    "delete that folder to train this student job again from its first epoch",
+  );
+  teacher.dispose();
+  student.dispose();
+  await Deno.remove(join(dir, ".."), { recursive: true });
+});
