@@ -18,12 +18,14 @@
 #   stage1-kd      --stage1 kd                      (P-KDGAN's stage 1 on K alone)
 #   batch1         --batch-size 1                   (students at batch 1, BatchNorm chosen on validation)
 #   papers         all four together                (the design the papers describe)
-# Output: $OUT/D-C-sS-VARIANT (OUT default runs/design), its log beside it.
+# Output: $OUT/D-C-sS-VARIANT (OUT default runs/design), its log beside it. EXTRA: more flags for
+# every job (a smoke test: EXTRA="--limit 640 --distill-epochs 1,1" OUT=/tmp/design-smoke).
 set -u
 THREADS=${THREADS:-1}
 TEACHERS=${TEACHERS:-runs/t14}
 OUT=${OUT:-runs/design}
 VARIANTS=${VARIANTS:-default latent-keep kd-weights-50 stage1-kd batch1 papers}
+EXTRA=${EXTRA:-}
 mkdir -p "$OUT"
 for variant in $VARIANTS; do
   case $variant in
@@ -51,7 +53,7 @@ for variant in $VARIANTS; do
     echo "== $(date -u +%H:%M:%S) $out ($ratio, $design, teacher $teacher)"
     # shellcheck disable=SC2086
     deno task distill --preset paper --dataset "$dataset" --normal "$class" --seed "$seed" \
-      --model "$teacher" --students "$ratio" --methods scratch,one-step,pkdgan $design \
+      --model "$teacher" --students "$ratio" --methods scratch,one-step,pkdgan $design $EXTRA \
       --backend onednn --threads "$THREADS" --out "$out" --no-report > "$out.log" 2>&1
     echo "== $(date -u +%H:%M:%S) $out exit $? wall $(( $(date +%s) - start )) s"
   done
