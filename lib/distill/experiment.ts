@@ -119,8 +119,11 @@ interface JobResult {
   auc: number;
   seconds: number;
   roc: { fpr: number[]; tpr: number[] };
-  /** Every epoch's record; each `auc` is the test AUC after it with the moving statistics. */
-  history: { epoch: number; auc?: number }[];
+  /**
+   * Every epoch's record; each `auc` is the test AUC after it with the moving statistics, and at
+   * batch size 1 `perImageAuc` the one under each image's own statistics.
+   */
+  history: { epoch: number; auc?: number; perImageAuc?: number }[];
   /** The test score of every test image, in test-set order (teacher-vs-student comparisons). */
   scores?: number[];
   /** The design settings the job ran with (absent in files written before they were options). */
@@ -131,6 +134,8 @@ interface JobResult {
   movingAuc?: number;
   /** The best per-epoch test AUC: the reference code's protocol, for comparison only. */
   bestTestEpoch?: { epoch: number; auc: number; protocol: string } | null;
+  /** At batch size 1, the best per-epoch test AUC under each image's own statistics. */
+  bestTestEpochPerImage?: { epoch: number; auc: number; protocol: string } | null;
   /** The student's agreement with the teacher on the validation normals (a design criterion). */
   validationAgreement?: { spearman: number; criterion: string };
 }
@@ -222,8 +227,15 @@ export async function runDistillExperiment(
   const teacherValScores = data.val.count >= 2
     ? (await scoreImages(teacher, data.val)).scores
     : undefined;
-  const evaluate = async (student: EdeGan) =>
-    rocAuc((await scoreImages(student, data.test)).scores, data.testIsAnomaly);
+  // Each epoch's test AUC with the moving statistics (the reference code's protocol: GANomaly's
+  // code evaluates in inference mode) and, at batch size 1, also under each image's own statistics
+  // (the function a batch-1 net computed in training); curves only, nothing chosen on them.
+  const evaluate = async (student: EdeGan) => {
+    const auc = rocAuc((await scoreImages(student, data.test)).scores, data.testIsAnomaly);
+    if (design.batchSize !== 1) return auc;
+    const perImage = (await scoreImages(student, data.test, { bnStats: "per-image" })).scores;
+    return { auc, perImageAuc: rocAuc(perImage, data.testIsAnomaly) };
+  };
 
   const students: StudentResult[] = [];
   for (const choice of opts.students) {
@@ -354,7 +366,7 @@ async function scoreJob(
   student: EdeGan,
   data: OneClassSplit,
   design: DistillDesign,
-  result: { seconds: number; history: { epoch: number; auc?: number }[] },
+  result: { seconds: number; history: { epoch: number; auc?: number; perImageAuc?: number }[] },
   teacherValScores: Float32Array | undefined,
 ): Promise<JobResult> {
   const movingTestScores = (await scoreImages(student, data.test)).scores;
@@ -406,8 +418,25 @@ async function scoreJob(
     },
     movingAuc: final.movingAuc,
     bestTestEpoch: best ? { ...best, protocol: BEST_TEST_EPOCH_LABEL } : null,
+    ...(design.batchSize === 1
+      ? {
+        bestTestEpochPerImage: bestOf(
+          result.history.map((r) => ({ epoch: r.epoch, auc: r.perImageAuc })),
+        ),
+      }
+      : {}),
     ...(agreement ? { validationAgreement: agreement } : {}),
   };
+}
+
+/** The best epoch of a per-image curve, labelled with its protocol, or null. */
+function bestOf(
+  curve: { epoch: number; auc?: number }[],
+): { epoch: number; auc: number; protocol: string } | null {
+  const best = bestTestEpoch(curve);
+  return best
+    ? { ...best, protocol: `${BEST_TEST_EPOCH_LABEL}, per-image BatchNorm statistics` }
+    : null;
 }
 
 /** The best-epoch field of each method the results tables compare. */

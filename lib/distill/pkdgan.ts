@@ -103,9 +103,10 @@ export interface DistillOptions {
   stage1?: Stage1Structure;
   /**
    * Called after each epoch on a copy of the student; returns the test AUC the epoch record keeps
-   * (a curve for the reference code's best-epoch protocol, never a selection).
+   * as `auc` (a curve for the reference code's best-epoch protocol, never a selection), or that
+   * AUC with more figures for the record (e.g. `perImageAuc`).
    */
-  evaluate?: (student: EdeGan) => number | Promise<number>;
+  evaluate?: (student: EdeGan) => EpochEvaluation | Promise<EpochEvaluation>;
   /**
    * Keep a checkpoint here after each epoch (see `checkpoint.ts`) and continue from the one there
    * when there is one: a killed job resumes from its last finished epoch.
@@ -115,6 +116,9 @@ export interface DistillOptions {
   /** Called after each epoch of each stage (after its checkpoint) with the student's record. */
   onEpoch?: (record: StudentEpochRecord) => void | Promise<void>;
 }
+
+/** What an epoch's evaluation gives: the test AUC, or it with more figures for the record. */
+export type EpochEvaluation = number | { auc: number; [figure: string]: number };
 
 /** A student's epoch in a distillation: its losses, the stage (1-based) and its structure. */
 export type StudentEpochRecord = EpochRecord<StepLosses> & { stage: number; structure: string };
@@ -288,8 +292,18 @@ export async function distillStudent(
       if (done >= epochs) continue;
       const startAt = done > 0 ? { epoch: done, step: done * stepsPerEpoch } : undefined;
       const seed = opts.seed + 1000 * (i + 1);
+      // The evaluation's figures beyond the AUC, for this epoch's record (fit keeps the AUC).
+      let figures: Record<string, number> = {};
+      const evaluate = opts.evaluate && (async (model: EdeGan) => {
+        const result = await opts.evaluate!(model);
+        if (typeof result === "number") return result;
+        const { auc, ...rest } = result;
+        figures = rest;
+        return auc;
+      });
       const onEpoch = async (record: EpochRecord<StepLosses>) => {
-        const full = { ...record, stage: i + 1, structure };
+        const full = { ...record, ...figures, stage: i + 1, structure };
+        figures = {};
         history.push(full);
         if (opts.checkpointDir) {
           await saveDistillCheckpoint(
@@ -314,7 +328,7 @@ export async function distillStudent(
           optimisers: studentOptimisers,
           progress: opts.progress,
           onEpoch,
-          evaluate: opts.evaluate,
+          evaluate,
           startAt,
         });
         continue;
@@ -334,7 +348,7 @@ export async function distillStudent(
           projection,
           progress: opts.progress,
           onEpoch,
-          evaluate: opts.evaluate,
+          evaluate,
           startAt,
         },
       );

@@ -203,6 +203,12 @@ Deno.test("distill at batch 1: per-epoch test AUCs, the validation-chosen BatchN
       );
       assertEquals(job.history.length, 3);
       for (const r of job.history) assert(r.auc > 0 && r.auc <= 1, `${method} epoch ${r.epoch}`);
+      // at batch 1, also the curve under each image's own statistics, and its best epoch
+      for (const r of job.history) assert(r.perImageAuc > 0 && r.perImageAuc <= 1, `${r.epoch}`);
+      assertEquals(
+        job.bestTestEpochPerImage.auc,
+        Math.max(...job.history.map((r: { perImageAuc: number }) => r.perImageAuc)),
+      );
       // the last epoch's moving-statistics AUC is the last point of the curve
       assertAlmostEquals(job.movingAuc, job.history[2].auc, 1e-12);
       assertEquals(
