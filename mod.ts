@@ -171,6 +171,8 @@ export {
 // Metrics
 export {
   averagePrecision,
+  BEST_TEST_EPOCH_LABEL,
+  bestTestEpoch,
   f1AtThreshold,
   minMaxNormaliser,
   rocAuc,
@@ -184,22 +186,34 @@ export {
   distillationLoss,
   type DistillationWeights,
   latentProjection,
+  parseKdWeights,
 } from "./lib/distill/kd_loss.ts";
 export {
   distillStage,
   distillStudent,
   type Method,
   METHODS,
+  methodStages,
+  STAGE1_STRUCTURES,
+  type Stage1Structure,
   type Structure,
 } from "./lib/distill/pkdgan.ts";
 export {
   initialiseFromTeacher,
   PAPER_RATIOS,
+  STUDENT_LATENT_RULES,
   studentConfig,
   studentForRatio,
+  type StudentLatentRule,
   studentSizes,
 } from "./lib/distill/students.ts";
 export {
+  VALIDATION_AGREEMENT_CRITERION,
+  validationAgreement,
+} from "./lib/distill/validation_agreement.ts";
+export {
+  type DistillDesign,
+  distillDesign,
   type DistillExperimentOptions,
   type DistillResults,
   runDistillExperiment,

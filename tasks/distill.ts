@@ -2,7 +2,9 @@
  * `deno task distill`: P-KDGAN on one class. Trains (or loads, with `--model`) a teacher, then for
  * each student width trains the student from scratch, by one-step KD and by P-KDGAN, evaluates all
  * on the same test set, and writes `results.json`, `results.csv` and `report.html` to `--out`.
- * Rerunning with the same `--out` skips what is done.
+ * Rerunning with the same `--out` skips what is done; a student job killed mid-way resumes from
+ * its last finished epoch. The design flags (`--student-latent`, `--kd-weights`, `--stage1`,
+ * `--bn-stats`, `--distill-epochs`, `--batch-size`) are recorded in `run.json` and each job file.
  *
  * @module
  */
@@ -14,7 +16,11 @@ import type { BackendChoice } from "../lib/backend/select.ts";
 import { parseDistillEpochs, runDataFromFlags, startBackend } from "../lib/cli/run_flags.ts";
 import { runDistillExperiment } from "../lib/distill/experiment.ts";
 import { parseStudentChoices } from "../lib/distill/student_choice.ts";
-import { type Method, METHODS } from "../lib/distill/pkdgan.ts";
+import { type Method, METHODS, type Stage1Structure } from "../lib/distill/pkdgan.ts";
+import { parseKdWeights } from "../lib/distill/kd_loss.ts";
+import type { StudentLatentRule } from "../lib/distill/students.ts";
+import { checkFinalBatchNorm } from "../lib/score/final_batch_norm.ts";
+import { BEST_TEST_EPOCH_LABEL } from "../lib/metrics/mod.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import type { LatentConstraint } from "../lib/models/ede_gan/mod.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
@@ -36,6 +42,10 @@ await runTask(async () => {
       "teacher-width": p.teacherWidth,
       students: p.students.join(","),
       methods: "scratch,one-step,pkdgan",
+      "student-latent": "shrink",
+      "kd-weights": "1,1,1",
+      stage1: "kd-gan",
+      "bn-stats": undefined,
       init: "random",
       epochs: p.epochs,
       "distill-epochs": `${p.distillEpochs.step1},${p.distillEpochs.step2}`,
@@ -52,7 +62,11 @@ await runTask(async () => {
       report: true,
       ema: p.ema ?? "off",
     },
-    "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.",
+    "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.\n" +
+      "--bn-stats (the students' final scoring) defaults to auto at batch size 1, else moving; the\n" +
+      "design flags (--student-latent, --kd-weights, --stage1, --bn-stats, --distill-epochs,\n" +
+      "--batch-size) are recorded in run.json and each job file, and a rerun into --out with other\n" +
+      "values is refused. A killed student job resumes from its last finished epoch.",
   );
   if (flags === null) return;
   const students = parseStudentChoices(String(flags.students));
@@ -63,6 +77,11 @@ await runTask(async () => {
     return m as Method;
   });
   const distillEpochs = parseDistillEpochs(String(flags["distill-epochs"]));
+  const weights = parseKdWeights(String(flags["kd-weights"]));
+  // Default: auto (chosen on the validation normals) at batch 1, moving otherwise (as train's).
+  const bnStats = flags["bn-stats"] === undefined
+    ? undefined
+    : checkFinalBatchNorm(String(flags["bn-stats"]));
   const out = (flags.out as string | undefined) ??
     `runs/distill-${flags.dataset}-${flags.normal}-s${flags.seed}`;
   await prepareOutDir(out, "--out");
@@ -87,6 +106,10 @@ await runTask(async () => {
     students,
     epochs: distillEpochs,
     batchSize: flags["batch-size"] as number,
+    latentRule: flags["student-latent"] as StudentLatentRule,
+    weights,
+    stage1: flags.stage1 as Stage1Structure,
+    ...(bnStats ? { bnStats } : {}),
     methods,
     inits: flags.init === "both" ? ["random", "teacher"] : [flags.init as "random" | "teacher"],
     out,
@@ -115,10 +138,16 @@ await runTask(async () => {
         "AUC one-step": s.aucOneStep,
         "AUC P-KDGAN": s.aucPkdgan,
         "delta vs scratch": s.deltaVsScratch,
+        "best-epoch scratch*": s.bestEpochAucScratch,
+        "best-epoch one-step*": s.bestEpochAucOneStep,
+        "best-epoch P-KDGAN*": s.bestEpochAucPkdgan,
         "score img/s": s.scoreImagesPerSecond,
       })
     ),
   ));
+  console.log(
+    `AUC: the last epoch's (the headline). *: ${BEST_TEST_EPOCH_LABEL}; never used to choose.`,
+  );
   if (flags.preset === "quick") {
     // Notebook 03 runs the same experiment on the same default backend (auto).
     console.log(

@@ -15,6 +15,8 @@ import { parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs, type PresetName } from "../lib/cli/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import {
+  DESIGN_AXES,
+  parseDesignAxes,
   parseIntList,
   parseKeyValues,
   parseMethods,
@@ -57,10 +59,13 @@ await runTask(async () => {
     "Run a grid of distillation experiments (one job per dataset, class, seed), resumably.\n" +
       "--dataset takes a comma list. Positional: classes=0-9 (default 0-9) seeds=0,1 (default " +
       "0);\n--normal N and --seed S are shorthands for one class or one seed. --teacher-width, " +
-      "--epochs,\n--distill-epochs, --batch-size, --limit and --test-limit win over the preset's.",
+      "--epochs,\n--distill-epochs, --batch-size, --limit and --test-limit win over the preset's.\n" +
+      "Design axes (issue 26; each job one combination, its id suffixed when not the default):\n" +
+      "  student-latent=shrink,keep  kd-weights=1,1,1/1,50,1  stage1=kd-gan,kd  " +
+      "bn-stats=auto,moving",
   );
   if (flags === null) return;
-  const kv = parseKeyValues(flags._, ["classes", "seeds"]);
+  const kv = parseKeyValues(flags._, ["classes", "seeds", ...DESIGN_AXES]);
   if (kv.classes !== undefined && flags.normal !== undefined) {
     throw new Error("--normal: give either --normal or classes=..., not both");
   }
@@ -72,6 +77,7 @@ await runTask(async () => {
     seeds: seedList(flags.seed as number | undefined, kv.seeds),
     widths: parseWidths(String(flags.students)),
     methods: parseMethods(String(flags.methods)),
+    designs: parseDesignAxes(kv),
   };
   const all = sweepJobs(grid);
   await prepareOutDir(String(flags.out), "--out");

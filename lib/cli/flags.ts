@@ -103,6 +103,23 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "string",
     help: "epochs of distillation step 1 (frozen teacher) and step 2 (joint), as S1,S2",
   },
+  "student-latent": {
+    kind: "string",
+    help: "latent size of a student named by a ratio: shrink (below the teacher's where that " +
+      "fits the ratio better) or keep (the teacher's; the width alone is found for the ratio)",
+    choices: ["shrink", "keep"],
+  },
+  "kd-weights": {
+    kind: "string",
+    help: "weights of the distillation loss K's terms z1,x,z2 (latent, image, reconstructed " +
+      "latent), e.g. 1,50,1 for the image term on the contextual loss's scale",
+  },
+  "stage1": {
+    kind: "string",
+    help: "P-KDGAN's stage 1: kd (K alone, teacher frozen) or kd-gan (K plus the student's GAN " +
+      "losses)",
+    choices: ["kd-gan", "kd"],
+  },
   "init": {
     kind: "string",
     help: "student initialisation",

@@ -17,14 +17,23 @@ import { EdeGan } from "../models/ede_gan/mod.ts";
 import { modelCost } from "../models/ede_gan/mod.ts";
 import type { LatentConstraint } from "../models/ede_gan/mod.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
-import { rocAuc, rocCurve } from "../metrics/mod.ts";
+import { BEST_TEST_EPOCH_LABEL, bestTestEpoch, rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
+import { calibrate } from "../score/calibrate.ts";
+import { recomputeBatchNormStats } from "../score/batch_norm_stats.ts";
+import {
+  defaultFinalBatchNorm,
+  type FinalBatchNormOption,
+  finalBatchNormScoring,
+} from "../score/final_batch_norm.ts";
 import { checkRunData, loadRunData } from "../train/run.ts";
 import { readManifest, writeManifest } from "../train/manifest.ts";
 import { exists, writeJsonAtomic } from "../util/atomic.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
-import type { DistillationWeights } from "./kd_loss.ts";
-import { distillStudent, type Method } from "./pkdgan.ts";
+import { DEFAULT_DISTILLATION_WEIGHTS, type DistillationWeights } from "./kd_loss.ts";
+import { distillStudent, type Method, type Stage1Structure } from "./pkdgan.ts";
+import type { StudentLatentRule } from "./students.ts";
+import { VALIDATION_AGREEMENT_CRITERION, validationAgreement } from "./validation_agreement.ts";
 import {
   type DistillResults,
   distillResultsToFile,
@@ -77,11 +86,24 @@ export interface DistillExperimentOptions {
   students: StudentChoice[];
   /** Student latent size where a choice gives none (default: the teacher's). */
   studentLatent?: number;
+  /**
+   * `--student-latent`: how a student named by a ratio gets its latent size, `shrink` (default)
+   * or `keep` (the teacher's, the width found for the ratio).
+   */
+  latentRule?: StudentLatentRule;
+  /** `--stage1`: P-KDGAN's stage 1 structure, `kd-gan` (default) or `kd` (K alone). */
+  stage1?: Stage1Structure;
+  /**
+   * `--bn-stats`: BatchNorm statistics the students' final test AUC uses (default: `auto`, chosen
+   * on the validation normals, at batch size 1; `moving` otherwise), as `deno task train`'s.
+   */
+  bnStats?: FinalBatchNormOption;
   epochs: { step1: number; step2: number };
   batchSize: number;
   methods?: Method[];
   /** `random` (default) or `teacher` (slice the teacher's channels); both runs both. */
   inits?: ("random" | "teacher")[];
+  /** `--kd-weights`: the weights of K's three terms (default 1, 1, 1). */
   weights?: DistillationWeights;
   /** Output folder (required: results and per-job files go there). */
   out: string;
@@ -91,13 +113,71 @@ export interface DistillExperimentOptions {
   data?: OneClassSplit;
 }
 
+/** A job file, `jobs/<name>.json`: one student trained by one method. */
 interface JobResult {
+  /** The last epoch's test AUC, in the BatchNorm mode of `bnStats` (the headline). */
   auc: number;
   seconds: number;
   roc: { fpr: number[]; tpr: number[] };
-  history: unknown[];
+  /**
+   * Every epoch's record; each `auc` is the test AUC after it with the moving statistics, and at
+   * batch size 1 `perImageAuc` the one under each image's own statistics.
+   */
+  history: { epoch: number; auc?: number; perImageAuc?: number }[];
   /** The test score of every test image, in test-set order (teacher-vs-student comparisons). */
   scores?: number[];
+  /** The design settings the job ran with (absent in files written before they were options). */
+  design?: DistillDesign;
+  /** How the final scores normalised BatchNorm: asked, used, and the validation criterion. */
+  bnStats?: { asked: FinalBatchNormOption; mode: string; validationObjective?: unknown };
+  /** The last epoch's test AUC with the moving statistics (the per-epoch curve's kind). */
+  movingAuc?: number;
+  /** The best per-epoch test AUC: the reference code's protocol, for comparison only. */
+  bestTestEpoch?: { epoch: number; auc: number; protocol: string } | null;
+  /** At batch size 1, the best per-epoch test AUC under each image's own statistics. */
+  bestTestEpochPerImage?: { epoch: number; auc: number; protocol: string } | null;
+  /** The student's agreement with the teacher on the validation normals (a design criterion). */
+  validationAgreement?: { spearman: number; criterion: string };
+}
+
+/**
+ * The design choices of a distillation (issue 26), with their defaults applied, as every job file
+ * and `run.json` record them.
+ */
+export interface DistillDesign {
+  studentLatent: StudentLatentRule;
+  kdWeights: DistillationWeights;
+  stage1: Stage1Structure;
+  bnStats: FinalBatchNormOption;
+  distillEpochs: { step1: number; step2: number };
+  batchSize: number;
+}
+
+/**
+ * The design an experiment's options give, defaults applied.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { distillDesign } from "./experiment.ts";
+ * const d = distillDesign({ epochs: { step1: 10, step2: 5 }, batchSize: 1 });
+ * assertEquals([d.studentLatent, d.stage1, d.bnStats, d.kdWeights.x], ["shrink", "kd-gan", "auto", 1]);
+ * ```
+ */
+export function distillDesign(
+  opts: Pick<
+    DistillExperimentOptions,
+    "latentRule" | "weights" | "stage1" | "bnStats" | "epochs" | "batchSize"
+  >,
+): DistillDesign {
+  return {
+    studentLatent: opts.latentRule ?? "shrink",
+    kdWeights: { ...(opts.weights ?? DEFAULT_DISTILLATION_WEIGHTS) },
+    stage1: opts.stage1 ?? "kd-gan",
+    bnStats: opts.bnStats ?? defaultFinalBatchNorm(opts.batchSize),
+    distillEpochs: { ...opts.epochs },
+    batchSize: opts.batchSize,
+  };
 }
 
 /**
@@ -125,9 +205,11 @@ export async function runDistillExperiment(
   // Before the teacher or any student trains: a batch, a validation image, both test labels.
   const batchSize = Math.max(opts.batchSize, opts.teacherDir ? 1 : opts.teacher.batchSize);
   for (const line of checkRunData(data, { batchSize })) log(`warning: ${line}`);
+  const design = distillDesign(opts);
   const manifest = {
     kind: "distill",
     options: { ...opts, data: undefined, progress: undefined, log: undefined },
+    design,
     backend: opts.backend ?? null,
     data: data.manifest,
   };
@@ -141,10 +223,28 @@ export async function runDistillExperiment(
     progress("teacher"),
   );
   const teacherCost = modelCost(teacher.config);
+  // The teacher's ranking of the validation normals, which each student's is compared with.
+  const teacherValScores = data.val.count >= 2
+    ? (await scoreImages(teacher, data.val)).scores
+    : undefined;
+  // Each epoch's test AUC with the moving statistics (the reference code's protocol: GANomaly's
+  // code evaluates in inference mode) and, at batch size 1, also under each image's own statistics
+  // (the function a batch-1 net computed in training); curves only, nothing chosen on them.
+  const evaluate = async (student: EdeGan) => {
+    const auc = rocAuc((await scoreImages(student, data.test)).scores, data.testIsAnomaly);
+    if (design.batchSize !== 1) return auc;
+    const perImage = (await scoreImages(student, data.test, { bnStats: "per-image" })).scores;
+    return { auc, perImageAuc: rocAuc(perImage, data.testIsAnomaly) };
+  };
 
   const students: StudentResult[] = [];
   for (const choice of opts.students) {
-    const size = resolveStudentChoice(teacher.config, choice, opts.studentLatent);
+    const size = resolveStudentChoice(
+      teacher.config,
+      choice,
+      opts.studentLatent,
+      design.studentLatent,
+    );
     const width = size.width;
     const config = studentConfig(teacher.config, size);
     const cost = modelCost(config);
@@ -176,25 +276,27 @@ export async function runDistillExperiment(
           const student = EdeGan.create(config, opts.seed + width);
           try {
             if (init === "teacher") initialiseFromTeacher(student, teacher);
+            // Kept after every epoch: a killed job resumes from its last finished epoch.
+            const checkpointDir = join(opts.out, "jobs", `${name}.checkpoint`);
+            if (await exists(join(checkpointDir, "student", "trainer.json"))) {
+              log(`${name}: resuming from its last finished epoch (${checkpointDir})`);
+            }
             const result = await distillStudent(teacher, student, data.train, method, {
               epochs: opts.epochs,
               batchSize: opts.batchSize,
               seed: opts.seed,
-              weights: opts.weights,
+              weights: design.kdWeights,
+              stage1: design.stage1,
+              evaluate,
+              checkpointDir,
               progress: progress(name),
             });
-            const scores = (await scoreImages(student, data.test)).scores;
-            job = {
-              auc: rocAuc(scores, data.testIsAnomaly),
-              seconds: round(result.seconds, 1),
-              roc: rocCurve(scores, data.testIsAnomaly),
-              history: result.history,
-              scores: Array.from(scores),
-            };
+            job = await scoreJob(student, data, design, result, teacherValScores);
             if (row.scoreImagesPerSecond === null) {
               row.scoreImagesPerSecond = round(await scoringSpeed(student, data), 1);
             }
             await writeJsonAtomic(file, job);
+            await Deno.remove(checkpointDir, { recursive: true }).catch(() => {});
             log(`${name}: AUC ${job.auc.toFixed(4)} in ${job.seconds}s`);
           } catch (error) {
             const message = `${name}: ${(error as Error).message}`;
@@ -206,6 +308,11 @@ export async function runDistillExperiment(
         }
         if (job) {
           row[AUC_FIELDS[init][method]] = job.auc;
+          if (init === "random" && method in BEST_EPOCH_FIELDS) {
+            // The reference code's protocol beside ours; null for files without per-epoch AUCs.
+            row[BEST_EPOCH_FIELDS[method as keyof typeof BEST_EPOCH_FIELDS]] =
+              bestTestEpoch(job.history ?? [])?.auc ?? null;
+          }
         }
       }
     }
@@ -249,6 +356,96 @@ async function writeOutputs(
   return results;
 }
 
+/**
+ * Scores a trained student for its job file: the test AUC in the BatchNorm mode `design.bnStats`
+ * asks (chosen on the validation normals with `auto`), the moving-statistics AUC beside it, the
+ * best per-epoch AUC (the reference code's protocol, comparison only) and the student's agreement
+ * with the teacher on the validation normals.
+ */
+async function scoreJob(
+  student: EdeGan,
+  data: OneClassSplit,
+  design: DistillDesign,
+  result: { seconds: number; history: { epoch: number; auc?: number; perImageAuc?: number }[] },
+  teacherValScores: Float32Array | undefined,
+): Promise<JobResult> {
+  const movingTestScores = (await scoreImages(student, data.test)).scores;
+  const movingVal = (await scoreImages(student, data.val)).scores;
+  const final = await finalBatchNormScoring(student, data, design.bnStats, {
+    movingTestScores,
+    movingCalibration: calibrate(movingVal, 0.05),
+    batchSize: design.batchSize,
+    fpr: 0.05,
+  });
+  const scores = final.testScores;
+  const best = bestTestEpoch(result.history);
+  let agreement: JobResult["validationAgreement"];
+  if (teacherValScores) {
+    const studentVal = final.bnStats === "moving"
+      ? movingVal
+      : (await scoreImages(student, data.val, {
+        bnStats: final.bnStats,
+        // the same statistics the final scores used (recomputing is deterministic)
+        ...(final.bnStats === "recomputed"
+          ? {
+            recomputedStats: await recomputeBatchNormStats(student, data.train, {
+              batchSize: design.batchSize,
+            }),
+          }
+          : {}),
+      })).scores;
+    try {
+      agreement = {
+        spearman: validationAgreement(teacherValScores, studentVal),
+        criterion: VALIDATION_AGREEMENT_CRITERION,
+      };
+    } catch {
+      // A student that scores every validation image alike has no ranking: no agreement.
+      agreement = undefined;
+    }
+  }
+  return {
+    auc: rocAuc(scores, data.testIsAnomaly),
+    seconds: round(result.seconds, 1),
+    roc: rocCurve(scores, data.testIsAnomaly),
+    history: result.history,
+    scores: Array.from(scores),
+    design,
+    bnStats: {
+      asked: design.bnStats,
+      mode: final.bnStats,
+      ...(final.choice ? { validationObjective: final.choice.validationObjective } : {}),
+    },
+    movingAuc: final.movingAuc,
+    bestTestEpoch: best ? { ...best, protocol: BEST_TEST_EPOCH_LABEL } : null,
+    ...(design.batchSize === 1
+      ? {
+        bestTestEpochPerImage: bestOf(
+          result.history.map((r) => ({ epoch: r.epoch, auc: r.perImageAuc })),
+        ),
+      }
+      : {}),
+    ...(agreement ? { validationAgreement: agreement } : {}),
+  };
+}
+
+/** The best epoch of a per-image curve, labelled with its protocol, or null. */
+function bestOf(
+  curve: { epoch: number; auc?: number }[],
+): { epoch: number; auc: number; protocol: string } | null {
+  const best = bestTestEpoch(curve);
+  return best
+    ? { ...best, protocol: `${BEST_TEST_EPOCH_LABEL}, per-image BatchNorm statistics` }
+    : null;
+}
+
+/** The best-epoch field of each method the results tables compare. */
+const BEST_EPOCH_FIELDS = {
+  "scratch": "bestEpochAucScratch",
+  "one-step": "bestEpochAucOneStep",
+  "pkdgan": "bestEpochAucPkdgan",
+} as const satisfies Partial<Record<Method, keyof StudentResult>>;
+
 /** The result field of each way of training a student. */
 const AUC_FIELDS = {
   random: {
@@ -279,8 +476,32 @@ const RESULT_OPTIONS: Record<string, string> = {
   studentLatent: "student latent",
   epochs: "--distill-epochs",
   batchSize: "--batch-size",
-  weights: "distillation weights",
+  latentRule: "--student-latent",
+  weights: "--kd-weights",
+  stage1: "--stage1",
+  bnStats: "--bn-stats",
 };
+
+/**
+ * What an option that a `run.json` lacks meant when it was written (before the option existed):
+ * its default, so that older folders resume without a false refusal.
+ */
+function recordedOrDefault(
+  key: string,
+  options: Record<string, unknown>,
+): unknown {
+  if (options[key] !== undefined && options[key] !== null) return options[key];
+  const design = distillDesign({
+    epochs: options.epochs as DistillDesign["distillEpochs"],
+    batchSize: options.batchSize as number,
+  });
+  return {
+    latentRule: design.studentLatent,
+    weights: design.kdWeights,
+    stage1: design.stage1,
+    bnStats: design.bnStats,
+  }[key];
+}
 
 /**
  * A rerun into the same folder reuses its teacher and finished jobs: refused, naming each
@@ -295,8 +516,11 @@ async function refuseOtherSettings(
   if (!options) return;
   const show = (v: unknown) => JSON.stringify(v ?? null).replaceAll('"', "");
   const lines = Object.entries(RESULT_OPTIONS)
-    .filter(([key]) => show(options[key]) !== show(now.options[key]))
-    .map(([key, flag]) => `${flag} ${show(options[key])} -> ${show(now.options[key])}`);
+    .map((
+      [key, flag],
+    ) => [flag, recordedOrDefault(key, options), recordedOrDefault(key, now.options)])
+    .filter(([, before, after]) => show(before) !== show(after))
+    .map(([flag, before, after]) => `${flag} ${show(before)} -> ${show(after)}`);
   const counts = (before?.data as { counts?: unknown } | undefined)?.counts;
   if (counts && show(counts) !== show(now.data.counts)) {
     lines.push(`data counts ${show(counts)} -> ${show(now.data.counts)}`);

@@ -60,6 +60,34 @@ export function latentProjection(
   return tf.tidy(() => tf.variable(tf.tensor2d(data, [studentLatent, teacherLatent])));
 }
 
+/**
+ * Parses `--kd-weights z1,x,z2`: three non-negative finite numbers, not all zero (e.g. `1,50,1`
+ * puts the image term on the contextual loss's scale, the student's own image term weighing 50).
+ *
+ * @throws Error naming `--kd-weights`, the value and what was expected.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseKdWeights } from "./kd_loss.ts";
+ * assertEquals(parseKdWeights("1,50,1"), { z1: 1, x: 50, z2: 1 });
+ * ```
+ */
+export function parseKdWeights(text: string): DistillationWeights {
+  const parts = text.split(",").map((p) => p.trim());
+  const values = parts.map(Number);
+  if (
+    parts.length !== 3 || parts.some((p) => p === "") ||
+    values.some((v) => !Number.isFinite(v) || v < 0) || values.every((v) => v === 0)
+  ) {
+    throw new Error(
+      `--kd-weights: '${text}' is not three non-negative weights z1,x,z2 (not all zero) of K's ` +
+        "latent, image and reconstructed-latent terms, e.g. --kd-weights 1,1,1 or 1,50,1",
+    );
+  }
+  return { z1: values[0], x: values[1], z2: values[2] };
+}
+
 /** K and its three (weighted) terms. */
 export interface DistillationTerms {
   total: tf.Scalar;

@@ -7,9 +7,11 @@
  * 3. `joint`: both are updated, the teacher on its GAN losses plus K, the student on its GAN
  *    losses plus K (each treats the other's outputs of the step as constants).
  *
- * P-KDGAN is two steps: step 1 is structure 2, then step 2 is structure 3. The baselines are the
- * same student trained from scratch, one-step KD (structure 2 alone) and structure 3 alone, each
- * with the same total number of epochs.
+ * P-KDGAN is two steps: step 1 is structure 2 (`--stage1 kd-gan`, the default) or structure 1
+ * (`--stage1 kd`: the student learns "the basic knowledge totally from the teacher", as the
+ * P-KDGAN abstract describes its first step), then step 2 is structure 3. The baselines are the
+ * same student trained from scratch, one-step KD (structure 2 alone, whatever `--stage1`) and
+ * structure 3 alone, each with the same total number of epochs.
  *
  * Words: the paper's two steps are the two *stages* of a method here (`stage` 1 and 2 in each
  * epoch record); only their epoch budgets keep the paper's names (`epochs.step1`,
@@ -37,6 +39,12 @@ import type { ImageSet } from "../data/types.ts";
 import { type EpochRecord, fit } from "../train/trainer.ts";
 import { distillationLoss, type DistillationWeights, latentProjection } from "./kd_loss.ts";
 import type { ProgressSink } from "../util/progress.ts";
+import {
+  checkpointHasTeacher,
+  type DistillProgress,
+  loadDistillCheckpoint,
+  saveDistillCheckpoint,
+} from "./checkpoint.ts";
 
 /** How teacher and student are linked (see the module documentation). */
 export type Structure = "kd" | "kd-gan" | "joint";
@@ -58,6 +66,31 @@ export const METHOD_STAGES: Record<Method, readonly [Structure | "alone", Struct
   pkdgan: ["kd-gan", "joint"],
 };
 
+/** What P-KDGAN's stage 1 trains with (`--stage1`): K alone, or K plus the student's GAN losses. */
+export type Stage1Structure = "kd" | "kd-gan";
+
+/** Every {@linkcode Stage1Structure}, default first. */
+export const STAGE1_STRUCTURES: readonly Stage1Structure[] = ["kd-gan", "kd"];
+
+/**
+ * The two stages of `method` when P-KDGAN's stage 1 is `stage1` (only `pkdgan` changes).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { methodStages } from "./pkdgan.ts";
+ * assertEquals(methodStages("pkdgan", "kd"), ["kd", "joint"]);
+ * assertEquals(methodStages("one-step", "kd"), ["kd-gan", "kd-gan"]);
+ * ```
+ */
+export function methodStages(
+  method: Method,
+  stage1: Stage1Structure = "kd-gan",
+): readonly [Structure | "alone", Structure | "alone"] {
+  const stages = METHOD_STAGES[method];
+  return method === "pkdgan" ? [stage1, stages[1]] : stages;
+}
+
 /** Settings shared by every stage of a distillation. */
 export interface DistillOptions {
   /** Epochs of stage 1 and 2, P-KDGAN's step 1 and step 2 (every method gets both, so budgets
@@ -66,10 +99,26 @@ export interface DistillOptions {
   batchSize: number;
   seed: number;
   weights?: DistillationWeights;
+  /** P-KDGAN's stage 1 structure (default `kd-gan`). */
+  stage1?: Stage1Structure;
+  /**
+   * Called after each epoch on a copy of the student; returns the test AUC the epoch record keeps
+   * as `auc` (a curve for the reference code's best-epoch protocol, never a selection), or that
+   * AUC with more figures for the record (e.g. `perImageAuc`).
+   */
+  evaluate?: (student: EdeGan) => EpochEvaluation | Promise<EpochEvaluation>;
+  /**
+   * Keep a checkpoint here after each epoch (see `checkpoint.ts`) and continue from the one there
+   * when there is one: a killed job resumes from its last finished epoch.
+   */
+  checkpointDir?: string;
   progress?: ProgressSink;
-  /** Called after each epoch of each stage with the student's record. */
+  /** Called after each epoch of each stage (after its checkpoint) with the student's record. */
   onEpoch?: (record: StudentEpochRecord) => void | Promise<void>;
 }
+
+/** What an epoch's evaluation gives: the test AUC, or it with more figures for the record. */
+export type EpochEvaluation = number | { auc: number; [figure: string]: number };
 
 /** A student's epoch in a distillation: its losses, the stage (1-based) and its structure. */
 export type StudentEpochRecord = EpochRecord<StepLosses> & { stage: number; structure: string };
@@ -101,6 +150,9 @@ export async function distillStage(
     projection: tf.Variable | null;
     progress?: ProgressSink;
     onEpoch?: (record: EpochRecord<StepLosses>) => void | Promise<void>;
+    evaluate?: (student: EdeGan) => number | Promise<number>;
+    /** Continue after this epoch and step of the stage (state restored by the caller). */
+    startAt?: { epoch: number; step: number };
   },
 ): Promise<EpochRecord<StepLosses>[]> {
   const k = (t: GeneratorOutput, s: GeneratorOutput) =>
@@ -155,6 +207,8 @@ export async function distillStage(
     step,
     progress: opts.progress,
     onEpoch: opts.onEpoch,
+    evaluate: opts.evaluate,
+    startAt: opts.startAt,
   });
   return history;
 }
@@ -195,19 +249,75 @@ export async function distillStudent(
     student,
     projection ? new Map([["projection", projection]]) : new Map(),
   );
+  const stages = methodStages(method, opts.stage1);
   let copy: EdeGan | undefined;
   let teacherOptimisers: EdeGanOptimisers | undefined;
-  const history: DistillResult["history"] = [];
+  // The teacher copy of the joint stage, made (from the teacher) when first needed.
+  const teacherCopy = () => {
+    if (!copy) {
+      copy = EdeGan.create(teacher.config, 0);
+      copy.copyFrom(teacher);
+      teacherOptimisers = createOptimisers(copy);
+    }
+    return { model: copy, optimisers: teacherOptimisers! };
+  };
+  let history: DistillResult["history"] = [];
+  let resumed: DistillProgress<StudentEpochRecord> | null = null;
+  let secondsBefore = 0;
+  const stepsPerEpoch = Math.floor(train.count / opts.batchSize);
   try {
-    const stages = METHOD_STAGES[method];
+    if (opts.checkpointDir) {
+      const parts = {
+        student,
+        studentOptimisers,
+        projection,
+        ...(await checkpointHasTeacher(opts.checkpointDir) ? { teacher: teacherCopy() } : {}),
+      };
+      resumed = await loadDistillCheckpoint<StudentEpochRecord>(opts.checkpointDir, parts);
+      if (resumed) {
+        history = resumed.history;
+        secondsBefore = resumed.seconds;
+      }
+    }
     for (let i = 0; i < stages.length; i++) {
       const structure = stages[i];
       const epochs = i === 0 ? opts.epochs.step1 : opts.epochs.step2;
       if (epochs === 0) continue;
+      // Where this stage starts: a stage the checkpoint finished is skipped.
+      const done = !resumed || resumed.stage < i
+        ? 0
+        : resumed.stage > i
+        ? epochs
+        : resumed.epochInStage;
+      if (done >= epochs) continue;
+      const startAt = done > 0 ? { epoch: done, step: done * stepsPerEpoch } : undefined;
       const seed = opts.seed + 1000 * (i + 1);
+      // The evaluation's figures beyond the AUC, for this epoch's record (fit keeps the AUC).
+      let figures: Record<string, number> = {};
+      const evaluate = opts.evaluate && (async (model: EdeGan) => {
+        const result = await opts.evaluate!(model);
+        if (typeof result === "number") return result;
+        const { auc, ...rest } = result;
+        figures = rest;
+        return auc;
+      });
       const onEpoch = async (record: EpochRecord<StepLosses>) => {
-        const full = { ...record, stage: i + 1, structure };
+        const full = { ...record, ...figures, stage: i + 1, structure };
+        figures = {};
         history.push(full);
+        if (opts.checkpointDir) {
+          await saveDistillCheckpoint(
+            opts.checkpointDir,
+            { student, studentOptimisers, projection, ...(copy ? { teacher: teacherCopy() } : {}) },
+            {
+              stage: i,
+              epochInStage: record.epoch,
+              stepInStage: record.epoch * stepsPerEpoch,
+              history,
+              seconds: secondsBefore + (performance.now() - started) / 1000,
+            },
+          );
+        }
         await opts.onEpoch?.(full);
       };
       if (structure === "alone") {
@@ -218,29 +328,30 @@ export async function distillStudent(
           optimisers: studentOptimisers,
           progress: opts.progress,
           onEpoch,
+          evaluate,
+          startAt,
         });
         continue;
       }
-      let active = teacher;
-      if (structure === "joint") {
-        if (!copy) {
-          copy = EdeGan.create(teacher.config, 0);
-          copy.copyFrom(teacher);
-          teacherOptimisers = createOptimisers(copy);
-        }
-        active = copy;
-      }
-      await distillStage(active, student, train, structure, {
-        epochs,
-        batchSize: opts.batchSize,
-        seed,
-        weights: opts.weights,
-        studentOptimisers,
-        teacherOptimisers,
-        projection,
-        progress: opts.progress,
-        onEpoch,
-      });
+      await distillStage(
+        structure === "joint" ? teacherCopy().model : teacher,
+        student,
+        train,
+        structure,
+        {
+          epochs,
+          batchSize: opts.batchSize,
+          seed,
+          weights: opts.weights,
+          studentOptimisers,
+          teacherOptimisers: structure === "joint" ? teacherCopy().optimisers : undefined,
+          projection,
+          progress: opts.progress,
+          onEpoch,
+          evaluate,
+          startAt,
+        },
+      );
     }
   } finally {
     studentOptimisers.generator.dispose();
@@ -253,7 +364,7 @@ export async function distillStudent(
   return {
     history,
     teacherChanged: copy !== undefined,
-    seconds: (performance.now() - started) / 1000,
+    seconds: secondsBefore + (performance.now() - started) / 1000,
   };
 }
 

@@ -39,6 +39,16 @@ export interface StudentResult {
   aucJointTeacherInit?: number | null;
   /** P-KDGAN's AUC minus scratch's. */
   deltaVsScratch: number | null;
+  /**
+   * The best per-epoch test AUC of each method: the reference code's protocol (GANomaly's, which
+   * the papers build on), shown beside the last-epoch figures for comparison with published ones
+   * only, never used to choose anything. Null when the job files hold no per-epoch AUCs.
+   */
+  bestEpochAucScratch?: number | null;
+  /** One-step KD's best per-epoch test AUC (reference code's protocol, comparison only). */
+  bestEpochAucOneStep?: number | null;
+  /** P-KDGAN's best per-epoch test AUC (reference code's protocol, comparison only). */
+  bestEpochAucPkdgan?: number | null;
   /** Scoring speed at batch 256, images per second. */
   scoreImagesPerSecond: number | null;
   /** One line per failed job (`w4-l100-pkdgan: ...`). */
@@ -88,6 +98,9 @@ export const STUDENT_COLUMNS = {
   aucPkdganTeacherInit: "auc_pkdgan_teacher_init",
   aucJointTeacherInit: "auc_joint_teacher_init",
   deltaVsScratch: "delta_vs_scratch",
+  bestEpochAucScratch: "best_epoch_auc_scratch",
+  bestEpochAucOneStep: "best_epoch_auc_one_step",
+  bestEpochAucPkdgan: "best_epoch_auc_pkdgan",
   scoreImagesPerSecond: "score_images_per_s",
 } as const satisfies Record<Exclude<keyof StudentResult, "errors">, string>;
 
@@ -134,6 +147,9 @@ const OPTIONAL_FIELDS: StudentField[] = [
   "aucOneStepTeacherInit",
   "aucPkdganTeacherInit",
   "aucJointTeacherInit",
+  "bestEpochAucScratch",
+  "bestEpochAucOneStep",
+  "bestEpochAucPkdgan",
 ];
 
 /**
@@ -155,6 +171,35 @@ export const RESULT_COLUMNS = [
   "delta_vs_scratch",
   "score_images_per_s",
 ] as const satisfies readonly (keyof StudentResultRow)[];
+
+/**
+ * The best-test-epoch columns (the reference code's protocol, comparison only), written after
+ * {@link RESULT_COLUMNS} by distillations whose job files keep per-epoch AUCs.
+ */
+export const BEST_EPOCH_COLUMNS = [
+  "best_epoch_auc_scratch",
+  "best_epoch_auc_one_step",
+  "best_epoch_auc_pkdgan",
+] as const satisfies readonly (keyof StudentResultRow)[];
+
+/**
+ * The columns of a `results.csv` for these rows: {@link RESULT_COLUMNS}, then
+ * {@link BEST_EPOCH_COLUMNS} when a row has one (so that files written before keep their form).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { RESULT_COLUMNS, resultColumns } from "./results.ts";
+ * assertEquals(resultColumns([{ auc_pkdgan: 0.9 }]), [...RESULT_COLUMNS]);
+ * assertEquals(resultColumns([{ best_epoch_auc_pkdgan: 0.9 }]).at(-1), "best_epoch_auc_pkdgan");
+ * ```
+ */
+export function resultColumns(
+  rows: readonly Partial<StudentResultRow>[],
+): (typeof RESULT_COLUMNS[number] | typeof BEST_EPOCH_COLUMNS[number])[] {
+  const best = BEST_EPOCH_COLUMNS.some((c) => rows.some((r) => r[c] !== undefined));
+  return [...RESULT_COLUMNS, ...(best ? BEST_EPOCH_COLUMNS : [])];
+}
 
 /**
  * The on-disk row of a student.
@@ -440,5 +485,8 @@ export async function readDistillResults(path: string): Promise<DistillResults> 
 export async function writeDistillResults(dir: string, results: DistillResults): Promise<void> {
   const file = distillResultsToFile(results);
   await writeJsonAtomic(join(dir, "results.json"), file);
-  await writeFileAtomic(join(dir, "results.csv"), csvText(file.students, RESULT_COLUMNS));
+  await writeFileAtomic(
+    join(dir, "results.csv"),
+    csvText(file.students, resultColumns(file.students)),
+  );
 }

@@ -9,7 +9,7 @@
  */
 
 import type { EdeGanConfig } from "../models/ede_gan/mod.ts";
-import { studentForRatio } from "./students.ts";
+import { studentForRatio, type StudentLatentRule } from "./students.ts";
 
 /** A student as asked for: a width, a width and latent size, or a compression ratio. */
 export type StudentChoice = number | { width: number; latentSize?: number } | { ratio: number };
@@ -47,7 +47,8 @@ export function parseStudentChoices(text: string): StudentChoice[] {
 /**
  * The width and latent size of a student choice for this teacher; `latentSize` falls back to
  * `defaultLatent`, then to the teacher's. A ratio picks the student of
- * {@linkcode studentForRatio}. Throws when the latent size exceeds the teacher's.
+ * {@linkcode studentForRatio} under `latentRule` (`--student-latent`: `keep` fixes the teacher's
+ * latent size and finds the width). Throws when the latent size exceeds the teacher's.
  *
  * @example
  * ```ts
@@ -62,11 +63,12 @@ export function resolveStudentChoice(
   teacher: EdeGanConfig,
   choice: StudentChoice,
   defaultLatent?: number,
+  latentRule: StudentLatentRule = "shrink",
 ): { width: number; latentSize: number } {
   const resolved = typeof choice === "number"
     ? { width: choice, latentSize: defaultLatent ?? teacher.latentSize }
     : "ratio" in choice
-    ? studentForRatio(teacher, choice.ratio)
+    ? studentForRatio(teacher, choice.ratio, latentRule)
     : { width: choice.width, latentSize: choice.latentSize ?? defaultLatent ?? teacher.latentSize };
   if (resolved.latentSize > teacher.latentSize) {
     throw new Error(

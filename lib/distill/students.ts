@@ -81,9 +81,21 @@ export function studentSizes(
 }
 
 /**
+ * How a student named by a ratio gets its latent size (`--student-latent`): `shrink` (default)
+ * lets the latent shrink below the teacher's when that fits the ratio better, reaching K through a
+ * learned projection; `keep` fixes it at the teacher's (K then compares z, x_hat and z_hat
+ * directly, as the papers' loss implies) and finds the width alone.
+ */
+export type StudentLatentRule = "shrink" | "keep";
+
+/** Every {@linkcode StudentLatentRule}, default first. */
+export const STUDENT_LATENT_RULES: readonly StudentLatentRule[] = ["shrink", "keep"];
+
+/**
  * The student (width, and the largest latent size up to the teacher's) whose compression ratio is
  * closest to `ratio`. Widths alone reach about 470:1 for the 32x32 teacher; beyond that the latent
- * shrinks too (the paper's 700:1).
+ * shrinks too (the paper's 700:1), unless `latent` is `keep` (the width alone then gets as close
+ * as it can: at 700:1 the narrowest student, width 1).
  *
  * @example
  * ```ts
@@ -93,9 +105,15 @@ export function studentSizes(
  * if (s.ratio < 500) throw new Error();
  * ```
  */
-export function studentForRatio(teacher: EdeGanConfig, ratio: number): StudentSize {
+export function studentForRatio(
+  teacher: EdeGanConfig,
+  ratio: number,
+  latent: StudentLatentRule = "shrink",
+): StudentSize {
   let best: StudentSize | undefined;
-  const latents = [teacher.latentSize, 64, 50, 32, 16, 8].filter((l) => l <= teacher.latentSize);
+  const latents = latent === "keep"
+    ? [teacher.latentSize]
+    : [teacher.latentSize, 64, 50, 32, 16, 8].filter((l) => l <= teacher.latentSize);
   for (let width = 1; width <= teacher.width; width++) {
     for (const latentSize of latents) {
       const [size] = studentSizes(teacher, [width], latentSize);

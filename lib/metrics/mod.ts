@@ -21,3 +21,4 @@ export {
   SAME_SCORE_RELATIVE,
   thresholdAtFpr,
 } from "./calibration.ts";
+export { BEST_TEST_EPOCH_LABEL, bestTestEpoch } from "./best_test_epoch.ts";

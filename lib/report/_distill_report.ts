@@ -25,6 +25,7 @@ import {
 } from "../viz/analysis.ts";
 import { htmlTable } from "../viz/html.ts";
 import {
+  BEST_EPOCH_COLUMNS,
   type DistillResults,
   RESULT_COLUMNS,
   type StudentResult,
@@ -43,7 +44,7 @@ import { keyValueTable, manifestDetails, notesList, section } from "./_sections.
 import { epochLossRecords, type ReportParts } from "./_train_report.ts";
 
 /** The Students table's columns: the on-disk ones of `results.csv`, and the errors. */
-const STUDENT_TABLE_COLUMNS = [...RESULT_COLUMNS, "errors"] as const;
+const STUDENT_TABLE_COLUMNS = [...RESULT_COLUMNS, ...BEST_EPOCH_COLUMNS, "errors"] as const;
 
 /** The value of a reader, or a note naming what could not be read (the report goes on). */
 async function orNote<T>(read: Promise<T>, notes: string[], what: string): Promise<T | undefined> {

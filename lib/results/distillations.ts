@@ -20,6 +20,14 @@ export interface DistilledStudent {
   auc_scratch: number | null;
   auc_one_step: number | null;
   auc_pkdgan: number | null;
+  /**
+   * The best per-epoch test AUC of each method (the reference code's protocol, for comparison
+   * with published figures only); absent or null in distillations run before job files kept
+   * per-epoch AUCs.
+   */
+  best_epoch_auc_scratch?: number | null;
+  best_epoch_auc_one_step?: number | null;
+  best_epoch_auc_pkdgan?: number | null;
 }
 
 /** One distillation (`results.json` of `deno task distill`): a teacher and its students. */
@@ -124,6 +132,30 @@ export interface RatioSummary {
   pkdgan: number;
   /** P-KDGAN minus scratch per class, in the order of `classes`. */
   gains: number[];
+  /**
+   * P-KDGAN minus scratch per class at each method's best test epoch (the reference code's
+   * protocol, comparison only), in the order of `classes`; null unless every class has both.
+   */
+  bestEpochGains: number[] | null;
+}
+
+/**
+ * A student's P-KDGAN gain over scratch at each method's best test epoch (the reference code's
+ * protocol: for comparison with published figures only, never to choose anything), or null when
+ * its distillation kept no per-epoch AUCs.
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { bestEpochGain } from "./distillations.ts";
+ * const s = { width: 3, latent: 32, ratio: 315.6, auc_scratch: 0.9, auc_one_step: 0.8,
+ *   auc_pkdgan: 0.85, best_epoch_auc_scratch: 0.93, best_epoch_auc_pkdgan: 0.95 };
+ * assertAlmostEquals(bestEpochGain(s)!, 0.02, 1e-12);
+ * ```
+ */
+export function bestEpochGain(s: DistilledStudent): number | null {
+  const pk = s.best_epoch_auc_pkdgan, scratch = s.best_epoch_auc_scratch;
+  return typeof pk === "number" && typeof scratch === "number" ? pk - scratch : null;
 }
 
 /**
@@ -166,6 +198,9 @@ export function studentsByRatio(distillations: Distillation[]): RatioSummary[] {
         oneStep: mean(cells.map(({ s }) => s.auc_one_step!)),
         pkdgan: mean(cells.map(({ s }) => s.auc_pkdgan!)),
         gains: cells.map(({ s }) => s.auc_pkdgan! - s.auc_scratch!),
+        bestEpochGains: cells.every(({ s }) => bestEpochGain(s) !== null)
+          ? cells.map(({ s }) => bestEpochGain(s)!)
+          : null,
       });
     }
   }

@@ -26,6 +26,7 @@ export {
   type TeacherRun,
 } from "./teacher_runs.ts";
 export {
+  bestEpochGain,
   type Distillation,
   type DistilledStudent,
   gainByTeacherLead,

@@ -1,15 +1,41 @@
 /**
- * A sweep's grid: datasets x normal classes x seeds x student widths x methods. The grid expands
- * to cells with stable ids (`mnist-c3-s0-w4-pkdgan`), and groups into jobs at (dataset, class,
- * seed) granularity (`mnist-c3-s0`): one job is one distillation experiment, which trains its
- * teacher once and then every student width by every method.
+ * A sweep's grid: datasets x normal classes x seeds x distillation designs x student widths x
+ * methods. The grid expands to cells with stable ids (`mnist-c3-s0-w4-pkdgan`), and groups into
+ * jobs at (dataset, class, seed, design) granularity (`mnist-c3-s0`, `mnist-c3-s0-stage1-kd`):
+ * one job is one distillation experiment, which trains its teacher once and then every student
+ * width by every method. The design axes (`student-latent=`, `kd-weights=`, `stage1=`,
+ * `bn-stats=`, issue 26) are those of `deno task distill`'s flags; a design at every default has
+ * the plain id, so sweeps without design axes keep their ids.
  *
  * @module
  */
 
 import { FLAGS } from "../cli/flags.ts";
 import { DATASET_CLASS_COUNTS, type DatasetName } from "../data/types.ts";
-import { type Method, METHODS } from "../distill/pkdgan.ts";
+import {
+  type Method,
+  METHODS,
+  STAGE1_STRUCTURES,
+  type Stage1Structure,
+} from "../distill/pkdgan.ts";
+import { type DistillationWeights, parseKdWeights } from "../distill/kd_loss.ts";
+import { STUDENT_LATENT_RULES, type StudentLatentRule } from "../distill/students.ts";
+import { checkFinalBatchNorm, type FinalBatchNormOption } from "../score/final_batch_norm.ts";
+
+/**
+ * One distillation design of a sweep (issue 26): each field a flag of `deno task distill`; a
+ * field left out keeps that flag's default.
+ */
+export interface DistillDesignChoice {
+  /** `--student-latent`. */
+  studentLatent?: StudentLatentRule;
+  /** `--kd-weights`. */
+  kdWeights?: DistillationWeights;
+  /** `--stage1`. */
+  stage1?: Stage1Structure;
+  /** `--bn-stats` (default: auto at batch 1, moving otherwise). */
+  bnStats?: FinalBatchNormOption;
+}
 
 /** What a sweep covers. */
 export interface SweepGrid {
@@ -23,6 +49,8 @@ export interface SweepGrid {
   widths: number[];
   /** Distillation methods. */
   methods: Method[];
+  /** Distillation designs (default: one, every flag at its default). */
+  designs?: DistillDesignChoice[];
 }
 
 /** One point of the full product (a student trained by a method in one experiment). */
@@ -49,6 +77,8 @@ export interface SweepJob {
   widths: number[];
   /** Methods each student is trained by. */
   methods: Method[];
+  /** The distillation design (absent: every default). */
+  design?: DistillDesignChoice;
 }
 
 /**
@@ -60,9 +90,84 @@ export interface SweepJob {
  * if (jobId("mnist", 3, 0) !== "mnist-c3-s0") throw new Error();
  * ```
  */
-export function jobId(dataset: string, normal: number, seed: number): string {
-  return `${dataset}-c${normal}-s${seed}`;
+export function jobId(
+  dataset: string,
+  normal: number,
+  seed: number,
+  design: DistillDesignChoice = {},
+): string {
+  return `${dataset}-c${normal}-s${seed}${designSuffix(design)}`;
 }
+
+/**
+ * The part of a job id that names a design: one `-flag-value` per field that differs from the
+ * default (`--bn-stats` whenever given, its default depending on the batch size); "" for the
+ * default design.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { designSuffix } from "./grid.ts";
+ * assertEquals(designSuffix({ stage1: "kd", kdWeights: { z1: 1, x: 50, z2: 1 } }),
+ *   "-kd-weights-1_50_1-stage1-kd");
+ * assertEquals(designSuffix({ studentLatent: "shrink", stage1: "kd-gan" }), "");
+ * ```
+ */
+export function designSuffix(design: DistillDesignChoice): string {
+  const parts: string[] = [];
+  if (design.studentLatent && design.studentLatent !== "shrink") {
+    parts.push(`student-latent-${design.studentLatent}`);
+  }
+  const w = design.kdWeights;
+  if (w && (w.z1 !== 1 || w.x !== 1 || w.z2 !== 1)) parts.push(`kd-weights-${w.z1}_${w.x}_${w.z2}`);
+  if (design.stage1 && design.stage1 !== "kd-gan") parts.push(`stage1-${design.stage1}`);
+  if (design.bnStats) parts.push(`bn-stats-${design.bnStats}`);
+  return parts.map((p) => `-${p}`).join("");
+}
+
+/**
+ * The designs of a sweep's design axes (`student-latent=shrink,keep`, `kd-weights=1,1,1/1,50,1`
+ * with `/` between weight triples, `stage1=kd,kd-gan`, `bn-stats=auto,moving`): every
+ * combination, in the order given. No axis gives the one default design. Errors name the axis.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseDesignAxes } from "./grid.ts";
+ * const designs = parseDesignAxes({ "stage1": "kd,kd-gan", "kd-weights": "1,50,1" });
+ * assertEquals(designs.map((d) => [d.stage1, d.kdWeights?.x]), [["kd", 50], ["kd-gan", 50]]);
+ * ```
+ */
+export function parseDesignAxes(
+  axes: Record<string, string | undefined>,
+): DistillDesignChoice[] {
+  const list = <T>(key: string, sep: string, parse: (v: string) => T): T[] | undefined => {
+    const text = axes[key];
+    if (text === undefined) return undefined;
+    return [...new Set(text.split(sep).map((v) => v.trim()))].map(parse);
+  };
+  const choice = <T extends string>(key: string, choices: readonly T[]) => (v: string) => {
+    if (!(choices as readonly string[]).includes(v)) {
+      throw new Error(`${key}=: '${v}' is not one of ${choices.join(", ")}`);
+    }
+    return v as T;
+  };
+  const axesGiven: [keyof DistillDesignChoice, unknown[] | undefined][] = [
+    ["studentLatent", list("student-latent", ",", choice("student-latent", STUDENT_LATENT_RULES))],
+    ["kdWeights", list("kd-weights", "/", parseKdWeights)],
+    ["stage1", list("stage1", ",", choice("stage1", STAGE1_STRUCTURES))],
+    ["bnStats", list("bn-stats", ",", checkFinalBatchNorm)],
+  ];
+  let designs: DistillDesignChoice[] = [{}];
+  for (const [field, values] of axesGiven) {
+    if (!values) continue;
+    designs = designs.flatMap((d) => values.map((v) => ({ ...d, [field]: v })));
+  }
+  return designs;
+}
+
+/** The keys of {@link parseDesignAxes}, as positional `key=value` arguments of a sweep. */
+export const DESIGN_AXES = ["student-latent", "kd-weights", "stage1", "bn-stats"] as const;
 
 /**
  * Every cell of the grid, in a stable order (dataset, class, seed, width as given, method as
@@ -128,11 +233,27 @@ export function sweepJobs(grid: SweepGrid): SweepJob[] {
   const seeds = [...new Set(grid.seeds)].sort((a, b) => a - b);
   const widths = [...new Set(grid.widths)];
   const methods = [...new Set(grid.methods)];
+  const designs = grid.designs ?? [{}];
   const jobs: SweepJob[] = [];
+  const ids = new Set<string>();
   for (const dataset of datasets) {
     for (const normal of classes) {
       for (const seed of seeds) {
-        jobs.push({ id: jobId(dataset, normal, seed), dataset, normal, seed, widths, methods });
+        for (const design of designs) {
+          const id = jobId(dataset, normal, seed, design);
+          if (ids.has(id)) continue;
+          ids.add(id);
+          const hasDesign = Object.keys(design).length > 0;
+          jobs.push({
+            id,
+            dataset,
+            normal,
+            seed,
+            widths,
+            methods,
+            ...(hasDesign ? { design } : {}),
+          });
+        }
       }
     }
   }

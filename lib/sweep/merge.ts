@@ -13,6 +13,7 @@
 import { join } from "@std/path";
 import type { Method } from "../distill/pkdgan.ts";
 import type { SweepJobResult } from "./runner.ts";
+import { designSuffix } from "./grid.ts";
 
 /** A mean and sample standard deviation of n values (std `null` when n < 2). */
 export interface MeanStd {
@@ -32,8 +33,9 @@ export interface AucTable {
   average: MeanStd;
 }
 
-/** One dataset's tables. */
+/** One dataset's tables (one per distillation design, when a sweep varied it). */
 export interface DatasetTables {
+  /** The dataset, followed by the design's id suffix when not the default (`mnist-stage1-kd`). */
   dataset: string;
   classes: number[];
   seeds: number[];
@@ -148,9 +150,11 @@ export function mergeResults(results: SweepJobResult[]): MergedTables {
   const warnings: string[] = [];
   const presets = [...new Set(results.map((r) => r.preset ?? "unknown"))].sort();
   if (presets.length > 1) warnings.push(`job results of several presets mixed: ${presets.join()}`);
-  const datasets = [...new Set(results.map((r) => r.dataset))].sort();
+  // One table per dataset and design: designs are never averaged together.
+  const tableOf = (r: SweepJobResult) => `${r.dataset}${designSuffix(r.design ?? {})}`;
+  const datasets = [...new Set(results.map(tableOf))].sort();
   const tables = datasets.map((dataset): DatasetTables => {
-    const rs = results.filter((r) => r.dataset === dataset);
+    const rs = results.filter((r) => tableOf(r) === dataset);
     const teacherWidths = [...new Set(rs.map((r) => r.teacher.width))];
     if (teacherWidths.length > 1) {
       warnings.push(`${dataset}: teachers of several widths mixed: ${teacherWidths.join()}`);

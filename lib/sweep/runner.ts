@@ -21,7 +21,7 @@ import { writeJsonAtomic } from "../util/atomic.ts";
 import { acquireLock, lockRunFolder, type RunLock, RunLockedError } from "../util/run_lock.ts";
 import { type Provenance, provenance } from "../train/manifest.ts";
 import type { ProgressSink } from "../util/progress.ts";
-import type { SweepJob } from "./grid.ts";
+import type { DistillDesignChoice, SweepJob } from "./grid.ts";
 
 /** One student's AUCs in a job result. */
 export interface SweepStudentResult {
@@ -43,6 +43,8 @@ export interface SweepJobResult {
   seed: number;
   /** The preset the job ran with, when known. */
   preset?: string;
+  /** The distillation design asked for (absent: every default; see `grid.ts`). */
+  design?: DistillDesignChoice;
   teacher: { width: number; params: number; mflops: number; auc: number };
   students: SweepStudentResult[];
   /**
@@ -337,6 +339,7 @@ export function distillJob(settings: DistillJobSettings): JobFunction {
       epochs: p.distillEpochs,
       batchSize: p.batchSize,
       methods: job.methods,
+      ...designOptions(job.design),
       out: runDir,
       backend: settings.backend,
       progress: settings.progress,
@@ -344,7 +347,21 @@ export function distillJob(settings: DistillJobSettings): JobFunction {
     });
     const errors = results.students.flatMap((s) => s.errors);
     if (errors.length > 0) throw new Error(errors.join("; "));
-    return { ...jobOutcome(results, job.methods), preset: label };
+    return {
+      ...jobOutcome(results, job.methods),
+      preset: label,
+      ...(job.design ? { design: job.design } : {}),
+    };
+  };
+}
+
+/** The experiment options of a sweep job's design (each field a `deno task distill` flag). */
+function designOptions(design: DistillDesignChoice = {}) {
+  return {
+    ...(design.studentLatent ? { latentRule: design.studentLatent } : {}),
+    ...(design.kdWeights ? { weights: design.kdWeights } : {}),
+    ...(design.stage1 ? { stage1: design.stage1 } : {}),
+    ...(design.bnStats ? { bnStats: design.bnStats } : {}),
   };
 }
 

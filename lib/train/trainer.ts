@@ -68,6 +68,11 @@ export interface FitOptions<M extends AnomalyModel = AnomalyModel> {
   checkpointDir?: string;
   /** Continue from the checkpoint in `checkpointDir`, if there is one. */
   resume?: boolean;
+  /**
+   * Continue after this finished epoch and step, the model's and optimisers' state restored by
+   * the caller (distillation keeps checkpoints of its own, with the teacher and projection).
+   */
+  startAt?: { epoch: number; step: number };
   /** Progress in steps. */
   progress?: ProgressSink;
   /** Called after each step (tests use it to plant faults; notebooks to plot live). */
@@ -144,6 +149,7 @@ export async function fit<M extends AnomalyModel>(
   let step = 0;
   let startEpoch = 0;
   let emaState: EmaState | null = null;
+  if (opts.startAt) ({ epoch: startEpoch, step } = opts.startAt);
   if (opts.resume && opts.checkpointDir && await exists(`${opts.checkpointDir}/trainer.json`)) {
     let state: Awaited<ReturnType<typeof loadTrainingState>>;
     try {

@@ -8,10 +8,10 @@
 set -u
 for run in runs/t14/distill-*-b64-s*; do
   [ -f "$run/results.json" ] || continue
-  jobs=$(ls "$run/jobs" 2>/dev/null | wc -l)
+  jobs=$(ls "$run/jobs" 2>/dev/null | grep -c "\.json$")
   [ "$jobs" -ge 6 ] || continue
   name=$(basename "$run"); dest=results/students/${name#distill-}
-  if [ -d "$dest" ] && [ "$(ls "$dest/jobs" | wc -l)" -ge "$jobs" ]; then continue; fi
+  if [ -d "$dest" ] && [ "$(ls "$dest/jobs" | grep -c "\.json$")" -ge "$jobs" ]; then continue; fi
   mkdir -p "$dest"
   cp -r "$run/results.json" "$run/results.csv" "$run/run.json" "$run/teacher.json" "$run/jobs" "$dest/"
   echo "== landed $dest ($jobs jobs)"

@@ -20,7 +20,7 @@ for spec in "$@"; do
   fi
   case $1 in fashion-mnist) ratios=${RATIOS:-24.45:1,700:1} ;; *) ratios=${RATIOS:-24.45:1,311.11:1} ;; esac
   out=runs/t14/distill-$1-$2-b64-s$3
-  if [ -f "$out/results.json" ] && [ "$(ls "$out/jobs" | wc -l)" -ge 6 ]; then echo "== skip $out"; continue; fi
+  if [ -f "$out/results.json" ] && [ "$(ls "$out/jobs" | grep -c "\.json$")" -ge 6 ]; then echo "== skip $out"; continue; fi
   start=$(date +%s)
   echo "== $(date -u +%H:%M:%S) $out ($ratios, teacher $teacher)"
   deno task distill --preset paper --dataset "$1" --normal "$2" --seed "$3" --model "$teacher" \
