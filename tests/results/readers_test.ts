@@ -15,13 +15,16 @@ const results = new URL("../../results/", import.meta.url).pathname;
 Deno.test("loadTeacherRuns: the committed teachers, with their studies and both curves", async () => {
   const runs = await loadTeacherRuns(join(results, "teachers"));
   const mnist2 = runs.filter((r) => r.dataset === "mnist" && r.normal === 2 && r.batch === 64);
-  // Seed 0 without the average, seed 1 with it (and later seeds, if landed), sorted by seed.
+  // Every seed of digit 2 with the average (seed 0 was regenerated with it), sorted by seed.
   const seeds = mnist2.map((r) => r.seed);
   assertEquals(seeds.slice(0, 2), [0, 1], "sorted by seed");
   assertEquals(seeds, [...seeds].sort((a, b) => a - b), "sorted by seed");
-  const [plain, averaged] = mnist2;
-  assertEquals(plain.ema, null);
-  assertEquals(plain.averaged, null);
+  const averaged = mnist2[0];
+  // A run without the average (the 2026-11-29 runs not yet regenerated, if any) reads as such.
+  for (const plain of runs.filter((r) => r.ema === null)) {
+    assertEquals(plain.averaged, null, plain.folder);
+    assert(plain.live.length > 0, plain.folder);
+  }
   assertEquals(averaged.ema, 0.99);
   assertEquals(averaged.live.length, FULL_EPOCHS);
   assertEquals(averaged.averaged!.length, FULL_EPOCHS);
