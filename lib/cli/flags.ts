@@ -75,7 +75,10 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "out": { kind: "string", help: "output directory of the run" },
   "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
-  "model": { kind: "string", help: "a saved run or model directory to load" },
+  "model": {
+    kind: "string",
+    help: "a saved run or model directory to load, or a shipped model (shipped:NAME)",
+  },
   "split": { kind: "string", help: "which split to use", choices: ["train", "val", "test"] },
   "preset": {
     kind: "string",
@@ -126,6 +129,19 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "string",
     help: "decay of an exponential moving average of the generator's weights, auto " +
       "(1 - 1/steps per epoch) or off",
+  },
+  "teacher": {
+    kind: "string",
+    help: "the distillation's teacher: the shipped one when it matches, else trained (shipped), " +
+      "or always trained here (train)",
+    choices: ["shipped", "train"],
+  },
+  "name": { kind: "string", help: "the name of a shipped model (models/NAME, shipped:NAME)" },
+  "dtype": {
+    kind: "string",
+    help: "how a shipped model stores its weights: auto (float16 where its scores stay within " +
+      "1e-4, else mixed), float16, mixed (scoring path float32, discriminator float16), float32",
+    choices: ["auto", "float16", "mixed", "float32"],
   },
   "help": { kind: "boolean", help: "show this help" },
 };
