@@ -43,8 +43,11 @@ const CASES: Case[] = [
   [16, 16, 16, 16, 32, 4, 2, "same"],
   // one input channel (the SIMD "one-channel" input gradient: kernel width and output channels
   // multiples of 4): pairs of dy positions and an odd last one, edge columns, kernel 8, stride 3,
-  // explicit padding, odd sizes; then Co % 4 != 0 and kernel width 2, which go elsewhere
+  // explicit padding, odd sizes; then Co % 4 != 0 (padded with zero channels first: the last
+  // decoder layer of width-2 and width-3 students) and kernel width 2, which goes elsewhere
   [1, 32, 32, 1, 8, 4, 2, "same"],
+  [16, 32, 32, 1, 2, 4, 2, "same"],
+  [3, 32, 32, 1, 3, 4, 2, "same"],
   [3, 7, 9, 1, 12, 4, 2, "same"],
   [1, 11, 16, 1, 4, 4, 3, "valid"],
   [2, 12, 13, 1, 8, 8, 2, [[0, 0], [3, 2], [1, 4], [0, 0]]],
@@ -118,7 +121,14 @@ Deno.test("wasm conv2d / conv2dTranspose values and gradients equal cpu within 1
     }
   }
   assertEquals([...convMethods].sort(), ["gemm", "xnnpack"]);
-  assertEquals([...inputMethods].sort(), ["gemm", "gemm-dyT", "one-channel", "phases", "row-dots"]);
+  assertEquals([...inputMethods].sort(), [
+    "gemm",
+    "gemm-dyT",
+    "one-channel",
+    "one-channel-padded",
+    "phases",
+    "row-dots",
+  ]);
   assertEquals([...filterMethods].sort(), ["dilated-conv", "gemm", "short-gemm"]);
 });
 
