@@ -325,6 +325,32 @@ Deno.test("wasm Sqrt equals cpu (SIMD body and scalar tail)", async () => {
   }
 });
 
+Deno.test("wasm Tanh equals tanh within 6 float32 ulps and 4e-7 (SIMD body, scalar tail, ±inf, NaN)", async () => {
+  await useWasm();
+  // a dense sweep of [-10, 10] and the clamp's edge, in sizes that leave a scalar tail
+  for (const size of [1, 7, 4099]) {
+    const xs = Float32Array.from(
+      { length: size },
+      (_, i) => -10 + (20 * i) / Math.max(1, size - 1),
+    );
+    const ys = tf.tidy(() => tf.tanh(tf.tensor1d(xs)).dataSync());
+    for (let i = 0; i < size; i++) {
+      const exact = Math.tanh(xs[i]);
+      const ulp = 2 ** (Math.floor(Math.log2(Math.max(Math.abs(exact), 2 ** -126))) - 23);
+      const error = Math.abs(ys[i] - exact);
+      assert(error <= 6 * ulp && error <= 4e-7, `tanh(${xs[i]}) = ${ys[i]}, expected ${exact}`);
+    }
+  }
+  const special = tf.tidy(() =>
+    tf.tanh(tf.tensor1d([Infinity, -Infinity, NaN, 0, -0, 1e-30])).dataSync()
+  );
+  assertEquals(Array.from(special.slice(0, 2)), [1, -1]);
+  assert(Number.isNaN(special[2]));
+  assertEquals(Array.from(special.slice(3, 5)), [0, -0]);
+  // tanh(x) = x in float32 for tiny x: within 2 ulps here (the rational function's x·α1/β0)
+  assert(Math.abs(special[5] - 1e-30) <= 2e-30 * 2 ** -23, `tanh(1e-30) = ${special[5]}`);
+});
+
 Deno.test("wasm conv2d with a filter used many times (inference) still equals cpu", async () => {
   const run = () =>
     tf.tidy(() => {
@@ -404,7 +430,15 @@ Deno.test("the SIMD module is valid wasm in all four builds and exports one func
       const bytes = simdModuleBytes(shared, fused);
       assert(WebAssembly.validate(bytes), `shared ${shared}, fused ${fused}`);
       const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
-      assertEquals(exports, ["rowDots", "smallGemm", "oneChannel", "gemm", "sqrt", "adam"]);
+      assertEquals(exports, [
+        "rowDots",
+        "smallGemm",
+        "oneChannel",
+        "gemm",
+        "sqrt",
+        "adam",
+        "tanh",
+      ]);
     }
   }
   // The fused build writes one relaxed_madd where the other multiplies, then adds.
