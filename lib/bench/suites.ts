@@ -33,7 +33,7 @@ export interface BenchSuite {
 }
 
 /** Every suite name `--suite` accepts besides `all`, available or not. */
-export const SUITE_NAMES = ["kernels", "model", "distill", "profile"] as const;
+export const SUITE_NAMES = ["kernels", "model", "distill", "profile", "students"] as const;
 /** A suite name. */
 export type SuiteName = typeof SUITE_NAMES[number];
 
