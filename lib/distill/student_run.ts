@@ -79,6 +79,9 @@ export async function saveStudentRun(
       kind: "student",
       status: "finished",
       student: { ...info, fpr: info.fpr ?? 0.05 },
+      // As a train run records them (`deno task score` recomputes BatchNorm statistics at this
+      // batch size).
+      training: { epochs: info.epochs, batchSize: info.batchSize, seed: info.seed },
       model: student.name,
       config: { ...student.config },
       data: data.manifest,

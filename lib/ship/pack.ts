@@ -1,7 +1,8 @@
 /**
  * Packing a finished run into `models/<name>/` (`deno task ship`): its model as scored (a `--ema`
  * run's averaged generator, with the discriminator that distillation's joint step trains against),
- * without optimiser or training state; its `run.json`, calibrated threshold and `scores.csv`.
+ * without optimiser or training state; its `run.json`, calibrated threshold and `scores.csv`, and
+ * its BatchNorm statistics recomputed over the training normals (`bn-recomputed.json`).
  *
  * Storage ({@link ShipStorage}): `float16` halves the bytes and scores within 1e-4 of the float32
  * model; `mixed` keeps the scoring path (E1, Dec, E2) in float32, so scores match to float32
@@ -26,6 +27,7 @@ import { scoreImages } from "../score/score.ts";
 import { resolveModelDir } from "../score/model_dir.ts";
 import { rocAuc } from "../metrics/mod.ts";
 import type { Calibration } from "../score/calibrate.ts";
+import { storedRecomputedStats } from "../score/batch_norm_stats.ts";
 import { replaceFolderAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import {
   readShippedIndex,
@@ -119,6 +121,7 @@ export async function packRun(
         `${data.test.count} images`,
     );
   }
+  const trainBatchSize = (run.training as { batchSize?: number } | undefined)?.batchSize ?? 64;
   const target = join(modelsDir, name);
   let maxDiff = 0;
   let dtype: ShipStorage = asked === "auto" ? "float16" : asked;
@@ -136,6 +139,7 @@ export async function packRun(
           dtype,
           data,
           committed.scores,
+          trainBatchSize,
         );
         if (maxDiff <= SCORE_TOLERANCE[dtype]) break;
         if (asked === "auto" && dtype === "float16") {
@@ -183,8 +187,12 @@ export async function packRun(
   return entry;
 }
 
-/** Saves `model` into `dir` stored as `dtype`, loads it back, and returns its largest score
- * difference from `committed` on the test set. */
+/**
+ * Saves `model` into `dir` stored as `dtype`, loads it back, and returns its largest score
+ * difference from `committed` on the test set. The BatchNorm statistics recomputed over the
+ * training normals (what `deno task score --bn-stats auto` compares on validation) are stored
+ * beside it, so that scoring a shipped model never writes into `models/`.
+ */
 async function writeAndCheck(
   dir: string,
   model: EdeGan,
@@ -192,6 +200,7 @@ async function writeAndCheck(
   dtype: ShipStorage,
   data: OneClassSplit,
   committed: number[],
+  trainBatchSize: number,
 ): Promise<number> {
   await saveModel(dir, model, {
     calibration,
@@ -203,6 +212,9 @@ async function writeAndCheck(
   try {
     const { scores } = await scoreImages(packed, data.test);
     const diff = maxAbsDifference(scores, committed);
+    if (diff <= SCORE_TOLERANCE[dtype]) {
+      await storedRecomputedStats(dir, packed, data.train, trainBatchSize);
+    }
     return Number.isNaN(diff) ? Infinity : diff;
   } finally {
     packed.dispose();
