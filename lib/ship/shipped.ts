@@ -85,7 +85,7 @@ export function shippedModelsDir(): string {
  * assertEquals((await readShippedIndex(await Deno.makeTempDir())).models, []);
  * ```
  */
-export async function readShippedIndex(dir = shippedModelsDir()): Promise<ShippedIndex> {
+export async function readShippedIndex(dir: string = shippedModelsDir()): Promise<ShippedIndex> {
   const path = join(dir, "index.json");
   let text: string;
   try {
@@ -114,10 +114,14 @@ export async function readShippedIndex(dir = shippedModelsDir()): Promise<Shippe
  * ```ts
  * import { assertRejects } from "@std/assert";
  * import { shippedRunDir } from "./shipped.ts";
- * await assertRejects(() => shippedRunDir("shipped:no-such", await Deno.makeTempDir()));
+ * const dir = await Deno.makeTempDir();
+ * await assertRejects(() => shippedRunDir("shipped:no-such", dir), Error, "none is shipped there");
  * ```
  */
-export async function shippedRunDir(ref: string, dir = shippedModelsDir()): Promise<string> {
+export async function shippedRunDir(
+  ref: string,
+  dir: string = shippedModelsDir(),
+): Promise<string> {
   const name = ref.startsWith(SHIPPED_PREFIX) ? ref.slice(SHIPPED_PREFIX.length) : ref;
   const index = await readShippedIndex(dir);
   if (!index.models.some((m) => m.name === name)) {
@@ -159,7 +163,7 @@ export interface TeacherQuery {
  */
 export async function findShippedTeacher(
   query: TeacherQuery,
-  dir = shippedModelsDir(),
+  dir: string = shippedModelsDir(),
 ): Promise<{ model: ShippedModel; runDir: string } | { reason: string }> {
   const index = await readShippedIndex(dir);
   const what =
