@@ -351,6 +351,37 @@ Deno.test("wasm Tanh equals tanh within 6 float32 ulps and 4e-7 (SIMD body, scal
   assert(Math.abs(special[5] - 1e-30) <= 2e-30 * 2 ** -23, `tanh(1e-30) = ${special[5]}`);
 });
 
+Deno.test("wasm LeakyRelu and Relu equal cpu within 1 ulp (SIMD body, scalar tail, NaN), and their gradients", async () => {
+  for (const size of [3, 4101]) {
+    const run = () =>
+      tf.tidy(() => {
+        const x = input([size], size + 7);
+        const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), v)));
+        return [tf.leakyRelu(x, 0.2), tf.relu(x), tf.leakyRelu(x, 0), grad(x)].map((t) =>
+          Array.from(t.dataSync())
+        );
+      });
+    await tf.setBackend("cpu");
+    const expected = run();
+    await useWasm();
+    const actual = run();
+    // α·x in float32 (α = 0.2 rounded to float32) against cpu's α·x in float64: within 1 ulp
+    for (let k = 0; k < 3; k++) {
+      for (let i = 0; i < size; i++) {
+        const [a, e] = [actual[k][i], expected[k][i]];
+        assert(Math.abs(a - e) <= Math.abs(e) * 2 ** -23, `output ${k}[${i}]: ${a} vs ${e}`);
+      }
+    }
+    for (let i = 0; i < size; i++) assert(Math.abs(actual[3][i] - expected[3][i]) <= 1e-6);
+  }
+  await useWasm();
+  const special = tf.tidy(() =>
+    tf.leakyRelu(tf.tensor1d([NaN, -Infinity, Infinity]), 0.2).dataSync()
+  );
+  assert(Number.isNaN(special[0]));
+  assertEquals(Array.from(special.slice(1)), [-Infinity, Infinity]);
+});
+
 Deno.test("wasm conv2d with a filter used many times (inference) still equals cpu", async () => {
   const run = () =>
     tf.tidy(() => {
@@ -438,6 +469,7 @@ Deno.test("the SIMD module is valid wasm in all four builds and exports one func
         "sqrt",
         "adam",
         "tanh",
+        "leakyRelu",
       ]);
     }
   }
