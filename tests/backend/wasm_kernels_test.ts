@@ -382,6 +382,39 @@ Deno.test("wasm LeakyRelu and Relu equal cpu within 1 ulp (SIMD body, scalar tai
   assertEquals(Array.from(special.slice(1)), [-Infinity, Infinity]);
 });
 
+Deno.test("wasm FusedBatchNorm equals cpu within 1e-5 (channels 1 to 13, with and without scale)", async () => {
+  for (
+    const [shape, withAffine] of [
+      [[2, 3, 3, 1], true],
+      [[4, 5, 5, 3], true],
+      [[3, 4, 4, 8], false],
+      [[2, 3, 3, 13], true],
+      [[5, 12], true],
+    ] as [number[], boolean][]
+  ) {
+    const c = shape.at(-1)!;
+    const run = () =>
+      tf.tidy(() => {
+        const x = input(shape, c + 3);
+        const mean = input([c], c + 4);
+        const variance = tf.add(tf.abs(input([c], c + 5)), 0.1);
+        const offset = withAffine ? input([c], c + 6) : undefined;
+        const scale = withAffine ? input([c], c + 7) : undefined;
+        return Array.from(tf.batchNorm(x, mean, variance, offset, scale, 1e-5).dataSync());
+      });
+    await tf.setBackend("cpu");
+    const expected = run();
+    await useWasm();
+    const actual = run();
+    for (let i = 0; i < expected.length; i++) {
+      assert(
+        Math.abs(actual[i] - expected[i]) <= 1e-5 * Math.max(1, Math.abs(expected[i])),
+        `${shape}: ${actual[i]} vs ${expected[i]} at ${i}`,
+      );
+    }
+  }
+});
+
 Deno.test("wasm conv2d with a filter used many times (inference) still equals cpu", async () => {
   const run = () =>
     tf.tidy(() => {
@@ -470,6 +503,7 @@ Deno.test("the SIMD module is valid wasm in all four builds and exports one func
         "adam",
         "tanh",
         "leakyRelu",
+        "channelAffine",
       ]);
     }
   }
