@@ -62,7 +62,7 @@ export async function runStudentSpeedSuite(
     onProgress?: (msg: string) => void;
   } = {},
 ): Promise<StudentSpeedRow[]> {
-  const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 9 } = opts;
+  const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 15 } = opts;
   const selection = await selectBackend(backend);
   const teacherConfig = resolveConfig({ width: 64 });
   const teacherMacs = modelCost(teacherConfig).generator.macs;
