@@ -232,6 +232,10 @@ export {
   type TeacherResult,
   writeDistillResults,
 } from "./lib/distill/results.ts";
+export { saveStudentRun, type StudentRunInfo } from "./lib/distill/student_run.ts";
+
+// Shipped models (models/, `shipped:NAME`)
+export * from "./lib/ship/mod.ts";
 
 // Reports
 export { writeRunReport } from "./lib/report/run_report.ts";

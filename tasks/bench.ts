@@ -13,6 +13,7 @@ import { type BackendChoice, BACKENDS, parseBackendChoice } from "../lib/backend
 import type { ModelRow } from "../lib/bench/model.ts";
 import "../lib/bench/model.ts";
 import "../lib/bench/profile.ts";
+import "../lib/bench/students.ts";
 import { formatTable } from "../lib/cli/flags.ts";
 import { describeMachine, getSuite, listSuites, SUITE_NAMES } from "../lib/bench/suites.ts";
 import { peerRows, peerSummary } from "../lib/bench/peer.ts";

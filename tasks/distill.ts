@@ -1,5 +1,7 @@
 /**
- * `deno task distill`: P-KDGAN on one class. Trains (or loads, with `--model`) a teacher, then for
+ * `deno task distill`: P-KDGAN on one class. Takes the shipped teacher of the class when there is
+ * one that matches (`--teacher shipped`, the default; `models/index.json`), else trains one
+ * (`--teacher train` always does; `--model RUN` loads a run's), then for
  * each student width trains the student from scratch, by one-step KD and by P-KDGAN, evaluates all
  * on the same test set, and writes `results.json`, `results.csv` and `report.html` to `--out`.
  * Rerunning with the same `--out` skips what is done; a student job killed mid-way resumes from
@@ -27,6 +29,43 @@ import { writeRunReport } from "../lib/report/run_report.ts";
 import { formatValue } from "../lib/viz/html.ts";
 import { lockRunFolder } from "../lib/util/run_lock.ts";
 import { prepareOutDir } from "../lib/util/out_dir.ts";
+import { findShippedTeacher, SHIPPED_PREFIX } from "../lib/ship/shipped.ts";
+import type { ParsedFlags } from "../lib/cli/flags.ts";
+
+/**
+ * `shipped:NAME` of the shipped teacher for the flags' dataset, class, protocol and latent, whose
+ * settings equal every teacher setting given on the command line (`--teacher-width`, `--epochs`,
+ * `--ema`; `--preset paper` asks for the paper's teacher, trained at batch size 1); undefined,
+ * saying why, when there is none.
+ */
+async function shippedTeacherOf(
+  flags: ParsedFlags,
+  presetName: string,
+): Promise<string | undefined> {
+  const given = (flag: string) =>
+    Deno.args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+  const paper = presetName === "paper";
+  const found = await findShippedTeacher({
+    dataset: String(flags.dataset),
+    normalClass: flags.normal as number,
+    protocol: String(flags.protocol),
+    latent: String(flags.latent),
+    width: given("teacher-width") || paper ? flags["teacher-width"] as number : undefined,
+    epochs: given("epochs") || paper ? flags.epochs as number : undefined,
+    batchSize: paper ? flags["batch-size"] as number : undefined,
+    ema: given("ema") ? String(flags.ema) : undefined,
+  });
+  if ("reason" in found) {
+    console.log(`teacher: trained here (${found.reason}; --teacher train always trains)`);
+    return undefined;
+  }
+  console.log(
+    `teacher: shipped:${found.model.name} (width ${found.model.width}, ` +
+      `${found.model.training.epochs} epochs, test AUC ${found.model.auc.toFixed(4)}; ` +
+      "--teacher train trains one here instead)",
+  );
+  return `${SHIPPED_PREFIX}${found.model.name}`;
+}
 
 await runTask(async () => {
   const presetName = presetFromArgs(Deno.args);
@@ -55,6 +94,7 @@ await runTask(async () => {
       limit: p.limit,
       "test-limit": p.testLimit,
       model: undefined,
+      teacher: "shipped",
       backend: "auto",
       threads: undefined,
       out: undefined,
@@ -92,6 +132,8 @@ await runTask(async () => {
     flags.threads as number | undefined,
   );
   const ema = parseEmaOption(flags.ema as string);
+  const teacherDir = (flags.model as string | undefined) ??
+    (flags.teacher === "shipped" ? await shippedTeacherOf(flags, presetName) : undefined);
   const results = await runDistillExperiment({
     ...runDataFromFlags(flags),
     teacher: {
@@ -100,9 +142,9 @@ await runTask(async () => {
       batchSize: flags["batch-size"] as number,
       latent: flags.latent as LatentConstraint,
       // A teacher loaded with --model is not trained here: its average (if any) is its own.
-      ...(!flags.model && ema !== undefined ? { ema } : {}),
+      ...(!teacherDir && ema !== undefined ? { ema } : {}),
     },
-    teacherDir: flags.model as string | undefined,
+    teacherDir,
     students,
     epochs: distillEpochs,
     batchSize: flags["batch-size"] as number,

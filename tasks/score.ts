@@ -19,6 +19,7 @@ import type { BatchNormStatsMode } from "../lib/score/batch_norm_stats.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
+import { SHIPPED_PREFIX } from "../lib/ship/shipped.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
 import { otherBatchNormStats } from "../lib/score/final_batch_norm.ts";
@@ -59,8 +60,15 @@ await runTask(async () => {
     throw new Error("--bn-stats all: score uses one mode; `deno task study score` compares them");
   }
   const modelDir = await resolveModelDir(flags.model as string);
+  // Beside the run; for a shipped model (committed under models/), under runs/ instead.
+  const shipped = String(flags.model).startsWith(SHIPPED_PREFIX)
+    ? String(flags.model).slice(SHIPPED_PREFIX.length)
+    : undefined;
   const out = (flags.out as string | undefined) ??
-    join(modelDir, "..", `scores-${flags.images ? "images" : flags.split}.csv`);
+    join(
+      shipped ? join("runs", `score-${shipped}`) : join(modelDir, ".."),
+      `scores-${flags.images ? "images" : flags.split}.csv`,
+    );
   const jsonPath = (flags.json as string | undefined) ?? out.replace(/\.csv$/, "") + ".json";
   // Where the scores go is checked before any work, with errors naming the flag.
   await prepareOutFile(out, "--out");

@@ -4,14 +4,17 @@
  * wasm). Every kernel of the backend is wrapped with a wall-clock timer (the wasm and oneDNN
  * kernels are synchronous, so a kernel's wall time is its run time); rows give milliseconds and
  * calls per step, and the step's time outside any kernel (JavaScript: autodiff bookkeeping, tidy,
- * reads) as `(outside kernels)`.
+ * reads) as `(outside kernels)`. The `score-profile` suite does the same for one scoring call of
+ * the teacher and of the 311:1 and 700:1 students.
  *
  * @module
  */
 
 import * as tf from "../tf.ts";
 import { type BackendChoice, selectBackend } from "../backend/select.ts";
-import { EdeGan } from "../models/ede_gan/mod.ts";
+import { EdeGan, type EdeGanConfig, resolveConfig } from "../models/ede_gan/mod.ts";
+import { studentConfig, studentForRatio } from "../distill/students.ts";
+import { scoreImages } from "../score/score.ts";
 import { registerSuite } from "./suites.ts";
 
 /** One row: a kernel's share of a training step. */
@@ -42,27 +45,7 @@ export async function profileTrainingStep(
   onProgress?: (msg: string) => void,
 ): Promise<ProfileRow[]> {
   const selection = await selectBackend(backend);
-  const tfjsName = tf.getBackend();
-  const times = new Map<string, [number, number]>();
-  const wrapped: tf.KernelConfig[] = [];
-  for (const k of tf.getKernelsForBackend(tfjsName)) {
-    const f = k.kernelFunc;
-    tf.unregisterKernel(k.kernelName, tfjsName);
-    const config = {
-      ...k,
-      kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
-        const t = performance.now();
-        const out = f(args);
-        const entry = times.get(k.kernelName) ?? [0, 0];
-        entry[0] += performance.now() - t;
-        entry[1]++;
-        times.set(k.kernelName, entry);
-        return out;
-      },
-    };
-    tf.registerKernel(config);
-    wrapped.push(k);
-  }
+  const { times, restore } = timeKernels();
   const rows: ProfileRow[] = [];
   try {
     for (const batch of batches) {
@@ -100,10 +83,129 @@ export async function profileTrainingStep(
       model.dispose();
     }
   } finally {
+    restore();
+  }
+  return rows;
+}
+
+/**
+ * Wraps every kernel of the current backend with a wall-clock timer (ms and calls by kernel name,
+ * in `times`) until `restore()`.
+ */
+function timeKernels(): { times: Map<string, [number, number]>; restore: () => void } {
+  const tfjsName = tf.getBackend();
+  const times = new Map<string, [number, number]>();
+  const wrapped: tf.KernelConfig[] = [];
+  for (const k of tf.getKernelsForBackend(tfjsName)) {
+    const f = k.kernelFunc;
+    tf.unregisterKernel(k.kernelName, tfjsName);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
+        const t = performance.now();
+        const out = f(args);
+        const entry = times.get(k.kernelName) ?? [0, 0];
+        entry[0] += performance.now() - t;
+        entry[1]++;
+        times.set(k.kernelName, entry);
+        return out;
+      },
+    });
+    wrapped.push(k);
+  }
+  const restore = () => {
     for (const k of wrapped) {
       tf.unregisterKernel(k.kernelName, tfjsName);
       tf.registerKernel(k);
     }
+  };
+  return { times, restore };
+}
+
+/** One row of the scoring profile: a kernel's share of one `scoreImages` call. */
+export interface ScoreProfileRow {
+  backend: string;
+  model: string;
+  batch: number;
+  kernel: string;
+  ms_per_call: number;
+  calls_per_call: number;
+  share: number;
+}
+
+/**
+ * Where one scoring call (`scoreImages` on one batch) of the teacher and of the 311:1 and 700:1
+ * students goes, kernel by kernel, at batch 256 and 1: the rest of the call is `(outside
+ * kernels)` (JavaScript: op dispatch, tidy, pixels to tensor, the read and the checks). Kernels
+ * under 2% of a call are folded into `(other kernels)`.
+ *
+ * @example
+ * ```ts ignore
+ * // not run as a test: it times the full-size teacher
+ * import { profileScoring } from "./profile.ts";
+ * console.table(await profileScoring("onednn"));
+ * ```
+ */
+export async function profileScoring(
+  backend: BackendChoice,
+  onProgress?: (msg: string) => void,
+): Promise<ScoreProfileRow[]> {
+  const selection = await selectBackend(backend);
+  const teacher = resolveConfig({ width: 64 });
+  const models: [string, EdeGanConfig][] = [
+    ["teacher", teacher],
+    ...[311.11, 700].map((r) =>
+      [`${r}:1`, studentConfig(teacher, studentForRatio(teacher, r))] as [string, EdeGanConfig]
+    ),
+  ];
+  const rows: ScoreProfileRow[] = [];
+  const { times, restore } = timeKernels();
+  try {
+    for (const [name, config] of models) {
+      const model = EdeGan.create(config, 1);
+      for (const batch of [256, 1]) {
+        onProgress?.(`${selection.backend} ${name} batch ${batch}`);
+        const set = {
+          pixels: new Uint8Array(batch * 32 * 32).map((_, i) => (i * 37) % 256),
+          labels: new Int32Array(batch),
+          count: batch,
+          height: 32,
+          width: 32,
+          channels: 1,
+        };
+        const call = () => scoreImages(model, set, { batchSize: batch });
+        await call();
+        times.clear();
+        const n = batch === 1 ? 200 : name === "teacher" ? 3 : 20;
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) await call();
+        const callMs = (performance.now() - t0) / n;
+        let inKernels = 0, otherMs = 0, otherCalls = 0;
+        const push = (kernel: string, ms: number, calls: number) =>
+          rows.push({
+            backend: selection.backend,
+            model: name,
+            batch,
+            kernel,
+            ms_per_call: Math.round(ms * 1000) / 1000,
+            calls_per_call: Math.round(calls * 10) / 10,
+            share: Math.round((ms / callMs) * 1000) / 1000,
+          });
+        for (const [kernel, [ms, calls]] of [...times].sort((a, b) => b[1][0] - a[1][0])) {
+          inKernels += ms / n;
+          if (ms / n < 0.02 * callMs) {
+            otherMs += ms / n;
+            otherCalls += calls / n;
+          } else push(kernel, ms / n, calls / n);
+        }
+        push("(other kernels)", otherMs, otherCalls);
+        push("(outside kernels)", callMs - inKernels, 0);
+        push("(call)", callMs, 0);
+      }
+      model.dispose();
+    }
+  } finally {
+    restore();
   }
   return rows;
 }
@@ -126,6 +228,17 @@ function row(
     share: r(ms / stepMs, 1000),
   };
 }
+
+registerSuite({
+  name: "score-profile",
+  description: "where a scoring call's milliseconds go: teacher, 311:1, 700:1 (batch 256, 1)",
+  columns: ["backend", "model", "batch", "kernel", "ms_per_call", "calls_per_call", "share"],
+  run: async (opts) =>
+    (await profileScoring(
+      opts.backend === "auto" ? "onednn" : opts.backend,
+      opts.onProgress,
+    )) as unknown as Record<string, unknown>[],
+});
 
 registerSuite({
   name: "profile",

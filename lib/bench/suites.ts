@@ -33,7 +33,14 @@ export interface BenchSuite {
 }
 
 /** Every suite name `--suite` accepts besides `all`, available or not. */
-export const SUITE_NAMES = ["kernels", "model", "distill", "profile"] as const;
+export const SUITE_NAMES = [
+  "kernels",
+  "model",
+  "distill",
+  "profile",
+  "students",
+  "score-profile",
+] as const;
 /** A suite name. */
 export type SuiteName = typeof SUITE_NAMES[number];
 

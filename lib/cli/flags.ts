@@ -80,7 +80,10 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "boolean",
     help: "start the run in --out over, discarding its checkpoint (damaged, or of other settings)",
   },
-  "model": { kind: "string", help: "a saved run or model directory to load" },
+  "model": {
+    kind: "string",
+    help: "a saved run or model directory to load, or a shipped model (shipped:NAME)",
+  },
   "split": { kind: "string", help: "which split to use", choices: ["train", "val", "test"] },
   "preset": {
     kind: "string",
@@ -156,6 +159,19 @@ export const FLAGS: Record<string, FlagSpec> = {
     choices: ["tfjs", "onnx"],
   },
   "port": { kind: "integer", help: "port to serve on, on 127.0.0.1 (0: any free port)", min: 0 },
+  "teacher": {
+    kind: "string",
+    help: "the distillation's teacher: the shipped one when it matches, else trained (shipped), " +
+      "or always trained here (train)",
+    choices: ["shipped", "train"],
+  },
+  "name": { kind: "string", help: "the name of a shipped model (models/NAME, shipped:NAME)" },
+  "dtype": {
+    kind: "string",
+    help: "how a shipped model stores its weights: auto (float16 where its scores stay within " +
+      "1e-4, else mixed), float16, mixed (scoring path float32, discriminator float16), float32",
+    choices: ["auto", "float16", "mixed", "float32"],
+  },
   "help": { kind: "boolean", help: "show this help" },
 };
 

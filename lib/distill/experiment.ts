@@ -44,6 +44,7 @@ import {
 import { initialiseFromTeacher, studentConfig } from "./students.ts";
 import { resolveStudentChoice, type StudentChoice } from "./student_choice.ts";
 import { prepareTeacher, round, scoringSpeed } from "./teacher.ts";
+import { saveStudentRun } from "./student_run.ts";
 
 export {
   type DistillResults,
@@ -295,6 +296,18 @@ export async function runDistillExperiment(
             if (row.scoreImagesPerSecond === null) {
               row.scoreImagesPerSecond = round(await scoringSpeed(student, data), 1);
             }
+            // The student itself, as a run (`deno task ship --run OUT/jobs/<job>`), before the
+            // result file that marks the job done.
+            await saveStudentRun(join(opts.out, "jobs", name), student, data, scores, {
+              job: name,
+              method,
+              init,
+              ratio: row.ratio,
+              epochs: opts.epochs,
+              batchSize: opts.batchSize,
+              seed: opts.seed,
+              teacher: opts.teacherDir ?? join(opts.out, "teacher"),
+            });
             await writeJsonAtomic(file, job);
             await Deno.remove(checkpointDir, { recursive: true }).catch(() => {});
             log(`${name}: AUC ${job.auc.toFixed(4)} in ${job.seconds}s`);

@@ -18,6 +18,7 @@ import { exists, writeJsonAtomic } from "../util/atomic.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { DistillExperimentOptions } from "./experiment.ts";
 import type { TeacherResult } from "./results.ts";
+import { SHIPPED_PREFIX, shippedRunDir } from "../ship/shipped.ts";
 
 /** A teacher ready to distil from, with its results. */
 export interface PreparedTeacher {
@@ -26,7 +27,8 @@ export interface PreparedTeacher {
 }
 
 /**
- * The experiment's teacher: `opts.teacherDir`'s model (checked against the data), or the one
+ * The experiment's teacher: `opts.teacherDir`'s model (a run or model folder, or a shipped teacher
+ * `shipped:NAME`; checked against the data), or the one
  * trained before in `out/teacher` when that run finished, or one trained now into `out/teacher`
  * (resumable). Writes `out/teacher.json`. The caller disposes the model.
  *
@@ -48,8 +50,12 @@ export async function prepareTeacher(
   let teacher: EdeGan;
   let teacherScores: Float32Array | undefined;
   if (opts.teacherDir) {
-    await checkTeacherData(opts.teacherDir, data);
-    teacher = (await loadModel(await modelDirOf(opts.teacherDir))).model;
+    // `shipped:NAME` is a teacher committed under models/ (lib/ship/shipped.ts).
+    const dir = opts.teacherDir.startsWith(SHIPPED_PREFIX)
+      ? await shippedRunDir(opts.teacherDir)
+      : opts.teacherDir;
+    await checkTeacherData(dir, data);
+    teacher = (await loadModel(await modelDirOf(dir))).model;
     log(`teacher loaded from ${opts.teacherDir}`);
   } else if (
     await exists(join(teacherRunDir, "model", "model.json")) && await finished(teacherRunDir)

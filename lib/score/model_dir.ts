@@ -1,16 +1,17 @@
 /**
- * Finding the model folder of a run: `--model` may name a run directory (holding `model/`) or a
- * model directory itself.
+ * Finding the model folder of a run: `--model` may name a run directory (holding `model/`), a
+ * model directory itself, or a shipped model (`shipped:NAME`, see `lib/ship/shipped.ts`).
  *
  * @module
  */
 
 import { join } from "@std/path";
 import { exists } from "../util/atomic.ts";
+import { SHIPPED_PREFIX, shippedRunDir } from "../ship/shipped.ts";
 
 /**
- * The model folder inside `dir`, or `dir` itself; an error naming `--model` when neither holds a
- * `model.json`.
+ * The model folder inside `dir`, or `dir` itself, or that of the shipped model `shipped:NAME`
+ * (`models/NAME/model`); an error naming `--model` when neither holds a `model.json`.
  *
  * @example
  * ```ts
@@ -24,6 +25,7 @@ import { exists } from "../util/atomic.ts";
  * ```
  */
 export async function resolveModelDir(dir: string): Promise<string> {
+  if (dir.startsWith(SHIPPED_PREFIX)) dir = await shippedRunDir(dir);
   if (await exists(join(dir, "model", "model.json"))) return join(dir, "model");
   if (await exists(join(dir, "model.json"))) return dir;
   throw new Error(

@@ -2,7 +2,8 @@
  * Saving and loading models and training state.
  *
  * A model folder holds `model.json` (format, which model it is, its configuration, calibration and
- * a tfjs-style weights manifest) and `weights.bin` (float32, little-endian, in manifest order); a training checkpoint
+ * a tfjs-style weights manifest) and `weights.bin` (float32, little-endian, in manifest order; a
+ * shipped model may store float16, the manifest's `dtype` says which, read back as float32); a training checkpoint
  * adds `optimizer.json` + `optimizer.bin` (Adam moments) and `trainer.json` (epoch, history).
  * Model files are data: loading parses JSON and reads floats, nothing in them is ever executed.
  * Folders are replaced atomically (see {@link replaceFolderAtomic}).
@@ -23,10 +24,13 @@ export const MODEL_FORMAT = "edegan-model";
 /** Its version; a file of another version is refused with a clear error. */
 export const MODEL_FORMAT_VERSION = 1;
 
+/** How weights are stored in `weights.bin`: float32, or float16 (shipped models, half the bytes). */
+export type WeightDtype = "float32" | "float16";
+
 interface WeightEntry {
   name: string;
   shape: number[];
-  dtype: "float32";
+  dtype: WeightDtype;
 }
 
 interface ModelJson {
@@ -86,6 +90,13 @@ export async function saveModel(
     trainer?: TrainerState;
     /** An average of the generator's weights (`--ema`): `ema.json` + `ema.bin`. */
     ema?: EmaState;
+    /**
+     * How `weights.bin` stores the weights (default float32). float16 halves the bytes and rounds
+     * each weight to 11 significant bits (relative error at most 2^-11); values beyond float16's
+     * range (65504) are refused, naming the weight. A function chooses per weight (by name).
+     * Training state is always float32.
+     */
+    dtype?: WeightDtype | ((name: string) => WeightDtype);
   } = {},
 ): Promise<void> {
   const tensors: NamedTensors = new Map();
@@ -106,7 +117,7 @@ export async function saveModel(
     optimiserStates.set(name, await adam.state());
   }
   await replaceFolderAtomic(dir, async (tmp) => {
-    const { manifest, bytes } = packTensors(tensors);
+    const { manifest, bytes } = packTensors(tensors, opts.dtype ?? "float32", dir);
     const json: ModelJson = {
       format: MODEL_FORMAT,
       formatVersion: MODEL_FORMAT_VERSION,
@@ -265,17 +276,40 @@ export async function loadTrainingState(
   return trainer;
 }
 
-function packTensors(tensors: NamedTensors): { manifest: WeightEntry[]; bytes: Uint8Array } {
-  const total = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
-  const all = new Float32Array(total);
-  const manifest: WeightEntry[] = [];
+function packTensors(
+  tensors: NamedTensors,
+  dtype: WeightDtype | ((name: string) => WeightDtype) = "float32",
+  where = "",
+): { manifest: WeightEntry[]; bytes: Uint8Array } {
+  const dtypeOf = typeof dtype === "function" ? dtype : () => dtype;
+  const values = [...tensors.values()];
+  const manifest: WeightEntry[] = [...tensors].map(([name, { shape }]) => ({
+    name,
+    shape,
+    dtype: dtypeOf(name),
+  }));
+  const total = manifest.reduce((n, e, i) => n + values[i].data.length * BYTES[e.dtype], 0);
+  const bytes = new Uint8Array(total);
   let offset = 0;
-  for (const [name, { shape, data }] of tensors) {
-    all.set(data, offset);
-    offset += data.length;
-    manifest.push({ name, shape, dtype: "float32" });
-  }
-  return { manifest, bytes: new Uint8Array(all.buffer) };
+  manifest.forEach((entry, i) => {
+    const { data } = values[i];
+    // Float16Array rounds to nearest even on assignment (IEEE 754 binary16), as numpy's astype.
+    const view = entry.dtype === "float16"
+      ? new Float16Array(bytes.buffer, offset, data.length)
+      : new Float32Array(data.length);
+    view.set(data);
+    if (entry.dtype === "float16") {
+      const bad = view.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) {
+        throw new Error(
+          `${where}: not saved as float16, weight '${entry.name}' holds ${data[bad]} at element ` +
+            `${bad}, beyond float16's range (65504); save it as float32`,
+        );
+      }
+    } else bytes.set(new Uint8Array(view.buffer), offset);
+    offset += data.length * BYTES[entry.dtype];
+  });
+  return { manifest, bytes };
 }
 
 async function unpackTensors(
@@ -292,20 +326,23 @@ async function unpackTensors(
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) {
       throw new Error(`${path}: bad shape for '${e.name}' in its manifest`);
     }
-    if (e.dtype !== "float32") {
-      throw new Error(`${path}: '${e.name}' is ${e.dtype}, expected float32`);
+    if (e.dtype !== "float32" && e.dtype !== "float16") {
+      throw new Error(`${path}: '${e.name}' is ${e.dtype}, expected float32 or float16`);
     }
     return e.shape.reduce((a, b) => a * b, 1);
   });
-  const expected = sizes.reduce((a, b) => a + b, 0) * 4;
+  const expected = sizes.reduce((a, b, i) => a + b * BYTES[entries[i].dtype], 0);
   if (bytes.byteLength !== expected) {
     throw new Error(`${path}: ${bytes.byteLength} bytes, expected ${expected} from the manifest`);
   }
-  const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  // Copied to an aligned buffer first: a float16 tensor may start at any even byte offset.
+  const buffer = bytes.slice().buffer;
   const out: NamedTensors = new Map();
   let offset = 0;
   entries.forEach((e, i) => {
-    const data = floats.slice(offset, offset + sizes[i]);
+    const data = e.dtype === "float16"
+      ? Float32Array.from(new Float16Array(buffer, offset, sizes[i]))
+      : new Float32Array(buffer.slice(offset, offset + sizes[i] * 4));
     // A NaN weight makes every score NaN, which would read as "normal": refuse it here.
     const bad = data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
@@ -315,10 +352,12 @@ async function unpackTensors(
       );
     }
     out.set(e.name, { shape: e.shape, data });
-    offset += sizes[i];
+    offset += sizes[i] * BYTES[e.dtype];
   });
   return out;
 }
+
+const BYTES: Record<WeightDtype, number> = { float32: 4, float16: 2 };
 
 async function readJson(path: string): Promise<unknown> {
   let text: string;

@@ -1,0 +1,213 @@
+/**
+ * The `students` benchmark suite: how much faster the papers' students score than their teacher,
+ * on one backend (`--backend`; `auto` takes onednn, the fastest CPU backend, where it loads, else
+ * wasm). The teacher (width 64) and the students of 24.45:1, 311.11:1 and 700:1 (FLOPs along the
+ * scoring path, resolved as `deno task distill --students R:1` resolves them) score random images
+ * through the library's own scoring path (`scoreImages`: pixels to tensor, one `tf.tidy` and one
+ * read per batch, every score checked) at batch 256 and batch 1.
+ *
+ * The machine's load varies from second to second, so the models are timed in interleaved rounds
+ * (one call of each model per round, each round starting at the next model) and each figure is the
+ * median of its rounds: the ratios to the teacher are measured under the same load.
+ *
+ * @module
+ */
+
+import { type BackendChoice, type BackendName, selectBackend } from "../backend/select.ts";
+import { EdeGan, modelCost, resolveConfig } from "../models/ede_gan/mod.ts";
+import type { ImageSet } from "../data/types.ts";
+import { scoreImages } from "../score/score.ts";
+import { studentConfig, studentForRatio } from "../distill/students.ts";
+import { registerSuite, type SuiteOptions } from "./suites.ts";
+import { median } from "./kernels.ts";
+
+/** One row: a model's scoring speed at one batch size. */
+export interface StudentSpeedRow {
+  backend: string;
+  model: string;
+  width: number;
+  latent: number;
+  /** Teacher FLOPs / this model's FLOPs along the scoring path. */
+  ratio: number;
+  batch: number;
+  ms_per_call: number;
+  images_per_s: number;
+  /** images_per_s / the teacher's at the same batch, measured in the same rounds. */
+  speedup: number;
+}
+
+/** The compression ratios the suite measures beside the teacher. */
+export const BENCH_RATIOS: readonly number[] = [24.45, 311.11, 700];
+
+/** Images per timed call at each batch size (batch 1: a block of single-image calls). */
+const IMAGES_PER_CALL: Record<number, number> = { 256: 256, 1: 32 };
+
+/**
+ * Times the teacher and the students of `ratios` scoring at `batches`, in `rounds` interleaved
+ * rounds after one warm-up call each.
+ *
+ * @example
+ * ```ts ignore
+ * // not run as a test: it times the full-size teacher for tens of seconds
+ * import { runStudentSpeedSuite } from "./students.ts";
+ * console.table(await runStudentSpeedSuite("onednn"));
+ * ```
+ */
+export async function runStudentSpeedSuite(
+  backend: BackendName,
+  opts: {
+    ratios?: readonly number[];
+    batches?: number[];
+    rounds?: number;
+    onProgress?: (msg: string) => void;
+  } = {},
+): Promise<StudentSpeedRow[]> {
+  const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 15 } = opts;
+  const selection = await selectBackend(backend);
+  const teacherConfig = resolveConfig({ width: 64 });
+  const teacherMacs = modelCost(teacherConfig).generator.macs;
+  const models = [
+    { name: "teacher", model: EdeGan.create(teacherConfig, 1) },
+    ...ratios.map((r) => ({
+      name: `${r}:1`,
+      model: EdeGan.create(studentConfig(teacherConfig, studentForRatio(teacherConfig, r)), 1),
+    })),
+  ];
+  const rows: StudentSpeedRow[] = [];
+  try {
+    for (const batch of batches) {
+      const count = IMAGES_PER_CALL[batch] ?? batch;
+      const set = randomImages(count);
+      const call = (model: EdeGan) => scoreImages(model, set, { batchSize: batch });
+      const seconds = models.map(() => [] as number[]);
+      for (const { model } of models) await call(model);
+      for (let round = 0; round < rounds; round++) {
+        opts.onProgress?.(`${selection.backend} batch ${batch} round ${round + 1}/${rounds}`);
+        // Each round starts at another model, so that no model always follows the same one.
+        for (let k = 0; k < models.length; k++) {
+          const m = (round + k) % models.length;
+          const started = performance.now();
+          await call(models[m].model);
+          seconds[m].push((performance.now() - started) / 1000);
+        }
+      }
+      const teacherSpeed = count / median(seconds[0]);
+      models.forEach(({ name, model }, m) => {
+        const speed = count / median(seconds[m]);
+        rows.push({
+          backend: selection.backend,
+          model: name,
+          width: model.config.width,
+          latent: model.config.latentSize,
+          ratio: round2(teacherMacs / modelCost(model.config).generator.macs),
+          batch,
+          ms_per_call: round2((1000 * median(seconds[m]) * batch) / count),
+          images_per_s: Math.round(speed),
+          speedup: round2(speed / teacherSpeed),
+        });
+      });
+    }
+  } finally {
+    for (const { model } of models) model.dispose();
+  }
+  return rows;
+}
+
+/** Run-to-run spread of one figure on a shared machine: a student is called slower than a larger
+ * one only when it is slower by more than this factor. */
+const NOISE = 1.1;
+
+/**
+ * The suite's verdicts: the speed-up of the 311:1 and 700:1 students at batch 256 against the
+ * target of 25x, and whether any student scores more than 10% slower than a larger one (closer
+ * is within the noise of one run on a shared machine).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { summarizeStudentSpeed } from "./students.ts";
+ * const row = (model: string, ratio: number, images_per_s: number, speedup: number) =>
+ *   ({ backend: "wasm", model, width: 1, latent: 1, ratio, batch: 256, ms_per_call: 1,
+ *      images_per_s, speedup });
+ * const lines = summarizeStudentSpeed([row("teacher", 1, 100, 1), row("311.11:1", 315, 3000, 30),
+ *   row("700:1", 655, 2000, 20)]);
+ * assertEquals(lines, [
+ *   "batch 256: 311.11:1 scores 30.0x faster than the teacher (>= 25x met)",
+ *   "batch 256: 700:1 scores 20.0x faster than the teacher (< 25x)",
+ *   "batch 256: 700:1 (655:1) is slower than 311.11:1 (315:1): 2000 < 3000 images/s",
+ * ]);
+ * ```
+ */
+export function summarizeStudentSpeed(rows: StudentSpeedRow[]): string[] {
+  const lines: string[] = [];
+  for (const batch of [...new Set(rows.map((r) => r.batch))]) {
+    const here = rows.filter((r) => r.batch === batch).sort((a, b) => a.ratio - b.ratio);
+    if (batch === 256) {
+      for (const r of here.filter((r) => r.ratio >= 300)) {
+        lines.push(
+          `batch ${batch}: ${r.model} scores ${r.speedup.toFixed(1)}x faster than the teacher ` +
+            (r.speedup >= 25 ? "(>= 25x met)" : "(< 25x)"),
+        );
+      }
+    }
+    for (let i = 1; i < here.length; i++) {
+      const [larger, smaller] = [here[i - 1], here[i]];
+      if (
+        larger.model !== "teacher" && smaller.images_per_s < larger.images_per_s / NOISE
+      ) {
+        lines.push(
+          `batch ${batch}: ${smaller.model} (${Math.round(smaller.ratio)}:1) is slower than ` +
+            `${larger.model} (${Math.round(larger.ratio)}:1): ${smaller.images_per_s} < ` +
+            `${larger.images_per_s} images/s`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+function randomImages(count: number): ImageSet {
+  let state = 7;
+  const pixels = new Uint8Array(count * 32 * 32).map(() => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state >>> 24;
+  });
+  return { pixels, labels: new Int32Array(count), count, height: 32, width: 32, channels: 1 };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** `auto` means the fastest CPU backend: onednn where it loads, else wasm. */
+async function fastestCpu(choice: BackendChoice): Promise<BackendName> {
+  if (choice !== "auto") return choice;
+  try {
+    await selectBackend("onednn");
+    return "onednn";
+  } catch {
+    return "wasm";
+  }
+}
+
+registerSuite({
+  name: "students",
+  description: "scoring images/s of the teacher and the 24:1, 311:1, 700:1 students (batch 256, 1)",
+  columns: [
+    "backend",
+    "model",
+    "width",
+    "latent",
+    "ratio",
+    "batch",
+    "ms_per_call",
+    "images_per_s",
+    "speedup",
+  ],
+  run: async (opts: SuiteOptions) =>
+    (await runStudentSpeedSuite(await fastestCpu(opts.backend), opts)) as unknown as Record<
+      string,
+      unknown
+    >[],
+  summarize: (rows) => summarizeStudentSpeed(rows as unknown as StudentSpeedRow[]),
+});

@@ -1,0 +1,39 @@
+/**
+ * `deno task ship --run RUN --name NAME`: packs a finished run (a `deno task train` run, or a
+ * student job folder `RUN/jobs/<job>` of `deno task distill`) into `models/NAME/`, lists it in
+ * `models/index.json`, and checks that the packed copy reproduces the run's `scores.csv`. Load it
+ * anywhere a run is expected as `--model shipped:NAME`.
+ *
+ * @module
+ */
+
+import { parseFlags, runTask } from "../lib/cli/flags.ts";
+import type { BackendChoice } from "../lib/backend/select.ts";
+import { startBackend } from "../lib/cli/run_flags.ts";
+import { packRun, SCORE_TOLERANCE, type ShipStorage } from "../lib/ship/pack.ts";
+
+await runTask(async () => {
+  const flags = parseFlags(
+    "ship",
+    Deno.args,
+    { run: undefined, name: undefined, dtype: "auto", backend: "auto", threads: undefined },
+    "Pack a finished run into models/NAME (float16 where scores stay within 1e-4 of scores.csv, else mixed).",
+  );
+  if (flags === null) return;
+  if (!flags.run) throw new Error("--run: required (a finished run, or a distill job folder)");
+  if (!flags.name) throw new Error("--name: required (lower-case words joined by '-': mnist-2)");
+  await startBackend(flags.backend as BackendChoice, flags.threads as number | undefined);
+  const shipped = await packRun(flags.run as string, flags.name as string, {
+    dtype: flags.dtype as ShipStorage | "auto",
+    log: (line) => console.log(line),
+  });
+  console.log(
+    `shipped:${shipped.name}: ${shipped.role}, ${(shipped.bytes / 1e6).toFixed(2)} MB ` +
+      `(${shipped.dtype}), AUC ${
+        shipped.auc.toFixed(4)
+      }, threshold ${shipped.threshold}, scores within ` +
+      `${shipped.scoresMaxAbsDiff.toExponential(2)} of scores.csv (tolerance ${
+        SCORE_TOLERANCE[shipped.dtype]
+      })`,
+  );
+});

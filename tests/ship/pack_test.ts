@@ -1,0 +1,163 @@
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import { join } from "@std/path";
+import { maxAbsDiff, useBackend } from "../_helpers.ts";
+import { trainRun } from "../../lib/train/run.ts";
+import { packRun } from "../../lib/ship/pack.ts";
+import { readShippedIndex } from "../../lib/ship/shipped.ts";
+import { resolveModelDir } from "../../lib/score/model_dir.ts";
+import { loadScoringRun } from "../../lib/score/scoring_run.ts";
+import { readScoresCsv } from "../../lib/score/csv.ts";
+import { scoreImages } from "../../lib/score/score.ts";
+import { storedRecomputedStats } from "../../lib/score/batch_norm_stats.ts";
+import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
+
+/** A finished 1-epoch run on MNIST digit 2 (seconds), with a weight average as the teachers. */
+async function tinyRun(out: string): Promise<void> {
+  const run = await trainRun({
+    dataset: "mnist",
+    normal: 2,
+    epochs: 1,
+    batchSize: 32,
+    seed: 0,
+    ema: 0.9,
+    model: { width: 4 },
+    limit: 256,
+    testLimit: 300,
+    out,
+  });
+  run.model.dispose();
+}
+
+Deno.test("ship: a packed run loads back by name and reproduces its scores.csv (float16 and mixed)", async () => {
+  await useBackend("wasm");
+  const root = await Deno.makeTempDir();
+  const models = join(root, "models");
+  const before = Deno.env.get("EDEGAN_MODELS");
+  Deno.env.set("EDEGAN_MODELS", models);
+  try {
+    await tinyRun(join(root, "run"));
+    const committed = (await readScoresCsv(join(root, "run", "scores.csv"))).scores;
+    const f16 = await packRun(join(root, "run"), "tiny-f16", {
+      dtype: "float16",
+      modelsDir: models,
+    });
+    const mixed = await packRun(join(root, "run"), "tiny-mixed", {
+      dtype: "mixed",
+      modelsDir: models,
+    });
+    assertEquals((await readShippedIndex(models)).models.map((m) => m.name), [
+      "tiny-f16",
+      "tiny-mixed",
+    ]);
+    assertEquals(f16.role, "teacher");
+    assert(f16.bytes < mixed.bytes, `${f16.bytes} vs ${mixed.bytes}`);
+    // The folder holds no optimiser or training state, and the threshold of the run.
+    const files = [...Deno.readDirSync(join(models, "tiny-f16", "model"))].map((e) => e.name)
+      .sort();
+    assertEquals(files, ["model.json", "weights.bin"]);
+    const stored = JSON.parse(await Deno.readTextFile(join(root, "run", "model", "model.json")));
+    assertEquals(f16.threshold, stored.calibration.threshold);
+    // Loaded as any run is (`--model shipped:NAME`), the data split comes from its run.json.
+    assertEquals(await resolveModelDir("shipped:tiny-f16"), join(models, "tiny-f16", "model"));
+    for (const [name, tolerance] of [["tiny-f16", 1e-4], ["tiny-mixed", 1e-5]] as const) {
+      const run = await loadScoringRun(`shipped:${name}`);
+      try {
+        // BatchNorm statistics come with the model: scoring it (--bn-stats auto) writes nothing
+        const stored = await storedRecomputedStats(run.modelDir, run.model, run.data.train, 32);
+        assertEquals(stored.computed, false);
+        const { scores } = await scoreImages(run.model, run.data.test);
+        const diff = maxAbsDiff(scores, committed);
+        assert(diff <= tolerance, `${name}: ${diff}`);
+        // mixed keeps the scoring path in float32: the same scores as the run, to float32 rounding
+        if (name === "tiny-mixed") {
+          assert(diff <= Math.max(...committed) * 1e-6, `${name}: ${diff}`);
+        } else assert(diff > 0, "float16 weights score differently from float32 ones");
+      } finally {
+        run.model.dispose();
+      }
+    }
+  } finally {
+    if (before === undefined) Deno.env.delete("EDEGAN_MODELS");
+    else Deno.env.set("EDEGAN_MODELS", before);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("ship: refused, with nothing written, for a copy off scores.csv, an unfinished run, a bad name", async () => {
+  await useBackend("wasm");
+  const root = await Deno.makeTempDir();
+  const models = join(root, "models");
+  try {
+    await tinyRun(join(root, "run"));
+    // scores.csv that the model does not reproduce (one score moved by 1e-3)
+    const path = join(root, "run", "scores.csv");
+    const lines = (await Deno.readTextFile(path)).split("\n");
+    const cells = lines[5].split(",");
+    cells[1] = String(Number(cells[1]) + 1e-3);
+    lines[5] = cells.join(",");
+    await Deno.writeTextFile(path, lines.join("\n"));
+    await assertRejects(
+      () => packRun(join(root, "run"), "tiny", { modelsDir: models }),
+      Error,
+      "away from scores.csv",
+    );
+    assertEquals((await readShippedIndex(models)).models, []);
+    assertEquals([...Deno.readDirSync(models)].map((e) => e.name), []);
+    await assertRejects(
+      () => packRun(join(root, "run"), "Tiny Model", { modelsDir: models }),
+      Error,
+      "--name: 'Tiny Model'",
+    );
+    const manifest = JSON.parse(await Deno.readTextFile(join(root, "run", "run.json")));
+    await Deno.writeTextFile(
+      join(root, "run", "run.json"),
+      JSON.stringify({ ...manifest, status: "running" }),
+    );
+    await assertRejects(
+      () => packRun(join(root, "run"), "tiny", { modelsDir: models }),
+      Error,
+      "run.json says 'running', expected 'finished'",
+    );
+    await assertRejects(
+      () => resolveModelDir("shipped:nothing"),
+      Error,
+      "--model shipped:nothing: no shipped model of that name",
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("ship: a distilled student's job folder is a run that packs and loads back", async () => {
+  await useBackend("wasm");
+  const root = await Deno.makeTempDir();
+  const models = join(root, "models");
+  try {
+    const { runDistillExperiment } = await import("../../lib/distill/experiment.ts");
+    const results = await runDistillExperiment({
+      dataset: "mnist",
+      normal: 2,
+      seed: 0,
+      limit: 64,
+      testLimit: 200,
+      teacher: { width: 4, epochs: 1, batchSize: 16 },
+      students: [2],
+      epochs: { step1: 1, step2: 1 },
+      batchSize: 16,
+      methods: ["pkdgan"],
+      out: join(root, "distill"),
+    });
+    const job = join(root, "distill", "jobs", "w2-l100-pkdgan");
+    const run = JSON.parse(await Deno.readTextFile(join(job, "run.json")));
+    assertEquals([run.kind, run.status, run.student.method], ["student", "finished", "pkdgan"]);
+    const shipped = await packRun(job, "tiny-student", { modelsDir: models });
+    assertEquals(shipped.role, "student");
+    assertEquals(shipped.width, 2);
+    assertEquals(shipped.auc, results.students[0].aucPkdgan);
+    const { model, calibration } = await loadEdeGan(join(models, "tiny-student", "model"));
+    assertEquals(calibration?.threshold, run.calibration.threshold);
+    model.dispose();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
