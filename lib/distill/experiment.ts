@@ -298,16 +298,23 @@ export async function runDistillExperiment(
             }
             // The student itself, as a run (`deno task ship --run OUT/jobs/<job>`), before the
             // result file that marks the job done.
-            await saveStudentRun(join(opts.out, "jobs", name), student, data, scores, {
-              job: name,
-              method,
-              init,
-              ratio: row.ratio,
-              epochs: opts.epochs,
-              batchSize: opts.batchSize,
-              seed: opts.seed,
-              teacher: opts.teacherDir ?? join(opts.out, "teacher"),
-            });
+            await saveStudentRun(
+              join(opts.out, "jobs", name),
+              student,
+              data,
+              Float32Array.from(job.scores!),
+              {
+                job: name,
+                method,
+                init,
+                ratio: row.ratio,
+                epochs: opts.epochs,
+                batchSize: opts.batchSize,
+                seed: opts.seed,
+                teacher: opts.teacherDir ?? join(opts.out, "teacher"),
+                bnStats: job.bnStats!.mode as "moving" | "per-image" | "recomputed",
+              },
+            );
             await writeJsonAtomic(file, job);
             await Deno.remove(checkpointDir, { recursive: true }).catch(() => {});
             log(`${name}: AUC ${job.auc.toFixed(4)} in ${job.seconds}s`);

@@ -13,6 +13,7 @@ import type { EdeGan } from "../models/ede_gan/mod.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { calibrate, type Calibration } from "../score/calibrate.ts";
 import { writeScoresCsv } from "../score/csv.ts";
+import { recomputeBatchNormStats } from "../score/batch_norm_stats.ts";
 import { scoreImages } from "../score/score.ts";
 import { saveModel } from "../train/checkpoint.ts";
 import { writeManifest } from "../train/manifest.ts";
@@ -33,6 +34,12 @@ export interface StudentRunInfo {
   teacher: string;
   /** False-positive rate of the threshold on the validation normals (default 0.05). */
   fpr?: number;
+  /**
+   * The BatchNorm statistics `testScores` were computed with (the job's final mode; default the
+   * moving averages): the threshold is calibrated on validation scores of the same mode, and
+   * `run.json` records it as `scoring.bnStats`, which `deno task score` follows.
+   */
+  bnStats?: "moving" | "per-image" | "recomputed";
 }
 
 /**
@@ -65,7 +72,18 @@ export async function saveStudentRun(
   testScores: Float32Array,
   info: StudentRunInfo,
 ): Promise<Calibration> {
-  const calibration = calibrate((await scoreImages(student, data.val)).scores, info.fpr ?? 0.05);
+  const bnStats = info.bnStats ?? "moving";
+  const valScores = (await scoreImages(student, data.val, {
+    bnStats,
+    ...(bnStats === "recomputed"
+      ? {
+        recomputedStats: await recomputeBatchNormStats(student, data.train, {
+          batchSize: info.batchSize,
+        }),
+      }
+      : {}),
+  })).scores;
+  const calibration = calibrate(valScores, info.fpr ?? 0.05);
   await replaceFolderAtomic(dir, async (tmp) => {
     await saveModel(join(tmp, "model"), student, { calibration });
     await writeScoresCsv(
@@ -78,7 +96,7 @@ export async function saveStudentRun(
     await writeManifest(join(tmp, "run.json"), {
       kind: "student",
       status: "finished",
-      student: { ...info, fpr: info.fpr ?? 0.05 },
+      student: { ...info, fpr: info.fpr ?? 0.05, bnStats },
       // As a train run records them (`deno task score` recomputes BatchNorm statistics at this
       // batch size).
       training: { epochs: info.epochs, batchSize: info.batchSize, seed: info.seed },
@@ -86,8 +104,7 @@ export async function saveStudentRun(
       config: { ...student.config },
       data: data.manifest,
       calibration,
-      // Scored with the BatchNorm moving averages, as every job of the experiment.
-      scoring: { bnStats: "moving" },
+      scoring: { bnStats },
     });
   });
   return calibration;
