@@ -43,11 +43,8 @@ const CASES: Case[] = [
   [16, 16, 16, 16, 32, 4, 2, "same"],
   // one input channel (the SIMD "one-channel" input gradient: kernel width and output channels
   // multiples of 4): pairs of dy positions and an odd last one, edge columns, kernel 8, stride 3,
-  // explicit padding, odd sizes; then Co % 4 != 0 (padded with zero channels first: the last
-  // decoder layer of width-2 and width-3 students) and kernel width 2, which goes elsewhere
+  // explicit padding, odd sizes; then Co % 4 != 0 and kernel width 2, which go elsewhere
   [1, 32, 32, 1, 8, 4, 2, "same"],
-  [16, 32, 32, 1, 2, 4, 2, "same"],
-  [3, 32, 32, 1, 3, 4, 2, "same"],
   [3, 7, 9, 1, 12, 4, 2, "same"],
   [1, 11, 16, 1, 4, 4, 3, "valid"],
   [2, 12, 13, 1, 8, 8, 2, [[0, 0], [3, 2], [1, 4], [0, 0]]],
@@ -121,14 +118,7 @@ Deno.test("wasm conv2d / conv2dTranspose values and gradients equal cpu within 1
     }
   }
   assertEquals([...convMethods].sort(), ["gemm", "xnnpack"]);
-  assertEquals([...inputMethods].sort(), [
-    "gemm",
-    "gemm-dyT",
-    "one-channel",
-    "one-channel-padded",
-    "phases",
-    "row-dots",
-  ]);
+  assertEquals([...inputMethods].sort(), ["gemm", "gemm-dyT", "one-channel", "phases", "row-dots"]);
   assertEquals([...filterMethods].sort(), ["dilated-conv", "gemm", "short-gemm"]);
 });
 
@@ -325,96 +315,6 @@ Deno.test("wasm Sqrt equals cpu (SIMD body and scalar tail)", async () => {
   }
 });
 
-Deno.test("wasm Tanh equals tanh within 6 float32 ulps and 4e-7 (SIMD body, scalar tail, ±inf, NaN)", async () => {
-  await useWasm();
-  // a dense sweep of [-10, 10] and the clamp's edge, in sizes that leave a scalar tail
-  for (const size of [1, 7, 4099]) {
-    const xs = Float32Array.from(
-      { length: size },
-      (_, i) => -10 + (20 * i) / Math.max(1, size - 1),
-    );
-    const ys = tf.tidy(() => tf.tanh(tf.tensor1d(xs)).dataSync());
-    for (let i = 0; i < size; i++) {
-      const exact = Math.tanh(xs[i]);
-      const ulp = 2 ** (Math.floor(Math.log2(Math.max(Math.abs(exact), 2 ** -126))) - 23);
-      const error = Math.abs(ys[i] - exact);
-      assert(error <= 6 * ulp && error <= 4e-7, `tanh(${xs[i]}) = ${ys[i]}, expected ${exact}`);
-    }
-  }
-  const special = tf.tidy(() =>
-    tf.tanh(tf.tensor1d([Infinity, -Infinity, NaN, 0, -0, 1e-30])).dataSync()
-  );
-  assertEquals(Array.from(special.slice(0, 2)), [1, -1]);
-  assert(Number.isNaN(special[2]));
-  assertEquals(Array.from(special.slice(3, 5)), [0, -0]);
-  // tanh(x) = x in float32 for tiny x: within 2 ulps here (the rational function's x·α1/β0)
-  assert(Math.abs(special[5] - 1e-30) <= 2e-30 * 2 ** -23, `tanh(1e-30) = ${special[5]}`);
-});
-
-Deno.test("wasm LeakyRelu and Relu equal cpu within 1 ulp (SIMD body, scalar tail, NaN), and their gradients", async () => {
-  for (const size of [3, 4101]) {
-    const run = () =>
-      tf.tidy(() => {
-        const x = input([size], size + 7);
-        const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), v)));
-        return [tf.leakyRelu(x, 0.2), tf.relu(x), tf.leakyRelu(x, 0), grad(x)].map((t) =>
-          Array.from(t.dataSync())
-        );
-      });
-    await tf.setBackend("cpu");
-    const expected = run();
-    await useWasm();
-    const actual = run();
-    // α·x in float32 (α = 0.2 rounded to float32) against cpu's α·x in float64: within 1 ulp
-    for (let k = 0; k < 3; k++) {
-      for (let i = 0; i < size; i++) {
-        const [a, e] = [actual[k][i], expected[k][i]];
-        assert(Math.abs(a - e) <= Math.abs(e) * 2 ** -23, `output ${k}[${i}]: ${a} vs ${e}`);
-      }
-    }
-    for (let i = 0; i < size; i++) assert(Math.abs(actual[3][i] - expected[3][i]) <= 1e-6);
-  }
-  await useWasm();
-  const special = tf.tidy(() =>
-    tf.leakyRelu(tf.tensor1d([NaN, -Infinity, Infinity]), 0.2).dataSync()
-  );
-  assert(Number.isNaN(special[0]));
-  assertEquals(Array.from(special.slice(1)), [-Infinity, Infinity]);
-});
-
-Deno.test("wasm FusedBatchNorm equals cpu within 1e-5 (channels 1 to 13, with and without scale)", async () => {
-  for (
-    const [shape, withAffine] of [
-      [[2, 3, 3, 1], true],
-      [[4, 5, 5, 3], true],
-      [[3, 4, 4, 8], false],
-      [[2, 3, 3, 13], true],
-      [[5, 12], true],
-    ] as [number[], boolean][]
-  ) {
-    const c = shape.at(-1)!;
-    const run = () =>
-      tf.tidy(() => {
-        const x = input(shape, c + 3);
-        const mean = input([c], c + 4);
-        const variance = tf.add(tf.abs(input([c], c + 5)), 0.1);
-        const offset = withAffine ? input([c], c + 6) : undefined;
-        const scale = withAffine ? input([c], c + 7) : undefined;
-        return Array.from(tf.batchNorm(x, mean, variance, offset, scale, 1e-5).dataSync());
-      });
-    await tf.setBackend("cpu");
-    const expected = run();
-    await useWasm();
-    const actual = run();
-    for (let i = 0; i < expected.length; i++) {
-      assert(
-        Math.abs(actual[i] - expected[i]) <= 1e-5 * Math.max(1, Math.abs(expected[i])),
-        `${shape}: ${actual[i]} vs ${expected[i]} at ${i}`,
-      );
-    }
-  }
-});
-
 Deno.test("wasm conv2d with a filter used many times (inference) still equals cpu", async () => {
   const run = () =>
     tf.tidy(() => {
@@ -494,17 +394,7 @@ Deno.test("the SIMD module is valid wasm in all four builds and exports one func
       const bytes = simdModuleBytes(shared, fused);
       assert(WebAssembly.validate(bytes), `shared ${shared}, fused ${fused}`);
       const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
-      assertEquals(exports, [
-        "rowDots",
-        "smallGemm",
-        "oneChannel",
-        "gemm",
-        "sqrt",
-        "adam",
-        "tanh",
-        "leakyRelu",
-        "channelAffine",
-      ]);
+      assertEquals(exports, ["rowDots", "smallGemm", "oneChannel", "gemm", "sqrt", "adam"]);
     }
   }
   // The fused build writes one relaxed_madd where the other multiplies, then adds.

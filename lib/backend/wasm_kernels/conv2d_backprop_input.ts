@@ -25,14 +25,7 @@ import {
   coversInput,
   gemmLimits,
 } from "./_geometry.ts";
-import {
-  col2im,
-  col2imTransposed,
-  interleavePhases,
-  padLastAxis,
-  phaseFilter,
-  transpose2d,
-} from "./_heap.ts";
+import { col2im, col2imTransposed, interleavePhases, phaseFilter, transpose2d } from "./_heap.ts";
 import {
   callStockKernel,
   conv2d,
@@ -107,8 +100,6 @@ function backpropInputNhwc(
   switch (backpropInputMethod(g)) {
     case "one-channel":
       return oneChannel(backend, dy, filter, g) ?? gemm(backend, dy, filter, g);
-    case "one-channel-padded":
-      return oneChannelPadded(backend, dy, filter, g) ?? gemm(backend, dy, filter, g);
     case "row-dots":
       return rowDots(backend, dy, filter, g) ?? gemmTransposed(backend, dy, filter, g);
     case "gemm-dyT":
@@ -121,13 +112,7 @@ function backpropInputNhwc(
 }
 
 /** How {@link conv2DBackpropInput} computes a given geometry. */
-export type BackpropInputMethod =
-  | "phases"
-  | "gemm"
-  | "gemm-dyT"
-  | "one-channel"
-  | "one-channel-padded"
-  | "row-dots";
+export type BackpropInputMethod = "phases" | "gemm" | "gemm-dyT" | "one-channel" | "row-dots";
 
 /** Up to this many dy positions N·Ho·Wo, dot products of the filter's rows beat XNNPACK. */
 const ROW_DOTS_MAX_POSITIONS = 4;
@@ -139,9 +124,8 @@ const ROW_DOTS_MAX_POSITIONS = 4;
  * (`gemm-dyT`: the SIMD product of `_simd_gemm.ts`, which packs nothing); few input channels (a phase
  * convolution with under 16 output channels runs XNNPACK far below its peak) use fᵀ as weights
  * (`gemm`); otherwise one stride-1
- * convolution per output phase (`phases`). Two shapes skip XNNPACK: one input channel with a kernel
- * width multiple of 4 (`one-channel`: a 1-wide output would waste its tiles; Co not a multiple of 4
- * is padded with zero channels first, `one-channel-padded`) and at most four dy positions
+ * convolution per output phase (`phases`). Two shapes skip XNNPACK: one input channel with kernel
+ * width and Co multiples of 4 (`one-channel`: a 1-wide output would waste its tiles) and at most four dy positions
  * (`row-dots`: a matrix-vector product, where packing either operand costs more than the product).
  *
  * @example
@@ -155,8 +139,8 @@ const ROW_DOTS_MAX_POSITIONS = 4;
 export function backpropInputMethod(g: ConvGeometry): BackpropInputMethod {
   const columns = g.filterHeight * g.filterWidth * g.inChannels;
   const positions = g.batch * g.outHeight * g.outWidth;
-  if (g.inChannels === 1 && g.filterWidth % 4 === 0) {
-    return g.outChannels % 4 === 0 ? "one-channel" : "one-channel-padded";
+  if (g.inChannels === 1 && g.filterWidth % 4 === 0 && g.outChannels % 4 === 0) {
+    return "one-channel";
   }
   if (positions <= ROW_DOTS_MAX_POSITIONS && columns % 4 === 0 && g.outChannels % 4 === 0) {
     return "row-dots";
@@ -200,33 +184,6 @@ function oneChannel(
     g.outChannels,
   );
   return dx;
-}
-
-/**
- * {@link oneChannel} for Co not a multiple of 4 (the last decoder layer of a width-2 or width-3
- * student): dy and the filter padded with zero channels up to the next multiple of 4, which adds
- * nothing to any dx pixel. The gemm + col2im it replaces took 10x longer at Co 2 and 3 (a
- * transposed convolution [256,16,16,2] -> [256,32,32,1]: 28 ms against 2.7 ms at Co 4), so the
- * smallest students scored slower than larger ones.
- */
-function oneChannelPadded(
-  backend: BackendWasm,
-  dy: Info,
-  filter: Info,
-  g: ConvGeometry,
-): Info | undefined {
-  if (simdKernels(backend) === undefined) return undefined;
-  const extra = 4 - (g.outChannels % 4);
-  const dyPadded = padLastAxis(backend, dy, g.outChannels + extra);
-  const filterPadded = padLastAxis(backend, filter, g.outChannels + extra);
-  try {
-    return oneChannel(backend, dyPadded, filterPadded, {
-      ...g,
-      outChannels: g.outChannels + extra,
-    });
-  } finally {
-    release(backend, dyPadded, filterPadded);
-  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * so it cannot train a conv net), a fast `Conv2DBackpropInput` in place of the stock reference
  * loop, a `Conv2D` that skips XNNPACK's filter packing at small batch sizes, a `Tile` (used by
  * BatchNorm's gradient) that copies blocks instead of computing each element's index, a SIMD
- * `Sqrt` (Adam's), a SIMD `Tanh` (the decoder's output and the latent constraint), SIMD `LeakyRelu` and `Relu`, an inference `FusedBatchNorm` in one pass, an `Identity` that shares its input's data instead of copying it, and
+ * `Sqrt` (Adam's), an `Identity` that shares its input's data instead of copying it, and
  * `EdeganAdamUpdate`, one Adam step in one pass (`adam_update.ts`).
  *
  * @module
@@ -16,9 +16,6 @@ import { conv2DConfig } from "./conv2d.ts";
 import { setStockKernel } from "./_ops.ts";
 import { tileConfig } from "./tile.ts";
 import { sqrtConfig } from "./sqrt.ts";
-import { tanhConfig } from "./tanh.ts";
-import { leakyReluConfig, reluConfig } from "./leaky_relu.ts";
-import { batchNormConfig } from "./batch_norm.ts";
 import { identityConfig } from "./identity.ts";
 import { ADAM_UPDATE, adamUpdateConfig } from "./adam_update.ts";
 
@@ -49,10 +46,6 @@ export function registerWasmTrainingKernels(): void {
     conv2DConfig,
     tileConfig,
     sqrtConfig,
-    tanhConfig,
-    leakyReluConfig,
-    reluConfig,
-    batchNormConfig,
     identityConfig,
   ];
   for (const config of replacements) replace(config);
