@@ -2,10 +2,7 @@
 // score distance, with BatchNorm statistics far from the identity (random weights, inference mode).
 
 import { assert } from "@std/assert";
-// onnxruntime-node (288 MB) is only the tests' reference runtime: an import-map entry would make
-// every user's first `deno task` download it, so it is imported here by its full specifier.
-// deno-lint-ignore no-import-prefix
-import * as ort from "npm:onnxruntime-node@1.30.0";
+import { loadOnnxRuntime } from "./_onnxruntime.ts";
 import { io, loadGraphModel } from "@tensorflow/tfjs";
 import * as tf from "../../lib/tf.ts";
 import { EdeGan, type EdeGanConfig } from "../../lib/models/ede_gan/mod.ts";
@@ -61,6 +58,7 @@ for (const config of CONFIGS) {
       }));
       const out = graph.predict(x) as tf.Tensor;
       const tfjsScores = out.dataSync();
+      const ort = await loadOnnxRuntime();
       const session = await ort.InferenceSession.create(onnxModel(path));
       const result = await session.run({
         images: new ort.Tensor("float32", x.dataSync() as Float32Array, x.shape),

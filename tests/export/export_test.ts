@@ -1,9 +1,6 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join, toFileUrl } from "@std/path";
-// onnxruntime-node (288 MB) is only the tests' reference runtime: an import-map entry would make
-// every user's first `deno task` download it, so it is imported here by its full specifier.
-// deno-lint-ignore no-import-prefix
-import * as ort from "npm:onnxruntime-node@1.30.0";
+import { loadOnnxRuntime } from "./_onnxruntime.ts";
 import onnxProto from "onnx-proto";
 import { io, loadGraphModel } from "@tensorflow/tfjs";
 import * as tf from "../../lib/tf.ts";
@@ -126,6 +123,7 @@ async function checkRun(name: RunName): Promise<void> {
     decoded.metadataProps!.find((p) => p.key === "edegan")!.value!,
   ) as ExportMetadata;
   assertEquals(metadata.calibration.threshold, manifest.calibration.threshold);
+  const ort = await loadOnnxRuntime();
   const session = await ort.InferenceSession.create(join(onnx.out, "model.onnx"));
   const result = await session.run({ images: new ort.Tensor("float32", x, shape) });
   const scores = result.score.data as Float32Array;
