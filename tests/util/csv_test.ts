@@ -3,6 +3,7 @@ import { parse } from "@std/csv";
 import { join } from "@std/path";
 import { useBackend } from "../_helpers.ts";
 import { csvText } from "../../lib/util/csv.ts";
+import { BEST_EPOCH_COLUMNS } from "../../lib/distill/results.ts";
 import {
   RESULT_COLUMNS,
   runDistillExperiment,
@@ -67,8 +68,10 @@ Deno.test("results.csv of a distillation run parses back to results.json's stude
     assertEquals(text.includes("\r"), false);
     const rows = parse(text, { skipFirstRow: true }) as Record<string, string>[];
     assertEquals(rows.length, 1);
+    // Every job now records per-epoch AUCs, so the best-epoch columns follow the others.
+    const columns = [...RESULT_COLUMNS, ...BEST_EPOCH_COLUMNS];
     const expected = Object.fromEntries(
-      RESULT_COLUMNS.map((c) => [c, String(studentResultToRow(results.students[0])[c] ?? "")]),
+      columns.map((c) => [c, String(studentResultToRow(results.students[0])[c] ?? "")]),
     );
     assertEquals(rows[0], expected);
     assertEquals(Number(rows[0].auc_scratch), results.students[0].aucScratch);
