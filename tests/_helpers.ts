@@ -37,3 +37,19 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/**
+ * Runs `deno run -A ARGS` from the repository root as a user would (progress bars off) and returns
+ * its exit code and its stdout and stderr together.
+ */
+export async function runDeno(args: string[]): Promise<{ code: number; text: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    cwd: new URL("../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+    env: { EDEGAN_NO_PROGRESS: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, text: decode(out.stdout) + decode(out.stderr) };
+}

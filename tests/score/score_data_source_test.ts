@@ -3,27 +3,15 @@
 // where its folder came from.
 
 import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { fromFileUrl, join } from "@std/path";
-import { useBackend } from "../_helpers.ts";
+import { join } from "@std/path";
+import { runDeno, useBackend } from "../_helpers.ts";
 import { writeDigitFolder } from "../data/_fixtures.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import jpeg from "jpeg-js";
 
-const ROOT = fromFileUrl(new URL("../../", import.meta.url));
-
-async function score(args: string[]): Promise<{ code: number; text: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tasks/score.ts", "--backend", "wasm", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { EDEGAN_NO_PROGRESS: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, text: decode(out.stdout) + decode(out.stderr) };
-}
+const score = (args: string[]) => runDeno(["tasks/score.ts", "--backend", "wasm", ...args]);
 
 Deno.test("score --dataset X on a folder-trained run reads X from its own location, errors say where a folder came from, conversions are noted", async () => {
   await useBackend("wasm");

@@ -4,7 +4,7 @@
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { fromFileUrl, join } from "@std/path";
-import { useBackend } from "../_helpers.ts";
+import { runDeno, useBackend } from "../_helpers.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { runSweep } from "../../lib/sweep/runner.ts";
 
@@ -20,17 +20,7 @@ async function liveLock(path: string): Promise<Deno.ChildProcess> {
   return child;
 }
 
-async function task(args: string[]): Promise<{ code: number; text: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { EDEGAN_NO_PROGRESS: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, text: decode(out.stdout) + decode(out.stderr) };
-}
+const task = runDeno;
 
 Deno.test("a second writer on a run is refused before it trains, naming the first; a dead one's lock is taken over", async () => {
   await useBackend("wasm");
