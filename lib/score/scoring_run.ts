@@ -261,22 +261,13 @@ export async function prepareScoring(
   const { scoreKind } = opts;
   const runJson = join(modelDir, "..", "run.json");
   const run = await readManifest(runJson);
-  if (!run?.data && opts.bnStats === "run" && scoreKind === "latent") {
-    return {
-      scoreKind,
-      bnStats: "moving",
-      calibration: stored,
-      record: {
-        scoreKind,
-        bnStats: "moving",
-        asked: "run",
-        note: `no ${runJson}, so no run's statistics to follow; moving kept`,
-      },
-    };
-  }
   if (!run?.data) {
-    if (opts.bnStats === "run") opts = { ...opts, bnStats: "moving" };
-    if (opts.bnStats === "auto" && scoreKind === "latent") {
+    // Without the run's manifest neither rule has what it needs: the latent score keeps the
+    // moving averages and says why.
+    if (scoreKind === "latent" && (opts.bnStats === "run" || opts.bnStats === "auto")) {
+      const note = opts.bnStats === "run"
+        ? `no ${runJson}, so no run's statistics to follow; moving kept`
+        : `--bn-stats auto: no ${runJson}, so no validation split to choose on; moving kept`;
       return {
         scoreKind,
         bnStats: "moving",
@@ -284,10 +275,12 @@ export async function prepareScoring(
         record: {
           scoreKind,
           bnStats: "moving",
-          note: `--bn-stats auto: no ${runJson}, so no validation split to choose on; moving kept`,
+          ...(opts.bnStats === "run" ? { asked: "run" } : {}),
+          note,
         },
       };
     }
+    if (opts.bnStats === "run") opts = { ...opts, bnStats: "moving" };
     if (opts.bnStats === "moving" && scoreKind === "latent") {
       return { scoreKind, bnStats: "moving", calibration: stored, record: { scoreKind } };
     }
