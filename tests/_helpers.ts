@@ -53,3 +53,19 @@ export async function runDeno(args: string[]): Promise<{ code: number; text: str
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, text: decode(out.stdout) + decode(out.stderr) };
 }
+
+/**
+ * The smallest real training run the run-folder tests use: MNIST digit 1, 32 training and 40 test
+ * images, a width-4 EDE-GAN, one epoch at batch 8, warnings silenced. Spread it and add `out`.
+ */
+export const TINY_RUN = {
+  dataset: "mnist" as const,
+  normal: 1,
+  epochs: 1,
+  batchSize: 8,
+  seed: 0,
+  model: { width: 4, latentSize: 8 },
+  limit: 32,
+  testLimit: 40,
+  warn: () => {},
+};

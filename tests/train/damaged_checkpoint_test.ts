@@ -4,20 +4,10 @@
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
-import { useBackend } from "../_helpers.ts";
+import { TINY_RUN, useBackend } from "../_helpers.ts";
 import { trainRun } from "../../lib/train/run.ts";
 
-const base = {
-  dataset: "mnist" as const,
-  normal: 1,
-  epochs: 1,
-  batchSize: 8,
-  seed: 0,
-  model: { width: 4, latentSize: 8 },
-  limit: 32,
-  testLimit: 40,
-  warn: () => {},
-};
+const base = TINY_RUN;
 
 Deno.test("a truncated optimizer.bin is named as damaged, twice the same, and --restart starts over", async () => {
   await useBackend("wasm");

@@ -4,7 +4,7 @@
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { fromFileUrl, join } from "@std/path";
-import { runDeno, useBackend } from "../_helpers.ts";
+import { runDeno, TINY_RUN, useBackend } from "../_helpers.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { runSweep } from "../../lib/sweep/runner.ts";
 
@@ -25,18 +25,7 @@ const task = runDeno;
 Deno.test("a second writer on a run is refused before it trains, naming the first; a dead one's lock is taken over", async () => {
   await useBackend("wasm");
   const out = await Deno.makeTempDir();
-  const base = {
-    dataset: "mnist" as const,
-    normal: 1,
-    epochs: 1,
-    batchSize: 8,
-    seed: 0,
-    model: { width: 4, latentSize: 8 },
-    limit: 32,
-    testLimit: 40,
-    out,
-    warn: () => {},
-  };
+  const base = { ...TINY_RUN, out };
   await trainRun(base).then((r) => r.model.dispose());
   const before = await Deno.readTextFile(join(out, "run.json"));
   const child = await liveLock(join(out, "run.lock"));
