@@ -3,7 +3,7 @@
 
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
-import { useBackend } from "../_helpers.ts";
+import { TINY_RUN, useBackend } from "../_helpers.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { writeRunReport } from "../../lib/report/run_report.ts";
 import { acquireLock } from "../../lib/util/run_lock.ts";
@@ -14,16 +14,9 @@ Deno.test("a killed run's report shows the checkpoint's history and says interru
   const out = join(root, "run");
   const killed = join(root, "killed");
   await trainRun({
-    dataset: "mnist",
-    normal: 1,
+    ...TINY_RUN,
     epochs: 3,
-    batchSize: 8,
-    seed: 0,
-    model: { width: 4, latentSize: 8 },
-    limit: 32,
-    testLimit: 40,
     out,
-    warn: () => {},
     // The folder as a kill -9 after epoch 2's checkpoint leaves it (run.lock included).
     onEpoch: async (record) => {
       if (record.epoch === 2) {
