@@ -132,6 +132,14 @@ export {
   saveModel,
 } from "./lib/train/checkpoint.ts";
 export { checkEmaDecay, type EmaState, GeneratorEma } from "./lib/train/ema.ts";
+
+// The run manifest (run.json): one schema, one reader, one writer
+export {
+  parseRunManifest,
+  readRunManifest,
+  type RunManifest,
+  writeRunManifest,
+} from "./lib/run/mod.ts";
 export { scoreImages, type ScoreOptions, type ScoreResult } from "./lib/score/score.ts";
 export {
   BATCH_NORM_STATS_MODES,

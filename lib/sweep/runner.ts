@@ -19,7 +19,7 @@ import { type DistillResults, runDistillExperiment } from "../distill/experiment
 import type { Method } from "../distill/pkdgan.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { acquireLock, lockRunFolder, type RunLock, RunLockedError } from "../util/run_lock.ts";
-import { type Provenance, provenance } from "../train/manifest.ts";
+import { type Provenance, provenance } from "../run/provenance.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { DistillDesignChoice, SweepJob } from "./grid.ts";
 
