@@ -182,6 +182,8 @@ export {
   BEST_TEST_EPOCH_LABEL,
   bestTestEpoch,
   f1AtThreshold,
+  type MeanStd,
+  meanStd,
   minMaxNormaliser,
   rocAuc,
   rocCurve,
@@ -258,4 +260,4 @@ export * from "./lib/sweep/mod.ts";
 export * from "./lib/results/mod.ts";
 
 // Presets
-export { preset, type PresetName, PRESETS } from "./lib/cli/presets.ts";
+export { preset, type PresetName, PRESETS } from "./lib/run/presets.ts";

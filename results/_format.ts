@@ -3,7 +3,7 @@
  * printed as percentages with two decimals.
  */
 import { type DistilledStudent, meanInterval } from "../lib/results/mod.ts";
-import { meanStd } from "../lib/sweep/merge.ts";
+import { meanStd } from "../lib/metrics/statistics.ts";
 
 /** An AUC in [0, 1] as a percentage, two decimals; empty for a missing value. */
 export const pct = (x: number | null | undefined) =>

@@ -9,7 +9,7 @@
 
 import { join } from "@std/path";
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
-import { preset, presetFromArgs } from "../lib/cli/presets.ts";
+import { preset, presetFromArgs } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { runStudy, type StudyName } from "../lib/train/study.ts";

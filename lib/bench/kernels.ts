@@ -18,17 +18,19 @@
 
 import * as tf from "../tf.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
-import { registerWasmTrainingKernels } from "../backend/wasm_kernels/register.ts";
-import { stockKernel } from "../backend/wasm_kernels/_ops.ts";
+import {
+  convGeometry,
+  loadDnnl,
+  registerWasmTrainingKernels,
+  stockKernel,
+} from "../backend/mod.ts";
 import {
   type ConvKernelArgs,
   onednnConvolution,
   onednnServes,
   routing,
 } from "../backend/onednn/kernels.ts";
-import { convGeometry } from "../backend/wasm_kernels/_geometry.ts";
 import { useOnednnKernels } from "../backend/onednn/register.ts";
-import { loadDnnl } from "../backend/onednn/_ffi.ts";
 import { setDnnlThreads, threadCount } from "../backend/onednn/threads.ts";
 import type { ConvDirection } from "../backend/onednn/convolution.ts";
 

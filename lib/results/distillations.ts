@@ -6,7 +6,7 @@
  */
 
 import { join } from "@std/path";
-import { meanStd } from "../sweep/merge.ts";
+import { meanStd } from "../metrics/statistics.ts";
 import { pearson } from "../viz/analysis.ts";
 import { median } from "./stats.ts";
 import { readJson } from "../util/json.ts";

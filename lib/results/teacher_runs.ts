@@ -12,7 +12,7 @@
  */
 
 import { join } from "@std/path";
-import { meanStd } from "../sweep/merge.ts";
+import { meanStd } from "../metrics/statistics.ts";
 import { readRunManifest } from "../run/manifest.ts";
 import { readJson } from "../util/json.ts";
 

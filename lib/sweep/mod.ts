@@ -48,8 +48,6 @@ export {
   type ClassAuc,
   type DatasetTables,
   formatAuc,
-  type MeanStd,
-  meanStd,
   type MergedTables,
   mergeResults,
   readJobResults,

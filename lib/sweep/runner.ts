@@ -12,8 +12,8 @@
 
 import type { EmaOption } from "../train/ema.ts";
 import { join } from "@std/path";
-import type { PresetName, TrainPreset } from "../cli/presets.ts";
-import { preset as presetOf } from "../cli/presets.ts";
+import type { PresetName, TrainPreset } from "../run/presets.ts";
+import { preset as presetOf } from "../run/presets.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type DistillResults, runDistillExperiment } from "../distill/experiment.ts";
 import type { Method } from "../distill/pkdgan.ts";
