@@ -130,7 +130,10 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "methods": { kind: "string", help: "comma-separated: scratch, one-step, joint, pkdgan" },
   "report": { kind: "boolean", help: "write report.html at the end (--no-report to skip)" },
-  "check": { kind: "boolean", help: "fail on any error output" },
+  "check": {
+    kind: "boolean",
+    help: "check, writing nothing: fail on any error output (notebooks), on a stale file (results)",
+  },
   "score-kind": {
     kind: "string",
     help:

@@ -1,0 +1,110 @@
+/**
+ * `deno task results`: every generated file of a results folder rebuilt from the runs in it —
+ * `teachers/tables.md`, `students/tables.md`, `design/tables.md` (once the design study has a
+ * folder) and the three generated blocks of `README.md` (the headline) — through the pure
+ * renderers of this folder and `deno fmt`. With `check`, nothing is written: the files whose
+ * committed text differs from what the runs give are returned as stale.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { writeFileAtomic } from "../util/atomic.ts";
+import { designTables, loadDesignCells } from "./design_tables.ts";
+import { loadDistillations } from "./distillations.ts";
+import { applyHeadline, headlineBlocks } from "./headline.ts";
+import { formatMarkdown } from "./markdown.ts";
+import { loadPaperFigures } from "./paper_figures.ts";
+import { studentTables } from "./student_tables.ts";
+import { teacherTables } from "./teacher_tables.ts";
+import { loadTeacherRuns } from "./teacher_runs.ts";
+
+/** One generated file: where it goes and the text the runs give (formatted). */
+export interface ResultsFile {
+  path: string;
+  text: string;
+}
+
+/** What a rebuild found or did. */
+export interface RebuildSummary {
+  /** Files whose text changed (written, or with `check` only reported). */
+  stale: string[];
+  /** Files already what the runs give. */
+  upToDate: string[];
+}
+
+const readOrEmpty = (path: string) => Deno.readTextFile(path).catch(() => "");
+
+/**
+ * Every generated file of results folder `dir` as the runs in it give it (nothing written). The
+ * folder holds `paper_figures.json`, `README.md` (with the `headline`, `classes` and `students`
+ * markers), `teachers/` and `students/`, and maybe `design/`.
+ *
+ * @throws {Error} naming the file when a run, the paper figures or the README's markers are
+ * missing or unreadable.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { renderResults } from "./rebuild.ts";
+ * const files = await renderResults(new URL("../../results/", import.meta.url).pathname);
+ * assertEquals(files.map((f) => f.path.split("results/")[1]).slice(0, 2),
+ *   ["teachers/tables.md", "students/tables.md"]);
+ * ```
+ */
+export async function renderResults(dir: string): Promise<ResultsFile[]> {
+  const paper = await loadPaperFigures(join(dir, "paper_figures.json"));
+  const teachers = await loadTeacherRuns(join(dir, "teachers"));
+  const students = await loadDistillations(join(dir, "students"));
+  const files: ResultsFile[] = [
+    { path: join(dir, "teachers", "tables.md"), text: teacherTables(teachers) },
+    { path: join(dir, "students", "tables.md"), text: studentTables(students, paper) },
+  ];
+  const designDir = join(dir, "design");
+  const cells = await loadDesignCells(designDir).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  });
+  if (cells.length > 0) {
+    files.push({ path: join(designDir, "tables.md"), text: designTables(cells, paper) });
+  }
+  const readme = join(dir, "README.md");
+  files.push({
+    path: readme,
+    text: applyHeadline(
+      await Deno.readTextFile(readme),
+      headlineBlocks(teachers, students, paper),
+      readme,
+    ),
+  });
+  return await Promise.all(files.map(async (f) => ({ ...f, text: await formatMarkdown(f.text) })));
+}
+
+/**
+ * Rebuilds the generated files of results folder `dir`: each whose text differs from what the
+ * runs give is written whole (atomically), or, with `check`, only reported.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { rebuildResults } from "./rebuild.ts";
+ * const summary = await rebuildResults(new URL("../../results/", import.meta.url).pathname,
+ *   { check: true });
+ * assertEquals(summary.stale, []);
+ * ```
+ */
+export async function rebuildResults(
+  dir: string,
+  opts: { check?: boolean } = {},
+): Promise<RebuildSummary> {
+  const summary: RebuildSummary = { stale: [], upToDate: [] };
+  for (const file of await renderResults(dir)) {
+    if (await readOrEmpty(file.path) === file.text) {
+      summary.upToDate.push(file.path);
+      continue;
+    }
+    summary.stale.push(file.path);
+    if (!opts.check) await writeFileAtomic(file.path, file.text);
+  }
+  return summary;
+}
