@@ -94,6 +94,11 @@ export const FLAGS: Record<string, FlagSpec> = {
   "json": { kind: "string", help: "also write machine-readable output to this path" },
   "suite": { kind: "string", help: "benchmark suite" },
   "shard": { kind: "string", help: "run the i-th of n disjoint parts of a sweep, as i/n" },
+  "spec": {
+    kind: "string",
+    help:
+      "a campaign spec file (JSON): jobs, their flags, where they land (results/*/campaign.json)",
+  },
   "run": { kind: "string", help: "a run directory" },
   "images": { kind: "string", help: "a folder of images to score" },
   "students": {

@@ -45,7 +45,11 @@ export interface SweepJobResult {
   preset?: string;
   /** The distillation design asked for (absent: every default; see `grid.ts`). */
   design?: DistillDesignChoice;
-  teacher: { width: number; params: number; mflops: number; auc: number };
+  /**
+   * The teacher: its width, size and test ROC AUC (a campaign's training job records no size:
+   * its run.json has none).
+   */
+  teacher: { width: number; params?: number; mflops?: number; auc: number };
   students: SweepStudentResult[];
   /**
    * What the job ran with (sizes, preset, `--ema`, data folder; see {@link jobSettings}), compared
