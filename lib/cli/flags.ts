@@ -88,7 +88,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   "preset": {
     kind: "string",
     help: "size of the run",
-    choices: ["quick", "paper"],
+    choices: ["quick", "paper", "ci"],
     env: "EDEGAN_PRESET",
   },
   "json": { kind: "string", help: "also write machine-readable output to this path" },
