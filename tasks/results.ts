@@ -1,7 +1,8 @@
 /**
  * `deno task results`: rebuilds every generated file of results/ from the committed runs — the
- * teachers', students' and design study's `tables.md` and the headline blocks of
- * results/README.md — through the pure renderers of lib/results (`rebuildResults`).
+ * teachers', students' and design study's `tables.md`, the headline blocks of results/README.md,
+ * and each sweep folder's `tables.md`/`tables.json` — through the pure renderers of lib/results
+ * (`rebuildResults`).
  *
  *     deno task results            # write what changed
  *     deno task results --check    # exit 1 naming each stale file, writing nothing (CI)

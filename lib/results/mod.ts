@@ -40,8 +40,6 @@ export {
   studentsByRatio,
 } from "./distillations.ts";
 export { type MeanInterval, meanInterval, median } from "./stats.ts";
-export { arch, gainInterval, mean, meanSd, pct, sd, signed, signedPoints } from "./format.ts";
-export { formatMarkdown, replaceBlock, table } from "./markdown.ts";
 export { loadPaperFigures, type PaperFigures } from "./paper_figures.ts";
 export { bestLive, teacherTables } from "./teacher_tables.ts";
 export { studentTables } from "./student_tables.ts";

@@ -1,8 +1,9 @@
 /**
  * `deno task results`: every generated file of a results folder rebuilt from the runs in it —
  * `teachers/tables.md`, `students/tables.md`, `design/tables.md` (once the design study has a
- * folder) and the three generated blocks of `README.md` (the headline) — through the pure
- * renderers of this folder and `deno fmt`. With `check`, nothing is written: the files whose
+ * folder) and the three generated blocks of `README.md` (the headline) through the pure
+ * renderers of this folder and `deno fmt`, and each sweep folder's `tables.md` and `tables.json`
+ * (`reproduce-*`: a folder with `jobs/` and `tables.md`) through `deno task merge`'s tables. With `check`, nothing is written: the files whose
  * committed text differs from what the runs give are returned as stale.
  *
  * @module
@@ -10,6 +11,7 @@
 
 import { join } from "@std/path";
 import { writeFileAtomic } from "../util/atomic.ts";
+import { mergeResults, readJobResults, tablesMarkdown } from "../sweep/merge.ts";
 import { designTables, loadDesignCells } from "./design_tables.ts";
 import { loadDistillations } from "./distillations.ts";
 import { applyHeadline, headlineBlocks } from "./headline.ts";
@@ -77,7 +79,31 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
       readme,
     ),
   });
-  return await Promise.all(files.map(async (f) => ({ ...f, text: await formatMarkdown(f.text) })));
+  // The Markdown is kept formatted (the README whole, its text around the blocks too); the sweep
+  // tables as `deno task merge` writes them.
+  const formatted = await Promise.all(
+    files.map(async (f) => ({ ...f, text: await formatMarkdown(f.text) })),
+  );
+  return [...formatted, ...await sweepTables(dir)];
+}
+
+/** The `tables.md` and `tables.json` of each sweep folder of `dir`, as `deno task merge` makes. */
+async function sweepTables(dir: string): Promise<ResultsFile[]> {
+  const files: ResultsFile[] = [];
+  const entries = (await Array.fromAsync(Deno.readDir(dir))).filter((e) => e.isDirectory)
+    .map((e) => e.name).sort();
+  for (const name of entries) {
+    const folder = join(dir, name);
+    const isSweep = await Deno.stat(join(folder, "jobs")).then((s) => s.isDirectory, () => false) &&
+      await Deno.stat(join(folder, "tables.md")).then(() => true, () => false);
+    if (!isSweep) continue;
+    const tables = mergeResults(await readJobResults(folder));
+    files.push(
+      { path: join(folder, "tables.md"), text: tablesMarkdown(tables) },
+      { path: join(folder, "tables.json"), text: JSON.stringify(tables, null, 2) + "\n" },
+    );
+  }
+  return files;
 }
 
 /**

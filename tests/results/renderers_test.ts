@@ -6,9 +6,9 @@
 
 import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
+import { formatMarkdown } from "../../lib/results/markdown.ts";
 import {
   designTables,
-  formatMarkdown,
   loadDesignCells,
   type PaperFigures,
   studentTables,
