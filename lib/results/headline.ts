@@ -134,7 +134,24 @@ export function headlineBlocks(
   students: Distillation[],
   paper: PaperFigures,
 ): HeadlineBlocks {
-  const full64 = teachers.filter((r) => r.epochs === FULL_EPOCHS && r.batch === 64);
+  return {
+    headline: claimsBlock(teachers, students, paper),
+    classes: classesBlock(teachers),
+    students: studentsBlock(students, paper),
+  };
+}
+
+/** The batch-64 teachers of the papers' length: the runs the teacher rows average. */
+const fullLength64 = (teachers: TeacherRun[]) =>
+  teachers.filter((r) => r.epochs === FULL_EPOCHS && r.batch === 64);
+
+/** The claims table with its rules, between the `headline` markers. */
+function claimsBlock(
+  teachers: TeacherRun[],
+  students: Distillation[],
+  paper: PaperFigures,
+): string {
+  const full64 = fullLength64(teachers);
 
   const rows: string[][] = [];
   const row = (cells: string[]) => rows.push(cells);
@@ -400,7 +417,12 @@ export function headlineBlocks(
     "",
     "<!-- headline:end -->",
   ].join("\n");
+  return headline;
+}
 
+/** Every class at batch 64, both datasets: live and averaged (`classes` markers). */
+function classesBlock(teachers: TeacherRun[]): string {
+  const full64 = fullLength64(teachers);
   /** Every class at batch 64, both datasets: live and averaged, mean ± sd over seeds. */
   const cell = (rs: TeacherRun[], pick: (r: TeacherRun) => number | undefined) => {
     const xs = rs.map(pick).filter((x): x is number => x !== undefined);
@@ -461,6 +483,11 @@ export function headlineBlocks(
     "<!-- classes:end -->",
   ].join("\n");
 
+  return perClass;
+}
+
+/** The students per dataset and ratio (`students` markers). */
+function studentsBlock(students: Distillation[], paper: PaperFigures): string {
   /** The students per dataset and ratio (the papers' student tables), mean over the classes run. */
   const perRatio = studentsByRatio(students);
   /** The published gain goes beside the architecture nearest the dataset's published ratio only. */
@@ -538,7 +565,7 @@ export function headlineBlocks(
     "<!-- students:end -->",
   ].join("\n");
 
-  return { headline, classes: perClass, students: studentBlock };
+  return studentBlock;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Campaigns through the sweep runner (`deno task sweep --spec`): the committed specs describe the
- * committed campaign folder for folder, and a tiny real campaign (1-3 epochs on 64 images) runs,
+ * committed campaign folder for folder, and a tiny real campaign (4 epochs on 64 images) runs,
  * lands its files, skips a finished job, and resumes a job whose process was killed mid-training
  * from its checkpoint (epoch 1 not retrained).
  */
@@ -102,12 +102,12 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
         groups: [{
           id: "{dataset}-{normal}-e{epochs}",
           grid: { dataset: ["mnist"], normal: [1], seed: [0] },
-          flags: { epochs: 3 },
+          flags: { epochs: 4 },
           land: join(dir, "landed", "{dataset}-{normal}"),
         }],
       }),
     );
-    const run = join(out, "runs", "mnist-1-e3");
+    const run = join(out, "runs", "mnist-1-e4");
 
     // 1. Killed after its first epoch's checkpoint: the campaign process and its training.
     const first = sweep(spec, out);
@@ -128,10 +128,10 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
       "killed before its last epoch",
     );
     const checkpoint = JSON.parse(await Deno.readTextFile(join(run, "model", "trainer.json")));
-    assert(checkpoint.epoch < 3, `killed after epoch ${checkpoint.epoch}`);
+    assert(checkpoint.epoch < 4, `killed after epoch ${checkpoint.epoch}`);
     const epochOne = checkpoint.extra.history[0];
-    await Deno.stat(join(out, "jobs", "mnist-1-e3.running"));
-    assert(!await Deno.stat(join(out, "jobs", "mnist-1-e3.json")).then(() => true, () => false));
+    await Deno.stat(join(out, "jobs", "mnist-1-e4.running"));
+    assert(!await Deno.stat(join(out, "jobs", "mnist-1-e4.json")).then(() => true, () => false));
 
     // 2. Rerun: the job is found killed, its training resumed (epoch 1 kept), its files landed.
     const second = await text(sweep(spec, out));
@@ -141,10 +141,10 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     assertStringIncludes(await Deno.readTextFile(`${run}.log`), "--resume");
     const done = JSON.parse(await Deno.readTextFile(join(run, "run.json")));
     assertEquals(done.status, "finished");
-    assertEquals(done.history.length, 3);
+    assertEquals(done.history.length, 4);
     assertEquals(done.history[0], epochOne, "epoch 1 is the killed run's, not retrained");
-    const result = JSON.parse(await Deno.readTextFile(join(out, "jobs", "mnist-1-e3.json")));
-    assertEquals(result.teacher.auc, done.history[2].auc);
+    const result = JSON.parse(await Deno.readTextFile(join(out, "jobs", "mnist-1-e4.json")));
+    assertEquals(result.teacher.auc, done.history[3].auc);
     for (const f of ["run.json", "scores.csv"]) {
       assertEquals(
         await Deno.readFile(join(dir, "landed", "mnist-1", f)),
