@@ -96,6 +96,8 @@ export async function runCampaign(opts: {
     jobs,
     out,
     run: campaignJobFunction(jobs, { log: (line) => console.log(line) }),
+    // A finished job is taken as done only with the flags it ran with.
+    settings: (job) => jobs.find((j) => j.id === job.id)!.flags,
     log: (line) => console.log(line),
   });
   console.log(

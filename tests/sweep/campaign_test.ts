@@ -8,6 +8,7 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { join } from "@std/path";
 import { campaignJobs, flagArgs, parseCampaignSpec } from "../../lib/sweep/campaign.ts";
+import { processAlive } from "../../lib/util/run_lock.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -120,6 +121,12 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     const trainer = JSON.parse(await Deno.readTextFile(join(run, "run.lock"))).pid;
     Deno.kill(trainer, "SIGKILL");
     await first.status;
+    // A killed process is gone a moment later (its lock is then stale, taken over at once).
+    const gone = Date.now() + 10_000;
+    while (processAlive(trainer)) {
+      assert(Date.now() < gone, `pid ${trainer} still alive 10 s after SIGKILL`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await first.stdout.cancel();
     await first.stderr.cancel();
     assertEquals(
@@ -135,7 +142,7 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
 
     // 2. Rerun: the job is found killed, its training resumed (epoch 1 kept), its files landed.
     const second = await text(sweep(spec, out));
-    assertEquals(second.code, 0, second.all);
+    assertEquals(second.code, 0, `${second.all}\n${await Deno.readTextFile(`${run}.log`)}`);
     assertStringIncludes(second.all, "left unfinished by an earlier run, running it again");
     assertStringIncludes(second.all, "1 rerun after a kill");
     assertStringIncludes(await Deno.readTextFile(`${run}.log`), "--resume");
@@ -157,6 +164,14 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     const third = await text(sweep(spec, out));
     assertEquals(third.code, 0, third.all);
     assertStringIncludes(third.all, "done: 0 ran, 1 finished before");
+
+    // 4. The spec's flags changed: the finished job is refused, naming the change, not skipped.
+    const changed = JSON.parse(await Deno.readTextFile(spec));
+    changed.flags.limit = 32;
+    await Deno.writeTextFile(spec, JSON.stringify(changed));
+    const fourth = await text(sweep(spec, out));
+    assert(fourth.code !== 0, fourth.all);
+    assertStringIncludes(fourth.all, "finished with other settings (--limit 64 -> 32)");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
