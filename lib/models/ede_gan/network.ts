@@ -12,11 +12,7 @@ import * as tf from "../../tf.ts";
 import { type LayerSpec, partLayers, type PartName, PARTS } from "./architecture.ts";
 import { type EdeGanConfig, resolveConfig } from "./config.ts";
 import { createRng, normal } from "../../util/rng.ts";
-import {
-  activation,
-  batchNormActivation,
-  fusedBatchNormAvailable,
-} from "../../backend/onednn/batch_norm_op.ts";
+import { activation, batchNormActivation } from "../../ops/mod.ts";
 import type {
   AnomalyModel,
   NamedTensors,
@@ -341,18 +337,12 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
         layer.padding,
       );
     }
-    if (
-      layer.batchNorm && mode === "train" && layer.activation !== "tanh" &&
-      fusedBatchNormAvailable()
-    ) {
-      return this.#fusedBatchNorm(key, y, layer.activation);
+    if (layer.batchNorm && mode === "train" && layer.activation !== "tanh") {
+      return this.#trainBatchNorm(key, y, layer.activation);
     }
     if (layer.batchNorm) y = this.#batchNorm(key, y, mode);
-    if (
-      mode === "train" && (layer.activation === "leakyRelu" || layer.activation === "relu") &&
-      fusedBatchNormAvailable()
-    ) {
-      return activation(y, layer.activation, LEAKY_SLOPE);
+    if (mode === "train" && (layer.activation === "leakyRelu" || layer.activation === "relu")) {
+      return activation(y, { activation: layer.activation, alpha: LEAKY_SLOPE });
     }
     switch (layer.activation) {
       case "leakyRelu":
@@ -367,24 +357,21 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
   }
 
   /**
-   * Training-mode batch normalisation and activation as one oneDNN op (the `onednn` backend):
-   * the same function as {@link #batchNorm} then the activation, in one pass on every core.
+   * Training-mode batch normalisation and activation (the op `batchNormActivation`: one kernel
+   * where the backend has it, tfjs's ops elsewhere), its batch statistics collected.
    */
-  #fusedBatchNorm(
+  #trainBatchNorm(
     key: string,
     x: tf.Tensor4D,
     activation: "leakyRelu" | "relu" | "none",
   ): tf.Tensor4D {
     const gamma = this.variables.get(`${key}/gamma`)! as tf.Tensor1D;
     const beta = this.variables.get(`${key}/beta`)! as tf.Tensor1D;
-    const { y, mean, variance } = batchNormActivation(
-      x,
-      gamma,
-      beta,
+    const { y, mean, variance } = batchNormActivation(x, gamma, beta, {
       activation,
-      BN_EPSILON,
-      LEAKY_SLOPE,
-    );
+      epsilon: BN_EPSILON,
+      alpha: LEAKY_SLOPE,
+    });
     const [n, h, w] = x.shape;
     this.#pending.push({ key, mean, variance, count: n * h * w });
     return y;
