@@ -253,8 +253,12 @@ export async function runModelSuiteIsolated(
         for (const line of parts) if (line.trim()) opts.onProgress?.(line.trim());
       }
     })();
-    const [output] = await Promise.all([process.output(), progress]);
-    const text = new TextDecoder().decode(output.stdout).trim().split("\n").at(-1) ?? "";
+    const [stdout, status] = await Promise.all([
+      new Response(process.stdout).text(),
+      process.status,
+      progress,
+    ]);
+    const text = stdout.trim().split("\n").at(-1) ?? "";
     try {
       rows.push(...(JSON.parse(text) as ModelRow[]));
     } catch {
@@ -264,7 +268,7 @@ export async function runModelSuiteIsolated(
         batch: 0,
         images_per_s: null,
         peak_rss_mb: 0,
-        note: `its process failed (exit ${output.code})`,
+        note: `its process failed (exit ${status.code})`,
       });
     }
   }
