@@ -23,6 +23,7 @@ import { sqrtConfig } from "./wasm_kernels/sqrt.ts";
 import { identityConfig } from "./wasm_kernels/identity.ts";
 import { adamUpdateConfig } from "./wasm_kernels/adam_update.ts";
 import { adamUpdateFlatConfig } from "./wasm_kernels/adam_update_flat.ts";
+import { movingAveragesConfig } from "./wasm_kernels/moving_averages.ts";
 import { onednnConvolutionKernel } from "./onednn/kernels.ts";
 import {
   activationConfig,
@@ -67,7 +68,8 @@ const onednnOnly = (config: tf.KernelConfig): KernelEntry => ({
 /**
  * The list: the three convolutions (wasm kernels; on onednn, oneDNN where it serves the shape),
  * a block-copying `Tile` (BatchNorm's gradient), a SIMD `Sqrt`, an `Identity` that shares its
- * input's data, the one-pass Adam kernels, and oneDNN's BatchNorm+activation and activation.
+ * input's data, the one-pass Adam kernels, BatchNorm's running averages in one call, and oneDNN's
+ * BatchNorm+activation and activation.
  *
  * @example
  * ```ts
@@ -85,6 +87,7 @@ export const KERNELS: readonly KernelEntry[] = [
   both(identityConfig),
   both(adamUpdateConfig),
   both(adamUpdateFlatConfig),
+  both(movingAveragesConfig),
   onednnOnly(batchNormActivationConfig),
   onednnOnly(batchNormActivationGradConfig),
   onednnOnly(activationConfig),

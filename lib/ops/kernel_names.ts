@@ -26,6 +26,23 @@ export const ADAM_UPDATE = "EdeganAdamUpdate";
  */
 export const ADAM_UPDATE_FLAT = "EdeganAdamUpdateFlat";
 
+/**
+ * BatchNorm's running averages of many layers in one call: inputs `movingMean{k}`,
+ * `movingVariance{k}` per layer k and `mean{i}`, `variance{i}` per collected batch statistic i
+ * (in the order they were collected) -> movingMean'{k}, movingVariance'{k} for every k.
+ */
+export const MOVING_AVERAGES = "EdeganMovingAverages";
+
+/** Attributes of {@link MOVING_AVERAGES}. */
+export interface MovingAveragesAttrs {
+  /** The fraction of a batch statistic taken in (PyTorch's momentum, 0.1). */
+  momentum: number;
+  /** The layer k of each statistic i. */
+  layers: number[];
+  /** How many values each statistic i was taken over (its variance is made unbiased). */
+  counts: number[];
+}
+
 /** The activation after a block's normalisation. */
 export type BlockActivation = "leakyRelu" | "relu" | "none";
 

@@ -9,4 +9,5 @@
 export { batchNormActivation, type BatchNormActivationResult } from "./batch_norm_activation.ts";
 export { activation } from "./activation.ts";
 export { type AdamFlatResult, type AdamSegment, adamUpdateFlat } from "./adam_update.ts";
+export { type BatchStatistic, updateMovingAverages } from "./moving_averages.ts";
 export * from "./kernel_names.ts";

@@ -12,7 +12,12 @@ import * as tf from "../../tf.ts";
 import { type LayerSpec, partLayers, type PartName, PARTS } from "./architecture.ts";
 import { type EdeGanConfig, resolveConfig } from "./config.ts";
 import { createRng, normal } from "../../util/rng.ts";
-import { activation, batchNormActivation } from "../../ops/mod.ts";
+import {
+  activation,
+  batchNormActivation,
+  type BatchStatistic,
+  updateMovingAverages,
+} from "../../ops/mod.ts";
 import type {
   AnomalyModel,
   NamedTensors,
@@ -255,20 +260,16 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
    * gradient tapes.
    */
   commitBatchStats(parts: readonly PartName[]): void {
-    tf.tidy(() => {
-      for (const { key, mean, variance, count } of this.#pending) {
-        if (!parts.includes(key.split("/")[0] as PartName)) continue;
-        const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-        const movingMean = this.variables.get(`${key}/movingMean`)!;
-        const movingVariance = this.variables.get(`${key}/movingVariance`)!;
-        movingMean.assign(
-          tf.add(tf.mul(movingMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)),
-        );
-        movingVariance.assign(
-          tf.add(tf.mul(movingVariance, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)),
-        );
-      }
-    });
+    const statistics: BatchStatistic[] = this.#pending
+      .filter(({ key }) => parts.includes(key.split("/")[0] as PartName))
+      .map(({ key, mean, variance, count }) => ({
+        movingMean: this.variables.get(`${key}/movingMean`)!,
+        movingVariance: this.variables.get(`${key}/movingVariance`)!,
+        mean,
+        variance,
+        count,
+      }));
+    updateMovingAverages(statistics, BN_MOMENTUM);
     this.discardBatchStats();
   }
 
