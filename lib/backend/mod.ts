@@ -25,6 +25,7 @@ export {
   selectBackend,
 } from "./select.ts";
 export { registerWasmTrainingKernels } from "./wasm_kernels/register.ts";
+export { KERNELS, type KernelVariant, registeredVariant, registerKernels } from "./kernels.ts";
 // Kernel internals, for the kernel benchmark: the stock wasm kernel a training kernel replaces,
 // a convolution's geometry, and the oneDNN library.
 export { stockKernel } from "./wasm_kernels/_ops.ts";

@@ -12,8 +12,6 @@ const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 // issue 31: 5 circles, 20 files). A circle found must be one of these or part of one; remove an
 // entry once its circle is gone.
 const LEFT_TO_OTHER_WORK = [
-  // issue 31 item 2 (lib/ops): batch_norm_op reads register's module flag.
-  ["lib/backend/onednn/batch_norm_op.ts", "lib/backend/onednn/register.ts"],
   // issue 31 item 1 (the model interface up through distill): types of the network.
   ["lib/models/ede_gan/network.ts", "lib/models/ede_gan/score.ts", "lib/models/ede_gan/step.ts"],
   ["lib/distill/experiment.ts", "lib/distill/teacher.ts"],
