@@ -16,7 +16,7 @@
 
 import { parseEmaOption } from "../lib/train/ema.ts";
 import { parseFlags, runTask } from "../lib/cli/flags.ts";
-import { preset, presetFromArgs, type PresetName } from "../lib/cli/presets.ts";
+import { preset, presetFromArgs, type PresetName } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import {
   DESIGN_AXES,
@@ -29,7 +29,7 @@ import {
   takeDatasets,
 } from "../lib/sweep/grid.ts";
 import { parseShard } from "../lib/sweep/shard.ts";
-import { runCampaign, runShard, seedList } from "../lib/sweep/_task.ts";
+import { runCampaign, runShard, seedList } from "./_sweep_shard.ts";
 import { parseDistillEpochs } from "../lib/cli/run_flags.ts";
 import { prepareOutDir } from "../lib/util/out_dir.ts";
 

@@ -18,16 +18,13 @@
 
 import * as tf from "../tf.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
-import { registerKernels } from "../backend/kernels.ts";
-import { stockKernel } from "../backend/wasm_kernels/_ops.ts";
+import { convGeometry, loadDnnl, registerKernels, stockKernel } from "../backend/mod.ts";
 import {
   type ConvKernelArgs,
   onednnConvolution,
   onednnServes,
   routing,
 } from "../backend/onednn/kernels.ts";
-import { convGeometry } from "../backend/wasm_kernels/_geometry.ts";
-import { loadDnnl } from "../backend/onednn/_ffi.ts";
 import { setDnnlThreads, threadCount } from "../backend/onednn/threads.ts";
 import type { ConvDirection } from "../backend/onednn/convolution.ts";
 

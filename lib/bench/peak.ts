@@ -14,10 +14,9 @@
  * @module
  */
 
-import { loadDnnl } from "../backend/onednn/_ffi.ts";
+import { convGeometry, loadDnnl } from "../backend/mod.ts";
 import { runConvolution } from "../backend/onednn/convolution.ts";
 import { setDnnlThreads, threadCount } from "../backend/onednn/threads.ts";
-import { convGeometry } from "../backend/wasm_kernels/_geometry.ts";
 import type { ModelCost } from "../models/ede_gan/cost.ts";
 
 /** The peak measurement. */

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { readJson } from "../util/json.ts";
 import { join } from "@std/path";
 import { BEST_TEST_EPOCH_LABEL } from "../metrics/mod.ts";
 import { bestEpochGain, type DistilledStudent } from "./distillations.ts";
@@ -49,29 +50,28 @@ const FOLDER = /^(mnist|fashion-mnist|cifar10)-(\d+)-s(\d+)-(.+)$/;
  * ```
  */
 export async function loadDesignCells(dir: string): Promise<DesignCell[]> {
-  const readJson = async (path: string) => {
-    try {
-      return JSON.parse(await Deno.readTextFile(path));
-    } catch (error) {
-      throw new Error(`${path}: cannot read the design study's file (${(error as Error).message})`);
-    }
-  };
   const cells: DesignCell[] = [];
   for await (const entry of Deno.readDir(dir)) {
     const name = FOLDER.exec(entry.name);
     if (!entry.isDirectory || !name) continue;
     const folder = join(dir, entry.name);
-    const results = await readJson(join(folder, "results.json"));
+    const results = await readJson(join(folder, "results.json")) as {
+      students: DistilledStudent[];
+    };
     const jobs = [];
     for await (const e of Deno.readDir(join(folder, "jobs"))) jobs.push(e.name);
     const pkdgan = jobs.find((n) => n.endsWith("-pkdgan.json"));
-    const job = pkdgan ? await readJson(join(folder, "jobs", pkdgan)) : undefined;
+    const job = pkdgan
+      ? await readJson(join(folder, "jobs", pkdgan)) as {
+        validationAgreement?: { spearman?: number | null };
+      }
+      : undefined;
     cells.push({
       dataset: name[1],
       normal: Number(name[2]),
       seed: Number(name[3]),
       variant: name[4],
-      student: results.students[0] as DistilledStudent,
+      student: results.students[0],
       agreement: job?.validationAgreement?.spearman ?? null,
     });
   }

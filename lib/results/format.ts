@@ -5,7 +5,7 @@
  * @module
  */
 
-import { meanStd } from "../sweep/merge.ts";
+import { meanStd } from "../metrics/statistics.ts";
 import type { DistilledStudent } from "./distillations.ts";
 import { meanInterval } from "./stats.ts";
 

@@ -32,6 +32,8 @@
  * @module
  */
 
+import { readRunManifest } from "../run/manifest.ts";
+import { readJson } from "../util/json.ts";
 import { join } from "@std/path";
 import { DATASET_NAMES, type DatasetName } from "../data/registry.ts";
 import { exists, writeFileAtomic } from "../util/atomic.ts";
@@ -317,8 +319,6 @@ export const runTaskProcess: TaskRunner = async (task, args, logFile) => {
   }
 };
 
-const readJson = async (path: string) => JSON.parse(await Deno.readTextFile(path));
-
 /**
  * The job function of a campaign: main command (resumed where it left a checkpoint), `after`
  * steps, landing, and the job's outcome read from the run folder (train: `run.json`; distill:
@@ -364,8 +364,10 @@ export function campaignJobFunction(
       if (code !== 0) throw new Error(`deno task ${task} exited with ${code}; see ${logFile}`);
     };
     const out = { out: runDir };
+    // A damaged run.json is not taken for finished: the job runs, and training names the damage.
     const finished = job.task === "train" &&
-      (await readJson(join(runDir, "run.json")).catch(() => ({})))?.status === "finished";
+      (await readRunManifest(join(runDir, "run.json")).catch(() => undefined))?.status ===
+        "finished";
     if (!finished) {
       // A killed training continues from its last finished epoch; a distillation reuses every
       // finished student of its folder by itself.
@@ -403,14 +405,17 @@ async function land(runDir: string, dest: string, files: string[]) {
 async function outcome(job: CampaignJob, runDir: string): Promise<JobOutcome> {
   const base = { dataset: job.dataset, normal_class: job.normal, seed: job.seed };
   if (job.task === "train") {
-    const run = await readJson(join(runDir, "run.json"));
-    const last = run.history?.at(-1);
-    if (typeof last?.auc !== "number") {
-      throw new Error(`${join(runDir, "run.json")}: expected a history with a test AUC`);
+    const path = join(runDir, "run.json");
+    const run = await readRunManifest(path);
+    const last = run?.kind === "train" ? run.history?.at(-1) : undefined;
+    const width = run?.kind === "train" ? run.config?.width : undefined;
+    if (typeof last?.auc !== "number" || typeof width !== "number") {
+      throw new Error(`${path}: expected a training run's history with a test AUC and its width`);
     }
-    return { ...base, teacher: { width: run.config?.width, auc: last.auc }, students: [] };
+    return { ...base, teacher: { width, auc: last.auc }, students: [] };
   }
-  const results = await readJson(join(runDir, "results.json"));
+  // deno-lint-ignore no-explicit-any
+  const results = await readJson(join(runDir, "results.json")) as any;
   const t = results.teacher;
   return {
     ...base,

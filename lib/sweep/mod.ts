@@ -63,8 +63,6 @@ export {
   type ClassAuc,
   type DatasetTables,
   formatAuc,
-  type MeanStd,
-  meanStd,
   type MergedTables,
   mergeResults,
   readJobResults,

@@ -12,14 +12,14 @@
 
 import type { EmaOption } from "../train/ema.ts";
 import { join } from "@std/path";
-import type { PresetName, TrainPreset } from "../cli/presets.ts";
-import { preset as presetOf } from "../cli/presets.ts";
+import type { PresetName, TrainPreset } from "../run/presets.ts";
+import { preset as presetOf } from "../run/presets.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type DistillResults, runDistillExperiment } from "../distill/experiment.ts";
 import type { Method } from "../distill/pkdgan.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { acquireLock, lockRunFolder, type RunLock, RunLockedError } from "../util/run_lock.ts";
-import { type Provenance, provenance } from "../train/manifest.ts";
+import { type Provenance, provenance } from "../run/provenance.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { DistillDesignChoice, SweepJob } from "./grid.ts";
 

@@ -122,6 +122,7 @@ async function tenClasses(seedsOf: (c: number) => number[]): Promise<string> {
       await Deno.writeTextFile(
         join(folder, "run.json"),
         JSON.stringify({
+          kind: "train",
           status: "finished",
           data: { dataset: "mnist", normalClass: c },
           backend: { name: "wasm" },

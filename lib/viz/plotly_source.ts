@@ -7,7 +7,19 @@
 
 let cached: string | undefined;
 
-/** The source of `plotly.js-dist-min` (plotly.min.js), read on first use and cached. */
+/**
+ * The source of `plotly.js-dist-min` (plotly.min.js), read on first use and cached; pages and
+ * executed notebooks (lib/notebook) inline it.
+ *
+ * @throws {Error} when the package does not resolve to a local file (no `deno install`).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { plotlySource } from "./plotly_source.ts";
+ * assertEquals(plotlySource().includes("plotly"), true);
+ * ```
+ */
 export function plotlySource(): string {
   if (cached !== undefined) return cached;
   const url = new URL(import.meta.resolve("plotly.js-dist-min"));
@@ -27,6 +39,13 @@ export function plotlySource(): string {
 /**
  * JSON for embedding in an inline <script>: typed arrays become arrays, and "<", U+2028 and
  * U+2029 are escaped so that no string in the data can close the script or break the parse.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { scriptJson } from "./plotly_source.ts";
+ * assertEquals(scriptJson({ x: Float32Array.of(1), s: "</script>" }), '{"x":[1],"s":"\\u003c/script>"}');
+ * ```
  */
 export function scriptJson(value: unknown): string {
   return JSON.stringify(

@@ -7,9 +7,9 @@
  * @module
  */
 
-/** A preset's name. */
 import type { EmaOption } from "../train/ema.ts";
 
+/** A preset's name. */
 export type PresetName = "quick" | "paper" | "ci";
 
 /** The training settings a preset fixes. */
@@ -29,10 +29,10 @@ export interface TrainPreset {
   distillEpochs: { step1: number; step2: number };
   /**
    * The default of `--ema` for the teachers (off when absent): `paper` averages the generator's
-   * weights over about the last epoch (`auto`), measured over full-length runs in
-   * results/teachers (last-epoch AUC at or above the live weights' in 17 of 18 paired batch-64
-   * runs, mean +1.79 points; epoch-to-epoch change at most 0.18 against 0.02-3.07 points); `quick`
-   * (2 short epochs, not measured) keeps the live weights.
+   * weights over about the last epoch (`auto`), as measured over the full-length runs of
+   * results/teachers (the figures: the row "average of the generator's weights (`--ema`)" of the
+   * table in results/README.md, rebuilt with the runs); `quick` (2 short epochs, not measured)
+   * keeps the live weights.
    */
   ema?: EmaOption;
 }

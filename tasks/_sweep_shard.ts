@@ -1,18 +1,18 @@
 // Shared by `deno task sweep` and `deno task reproduce`: start the backend, run this shard's
 // jobs with the real job function, print what happened.
 
-import type { EmaOption } from "../train/ema.ts";
-import type { BackendChoice } from "../backend/select.ts";
-import { startBackend } from "../cli/run_flags.ts";
-import type { PresetName } from "../cli/presets.ts";
-import type { DistillJobSettings } from "./runner.ts";
-import { terminalProgress } from "../util/progress.ts";
-import type { SweepJob } from "./grid.ts";
-import { distillJob, jobSettings, runSweep, type SweepSummary } from "./runner.ts";
-import { type Shard, shardJobs } from "./shard.ts";
-import { parseIntList } from "./grid.ts";
-import { campaignJobFunction, campaignJobs, parseCampaignSpec } from "./campaign.ts";
-import { rebuildResults } from "../results/rebuild.ts";
+import type { EmaOption } from "../lib/train/ema.ts";
+import type { BackendChoice } from "../lib/backend/select.ts";
+import { startBackend } from "../lib/cli/run_flags.ts";
+import type { PresetName } from "../lib/run/presets.ts";
+import type { DistillJobSettings } from "../lib/sweep/runner.ts";
+import { terminalProgress } from "../lib/util/progress.ts";
+import type { SweepJob } from "../lib/sweep/grid.ts";
+import { distillJob, jobSettings, runSweep, type SweepSummary } from "../lib/sweep/runner.ts";
+import { type Shard, shardJobs } from "../lib/sweep/shard.ts";
+import { parseIntList } from "../lib/sweep/grid.ts";
+import { campaignJobFunction, campaignJobs, parseCampaignSpec } from "../lib/sweep/campaign.ts";
+import { rebuildResults } from "../lib/results/rebuild.ts";
 
 /**
  * The seeds of a sweep: `--seed S` alone, or the `seeds=...` list (default 0); both is an error.

@@ -3,8 +3,8 @@
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
-import { DIRTY_PATHS_SHOWN, edeganGitState, readGitState } from "../../lib/train/git_state.ts";
-import { writeManifest } from "../../lib/train/manifest.ts";
+import { DIRTY_PATHS_SHOWN, edeganGitState, readGitState } from "../../lib/run/git_state.ts";
+import { writeManifest } from "../../lib/run/provenance.ts";
 
 function git(cwd: string, ...args: string[]): string {
   const { success, stdout, stderr } = new Deno.Command("git", {

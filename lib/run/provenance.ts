@@ -1,6 +1,7 @@
 /**
- * The manifest (`run.json`) written beside every run's outputs: what ran (config, seed), where
- * (backend, versions, machine), on what (data source and split) and what came out (metrics).
+ * The stamp of every file that records a result (`run.json`, a sweep's job files, a study's
+ * JSON): the code (versions, git commit), the machine and the time. `run.json` itself is written
+ * through `writeRunManifest` (./manifest.ts), which checks it against its schema first.
  *
  * @module
  */
@@ -29,7 +30,7 @@ export interface Versions {
  *
  * @example
  * ```ts
- * import { versions } from "./manifest.ts";
+ * import { versions } from "./provenance.ts";
  * console.log(versions().tfjs);
  * ```
  */
@@ -57,7 +58,7 @@ export interface MachineInfo {
  *
  * @example
  * ```ts
- * import { machineInfo } from "./manifest.ts";
+ * import { machineInfo } from "./provenance.ts";
  * console.log(machineInfo().cores);
  * ```
  */
@@ -87,13 +88,13 @@ export interface Provenance {
 }
 
 /**
- * The stamp of {@link writeManifest}, for every file that records a result without being a
- * `run.json` (a sweep's job files, `deno task score`'s JSON).
+ * The stamp of {@link writeManifest}, also for files that record a result without being written
+ * by it (a sweep's job files, `deno task score`'s JSON).
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { provenance } from "./manifest.ts";
+ * import { provenance } from "./provenance.ts";
  * assertEquals(Object.keys(provenance()), ["versions", "git", "machine", "written"]);
  * ```
  */
@@ -107,55 +108,20 @@ export function provenance(): Provenance {
 }
 
 /**
- * Writes a manifest atomically, stamped with {@link provenance}: versions, the git commit and
- * dirty state of edegan's checkout, machine and time.
+ * Writes a JSON record atomically, stamped with {@link provenance}: versions, the git commit and
+ * dirty state of edegan's checkout, machine and time. A `run.json` goes through
+ * `writeRunManifest` instead, which checks it against the schema and then calls this.
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { writeManifest } from "./manifest.ts";
+ * import { writeManifest } from "./provenance.ts";
  * const dir = await Deno.makeTempDir();
- * await writeManifest(`${dir}/run.json`, { kind: "train", seed: 1 });
- * const written = JSON.parse(await Deno.readTextFile(`${dir}/run.json`));
+ * await writeManifest(`${dir}/study.json`, { kind: "study", seed: 1 });
+ * const written = JSON.parse(await Deno.readTextFile(`${dir}/study.json`));
  * assertEquals(typeof written.git.dirty === "boolean" || written.git.note !== undefined, true);
  * ```
  */
-export async function writeManifest(path: string, body: Record<string, unknown>): Promise<void> {
+export async function writeManifest(path: string, body: object): Promise<void> {
   await writeJsonAtomic(path, { ...body, ...provenance() });
-}
-
-/**
- * Reads a run's manifest: `undefined` when the file does not exist, an error naming it when it
- * cannot be read or is not a JSON object (a damaged manifest is never taken for a missing one).
- *
- * @example
- * ```ts
- * import { readManifest, writeManifest } from "./manifest.ts";
- * const dir = await Deno.makeTempDir();
- * if (await readManifest(`${dir}/run.json`) !== undefined) throw new Error("absent");
- * await writeManifest(`${dir}/run.json`, { kind: "train" });
- * if ((await readManifest(`${dir}/run.json`))?.kind !== "train") throw new Error();
- * ```
- */
-export async function readManifest(path: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new Error(`${path}: cannot read the run's manifest (${(error as Error).message})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(
-      `${path}: the run's manifest is not valid JSON (${(error as Error).message}); ` +
-        "restore it, or delete it to give the data flags explicitly",
-    );
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Error(`${path}: the run's manifest is not a JSON object`);
-  }
-  return value as Record<string, unknown>;
 }
