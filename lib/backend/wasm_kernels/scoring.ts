@@ -1,0 +1,195 @@
+/**
+ * Kernels of the wasm backend (and so of `onednn`, which is the wasm backend with oneDNN
+ * convolutions) that only scoring calls: inference with no gradient, under names of their own, so
+ * that training's kernels and so its float rounding stay exactly as they are. The ops that call
+ * them are in `../scoring_ops.ts`.
+ *
+ * - `EdeganScoreActivation`: LeakyReLU, ReLU (max(x, α·x), four at a time; the same values as the
+ *   stock kernels) or tanh (four at a time by Eigen's rational function, the float tanh of Eigen
+ *   and TensorFlow's CPU kernels, within 6 float32 ulps and 4e-7 of tanh, where the stock kernel
+ *   is a scalar loop at about 40 ns a value).
+ * - `EdeganScoreBatchNormActivation`: inference BatchNorm (per-channel statistics) as one pass
+ *   x·a + b with a = scale / √(variance + ε) and b = offset - mean·a folded per channel, then the
+ *   activation in place: one kernel call where the stock path makes two (`FusedBatchNorm`, 7-20 ns
+ *   a value, then the activation). The result differs from the stock kernel's by float rounding
+ *   (about 1e-7 relative).
+ * - `EdeganScoreConv2DTranspose`: a transposed convolution to one channel from Co not a multiple of
+ *   4 takes the padded SIMD one-channel loop (`oneChannelPaddedTranspose`); every other geometry is
+ *   the registered `Conv2DBackpropInput` (edegan's wasm kernel, or oneDNN where it is routed).
+ *
+ * @module
+ */
+
+import * as tf from "../../tf.ts";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { type Info, release } from "./_ops.ts";
+import { address, simdKernels } from "./_simd.ts";
+import {
+  type Conv2DBackpropInputAttrs,
+  oneChannelPaddedTranspose,
+} from "./conv2d_backprop_input.ts";
+
+/** The activations of the scoring kernels (`none`: only BatchNorm). */
+export type ScoreActivation = "leakyRelu" | "relu" | "tanh" | "none";
+
+/** Kernel names. */
+export const SCORE_ACTIVATION = "EdeganScoreActivation";
+/** See the module comment. */
+export const SCORE_BATCH_NORM_ACTIVATION = "EdeganScoreBatchNormActivation";
+/** See the module comment. */
+export const SCORE_CONV2D_TRANSPOSE = "EdeganScoreConv2DTranspose";
+
+type Args<A = tf.NamedAttrMap> = {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: A;
+};
+
+const bits = (value: number): number => {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, value);
+  return view.getInt32(0);
+};
+
+/** `activation` of n floats at `from` into `to` (may be `from`; LeakyReLU's α in [0, 1]). */
+function activate(
+  backend: BackendWasm,
+  from: number,
+  to: number,
+  n: number,
+  activation: ScoreActivation,
+  alpha: number,
+): void {
+  const simd = simdKernels(backend)!;
+  if (n === 0 || (activation === "none" && from === to)) return;
+  if (activation === "none") simd.leakyRelu(from, to, n, bits(1));
+  else if (activation === "tanh") simd.tanh(from, to, n);
+  else simd.leakyRelu(from, to, n, bits(activation === "relu" ? 0 : alpha));
+}
+
+function checkFloat(kernel: string, ...infos: (Info | undefined)[]): void {
+  for (const info of infos) {
+    if (info !== undefined && info.dtype !== "float32") {
+      throw new Error(`${kernel}: expected float32 tensors, got ${info.dtype}`);
+    }
+  }
+}
+
+function checkActivation(kernel: string, activation: unknown, alpha: number): void {
+  if (!["leakyRelu", "relu", "tanh", "none"].includes(activation as string)) {
+    throw new Error(
+      `${kernel}: activation expected leakyRelu, relu, tanh or none, got '${activation}'`,
+    );
+  }
+  if (activation === "leakyRelu" && !(alpha >= 0 && alpha <= 1)) {
+    throw new Error(`${kernel}: LeakyReLU's alpha must lie in [0, 1], got ${alpha}`);
+  }
+}
+
+/** `EdeganScoreActivation`: input `x`; attributes `activation`, `alpha` (LeakyReLU's slope). */
+function scoreActivation(args: Args): Info {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs as { x: Info };
+  const activation = attrs.activation as ScoreActivation;
+  const alpha = (attrs.alpha as number | undefined) ?? 0;
+  checkFloat(SCORE_ACTIVATION, x);
+  checkActivation(SCORE_ACTIVATION, activation, alpha);
+  const out = backend.makeOutput(x.shape, "float32");
+  const size = tf.util.sizeFromShape(x.shape);
+  if (size > 0) {
+    activate(backend, address(backend, x), address(backend, out), size, activation, alpha);
+  }
+  return out;
+}
+
+/**
+ * `EdeganScoreBatchNormActivation`: inputs `x` [..., C], `mean`, `variance`, `offset`, `scale`
+ * (each [C]); attributes `varianceEpsilon`, `activation`, `alpha`.
+ */
+function scoreBatchNormActivation(args: Args): Info {
+  const { inputs, backend, attrs } = args;
+  const { x, mean, variance, offset, scale } = inputs as Record<string, Info>;
+  const kernel = SCORE_BATCH_NORM_ACTIVATION;
+  checkFloat(kernel, x, mean, variance, offset, scale);
+  const activation = attrs.activation as ScoreActivation;
+  const alpha = (attrs.alpha as number | undefined) ?? 0;
+  checkActivation(kernel, activation, alpha);
+  const channels = x.shape[x.shape.length - 1] ?? 1;
+  for (const [name, t] of Object.entries({ mean, variance, offset, scale })) {
+    if (tf.util.sizeFromShape(t.shape) !== channels) {
+      throw new Error(`${kernel}: ${name} has shape [${t.shape}], expected [${channels}]`);
+    }
+  }
+  const epsilon = attrs.varianceEpsilon as number;
+  const a = backend.makeOutput([channels], "float32");
+  const b = backend.makeOutput([channels], "float32");
+  const read = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
+  const [m, v, o, s, aHeap, bHeap] = [mean, variance, offset, scale, a, b].map(read);
+  for (let c = 0; c < channels; c++) {
+    aHeap[c] = s[c] / Math.sqrt(v[c] + epsilon);
+    bHeap[c] = o[c] - m[c] * aHeap[c];
+  }
+  const out = backend.makeOutput(x.shape, "float32");
+  const size = tf.util.sizeFromShape(x.shape);
+  if (size > 0) {
+    const at = address(backend, out);
+    simdKernels(backend)!.channelAffine(
+      address(backend, x),
+      at,
+      size / channels,
+      channels,
+      address(backend, a),
+      address(backend, b),
+    );
+    activate(backend, at, at, size, activation, alpha);
+  }
+  release(backend, a, b);
+  return out;
+}
+
+/** `EdeganScoreConv2DTranspose`: inputs `dy`, `filter`; `Conv2DBackpropInput`'s attributes. */
+function scoreConv2DTranspose(args: Args<Conv2DBackpropInputAttrs>): Info {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs as { dy: Info; filter: Info };
+  const padded = oneChannelPaddedTranspose(backend, dy, filter, attrs.inputShape, attrs);
+  if (padded !== undefined) return padded;
+  const general = tf.getKernel(tf.Conv2DBackpropInput, "wasm")!;
+  return general.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+}
+
+const CONFIGS: tf.KernelConfig[] = [
+  [SCORE_ACTIVATION, scoreActivation],
+  [SCORE_BATCH_NORM_ACTIVATION, scoreBatchNormActivation],
+  [SCORE_CONV2D_TRANSPOSE, scoreConv2DTranspose],
+].map(([kernelName, kernelFunc]) => ({
+  kernelName: kernelName as string,
+  backendName: "wasm",
+  kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+}));
+
+/**
+ * Registers the scoring kernels on the wasm backend where WebAssembly SIMD is available
+ * (idempotent): true when they are registered. With another backend selected, or without SIMD,
+ * nothing is registered and false is returned (the scoring ops then run the stock ops).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import * as tf from "../../tf.ts";
+ * import "@tensorflow/tfjs-backend-wasm";
+ * import { registerWasmScoringKernels, SCORE_ACTIVATION } from "./scoring.ts";
+ * await tf.setBackend("wasm");
+ * registerWasmScoringKernels();
+ * const y = tf.engine().runKernel(SCORE_ACTIVATION, { x: tf.tensor1d([-2, 0, 3]) },
+ *   { activation: "leakyRelu", alpha: 0.5 }) as tf.Tensor;
+ * assertEquals(Array.from(y.dataSync()), [-1, 0, 3]);
+ * ```
+ */
+export function registerWasmScoringKernels(): boolean {
+  if (tf.getKernel(SCORE_ACTIVATION, "wasm") !== undefined) return true;
+  if (tf.getBackend() !== "wasm" || simdKernels(tf.backend() as BackendWasm) === undefined) {
+    return false;
+  }
+  for (const config of CONFIGS) tf.registerKernel(config);
+  return true;
+}
