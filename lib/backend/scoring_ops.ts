@@ -14,10 +14,12 @@ import {
   SCORE_ACTIVATION,
   SCORE_BATCH_NORM_ACTIVATION,
   SCORE_CONV2D_TRANSPOSE,
+  SCORE_SEQUENCE,
   type ScoreActivation,
+  type ScoreStep,
 } from "./wasm_kernels/scoring.ts";
 
-export type { ScoreActivation } from "./wasm_kernels/scoring.ts";
+export type { ScoreActivation, ScoreStep } from "./wasm_kernels/scoring.ts";
 
 /** Whether the scoring kernels serve the current backend (registering them on first use). */
 export function scoringKernelsActive(): boolean {
@@ -145,4 +147,96 @@ export function scoreConv2dTranspose(
       inputShape: outputShape,
     },
   ) as tf.Tensor4D;
+}
+
+/**
+ * A list of scoring steps ({@link ScoreStep}: convolutions, transposed convolutions, BatchNorm +
+ * activation, activations, reshapes) on `x`, returning the values of its `output` steps: one
+ * kernel call on the wasm backends (`EdeganScoreSequence`, the same values as the ops above one by
+ * one, without the engine's bookkeeping per op), the ops above one by one elsewhere. `weights`
+ * holds every tensor the steps name.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import * as tf from "../tf.ts";
+ * import { scoreSequence } from "./scoring_ops.ts";
+ * await tf.setBackend("cpu");
+ * const [y] = scoreSequence(tf.ones([2, 4, 4, 1]), { f: tf.ones([4, 4, 1, 3]) }, [
+ *   { op: "conv", filter: "f", stride: 1, pad: "valid" },
+ *   { op: "reshape", shape: [3] },
+ *   { op: "activation", activation: "relu", alpha: 0 },
+ *   { op: "output" },
+ * ]);
+ * assertEquals(y.shape, [2, 3]);
+ * assertEquals(Array.from(y.dataSync()), [16, 16, 16, 16, 16, 16]);
+ * ```
+ */
+export function scoreSequence(
+  x: tf.Tensor4D,
+  weights: Record<string, tf.Tensor>,
+  steps: readonly ScoreStep[],
+): tf.Tensor[] {
+  if (scoringKernelsActive() && x.dtype === "float32") {
+    const out = tf.engine().runKernel(
+      SCORE_SEQUENCE,
+      { ...weights, x },
+      { steps: steps as unknown as tf.NamedAttrMap[string] },
+    );
+    return Array.isArray(out) ? out as tf.Tensor[] : [out as tf.Tensor];
+  }
+  return tf.tidy(() => {
+    const outputs: tf.Tensor[] = [];
+    let current: tf.Tensor = x;
+    const w = (name: string) => {
+      if (!weights[name]) throw new Error(`scoreSequence: no weight '${name}'`);
+      return weights[name];
+    };
+    for (const step of steps) {
+      const n = current.shape[0];
+      switch (step.op) {
+        case "conv":
+          current = tf.conv2d(
+            current as tf.Tensor4D,
+            w(step.filter) as tf.Tensor4D,
+            step.stride,
+            step.pad,
+          );
+          break;
+        case "convTranspose":
+          current = scoreConv2dTranspose(
+            current as tf.Tensor4D,
+            w(step.filter) as tf.Tensor4D,
+            [n, step.outSize, step.outSize, step.outChannels],
+            step.stride,
+            step.pad,
+          );
+          break;
+        case "batchNormActivation":
+          current = scoreBatchNormActivation(
+            current as tf.Tensor4D,
+            {
+              mean: w(step.mean) as tf.Tensor1D,
+              variance: w(step.variance) as tf.Tensor1D,
+              offset: w(step.offset) as tf.Tensor1D,
+              scale: w(step.scale) as tf.Tensor1D,
+            },
+            step.epsilon,
+            step.activation,
+            step.alpha,
+          );
+          break;
+        case "activation":
+          current = scoreActivation(current, step.activation, step.alpha);
+          break;
+        case "reshape":
+          current = tf.reshape(current, [n, ...step.shape]);
+          break;
+        case "output":
+          outputs.push(current);
+          break;
+      }
+    }
+    return outputs;
+  });
 }

@@ -161,3 +161,27 @@ Deno.test("scoring (score mode) gives the scores of inference mode within 1e-5 r
     model.dispose();
   }
 });
+
+Deno.test("the scoring pass as one kernel call (EdeganScoreSequence) equals the scoring ops one by one, bit for bit, and frees every intermediate", async () => {
+  await useWasm();
+  const teacher = resolveConfig({ width: 8 });
+  for (const config of [teacher, studentConfig(teacher, studentForRatio(teacher, 311.11))]) {
+    const model = EdeGan.create(config, 3);
+    const x = tf.tidy(() => tf.tanh(tf.randomNormal([5, 32, 32, 1], 0, 1, "float32", 2)));
+    const oneByOne = tf.tidy(() => {
+      const z = model.encode("encoder1", x as tf.Tensor4D, "score");
+      const xHat = model.decode(z, "score");
+      return [z, xHat, model.encode("encoder2", xHat, "score")].map((t) => Array.from(read(t)));
+    });
+    const backend = tf.backend();
+    const [tensors, data] = [tf.memory().numTensors, backend.numDataIds()];
+    const sequence = tf.tidy(() => {
+      const { z, xHat, zHat } = model.generate(x as tf.Tensor4D, "score");
+      return [z, xHat, zHat].map((t) => Array.from(read(t)));
+    });
+    assertEquals([tf.memory().numTensors, backend.numDataIds()], [tensors, data]);
+    assertEquals(sequence, oneByOne);
+    x.dispose();
+    model.dispose();
+  }
+});

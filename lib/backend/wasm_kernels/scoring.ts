@@ -16,6 +16,12 @@
  * - `EdeganScoreConv2DTranspose`: a transposed convolution to one channel from Co not a multiple of
  *   4 takes the padded SIMD one-channel loop (`oneChannelPaddedTranspose`); every other geometry is
  *   the registered `Conv2DBackpropInput` (edegan's wasm kernel, or oneDNN where it is routed).
+ * - `EdeganScoreSequence`: a whole list of such steps (convolutions, transposed convolutions,
+ *   BatchNorm + activation, activations, reshapes; {@link ScoreStep}) in one kernel call, each step
+ *   calling the registered kernel functions directly and freeing its input as it goes: a model's
+ *   whole scoring pass (E1, Dec, E2: about 30 ops) is one dispatch of the engine instead of one per
+ *   op, whose bookkeeping costs 15-40 µs an op, most of a small student's call at batch 1. The
+ *   values are those of the same ops run one by one.
  *
  * @module
  */
@@ -38,6 +44,37 @@ export const SCORE_ACTIVATION = "EdeganScoreActivation";
 export const SCORE_BATCH_NORM_ACTIVATION = "EdeganScoreBatchNormActivation";
 /** See the module comment. */
 export const SCORE_CONV2D_TRANSPOSE = "EdeganScoreConv2DTranspose";
+/** See the module comment. */
+export const SCORE_SEQUENCE = "EdeganScoreSequence";
+
+/**
+ * One step of a scoring sequence, applied to the current NHWC value (the input `x` at first);
+ * weights are named by the kernel's input names. `reshape` gives the shape after the batch axis;
+ * `output` returns the current value (in order) and goes on from it.
+ */
+export type ScoreStep =
+  | { op: "conv"; filter: string; stride: number; pad: "same" | "valid" }
+  | {
+    op: "convTranspose";
+    filter: string;
+    stride: number;
+    pad: "same" | "valid";
+    outSize: number;
+    outChannels: number;
+  }
+  | {
+    op: "batchNormActivation";
+    mean: string;
+    variance: string;
+    offset: string;
+    scale: string;
+    epsilon: number;
+    activation: ScoreActivation;
+    alpha: number;
+  }
+  | { op: "activation"; activation: ScoreActivation; alpha: number }
+  | { op: "reshape"; shape: number[] }
+  | { op: "output" };
 
 type Args<A = tf.NamedAttrMap> = {
   inputs: tf.NamedTensorInfoMap;
@@ -148,7 +185,9 @@ function scoreBatchNormActivation(args: Args): Info {
 }
 
 /** `EdeganScoreConv2DTranspose`: inputs `dy`, `filter`; `Conv2DBackpropInput`'s attributes. */
-function scoreConv2DTranspose(args: Args<Conv2DBackpropInputAttrs>): Info {
+function scoreConv2DTranspose(
+  args: Args<Omit<Conv2DBackpropInputAttrs, "dimRoundingMode">>,
+): Info {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs as { dy: Info; filter: Info };
   const padded = oneChannelPaddedTranspose(backend, dy, filter, attrs.inputShape, attrs);
@@ -157,10 +196,117 @@ function scoreConv2DTranspose(args: Args<Conv2DBackpropInputAttrs>): Info {
   return general.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
 }
 
+/** A registered kernel of the wasm backend, called directly (no engine bookkeeping). */
+function wasmKernel(name: string, backend: BackendWasm, inputs: object, attrs: object): Info {
+  const kernel = tf.getKernel(name, "wasm");
+  if (kernel === undefined) throw new Error(`${SCORE_SEQUENCE}: no wasm kernel '${name}'`);
+  return kernel.kernelFunc({ inputs, backend, attrs } as Parameters<tf.KernelFunc>[0]) as Info;
+}
+
+function weight(inputs: Record<string, Info>, name: string): Info {
+  const t = inputs[name];
+  if (t === undefined) throw new Error(`${SCORE_SEQUENCE}: no input '${name}'`);
+  return t;
+}
+
+/** One step on `x` (see {@link ScoreStep}); a new tensor, or `x` itself for a no-op. */
+function runStep(
+  backend: BackendWasm,
+  inputs: Record<string, Info>,
+  x: Info,
+  step: ScoreStep,
+): Info {
+  const n = x.shape[0];
+  switch (step.op) {
+    case "conv":
+      // The attributes tf.conv2d gives its kernel.
+      return wasmKernel(tf.Conv2D, backend, { x, filter: weight(inputs, step.filter) }, {
+        strides: step.stride,
+        pad: step.pad,
+        dataFormat: "NHWC",
+        dilations: [1, 1],
+        dimRoundingMode: undefined,
+      });
+    case "convTranspose":
+      return scoreConv2DTranspose({
+        inputs: { dy: x, filter: weight(inputs, step.filter) },
+        backend,
+        attrs: {
+          strides: step.stride,
+          pad: step.pad,
+          dataFormat: "NHWC",
+          inputShape: [n, step.outSize, step.outSize, step.outChannels],
+        },
+      });
+    case "batchNormActivation":
+      return scoreBatchNormActivation({
+        inputs: {
+          x,
+          mean: weight(inputs, step.mean),
+          variance: weight(inputs, step.variance),
+          offset: weight(inputs, step.offset),
+          scale: weight(inputs, step.scale),
+        },
+        backend,
+        attrs: {
+          varianceEpsilon: step.epsilon,
+          activation: step.activation,
+          alpha: step.alpha,
+        },
+      });
+    case "activation":
+      if (step.activation === "none") return x;
+      return scoreActivation({
+        inputs: { x },
+        backend,
+        attrs: { activation: step.activation, alpha: step.alpha },
+      });
+    case "reshape":
+      return wasmKernel(tf.Reshape, backend, { x }, { shape: [n, ...step.shape] });
+    default:
+      throw new Error(`${SCORE_SEQUENCE}: unknown step '${(step as { op: string }).op}'`);
+  }
+}
+
+/**
+ * `EdeganScoreSequence`: input `x` and the weights the steps name; attribute `steps`
+ * ({@link ScoreStep}[]). Returns the values of the `output` steps, in order.
+ */
+function scoreSequence(args: Args): Info[] {
+  const { backend, attrs } = args;
+  const inputs = args.inputs as Record<string, Info>;
+  const steps = attrs.steps as unknown as ScoreStep[];
+  const outputs: Info[] = [];
+  let current = weight(inputs, "x");
+  // Whether `current` was made here (freed once the next step has read it, unless returned).
+  let made = false;
+  try {
+    for (const step of steps) {
+      if (step.op === "output") {
+        if (!made) throw new Error(`${SCORE_SEQUENCE}: an output must follow a step`);
+        outputs.push(current);
+        continue;
+      }
+      const next = runStep(backend, inputs, current, step);
+      if (next === current) continue;
+      if (made && !outputs.includes(current)) release(backend, current);
+      current = next;
+      made = true;
+    }
+    if (made && !outputs.includes(current)) release(backend, current);
+  } catch (error) {
+    if (made && !outputs.includes(current)) release(backend, current);
+    release(backend, ...outputs);
+    throw error;
+  }
+  return outputs;
+}
+
 const CONFIGS: tf.KernelConfig[] = [
   [SCORE_ACTIVATION, scoreActivation],
   [SCORE_BATCH_NORM_ACTIVATION, scoreBatchNormActivation],
   [SCORE_CONV2D_TRANSPOSE, scoreConv2DTranspose],
+  [SCORE_SEQUENCE, scoreSequence],
 ].map(([kernelName, kernelFunc]) => ({
   kernelName: kernelName as string,
   backendName: "wasm",

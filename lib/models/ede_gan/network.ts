@@ -21,6 +21,8 @@ import {
   scoreActivation,
   scoreBatchNormActivation,
   scoreConv2dTranspose,
+  scoreSequence,
+  type ScoreStep,
 } from "../../backend/scoring_ops.ts";
 import type {
   AnomalyModel,
@@ -113,6 +115,8 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
   readonly layers: Record<PartName, LayerSpec[]>;
   /** Statistics collected by training-mode forward passes, applied by {@link commitBatchStats}. */
   #pending: BatchStat[] = [];
+  /** The scoring pass's steps (they depend on the configuration only). */
+  #steps?: ScoreStep[];
 
   private constructor(
     readonly config: EdeGanConfig,
@@ -246,8 +250,16 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
       .output;
   }
 
-  /** The whole generator: z = E1(x), x_hat = Dec(z), z_hat = E2(x_hat). */
+  /**
+   * The whole generator: z = E1(x), x_hat = Dec(z), z_hat = E2(x_hat). In `score` mode, one
+   * scoring sequence (`scoreSequence`: one kernel call on the wasm backends).
+   */
   generate(images: tf.Tensor4D, mode: Mode): GeneratorOutput {
+    if (mode === "score") {
+      const weights = Object.fromEntries(this.scoringKeys.map((k) => [k, this.variables.get(k)!]));
+      const [z, xHat, zHat] = scoreSequence(images, weights, this.#scoringSteps());
+      return { z: z as tf.Tensor2D, xHat: xHat as tf.Tensor4D, zHat: zHat as tf.Tensor2D };
+    }
     const z = this.encode("encoder1", images, mode);
     const xHat = this.decode(z, mode);
     const zHat = this.encode("encoder2", xHat, mode);
@@ -373,6 +385,54 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
       case "none":
         return y;
     }
+  }
+
+  /** The generator's scoring pass as steps: E1, z, Dec, x_hat, E2, z_hat (see `scoreSequence`). */
+  #scoringSteps(): ScoreStep[] {
+    if (this.#steps) return this.#steps;
+    const { latentSize, latent } = this.config;
+    const part = (name: PartName): ScoreStep[] =>
+      this.layers[name].flatMap((layer) => {
+        const key = `${name}/${layer.name}`;
+        const conv: ScoreStep = layer.kind === "conv"
+          ? { op: "conv", filter: `${key}/kernel`, stride: layer.stride, pad: layer.padding }
+          : {
+            op: "convTranspose",
+            filter: `${key}/kernel`,
+            stride: layer.stride,
+            pad: layer.padding,
+            outSize: layer.outSize,
+            outChannels: layer.outChannels,
+          };
+        const after: ScoreStep = layer.batchNorm
+          ? {
+            op: "batchNormActivation",
+            mean: `${key}/movingMean`,
+            variance: `${key}/movingVariance`,
+            offset: `${key}/beta`,
+            scale: `${key}/gamma`,
+            epsilon: BN_EPSILON,
+            activation: layer.activation,
+            alpha: LEAKY_SLOPE,
+          }
+          : { op: "activation", activation: layer.activation, alpha: LEAKY_SLOPE };
+        return [conv, after];
+      });
+    const constrain: ScoreStep[] = [
+      { op: "reshape", shape: [latentSize] },
+      ...(latent === "tanh" ? [{ op: "activation", activation: "tanh", alpha: 0 } as const] : []),
+      { op: "output" },
+    ];
+    this.#steps = [
+      ...part("encoder1"),
+      ...constrain,
+      { op: "reshape", shape: [1, 1, latentSize] },
+      ...part("decoder"),
+      { op: "output" },
+      ...part("encoder2"),
+      ...constrain,
+    ];
+    return this.#steps;
   }
 
   /**
