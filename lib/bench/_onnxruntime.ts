@@ -11,7 +11,10 @@
 /** The part of onnxruntime-node's API the suite uses. */
 export interface OnnxRuntime {
   InferenceSession: {
-    create(model: Uint8Array): Promise<OnnxSession>;
+    create(
+      model: Uint8Array,
+      options?: { intraOpNumThreads?: number; interOpNumThreads?: number },
+    ): Promise<OnnxSession>;
   };
   Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => unknown;
 }

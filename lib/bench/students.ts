@@ -8,7 +8,8 @@
  *
  * The same models are then exported (`onnxModel` of their scoring path, BatchNorm folded into the
  * convolutions, as `deno task export --format onnx` writes them) and timed in onnxruntime-node
- * (rows with backend `onnxruntime-node`; its default session options), loaded at run time
+ * (rows with backend `onnxruntime-node`, at the CPU backend's thread count: `EDEGAN_THREADS`,
+ * else `OMP_NUM_THREADS`, else every core, as `onednn` takes it), loaded at run time
  * (`_onnxruntime.ts`); where it cannot be loaded those rows are missing and the summary says so.
  *
  * The machine's load varies from second to second, so the models are timed in interleaved rounds
@@ -27,6 +28,7 @@ import { registerSuite, type SuiteOptions } from "./suites.ts";
 import { median } from "./kernels.ts";
 import { ONNX_INPUT, ONNX_OUTPUT, onnxModel, scoringPath } from "../export/mod.ts";
 import { loadOnnxRuntime, type OnnxRuntime } from "./_onnxruntime.ts";
+import { threadCount } from "../backend/onednn/threads.ts";
 
 /** One row: a model's scoring speed at one batch size. */
 export interface StudentSpeedRow {
@@ -93,8 +95,9 @@ export async function runStudentSpeedSuite(
 
 /**
  * The same models as {@link runStudentSpeedSuite}, exported to ONNX (BatchNorm folded, moving
- * statistics) and timed in onnxruntime-node: pixels to a float tensor, one `session.run` and every
- * score checked per call, in interleaved rounds. Builds the models on the current tfjs backend
+ * statistics) and timed in onnxruntime-node at the thread count `onednn` takes (`threadCount`):
+ * pixels to a float tensor, one `session.run` and every score checked per call, in interleaved
+ * rounds. Builds the models on the current tfjs backend
  * (only to read their weights).
  *
  * @example
@@ -115,11 +118,15 @@ export async function runOnnxStudentSpeedSuite(
   } = {},
 ): Promise<StudentSpeedRow[]> {
   const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 15 } = opts;
+  const threads = threadCount();
   const models = benchModels(ratios);
   const sessions = [];
   try {
     for (const { name, model } of models) {
-      const session = await ort.InferenceSession.create(onnxModel(scoringPath(model, "moving")));
+      const session = await ort.InferenceSession.create(onnxModel(scoringPath(model, "moving")), {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+      });
       sessions.push({ name, config: model.config, session });
     }
   } finally {

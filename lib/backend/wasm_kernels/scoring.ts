@@ -185,9 +185,7 @@ function scoreBatchNormActivation(args: Args): Info {
 }
 
 /** `EdeganScoreConv2DTranspose`: inputs `dy`, `filter`; `Conv2DBackpropInput`'s attributes. */
-function scoreConv2DTranspose(
-  args: Args<Omit<Conv2DBackpropInputAttrs, "dimRoundingMode">>,
-): Info {
+function scoreConv2DTranspose(args: Args<Conv2DBackpropInputAttrs>): Info {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs as { dy: Info; filter: Info };
   const padded = oneChannelPaddedTranspose(backend, dy, filter, attrs.inputShape, attrs);
@@ -196,7 +194,10 @@ function scoreConv2DTranspose(
   return general.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
 }
 
-/** A registered kernel of the wasm backend, called directly (no engine bookkeeping). */
+/**
+ * A registered kernel of the wasm backend, called directly (no engine bookkeeping; looked up at
+ * each call, so that a kernel wrapped later, as the profiler wraps them, is the one called).
+ */
 function wasmKernel(name: string, backend: BackendWasm, inputs: object, attrs: object): Info {
   const kernel = tf.getKernel(name, "wasm");
   if (kernel === undefined) throw new Error(`${SCORE_SEQUENCE}: no wasm kernel '${name}'`);
@@ -228,38 +229,29 @@ function runStep(
         dimRoundingMode: undefined,
       });
     case "convTranspose":
-      return scoreConv2DTranspose({
-        inputs: { dy: x, filter: weight(inputs, step.filter) },
-        backend,
-        attrs: {
-          strides: step.stride,
-          pad: step.pad,
-          dataFormat: "NHWC",
-          inputShape: [n, step.outSize, step.outSize, step.outChannels],
-        },
+      return wasmKernel(SCORE_CONV2D_TRANSPOSE, backend, {
+        dy: x,
+        filter: weight(inputs, step.filter),
+      }, {
+        strides: step.stride,
+        pad: step.pad,
+        dataFormat: "NHWC",
+        dimRoundingMode: undefined,
+        inputShape: [n, step.outSize, step.outSize, step.outChannels],
       });
     case "batchNormActivation":
-      return scoreBatchNormActivation({
-        inputs: {
-          x,
-          mean: weight(inputs, step.mean),
-          variance: weight(inputs, step.variance),
-          offset: weight(inputs, step.offset),
-          scale: weight(inputs, step.scale),
-        },
-        backend,
-        attrs: {
-          varianceEpsilon: step.epsilon,
-          activation: step.activation,
-          alpha: step.alpha,
-        },
-      });
+      return wasmKernel(SCORE_BATCH_NORM_ACTIVATION, backend, {
+        x,
+        mean: weight(inputs, step.mean),
+        variance: weight(inputs, step.variance),
+        offset: weight(inputs, step.offset),
+        scale: weight(inputs, step.scale),
+      }, { varianceEpsilon: step.epsilon, activation: step.activation, alpha: step.alpha });
     case "activation":
       if (step.activation === "none") return x;
-      return scoreActivation({
-        inputs: { x },
-        backend,
-        attrs: { activation: step.activation, alpha: step.alpha },
+      return wasmKernel(SCORE_ACTIVATION, backend, { x }, {
+        activation: step.activation,
+        alpha: step.alpha,
       });
     case "reshape":
       return wasmKernel(tf.Reshape, backend, { x }, { shape: [n, ...step.shape] });
