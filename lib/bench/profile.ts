@@ -92,7 +92,7 @@ export async function profileTrainingStep(
 /**
  * Wraps every kernel of the current backend with a wall-clock timer (ms and calls by kernel name,
  * in `times`) until `restore()`. A kernel called from inside another (the steps of
- * `EdeganScoreSequence`) is recorded as `OUTER / NAME`, and only outermost calls count in
+ * `EdeganScoreSequence`) is recorded under its path, `OUTER / NAME`, and only outermost calls count in
  * `topLevelMs`, so that the time outside kernels is not counted twice.
  */
 function timeKernels(): {
@@ -111,7 +111,7 @@ function timeKernels(): {
     tf.registerKernel({
       ...k,
       kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
-        const name = stack.length === 0 ? k.kernelName : `${stack[0]} / ${k.kernelName}`;
+        const name = [...stack, k.kernelName].join(" / ");
         stack.push(k.kernelName);
         const t = performance.now();
         let out;
@@ -161,8 +161,9 @@ export interface ScoreProfileRow {
  * students goes, kernel by kernel, at batch 256 and 1: the rest of the call is `(outside
  * kernels)` (JavaScript: op dispatch, tidy, pixels to tensor, the read and the checks). Kernels
  * under 2% of a call are folded into `(other kernels)`. The kernels that `EdeganScoreSequence`
- * runs (the whole scoring pass on the wasm backends) are rows `EdeganScoreSequence / NAME`, parts
- * of its own row, beside `EdeganScoreSequence (own JavaScript)`: its time between them.
+ * runs (the whole scoring pass on the wasm backends) are rows `EdeganScoreSequence / NAME` (and
+ * `... / NAME / INNER` for a kernel one of them calls), parts of the row above them, beside
+ * `EdeganScoreSequence (own JavaScript)`: its time between the kernels it calls.
  *
  * @example
  * ```ts ignore
@@ -221,7 +222,10 @@ export async function profileScoring(
           });
         const sorted = [...times].sort((a, b) => b[1][0] - a[1][0]);
         for (const [kernel, [ms, calls]] of sorted) {
-          const nested = sorted.filter(([k]) => k.startsWith(`${kernel} / `));
+          const depth = kernel.split(" / ").length;
+          const nested = sorted.filter(([k]) =>
+            k.startsWith(`${kernel} / `) && k.split(" / ").length === depth + 1
+          );
           if (nested.length > 0) {
             // The outer kernel's own time: its JavaScript between the kernels it calls.
             const own = ms - nested.reduce((sum, [, [m]]) => sum + m, 0);
