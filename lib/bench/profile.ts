@@ -163,7 +163,8 @@ export interface ScoreProfileRow {
  * under 2% of a call are folded into `(other kernels)`. The kernels that `EdeganScoreSequence`
  * runs (the whole scoring pass on the wasm backends) are rows `EdeganScoreSequence / NAME` (and
  * `... / NAME / INNER` for a kernel one of them calls), parts of the row above them, beside
- * `EdeganScoreSequence (own JavaScript)`: its time between the kernels it calls.
+ * `NAME (self)`: a kernel's time outside the kernels it calls (for `EdeganScoreSequence`, its
+ * JavaScript between the steps).
  *
  * @example
  * ```ts ignore
@@ -227,9 +228,9 @@ export async function profileScoring(
             k.startsWith(`${kernel} / `) && k.split(" / ").length === depth + 1
           );
           if (nested.length > 0) {
-            // The outer kernel's own time: its JavaScript between the kernels it calls.
+            // The outer kernel's own time, outside the kernels it calls.
             const own = ms - nested.reduce((sum, [, [m]]) => sum + m, 0);
-            push(`${kernel} (own JavaScript)`, own / n, 0);
+            push(`${kernel} (self)`, own / n, 0);
           }
           if (ms / n < 0.02 * callMs) {
             otherMs += ms / n;
