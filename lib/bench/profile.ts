@@ -15,7 +15,6 @@ import { type BackendChoice, selectBackend } from "../backend/select.ts";
 import { EdeGan, type EdeGanConfig, resolveConfig } from "../models/ede_gan/mod.ts";
 import { studentConfig, studentForRatio } from "../distill/students.ts";
 import { scoreImages } from "../score/score.ts";
-import { scoringKernelsActive } from "../backend/scoring_ops.ts";
 import { registerSuite } from "./suites.ts";
 
 /** One row: a kernel's share of a training step. */
@@ -186,8 +185,6 @@ export async function profileScoring(
     ),
   ];
   const rows: ScoreProfileRow[] = [];
-  // The scoring kernels register on first use: now, so that they are timed too.
-  scoringKernelsActive();
   const { times, topLevelMs, restore } = timeKernels();
   try {
     for (const [name, config] of models) {

@@ -1,7 +1,8 @@
 /**
- * The run sizes every task and notebook shares: `quick` (minutes on 2 CPU cores; the default) and
+ * The run sizes every task and notebook shares: `quick` (minutes on 2 CPU cores; the default),
  * `paper` (the paper's setting: the teacher of width 64, batch size 1, all normal images, 15
- * epochs). A flag given explicitly always wins over its preset's value.
+ * epochs) and `ci` (a smoke test of the code in seconds, the size the notebooks' tests run at;
+ * its numbers mean nothing). A flag given explicitly always wins over its preset's value.
  *
  * @module
  */
@@ -9,7 +10,7 @@
 /** A preset's name. */
 import type { EmaOption } from "../train/ema.ts";
 
-export type PresetName = "quick" | "paper";
+export type PresetName = "quick" | "paper" | "ci";
 
 /** The training settings a preset fixes. */
 export interface TrainPreset {
@@ -57,6 +58,16 @@ export const PRESETS: Record<PresetName, TrainPreset> = {
     distillEpochs: { step1: 10, step2: 5 },
     ema: "auto",
   },
+  ci: {
+    epochs: 1,
+    batchSize: 16,
+    width: 8,
+    limit: 256,
+    testLimit: 500,
+    teacherWidth: 8,
+    students: [2],
+    distillEpochs: { step1: 1, step2: 1 },
+  },
 };
 
 /**
@@ -64,15 +75,17 @@ export const PRESETS: Record<PresetName, TrainPreset> = {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { preset } from "./presets.ts";
- * if (preset("paper").width !== 64) throw new Error();
+ * assertEquals([preset("paper").width, preset("ci").limit], [64, 256]);
+ * assertThrows(() => preset("tiny"), Error, "--preset: 'tiny' is not one of quick, paper, ci");
  * ```
  */
 export function preset(name: string): TrainPreset {
-  if (name !== "quick" && name !== "paper") {
-    throw new Error(`--preset: '${name}' is not one of quick, paper`);
+  if (!Object.hasOwn(PRESETS, name)) {
+    throw new Error(`--preset: '${name}' is not one of ${Object.keys(PRESETS).join(", ")}`);
   }
-  return PRESETS[name];
+  return PRESETS[name as PresetName];
 }
 
 /**

@@ -11,6 +11,8 @@ import type { SweepJob } from "./grid.ts";
 import { distillJob, jobSettings, runSweep, type SweepSummary } from "./runner.ts";
 import { type Shard, shardJobs } from "./shard.ts";
 import { parseIntList } from "./grid.ts";
+import { campaignJobFunction, campaignJobs, parseCampaignSpec } from "./campaign.ts";
+import { rebuildResults } from "../results/rebuild.ts";
 
 /**
  * The seeds of a sweep: `--seed S` alone, or the `seeds=...` list (default 0); both is an error.
@@ -64,5 +66,50 @@ export async function runShard(opts: {
       (summary.busy.length > 0 ? `, ${summary.busy.length} run by another process` : ""),
   );
   for (const f of summary.failed) console.log(`failed: ${f.id}: ${f.error}`);
+  return summary;
+}
+
+/**
+ * Runs this shard's jobs of the campaign spec `file` (`deno task sweep --spec FILE`), then, when
+ * a job landed files and the spec names its results folder, rebuilds that folder's tables.
+ */
+export async function runCampaign(opts: {
+  file: string;
+  out?: string;
+  shard: Shard;
+}): Promise<SweepSummary> {
+  const spec = parseCampaignSpec(
+    await Deno.readTextFile(opts.file).catch((error) => {
+      throw new Error(`--spec: cannot read ${opts.file} (${error.message})`);
+    }),
+    opts.file,
+  );
+  const out = opts.out ?? spec.out;
+  if (!out) throw new Error(`--out: required (${opts.file} names no "out")`);
+  const all = campaignJobs(spec, opts.file);
+  const jobs = shardJobs(all, opts.shard);
+  console.log(
+    `shard ${opts.shard.index}/${opts.shard.count}: ${jobs.length} of ${all.length} jobs of ` +
+      `${opts.file}, out ${out}`,
+  );
+  const summary = await runSweep({
+    jobs,
+    out,
+    run: campaignJobFunction(jobs, { log: (line) => console.log(line) }),
+    // A finished job is taken as done only with the flags it ran with.
+    settings: (job) => jobs.find((j) => j.id === job.id)!.flags,
+    log: (line) => console.log(line),
+  });
+  console.log(
+    `done: ${summary.ran.length} ran, ${summary.skipped.length} finished before, ` +
+      `${summary.rerunKilled.length} rerun after a kill, ${summary.failed.length} failed` +
+      (summary.busy.length > 0 ? `, ${summary.busy.length} run by another process` : ""),
+  );
+  for (const f of summary.failed) console.log(`failed: ${f.id}: ${f.error}`);
+  const landed = jobs.some((j) => j.land && summary.ran.includes(j.id));
+  if (landed && spec.results) {
+    const { stale } = await rebuildResults(spec.results);
+    for (const path of stale) console.log(`${path}: rebuilt`);
+  }
   return summary;
 }

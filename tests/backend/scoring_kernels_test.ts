@@ -7,12 +7,13 @@ import {
   scoreBatchNormActivation,
   scoreConv2dTranspose,
   scoringKernelsActive,
-} from "../../lib/backend/scoring_ops.ts";
+} from "../../lib/ops/scoring.ts";
 import {
   SCORE_ACTIVATION,
   SCORE_BATCH_NORM_ACTIVATION,
   SCORE_CONV2D_TRANSPOSE,
-} from "../../lib/backend/wasm_kernels/scoring.ts";
+  SCORE_SEQUENCE,
+} from "../../lib/ops/kernel_names.ts";
 import { backpropInputMethod } from "../../lib/backend/wasm_kernels/conv2d_backprop_input.ts";
 import { convGeometry } from "../../lib/backend/wasm_kernels/_geometry.ts";
 import { EdeGan, latentDistance, resolveConfig } from "../../lib/models/ede_gan/mod.ts";
@@ -36,7 +37,14 @@ Deno.test("scoring kernels serve wasm only, and leave training's kernels and met
     tf.getKernel(k, "wasm")!.kernelFunc
   );
   assert(scoringKernelsActive());
-  for (const name of [SCORE_ACTIVATION, SCORE_BATCH_NORM_ACTIVATION, SCORE_CONV2D_TRANSPOSE]) {
+  for (
+    const name of [
+      SCORE_ACTIVATION,
+      SCORE_BATCH_NORM_ACTIVATION,
+      SCORE_CONV2D_TRANSPOSE,
+      SCORE_SEQUENCE,
+    ]
+  ) {
     assert(tf.getKernel(name, "wasm") !== undefined, name);
   }
   const after = ["Tanh", "LeakyRelu", "Relu", "FusedBatchNorm", "Conv2DBackpropInput"].map((k) =>

@@ -2,7 +2,7 @@
  * Kernels of the wasm backend (and so of `onednn`, which is the wasm backend with oneDNN
  * convolutions) that only scoring calls: inference with no gradient, under names of their own, so
  * that training's kernels and so its float rounding stay exactly as they are. The ops that call
- * them are in `../scoring_ops.ts`.
+ * them are in `lib/ops/scoring.ts`; `../kernels.ts` registers them on both variants.
  *
  * - `EdeganScoreActivation`: LeakyReLU, ReLU (max(x, α·x), four at a time; the same values as the
  *   stock kernels) or tanh (four at a time by Eigen's rational function, the float tanh of Eigen
@@ -29,7 +29,13 @@
 import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type Info, release } from "./_ops.ts";
-import { address, simdKernels } from "./_simd.ts";
+import { address, type SimdKernels, simdKernels } from "./_simd.ts";
+import {
+  SCORE_ACTIVATION,
+  SCORE_BATCH_NORM_ACTIVATION,
+  SCORE_CONV2D_TRANSPOSE,
+  SCORE_SEQUENCE,
+} from "../../ops/kernel_names.ts";
 import {
   type Conv2DBackpropInputAttrs,
   oneChannelPaddedTranspose,
@@ -37,15 +43,6 @@ import {
 
 /** The activations of the scoring kernels (`none`: only BatchNorm). */
 export type ScoreActivation = "leakyRelu" | "relu" | "tanh" | "none";
-
-/** Kernel names. */
-export const SCORE_ACTIVATION = "EdeganScoreActivation";
-/** See the module comment. */
-export const SCORE_BATCH_NORM_ACTIVATION = "EdeganScoreBatchNormActivation";
-/** See the module comment. */
-export const SCORE_CONV2D_TRANSPOSE = "EdeganScoreConv2DTranspose";
-/** See the module comment. */
-export const SCORE_SEQUENCE = "EdeganScoreSequence";
 
 /**
  * One step of a scoring sequence, applied to the current NHWC value (the input `x` at first);
@@ -82,6 +79,13 @@ type Args<A = tf.NamedAttrMap> = {
   attrs: A;
 };
 
+/** The SIMD loops, which every scoring kernel needs (Deno and browsers have WebAssembly SIMD). */
+function simd(backend: BackendWasm, kernel: string): SimdKernels {
+  const loops = simdKernels(backend);
+  if (loops === undefined) throw new Error(`${kernel}: this engine has no WebAssembly SIMD`);
+  return loops;
+}
+
 const bits = (value: number): number => {
   const view = new DataView(new ArrayBuffer(4));
   view.setFloat32(0, value);
@@ -97,11 +101,11 @@ function activate(
   activation: ScoreActivation,
   alpha: number,
 ): void {
-  const simd = simdKernels(backend)!;
+  const loops = simd(backend, SCORE_ACTIVATION);
   if (n === 0 || (activation === "none" && from === to)) return;
-  if (activation === "none") simd.leakyRelu(from, to, n, bits(1));
-  else if (activation === "tanh") simd.tanh(from, to, n);
-  else simd.leakyRelu(from, to, n, bits(activation === "relu" ? 0 : alpha));
+  if (activation === "none") loops.leakyRelu(from, to, n, bits(1));
+  else if (activation === "tanh") loops.tanh(from, to, n);
+  else loops.leakyRelu(from, to, n, bits(activation === "relu" ? 0 : alpha));
 }
 
 function checkFloat(kernel: string, ...infos: (Info | undefined)[]): void {
@@ -170,7 +174,7 @@ function scoreBatchNormActivation(args: Args): Info {
   const size = tf.util.sizeFromShape(x.shape);
   if (size > 0) {
     const at = address(backend, out);
-    simdKernels(backend)!.channelAffine(
+    simd(backend, SCORE_BATCH_NORM_ACTIVATION).channelAffine(
       address(backend, x),
       at,
       size / channels,
@@ -294,40 +298,32 @@ function scoreSequence(args: Args): Info[] {
   return outputs;
 }
 
-const CONFIGS: tf.KernelConfig[] = [
-  [SCORE_ACTIVATION, scoreActivation],
-  [SCORE_BATCH_NORM_ACTIVATION, scoreBatchNormActivation],
-  [SCORE_CONV2D_TRANSPOSE, scoreConv2DTranspose],
-  [SCORE_SEQUENCE, scoreSequence],
-].map(([kernelName, kernelFunc]) => ({
-  kernelName: kernelName as string,
+const config = (kernelName: string, kernelFunc: unknown): tf.KernelConfig => ({
+  kernelName,
   backendName: "wasm",
-  kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-}));
+  kernelFunc: kernelFunc as tf.KernelFunc,
+});
 
 /**
- * Registers the scoring kernels on the wasm backend where WebAssembly SIMD is available
- * (idempotent): true when they are registered. With another backend selected, or without SIMD,
- * nothing is registered and false is returned (the scoring ops then run the stock ops).
+ * The scoring kernels' registrations (`../kernels.ts` registers them on both variants).
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import * as tf from "../../tf.ts";
  * import "@tensorflow/tfjs-backend-wasm";
- * import { registerWasmScoringKernels, SCORE_ACTIVATION } from "./scoring.ts";
+ * import { registerKernels } from "../kernels.ts";
+ * import { SCORE_ACTIVATION } from "../../ops/kernel_names.ts";
  * await tf.setBackend("wasm");
- * registerWasmScoringKernels();
+ * registerKernels("wasm");
  * const y = tf.engine().runKernel(SCORE_ACTIVATION, { x: tf.tensor1d([-2, 0, 3]) },
  *   { activation: "leakyRelu", alpha: 0.5 }) as tf.Tensor;
  * assertEquals(Array.from(y.dataSync()), [-1, 0, 3]);
  * ```
  */
-export function registerWasmScoringKernels(): boolean {
-  if (tf.getKernel(SCORE_ACTIVATION, "wasm") !== undefined) return true;
-  if (tf.getBackend() !== "wasm" || simdKernels(tf.backend() as BackendWasm) === undefined) {
-    return false;
-  }
-  for (const config of CONFIGS) tf.registerKernel(config);
-  return true;
-}
+export const scoringKernelConfigs: readonly tf.KernelConfig[] = [
+  config(SCORE_ACTIVATION, scoreActivation),
+  config(SCORE_BATCH_NORM_ACTIVATION, scoreBatchNormActivation),
+  config(SCORE_CONV2D_TRANSPOSE, scoreConv2DTranspose),
+  config(SCORE_SEQUENCE, scoreSequence),
+];

@@ -15,15 +15,14 @@ import { createRng, normal } from "../../util/rng.ts";
 import {
   activation,
   batchNormActivation,
-  fusedBatchNormAvailable,
-} from "../../backend/onednn/batch_norm_op.ts";
-import {
+  type BatchStatistic,
   scoreActivation,
   scoreBatchNormActivation,
   scoreConv2dTranspose,
   scoreSequence,
   type ScoreStep,
-} from "../../backend/scoring_ops.ts";
+  updateMovingAverages,
+} from "../../ops/mod.ts";
 import type {
   AnomalyModel,
   NamedTensors,
@@ -53,7 +52,7 @@ export const LEAKY_SLOPE = 0.2;
  * statistics, which is training mode at batch 1 computed for a whole batch at once (nothing is
  * collected). A net trained at batch 1 computes, in `perImage` mode, the function it was trained
  * as. `score` is `infer` for scoring only (no gradient may be taken): BatchNorm and its activation
- * as one call, by the scoring ops of `lib/backend/scoring_ops.ts` (the same function as `infer`
+ * as one call, by the scoring ops of `lib/ops/scoring.ts` (the same function as `infer`
  * up to float rounding, about 1e-7 relative; identical ops on backends without scoring kernels).
  */
 export type Mode = "train" | "infer" | "perImage" | "score";
@@ -279,20 +278,16 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
    * gradient tapes.
    */
   commitBatchStats(parts: readonly PartName[]): void {
-    tf.tidy(() => {
-      for (const { key, mean, variance, count } of this.#pending) {
-        if (!parts.includes(key.split("/")[0] as PartName)) continue;
-        const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-        const movingMean = this.variables.get(`${key}/movingMean`)!;
-        const movingVariance = this.variables.get(`${key}/movingVariance`)!;
-        movingMean.assign(
-          tf.add(tf.mul(movingMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)),
-        );
-        movingVariance.assign(
-          tf.add(tf.mul(movingVariance, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)),
-        );
-      }
-    });
+    const statistics: BatchStatistic[] = this.#pending
+      .filter(({ key }) => parts.includes(key.split("/")[0] as PartName))
+      .map(({ key, mean, variance, count }) => ({
+        movingMean: this.variables.get(`${key}/movingMean`)!,
+        movingVariance: this.variables.get(`${key}/movingVariance`)!,
+        mean,
+        variance,
+        count,
+      }));
+    updateMovingAverages(statistics, BN_MOMENTUM);
     this.discardBatchStats();
   }
 
@@ -362,18 +357,12 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
         layer.padding,
       );
     }
-    if (
-      layer.batchNorm && mode === "train" && layer.activation !== "tanh" &&
-      fusedBatchNormAvailable()
-    ) {
-      return this.#fusedBatchNorm(key, y, layer.activation);
+    if (layer.batchNorm && mode === "train" && layer.activation !== "tanh") {
+      return this.#trainBatchNorm(key, y, layer.activation);
     }
     if (layer.batchNorm) y = this.#batchNorm(key, y, mode);
-    if (
-      mode === "train" && (layer.activation === "leakyRelu" || layer.activation === "relu") &&
-      fusedBatchNormAvailable()
-    ) {
-      return activation(y, layer.activation, LEAKY_SLOPE);
+    if (mode === "train" && (layer.activation === "leakyRelu" || layer.activation === "relu")) {
+      return activation(y, { activation: layer.activation, alpha: LEAKY_SLOPE });
     }
     switch (layer.activation) {
       case "leakyRelu":
@@ -467,24 +456,21 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
   }
 
   /**
-   * Training-mode batch normalisation and activation as one oneDNN op (the `onednn` backend):
-   * the same function as {@link #batchNorm} then the activation, in one pass on every core.
+   * Training-mode batch normalisation and activation (the op `batchNormActivation`: one kernel
+   * where the backend has it, tfjs's ops elsewhere), its batch statistics collected.
    */
-  #fusedBatchNorm(
+  #trainBatchNorm(
     key: string,
     x: tf.Tensor4D,
     activation: "leakyRelu" | "relu" | "none",
   ): tf.Tensor4D {
     const gamma = this.variables.get(`${key}/gamma`)! as tf.Tensor1D;
     const beta = this.variables.get(`${key}/beta`)! as tf.Tensor1D;
-    const { y, mean, variance } = batchNormActivation(
-      x,
-      gamma,
-      beta,
+    const { y, mean, variance } = batchNormActivation(x, gamma, beta, {
       activation,
-      BN_EPSILON,
-      LEAKY_SLOPE,
-    );
+      epsilon: BN_EPSILON,
+      alpha: LEAKY_SLOPE,
+    });
     const [n, h, w] = x.shape;
     this.#pending.push({ key, mean, variance, count: n * h * w });
     return y;

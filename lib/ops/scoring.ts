@@ -1,6 +1,6 @@
 /**
  * The ops a model's scoring pass calls (inference: no gradient is ever taken through them): on the
- * wasm and onednn backends they run the scoring kernels of `wasm_kernels/scoring.ts` (SIMD tanh,
+ * wasm and onednn backends they run the scoring kernels of `lib/backend/wasm_kernels/scoring.ts` (SIMD tanh,
  * BatchNorm and its activation as one kernel call, the padded one-channel transposed
  * convolution); on every other backend, or without WebAssembly SIMD, the stock tfjs ops, the same
  * function as training's. Training never calls these, so its arithmetic does not depend on them.
@@ -10,20 +10,19 @@
 
 import * as tf from "../tf.ts";
 import {
-  registerWasmScoringKernels,
+  hasKernel,
   SCORE_ACTIVATION,
   SCORE_BATCH_NORM_ACTIVATION,
   SCORE_CONV2D_TRANSPOSE,
   SCORE_SEQUENCE,
-  type ScoreActivation,
-  type ScoreStep,
-} from "./wasm_kernels/scoring.ts";
+} from "./kernel_names.ts";
+import type { ScoreActivation, ScoreStep } from "../backend/wasm_kernels/scoring.ts";
 
-export type { ScoreActivation, ScoreStep } from "./wasm_kernels/scoring.ts";
+export type { ScoreActivation, ScoreStep } from "../backend/wasm_kernels/scoring.ts";
 
-/** Whether the scoring kernels serve the current backend (registering them on first use). */
+/** Whether the active backend has the scoring kernels (`lib/backend/kernels.ts` registers them). */
 export function scoringKernelsActive(): boolean {
-  return tf.getBackend() === "wasm" && registerWasmScoringKernels();
+  return hasKernel(SCORE_SEQUENCE);
 }
 
 function stockActivation(x: tf.Tensor, activation: ScoreActivation, alpha: number): tf.Tensor {

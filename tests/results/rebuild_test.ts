@@ -1,16 +1,18 @@
 /**
- * results/summary.ts: the README headline is rebuilt from the committed run files, and `--check`
- * fails when the committed headline differs from what they give.
+ * `deno task results`: every committed results/ table and the README headline rebuild byte for
+ * byte from the committed run files; `--check` fails naming a stale file and writes nothing; the
+ * headline's rules on synthetic runs.
  */
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
+import { renderResults } from "../../lib/results/rebuild.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
 async function summary(dir: string, ...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, "results/summary.ts"), "--dir", dir, ...args],
+    args: ["run", "-A", join(root, "tasks/results.ts"), "--out", dir, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -18,13 +20,35 @@ async function summary(dir: string, ...args: string[]) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-Deno.test("the committed results/README.md headline is what the committed runs give", async () => {
-  const r = await summary(join(root, "results"), "--check");
+Deno.test("every committed results/ table and the README headline rebuild byte for byte", async () => {
+  const dir = join(root, "results");
+  const files = await renderResults(dir);
+  const names = files.map((f) => f.path.slice(dir.length + 1));
+  for (
+    const name of [
+      "teachers/tables.md",
+      "students/tables.md",
+      "README.md",
+      "reproduce-mnist-quick/tables.md",
+      "reproduce-mnist-quick/tables.json",
+      "reproduce-fashion-mnist-quick/tables.md",
+    ]
+  ) {
+    assert(names.includes(name), `${name} is rebuilt`);
+  }
+  for (const file of files) {
+    assertEquals(
+      file.text,
+      await Deno.readTextFile(file.path),
+      `${file.path} rebuilds byte for byte`,
+    );
+  }
+  const r = await summary(dir, "--check");
   assertEquals(r.code, 0, r.stderr);
-  assertStringIncludes(r.stdout, "headline up to date");
+  assertStringIncludes(r.stdout, "results/README.md: up to date");
 });
 
-Deno.test("summary: a stale headline fails --check; a rebuild states the runs it has", async () => {
+Deno.test("results: a stale headline fails --check naming the file; a rebuild states the runs it has", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const from = join(root, "results");
@@ -47,7 +71,8 @@ Deno.test("summary: a stale headline fails --check; a rebuild states the runs it
     );
     const stale = await summary(dir, "--check");
     assertEquals(stale.code, 1);
-    assertStringIncludes(stale.stderr, "headline is stale");
+    assertStringIncludes(stale.stderr, `${readme}: stale`);
+    assertStringIncludes(stale.stderr, `${join(dir, "teachers", "tables.md")}: stale`);
     assertStringIncludes(await Deno.readTextFile(readme), "old figures", "--check wrote nothing");
 
     assertEquals((await summary(dir)).code, 0);
@@ -119,7 +144,7 @@ const meanRowOf = async (dir: string) =>
     l.startsWith("| mean of the class means")
   )!;
 
-Deno.test("summary: with two seeds of every class, the sd over seeds of the ten-class average", async () => {
+Deno.test("results headline: with two seeds of every class, the sd over seeds of the ten-class average", async () => {
   const dir = await tenClasses(() => [0, 1]);
   try {
     const meanRow = await meanRowOf(dir);
@@ -138,7 +163,7 @@ Deno.test("summary: with two seeds of every class, the sd over seeds of the ten-
   }
 });
 
-Deno.test("summary: classes run at different seeds pair their runs in seed order", async () => {
+Deno.test("results headline: classes run at different seeds pair their runs in seed order", async () => {
   // Digit 8 at seeds 1, 2 (say, its seed 0 was trained otherwise); one class with a third seed.
   const dir = await tenClasses((c) => c === 8 ? [1, 2] : c === 3 ? [0, 1, 2] : [0, 1]);
   try {
@@ -156,7 +181,7 @@ Deno.test("summary: classes run at different seeds pair their runs in seed order
   }
 });
 
-Deno.test("summary: the gain and ordering rules on synthetic students", async () => {
+Deno.test("results headline: the gain and ordering rules on synthetic students", async () => {
   // Five MNIST classes at 315.6:1 (w3/l32). P-KDGAN 1 point below scratch everywhere but one
   // class (+0.2): gains -1, -1, -1, -1, +0.2 points, whose 95 % interval (SciPy: -1.43 to -0.09) lies
   // below the published +1.77; P-KDGAN above one-step KD on 4 of 5 (80 %: mixed).
