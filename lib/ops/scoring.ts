@@ -47,7 +47,7 @@ function stockActivation(x: tf.Tensor, activation: ScoreActivation, alpha: numbe
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import * as tf from "../tf.ts";
- * import { scoreActivation } from "./scoring_ops.ts";
+ * import { scoreActivation } from "./scoring.ts";
  * await tf.setBackend("cpu");
  * const y = scoreActivation(tf.tensor1d([-1, 2]), "leakyRelu", 0.2);
  * assertEquals(Array.from(y.dataSync()), [Math.fround(-0.2), 2]);
@@ -75,7 +75,7 @@ export function scoreActivation<T extends tf.Tensor>(
  * ```ts
  * import { assertAlmostEquals } from "@std/assert";
  * import * as tf from "../tf.ts";
- * import { scoreBatchNormActivation } from "./scoring_ops.ts";
+ * import { scoreBatchNormActivation } from "./scoring.ts";
  * await tf.setBackend("cpu");
  * const x = tf.tensor4d([1, -3], [1, 1, 1, 2]);
  * const one = tf.tensor1d([1, 1]), zero = tf.tensor1d([0, 0]);
@@ -115,7 +115,7 @@ export function scoreBatchNormActivation(
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import * as tf from "../tf.ts";
- * import { scoreConv2dTranspose } from "./scoring_ops.ts";
+ * import { scoreConv2dTranspose } from "./scoring.ts";
  * await tf.setBackend("cpu");
  * const y = scoreConv2dTranspose(tf.ones([1, 2, 2, 3]), tf.ones([4, 4, 1, 3]), [1, 4, 4, 1], 2,
  *   "same");
@@ -159,7 +159,7 @@ export function scoreConv2dTranspose(
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import * as tf from "../tf.ts";
- * import { scoreSequence } from "./scoring_ops.ts";
+ * import { scoreSequence } from "./scoring.ts";
  * await tf.setBackend("cpu");
  * const [y] = scoreSequence(tf.ones([2, 4, 4, 1]), { f: tf.ones([4, 4, 1, 3]) }, [
  *   { op: "conv", filter: "f", stride: 1, pad: "valid" },
