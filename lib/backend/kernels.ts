@@ -24,6 +24,7 @@ import { identityConfig } from "./wasm_kernels/identity.ts";
 import { adamUpdateConfig } from "./wasm_kernels/adam_update.ts";
 import { adamUpdateFlatConfig } from "./wasm_kernels/adam_update_flat.ts";
 import { movingAveragesConfig } from "./wasm_kernels/moving_averages.ts";
+import { scoringKernelConfigs } from "./wasm_kernels/scoring.ts";
 import { onednnConvolutionKernel } from "./onednn/kernels.ts";
 import {
   activationConfig,
@@ -68,7 +69,8 @@ const onednnOnly = (config: tf.KernelConfig): KernelEntry => ({
 /**
  * The list: the three convolutions (wasm kernels; on onednn, oneDNN where it serves the shape),
  * a block-copying `Tile` (BatchNorm's gradient), a SIMD `Sqrt`, an `Identity` that shares its
- * input's data, the one-pass Adam kernels, BatchNorm's running averages in one call, and oneDNN's
+ * input's data, the one-pass Adam kernels, BatchNorm's running averages in one call, the scoring
+ * kernels (`wasm_kernels/scoring.ts`: inference only, never called in training), and oneDNN's
  * BatchNorm+activation and activation.
  *
  * @example
@@ -88,6 +90,7 @@ export const KERNELS: readonly KernelEntry[] = [
   both(adamUpdateConfig),
   both(adamUpdateFlatConfig),
   both(movingAveragesConfig),
+  ...scoringKernelConfigs.map(both),
   onednnOnly(batchNormActivationConfig),
   onednnOnly(batchNormActivationGradConfig),
   onednnOnly(activationConfig),

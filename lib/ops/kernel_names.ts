@@ -27,6 +27,21 @@ export const ADAM_UPDATE = "EdeganAdamUpdate";
 export const ADAM_UPDATE_FLAT = "EdeganAdamUpdateFlat";
 
 /**
+ * Scoring only (inference, no gradient): LeakyReLU, ReLU or tanh of x, attributes `activation`,
+ * `alpha` (see `lib/ops/scoring.ts`).
+ */
+export const SCORE_ACTIVATION = "EdeganScoreActivation";
+/**
+ * Scoring only: inference BatchNorm by fixed per-channel statistics, then an activation: x, mean,
+ * variance, offset, scale -> y; attributes `varianceEpsilon`, `activation`, `alpha`.
+ */
+export const SCORE_BATCH_NORM_ACTIVATION = "EdeganScoreBatchNormActivation";
+/** Scoring only: a transposed convolution, dy, filter -> dx (`Conv2DBackpropInput`'s attributes). */
+export const SCORE_CONV2D_TRANSPOSE = "EdeganScoreConv2DTranspose";
+/** Scoring only: a list of scoring steps on x (attribute `steps`) -> the values of its outputs. */
+export const SCORE_SEQUENCE = "EdeganScoreSequence";
+
+/**
  * BatchNorm's running averages of many layers in one call: inputs `movingMean{k}`,
  * `movingVariance{k}` per layer k and `mean{i}`, `variance{i}` per collected batch statistic i
  * (in the order they were collected) -> movingMean'{k}, movingVariance'{k} for every k.

@@ -10,4 +10,12 @@ export { batchNormActivation, type BatchNormActivationResult } from "./batch_nor
 export { activation } from "./activation.ts";
 export { type AdamFlatResult, type AdamSegment, adamUpdateFlat } from "./adam_update.ts";
 export { type BatchStatistic, updateMovingAverages } from "./moving_averages.ts";
+export {
+  scoreActivation,
+  scoreBatchNormActivation,
+  scoreConv2dTranspose,
+  scoreSequence,
+  scoringKernelsActive,
+} from "./scoring.ts";
+export type { ScoreActivation, ScoreStep } from "./scoring.ts";
 export * from "./kernel_names.ts";

@@ -394,7 +394,17 @@ Deno.test("the SIMD module is valid wasm in all four builds and exports one func
       const bytes = simdModuleBytes(shared, fused);
       assert(WebAssembly.validate(bytes), `shared ${shared}, fused ${fused}`);
       const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
-      assertEquals(exports, ["rowDots", "smallGemm", "oneChannel", "gemm", "sqrt", "adam"]);
+      assertEquals(exports, [
+        "rowDots",
+        "smallGemm",
+        "oneChannel",
+        "gemm",
+        "sqrt",
+        "adam",
+        "tanh",
+        "leakyRelu",
+        "channelAffine",
+      ]);
     }
   }
   // The fused build writes one relaxed_madd where the other multiplies, then adds.
