@@ -139,16 +139,19 @@ export {
   type BatchNormStatsMode,
   recomputeBatchNormStats,
   withBatchNormStats,
-} from "./lib/score/batch_norm_stats.ts";
-export { type BatchNormChoice, chooseBatchNormStats } from "./lib/score/choose_batch_norm_stats.ts";
+} from "./lib/models/ede_gan/batch_norm_stats.ts";
+export {
+  type BatchNormChoice,
+  chooseBatchNormStats,
+} from "./lib/models/ede_gan/choose_batch_norm_stats.ts";
 export {
   checkFinalBatchNorm,
   defaultFinalBatchNorm,
   type FinalBatchNormOption,
   type FinalBatchNormScoring,
   finalBatchNormScoring,
-} from "./lib/score/final_batch_norm.ts";
-export { compareScoreKinds, type ScoreKindRow } from "./lib/score/compare_kinds.ts";
+} from "./lib/models/ede_gan/final_batch_norm.ts";
+export { compareScoreKinds, type ScoreKindRow } from "./lib/models/ede_gan/compare_kinds.ts";
 export { calibrate, type Calibration, decide, normaliseScore } from "./lib/score/calibrate.ts";
 export { readScoresCsv, type ScoreRows } from "./lib/score/csv.ts";
 

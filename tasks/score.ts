@@ -15,14 +15,14 @@ import type { DataManifest, DatasetName, Protocol, SkippedFiles } from "../lib/d
 import { scoreImages } from "../lib/score/score.ts";
 import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
 import { prepareScoring, scoringDataSource } from "../lib/score/scoring_run.ts";
-import type { BatchNormStatsMode } from "../lib/score/batch_norm_stats.ts";
+import type { BatchNormStatsMode } from "../lib/models/ede_gan/batch_norm_stats.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { SHIPPED_PREFIX } from "../lib/ship/shipped.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
-import { otherBatchNormStats } from "../lib/score/final_batch_norm.ts";
+import { otherBatchNormStats } from "../lib/models/ede_gan/final_batch_norm.ts";
 import { rocAuc } from "../lib/metrics/mod.ts";
 import { provenance, readManifest } from "../lib/train/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";

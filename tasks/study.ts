@@ -12,11 +12,11 @@ import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs } from "../lib/cli/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
-import { runStudy, type StudyName } from "../lib/train/study.ts";
+import { runStudy, type StudyName } from "../lib/models/ede_gan/study.ts";
 import { writeManifest } from "../lib/train/manifest.ts";
 import { lockRunFolder } from "../lib/util/run_lock.ts";
 import { prepareOutDir, prepareOutFile } from "../lib/util/out_dir.ts";
-import { compareScoreKinds } from "../lib/score/compare_kinds.ts";
+import { compareScoreKinds } from "../lib/models/ede_gan/compare_kinds.ts";
 import {
   type BatchNormStatsFlag,
   loadScoringRun,

@@ -10,7 +10,10 @@ import { preset, presetFromArgs } from "../lib/cli/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { trainRun } from "../lib/train/run.ts";
-import { checkFinalBatchNorm, defaultFinalBatchNorm } from "../lib/score/final_batch_norm.ts";
+import {
+  checkFinalBatchNorm,
+  defaultFinalBatchNorm,
+} from "../lib/models/ede_gan/final_batch_norm.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 

@@ -19,7 +19,7 @@
  *
  * What stays typed on EDE-GAN, because it needs EDE-GAN's insides: the P-KDGAN distillation
  * (its loss compares the teacher's and the student's z, x_hat and z_hat), the BatchNorm-statistics
- * study and the score-kind comparison (`lib/score/batch_norm_stats.ts`,
+ * study and the score-kind comparison (`lib/models/ede_gan/batch_norm_stats.ts`,
  * `choose_batch_norm_stats.ts`, `compare_kinds.ts`), and the FLOP accounting of the benchmarks.
  *
  * @module

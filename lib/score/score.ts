@@ -16,7 +16,7 @@ import {
   type BatchNormStatistics,
   type BatchNormStatsMode,
   withBatchNormStats,
-} from "./batch_norm_stats.ts";
+} from "../models/ede_gan/batch_norm_stats.ts";
 import type { ScoreKind } from "../models/ede_gan/score.ts";
 
 /** Scores of a set, and optionally what the model saw. */

@@ -19,11 +19,14 @@ import {
   type BatchNormStatistics,
   type BatchNormStatsMode,
   storedRecomputedStats,
-} from "./batch_norm_stats.ts";
-import { type BatchNormChoice, chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
+} from "../models/ede_gan/batch_norm_stats.ts";
+import {
+  type BatchNormChoice,
+  chooseBatchNormStats,
+} from "../models/ede_gan/choose_batch_norm_stats.ts";
 import { scoreImages } from "./score.ts";
 import { calibrate, type Calibration } from "./calibrate.ts";
-import { runBatchNormStats } from "./final_batch_norm.ts";
+import { runBatchNormStats } from "../models/ede_gan/final_batch_norm.ts";
 
 /** The data a score run reads, and where its folder came from (for errors). */
 export interface ScoringDataSource {

@@ -20,7 +20,7 @@ import {
   type FinalBatchNormOption,
   type FinalBatchNormScoring,
   finalBatchNormScoring,
-} from "../score/final_batch_norm.ts";
+} from "../models/ede_gan/final_batch_norm.ts";
 import { saveModel } from "./checkpoint.ts";
 import {
   damagedCheckpoint,

@@ -14,14 +14,14 @@ import { scoreImages } from "../../lib/score/score.ts";
 import { rocAuc } from "../../lib/metrics/mod.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
-import { chooseBatchNormStats } from "../../lib/score/choose_batch_norm_stats.ts";
-import { recomputeBatchNormStats } from "../../lib/score/batch_norm_stats.ts";
+import { chooseBatchNormStats } from "../../lib/models/ede_gan/choose_batch_norm_stats.ts";
+import { recomputeBatchNormStats } from "../../lib/models/ede_gan/batch_norm_stats.ts";
 import { calibrate } from "../../lib/score/calibrate.ts";
 import {
   checkFinalBatchNorm,
   defaultFinalBatchNorm,
   finalBatchNormScoring,
-} from "../../lib/score/final_batch_norm.ts";
+} from "../../lib/models/ede_gan/final_batch_norm.ts";
 
 const DATA = { dataset: "mnist" as const, normal: 1, limit: 24, testLimit: 60, seed: 3 };
 

@@ -8,7 +8,7 @@ import { resolveModelDir } from "../../lib/score/model_dir.ts";
 import { loadScoringRun } from "../../lib/score/scoring_run.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { scoreImages } from "../../lib/score/score.ts";
-import { storedRecomputedStats } from "../../lib/score/batch_norm_stats.ts";
+import { storedRecomputedStats } from "../../lib/models/ede_gan/batch_norm_stats.ts";
 import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
 
 /** A finished 1-epoch run on MNIST digit 2 (seconds), with a weight average as the teachers. */

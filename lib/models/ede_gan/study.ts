@@ -6,15 +6,15 @@
  * @module
  */
 
-import type { LatentConstraint } from "../models/ede_gan/mod.ts";
+import type { LatentConstraint } from "./mod.ts";
 import {
   checkRunData,
   checkTrainOptions,
   loadRunData,
   trainRun,
   type TrainRunOptions,
-} from "./run.ts";
-import type { OneClassSplit } from "../data/types.ts";
+} from "../../train/run.ts";
+import type { OneClassSplit } from "../../data/types.ts";
 
 /** A study's name. */
 export type StudyName = "batch-size" | "latent";
