@@ -27,6 +27,8 @@
 
 import type * as tf from "../tf.ts";
 import type { Adam } from "../train/adam.ts";
+import type { Calibration } from "../score/calibrate.ts";
+import type { OneClassSplit } from "../data/types.ts";
 
 /** Named float32 tensors as plain arrays, keyed like a model's variables: a checkpoint's content. */
 export type NamedTensors = Map<string, { shape: number[]; data: Float32Array }>;
@@ -124,3 +126,52 @@ export interface AnomalyModel<O extends Optimisers = Optimisers, L extends Losse
   /** Frees every tensor it holds. */
   dispose(): void;
 }
+
+/**
+ * A model's settings as a run gives them (`deno task train`'s `--width`, `--latent`, or any field
+ * of the model's configuration): each model reads the ones it knows and refuses, naming the flag,
+ * one it has no use for. Image size and channels follow the data.
+ */
+export type ModelSettings = Readonly<Record<string, unknown>>;
+
+/** What a run scored at its end with its moving statistics, for {@link FinalScoring}. */
+export interface FinalScoringInput {
+  /** The test scores with the model's moving statistics (the per-epoch curve's), one per image. */
+  movingTestScores: Float32Array;
+  /** The threshold on the validation normals with them. */
+  movingCalibration: Calibration;
+  /** The training batch size (statistics recomputed over the training normals use it). */
+  batchSize: number;
+  /** The calibration's false-positive rate. */
+  fpr: number;
+}
+
+/**
+ * How a run's final metrics were scored (`run.json`'s `scoring`): the BatchNorm statistics used
+ * (`moving` for a model without other modes), what was asked, and the test AUC with the moving
+ * statistics; a model with more modes (EDE-GAN) adds its choice and the other mode's AUC.
+ */
+export interface FinalScoring {
+  /** The BatchNorm statistics the metrics, threshold and `scores.csv` use. */
+  bnStats: string;
+  /** What was asked (`--bn-stats`: `auto` or a mode). */
+  asked: string;
+  /** A choice made on the validation normals (with `auto`). */
+  choice?: unknown;
+  /** The test ROC AUC with the moving statistics. */
+  movingAuc: number;
+  /** The test ROC AUC under another mode, reported beside the run's own. */
+  other?: { bnStats: string; auc: number };
+  /** The threshold on the validation normals in this mode. */
+  calibration: Calibration;
+  /** The test scores in this mode, one per test image. */
+  testScores: Float32Array;
+}
+
+/** A model's own way of scoring a freshly trained run under `asked` (see {@link FinalScoring}). */
+export type FinalScoringHook = (
+  model: AnomalyModel,
+  data: OneClassSplit,
+  asked: string,
+  input: FinalScoringInput,
+) => Promise<FinalScoring>;

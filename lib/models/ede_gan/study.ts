@@ -53,7 +53,10 @@ export async function runStudy(
 ): Promise<StudyRow[]> {
   const data: OneClassSplit = base.data ?? await loadRunData(base);
   const settings = study === "batch-size"
-    ? batchSizes.map((b) => ({ batchSize: b, latent: base.model?.latent ?? "tanh" }))
+    ? batchSizes.map((b) => ({
+      batchSize: b,
+      latent: (base.model?.latent ?? "tanh") as LatentConstraint,
+    }))
     : (["tanh", "none"] as const).map((l) => ({ batchSize: base.batchSize, latent: l }));
   for (const { batchSize } of settings) {
     checkTrainOptions({ ...base, batchSize });
