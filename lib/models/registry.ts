@@ -74,7 +74,8 @@ const MODELS = new Map<string, ModelEntry>([
  * @example
  * ```ts
  * import { registeredModels, registerModel } from "./registry.ts";
- * registerModel({ name: "example-model", fromTensors: () => { throw new Error("unused"); } });
+ * const unused = () => { throw new Error("unused"); };
+ * registerModel({ name: "example-model", create: unused, fromTensors: unused });
  * if (!registeredModels().includes("example-model")) throw new Error();
  * ```
  */
@@ -168,6 +169,21 @@ export function checkFinalScoring(name: string, asked: string): void {
         "(--bn-stats moving)",
     );
   }
+}
+
+/**
+ * Whether a model of kind `name` has scoring modes of its own beyond its moving statistics
+ * (EDE-GAN: BatchNorm modes and score kinds for `deno task score`); false for any other.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { hasOwnFinalScoring } from "./registry.ts";
+ * assertEquals([hasOwnFinalScoring("ede-gan"), hasOwnFinalScoring("no-such-model")], [true, false]);
+ * ```
+ */
+export function hasOwnFinalScoring(name: string): boolean {
+  return MODELS.get(name)?.finalScoring !== undefined;
 }
 
 /**

@@ -12,10 +12,10 @@
  */
 
 import { join } from "@std/path";
-import type { EdeGan } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
 import type { DataManifest, ImageSet, OneClassSplit } from "../data/types.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
-import { loadEdeGan as loadModel } from "../models/ede_gan/mod.ts";
+import { loadModel } from "../train/checkpoint.ts";
 import { scoreImages } from "../score/score.ts";
 import { exists } from "../util/atomic.ts";
 import { createRng, shuffledIndices } from "../util/rng.ts";
@@ -55,7 +55,7 @@ export async function modelViews(
   if (!(await exists(join(modelDir, "model.json")))) {
     return { figures: [], notes: ["latent views and reconstructions skipped: no model/ folder"] };
   }
-  let model: EdeGan | undefined;
+  let model: AnomalyModel | undefined;
   try {
     model = (await loadModel(modelDir)).model;
     const data = await withDeadline(reloadData(manifest), deadline, "loading the test data");
@@ -104,7 +104,7 @@ function reloadData(manifest: TrainManifest): Promise<OneClassSplit> {
 }
 
 async function viewsOf(
-  model: EdeGan,
+  model: AnomalyModel,
   test: ImageSet,
   known: { isAnomaly: ArrayLike<number>; classes: ArrayLike<number> },
   rows: ScoreRows,
@@ -137,7 +137,6 @@ async function viewsOf(
     ...[...chosen].filter((i) => !extremes.includes(i)).sort((a, b) => a - b),
   ];
   const subset = gather(test, order);
-  const latent = model.config.latentSize;
   const z: number[][] = [], zHat: number[][] = [], scores: number[] = [];
   const reconstructions = new Map<number, Float32Array>();
   for (let start = 0; start < subset.count; start += CHUNK) {
@@ -149,9 +148,11 @@ async function viewsOf(
     const chunk = gather(subset, Array.from({ length: end - start }, (_, i) => start + i));
     const wanted = extremes.map((_, i) => i - start).filter((i) => i >= 0 && i < chunk.count);
     const out = await scoreImages(model, chunk, { keepLatents: true, reconstruct: wanted });
+    // A model's latent size is what it returns per image; a model without z_hat has no pairs.
+    const latent = out.z ? out.z.length / chunk.count : 0;
     for (let i = 0; i < chunk.count; i++) {
-      z.push(Array.from(out.z!.subarray(i * latent, (i + 1) * latent)));
-      zHat.push(Array.from(out.zHat!.subarray(i * latent, (i + 1) * latent)));
+      if (out.z) z.push(Array.from(out.z.subarray(i * latent, (i + 1) * latent)));
+      if (out.zHat) zHat.push(Array.from(out.zHat.subarray(i * latent, (i + 1) * latent)));
       scores.push(out.scores[i]);
     }
     for (const [i, xHat] of out.reconstructions ?? []) reconstructions.set(start + i, xHat);
@@ -170,13 +171,18 @@ async function viewsOf(
   }
   // The run's own scores on hover; the ones recomputed above only checked the model and data.
   const shown = order.slice(0, scores.length);
-  const figures = latentViews({
-    z,
-    zHat,
-    classes: shown.map((i) => known.classes[i]),
-    isAnomaly: shown.map((i) => known.isAnomaly[i]),
-    scores: shown.map((i) => rows.scores[i]),
-  });
+  const figures = z.length === scores.length && zHat.length === scores.length
+    ? latentViews({
+      z,
+      zHat,
+      classes: shown.map((i) => known.classes[i]),
+      isAnomaly: shown.map((i) => known.isAnomaly[i]),
+      scores: shown.map((i) => rows.scores[i]),
+    })
+    : [];
+  if (figures.length === 0) {
+    notes.push(`latent views skipped: a '${model.name}' model returns no latent pairs (z, z_hat)`);
+  }
   if (extremes.length > 0 && extremes.every((_, i) => reconstructions.has(i))) {
     const size = test.height * test.width * test.channels;
     const images = new Float32Array(extremes.length * size);
