@@ -28,7 +28,7 @@
 import type * as tf from "../tf.ts";
 import type { Adam } from "../train/adam.ts";
 import type { Calibration } from "../score/calibrate.ts";
-import type { OneClassSplit } from "../data/types.ts";
+import type { ImageSet, OneClassSplit } from "../data/types.ts";
 
 /** Named float32 tensors as plain arrays, keyed like a model's variables: a checkpoint's content. */
 export type NamedTensors = Map<string, { shape: number[]; data: Float32Array }>;
@@ -114,6 +114,12 @@ export interface AnomalyModel<O extends Optimisers = Optimisers, L extends Losse
   readonly scoreKinds: readonly string[];
   /** Fresh optimisers over its trainable variables. */
   createOptimisers(): O;
+  /**
+   * Optional: called once by `fit` before the first step of a fresh run (never on `--resume`:
+   * what it sets lives in the variables a checkpoint keeps), with every training image. Deep
+   * SVDD fixes its centre c here, the mean of its initial outputs on the training normals.
+   */
+  beginTraining?(train: ImageSet): Promise<void>;
   /** One optimisation step on a batch of images in [-1, 1]; resolves to its losses. */
   trainStep(images: tf.Tensor4D, optimisers: O, context: StepContext): Promise<L>;
   /** Scores a batch of images in [-1, 1] in inference (see {@link ScoreBatch}). */
