@@ -100,6 +100,8 @@ await runTask(async () => {
         (scoring.choice as { validationObjective?: Record<string, number> } | undefined)
           ?.validationObjective ?? {},
       ).map(([mode, v]) => `${mode} ${v.toFixed(4)}`).join(", ")
+    : flags["bn-stats"] === undefined && modelKind !== DEFAULT_MODEL
+    ? `a '${modelKind}' model's only statistics`
     : flags["bn-stats"] === undefined
     ? `the default at --batch-size ${flags["batch-size"]}`
     : `--bn-stats ${scoring.asked}`;

@@ -138,6 +138,8 @@ async function viewsOf(
   ];
   const subset = gather(test, order);
   const z: number[][] = [], zHat: number[][] = [], scores: number[] = [];
+  // What the model returns besides scores: learnt from the first chunk (scoreWhatItHas).
+  const has = { latents: true, reconstructions: true };
   const reconstructions = new Map<number, Float32Array>();
   for (let start = 0; start < subset.count; start += CHUNK) {
     if (start > 0 && performance.now() > deadline) {
@@ -147,7 +149,7 @@ async function viewsOf(
     const end = Math.min(subset.count, start + CHUNK);
     const chunk = gather(subset, Array.from({ length: end - start }, (_, i) => start + i));
     const wanted = extremes.map((_, i) => i - start).filter((i) => i >= 0 && i < chunk.count);
-    const out = await scoreImages(model, chunk, { keepLatents: true, reconstruct: wanted });
+    const out = await scoreWhatItHas(model, chunk, wanted, has);
     // A model's latent size is what it returns per image; a model without z_hat has no pairs.
     const latent = out.z ? out.z.length / chunk.count : 0;
     for (let i = 0; i < chunk.count; i++) {
@@ -181,7 +183,10 @@ async function viewsOf(
     })
     : [];
   if (figures.length === 0) {
-    notes.push(`latent views skipped: a '${model.name}' model returns no latent pairs (z, z_hat)`);
+    notes.push(`latent views skipped: a '${model.name}' model returns no pairs of z and z_hat`);
+  }
+  if (!has.reconstructions) {
+    notes.push(`reconstructions skipped: a '${model.name}' model makes none`);
   }
   if (extremes.length > 0 && extremes.every((_, i) => reconstructions.has(i))) {
     const size = test.height * test.width * test.channels;
@@ -205,6 +210,31 @@ async function viewsOf(
     }));
   }
   return { figures, notes };
+}
+
+/**
+ * Scores a chunk with its latents and the reconstructions of `wanted`, dropping (and recording in
+ * `has`) what the model does not return: not every model has latents or reconstructions.
+ */
+async function scoreWhatItHas(
+  model: AnomalyModel,
+  chunk: ImageSet,
+  wanted: number[],
+  has: { latents: boolean; reconstructions: boolean },
+): ReturnType<typeof scoreImages> {
+  for (;;) {
+    try {
+      return await scoreImages(model, chunk, {
+        keepLatents: has.latents,
+        reconstruct: has.reconstructions ? wanted : [],
+      });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (has.reconstructions && message.startsWith("reconstruct:")) has.reconstructions = false;
+      else if (has.latents && message.startsWith("keepLatents:")) has.latents = false;
+      else throw error;
+    }
+  }
 }
 
 /** The images of `set` at `indices`, in that order. */
