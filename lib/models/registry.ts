@@ -22,6 +22,7 @@ import { rocAuc } from "../metrics/mod.ts";
 import { EdeGan } from "./ede_gan/network.ts";
 import type { EdeGanConfig } from "./ede_gan/config.ts";
 import { checkFinalBatchNorm, finalBatchNormScoring } from "./ede_gan/final_batch_norm.ts";
+import { DEEP_SVDD } from "./deep_svdd/mod.ts";
 
 /** How to rebuild a model of one name from what a checkpoint holds. */
 export interface ModelEntry {
@@ -65,6 +66,7 @@ const MODELS = new Map<string, ModelEntry>([
         finalBatchNormScoring(model, data, checkFinalBatchNorm(asked), input),
     },
   }],
+  [DEEP_SVDD.name, DEEP_SVDD],
 ]);
 
 /**
