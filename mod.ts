@@ -62,11 +62,13 @@ export {
 } from "./lib/data/registry.ts";
 export { batchIndices, batchTensor } from "./lib/data/batches.ts";
 
-// Models: the interface the engine takes, the registry by name, and EDE-GAN
+// Models: the interface the engine takes, the registry by name, EDE-GAN and Deep SVDD
 export type {
   AnomalyModel,
+  FinalScoring,
   Losses,
   ModelConfig,
+  ModelSettings,
   NamedTensors,
   Optimisers,
   ScoreBatch,
@@ -74,6 +76,8 @@ export type {
   StepContext,
 } from "./lib/models/anomaly_model.ts";
 export {
+  checkModelKind,
+  createModel,
   DEFAULT_MODEL,
   type ModelEntry,
   modelFromTensors,
@@ -105,6 +109,8 @@ export {
   type StepLosses,
   trainStep,
 } from "./lib/models/ede_gan/mod.ts";
+// Deep SVDD, the second model and the one-class baseline (`modelKind: "deep-svdd"`)
+export { DeepSvdd, type DeepSvddConfig } from "./lib/models/deep_svdd/mod.ts";
 
 // Training and scoring
 export {
