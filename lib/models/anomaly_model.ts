@@ -8,19 +8,21 @@
  *
  * Images are always NHWC float tensors in [-1, 1]: [batch, imageSize, imageSize, channels].
  *
- * Adding a model (Skip-GANomaly, OCGAN, ...):
+ * Adding a model (Deep SVDD is the worked example, `lib/models/deep_svdd/`):
  * 1. a folder `lib/models/<name>/` with its configuration, network, losses, training step and
  *    scores, and a class implementing {@link AnomalyModel} (EDE-GAN's `network.ts` is one);
- * 2. one {@link ./registry.ts} entry (or `registerModel` at import) that rebuilds it from the
- *    configuration and tensors a checkpoint holds, so that `loadModel` finds it by name;
- * 3. nothing else: `fit(model, images, ...)` trains it (checkpoints, `resume`, `--ema`, a NaN
- *    loss stopping the run), `scoreImages(model, set)` scores it, `saveModel` saves it.
- *    `tests/models/anomaly_model_test.ts` does exactly this with a model of one template image.
+ * 2. one {@link ./registry.ts} line: how a run's settings make it (`--model-kind <name>`) and
+ *    how a checkpoint's configuration and tensors rebuild it, so that `loadModel` finds it;
+ * 3. nothing else: `deno task train --model-kind <name>` trains it through `fit` (checkpoints,
+ *    `--resume`, `--ema`, a NaN loss stopping the run), `score`, `eval` and `report` take its
+ *    run, `saveModel` saves it. Deep SVDD's commit touched only its folder, that line and its
+ *    test (`tests/models/deep_svdd_test.ts`).
  *
- * What stays typed on EDE-GAN, because it needs EDE-GAN's insides: the P-KDGAN distillation
- * (its loss compares the teacher's and the student's z, x_hat and z_hat), the BatchNorm-statistics
- * study and the score-kind comparison (`lib/models/ede_gan/batch_norm_stats.ts`,
- * `choose_batch_norm_stats.ts`, `compare_kinds.ts`), and the FLOP accounting of the benchmarks.
+ * What stays EDE-GAN's, in its folder, because it needs EDE-GAN's insides: the P-KDGAN
+ * distillation (its loss compares the teacher's and the student's z, x_hat and z_hat), the
+ * BatchNorm-statistics modes and study, the score-kind comparison and the batch-size and latent
+ * studies (`lib/models/ede_gan/`), reached from the engine through the registry's optional
+ * `finalScoring`, and the FLOP accounting of the benchmarks.
  *
  * @module
  */
