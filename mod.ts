@@ -62,11 +62,13 @@ export {
 } from "./lib/data/registry.ts";
 export { batchIndices, batchTensor } from "./lib/data/batches.ts";
 
-// Models: the interface the engine takes, the registry by name, and EDE-GAN
+// Models: the interface the engine takes, the registry by name, EDE-GAN and Deep SVDD
 export type {
   AnomalyModel,
+  FinalScoring,
   Losses,
   ModelConfig,
+  ModelSettings,
   NamedTensors,
   Optimisers,
   ScoreBatch,
@@ -74,6 +76,8 @@ export type {
   StepContext,
 } from "./lib/models/anomaly_model.ts";
 export {
+  checkModelKind,
+  createModel,
   DEFAULT_MODEL,
   type ModelEntry,
   modelFromTensors,
@@ -105,6 +109,8 @@ export {
   type StepLosses,
   trainStep,
 } from "./lib/models/ede_gan/mod.ts";
+// Deep SVDD, the second model and the one-class baseline (`modelKind: "deep-svdd"`)
+export { DeepSvdd, type DeepSvddConfig } from "./lib/models/deep_svdd/mod.ts";
 
 // Training and scoring
 export {
@@ -147,16 +153,19 @@ export {
   type BatchNormStatsMode,
   recomputeBatchNormStats,
   withBatchNormStats,
-} from "./lib/score/batch_norm_stats.ts";
-export { type BatchNormChoice, chooseBatchNormStats } from "./lib/score/choose_batch_norm_stats.ts";
+} from "./lib/models/ede_gan/batch_norm_stats.ts";
+export {
+  type BatchNormChoice,
+  chooseBatchNormStats,
+} from "./lib/models/ede_gan/choose_batch_norm_stats.ts";
 export {
   checkFinalBatchNorm,
   defaultFinalBatchNorm,
   type FinalBatchNormOption,
   type FinalBatchNormScoring,
   finalBatchNormScoring,
-} from "./lib/score/final_batch_norm.ts";
-export { compareScoreKinds, type ScoreKindRow } from "./lib/score/compare_kinds.ts";
+} from "./lib/models/ede_gan/final_batch_norm.ts";
+export { compareScoreKinds, type ScoreKindRow } from "./lib/models/ede_gan/compare_kinds.ts";
 export { calibrate, type Calibration, decide, normaliseScore } from "./lib/score/calibrate.ts";
 export { readScoresCsv, type ScoreRows } from "./lib/score/csv.ts";
 

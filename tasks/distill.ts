@@ -21,7 +21,7 @@ import { parseStudentChoices } from "../lib/distill/student_choice.ts";
 import { type Method, METHODS, type Stage1Structure } from "../lib/distill/pkdgan.ts";
 import { parseKdWeights } from "../lib/distill/kd_loss.ts";
 import type { StudentLatentRule } from "../lib/distill/students.ts";
-import { checkFinalBatchNorm } from "../lib/score/final_batch_norm.ts";
+import { checkFinalBatchNorm } from "../lib/models/ede_gan/final_batch_norm.ts";
 import { BEST_TEST_EPOCH_LABEL } from "../lib/metrics/mod.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import type { LatentConstraint } from "../lib/models/ede_gan/mod.ts";

@@ -9,20 +9,21 @@ import { join } from "@std/path";
 import { parseFlags, runTask } from "../lib/cli/flags.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
-import { loadEdeGan as loadModel } from "../lib/models/ede_gan/mod.ts";
+import { loadModel } from "../lib/train/checkpoint.ts";
+import { hasOwnFinalScoring } from "../lib/models/registry.ts";
 import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
 import type { DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
 import { prepareScoring, scoringDataSource } from "../lib/score/scoring_run.ts";
-import type { BatchNormStatsMode } from "../lib/score/batch_norm_stats.ts";
+import type { BatchNormStatsMode } from "../lib/models/ede_gan/batch_norm_stats.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { SHIPPED_PREFIX } from "../lib/ship/shipped.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
-import { otherBatchNormStats } from "../lib/score/final_batch_norm.ts";
+import { otherBatchNormStats } from "../lib/models/ede_gan/final_batch_norm.ts";
 import { rocAuc } from "../lib/metrics/mod.ts";
 import { provenance } from "../lib/run/provenance.ts";
 import { readRunManifest } from "../lib/run/manifest.ts";
@@ -142,7 +143,7 @@ await runTask(async () => {
     `score: ${setup.scoreKind}, BatchNorm statistics: ${setup.bnStats}` +
       (setup.record.note ? ` (${setup.record.note})` : ""),
   );
-  let auc: { own: number; other: { bnStats: BatchNormStatsMode; auc: number } } | undefined;
+  let auc: { own: number; other?: { bnStats: BatchNormStatsMode; auc: number } } | undefined;
   const { scores } = await (async () => {
     const scored = await scoreImages(model, set, {
       progress: terminalProgress("score"),
@@ -150,7 +151,9 @@ await runTask(async () => {
       bnStats: setup.bnStats,
       recomputedStats: setup.recomputedStats,
     });
-    if (flags.split === "test" && !flags.images && isAnomaly) {
+    if (flags.split === "test" && !flags.images && isAnomaly && !hasOwnFinalScoring(model.name)) {
+      auc = { own: rocAuc(scored.scores, isAnomaly) };
+    } else if (flags.split === "test" && !flags.images && isAnomaly) {
       // The run's statistics and the other mode, side by side, as `deno task train` prints them.
       const other = otherBatchNormStats(setup.bnStats);
       const { scores: otherScores } = await scoreImages(model, set, {
@@ -169,8 +172,8 @@ await runTask(async () => {
   }).finally(() => model.dispose());
   if (auc) {
     console.log(
-      `test AUC ${auc.own.toFixed(4)} with BatchNorm ${setup.bnStats} statistics, ` +
-        `${auc.other.auc.toFixed(4)} with ${auc.other.bnStats}` +
+      `test AUC ${auc.own.toFixed(4)} with BatchNorm ${setup.bnStats} statistics` +
+        (auc.other ? `, ${auc.other.auc.toFixed(4)} with ${auc.other.bnStats}` : "") +
         (setup.record.rule ? " (the run's own statistics are the first, as in its run.json)" : "") +
         ` (${set.count} test images)`,
     );

@@ -12,11 +12,12 @@ import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
-import { runStudy, type StudyName } from "../lib/train/study.ts";
+import { runStudy, type StudyName } from "../lib/models/ede_gan/study.ts";
 import { writeManifest } from "../lib/run/provenance.ts";
 import { lockRunFolder } from "../lib/util/run_lock.ts";
 import { prepareOutDir, prepareOutFile } from "../lib/util/out_dir.ts";
-import { compareScoreKinds } from "../lib/score/compare_kinds.ts";
+import { compareScoreKinds } from "../lib/models/ede_gan/compare_kinds.ts";
+import { asEdeGan } from "../lib/models/ede_gan/mod.ts";
 import {
   type BatchNormStatsFlag,
   loadScoringRun,
@@ -116,7 +117,7 @@ async function studyScore(args: string[]): Promise<void> {
   try {
     const bn = await resolveBatchNormStats(run, flags["bn-stats"] as BatchNormStatsFlag);
     const fpr = (run.run.kind === "train" ? run.run.training.fpr : null) ?? 0.05;
-    const rows = await compareScoreKinds(run.model, run.data, {
+    const rows = await compareScoreKinds(asEdeGan(run.model, "study score"), run.data, {
       modes: bn.modes,
       recomputedStats: bn.recomputedStats,
       fpr,
@@ -164,7 +165,7 @@ async function studyScore(args: string[]): Promise<void> {
           : null,
       },
       scoreKinds: {
-        latent: `z vs z_hat, ${run.model.config.scoreDistance}`,
+        latent: `z vs z_hat, ${asEdeGan(run.model, "study score").config.scoreDistance}`,
         reconstruction: "mean |x - x_hat| (L1)",
         features: "mean squared difference of D's last feature maps of x and x_hat",
       },

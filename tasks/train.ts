@@ -1,6 +1,7 @@
 /**
- * `deno task train`: trains an EDE-GAN on one class, evaluates it on the test set after each
- * epoch, and writes the run (model, `run.json`, `scores.csv`, `report.html`) to `--out`.
+ * `deno task train`: trains a model (`--model-kind`, default EDE-GAN) on one class, evaluates it
+ * on the test set after each epoch, and writes the run (model, `run.json`, `scores.csv`,
+ * `report.html`) to `--out`.
  *
  * @module
  */
@@ -10,8 +11,9 @@ import { preset, presetFromArgs } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { trainRun } from "../lib/train/run.ts";
-import { checkFinalBatchNorm, defaultFinalBatchNorm } from "../lib/score/final_batch_norm.ts";
+import { defaultFinalBatchNorm } from "../lib/models/ede_gan/final_batch_norm.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
+import { checkFinalScoring, checkModelKind, DEFAULT_MODEL } from "../lib/models/registry.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 
 await runTask(async () => {
@@ -28,8 +30,9 @@ await runTask(async () => {
       epochs: p.epochs,
       "batch-size": p.batchSize,
       seed: 0,
-      width: p.width,
-      latent: "tanh",
+      "model-kind": DEFAULT_MODEL,
+      width: undefined,
+      latent: undefined,
       limit: p.limit,
       "test-limit": p.testLimit,
       backend: "auto",
@@ -42,22 +45,34 @@ await runTask(async () => {
       ema: p.ema ?? "off",
       "bn-stats": undefined,
     },
-    "Train an EDE-GAN on one class (one-class protocol: that class is normal).\n" +
+    "Train a model on one class (one-class protocol: that class is normal): --model-kind\n" +
+      "ede-gan (default) or another registered model; --width and --preset sizes are EDE-GAN's.\n" +
       "--bn-stats: how the final metrics normalise (default auto at --batch-size 1, moving above);\n" +
       "`deno task score` scores the run with the same statistics unless given --bn-stats.",
   );
   if (flags === null) return;
+  const modelKind = checkModelKind(flags["model-kind"] as string);
+  // The presets' widths and latent constraint are EDE-GAN's; another model takes only the flags.
+  if (modelKind === DEFAULT_MODEL) {
+    flags.width ??= p.width;
+    flags.latent ??= "tanh";
+  }
   const out = (flags.out as string | undefined) ??
-    `runs/train-${flags.dataset}-${flags.normal}-w${flags.width}-s${flags.seed}`;
-  const bnStats = flags["bn-stats"] === undefined
-    ? defaultFinalBatchNorm(flags["batch-size"] as number)
-    : checkFinalBatchNorm(flags["bn-stats"] as string);
+    (modelKind === DEFAULT_MODEL
+      ? `runs/train-${flags.dataset}-${flags.normal}-w${flags.width}-s${flags.seed}`
+      : `runs/train-${modelKind}-${flags.dataset}-${flags.normal}-s${flags.seed}`);
+  const asked = flags["bn-stats"] as string | undefined;
+  if (asked !== undefined) checkFinalScoring(modelKind, asked);
+  // A model without BatchNorm modes of its own (not EDE-GAN) scores with its moving statistics.
+  const bnStats = asked ??
+    (modelKind === DEFAULT_MODEL ? defaultFinalBatchNorm(flags["batch-size"] as number) : "moving");
   const backend = await startBackend(
     flags.backend as BackendChoice,
     flags.threads as number | undefined,
   );
   const result = await trainRun({
     ...trainOptionsFromFlags(flags),
+    modelKind,
     bnStats,
     out,
     resume: flags.resume as boolean,
@@ -65,11 +80,11 @@ await runTask(async () => {
     backend,
     progress: terminalProgress("train"),
   });
+  const losses = Object.keys(result.model.curveLosses);
   console.log(
     formatTable(result.history.map((h) => ({
       epoch: h.epoch,
-      lossG: h.lossG,
-      lossD: h.lossD,
+      ...Object.fromEntries(losses.map((name) => [name, (h as Record<string, unknown>)[name]])),
       "test AUC": h.auc,
       ...(h.liveAuc !== undefined ? { "live AUC (no --ema)": h.liveAuc } : {}),
       "img/s": Number(h.imagesPerSecond.toFixed(1)),
@@ -81,8 +96,12 @@ await runTask(async () => {
   // points or more from the moving averages; both are printed so that neither surprises.
   const reason = scoring.asked === "auto"
     ? "--bn-stats auto: lowest generator objective on the validation normals, " +
-      Object.entries(scoring.choice?.validationObjective ?? {})
-        .map(([mode, v]) => `${mode} ${v.toFixed(4)}`).join(", ")
+      Object.entries(
+        (scoring.choice as { validationObjective?: Record<string, number> } | undefined)
+          ?.validationObjective ?? {},
+      ).map(([mode, v]) => `${mode} ${v.toFixed(4)}`).join(", ")
+    : flags["bn-stats"] === undefined && modelKind !== DEFAULT_MODEL
+    ? `a '${modelKind}' model's only statistics`
     : flags["bn-stats"] === undefined
     ? `the default at --batch-size ${flags["batch-size"]}`
     : `--bn-stats ${scoring.asked}`;

@@ -57,6 +57,10 @@ export const FLAGS: Record<string, FlagSpec> = {
   "epochs": { kind: "integer", help: "training epochs", min: 1 },
   "batch-size": { kind: "integer", help: "images per training step (the paper's best: 1)", min: 1 },
   "seed": { kind: "integer", help: "seed of initialisation, shuffling and splits", min: 0 },
+  "model-kind": {
+    kind: "string",
+    help: "the model to train, by its name in lib/models/registry.ts (default ede-gan)",
+  },
   "width": { kind: "integer", help: "base channel width (teacher 64)", min: 1 },
   "latent": { kind: "string", help: "latent-space constraint", choices: ["tanh", "none"] },
   "limit": { kind: "integer", help: "use at most N training images", min: 1 },

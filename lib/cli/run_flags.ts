@@ -118,7 +118,10 @@ export function trainOptionsFromFlags(flags: ParsedFlags): TrainRunOptions {
     ...runDataFromFlags(flags),
     epochs: flags.epochs as number,
     batchSize: flags["batch-size"] as number,
-    model: { width: flags.width as number, latent: flags.latent as LatentConstraint },
+    model: {
+      ...(flags.width !== undefined ? { width: flags.width as number } : {}),
+      ...(flags.latent !== undefined ? { latent: flags.latent as LatentConstraint } : {}),
+    },
     ...(ema !== undefined ? { ema } : {}),
   };
 }

@@ -20,12 +20,12 @@ import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { BEST_TEST_EPOCH_LABEL, bestTestEpoch, rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { calibrate } from "../score/calibrate.ts";
-import { recomputeBatchNormStats } from "../score/batch_norm_stats.ts";
+import { recomputeBatchNormStats } from "../models/ede_gan/batch_norm_stats.ts";
 import {
   defaultFinalBatchNorm,
   type FinalBatchNormOption,
   finalBatchNormScoring,
-} from "../score/final_batch_norm.ts";
+} from "../models/ede_gan/final_batch_norm.ts";
 import { checkRunData, loadRunData } from "../train/run.ts";
 import { readRunManifest, writeRunManifest } from "../run/manifest.ts";
 import { exists, writeJsonAtomic } from "../util/atomic.ts";

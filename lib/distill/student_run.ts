@@ -13,7 +13,7 @@ import type { EdeGan } from "../models/ede_gan/mod.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { calibrate, type Calibration } from "../score/calibrate.ts";
 import { writeScoresCsv } from "../score/csv.ts";
-import { recomputeBatchNormStats } from "../score/batch_norm_stats.ts";
+import { recomputeBatchNormStats } from "../models/ede_gan/batch_norm_stats.ts";
 import { scoreImages } from "../score/score.ts";
 import { saveModel } from "../train/checkpoint.ts";
 import { writeRunManifest } from "../run/manifest.ts";

@@ -65,7 +65,7 @@ export async function prepareTeacher(
     log(`teacher reused from ${teacherRunDir}`);
   } else {
     log(`training the teacher (width ${opts.teacher.width})`);
-    const run = await trainRun({
+    const run = await trainRun<EdeGan>({
       dataset: opts.dataset,
       normal: opts.normal,
       epochs: opts.teacher.epochs,

@@ -14,7 +14,7 @@ import {
   BATCH_NORM_STATS_MODES,
   type BatchNormStatistics,
   type BatchNormStatsMode,
-} from "../score/batch_norm_stats.ts";
+} from "../models/ede_gan/batch_norm_stats.ts";
 import { loadScoringRun, resolveBatchNormStats } from "../score/scoring_run.ts";
 import { exists, replaceFolderAtomic } from "../util/atomic.ts";
 import { scoringPath } from "./scoring_path.ts";

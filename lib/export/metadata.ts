@@ -8,7 +8,7 @@
  */
 
 import type { Calibration } from "../score/calibrate.ts";
-import type { BatchNormStatsMode } from "../score/batch_norm_stats.ts";
+import type { BatchNormStatsMode } from "../models/ede_gan/batch_norm_stats.ts";
 import type { ScoringPath } from "./scoring_path.ts";
 
 /** The name of the metadata file in an export folder. */

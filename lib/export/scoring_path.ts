@@ -14,7 +14,10 @@ import {
   LEAKY_SLOPE,
   type ScoreDistance,
 } from "../models/ede_gan/mod.ts";
-import type { BatchNormStatistics, BatchNormStatsMode } from "../score/batch_norm_stats.ts";
+import type {
+  BatchNormStatistics,
+  BatchNormStatsMode,
+} from "../models/ede_gan/batch_norm_stats.ts";
 import { foldBatchNorm } from "./fold_batch_norm.ts";
 
 /** One layer of an exported scoring path. */

@@ -8,25 +8,29 @@
  *
  * Images are always NHWC float tensors in [-1, 1]: [batch, imageSize, imageSize, channels].
  *
- * Adding a model (Skip-GANomaly, OCGAN, ...):
+ * Adding a model (Deep SVDD is the worked example, `lib/models/deep_svdd/`):
  * 1. a folder `lib/models/<name>/` with its configuration, network, losses, training step and
  *    scores, and a class implementing {@link AnomalyModel} (EDE-GAN's `network.ts` is one);
- * 2. one {@link ./registry.ts} entry (or `registerModel` at import) that rebuilds it from the
- *    configuration and tensors a checkpoint holds, so that `loadModel` finds it by name;
- * 3. nothing else: `fit(model, images, ...)` trains it (checkpoints, `resume`, `--ema`, a NaN
- *    loss stopping the run), `scoreImages(model, set)` scores it, `saveModel` saves it.
- *    `tests/models/anomaly_model_test.ts` does exactly this with a model of one template image.
+ * 2. one {@link ./registry.ts} line: how a run's settings make it (`--model-kind <name>`) and
+ *    how a checkpoint's configuration and tensors rebuild it, so that `loadModel` finds it;
+ * 3. nothing else: `deno task train --model-kind <name>` trains it through `fit` (checkpoints,
+ *    `--resume`, `--ema`, a NaN loss stopping the run), `score`, `eval` and `report` take its
+ *    run, `saveModel` saves it. Deep SVDD's commit touched only its folder, that line and its
+ *    test (`tests/models/deep_svdd_test.ts`).
  *
- * What stays typed on EDE-GAN, because it needs EDE-GAN's insides: the P-KDGAN distillation
- * (its loss compares the teacher's and the student's z, x_hat and z_hat), the BatchNorm-statistics
- * study and the score-kind comparison (`lib/score/batch_norm_stats.ts`,
- * `choose_batch_norm_stats.ts`, `compare_kinds.ts`), and the FLOP accounting of the benchmarks.
+ * What stays EDE-GAN's, in its folder, because it needs EDE-GAN's insides: the P-KDGAN
+ * distillation (its loss compares the teacher's and the student's z, x_hat and z_hat), the
+ * BatchNorm-statistics modes and study, the score-kind comparison and the batch-size and latent
+ * studies (`lib/models/ede_gan/`), reached from the engine through the registry's optional
+ * `finalScoring`, and the FLOP accounting of the benchmarks.
  *
  * @module
  */
 
 import type * as tf from "../tf.ts";
 import type { Adam } from "../train/adam.ts";
+import type { Calibration } from "../score/calibrate.ts";
+import type { ImageSet, OneClassSplit } from "../data/types.ts";
 
 /** Named float32 tensors as plain arrays, keyed like a model's variables: a checkpoint's content. */
 export type NamedTensors = Map<string, { shape: number[]; data: Float32Array }>;
@@ -112,6 +116,12 @@ export interface AnomalyModel<O extends Optimisers = Optimisers, L extends Losse
   readonly scoreKinds: readonly string[];
   /** Fresh optimisers over its trainable variables. */
   createOptimisers(): O;
+  /**
+   * Optional: called once by `fit` before the first step of a fresh run (never on `--resume`:
+   * what it sets lives in the variables a checkpoint keeps), with every training image. Deep
+   * SVDD fixes its centre c here, the mean of its initial outputs on the training normals.
+   */
+  beginTraining?(train: ImageSet): Promise<void>;
   /** One optimisation step on a batch of images in [-1, 1]; resolves to its losses. */
   trainStep(images: tf.Tensor4D, optimisers: O, context: StepContext): Promise<L>;
   /** Scores a batch of images in [-1, 1] in inference (see {@link ScoreBatch}). */
@@ -124,3 +134,52 @@ export interface AnomalyModel<O extends Optimisers = Optimisers, L extends Losse
   /** Frees every tensor it holds. */
   dispose(): void;
 }
+
+/**
+ * A model's settings as a run gives them (`deno task train`'s `--width`, `--latent`, or any field
+ * of the model's configuration): each model reads the ones it knows and refuses, naming the flag,
+ * one it has no use for. Image size and channels follow the data.
+ */
+export type ModelSettings = Readonly<Record<string, unknown>>;
+
+/** What a run scored at its end with its moving statistics, for {@link FinalScoring}. */
+export interface FinalScoringInput {
+  /** The test scores with the model's moving statistics (the per-epoch curve's), one per image. */
+  movingTestScores: Float32Array;
+  /** The threshold on the validation normals with them. */
+  movingCalibration: Calibration;
+  /** The training batch size (statistics recomputed over the training normals use it). */
+  batchSize: number;
+  /** The calibration's false-positive rate. */
+  fpr: number;
+}
+
+/**
+ * How a run's final metrics were scored (`run.json`'s `scoring`): the BatchNorm statistics used
+ * (`moving` for a model without other modes), what was asked, and the test AUC with the moving
+ * statistics; a model with more modes (EDE-GAN) adds its choice and the other mode's AUC.
+ */
+export interface FinalScoring {
+  /** The BatchNorm statistics the metrics, threshold and `scores.csv` use. */
+  bnStats: string;
+  /** What was asked (`--bn-stats`: `auto` or a mode). */
+  asked: string;
+  /** A choice made on the validation normals (with `auto`). */
+  choice?: unknown;
+  /** The test ROC AUC with the moving statistics. */
+  movingAuc: number;
+  /** The test ROC AUC under another mode, reported beside the run's own. */
+  other?: { bnStats: string; auc: number };
+  /** The threshold on the validation normals in this mode. */
+  calibration: Calibration;
+  /** The test scores in this mode, one per test image. */
+  testScores: Float32Array;
+}
+
+/** A model's own way of scoring a freshly trained run under `asked` (see {@link FinalScoring}). */
+export type FinalScoringHook = (
+  model: AnomalyModel,
+  data: OneClassSplit,
+  asked: string,
+  input: FinalScoringInput,
+) => Promise<FinalScoring>;

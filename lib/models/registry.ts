@@ -1,25 +1,53 @@
 /**
- * The models by name, for loading: `model.json` records a model's `name` (`ede-gan`), and
- * {@link modelFromTensors} rebuilds it from its configuration and saved tensors. EDE-GAN is
- * registered here; another model registers itself once with {@link registerModel}, as a tfjs
- * kernel does. A `model.json` written before models had names holds an EDE-GAN
- * ({@link DEFAULT_MODEL}).
+ * The models by name, the one place the engine learns of them: a run chooses its model by name
+ * (`deno task train --model-kind`) and {@link createModel} makes it; `model.json` and `run.json`
+ * record the name, and {@link modelFromTensors} rebuilds it from its configuration and saved
+ * tensors; {@link finalScoring} scores a freshly trained run the model's own way. Each model has
+ * one line here (or registers itself once with {@link registerModel}, as a tfjs kernel does). A
+ * `model.json` written before models had names holds an EDE-GAN ({@link DEFAULT_MODEL}).
  *
  * @module
  */
 
-import type { AnomalyModel, NamedTensors } from "./anomaly_model.ts";
+import type {
+  AnomalyModel,
+  FinalScoring,
+  FinalScoringHook,
+  FinalScoringInput,
+  ModelSettings,
+  NamedTensors,
+} from "./anomaly_model.ts";
+import type { OneClassSplit } from "../data/types.ts";
+import { rocAuc } from "../metrics/mod.ts";
 import { EdeGan } from "./ede_gan/network.ts";
+import type { EdeGanConfig } from "./ede_gan/config.ts";
+import { checkFinalBatchNorm, finalBatchNormScoring } from "./ede_gan/final_batch_norm.ts";
+import { DEEP_SVDD } from "./deep_svdd/mod.ts";
 
 /** How to rebuild a model of one name from what a checkpoint holds. */
 export interface ModelEntry {
   /** The name `model.json` records (the model's {@link AnomalyModel.name}). */
   name: string;
   /**
+   * A new model with `settings` (see {@link ModelSettings}) for images of this size and channels,
+   * its weights drawn from `seed`. Errors name the flag or field that does not fit.
+   */
+  create(
+    settings: ModelSettings,
+    images: { imageSize: number; channels: number },
+    seed: number,
+  ): AnomalyModel;
+  /**
    * The model with `config` (as saved; defaults filled in) holding `tensors`. Errors name the
    * configuration field or tensor that does not fit.
    */
   fromTensors(config: unknown, tensors: NamedTensors): AnomalyModel;
+  /**
+   * How a freshly trained run is scored under `--bn-stats` (EDE-GAN: its BatchNorm modes), with
+   * the check of a value before training; a model without it scores with its moving statistics
+   * only.
+   */
+  finalScoring?: { check(asked: string): void; score: FinalScoringHook };
 }
 
 /** The model of a `model.json` that names none: every checkpoint written before names were. */
@@ -28,9 +56,17 @@ export const DEFAULT_MODEL = "ede-gan";
 const MODELS = new Map<string, ModelEntry>([
   [EdeGan.NAME, {
     name: EdeGan.NAME,
+    create: (settings, images, seed) =>
+      EdeGan.create({ ...settings, ...images } as Partial<EdeGanConfig>, seed),
     fromTensors: (config, tensors) =>
       EdeGan.fromTensors(config as Partial<EdeGan["config"]>, tensors),
+    finalScoring: {
+      check: (asked) => void checkFinalBatchNorm(asked),
+      score: (model, data, asked, input) =>
+        finalBatchNormScoring(model, data, checkFinalBatchNorm(asked), input),
+    },
   }],
+  [DEEP_SVDD.name, DEEP_SVDD],
 ]);
 
 /**
@@ -40,7 +76,8 @@ const MODELS = new Map<string, ModelEntry>([
  * @example
  * ```ts
  * import { registeredModels, registerModel } from "./registry.ts";
- * registerModel({ name: "example-model", fromTensors: () => { throw new Error("unused"); } });
+ * const unused = () => { throw new Error("unused"); };
+ * registerModel({ name: "example-model", create: unused, fromTensors: unused });
  * if (!registeredModels().includes("example-model")) throw new Error();
  * ```
  */
@@ -60,6 +97,133 @@ export function registerModel(entry: ModelEntry): void {
  */
 export function registeredModels(): string[] {
   return [...MODELS.keys()];
+}
+
+/** The entry of `name`; an unknown name is an error naming `flag` and the registered ones. */
+function entryOf(name: string, flag?: string): ModelEntry {
+  const entry = MODELS.get(name);
+  if (!entry) {
+    throw new Error(
+      `${flag ? `${flag}: ` : ""}unknown model '${name}'; this edegan knows ` +
+        registeredModels().join(", "),
+    );
+  }
+  return entry;
+}
+
+/**
+ * `name` if it is a registered model, else an error naming `--model-kind` and the registered ones
+ * (checked before any data is loaded).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { checkModelKind } from "./registry.ts";
+ * assertEquals(checkModelKind("ede-gan"), "ede-gan");
+ * assertThrows(() => checkModelKind("gan"), Error, "--model-kind: unknown model 'gan'");
+ * ```
+ */
+export function checkModelKind(name: string): string {
+  return entryOf(name, "--model-kind").name;
+}
+
+/**
+ * A new model of kind `name` (`--model-kind`) with `settings` for images of this size and
+ * channels, its weights drawn from `seed`; an unknown name is an error naming `--model-kind`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { createModel } from "./registry.ts";
+ * const model = createModel("ede-gan", { width: 2, latentSize: 4 }, { imageSize: 32, channels: 1 }, 0);
+ * assertEquals([model.name, model.config.imageSize], ["ede-gan", 32]);
+ * model.dispose();
+ * ```
+ */
+export function createModel(
+  name: string,
+  settings: ModelSettings,
+  images: { imageSize: number; channels: number },
+  seed: number,
+): AnomalyModel {
+  return entryOf(name, "--model-kind").create(settings, images, seed);
+}
+
+/**
+ * Checks before training that a model of kind `name` can be scored under `--bn-stats asked`:
+ * every model can with `moving` (registered or not), other values need a registered model with
+ * its own final scoring.
+ *
+ * @example
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { checkFinalScoring } from "./registry.ts";
+ * checkFinalScoring("ede-gan", "auto");
+ * assertThrows(() => checkFinalScoring("ede-gan", "sometimes"), Error, "--bn-stats");
+ * ```
+ */
+export function checkFinalScoring(name: string, asked: string): void {
+  const own = MODELS.get(name)?.finalScoring;
+  if (own) return own.check(asked);
+  if (asked !== "moving") {
+    throw new Error(
+      `--bn-stats ${asked}: a '${name}' model is scored with its moving statistics only ` +
+        "(--bn-stats moving)",
+    );
+  }
+}
+
+/**
+ * Whether a model of kind `name` has scoring modes of its own beyond its moving statistics
+ * (EDE-GAN: BatchNorm modes and score kinds for `deno task score`); false for any other.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { hasOwnFinalScoring } from "./registry.ts";
+ * assertEquals([hasOwnFinalScoring("ede-gan"), hasOwnFinalScoring("no-such-model")], [true, false]);
+ * ```
+ */
+export function hasOwnFinalScoring(name: string): boolean {
+  return MODELS.get(name)?.finalScoring !== undefined;
+}
+
+/**
+ * Scores a freshly trained run's test set the model's way under `asked` (`--bn-stats`): the
+ * model's own {@link ModelEntry.finalScoring}, or, for a model without it, the given moving
+ * scores and calibration untouched (`asked` must then be `moving`).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { finalScoring } from "./registry.ts";
+ * import type { AnomalyModel } from "./anomaly_model.ts";
+ * import type { OneClassSplit } from "../data/types.ts";
+ * const model = { name: "a-model-without-modes" } as AnomalyModel;
+ * const data = { testIsAnomaly: new Uint8Array([0, 1]) } as OneClassSplit;
+ * const calibration = { threshold: 0.5, fpr: 0.05, min: 0, max: 1, count: 20 };
+ * const input = { movingTestScores: new Float32Array([0.1, 0.9]), movingCalibration: calibration,
+ *   batchSize: 1, fpr: 0.05 };
+ * const scoring = await finalScoring(model, data, "moving", input);
+ * assertEquals([scoring.bnStats, scoring.movingAuc], ["moving", 1]);
+ * ```
+ */
+export function finalScoring(
+  model: AnomalyModel,
+  data: OneClassSplit,
+  asked: string,
+  input: FinalScoringInput,
+): Promise<FinalScoring> {
+  const own = MODELS.get(model.name)?.finalScoring;
+  if (own) return own.score(model, data, asked, input);
+  checkFinalScoring(model.name, asked);
+  return Promise.resolve({
+    bnStats: "moving",
+    asked,
+    movingAuc: rocAuc(input.movingTestScores, data.testIsAnomaly),
+    calibration: input.movingCalibration,
+    testScores: input.movingTestScores,
+  });
 }
 
 /**
@@ -89,11 +253,5 @@ export function modelFromTensors(
   config: unknown,
   tensors: NamedTensors,
 ): AnomalyModel {
-  const entry = MODELS.get(name);
-  if (!entry) {
-    throw new Error(
-      `unknown model '${name}'; this edegan knows ${registeredModels().join(", ")}`,
-    );
-  }
-  return entry.fromTensors(config, tensors);
+  return entryOf(name).fromTensors(config, tensors);
 }

@@ -12,10 +12,10 @@
  */
 
 import { join } from "@std/path";
-import type { EdeGan } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
 import type { DataManifest, ImageSet, OneClassSplit } from "../data/types.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
-import { loadEdeGan as loadModel } from "../models/ede_gan/mod.ts";
+import { loadModel } from "../train/checkpoint.ts";
 import { scoreImages } from "../score/score.ts";
 import { exists } from "../util/atomic.ts";
 import { createRng, shuffledIndices } from "../util/rng.ts";
@@ -55,7 +55,7 @@ export async function modelViews(
   if (!(await exists(join(modelDir, "model.json")))) {
     return { figures: [], notes: ["latent views and reconstructions skipped: no model/ folder"] };
   }
-  let model: EdeGan | undefined;
+  let model: AnomalyModel | undefined;
   try {
     model = (await loadModel(modelDir)).model;
     const data = await withDeadline(reloadData(manifest), deadline, "loading the test data");
@@ -104,7 +104,7 @@ function reloadData(manifest: TrainManifest): Promise<OneClassSplit> {
 }
 
 async function viewsOf(
-  model: EdeGan,
+  model: AnomalyModel,
   test: ImageSet,
   known: { isAnomaly: ArrayLike<number>; classes: ArrayLike<number> },
   rows: ScoreRows,
@@ -137,8 +137,9 @@ async function viewsOf(
     ...[...chosen].filter((i) => !extremes.includes(i)).sort((a, b) => a - b),
   ];
   const subset = gather(test, order);
-  const latent = model.config.latentSize;
   const z: number[][] = [], zHat: number[][] = [], scores: number[] = [];
+  // What the model returns besides scores: learnt from the first chunk (scoreWhatItHas).
+  const has = { latents: true, reconstructions: true };
   const reconstructions = new Map<number, Float32Array>();
   for (let start = 0; start < subset.count; start += CHUNK) {
     if (start > 0 && performance.now() > deadline) {
@@ -148,10 +149,12 @@ async function viewsOf(
     const end = Math.min(subset.count, start + CHUNK);
     const chunk = gather(subset, Array.from({ length: end - start }, (_, i) => start + i));
     const wanted = extremes.map((_, i) => i - start).filter((i) => i >= 0 && i < chunk.count);
-    const out = await scoreImages(model, chunk, { keepLatents: true, reconstruct: wanted });
+    const out = await scoreWhatItHas(model, chunk, wanted, has);
+    // A model's latent size is what it returns per image; a model without z_hat has no pairs.
+    const latent = out.z ? out.z.length / chunk.count : 0;
     for (let i = 0; i < chunk.count; i++) {
-      z.push(Array.from(out.z!.subarray(i * latent, (i + 1) * latent)));
-      zHat.push(Array.from(out.zHat!.subarray(i * latent, (i + 1) * latent)));
+      if (out.z) z.push(Array.from(out.z.subarray(i * latent, (i + 1) * latent)));
+      if (out.zHat) zHat.push(Array.from(out.zHat.subarray(i * latent, (i + 1) * latent)));
       scores.push(out.scores[i]);
     }
     for (const [i, xHat] of out.reconstructions ?? []) reconstructions.set(start + i, xHat);
@@ -170,13 +173,21 @@ async function viewsOf(
   }
   // The run's own scores on hover; the ones recomputed above only checked the model and data.
   const shown = order.slice(0, scores.length);
-  const figures = latentViews({
-    z,
-    zHat,
-    classes: shown.map((i) => known.classes[i]),
-    isAnomaly: shown.map((i) => known.isAnomaly[i]),
-    scores: shown.map((i) => rows.scores[i]),
-  });
+  const figures = z.length === scores.length && zHat.length === scores.length
+    ? latentViews({
+      z,
+      zHat,
+      classes: shown.map((i) => known.classes[i]),
+      isAnomaly: shown.map((i) => known.isAnomaly[i]),
+      scores: shown.map((i) => rows.scores[i]),
+    })
+    : [];
+  if (figures.length === 0) {
+    notes.push(`latent views skipped: a '${model.name}' model returns no pairs of z and z_hat`);
+  }
+  if (!has.reconstructions) {
+    notes.push(`reconstructions skipped: a '${model.name}' model makes none`);
+  }
   if (extremes.length > 0 && extremes.every((_, i) => reconstructions.has(i))) {
     const size = test.height * test.width * test.channels;
     const images = new Float32Array(extremes.length * size);
@@ -199,6 +210,31 @@ async function viewsOf(
     }));
   }
   return { figures, notes };
+}
+
+/**
+ * Scores a chunk with its latents and the reconstructions of `wanted`, dropping (and recording in
+ * `has`) what the model does not return: not every model has latents or reconstructions.
+ */
+async function scoreWhatItHas(
+  model: AnomalyModel,
+  chunk: ImageSet,
+  wanted: number[],
+  has: { latents: boolean; reconstructions: boolean },
+): ReturnType<typeof scoreImages> {
+  for (;;) {
+    try {
+      return await scoreImages(model, chunk, {
+        keepLatents: has.latents,
+        reconstruct: has.reconstructions ? wanted : [],
+      });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (has.reconstructions && message.startsWith("reconstruct:")) has.reconstructions = false;
+      else if (has.latents && message.startsWith("keepLatents:")) has.latents = false;
+      else throw error;
+    }
+  }
 }
 
 /** The images of `set` at `indices`, in that order. */

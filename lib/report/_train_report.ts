@@ -47,7 +47,10 @@ export async function trainReport(
   const notes: string[] = [];
   const figures: Figure[] = [];
   const data = manifest.data;
-  const title = `EDE-GAN training run: ${data?.dataset ?? "?"}, ` +
+  // The model the run trained, by the name run.json records (runs before names: EDE-GAN).
+  const recorded = manifest.raw.model;
+  const modelName = typeof recorded === "string" && recorded !== "ede-gan" ? recorded : "EDE-GAN";
+  const title = `${modelName} training run: ${data?.dataset ?? "?"}, ` +
     `${data?.protocol === "leave-one-out" ? "anomalous" : "normal"} class ${className(data)} (${
       manifest.status ?? "unknown status"
     })`;
@@ -79,11 +82,11 @@ export async function trainReport(
       try {
         const roc = rocCurve(rows.scores, rows.labels);
         const auc = rocAuc(rows.scores, rows.labels);
-        figures.push(rocFigure([{ name: "EDE-GAN", fpr: roc.fpr, tpr: roc.tpr, auc }], {
+        figures.push(rocFigure([{ name: modelName, fpr: roc.fpr, tpr: roc.tpr, auc }], {
           title: `ROC on the test set (${rows.scores.length} images)`,
         }));
         figures.push(precisionRecallFigure([{
-          name: "EDE-GAN",
+          name: modelName,
           scores: rows.scores,
           labels: rows.labels,
         }]));
@@ -119,7 +122,7 @@ export async function trainReport(
       }));
       try {
         figures.push(classAucBars(
-          [{ name: "EDE-GAN", auc: aucPerAnomalousClass(rows.scores, classes, rows.labels) }],
+          [{ name: modelName, auc: aucPerAnomalousClass(rows.scores, classes, rows.labels) }],
           {
             title: "AUC of the normal class against each other class alone",
             xTitle: "class",
@@ -162,7 +165,18 @@ export async function trainReport(
     manifest.calibration
       ? section("Calibration on validation normals", htmlTable([manifest.calibration]))
       : "",
-    history.length > 0 ? section("Epochs", htmlTable(history, EPOCH_COLUMNS)) : "",
+    history.length > 0
+      ? section(
+        "Epochs",
+        htmlTable(
+          history,
+          // Another model's history lacks EDE-GAN's losses: only the columns it has.
+          modelName === "EDE-GAN"
+            ? EPOCH_COLUMNS
+            : EPOCH_COLUMNS.filter((c) => history.some((h) => h[c] !== undefined)),
+        ),
+      )
+      : "",
     data ? section("Data", htmlTable([dataRow(data)])) : "",
     section("Manifest", manifestDetails(manifest.raw, ["steps"])),
   ].filter((s) => s !== "").join("\n");

@@ -16,8 +16,7 @@ import {
   type BatchNormStatistics,
   type BatchNormStatsMode,
   withBatchNormStats,
-} from "./batch_norm_stats.ts";
-import type { ScoreKind } from "../models/ede_gan/score.ts";
+} from "../models/ede_gan/batch_norm_stats.ts";
 
 /** Scores of a set, and optionally what the model saw. */
 export interface ScoreResult {
@@ -29,7 +28,7 @@ export interface ScoreResult {
   /** Reconstructions of the images listed in `reconstruct`, NHWC floats in [-1, 1]. */
   reconstructions?: Map<number, Float32Array>;
   /** The scores of every kind asked for (`scoreKind` and `kinds`), one per image each. */
-  byKind: Partial<Record<ScoreKind, Float32Array>> & Record<string, Float32Array>;
+  byKind: Record<string, Float32Array>;
 }
 
 /** Options of {@link scoreImages}. */
@@ -43,9 +42,9 @@ export interface ScoreOptions {
   /** Progress of the pass, in images. */
   progress?: ProgressSink;
   /** What `scores` measures: one of the model's `scoreKinds` (default its first, its score). */
-  scoreKind?: ScoreKind | string;
+  scoreKind?: string;
   /** Kinds also computed in the same pass, returned in `byKind` (with `scoreKind`). */
-  kinds?: readonly (ScoreKind | string)[];
+  kinds?: readonly string[];
   /**
    * Which statistics BatchNorm normalises by, in models that have it: `moving` (default, the
    * averages kept in training), `per-image` (each image's own, as training at batch 1 computes),

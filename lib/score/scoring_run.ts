@@ -1,14 +1,18 @@
 /**
  * A trained run made ready for scoring: its model, its calibration, its data split as recorded in
  * `run.json`, and the BatchNorm mode to score with (given, or chosen on the validation split).
- * Typed on EDE-GAN (`deno task score`'s score kinds and BatchNorm modes are its): a model folder
- * holding another model is an error naming it.
+ * Any registered model loads (as the kind its `model.json` records); the BatchNorm modes other
+ * than `moving` are EDE-GAN's study (`lib/models/ede_gan/`), and asking them of another model is
+ * an error naming `--bn-stats`.
  *
  * @module
  */
 
 import { join } from "@std/path";
-import { type EdeGan, loadEdeGan, type ScoreKind } from "../models/ede_gan/mod.ts";
+import { asEdeGan, type ScoreKind } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
+import { hasOwnFinalScoring } from "../models/registry.ts";
+import { loadModel } from "../train/checkpoint.ts";
 import { readRunManifest, type RunManifest, runTraining } from "../run/manifest.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
@@ -19,11 +23,14 @@ import {
   type BatchNormStatistics,
   type BatchNormStatsMode,
   storedRecomputedStats,
-} from "./batch_norm_stats.ts";
-import { type BatchNormChoice, chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
+} from "../models/ede_gan/batch_norm_stats.ts";
+import {
+  type BatchNormChoice,
+  chooseBatchNormStats,
+} from "../models/ede_gan/choose_batch_norm_stats.ts";
 import { scoreImages } from "./score.ts";
 import { calibrate, type Calibration } from "./calibrate.ts";
-import { runBatchNormStats } from "./final_batch_norm.ts";
+import { runBatchNormStats } from "../models/ede_gan/final_batch_norm.ts";
 
 /** The data a score run reads, and where its folder came from (for errors). */
 export interface ScoringDataSource {
@@ -96,7 +103,7 @@ export type BatchNormStatsFlag = BatchNormStatsMode | "auto" | "all";
 /** A run loaded for scoring. */
 export interface ScoringRun {
   modelDir: string;
-  model: EdeGan;
+  model: AnomalyModel;
   /** The calibration saved with the model (latent score, moving statistics), if any. */
   calibration?: Calibration;
   /** The run's manifest. */
@@ -135,7 +142,7 @@ export async function loadScoringRun(
     );
   }
   const recorded = oneClassOptionsOf(run.data);
-  const loaded = await loadEdeGan(modelDir, opts).catch((error: Error) => {
+  const loaded = await loadModel(modelDir, opts).catch((error: Error) => {
     throw new Error(`--model ${model}: ${error.message}`);
   });
   try {
@@ -194,15 +201,25 @@ export async function resolveBatchNormStats(
   run: ScoringRun,
   flag: BatchNormStatsFlag,
 ): Promise<BatchNormResolution> {
-  if (flag === "moving" || flag === "per-image") return { modes: [flag] };
+  if (flag === "moving") return { modes: [flag] };
   if (![...BATCH_NORM_STATS_MODES, "auto", "all"].includes(flag)) {
     throw new Error(
       `--bn-stats: '${flag}' is not one of auto, moving, recomputed, per-image, all`,
     );
   }
+  if (!hasOwnFinalScoring(run.model.name)) {
+    // A model without BatchNorm modes of its own is scored as it was reported: moving.
+    if (flag === "auto") return { modes: ["moving"] };
+    throw new Error(
+      `--bn-stats ${flag}: a '${run.model.name}' model is scored with its moving statistics ` +
+        "only (--bn-stats moving)",
+    );
+  }
+  if (flag === "per-image") return { modes: [flag] };
+  const model = asEdeGan(run.model, `--bn-stats ${flag}`);
   const stored = await storedRecomputedStats(
     run.modelDir,
-    run.model,
+    model,
     run.data.train,
     run.trainBatchSize,
     { weights: run.weights },
@@ -213,7 +230,7 @@ export async function resolveBatchNormStats(
     recomputedNow: stored.computed,
   };
   if (flag === "recomputed") return { modes: ["recomputed"], ...base };
-  const choice = await chooseBatchNormStats(run.model, run.data.val, {
+  const choice = await chooseBatchNormStats(model, run.data.val, {
     recomputedStats: stored.stats,
   });
   return {
@@ -254,11 +271,16 @@ export interface ScoringSetup {
  */
 export async function prepareScoring(
   modelDir: string,
-  model: EdeGan,
+  model: AnomalyModel,
   stored: Calibration | undefined,
   opts: { scoreKind: ScoreKind; bnStats: BatchNormStatsMode | "auto" | "run" },
 ): Promise<ScoringSetup> {
   const { scoreKind } = opts;
+  if (!model.scoreKinds.includes(scoreKind)) {
+    throw new Error(
+      `--score-kind ${scoreKind}: a '${model.name}' model scores ${model.scoreKinds.join(", ")}`,
+    );
+  }
   const runJson = join(modelDir, "..", "run.json");
   const run = await readRunManifest(runJson);
   if (!run?.data) {

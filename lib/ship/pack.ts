@@ -27,7 +27,7 @@ import { scoreImages } from "../score/score.ts";
 import { resolveModelDir } from "../score/model_dir.ts";
 import { rocAuc } from "../metrics/mod.ts";
 import type { Calibration } from "../score/calibrate.ts";
-import { storedRecomputedStats } from "../score/batch_norm_stats.ts";
+import { storedRecomputedStats } from "../models/ede_gan/batch_norm_stats.ts";
 import { replaceFolderAtomic, writeJsonAtomic } from "../util/atomic.ts";
 import {
   readShippedIndex,

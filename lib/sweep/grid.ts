@@ -19,7 +19,10 @@ import {
 } from "../distill/pkdgan.ts";
 import { type DistillationWeights, parseKdWeights } from "../distill/kd_loss.ts";
 import { STUDENT_LATENT_RULES, type StudentLatentRule } from "../distill/students.ts";
-import { checkFinalBatchNorm, type FinalBatchNormOption } from "../score/final_batch_norm.ts";
+import {
+  checkFinalBatchNorm,
+  type FinalBatchNormOption,
+} from "../models/ede_gan/final_batch_norm.ts";
 
 /**
  * One distillation design of a sweep (issue 26): each field a flag of `deno task distill`; a

@@ -1,26 +1,27 @@
 /**
- * One training run from data to metrics: load the one-class split, build and train an EDE-GAN,
+ * One training run from data to metrics: load the one-class split, build and train a model,
  * calibrate on validation normals, evaluate on the test set, and (with `out`) write the model,
- * the manifest `run.json` and the test scores beside it. It trains an EDE-GAN (what
- * `deno task train`'s flags configure) unless `createModel` makes another `AnomalyModel`.
+ * the manifest `run.json` and the test scores beside it. It knows models only through the
+ * `AnomalyModel` interface and the model registry: `modelKind` names the model (`--model-kind`,
+ * default `ede-gan`), `model` its settings, or `createModel` makes any `AnomalyModel`.
  *
  * @module
  */
 
 import { basename, dirname, join } from "@std/path";
-import { asEdeGan, EdeGan, type EdeGanConfig } from "../models/ede_gan/mod.ts";
-import type { AnomalyModel } from "../models/anomaly_model.ts";
+import type { AnomalyModel, FinalScoring, ModelSettings } from "../models/anomaly_model.ts";
+import {
+  checkFinalScoring,
+  createModel as createRegisteredModel,
+  DEFAULT_MODEL,
+  finalScoring,
+} from "../models/registry.ts";
 import { loadOneClass } from "../data/protocol.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { averagePrecision, f1AtThreshold, rocAuc, rocCurve } from "../metrics/mod.ts";
 import type { RocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { calibrate, type Calibration } from "../score/calibrate.ts";
-import {
-  type FinalBatchNormOption,
-  type FinalBatchNormScoring,
-  finalBatchNormScoring,
-} from "../score/final_batch_norm.ts";
 import { saveModel } from "./checkpoint.ts";
 import {
   damagedCheckpoint,
@@ -45,9 +46,9 @@ import { type ProgressSink, silentProgress } from "../util/progress.ts";
 
 /**
  * Everything that defines a training run. Flags, notebooks and presets build this object. `M` is
- * the model trained: an EDE-GAN unless `createModel` makes another.
+ * the model trained: the registered model `modelKind` unless `createModel` makes another.
  */
-export interface TrainRunOptions<M extends AnomalyModel = EdeGan> {
+export interface TrainRunOptions<M extends AnomalyModel = AnomalyModel> {
   dataset: DatasetName;
   dataDir?: string;
   normal: number;
@@ -55,11 +56,17 @@ export interface TrainRunOptions<M extends AnomalyModel = EdeGan> {
   epochs: number;
   batchSize: number;
   seed: number;
-  /** EDE-GAN's settings (width, latent constraint, ...); image size and channels follow the data. */
-  model?: Partial<EdeGanConfig>;
+  /** The registered model to train (`--model-kind`; default `ede-gan`, see models/registry.ts). */
+  modelKind?: string;
+  /**
+   * The model's settings (`--width`, `--latent`, or fields of its configuration: EDE-GAN's
+   * `latentSize`, ...); image size and channels follow the data (an `imageSize` here resizes it).
+   */
+  model?: ModelSettings;
   /**
    * Makes the model to train, for the data's image size and channels, from the run's seed
-   * (default: an EDE-GAN of `model`'s settings). Its `name` and `config` go into `run.json`.
+   * (default: the registry's `modelKind` with `model`'s settings). Its `name` and `config` go into
+   * `run.json`.
    */
   createModel?: (images: { imageSize: number; channels: number }, seed: number) => M;
   /** At most this many training images. */
@@ -81,9 +88,9 @@ export interface TrainRunOptions<M extends AnomalyModel = EdeGan> {
    * BatchNorm statistics the run's final metrics, threshold and `scores.csv` use (`--bn-stats`;
    * default `moving`): `auto` chooses on the validation normals (`chooseBatchNormStats`), or a
    * mode by name. The per-epoch test AUC curve and the model folder's calibration stay with the
-   * moving averages. Any mode but `moving` needs an EDE-GAN.
+   * moving averages. Any mode but `moving` needs a model with its own final scoring (EDE-GAN).
    */
-  bnStats?: FinalBatchNormOption;
+  bnStats?: string;
   /** Output folder: `run.json`, `model/`, `scores.csv`. */
   out?: string;
   /** Continue the run in `out` from its last finished epoch. */
@@ -144,7 +151,7 @@ export interface RunMetrics {
 }
 
 /** What a training run leaves. */
-export interface TrainRunResult<M extends AnomalyModel = EdeGan> {
+export interface TrainRunResult<M extends AnomalyModel = AnomalyModel> {
   model: M;
   data: OneClassSplit;
   history: EpochRecord<LossesOf<M>>[];
@@ -154,7 +161,7 @@ export interface TrainRunResult<M extends AnomalyModel = EdeGan> {
   roc: RocCurve;
   testScores: Float32Array;
   /** How the final metrics were scored: BatchNorm mode, what was asked, the moving-average AUC. */
-  scoring: Omit<FinalBatchNormScoring, "testScores" | "calibration">;
+  scoring: Omit<FinalScoring, "testScores" | "calibration">;
   seconds: number;
   /**
    * Everything `run.json` lists under `warnings`: the data's (a small validation set, skipped
@@ -350,7 +357,7 @@ export function resumeDifferences(recorded: ResultSettings, current: ResultSetti
  * result.model.dispose();
  * ```
  */
-export async function trainRun<M extends AnomalyModel = EdeGan>(
+export async function trainRun<M extends AnomalyModel = AnomalyModel>(
   opts: TrainRunOptions<M>,
 ): Promise<TrainRunResult<M>> {
   const started = performance.now();
@@ -385,9 +392,12 @@ async function trainLocked<M extends AnomalyModel>(
   let emaDecay: number | undefined;
   const warnings: string[] = [];
   const createModel = opts.createModel ??
-    ((images, seed) => EdeGan.create({ ...opts.model, ...images }, seed) as unknown as M);
+    ((images, seed) =>
+      createRegisteredModel(opts.modelKind ?? DEFAULT_MODEL, opts.model ?? {}, images, seed) as M);
   try {
-    data = opts.data ?? await loadRunData(opts, opts.model?.imageSize);
+    const imageSize = opts.model?.imageSize;
+    data = opts.data ??
+      await loadRunData(opts, typeof imageSize === "number" ? imageSize : undefined);
     warnings.push(...checkRunData(data, opts));
     emaDecay = opts.ema === "auto" ? autoEmaDecay(data.train.count, opts.batchSize) : opts.ema;
     model = createModel(
@@ -396,7 +406,7 @@ async function trainLocked<M extends AnomalyModel>(
     );
     if ((opts.bnStats ?? "moving") !== "moving") {
       try {
-        asEdeGan(model, `--bn-stats ${opts.bnStats}`);
+        checkFinalScoring(model.name, opts.bnStats!);
       } catch (error) {
         model.dispose();
         throw error;
@@ -499,7 +509,7 @@ async function trainLocked<M extends AnomalyModel>(
       opts.fpr ?? 0.05,
     );
     const movingTestScores = lastTestScores ?? (await scoreImages(model, data.test)).scores;
-    const { calibration, testScores, ...scoring } = await finalBatchNormScoring(
+    const { calibration, testScores, ...scoring } = await finalScoring(
       model,
       data,
       opts.bnStats ?? "moving",

@@ -167,6 +167,16 @@ export async function fit<M extends AnomalyModel>(
       steps = (state.extra.steps as StepRecord[]) ?? [];
     }
   }
+  // A fresh run (no checkpoint, no distillation's later stage) lets the model look at its data
+  // first; the weight average then starts from what that set.
+  if (step === 0 && startEpoch === 0 && model.beginTraining) {
+    try {
+      await model.beginTraining(train);
+    } catch (error) {
+      if (!opts.optimisers) { for (const o of Object.values(optimisers)) o.dispose(); }
+      throw error;
+    }
+  }
   const ema = opts.ema !== undefined
     ? new GeneratorEma(model, opts.ema, emaState ?? undefined)
     : undefined;

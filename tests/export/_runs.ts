@@ -8,7 +8,7 @@
  */
 
 import { trainRun } from "../../lib/train/run.ts";
-import type { BatchNormStatsMode } from "../../lib/score/batch_norm_stats.ts";
+import type { BatchNormStatsMode } from "../../lib/models/ede_gan/batch_norm_stats.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
 import { useBackend } from "../_helpers.ts";

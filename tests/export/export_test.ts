@@ -9,7 +9,7 @@ import { loadScoringRun, resolveBatchNormStats } from "../../lib/score/scoring_r
 import { scoreImages } from "../../lib/score/score.ts";
 import { saveModel } from "../../lib/train/checkpoint.ts";
 import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
-import type { BatchNormStatsMode } from "../../lib/score/batch_norm_stats.ts";
+import type { BatchNormStatsMode } from "../../lib/models/ede_gan/batch_norm_stats.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
 import { useBackend } from "../_helpers.ts";
 import { type RunName, tempDir, testImages, trainedRun } from "./_runs.ts";

@@ -100,6 +100,12 @@ class TemplateModel implements AnomalyModel<TemplateOptimisers, TemplateLosses> 
 if (!registeredModels().includes(TemplateModel.NAME)) {
   registerModel({
     name: TemplateModel.NAME,
+    create: (settings, images) =>
+      new TemplateModel(
+        { learningRate: 0.1, ...settings, ...images } as ModelConfig & {
+          learningRate: number;
+        },
+      ),
     fromTensors: (config, tensors) =>
       new TemplateModel(config as ModelConfig & { learningRate: number }, tensors),
   });

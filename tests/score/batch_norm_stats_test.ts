@@ -10,8 +10,11 @@ import { fit } from "../../lib/train/trainer.ts";
 import { trainRun, type TrainRunOptions } from "../../lib/train/run.ts";
 import { exists } from "../../lib/util/atomic.ts";
 import { scoreImages } from "../../lib/score/score.ts";
-import { recomputeBatchNormStats, withBatchNormStats } from "../../lib/score/batch_norm_stats.ts";
-import { chooseBatchNormStats } from "../../lib/score/choose_batch_norm_stats.ts";
+import {
+  recomputeBatchNormStats,
+  withBatchNormStats,
+} from "../../lib/models/ede_gan/batch_norm_stats.ts";
+import { chooseBatchNormStats } from "../../lib/models/ede_gan/choose_batch_norm_stats.ts";
 import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
 import { BATCH_NORM_ACTIVATION, hasKernel } from "../../lib/ops/kernel_names.ts";
 import type { BackendName } from "../../lib/backend/select.ts";

@@ -13,15 +13,15 @@ import { loadOneClass } from "../../lib/data/protocol.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { rocAuc } from "../../lib/metrics/mod.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
-import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
-import { chooseBatchNormStats } from "../../lib/score/choose_batch_norm_stats.ts";
-import { recomputeBatchNormStats } from "../../lib/score/batch_norm_stats.ts";
+import { type EdeGan, loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
+import { chooseBatchNormStats } from "../../lib/models/ede_gan/choose_batch_norm_stats.ts";
+import { recomputeBatchNormStats } from "../../lib/models/ede_gan/batch_norm_stats.ts";
 import { calibrate } from "../../lib/score/calibrate.ts";
 import {
   checkFinalBatchNorm,
   defaultFinalBatchNorm,
   finalBatchNormScoring,
-} from "../../lib/score/final_batch_norm.ts";
+} from "../../lib/models/ede_gan/final_batch_norm.ts";
 
 const DATA = { dataset: "mnist" as const, normal: 1, limit: 24, testLimit: 60, seed: 3 };
 
@@ -77,7 +77,7 @@ Deno.test("trainRun --bn-stats per-image: metrics, threshold and scores.csv are 
 Deno.test("finalBatchNormScoring auto: the mode chooseBatchNormStats picks on validation, scored in that mode", async () => {
   await tf.setBackend("cpu");
   const data = await loadOneClass(DATA);
-  const result = await trainRun({
+  const result = await trainRun<EdeGan>({
     ...DATA,
     data,
     epochs: 1,

@@ -6,7 +6,7 @@ import { loadOneClass } from "../../lib/data/protocol.ts";
 import { batchTensor } from "../../lib/data/batches.ts";
 import { fit } from "../../lib/train/trainer.ts";
 import { scoreImages } from "../../lib/score/score.ts";
-import { compareScoreKinds } from "../../lib/score/compare_kinds.ts";
+import { compareScoreKinds } from "../../lib/models/ede_gan/compare_kinds.ts";
 import { calibrate } from "../../lib/score/calibrate.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
 

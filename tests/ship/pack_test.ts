@@ -6,9 +6,10 @@ import { packRun } from "../../lib/ship/pack.ts";
 import { readShippedIndex } from "../../lib/ship/shipped.ts";
 import { resolveModelDir } from "../../lib/score/model_dir.ts";
 import { loadScoringRun } from "../../lib/score/scoring_run.ts";
+import { asEdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { scoreImages } from "../../lib/score/score.ts";
-import { storedRecomputedStats } from "../../lib/score/batch_norm_stats.ts";
+import { storedRecomputedStats } from "../../lib/models/ede_gan/batch_norm_stats.ts";
 import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
 
 /** A finished 1-epoch run on MNIST digit 2 (seconds), with a weight average as the teachers. */
@@ -63,7 +64,12 @@ Deno.test("ship: a packed run loads back by name and reproduces its scores.csv (
       const run = await loadScoringRun(`shipped:${name}`);
       try {
         // BatchNorm statistics come with the model: scoring it (--bn-stats auto) writes nothing
-        const stored = await storedRecomputedStats(run.modelDir, run.model, run.data.train, 32);
+        const stored = await storedRecomputedStats(
+          run.modelDir,
+          asEdeGan(run.model, "test"),
+          run.data.train,
+          32,
+        );
         assertEquals(stored.computed, false);
         const { scores } = await scoreImages(run.model, run.data.test);
         const diff = maxAbsDiff(scores, committed);

@@ -9,6 +9,7 @@ import { maxAbsDiff, useBackend } from "../_helpers.ts";
 import { readShippedIndex, shippedModelsDir } from "../../lib/ship/shipped.ts";
 import { SCORE_TOLERANCE } from "../../lib/ship/pack.ts";
 import { loadScoringRun } from "../../lib/score/scoring_run.ts";
+import { asEdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { rocAuc } from "../../lib/metrics/mod.ts";
@@ -33,7 +34,7 @@ for (const shipped of index.models) {
     const run = await loadScoringRun(`shipped:${shipped.name}`);
     try {
       assertEquals(run.calibration?.threshold, shipped.threshold);
-      assertEquals(run.model.config.width, shipped.width);
+      assertEquals(asEdeGan(run.model, "test").config.width, shipped.width);
       const { scores } = await scoreImages(run.model, run.data.test);
       const diff = maxAbsDiff(scores, committed.scores);
       assert(diff <= SCORE_TOLERANCE[shipped.dtype], `${diff} (${shipped.dtype})`);

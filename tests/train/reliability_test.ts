@@ -12,7 +12,7 @@ import { loadModel, loadTrainingState, saveModel } from "../../lib/train/checkpo
 import { createOptimisers, EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { exists } from "../../lib/util/atomic.ts";
-import { runStudy } from "../../lib/train/study.ts";
+import { runStudy } from "../../lib/models/ede_gan/study.ts";
 import { runDistillExperiment } from "../../lib/distill/experiment.ts";
 
 const tiny = {

@@ -20,10 +20,11 @@
  * @module
  */
 
-import type { AnomalyModel } from "../anomaly_model.ts";
 import type { LoadedModel } from "../../train/checkpoint.ts";
 import { loadModel } from "../../train/checkpoint.ts";
 import { EdeGan } from "./network.ts";
+
+export { asEdeGan } from "./as_ede_gan.ts";
 
 export {
   blockWidths,
@@ -63,23 +64,6 @@ export {
 } from "./step.ts";
 export { SCORE_KINDS, scoreEdeGan, type ScoreKind } from "./score.ts";
 export { compressionRatio, layerCost, type ModelCost, modelCost, type PartCost } from "./cost.ts";
-
-/**
- * `model` as an EDE-GAN, or an error naming `where` and the model it is: for the parts of edegan
- * that need EDE-GAN's insides (distillation, BatchNorm statistics, score kinds).
- *
- * @example
- * ```ts
- * import { asEdeGan, EdeGan } from "./mod.ts";
- * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
- * if (asEdeGan(model, "example") !== model) throw new Error();
- * model.dispose();
- * ```
- */
-export function asEdeGan(model: AnomalyModel, where: string): EdeGan {
-  if (model instanceof EdeGan) return model;
-  throw new Error(`${where}: a '${model.name}' model, this needs an EDE-GAN ('ede-gan')`);
-}
 
 /**
  * Loads a model folder (see `loadModel`) that must hold an EDE-GAN; another model is an error

@@ -6,15 +6,15 @@
  * @module
  */
 
-import type { LatentConstraint } from "../models/ede_gan/mod.ts";
+import type { LatentConstraint } from "./mod.ts";
 import {
   checkRunData,
   checkTrainOptions,
   loadRunData,
   trainRun,
   type TrainRunOptions,
-} from "./run.ts";
-import type { OneClassSplit } from "../data/types.ts";
+} from "../../train/run.ts";
+import type { OneClassSplit } from "../../data/types.ts";
 
 /** A study's name. */
 export type StudyName = "batch-size" | "latent";
@@ -53,7 +53,10 @@ export async function runStudy(
 ): Promise<StudyRow[]> {
   const data: OneClassSplit = base.data ?? await loadRunData(base);
   const settings = study === "batch-size"
-    ? batchSizes.map((b) => ({ batchSize: b, latent: base.model?.latent ?? "tanh" }))
+    ? batchSizes.map((b) => ({
+      batchSize: b,
+      latent: (base.model?.latent ?? "tanh") as LatentConstraint,
+    }))
     : (["tanh", "none"] as const).map((l) => ({ batchSize: base.batchSize, latent: l }));
   for (const { batchSize } of settings) {
     checkTrainOptions({ ...base, batchSize });

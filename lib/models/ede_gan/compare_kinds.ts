@@ -7,13 +7,14 @@
  * @module
  */
 
-import { type EdeGan, SCORE_KINDS, type ScoreKind } from "../models/ede_gan/mod.ts";
-import type { OneClassSplit } from "../data/types.ts";
-import { averagePrecision, f1AtThreshold, rocAuc } from "../metrics/mod.ts";
-import { calibrate } from "./calibrate.ts";
-import { scoreImages } from "./score.ts";
+import type { EdeGan } from "./network.ts";
+import { SCORE_KINDS, type ScoreKind } from "./score.ts";
+import type { OneClassSplit } from "../../data/types.ts";
+import { averagePrecision, f1AtThreshold, rocAuc } from "../../metrics/mod.ts";
+import { calibrate } from "../../score/calibrate.ts";
+import { scoreImages } from "../../score/score.ts";
 import type { BatchNormStatistics, BatchNormStatsMode } from "./batch_norm_stats.ts";
-import type { Calibration } from "./calibrate.ts";
+import type { Calibration } from "../../score/calibrate.ts";
 
 /** One row of {@link compareScoreKinds}: a score kind under a BatchNorm mode, on the test set. */
 export interface ScoreKindRow {

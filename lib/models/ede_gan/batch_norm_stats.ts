@@ -11,13 +11,13 @@
  * @module
  */
 
-import * as tf from "../tf.ts";
-import type { EdeGan } from "../models/ede_gan/mod.ts";
-import type { AnomalyModel, NamedTensors } from "../models/anomaly_model.ts";
-import type { ImageSet } from "../data/types.ts";
-import { batchTensor } from "../data/batches.ts";
+import * as tf from "../../tf.ts";
+import type { EdeGan } from "./network.ts";
+import type { AnomalyModel, NamedTensors } from "../anomaly_model.ts";
+import type { ImageSet } from "../../data/types.ts";
+import { batchTensor } from "../../data/batches.ts";
 import { join } from "@std/path";
-import { writeJsonAtomic } from "../util/atomic.ts";
+import { writeJsonAtomic } from "../../util/atomic.ts";
 
 /** How BatchNorm normalises at scoring (see the module documentation). */
 export type BatchNormStatsMode = "moving" | "recomputed" | "per-image";
@@ -50,8 +50,8 @@ export interface BatchNormStatistics {
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan/mod.ts";
+ * import * as tf from "../../tf.ts";
+ * import { EdeGan } from "./mod.ts";
  * import { recomputeBatchNormStats } from "./batch_norm_stats.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
@@ -130,8 +130,8 @@ export async function recomputeBatchNormStats(
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan/mod.ts";
+ * import * as tf from "../../tf.ts";
+ * import { EdeGan } from "./mod.ts";
  * import { withBatchNormStats } from "./batch_norm_stats.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);

@@ -8,12 +8,13 @@
  * @module
  */
 
-import { asEdeGan, EdeGan } from "../models/ede_gan/mod.ts";
-import type { AnomalyModel } from "../models/anomaly_model.ts";
-import type { OneClassSplit } from "../data/types.ts";
-import { rocAuc } from "../metrics/mod.ts";
-import { scoreImages } from "./score.ts";
-import { calibrate, type Calibration } from "./calibrate.ts";
+import { asEdeGan } from "./as_ede_gan.ts";
+import { EdeGan } from "./network.ts";
+import type { AnomalyModel } from "../anomaly_model.ts";
+import type { OneClassSplit } from "../../data/types.ts";
+import { rocAuc } from "../../metrics/mod.ts";
+import { scoreImages } from "../../score/score.ts";
+import { calibrate, type Calibration } from "../../score/calibrate.ts";
 import {
   BATCH_NORM_STATS_MODES,
   type BatchNormStatistics,
@@ -132,11 +133,11 @@ export interface FinalBatchNormScoring {
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan/mod.ts";
- * import { loadOneClass } from "../data/protocol.ts";
- * import { scoreImages } from "./score.ts";
- * import { calibrate } from "./calibrate.ts";
+ * import * as tf from "../../tf.ts";
+ * import { EdeGan } from "./mod.ts";
+ * import { loadOneClass } from "../../data/protocol.ts";
+ * import { scoreImages } from "../../score/score.ts";
+ * import { calibrate } from "../../score/calibrate.ts";
  * import { finalBatchNormScoring } from "./final_batch_norm.ts";
  * await tf.setBackend("cpu");
  * const data = await loadOneClass({ dataset: "mnist", normal: 1, limit: 40, testLimit: 40 });

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { EdeGan } from "../models/ede_gan/mod.ts";
-import type { ImageSet } from "../data/types.ts";
-import { scoreImages } from "./score.ts";
+import type { EdeGan } from "./network.ts";
+import type { ImageSet } from "../../data/types.ts";
+import { scoreImages } from "../../score/score.ts";
 import {
   BATCH_NORM_STATS_MODES,
   type BatchNormStatistics,
@@ -44,8 +44,8 @@ export const BATCH_NORM_CRITERION =
  *
  * @example
  * ```ts
- * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan/mod.ts";
+ * import * as tf from "../../tf.ts";
+ * import { EdeGan } from "./mod.ts";
  * import { chooseBatchNormStats } from "./choose_batch_norm_stats.ts";
  * await tf.setBackend("cpu");
  * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
