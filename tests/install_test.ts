@@ -37,6 +37,9 @@ const OPTIONAL = [
 
 Deno.test("deno.lock's default install has no native package, meta package or core-js", () => {
   const names = Object.keys(lock.npm).map(packageName);
+  // 56 packages today (165 with the meta package and the native ones): a budget, so that a new
+  // dependency that brings a hundred more is a decision.
+  assert(names.length <= 70, `${names.length} npm packages in deno.lock`);
   // The scan finds the packages that are there (so a broken parse cannot pass by finding nothing).
   assert(names.includes("@tensorflow/tfjs-core"), names.join(", "));
   assert(names.includes("@tensorflow/tfjs-layers"), names.join(", "));
@@ -134,6 +137,40 @@ Deno.test("a fresh install of deno.json and deno.lock prints no script warning",
       const folder = `${name.replace("/", "+")}@`;
       assert(!installed.some((e) => e.startsWith(folder)), `${name} was installed`);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("README's first command, deno task -q, prints the task's own output and nothing else", async () => {
+  // `deno task` fills a fresh node_modules before it runs the task, printing one "Initialize" line
+  // per npm package (56 here, 165 with the meta and native packages); `-q` keeps those (and its
+  // "Task ..." line) out of the first command's output, not the task's output nor errors.
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  assertStringIncludes(readme, "npx -y deno@2.9.6 task -q distill");
+  const dir = await Deno.makeTempDir({ prefix: "edegan-first-task-" });
+  try {
+    await Deno.copyFile(join(ROOT, "deno.json"), join(dir, "deno.json"));
+    await Deno.copyFile(join(ROOT, "deno.lock"), join(dir, "deno.lock"));
+    await Deno.mkdir(join(dir, "tasks"));
+    await Deno.writeTextFile(
+      join(dir, "tasks", "distill.ts"),
+      'import * as tf from "@tensorflow/tfjs-core";\nconsole.log(`distill ${tf.version_core}`);\n' +
+        'console.error("a warning");\n',
+    );
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "-q", "distill"],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const err = new TextDecoder().decode(stderr);
+    assertEquals(code, 0, err);
+    assertEquals(new TextDecoder().decode(stdout), "distill 4.22.0\n");
+    assertEquals(err, "a warning\n");
+    // It did install: the node_modules was empty.
+    assert(Deno.statSync(join(dir, "node_modules", "@tensorflow", "tfjs-core")).isDirectory);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
