@@ -527,4 +527,23 @@ Deno.test("bench/native-gpu-check.sh: not tried without a tarball, set up with o
     JSON.parse(await Deno.readTextFile(join(out, "native-gpu.json"))).setup_dry_run_rc,
     0,
   );
+
+  // A machine whose carried node_modules lacks the package's JavaScript (not in the default
+  // install): not tried, saying how to carry it, before anything is changed.
+  const bare = await Deno.makeTempDir();
+  const script = await Deno.readTextFile(join(ROOT, "bench", "native-gpu-check.sh"));
+  await Deno.writeTextFile(join(bare, "check.sh"), script);
+  const uncarried = await new Deno.Command("bash", {
+    args: ["check.sh"],
+    cwd: bare,
+    env: { ...env, LIBTENSORFLOW_TARBALL: tarball },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(uncarried.stdout);
+  assertEquals(uncarried.code, 0, text);
+  assertStringIncludes(text, "not tried: no node_modules/.deno/@tensorflow+tfjs-node-gpu@4.22.0");
+  assertStringIncludes(text, "deno install --no-lock --entrypoint npm:@tensorflow/tfjs-node-gpu");
+  assertEquals(JSON.parse(await Deno.readTextFile(join(out, "native-gpu.json"))).tried, false);
+  assertEquals([...Deno.readDirSync(bare)].map((e) => e.name), ["check.sh"]);
 });
