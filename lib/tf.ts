@@ -8,7 +8,9 @@
  * registers every one of them in tfjs-core's global registry when it loads, so it is loaded for that
  * side effect. It replaces the `@tensorflow/tfjs` meta package, which did the same but also
  * installs core-js (an npm install script), tfjs-data and the WebGL backend; see
- * tests/deps_test.ts.
+ * tests/install_test.ts. The meta package also gave tensors their op methods (`x.reshape(s)`,
+ * tfjs's "chained ops"); tfjs-core alone does not, in its types nor at run time, so the toolkit
+ * calls the functions (`tf.reshape(x, s)`).
  *
  * @module
  */
