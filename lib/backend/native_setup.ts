@@ -314,8 +314,9 @@ export async function planNativeSetup(
   const entry = ["--entrypoint", nativeSpecifier(name)];
   if (!exists(dir)) {
     steps.push({
+      // Quiet: Deno would warn that it skipped the install script, which the last step runs.
       why: `install ${pkg}'s JavaScript into node_modules, without its install script`,
-      command: [...install, ...entry],
+      command: [...install, "--quiet", ...entry],
     });
   }
   const packageJson = join(dir, "package.json");

@@ -340,7 +340,7 @@ Deno.test("setup plan with --libtensorflow and --build-from-source: the exact co
   assertEquals(plan.steps.map(formatStep), [
     // The package is not installed in this empty project: its JavaScript first, outside the
     // lock (it is not in the import map).
-    `${Deno.execPath()} install --no-lock --entrypoint npm:@tensorflow/tfjs-node-gpu@4.22.0`,
+    `${Deno.execPath()} install --no-lock --quiet --entrypoint npm:@tensorflow/tfjs-node-gpu@4.22.0`,
     `cp ${dir}/package.json ${dir}/package.json.own`,
     `mv -f ${dir}/package.json.own ${dir}/package.json`,
     `rm -rf ${dir}/deps`,
