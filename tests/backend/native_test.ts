@@ -479,6 +479,9 @@ Deno.test("deno task setup:native --dry-run prints the commands and changes noth
   const which = await run([...task, "tpu"]);
   assertEquals(which.code, 2);
   assertStringIncludes(which.text, "expected 'gpu' or 'cpu', got 'tpu'");
+  const help = await run([...task, "--help"]);
+  assertEquals(help.code, 0);
+  assertStringIncludes(help.text.replaceAll("\n", " "), "Neither is part of the default install");
 });
 
 function existsSync(path: string): boolean {
