@@ -132,6 +132,14 @@ export {
   saveModel,
 } from "./lib/train/checkpoint.ts";
 export { checkEmaDecay, type EmaState, GeneratorEma } from "./lib/train/ema.ts";
+
+// The run manifest (run.json): one schema, one reader, one writer
+export {
+  parseRunManifest,
+  readRunManifest,
+  type RunManifest,
+  writeRunManifest,
+} from "./lib/run/mod.ts";
 export { scoreImages, type ScoreOptions, type ScoreResult } from "./lib/score/score.ts";
 export {
   BATCH_NORM_STATS_MODES,
@@ -174,6 +182,8 @@ export {
   BEST_TEST_EPOCH_LABEL,
   bestTestEpoch,
   f1AtThreshold,
+  type MeanStd,
+  meanStd,
   minMaxNormaliser,
   rocAuc,
   rocCurve,
@@ -250,4 +260,4 @@ export * from "./lib/sweep/mod.ts";
 export * from "./lib/results/mod.ts";
 
 // Presets
-export { preset, type PresetName, PRESETS } from "./lib/cli/presets.ts";
+export { preset, type PresetName, PRESETS } from "./lib/run/presets.ts";

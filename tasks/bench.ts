@@ -10,7 +10,7 @@
 
 import { parseArgs } from "@std/cli";
 import { type BackendChoice, BACKENDS, parseBackendChoice } from "../lib/backend/select.ts";
-import type { ModelRow } from "../lib/bench/model.ts";
+import { type ModelRow, withPeak } from "../lib/bench/model.ts";
 import "../lib/bench/model.ts";
 import "../lib/bench/profile.ts";
 import "../lib/bench/students.ts";
@@ -145,7 +145,8 @@ export async function main(args: string[]): Promise<number> {
         try {
           const peer = await peerRows({ onProgress });
           if (peer.message) console.log(`bench: ${peer.message}`);
-          rows.push(...(peer.rows as unknown as Record<string, unknown>[]));
+          const peak = (rows as unknown as ModelRow[]).find((r) => r.peak_gflops)?.peak_gflops;
+          rows.push(...(withPeak(peer.rows, peak) as unknown as Record<string, unknown>[]));
         } catch (error) {
           console.error(`bench: --peer: ${(error as Error).message}`);
           code = 1;

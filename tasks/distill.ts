@@ -13,7 +13,7 @@
 
 import { parseEmaOption } from "../lib/train/ema.ts";
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
-import { preset, presetFromArgs } from "../lib/cli/presets.ts";
+import { preset, presetFromArgs } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { parseDistillEpochs, runDataFromFlags, startBackend } from "../lib/cli/run_flags.ts";
 import { runDistillExperiment } from "../lib/distill/experiment.ts";

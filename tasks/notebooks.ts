@@ -13,7 +13,7 @@
 
 import { basename } from "@std/path";
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
-import { presetFromArgs } from "../lib/cli/presets.ts";
+import { presetFromArgs } from "../lib/run/presets.ts";
 import { executeNotebooks, listNotebooks } from "../lib/notebook/mod.ts";
 import { exists } from "../lib/util/atomic.ts";
 

@@ -13,7 +13,7 @@
 
 import { fromFileUrl, join } from "@std/path";
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
-import { preset, type PresetName } from "../lib/cli/presets.ts";
+import { preset, type PresetName } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import {
   parseIntList,
@@ -24,7 +24,7 @@ import {
 } from "../lib/sweep/grid.ts";
 import { parseShard } from "../lib/sweep/shard.ts";
 import { formatAuc, mergeResults, readJobResults, tablesMarkdown } from "../lib/sweep/merge.ts";
-import { runShard, seedList } from "../lib/sweep/_task.ts";
+import { runShard, seedList } from "./_sweep_shard.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../lib/util/atomic.ts";
 import type { DatasetName } from "../lib/data/types.ts";
 import { prepareOutDir, prepareOutFile } from "../lib/util/out_dir.ts";

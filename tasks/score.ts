@@ -11,7 +11,7 @@ import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
 import { loadEdeGan as loadModel } from "../lib/models/ede_gan/mod.ts";
 import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
-import type { DataManifest, DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
+import type { DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
 import { prepareScoring, scoringDataSource } from "../lib/score/scoring_run.ts";
@@ -24,7 +24,8 @@ import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
 import { otherBatchNormStats } from "../lib/score/final_batch_norm.ts";
 import { rocAuc } from "../lib/metrics/mod.ts";
-import { provenance, readManifest } from "../lib/train/manifest.ts";
+import { provenance } from "../lib/run/provenance.ts";
+import { readRunManifest } from "../lib/run/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
 import { lockOutputFile } from "../lib/util/run_lock.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
@@ -98,8 +99,8 @@ await runTask(async () => {
   } else {
     // Default to the data the run was trained on, as recorded in its manifest.
     const runJson = join(modelDir, "..", "run.json");
-    const run = await readManifest(runJson);
-    const recorded = run?.data ? oneClassOptionsOf(run.data as Partial<DataManifest>) : undefined;
+    const run = await readRunManifest(runJson);
+    const recorded = run?.data ? oneClassOptionsOf(run.data) : undefined;
     const source = scoringDataSource(
       {
         dataset: flags.dataset as DatasetName | undefined,

@@ -9,11 +9,11 @@
 
 import { join } from "@std/path";
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
-import { preset, presetFromArgs } from "../lib/cli/presets.ts";
+import { preset, presetFromArgs } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { runStudy, type StudyName } from "../lib/train/study.ts";
-import { writeManifest } from "../lib/train/manifest.ts";
+import { writeManifest } from "../lib/run/provenance.ts";
 import { lockRunFolder } from "../lib/util/run_lock.ts";
 import { prepareOutDir, prepareOutFile } from "../lib/util/out_dir.ts";
 import { compareScoreKinds } from "../lib/score/compare_kinds.ts";
@@ -115,7 +115,7 @@ async function studyScore(args: string[]): Promise<void> {
   const run = await loadScoringRun(flags.model as string, { weights });
   try {
     const bn = await resolveBatchNormStats(run, flags["bn-stats"] as BatchNormStatsFlag);
-    const fpr = (run.run.training as { fpr?: number } | undefined)?.fpr ?? 0.05;
+    const fpr = (run.run.kind === "train" ? run.run.training.fpr : null) ?? 0.05;
     const rows = await compareScoreKinds(run.model, run.data, {
       modes: bn.modes,
       recomputedStats: bn.recomputedStats,

@@ -7,12 +7,16 @@
  *     deno task sweep --dataset mnist,fashion-mnist classes=0-9 seeds=0,1 \
  *       --students 8,4 --methods scratch,one-step,pkdgan --shard 2/8 --out results/sweep
  *
+ * With `--spec FILE`, the jobs of a campaign spec instead (results/teachers/campaign.json ...:
+ * `deno task train` or `distill` per job with the spec's flags, then its steps and landing; see
+ * lib/sweep/campaign.ts), through the same runner: `--out` (default: the spec's) and `--shard`.
+ *
  * @module
  */
 
 import { parseEmaOption } from "../lib/train/ema.ts";
 import { parseFlags, runTask } from "../lib/cli/flags.ts";
-import { preset, presetFromArgs, type PresetName } from "../lib/cli/presets.ts";
+import { preset, presetFromArgs, type PresetName } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import {
   DESIGN_AXES,
@@ -25,11 +29,32 @@ import {
   takeDatasets,
 } from "../lib/sweep/grid.ts";
 import { parseShard } from "../lib/sweep/shard.ts";
-import { runShard, seedList } from "../lib/sweep/_task.ts";
+import { runCampaign, runShard, seedList } from "./_sweep_shard.ts";
 import { parseDistillEpochs } from "../lib/cli/run_flags.ts";
 import { prepareOutDir } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
+  if (Deno.args.some((a) => a === "--spec" || a.startsWith("--spec="))) {
+    const flags = parseFlags(
+      "sweep",
+      Deno.args,
+      { spec: undefined, out: undefined, shard: "1/1" },
+      "Run the jobs of a campaign spec (JSON; results/*/campaign.json), resumably, one result\n" +
+        'file per job (OUT/jobs/<id>.json). --out: default the spec\'s "out".',
+    );
+    if (flags === null) return;
+    const summary = await runCampaign({
+      file: String(flags.spec),
+      out: flags.out as string | undefined,
+      shard: parseShard(String(flags.shard)),
+    });
+    if (summary.failed.length > 0) {
+      throw new Error(
+        `${summary.failed.length} job(s) failed; rerun the same command to retry them`,
+      );
+    }
+    return;
+  }
   const presetName = presetFromArgs(Deno.args);
   const p = preset(presetName);
   const { datasets, rest } = takeDatasets(Deno.args);

@@ -6,7 +6,7 @@
  */
 
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
-import { preset, presetFromArgs } from "../lib/cli/presets.ts";
+import { preset, presetFromArgs } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
 import { trainRun } from "../lib/train/run.ts";

@@ -144,11 +144,9 @@ async function activate(tfjsName: string, name: BackendName): Promise<void> {
 
 async function startWasm(onednn = false): Promise<string> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  const { registerWasmTrainingKernels } = await import("./wasm_kernels/register.ts");
-  const { useOnednnKernels } = await import("./onednn/register.ts");
+  const { registerKernels } = await import("./kernels.ts");
   await activate("wasm", onednn ? "onednn" : "wasm");
-  registerWasmTrainingKernels();
-  useOnednnKernels(onednn);
+  registerKernels(onednn ? "onednn" : "wasm");
   return `XNNPACK, ${wasm.getThreadsCount()} thread(s)`;
 }
 

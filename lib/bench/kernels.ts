@@ -18,17 +18,13 @@
 
 import * as tf from "../tf.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
-import { registerWasmTrainingKernels } from "../backend/wasm_kernels/register.ts";
-import { stockKernel } from "../backend/wasm_kernels/_ops.ts";
+import { convGeometry, loadDnnl, registerKernels, stockKernel } from "../backend/mod.ts";
 import {
   type ConvKernelArgs,
   onednnConvolution,
   onednnServes,
   routing,
 } from "../backend/onednn/kernels.ts";
-import { convGeometry } from "../backend/wasm_kernels/_geometry.ts";
-import { useOnednnKernels } from "../backend/onednn/register.ts";
-import { loadDnnl } from "../backend/onednn/_ffi.ts";
 import { setDnnlThreads, threadCount } from "../backend/onednn/threads.ts";
 import type { ConvDirection } from "../backend/onednn/convolution.ts";
 
@@ -280,8 +276,7 @@ export async function runKernelSuite(opts: KernelSuiteOptions = {}): Promise<Ker
   const previous = tf.getBackend();
   void wasm; // importing it registers the 'wasm' backend
   if (!await tf.setBackend("wasm")) throw new Error("the wasm backend did not start");
-  registerWasmTrainingKernels();
-  useOnednnKernels(false); // wasm-edegan rows are the wasm kernels, whatever ran before
+  registerKernels("wasm"); // wasm-edegan rows are the wasm kernels, whatever ran before
   const backends: Record<"cpu" | "wasm", Backend> = {
     wasm: tf.findBackend("wasm") as unknown as Backend,
     cpu: (await tf.setBackend("cpu"), tf.findBackend("cpu")) as unknown as Backend,

@@ -90,24 +90,41 @@ export async function profileTrainingStep(
 
 /**
  * Wraps every kernel of the current backend with a wall-clock timer (ms and calls by kernel name,
- * in `times`) until `restore()`.
+ * in `times`) until `restore()`. A kernel called from inside another (the steps of
+ * `EdeganScoreSequence`) is recorded under its path, `OUTER / NAME`, and only outermost calls count in
+ * `topLevelMs`, so that the time outside kernels is not counted twice.
  */
-function timeKernels(): { times: Map<string, [number, number]>; restore: () => void } {
+function timeKernels(): {
+  times: Map<string, [number, number]>;
+  topLevelMs: () => number;
+  restore: () => void;
+} {
   const tfjsName = tf.getBackend();
   const times = new Map<string, [number, number]>();
   const wrapped: tf.KernelConfig[] = [];
+  const stack: string[] = [];
+  let topLevel = 0;
   for (const k of tf.getKernelsForBackend(tfjsName)) {
     const f = k.kernelFunc;
     tf.unregisterKernel(k.kernelName, tfjsName);
     tf.registerKernel({
       ...k,
       kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
+        const name = [...stack, k.kernelName].join(" / ");
+        stack.push(k.kernelName);
         const t = performance.now();
-        const out = f(args);
-        const entry = times.get(k.kernelName) ?? [0, 0];
-        entry[0] += performance.now() - t;
+        let out;
+        try {
+          out = f(args);
+        } finally {
+          stack.pop();
+        }
+        const ms = performance.now() - t;
+        if (stack.length === 0) topLevel += ms;
+        const entry = times.get(name) ?? [0, 0];
+        entry[0] += ms;
         entry[1]++;
-        times.set(k.kernelName, entry);
+        times.set(name, entry);
         return out;
       },
     });
@@ -119,7 +136,12 @@ function timeKernels(): { times: Map<string, [number, number]>; restore: () => v
       tf.registerKernel(k);
     }
   };
-  return { times, restore };
+  const clear = times.clear.bind(times);
+  times.clear = () => {
+    topLevel = 0;
+    clear();
+  };
+  return { times, topLevelMs: () => topLevel, restore };
 }
 
 /** One row of the scoring profile: a kernel's share of one `scoreImages` call. */
@@ -137,7 +159,11 @@ export interface ScoreProfileRow {
  * Where one scoring call (`scoreImages` on one batch) of the teacher and of the 311:1 and 700:1
  * students goes, kernel by kernel, at batch 256 and 1: the rest of the call is `(outside
  * kernels)` (JavaScript: op dispatch, tidy, pixels to tensor, the read and the checks). Kernels
- * under 2% of a call are folded into `(other kernels)`.
+ * under 2% of a call are folded into `(other kernels)`. The kernels that `EdeganScoreSequence`
+ * runs (the whole scoring pass on the wasm backends) are rows `EdeganScoreSequence / NAME` (and
+ * `... / NAME / INNER` for a kernel one of them calls), parts of the row above them, beside
+ * `NAME (self)`: a kernel's time outside the kernels it calls (for `EdeganScoreSequence`, its
+ * JavaScript between the steps).
  *
  * @example
  * ```ts ignore
@@ -159,7 +185,7 @@ export async function profileScoring(
     ),
   ];
   const rows: ScoreProfileRow[] = [];
-  const { times, restore } = timeKernels();
+  const { times, topLevelMs, restore } = timeKernels();
   try {
     for (const [name, config] of models) {
       const model = EdeGan.create(config, 1);
@@ -180,7 +206,8 @@ export async function profileScoring(
         const t0 = performance.now();
         for (let i = 0; i < n; i++) await call();
         const callMs = (performance.now() - t0) / n;
-        let inKernels = 0, otherMs = 0, otherCalls = 0;
+        const inKernels = topLevelMs() / n;
+        let otherMs = 0, otherCalls = 0;
         const push = (kernel: string, ms: number, calls: number) =>
           rows.push({
             backend: selection.backend,
@@ -191,8 +218,17 @@ export async function profileScoring(
             calls_per_call: Math.round(calls * 10) / 10,
             share: Math.round((ms / callMs) * 1000) / 1000,
           });
-        for (const [kernel, [ms, calls]] of [...times].sort((a, b) => b[1][0] - a[1][0])) {
-          inKernels += ms / n;
+        const sorted = [...times].sort((a, b) => b[1][0] - a[1][0]);
+        for (const [kernel, [ms, calls]] of sorted) {
+          const depth = kernel.split(" / ").length;
+          const nested = sorted.filter(([k]) =>
+            k.startsWith(`${kernel} / `) && k.split(" / ").length === depth + 1
+          );
+          if (nested.length > 0) {
+            // The outer kernel's own time, outside the kernels it calls.
+            const own = ms - nested.reduce((sum, [, [m]]) => sum + m, 0);
+            push(`${kernel} (self)`, own / n, 0);
+          }
           if (ms / n < 0.02 * callMs) {
             otherMs += ms / n;
             otherCalls += calls / n;

@@ -6,6 +6,12 @@
  * through the library's own scoring path (`scoreImages`: pixels to tensor, one `tf.tidy` and one
  * read per batch, every score checked) at batch 256 and batch 1.
  *
+ * The same models are then exported (`onnxModel` of their scoring path, BatchNorm folded into the
+ * convolutions, as `deno task export --format onnx` writes them) and timed in onnxruntime-node
+ * (rows with backend `onnxruntime-node`, at the CPU backend's thread count: `EDEGAN_THREADS`,
+ * else `OMP_NUM_THREADS`, else every core, as `onednn` takes it), loaded at run time
+ * (`_onnxruntime.ts`); where it cannot be loaded those rows are missing and the summary says so.
+ *
  * The machine's load varies from second to second, so the models are timed in interleaved rounds
  * (one call of each model per round, each round starting at the next model) and each figure is the
  * median of its rounds: the ratios to the teacher are measured under the same load.
@@ -14,12 +20,15 @@
  */
 
 import { type BackendChoice, type BackendName, selectBackend } from "../backend/select.ts";
-import { EdeGan, modelCost, resolveConfig } from "../models/ede_gan/mod.ts";
+import { EdeGan, type EdeGanConfig, modelCost, resolveConfig } from "../models/ede_gan/mod.ts";
 import type { ImageSet } from "../data/types.ts";
 import { scoreImages } from "../score/score.ts";
 import { studentConfig, studentForRatio } from "../distill/students.ts";
 import { registerSuite, type SuiteOptions } from "./suites.ts";
 import { median } from "./kernels.ts";
+import { ONNX_INPUT, ONNX_OUTPUT, onnxModel, scoringPath } from "../export/mod.ts";
+import { loadOnnxRuntime, type OnnxRuntime } from "./_onnxruntime.ts";
+import { threadCount } from "../backend/onednn/threads.ts";
 
 /** One row: a model's scoring speed at one batch size. */
 export interface StudentSpeedRow {
@@ -64,51 +73,157 @@ export async function runStudentSpeedSuite(
 ): Promise<StudentSpeedRow[]> {
   const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 15 } = opts;
   const selection = await selectBackend(backend);
+  const models = benchModels(ratios);
+  try {
+    return await timeInRounds(
+      selection.backend,
+      models.map(({ name, model }) => ({
+        name,
+        config: model.config,
+        call: async (set: ImageSet, batch: number) => {
+          await scoreImages(model, set, { batchSize: batch });
+        },
+      })),
+      batches,
+      rounds,
+      opts.onProgress,
+    );
+  } finally {
+    for (const { model } of models) model.dispose();
+  }
+}
+
+/**
+ * The same models as {@link runStudentSpeedSuite}, exported to ONNX (BatchNorm folded, moving
+ * statistics) and timed in onnxruntime-node at the thread count `onednn` takes (`threadCount`):
+ * pixels to a float tensor, one `session.run` and every score checked per call, in interleaved
+ * rounds. Builds the models on the current tfjs backend
+ * (only to read their weights).
+ *
+ * @example
+ * ```ts ignore
+ * // not run as a test: it loads onnxruntime-node and times the full-size teacher
+ * import { runOnnxStudentSpeedSuite } from "./students.ts";
+ * import { loadOnnxRuntime } from "./_onnxruntime.ts";
+ * console.table(await runOnnxStudentSpeedSuite(await loadOnnxRuntime()));
+ * ```
+ */
+export async function runOnnxStudentSpeedSuite(
+  ort: OnnxRuntime,
+  opts: {
+    ratios?: readonly number[];
+    batches?: number[];
+    rounds?: number;
+    onProgress?: (msg: string) => void;
+  } = {},
+): Promise<StudentSpeedRow[]> {
+  const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 15 } = opts;
+  const threads = threadCount();
+  const models = benchModels(ratios);
+  const sessions = [];
+  try {
+    for (const { name, model } of models) {
+      const session = await ort.InferenceSession.create(onnxModel(scoringPath(model, "moving")), {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+      });
+      sessions.push({ name, config: model.config, session });
+    }
+  } finally {
+    for (const { model } of models) model.dispose();
+  }
+  try {
+    return await timeInRounds(
+      "onnxruntime-node",
+      sessions.map(({ name, config, session }) => ({
+        name,
+        config,
+        call: async (set: ImageSet, batch: number) => {
+          const size = set.height * set.width * set.channels;
+          for (let start = 0; start < set.count; start += batch) {
+            const n = Math.min(batch, set.count - start);
+            const x = new Float32Array(n * size);
+            for (let i = 0; i < x.length; i++) x[i] = set.pixels[start * size + i] / 127.5 - 1;
+            const dims = [n, set.height, set.width, set.channels];
+            const out = await session.run({ [ONNX_INPUT]: new ort.Tensor("float32", x, dims) });
+            const scores = out[ONNX_OUTPUT].data as Float32Array;
+            if (scores.length !== n || !scores.every(Number.isFinite)) {
+              throw new Error(`onnxruntime-node: ${name} gave ${scores.length} scores for ${n}`);
+            }
+          }
+        },
+      })),
+      batches,
+      rounds,
+      opts.onProgress,
+    );
+  } finally {
+    for (const { session } of sessions) await session.release();
+  }
+}
+
+/** The teacher (width 64) and the students of `ratios`, with fixed random weights. */
+function benchModels(ratios: readonly number[]): { name: string; model: EdeGan }[] {
   const teacherConfig = resolveConfig({ width: 64 });
-  const teacherMacs = modelCost(teacherConfig).generator.macs;
-  const models = [
+  return [
     { name: "teacher", model: EdeGan.create(teacherConfig, 1) },
     ...ratios.map((r) => ({
       name: `${r}:1`,
       model: EdeGan.create(studentConfig(teacherConfig, studentForRatio(teacherConfig, r)), 1),
     })),
   ];
+}
+
+/** One model to time: `call` scores a set at a batch size. */
+interface Timed {
+  name: string;
+  config: EdeGanConfig;
+  call: (set: ImageSet, batch: number) => Promise<void>;
+}
+
+/**
+ * Times `models` (the teacher first) at each batch size in interleaved rounds after one warm-up
+ * call each; each figure is the median of its rounds, its speed-up against the teacher's.
+ */
+async function timeInRounds(
+  backend: string,
+  models: Timed[],
+  batches: number[],
+  rounds: number,
+  onProgress?: (msg: string) => void,
+): Promise<StudentSpeedRow[]> {
+  const teacherMacs = modelCost(models[0].config).generator.macs;
   const rows: StudentSpeedRow[] = [];
-  try {
-    for (const batch of batches) {
-      const count = IMAGES_PER_CALL[batch] ?? batch;
-      const set = randomImages(count);
-      const call = (model: EdeGan) => scoreImages(model, set, { batchSize: batch });
-      const seconds = models.map(() => [] as number[]);
-      for (const { model } of models) await call(model);
-      for (let round = 0; round < rounds; round++) {
-        opts.onProgress?.(`${selection.backend} batch ${batch} round ${round + 1}/${rounds}`);
-        // Each round starts at another model, so that no model always follows the same one.
-        for (let k = 0; k < models.length; k++) {
-          const m = (round + k) % models.length;
-          const started = performance.now();
-          await call(models[m].model);
-          seconds[m].push((performance.now() - started) / 1000);
-        }
+  for (const batch of batches) {
+    const count = IMAGES_PER_CALL[batch] ?? batch;
+    const set = randomImages(count);
+    const seconds = models.map(() => [] as number[]);
+    for (const { call } of models) await call(set, batch);
+    for (let round = 0; round < rounds; round++) {
+      onProgress?.(`${backend} batch ${batch} round ${round + 1}/${rounds}`);
+      // Each round starts at another model, so that no model always follows the same one.
+      for (let k = 0; k < models.length; k++) {
+        const m = (round + k) % models.length;
+        const started = performance.now();
+        await models[m].call(set, batch);
+        seconds[m].push((performance.now() - started) / 1000);
       }
-      const teacherSpeed = count / median(seconds[0]);
-      models.forEach(({ name, model }, m) => {
-        const speed = count / median(seconds[m]);
-        rows.push({
-          backend: selection.backend,
-          model: name,
-          width: model.config.width,
-          latent: model.config.latentSize,
-          ratio: round2(teacherMacs / modelCost(model.config).generator.macs),
-          batch,
-          ms_per_call: round2((1000 * median(seconds[m]) * batch) / count),
-          images_per_s: Math.round(speed),
-          speedup: round2(speed / teacherSpeed),
-        });
-      });
     }
-  } finally {
-    for (const { model } of models) model.dispose();
+    const teacherSpeed = count / median(seconds[0]);
+    models.forEach(({ name, config }, m) => {
+      const speed = count / median(seconds[m]);
+      rows.push({
+        backend,
+        model: name,
+        width: config.width,
+        latent: config.latentSize,
+        ratio: round2(teacherMacs / modelCost(config).generator.macs),
+        batch,
+        ms_per_call: round2((1000 * median(seconds[m]) * batch) / count),
+        images_per_s: Math.round(speed),
+        speedup: round2(speed / teacherSpeed),
+      });
+    });
   }
   return rows;
 }
@@ -118,9 +233,10 @@ export async function runStudentSpeedSuite(
 const NOISE = 1.1;
 
 /**
- * The suite's verdicts: the speed-up of the 311:1 and 700:1 students at batch 256 against the
- * target of 25x, and whether any student scores more than 10% slower than a larger one (closer
- * is within the noise of one run on a shared machine).
+ * The suite's verdicts, per backend (the CPU backend's rows and onnxruntime-node's): the speed-up
+ * of the 311:1 and 700:1 students at batch 256 against the target of 25x, and whether any student
+ * scores more than 10% slower than a larger one (closer is within the noise of one run on a
+ * shared machine). Without onnxruntime-node rows a line says so.
  *
  * @example
  * ```ts
@@ -132,38 +248,64 @@ const NOISE = 1.1;
  * const lines = summarizeStudentSpeed([row("teacher", 1, 100, 1), row("311.11:1", 315, 3000, 30),
  *   row("700:1", 655, 2000, 20)]);
  * assertEquals(lines, [
- *   "batch 256: 311.11:1 scores 30.0x faster than the teacher (>= 25x met)",
- *   "batch 256: 700:1 scores 20.0x faster than the teacher (< 25x)",
- *   "batch 256: 700:1 (655:1) is slower than 311.11:1 (315:1): 2000 < 3000 images/s",
+ *   "wasm batch 256: 311.11:1 scores 30.0x faster than the teacher (>= 25x met)",
+ *   "wasm batch 256: 700:1 scores 20.0x faster than the teacher (< 25x)",
+ *   "wasm batch 256: 700:1 (655:1) is slower than 311.11:1 (315:1): 2000 < 3000 images/s",
+ *   "onnxruntime-node: no rows (it did not load; see the progress lines)",
  * ]);
  * ```
  */
 export function summarizeStudentSpeed(rows: StudentSpeedRow[]): string[] {
   const lines: string[] = [];
-  for (const batch of [...new Set(rows.map((r) => r.batch))]) {
-    const here = rows.filter((r) => r.batch === batch).sort((a, b) => a.ratio - b.ratio);
-    if (batch === 256) {
-      for (const r of here.filter((r) => r.ratio >= 300)) {
-        lines.push(
-          `batch ${batch}: ${r.model} scores ${r.speedup.toFixed(1)}x faster than the teacher ` +
-            (r.speedup >= 25 ? "(>= 25x met)" : "(< 25x)"),
-        );
+  for (const backend of [...new Set(rows.map((r) => r.backend))]) {
+    const ofBackend = rows.filter((r) => r.backend === backend);
+    for (const batch of [...new Set(ofBackend.map((r) => r.batch))]) {
+      const here = ofBackend.filter((r) => r.batch === batch).sort((a, b) => a.ratio - b.ratio);
+      const at = `${backend} batch ${batch}`;
+      if (batch === 256) {
+        for (const r of here.filter((r) => r.ratio >= 300)) {
+          lines.push(
+            `${at}: ${r.model} scores ${r.speedup.toFixed(1)}x faster than the teacher ` +
+              (r.speedup >= 25 ? "(>= 25x met)" : "(< 25x)"),
+          );
+        }
       }
-    }
-    for (let i = 1; i < here.length; i++) {
-      const [larger, smaller] = [here[i - 1], here[i]];
-      if (
-        larger.model !== "teacher" && smaller.images_per_s < larger.images_per_s / NOISE
-      ) {
-        lines.push(
-          `batch ${batch}: ${smaller.model} (${Math.round(smaller.ratio)}:1) is slower than ` +
-            `${larger.model} (${Math.round(larger.ratio)}:1): ${smaller.images_per_s} < ` +
-            `${larger.images_per_s} images/s`,
-        );
+      for (let i = 1; i < here.length; i++) {
+        const [larger, smaller] = [here[i - 1], here[i]];
+        if (
+          larger.model !== "teacher" && smaller.images_per_s < larger.images_per_s / NOISE
+        ) {
+          lines.push(
+            `${at}: ${smaller.model} (${Math.round(smaller.ratio)}:1) is slower than ` +
+              `${larger.model} (${Math.round(larger.ratio)}:1): ${smaller.images_per_s} < ` +
+              `${larger.images_per_s} images/s`,
+          );
+        }
       }
     }
   }
+  if (!rows.some((r) => r.backend === "onnxruntime-node")) {
+    lines.push("onnxruntime-node: no rows (it did not load; see the progress lines)");
+  }
   return lines;
+}
+
+/**
+ * The whole suite: the fastest CPU backend's rows, then onnxruntime-node's (skipped, with a
+ * progress line, where it cannot be loaded).
+ */
+async function runSuite(opts: SuiteOptions): Promise<StudentSpeedRow[]> {
+  const rows = await runStudentSpeedSuite(await fastestCpu(opts.backend), opts);
+  let ort: OnnxRuntime;
+  try {
+    ort = await loadOnnxRuntime();
+  } catch (error) {
+    opts.onProgress?.(
+      `onnxruntime-node did not load, no ONNX rows: ${(error as Error).message.split("\n")[0]}`,
+    );
+    return rows;
+  }
+  return [...rows, ...await runOnnxStudentSpeedSuite(ort, opts)];
 }
 
 function randomImages(count: number): ImageSet {
@@ -192,7 +334,9 @@ async function fastestCpu(choice: BackendChoice): Promise<BackendName> {
 
 registerSuite({
   name: "students",
-  description: "scoring images/s of the teacher and the 24:1, 311:1, 700:1 students (batch 256, 1)",
+  description:
+    "scoring images/s of the teacher and the 24:1, 311:1, 700:1 students (batch 256, 1), " +
+    "on the fastest CPU backend and exported to ONNX in onnxruntime-node",
   columns: [
     "backend",
     "model",
@@ -204,10 +348,6 @@ registerSuite({
     "images_per_s",
     "speedup",
   ],
-  run: async (opts: SuiteOptions) =>
-    (await runStudentSpeedSuite(await fastestCpu(opts.backend), opts)) as unknown as Record<
-      string,
-      unknown
-    >[],
+  run: async (opts: SuiteOptions) => (await runSuite(opts)) as unknown as Record<string, unknown>[],
   summarize: (rows) => summarizeStudentSpeed(rows as unknown as StudentSpeedRow[]),
 });

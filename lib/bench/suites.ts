@@ -7,7 +7,7 @@
  * @module
  */
 
-import { machineInfo, versions } from "../train/manifest.ts";
+import { machineInfo, versions } from "../run/provenance.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 import { type KernelImpl, type KernelRow, runKernelSuite } from "./kernels.ts";
 import type { BackendChoice } from "../backend/select.ts";

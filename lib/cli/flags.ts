@@ -88,12 +88,17 @@ export const FLAGS: Record<string, FlagSpec> = {
   "preset": {
     kind: "string",
     help: "size of the run",
-    choices: ["quick", "paper"],
+    choices: ["quick", "paper", "ci"],
     env: "EDEGAN_PRESET",
   },
   "json": { kind: "string", help: "also write machine-readable output to this path" },
   "suite": { kind: "string", help: "benchmark suite" },
   "shard": { kind: "string", help: "run the i-th of n disjoint parts of a sweep, as i/n" },
+  "spec": {
+    kind: "string",
+    help:
+      "a campaign spec file (JSON): jobs, their flags, where they land (results/*/campaign.json)",
+  },
   "run": { kind: "string", help: "a run directory" },
   "images": { kind: "string", help: "a folder of images to score" },
   "students": {
@@ -130,7 +135,10 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "methods": { kind: "string", help: "comma-separated: scratch, one-step, joint, pkdgan" },
   "report": { kind: "boolean", help: "write report.html at the end (--no-report to skip)" },
-  "check": { kind: "boolean", help: "fail on any error output" },
+  "check": {
+    kind: "boolean",
+    help: "check, writing nothing: fail on any error output (notebooks), on a stale file (results)",
+  },
   "score-kind": {
     kind: "string",
     help:

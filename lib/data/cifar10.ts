@@ -11,8 +11,7 @@
  */
 
 import { cacheRoot, exists, readFileNamed } from "./_files.ts";
-import type { DatasetSpec } from "./registry.ts";
-import type { ImageSet, LabelledDataset } from "./types.ts";
+import type { DatasetSpec, ImageSet, LabelledDataset } from "./types.ts";
 
 /**
  * Class names of CIFAR-10, by label.

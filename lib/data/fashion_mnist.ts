@@ -6,8 +6,7 @@
  */
 
 import { idxFilesPresent, readIdxDataset } from "./mnist.ts";
-import type { DatasetSpec } from "./registry.ts";
-import type { LabelledDataset } from "./types.ts";
+import type { DatasetSpec, LabelledDataset } from "./types.ts";
 
 /**
  * Where Fashion-MNIST is looked for when no `dataDir` is given.

@@ -17,7 +17,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { readCsvRecords } from "../util/csv.ts";
+import { parseLabelsCsv } from "./labels.ts";
 import { addSize } from "./source_images.ts";
 import { PNG } from "pngjs";
 import jpeg from "jpeg-js";
@@ -32,8 +32,7 @@ import {
   readFileNamed,
 } from "./_files.ts";
 import { convertChannels, resizeBilinear } from "./preprocess.ts";
-import type { DatasetSpec } from "./registry.ts";
-import type { ImageSet, LabelledDataset } from "./types.ts";
+import type { DatasetSpec, ImageSet, LabelledDataset } from "./types.ts";
 
 /**
  * Class names of a folder dataset.
@@ -125,70 +124,6 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
       `${name}: unreadable ${isPng ? "PNG" : "JPEG"} image (${(err as Error).message})`,
     );
   }
-}
-
-/**
- * An anomaly label as written in a labels or scores CSV: `0`/`normal` -> 0, `1`/`anomalous` -> 1
- * (any case, surrounding spaces and quotes ignored); anything else -> `undefined`.
- *
- * @example
- * ```ts
- * import { parseAnomalyLabel } from "./folder.ts";
- * if (parseAnomalyLabel(" Anomalous") !== 1 || parseAnomalyLabel("0") !== 0) throw new Error();
- * if (parseAnomalyLabel("2") !== undefined) throw new Error();
- * ```
- */
-export function parseAnomalyLabel(text: string): 0 | 1 | undefined {
-  const raw = text.trim().replace(/^"(.*)"$/, "$1").trim().toLowerCase();
-  return raw === "0" || raw === "normal" ? 0 : raw === "1" || raw === "anomalous" ? 1 : undefined;
-}
-
-/**
- * Parses a labels CSV into (file, 0|1) pairs, through `@std/csv` (quoted fields: a file named
- * `a,b.png` is written `"a,b.png"`). Without a header each line is `file,label`; a header naming
- * `file` and `label` may list other columns too (`file,label,defect_type`), which are not read.
- * Lines starting with `#` are comments. Errors name the CSV line and what was expected.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { parseLabelsCsv } from "./folder.ts";
- * assertEquals(parseLabelsCsv("file,label\na.png,0\nb.png,anomalous\n", "labels.csv"),
- *   [["a.png", 0], ["b.png", 1]]);
- * assertEquals(parseLabelsCsv('defect,file,label\nscratch,"x,1.png",1\n', "labels.csv"),
- *   [["x,1.png", 1]]);
- * ```
- */
-export function parseLabelsCsv(text: string, name: string): Array<[string, number]> {
-  const records = readCsvRecords(text, name, "#");
-  const first = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
-  const hasHeader = first.includes("file") && first.includes("label");
-  if (!hasHeader && first.length > 2) {
-    throw new Error(
-      `${name}:${records[0].line}: ${first.length} columns without a header, expected ` +
-        `"file,label", or a first line naming the columns "file" and "label" (others are not read)`,
-    );
-  }
-  const [iFile, iLabel] = hasHeader ? [first.indexOf("file"), first.indexOf("label")] : [0, 1];
-  const out: Array<[string, number]> = [];
-  for (const { fields, line } of records.slice(hasHeader ? 1 : 0)) {
-    if (fields.length <= Math.max(iFile, iLabel)) {
-      throw new Error(
-        `${name}:${line}: "${fields.join(",")}" has ${fields.length} field(s), expected ` +
-          (hasHeader ? `the header's columns "${first.join(",")}"` : `"file,label"`),
-      );
-    }
-    const file = fields[iFile].trim();
-    const raw = fields[iLabel].trim().toLowerCase();
-    const label = parseAnomalyLabel(raw);
-    if (label === undefined) {
-      throw new Error(
-        `${name}:${line}: label "${raw}" of ${file}, expected 0, 1, normal or anomalous`,
-      );
-    }
-    out.push([file, label]);
-  }
-  return out;
 }
 
 /**

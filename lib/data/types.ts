@@ -2,18 +2,13 @@
  * The shapes that data loaders hand to models, training and scoring: image sets held once as
  * uint8 NHWC arrays at model resolution, and the one-class split of a dataset.
  *
- * The datasets themselves (`DatasetName`, `DATASET_NAMES`, `DATASET_CLASS_COUNTS`) are the
- * registry's (`registry.ts`); they are exported here too, where they used to be defined.
+ * Types only: the registry of datasets (`DATASET_NAMES`, `datasetSpec`) is `registry.ts`, which
+ * imports this module and is imported by none of its types.
  *
  * @module
  */
 
 import type { SourceImages } from "./source_images.ts";
-
-import type { DatasetName } from "./registry.ts";
-
-export type { DatasetName } from "./registry.ts";
-export { DATASET_CLASS_COUNTS, DATASET_NAMES } from "./registry.ts";
 
 /**
  * How a labelled dataset becomes a novelty-detection task.
@@ -191,4 +186,85 @@ export interface LabelledDataset {
   notes?: string[];
   /** The images' sizes and channels as found, before resizing and conversion. */
   sourceImages?: SourceImages;
+}
+
+/**
+ * A dataset's name: a built-in one (`mnist`, `fashion-mnist`, `cifar10`, `folder`: the registry's
+ * `BUILT_IN_DATASETS`), or any other that was registered with `registerDataset` (checked when it
+ * is used, against the registry).
+ *
+ * @example
+ * ```ts
+ * import type { DatasetName } from "./types.ts";
+ * const name: DatasetName = "cifar10";
+ * if (name !== "cifar10") throw new Error();
+ * ```
+ */
+export type DatasetName =
+  | "mnist"
+  | "fashion-mnist"
+  | "cifar10"
+  | "folder"
+  | (string & Record<never, never>);
+
+/**
+ * One dataset: what it is, where its files are, and how to decode them.
+ *
+ * @example
+ * ```ts
+ * import type { DatasetSpec } from "./types.ts";
+ * const tiny: DatasetSpec<"tiny"> = {
+ *   name: "tiny", classNames: ["a", "b"], labels: "classes", imageShape: [1, 1, 1],
+ *   defaultDir: () => undefined, dataDirHint: "a folder with tiny.bin", howToGet: "make it",
+ *   present: () => Promise.resolve(true),
+ *   load: (dir) => Promise.resolve({
+ *     train: { pixels: Uint8Array.of(0, 9), labels: Int32Array.of(0, 1), count: 2, height: 1, width: 1, channels: 1 },
+ *     test: { pixels: Uint8Array.of(0, 9), labels: Int32Array.of(0, 1), count: 2, height: 1, width: 1, channels: 1 },
+ *     classNames: ["a", "b"], source: dir ?? "",
+ *   }),
+ * };
+ * if (tiny.classNames.length !== 2) throw new Error();
+ * ```
+ */
+export interface DatasetSpec<Name extends string = string> {
+  /** The `--dataset` value: lower case, digits and `-`. */
+  name: Name;
+  /** Class names by index (for `labels: "anomaly"`: normal, anomalous). */
+  classNames: readonly string[];
+  /**
+   * What its labels are: `classes` (any class can be the normal one, under either protocol) or
+   * `anomaly` (training images are all normal; test labels are 0 normal, 1 anomalous: the
+   * one-class protocol only, with class 0).
+   */
+  labels: "classes" | "anomaly";
+  /** Height, width and channels of its images as stored; absent when they vary (a folder). */
+  imageShape?: readonly [number, number, 1 | 3];
+  /** Where its files are looked for without `--data-dir`; undefined when `--data-dir` is needed. */
+  defaultDir(): string | undefined;
+  /** What `--data-dir` holds, for the error when it is needed and missing. */
+  dataDirHint: string;
+  /** How to get it: what `deno task data list` says when it is absent. */
+  howToGet: string;
+  /** What `deno task data list` says when it is present; default {@linkcode howToGet}. */
+  whenPresent?: string;
+  /** True when every file it needs is in `dir`. */
+  present(dir: string): Promise<boolean>;
+  /**
+   * Decodes it from `dataDir` (undefined: {@linkcode defaultDir}), at its own resolution unless
+   * {@linkcode resizesWhileDecoding}. Errors name the file.
+   */
+  load(
+    dataDir: string | undefined,
+    target: { imageSize: number; channels?: 1 | 3 },
+  ): Promise<LabelledDataset>;
+  /**
+   * True when `load` returns images already at `target` (a folder of large photos is resized one
+   * by one as it is decoded, never held at full size); such a dataset is not cached undecoded.
+   */
+  resizesWhileDecoding?: boolean;
+  /**
+   * A digest that changes when its files change (a folder edited while a notebook runs): the
+   * in-memory cache is keyed on it. Absent for datasets whose files do not change.
+   */
+  fingerprint?(dir: string): Promise<string>;
 }

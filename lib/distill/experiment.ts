@@ -27,7 +27,7 @@ import {
   finalBatchNormScoring,
 } from "../score/final_batch_norm.ts";
 import { checkRunData, loadRunData } from "../train/run.ts";
-import { readManifest, writeManifest } from "../train/manifest.ts";
+import { readRunManifest, writeRunManifest } from "../run/manifest.ts";
 import { exists, writeJsonAtomic } from "../util/atomic.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 import { DEFAULT_DISTILLATION_WEIGHTS, type DistillationWeights } from "./kd_loss.ts";
@@ -208,14 +208,14 @@ export async function runDistillExperiment(
   for (const line of checkRunData(data, { batchSize })) log(`warning: ${line}`);
   const design = distillDesign(opts);
   const manifest = {
-    kind: "distill",
+    kind: "distill" as const,
     options: { ...opts, data: undefined, progress: undefined, log: undefined },
     design,
     backend: opts.backend ?? null,
     data: data.manifest,
   };
   await refuseOtherSettings(join(opts.out, "run.json"), manifest);
-  await writeManifest(join(opts.out, "run.json"), { ...manifest, status: "running" });
+  await writeRunManifest(join(opts.out, "run.json"), { ...manifest, status: "running" });
 
   const { model: teacher, result: teacherResult } = await prepareTeacher(
     opts,
@@ -349,7 +349,7 @@ export async function runDistillExperiment(
   }
   teacher.dispose();
   const results = await writeOutputs(opts, data, teacherResult, students);
-  await writeManifest(join(opts.out, "run.json"), {
+  await writeRunManifest(join(opts.out, "run.json"), {
     ...manifest,
     status: "finished",
     results: distillResultsToFile(results),
@@ -531,8 +531,13 @@ async function refuseOtherSettings(
   path: string,
   now: { options: Record<string, unknown>; data: { counts: unknown } },
 ): Promise<void> {
-  const before = await readManifest(path);
-  const options = before?.options as Record<string, unknown> | undefined;
+  const before = await readRunManifest(path);
+  if (before && before.kind !== "distill") {
+    throw new Error(
+      `--out: ${path} records a ${before.kind} run, not a distillation; choose another --out`,
+    );
+  }
+  const options = before?.options;
   if (!options) return;
   const show = (v: unknown) => JSON.stringify(v ?? null).replaceAll('"', "");
   const lines = Object.entries(RESULT_OPTIONS)
@@ -541,7 +546,7 @@ async function refuseOtherSettings(
     ) => [flag, recordedOrDefault(key, options), recordedOrDefault(key, now.options)])
     .filter(([, before, after]) => show(before) !== show(after))
     .map(([flag, before, after]) => `${flag} ${show(before)} -> ${show(after)}`);
-  const counts = (before?.data as { counts?: unknown } | undefined)?.counts;
+  const counts = before?.data?.counts;
   if (counts && show(counts) !== show(now.data.counts)) {
     lines.push(`data counts ${show(counts)} -> ${show(now.data.counts)}`);
   }

@@ -16,7 +16,7 @@ import { writeScoresCsv } from "../score/csv.ts";
 import { recomputeBatchNormStats } from "../score/batch_norm_stats.ts";
 import { scoreImages } from "../score/score.ts";
 import { saveModel } from "../train/checkpoint.ts";
-import { writeManifest } from "../train/manifest.ts";
+import { writeRunManifest } from "../run/manifest.ts";
 import { replaceFolderAtomic } from "../util/atomic.ts";
 
 /** How a student was trained, recorded in its `run.json` under `student`. */
@@ -93,7 +93,7 @@ export async function saveStudentRun(
       data.test.labels,
       calibration,
     );
-    await writeManifest(join(tmp, "run.json"), {
+    await writeRunManifest(join(tmp, "run.json"), {
       kind: "student",
       status: "finished",
       student: { ...info, fpr: info.fpr ?? 0.05, bnStats },

@@ -15,6 +15,7 @@ import { rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { trainRun } from "../train/run.ts";
 import { exists, writeJsonAtomic } from "../util/atomic.ts";
+import { readRunManifest } from "../run/manifest.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { DistillExperimentOptions } from "./experiment.ts";
 import type { TeacherResult } from "./results.ts";
@@ -143,8 +144,8 @@ async function checkTeacherData(dir: string, data: OneClassSplit): Promise<void>
   const manifestPath = await exists(join(dir, "run.json"))
     ? join(dir, "run.json")
     : join(dir, "..", "run.json");
-  if (!(await exists(manifestPath))) return;
-  const teacherData = JSON.parse(await Deno.readTextFile(manifestPath)).data ?? {};
+  const teacherData = (await readRunManifest(manifestPath))?.data;
+  if (!teacherData) return;
   for (const key of ["dataset", "normalClass", "protocol"] as const) {
     const theirs = teacherData[key], ours = data.manifest[key];
     if (theirs !== undefined && theirs !== ours) {
@@ -160,13 +161,9 @@ async function modelDirOf(dir: string): Promise<string> {
   return await exists(join(dir, "model", "model.json")) ? join(dir, "model") : dir;
 }
 
+/** Whether the run in `runDir` finished; a damaged `run.json` is an error naming it. */
 async function finished(runDir: string): Promise<boolean> {
-  try {
-    const manifest = JSON.parse(await Deno.readTextFile(join(runDir, "run.json")));
-    return manifest.status === "finished";
-  } catch {
-    return false;
-  }
+  return (await readRunManifest(join(runDir, "run.json")))?.status === "finished";
 }
 
 /**

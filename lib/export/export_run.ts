@@ -7,7 +7,7 @@
 
 import { join } from "@std/path";
 import { loadEdeGan } from "../models/ede_gan/mod.ts";
-import { readManifest } from "../train/manifest.ts";
+import { readRunManifest } from "../run/manifest.ts";
 import { resolveModelDir } from "../score/model_dir.ts";
 import type { Calibration } from "../score/calibrate.ts";
 import {
@@ -76,8 +76,8 @@ export async function exportRun(opts: ExportOptions): Promise<ExportResult> {
   }
   const modelDir = await resolveModelDir(opts.model);
   await checkOut(opts.out);
-  const run = await readManifest(join(modelDir, "..", "run.json"));
-  const scoring = run?.scoring as { bnStats?: string } | undefined;
+  const run = await readRunManifest(join(modelDir, "..", "run.json"));
+  const scoring = run?.kind === "distill" ? undefined : run?.scoring;
   const bnStats = (scoring?.bnStats ?? "moving") as BatchNormStatsMode;
   if (!BATCH_NORM_STATS_MODES.includes(bnStats)) {
     throw new Error(`--model ${opts.model}: run.json records bnStats '${bnStats}', unknown here`);
@@ -96,7 +96,9 @@ export async function exportRun(opts: ExportOptions): Promise<ExportResult> {
     throw new Error(`--model ${opts.model}: ${error.message}`);
   });
   try {
-    const fromRun = run?.calibration as Calibration | undefined;
+    const fromRun = run?.kind === "distill"
+      ? undefined
+      : run?.calibration as Calibration | undefined;
     const calibration = fromRun ?? stored;
     if (!calibration || !Number.isFinite(calibration.threshold)) {
       throw new Error(

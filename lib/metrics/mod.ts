@@ -22,3 +22,4 @@ export {
   thresholdAtFpr,
 } from "./calibration.ts";
 export { BEST_TEST_EPOCH_LABEL, bestTestEpoch } from "./best_test_epoch.ts";
+export { type MeanStd, meanStd } from "./statistics.ts";

@@ -8,7 +8,7 @@
 
 import { basename, dirname, fromFileUrl, join, resolve } from "@std/path";
 import { type CellError, stripAnsi } from "./notebook.ts";
-import { plotlySource } from "../viz/_plotly_source.ts";
+import { plotlySource } from "../viz/plotly_source.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
 /** The file published HTML pages share plotly.js from, beside them in the output folder. */

@@ -35,8 +35,8 @@ import {
 import {
   type DistillManifest,
   readJobFile,
+  readReportedRun,
   readResults,
-  readRunManifest,
   readTeacherFile,
   type TeacherFile,
 } from "./_files.ts";
@@ -170,7 +170,7 @@ export async function distillReport(
   figures.push(...agreement, ...studentLosses);
 
   const teacherRun = await exists(join(runDir, "teacher", "run.json"))
-    ? await orNote(readRunManifest(join(runDir, "teacher")), notes, "the teacher's losses")
+    ? await orNote(readReportedRun(join(runDir, "teacher")), notes, "the teacher's losses")
     : undefined;
   const teacherHistory = teacherRun?.kind === "train" ? teacherRun.history : [];
   if (teacherHistory.length > 0) {

@@ -1,9 +1,10 @@
 /**
- * What a run directory holds, read into types: `run.json` of a train or a distill run,
- * `results.json`, `teacher.json` and `jobs/*.json` of a distillation. Every reader checks the
- * fields the report uses and, when one is missing or of the wrong type, throws an error naming
- * the file and the field (`run.json: history[3].epoch: expected a finite number, got nothing`).
- * Fields the report does not use are kept in `raw` (shown as the manifest) and not checked.
+ * What a run directory holds, read into the report's views: `run.json` of a train or a distill
+ * run (through the one schema of lib/run/manifest.ts), `results.json`, `teacher.json` and
+ * `jobs/*.json` of a distillation. Every reader checks the fields the report uses and, when one is
+ * missing or of the wrong type, throws an error naming the file and the field
+ * (`run.json: history[3].epoch: expected a finite number, got nothing`). The whole file is kept
+ * in `raw` (shown as the manifest).
  *
  * @module
  */
@@ -16,6 +17,13 @@ import {
   FileFieldError,
 } from "../distill/results.ts";
 import { exists } from "../util/atomic.ts";
+import { readJson } from "../util/json.ts";
+import {
+  type DistillRunManifest,
+  parseRunManifest,
+  type RunManifest,
+  type TrainRunManifest,
+} from "../run/manifest.ts";
 import { lockHolder, lockIsStale } from "../util/run_lock.ts";
 import { studentChoiceText } from "../distill/student_choice.ts";
 
@@ -116,8 +124,8 @@ export interface DistillManifest extends ManifestCommon {
   recordedResults?: unknown;
 }
 
-/** A train or distill run's manifest. */
-export type RunManifest = TrainManifest | DistillManifest;
+/** A train or distill run's manifest, as the report shows it. */
+export type ReportedRun = TrainManifest | DistillManifest;
 
 /** A ROC curve as the distillation writes it. */
 export interface Roc {
@@ -161,7 +169,7 @@ export interface JobFile {
  * Reads `run.json` of `runDir`; a folder that is not a run gives an error naming it, a field the
  * report uses that is missing or mistyped an error naming the file and the field.
  */
-export async function readRunManifest(runDir: string): Promise<RunManifest> {
+export async function readReportedRun(runDir: string): Promise<ReportedRun> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(runDir);
@@ -178,19 +186,20 @@ export async function readRunManifest(runDir: string): Promise<RunManifest> {
     );
   }
   const value = await readJson(path);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Error(`${path}: expected a JSON object`);
+  const run = parseRunManifest(value, path);
+  if (run.kind === "student") {
+    throw new Error(`${path}: kind is "student", expected "train" or "distill"`);
   }
-  const kind = (value as Record<string, unknown>).kind;
-  if (kind !== "train" && kind !== "distill") {
-    throw new Error(`${path}: kind is ${JSON.stringify(kind)}, expected "train" or "distill"`);
-  }
-  const record = value as Record<string, unknown>;
-  const status = await trustedStatus(runDir, record.status);
-  if (kind === "distill") return { ...distillManifest(value, path), status };
+  const raw = value as Record<string, unknown>;
+  const status = await trustedStatus(runDir, run.status);
+  if (run.kind === "distill") return { ...distillManifest(run, raw, path), status };
   // run.json gets its history when the run finishes; a killed run's is in its checkpoint.
-  const fromCheckpoint = await checkpointHistory(runDir, record);
-  const manifest = trainManifest(fromCheckpoint?.value ?? value, path);
+  const fromCheckpoint = await checkpointHistory(runDir, raw);
+  const manifest = trainManifest(
+    fromCheckpoint ? parseRunManifest(fromCheckpoint.value, path) as TrainRunManifest : run,
+    raw,
+    path,
+  );
   return { ...manifest, status, ...(fromCheckpoint ? { historyFrom: fromCheckpoint.path } : {}) };
 }
 
@@ -230,39 +239,40 @@ async function checkpointHistory(
   }
 }
 
-function common(r: FieldReader, path: string): ManifestCommon {
-  const backend = r.optionalObject("backend");
-  const data = r.optionalObject("data");
-  const counts = data?.optionalObject("counts");
-  const classNames = data?.value.classNames;
+/** A measured number as the report takes it: `null` (a NaN written to JSON) is no number. */
+const num = (value: number | null | undefined): number | undefined => value ?? undefined;
+/** An optional string field as the report takes it. */
+const str = (value: string | null | undefined): string | undefined => value ?? undefined;
+
+function common(run: RunManifest, raw: Record<string, unknown>, path: string): ManifestCommon {
+  const { backend, data } = run;
   return {
     path,
-    raw: r.value,
-    status: r.optionalString("status"),
-    written: r.optionalString("written"),
-    seconds: r.optionalNumber("seconds"),
-    error: r.optionalString("error"),
-    backend: backend && {
-      name: backend.string("name"),
-      device: backend.optionalString("device"),
-    },
-    edeganVersion: r.optionalObject("versions")?.optionalString("edegan"),
-    data: data && {
-      dataset: data.optionalString("dataset"),
-      source: data.optionalString("source"),
-      protocol: data.optionalString("protocol"),
-      normalClass: data.optionalNumber("normalClass"),
-      classNames: Array.isArray(classNames) ? classNames.map(String) : undefined,
-      splitSeed: data.optionalNumber("splitSeed"),
-      counts: counts && {
-        train: counts.optionalNumber("train"),
-        val: counts.optionalNumber("val"),
-        test: counts.optionalNumber("test"),
-        testAnomalous: counts.optionalNumber("testAnomalous"),
-      },
-      limit: data.optionalNumber("limit"),
-      testLimit: data.optionalNumber("testLimit"),
-    },
+    raw,
+    status: run.status,
+    written: str(run.written),
+    seconds: num(run.seconds),
+    error: str(run.error),
+    backend: backend ? { name: backend.name, device: str(backend.device) } : undefined,
+    edeganVersion: run.versions?.edegan,
+    data: data
+      ? {
+        dataset: data.dataset,
+        source: data.source,
+        protocol: data.protocol,
+        normalClass: data.normalClass,
+        classNames: data.classNames,
+        splitSeed: data.splitSeed,
+        counts: data.counts && {
+          train: data.counts.train,
+          val: data.counts.val,
+          test: data.counts.test,
+          testAnomalous: data.counts.testAnomalous,
+        },
+        limit: data.limit,
+        testLimit: data.testLimit,
+      }
+      : undefined,
   };
 }
 
@@ -271,86 +281,86 @@ function records(r: FieldReader, key: string): FieldReader[] {
   return r.value[key] === undefined || r.value[key] === null ? [] : r.objects(key);
 }
 
-function trainManifest(value: unknown, path: string): TrainManifest {
-  const r = FieldReader.of(value, path);
-  const config = r.optionalObject("config");
-  const training = r.optionalObject("training");
-  const metrics = r.optionalObject("metrics");
-  const calibration = r.optionalObject("calibration");
-  const scoring = r.optionalObject("scoring");
+function trainManifest(
+  run: TrainRunManifest,
+  raw: Record<string, unknown>,
+  path: string,
+): TrainManifest {
+  const { config, training, metrics, calibration, scoring } = run;
   return {
-    ...common(r, path),
+    ...common(run, raw, path),
     kind: "train",
-    history: records(r, "history").map((h) => ({
-      epoch: h.number("epoch"),
-      lossG: h.optionalNumber("lossG"),
-      lossD: h.optionalNumber("lossD"),
-      adversarial: h.optionalNumber("adversarial"),
-      contextual: h.optionalNumber("contextual"),
-      latent: h.optionalNumber("latent"),
-      auc: h.optionalNumber("auc"),
-      seconds: h.optionalNumber("seconds"),
-      imagesPerSecond: h.optionalNumber("imagesPerSecond"),
+    history: (run.history ?? []).map((h) => ({
+      epoch: h.epoch,
+      lossG: num(h.lossG),
+      lossD: num(h.lossD),
+      adversarial: num(h.adversarial),
+      contextual: num(h.contextual),
+      latent: num(h.latent),
+      auc: num(h.auc),
+      seconds: num(h.seconds),
+      imagesPerSecond: num(h.imagesPerSecond),
     })),
-    steps: records(r, "steps").map((s) => ({
-      step: s.number("step"),
-      epoch: s.number("epoch"),
-      lossD: s.optionalNumber("lossD"),
-    })),
-    metrics: metrics?.value,
-    calibration: calibration?.value,
-    threshold: calibration?.optionalNumber("threshold") ?? metrics?.optionalNumber("threshold"),
-    scoring: scoring && {
-      bnStats: scoring.optionalString("bnStats"),
-      asked: scoring.optionalString("asked"),
-      movingAuc: scoring.optionalNumber("movingAuc"),
-    },
-    config: config && {
-      width: config.optionalNumber("width"),
-      latentSize: config.optionalNumber("latentSize"),
-      latent: config.optionalString("latent"),
-      imageSize: config.optionalNumber("imageSize"),
-      channels: config.optionalNumber("channels"),
-      scoreDistance: config.optionalString("scoreDistance"),
-    },
-    training: training && {
-      epochs: training.optionalNumber("epochs"),
-      batchSize: training.optionalNumber("batchSize"),
-      seed: training.optionalNumber("seed"),
-      limit: training.optionalNumber("limit"),
-      testLimit: training.optionalNumber("testLimit"),
+    steps: (run.steps ?? []).map((s) => ({ step: s.step, epoch: s.epoch, lossD: num(s.lossD) })),
+    // Every field as written (the schema's view keeps only what it knows).
+    metrics: metrics ? raw.metrics as Record<string, unknown> : undefined,
+    calibration: calibration ? raw.calibration as Record<string, unknown> : undefined,
+    threshold: calibration?.threshold ?? num(metrics?.threshold),
+    scoring: scoring
+      ? {
+        bnStats: scoring.bnStats,
+        asked: str(scoring.asked),
+        movingAuc: num(scoring.movingAuc),
+      }
+      : undefined,
+    config: config
+      ? {
+        width: num(config.width),
+        latentSize: num(config.latentSize),
+        latent: str(config.latent),
+        imageSize: num(config.imageSize),
+        channels: num(config.channels),
+        scoreDistance: str(config.scoreDistance),
+      }
+      : undefined,
+    training: {
+      epochs: training.epochs,
+      batchSize: training.batchSize,
+      seed: training.seed,
+      limit: num(training.limit),
+      testLimit: num(training.testLimit),
     },
   };
 }
 
-function distillManifest(value: unknown, path: string): DistillManifest {
-  const r = FieldReader.of(value, path);
-  const options = r.optionalObject("options");
-  const epochs = options?.optionalObject("epochs");
-  const students = options?.value.students;
+function distillManifest(
+  run: DistillRunManifest,
+  raw: Record<string, unknown>,
+  path: string,
+): DistillManifest {
+  const { options } = run;
   return {
-    ...common(r, path),
+    ...common(run, raw, path),
     kind: "distill",
-    options: options && {
-      seed: options.optionalNumber("seed"),
-      students: Array.isArray(students)
-        ? students.map((choice, i) => {
+    options: options
+      ? {
+        seed: num(options.seed),
+        students: options.students?.map((choice, i) => {
           const text = studentChoiceText(choice);
           if (text === null) {
             throw new FileFieldError(path, `options.students[${i}]`, "a student choice", choice);
           }
           return text;
-        })
-        : undefined,
-      epochs: epochs && {
-        step1: epochs.optionalNumber("step1"),
-        step2: epochs.optionalNumber("step2"),
-      },
-      batchSize: options.optionalNumber("batchSize"),
-      limit: options.optionalNumber("limit"),
-      testLimit: options.optionalNumber("testLimit"),
-    },
-    recordedResults: r.value.results ?? undefined,
+        }),
+        epochs: options.epochs
+          ? { step1: num(options.epochs.step1), step2: num(options.epochs.step2) }
+          : undefined,
+        batchSize: num(options.batchSize),
+        limit: num(options.limit),
+        testLimit: num(options.testLimit),
+      }
+      : undefined,
+    recordedResults: run.results ?? undefined,
   };
 }
 
@@ -417,14 +427,4 @@ export async function readResults(
   return manifest.recordedResults === undefined
     ? undefined
     : distillResultsFromFile(manifest.recordedResults, `${manifest.path} (results)`);
-}
-
-/** Parses a JSON file; an error names the file. */
-export async function readJson(path: string): Promise<unknown> {
-  const text = await Deno.readTextFile(path);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
-  }
 }

@@ -7,7 +7,7 @@
 
 import { join } from "@std/path";
 import { toHtml, writeHtml } from "../viz/html.ts";
-import { readRunManifest } from "./_files.ts";
+import { readReportedRun } from "./_files.ts";
 import { distillReport } from "./_distill_report.ts";
 import { type ReportParts, trainReport } from "./_train_report.ts";
 
@@ -65,7 +65,7 @@ export async function writeRunReport(
   runDir: string,
   opts: RunReportOptions = {},
 ): Promise<string> {
-  const manifest = await readRunManifest(runDir);
+  const manifest = await readReportedRun(runDir);
   const parts: ReportParts = manifest.kind === "train"
     ? await trainReport(runDir, manifest, {
       modelViews: opts.modelViews ?? true,

@@ -6,10 +6,10 @@
  */
 
 import { join } from "@std/path";
-import { meanStd } from "../sweep/merge.ts";
+import { meanStd } from "../metrics/statistics.ts";
 import { pearson } from "../viz/analysis.ts";
 import { median } from "./stats.ts";
-import { readJson } from "./teacher_runs.ts";
+import { readJson } from "../util/json.ts";
 
 /** One student architecture of a distillation, its three training methods' last-epoch AUCs. */
 export interface DistilledStudent {
@@ -64,7 +64,7 @@ export async function loadDistillations(dir: string): Promise<Distillation[]> {
   const out: Distillation[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (!entry.isDirectory) continue;
-    out.push(await readJson<Distillation>(join(dir, entry.name, "results.json")));
+    out.push(await readJson(join(dir, entry.name, "results.json")) as Distillation);
   }
   return out.sort((a, b) =>
     a.dataset.localeCompare(b.dataset) || a.normal_class - b.normal_class || a.seed - b.seed

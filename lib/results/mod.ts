@@ -1,7 +1,9 @@
 /**
- * The published results read back: the full-length teachers (results/teachers) and their
- * distillations (results/students), as the results tables, the README headline
- * (`results/summary.ts`) and the results notebook use them.
+ * The published results read back and rendered: the full-length teachers (results/teachers), their
+ * distillations (results/students) and the design study (results/design), read as the results
+ * notebook uses them, and rendered by pure functions into every generated file of results/ (each
+ * folder's `tables.md` and the README headline), which `deno task results` rebuilds
+ * (`rebuildResults`; `--check` names a stale file).
  *
  * @example
  * ```ts
@@ -38,3 +40,9 @@ export {
   studentsByRatio,
 } from "./distillations.ts";
 export { type MeanInterval, meanInterval, median } from "./stats.ts";
+export { loadPaperFigures, type PaperFigures } from "./paper_figures.ts";
+export { bestLive, teacherTables } from "./teacher_tables.ts";
+export { studentTables } from "./student_tables.ts";
+export { type DesignCell, designTables, loadDesignCells } from "./design_tables.ts";
+export { applyHeadline, type HeadlineBlocks, headlineBlocks } from "./headline.ts";
+export { rebuildResults, type RebuildSummary, renderResults, type ResultsFile } from "./rebuild.ts";

@@ -7,7 +7,7 @@
  */
 
 import jStatModule from "jstat";
-import { meanStd } from "../sweep/merge.ts";
+import { meanStd } from "../metrics/statistics.ts";
 
 // jstat ships no types; the functions used here, typed.
 const jStat = jStatModule as unknown as {

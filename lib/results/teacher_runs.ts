@@ -12,7 +12,9 @@
  */
 
 import { join } from "@std/path";
-import { meanStd } from "../sweep/merge.ts";
+import { meanStd } from "../metrics/statistics.ts";
+import { readRunManifest } from "../run/manifest.ts";
+import { readJson } from "../util/json.ts";
 
 /** A score study (`study-score.json`): score kinds x BatchNorm modes, and validation's choice. */
 export interface ScoreStudySummary {
@@ -50,43 +52,21 @@ export interface TeacherRun {
 /** The papers' training length: 15 epochs (arXiv 2109.07295, P-KDGAN). */
 export const FULL_EPOCHS = 15;
 
-interface RunJson {
-  data: { dataset: string; normalClass: number };
-  training: { epochs: number; batchSize: number; seed: number; ema?: number | null };
-  backend: { name: string };
-  status: string;
-  history: { epoch: number; auc: number; liveAuc?: number; seconds: number }[];
-}
-
-/** A JSON file, or an error naming it (unreadable, or not JSON). */
-export async function readJson<T>(path: string): Promise<T> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new Error(`${path}: not JSON (${(e as Error).message})`);
-  }
-}
-
 async function readOptional<T>(path: string): Promise<T | null> {
   try {
     await Deno.stat(path);
   } catch {
     return null;
   }
-  return await readJson<T>(path);
+  return await readJson(path) as T;
 }
 
 /**
  * Every finished run under `dir` (one folder per run holding `run.json`; unfinished runs are
  * left out), sorted by dataset, class, batch size (large first), epochs (long first) and seed.
  *
- * @throws {Error} naming the file when a folder lacks `run.json` or a file is not JSON.
+ * @throws {Error} naming the file when a folder lacks `run.json`, a file is not JSON, or a
+ * `run.json` is not a train run's manifest (naming the field; see `readRunManifest`).
  *
  * @example
  * ```ts
@@ -94,7 +74,7 @@ async function readOptional<T>(path: string): Promise<T | null> {
  * const dir = await Deno.makeTempDir();
  * await Deno.mkdir(`${dir}/mnist-3-b64-s0`);
  * await Deno.writeTextFile(`${dir}/mnist-3-b64-s0/run.json`, JSON.stringify({
- *   status: "finished", data: { dataset: "mnist", normalClass: 3 }, backend: { name: "wasm" },
+ *   kind: "train", status: "finished", data: { dataset: "mnist", normalClass: 3 }, backend: { name: "wasm" },
  *   training: { epochs: 2, batchSize: 64, seed: 0, ema: 0.99 },
  *   history: [{ epoch: 1, auc: 0.9, liveAuc: 0.8, seconds: 60 },
  *     { epoch: 2, auc: 0.95, liveAuc: 0.93, seconds: 60 }],
@@ -111,9 +91,24 @@ export async function loadTeacherRuns(dir: string): Promise<TeacherRun[]> {
   for await (const entry of Deno.readDir(dir)) {
     if (!entry.isDirectory) continue;
     const folder = join(dir, entry.name);
-    const run = await readJson<RunJson>(join(folder, "run.json"));
+    const path = join(folder, "run.json");
+    const run = await readRunManifest(path);
+    if (!run) throw new Error(`${path}: cannot read (no such file)`);
+    if (run.kind !== "train") {
+      throw new Error(`${path}: a ${run.kind} run, expected a teacher (kind "train")`);
+    }
     if (run.status !== "finished") continue;
+    if (!run.data || !run.backend || !run.history) {
+      const missing = !run.data ? "data" : !run.backend ? "backend" : "history";
+      throw new Error(`${path}: ${missing}: expected a finished run's ${missing}, got nothing`);
+    }
     const ema = run.training.ema ?? null;
+    const figure = (value: number | null | undefined, field: string) => {
+      if (typeof value !== "number") {
+        throw new Error(`${path}: ${field}: expected a test AUC, got ${JSON.stringify(value)}`);
+      }
+      return value;
+    };
     runs.push({
       folder: entry.name,
       dataset: run.data.dataset,
@@ -122,9 +117,13 @@ export async function loadTeacherRuns(dir: string): Promise<TeacherRun[]> {
       batch: run.training.batchSize,
       epochs: run.training.epochs,
       ema,
-      live: run.history.map((h) => ema === null ? h.auc : h.liveAuc!),
-      averaged: ema === null ? null : run.history.map((h) => h.auc),
-      minutes: run.history.reduce((a, h) => a + h.seconds, 0) / 60,
+      live: run.history.map((h, i) =>
+        ema === null
+          ? figure(h.auc, `history[${i}].auc`)
+          : figure(h.liveAuc, `history[${i}].liveAuc`)
+      ),
+      averaged: ema === null ? null : run.history.map((h, i) => figure(h.auc, `history[${i}].auc`)),
+      minutes: run.history.reduce((a, h) => a + (h.seconds ?? 0), 0) / 60,
       backend: run.backend.name,
       study: await readOptional<ScoreStudySummary>(join(folder, "study-score.json")),
       liveStudy: await readOptional<ScoreStudySummary>(join(folder, "study-score-live.json")),

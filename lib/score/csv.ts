@@ -8,7 +8,7 @@
 import type { Calibration } from "./calibrate.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { decide } from "./calibrate.ts";
-import { parseAnomalyLabel } from "../data/folder.ts";
+import { parseAnomalyLabel } from "../data/labels.ts";
 import { csvText, readCsvRecords } from "../util/csv.ts";
 
 /** One row of `scores.csv`. */

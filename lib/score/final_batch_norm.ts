@@ -57,12 +57,14 @@ export function defaultFinalBatchNorm(batchSize: number): FinalBatchNormOption {
  * assertEquals(runBatchNormStats({ training: { batchSize: 1 } }), "auto");
  * ```
  */
-export function runBatchNormStats(run: Record<string, unknown>): FinalBatchNormOption {
-  const recorded = (run.scoring as { bnStats?: unknown } | undefined)?.bnStats;
+export function runBatchNormStats(
+  run: { scoring?: { bnStats?: unknown } | null; training?: { batchSize?: unknown } },
+): FinalBatchNormOption {
+  const recorded = run.scoring?.bnStats;
   if ((BATCH_NORM_STATS_MODES as readonly unknown[]).includes(recorded)) {
     return recorded as BatchNormStatsMode;
   }
-  const batchSize = (run.training as { batchSize?: unknown } | undefined)?.batchSize;
+  const batchSize = run.training?.batchSize;
   return defaultFinalBatchNorm(typeof batchSize === "number" ? batchSize : 64);
 }
 

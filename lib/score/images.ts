@@ -7,7 +7,7 @@
 
 import { relative } from "@std/path";
 import { decodeImage } from "../data/folder.ts";
-import { listImageFiles, readFileNamed } from "../data/_files.ts";
+import { listImageFiles, readFileNamed } from "../data/mod.ts";
 import { prepareImageSet } from "../data/preprocess.ts";
 import type { ImageSet, SkippedFiles } from "../data/types.ts";
 import { addSize, sourceImageNotes, type SourceImages } from "../data/source_images.ts";

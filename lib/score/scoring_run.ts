@@ -9,9 +9,9 @@
 
 import { join } from "@std/path";
 import { type EdeGan, loadEdeGan, type ScoreKind } from "../models/ede_gan/mod.ts";
-import { readManifest } from "../train/manifest.ts";
+import { readRunManifest, type RunManifest, runTraining } from "../run/manifest.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
-import type { DataManifest, DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
+import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import type { OneClassOptions } from "../data/options.ts";
 import { resolveModelDir } from "./model_dir.ts";
 import {
@@ -100,7 +100,7 @@ export interface ScoringRun {
   /** The calibration saved with the model (latent score, moving statistics), if any. */
   calibration?: Calibration;
   /** The run's manifest. */
-  run: Record<string, unknown>;
+  run: RunManifest;
   /** The run's own split (dataset, class, seed, limits as recorded). */
   data: OneClassSplit;
   /** The batch size the run trained at (recomputed statistics use it). */
@@ -127,14 +127,14 @@ export async function loadScoringRun(
 ): Promise<ScoringRun> {
   const modelDir = await resolveModelDir(model);
   const runJson = join(modelDir, "..", "run.json");
-  const run = await readManifest(runJson);
+  const run = await readRunManifest(runJson);
   if (!run?.data) {
     throw new Error(
       `--model ${model}: ${runJson} is missing or records no data; scoring a run needs the ` +
         "data split it was trained on",
     );
   }
-  const recorded = oneClassOptionsOf(run.data as Partial<DataManifest>);
+  const recorded = oneClassOptionsOf(run.data);
   const loaded = await loadEdeGan(modelDir, opts).catch((error: Error) => {
     throw new Error(`--model ${model}: ${error.message}`);
   });
@@ -147,7 +147,7 @@ export async function loadScoringRun(
       imageSize: loaded.model.config.imageSize,
       channels: loaded.model.config.channels as 1 | 3,
     });
-    const training = run.training as { batchSize?: number } | undefined;
+    const training = runTraining(run);
     return {
       modelDir,
       model: loaded.model,
@@ -260,7 +260,7 @@ export async function prepareScoring(
 ): Promise<ScoringSetup> {
   const { scoreKind } = opts;
   const runJson = join(modelDir, "..", "run.json");
-  const run = await readManifest(runJson);
+  const run = await readRunManifest(runJson);
   if (!run?.data) {
     // Without the run's manifest neither rule has what it needs: the latent score keeps the
     // moving averages and says why.
@@ -290,13 +290,13 @@ export async function prepareScoring(
         "--score-kind latent --bn-stats moving with a bare model folder",
     );
   }
-  const recorded = oneClassOptionsOf(run.data as Partial<DataManifest>);
+  const recorded = oneClassOptionsOf(run.data);
   const data = await loadOneClass({
     ...recorded,
     imageSize: model.config.imageSize,
     channels: model.config.channels as 1 | 3,
   });
-  const training = run.training as { batchSize?: number; fpr?: number } | undefined;
+  const training = runTraining(run);
   const scoringRun: ScoringRun = {
     modelDir,
     model,
@@ -306,7 +306,9 @@ export async function prepareScoring(
     trainBatchSize: training?.batchSize ?? 64,
   };
   // One rule with training: a run is scored with the statistics it was reported with.
-  const flag = opts.bnStats === "run" ? runBatchNormStats(run) : opts.bnStats;
+  const flag = opts.bnStats === "run"
+    ? runBatchNormStats(run.kind === "distill" ? {} : run)
+    : opts.bnStats;
   const bn = await resolveBatchNormStats(scoringRun, flag);
   const bnStats = bn.modes[0];
   let calibration = stored;
@@ -316,7 +318,7 @@ export async function prepareScoring(
       bnStats,
       recomputedStats: bn.recomputedStats,
     });
-    calibration = calibrate(scores, training?.fpr ?? 0.05);
+    calibration = calibrate(scores, (run.kind === "train" ? run.training.fpr : null) ?? 0.05);
   }
   return {
     scoreKind,

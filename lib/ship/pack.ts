@@ -19,7 +19,7 @@ import { loadEdeGan, modelCost } from "../models/ede_gan/mod.ts";
 import { saveModel } from "../train/checkpoint.ts";
 import type { EdeGan } from "../models/ede_gan/mod.ts";
 import type { OneClassSplit } from "../data/types.ts";
-import { readManifest } from "../train/manifest.ts";
+import { readRunManifest } from "../run/manifest.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
 import type { DataManifest } from "../data/types.ts";
 import { readScoresCsv } from "../score/csv.ts";
@@ -82,19 +82,19 @@ export async function packRun(
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name)) {
     throw new Error(`--name: '${name}', expected lower-case words joined by '-' (mnist-2)`);
   }
-  const run = await readManifest(join(runDir, "run.json"));
+  const run = await readRunManifest(join(runDir, "run.json"));
   if (!run) throw new Error(`--run ${runDir}: no run.json; expected a finished run folder`);
   if (run.status !== "finished") {
     throw new Error(`--run ${runDir}: run.json says '${run.status}', expected 'finished'`);
   }
-  const role = run.kind === "student" ? "student" : run.kind === "train" ? "teacher" : undefined;
-  if (!role) {
+  if (run.kind === "distill") {
     throw new Error(
       `--run ${runDir}: a '${run.kind}' run; expected a train run or a distill student job ` +
         "(RUN/jobs/<job>)",
     );
   }
-  const bnStats = (run.scoring as { bnStats?: string } | undefined)?.bnStats ?? "moving";
+  const role = run.kind === "student" ? "student" : "teacher";
+  const bnStats = run.scoring?.bnStats ?? "moving";
   if (bnStats !== "moving") {
     throw new Error(
       `--run ${runDir}: its scores.csv was scored with '${bnStats}' BatchNorm statistics; only ` +
@@ -156,9 +156,7 @@ export async function packRun(
   } finally {
     model.dispose();
   }
-  const training = role === "teacher"
-    ? run.training as Record<string, unknown>
-    : run.student as Record<string, unknown>;
+  const training = (run.kind === "train" ? run.training : run.student) as Record<string, unknown>;
   const entry: ShippedModel = {
     name,
     role,

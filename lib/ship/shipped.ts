@@ -8,6 +8,7 @@
  */
 
 import { fromFileUrl, join } from "@std/path";
+import { readJsonIfPresent } from "../util/json.ts";
 
 /** The prefix of a shipped model's name wherever a run or model folder is expected. */
 export const SHIPPED_PREFIX = "shipped:";
@@ -87,19 +88,8 @@ export function shippedModelsDir(): string {
  */
 export async function readShippedIndex(dir: string = shippedModelsDir()): Promise<ShippedIndex> {
   const path = join(dir, "index.json");
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { format: SHIPPED_INDEX_FORMAT, models: [] };
-    throw error;
-  }
-  let index: ShippedIndex;
-  try {
-    index = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
-  }
+  const index = await readJsonIfPresent(path) as ShippedIndex | undefined;
+  if (index === undefined) return { format: SHIPPED_INDEX_FORMAT, models: [] };
   if (index?.format !== SHIPPED_INDEX_FORMAT || !Array.isArray(index.models)) {
     throw new Error(`${path}: expected {"format": "${SHIPPED_INDEX_FORMAT}", "models": [...]}`);
   }

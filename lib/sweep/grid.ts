@@ -10,8 +10,7 @@
  * @module
  */
 
-import { FLAGS } from "../cli/flags.ts";
-import { DATASET_CLASS_COUNTS, type DatasetName } from "../data/types.ts";
+import { DATASET_CLASS_COUNTS, DATASET_NAMES, type DatasetName } from "../data/registry.ts";
 import {
   type Method,
   METHODS,
@@ -338,10 +337,10 @@ export function parseMethods(text: string): Method[] {
  * ```
  */
 export function parseDatasets(text: string): DatasetName[] {
-  const choices = FLAGS.dataset.choices ?? [];
+  // `--dataset`'s choices are the registry's names (lib/cli/flags.ts reads the same list).
   return text.split(",").map((d) => {
-    if (!choices.includes(d)) {
-      throw new Error(`--dataset: '${d}' is not one of ${choices.join(", ")}`);
+    if (!DATASET_NAMES.includes(d)) {
+      throw new Error(`--dataset: '${d}' is not one of ${DATASET_NAMES.join(", ")}`);
     }
     return d as DatasetName;
   });

@@ -14,13 +14,7 @@ import { join } from "@std/path";
 import type { Method } from "../distill/pkdgan.ts";
 import type { SweepJobResult } from "./runner.ts";
 import { designSuffix } from "./grid.ts";
-
-/** A mean and sample standard deviation of n values (std `null` when n < 2). */
-export interface MeanStd {
-  mean: number | null;
-  std: number | null;
-  n: number;
-}
+import { type MeanStd, meanStd } from "../metrics/statistics.ts";
 
 /** One class's AUC over seeds. */
 export interface ClassAuc extends MeanStd {
@@ -56,25 +50,6 @@ export interface MergedTables {
   /** Things a reader should know (mixed presets, missing values). */
   warnings: string[];
   std_definition: string;
-}
-
-/**
- * Mean and sample std (n - 1) of `values`.
- *
- * @example
- * ```ts
- * import { meanStd } from "./merge.ts";
- * const m = meanStd([1, 2, 3]);
- * if (m.mean !== 2 || m.std !== 1 || m.n !== 3) throw new Error();
- * ```
- */
-export function meanStd(values: number[]): MeanStd {
-  const n = values.length;
-  if (n === 0) return { mean: null, std: null, n };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean, std: null, n };
-  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
-  return { mean, std: Math.sqrt(variance), n };
 }
 
 /**

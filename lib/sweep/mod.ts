@@ -1,7 +1,8 @@
 /**
  * Sweeps: a grid of datasets x classes x seeds x student widths x methods, split into disjoint
  * shards for many machines, run resumably one result file per job, and merged into paper-style
- * tables.
+ * tables; and campaigns (a `campaign.json` per results folder: train or distill jobs with exact flags, steps
+ * and landing) through the same runner.
  *
  * @example
  * ```ts
@@ -30,6 +31,20 @@ export {
 } from "./grid.ts";
 export { parseShard, type Shard, shardJobs } from "./shard.ts";
 export {
+  type CampaignGroup,
+  type CampaignJob,
+  campaignJobFunction,
+  campaignJobs,
+  type CampaignSpec,
+  type CampaignStep,
+  fillTemplate,
+  flagArgs,
+  type FlagValue,
+  parseCampaignSpec,
+  runTaskProcess,
+  type TaskRunner,
+} from "./campaign.ts";
+export {
   distillJob,
   type DistillJobSettings,
   type JobFunction,
@@ -48,8 +63,6 @@ export {
   type ClassAuc,
   type DatasetTables,
   formatAuc,
-  type MeanStd,
-  meanStd,
   type MergedTables,
   mergeResults,
   readJobResults,

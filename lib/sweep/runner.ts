@@ -12,14 +12,14 @@
 
 import type { EmaOption } from "../train/ema.ts";
 import { join } from "@std/path";
-import type { PresetName, TrainPreset } from "../cli/presets.ts";
-import { preset as presetOf } from "../cli/presets.ts";
+import type { PresetName, TrainPreset } from "../run/presets.ts";
+import { preset as presetOf } from "../run/presets.ts";
 import type { DatasetName } from "../data/types.ts";
 import { type DistillResults, runDistillExperiment } from "../distill/experiment.ts";
 import type { Method } from "../distill/pkdgan.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import { acquireLock, lockRunFolder, type RunLock, RunLockedError } from "../util/run_lock.ts";
-import { type Provenance, provenance } from "../train/manifest.ts";
+import { type Provenance, provenance } from "../run/provenance.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { DistillDesignChoice, SweepJob } from "./grid.ts";
 
@@ -45,7 +45,11 @@ export interface SweepJobResult {
   preset?: string;
   /** The distillation design asked for (absent: every default; see `grid.ts`). */
   design?: DistillDesignChoice;
-  teacher: { width: number; params: number; mflops: number; auc: number };
+  /**
+   * The teacher: its width, size and test ROC AUC (a campaign's training job records no size:
+   * its run.json has none).
+   */
+  teacher: { width: number; params?: number; mflops?: number; auc: number };
   students: SweepStudentResult[];
   /**
    * What the job ran with (sizes, preset, `--ema`, data folder; see {@link jobSettings}), compared
@@ -82,11 +86,11 @@ export interface SweepOptions {
   /** Runs one job. */
   run: JobFunction;
   /**
-   * The settings every job runs with ({@link jobSettings}); recorded in each result, and a
-   * finished job whose recorded settings differ is refused (failed, naming each difference)
-   * instead of skipped.
+   * The settings every job runs with ({@link jobSettings}), or each job's own (a campaign's
+   * flags); recorded in each result, and a finished job whose recorded settings differ is refused
+   * (failed, naming each difference) instead of skipped.
    */
-  settings?: Record<string, unknown>;
+  settings?: Record<string, unknown> | ((job: SweepJob) => Record<string, unknown>);
   log?: (line: string) => void;
 }
 
@@ -158,7 +162,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const resultFile = join(opts.out, "jobs", `${job.id}.json`);
     const marker = join(opts.out, "jobs", `${job.id}.running`);
     const done = await readJobResult(opts.out, job.id);
-    const differences = done ? settingsDifferences(done.settings, opts.settings) : [];
+    const settings = typeof opts.settings === "function" ? opts.settings(job) : opts.settings;
+    const differences = done ? settingsDifferences(done.settings, settings) : [];
     if (differences.length > 0) {
       const error = `${resultFile} finished with other settings (${differences.join(", ")}); ` +
         `rerun with the recorded values, or choose another --out`;
@@ -196,7 +201,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       const result: SweepJobResult = {
         ...outcome,
         id: job.id,
-        ...(opts.settings ? { settings: opts.settings } : {}),
+        ...(settings ? { settings } : {}),
         seconds: Math.round((performance.now() - started) / 100) / 10,
         finished_at: new Date().toISOString(),
         versions,

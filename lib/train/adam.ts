@@ -2,19 +2,16 @@
  * Adam, written out so that its state is plain named tensors: a checkpoint saves it, a resumed run
  * restores it exactly, and two optimisers never share hidden global names.
  *
- * The update is PyTorch's: p -= lr * m_hat / (sqrt(v_hat) + eps). Where the backend has edegan's
- * fused kernel (wasm), each weight is updated in one pass with the same float32 operations in the
- * same order, so the results equal the ops' exactly; elsewhere it runs as tf ops.
+ * The update is PyTorch's: p -= lr * m_hat / (sqrt(v_hat) + eps). The two moments of all the
+ * variables lie in two flat buffers, and one step is one op (`lib/ops/adam_update.ts`): one kernel
+ * call over every weight where the backend has it (wasm, onednn), tf ops elsewhere, with the same
+ * float32 operations in the same order either way.
  *
  * @module
  */
 
 import * as tf from "../tf.ts";
-import {
-  ADAM_UPDATE,
-  type AdamUpdateAttrs,
-  hasFusedAdam,
-} from "../backend/wasm_kernels/adam_update.ts";
+import { type AdamSegment, adamUpdateFlat } from "../ops/adam_update.ts";
 
 /** Adam's settings. */
 export interface AdamSettings {
@@ -36,108 +33,118 @@ export interface AdamState {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
- *
+ * import { assertAlmostEquals } from "@std/assert";
  * import { Adam } from "./adam.ts";
  * await tf.setBackend("cpu");
  * const w = tf.variable(tf.scalar(1));
  * const adam = new Adam(new Map([["w", w]]), { learningRate: 0.1, beta1: 0.9, beta2: 0.999 });
  * adam.apply(new Map([["w", tf.scalar(2)]]));
- * if (Math.abs(w.dataSync()[0] - 0.9) > 1e-6) throw new Error("first step moves by lr");
+ * assertAlmostEquals(w.dataSync()[0], 0.9, 1e-6); // the first step moves by lr
  * ```
  */
 export class Adam {
   step = 0;
-  readonly #m = new Map<string, tf.Variable>();
-  readonly #v = new Map<string, tf.Variable>();
+  /** Where each variable's moments start in the flat buffers. */
+  readonly #offsets = new Map<string, number>();
+  readonly #total: number;
+  /** The first and second moments of every variable, [total]; owned here alone (the fused
+   * kernel writes them in place). */
+  #m: tf.Tensor1D;
+  #v: tf.Tensor1D;
 
   constructor(
     readonly variables: Map<string, tf.Variable>,
     readonly settings: AdamSettings,
   ) {
+    let total = 0;
     for (const [key, variable] of variables) {
-      this.#m.set(key, tf.tidy(() => tf.variable(tf.zerosLike(variable), false)));
-      this.#v.set(key, tf.tidy(() => tf.variable(tf.zerosLike(variable), false)));
+      this.#offsets.set(key, total);
+      total += variable.size;
     }
+    this.#total = total;
+    this.#m = tf.keep(tf.zeros([total]));
+    this.#v = tf.keep(tf.zeros([total]));
   }
 
   /** Applies one update from gradients keyed like the variables; disposes nothing it was given. */
   apply(gradients: Map<string, tf.Tensor>): void {
+    for (const key of gradients.keys()) {
+      if (!this.variables.has(key)) throw new Error(`Adam: no variable '${key}'`);
+    }
     this.step += 1;
     const { learningRate, beta1, beta2, epsilon = 1e-8 } = this.settings;
     const stepSize = learningRate / (1 - beta1 ** this.step);
     const correction2 = 1 - beta2 ** this.step;
-    const fused = hasFusedAdam();
-    tf.tidy(() => {
-      for (const [key, grad] of gradients) {
-        const variable = this.variables.get(key);
-        if (variable === undefined) throw new Error(`Adam: no variable '${key}'`);
-        const m = this.#m.get(key)!;
-        const v = this.#v.get(key)!;
-        if (fused) {
-          const attrs: AdamUpdateAttrs = { beta1, beta2, epsilon, correction2, stepSize };
-          const [p1, m1, v1] = tf.engine().runKernel(
-            ADAM_UPDATE,
-            { variable, grad, m, v },
-            attrs as unknown as tf.NamedAttrMap,
-          ) as tf.Tensor[];
-          m.assign(m1);
-          v.assign(v1);
-          variable.assign(p1);
-          continue;
-        }
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2)));
-        const denominator = tf.add(tf.sqrt(tf.div(v, correction2)), epsilon);
-        variable.assign(tf.sub(variable, tf.mul(tf.div(m, denominator), stepSize)));
+    const segments: AdamSegment[] = [];
+    for (const [key, variable] of this.variables) {
+      const grad = gradients.get(key);
+      if (grad !== undefined) {
+        segments.push({ param: variable, grad, offset: this.#offsets.get(key)! });
       }
+    }
+    tf.tidy(() => {
+      const out = adamUpdateFlat(segments, this.#m, this.#v, {
+        beta1,
+        beta2,
+        epsilon,
+        correction2,
+        stepSize,
+      });
+      segments.forEach(({ param }, i) => (param as tf.Variable).assign(out.params[i]));
+      this.#m = this.#replace(this.#m, out.m);
+      this.#v = this.#replace(this.#v, out.v);
     });
   }
 
   /** Resets the moments and step count (used when a collapsed discriminator is re-initialised). */
   reset(): void {
     this.step = 0;
-    tf.tidy(() => {
-      for (const t of [...this.#m.values(), ...this.#v.values()]) t.assign(tf.zerosLike(t));
-    });
+    this.#m = this.#replace(this.#m, tf.zeros([this.#total]));
+    this.#v = this.#replace(this.#v, tf.zeros([this.#total]));
   }
 
   /** The state, read back to the host. */
   async state(): Promise<AdamState> {
+    const [m, v] = (await Promise.all([this.#m.data(), this.#v.data()])) as Float32Array[];
     const moments = new Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>();
-    for (const key of this.variables.keys()) {
-      const m = this.#m.get(key)!;
-      const v = this.#v.get(key)!;
-      moments.set(key, {
-        m: (await m.data()) as Float32Array,
-        v: (await v.data()) as Float32Array,
-        shape: m.shape,
-      });
+    for (const [key, variable] of this.variables) {
+      const start = this.#offsets.get(key)!;
+      const end = start + variable.size;
+      moments.set(key, { m: m.slice(start, end), v: v.slice(start, end), shape: variable.shape });
     }
     return { step: this.step, moments };
   }
 
   /** Restores a saved state; errors name the variable that does not fit. */
   restore(state: AdamState): void {
-    for (const key of this.variables.keys()) {
+    const m = new Float32Array(this.#total);
+    const v = new Float32Array(this.#total);
+    for (const [key, variable] of this.variables) {
       const saved = state.moments.get(key);
-      const m = this.#m.get(key)!;
       if (saved === undefined) throw new Error(`optimiser state lacks '${key}'`);
-      if (saved.shape.join() !== m.shape.join()) {
+      if (saved.shape.join() !== variable.shape.join()) {
         throw new Error(
-          `optimiser state of '${key}' has shape [${saved.shape}], expected [${m.shape}]`,
+          `optimiser state of '${key}' has shape [${saved.shape}], expected [${variable.shape}]`,
         );
       }
-      tf.tidy(() => {
-        m.assign(tf.tensor(saved.m, saved.shape));
-        this.#v.get(key)!.assign(tf.tensor(saved.v, saved.shape));
-      });
+      m.set(saved.m, this.#offsets.get(key)!);
+      v.set(saved.v, this.#offsets.get(key)!);
     }
+    this.#m = this.#replace(this.#m, tf.tensor1d(m));
+    this.#v = this.#replace(this.#v, tf.tensor1d(v));
     this.step = state.step;
   }
 
   /** Frees the moments. */
   dispose(): void {
-    for (const t of [...this.#m.values(), ...this.#v.values()]) t.dispose();
+    tf.dispose([this.#m, this.#v]);
+  }
+
+  /** `next` kept in place of `current` (disposed unless it is `next`). */
+  #replace(current: tf.Tensor1D, next: tf.Tensor1D): tf.Tensor1D {
+    if (next === current) return current;
+    current.dispose();
+    return tf.keep(next);
   }
 }
 

@@ -17,6 +17,7 @@ import { DEFAULT_MODEL, modelFromTensors } from "../models/registry.ts";
 import type { Calibration } from "../score/calibrate.ts";
 import type { Adam, AdamState } from "./adam.ts";
 import { recoverFolder, replaceFolderAtomic } from "../util/atomic.ts";
+import { readJsonIfPresent } from "../util/json.ts";
 import type { EmaState } from "./ema.ts";
 
 /** The model file format this version writes and reads. */
@@ -359,19 +360,11 @@ async function unpackTensors(
 
 const BYTES: Record<WeightDtype, number> = { float32: 4, float16: 2 };
 
+/** A checkpoint's JSON file; a missing one asks whether this is a model folder at all. */
 async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Error(`${path}: not found; is this a model folder written by edegan?`);
-    }
-    throw error;
+  const value = await readJsonIfPresent(path);
+  if (value === undefined) {
+    throw new Error(`${path}: not found; is this a model folder written by edegan?`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
-  }
+  return value;
 }

@@ -30,7 +30,13 @@ import {
   type StepRecord,
 } from "./trainer.ts";
 import { autoEmaDecay, checkEmaDecay, type EmaOption, type GeneratorEma } from "./ema.ts";
-import { readManifest, writeManifest } from "./manifest.ts";
+import {
+  type DataRecord,
+  readRunManifest,
+  type TrainRunManifest,
+  writeRunManifest,
+} from "../run/manifest.ts";
+import { jsonObject, readJsonIfPresent } from "../util/json.ts";
 import { underTrainingWarnings } from "./under_training.ts";
 import { prepareOutDir } from "../util/out_dir.ts";
 import { lockRunFolder } from "../util/run_lock.ts";
@@ -261,39 +267,40 @@ export function checkRunData(
   return warnings;
 }
 
+/**
+ * What of a run's manifest sets its result (a recorded `run.json`, the new run's, or only the
+ * model and config of a checkpoint's `model.json`); fields older versions lack may be missing.
+ */
+export interface ResultSettings {
+  data?: Partial<DataRecord> | null;
+  training?: Partial<TrainRunManifest["training"]> | null;
+  model?: string | null;
+  /** The model's settings, every field compared. */
+  config?: object | null;
+}
+
 /** What a run records that changes its result, by the flag (or field) that sets it. */
-function resultDefining(
-  manifest: Record<string, unknown>,
-): Map<string, unknown> {
-  const get = (path: string) =>
-    path.split(".").reduce<unknown>(
-      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
-      manifest,
-    );
+function resultDefining(run: ResultSettings): Map<string, unknown> {
+  const data = run.data ?? {};
+  const training = run.training ?? {};
   const out = new Map<string, unknown>([
-    ["--dataset", get("data.dataset")],
-    ["--data-dir", get("data.source")],
-    ["--normal", get("data.normalClass")],
-    ["--protocol", get("data.protocol")],
-    ["--seed", get("training.seed")],
-    ["--batch-size", get("training.batchSize")],
-    ["--limit", get("training.limit")],
-    ["--test-limit", get("training.testLimit")],
-    ["fpr", get("training.fpr")],
-    ["--ema", get("training.ema")],
-    ["model", get("model")],
-    ["data valFraction", get("data.valFraction")],
-    ["data splitSeed", get("data.splitSeed")],
+    ["--dataset", data.dataset],
+    ["--data-dir", data.source],
+    ["--normal", data.normalClass],
+    ["--protocol", data.protocol],
+    ["--seed", training.seed],
+    ["--batch-size", training.batchSize],
+    ["--limit", training.limit],
+    ["--test-limit", training.testLimit],
+    ["fpr", training.fpr],
+    ["--ema", training.ema],
+    ["model", run.model],
+    ["data valFraction", data.valFraction],
+    ["data splitSeed", data.splitSeed],
   ]);
-  const counts = get("data.counts");
-  if (counts && typeof counts === "object") {
-    for (const [k, v] of Object.entries(counts)) out.set(`data counts.${k}`, v);
-  }
-  const config = get("config");
-  if (config && typeof config === "object") {
-    for (const [k, v] of Object.entries(config)) {
-      out.set(k === "width" ? "--width" : k === "latent" ? "--latent" : `model ${k}`, v);
-    }
+  for (const [k, v] of Object.entries(data.counts ?? {})) out.set(`data counts.${k}`, v);
+  for (const [k, v] of Object.entries(run.config ?? {})) {
+    out.set(k === "width" ? "--width" : k === "latent" ? "--latent" : `model ${k}`, v);
   }
   return out;
 }
@@ -311,10 +318,7 @@ function resultDefining(
  * if (resumeDifferences(old, now).join() !== "--normal 1 -> 7") throw new Error();
  * ```
  */
-export function resumeDifferences(
-  recorded: Record<string, unknown>,
-  current: Record<string, unknown>,
-): string[] {
+export function resumeDifferences(recorded: ResultSettings, current: ResultSettings): string[] {
   const before = resultDefining(recorded);
   const after = resultDefining(current);
   const lines: string[] = [];
@@ -410,7 +414,7 @@ async function trainLocked<M extends AnomalyModel>(
     throw error;
   }
   const manifestBase = {
-    kind: "train",
+    kind: "train" as const,
     training: {
       epochs: opts.epochs,
       batchSize: opts.batchSize,
@@ -426,14 +430,14 @@ async function trainLocked<M extends AnomalyModel>(
     backend: opts.backend ?? null,
     data: data.manifest,
     warnings,
-  };
+  } satisfies Omit<TrainRunManifest, "status">;
   if (out && checkpointDir) {
     try {
       if (opts.restart && opts.resume) {
         throw new Error("--restart and --resume: give one (start the run over, or continue it)");
       }
       if (opts.restart) await discardCheckpoint(checkpointDir);
-      const checkpoint = await readManifest(join(checkpointDir, "trainer.json")).catch((e) => {
+      const checkpoint = await readTrainerState(checkpointDir).catch((e) => {
         if (opts.resume) throw damagedCheckpoint(e, checkpointDir);
         return { damaged: true } as Record<string, unknown>;
       });
@@ -450,7 +454,7 @@ async function trainLocked<M extends AnomalyModel>(
       model.dispose();
       throw error;
     }
-    await writeManifest(join(out, "run.json"), { ...manifestBase, status: "running" });
+    await writeRunManifest(join(out, "run.json"), { ...manifestBase, status: "running" });
   }
   for (const line of warnings) warn(line);
   let liveWithEma: { live: M; ema: GeneratorEma } | undefined;
@@ -473,7 +477,7 @@ async function trainLocked<M extends AnomalyModel>(
       onStep: opts.onStep,
       onEpoch: async (record, live) => {
         if (out) {
-          await writeManifest(join(out, "run.json"), {
+          await writeRunManifest(join(out, "run.json"), {
             ...manifestBase,
             status: "running",
             lastEpoch: record.epoch,
@@ -535,7 +539,7 @@ async function trainLocked<M extends AnomalyModel>(
           data.test.labels,
           calibration,
         );
-        await writeManifest(join(out, "run.json"), {
+        await writeRunManifest(join(out, "run.json"), {
           ...manifestBase,
           status: "finished",
           metrics,
@@ -571,9 +575,9 @@ async function trainLocked<M extends AnomalyModel>(
     liveWithEma?.ema.dispose();
     if (out && checkpointDir) {
       // Nothing trained is lost: name the checkpoint that --resume continues from.
-      const kept = await readManifest(join(checkpointDir, "trainer.json")).catch(() => undefined);
+      const kept = await readTrainerState(checkpointDir).catch(() => undefined);
       const lastEpoch = typeof kept?.epoch === "number" ? kept.epoch : null;
-      await writeManifest(join(out, "run.json"), {
+      await writeRunManifest(join(out, "run.json"), {
         ...manifestBase,
         status: "failed",
         error: (error as Error).message,
@@ -614,16 +618,28 @@ async function discardCheckpoint(checkpointDir: string): Promise<void> {
  */
 async function checkResume(
   out: string,
-  current: Record<string, unknown> & { training: { epochs: number } },
+  current: ResultSettings & { training: { epochs: number }; backend: { name: string } | null },
   lastEpoch: number,
 ): Promise<string[]> {
   const runJson = join(out, "run.json");
-  let recorded = await readManifest(runJson);
+  const run = await readRunManifest(runJson);
+  let recorded: ResultSettings & { backend?: { name: string } | null };
   let source = runJson;
-  if (!recorded) {
+  if (run?.kind === "train") recorded = run;
+  else if (run) {
+    throw new Error(
+      `--resume: ${runJson} records a ${run.kind} run, not a training run; choose another --out`,
+    );
+  } else {
     source = join(out, "model", "model.json");
-    const model = await readManifest(source);
-    recorded = { model: model?.model, config: model?.config };
+    const saved = await readJsonIfPresent(source);
+    const model = saved === undefined ? undefined : jsonObject(saved, source);
+    recorded = {
+      model: typeof model?.model === "string" ? model.model : undefined,
+      config: model?.config && typeof model.config === "object"
+        ? model.config as Record<string, unknown>
+        : undefined,
+    };
   }
   const lines = resumeDifferences(recorded, current);
   if (Number.isFinite(lastEpoch) && current.training.epochs < lastEpoch) {
@@ -649,8 +665,8 @@ async function checkResume(
     );
   }
   const warnings: string[] = [];
-  const oldBackend = (recorded.backend as { name?: string } | null | undefined)?.name;
-  const newBackend = (current.backend as { name?: string } | null | undefined)?.name;
+  const oldBackend = recorded.backend?.name;
+  const newBackend = current.backend?.name;
   if (oldBackend && newBackend && oldBackend !== newBackend) {
     warnings.push(
       `--resume on backend ${newBackend}, the run began on ${oldBackend}: float rounding ` +
@@ -658,4 +674,16 @@ async function checkResume(
     );
   }
   return warnings;
+}
+
+/**
+ * The trainer's state of the checkpoint in `checkpointDir` (`trainer.json`: the last finished
+ * epoch and step), or `undefined` when there is none; a damaged one is an error naming it.
+ */
+async function readTrainerState(
+  checkpointDir: string,
+): Promise<Record<string, unknown> | undefined> {
+  const path = join(checkpointDir, "trainer.json");
+  const value = await readJsonIfPresent(path);
+  return value === undefined ? undefined : jsonObject(value, path);
 }

@@ -12,7 +12,7 @@
 import type * as Plotly from "plotly.js-dist-min";
 import { averagePrecision, rocAuc } from "../metrics/mod.ts";
 import { precisionRecallCurve } from "../metrics/precision_recall_curve.ts";
-import type { Figure } from "./figures.ts";
+import type { Figure } from "./figure.ts";
 import { type GridImage, imageGrid } from "./image_grids.ts";
 import {
   errorBars,

@@ -5,8 +5,8 @@
  * @module
  */
 import { dirname } from "@std/path";
-import type { Figure } from "./figures.ts";
-import { plotlySource, scriptJson } from "./_plotly_source.ts";
+import type { Figure } from "./figure.ts";
+import { plotlySource, scriptJson } from "./plotly_source.ts";
 
 /**
  * Escapes `&`, `<`, `>`, `"` and `'` for use in HTML text and attribute values.

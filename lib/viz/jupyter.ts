@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Figure } from "./figures.ts";
-import { plotlySource, scriptJson } from "./_plotly_source.ts";
+import type { Figure } from "./figure.ts";
+import { plotlySource, scriptJson } from "./plotly_source.ts";
 import { markdownTable as layOut } from "markdown-table";
 import { escapeHtml, formatValue, htmlTable } from "./html.ts";
 import type { ProgressSink } from "../util/progress.ts";

@@ -7,7 +7,7 @@
  */
 // @ts-types="@types/plotly.js"
 import type * as Plotly from "plotly.js-dist-min";
-import type { Figure } from "./figures.ts";
+import type { Figure } from "./figure.ts";
 import { project2d } from "./_projection.ts";
 import { axisTitle, figureTitle, NORMAL_COLOUR, PALETTE } from "./_layout.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname } from "@std/path";
-import type { Figure } from "./figures.ts";
+import type { Figure } from "./figure.ts";
 import { toHtml } from "./html.ts";
 import { DEFAULT_CHROMIUM, launchChromium } from "./_chromium.ts";
 

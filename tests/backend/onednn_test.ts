@@ -3,7 +3,8 @@ import * as tf from "../../lib/tf.ts";
 import { BackendUnavailableError, selectBackend } from "../../lib/backend/select.ts";
 import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
 import { primitiveCacheSummary } from "../../lib/backend/onednn/convolution.ts";
-import { onednnKernelsActive } from "../../lib/backend/onednn/register.ts";
+import { registeredVariant } from "../../lib/backend/kernels.ts";
+import { BATCH_NORM_ACTIVATION, hasKernel } from "../../lib/ops/kernel_names.ts";
 import { threadChoice, threadCount } from "../../lib/backend/onednn/threads.ts";
 import { createOptimisers, EdeGan, trainStep } from "../../lib/models/ede_gan/mod.ts";
 import { skipUnless } from "../_helpers.ts";
@@ -73,7 +74,7 @@ Deno.test("onednn conv2d / conv2dTranspose values and gradients equal cpu within
   const { implementations } = primitiveCacheSummary();
   console.log(`oneDNN implementations: ${implementations.join(", ")}`);
   await selectBackend("wasm");
-  assert(!onednnKernelsActive(), "selecting wasm routes the convolutions back to wasm");
+  assertEquals(registeredVariant(), "wasm", "selecting wasm routes the convolutions back to wasm");
 });
 
 Deno.test("onednn leaves to wasm the teacher's layers it runs slowly, and only those", async () => {
@@ -249,11 +250,9 @@ Deno.test("the onednn backend line says how many threads it runs", async () => {
   void BackendUnavailableError;
 });
 
-Deno.test("onednn batch norm + activation equals tfjs's ops, values and gradients", async () => {
+Deno.test("the batchNormActivation op on onednn (one kernel) equals tfjs's ops, values and gradients", async () => {
   if (skip()) return;
-  const { batchNormActivation, fusedBatchNormAvailable } = await import(
-    "../../lib/backend/onednn/batch_norm_op.ts"
-  );
+  const { batchNormActivation } = await import("../../lib/ops/batch_norm_activation.ts");
   const composite = (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, act: string) => {
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     const z = tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, b, g, 1e-5);
@@ -273,7 +272,11 @@ Deno.test("onednn batch norm + activation equals tfjs's ops, values and gradient
           const f = (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => {
             if (!fused) return composite(x, g, b, act);
             // the fused op hands its batch statistics to the caller, kept
-            const out = batchNormActivation(x, g, b, act, 1e-5, 0.2);
+            const out = batchNormActivation(x, g, b, {
+              activation: act,
+              epsilon: 1e-5,
+              alpha: 0.2,
+            });
             kept.push(out.mean, out.variance);
             return out;
           };
@@ -288,7 +291,7 @@ Deno.test("onednn batch norm + activation equals tfjs's ops, values and gradient
       await selectBackend("wasm");
       const expected = run(false);
       await selectBackend("onednn");
-      assert(fusedBatchNormAvailable());
+      assert(hasKernel(BATCH_NORM_ACTIVATION));
       const before = tf.memory().numTensors;
       const actual = run(true);
       tf.dispose(kept);
@@ -301,7 +304,7 @@ Deno.test("onednn batch norm + activation equals tfjs's ops, values and gradient
     }
   }
   await selectBackend("wasm");
-  assert(!fusedBatchNormAvailable(), "wasm composes tfjs's ops");
+  assert(!hasKernel(BATCH_NORM_ACTIVATION), "wasm composes tfjs's ops");
 });
 
 Deno.test("the kernels bench measures oneDNN on every teacher layer and says which it serves", async () => {
@@ -318,16 +321,20 @@ Deno.test("the kernels bench measures oneDNN on every teacher layer and says whi
   await selectBackend("wasm");
 });
 
-Deno.test("onednn activation op equals tfjs's leakyRelu and relu, values and gradients", async () => {
+Deno.test("the activation op on onednn (one kernel) equals tfjs's leakyRelu and relu, values and gradients", async () => {
   if (skip()) return;
-  const { activation } = await import("../../lib/backend/onednn/batch_norm_op.ts");
+  const { activation } = await import("../../lib/ops/activation.ts");
   for (const kind of ["leakyRelu", "relu"] as const) {
     const run = (fused: boolean) =>
       tf.tidy(() => {
         const x = input([4, 16, 16, 64], 31);
         const r = input([4, 16, 16, 64], 32);
         const f = (a: tf.Tensor4D) =>
-          fused ? activation(a, kind, 0.2) : kind === "relu" ? tf.relu(a) : tf.leakyRelu(a, 0.2);
+          fused
+            ? activation(a, { activation: kind, alpha: 0.2 })
+            : kind === "relu"
+            ? tf.relu(a)
+            : tf.leakyRelu(a, 0.2);
         const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D), r)))(x);
         return [f(x), dx].map((t) => t.dataSync().slice() as Float32Array);
       });

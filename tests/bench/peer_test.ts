@@ -58,15 +58,16 @@ Deno.test("peerSummary: edegan's best backend over PyTorch's best thread count, 
     row("pytorch-1t", "score", 1, 9999),
   ];
   const lines = peerSummary(rows);
-  assertEquals(lines.length, 3);
+  assertEquals(lines.length, 4);
   assertEquals(
     lines[0],
     "training at batch 64: edegan onednn 300.0 images/s / pytorch-2t 200.0 = 1.50x PyTorch " +
-      "(target >= 1.5x: met)",
+      "(target >= 3x: not met)",
   );
   assertStringIncludes(lines[1], "edegan onednn 40.0 images/s / pytorch-1t 45.0 = 0.89x");
   assertStringIncludes(lines[1], "not met");
   assertEquals(lines[2], "scoring at batch 256: no PyTorch figure to compare");
+  assertEquals(lines[3], "scoring at batch 1: no edegan figure to compare");
   assertEquals(peerSummary(rows.filter((r) => !r.backend.startsWith("pytorch"))), []);
 });
 
@@ -274,7 +275,7 @@ Deno.test("bench --suite model --peer: one table, ratio lines and JSON with both
     assertMatch(out, /pytorch-2t\s*\|\s*train\s*\|\s*64\s*\|\s*200/);
     assertMatch(out, /onednn\s*\|\s*train\s*\|\s*64\s*\|\s*300/);
     assertStringIncludes(out, "training at batch 64: edegan onednn 300.0 images/s / pytorch-2t");
-    assertStringIncludes(out, "= 1.50x PyTorch (target >= 1.5x: met)");
+    assertStringIncludes(out, "= 1.50x PyTorch (target >= 3x: not met)");
     assertStringIncludes(out, "training at batch 1: no edegan figure to compare");
     assertStringIncludes(out, "scoring at batch 256: edegan onednn 1000.0 images/s / pytorch-1t");
     const document = JSON.parse(await Deno.readTextFile(json));

@@ -1,7 +1,8 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { FLAGS, formatTable, parseFlags } from "../../lib/cli/flags.ts";
 import { BACKENDS } from "../../lib/backend/select.ts";
-import { DATASET_NAMES, PROTOCOLS } from "../../lib/data/types.ts";
+import { DATASET_NAMES } from "../../lib/data/registry.ts";
+import { PROTOCOLS } from "../../lib/data/types.ts";
 import { parseDistillEpochs } from "../../lib/cli/run_flags.ts";
 
 Deno.test("boolean flags keep their defaults and can be negated", () => {

@@ -94,7 +94,7 @@ Deno.test("score: an unreadable run.json is named, not taken for a missing one",
   await Deno.writeTextFile(join(run, "run.json"), '{"data": {"dataset": "mnist",');
   const { code, stderr } = await task("score", ["--model", run, "--backend", "cpu"]);
   assertEquals(code, 2);
-  assertStringIncludes(stderr, `${join(run, "run.json")}: the run's manifest is not valid JSON`);
+  assertStringIncludes(stderr, `${join(run, "run.json")}: not valid JSON`);
   assert(!stderr.includes("--dataset and --normal: required"), stderr);
   await Deno.remove(run, { recursive: true });
 });

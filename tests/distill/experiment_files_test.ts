@@ -52,6 +52,8 @@ Deno.test("distill: --model refuses a teacher trained on another class, naming b
       join(teacherDir, "run.json"),
       JSON.stringify({
         kind: "train",
+        status: "finished",
+        training: { epochs: 1, batchSize: 16, seed: 0 },
         data: { dataset: "mnist", normalClass: 2, protocol: "one-class" },
       }),
     );

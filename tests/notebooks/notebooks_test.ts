@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assert, assertEquals, assertGreater } from "@std/assert";
+import { assert, assertEquals, assertGreater, assertStringIncludes } from "@std/assert";
 import { basename, fromFileUrl, join, toFileUrl } from "@std/path";
 import { skipUnless } from "../_helpers.ts";
 import { type Chromium, chromiumExists, launchChromium } from "../../lib/viz/_chromium.ts";
@@ -60,6 +60,13 @@ Deno.test("notebooks are committed without outputs, on the deno kernel, using mo
     const parameter = READS_RESULTS.has(basename(path)) ? "EDEGAN_RESULTS" : "EDEGAN_PRESET";
     const parameterCells = (await codeOf(path)).filter((c) => c.includes(parameter));
     assertEquals(parameterCells.length, 1, `${basename(path)}: one parameter cell`);
+    // The smoke-test size is the library's `ci` preset, not sizes of the notebook's own.
+    const ci = parameterCells[0].split("\n").filter((l) => /^\s*ci:/.test(l));
+    if (!READS_RESULTS.has(basename(path))) {
+      assertEquals(ci.length, 1, `${basename(path)}: one ci size`);
+      assertStringIncludes(ci[0], 'preset("ci")', `${basename(path)}: the ci preset`);
+      assert(!/\b(width|epochs|limit|testLimit|batchSize):/.test(ci[0]), ci[0]);
+    }
   }
 });
 

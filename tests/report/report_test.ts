@@ -194,6 +194,8 @@ async function syntheticDistillRun(dir: string): Promise<number> {
     join(dir, "teacher", "run.json"),
     JSON.stringify({
       kind: "train",
+      status: "finished",
+      training: { epochs: 2, batchSize: 16, seed: 0 },
       history: [
         { epoch: 1, lossG: 3, lossD: 0.5, adversarial: 0.2, contextual: 2.5, latent: 0.3 },
         {

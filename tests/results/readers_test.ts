@@ -60,7 +60,7 @@ Deno.test("the readers name the file that is missing or not JSON", async () => {
       `${join(dir, "mnist-1-b64-s0", "run.json")}: cannot read`,
     );
     await Deno.writeTextFile(join(dir, "mnist-1-b64-s0", "run.json"), "{ not json");
-    await assertRejects(() => loadTeacherRuns(dir), Error, "run.json: not JSON");
+    await assertRejects(() => loadTeacherRuns(dir), Error, "run.json: not valid JSON");
     await assertRejects(() => loadDistillations(dir), Error, "results.json: cannot read");
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -13,7 +13,7 @@ import { scoreImages } from "../../lib/score/score.ts";
 import { recomputeBatchNormStats, withBatchNormStats } from "../../lib/score/batch_norm_stats.ts";
 import { chooseBatchNormStats } from "../../lib/score/choose_batch_norm_stats.ts";
 import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
-import { fusedBatchNormAvailable } from "../../lib/backend/onednn/batch_norm_op.ts";
+import { BATCH_NORM_ACTIVATION, hasKernel } from "../../lib/ops/kernel_names.ts";
 import type { BackendName } from "../../lib/backend/select.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -51,7 +51,7 @@ for (const backend of backends) {
     const model = EdeGan.create({ width: 4, latentSize: 8 }, 5);
     const images = batchTensor(data.test, [0, 1, 2, 3, 4, 5]);
     // On onednn, training mode goes through the fused oneDNN op; per-image through tfjs's ops.
-    assertEquals(fusedBatchNormAvailable(), backend === "onednn");
+    assertEquals(hasKernel(BATCH_NORM_ACTIVATION), backend === "onednn");
     const alone = batchOneTraining(model, images);
     const before = tf.memory().numTensors;
     const batched = tf.tidy(() =>

@@ -5,7 +5,8 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { join } from "@std/path";
 import { readScoresCsv, writeScoresCsv } from "../../lib/score/csv.ts";
-import { loadFolder, parseLabelsCsv } from "../../lib/data/folder.ts";
+import { loadFolder } from "../../lib/data/folder.ts";
+import { parseLabelsCsv } from "../../lib/data/labels.ts";
 import { greyPng } from "../data/_fixtures.ts";
 import { skipUnless } from "../_helpers.ts";
 

@@ -199,7 +199,7 @@ Deno.test("--resume refuses settings that change the result, naming each with ol
   // A damaged manifest is named, never taken for a missing one.
   await Deno.writeTextFile(join(out, "run.json"), "{ not json");
   ({ message } = await refused(resume));
-  assertStringIncludes(message, `${out}/run.json: the run's manifest is not valid JSON`);
+  assertStringIncludes(message, `${out}/run.json: not valid JSON`);
   // Without a manifest, the checkpoint's model.json still tells a different model apart.
   await Deno.remove(join(out, "run.json"));
   ({ message } = await refused({ ...resume, model: { width: 8, latentSize: 8 } }));

@@ -122,3 +122,23 @@ export function onednnConvolution(
   runConvolution(direction, g, heapAddresses(backend, [a, b, out]));
   return out;
 }
+
+/**
+ * The kernel function of one convolution direction on the `onednn` backend: oneDNN where it
+ * serves the inputs ({@link onednnConvolution}), else `fallback` (edegan's wasm kernel).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { onednnConvolutionKernel } from "./kernels.ts";
+ * const kernel = onednnConvolutionKernel("forward", () => ({ dataId: {}, shape: [1], dtype: "float32" }));
+ * assertEquals(typeof kernel, "function");
+ * ```
+ */
+export function onednnConvolutionKernel(
+  direction: ConvDirection,
+  fallback: tf.KernelFunc,
+): tf.KernelFunc {
+  return (args) =>
+    onednnConvolution(direction, args as unknown as ConvKernelArgs) ?? fallback(args);
+}

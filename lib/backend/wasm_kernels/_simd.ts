@@ -15,10 +15,13 @@
  * - `sqrt`: four square roots at a time (the stock Sqrt, which Adam calls on every weight, is a
  *   scalar loop).
  * - `adam`: one Adam update in one pass over weights, gradient and moments.
+ * - `tanh`: four tanh at a time by a rational function (the stock Tanh is a scalar loop).
+ * - `leakyRelu`: max(x, α·x) four at a time (LeakyReLU, and ReLU at α = 0).
+ * - `channelAffine`: x·a[c] + b[c] per channel, four channels at a time (inference BatchNorm).
  *
  * This file binds the module to tfjs's memory; each loop's generator lies beside the kernel that
  * calls it (`_simd_row_dots.ts`, `_simd_small_gemm.ts`, `_simd_one_channel.ts`, `_simd_gemm.ts`,
- * `_simd_sqrt.ts`, `_simd_adam.ts`), written with the assembler of `_wasm_assembler.ts`.
+ * `_simd_sqrt.ts`, `_simd_adam.ts`, `_simd_tanh.ts`, `_simd_leaky_relu.ts`, `_simd_channel_affine.ts`), written with the assembler of `_wasm_assembler.ts`.
  *
  * Pointers and sizes are in floats' byte offsets as the backend's `memoryOffset` gives them.
  * Without WebAssembly SIMD (never the case in Deno) {@link simdKernels} returns undefined and the
@@ -35,6 +38,9 @@ import { oneChannelFunction } from "./_simd_one_channel.ts";
 import { rowDotsFunction } from "./_simd_row_dots.ts";
 import { smallGemmFunction } from "./_simd_small_gemm.ts";
 import { sqrtFunction } from "./_simd_sqrt.ts";
+import { tanhFunction } from "./_simd_tanh.ts";
+import { leakyReluFunction } from "./_simd_leaky_relu.ts";
+import { channelAffineFunction } from "./_simd_channel_affine.ts";
 
 /** The module's exports; see the module comment. */
 export interface SimdKernels {
@@ -73,6 +79,19 @@ export interface SimdKernels {
   ): void;
   /** out[i] = √x[i], i < n (out may be x). */
   sqrt(x: number, out: number, n: number): void;
+  /** out[i] = tanh(x[i]), i < n (out may be x), within 6 float32 ulps and 4e-7. */
+  tanh(x: number, out: number, n: number): void;
+  /** out[i] = max(x[i], α·x[i]), i < n (out may be x), α given as its float32 bits. */
+  leakyRelu(x: number, out: number, n: number, alphaBits: number): void;
+  /** out[p, c] = x[p, c]·a[c] + b[c], p < positions, c < channels (out may be x). */
+  channelAffine(
+    x: number,
+    out: number,
+    positions: number,
+    channels: number,
+    a: number,
+    b: number,
+  ): void;
   /**
    * dx [N, H, W] (one channel, every element written) from dy [N, Ho, Wo, Co] and filter
    * [kh, kw, 1, Co], kw % 4 = 0, Co % 4 = 0: dx[n, y, x] = Σ dy[n, i, j, :] · f[a, b, 0, :] over
@@ -116,6 +135,9 @@ export function simdModuleBytes(shared: boolean, fused: boolean): Uint8Array<Arr
     { name: "gemm", ...gemmFunction(GEMM_ROWS, fused) },
     { name: "sqrt", ...sqrtFunction() },
     { name: "adam", ...adamFunction() },
+    { name: "tanh", ...tanhFunction() },
+    { name: "leakyRelu", ...leakyReluFunction() },
+    { name: "channelAffine", ...channelAffineFunction() },
   ], shared);
 }
 

@@ -5,8 +5,9 @@
  * gradient and moment, each bound by memory: about 21 ms a step for the teacher's 3.9 M weights,
  * a quarter of a batch-1 training step once the convolutions are fast. This kernel reads p, g, m
  * and v once and writes p', m' and v' once, with the same float32 operations in the same order,
- * so its results equal the ops' exactly (the loop: `_simd_adam.ts`). No op calls it yet: Adam can run it where
- * {@link hasFusedAdam} says the backend has it, and keep its ops elsewhere.
+ * so its results equal the ops' exactly (the loop: `_simd_adam.ts`). Adam itself runs
+ * `EdeganAdamUpdateFlat` (`adam_update_flat.ts`), the same loop over every weight in one call; this
+ * one-tensor kernel is kept as the reference the flat one is tested against.
  *
  * @module
  */
@@ -15,26 +16,25 @@ import * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { Info } from "./_ops.ts";
 import { address, simdKernels } from "./_simd.ts";
+import { ADAM_UPDATE, type AdamUpdateAttrs } from "../../ops/kernel_names.ts";
 
-/** The kernel's name. */
-export const ADAM_UPDATE = "EdeganAdamUpdate";
+export { ADAM_UPDATE, type AdamUpdateAttrs };
 
-/** Attributes: the step's constants as Adam computes them. */
-export interface AdamUpdateAttrs {
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** 1 - β2^t. */
-  correction2: number;
-  /** learningRate / (1 - β1^t). */
-  stepSize: number;
-}
-
-const bits = (value: number): number => {
+/**
+ * The bits of `value` rounded to float32, as an int32 (how the SIMD loops take their constants).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { float32Bits } from "./adam_update.ts";
+ * assertEquals(float32Bits(1), 0x3f800000);
+ * ```
+ */
+export function float32Bits(value: number): number {
   const view = new DataView(new ArrayBuffer(4));
   view.setFloat32(0, value);
   return view.getInt32(0);
-};
+}
 
 /**
  * The kernel function: [p', m', v'] from inputs `variable`, `grad`, `m`, `v` (float32, one
@@ -44,10 +44,10 @@ const bits = (value: number): number => {
  * ```ts
  * import * as tf from "../../tf.ts";
  * import "@tensorflow/tfjs-backend-wasm";
- * import { registerWasmTrainingKernels } from "./register.ts";
+ * import { registerKernels } from "../kernels.ts";
  * import { ADAM_UPDATE } from "./adam_update.ts";
  * await tf.setBackend("wasm");
- * registerWasmTrainingKernels();
+ * registerKernels("wasm");
  * const [p, m, v] = tf.engine().runKernel(
  *   ADAM_UPDATE,
  *   { variable: tf.ones([5]), grad: tf.ones([5]), m: tf.zeros([5]), v: tf.zeros([5]) },
@@ -82,30 +82,14 @@ export function adamUpdate(
       address(backend, v),
       ...outputs.map((out) => address(backend, out)) as [number, number, number],
       size,
-      ...[beta1, 1 - beta1, beta2, 1 - beta2, correction2, epsilon, stepSize].map(bits),
+      ...[beta1, 1 - beta1, beta2, 1 - beta2, correction2, epsilon, stepSize].map(float32Bits),
     );
   }
   return outputs;
 }
 
 /**
- * Whether the active backend runs {@link ADAM_UPDATE} (the wasm backend, once
- * `registerWasmTrainingKernels` has run).
- *
- * @example
- * ```ts
- * import * as tf from "../../tf.ts";
- * import { hasFusedAdam } from "./adam_update.ts";
- * await tf.setBackend("cpu");
- * if (hasFusedAdam()) throw new Error("cpu has no fused Adam");
- * ```
- */
-export function hasFusedAdam(): boolean {
-  return tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined;
-}
-
-/**
- * The kernel config registered by `registerWasmTrainingKernels`.
+ * The kernel config registered on the wasm backend (`../kernels.ts`).
  *
  * @example
  * ```ts

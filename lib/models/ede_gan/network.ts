@@ -15,8 +15,14 @@ import { createRng, normal } from "../../util/rng.ts";
 import {
   activation,
   batchNormActivation,
-  fusedBatchNormAvailable,
-} from "../../backend/onednn/batch_norm_op.ts";
+  type BatchStatistic,
+  scoreActivation,
+  scoreBatchNormActivation,
+  scoreConv2dTranspose,
+  scoreSequence,
+  type ScoreStep,
+  updateMovingAverages,
+} from "../../ops/mod.ts";
 import type {
   AnomalyModel,
   NamedTensors,
@@ -45,9 +51,11 @@ export const LEAKY_SLOPE = 0.2;
  * {@link EdeGan.commitBatchStats}), `infer` by the moving averages, `perImage` by each image's own
  * statistics, which is training mode at batch 1 computed for a whole batch at once (nothing is
  * collected). A net trained at batch 1 computes, in `perImage` mode, the function it was trained
- * as.
+ * as. `score` is `infer` for scoring only (no gradient may be taken): BatchNorm and its activation
+ * as one call, by the scoring ops of `lib/ops/scoring.ts` (the same function as `infer`
+ * up to float rounding, about 1e-7 relative; identical ops on backends without scoring kernels).
  */
-export type Mode = "train" | "infer" | "perImage";
+export type Mode = "train" | "infer" | "perImage" | "score";
 
 /** The batch statistics of one BatchNorm layer, collected in training mode. */
 interface BatchStat {
@@ -106,6 +114,8 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
   readonly layers: Record<PartName, LayerSpec[]>;
   /** Statistics collected by training-mode forward passes, applied by {@link commitBatchStats}. */
   #pending: BatchStat[] = [];
+  /** The scoring pass's steps (they depend on the configuration only). */
+  #steps?: ScoreStep[];
 
   private constructor(
     readonly config: EdeGanConfig,
@@ -225,7 +235,8 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
   encode(part: "encoder1" | "encoder2", images: tf.Tensor4D, mode: Mode): tf.Tensor2D {
     const out = this.runPart(part, images, mode).output;
     const flat = tf.reshape(out, [out.shape[0], this.config.latentSize]) as tf.Tensor2D;
-    return this.config.latent === "tanh" ? tf.tanh(flat) : flat;
+    if (this.config.latent !== "tanh") return flat;
+    return mode === "score" ? scoreActivation(flat, "tanh") : tf.tanh(flat);
   }
 
   /** Dec: latents to images. */
@@ -238,8 +249,16 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
       .output;
   }
 
-  /** The whole generator: z = E1(x), x_hat = Dec(z), z_hat = E2(x_hat). */
+  /**
+   * The whole generator: z = E1(x), x_hat = Dec(z), z_hat = E2(x_hat). In `score` mode, one
+   * scoring sequence (`scoreSequence`: one kernel call on the wasm backends).
+   */
   generate(images: tf.Tensor4D, mode: Mode): GeneratorOutput {
+    if (mode === "score") {
+      const weights = Object.fromEntries(this.scoringKeys.map((k) => [k, this.variables.get(k)!]));
+      const [z, xHat, zHat] = scoreSequence(images, weights, this.#scoringSteps());
+      return { z: z as tf.Tensor2D, xHat: xHat as tf.Tensor4D, zHat: zHat as tf.Tensor2D };
+    }
     const z = this.encode("encoder1", images, mode);
     const xHat = this.decode(z, mode);
     const zHat = this.encode("encoder2", xHat, mode);
@@ -259,20 +278,16 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
    * gradient tapes.
    */
   commitBatchStats(parts: readonly PartName[]): void {
-    tf.tidy(() => {
-      for (const { key, mean, variance, count } of this.#pending) {
-        if (!parts.includes(key.split("/")[0] as PartName)) continue;
-        const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-        const movingMean = this.variables.get(`${key}/movingMean`)!;
-        const movingVariance = this.variables.get(`${key}/movingVariance`)!;
-        movingMean.assign(
-          tf.add(tf.mul(movingMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)),
-        );
-        movingVariance.assign(
-          tf.add(tf.mul(movingVariance, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)),
-        );
-      }
-    });
+    const statistics: BatchStatistic[] = this.#pending
+      .filter(({ key }) => parts.includes(key.split("/")[0] as PartName))
+      .map(({ key, mean, variance, count }) => ({
+        movingMean: this.variables.get(`${key}/movingMean`)!,
+        movingVariance: this.variables.get(`${key}/movingVariance`)!,
+        mean,
+        variance,
+        count,
+      }));
+    updateMovingAverages(statistics, BN_MOMENTUM);
     this.discardBatchStats();
   }
 
@@ -327,6 +342,7 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
   }
 
   #layer(key: string, layer: LayerSpec, x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+    if (mode === "score") return this.#scoringLayer(key, layer, x);
     const kernel = this.variables.get(`${key}/kernel`)! as tf.Variable<tf.Rank.R4>;
     let y: tf.Tensor4D;
     if (layer.kind === "conv") {
@@ -341,18 +357,12 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
         layer.padding,
       );
     }
-    if (
-      layer.batchNorm && mode === "train" && layer.activation !== "tanh" &&
-      fusedBatchNormAvailable()
-    ) {
-      return this.#fusedBatchNorm(key, y, layer.activation);
+    if (layer.batchNorm && mode === "train" && layer.activation !== "tanh") {
+      return this.#trainBatchNorm(key, y, layer.activation);
     }
     if (layer.batchNorm) y = this.#batchNorm(key, y, mode);
-    if (
-      mode === "train" && (layer.activation === "leakyRelu" || layer.activation === "relu") &&
-      fusedBatchNormAvailable()
-    ) {
-      return activation(y, layer.activation, LEAKY_SLOPE);
+    if (mode === "train" && (layer.activation === "leakyRelu" || layer.activation === "relu")) {
+      return activation(y, { activation: layer.activation, alpha: LEAKY_SLOPE });
     }
     switch (layer.activation) {
       case "leakyRelu":
@@ -366,25 +376,101 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
     }
   }
 
+  /** The generator's scoring pass as steps: E1, z, Dec, x_hat, E2, z_hat (see `scoreSequence`). */
+  #scoringSteps(): ScoreStep[] {
+    if (this.#steps) return this.#steps;
+    const { latentSize, latent } = this.config;
+    const part = (name: PartName): ScoreStep[] =>
+      this.layers[name].flatMap((layer) => {
+        const key = `${name}/${layer.name}`;
+        const conv: ScoreStep = layer.kind === "conv"
+          ? { op: "conv", filter: `${key}/kernel`, stride: layer.stride, pad: layer.padding }
+          : {
+            op: "convTranspose",
+            filter: `${key}/kernel`,
+            stride: layer.stride,
+            pad: layer.padding,
+            outSize: layer.outSize,
+            outChannels: layer.outChannels,
+          };
+        const after: ScoreStep = layer.batchNorm
+          ? {
+            op: "batchNormActivation",
+            mean: `${key}/movingMean`,
+            variance: `${key}/movingVariance`,
+            offset: `${key}/beta`,
+            scale: `${key}/gamma`,
+            epsilon: BN_EPSILON,
+            activation: layer.activation,
+            alpha: LEAKY_SLOPE,
+          }
+          : { op: "activation", activation: layer.activation, alpha: LEAKY_SLOPE };
+        return [conv, after];
+      });
+    const constrain: ScoreStep[] = [
+      { op: "reshape", shape: [latentSize] },
+      ...(latent === "tanh" ? [{ op: "activation", activation: "tanh", alpha: 0 } as const] : []),
+      { op: "output" },
+    ];
+    this.#steps = [
+      ...part("encoder1"),
+      ...constrain,
+      { op: "reshape", shape: [1, 1, latentSize] },
+      ...part("decoder"),
+      { op: "output" },
+      ...part("encoder2"),
+      ...constrain,
+    ];
+    return this.#steps;
+  }
+
   /**
-   * Training-mode batch normalisation and activation as one oneDNN op (the `onednn` backend):
-   * the same function as {@link #batchNorm} then the activation, in one pass on every core.
+   * A layer as scoring runs it (`score` mode: moving averages, no gradient): the convolution, then
+   * BatchNorm and the activation as one scoring op (or the activation alone).
    */
-  #fusedBatchNorm(
+  #scoringLayer(key: string, layer: LayerSpec, x: tf.Tensor4D): tf.Tensor4D {
+    const kernel = this.variables.get(`${key}/kernel`)! as tf.Tensor4D;
+    const y = layer.kind === "conv"
+      ? tf.conv2d(x, kernel, layer.stride, layer.padding)
+      : scoreConv2dTranspose(
+        x,
+        kernel,
+        [x.shape[0], layer.outSize, layer.outSize, layer.outChannels],
+        layer.stride,
+        layer.padding,
+      );
+    if (!layer.batchNorm) return scoreActivation(y, layer.activation, LEAKY_SLOPE);
+    const v = (name: string) => this.variables.get(`${key}/${name}`)! as tf.Tensor1D;
+    return scoreBatchNormActivation(
+      y,
+      {
+        mean: v("movingMean"),
+        variance: v("movingVariance"),
+        offset: v("beta"),
+        scale: v("gamma"),
+      },
+      BN_EPSILON,
+      layer.activation,
+      LEAKY_SLOPE,
+    );
+  }
+
+  /**
+   * Training-mode batch normalisation and activation (the op `batchNormActivation`: one kernel
+   * where the backend has it, tfjs's ops elsewhere), its batch statistics collected.
+   */
+  #trainBatchNorm(
     key: string,
     x: tf.Tensor4D,
     activation: "leakyRelu" | "relu" | "none",
   ): tf.Tensor4D {
     const gamma = this.variables.get(`${key}/gamma`)! as tf.Tensor1D;
     const beta = this.variables.get(`${key}/beta`)! as tf.Tensor1D;
-    const { y, mean, variance } = batchNormActivation(
-      x,
-      gamma,
-      beta,
+    const { y, mean, variance } = batchNormActivation(x, gamma, beta, {
       activation,
-      BN_EPSILON,
-      LEAKY_SLOPE,
-    );
+      epsilon: BN_EPSILON,
+      alpha: LEAKY_SLOPE,
+    });
     const [n, h, w] = x.shape;
     this.#pending.push({ key, mean, variance, count: n * h * w });
     return y;

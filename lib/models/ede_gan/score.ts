@@ -48,7 +48,7 @@ export function scoreEdeGan(
   images: tf.Tensor4D,
   request: ScoreRequest,
 ): ScoreBatch {
-  const mode = request.batchNorm === "per-image" ? "perImage" : "infer";
+  const mode = request.batchNorm === "per-image" ? "perImage" : "score";
   const out = model.generate(images, mode);
   const scores: Record<string, tf.Tensor1D> = {};
   for (const kind of request.kinds) {

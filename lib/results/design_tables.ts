@@ -1,0 +1,194 @@
+/**
+ * results/design/tables.md: the distillation design study (issue 26), read back from its folders
+ * (`D-C-sS-VARIANT`, each a `deno task distill` output with `results.json` and `jobs/`) and
+ * rendered as a pure function of them.
+ *
+ * Per dataset and variant: P-KDGAN's gain over the same student trained alone (last epoch, the
+ * headline) with its 95 % Student-t interval over classes, the same gain at each method's best
+ * test epoch (the reference code's protocol, comparison only), the published gain, and the mean
+ * validation agreement of the P-KDGAN students with their teachers (Spearman rank correlation on
+ * the validation normals: the criterion of results/README.md, "Choosing the distillation design
+ * without the test set"). No figure here is chosen on the test set.
+ *
+ * @module
+ */
+
+import { readJson } from "../util/json.ts";
+import { join } from "@std/path";
+import { BEST_TEST_EPOCH_LABEL } from "../metrics/mod.ts";
+import { bestEpochGain, type DistilledStudent } from "./distillations.ts";
+import { gainInterval, mean, pct, signed } from "./format.ts";
+import { table } from "./markdown.ts";
+import type { PaperFigures } from "./paper_figures.ts";
+
+/** One distillation of the design study: a class, a variant, its one student. */
+export interface DesignCell {
+  dataset: string;
+  normal: number;
+  seed: number;
+  /** The design variant (`default`, `latent-keep`, ... `papers`). */
+  variant: string;
+  student: DistilledStudent;
+  /** The P-KDGAN student's validation agreement with its teacher, when its job file has one. */
+  agreement: number | null;
+}
+
+/** A design study folder's name: dataset, class, seed, variant. */
+const FOLDER = /^(mnist|fashion-mnist|cifar10)-(\d+)-s(\d+)-(.+)$/;
+
+/**
+ * The cells of a design study folder, sorted by dataset, variant and class; none when the folder
+ * holds no study folder yet.
+ *
+ * @throws {Error} naming the file when a study folder's `results.json` or job file is unreadable.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { loadDesignCells } from "./design_tables.ts";
+ * assertEquals(await loadDesignCells(await Deno.makeTempDir()), []);
+ * ```
+ */
+export async function loadDesignCells(dir: string): Promise<DesignCell[]> {
+  const cells: DesignCell[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const name = FOLDER.exec(entry.name);
+    if (!entry.isDirectory || !name) continue;
+    const folder = join(dir, entry.name);
+    const results = await readJson(join(folder, "results.json")) as {
+      students: DistilledStudent[];
+    };
+    const jobs = [];
+    for await (const e of Deno.readDir(join(folder, "jobs"))) jobs.push(e.name);
+    const pkdgan = jobs.find((n) => n.endsWith("-pkdgan.json"));
+    const job = pkdgan
+      ? await readJson(join(folder, "jobs", pkdgan)) as {
+        validationAgreement?: { spearman?: number | null };
+      }
+      : undefined;
+    cells.push({
+      dataset: name[1],
+      normal: Number(name[2]),
+      seed: Number(name[3]),
+      variant: name[4],
+      student: results.students[0],
+      agreement: job?.validationAgreement?.spearman ?? null,
+    });
+  }
+  return cells.sort((a, b) =>
+    a.dataset.localeCompare(b.dataset) || a.variant.localeCompare(b.variant) ||
+    a.normal - b.normal
+  );
+}
+
+/**
+ * The text of results/design/tables.md (before `deno fmt`) from the cells in the order given.
+ *
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { designTables } from "./design_tables.ts";
+ * const paper = { auc_percent: {}, compression_ratios: { by_dataset: { mnist: 311.11 } },
+ *   student_gain_percent: { values: { mnist: 1.77 } } };
+ * const student = { width: 3, latent: 32, ratio: 315.6, auc_scratch: 0.9, auc_one_step: 0.88,
+ *   auc_pkdgan: 0.92 };
+ * const text = designTables([{ dataset: "mnist", normal: 2, seed: 0, variant: "default", student,
+ *   agreement: 0.81 }], paper);
+ * const row = text.split("\n").find((l) => l.startsWith("| mnist   | default"))!;
+ * assertStringIncludes(row, "| +2.00 (1 of 1 > 0) |");
+ * assertStringIncludes(row, "| 0.810                          | +1.77 at 311.11:1 |");
+ * ```
+ */
+export function designTables(cells: DesignCell[], paper: PaperFigures): string {
+  const complete = (s: DistilledStudent) => s.auc_pkdgan !== null && s.auc_scratch !== null;
+  const groups = [...new Set(cells.map((c) => `${c.dataset}|${c.variant}`))];
+  const rows = groups.map((key) => {
+    const [dataset, variant] = key.split("|");
+    const cs = cells.filter((c) => `${c.dataset}|${c.variant}` === key && complete(c.student));
+    const gains = cs.map((c) => c.student.auc_pkdgan! - c.student.auc_scratch!);
+    const best = cs.map((c) => bestEpochGain(c.student));
+    const agreements = cs.flatMap((c) => c.agreement === null ? [] : [c.agreement]);
+    const s = cs[0]?.student;
+    const published = paper.student_gain_percent.values[dataset];
+    return [
+      dataset,
+      variant,
+      s ? `w${s.width}/l${s.latent} at ${s.ratio.toFixed(1)}:1` : "",
+      cs.map((c) => `${c.normal}${c.seed ? ` (s${c.seed})` : ""}`).join(", "),
+      pct(mean(cs.map((c) => c.student.auc_scratch!))),
+      pct(mean(cs.map((c) => c.student.auc_pkdgan!))),
+      `${gains.length ? signed(mean(gains)) : ""} (${
+        gains.filter((g) => g > 0).length
+      } of ${gains.length} > 0)`,
+      gainInterval(gains),
+      best.length && best.every((g) => g !== null) ? signed(mean(best as number[])) : "n/a",
+      agreements.length ? mean(agreements).toFixed(3) : "",
+      published === undefined
+        ? ""
+        : `${signed(published / 100)} at ${paper.compression_ratios.by_dataset[dataset]}:1`,
+    ];
+  });
+  const perClass = cells.map((c) => {
+    const best = bestEpochGain(c.student);
+    return [
+      c.dataset,
+      String(c.normal),
+      String(c.seed),
+      c.variant,
+      `w${c.student.width}/l${c.student.latent}`,
+      pct(c.student.auc_scratch),
+      pct(c.student.auc_one_step),
+      pct(c.student.auc_pkdgan),
+      complete(c.student) ? signed(c.student.auc_pkdgan! - c.student.auc_scratch!) : "",
+      best === null ? "n/a" : signed(best),
+      c.agreement === null ? "" : c.agreement.toFixed(3),
+    ];
+  });
+  return [
+    "<!-- made by `deno task results` from the results.json and job files beside it; do not edit -->",
+    "",
+    "## P-KDGAN over scratch per design variant (mean over the classes run, test ROC AUC %)",
+    "",
+    table(
+      [
+        "dataset",
+        "variant",
+        "student",
+        "classes",
+        "scratch",
+        "P-KDGAN",
+        "P-KDGAN - scratch",
+        "its 95 % interval over classes",
+        "P-KDGAN - scratch, best test epoch*",
+        "validation agreement (P-KDGAN)",
+        "published",
+      ],
+      rows,
+    ),
+    "",
+    `Last epoch (the headline) unless marked *: ${BEST_TEST_EPOCH_LABEL}, each method's highest`,
+    "per-epoch test AUC with the moving BatchNorm statistics; never used to choose anything.",
+    "Validation agreement: the mean Spearman rank correlation of the P-KDGAN student's and its",
+    "teacher's scores on the validation normals (the rule of results/README.md; no test image).",
+    "",
+    "## Per class",
+    "",
+    table(
+      [
+        "dataset",
+        "class",
+        "seed",
+        "variant",
+        "student",
+        "scratch",
+        "one-step KD",
+        "P-KDGAN",
+        "P-KDGAN - scratch",
+        "best test epoch*",
+        "validation agreement",
+      ],
+      perClass,
+    ),
+    "",
+  ].join("\n");
+}

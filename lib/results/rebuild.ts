@@ -1,0 +1,136 @@
+/**
+ * `deno task results`: every generated file of a results folder rebuilt from the runs in it —
+ * `teachers/tables.md`, `students/tables.md`, `design/tables.md` (once the design study has a
+ * folder) and the three generated blocks of `README.md` (the headline) through the pure
+ * renderers of this folder and `deno fmt`, and each sweep folder's `tables.md` and `tables.json`
+ * (`reproduce-*`: a folder with `jobs/` and `tables.md`) through `deno task merge`'s tables. With `check`, nothing is written: the files whose
+ * committed text differs from what the runs give are returned as stale.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { writeFileAtomic } from "../util/atomic.ts";
+import { mergeResults, readJobResults, tablesMarkdown } from "../sweep/merge.ts";
+import { designTables, loadDesignCells } from "./design_tables.ts";
+import { loadDistillations } from "./distillations.ts";
+import { applyHeadline, headlineBlocks } from "./headline.ts";
+import { formatMarkdown } from "./markdown.ts";
+import { loadPaperFigures } from "./paper_figures.ts";
+import { studentTables } from "./student_tables.ts";
+import { teacherTables } from "./teacher_tables.ts";
+import { loadTeacherRuns } from "./teacher_runs.ts";
+
+/** One generated file: where it goes and the text the runs give (formatted). */
+export interface ResultsFile {
+  path: string;
+  text: string;
+}
+
+/** What a rebuild found or did. */
+export interface RebuildSummary {
+  /** Files whose text changed (written, or with `check` only reported). */
+  stale: string[];
+  /** Files already what the runs give. */
+  upToDate: string[];
+}
+
+const readOrEmpty = (path: string) => Deno.readTextFile(path).catch(() => "");
+
+/**
+ * Every generated file of results folder `dir` as the runs in it give it (nothing written). The
+ * folder holds `paper_figures.json`, `README.md` (with the `headline`, `classes` and `students`
+ * markers), `teachers/` and `students/`, and maybe `design/`.
+ *
+ * @throws {Error} naming the file when a run, the paper figures or the README's markers are
+ * missing or unreadable.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { renderResults } from "./rebuild.ts";
+ * const files = await renderResults(new URL("../../results/", import.meta.url).pathname);
+ * assertEquals(files.map((f) => f.path.split("results/")[1]).slice(0, 2),
+ *   ["teachers/tables.md", "students/tables.md"]);
+ * ```
+ */
+export async function renderResults(dir: string): Promise<ResultsFile[]> {
+  const paper = await loadPaperFigures(join(dir, "paper_figures.json"));
+  const teachers = await loadTeacherRuns(join(dir, "teachers"));
+  const students = await loadDistillations(join(dir, "students"));
+  const files: ResultsFile[] = [
+    { path: join(dir, "teachers", "tables.md"), text: teacherTables(teachers) },
+    { path: join(dir, "students", "tables.md"), text: studentTables(students, paper) },
+  ];
+  const designDir = join(dir, "design");
+  const cells = await loadDesignCells(designDir).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  });
+  if (cells.length > 0) {
+    files.push({ path: join(designDir, "tables.md"), text: designTables(cells, paper) });
+  }
+  const readme = join(dir, "README.md");
+  files.push({
+    path: readme,
+    text: applyHeadline(
+      await Deno.readTextFile(readme),
+      headlineBlocks(teachers, students, paper),
+      readme,
+    ),
+  });
+  // The Markdown is kept formatted (the README whole, its text around the blocks too); the sweep
+  // tables as `deno task merge` writes them.
+  const formatted = await Promise.all(
+    files.map(async (f) => ({ ...f, text: await formatMarkdown(f.text) })),
+  );
+  return [...formatted, ...await sweepTables(dir)];
+}
+
+/** The `tables.md` and `tables.json` of each sweep folder of `dir`, as `deno task merge` makes. */
+async function sweepTables(dir: string): Promise<ResultsFile[]> {
+  const files: ResultsFile[] = [];
+  const entries = (await Array.fromAsync(Deno.readDir(dir))).filter((e) => e.isDirectory)
+    .map((e) => e.name).sort();
+  for (const name of entries) {
+    const folder = join(dir, name);
+    const isSweep = await Deno.stat(join(folder, "jobs")).then((s) => s.isDirectory, () => false) &&
+      await Deno.stat(join(folder, "tables.md")).then(() => true, () => false);
+    if (!isSweep) continue;
+    const tables = mergeResults(await readJobResults(folder));
+    files.push(
+      { path: join(folder, "tables.md"), text: tablesMarkdown(tables) },
+      { path: join(folder, "tables.json"), text: JSON.stringify(tables, null, 2) + "\n" },
+    );
+  }
+  return files;
+}
+
+/**
+ * Rebuilds the generated files of results folder `dir`: each whose text differs from what the
+ * runs give is written whole (atomically), or, with `check`, only reported.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { rebuildResults } from "./rebuild.ts";
+ * const summary = await rebuildResults(new URL("../../results/", import.meta.url).pathname,
+ *   { check: true });
+ * assertEquals(summary.stale, []);
+ * ```
+ */
+export async function rebuildResults(
+  dir: string,
+  opts: { check?: boolean } = {},
+): Promise<RebuildSummary> {
+  const summary: RebuildSummary = { stale: [], upToDate: [] };
+  for (const file of await renderResults(dir)) {
+    if (await readOrEmpty(file.path) === file.text) {
+      summary.upToDate.push(file.path);
+      continue;
+    }
+    summary.stale.push(file.path);
+    if (!opts.check) await writeFileAtomic(file.path, file.text);
+  }
+  return summary;
+}

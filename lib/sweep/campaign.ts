@@ -1,0 +1,432 @@
+/**
+ * Campaigns: the long runs behind results/ (the full-length teachers, their students, the
+ * distillation design study) as sweep jobs, read from a spec file (`results/teachers/campaign.json`
+ * ...) and run by {@link runSweep}: one result file per job (`OUT/jobs/<id>.json`), a finished job
+ * skipped, a killed one run again, each job locked while it runs, `--shard i/n` across machines.
+ *
+ * A job runs `deno task <task>` (train or distill) with the spec's flags into its run folder
+ * `OUT/runs/<id>/` (log: `OUT/runs/<id>.log`), resuming a killed training with `--resume` when it
+ * left a checkpoint (a distillation reuses every finished student by itself); then the spec's
+ * `after` steps (e.g. `deno task study score --model {out}`), each skipped once the file it
+ * `creates` exists; then copies the spec's `files` into the job's `land` folder under results/.
+ *
+ * A spec (JSON):
+ *
+ * ```json
+ * { "about": "what the campaign is", "task": "train",
+ *   "flags": { "preset": "paper", "backend": "onednn", "threads": 1, "report": false },
+ *   "datasetFlags": { "mnist": { "students": "24.45:1,311.11:1" } },
+ *   "after": [{ "task": "study", "args": ["score"], "flags": { "model": "{out}" },
+ *     "creates": "study-score.json" }],
+ *   "files": ["run.json", "study-score.json", "study-score-live.json?", "jobs/*.json"],
+ *   "groups": [{ "id": "{dataset}-{normal}-b64-s{seed}-ema",
+ *     "grid": { "dataset": ["mnist"], "normal": [0, 1], "seed": [0] },
+ *     "flags": { "batch-size": 64, "ema": 0.99 },
+ *     "land": "results/teachers/{dataset}-{normal}-b64-s{seed}" }] }
+ * ```
+ *
+ * Flags: `true` is `--flag`, `false` is `--no-flag`; later levels win (spec, dataset, group).
+ * Templates `{dataset}`, `{normal}`, `{seed}`, `{<flag>}` and `{out}` (the run folder) are filled
+ * per job. A file ending in `?` is optional; `DIR/*.json` is every JSON file of `DIR`.
+ *
+ * @module
+ */
+
+import { readRunManifest } from "../run/manifest.ts";
+import { readJson } from "../util/json.ts";
+import { join } from "@std/path";
+import { DATASET_NAMES, type DatasetName } from "../data/registry.ts";
+import { exists, writeFileAtomic } from "../util/atomic.ts";
+import type { SweepJob } from "./grid.ts";
+import type { JobFunction, JobOutcome } from "./runner.ts";
+
+/** A flag's value in a spec: `true` is `--flag`, `false` is `--no-flag`. */
+export type FlagValue = string | number | boolean;
+
+/** A command a job runs after its main one. */
+export interface CampaignStep {
+  /** The task (`study`, ...): `deno task <task>`. */
+  task: string;
+  /** Positional arguments first (`["score"]`). */
+  args?: string[];
+  flags?: Record<string, FlagValue>;
+  /** A file of the run folder this step writes: when it exists, the step is skipped. */
+  creates?: string;
+}
+
+/** A group of jobs: one per (dataset, class, seed) of its grid. */
+export interface CampaignGroup {
+  /** The job id's template, e.g. `{dataset}-{normal}-b64-s{seed}-ema`. */
+  id: string;
+  grid: { dataset: string[]; normal: number[]; seed: number[] };
+  /** Flags of this group's jobs (winning over the spec's). */
+  flags?: Record<string, FlagValue>;
+  /** Steps after the main command (replacing the spec's `after`). */
+  after?: CampaignStep[];
+  /** The folder (template) each finished job's `files` are copied into; none: nothing lands. */
+  land?: string;
+}
+
+/** A campaign spec file. */
+export interface CampaignSpec {
+  /** What the campaign is, in words. */
+  about?: string;
+  /** The sweep's output folder (job files, run folders), unless `--out` is given. */
+  out?: string;
+  /** The results folder whose tables `deno task results` rebuilds once a job has landed. */
+  results?: string;
+  /** The main command of every job. */
+  task: "train" | "distill";
+  flags?: Record<string, FlagValue>;
+  /** Flags by dataset (e.g. each dataset's compression ratios). */
+  datasetFlags?: Record<string, Record<string, FlagValue>>;
+  after?: CampaignStep[];
+  /** The files of a run folder that land (`NAME?`: optional; `DIR/*.json`: a folder's JSON). */
+  files?: string[];
+  groups: CampaignGroup[];
+}
+
+/** One job of a campaign: a sweep job with its commands filled in (but `{out}`). */
+export interface CampaignJob extends SweepJob {
+  task: CampaignSpec["task"];
+  /** The main command's flags, templates filled but `{out}`. */
+  flags: Record<string, FlagValue>;
+  after: CampaignStep[];
+  /** Where the files land (filled), if anywhere. */
+  land?: string;
+  files: string[];
+}
+
+/**
+ * Reads and checks a spec; every error names the file and the field.
+ *
+ * @throws {Error} naming `file` when the text is not JSON or a field is missing or of a wrong type.
+ *
+ * @example
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { parseCampaignSpec } from "./campaign.ts";
+ * assertThrows(() => parseCampaignSpec('{"task": "train"}', "c.json"), Error,
+ *   'c.json: expected "groups": a list of job groups');
+ * ```
+ */
+export function parseCampaignSpec(text: string, file: string): CampaignSpec {
+  let spec: CampaignSpec;
+  try {
+    spec = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: not JSON (${(error as Error).message})`);
+  }
+  const fail = (what: string) => {
+    throw new Error(`${file}: expected ${what}`);
+  };
+  const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  const checkFlags = (flags: unknown, where: string) => {
+    if (flags === undefined) return;
+    if (!isObject(flags)) fail(`${where}: an object of flags`);
+    for (const [k, v] of Object.entries(flags as object)) {
+      if (!["string", "number", "boolean"].includes(typeof v)) {
+        fail(`${where}."${k}": a string, number or boolean`);
+      }
+    }
+  };
+  const checkSteps = (steps: unknown, where: string) => {
+    if (steps === undefined) return;
+    if (!Array.isArray(steps)) fail(`"${where}": a list of steps`);
+    (steps as CampaignStep[]).forEach((s, i) => {
+      if (typeof s?.task !== "string") fail(`"${where}"[${i}].task: a task name`);
+      checkFlags(s.flags, `"${where}"[${i}].flags`);
+    });
+  };
+  if (!isObject(spec)) fail("an object");
+  if (spec.task !== "train" && spec.task !== "distill") fail(`"task": "train" or "distill"`);
+  for (const key of ["about", "out", "results"] as const) {
+    if (spec[key] !== undefined && typeof spec[key] !== "string") fail(`"${key}": a string`);
+  }
+  checkFlags(spec.flags, '"flags"');
+  for (const [d, flags] of Object.entries(spec.datasetFlags ?? {})) {
+    checkFlags(flags, `"datasetFlags"."${d}"`);
+  }
+  checkSteps(spec.after, "after");
+  if (spec.files !== undefined && !Array.isArray(spec.files)) fail('"files": a list of names');
+  if (!Array.isArray(spec.groups) || spec.groups.length === 0) {
+    fail('"groups": a list of job groups');
+  }
+  spec.groups.forEach((g, i) => {
+    const where = `"groups"[${i}]`;
+    if (typeof g?.id !== "string") fail(`${where}.id: a job id template`);
+    for (const axis of ["dataset", "normal", "seed"] as const) {
+      const values = g.grid?.[axis];
+      if (!Array.isArray(values) || values.length === 0) {
+        fail(`${where}.grid.${axis}: a non-empty list`);
+      }
+    }
+    for (const d of g.grid.dataset) {
+      if (!(DATASET_NAMES as readonly string[]).includes(d)) {
+        fail(`${where}.grid.dataset: one of ${DATASET_NAMES.join(", ")}, got '${d}'`);
+      }
+    }
+    for (const axis of ["normal", "seed"] as const) {
+      if (!g.grid[axis].every((v) => Number.isInteger(v) && v >= 0)) {
+        fail(`${where}.grid.${axis}: integers >= 0`);
+      }
+    }
+    checkFlags(g.flags, `${where}.flags`);
+    checkSteps(g.after, `${where}.after`);
+    if (g.land !== undefined && typeof g.land !== "string") fail(`${where}.land: a folder`);
+  });
+  return spec;
+}
+
+/**
+ * `template` with each `{name}` replaced by `values[name]`; `{out}` is kept unless given.
+ *
+ * @throws {Error} naming the placeholder when it has no value.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { fillTemplate } from "./campaign.ts";
+ * assertEquals(fillTemplate("{dataset}-{normal}-b{batch-size}", { dataset: "mnist", normal: 2,
+ *   "batch-size": 64 }), "mnist-2-b64");
+ * assertEquals(fillTemplate("{out}/model", {}), "{out}/model");
+ * ```
+ */
+export function fillTemplate(template: string, values: Record<string, FlagValue>): string {
+  return template.replace(/\{([a-z0-9-]+)\}/g, (whole, name: string) => {
+    if (name in values) return String(values[name]);
+    if (name === "out") return whole;
+    throw new Error(
+      `{${name}} in '${template}': no such field (dataset, normal, seed, a flag, out)`,
+    );
+  });
+}
+
+/** Every value of a flags object templated. */
+const fillFlags = (flags: Record<string, FlagValue>, values: Record<string, FlagValue>) =>
+  Object.fromEntries(
+    Object.entries(flags).map(([k, v]) => [k, typeof v === "string" ? fillTemplate(v, values) : v]),
+  );
+
+/**
+ * The jobs of a spec in order: group by group, each grid by dataset, class, seed.
+ *
+ * @throws {Error} naming `file` when two jobs have the same id or a template has no value.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { campaignJobs } from "./campaign.ts";
+ * const jobs = campaignJobs({ task: "train", flags: { preset: "paper" }, groups: [{
+ *   id: "{dataset}-{normal}-b{batch-size}-s{seed}", grid: { dataset: ["mnist"], normal: [2, 5],
+ *   seed: [0] }, flags: { "batch-size": 64 }, land: "results/teachers/{dataset}-{normal}" }] },
+ *   "c.json");
+ * assertEquals(jobs.map((j) => [j.id, j.land]), [["mnist-2-b64-s0", "results/teachers/mnist-2"],
+ *   ["mnist-5-b64-s0", "results/teachers/mnist-5"]]);
+ * ```
+ */
+export function campaignJobs(spec: CampaignSpec, file: string): CampaignJob[] {
+  const jobs: CampaignJob[] = [];
+  for (const group of spec.groups) {
+    for (const dataset of group.grid.dataset) {
+      for (const normal of group.grid.normal) {
+        for (const seed of group.grid.seed) {
+          const flags: Record<string, FlagValue> = {
+            ...spec.flags,
+            ...spec.datasetFlags?.[dataset],
+            ...group.flags,
+            dataset,
+            normal,
+            seed,
+          };
+          const values = { ...flags };
+          try {
+            jobs.push({
+              id: fillTemplate(group.id, values),
+              dataset: dataset as DatasetName,
+              normal,
+              seed,
+              widths: [],
+              methods: [],
+              task: spec.task,
+              flags: fillFlags(flags, values),
+              after: (group.after ?? spec.after ?? []).map((s) => ({
+                ...s,
+                flags: fillFlags(s.flags ?? {}, values),
+              })),
+              ...(group.land ? { land: fillTemplate(group.land, values) } : {}),
+              files: spec.files ?? [],
+            });
+          } catch (error) {
+            throw new Error(`${file}: ${(error as Error).message}`);
+          }
+        }
+      }
+    }
+  }
+  const seen = new Set<string>();
+  for (const job of jobs) {
+    if (seen.has(job.id)) throw new Error(`${file}: two jobs have the id ${job.id}`);
+    seen.add(job.id);
+  }
+  return jobs;
+}
+
+/**
+ * The arguments of `deno task <task>` for a flags object: `--name value`, `--name` for true,
+ * `--no-name` for false, in the object's order.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { flagArgs } from "./campaign.ts";
+ * assertEquals(flagArgs({ preset: "paper", "batch-size": 64, report: false, resume: true }),
+ *   ["--preset", "paper", "--batch-size", "64", "--no-report", "--resume"]);
+ * ```
+ */
+export function flagArgs(flags: Record<string, FlagValue>): string[] {
+  return Object.entries(flags).flatMap(([k, v]) =>
+    v === true ? [`--${k}`] : v === false ? [`--no-${k}`] : [`--${k}`, String(v)]
+  );
+}
+
+/** Runs a task with arguments, its output appended to `logFile`; returns the exit code. */
+export type TaskRunner = (task: string, args: string[], logFile: string) => Promise<number>;
+
+/** The repository's tasks (`tasks/<task>.ts`), run as `deno task <task>` runs them. */
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Runs `deno run -A tasks/<task>.ts ARGS` (what `deno task <task>` runs), output to the log. */
+export const runTaskProcess: TaskRunner = async (task, args, logFile) => {
+  const log = await Deno.open(logFile, { create: true, append: true });
+  try {
+    await log.write(
+      new TextEncoder().encode(`== ${new Date().toISOString()} ${task} ${args.join(" ")}\n`),
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(ROOT, "tasks", `${task}.ts`), ...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await Promise.all([
+      child.stdout.pipeTo(log.writable, { preventClose: true }),
+      child.stderr.pipeTo((await Deno.open(logFile, { append: true })).writable),
+    ]);
+    return (await child.status).code;
+  } finally {
+    log.close();
+  }
+};
+
+/**
+ * The job function of a campaign: main command (resumed where it left a checkpoint), `after`
+ * steps, landing, and the job's outcome read from the run folder (train: `run.json`; distill:
+ * `results.json`). A command that exits non-zero fails the job, naming its log.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { campaignJobFunction } from "./campaign.ts";
+ * import { runSweep } from "./runner.ts";
+ * const out = await Deno.makeTempDir();
+ * const job = { id: "mnist-2", dataset: "mnist" as const, normal: 2, seed: 0, widths: [],
+ *   methods: [], task: "train" as const, flags: { epochs: 1 }, after: [], files: [] };
+ * const calls: string[][] = [];
+ * // A fake `deno task train` that writes a finished run.json.
+ * const fake = async (task: string, args: string[]) => {
+ *   calls.push([task, ...args]);
+ *   await Deno.writeTextFile(`${out}/runs/mnist-2/run.json`, JSON.stringify({ status: "finished",
+ *     config: { width: 64 }, history: [{ epoch: 1, auc: 0.9 }] }));
+ *   return 0;
+ * };
+ * const run = campaignJobFunction([job], { runTask: fake });
+ * assertEquals((await runSweep({ jobs: [job], out, run })).ran, ["mnist-2"]);
+ * assertEquals((await runSweep({ jobs: [job], out, run })).skipped, ["mnist-2"]);
+ * assertEquals(calls, [["train", "--epochs", "1", "--out", `${out}/runs/mnist-2`]]);
+ * ```
+ */
+export function campaignJobFunction(
+  jobs: CampaignJob[],
+  opts: { runTask?: TaskRunner; log?: (line: string) => void } = {},
+): JobFunction {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const runTask = opts.runTask ?? runTaskProcess;
+  const log = opts.log ?? (() => {});
+  return async (sweepJob, runDir) => {
+    const job = byId.get(sweepJob.id);
+    if (!job) throw new Error(`job ${sweepJob.id} is not in the campaign`);
+    await Deno.mkdir(runDir, { recursive: true });
+    const logFile = `${runDir}.log`;
+    const run = async (task: string, args: string[]) => {
+      log(`  ${task} ${args.join(" ")}`);
+      const code = await runTask(task, args, logFile);
+      if (code !== 0) throw new Error(`deno task ${task} exited with ${code}; see ${logFile}`);
+    };
+    const out = { out: runDir };
+    // A damaged run.json is not taken for finished: the job runs, and training names the damage.
+    const finished = job.task === "train" &&
+      (await readRunManifest(join(runDir, "run.json")).catch(() => undefined))?.status ===
+        "finished";
+    if (!finished) {
+      // A killed training continues from its last finished epoch; a distillation reuses every
+      // finished student of its folder by itself.
+      const resume = job.task === "train" && await exists(join(runDir, "model", "trainer.json"));
+      await run(job.task, [...flagArgs({ ...job.flags, ...out }), ...(resume ? ["--resume"] : [])]);
+    }
+    for (const step of job.after) {
+      if (step.creates && await exists(join(runDir, step.creates))) continue;
+      await run(step.task, [...step.args ?? [], ...flagArgs(fillFlags(step.flags ?? {}, out))]);
+    }
+    if (job.land) await land(runDir, job.land, job.files);
+    return await outcome(job, runDir);
+  };
+}
+
+/** Copies the listed files of `runDir` into `dest` (each written atomically). */
+async function land(runDir: string, dest: string, files: string[]) {
+  for (const entry of files) {
+    const optional = entry.endsWith("?");
+    const name = optional ? entry.slice(0, -1) : entry;
+    const names = name.endsWith("/*.json")
+      ? (await Array.fromAsync(Deno.readDir(join(runDir, name.slice(0, -7)))))
+        .filter((e) => e.isFile && e.name.endsWith(".json"))
+        .map((e) => join(name.slice(0, -7), e.name)).sort()
+      : [name];
+    for (const n of names) {
+      const from = join(runDir, n);
+      if (optional && !await exists(from)) continue;
+      await writeFileAtomic(join(dest, n), await Deno.readFile(from));
+    }
+  }
+}
+
+/** A job's result from its run folder: the teacher's (train) or the distillation's figures. */
+async function outcome(job: CampaignJob, runDir: string): Promise<JobOutcome> {
+  const base = { dataset: job.dataset, normal_class: job.normal, seed: job.seed };
+  if (job.task === "train") {
+    const path = join(runDir, "run.json");
+    const run = await readRunManifest(path);
+    const last = run?.kind === "train" ? run.history?.at(-1) : undefined;
+    const width = run?.kind === "train" ? run.config?.width : undefined;
+    if (typeof last?.auc !== "number" || typeof width !== "number") {
+      throw new Error(`${path}: expected a training run's history with a test AUC and its width`);
+    }
+    return { ...base, teacher: { width, auc: last.auc }, students: [] };
+  }
+  // deno-lint-ignore no-explicit-any
+  const results = await readJson(join(runDir, "results.json")) as any;
+  const t = results.teacher;
+  return {
+    ...base,
+    teacher: { width: t.width, params: t.params, mflops: t.mflops, auc: t.auc },
+    students: (results.students ?? []).map((s: Record<string, number | null>) => ({
+      width: s.width,
+      latent: s.latent,
+      params: s.params,
+      mflops: s.mflops,
+      ratio: s.ratio,
+      auc: { scratch: s.auc_scratch, "one-step": s.auc_one_step, pkdgan: s.auc_pkdgan },
+    })),
+  };
+}

@@ -1,0 +1,115 @@
+// Shared by `deno task sweep` and `deno task reproduce`: start the backend, run this shard's
+// jobs with the real job function, print what happened.
+
+import type { EmaOption } from "../lib/train/ema.ts";
+import type { BackendChoice } from "../lib/backend/select.ts";
+import { startBackend } from "../lib/cli/run_flags.ts";
+import type { PresetName } from "../lib/run/presets.ts";
+import type { DistillJobSettings } from "../lib/sweep/runner.ts";
+import { terminalProgress } from "../lib/util/progress.ts";
+import type { SweepJob } from "../lib/sweep/grid.ts";
+import { distillJob, jobSettings, runSweep, type SweepSummary } from "../lib/sweep/runner.ts";
+import { type Shard, shardJobs } from "../lib/sweep/shard.ts";
+import { parseIntList } from "../lib/sweep/grid.ts";
+import { campaignJobFunction, campaignJobs, parseCampaignSpec } from "../lib/sweep/campaign.ts";
+import { rebuildResults } from "../lib/results/rebuild.ts";
+
+/**
+ * The seeds of a sweep: `--seed S` alone, or the `seeds=...` list (default 0); both is an error.
+ */
+export function seedList(seed: number | undefined, seedsText: string | undefined): number[] {
+  if (seedsText !== undefined && seed !== undefined) {
+    throw new Error("--seed: give either --seed or seeds=..., not both");
+  }
+  return seed !== undefined ? [seed] : parseIntList(seedsText ?? "0", "seeds");
+}
+
+/** Runs this shard's part of `jobs` (every job of the sweep) and prints a summary. */
+export async function runShard(opts: {
+  jobs: SweepJob[];
+  shard: Shard;
+  out: string;
+  preset: PresetName;
+  /** Sizes given explicitly, winning over the preset's. */
+  sizes?: DistillJobSettings["sizes"];
+  backend: BackendChoice;
+  /** CPU threads of the onednn backend (`--threads`). */
+  threads?: number;
+  dataDir?: string;
+  /** `--ema`: the teachers' generator average (see `DistillJobSettings.ema`). */
+  ema?: EmaOption;
+}): Promise<SweepSummary> {
+  const jobs = shardJobs(opts.jobs, opts.shard);
+  console.log(
+    `shard ${opts.shard.index}/${opts.shard.count}: ${jobs.length} of ${opts.jobs.length} jobs, ` +
+      `preset ${opts.preset}, out ${opts.out}`,
+  );
+  const backend = await startBackend(opts.backend, opts.threads);
+  const summary = await runSweep({
+    jobs,
+    out: opts.out,
+    settings: jobSettings(opts),
+    run: distillJob({
+      preset: opts.preset,
+      sizes: opts.sizes,
+      dataDir: opts.dataDir,
+      ema: opts.ema,
+      backend,
+      progress: (label) => terminalProgress(label),
+      log: (line) => console.log(`  ${line}`),
+    }),
+    log: (line) => console.log(line),
+  });
+  console.log(
+    `done: ${summary.ran.length} ran, ${summary.skipped.length} finished before, ` +
+      `${summary.rerunKilled.length} rerun after a kill, ${summary.failed.length} failed` +
+      (summary.busy.length > 0 ? `, ${summary.busy.length} run by another process` : ""),
+  );
+  for (const f of summary.failed) console.log(`failed: ${f.id}: ${f.error}`);
+  return summary;
+}
+
+/**
+ * Runs this shard's jobs of the campaign spec `file` (`deno task sweep --spec FILE`), then, when
+ * a job landed files and the spec names its results folder, rebuilds that folder's tables.
+ */
+export async function runCampaign(opts: {
+  file: string;
+  out?: string;
+  shard: Shard;
+}): Promise<SweepSummary> {
+  const spec = parseCampaignSpec(
+    await Deno.readTextFile(opts.file).catch((error) => {
+      throw new Error(`--spec: cannot read ${opts.file} (${error.message})`);
+    }),
+    opts.file,
+  );
+  const out = opts.out ?? spec.out;
+  if (!out) throw new Error(`--out: required (${opts.file} names no "out")`);
+  const all = campaignJobs(spec, opts.file);
+  const jobs = shardJobs(all, opts.shard);
+  console.log(
+    `shard ${opts.shard.index}/${opts.shard.count}: ${jobs.length} of ${all.length} jobs of ` +
+      `${opts.file}, out ${out}`,
+  );
+  const summary = await runSweep({
+    jobs,
+    out,
+    run: campaignJobFunction(jobs, { log: (line) => console.log(line) }),
+    // A finished job is taken as done only with the flags it ran with.
+    settings: (job) => jobs.find((j) => j.id === job.id)!.flags,
+    log: (line) => console.log(line),
+  });
+  console.log(
+    `done: ${summary.ran.length} ran, ${summary.skipped.length} finished before, ` +
+      `${summary.rerunKilled.length} rerun after a kill, ${summary.failed.length} failed` +
+      (summary.busy.length > 0 ? `, ${summary.busy.length} run by another process` : ""),
+  );
+  for (const f of summary.failed) console.log(`failed: ${f.id}: ${f.error}`);
+  const landed = jobs.some((j) => j.land && summary.ran.includes(j.id));
+  if (landed && spec.results) {
+    const { stale } = await rebuildResults(spec.results);
+    for (const path of stale) console.log(`${path}: rebuilt`);
+  }
+  return summary;
+}

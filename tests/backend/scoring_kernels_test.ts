@@ -1,0 +1,195 @@
+import { assert, assertEquals } from "@std/assert";
+import * as tf from "../../lib/tf.ts";
+import * as wasm from "@tensorflow/tfjs-backend-wasm";
+import { registerWasmTrainingKernels } from "../../lib/backend/wasm_kernels/register.ts";
+import {
+  scoreActivation,
+  scoreBatchNormActivation,
+  scoreConv2dTranspose,
+  scoringKernelsActive,
+} from "../../lib/ops/scoring.ts";
+import {
+  SCORE_ACTIVATION,
+  SCORE_BATCH_NORM_ACTIVATION,
+  SCORE_CONV2D_TRANSPOSE,
+  SCORE_SEQUENCE,
+} from "../../lib/ops/kernel_names.ts";
+import { backpropInputMethod } from "../../lib/backend/wasm_kernels/conv2d_backprop_input.ts";
+import { convGeometry } from "../../lib/backend/wasm_kernels/_geometry.ts";
+import { EdeGan, latentDistance, resolveConfig } from "../../lib/models/ede_gan/mod.ts";
+import { batchTensor } from "../../lib/data/batches.ts";
+import { studentConfig, studentForRatio } from "../../lib/distill/students.ts";
+import { scoreImages } from "../../lib/score/score.ts";
+import { input, relativeError } from "./_conv.ts";
+
+void wasm; // registers the 'wasm' backend
+
+async function useWasm(): Promise<void> {
+  assert(await tf.setBackend("wasm"), "wasm backend did not start");
+  registerWasmTrainingKernels();
+}
+
+const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+
+Deno.test("scoring kernels serve wasm only, and leave training's kernels and methods as they are", async () => {
+  await useWasm();
+  const before = ["Tanh", "LeakyRelu", "Relu", "FusedBatchNorm", "Conv2DBackpropInput"].map((k) =>
+    tf.getKernel(k, "wasm")!.kernelFunc
+  );
+  assert(scoringKernelsActive());
+  for (
+    const name of [
+      SCORE_ACTIVATION,
+      SCORE_BATCH_NORM_ACTIVATION,
+      SCORE_CONV2D_TRANSPOSE,
+      SCORE_SEQUENCE,
+    ]
+  ) {
+    assert(tf.getKernel(name, "wasm") !== undefined, name);
+  }
+  const after = ["Tanh", "LeakyRelu", "Relu", "FusedBatchNorm", "Conv2DBackpropInput"].map((k) =>
+    tf.getKernel(k, "wasm")!.kernelFunc
+  );
+  assertEquals(after, before);
+  // Training's transposed convolution to one channel from 3 channels keeps its gemm + col2im.
+  const g = convGeometry([256, 32, 32, 1], [4, 4, 1, 3], { strides: 2, pad: "same" });
+  assertEquals(backpropInputMethod(g), "gemm");
+  await tf.setBackend("cpu");
+  assert(!scoringKernelsActive());
+});
+
+Deno.test("scoring tanh is within 6 float32 ulps and 4e-7 of tanh; LeakyReLU and ReLU equal the stock ops", async () => {
+  await useWasm();
+  for (const size of [1, 7, 4099]) {
+    const xs = Float32Array.from(
+      { length: size },
+      (_, i) => -10 + (20 * i) / Math.max(1, size - 1),
+    );
+    const ys = tf.tidy(() => read(scoreActivation(tf.tensor1d(xs), "tanh")));
+    for (let i = 0; i < size; i++) {
+      const exact = Math.tanh(xs[i]);
+      const ulp = 2 ** (Math.floor(Math.log2(Math.max(Math.abs(exact), 2 ** -126))) - 23);
+      const error = Math.abs(ys[i] - exact);
+      assert(error <= 6 * ulp && error <= 4e-7, `tanh(${xs[i]}) = ${ys[i]}, expected ${exact}`);
+    }
+    tf.tidy(() => {
+      const x = tf.tensor1d(Float32Array.from({ length: size }, (_, i) => Math.sin(i * 7.3) * 3));
+      assertEquals(read(scoreActivation(x, "leakyRelu", 0.2)), read(tf.leakyRelu(x, 0.2)));
+      assertEquals(read(scoreActivation(x, "relu")), read(tf.relu(x)));
+    });
+  }
+  const special = tf.tidy(() =>
+    read(scoreActivation(tf.tensor1d([Infinity, -Infinity, NaN, 0]), "tanh"))
+  );
+  assertEquals(Array.from(special.slice(0, 2)), [1, -1]);
+  assert(Number.isNaN(special[2]));
+  assertEquals(special[3], 0);
+});
+
+Deno.test("scoring BatchNorm + activation equals batchNorm4d then the activation within 1e-6 (channels 1 to 13)", async () => {
+  for (const shape of [[2, 3, 3, 1], [4, 5, 5, 3], [3, 4, 4, 8], [2, 3, 3, 13]]) {
+    for (const activation of ["leakyRelu", "relu", "tanh", "none"] as const) {
+      const c = shape[3];
+      const run = (fused: boolean) =>
+        tf.tidy(() => {
+          const x = input(shape, c + 3);
+          const stats = {
+            mean: input([c], c + 4) as unknown as tf.Tensor1D,
+            variance: tf.add(tf.abs(input([c], c + 5)), 0.1) as tf.Tensor1D,
+            offset: input([c], c + 6) as unknown as tf.Tensor1D,
+            scale: input([c], c + 7) as unknown as tf.Tensor1D,
+          };
+          if (fused) return read(scoreBatchNormActivation(x, stats, 1e-5, activation, 0.2));
+          const y = tf.batchNorm4d(x, stats.mean, stats.variance, stats.offset, stats.scale, 1e-5);
+          const act = { leakyRelu: () => tf.leakyRelu(y, 0.2), relu: () => tf.relu(y) };
+          return read(
+            activation === "tanh" ? tf.tanh(y) : activation === "none" ? y : act[activation](),
+          );
+        });
+      await tf.setBackend("cpu");
+      const expected = run(false);
+      await useWasm();
+      const actual = run(true);
+      const error = relativeError(actual, expected);
+      assert(error <= 1e-6, `${shape} ${activation}: relative error ${error}`);
+    }
+  }
+});
+
+Deno.test("scoring transposed convolution to one channel from 2 or 3 channels equals cpu within 1e-5", async () => {
+  for (
+    const [n, co, pad] of [[16, 2, "same"], [3, 3, "same"], [2, 5, "same"], [
+      1,
+      3,
+      "valid",
+    ]] as const
+  ) {
+    const out = pad === "same" ? 32 : 34;
+    const run = () =>
+      tf.tidy(() => {
+        const dy = input([n, 16, 16, co], co + 11);
+        const filter = input([4, 4, 1, co], co + 12);
+        return read(scoreConv2dTranspose(dy, filter, [n, out, out, 1], 2, pad));
+      });
+    await tf.setBackend("cpu");
+    const expected = run();
+    await useWasm();
+    const actual = run();
+    const error = relativeError(actual, expected);
+    assert(error <= 1e-5, `n ${n}, Co ${co}, ${pad}: relative error ${error}`);
+  }
+});
+
+Deno.test("scoring (score mode) gives the scores of inference mode within 1e-5 relative: teacher-shaped and 700:1 models", async () => {
+  await useWasm();
+  const teacher = resolveConfig({ width: 16 });
+  for (const config of [teacher, studentConfig(teacher, studentForRatio(teacher, 700))]) {
+    const model = EdeGan.create(config, 5);
+    const count = 40;
+    const set = {
+      pixels: new Uint8Array(count * 32 * 32).map((_, i) => (i * 37 + (i >> 7)) % 256),
+      labels: new Int32Array(count),
+      count,
+      height: 32,
+      width: 32,
+      channels: 1,
+    };
+    const { scores } = await scoreImages(model, set, { batchSize: 16 });
+    const inferred = tf.tidy(() => {
+      const x = batchTensor(set, Int32Array.from({ length: count }, (_, i) => i));
+      const { z, zHat } = model.generate(x, "infer");
+      return read(latentDistance(z, zHat, model.config.scoreDistance));
+    });
+    for (let i = 0; i < count; i++) {
+      const rel = Math.abs(scores[i] - inferred[i]) / Math.abs(inferred[i]);
+      assert(rel <= 1e-5, `width ${config.width}, image ${i}: ${scores[i]} vs ${inferred[i]}`);
+    }
+    // and not by accident: the two modes differ by rounding somewhere
+    assert(scores.some((s, i) => s !== inferred[i]) || config.width > 2);
+    model.dispose();
+  }
+});
+
+Deno.test("the scoring pass as one kernel call (EdeganScoreSequence) equals the scoring ops one by one, bit for bit, and frees every intermediate", async () => {
+  await useWasm();
+  const teacher = resolveConfig({ width: 8 });
+  for (const config of [teacher, studentConfig(teacher, studentForRatio(teacher, 311.11))]) {
+    const model = EdeGan.create(config, 3);
+    const x = tf.tidy(() => tf.tanh(tf.randomNormal([5, 32, 32, 1], 0, 1, "float32", 2)));
+    const oneByOne = tf.tidy(() => {
+      const z = model.encode("encoder1", x as tf.Tensor4D, "score");
+      const xHat = model.decode(z, "score");
+      return [z, xHat, model.encode("encoder2", xHat, "score")].map((t) => Array.from(read(t)));
+    });
+    const backend = tf.backend();
+    const [tensors, data] = [tf.memory().numTensors, backend.numDataIds()];
+    const sequence = tf.tidy(() => {
+      const { z, xHat, zHat } = model.generate(x as tf.Tensor4D, "score");
+      return [z, xHat, zHat].map((t) => Array.from(read(t)));
+    });
+    assertEquals([tf.memory().numTensors, backend.numDataIds()], [tensors, data]);
+    assertEquals(sequence, oneByOne);
+    x.dispose();
+    model.dispose();
+  }
+});

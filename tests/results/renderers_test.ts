@@ -1,0 +1,179 @@
+/**
+ * lib/results renderers on small synthetic runs whose figures are worked out by hand: the design
+ * study read from its folders (no design run is committed yet, so this is its only check), the
+ * teachers' and students' tables, and a bad design folder named in the error.
+ */
+
+import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { join } from "@std/path";
+import { formatMarkdown } from "../../lib/results/markdown.ts";
+import {
+  designTables,
+  loadDesignCells,
+  type PaperFigures,
+  studentTables,
+  type TeacherRun,
+  teacherTables,
+} from "../../lib/results/mod.ts";
+
+const paper: PaperFigures = {
+  auc_percent: { mnist: { "p-kdgan student": { value: 97.25 } } },
+  compression_ratios: { by_dataset: { mnist: 311.11 } },
+  student_gain_percent: { values: { mnist: 1.77 } },
+};
+
+/** A design study folder: `D-C-sS-VARIANT` with results.json and a P-KDGAN job file. */
+async function designFolder(
+  dir: string,
+  name: string,
+  aucs: { scratch: number; pkdgan: number },
+  spearman?: number,
+) {
+  await Deno.mkdir(join(dir, name, "jobs"), { recursive: true });
+  await Deno.writeTextFile(
+    join(dir, name, "results.json"),
+    JSON.stringify({
+      students: [{
+        width: 3,
+        latent: 32,
+        ratio: 315.6,
+        auc_scratch: aucs.scratch,
+        auc_one_step: aucs.scratch - 0.02,
+        auc_pkdgan: aucs.pkdgan,
+        best_epoch_auc_scratch: aucs.scratch + 0.01,
+        best_epoch_auc_pkdgan: aucs.pkdgan + 0.02,
+      }],
+    }),
+  );
+  await Deno.writeTextFile(
+    join(dir, name, "jobs", "w3-pkdgan.json"),
+    JSON.stringify(spearman === undefined ? {} : { validationAgreement: { spearman } }),
+  );
+}
+
+Deno.test("design tables: gains, their interval and the validation agreement per variant", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Default: gains +1, +2, +3 points (mean +2.00; 95 % t interval 2 ± 4.303/√3 = -0.48 to +4.48).
+    for (const [c, gain] of [[0, 0.01], [1, 0.02], [2, 0.03]]) {
+      await designFolder(dir, `mnist-${c}-s0-default`, { scratch: 0.9, pkdgan: 0.9 + gain }, 0.8);
+    }
+    // One class of another variant, seed 1, without an agreement.
+    await designFolder(dir, "mnist-4-s1-stage1-kd", { scratch: 0.95, pkdgan: 0.94 });
+    await Deno.writeTextFile(join(dir, "notes.txt"), "not a study folder");
+    const cells = await loadDesignCells(dir);
+    assertEquals(cells.map((c) => `${c.variant} ${c.normal}`), [
+      "default 0",
+      "default 1",
+      "default 2",
+      "stage1-kd 4",
+    ]);
+    const text = await formatMarkdown(designTables(cells, paper));
+    const row = (start: string) => text.split("\n").find((l) => l.startsWith(start))!;
+    const cellsOf = (line: string) => line.split("|").slice(1, -1).map((c) => c.trim());
+    assertEquals(cellsOf(row("| mnist   | default")), [
+      "mnist",
+      "default",
+      "w3/l32 at 315.6:1",
+      "0, 1, 2",
+      "90.00",
+      "92.00",
+      "+2.00 (3 of 3 > 0)",
+      "-0.48 to +4.48",
+      // best test epoch: P-KDGAN +2 points and scratch +1 over their last epochs: gain +1 more.
+      "+3.00",
+      "0.800",
+      "+1.77 at 311.11:1",
+    ]);
+    assertEquals(cellsOf(row("| mnist   | stage1-kd")).slice(3, 10), [
+      "4 (s1)",
+      "95.00",
+      "94.00",
+      "-1.00 (0 of 1 > 0)",
+      "",
+      "+0.00",
+      "",
+    ]);
+    assertEquals(text, await formatMarkdown(text), "formatted");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("design tables: a study folder without results.json is named in the error", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "mnist-2-s0-default", "jobs"), { recursive: true });
+    await assertRejects(
+      () => loadDesignCells(dir),
+      Error,
+      join(dir, "mnist-2-s0-default", "results.json"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("teacher tables: class means, spread and best epochs of two seeds", () => {
+  const run = (seed: number, live: number[], averaged: number[] | null): TeacherRun => ({
+    folder: `mnist-3-b64-s${seed}`,
+    dataset: "mnist",
+    normal: 3,
+    seed,
+    batch: 64,
+    epochs: live.length,
+    ema: averaged ? 0.99 : null,
+    live,
+    averaged,
+    minutes: 30,
+    backend: "onednn",
+    study: null,
+    liveStudy: null,
+  });
+  const text = teacherTables([
+    run(0, [0.9, 0.96, 0.94], [0.91, 0.95, 0.95]),
+    run(1, [0.92, 0.9, 0.96], null),
+  ]);
+  const lines = text.split("\n");
+  // Per class: last epochs 94 and 96 (mean 95.00, sd 1.41); best epochs 96 and 96; averaged seed 0.
+  const perClass = lines.find((l) => l.startsWith("| mnist   | 3     | 64    | 3      | 0, 1"))!;
+  assertStringIncludes(perClass, "| 95.00 ± 1.41 ");
+  assertStringIncludes(perClass, "| 96.00 ± 0.00 ");
+  assertStringIncludes(perClass, "| 95.00 (seeds 0) ");
+  // Per run: seed 0's best live epoch is the second; its range 90.00-96.00; the decay beside it.
+  const seed0 = lines.find((l) => l.startsWith("| mnist   | 3     | 0    | 64"))!;
+  assertStringIncludes(seed0, "| 96.00 (2) ");
+  assertStringIncludes(seed0, "| 95.00 (0.99) ");
+  assertStringIncludes(seed0, "| 90.00-96.00 ");
+});
+
+Deno.test("student tables: the gain per ratio and the published figure beside the nearest", () => {
+  const run = (c: number, gain: number) => ({
+    dataset: "mnist",
+    normal_class: c,
+    seed: 0,
+    teacher: { width: 64, auc: 0.97 },
+    students: [{
+      width: 3,
+      latent: 32,
+      ratio: 315.6,
+      auc_scratch: 0.9,
+      auc_one_step: 0.89,
+      auc_pkdgan: 0.9 + gain,
+    }, {
+      width: 12,
+      latent: 100,
+      ratio: 24.4,
+      auc_scratch: 0.95,
+      auc_one_step: 0.94,
+      auc_pkdgan: 0.95,
+    }],
+  });
+  const text = studentTables([run(0, 0.01), run(1, 0.02), run(2, 0.03)], paper);
+  const row = text.split("\n").find((l) => l.startsWith("| mnist   | w3/l32"))!;
+  assertStringIncludes(row, "| +2.00 (3 of 3 > 0) | -0.48 to +4.48 ");
+  assertStringIncludes(row, "| students 97.25 at 311.11:1; P-KDGAN +1.77 over scratch |");
+  const other = text.split("\n").find((l) => l.startsWith("| mnist   | w12/l100"))!;
+  assertStringIncludes(other, "| +0.00 (0 of 3 > 0) ");
+  assertEquals(other.split("|").at(-2)!.trim(), "", "no published figure beside 24.4:1");
+});

@@ -1,0 +1,178 @@
+/**
+ * Campaigns through the sweep runner (`deno task sweep --spec`): the committed specs describe the
+ * committed campaign folder for folder, and a tiny real campaign (4 epochs on 64 images) runs,
+ * lands its files, skips a finished job, and resumes a job whose process was killed mid-training
+ * from its checkpoint (epoch 1 not retrained).
+ */
+
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { join } from "@std/path";
+import { campaignJobs, flagArgs, parseCampaignSpec } from "../../lib/sweep/campaign.ts";
+import { processAlive } from "../../lib/util/run_lock.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+const specJobs = async (file: string) =>
+  campaignJobs(parseCampaignSpec(await Deno.readTextFile(join(root, file)), file), file);
+
+const folders = async (dir: string) =>
+  (await Array.fromAsync(Deno.readDir(join(root, dir)))).filter((e) => e.isDirectory)
+    .map((e) => `${dir}/${e.name}`).sort();
+
+Deno.test("the committed campaign specs land exactly the committed teachers and students", async () => {
+  const teachers = await specJobs("results/teachers/campaign.json");
+  assertEquals(teachers.map((j) => j.land).sort(), await folders("results/teachers"));
+  const students = await specJobs("results/students/campaign.json");
+  assertEquals(students.map((j) => j.land).sort(), await folders("results/students"));
+  // The training flags of the queues they replace (results/README.md), job by job.
+  const b1 = teachers.find((j) => j.id === "mnist-5-b1-s0-e2-ema")!;
+  assertEquals(
+    flagArgs(b1.flags).join(" "),
+    "--preset paper --backend onednn --threads 1 --no-report --batch-size 1 --ema 0.9998 " +
+      "--epochs 2 --dataset mnist --normal 5 --seed 0",
+  );
+  assertEquals(b1.after.map((s) => s.creates), ["study-score.json", "study-score-live.json"]);
+  const fm = students.find((j) => j.id === "distill-fashion-mnist-3-b64-s0")!;
+  assertEquals(fm.flags.students, "24.45:1,700:1");
+  assertEquals(fm.flags.model, "runs/t14/runs/fashion-mnist-3-b64-s0-ema");
+  // Every student's teacher is a job of the teachers' campaign.
+  const teacherRuns = new Set(teachers.map((j) => `runs/t14/runs/${j.id}`));
+  for (const s of students) assert(teacherRuns.has(String(s.flags.model)), s.id);
+  const design = await specJobs("results/design/campaign.json");
+  assertEquals(design.length, 6);
+  assertEquals(design.find((j) => j.id.endsWith("-papers"))!.flags["kd-weights"], "1,50,1");
+});
+
+Deno.test("campaign specs: a bad spec is named with its field", () => {
+  const bad = (spec: unknown, message: string) =>
+    assertThrows(() => parseCampaignSpec(JSON.stringify(spec), "c.json"), Error, message);
+  const group = { id: "{dataset}-{normal}", grid: { dataset: ["mnist"], normal: [0], seed: [0] } };
+  bad({ task: "score", groups: [group] }, 'c.json: expected "task": "train" or "distill"');
+  bad(
+    { task: "train", groups: [{ ...group, grid: { ...group.grid, dataset: ["mnst"] } }] },
+    "grid.dataset: one of",
+  );
+  bad({ task: "train", flags: { epochs: [1] }, groups: [group] }, '"flags"."epochs"');
+  assertThrows(
+    () =>
+      campaignJobs({ task: "train", groups: [{ ...group, id: "{dataset}-{width}" }] }, "c.json"),
+    Error,
+    "c.json: {width}",
+  );
+  assertThrows(
+    () => campaignJobs({ task: "train", groups: [group, group] }, "c.json"),
+    Error,
+    "two jobs have the id mnist-0",
+  );
+});
+
+/** `deno task sweep --spec` as a process; `kill` gets its pid. */
+function sweep(spec: string, out: string) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(root, "tasks/sweep.ts"), "--spec", spec, "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+    env: { EDEGAN_NO_PROGRESS: "1" },
+  }).spawn();
+}
+const text = async (child: Deno.ChildProcess) => {
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, all: dec.decode(out.stdout) + dec.decode(out.stderr) };
+};
+
+Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a killed training", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = join(dir, "out");
+    const spec = join(dir, "campaign.json");
+    await Deno.writeTextFile(
+      spec,
+      JSON.stringify({
+        task: "train",
+        flags: {
+          preset: "quick",
+          width: 4,
+          limit: 64,
+          "test-limit": 40,
+          "batch-size": 8,
+          backend: "wasm",
+          report: false,
+        },
+        files: ["run.json", "scores.csv", "study-score.json?"],
+        groups: [{
+          id: "{dataset}-{normal}-e{epochs}",
+          grid: { dataset: ["mnist"], normal: [1], seed: [0] },
+          flags: { epochs: 4 },
+          land: join(dir, "landed", "{dataset}-{normal}"),
+        }],
+      }),
+    );
+    const run = join(out, "runs", "mnist-1-e4");
+
+    // 1. Killed after its first epoch's checkpoint: the campaign process and its training.
+    const first = sweep(spec, out);
+    const deadline = Date.now() + 120_000;
+    while (!await Deno.stat(join(run, "model", "trainer.json")).then(() => true, () => false)) {
+      assert(Date.now() < deadline, "no checkpoint within two minutes");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.kill("SIGKILL");
+    const trainer = JSON.parse(await Deno.readTextFile(join(run, "run.lock"))).pid;
+    Deno.kill(trainer, "SIGKILL");
+    await first.status;
+    // A killed process is gone a moment later (its lock is then stale, taken over at once).
+    const gone = Date.now() + 10_000;
+    while (processAlive(trainer)) {
+      assert(Date.now() < gone, `pid ${trainer} still alive 10 s after SIGKILL`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await first.stdout.cancel();
+    await first.stderr.cancel();
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(join(run, "run.json"))).status,
+      "running",
+      "killed before its last epoch",
+    );
+    const checkpoint = JSON.parse(await Deno.readTextFile(join(run, "model", "trainer.json")));
+    assert(checkpoint.epoch < 4, `killed after epoch ${checkpoint.epoch}`);
+    const epochOne = checkpoint.extra.history[0];
+    await Deno.stat(join(out, "jobs", "mnist-1-e4.running"));
+    assert(!await Deno.stat(join(out, "jobs", "mnist-1-e4.json")).then(() => true, () => false));
+
+    // 2. Rerun: the job is found killed, its training resumed (epoch 1 kept), its files landed.
+    const second = await text(sweep(spec, out));
+    assertEquals(second.code, 0, `${second.all}\n${await Deno.readTextFile(`${run}.log`)}`);
+    assertStringIncludes(second.all, "left unfinished by an earlier run, running it again");
+    assertStringIncludes(second.all, "1 rerun after a kill");
+    assertStringIncludes(await Deno.readTextFile(`${run}.log`), "--resume");
+    const done = JSON.parse(await Deno.readTextFile(join(run, "run.json")));
+    assertEquals(done.status, "finished");
+    assertEquals(done.history.length, 4);
+    assertEquals(done.history[0], epochOne, "epoch 1 is the killed run's, not retrained");
+    const result = JSON.parse(await Deno.readTextFile(join(out, "jobs", "mnist-1-e4.json")));
+    assertEquals(result.teacher.auc, done.history[3].auc);
+    for (const f of ["run.json", "scores.csv"]) {
+      assertEquals(
+        await Deno.readFile(join(dir, "landed", "mnist-1", f)),
+        await Deno.readFile(join(run, f)),
+        `${f} landed`,
+      );
+    }
+
+    // 3. Rerun again: finished, skipped, nothing run.
+    const third = await text(sweep(spec, out));
+    assertEquals(third.code, 0, third.all);
+    assertStringIncludes(third.all, "done: 0 ran, 1 finished before");
+
+    // 4. The spec's flags changed: the finished job is refused, naming the change, not skipped.
+    const changed = JSON.parse(await Deno.readTextFile(spec));
+    changed.flags.limit = 32;
+    await Deno.writeTextFile(spec, JSON.stringify(changed));
+    const fourth = await text(sweep(spec, out));
+    assert(fourth.code !== 0, fourth.all);
+    assertStringIncludes(fourth.all, "finished with other settings (--limit 64 -> 32)");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
