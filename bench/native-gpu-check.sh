@@ -7,7 +7,11 @@
 # otherwise it reports "not tried" and why. Tried, it runs `deno task setup:native gpu
 # --libtensorflow TARBALL` (unpacks it into the package's deps/ and builds the addon: the prebuilt
 # one cannot be fetched offline, so node, make, g++, python3 and Node's headers must be there too),
-# then one matMul on `--backend tensorflow-gpu`, then the bench suite on it.
+# then one matMul on `--backend tensorflow-gpu`, then the bench suite on it. The package's
+# JavaScript is not part of the default install (lib/backend/native.ts) and that machine cannot
+# fetch it from npm either: install it where node_modules is carried from, first, with
+#   deno install --no-lock --entrypoint npm:@tensorflow/tfjs-node-gpu@4.22.0
+# (its install script not run; deno.json and deno.lock unchanged); without it, "not tried".
 #
 # Usage: bash bench/native-gpu-check.sh [--dry-run]
 # Env: DENO (default: deno on PATH), OUT (default ./out-gpu-check), SUITE (default model).
@@ -60,6 +64,17 @@ if [ -z "$TARBALL" ]; then
 fi
 if [ -z "$DENO" ]; then
   why="no Deno to run setup:native with"
+  say "not tried: $why"
+  echo "{\"tried\": false, \"why\": $(json_string "$why")}" >"$OUT/native-gpu.json"
+  exit 0
+fi
+
+PKG_DIR="node_modules/.deno/@tensorflow+tfjs-node-gpu@4.22.0/node_modules/@tensorflow/tfjs-node-gpu"
+if [ "$DRY" = 0 ] && [ ! -d "$PKG_DIR" ]; then
+  why="no $PKG_DIR: the package's JavaScript was not carried in node_modules (it is not in the"
+  why="$why default install: run 'deno install --no-lock --entrypoint"
+  why="$why npm:@tensorflow/tfjs-node-gpu@4.22.0' before carrying it), and this machine reaches no"
+  why="$why network to install it"
   say "not tried: $why"
   echo "{\"tried\": false, \"why\": $(json_string "$why")}" >"$OUT/native-gpu.json"
   exit 0

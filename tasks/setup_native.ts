@@ -16,7 +16,9 @@ import { formatStep, planNativeSetup, runSetupSteps } from "../lib/backend/nativ
 const HELP = `deno task setup:native [gpu|cpu] [flags]
 
 Installs @tensorflow/tfjs-node-gpu (gpu, the default; Linux x64, CUDA 11.2, cuDNN 8.1) or
-@tensorflow/tfjs-node (cpu) 4.22.0 with libtensorflow 2.9.1 and its native addon.
+@tensorflow/tfjs-node (cpu) 4.22.0 with libtensorflow 2.9.1 and its native addon. Neither is part
+of the default install: this puts one into node_modules and leaves deno.json and deno.lock as they
+are; a plain \`deno install\` removes it again (run this after one).
 
 Flags:
   --mirror URL          download libtensorflow from URL instead of storage.googleapis.com: a folder

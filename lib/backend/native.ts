@@ -2,17 +2,23 @@
  * Finding and starting the native TensorFlow backends (`@tensorflow/tfjs-node` and
  * `@tensorflow/tfjs-node-gpu`), which are Node-API addons around libtensorflow.
  *
- * Their npm install script downloads libtensorflow (about 300 MB, CUDA 11.2 + cuDNN 8.1 for the GPU
- * build) from storage.googleapis.com. Deno does not run install scripts unless told to, so a plain
- * `deno install` leaves the addon missing: this module checks for the files before importing the
- * package, so that a missing install becomes one clear message instead of a crash. The package
- * itself is imported only through {@link importNativePackage}, which first gives `node:util` the
- * functions tfjs-node 4.22 calls and Deno lacks (`_node_util_shim.ts`).
+ * Neither package is in deno.json's import map nor in deno.lock: both need an npm install script
+ * (it downloads libtensorflow, about 300 MB, CUDA 11.2 + cuDNN 8.1 for the GPU build, from
+ * storage.googleapis.com) and bring the `@tensorflow/tfjs` meta package with core-js, so a
+ * default install would print Deno's "Ignored build scripts" warning for them and install about
+ * 110 packages nobody uses without them. `deno task setup:native` installs one into the project's
+ * `node_modules` (`deno install --no-lock --entrypoint npm:...`, which leaves deno.json and
+ * deno.lock as they are; a later plain `deno install` removes it again), and it is imported at run
+ * time by its file path there ({@link nativePackageDir}), which Deno's module graph and lock never
+ * see. This module checks for the files before importing the package, so that a missing install
+ * becomes one clear message instead of a crash. The package itself is imported only through
+ * {@link importNativePackage}, which first gives `node:util` the functions tfjs-node 4.22 calls and
+ * Deno lacks (`_node_util_shim.ts`).
  *
  * @module
  */
 
-import { fromFileUrl, join } from "@std/path";
+import { fromFileUrl, join, toFileUrl } from "@std/path";
 import { installRemovedUtilFunctions } from "./_node_util_shim.ts";
 
 /** The two native backends and their npm packages. */
@@ -24,18 +30,61 @@ export const NATIVE_PACKAGES = {
 /** A native backend name. */
 export type NativeBackendName = keyof typeof NATIVE_PACKAGES;
 
+/** The version of the tfjs-node packages: tfjs-core's, which they must share. */
+export const TFJS_NODE_VERSION = "4.22.0";
+
+/**
+ * The `npm:` specifier of a native backend's package, exact version, as `setup:native` installs it.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { nativeSpecifier } from "./native.ts";
+ * assertEquals(nativeSpecifier("tensorflow"), "npm:@tensorflow/tfjs-node@4.22.0");
+ * ```
+ */
+export function nativeSpecifier(name: NativeBackendName): string {
+  return `npm:${NATIVE_PACKAGES[name]}@${TFJS_NODE_VERSION}`;
+}
+
+/**
+ * Where Deno puts a native backend's package in a project (`nodeModulesDir: "auto"`) when
+ * `setup:native` installs it: the folder it is imported from.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { nativePackageDir } from "./native.ts";
+ * assertEquals(
+ *   nativePackageDir("/p", "tensorflow-gpu"),
+ *   "/p/node_modules/.deno/@tensorflow+tfjs-node-gpu@4.22.0/node_modules/@tensorflow/tfjs-node-gpu",
+ * );
+ * ```
+ */
+export function nativePackageDir(projectRoot: string, name: NativeBackendName): string {
+  const pkg = NATIVE_PACKAGES[name];
+  return join(
+    projectRoot,
+    "node_modules",
+    ".deno",
+    `${pkg.replace("/", "+")}@${TFJS_NODE_VERSION}`,
+    "node_modules",
+    pkg,
+  );
+}
+
 /** The exact command that installs a native backend with its install script allowed. */
 export function nativeInstallCommand(name: NativeBackendName): string {
   return `deno task setup:native ${
     name === "tensorflow-gpu" ? "gpu" : "cpu"
-  }  # runs: deno install ` +
-    `--allow-scripts=npm:${NATIVE_PACKAGES[name]}@4.22.0`;
+  }  # runs: deno install --no-lock ` +
+    `--allow-scripts=${nativeSpecifier(name)} --entrypoint ${nativeSpecifier(name)}`;
 }
 
 /** Folders where a package may be installed: the working directory's and this project's. */
-function packageDirs(pkg: string): string[] {
+function packageDirs(name: NativeBackendName): string[] {
   const projectRoot = fromFileUrl(new URL("../../", import.meta.url));
-  const dirs = [join(Deno.cwd(), "node_modules", pkg), join(projectRoot, "node_modules", pkg)];
+  const dirs = [nativePackageDir(Deno.cwd(), name), nativePackageDir(projectRoot, name)];
   return [...new Set(dirs)];
 }
 
@@ -61,14 +110,15 @@ function exists(path: string): boolean {
  */
 export function nativeInstallProblem(name: NativeBackendName): string | null {
   const pkg = NATIVE_PACKAGES[name];
-  const dir = packageDirs(pkg).find(exists);
+  const dir = packageDirs(name).find(exists);
   const fix =
     `Fix, on a Linux x64 machine${
       name === "tensorflow-gpu" ? " with an NVIDIA driver, CUDA 11.2 and cuDNN 8.1" : ""
     }: ${nativeInstallCommand(name)} (with internet access; or --mirror URL, or ` +
     `--libtensorflow PATH to a local libtensorflow 2.9.1 tarball, see --help)`;
   if (dir === undefined) {
-    return `npm package ${pkg} is not installed (looked in ${packageDirs(pkg).join(", ")}). ${fix}`;
+    return `npm package ${pkg} is not installed (it is not part of the default install, and a ` +
+      `plain \`deno install\` removes it; looked in ${packageDirs(name).join(", ")}). ${fix}`;
   }
   if (Deno.build.os !== "linux" && Deno.build.os !== "darwin" && Deno.build.os !== "windows") {
     return `${pkg} has no build for ${Deno.build.os}.`;
@@ -101,10 +151,13 @@ export function nativeInstallProblem(name: NativeBackendName): string | null {
  */
 export async function importNativePackage(name: NativeBackendName): Promise<unknown> {
   installRemovedUtilFunctions();
-  // Two literal specifiers, so that Deno resolves both through the import map ahead of time.
-  return name === "tensorflow-gpu"
-    ? await import("@tensorflow/tfjs-node-gpu")
-    : await import("@tensorflow/tfjs-node");
+  const dir = packageDirs(name).find(exists) ?? packageDirs(name)[0];
+  const { main } = JSON.parse(await Deno.readTextFile(join(dir, "package.json"))) as {
+    main?: string;
+  };
+  // A file URL computed at run time: Deno's module graph (and so deno.lock) never sees it, and
+  // Deno loads it as the npm package it is because it lies under node_modules/.
+  return await import(toFileUrl(join(dir, main ?? "index.js")).href);
 }
 
 /**

@@ -25,12 +25,18 @@
  */
 
 import { dirname, join, resolve } from "@std/path";
-import { NATIVE_PACKAGES, type NativeBackendName } from "./native.ts";
+import {
+  NATIVE_PACKAGES,
+  type NativeBackendName,
+  nativePackageDir as packageDirOf,
+  nativeSpecifier,
+  TFJS_NODE_VERSION,
+} from "./native.ts";
+
+export { TFJS_NODE_VERSION };
 
 /** The libtensorflow version `@tensorflow/tfjs-node@4.22.0` is built against. */
 export const LIBTENSORFLOW_VERSION = "2.9.1";
-/** The version of the tfjs-node packages (deno.json's import map). */
-export const TFJS_NODE_VERSION = "4.22.0";
 /** The install script's default download base (its `TFJS_NODE_BASE_URI`). */
 export const DEFAULT_BASE_URI =
   "https://storage.googleapis.com/tensorflow/libtensorflow/libtensorflow-";
@@ -84,7 +90,7 @@ function backendName(build: NativeBuild): NativeBackendName {
 }
 
 /**
- * Where Deno puts a native package's files in a project (`nodeModulesDir: "auto"`).
+ * Where Deno puts a native package's files in a project (`nodeModulesDir: "auto"`), by build.
  *
  * @example
  * ```ts
@@ -96,15 +102,7 @@ function backendName(build: NativeBuild): NativeBackendName {
  * ```
  */
 export function nativePackageDir(projectRoot: string, build: NativeBuild): string {
-  const pkg = NATIVE_PACKAGES[backendName(build)];
-  return join(
-    projectRoot,
-    "node_modules",
-    ".deno",
-    `${pkg.replace("/", "+")}@${TFJS_NODE_VERSION}`,
-    "node_modules",
-    pkg,
-  );
+  return packageDirOf(projectRoot, backendName(build));
 }
 
 /**
@@ -309,10 +307,16 @@ export async function planNativeSetup(
     }
   }
 
+  // The package is not in deno.json's import map nor in deno.lock (lib/backend/native.ts):
+  // `--entrypoint npm:...` installs it into the project's node_modules, `--no-lock` leaves the lock
+  // as it is.
+  const install = [Deno.execPath(), "install", "--no-lock"];
+  const entry = ["--entrypoint", nativeSpecifier(name)];
   if (!exists(dir)) {
     steps.push({
-      why: `install ${pkg}'s JavaScript (deno.json's import map), without its install script`,
-      command: [Deno.execPath(), "install"],
+      // Quiet: Deno would warn that it skipped the install script, which the last step runs.
+      why: `install ${pkg}'s JavaScript into node_modules, without its install script`,
+      command: [...install, "--quiet", ...entry],
     });
   }
   const packageJson = join(dir, "package.json");
@@ -354,7 +358,7 @@ export async function planNativeSetup(
     }, {
       why:
         "run the package's install script: download libtensorflow, then fetch or build the addon",
-      command: [Deno.execPath(), "install", `--allow-scripts=npm:${pkg}@${TFJS_NODE_VERSION}`],
+      command: [...install, `--allow-scripts=${nativeSpecifier(name)}`, ...entry],
       env,
     });
   }

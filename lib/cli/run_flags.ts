@@ -21,8 +21,10 @@ export interface BackendRecord {
 }
 
 /**
- * The backends `--backend auto` skipped, on one line: each with the gist of its reason (the full
- * reasons go into `run.json`'s `backend.skipped`, and `--backend NAME` prints one in full).
+ * The backends `--backend auto` skipped, on one line of at most 100 characters for the usual
+ * reasons: each with the gist of its reason, backends with the same gist named together (the full
+ * reasons go into `run.json`'s `backend.skipped`, and `--backend NAME` prints one in full, as
+ * the README's backend table says).
  * `skipped` holds `name: reason` lines as `selectBackend` returns them.
  *
  * @example
@@ -31,29 +33,32 @@ export interface BackendRecord {
  * import { skippedSummary } from "./run_flags.ts";
  * assertEquals(
  *   skippedSummary([
+ *     "tensorflow-gpu: npm package @tensorflow/tfjs-node-gpu is not installed (...)",
  *     "tensorflow: @tensorflow/tfjs-node is installed but its native addon x is missing: ...",
  *     "webgpu: the only adapter is a CPU emulation (llvmpipe), slower than wasm; pass ...",
  *   ]),
- *   "skipped tensorflow (not set up: deno task setup:native cpu), webgpu (CPU emulation only); " +
- *     "--backend NAME says why in full",
+ *   "skipped tensorflow-gpu, tensorflow (needs deno task setup:native), webgpu (CPU emulation)",
  * );
  * ```
  */
 export function skippedSummary(skipped: readonly string[]): string {
-  const gist = (line: string) => {
-    const [name, ...rest] = line.split(": ");
-    const reason = rest.join(": ");
+  const gist = (name: string, reason: string) => {
     if (name.startsWith("tensorflow") && /is not installed|addon|no libtensorflow/.test(reason)) {
-      return `${name} (not set up: deno task setup:native ${
-        name === "tensorflow-gpu" ? "gpu" : "cpu"
-      })`;
+      return "needs deno task setup:native";
     }
-    if (/CPU emulation/.test(reason)) return `${name} (CPU emulation only)`;
-    if (/no WebGPU adapter|no navigator\.gpu/.test(reason)) return `${name} (no GPU adapter)`;
+    if (/CPU emulation/.test(reason)) return "CPU emulation";
+    if (/no WebGPU adapter|no navigator\.gpu/.test(reason)) return "no GPU adapter";
     const first = reason.split(/[.;(]/)[0].trim();
-    return `${name} (${first.length > 60 ? first.slice(0, 57) + "..." : first})`;
+    return first.length > 40 ? first.slice(0, 37) + "..." : first;
   };
-  return `skipped ${skipped.map(gist).join(", ")}; --backend NAME says why in full`;
+  const groups = new Map<string, string[]>();
+  for (const line of skipped) {
+    const [name, ...rest] = line.split(": ");
+    const key = gist(name, rest.join(": "));
+    groups.set(key, [...(groups.get(key) ?? []), name]);
+  }
+  const parts = [...groups].map(([why, names]) => `${names.join(", ")} (${why})`);
+  return `skipped ${parts.join(", ")}`;
 }
 
 /**

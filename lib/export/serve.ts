@@ -10,10 +10,17 @@ import { exists } from "../util/atomic.ts";
 import { EXPORT_METADATA_FILE, type ExportMetadata } from "./metadata.ts";
 import { TFJS_WEIGHTS_FILE } from "./tfjs_graph.ts";
 
-/** The TF.js bundle the page loads (from the project's `node_modules`). */
-const TFJS_BUNDLE = fromFileUrl(
-  new URL("../../node_modules/@tensorflow/tfjs/dist/tf.min.js", import.meta.url),
-);
+/**
+ * The TF.js browser bundles the page loads, in this order, served as one `tf.min.js` (from the
+ * project's `node_modules`): tfjs-core, its cpu backend and the converter (`loadGraphModel`), each
+ * a UMD script that adds itself to the global `tf`. They are the parts of the `@tensorflow/tfjs`
+ * bundle the page uses; that meta package is not installed (lib/tf.ts).
+ */
+const TFJS_BUNDLES: readonly string[] = [
+  "tfjs-core/dist/tf-core.min.js",
+  "tfjs-backend-cpu/dist/tf-backend-cpu.min.js",
+  "tfjs-converter/dist/tf-converter.min.js",
+].map((file) => fromFileUrl(new URL(`../../node_modules/@tensorflow/${file}`, import.meta.url)));
 const PAGE_HTML = fromFileUrl(new URL("./page/index.html", import.meta.url));
 const PAGE_SCRIPT = fromFileUrl(new URL("./page/page.js", import.meta.url));
 
@@ -80,15 +87,18 @@ export async function serveScoringPage(
   opts: { port?: number } = {},
 ): Promise<ScoringPage> {
   await readTfjsExport(exportDir);
-  if (!(await exists(TFJS_BUNDLE))) {
-    throw new Error(`${TFJS_BUNDLE} is missing: run \`deno install\` in the project first`);
+  for (const bundle of TFJS_BUNDLES) {
+    if (!(await exists(bundle))) {
+      throw new Error(`${bundle} is missing: run \`deno install\` in the project first`);
+    }
   }
+  const tfjs = await tfjsBundle();
   const script = await bundlePage();
   const files: Record<string, () => Promise<Uint8Array>> = {
     "/": () => Deno.readFile(PAGE_HTML),
     "/index.html": () => Deno.readFile(PAGE_HTML),
     "/page.js": () => Promise.resolve(script),
-    "/tf.min.js": () => Deno.readFile(TFJS_BUNDLE),
+    "/tf.min.js": () => Promise.resolve(tfjs),
   };
   for (const name of ["model.json", TFJS_WEIGHTS_FILE, EXPORT_METADATA_FILE]) {
     files[`/model/${name}`] = () => Deno.readFile(join(exportDir, name));
@@ -123,6 +133,12 @@ export async function serveScoringPage(
       await server.finished;
     },
   };
+}
+
+/** {@link TFJS_BUNDLES} as one script, each ending its own statement. */
+async function tfjsBundle(): Promise<Uint8Array> {
+  const parts = await Promise.all(TFJS_BUNDLES.map((file) => Deno.readTextFile(file)));
+  return new TextEncoder().encode(parts.map((text) => `${text}\n;\n`).join(""));
 }
 
 /** The page's script, bundled for the browser. */

@@ -23,18 +23,44 @@ import {
   planNativeSetup,
   runSetupSteps,
 } from "../../lib/backend/native_setup.ts";
+import { NATIVE_PACKAGES, nativeSpecifier } from "../../lib/backend/native.ts";
 import { skipUnless } from "../_helpers.ts";
 
 const ROOT = fromFileUrl(new URL("../../", import.meta.url)).replace(/\/$/, "");
-const require = createRequire(import.meta.url);
 const nodeUtil = util as unknown as Record<string, unknown>;
+
+/**
+ * The folder of a native package's JavaScript, installed first (without its install script, as
+ * `setup:native`'s first step does) when this project does not have it: the packages are not in
+ * the default install (lib/backend/native.ts). Needs npm, like the onnxruntime-node of the export
+ * tests.
+ */
+async function nativeJs(build: "cpu" | "gpu"): Promise<string> {
+  const dir = nativePackageDir(ROOT, build);
+  if (!existsSync(dir)) {
+    const name = build === "gpu" ? "tensorflow-gpu" : "tensorflow";
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["install", "--no-lock", "--entrypoint", nativeSpecifier(name)],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assertEquals(
+      code,
+      0,
+      `installing ${NATIVE_PACKAGES[name]}: ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+  return dir;
+}
 
 // --- node:util -------------------------------------------------------------------------------
 
-Deno.test("the shim gives node:util every util.is* that tfjs-node(-gpu) 4.22 calls", () => {
+Deno.test("the shim gives node:util every util.is* that tfjs-node(-gpu) 4.22 calls", async () => {
   installRemovedUtilFunctions();
-  for (const pkg of ["@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"]) {
-    const dist = join(ROOT, "node_modules", pkg, "dist");
+  for (const build of ["cpu", "gpu"] as const) {
+    const pkg = NATIVE_PACKAGES[build === "gpu" ? "tensorflow-gpu" : "tensorflow"];
+    const dist = join(await nativeJs(build), "dist");
     const called = new Set<string>();
     for (const file of walkJs(dist)) {
       if (file.endsWith("_test.js")) continue;
@@ -60,14 +86,16 @@ function* walkJs(dir: string): Generator<string> {
   }
 }
 
-Deno.test("createTensorsTypeOpAttr(T, null) throws tfjs-node's own error, not a TypeError", () => {
+Deno.test("createTensorsTypeOpAttr(T, null) throws tfjs-node's own error, not a TypeError", async () => {
   installRemovedUtilFunctions();
   // dist/index.js loads the addon (node-pre-gyp find + require of tfjs_binding.node) at the top,
   // which is missing here; dist/nodejs_kernel_backend.js itself needs only @tensorflow/tfjs,
   // node:util, ./int64_tensors and ./proto/api_pb, and reaches the binding only through
   // nodeBackend() after the null check. So requiring that one file loads the JavaScript alone.
-  for (const pkg of ["@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"]) {
-    const kernelBackend = require(`${pkg}/dist/nodejs_kernel_backend.js`) as {
+  for (const build of ["cpu", "gpu"] as const) {
+    const pkg = NATIVE_PACKAGES[build === "gpu" ? "tensorflow-gpu" : "tensorflow"];
+    const require = createRequire(join(await nativeJs(build), "package.json"));
+    const kernelBackend = require("./dist/nodejs_kernel_backend.js") as {
       createTensorsTypeOpAttr: (name: string, value: unknown) => unknown;
     };
     for (const value of [null, undefined]) {
@@ -79,12 +107,12 @@ Deno.test("createTensorsTypeOpAttr(T, null) throws tfjs-node's own error, not a 
   }
 });
 
-Deno.test("under Deno, tfjs-node looks for its addon where the build puts it (napi-v8)", () => {
+Deno.test("under Deno, tfjs-node looks for its addon where the build puts it (napi-v8)", async () => {
   // dist/index.js finds the addon with node-pre-gyp, which picks the highest of the package's
   // napi_versions (3..8) that the runtime supports (Deno reports N-API 10); the build writes it to
   // lib/napi-v8 (node-gyp --napi_build_version=8 under Node) and nativeInstallProblem checks there.
   for (const build of ["cpu", "gpu"] as const) {
-    const dir = Deno.realPathSync(nativePackageDir(ROOT, build));
+    const dir = Deno.realPathSync(await nativeJs(build));
     const preGyp = createRequire(join(dir, "package.json"))("@mapbox/node-pre-gyp") as {
       find: (packageJson: string) => string;
     };
@@ -310,8 +338,9 @@ Deno.test("setup plan with --libtensorflow and --build-from-source: the exact co
   assertEquals(nativePackageDir(root, "gpu"), dir);
   assertEquals(plan.libtensorflowSource, tarball);
   assertEquals(plan.steps.map(formatStep), [
-    // The package is not installed in this empty project: its JavaScript first.
-    `${Deno.execPath()} install`,
+    // The package is not installed in this empty project: its JavaScript first, outside the
+    // lock (it is not in the import map).
+    `${Deno.execPath()} install --no-lock --quiet --entrypoint npm:@tensorflow/tfjs-node-gpu@4.22.0`,
     `cp ${dir}/package.json ${dir}/package.json.own`,
     `mv -f ${dir}/package.json.own ${dir}/package.json`,
     `rm -rf ${dir}/deps`,
@@ -337,7 +366,8 @@ Deno.test("setup plan with --mirror: Deno runs the install script again, downloa
     `mv -f ${dir}/package.json.own ${dir}/package.json`,
     `rm -f ${root}/node_modules/.deno/@tensorflow+tfjs-node@4.22.0/.scripts-run`,
     `TFJS_NODE_BASE_URI=http://m.lan/tf/libtensorflow- npm_config_nodedir=${nodedir} ` +
-    `${Deno.execPath()} install --allow-scripts=npm:@tensorflow/tfjs-node@4.22.0`,
+    `${Deno.execPath()} install --no-lock --allow-scripts=npm:@tensorflow/tfjs-node@4.22.0 ` +
+    "--entrypoint npm:@tensorflow/tfjs-node@4.22.0",
   ]);
 });
 
@@ -449,6 +479,9 @@ Deno.test("deno task setup:native --dry-run prints the commands and changes noth
   const which = await run([...task, "tpu"]);
   assertEquals(which.code, 2);
   assertStringIncludes(which.text, "expected 'gpu' or 'cpu', got 'tpu'");
+  const help = await run([...task, "--help"]);
+  assertEquals(help.code, 0);
+  assertStringIncludes(help.text.replaceAll("\n", " "), "Neither is part of the default install");
 });
 
 function existsSync(path: string): boolean {
@@ -497,4 +530,23 @@ Deno.test("bench/native-gpu-check.sh: not tried without a tarball, set up with o
     JSON.parse(await Deno.readTextFile(join(out, "native-gpu.json"))).setup_dry_run_rc,
     0,
   );
+
+  // A machine whose carried node_modules lacks the package's JavaScript (not in the default
+  // install): not tried, saying how to carry it, before anything is changed.
+  const bare = await Deno.makeTempDir();
+  const script = await Deno.readTextFile(join(ROOT, "bench", "native-gpu-check.sh"));
+  await Deno.writeTextFile(join(bare, "check.sh"), script);
+  const uncarried = await new Deno.Command("bash", {
+    args: ["check.sh"],
+    cwd: bare,
+    env: { ...env, LIBTENSORFLOW_TARBALL: tarball },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(uncarried.stdout);
+  assertEquals(uncarried.code, 0, text);
+  assertStringIncludes(text, "not tried: no node_modules/.deno/@tensorflow+tfjs-node-gpu@4.22.0");
+  assertStringIncludes(text, "deno install --no-lock --entrypoint npm:@tensorflow/tfjs-node-gpu");
+  assertEquals(JSON.parse(await Deno.readTextFile(join(out, "native-gpu.json"))).tried, false);
+  assertEquals([...Deno.readDirSync(bare)].map((e) => e.name), ["check.sh"]);
 });

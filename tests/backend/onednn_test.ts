@@ -266,8 +266,8 @@ Deno.test("the batchNormActivation op on onednn (one kernel) equals tfjs's ops, 
       const run = (fused: boolean) =>
         tf.tidy(() => {
           const x = tf.mul(input(shape, 21), 3) as tf.Tensor4D;
-          const g = tf.add(tf.mul(input([1, 1, 1, shape[3]], 22).reshape([shape[3]]), 0.1), 1);
-          const b = tf.mul(input([1, 1, 1, shape[3]], 23).reshape([shape[3]]), 0.5);
+          const g = tf.add(tf.mul(tf.reshape(input([1, 1, 1, shape[3]], 22), [shape[3]]), 0.1), 1);
+          const b = tf.mul(tf.reshape(input([1, 1, 1, shape[3]], 23), [shape[3]]), 0.5);
           const r = input(shape, 24);
           const f = (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => {
             if (!fused) return composite(x, g, b, act);

@@ -68,3 +68,17 @@ Deno.test("auto picks a backend that trains and explains every skip", async () =
   if (IN_CI) assertEquals(selection.backend, "onednn");
   await selectBackend("cpu");
 });
+
+Deno.test("auto's skipped backends print on one line of at most 100 characters", async () => {
+  const { skippedSummary } = await import("../../lib/cli/run_flags.ts");
+  const { backend, skipped } = await selectBackend("auto");
+  const line = `  ${skippedSummary(skipped)}`;
+  // The reasons of this machine, in full several lines long, each backend named once.
+  for (const entry of skipped) {
+    assertStringIncludes(line, entry.split(": ")[0]);
+  }
+  assertEquals(line.includes("\n"), false);
+  assertEquals(line.length <= 100, true, `${line.length} characters: ${line}`);
+  assertEquals(skipped.some((s) => s.startsWith(`${backend}:`)), false);
+  await tf.setBackend("cpu");
+});

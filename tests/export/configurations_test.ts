@@ -3,7 +3,8 @@
 
 import { assert } from "@std/assert";
 import { loadOnnxRuntime } from "./_onnxruntime.ts";
-import { io, loadGraphModel } from "@tensorflow/tfjs";
+import { io } from "@tensorflow/tfjs-core";
+import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "../../lib/tf.ts";
 import { EdeGan, type EdeGanConfig } from "../../lib/models/ede_gan/mod.ts";
 import type { NamedTensors } from "../../lib/models/anomaly_model.ts";

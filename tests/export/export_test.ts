@@ -2,7 +2,8 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/
 import { join, toFileUrl } from "@std/path";
 import { loadOnnxRuntime } from "./_onnxruntime.ts";
 import onnxProto from "onnx-proto";
-import { io, loadGraphModel } from "@tensorflow/tfjs";
+import { io } from "@tensorflow/tfjs-core";
+import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "../../lib/tf.ts";
 import { type ExportMetadata, exportRun } from "../../lib/export/mod.ts";
 import { loadScoringRun, resolveBatchNormStats } from "../../lib/score/scoring_run.ts";

@@ -14,6 +14,7 @@ import { loadOneClass } from "../../lib/data/protocol.ts";
 import { exists } from "../../lib/util/atomic.ts";
 import { runStudy } from "../../lib/models/ede_gan/study.ts";
 import { runDistillExperiment } from "../../lib/distill/experiment.ts";
+import * as tf from "../../lib/tf.ts";
 
 const tiny = {
   epochs: 1,
@@ -292,7 +293,7 @@ Deno.test("a model with NaN weights is refused at load, and never saved over a c
   // Saving a poisoned live model is refused and keeps what was there.
   await saveModel(join(dir, "good"), model);
   model.variables.get("decoder/deconv0/kernel")?.assign(
-    model.variables.get("decoder/deconv0/kernel")!.mul(Infinity),
+    tf.mul(model.variables.get("decoder/deconv0/kernel")!, Infinity),
   );
   const refusedSave = await assertRejects(() => saveModel(join(dir, "good"), model));
   assertStringIncludes(refusedSave.message, "not saved, weight 'decoder/deconv0/kernel'");
