@@ -336,8 +336,9 @@ export const runTaskProcess: TaskRunner = async (task, args, logFile) => {
  * // A fake `deno task train` that writes a finished run.json.
  * const fake = async (task: string, args: string[]) => {
  *   calls.push([task, ...args]);
- *   await Deno.writeTextFile(`${out}/runs/mnist-2/run.json`, JSON.stringify({ status: "finished",
- *     config: { width: 64 }, history: [{ epoch: 1, auc: 0.9 }] }));
+ *   await Deno.writeTextFile(`${out}/runs/mnist-2/run.json`, JSON.stringify({ kind: "train",
+ *     status: "finished", training: { epochs: 1, batchSize: 64, seed: 0 }, config: { width: 64 },
+ *     history: [{ epoch: 1, auc: 0.9 }] }));
  *   return 0;
  * };
  * const run = campaignJobFunction([job], { runTask: fake });
