@@ -17,7 +17,7 @@ import { trainRun } from "../train/run.ts";
 import { exists, writeJsonAtomic } from "../util/atomic.ts";
 import { readRunManifest } from "../run/manifest.ts";
 import type { ProgressSink } from "../util/progress.ts";
-import type { DistillExperimentOptions } from "./experiment.ts";
+import type { DistillExperimentOptions } from "./options.ts";
 import type { TeacherResult } from "./results.ts";
 import { SHIPPED_PREFIX, shippedRunDir } from "../ship/shipped.ts";
 
