@@ -13,6 +13,7 @@
 
 import { join } from "@std/path";
 import type { OneClassSplit } from "../data/types.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
 import { EdeGan } from "../models/ede_gan/mod.ts";
 import { modelCost } from "../models/ede_gan/mod.ts";
 import { BEST_TEST_EPOCH_LABEL, bestTestEpoch, rocAuc, rocCurve } from "../metrics/mod.ts";
@@ -177,7 +178,7 @@ export async function runDistillExperiment(
   // Each epoch's test AUC with the moving statistics (the reference code's protocol: GANomaly's
   // code evaluates in inference mode) and, at batch size 1, also under each image's own statistics
   // (the function a batch-1 net computed in training); curves only, nothing chosen on them.
-  const evaluate = async (student: EdeGan) => {
+  const evaluate = async (student: AnomalyModel) => {
     const auc = rocAuc((await scoreImages(student, data.test)).scores, data.testIsAnomaly);
     if (design.batchSize !== 1) return auc;
     const perImage = (await scoreImages(student, data.test, { bnStats: "per-image" })).scores;

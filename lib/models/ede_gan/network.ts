@@ -38,6 +38,13 @@ import {
   trainStep,
 } from "./step.ts";
 import { SCORE_KINDS, scoreEdeGan } from "./score.ts";
+import { modelCost } from "./cost.ts";
+import type {
+  DistillableCost,
+  DistillableModel,
+  DistilledOutputs,
+  NarrowerShape,
+} from "../distillable.ts";
 import type { DiscriminatorOutput, EdeGanForward, GeneratorOutput, Mode } from "./forward.ts";
 
 export type { DiscriminatorOutput, EdeGanForward, GeneratorOutput, Mode } from "./forward.ts";
@@ -75,7 +82,8 @@ interface BatchStat {
  * model.dispose();
  * ```
  */
-export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses>, EdeGanForward {
+export class EdeGan
+  implements AnomalyModel<EdeGanOptimisers, StepLosses>, EdeGanForward, DistillableModel {
   /** The name `model.json` records for an EDE-GAN. */
   static readonly NAME = "ede-gan";
   /** {@link EdeGan.NAME}. */
@@ -176,6 +184,30 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses>, EdeGa
   /** An EDE-GAN of this configuration holding `tensors` (see {@link fromTensors}). */
   withValues(tensors: NamedTensors): this {
     return EdeGan.fromTensors(this.config, tensors) as this;
+  }
+
+  /** {@link DistillableModel}: z, x_hat and z_hat, as {@link generate} computes them. */
+  distilledOutputs(images: tf.Tensor4D, mode: "train" | "infer" | "perImage"): DistilledOutputs {
+    return this.generate(images, mode);
+  }
+
+  /**
+   * {@link DistillableModel}: an EDE-GAN of this configuration but base width `shape.width` and
+   * latent size `shape.latentSize` (default: this one's), without explicit per-layer widths,
+   * initialised from `seed` (the students of `lib/distill/students.ts`'s `studentConfig`).
+   */
+  narrower(shape: NarrowerShape, seed: number): this {
+    const { widths: _drop, ...rest } = this.config;
+    return EdeGan.create(
+      { ...rest, width: shape.width, latentSize: shape.latentSize ?? this.config.latentSize },
+      seed,
+    ) as this;
+  }
+
+  /** {@link DistillableModel}: the generator's (E1, Dec, E2) parameters and MFLOPs per image. */
+  cost(): DistillableCost {
+    const cost = modelCost(this.config);
+    return { params: cost.generator.params, mflops: cost.generatorMflops };
   }
 
   /** The trainable variables of some parts, in a stable order. */
