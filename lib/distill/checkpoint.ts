@@ -10,7 +10,7 @@
 
 import { join } from "@std/path";
 import * as tf from "../tf.ts";
-import type { EdeGan, EdeGanOptimisers } from "../models/ede_gan/mod.ts";
+import type { DistillableModel, Optimisers } from "../models/mod.ts";
 import { loadModel, loadTrainingState, saveModel } from "../train/checkpoint.ts";
 import { exists, recoverFolder, replaceFolderAtomic } from "../util/atomic.ts";
 
@@ -30,10 +30,10 @@ export interface DistillProgress<R = unknown> {
 
 /** What the checkpoint holds: the student side, and the teacher copy while it is fine-tuned. */
 export interface DistillCheckpointParts {
-  student: EdeGan;
-  studentOptimisers: EdeGanOptimisers;
+  student: DistillableModel;
+  studentOptimisers: Optimisers;
   projection: tf.Variable | null;
-  teacher?: { model: EdeGan; optimisers: EdeGanOptimisers };
+  teacher?: { model: DistillableModel; optimisers: Optimisers };
 }
 
 /**
@@ -152,7 +152,7 @@ async function restoreCheckpoint<R>(
 }
 
 /** Assigns `model` the weights saved in `dir`, which must be a model of the same shapes. */
-async function restoreInto(model: EdeGan, dir: string): Promise<void> {
+async function restoreInto(model: DistillableModel, dir: string): Promise<void> {
   const saved = (await loadModel(dir, { weights: "live" })).model;
   try {
     for (const [key, v] of model.variables) {

@@ -11,12 +11,11 @@
  * @module
  */
 
-import type { EmaOption } from "../train/ema.ts";
 import { join } from "@std/path";
+import type { OneClassSplit } from "../data/types.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
 import { EdeGan } from "../models/ede_gan/mod.ts";
 import { modelCost } from "../models/ede_gan/mod.ts";
-import type { LatentConstraint } from "../models/ede_gan/mod.ts";
-import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import { BEST_TEST_EPOCH_LABEL, bestTestEpoch, rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { calibrate } from "../score/calibrate.ts";
@@ -29,7 +28,7 @@ import {
 import { checkRunData, loadRunData } from "../train/run.ts";
 import { readRunManifest, writeRunManifest } from "../run/manifest.ts";
 import { exists, writeJsonAtomic } from "../util/atomic.ts";
-import { type ProgressSink, silentProgress } from "../util/progress.ts";
+import { silentProgress } from "../util/progress.ts";
 import { DEFAULT_DISTILLATION_WEIGHTS, type DistillationWeights } from "./kd_loss.ts";
 import { distillStudent, type Method, type Stage1Structure } from "./pkdgan.ts";
 import type { StudentLatentRule } from "./students.ts";
@@ -42,9 +41,10 @@ import {
   writeDistillResults,
 } from "./results.ts";
 import { initialiseFromTeacher, studentConfig } from "./students.ts";
-import { resolveStudentChoice, type StudentChoice } from "./student_choice.ts";
+import { resolveStudentChoice } from "./student_choice.ts";
 import { prepareTeacher, round, scoringSpeed } from "./teacher.ts";
 import { saveStudentRun } from "./student_run.ts";
+import type { DistillExperimentOptions } from "./options.ts";
 
 export {
   type DistillResults,
@@ -59,60 +59,7 @@ export {
   type TeacherResult,
 } from "./results.ts";
 export { scoringSpeed } from "./teacher.ts";
-
-/** Everything that defines a distillation experiment. */
-export interface DistillExperimentOptions {
-  dataset: DatasetName;
-  dataDir?: string;
-  normal: number;
-  protocol?: Protocol;
-  seed: number;
-  limit?: number;
-  testLimit?: number;
-  /** Train a teacher of this width, or load the one in `teacherDir`. */
-  teacher: {
-    width: number;
-    epochs: number;
-    batchSize: number;
-    latent?: LatentConstraint;
-    /** `--ema`: decay of an average of the teacher generator's weights, or `auto` (off when absent). */
-    ema?: EmaOption;
-  };
-  /** A trained teacher's run or model directory to use instead of training one. */
-  teacherDir?: string;
-  /**
-   * Students: widths, widths with latent sizes, or compression ratios resolved against the teacher
-   * ({@linkcode StudentChoice}; `--students 12,3x32,700:1`).
-   */
-  students: StudentChoice[];
-  /** Student latent size where a choice gives none (default: the teacher's). */
-  studentLatent?: number;
-  /**
-   * `--student-latent`: how a student named by a ratio gets its latent size, `shrink` (default)
-   * or `keep` (the teacher's, the width found for the ratio).
-   */
-  latentRule?: StudentLatentRule;
-  /** `--stage1`: P-KDGAN's stage 1 structure, `kd-gan` (default) or `kd` (K alone). */
-  stage1?: Stage1Structure;
-  /**
-   * `--bn-stats`: BatchNorm statistics the students' final test AUC uses (default: `auto`, chosen
-   * on the validation normals, at batch size 1; `moving` otherwise), as `deno task train`'s.
-   */
-  bnStats?: FinalBatchNormOption;
-  epochs: { step1: number; step2: number };
-  batchSize: number;
-  methods?: Method[];
-  /** `random` (default) or `teacher` (slice the teacher's channels); both runs both. */
-  inits?: ("random" | "teacher")[];
-  /** `--kd-weights`: the weights of K's three terms (default 1, 1, 1). */
-  weights?: DistillationWeights;
-  /** Output folder (required: results and per-job files go there). */
-  out: string;
-  backend?: { name: string; device?: string; skipped?: string[] };
-  progress?: (label: string) => ProgressSink;
-  log?: (line: string) => void;
-  data?: OneClassSplit;
-}
+export type { DistillExperimentOptions } from "./options.ts";
 
 /** A job file, `jobs/<name>.json`: one student trained by one method. */
 interface JobResult {
@@ -231,7 +178,7 @@ export async function runDistillExperiment(
   // Each epoch's test AUC with the moving statistics (the reference code's protocol: GANomaly's
   // code evaluates in inference mode) and, at batch size 1, also under each image's own statistics
   // (the function a batch-1 net computed in training); curves only, nothing chosen on them.
-  const evaluate = async (student: EdeGan) => {
+  const evaluate = async (student: AnomalyModel) => {
     const auc = rocAuc((await scoreImages(student, data.test)).scores, data.testIsAnomaly);
     if (design.batchSize !== 1) return auc;
     const perImage = (await scoreImages(student, data.test, { bnStats: "per-image" })).scores;

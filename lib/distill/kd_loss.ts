@@ -15,7 +15,7 @@
  */
 
 import * as tf from "../tf.ts";
-import type { GeneratorOutput } from "../models/ede_gan/mod.ts";
+import type { DistilledOutputs } from "../models/distillable.ts";
 import { createRng, normal } from "../util/rng.ts";
 
 /** The weights of K's three terms. */
@@ -111,8 +111,8 @@ export interface DistillationTerms {
  * ```
  */
 export function distillationLoss(
-  teacher: GeneratorOutput,
-  student: GeneratorOutput,
+  teacher: DistilledOutputs,
+  student: DistilledOutputs,
   weights: DistillationWeights = DEFAULT_DISTILLATION_WEIGHTS,
   projection: tf.Tensor2D | null = null,
 ): DistillationTerms {

@@ -30,10 +30,10 @@ import {
   createOptimisers,
   EdeGan,
   type EdeGanOptimisers,
-  type GeneratorOutput,
   type StepLosses,
   trainStep,
 } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel, DistillableModel, DistilledOutputs } from "../models/mod.ts";
 import type { StepContext } from "../models/anomaly_model.ts";
 import type { ImageSet } from "../data/types.ts";
 import { type EpochRecord, fit } from "../train/trainer.ts";
@@ -106,7 +106,7 @@ export interface DistillOptions {
    * as `auc` (a curve for the reference code's best-epoch protocol, never a selection), or that
    * AUC with more figures for the record (e.g. `perImageAuc`).
    */
-  evaluate?: (student: EdeGan) => EpochEvaluation | Promise<EpochEvaluation>;
+  evaluate?: (student: AnomalyModel) => EpochEvaluation | Promise<EpochEvaluation>;
   /**
    * Keep a checkpoint here after each epoch (see `checkpoint.ts`) and continue from the one there
    * when there is one: a killed job resumes from its last finished epoch.
@@ -150,12 +150,12 @@ export async function distillStage(
     projection: tf.Variable | null;
     progress?: ProgressSink;
     onEpoch?: (record: EpochRecord<StepLosses>) => void | Promise<void>;
-    evaluate?: (student: EdeGan) => number | Promise<number>;
+    evaluate?: (student: AnomalyModel) => number | Promise<number>;
     /** Continue after this epoch and step of the stage (state restored by the caller). */
     startAt?: { epoch: number; step: number };
   },
 ): Promise<EpochRecord<StepLosses>[]> {
-  const k = (t: GeneratorOutput, s: GeneratorOutput) =>
+  const k = (t: DistilledOutputs, s: DistilledOutputs) =>
     distillationLoss(t, s, opts.weights, opts.projection as tf.Tensor2D | null).total;
   if (structure === "joint" && !opts.teacherOptimisers) {
     throw new Error("the joint structure needs the teacher's optimisers");
@@ -181,7 +181,7 @@ export async function distillStage(
     // against the teacher's outputs computed before the teacher's update.
     const studentNow = generateKept(student, images, "train");
     student.discardBatchStats();
-    let teacherNow: GeneratorOutput | undefined;
+    let teacherNow: DistilledOutputs | undefined;
     try {
       // Only the student's collapsed discriminator is re-initialised (`context`), never the
       // teacher's.
@@ -294,7 +294,7 @@ export async function distillStudent(
       const seed = opts.seed + 1000 * (i + 1);
       // The evaluation's figures beyond the AUC, for this epoch's record (fit keeps the AUC).
       let figures: Record<string, number> = {};
-      const evaluate = opts.evaluate && (async (model: EdeGan) => {
+      const evaluate = opts.evaluate && (async (model: AnomalyModel) => {
         const result = await opts.evaluate!(model);
         if (typeof result === "number") return result;
         const { auc, ...rest } = result;
@@ -370,12 +370,12 @@ export async function distillStudent(
 
 /** The generator's outputs on `images`, with every intermediate freed. */
 function generateKept(
-  model: EdeGan,
+  model: DistillableModel,
   images: tf.Tensor4D,
   mode: "train" | "infer",
-): GeneratorOutput {
+): DistilledOutputs {
   const [z, xHat, zHat] = tf.tidy(() => {
-    const out = model.generate(images, mode);
+    const out = model.distilledOutputs(images, mode);
     return [out.z, out.xHat, out.zHat];
   });
   return { z: z as tf.Tensor2D, xHat: xHat as tf.Tensor4D, zHat: zHat as tf.Tensor2D };

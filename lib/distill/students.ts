@@ -9,11 +9,11 @@
 import * as tf from "../tf.ts";
 import {
   compressionRatio,
-  type EdeGan,
   type EdeGanConfig,
   modelCost,
   resolveConfig,
 } from "../models/ede_gan/mod.ts";
+import type { DistillableModel } from "../models/mod.ts";
 
 /** The paper's compression ratios (teacher FLOPs / student FLOPs). */
 export const PAPER_RATIOS: readonly number[] = [24.45, 311.11, 700];
@@ -142,7 +142,10 @@ export function studentForRatio(
  * t.dispose(); s.dispose();
  * ```
  */
-export function initialiseFromTeacher(student: EdeGan, teacher: EdeGan): void {
+export function initialiseFromTeacher(
+  student: DistillableModel,
+  teacher: DistillableModel,
+): void {
   tf.tidy(() => {
     for (const [key, variable] of student.variables) {
       const source = teacher.variables.get(key);

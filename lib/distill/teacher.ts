@@ -8,7 +8,7 @@
 
 import { join } from "@std/path";
 import type { EdeGan } from "../models/ede_gan/mod.ts";
-import { modelCost } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
 import { loadEdeGan as loadModel } from "../models/ede_gan/mod.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { rocAuc, rocCurve } from "../metrics/mod.ts";
@@ -17,7 +17,7 @@ import { trainRun } from "../train/run.ts";
 import { exists, writeJsonAtomic } from "../util/atomic.ts";
 import { readRunManifest } from "../run/manifest.ts";
 import type { ProgressSink } from "../util/progress.ts";
-import type { DistillExperimentOptions } from "./experiment.ts";
+import type { DistillExperimentOptions } from "./options.ts";
 import type { TeacherResult } from "./results.ts";
 import { SHIPPED_PREFIX, shippedRunDir } from "../ship/shipped.ts";
 
@@ -83,11 +83,11 @@ export async function prepareTeacher(
     teacherScores = run.testScores;
   }
   teacherScores ??= (await scoreImages(teacher, data.test)).scores;
-  const teacherCost = modelCost(teacher.config);
+  const teacherCost = teacher.cost();
   const result: TeacherResult = {
     width: teacher.config.width,
-    params: teacherCost.generator.params,
-    mflops: round(teacherCost.generatorMflops, 3),
+    params: teacherCost.params,
+    mflops: round(teacherCost.mflops, 3),
     auc: rocAuc(teacherScores, data.testIsAnomaly),
     scoreImagesPerSecond: round(await scoringSpeed(teacher, data), 1),
   };
@@ -117,7 +117,7 @@ export async function prepareTeacher(
  * ```
  */
 export async function scoringSpeed(
-  model: EdeGan,
+  model: AnomalyModel,
   data: OneClassSplit,
   images = 512,
 ): Promise<number> {

@@ -14,3 +14,4 @@
  */
 export * from "./anomaly_model.ts";
 export * from "./registry.ts";
+export * from "./distillable.ts";

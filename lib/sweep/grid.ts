@@ -19,10 +19,20 @@ import {
 } from "../distill/pkdgan.ts";
 import { type DistillationWeights, parseKdWeights } from "../distill/kd_loss.ts";
 import { STUDENT_LATENT_RULES, type StudentLatentRule } from "../distill/students.ts";
-import {
-  checkFinalBatchNorm,
-  type FinalBatchNormOption,
-} from "../models/ede_gan/final_batch_norm.ts";
+import type { DistillExperimentOptions } from "../distill/options.ts";
+import { checkFinalScoring, DEFAULT_MODEL } from "../models/registry.ts";
+
+/** A `--bn-stats` of the distillation (EDE-GAN's BatchNorm modes, or `auto`). */
+type FinalBatchNormOption = NonNullable<DistillExperimentOptions["bnStats"]>;
+
+/**
+ * Checks a `--bn-stats` value by the registry entry of the model distillation trains (EDE-GAN, the
+ * default model), so that this file names none of a model's own study files.
+ */
+function checkBnStats(value: string): FinalBatchNormOption {
+  checkFinalScoring(DEFAULT_MODEL, value);
+  return value as FinalBatchNormOption;
+}
 
 /**
  * One distillation design of a sweep (issue 26): each field a flag of `deno task distill`; a
@@ -158,7 +168,7 @@ export function parseDesignAxes(
     ["studentLatent", list("student-latent", ",", choice("student-latent", STUDENT_LATENT_RULES))],
     ["kdWeights", list("kd-weights", "/", parseKdWeights)],
     ["stage1", list("stage1", ",", choice("stage1", STAGE1_STRUCTURES))],
-    ["bnStats", list("bn-stats", ",", checkFinalBatchNorm)],
+    ["bnStats", list("bn-stats", ",", checkBnStats)],
   ];
   let designs: DistillDesignChoice[] = [{}];
   for (const [field, values] of axesGiven) {

@@ -38,6 +38,16 @@ import {
   trainStep,
 } from "./step.ts";
 import { SCORE_KINDS, scoreEdeGan } from "./score.ts";
+import { modelCost } from "./cost.ts";
+import type {
+  DistillableCost,
+  DistillableModel,
+  DistilledOutputs,
+  NarrowerShape,
+} from "../distillable.ts";
+import type { DiscriminatorOutput, EdeGanForward, GeneratorOutput, Mode } from "./forward.ts";
+
+export type { DiscriminatorOutput, EdeGanForward, GeneratorOutput, Mode } from "./forward.ts";
 
 /** BatchNorm's running averages move by this fraction per training step (PyTorch's 0.1). */
 const BN_MOMENTUM = 0.1;
@@ -46,39 +56,12 @@ export const BN_EPSILON = 1e-5;
 /** The negative slope of the encoders' LeakyReLU. */
 export const LEAKY_SLOPE = 0.2;
 
-/**
- * How BatchNorm normalises: `train` by the batch's statistics (collected for
- * {@link EdeGan.commitBatchStats}), `infer` by the moving averages, `perImage` by each image's own
- * statistics, which is training mode at batch 1 computed for a whole batch at once (nothing is
- * collected). A net trained at batch 1 computes, in `perImage` mode, the function it was trained
- * as. `score` is `infer` for scoring only (no gradient may be taken): BatchNorm and its activation
- * as one call, by the scoring ops of `lib/ops/scoring.ts` (the same function as `infer`
- * up to float rounding, about 1e-7 relative; identical ops on backends without scoring kernels).
- */
-export type Mode = "train" | "infer" | "perImage" | "score";
-
 /** The batch statistics of one BatchNorm layer, collected in training mode. */
 interface BatchStat {
   key: string;
   mean: tf.Tensor1D;
   variance: tf.Tensor1D;
   count: number;
-}
-
-/** What the generator computes for a batch. */
-export interface GeneratorOutput {
-  /** E1(x): [batch, latent]. */
-  z: tf.Tensor2D;
-  /** Dec(z): [batch, size, size, channels], in [-1, 1]. */
-  xHat: tf.Tensor4D;
-  /** E2(x_hat): [batch, latent]. */
-  zHat: tf.Tensor2D;
-}
-
-/** What the discriminator computes: one logit per image and the features before the last layer. */
-export interface DiscriminatorOutput {
-  logits: tf.Tensor1D;
-  features: tf.Tensor4D;
 }
 
 /**
@@ -99,7 +82,8 @@ export interface DiscriminatorOutput {
  * model.dispose();
  * ```
  */
-export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
+export class EdeGan
+  implements AnomalyModel<EdeGanOptimisers, StepLosses>, EdeGanForward, DistillableModel {
   /** The name `model.json` records for an EDE-GAN. */
   static readonly NAME = "ede-gan";
   /** {@link EdeGan.NAME}. */
@@ -200,6 +184,30 @@ export class EdeGan implements AnomalyModel<EdeGanOptimisers, StepLosses> {
   /** An EDE-GAN of this configuration holding `tensors` (see {@link fromTensors}). */
   withValues(tensors: NamedTensors): this {
     return EdeGan.fromTensors(this.config, tensors) as this;
+  }
+
+  /** {@link DistillableModel}: z, x_hat and z_hat, as {@link generate} computes them. */
+  distilledOutputs(images: tf.Tensor4D, mode: "train" | "infer" | "perImage"): DistilledOutputs {
+    return this.generate(images, mode);
+  }
+
+  /**
+   * {@link DistillableModel}: an EDE-GAN of this configuration but base width `shape.width` and
+   * latent size `shape.latentSize` (default: this one's), without explicit per-layer widths,
+   * initialised from `seed` (the students of `lib/distill/students.ts`'s `studentConfig`).
+   */
+  narrower(shape: NarrowerShape, seed: number): this {
+    const { widths: _drop, ...rest } = this.config;
+    return EdeGan.create(
+      { ...rest, width: shape.width, latentSize: shape.latentSize ?? this.config.latentSize },
+      seed,
+    ) as this;
+  }
+
+  /** {@link DistillableModel}: the generator's (E1, Dec, E2) parameters and MFLOPs per image. */
+  cost(): DistillableCost {
+    const cost = modelCost(this.config);
+    return { params: cost.generator.params, mflops: cost.generatorMflops };
   }
 
   /** The trainable variables of some parts, in a stable order. */

@@ -7,7 +7,7 @@
  */
 
 import * as tf from "../../tf.ts";
-import type { EdeGan } from "./network.ts";
+import type { EdeGanForward } from "./forward.ts";
 import { latentDistance } from "./losses.ts";
 import type { ScoreBatch, ScoreRequest } from "../anomaly_model.ts";
 
@@ -44,7 +44,7 @@ export const SCORE_KINDS: readonly ScoreKind[] = ["latent", "reconstruction", "f
  * ```
  */
 export function scoreEdeGan(
-  model: EdeGan,
+  model: EdeGanForward,
   images: tf.Tensor4D,
   request: ScoreRequest,
 ): ScoreBatch {

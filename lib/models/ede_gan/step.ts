@@ -6,7 +6,7 @@
  */
 
 import * as tf from "../../tf.ts";
-import type { EdeGan, GeneratorOutput } from "./network.ts";
+import type { EdeGanForward, GeneratorOutput } from "./forward.ts";
 import type { PartName } from "./architecture.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
 import { Adam, keyedGradients } from "../../train/adam.ts";
@@ -78,7 +78,7 @@ export type EdeGanOptimisers = {
  * ```
  */
 export function createOptimisers(
-  model: EdeGan,
+  model: EdeGanForward,
   extraGeneratorVariables: Map<string, tf.Variable> = new Map(),
 ): EdeGanOptimisers {
   const settings = {
@@ -117,7 +117,7 @@ export function createOptimisers(
  * ```
  */
 export async function trainStep(
-  model: EdeGan,
+  model: EdeGanForward,
   optimisers: EdeGanOptimisers,
   images: tf.Tensor4D,
   opts: StepOptions = {},
