@@ -11,7 +11,14 @@ import type { SweepJob } from "../lib/sweep/grid.ts";
 import { distillJob, jobSettings, runSweep, type SweepSummary } from "../lib/sweep/runner.ts";
 import { type Shard, shardJobs } from "../lib/sweep/shard.ts";
 import { parseIntList } from "../lib/sweep/grid.ts";
-import { campaignJobFunction, campaignJobs, parseCampaignSpec } from "../lib/sweep/campaign.ts";
+import {
+  type CampaignJob,
+  campaignJobFunction,
+  campaignJobs,
+  flagArgs,
+  parseCampaignSpec,
+} from "../lib/sweep/campaign.ts";
+import { checkTrainCommand } from "../lib/cli/train_flags.ts";
 import { rebuildResults } from "../lib/results/rebuild.ts";
 
 /**
@@ -70,6 +77,33 @@ export async function runShard(opts: {
 }
 
 /**
+ * Checks every training job's flags of a campaign (every shard's) as `deno task train` reads them
+ * (`checkTrainCommand`: unknown flags, bad values, a flag the job's `--model-kind` refuses, such as
+ * `--latent` or `--bn-stats per-image` for Deep SVDD), before any job starts, so that a bad flag
+ * fails the campaign at once instead of every job after the others' hours. Jobs that differ only
+ * in class and seed are checked once.
+ *
+ * @throws {Error} naming `file`, the first bad job and the task's message (the flag, the model).
+ */
+export function checkCampaignFlags(jobs: CampaignJob[], file: string): void {
+  const checked = new Set<string>();
+  for (const job of jobs) {
+    if (job.task !== "train") continue;
+    const { normal: _normal, seed: _seed, ...rest } = job.flags;
+    const key = JSON.stringify(rest);
+    if (checked.has(key)) continue;
+    checked.add(key);
+    try {
+      checkTrainCommand(flagArgs(job.flags));
+    } catch (error) {
+      throw new Error(
+        `${file}: job ${job.id}: ${(error as Error).message}; no job was run`,
+      );
+    }
+  }
+}
+
+/**
  * Runs this shard's jobs of the campaign spec `file` (`deno task sweep --spec FILE`), then, when
  * a job landed files and the spec names its results folder, rebuilds that folder's tables.
  */
@@ -87,6 +121,7 @@ export async function runCampaign(opts: {
   const out = opts.out ?? spec.out;
   if (!out) throw new Error(`--out: required (${opts.file} names no "out")`);
   const all = campaignJobs(spec, opts.file);
+  checkCampaignFlags(all, opts.file);
   const jobs = shardJobs(all, opts.shard);
   console.log(
     `shard ${opts.shard.index}/${opts.shard.count}: ${jobs.length} of ${all.length} jobs of ` +

@@ -6,77 +6,25 @@
  * @module
  */
 
-import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
-import { preset, presetFromArgs } from "../lib/run/presets.ts";
+import { formatTable, runTask } from "../lib/cli/flags.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
-import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
+import { startBackend } from "../lib/cli/run_flags.ts";
+import { parseTrainCommand } from "../lib/cli/train_flags.ts";
 import { trainRun } from "../lib/train/run.ts";
-import { defaultFinalBatchNorm } from "../lib/models/ede_gan/final_batch_norm.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
-import { checkFinalScoring, checkModelKind, DEFAULT_MODEL } from "../lib/models/registry.ts";
+import { DEFAULT_MODEL } from "../lib/models/registry.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 
 await runTask(async () => {
-  const presetName = presetFromArgs(Deno.args);
-  const p = preset(presetName);
-  const flags = parseFlags(
-    "train",
-    Deno.args,
-    {
-      dataset: "mnist",
-      "data-dir": undefined,
-      normal: 1,
-      protocol: "one-class",
-      epochs: p.epochs,
-      "batch-size": p.batchSize,
-      seed: 0,
-      "model-kind": DEFAULT_MODEL,
-      width: undefined,
-      latent: undefined,
-      limit: p.limit,
-      "test-limit": p.testLimit,
-      backend: "auto",
-      threads: undefined,
-      out: undefined,
-      resume: false,
-      restart: false,
-      preset: presetName,
-      report: true,
-      ema: p.ema ?? "off",
-      "bn-stats": undefined,
-    },
-    "Train a model on one class (one-class protocol: that class is normal): --model-kind\n" +
-      "ede-gan (default) or another registered model; --width and --preset sizes are EDE-GAN's.\n" +
-      "--bn-stats: how the final metrics normalise (default auto at --batch-size 1, moving above);\n" +
-      "`deno task score` scores the run with the same statistics unless given --bn-stats.",
-  );
-  if (flags === null) return;
-  const modelKind = checkModelKind(flags["model-kind"] as string);
-  // The presets' widths and latent constraint are EDE-GAN's; another model takes only the flags.
-  if (modelKind === DEFAULT_MODEL) {
-    flags.width ??= p.width;
-    flags.latent ??= "tanh";
-  }
-  const out = (flags.out as string | undefined) ??
-    (modelKind === DEFAULT_MODEL
-      ? `runs/train-${flags.dataset}-${flags.normal}-w${flags.width}-s${flags.seed}`
-      : `runs/train-${modelKind}-${flags.dataset}-${flags.normal}-s${flags.seed}`);
-  const asked = flags["bn-stats"] as string | undefined;
-  if (asked !== undefined) checkFinalScoring(modelKind, asked);
-  // A model without BatchNorm modes of its own (not EDE-GAN) scores with its moving statistics.
-  const bnStats = asked ??
-    (modelKind === DEFAULT_MODEL ? defaultFinalBatchNorm(flags["batch-size"] as number) : "moving");
+  const command = parseTrainCommand(Deno.args);
+  if (command === null) return;
+  const { flags, modelKind, out, options } = command;
   const backend = await startBackend(
     flags.backend as BackendChoice,
     flags.threads as number | undefined,
   );
   const result = await trainRun({
-    ...trainOptionsFromFlags(flags),
-    modelKind,
-    bnStats,
-    out,
-    resume: flags.resume as boolean,
-    restart: flags.restart as boolean,
+    ...options,
     backend,
     progress: terminalProgress("train"),
   });

@@ -14,3 +14,4 @@
  */
 export * from "./flags.ts";
 export * from "./run_flags.ts";
+export * from "./train_flags.ts";

@@ -402,18 +402,28 @@ async function land(runDir: string, dest: string, files: string[]) {
   }
 }
 
-/** A job's result from its run folder: the teacher's (train) or the distillation's figures. */
+/**
+ * A job's result from its run folder: the trained model's (train; any registered model, its name
+ * recorded) or the distillation's figures.
+ */
 async function outcome(job: CampaignJob, runDir: string): Promise<JobOutcome> {
   const base = { dataset: job.dataset, normal_class: job.normal, seed: job.seed };
   if (job.task === "train") {
     const path = join(runDir, "run.json");
     const run = await readRunManifest(path);
     const last = run?.kind === "train" ? run.history?.at(-1) : undefined;
-    const width = run?.kind === "train" ? run.config?.width : undefined;
-    if (typeof last?.auc !== "number" || typeof width !== "number") {
-      throw new Error(`${path}: expected a training run's history with a test AUC and its width`);
+    if (run?.kind !== "train" || typeof last?.auc !== "number") {
+      throw new Error(`${path}: expected a training run's history with a test AUC`);
     }
-    return { ...base, teacher: { width, auc: last.auc }, students: [] };
+    // Any registered model: its name from the manifest; a width only where its config has one
+    // (EDE-GAN's base width; Deep SVDD's two conv widths are no one number).
+    const width = run.config?.width;
+    return {
+      ...base,
+      ...(run.model ? { model: run.model } : {}),
+      teacher: { ...(typeof width === "number" ? { width } : {}), auc: last.auc },
+      students: [],
+    };
   }
   // deno-lint-ignore no-explicit-any
   const results = await readJson(join(runDir, "results.json")) as any;

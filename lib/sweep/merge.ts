@@ -14,6 +14,7 @@ import { join } from "@std/path";
 import type { Method } from "../distill/pkdgan.ts";
 import type { SweepJobResult } from "./runner.ts";
 import { designSuffix } from "./grid.ts";
+import { DEFAULT_MODEL } from "../models/registry.ts";
 import { type MeanStd, meanStd } from "../metrics/statistics.ts";
 
 /** One class's AUC over seeds. */
@@ -29,11 +30,15 @@ export interface AucTable {
 
 /** One dataset's tables (one per distillation design, when a sweep varied it). */
 export interface DatasetTables {
-  /** The dataset, followed by the design's id suffix when not the default (`mnist-stage1-kd`). */
+  /**
+   * The dataset, followed by the design's id suffix when not the default (`mnist-stage1-kd`) and
+   * by the model's name when not EDE-GAN (a campaign's training jobs: `mnist-deep-svdd`).
+   */
   dataset: string;
   classes: number[];
   seeds: number[];
-  teacher: AucTable & { width: number };
+  /** The trained model's AUCs, its registered name and (EDE-GAN) width. */
+  teacher: AucTable & { model: string; width?: number };
   students: {
     width: number;
     /** Teacher FLOPs / student FLOPs. */
@@ -126,7 +131,11 @@ export function mergeResults(results: SweepJobResult[]): MergedTables {
   const presets = [...new Set(results.map((r) => r.preset ?? "unknown"))].sort();
   if (presets.length > 1) warnings.push(`job results of several presets mixed: ${presets.join()}`);
   // One table per dataset and design: designs are never averaged together.
-  const tableOf = (r: SweepJobResult) => `${r.dataset}${designSuffix(r.design ?? {})}`;
+  // ... and models never either (a campaign's training jobs record theirs; absent: EDE-GAN).
+  const modelOf = (r: SweepJobResult) => r.model ?? DEFAULT_MODEL;
+  const tableOf = (r: SweepJobResult) =>
+    `${r.dataset}${designSuffix(r.design ?? {})}` +
+    (modelOf(r) === DEFAULT_MODEL ? "" : `-${modelOf(r)}`);
   const datasets = [...new Set(results.map(tableOf))].sort();
   const tables = datasets.map((dataset): DatasetTables => {
     const rs = results.filter((r) => tableOf(r) === dataset);
@@ -141,7 +150,8 @@ export function mergeResults(results: SweepJobResult[]): MergedTables {
       classes: [...new Set(rs.map((r) => r.normal_class))].sort((a, b) => a - b),
       seeds: [...new Set(rs.map((r) => r.seed))].sort((a, b) => a - b),
       teacher: {
-        width: teacherWidths[0],
+        model: modelOf(rs[0]),
+        ...(teacherWidths[0] !== undefined ? { width: teacherWidths[0] } : {}),
         ...aucTable(
           rs.map((r) => ({ normal: r.normal_class, seed: r.seed, value: r.teacher.auc })),
         ),
@@ -215,7 +225,9 @@ export function tablesMarkdown(tables: MergedTables): string {
   ];
   for (const d of tables.datasets) {
     const seeds = `seeds ${d.seeds.join(", ")}`;
-    lines.push("", `## ${d.dataset}: teacher (EDE-GAN, width ${d.teacher.width}), ${seeds}`, "");
+    const model = d.teacher.model === DEFAULT_MODEL ? "EDE-GAN" : d.teacher.model;
+    const width = d.teacher.width !== undefined ? `, width ${d.teacher.width}` : "";
+    lines.push("", `## ${d.dataset}: teacher (${model}${width}), ${seeds}`, "");
     lines.push(row(["class", ...d.teacher.per_class.map((c) => String(c.normal_class)), "avg"]));
     lines.push(row(["---", ...d.teacher.per_class.map(() => "---:"), "---:"]));
     lines.push(row(["AUC", ...d.teacher.per_class.map(formatAuc), formatAuc(d.teacher.average)]));

@@ -46,10 +46,16 @@ export interface SweepJobResult {
   /** The distillation design asked for (absent: every default; see `grid.ts`). */
   design?: DistillDesignChoice;
   /**
-   * The teacher: its width, size and test ROC AUC (a campaign's training job records no size:
-   * its run.json has none).
+   * The registered model a campaign's training job trained (`--model-kind`, from its run.json);
+   * absent: EDE-GAN (a distillation's teacher, or a result written before models had names).
    */
-  teacher: { width: number; params?: number; mflops?: number; auc: number };
+  model?: string;
+  /**
+   * The teacher (a campaign's training job: the model it trained): its width, size and test ROC
+   * AUC. A campaign's training job records no size (its run.json has none), and a model without
+   * one base width (Deep SVDD: `config.widths`) no width.
+   */
+  teacher: { width?: number; params?: number; mflops?: number; auc: number };
   students: SweepStudentResult[];
   /**
    * What the job ran with (sizes, preset, `--ema`, data folder; see {@link jobSettings}), compared
@@ -173,7 +179,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     }
     if (done) {
       summary.skipped.push(job.id);
-      log(`${tag}: finished before (teacher AUC ${done.teacher.auc.toFixed(4)}), skipped`);
+      log(`${tag}: finished before (${aucLabel(done)} ${done.teacher.auc.toFixed(4)}), skipped`);
       continue;
     }
     // The marker is the job's lock: a job that another live process runs (another shard, a
@@ -210,7 +216,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       };
       await writeJsonAtomic(resultFile, result);
       summary.ran.push(job.id);
-      log(`${tag}: teacher AUC ${result.teacher.auc.toFixed(4)} in ${result.seconds}s`);
+      log(`${tag}: ${aucLabel(result)} ${result.teacher.auc.toFixed(4)} in ${result.seconds}s`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       summary.failed.push({ id: job.id, error: message });
@@ -221,6 +227,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   }
   return summary;
 }
+
+/** How a job's AUC is logged: a distillation's teacher, or the model a training job trained. */
+const aucLabel = (result: SweepJobResult) =>
+  result.model ? `${result.model} test AUC` : "teacher AUC";
 
 /**
  * The differences between a job's recorded settings and a rerun's, one `name old -> new` each;

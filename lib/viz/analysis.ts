@@ -978,11 +978,20 @@ export function aucPerEpoch(
 
 /**
  * Ticks 1-2-5 per decade over the positive `values`, written in full: plotly's own log ticks
- * add bare minor digits ("2", "5") that read as values.
+ * add bare minor digits ("2", "5") that read as values. Values inside one 1-2-5 step (an
+ * under-trained model's scores, all near one value: 7.5e-4 to 8.1e-4) would leave no tick on the
+ * axis at all; they get four ticks spread over their range, to two significant digits, instead.
  */
 function logAxisTicks(values: number[]): { tickvals: number[]; ticktext: string[] } {
   const positive = values.filter((v) => v > 0);
-  const ticks = logTicks(Math.min(...positive), Math.max(...positive), 2.5);
+  const [lo, hi] = [Math.min(...positive), Math.max(...positive)];
+  const ticks = logTicks(lo, hi, 2.5);
+  if (ticks.filter((t) => t >= lo && t <= hi).length < 2) {
+    const spread = [
+      ...new Set([0, 1, 2, 3].map((k) => Number((lo * (hi / lo) ** (k / 3)).toPrecision(2)))),
+    ];
+    return { tickvals: spread, ticktext: spread.map(String) };
+  }
   return { tickvals: ticks, ticktext: ticks.map((t) => String(Number(t.toPrecision(1)))) };
 }
 

@@ -34,6 +34,7 @@ const EXPECTED = [
   "03-distillation.ipynb",
   "04-batch-size.ipynb",
   "05-results.ipynb",
+  "06-deep-svdd.ipynb",
 ];
 /**
  * Notebooks that train nothing: they read the committed results (EDEGAN_RESULTS, default

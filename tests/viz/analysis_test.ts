@@ -221,6 +221,23 @@ Deno.test("scoreAgreement: two groups, correlations in the title, log axes rejec
   assert(heading.includes("Pearson r 1.000 (log scores)"), heading);
   assert(heading.includes("Spearman 1.000"), heading);
   assertEquals(fig.layout.xaxis?.type, "log");
+  // Scores inside one 1-2-5 step (an under-trained EDE-GAN's, measured 2026-12-06 in notebook 06
+  // at the ci size: 7.53e-4 to 8.13e-4) still get labelled ticks inside their range.
+  const narrow = scoreAgreement({
+    x: [7.53e-4, 7.8e-4, 8.13e-4],
+    y: [1, 2, 3],
+    isAnomaly: [0, 1, 1],
+    xName: "a",
+    yName: "b",
+  });
+  const inside = (narrow.layout.xaxis?.tickvals as number[]).filter((v) =>
+    v >= 7.53e-4 && v <= 8.13e-4
+  );
+  assert(inside.length >= 2, `ticks ${narrow.layout.xaxis?.tickvals}`);
+  assertEquals(
+    narrow.layout.xaxis?.ticktext,
+    (narrow.layout.xaxis?.tickvals as number[]).map(String),
+  );
   assertThrows(
     () => scoreAgreement({ x: [0], y: [1], isAnomaly: [0], xName: "a", yName: "b" }),
     RangeError,
