@@ -1,7 +1,7 @@
 /**
  * `deno task results`: every generated file of a results folder rebuilt from the runs in it —
  * `teachers/tables.md`, `students/tables.md`, `design/tables.md` (once the design study has a
- * folder) and the three generated blocks of `README.md` (the headline) through the pure
+ * folder) and the four generated blocks of `README.md` (the headline, the quick sweeps' table) through the pure
  * renderers of this folder and `deno fmt`, and each sweep folder's `tables.md` and `tables.json`
  * (`reproduce-*`: a folder with `jobs/` and `tables.md`) through `deno task merge`'s tables. With `check`, nothing is written: the files whose
  * committed text differs from what the runs give are returned as stale.
@@ -15,8 +15,9 @@ import { mergeResults, readJobResults, tablesMarkdown } from "../sweep/merge.ts"
 import { designTables, loadDesignCells } from "./design_tables.ts";
 import { loadDistillations } from "./distillations.ts";
 import { applyHeadline, headlineBlocks } from "./headline.ts";
-import { formatMarkdown } from "./markdown.ts";
+import { formatMarkdown, replaceBlock } from "./markdown.ts";
 import { loadPaperFigures } from "./paper_figures.ts";
+import { quickBlock } from "./quick_tables.ts";
 import { studentTables } from "./student_tables.ts";
 import { teacherTables } from "./teacher_tables.ts";
 import { loadTeacherRuns } from "./teacher_runs.ts";
@@ -35,12 +36,16 @@ export interface RebuildSummary {
   upToDate: string[];
 }
 
+/** The quick-preset sweeps whose averages the README's `quick` block shows, in its order. */
+const QUICK_SWEEPS = ["reproduce-mnist-quick", "reproduce-fashion-mnist-quick"];
+
 const readOrEmpty = (path: string) => Deno.readTextFile(path).catch(() => "");
 
 /**
  * Every generated file of results folder `dir` as the runs in it give it (nothing written). The
- * folder holds `paper_figures.json`, `README.md` (with the `headline`, `classes` and `students`
- * markers), `teachers/` and `students/`, and maybe `design/`.
+ * folder holds `paper_figures.json`, `README.md` (with the `headline`, `classes`, `students` and
+ * `quick` markers), `teachers/`, `students/`, the two `reproduce-*-quick/` sweeps, and maybe
+ * `design/`.
  *
  * @throws {Error} naming the file when a run, the paper figures or the README's markers are
  * missing or unreadable.
@@ -71,11 +76,19 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
     files.push({ path: join(designDir, "tables.md"), text: designTables(cells, paper) });
   }
   const readme = join(dir, "README.md");
+  const quick = await Promise.all(
+    QUICK_SWEEPS.map(async (name) => mergeResults(await readJobResults(join(dir, name)))),
+  );
   files.push({
     path: readme,
-    text: applyHeadline(
-      await Deno.readTextFile(readme),
-      headlineBlocks(teachers, students, paper),
+    text: replaceBlock(
+      applyHeadline(
+        await Deno.readTextFile(readme),
+        headlineBlocks(teachers, students, paper),
+        readme,
+      ),
+      "quick",
+      quickBlock(quick),
       readme,
     ),
   });

@@ -31,10 +31,6 @@ const CASES = [
  * until regenerated. Measured on wasm, the backend they were made on.
  */
 const NOT_REPRODUCING: Record<string, string> = {
-  "reproduce-mnist-quick":
-    "made on 2026-11-29 by older code: teacher of mnist-c2-s0 gives AUC 0.9075 today against " +
-    "0.8692 committed (results/reproduce-mnist-quick/jobs/mnist-c2-s0.json; issue 27); regenerate " +
-    "the folder, then delete this entry",
   "reproduce-fashion-mnist-quick":
     "made on 2026-11-29 by older code: teacher of fashion-mnist-c0-s0 gives test AUC 0.5694 " +
     "after epoch 1 today against 0.5630 committed (results/reproduce-fashion-mnist-quick/runs/" +
