@@ -11,7 +11,7 @@
 
 import { join } from "@std/path";
 import { writeFileAtomic } from "../util/atomic.ts";
-import { mergeResults, readJobResults, tablesMarkdown } from "../sweep/merge.ts";
+import { type MergedTables, mergeResults, readJobResults, tablesMarkdown } from "../sweep/merge.ts";
 import { designTables, loadDesignCells } from "./design_tables.ts";
 import { loadDistillations } from "./distillations.ts";
 import { applyHeadline, headlineBlocks } from "./headline.ts";
@@ -44,8 +44,8 @@ const readOrEmpty = (path: string) => Deno.readTextFile(path).catch(() => "");
 /**
  * Every generated file of results folder `dir` as the runs in it give it (nothing written). The
  * folder holds `paper_figures.json`, `README.md` (with the `headline`, `classes`, `students` and
- * `quick` markers), `teachers/`, `students/`, the two `reproduce-*-quick/` sweeps, and maybe
- * `design/`.
+ * `quick` markers; the last only when a `reproduce-*-quick/` sweep is there), `teachers/`,
+ * `students/`, and maybe the quick sweeps and `design/`.
  *
  * @throws {Error} naming the file when a run, the paper figures or the README's markers are
  * missing or unreadable.
@@ -76,21 +76,15 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
     files.push({ path: join(designDir, "tables.md"), text: designTables(cells, paper) });
   }
   const readme = join(dir, "README.md");
-  const quick = await Promise.all(
-    QUICK_SWEEPS.map(async (name) => mergeResults(await readJobResults(join(dir, name)))),
+  const headline = applyHeadline(
+    await Deno.readTextFile(readme),
+    headlineBlocks(teachers, students, paper),
+    readme,
   );
+  const quick = await quickSweeps(dir);
   files.push({
     path: readme,
-    text: replaceBlock(
-      applyHeadline(
-        await Deno.readTextFile(readme),
-        headlineBlocks(teachers, students, paper),
-        readme,
-      ),
-      "quick",
-      quickBlock(quick),
-      readme,
-    ),
+    text: quick.length > 0 ? replaceBlock(headline, "quick", quickBlock(quick), readme) : headline,
   });
   // The Markdown is kept formatted (the README whole, its text around the blocks too); the sweep
   // tables as `deno task merge` writes them.
@@ -98,6 +92,20 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
     files.map(async (f) => ({ ...f, text: await formatMarkdown(f.text) })),
   );
   return [...formatted, ...await sweepTables(dir)];
+}
+
+/** The merged tables of the quick sweeps of `dir` that exist (a folder with `jobs/`), in order. */
+async function quickSweeps(dir: string): Promise<MergedTables[]> {
+  const present = await Promise.all(
+    QUICK_SWEEPS.map((name) =>
+      Deno.stat(join(dir, name, "jobs")).then((s) => s.isDirectory, () => false)
+    ),
+  );
+  return await Promise.all(
+    QUICK_SWEEPS.filter((_, i) => present[i]).map(async (name) =>
+      mergeResults(await readJobResults(join(dir, name)))
+    ),
+  );
 }
 
 /** The `tables.md` and `tables.json` of each sweep folder of `dir`, as `deno task merge` makes. */
