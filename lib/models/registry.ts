@@ -23,6 +23,8 @@ import { EdeGan } from "./ede_gan/network.ts";
 import type { EdeGanConfig } from "./ede_gan/config.ts";
 import { checkFinalBatchNorm, finalBatchNormScoring } from "./ede_gan/final_batch_norm.ts";
 import { DEEP_SVDD } from "./deep_svdd/mod.ts";
+import type { BatchNormScoring } from "./batch_norm_scoring.ts";
+import { EDE_GAN_BATCH_NORM_SCORING } from "./ede_gan/batch_norm_scoring.ts";
 
 /** How to rebuild a model of one name from what a checkpoint holds. */
 export interface ModelEntry {
@@ -48,6 +50,11 @@ export interface ModelEntry {
    * only.
    */
   finalScoring?: { check(asked: string): void; score: FinalScoringHook };
+  /**
+   * The BatchNorm modes `deno task score --bn-stats` may ask of a saved run beyond `moving` (see
+   * {@link BatchNormScoring}); a model without it is scored with its moving statistics only.
+   */
+  batchNormScoring?: BatchNormScoring;
 }
 
 /** The model of a `model.json` that names none: every checkpoint written before names were. */
@@ -65,6 +72,7 @@ const MODELS = new Map<string, ModelEntry>([
       score: (model, data, asked, input) =>
         finalBatchNormScoring(model, data, checkFinalBatchNorm(asked), input),
     },
+    batchNormScoring: EDE_GAN_BATCH_NORM_SCORING,
   }],
   [DEEP_SVDD.name, DEEP_SVDD],
 ]);
@@ -186,6 +194,23 @@ export function checkFinalScoring(name: string, asked: string): void {
  */
 export function hasOwnFinalScoring(name: string): boolean {
   return MODELS.get(name)?.finalScoring !== undefined;
+}
+
+/**
+ * The BatchNorm modes a saved model of kind `name` offers `deno task score` beyond its moving
+ * statistics (its registry entry's {@link ModelEntry.batchNormScoring}), or undefined for a model
+ * scored with its moving statistics only (and for an unregistered name).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { batchNormScoringOf } from "./registry.ts";
+ * assertEquals(batchNormScoringOf("ede-gan")?.runMode({ training: { batchSize: 64 } }), "moving");
+ * assertEquals(batchNormScoringOf("deep-svdd"), undefined);
+ * ```
+ */
+export function batchNormScoringOf(name: string): BatchNormScoring | undefined {
+  return MODELS.get(name)?.batchNormScoring;
 }
 
 /**
