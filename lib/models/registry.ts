@@ -2,7 +2,8 @@
  * The models by name, the one place the engine learns of them: a run chooses its model by name
  * (`deno task train --model-kind`) and {@link createModel} makes it; `model.json` and `run.json`
  * record the name, and {@link modelFromTensors} rebuilds it from its configuration and saved
- * tensors; {@link finalScoring} scores a freshly trained run the model's own way. Each model has
+ * tensors; {@link finalScoring} scores a freshly trained run the model's own way, and
+ * {@link batchNormScoringOf} gives `deno task score` its BatchNorm modes. Each model has
  * one line here (or registers itself once with {@link registerModel}, as a tfjs kernel does). A
  * `model.json` written before models had names holds an EDE-GAN ({@link DEFAULT_MODEL}).
  *
