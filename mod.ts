@@ -76,6 +76,7 @@ export type {
   StepContext,
 } from "./lib/models/anomaly_model.ts";
 export {
+  batchNormScoringOf,
   checkModelKind,
   createModel,
   DEFAULT_MODEL,
@@ -84,6 +85,7 @@ export {
   registeredModels,
   registerModel,
 } from "./lib/models/registry.ts";
+export type { BatchNormScoring } from "./lib/models/batch_norm_scoring.ts";
 export {
   asEdeGan,
   compressionRatio,

@@ -48,6 +48,26 @@ export interface StudentSpeedRow {
 /** The compression ratios the suite measures beside the teacher. */
 export const BENCH_RATIOS: readonly number[] = [24.45, 311.11, 700];
 
+/** What the student speed suites time, and how often. */
+export interface StudentSpeedOptions {
+  /** The students' compression ratios beside the teacher (default {@link BENCH_RATIOS}). */
+  ratios?: readonly number[];
+  /** Batch sizes to time at (default 256 and 1). */
+  batches?: number[];
+  /** Interleaved rounds, each figure the median of them (default 15). */
+  rounds?: number;
+  /** Progress, one line a round. */
+  onProgress?: (msg: string) => void;
+}
+
+/** {@link StudentSpeedOptions} with their defaults. */
+function speedSettings(
+  opts: StudentSpeedOptions,
+): Required<Omit<StudentSpeedOptions, "onProgress">> {
+  const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 15 } = opts;
+  return { ratios, batches, rounds };
+}
+
 /** Images per timed call at each batch size (batch 1: a block of single-image calls). */
 const IMAGES_PER_CALL: Record<number, number> = { 256: 256, 1: 32 };
 
@@ -64,14 +84,9 @@ const IMAGES_PER_CALL: Record<number, number> = { 256: 256, 1: 32 };
  */
 export async function runStudentSpeedSuite(
   backend: BackendName,
-  opts: {
-    ratios?: readonly number[];
-    batches?: number[];
-    rounds?: number;
-    onProgress?: (msg: string) => void;
-  } = {},
+  opts: StudentSpeedOptions = {},
 ): Promise<StudentSpeedRow[]> {
-  const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 15 } = opts;
+  const { ratios, batches, rounds } = speedSettings(opts);
   const selection = await selectBackend(backend);
   const models = benchModels(ratios);
   try {
@@ -110,14 +125,9 @@ export async function runStudentSpeedSuite(
  */
 export async function runOnnxStudentSpeedSuite(
   ort: OnnxRuntime,
-  opts: {
-    ratios?: readonly number[];
-    batches?: number[];
-    rounds?: number;
-    onProgress?: (msg: string) => void;
-  } = {},
+  opts: StudentSpeedOptions = {},
 ): Promise<StudentSpeedRow[]> {
-  const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 15 } = opts;
+  const { ratios, batches, rounds } = speedSettings(opts);
   const threads = threadCount();
   const models = benchModels(ratios);
   const sessions = [];

@@ -190,6 +190,35 @@ export function prepareImageSet(set: ImageSet, size: number, channels: number): 
 }
 
 /**
+ * One decoded RGB image (`rgb`: `height` x `width` x 3 bytes) at a model's `size` x `size` x
+ * `channels`, as {@link prepareImageSet} prepares a set: what `deno task score --images` and the
+ * exported model's scoring page (`lib/export/page/page.js`) both do to an image they are given.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { prepareRgbImage } from "./preprocess.ts";
+ * const rgb = new Uint8Array(4 * 4 * 3).fill(100);
+ * assertEquals(prepareRgbImage({ rgb, width: 4, height: 4 }, 2, 1), new Uint8Array(4).fill(100));
+ * ```
+ */
+export function prepareRgbImage(
+  image: { rgb: Uint8Array; width: number; height: number },
+  size: number,
+  channels: number,
+): Uint8Array {
+  const one = {
+    pixels: image.rgb,
+    labels: new Int32Array(1),
+    count: 1,
+    height: image.height,
+    width: image.width,
+    channels: 3,
+  };
+  return prepareImageSet(one, size, channels).pixels;
+}
+
+/**
  * Copies the images at `indices` into a new set (pixels, labels and names); its `indices` field
  * records where each image came from (composed through earlier subsets).
  *

@@ -22,7 +22,8 @@
  * distillation (its loss compares the teacher's and the student's z, x_hat and z_hat), the
  * BatchNorm-statistics modes and study, the score-kind comparison and the batch-size and latent
  * studies (`lib/models/ede_gan/`), reached from the engine through the registry's optional
- * `finalScoring`, and the FLOP accounting of the benchmarks.
+ * `finalScoring` (training) and `batchNormScoring` (`deno task score`), and the FLOP accounting
+ * of the benchmarks.
  *
  * @module
  */

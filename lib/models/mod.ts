@@ -15,3 +15,4 @@
 export * from "./anomaly_model.ts";
 export * from "./registry.ts";
 export * from "./distillable.ts";
+export * from "./batch_norm_scoring.ts";

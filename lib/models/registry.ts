@@ -2,7 +2,8 @@
  * The models by name, the one place the engine learns of them: a run chooses its model by name
  * (`deno task train --model-kind`) and {@link createModel} makes it; `model.json` and `run.json`
  * record the name, and {@link modelFromTensors} rebuilds it from its configuration and saved
- * tensors; {@link finalScoring} scores a freshly trained run the model's own way. Each model has
+ * tensors; {@link finalScoring} scores a freshly trained run the model's own way, and
+ * {@link batchNormScoringOf} gives `deno task score` its BatchNorm modes. Each model has
  * one line here (or registers itself once with {@link registerModel}, as a tfjs kernel does). A
  * `model.json` written before models had names holds an EDE-GAN ({@link DEFAULT_MODEL}).
  *
@@ -23,6 +24,8 @@ import { EdeGan } from "./ede_gan/network.ts";
 import type { EdeGanConfig } from "./ede_gan/config.ts";
 import { checkFinalBatchNorm, finalBatchNormScoring } from "./ede_gan/final_batch_norm.ts";
 import { DEEP_SVDD } from "./deep_svdd/mod.ts";
+import type { BatchNormScoring } from "./batch_norm_scoring.ts";
+import { EDE_GAN_BATCH_NORM_SCORING } from "./ede_gan/batch_norm_scoring.ts";
 
 /** How to rebuild a model of one name from what a checkpoint holds. */
 export interface ModelEntry {
@@ -48,6 +51,11 @@ export interface ModelEntry {
    * only.
    */
   finalScoring?: { check(asked: string): void; score: FinalScoringHook };
+  /**
+   * The BatchNorm modes `deno task score --bn-stats` may ask of a saved run beyond `moving` (see
+   * {@link BatchNormScoring}); a model without it is scored with its moving statistics only.
+   */
+  batchNormScoring?: BatchNormScoring;
 }
 
 /** The model of a `model.json` that names none: every checkpoint written before names were. */
@@ -65,6 +73,7 @@ const MODELS = new Map<string, ModelEntry>([
       score: (model, data, asked, input) =>
         finalBatchNormScoring(model, data, checkFinalBatchNorm(asked), input),
     },
+    batchNormScoring: EDE_GAN_BATCH_NORM_SCORING,
   }],
   [DEEP_SVDD.name, DEEP_SVDD],
 ]);
@@ -186,6 +195,23 @@ export function checkFinalScoring(name: string, asked: string): void {
  */
 export function hasOwnFinalScoring(name: string): boolean {
   return MODELS.get(name)?.finalScoring !== undefined;
+}
+
+/**
+ * The BatchNorm modes a saved model of kind `name` offers `deno task score` beyond its moving
+ * statistics (its registry entry's {@link ModelEntry.batchNormScoring}), or undefined for a model
+ * scored with its moving statistics only (and for an unregistered name).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { batchNormScoringOf } from "./registry.ts";
+ * assertEquals(batchNormScoringOf("ede-gan")?.runMode({ training: { batchSize: 64 } }), "moving");
+ * assertEquals(batchNormScoringOf("deep-svdd"), undefined);
+ * ```
+ */
+export function batchNormScoringOf(name: string): BatchNormScoring | undefined {
+  return MODELS.get(name)?.batchNormScoring;
 }
 
 /**

@@ -8,6 +8,12 @@
 
 export { batchNormActivation, type BatchNormActivationResult } from "./batch_norm_activation.ts";
 export { activation } from "./activation.ts";
+export {
+  batchStatistics,
+  type ChannelStatistics,
+  type CollectedStatistics,
+  movingStatistics,
+} from "./batch_statistics.ts";
 export { type AdamFlatResult, type AdamSegment, adamUpdateFlat } from "./adam_update.ts";
 export { type BatchStatistic, updateMovingAverages } from "./moving_averages.ts";
 export {

@@ -8,7 +8,7 @@
 import { relative } from "@std/path";
 import { decodeImage } from "../data/folder.ts";
 import { listImageFiles, readFileNamed } from "../data/mod.ts";
-import { prepareImageSet } from "../data/preprocess.ts";
+import { prepareRgbImage } from "../data/preprocess.ts";
 import type { ImageSet, SkippedFiles } from "../data/types.ts";
 import { addSize, sourceImageNotes, type SourceImages } from "../data/source_images.ts";
 
@@ -46,7 +46,7 @@ export async function loadImageFolder(
   });
   const files = listing.files.sort();
   if (files.length === 0) throw new Error(`--images: no PNG or JPEG files under ${dir}`);
-  const parts: ImageSet[] = [];
+  const parts: Uint8Array[] = [];
   const sizes: SourceImages["sizes"] = [];
   let grey = true;
   for (const file of files) {
@@ -55,22 +55,11 @@ export async function loadImageFolder(
     for (let p = 0; grey && p < image.rgb.length; p += 3) {
       grey = image.rgb[p] === image.rgb[p + 1] && image.rgb[p] === image.rgb[p + 2];
     }
-    parts.push(prepareImageSet(
-      {
-        pixels: image.rgb,
-        labels: new Int32Array(1),
-        count: 1,
-        height: image.height,
-        width: image.width,
-        channels: 3,
-      },
-      size,
-      channels,
-    ));
+    parts.push(prepareRgbImage(image, size, channels));
   }
   const per = size * size * channels;
   const pixels = new Uint8Array(files.length * per);
-  parts.forEach((p, i) => pixels.set(p.pixels, i * per));
+  parts.forEach((p, i) => pixels.set(p, i * per));
   return {
     pixels,
     labels: new Int32Array(files.length).fill(-1),

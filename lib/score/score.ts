@@ -16,7 +16,7 @@ import {
   type BatchNormStatistics,
   type BatchNormStatsMode,
   withBatchNormStats,
-} from "../models/ede_gan/batch_norm_stats.ts";
+} from "../models/batch_norm_scoring.ts";
 
 /** Scores of a set, and optionally what the model saw. */
 export interface ScoreResult {
@@ -51,7 +51,10 @@ export interface ScoreOptions {
    * or `recomputed` (re-estimated over training normals; pass them as `recomputedStats`).
    */
   bnStats?: BatchNormStatsMode;
-  /** The statistics of `bnStats: "recomputed"`, from `recomputeBatchNormStats`. */
+  /**
+   * The statistics of `bnStats: "recomputed"` (EDE-GAN's `recomputeBatchNormStats`; any model's
+   * through its registry entry's `batchNormScoring`).
+   */
   recomputedStats?: BatchNormStatistics;
 }
 
@@ -64,15 +67,16 @@ export interface ScoreOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import * as tf from "../tf.ts";
- * import { EdeGan } from "../models/ede_gan/mod.ts";
+ * import { createModel } from "../models/registry.ts";
  * import { scoreImages } from "./score.ts";
  * await tf.setBackend("cpu");
- * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
+ * const model = createModel("ede-gan", { width: 2, latentSize: 4 }, { imageSize: 32, channels: 1 }, 1);
  * const set = { pixels: new Uint8Array(3 * 32 * 32), labels: new Int32Array(3), count: 3,
  *   height: 32, width: 32, channels: 1 };
  * const { scores } = await scoreImages(model, set);
- * if (scores.length !== 3) throw new Error();
+ * assertEquals(scores.length, 3);
  * model.dispose();
  * ```
  */

@@ -2,16 +2,16 @@
  * A trained run made ready for scoring: its model, its calibration, its data split as recorded in
  * `run.json`, and the BatchNorm mode to score with (given, or chosen on the validation split).
  * Any registered model loads (as the kind its `model.json` records); the BatchNorm modes other
- * than `moving` are EDE-GAN's study (`lib/models/ede_gan/`), and asking them of another model is
- * an error naming `--bn-stats`.
+ * than `moving` are a model's own, reached through its registry entry's `batchNormScoring`
+ * (EDE-GAN's study in `lib/models/ede_gan/`), and asking them of a model without it is an error
+ * naming `--bn-stats` and the model.
  *
  * @module
  */
 
 import { join } from "@std/path";
-import { asEdeGan, type ScoreKind } from "../models/ede_gan/mod.ts";
 import type { AnomalyModel } from "../models/anomaly_model.ts";
-import { hasOwnFinalScoring } from "../models/registry.ts";
+import { batchNormScoringOf } from "../models/registry.ts";
 import { loadModel } from "../train/checkpoint.ts";
 import { readRunManifest, type RunManifest, runTraining } from "../run/manifest.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
@@ -20,17 +20,12 @@ import type { OneClassOptions } from "../data/options.ts";
 import { resolveModelDir } from "./model_dir.ts";
 import {
   BATCH_NORM_STATS_MODES,
+  type BatchNormChoice,
   type BatchNormStatistics,
   type BatchNormStatsMode,
-  storedRecomputedStats,
-} from "../models/ede_gan/batch_norm_stats.ts";
-import {
-  type BatchNormChoice,
-  chooseBatchNormStats,
-} from "../models/ede_gan/choose_batch_norm_stats.ts";
+} from "../models/batch_norm_scoring.ts";
 import { scoreImages } from "./score.ts";
 import { calibrate, type Calibration } from "./calibrate.ts";
-import { runBatchNormStats } from "../models/ede_gan/final_batch_norm.ts";
 
 /** The data a score run reads, and where its folder came from (for errors). */
 export interface ScoringDataSource {
@@ -184,10 +179,12 @@ export interface BatchNormResolution {
 }
 
 /**
- * Resolves `--bn-stats` for a run: `auto` chooses on the validation normals with
- * {@link chooseBatchNormStats} (recomputing the statistics over the training normals first, or
- * reading them from the run), `all` returns every mode and the validation choice, a mode returns
- * itself (with recomputed statistics when it is `recomputed`).
+ * Resolves `--bn-stats` for a run through the model's registry entry (`batchNormScoring`):
+ * `auto` chooses on the validation normals (recomputing the statistics over the training normals
+ * first, or reading them from the run), `all` returns every mode and the validation choice, a
+ * mode returns itself (with recomputed statistics when it is `recomputed`). A model without
+ * BatchNorm modes of its own resolves `moving` and `auto` to `moving`; any other value is an
+ * error naming `--bn-stats`, the value and the model's kind.
  *
  * @example
  * ```ts ignore
@@ -207,7 +204,8 @@ export async function resolveBatchNormStats(
       `--bn-stats: '${flag}' is not one of auto, moving, recomputed, per-image, all`,
     );
   }
-  if (!hasOwnFinalScoring(run.model.name)) {
+  const own = batchNormScoringOf(run.model.name);
+  if (!own) {
     // A model without BatchNorm modes of its own is scored as it was reported: moving.
     if (flag === "auto") return { modes: ["moving"] };
     throw new Error(
@@ -216,10 +214,9 @@ export async function resolveBatchNormStats(
     );
   }
   if (flag === "per-image") return { modes: [flag] };
-  const model = asEdeGan(run.model, `--bn-stats ${flag}`);
-  const stored = await storedRecomputedStats(
+  const stored = await own.storedRecomputed(
     run.modelDir,
-    model,
+    run.model,
     run.data.train,
     run.trainBatchSize,
     { weights: run.weights },
@@ -230,7 +227,7 @@ export async function resolveBatchNormStats(
     recomputedNow: stored.computed,
   };
   if (flag === "recomputed") return { modes: ["recomputed"], ...base };
-  const choice = await chooseBatchNormStats(model, run.data.val, {
+  const choice = await own.choose(run.model, run.data.val, {
     recomputedStats: stored.stats,
   });
   return {
@@ -242,7 +239,8 @@ export async function resolveBatchNormStats(
 
 /** How `deno task score` scores: the options to pass on, the threshold, and what to record. */
 export interface ScoringSetup {
-  scoreKind: ScoreKind;
+  /** One of the model's `scoreKinds`. */
+  scoreKind: string;
   bnStats: BatchNormStatsMode;
   recomputedStats?: BatchNormStatistics;
   /** The threshold for this kind and mode: the stored one, or calibrated on validation now. */
@@ -253,9 +251,10 @@ export interface ScoringSetup {
 
 /**
  * Settles how a saved model scores for `deno task score`: `scoreKind` and `bnStats` (`run`, the
- * default: the statistics the run's own metrics used, see `runBatchNormStats`, so that scoring a
- * run's test split gives its `run.json` AUC; `auto` chooses on the validation normals, see
- * {@link chooseBatchNormStats}; or a mode by name). The model's stored
+ * default: the statistics the run's own metrics used, the `runMode` of the model's registry
+ * entry's `batchNormScoring`, so that scoring a run's test split gives its `run.json` AUC; `moving`
+ * for a model without BatchNorm modes; `auto` chooses on the validation normals; or a mode by
+ * name). The model's stored
  * calibration belongs to the latent score under moving statistics; any other kind or mode is
  * calibrated anew on the run's validation normals at the run's false-positive rate (never the
  * test set). A model without `run.json` beside it has no validation split: `auto` then keeps
@@ -273,7 +272,7 @@ export async function prepareScoring(
   modelDir: string,
   model: AnomalyModel,
   stored: Calibration | undefined,
-  opts: { scoreKind: ScoreKind; bnStats: BatchNormStatsMode | "auto" | "run" },
+  opts: { scoreKind: string; bnStats: BatchNormStatsMode | "auto" | "run" },
 ): Promise<ScoringSetup> {
   const { scoreKind } = opts;
   if (!model.scoreKinds.includes(scoreKind)) {
@@ -329,7 +328,7 @@ export async function prepareScoring(
   };
   // One rule with training: a run is scored with the statistics it was reported with.
   const flag = opts.bnStats === "run"
-    ? runBatchNormStats(run.kind === "distill" ? {} : run)
+    ? batchNormScoringOf(model.name)?.runMode(run.kind === "distill" ? {} : run) ?? "moving"
     : opts.bnStats;
   const bn = await resolveBatchNormStats(scoringRun, flag);
   const bnStats = bn.modes[0];

@@ -85,6 +85,15 @@ Deno.test("deno task train --model-kind deep-svdd, then score, eval and report, 
     const scored = JSON.parse(await Deno.readTextFile(join(out, "scores-test.json")));
     assertEquals(scored.scoring.bnStats, "moving");
     assert(scored.scoring.testAuc > 0.85, `full test set AUC ${scored.scoring.testAuc}`);
+    // Deep SVDD has no BatchNorm modes on its registry entry: another one is refused by name.
+    const refused = await runDeno(
+      ["tasks/score.ts", "--model", out, "--backend", "wasm", "--bn-stats", "per-image"],
+    );
+    assertNotEquals(refused.code, 0, refused.text);
+    assertStringIncludes(
+      refused.text,
+      "--bn-stats per-image: a 'deep-svdd' model is scored with its moving statistics only",
+    );
 
     const evaluated = await runDeno(["tasks/eval.ts", out, "--json", join(dir, "eval.json")]);
     assertEquals(evaluated.code, 0, evaluated.text);

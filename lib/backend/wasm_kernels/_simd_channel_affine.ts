@@ -26,6 +26,17 @@ import {
   type WasmFunction,
 } from "./_wasm_assembler.ts";
 
+/** The instructions of one loop width: four float32 lanes (SIMD) or one. */
+interface Width {
+  load: Bytes;
+  mul: Bytes;
+  add: Bytes;
+  store: Bytes;
+}
+
+const SIMD_LANES: Width = { load: V_LOAD(), mul: F4_MUL, add: F4_ADD, store: V_STORE() };
+const ONE_LANE: Width = { load: F32_LOAD, mul: F32_MUL, add: F32_ADD, store: F32_STORE };
+
 /**
  * out[p, c] = x[p, c]·a[c] + b[c] over `positions` rows of `channels` (NHWC, channels last; out may
  * be x): four channels at a time, then the remaining channels one at a time. Parameters (x, out,
@@ -42,6 +53,31 @@ import {
 export function channelAffineFunction(): WasmFunction {
   const [x, out, positions, channels, a, b] = [0, 1, 2, 3, 4, 5];
   const [p, c, rowBytes, end16, base] = [6, 7, 8, 9, 10];
+  // The loop body at one width: out[base + c] = x[base + c]·a[c] + b[c] (byte offsets).
+  const affine = ({ load, mul, add, store }: Width): Bytes => [
+    ...get(out),
+    ...get(base),
+    ...ADD,
+    ...get(c),
+    ...ADD,
+    ...get(x),
+    ...get(base),
+    ...ADD,
+    ...get(c),
+    ...ADD,
+    ...load,
+    ...get(a),
+    ...get(c),
+    ...ADD,
+    ...load,
+    ...mul,
+    ...get(b),
+    ...get(c),
+    ...ADD,
+    ...load,
+    ...add,
+    ...store,
+  ];
   const body: Bytes = [
     ...get(channels),
     ...SHL2,
@@ -55,54 +91,9 @@ export function channelAffineFunction(): WasmFunction {
       ...get(rowBytes),
       ...MUL,
       ...set(base),
-      ...loop(c, i32(0), get(end16), 16, [
-        ...get(out),
-        ...get(base),
-        ...ADD,
-        ...get(c),
-        ...ADD,
-        ...get(x),
-        ...get(base),
-        ...ADD,
-        ...get(c),
-        ...ADD,
-        ...V_LOAD(),
-        ...get(a),
-        ...get(c),
-        ...ADD,
-        ...V_LOAD(),
-        ...F4_MUL,
-        ...get(b),
-        ...get(c),
-        ...ADD,
-        ...V_LOAD(),
-        ...F4_ADD,
-        ...V_STORE(),
-      ]),
-      ...loop(c, get(end16), get(rowBytes), 4, [
-        ...get(out),
-        ...get(base),
-        ...ADD,
-        ...get(c),
-        ...ADD,
-        ...get(x),
-        ...get(base),
-        ...ADD,
-        ...get(c),
-        ...ADD,
-        ...F32_LOAD,
-        ...get(a),
-        ...get(c),
-        ...ADD,
-        ...F32_LOAD,
-        ...F32_MUL,
-        ...get(b),
-        ...get(c),
-        ...ADD,
-        ...F32_LOAD,
-        ...F32_ADD,
-        ...F32_STORE,
-      ]),
+      // Four channels at a time (one v128 per load), then the rest one at a time.
+      ...loop(c, i32(0), get(end16), 16, affine(SIMD_LANES)),
+      ...loop(c, get(end16), get(rowBytes), 4, affine(ONE_LANE)),
     ]),
   ];
   return { params: 6, locals: [[5, I32]], body };

@@ -2,7 +2,7 @@
  * The scoring page's script (bundled for the browser by `serveScoringPage`): loads the exported
  * TF.js graph model and its `edegan-export.json`, and scores the images dropped on the page or
  * chosen in its file input. Images are prepared as `deno task score --images` prepares them: the
- * same `prepareImageSet` (PIL bilinear resize, BT.601 luma) from `lib/data/preprocess.ts`, the
+ * same `prepareRgbImage` (PIL bilinear resize, BT.601 luma) from `lib/data/preprocess.ts`, the
  * same compositing of transparent pixels onto white, the same scaling p / 127.5 - 1.
  *
  * Plain JavaScript, not TypeScript: its browser globals (`document`, `OffscreenCanvas`, `tf` from
@@ -12,7 +12,7 @@
  * @module
  */
 
-import { prepareImageSet } from "../../data/preprocess.ts";
+import { prepareRgbImage } from "../../data/preprocess.ts";
 
 /** `tf.min.js`, loaded by a script tag before this module. */
 const tf = globalThis.tf;
@@ -50,7 +50,7 @@ async function main() {
     const rows = [];
     for (const file of files) {
       try {
-        rows.push({ name: file.name, pixels: prepare(await decode(file), size, channels) });
+        rows.push({ name: file.name, pixels: prepareRgbImage(await decode(file), size, channels) });
       } catch (error) {
         rows.push({ name: file.name, error: error.message });
       }
@@ -118,22 +118,6 @@ async function decode(file) {
     }
   }
   return { width, height, rgb };
-}
-
-/** The image at the model's size and channels, as `loadImageFolder` prepares it. */
-function prepare(image, size, channels) {
-  return prepareImageSet(
-    {
-      pixels: image.rgb,
-      labels: new Int32Array(1),
-      count: 1,
-      height: image.height,
-      width: image.width,
-      channels: 3,
-    },
-    size,
-    channels,
-  ).pixels;
 }
 
 /** @param {Row[]} rows */

@@ -25,6 +25,7 @@ import type { AnomalyModel, NamedTensors, ScoreBatch, ScoreRequest } from "../an
 import type { ImageSet } from "../../data/types.ts";
 import { batchTensor } from "../../data/batches.ts";
 import { Adam, keyedGradients } from "../../train/adam.ts";
+import { batchStatistics, type CollectedStatistics, movingStatistics } from "../../ops/mod.ts";
 import { createRng } from "../../util/rng.ts";
 import { type DeepSvddConfig, resolveConfig } from "./config.ts";
 import { centreFromSum, distanceToCentre, oneClassLoss, weightDecay } from "./losses.ts";
@@ -73,7 +74,7 @@ export class DeepSvdd implements AnomalyModel<DeepSvddOptimisers, DeepSvddLosses
   /** `latent`: ||phi(x) - c||^2, the distance in the output space to the centre. */
   readonly scoreKinds: readonly string[] = ["latent"];
   /** Batch statistics of training-mode passes, applied after the step. */
-  #pending: { key: string; mean: tf.Tensor1D; variance: tf.Tensor1D; count: number }[] = [];
+  #pending: CollectedStatistics[] = [];
 
   private constructor(
     readonly config: DeepSvddConfig,
@@ -224,24 +225,9 @@ export class DeepSvdd implements AnomalyModel<DeepSvddOptimisers, DeepSvddLosses
       const { mean, variance } = tf.moments(x, [1, 2], true);
       return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))) as tf.Tensor4D;
     }
-    let mean: tf.Tensor1D;
-    let variance: tf.Tensor1D;
-    if (mode === "infer") {
-      mean = this.variables.get(`${key}/movingMean`)! as tf.Tensor1D;
-      variance = this.variables.get(`${key}/movingVariance`)! as tf.Tensor1D;
-    } else {
-      ({ mean, variance } = tf.moments(x, [0, 1, 2]) as {
-        mean: tf.Tensor1D;
-        variance: tf.Tensor1D;
-      });
-      const [n, h, w] = x.shape;
-      this.#pending.push({
-        key,
-        mean: tf.keep(mean),
-        variance: tf.keep(variance),
-        count: n * h * w,
-      });
-    }
+    const { mean, variance } = mode === "infer"
+      ? movingStatistics(this.variables, key)
+      : batchStatistics(x, key, this.#pending);
     // No affine parameters: tfjs's batchNorm cannot take its gradient without a scale.
     return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))) as tf.Tensor4D;
   }

@@ -4,40 +4,29 @@
  * (`recomputed`), or each image's own (`per-image`). A net trained at batch 1 normalised every
  * image by its own statistics, so scoring it with moving averages computes another function.
  *
- * {@link recomputeBatchNormStats} runs EDE-GAN's parts in training mode, so it takes an EDE-GAN;
- * {@link withBatchNormStats} takes any model whose BatchNorm tensors are keyed
- * `layer/movingMean` and `layer/movingVariance`.
+ * {@link recomputeBatchNormStats} runs EDE-GAN's parts in training mode, so it takes an EDE-GAN.
+ * The modes and `withBatchNormStats`, which takes any model whose BatchNorm tensors are keyed
+ * `layer/movingMean` and `layer/movingVariance`, are model-agnostic: `../batch_norm_scoring.ts`.
  *
  * @module
  */
 
 import * as tf from "../../tf.ts";
 import type { EdeGan } from "./network.ts";
-import type { AnomalyModel, NamedTensors } from "../anomaly_model.ts";
+import type { BatchNormStatistics } from "../batch_norm_scoring.ts";
 import type { ImageSet } from "../../data/types.ts";
 import { batchTensor } from "../../data/batches.ts";
 import { join } from "@std/path";
 import { writeJsonAtomic } from "../../util/atomic.ts";
 
-/** How BatchNorm normalises at scoring (see the module documentation). */
-export type BatchNormStatsMode = "moving" | "recomputed" | "per-image";
-
-/** Every mode, the default (`moving`, the model as trained and calibrated) first. */
-export const BATCH_NORM_STATS_MODES: readonly BatchNormStatsMode[] = [
-  "moving",
-  "recomputed",
-  "per-image",
-];
-
-/** BatchNorm statistics re-estimated over a set of images, per layer `part/layer`. */
-export interface BatchNormStatistics {
-  /** Images per training-mode forward pass they were estimated with. */
-  batchSize: number;
-  /** Images they were estimated over. */
-  images: number;
-  /** Per layer: mean and (unbiased) variance per channel, as the moving averages store them. */
-  layers: Record<string, { mean: number[]; variance: number[] }>;
-}
+// The modes and the copy with other statistics are model-agnostic (`../batch_norm_scoring.ts`);
+// re-exported here, where EDE-GAN's study of them has always been imported from.
+export {
+  BATCH_NORM_STATS_MODES,
+  type BatchNormStatistics,
+  type BatchNormStatsMode,
+  withBatchNormStats,
+} from "../batch_norm_scoring.ts";
 
 /**
  * Re-estimates every BatchNorm layer's statistics over `images` (the training normals): the
@@ -121,58 +110,6 @@ export async function recomputeBatchNormStats(
     layers[key] = { mean: m, variance };
   }
   return { batchSize, images: batches * batchSize, layers };
-}
-
-/**
- * A copy of `model` whose BatchNorm moving averages are `stats` (the caller disposes it); an
- * error names the layer when `stats` do not fit the model (a layer missing, or another number of
- * channels).
- *
- * @example
- * ```ts
- * import * as tf from "../../tf.ts";
- * import { EdeGan } from "./mod.ts";
- * import { withBatchNormStats } from "./batch_norm_stats.ts";
- * await tf.setBackend("cpu");
- * const model = EdeGan.create({ width: 2, latentSize: 4 }, 1);
- * const layers: Record<string, { mean: number[]; variance: number[] }> = {};
- * for (const [key, v] of model.variables) {
- *   if (key.endsWith("/movingMean")) {
- *     layers[key.slice(0, -11)] = { mean: Array(v.size).fill(3), variance: Array(v.size).fill(2) };
- *   }
- * }
- * const copy = await withBatchNormStats(model, { batchSize: 1, images: 1, layers });
- * if (copy.variables.get("encoder1/conv1/movingMean")!.dataSync()[0] !== 3) throw new Error();
- * copy.dispose();
- * model.dispose();
- * ```
- */
-export async function withBatchNormStats<M extends AnomalyModel>(
-  model: M,
-  stats: BatchNormStatistics,
-): Promise<M> {
-  const tensors: NamedTensors = new Map();
-  for (const [key, v] of model.variables) {
-    const moving = key.match(/^(.*)\/moving(Mean|Variance)$/);
-    let data: Float32Array;
-    if (moving) {
-      const layer = stats.layers[moving[1]];
-      const values = layer?.[moving[2] === "Mean" ? "mean" : "variance"];
-      if (!values || values.length !== v.size) {
-        throw new Error(
-          `recomputed BatchNorm statistics: layer '${moving[1]}' ` +
-            (values
-              ? `has ${values.length} channels, the model ${v.size}`
-              : "is missing; were they computed for this model?"),
-        );
-      }
-      data = Float32Array.from(values);
-    } else {
-      data = (await v.data()) as Float32Array;
-    }
-    tensors.set(key, { shape: v.shape, data });
-  }
-  return model.withValues(tensors);
 }
 
 /**

@@ -10,19 +10,16 @@ import type { ImageSet } from "../../data/types.ts";
 import { scoreImages } from "../../score/score.ts";
 import {
   BATCH_NORM_STATS_MODES,
+  type BatchNormChoice,
   type BatchNormStatistics,
   type BatchNormStatsMode,
-} from "./batch_norm_stats.ts";
+} from "../batch_norm_scoring.ts";
 
-/** What {@link chooseBatchNormStats} decided, and on what. */
-export interface BatchNormChoice {
-  /** The chosen mode. */
-  mode: BatchNormStatsMode;
-  /** The criterion: the generator's objective on the validation normals, per mode tried. */
-  validationObjective: Partial<Record<BatchNormStatsMode, number>>;
-  /** The rule, in words, for manifests. */
-  criterion: string;
-}
+/**
+ * What {@link chooseBatchNormStats} decided (its criterion: the generator's objective on the
+ * validation normals, per mode tried), the model-agnostic shape of `../batch_norm_scoring.ts`.
+ */
+export type { BatchNormChoice };
 
 /** The rule of {@link chooseBatchNormStats}, as manifests record it. */
 export const BATCH_NORM_CRITERION =

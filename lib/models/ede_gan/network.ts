@@ -16,6 +16,9 @@ import {
   activation,
   batchNormActivation,
   type BatchStatistic,
+  batchStatistics,
+  type CollectedStatistics,
+  movingStatistics,
   scoreActivation,
   scoreBatchNormActivation,
   scoreConv2dTranspose,
@@ -57,13 +60,6 @@ export const BN_EPSILON = 1e-5;
 export const LEAKY_SLOPE = 0.2;
 
 /** The batch statistics of one BatchNorm layer, collected in training mode. */
-interface BatchStat {
-  key: string;
-  mean: tf.Tensor1D;
-  variance: tf.Tensor1D;
-  count: number;
-}
-
 /**
  * An EDE-GAN's parameters and its forward passes, and the {@link AnomalyModel} the engine trains,
  * scores and saves (its step in `./step.ts`, its scores in `./score.ts`). Variables are keyed
@@ -97,7 +93,7 @@ export class EdeGan
   /** The layers of each part. */
   readonly layers: Record<PartName, LayerSpec[]>;
   /** Statistics collected by training-mode forward passes, applied by {@link commitBatchStats}. */
-  #pending: BatchStat[] = [];
+  #pending: CollectedStatistics[] = [];
   /** The scoring pass's steps (they depend on the configuration only). */
   #steps?: ScoreStep[];
 
@@ -496,24 +492,9 @@ export class EdeGan
       );
       return tf.add(tf.mul(normalised, gamma), beta) as tf.Tensor4D;
     }
-    let mean: tf.Tensor1D;
-    let variance: tf.Tensor1D;
-    if (mode === "infer") {
-      mean = this.variables.get(`${key}/movingMean`)! as tf.Tensor1D;
-      variance = this.variables.get(`${key}/movingVariance`)! as tf.Tensor1D;
-    } else {
-      ({ mean, variance } = tf.moments(x, [0, 1, 2]) as {
-        mean: tf.Tensor1D;
-        variance: tf.Tensor1D;
-      });
-      const [n, h, w] = x.shape;
-      this.#pending.push({
-        key,
-        mean: tf.keep(mean),
-        variance: tf.keep(variance),
-        count: n * h * w,
-      });
-    }
+    const { mean, variance } = mode === "infer"
+      ? movingStatistics(this.variables, key)
+      : batchStatistics(x, key, this.#pending);
     return tf.batchNorm4d(x, mean, variance, beta, gamma, BN_EPSILON);
   }
 }
