@@ -101,12 +101,14 @@ export {
   loadEdeGan,
   type ModelCost,
   modelCost,
+  narrowerCosts,
   resolveConfig,
   SCORE_KINDS,
   type ScoreDistance,
   scoreEdeGan,
   type ScoreKind,
   type StepLosses,
+  studentConfig,
   trainStep,
 } from "./lib/models/ede_gan/mod.ts";
 // Deep SVDD, the second model and the one-class baseline (`modelKind: "deep-svdd"`)
@@ -221,7 +223,6 @@ export {
   initialiseFromTeacher,
   PAPER_RATIOS,
   STUDENT_LATENT_RULES,
-  studentConfig,
   studentForRatio,
   type StudentLatentRule,
   studentSizes,

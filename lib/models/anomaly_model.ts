@@ -18,11 +18,13 @@
  *    run, `saveModel` saves it. Deep SVDD's commit touched only its folder, that line and its
  *    test (`tests/models/deep_svdd_test.ts`).
  *
- * What stays EDE-GAN's, in its folder, because it needs EDE-GAN's insides: the P-KDGAN
- * distillation (its loss compares the teacher's and the student's z, x_hat and z_hat), the
+ * What stays EDE-GAN's, in its folder, because it needs EDE-GAN's insides: the
  * BatchNorm-statistics modes and study, the score-kind comparison and the batch-size and latent
  * studies (`lib/models/ede_gan/`), reached from the engine through the registry's optional
- * `finalScoring`, and the FLOP accounting of the benchmarks.
+ * `finalScoring`, and the FLOP accounting of the benchmarks. The P-KDGAN distillation
+ * (`lib/distill/`) takes a model with more than this interface, {@link ./distillable.ts}'s
+ * `DistillableModel` (the outputs its loss compares, a step with that loss, copies and a cost),
+ * which EDE-GAN implements.
  *
  * @module
  */
@@ -148,6 +150,12 @@ export interface FinalScoringInput {
   movingTestScores: Float32Array;
   /** The threshold on the validation normals with them. */
   movingCalibration: Calibration;
+  /**
+   * The validation normals' scores with them (the threshold's). Given, the result holds the
+   * validation scores in the mode used as {@link FinalScoring.valScores} (distillation compares
+   * a student's with its teacher's and keeps the student's threshold without scoring again).
+   */
+  movingValScores?: Float32Array;
   /** The training batch size (statistics recomputed over the training normals use it). */
   batchSize: number;
   /** The calibration's false-positive rate. */
@@ -174,6 +182,11 @@ export interface FinalScoring {
   calibration: Calibration;
   /** The test scores in this mode, one per test image. */
   testScores: Float32Array;
+  /**
+   * The validation normals' scores in this mode, one per validation image, that `calibration`
+   * was set on; present when {@link FinalScoringInput.movingValScores} was given.
+   */
+  valScores?: Float32Array;
 }
 
 /** A model's own way of scoring a freshly trained run under `asked` (see {@link FinalScoring}). */

@@ -21,7 +21,11 @@ import type { OneClassSplit } from "../data/types.ts";
 import { rocAuc } from "../metrics/mod.ts";
 import { EdeGan } from "./ede_gan/network.ts";
 import type { EdeGanConfig } from "./ede_gan/config.ts";
-import { checkFinalBatchNorm, finalBatchNormScoring } from "./ede_gan/final_batch_norm.ts";
+import {
+  checkFinalBatchNorm,
+  defaultFinalBatchNorm,
+  finalBatchNormScoring,
+} from "./ede_gan/final_batch_norm.ts";
 import { DEEP_SVDD } from "./deep_svdd/mod.ts";
 
 /** How to rebuild a model of one name from what a checkpoint holds. */
@@ -47,7 +51,12 @@ export interface ModelEntry {
    * the check of a value before training; a model without it scores with its moving statistics
    * only.
    */
-  finalScoring?: { check(asked: string): void; score: FinalScoringHook };
+  finalScoring?: {
+    check(asked: string): void;
+    score: FinalScoringHook;
+    /** What a run at `batchSize` scores with when `--bn-stats` is not given (else `moving`). */
+    defaultAsked?(batchSize: number): string;
+  };
 }
 
 /** The model of a `model.json` that names none: every checkpoint written before names were. */
@@ -64,6 +73,7 @@ const MODELS = new Map<string, ModelEntry>([
       check: (asked) => void checkFinalBatchNorm(asked),
       score: (model, data, asked, input) =>
         finalBatchNormScoring(model, data, checkFinalBatchNorm(asked), input),
+      defaultAsked: defaultFinalBatchNorm,
     },
   }],
   [DEEP_SVDD.name, DEEP_SVDD],
@@ -174,6 +184,23 @@ export function checkFinalScoring(name: string, asked: string): void {
 }
 
 /**
+ * What a run of kind `name` at `batchSize` scores with when `--bn-stats` is not given: the
+ * model's own default (EDE-GAN: `auto` at batch size 1, else `moving`), or `moving` for a model
+ * without its own final scoring.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { defaultFinalScoring } from "./registry.ts";
+ * assertEquals(defaultFinalScoring("ede-gan", 1), "auto");
+ * assertEquals([defaultFinalScoring("ede-gan", 16), defaultFinalScoring("deep-svdd", 1)], ["moving", "moving"]);
+ * ```
+ */
+export function defaultFinalScoring(name: string, batchSize: number): string {
+  return MODELS.get(name)?.finalScoring?.defaultAsked?.(batchSize) ?? "moving";
+}
+
+/**
  * Whether a model of kind `name` has scoring modes of its own beyond its moving statistics
  * (EDE-GAN: BatchNorm modes and score kinds for `deno task score`); false for any other.
  *
@@ -223,6 +250,7 @@ export function finalScoring(
     movingAuc: rocAuc(input.movingTestScores, data.testIsAnomaly),
     calibration: input.movingCalibration,
     testScores: input.movingTestScores,
+    ...(input.movingValScores ? { valScores: input.movingValScores } : {}),
   });
 }
 
