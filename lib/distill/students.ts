@@ -78,7 +78,7 @@ export const STUDENT_LATENT_RULES: readonly StudentLatentRule[] = ["shrink", "ke
  * import { EdeGan } from "../models/ede_gan/mod.ts";
  * const teacher = EdeGan.create({}, 0); // a model, or narrowerCosts(config) without weights
  * const s = studentForRatio(teacher, 700);
- * assertEquals([s.width, s.latentSize, s.ratio > 500], [2, 32, true]);
+ * assertEquals([s.width, s.latentSize, s.ratio > 500], [2, 16, true]);
  * teacher.dispose();
  * ```
  */

@@ -18,13 +18,11 @@
  *    run, `saveModel` saves it. Deep SVDD's commit touched only its folder, that line and its
  *    test (`tests/models/deep_svdd_test.ts`).
  *
- * What stays EDE-GAN's, in its folder, because it needs EDE-GAN's insides: the
+ * What stays EDE-GAN's, in its folder, because it needs EDE-GAN's insides: its side of P-KDGAN
+ * (`lib/distill/` is typed on `./distillable.ts`'s `DistillableModel` alone), the
  * BatchNorm-statistics modes and study, the score-kind comparison and the batch-size and latent
  * studies (`lib/models/ede_gan/`), reached from the engine through the registry's optional
- * `finalScoring`, and the FLOP accounting of the benchmarks. The P-KDGAN distillation
- * (`lib/distill/`) takes a model with more than this interface, {@link ./distillable.ts}'s
- * `DistillableModel` (the outputs its loss compares, a step with that loss, copies and a cost),
- * which EDE-GAN implements.
+ * `finalScoring`, and the FLOP accounting of the benchmarks.
  *
  * @module
  */

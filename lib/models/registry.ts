@@ -19,13 +19,10 @@ import type {
 } from "./anomaly_model.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { rocAuc } from "../metrics/mod.ts";
+import { defaultFinalBatchNorm } from "./ede_gan/final_batch_norm.ts";
 import { EdeGan } from "./ede_gan/network.ts";
 import type { EdeGanConfig } from "./ede_gan/config.ts";
-import {
-  checkFinalBatchNorm,
-  defaultFinalBatchNorm,
-  finalBatchNormScoring,
-} from "./ede_gan/final_batch_norm.ts";
+import { checkFinalBatchNorm, finalBatchNormScoring } from "./ede_gan/final_batch_norm.ts";
 import { DEEP_SVDD } from "./deep_svdd/mod.ts";
 
 /** How to rebuild a model of one name from what a checkpoint holds. */
@@ -47,16 +44,16 @@ export interface ModelEntry {
    */
   fromTensors(config: unknown, tensors: NamedTensors): AnomalyModel;
   /**
+   * What a run at `batchSize` scores with when `--bn-stats` is not given (see
+   * {@link defaultFinalScoring}); a model without it scores with its moving statistics.
+   */
+  defaultFinalScoring?(batchSize: number): string;
+  /**
    * How a freshly trained run is scored under `--bn-stats` (EDE-GAN: its BatchNorm modes), with
    * the check of a value before training; a model without it scores with its moving statistics
    * only.
    */
-  finalScoring?: {
-    check(asked: string): void;
-    score: FinalScoringHook;
-    /** What a run at `batchSize` scores with when `--bn-stats` is not given (else `moving`). */
-    defaultAsked?(batchSize: number): string;
-  };
+  finalScoring?: { check(asked: string): void; score: FinalScoringHook };
 }
 
 /** The model of a `model.json` that names none: every checkpoint written before names were. */
@@ -69,11 +66,11 @@ const MODELS = new Map<string, ModelEntry>([
       EdeGan.create({ ...settings, ...images } as Partial<EdeGanConfig>, seed),
     fromTensors: (config, tensors) =>
       EdeGan.fromTensors(config as Partial<EdeGan["config"]>, tensors),
+    defaultFinalScoring: defaultFinalBatchNorm,
     finalScoring: {
       check: (asked) => void checkFinalBatchNorm(asked),
       score: (model, data, asked, input) =>
         finalBatchNormScoring(model, data, checkFinalBatchNorm(asked), input),
-      defaultAsked: defaultFinalBatchNorm,
     },
   }],
   [DEEP_SVDD.name, DEEP_SVDD],
@@ -186,7 +183,7 @@ export function checkFinalScoring(name: string, asked: string): void {
 /**
  * What a run of kind `name` at `batchSize` scores with when `--bn-stats` is not given: the
  * model's own default (EDE-GAN: `auto` at batch size 1, else `moving`), or `moving` for a model
- * without its own final scoring.
+ * without one.
  *
  * @example
  * ```ts
@@ -197,7 +194,7 @@ export function checkFinalScoring(name: string, asked: string): void {
  * ```
  */
 export function defaultFinalScoring(name: string, batchSize: number): string {
-  return MODELS.get(name)?.finalScoring?.defaultAsked?.(batchSize) ?? "moving";
+  return MODELS.get(name)?.defaultFinalScoring?.(batchSize) ?? "moving";
 }
 
 /**
