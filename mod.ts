@@ -103,12 +103,14 @@ export {
   loadEdeGan,
   type ModelCost,
   modelCost,
+  narrowerCosts,
   resolveConfig,
   SCORE_KINDS,
   type ScoreDistance,
   scoreEdeGan,
   type ScoreKind,
   type StepLosses,
+  studentConfig,
   trainStep,
 } from "./lib/models/ede_gan/mod.ts";
 // Deep SVDD, the second model and the one-class baseline (`modelKind: "deep-svdd"`)
@@ -223,7 +225,6 @@ export {
   initialiseFromTeacher,
   PAPER_RATIOS,
   STUDENT_LATENT_RULES,
-  studentConfig,
   studentForRatio,
   type StudentLatentRule,
   studentSizes,

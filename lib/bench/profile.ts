@@ -12,8 +12,14 @@
 
 import * as tf from "../tf.ts";
 import { type BackendChoice, selectBackend } from "../backend/select.ts";
-import { EdeGan, type EdeGanConfig, resolveConfig } from "../models/ede_gan/mod.ts";
-import { studentConfig, studentForRatio } from "../distill/students.ts";
+import {
+  EdeGan,
+  type EdeGanConfig,
+  narrowerCosts,
+  resolveConfig,
+  studentConfig,
+} from "../models/ede_gan/mod.ts";
+import { studentForRatio } from "../distill/students.ts";
 import { scoreImages } from "../score/score.ts";
 import { registerSuite } from "./suites.ts";
 
@@ -178,10 +184,11 @@ export async function profileScoring(
 ): Promise<ScoreProfileRow[]> {
   const selection = await selectBackend(backend);
   const teacher = resolveConfig({ width: 64 });
+  const costs = narrowerCosts(teacher);
   const models: [string, EdeGanConfig][] = [
     ["teacher", teacher],
     ...[311.11, 700].map((r) =>
-      [`${r}:1`, studentConfig(teacher, studentForRatio(teacher, r))] as [string, EdeGanConfig]
+      [`${r}:1`, studentConfig(teacher, studentForRatio(costs, r))] as [string, EdeGanConfig]
     ),
   ];
   const rows: ScoreProfileRow[] = [];

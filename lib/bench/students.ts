@@ -20,10 +20,17 @@
  */
 
 import { type BackendChoice, type BackendName, selectBackend } from "../backend/select.ts";
-import { EdeGan, type EdeGanConfig, modelCost, resolveConfig } from "../models/ede_gan/mod.ts";
+import {
+  EdeGan,
+  type EdeGanConfig,
+  modelCost,
+  narrowerCosts,
+  resolveConfig,
+  studentConfig,
+} from "../models/ede_gan/mod.ts";
 import type { ImageSet } from "../data/types.ts";
 import { scoreImages } from "../score/score.ts";
-import { studentConfig, studentForRatio } from "../distill/students.ts";
+import { studentForRatio } from "../distill/students.ts";
 import { registerSuite, type SuiteOptions } from "./suites.ts";
 import { median } from "./kernels.ts";
 import { ONNX_INPUT, ONNX_OUTPUT, onnxModel, scoringPath } from "../export/mod.ts";
@@ -179,7 +186,10 @@ function benchModels(ratios: readonly number[]): { name: string; model: EdeGan }
     { name: "teacher", model: EdeGan.create(teacherConfig, 1) },
     ...ratios.map((r) => ({
       name: `${r}:1`,
-      model: EdeGan.create(studentConfig(teacherConfig, studentForRatio(teacherConfig, r)), 1),
+      model: EdeGan.create(
+        studentConfig(teacherConfig, studentForRatio(narrowerCosts(teacherConfig), r)),
+        1,
+      ),
     })),
   ];
 }

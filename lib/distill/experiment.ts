@@ -13,18 +13,11 @@
 
 import { join } from "@std/path";
 import type { OneClassSplit } from "../data/types.ts";
-import type { AnomalyModel } from "../models/anomaly_model.ts";
-import { EdeGan } from "../models/ede_gan/mod.ts";
-import { modelCost } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel, DistillableModel } from "../models/mod.ts";
+import { DEFAULT_MODEL, defaultFinalScoring, finalScoring } from "../models/registry.ts";
 import { BEST_TEST_EPOCH_LABEL, bestTestEpoch, rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { calibrate } from "../score/calibrate.ts";
-import { recomputeBatchNormStats } from "../models/ede_gan/batch_norm_stats.ts";
-import {
-  defaultFinalBatchNorm,
-  type FinalBatchNormOption,
-  finalBatchNormScoring,
-} from "../models/ede_gan/final_batch_norm.ts";
 import { checkRunData, loadRunData } from "../train/run.ts";
 import { readRunManifest, writeRunManifest } from "../run/manifest.ts";
 import { exists, writeJsonAtomic } from "../util/atomic.ts";
@@ -40,7 +33,7 @@ import {
   type TeacherResult,
   writeDistillResults,
 } from "./results.ts";
-import { initialiseFromTeacher, studentConfig } from "./students.ts";
+import { initialiseFromTeacher } from "./students.ts";
 import { resolveStudentChoice } from "./student_choice.ts";
 import { prepareTeacher, round, scoringSpeed } from "./teacher.ts";
 import { saveStudentRun } from "./student_run.ts";
@@ -77,7 +70,7 @@ interface JobResult {
   /** The design settings the job ran with (absent in files written before they were options). */
   design?: DistillDesign;
   /** How the final scores normalised BatchNorm: asked, used, and the validation criterion. */
-  bnStats?: { asked: FinalBatchNormOption; mode: string; validationObjective?: unknown };
+  bnStats?: { asked: string; mode: string; validationObjective?: unknown };
   /** The last epoch's test AUC with the moving statistics (the per-epoch curve's kind). */
   movingAuc?: number;
   /** The best per-epoch test AUC: the reference code's protocol, for comparison only. */
@@ -96,7 +89,8 @@ export interface DistillDesign {
   studentLatent: StudentLatentRule;
   kdWeights: DistillationWeights;
   stage1: Stage1Structure;
-  bnStats: FinalBatchNormOption;
+  /** `--bn-stats`: how the students' final scores normalise BatchNorm (the model's final scoring). */
+  bnStats: string;
   distillEpochs: { step1: number; step2: number };
   batchSize: number;
 }
@@ -122,7 +116,8 @@ export function distillDesign(
     studentLatent: opts.latentRule ?? "shrink",
     kdWeights: { ...(opts.weights ?? DEFAULT_DISTILLATION_WEIGHTS) },
     stage1: opts.stage1 ?? "kd-gan",
-    bnStats: opts.bnStats ?? defaultFinalBatchNorm(opts.batchSize),
+    // A teacher trained here is of the default kind (EDE-GAN: `auto` at batch size 1, else `moving`).
+    bnStats: opts.bnStats ?? defaultFinalScoring(DEFAULT_MODEL, opts.batchSize),
     distillEpochs: { ...opts.epochs },
     batchSize: opts.batchSize,
   };
@@ -170,7 +165,7 @@ export async function runDistillExperiment(
     log,
     progress("teacher"),
   );
-  const teacherCost = modelCost(teacher.config);
+  const teacherCost = teacher.cost();
   // The teacher's ranking of the validation normals, which each student's is compared with.
   const teacherValScores = data.val.count >= 2
     ? (await scoreImages(teacher, data.val)).scores
@@ -187,21 +182,15 @@ export async function runDistillExperiment(
 
   const students: StudentResult[] = [];
   for (const choice of opts.students) {
-    const size = resolveStudentChoice(
-      teacher.config,
-      choice,
-      opts.studentLatent,
-      design.studentLatent,
-    );
-    const width = size.width;
-    const config = studentConfig(teacher.config, size);
-    const cost = modelCost(config);
+    const size = resolveStudentChoice(teacher, choice, opts.studentLatent, design.studentLatent);
+    const { width, latentSize } = size;
+    const cost = teacher.costOf(size);
     const row: StudentResult = {
       width,
-      latent: config.latentSize,
-      params: cost.generator.params,
-      mflops: round(cost.generatorMflops, 3),
-      ratio: round(teacherCost.generator.macs / cost.generator.macs, 2),
+      latent: latentSize,
+      params: cost.params,
+      mflops: round(cost.mflops, 3),
+      ratio: round(teacherCost.macs / cost.macs, 2),
       aucScratch: null,
       aucOneStep: null,
       aucPkdgan: null,
@@ -212,16 +201,14 @@ export async function runDistillExperiment(
     for (const init of inits) {
       for (const method of methods) {
         if (init === "teacher" && method === "scratch") continue;
-        const name = `w${width}-l${config.latentSize}-${method}${
-          init === "teacher" ? "-tinit" : ""
-        }`;
+        const name = `w${width}-l${latentSize}-${method}${init === "teacher" ? "-tinit" : ""}`;
         const file = join(opts.out, "jobs", `${name}.json`);
         let job: JobResult | undefined;
         if (await exists(file)) {
           job = JSON.parse(await Deno.readTextFile(file));
           log(`${name}: done before (AUC ${job!.auc.toFixed(4)}), skipped`);
         } else {
-          const student = EdeGan.create(config, opts.seed + width);
+          const student = teacher.narrower(size, opts.seed + width);
           try {
             if (init === "teacher") initialiseFromTeacher(student, teacher);
             // Kept after every epoch: a killed job resumes from its last finished epoch.
@@ -239,7 +226,8 @@ export async function runDistillExperiment(
               checkpointDir,
               progress: progress(name),
             });
-            job = await scoreJob(student, data, design, result, teacherValScores);
+            const scored = await scoreJob(student, data, design, result, teacherValScores);
+            job = scored.job;
             if (row.scoreImagesPerSecond === null) {
               row.scoreImagesPerSecond = round(await scoringSpeed(student, data), 1);
             }
@@ -249,7 +237,7 @@ export async function runDistillExperiment(
               join(opts.out, "jobs", name),
               student,
               data,
-              Float32Array.from(job.scores!),
+              { test: Float32Array.from(job.scores!), val: scored.valScores },
               {
                 job: name,
                 method,
@@ -287,7 +275,7 @@ export async function runDistillExperiment(
       row.deltaVsScratch = row.aucPkdgan - row.aucScratch;
     }
     if (row.scoreImagesPerSecond === null) {
-      const student = EdeGan.create(config, 0);
+      const student = teacher.narrower(size, 0);
       row.scoreImagesPerSecond = round(await scoringSpeed(student, data), 1);
       student.dispose();
     }
@@ -325,45 +313,35 @@ async function writeOutputs(
 
 /**
  * Scores a trained student for its job file: the test AUC in the BatchNorm mode `design.bnStats`
- * asks (chosen on the validation normals with `auto`), the moving-statistics AUC beside it, the
- * best per-epoch AUC (the reference code's protocol, comparison only) and the student's agreement
- * with the teacher on the validation normals.
+ * asks (chosen on the validation normals with `auto`; the model's final scoring, through the
+ * registry), the moving-statistics AUC beside it, the best per-epoch AUC (the reference code's
+ * protocol, comparison only) and the student's agreement with the teacher on the validation
+ * normals. Returns the job file and the validation scores in the mode used (the threshold's).
  */
 async function scoreJob(
-  student: EdeGan,
+  student: DistillableModel,
   data: OneClassSplit,
   design: DistillDesign,
   result: { seconds: number; history: { epoch: number; auc?: number; perImageAuc?: number }[] },
   teacherValScores: Float32Array | undefined,
-): Promise<JobResult> {
+): Promise<{ job: JobResult; valScores: Float32Array }> {
   const movingTestScores = (await scoreImages(student, data.test)).scores;
   const movingVal = (await scoreImages(student, data.val)).scores;
-  const final = await finalBatchNormScoring(student, data, design.bnStats, {
+  const final = await finalScoring(student, data, design.bnStats, {
     movingTestScores,
     movingCalibration: calibrate(movingVal, 0.05),
+    movingValScores: movingVal,
     batchSize: design.batchSize,
     fpr: 0.05,
   });
   const scores = final.testScores;
+  const valScores = final.valScores!;
   const best = bestTestEpoch(result.history);
   let agreement: JobResult["validationAgreement"];
   if (teacherValScores) {
-    const studentVal = final.bnStats === "moving"
-      ? movingVal
-      : (await scoreImages(student, data.val, {
-        bnStats: final.bnStats,
-        // the same statistics the final scores used (recomputing is deterministic)
-        ...(final.bnStats === "recomputed"
-          ? {
-            recomputedStats: await recomputeBatchNormStats(student, data.train, {
-              batchSize: design.batchSize,
-            }),
-          }
-          : {}),
-      })).scores;
     try {
       agreement = {
-        spearman: validationAgreement(teacherValScores, studentVal),
+        spearman: validationAgreement(teacherValScores, valScores),
         criterion: VALIDATION_AGREEMENT_CRITERION,
       };
     } catch {
@@ -371,7 +349,8 @@ async function scoreJob(
       agreement = undefined;
     }
   }
-  return {
+  const choice = final.choice as { validationObjective?: unknown } | undefined;
+  const job: JobResult = {
     auc: rocAuc(scores, data.testIsAnomaly),
     seconds: round(result.seconds, 1),
     roc: rocCurve(scores, data.testIsAnomaly),
@@ -381,7 +360,7 @@ async function scoreJob(
     bnStats: {
       asked: design.bnStats,
       mode: final.bnStats,
-      ...(final.choice ? { validationObjective: final.choice.validationObjective } : {}),
+      ...(choice ? { validationObjective: choice.validationObjective } : {}),
     },
     movingAuc: final.movingAuc,
     bestTestEpoch: best ? { ...best, protocol: BEST_TEST_EPOCH_LABEL } : null,
@@ -394,6 +373,7 @@ async function scoreJob(
       : {}),
     ...(agreement ? { validationAgreement: agreement } : {}),
   };
+  return { job, valScores };
 }
 
 /** The best epoch of a per-image curve, labelled with its protocol, or null. */

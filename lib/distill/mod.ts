@@ -1,7 +1,9 @@
 /**
  * P-KDGAN: distilling a large teacher into small students (step 1 with the teacher frozen, step 2
  * jointly), the students' sizes (by width or compression ratio), the distillation loss, the
- * whole experiment with its result files, and a student saved as a scoreable run.
+ * whole experiment with its result files, and a student saved as a scoreable run. Typed on
+ * what it needs of a model, `DistillableModel` (`lib/models/distillable.ts`), which EDE-GAN
+ * implements; no file here imports `lib/models/ede_gan/` (`tests/house/distill_imports_test.ts`).
  *
  * @example
  * ```ts

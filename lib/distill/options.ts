@@ -7,8 +7,6 @@
  */
 
 import type { EmaOption } from "../train/ema.ts";
-import type { LatentConstraint } from "../models/ede_gan/mod.ts";
-import type { FinalBatchNormOption } from "../models/ede_gan/final_batch_norm.ts";
 import type { DatasetName, OneClassSplit, Protocol } from "../data/types.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import type { DistillationWeights } from "./kd_loss.ts";
@@ -30,7 +28,8 @@ export interface DistillExperimentOptions {
     width: number;
     epochs: number;
     batchSize: number;
-    latent?: LatentConstraint;
+    /** Its latent constraint, a model setting (EDE-GAN: `tanh`, the default, or `none`). */
+    latent?: string;
     /** `--ema`: decay of an average of the teacher generator's weights, or `auto` (off when absent). */
     ema?: EmaOption;
   };
@@ -51,10 +50,12 @@ export interface DistillExperimentOptions {
   /** `--stage1`: P-KDGAN's stage 1 structure, `kd-gan` (default) or `kd` (K alone). */
   stage1?: Stage1Structure;
   /**
-   * `--bn-stats`: BatchNorm statistics the students' final test AUC uses (default: `auto`, chosen
-   * on the validation normals, at batch size 1; `moving` otherwise), as `deno task train`'s.
+   * `--bn-stats`: BatchNorm statistics the students' final test AUC uses, a value the model's
+   * final scoring takes (`lib/models/registry.ts`; EDE-GAN: `auto`, chosen on the validation
+   * normals, the default at batch size 1, `moving` otherwise, `recomputed`, `per-image`), as
+   * `deno task train`'s.
    */
-  bnStats?: FinalBatchNormOption;
+  bnStats?: string;
   epochs: { step1: number; step2: number };
   batchSize: number;
   methods?: Method[];

@@ -1,5 +1,5 @@
 /**
- * P-KDGAN: progressive distillation of an EDE-GAN teacher into a small student.
+ * P-KDGAN: progressive distillation of a teacher (an EDE-GAN) into a small student.
  *
  * The structures that link the two GANs through the distillation loss K:
  * 1. `kd`: the teacher is frozen (inference mode); the student trains on K alone.
@@ -18,23 +18,25 @@
  * `epochs.step2`, as run manifests and results record them). A *step* everywhere else, as in
  * `trainStep`, is one optimiser iteration on one batch.
  *
- * This is the one part of training typed on EDE-GAN rather than on `AnomalyModel`: its loss K
- * compares the teacher's and the student's z, x_hat and z_hat, and its structures run EDE-GAN's
- * step with that loss added (`trainStep`'s `distillationLoss`).
+ * It is typed on {@link DistillableModel}, what it needs of a model: the outputs its loss K
+ * compares (z, x_hat, z_hat), the model's step with K added (`distillStep`; EDE-GAN's adds K to
+ * its generator's loss, its discriminator training on as before, or not with `kd`), a trainable
+ * copy of the teacher for the joint structure (`clone`), and optimisers that train K's latent
+ * projection with the student. EDE-GAN is its implementation; any other model implementing the
+ * interface distils the same way (`tests/distill/second_model_test.ts`).
  *
  * @module
  */
 
 import * as tf from "../tf.ts";
-import {
-  createOptimisers,
-  EdeGan,
-  type EdeGanOptimisers,
-  type StepLosses,
-  trainStep,
-} from "../models/ede_gan/mod.ts";
-import type { AnomalyModel, DistillableModel, DistilledOutputs } from "../models/mod.ts";
-import type { StepContext } from "../models/anomaly_model.ts";
+import type {
+  AnomalyModel,
+  DistillableModel,
+  DistilledOutputs,
+  Losses,
+  Optimisers,
+  StepContext,
+} from "../models/mod.ts";
 import type { ImageSet } from "../data/types.ts";
 import { type EpochRecord, fit } from "../train/trainer.ts";
 import { distillationLoss, type DistillationWeights, latentProjection } from "./kd_loss.ts";
@@ -120,8 +122,24 @@ export interface DistillOptions {
 /** What an epoch's evaluation gives: the test AUC, or it with more figures for the record. */
 export type EpochEvaluation = number | { auc: number; [figure: string]: number };
 
-/** A student's epoch in a distillation: its losses, the stage (1-based) and its structure. */
-export type StudentEpochRecord = EpochRecord<StepLosses> & { stage: number; structure: string };
+/**
+ * A student's epoch in a distillation: an {@link EpochRecord} of its model's losses (EDE-GAN:
+ * `lossG`, `lossD`, `adversarial`, `contextual`, `latent` and `distillation`, K) and of the
+ * evaluation's figures (`perImageAuc`), the stage (1-based) and its structure.
+ */
+export interface StudentEpochRecord {
+  epoch: number;
+  auc?: number;
+  liveAuc?: number;
+  seconds: number;
+  imagesPerSecond: number;
+  /** 1 or 2. */
+  stage: number;
+  /** The stage's {@link Structure}, or `alone`. */
+  structure: string;
+  /** Each loss by name, and each figure of the evaluation. */
+  [field: string]: number | string | undefined;
+}
 
 /** What training one student by one method leaves. */
 export interface DistillResult {
@@ -136,8 +154,8 @@ export interface DistillResult {
  * The teacher's own optimisers are only needed for `joint`.
  */
 export async function distillStage(
-  teacher: EdeGan,
-  student: EdeGan,
+  teacher: DistillableModel,
+  student: DistillableModel,
   train: ImageSet,
   structure: Structure,
   opts: {
@@ -145,16 +163,16 @@ export async function distillStage(
     batchSize: number;
     seed: number;
     weights?: DistillationWeights;
-    studentOptimisers: EdeGanOptimisers;
-    teacherOptimisers?: EdeGanOptimisers;
+    studentOptimisers: Optimisers;
+    teacherOptimisers?: Optimisers;
     projection: tf.Variable | null;
     progress?: ProgressSink;
-    onEpoch?: (record: EpochRecord<StepLosses>) => void | Promise<void>;
+    onEpoch?: (record: EpochRecord<Losses>) => void | Promise<void>;
     evaluate?: (student: AnomalyModel) => number | Promise<number>;
     /** Continue after this epoch and step of the stage (state restored by the caller). */
     startAt?: { epoch: number; step: number };
   },
-): Promise<EpochRecord<StepLosses>[]> {
+): Promise<EpochRecord<Losses>[]> {
   const k = (t: DistilledOutputs, s: DistilledOutputs) =>
     distillationLoss(t, s, opts.weights, opts.projection as tf.Tensor2D | null).total;
   if (structure === "joint" && !opts.teacherOptimisers) {
@@ -162,17 +180,17 @@ export async function distillStage(
   }
   const step = async (
     images: tf.Tensor4D,
-    studentOptimisers: EdeGanOptimisers,
+    studentOptimisers: Optimisers,
     context: StepContext,
   ) => {
     if (structure !== "joint") {
       const frozen = generateKept(teacher, images, "infer");
       try {
-        return await trainStep(student, studentOptimisers, images, {
-          ganLosses: structure === "kd-gan",
+        return (await student.distillStep(images, studentOptimisers, {
+          ownLosses: structure === "kd-gan",
           distillationLoss: (out) => k(frozen, out),
           context,
-        });
+        })).losses;
       } finally {
         tf.dispose([frozen.z, frozen.xHat, frozen.zHat]);
       }
@@ -185,15 +203,15 @@ export async function distillStage(
     try {
       // Only the student's collapsed discriminator is re-initialised (`context`), never the
       // teacher's.
-      teacherNow = (await trainStep(teacher, opts.teacherOptimisers!, images, {
+      teacherNow = (await teacher.distillStep(images, opts.teacherOptimisers!, {
         distillationLoss: (out) => k(out, studentNow),
         keepOutputs: true,
       })).outputs!;
       const frozen = teacherNow;
-      return await trainStep(student, studentOptimisers, images, {
+      return (await student.distillStep(images, studentOptimisers, {
         distillationLoss: (out) => k(frozen, out),
         context,
-      });
+      })).losses;
     } finally {
       tf.dispose([studentNow.z, studentNow.xHat, studentNow.zHat]);
       if (teacherNow) tf.dispose([teacherNow.z, teacherNow.xHat, teacherNow.zHat]);
@@ -219,6 +237,7 @@ export async function distillStage(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { EdeGan } from "../models/ede_gan/mod.ts";
  * import { distillStudent } from "./pkdgan.ts";
  * // a small untrained teacher and 16 patterned 16x16 images keep the example quick
@@ -226,38 +245,39 @@ export async function distillStage(
  * const count = 16, pixels = new Uint8Array(count * 16 * 16).map((_, i) => (i * 37) % 256);
  * const labels = new Int32Array(count);
  * const train = { pixels, labels, count, height: 16, width: 16, channels: 1 };
- * const student = EdeGan.create({ ...teacher.config, width: 2 }, 1);
+ * const student = teacher.narrower({ width: 2 }, 1);
  * const result = await distillStudent(teacher, student, train, "pkdgan",
  *   { epochs: { step1: 1, step2: 1 }, batchSize: 8, seed: 1 });
- * if (result.history.length !== 2) throw new Error(`${result.history.length} epochs`);
+ * assertEquals(result.history.map((r) => [r.stage, r.structure]), [[1, "kd-gan"], [2, "joint"]]);
+ * assertEquals(result.teacherChanged, true); // its copy was; `teacher` itself never is
  * teacher.dispose();
  * student.dispose();
  * ```
  */
 export async function distillStudent(
-  teacher: EdeGan,
-  student: EdeGan,
+  teacher: DistillableModel,
+  student: DistillableModel,
   train: ImageSet,
   method: Method,
   opts: DistillOptions,
 ): Promise<DistillResult> {
   const started = performance.now();
-  const projection = method === "scratch"
-    ? null
-    : latentProjection(student.config.latentSize, teacher.config.latentSize, opts.seed + 17);
-  const studentOptimisers = createOptimisers(
-    student,
+  const projection = method === "scratch" ? null : latentProjection(
+    student.baseShape.latentSize,
+    teacher.baseShape.latentSize,
+    opts.seed + 17,
+  );
+  const studentOptimisers = student.createOptimisers(
     projection ? new Map([["projection", projection]]) : new Map(),
   );
   const stages = methodStages(method, opts.stage1);
-  let copy: EdeGan | undefined;
-  let teacherOptimisers: EdeGanOptimisers | undefined;
+  let copy: DistillableModel | undefined;
+  let teacherOptimisers: Optimisers | undefined;
   // The teacher copy of the joint stage, made (from the teacher) when first needed.
   const teacherCopy = () => {
     if (!copy) {
-      copy = EdeGan.create(teacher.config, 0);
-      copy.copyFrom(teacher);
-      teacherOptimisers = createOptimisers(copy);
+      copy = teacher.clone();
+      teacherOptimisers = copy.createOptimisers();
     }
     return { model: copy, optimisers: teacherOptimisers! };
   };
@@ -301,7 +321,7 @@ export async function distillStudent(
         figures = rest;
         return auc;
       });
-      const onEpoch = async (record: EpochRecord<StepLosses>) => {
+      const onEpoch = async (record: EpochRecord<Losses>) => {
         const full = { ...record, ...figures, stage: i + 1, structure };
         figures = {};
         history.push(full);
@@ -354,10 +374,8 @@ export async function distillStudent(
       );
     }
   } finally {
-    studentOptimisers.generator.dispose();
-    studentOptimisers.discriminator.dispose();
-    teacherOptimisers?.generator.dispose();
-    teacherOptimisers?.discriminator.dispose();
+    for (const optimiser of Object.values(studentOptimisers)) optimiser.dispose();
+    for (const optimiser of Object.values(teacherOptimisers ?? {})) optimiser.dispose();
     copy?.dispose();
     projection?.dispose();
   }

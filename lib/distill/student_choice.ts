@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { EdeGanConfig } from "../models/ede_gan/mod.ts";
+import type { NarrowerCosts } from "../models/mod.ts";
 import { studentForRatio, type StudentLatentRule } from "./students.ts";
 
 /** A student as asked for: a width, a width and latent size, or a compression ratio. */
@@ -52,27 +52,28 @@ export function parseStudentChoices(text: string): StudentChoice[] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { resolveStudentChoice } from "./student_choice.ts";
- * import { resolveConfig } from "../models/ede_gan/mod.ts";
- * const teacher = resolveConfig({ width: 64 });
- * const s = resolveStudentChoice(teacher, { ratio: 24.45 });
- * if (s.width !== 12 || s.latentSize !== 100) throw new Error(JSON.stringify(s));
+ * import { narrowerCosts, resolveConfig } from "../models/ede_gan/mod.ts";
+ * const teacher = narrowerCosts(resolveConfig({ width: 64 })); // or the teacher model itself
+ * assertEquals(resolveStudentChoice(teacher, { ratio: 24.45 }), { width: 12, latentSize: 100 });
  * ```
  */
 export function resolveStudentChoice(
-  teacher: EdeGanConfig,
+  teacher: NarrowerCosts,
   choice: StudentChoice,
   defaultLatent?: number,
   latentRule: StudentLatentRule = "shrink",
 ): { width: number; latentSize: number } {
+  const teacherLatent = teacher.baseShape.latentSize;
   const resolved = typeof choice === "number"
-    ? { width: choice, latentSize: defaultLatent ?? teacher.latentSize }
+    ? { width: choice, latentSize: defaultLatent ?? teacherLatent }
     : "ratio" in choice
     ? studentForRatio(teacher, choice.ratio, latentRule)
-    : { width: choice.width, latentSize: choice.latentSize ?? defaultLatent ?? teacher.latentSize };
-  if (resolved.latentSize > teacher.latentSize) {
+    : { width: choice.width, latentSize: choice.latentSize ?? defaultLatent ?? teacherLatent };
+  if (resolved.latentSize > teacherLatent) {
     throw new Error(
-      `--students: latent size ${resolved.latentSize} exceeds the teacher's ${teacher.latentSize}`,
+      `--students: latent size ${resolved.latentSize} exceeds the teacher's ${teacherLatent}`,
     );
   }
   return { width: resolved.width, latentSize: resolved.latentSize };

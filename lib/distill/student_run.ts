@@ -9,12 +9,10 @@
  */
 
 import { join } from "@std/path";
-import type { EdeGan } from "../models/ede_gan/mod.ts";
+import type { AnomalyModel } from "../models/mod.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { calibrate, type Calibration } from "../score/calibrate.ts";
 import { writeScoresCsv } from "../score/csv.ts";
-import { recomputeBatchNormStats } from "../models/ede_gan/batch_norm_stats.ts";
-import { scoreImages } from "../score/score.ts";
 import { saveModel } from "../train/checkpoint.ts";
 import { writeRunManifest } from "../run/manifest.ts";
 import { replaceFolderAtomic } from "../util/atomic.ts";
@@ -35,17 +33,19 @@ export interface StudentRunInfo {
   /** False-positive rate of the threshold on the validation normals (default 0.05). */
   fpr?: number;
   /**
-   * The BatchNorm statistics `testScores` were computed with (the job's final mode; default the
-   * moving averages): the threshold is calibrated on validation scores of the same mode, and
-   * `run.json` records it as `scoring.bnStats`, which `deno task score` follows.
+   * The BatchNorm statistics the scores were computed with (the job's final mode; default the
+   * moving averages): `run.json` records it as `scoring.bnStats`, which `deno task score` follows.
    */
   bnStats?: "moving" | "per-image" | "recomputed";
 }
 
 /**
  * Writes the student run `dir` (atomically, replacing what was there): the model with a threshold
- * calibrated on `data.val`, `scores.csv` from `testScores` (test-set order), and `run.json`.
- * Returns the calibration.
+ * calibrated on `scores.val` (the validation normals' scores), `scores.csv` from `scores.test`
+ * (test-set order), and `run.json`. Both score lists are in the BatchNorm mode `info.bnStats`
+ * (the job's final scoring gives them). Returns the calibration.
+ *
+ * @throws {Error} naming `dir` when a score list's length is not its set's image count.
  *
  * @example
  * ```ts
@@ -58,37 +58,36 @@ export interface StudentRunInfo {
  *   manifest: { dataset: "mnist", normalClass: 0, protocol: "one-class" } } as never;
  * const student = EdeGan.create({ width: 2, latentSize: 4 }, 1);
  * const dir = `${await Deno.makeTempDir()}/w2-pkdgan`;
- * const calibration = await saveStudentRun(dir, student, data, new Float32Array([0.1, 0.2]), {
+ * const scores = { test: new Float32Array([0.1, 0.2]), val: new Float32Array([0.1, 0.3]) };
+ * const calibration = await saveStudentRun(dir, student, data, scores, {
  *   job: "w2-pkdgan", method: "pkdgan", init: "random", ratio: 700, batchSize: 2, seed: 0,
  *   epochs: { step1: 1, step2: 1 }, teacher: "teacher" });
  * assertEquals((await loadEdeGan(`${dir}/model`)).calibration, calibration);
+ * assertEquals([calibration.count, calibration.max], [2, Math.fround(0.3)]);
  * student.dispose();
  * ```
  */
 export async function saveStudentRun(
   dir: string,
-  student: EdeGan,
+  student: AnomalyModel,
   data: OneClassSplit,
-  testScores: Float32Array,
+  scores: { test: Float32Array; val: Float32Array },
   info: StudentRunInfo,
 ): Promise<Calibration> {
   const bnStats = info.bnStats ?? "moving";
-  const valScores = (await scoreImages(student, data.val, {
-    bnStats,
-    ...(bnStats === "recomputed"
-      ? {
-        recomputedStats: await recomputeBatchNormStats(student, data.train, {
-          batchSize: info.batchSize,
-        }),
-      }
-      : {}),
-  })).scores;
-  const calibration = calibrate(valScores, info.fpr ?? 0.05);
+  for (const [part, count] of [["val", data.val.count], ["test", data.test.count]] as const) {
+    if (scores[part].length !== count) {
+      throw new Error(
+        `saveStudentRun ${dir}: ${scores[part].length} ${part} scores for ${count} ${part} images`,
+      );
+    }
+  }
+  const calibration = calibrate(scores.val, info.fpr ?? 0.05);
   await replaceFolderAtomic(dir, async (tmp) => {
     await saveModel(join(tmp, "model"), student, { calibration });
     await writeScoresCsv(
       join(tmp, "scores.csv"),
-      testScores,
+      scores.test,
       data.testIsAnomaly,
       data.test.labels,
       calibration,

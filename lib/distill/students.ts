@@ -1,46 +1,17 @@
 /**
- * Students: EDE-GANs with smaller widths (and optionally a smaller latent or explicit widths),
+ * Students: narrower copies of the teacher (a smaller width, and optionally a smaller latent),
  * chosen from a list of widths or from target compression ratios, and optionally initialised from
- * the teacher by slicing its channels.
+ * the teacher by slicing its channels. Typed on what a teacher gives ({@link NarrowerCosts}, a
+ * {@link DistillableModel}), not on any model's configuration.
  *
  * @module
  */
 
 import * as tf from "../tf.ts";
-import {
-  compressionRatio,
-  type EdeGanConfig,
-  modelCost,
-  resolveConfig,
-} from "../models/ede_gan/mod.ts";
-import type { DistillableModel } from "../models/mod.ts";
+import type { DistillableModel, NarrowerCosts } from "../models/mod.ts";
 
 /** The paper's compression ratios (teacher FLOPs / student FLOPs). */
 export const PAPER_RATIOS: readonly number[] = [24.45, 311.11, 700];
-
-/**
- * A student's configuration: the teacher's, with another width (and optionally latent size).
- *
- * @example
- * ```ts
- * import { studentConfig } from "./students.ts";
- * import { resolveConfig } from "../models/ede_gan/mod.ts";
- * const s = studentConfig(resolveConfig(), { width: 8 });
- * if (s.width !== 8 || s.latentSize !== 100) throw new Error();
- * ```
- */
-export function studentConfig(
-  teacher: EdeGanConfig,
-  size: { width: number; latentSize?: number; widths?: number[] },
-): EdeGanConfig {
-  const { widths: _drop, ...rest } = teacher;
-  return resolveConfig({
-    ...rest,
-    width: size.width,
-    latentSize: size.latentSize ?? teacher.latentSize,
-    ...(size.widths ? { widths: size.widths } : {}),
-  });
-}
 
 /** A student size with its cost and ratio. */
 export interface StudentSize {
@@ -52,30 +23,33 @@ export interface StudentSize {
 }
 
 /**
- * Costs and ratios of students of the given widths.
+ * Costs and ratios (teacher MACs / student MACs along the scoring path) of students of the given
+ * widths and latent size (default: the teacher's).
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { studentSizes } from "./students.ts";
- * import { resolveConfig } from "../models/ede_gan/mod.ts";
- * const [s] = studentSizes(resolveConfig(), [12]);
- * if (Math.abs(s.ratio - 24.4) > 0.1) throw new Error("width 12 is the paper's 24:1");
+ * import { narrowerCosts, resolveConfig } from "../models/ede_gan/mod.ts";
+ * const [s] = studentSizes(narrowerCosts(resolveConfig()), [12]);
+ * assertEquals(Math.round(s.ratio * 10) / 10, 24.4); // width 12 is the paper's 24:1
  * ```
  */
 export function studentSizes(
-  teacher: EdeGanConfig,
+  teacher: NarrowerCosts,
   widths: number[],
   latentSize?: number,
 ): StudentSize[] {
+  const teacherMacs = teacher.cost().macs;
   return widths.map((width) => {
-    const config = studentConfig(teacher, { width, latentSize });
-    const cost = modelCost(config);
+    const shape = { width, latentSize: latentSize ?? teacher.baseShape.latentSize };
+    const cost = teacher.costOf(shape);
     return {
       width,
-      latentSize: config.latentSize,
-      params: cost.generator.params,
-      mflops: cost.generatorMflops,
-      ratio: compressionRatio(teacher, config),
+      latentSize: shape.latentSize,
+      params: cost.params,
+      mflops: cost.mflops,
+      ratio: teacherMacs / cost.macs,
     };
   });
 }
@@ -99,22 +73,26 @@ export const STUDENT_LATENT_RULES: readonly StudentLatentRule[] = ["shrink", "ke
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { studentForRatio } from "./students.ts";
- * import { resolveConfig } from "../models/ede_gan/mod.ts";
- * const s = studentForRatio(resolveConfig(), 700);
- * if (s.ratio < 500) throw new Error();
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
+ * const teacher = EdeGan.create({}, 0); // a model, or narrowerCosts(config) without weights
+ * const s = studentForRatio(teacher, 700);
+ * assertEquals([s.width, s.latentSize, s.ratio > 500], [2, 16, true]);
+ * teacher.dispose();
  * ```
  */
 export function studentForRatio(
-  teacher: EdeGanConfig,
+  teacher: NarrowerCosts,
   ratio: number,
   latent: StudentLatentRule = "shrink",
 ): StudentSize {
   let best: StudentSize | undefined;
+  const { width: teacherWidth, latentSize: teacherLatent } = teacher.baseShape;
   const latents = latent === "keep"
-    ? [teacher.latentSize]
-    : [teacher.latentSize, 64, 50, 32, 16, 8].filter((l) => l <= teacher.latentSize);
-  for (let width = 1; width <= teacher.width; width++) {
+    ? [teacherLatent]
+    : [teacherLatent, 64, 50, 32, 16, 8].filter((l) => l <= teacherLatent);
+  for (let width = 1; width <= teacherWidth; width++) {
     for (const latentSize of latents) {
       const [size] = studentSizes(teacher, [width], latentSize);
       const gap = Math.abs(Math.log(size.ratio / ratio));

@@ -7,9 +7,8 @@
  */
 
 import { join } from "@std/path";
-import type { EdeGan } from "../models/ede_gan/mod.ts";
-import type { AnomalyModel } from "../models/anomaly_model.ts";
-import { loadEdeGan as loadModel } from "../models/ede_gan/mod.ts";
+import { type AnomalyModel, asDistillable, type DistillableModel } from "../models/mod.ts";
+import { loadModel } from "../train/checkpoint.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
@@ -23,7 +22,7 @@ import { SHIPPED_PREFIX, shippedRunDir } from "../ship/shipped.ts";
 
 /** A teacher ready to distil from, with its results. */
 export interface PreparedTeacher {
-  model: EdeGan;
+  model: DistillableModel;
   result: TeacherResult;
 }
 
@@ -33,7 +32,8 @@ export interface PreparedTeacher {
  * trained before in `out/teacher` when that run finished, or one trained now into `out/teacher`
  * (resumable). Writes `out/teacher.json`. The caller disposes the model.
  *
- * @throws {Error} when `--model`'s run was trained on another dataset, class or protocol.
+ * @throws {Error} when `--model`'s run was trained on another dataset, class or protocol, or
+ *   holds a model that cannot be distilled (see {@link loadTeacher}).
  *
  * @example
  * ```ts ignore
@@ -48,7 +48,7 @@ export async function prepareTeacher(
   progress: ProgressSink,
 ): Promise<PreparedTeacher> {
   const teacherRunDir = join(opts.out, "teacher");
-  let teacher: EdeGan;
+  let teacher: DistillableModel;
   let teacherScores: Float32Array | undefined;
   if (opts.teacherDir) {
     // `shipped:NAME` is a teacher committed under models/ (lib/ship/shipped.ts).
@@ -56,16 +56,17 @@ export async function prepareTeacher(
       ? await shippedRunDir(opts.teacherDir)
       : opts.teacherDir;
     await checkTeacherData(dir, data);
-    teacher = (await loadModel(await modelDirOf(dir))).model;
+    teacher = await loadTeacher(await modelDirOf(dir), `--model ${opts.teacherDir}`);
     log(`teacher loaded from ${opts.teacherDir}`);
   } else if (
     await exists(join(teacherRunDir, "model", "model.json")) && await finished(teacherRunDir)
   ) {
-    teacher = (await loadModel(join(teacherRunDir, "model"))).model;
+    teacher = await loadTeacher(join(teacherRunDir, "model"));
     log(`teacher reused from ${teacherRunDir}`);
   } else {
     log(`training the teacher (width ${opts.teacher.width})`);
-    const run = await trainRun<EdeGan>({
+    // The default model (EDE-GAN) is the teacher a distillation trains.
+    const run = await trainRun({
       dataset: opts.dataset,
       normal: opts.normal,
       epochs: opts.teacher.epochs,
@@ -79,13 +80,13 @@ export async function prepareTeacher(
       backend: opts.backend,
       progress,
     });
-    teacher = run.model;
+    teacher = asDistillable(run.model, teacherRunDir);
     teacherScores = run.testScores;
   }
   teacherScores ??= (await scoreImages(teacher, data.test)).scores;
   const teacherCost = teacher.cost();
   const result: TeacherResult = {
-    width: teacher.config.width,
+    width: teacher.baseShape.width,
     params: teacherCost.params,
     mflops: round(teacherCost.mflops, 3),
     auc: rocAuc(teacherScores, data.testIsAnomaly),
@@ -104,6 +105,42 @@ export async function prepareTeacher(
     labels: Array.from(data.testIsAnomaly),
   });
   return { model: teacher, result };
+}
+
+/**
+ * The model saved in the model folder `dir`, loaded through the model registry (`loadModel`, any
+ * registered kind), as a distillation's teacher. A model that is no {@link DistillableModel}
+ * (Deep SVDD: no decoder, no second encoder) is refused, naming `where` (default `dir`) and its
+ * kind. The caller disposes the model.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import * as tf from "../tf.ts";
+ * import { saveModel } from "../train/checkpoint.ts";
+ * import { EdeGan } from "../models/ede_gan/mod.ts";
+ * import { DeepSvdd } from "../models/deep_svdd/mod.ts";
+ * import { loadTeacher } from "./teacher.ts";
+ * await tf.setBackend("cpu");
+ * const edeGan = EdeGan.create({ width: 2, latentSize: 4 }, 1);
+ * const deepSvdd = DeepSvdd.create({ widths: [2, 2], representation: 4 }, 1);
+ * const [a, b] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+ * await saveModel(a, edeGan);
+ * await saveModel(b, deepSvdd);
+ * const teacher = await loadTeacher(a);
+ * assertEquals([teacher.name, teacher.baseShape], ["ede-gan", { width: 2, latentSize: 4 }]);
+ * await assertRejects(() => loadTeacher(b), Error, `${b}: holds a 'deep-svdd' model, which cannot be distilled`);
+ * [edeGan, deepSvdd, teacher].forEach((m) => m.dispose());
+ * ```
+ */
+export async function loadTeacher(dir: string, where = dir): Promise<DistillableModel> {
+  const { model } = await loadModel(dir);
+  try {
+    return asDistillable(model, where);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }
 
 /**

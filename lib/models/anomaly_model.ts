@@ -18,8 +18,8 @@
  *    run, `saveModel` saves it. Deep SVDD's commit touched only its folder, that line and its
  *    test (`tests/models/deep_svdd_test.ts`).
  *
- * What stays EDE-GAN's, in its folder, because it needs EDE-GAN's insides: the P-KDGAN
- * distillation (its loss compares the teacher's and the student's z, x_hat and z_hat), the
+ * What stays EDE-GAN's, in its folder, because it needs EDE-GAN's insides: its side of P-KDGAN
+ * (`lib/distill/` is typed on `./distillable.ts`'s `DistillableModel` alone), the
  * BatchNorm-statistics modes and study, the score-kind comparison and the batch-size and latent
  * studies (`lib/models/ede_gan/`), reached from the engine through the registry's optional
  * `finalScoring` (training) and `batchNormScoring` (`deno task score`), and the FLOP accounting
@@ -149,6 +149,12 @@ export interface FinalScoringInput {
   movingTestScores: Float32Array;
   /** The threshold on the validation normals with them. */
   movingCalibration: Calibration;
+  /**
+   * The validation normals' scores with them (the threshold's). Given, the result holds the
+   * validation scores in the mode used as {@link FinalScoring.valScores} (distillation compares
+   * a student's with its teacher's and keeps the student's threshold without scoring again).
+   */
+  movingValScores?: Float32Array;
   /** The training batch size (statistics recomputed over the training normals use it). */
   batchSize: number;
   /** The calibration's false-positive rate. */
@@ -175,6 +181,11 @@ export interface FinalScoring {
   calibration: Calibration;
   /** The test scores in this mode, one per test image. */
   testScores: Float32Array;
+  /**
+   * The validation normals' scores in this mode, one per validation image, that `calibration`
+   * was set on; present when {@link FinalScoringInput.movingValScores} was given.
+   */
+  valScores?: Float32Array;
 }
 
 /** A model's own way of scoring a freshly trained run under `asked` (see {@link FinalScoring}). */

@@ -20,6 +20,7 @@ import type {
 } from "./anomaly_model.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { rocAuc } from "../metrics/mod.ts";
+import { defaultFinalBatchNorm } from "./ede_gan/final_batch_norm.ts";
 import { EdeGan } from "./ede_gan/network.ts";
 import type { EdeGanConfig } from "./ede_gan/config.ts";
 import { checkFinalBatchNorm, finalBatchNormScoring } from "./ede_gan/final_batch_norm.ts";
@@ -46,6 +47,11 @@ export interface ModelEntry {
    */
   fromTensors(config: unknown, tensors: NamedTensors): AnomalyModel;
   /**
+   * What a run at `batchSize` scores with when `--bn-stats` is not given (see
+   * {@link defaultFinalScoring}); a model without it scores with its moving statistics.
+   */
+  defaultFinalScoring?(batchSize: number): string;
+  /**
    * How a freshly trained run is scored under `--bn-stats` (EDE-GAN: its BatchNorm modes), with
    * the check of a value before training; a model without it scores with its moving statistics
    * only.
@@ -68,6 +74,7 @@ const MODELS = new Map<string, ModelEntry>([
       EdeGan.create({ ...settings, ...images } as Partial<EdeGanConfig>, seed),
     fromTensors: (config, tensors) =>
       EdeGan.fromTensors(config as Partial<EdeGan["config"]>, tensors),
+    defaultFinalScoring: defaultFinalBatchNorm,
     finalScoring: {
       check: (asked) => void checkFinalBatchNorm(asked),
       score: (model, data, asked, input) =>
@@ -183,6 +190,23 @@ export function checkFinalScoring(name: string, asked: string): void {
 }
 
 /**
+ * What a run of kind `name` at `batchSize` scores with when `--bn-stats` is not given: the
+ * model's own default (EDE-GAN: `auto` at batch size 1, else `moving`), or `moving` for a model
+ * without one.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { defaultFinalScoring } from "./registry.ts";
+ * assertEquals(defaultFinalScoring("ede-gan", 1), "auto");
+ * assertEquals([defaultFinalScoring("ede-gan", 16), defaultFinalScoring("deep-svdd", 1)], ["moving", "moving"]);
+ * ```
+ */
+export function defaultFinalScoring(name: string, batchSize: number): string {
+  return MODELS.get(name)?.defaultFinalScoring?.(batchSize) ?? "moving";
+}
+
+/**
  * Whether a model of kind `name` has scoring modes of its own beyond its moving statistics
  * (EDE-GAN: BatchNorm modes and score kinds for `deno task score`); false for any other.
  *
@@ -249,6 +273,7 @@ export function finalScoring(
     movingAuc: rocAuc(input.movingTestScores, data.testIsAnomaly),
     calibration: input.movingCalibration,
     testScores: input.movingTestScores,
+    ...(input.movingValScores ? { valScores: input.movingValScores } : {}),
   });
 }
 

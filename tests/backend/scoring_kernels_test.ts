@@ -16,9 +16,15 @@ import {
 } from "../../lib/ops/kernel_names.ts";
 import { backpropInputMethod } from "../../lib/backend/wasm_kernels/conv2d_backprop_input.ts";
 import { convGeometry } from "../../lib/backend/wasm_kernels/_geometry.ts";
-import { EdeGan, latentDistance, resolveConfig } from "../../lib/models/ede_gan/mod.ts";
+import {
+  EdeGan,
+  latentDistance,
+  narrowerCosts,
+  resolveConfig,
+  studentConfig,
+} from "../../lib/models/ede_gan/mod.ts";
 import { batchTensor } from "../../lib/data/batches.ts";
-import { studentConfig, studentForRatio } from "../../lib/distill/students.ts";
+import { studentForRatio } from "../../lib/distill/students.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { input, relativeError } from "./_conv.ts";
 
@@ -143,7 +149,9 @@ Deno.test("scoring transposed convolution to one channel from 2 or 3 channels eq
 Deno.test("scoring (score mode) gives the scores of inference mode within 1e-5 relative: teacher-shaped and 700:1 models", async () => {
   await useWasm();
   const teacher = resolveConfig({ width: 16 });
-  for (const config of [teacher, studentConfig(teacher, studentForRatio(teacher, 700))]) {
+  for (
+    const config of [teacher, studentConfig(teacher, studentForRatio(narrowerCosts(teacher), 700))]
+  ) {
     const model = EdeGan.create(config, 5);
     const count = 40;
     const set = {
@@ -173,7 +181,12 @@ Deno.test("scoring (score mode) gives the scores of inference mode within 1e-5 r
 Deno.test("the scoring pass as one kernel call (EdeganScoreSequence) equals the scoring ops one by one, bit for bit, and frees every intermediate", async () => {
   await useWasm();
   const teacher = resolveConfig({ width: 8 });
-  for (const config of [teacher, studentConfig(teacher, studentForRatio(teacher, 311.11))]) {
+  for (
+    const config of [
+      teacher,
+      studentConfig(teacher, studentForRatio(narrowerCosts(teacher), 311.11)),
+    ]
+  ) {
     const model = EdeGan.create(config, 3);
     const x = tf.tidy(() => tf.tanh(tf.randomNormal([5, 32, 32, 1], 0, 1, "float32", 2)));
     const oneByOne = tf.tidy(() => {

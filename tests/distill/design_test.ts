@@ -8,27 +8,34 @@ import { useBackend } from "../_helpers.ts";
 import { runDistillExperiment } from "../../lib/distill/experiment.ts";
 import { distillationLoss, parseKdWeights } from "../../lib/distill/kd_loss.ts";
 import { distillStudent, type StudentEpochRecord } from "../../lib/distill/pkdgan.ts";
-import { studentConfig, studentForRatio } from "../../lib/distill/students.ts";
+import { studentForRatio } from "../../lib/distill/students.ts";
 import { resolveStudentChoice } from "../../lib/distill/student_choice.ts";
-import { EdeGan, modelCost, resolveConfig } from "../../lib/models/ede_gan/mod.ts";
+import {
+  EdeGan,
+  modelCost,
+  narrowerCosts,
+  resolveConfig,
+  studentConfig,
+} from "../../lib/models/ede_gan/mod.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { bestTestEpoch, rocAuc } from "../../lib/metrics/mod.ts";
 import { validationAgreement } from "../../lib/distill/validation_agreement.ts";
 
 Deno.test("--student-latent keep: the 311:1 and 700:1 students keep latent 100, at the FLOPs ratio cost.ts gives", () => {
   const teacher = resolveConfig({ width: 64 });
+  const costs = narrowerCosts(teacher);
   for (const ratio of [311.11, 700]) {
-    const kept = resolveStudentChoice(teacher, { ratio }, undefined, "keep");
+    const kept = resolveStudentChoice(costs, { ratio }, undefined, "keep");
     assertEquals(kept.latentSize, 100);
-    const shrunk = resolveStudentChoice(teacher, { ratio });
+    const shrunk = resolveStudentChoice(costs, { ratio });
     assert(shrunk.latentSize < 100, `${ratio}:1 shrinks by default (${shrunk.latentSize})`);
     // the ratio the experiment prints is teacher MACs / student MACs of cost.ts
-    const size = studentForRatio(teacher, ratio, "keep");
+    const size = studentForRatio(costs, ratio, "keep");
     const cost = modelCost(studentConfig(teacher, kept));
     assertEquals(size.ratio, modelCost(teacher).generator.macs / cost.generator.macs);
   }
   // the width is the one that fits best with latent 100 fixed
-  const keep311 = studentForRatio(teacher, 311.11, "keep");
+  const keep311 = studentForRatio(costs, 311.11, "keep");
   for (let width = 1; width <= 8; width++) {
     const other = modelCost(teacher).generator.macs /
       modelCost(studentConfig(teacher, { width, latentSize: 100 })).generator.macs;

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { join } from "@std/path";
 import { useBackend } from "../_helpers.ts";
-import { resolveConfig } from "../../lib/models/ede_gan/mod.ts";
+import { narrowerCosts, resolveConfig } from "../../lib/models/ede_gan/mod.ts";
 import { runDistillExperiment } from "../../lib/distill/experiment.ts";
 import { parseStudentChoices, resolveStudentChoice } from "../../lib/distill/student_choice.ts";
 import { studentForRatio, studentSizes } from "../../lib/distill/students.ts";
@@ -19,7 +19,7 @@ Deno.test("--students: widths, width x latent and ratios parse; anything else is
 });
 
 Deno.test("the papers' ratios resolve against the width-64 teacher to students within 10 %", () => {
-  const teacher = resolveConfig({ width: 64 });
+  const teacher = narrowerCosts(resolveConfig({ width: 64 }));
   for (const [ratio, width, latent] of [[24.45, 12, 100], [311.11, 3, 32], [700, 2, 16]]) {
     const s = resolveStudentChoice(teacher, { ratio });
     assertEquals([s.width, s.latentSize], [width, latent], `${ratio}:1`);
@@ -53,8 +53,7 @@ Deno.test("a distillation trains the student a ratio names, against the teacher 
     methods: ["scratch"],
     out,
   });
-  const teacher = resolveConfig({ width: 8 });
-  const expected = studentForRatio(teacher, 100);
+  const expected = studentForRatio(narrowerCosts(resolveConfig({ width: 8 })), 100);
   const [byRatio, bySize] = results.students;
   assertEquals([byRatio.width, byRatio.latent], [expected.width, expected.latentSize]);
   assertEquals([bySize.width, bySize.latent], [2, 16]);

@@ -120,6 +120,8 @@ export interface FinalBatchNormScoring {
   calibration: Calibration;
   /** The test scores (latent distance) in this mode, one per test image. */
   testScores: Float32Array;
+  /** The validation scores `calibration` was set on, when `movingValScores` was given. */
+  valScores?: Float32Array;
 }
 
 /**
@@ -129,7 +131,9 @@ export interface FinalBatchNormScoring {
  * model; every other mode needs an EDE-GAN (an error names `--bn-stats` otherwise).
  * `recomputed` statistics are computed over `data.train` at `batchSize` (the training batch size).
  *
- * Shapes: `testScores` has `data.test.count` entries; `movingTestScores` likewise.
+ * Shapes: `testScores` has `data.test.count` entries; `movingTestScores` likewise. Given
+ * `movingValScores` (`data.val.count` entries, the moving calibration's), the result's
+ * `valScores` holds the validation scores in the mode used.
  *
  * @example
  * ```ts
@@ -157,6 +161,7 @@ export async function finalBatchNormScoring(
   opts: {
     movingTestScores: Float32Array;
     movingCalibration: Calibration;
+    movingValScores?: Float32Array;
     batchSize: number;
     fpr: number;
   },
@@ -167,6 +172,7 @@ export async function finalBatchNormScoring(
     movingAuc,
     calibration: opts.movingCalibration,
     testScores: opts.movingTestScores,
+    ...(opts.movingValScores ? { valScores: opts.movingValScores } : {}),
   };
   if (asked === "moving") {
     if (!(anyModel instanceof EdeGan)) return { bnStats: "moving", ...moving };
@@ -199,8 +205,18 @@ export async function finalBatchNormScoring(
     return { bnStats: mode, ...moving, choice, other };
   }
   const pass = { bnStats: mode, recomputedStats };
-  const calibration = calibrate((await scoreImages(model, data.val, pass)).scores, opts.fpr);
+  const valScores = (await scoreImages(model, data.val, pass)).scores;
+  const calibration = calibrate(valScores, opts.fpr);
   const testScores = (await scoreImages(model, data.test, pass)).scores;
   const other = { bnStats: "moving" as const, auc: movingAuc };
-  return { bnStats: mode, asked, choice, movingAuc, other, calibration, testScores };
+  return {
+    bnStats: mode,
+    asked,
+    choice,
+    movingAuc,
+    other,
+    calibration,
+    testScores,
+    ...(opts.movingValScores ? { valScores } : {}),
+  };
 }

@@ -3,7 +3,8 @@
  * Encoder2 and a discriminator, whose anomaly score is the distance between z = E1(x) and
  * z_hat = E2(Dec(z)). The folder holds all of it: its configuration (`config.ts`), the layers of
  * each part (`architecture.ts`), the network (`network.ts`), its losses (`losses.ts`), its training
- * step (`step.ts`), its scores (`score.ts`) and its cost in parameters and FLOPs (`cost.ts`).
+ * step (`step.ts`), its scores (`score.ts`), its cost in parameters and FLOPs (`cost.ts`) and its
+ * narrower copies, the students of a distillation (`narrower.ts`).
  *
  * @example
  * ```ts
@@ -64,6 +65,7 @@ export {
 } from "./step.ts";
 export { SCORE_KINDS, scoreEdeGan, type ScoreKind } from "./score.ts";
 export { compressionRatio, layerCost, type ModelCost, modelCost, type PartCost } from "./cost.ts";
+export { narrowerCosts, scoringPathCost, studentConfig } from "./narrower.ts";
 
 /**
  * Loads a model folder (see `loadModel`) that must hold an EDE-GAN; another model is an error

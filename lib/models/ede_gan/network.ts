@@ -41,11 +41,12 @@ import {
   trainStep,
 } from "./step.ts";
 import { SCORE_KINDS, scoreEdeGan } from "./score.ts";
-import { modelCost } from "./cost.ts";
+import { scoringPathCost, studentConfig } from "./narrower.ts";
 import type {
   DistillableCost,
   DistillableModel,
   DistilledOutputs,
+  DistillStepOptions,
   NarrowerShape,
 } from "../distillable.ts";
 import type { DiscriminatorOutput, EdeGanForward, GeneratorOutput, Mode } from "./forward.ts";
@@ -79,7 +80,10 @@ export const LEAKY_SLOPE = 0.2;
  * ```
  */
 export class EdeGan
-  implements AnomalyModel<EdeGanOptimisers, StepLosses>, EdeGanForward, DistillableModel {
+  implements
+    AnomalyModel<EdeGanOptimisers, StepLosses>,
+    EdeGanForward,
+    DistillableModel<EdeGanOptimisers, StepLosses> {
   /** The name `model.json` records for an EDE-GAN. */
   static readonly NAME = "ede-gan";
   /** {@link EdeGan.NAME}. */
@@ -155,9 +159,12 @@ export class EdeGan
     return new EdeGan(config, variables);
   }
 
-  /** Adam over the generator's and over the discriminator's variables (see `./step.ts`). */
-  createOptimisers(): EdeGanOptimisers {
-    return createOptimisers(this);
+  /**
+   * Adam over the generator's and over the discriminator's variables (see `./step.ts`); `extra`
+   * variables (a distillation's latent projection) are trained with the generator.
+   */
+  createOptimisers(extra?: Map<string, tf.Variable>): EdeGanOptimisers {
+    return createOptimisers(this, extra);
   }
 
   /**
@@ -188,22 +195,53 @@ export class EdeGan
   }
 
   /**
-   * {@link DistillableModel}: an EDE-GAN of this configuration but base width `shape.width` and
-   * latent size `shape.latentSize` (default: this one's), without explicit per-layer widths,
-   * initialised from `seed` (the students of `lib/distill/students.ts`'s `studentConfig`).
+   * {@link DistillableModel}: EDE-GAN's step (`./step.ts`'s `trainStep`) with K added to the
+   * generator's loss; without `ownLosses` the generator learns from K alone and the discriminator
+   * is left untouched.
    */
-  narrower(shape: NarrowerShape, seed: number): this {
-    const { widths: _drop, ...rest } = this.config;
-    return EdeGan.create(
-      { ...rest, width: shape.width, latentSize: shape.latentSize ?? this.config.latentSize },
-      seed,
-    ) as this;
+  async distillStep(
+    images: tf.Tensor4D,
+    optimisers: EdeGanOptimisers,
+    opts: DistillStepOptions,
+  ): Promise<{ losses: StepLosses; outputs?: DistilledOutputs }> {
+    const { outputs, ...losses } = await trainStep(this, optimisers, images, {
+      distillationLoss: opts.distillationLoss,
+      ganLosses: opts.ownLosses,
+      keepOutputs: opts.keepOutputs,
+      context: opts.context,
+    });
+    return outputs ? { losses, outputs } : { losses };
   }
 
-  /** {@link DistillableModel}: the generator's (E1, Dec, E2) parameters and MFLOPs per image. */
+  /** {@link DistillableModel}: a trainable EDE-GAN of this configuration and these values. */
+  clone(): this {
+    const copy = EdeGan.create(this.config, 0);
+    copy.copyFrom(this);
+    return copy as this;
+  }
+
+  /**
+   * {@link DistillableModel}: an EDE-GAN of this configuration but base width `shape.width` and
+   * latent size `shape.latentSize` (default: this one's), without explicit per-layer widths,
+   * initialised from `seed` (`./narrower.ts`'s `studentConfig`).
+   */
+  narrower(shape: NarrowerShape, seed: number): this {
+    return EdeGan.create(studentConfig(this.config, shape), seed) as this;
+  }
+
+  /** {@link DistillableModel}: its base width and latent size. */
+  get baseShape(): { width: number; latentSize: number } {
+    return { width: this.config.width, latentSize: this.config.latentSize };
+  }
+
+  /** {@link DistillableModel}: the generator's (E1, Dec, E2) parameters, MFLOPs and MACs. */
   cost(): DistillableCost {
-    const cost = modelCost(this.config);
-    return { params: cost.generator.params, mflops: cost.generatorMflops };
+    return scoringPathCost(this.config);
+  }
+
+  /** {@link DistillableModel}: the cost of {@link narrower}'s copy of `shape`. */
+  costOf(shape: NarrowerShape): DistillableCost {
+    return scoringPathCost(studentConfig(this.config, shape));
   }
 
   /** The trainable variables of some parts, in a stable order. */
