@@ -16,7 +16,7 @@ import type { DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
 import { prepareScoring, scoringDataSource } from "../lib/score/scoring_run.ts";
-import type { BatchNormStatsMode } from "../lib/models/ede_gan/batch_norm_stats.ts";
+import type { BatchNormStatsMode } from "../lib/models/batch_norm_scoring.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";

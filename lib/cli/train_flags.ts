@@ -12,12 +12,12 @@ import { type ParsedFlags, parseFlags } from "./flags.ts";
 import { trainOptionsFromFlags } from "./run_flags.ts";
 import { preset, presetFromArgs } from "../run/presets.ts";
 import { checkTrainOptions, type TrainRunOptions } from "../train/run.ts";
-import { defaultFinalBatchNorm } from "../models/ede_gan/final_batch_norm.ts";
 import {
   checkFinalScoring,
   checkModelKind,
   createModel,
   DEFAULT_MODEL,
+  defaultFinalScoring,
 } from "../models/registry.ts";
 
 /** What a `deno task train` command line asks for, checked. */
@@ -98,9 +98,8 @@ export function parseTrainCommand(args: string[]): TrainCommand | null {
       : `runs/train-${modelKind}-${flags.dataset}-${flags.normal}-s${flags.seed}`);
   const asked = flags["bn-stats"] as string | undefined;
   if (asked !== undefined) checkFinalScoring(modelKind, asked);
-  // A model without BatchNorm modes of its own (not EDE-GAN) scores with its moving statistics.
-  const bnStats = asked ??
-    (modelKind === DEFAULT_MODEL ? defaultFinalBatchNorm(flags["batch-size"] as number) : "moving");
+  // The model's own default (a model without BatchNorm modes of its own: moving statistics).
+  const bnStats = asked ?? defaultFinalScoring(modelKind, flags["batch-size"] as number);
   return {
     flags,
     modelKind,
