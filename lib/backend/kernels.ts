@@ -15,6 +15,7 @@
 import * as tf from "../tf.ts";
 import "@tensorflow/tfjs-backend-wasm";
 import { setStockKernel } from "./wasm_kernels/_ops.ts";
+import { shareSavedTensors } from "./saved_tensors.ts";
 import { conv2DConfig } from "./wasm_kernels/conv2d.ts";
 import { conv2DBackpropInputConfig } from "./wasm_kernels/conv2d_backprop_input.ts";
 import { conv2DBackpropFilterConfig } from "./wasm_kernels/conv2d_backprop_filter.ts";
@@ -103,7 +104,9 @@ let registered: KernelVariant | undefined;
 
 /**
  * Puts `variant`'s kernels in tfjs's registry for the wasm backend (before or after
- * `tf.setBackend("wasm")`); calling it again with the other variant switches every kernel.
+ * `tf.setBackend("wasm")`); calling it again with the other variant switches every kernel. From
+ * then on, tensors saved for a gradient on the wasm backend are shared without an `Identity` call
+ * (`saved_tensors.ts`).
  *
  * @example
  * ```ts
@@ -138,6 +141,9 @@ export function registerKernels(variant: KernelVariant): void {
       setupFunc: original?.setupFunc,
     });
   }
+  // Both variants' Identity shares its input's data: the tensors saved for a gradient can be
+  // shared without dispatching it (`saved_tensors.ts`).
+  shareSavedTensors();
   registered = variant;
 }
 
