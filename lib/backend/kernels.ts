@@ -25,6 +25,7 @@ import { identityConfig } from "./wasm_kernels/identity.ts";
 import { adamUpdateConfig } from "./wasm_kernels/adam_update.ts";
 import { adamUpdateFlatConfig } from "./wasm_kernels/adam_update_flat.ts";
 import { movingAveragesConfig } from "./wasm_kernels/moving_averages.ts";
+import { realFakeCrossEntropyConfigs } from "./wasm_kernels/real_fake_cross_entropy.ts";
 import { scoringKernelConfigs } from "./wasm_kernels/scoring.ts";
 import { onednnConvolutionKernel } from "./onednn/kernels.ts";
 import {
@@ -70,7 +71,8 @@ const onednnOnly = (config: tf.KernelConfig): KernelEntry => ({
 /**
  * The list: the three convolutions (wasm kernels; on onednn, oneDNN where it serves the shape),
  * a block-copying `Tile` (BatchNorm's gradient), a SIMD `Sqrt`, an `Identity` that shares its
- * input's data, the one-pass Adam kernels, BatchNorm's running averages in one call, the scoring
+ * input's data, the one-pass Adam kernels, BatchNorm's running averages in one call, the
+ * discriminator's cross-entropy and its gradient (one call each way), the scoring
  * kernels (`wasm_kernels/scoring.ts`: inference only, never called in training), and oneDNN's
  * BatchNorm+activation and activation.
  *
@@ -91,6 +93,7 @@ export const KERNELS: readonly KernelEntry[] = [
   both(adamUpdateConfig),
   both(adamUpdateFlatConfig),
   both(movingAveragesConfig),
+  ...realFakeCrossEntropyConfigs.map(both),
   ...scoringKernelConfigs.map(both),
   onednnOnly(batchNormActivationConfig),
   onednnOnly(batchNormActivationGradConfig),

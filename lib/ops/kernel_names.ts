@@ -48,6 +48,14 @@ export const SCORE_SEQUENCE = "EdeganScoreSequence";
  */
 export const MOVING_AVERAGES = "EdeganMovingAverages";
 
+/**
+ * The discriminator's binary cross-entropy of real logits against 1 and generated ones against 0,
+ * the two means averaged: real [N], fake [M] -> loss [] (no attributes).
+ */
+export const REAL_FAKE_CROSS_ENTROPY = "EdeganRealFakeCrossEntropy";
+/** The gradient of {@link REAL_FAKE_CROSS_ENTROPY}: real, fake, dy [] -> dReal, dFake. */
+export const REAL_FAKE_CROSS_ENTROPY_GRAD = "EdeganRealFakeCrossEntropyGrad";
+
 /** Attributes of {@link MOVING_AVERAGES}. */
 export interface MovingAveragesAttrs {
   /** The fraction of a batch statistic taken in (PyTorch's momentum, 0.1). */

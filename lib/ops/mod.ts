@@ -10,6 +10,7 @@ export { batchNormActivation, type BatchNormActivationResult } from "./batch_nor
 export { activation } from "./activation.ts";
 export { type AdamFlatResult, type AdamSegment, adamUpdateFlat } from "./adam_update.ts";
 export { type BatchStatistic, updateMovingAverages } from "./moving_averages.ts";
+export { realFakeCrossEntropy } from "./real_fake_cross_entropy.ts";
 export {
   scoreActivation,
   scoreBatchNormActivation,

@@ -6,6 +6,7 @@
 
 import * as tf from "../../tf.ts";
 import type { ScoreDistance } from "./config.ts";
+import { realFakeCrossEntropy } from "../../ops/real_fake_cross_entropy.ts";
 
 /** The generator's loss and its three terms (each already weighted). */
 export interface GeneratorLossTerms {
@@ -78,11 +79,8 @@ function weighted(term: tf.Tensor, weight: number): tf.Scalar {
  * ```
  */
 export function discriminatorLoss(realLogits: tf.Tensor1D, fakeLogits: tf.Tensor1D): tf.Scalar {
-  // The labels are constants made on the host (`ones`, `zeros`: no kernel call, unlike
-  // `onesLike`, `zerosLike`); the same values.
-  const real = tf.losses.sigmoidCrossEntropy(tf.ones(realLogits.shape), realLogits);
-  const fake = tf.losses.sigmoidCrossEntropy(tf.zeros(fakeLogits.shape), fakeLogits);
-  return tf.mul(tf.add(real, fake), 0.5) as tf.Scalar;
+  // One kernel call each way on wasm and onednn, tfjs's sigmoidCrossEntropy elsewhere.
+  return realFakeCrossEntropy(realLogits, fakeLogits);
 }
 
 /**
