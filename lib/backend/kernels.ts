@@ -26,6 +26,7 @@ import { adamUpdateConfig } from "./wasm_kernels/adam_update.ts";
 import { adamUpdateFlatConfig } from "./wasm_kernels/adam_update_flat.ts";
 import { movingAveragesConfig } from "./wasm_kernels/moving_averages.ts";
 import { realFakeCrossEntropyConfigs } from "./wasm_kernels/real_fake_cross_entropy.ts";
+import { generatorLossConfigs } from "./wasm_kernels/generator_loss.ts";
 import { scoringKernelConfigs } from "./wasm_kernels/scoring.ts";
 import { onednnConvolutionKernel } from "./onednn/kernels.ts";
 import {
@@ -72,7 +73,7 @@ const onednnOnly = (config: tf.KernelConfig): KernelEntry => ({
  * The list: the three convolutions (wasm kernels; on onednn, oneDNN where it serves the shape),
  * a block-copying `Tile` (BatchNorm's gradient), a SIMD `Sqrt`, an `Identity` that shares its
  * input's data, the one-pass Adam kernels, BatchNorm's running averages in one call, the
- * discriminator's cross-entropy and its gradient (one call each way), the scoring
+ * generator's and the discriminator's losses and their gradients (one call each way), the scoring
  * kernels (`wasm_kernels/scoring.ts`: inference only, never called in training), and oneDNN's
  * BatchNorm+activation and activation.
  *
@@ -94,6 +95,7 @@ export const KERNELS: readonly KernelEntry[] = [
   both(adamUpdateFlatConfig),
   both(movingAveragesConfig),
   ...realFakeCrossEntropyConfigs.map(both),
+  ...generatorLossConfigs.map(both),
   ...scoringKernelConfigs.map(both),
   onednnOnly(batchNormActivationConfig),
   onednnOnly(batchNormActivationGradConfig),

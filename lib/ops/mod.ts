@@ -12,6 +12,11 @@ export { type AdamFlatResult, type AdamSegment, adamUpdateFlat } from "./adam_up
 export { type BatchStatistic, updateMovingAverages } from "./moving_averages.ts";
 export { realFakeCrossEntropy } from "./real_fake_cross_entropy.ts";
 export {
+  generatorLoss,
+  type GeneratorLossInputs,
+  type GeneratorLossTerms,
+} from "./generator_loss.ts";
+export {
   scoreActivation,
   scoreBatchNormActivation,
   scoreConv2dTranspose,

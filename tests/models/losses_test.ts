@@ -1,7 +1,7 @@
 /**
  * EDE-GAN's losses: the same numbers, bit for bit, as the plain formula (every term multiplied by
- * its weight, labels made by `onesLike`/`zerosLike`), values and gradients, with fewer kernel
- * calls.
+ * its weight, labels made by `onesLike`/`zerosLike`), values and gradients, in one kernel call
+ * each way.
  */
 
 import { assert, assertEquals } from "@std/assert";
@@ -73,16 +73,15 @@ for (const backend of ["wasm", "onednn"] as const) {
       const fused = await run(() => generatorLoss(t, w).total, variables);
       const plain = await run(() => plainGeneratorLoss(t, w), variables);
       assertEquals(fused.numbers, plain.numbers);
-      assert(fused.calls <= plain.calls, `${fused.calls} > ${plain.calls}`);
-      // The paper's weights: two terms of weight 1 multiply nothing.
-      if (w.latent === 1) assertEquals(plain.calls - fused.calls, 6);
+      // One kernel call each way on wasm and onednn (the op, tests/ops/generator_loss_test.ts).
+      assert(fused.calls <= 2 && plain.calls > 25, `${fused.calls}, ${plain.calls}`);
     }
     const real = v([3], 7) as tf.Variable<tf.Rank.R1>;
     const fake = v([3], 8) as tf.Variable<tf.Rank.R1>;
     const d = await run(() => discriminatorLoss(real, fake), [real, fake]);
     const dPlain = await run(() => plainDiscriminatorLoss(real, fake), [real, fake]);
     assertEquals(d.numbers, dPlain.numbers);
-    assert(d.calls < dPlain.calls, `${d.calls} >= ${dPlain.calls}`);
+    assert(d.calls <= 2 && dPlain.calls > 60, `${d.calls}, ${dPlain.calls}`);
     tf.dispose([...variables, real, fake]);
   });
 }

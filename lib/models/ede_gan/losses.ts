@@ -7,18 +7,19 @@
 import * as tf from "../../tf.ts";
 import type { ScoreDistance } from "./config.ts";
 import { realFakeCrossEntropy } from "../../ops/real_fake_cross_entropy.ts";
+import {
+  generatorLoss as fusedGeneratorLoss,
+  type GeneratorLossInputs,
+  type GeneratorLossTerms,
+} from "../../ops/generator_loss.ts";
 
-/** The generator's loss and its three terms (each already weighted). */
-export interface GeneratorLossTerms {
-  total: tf.Scalar;
-  adversarial: tf.Scalar;
-  contextual: tf.Scalar;
-  latent: tf.Scalar;
-}
+export type { GeneratorLossTerms } from "../../ops/generator_loss.ts";
 
 /**
  * The generator's loss: w_adv ||f(x) - f(x_hat)||^2 + w_con ||x - x_hat||_1 + w_lat ||z - z_hat||^2,
- * each norm a mean over elements (as GANomaly), f the discriminator's last feature map.
+ * each norm a mean over elements (as GANomaly), f the discriminator's last feature map: the op
+ * `generatorLoss` of `lib/ops` (one kernel call each way on wasm and onednn, tfjs's ops
+ * elsewhere); the terms are for reading, the total carries the gradient.
  *
  * @example
  * ```ts
@@ -34,34 +35,10 @@ export interface GeneratorLossTerms {
  * ```
  */
 export function generatorLoss(
-  t: {
-    x: tf.Tensor4D;
-    xHat: tf.Tensor4D;
-    z: tf.Tensor2D;
-    zHat: tf.Tensor2D;
-    featuresReal: tf.Tensor4D;
-    featuresFake: tf.Tensor4D;
-  },
+  t: GeneratorLossInputs,
   weights: { adversarial: number; contextual: number; latent: number },
 ): GeneratorLossTerms {
-  const adversarial = weighted(
-    tf.mean(tf.squaredDifference(t.featuresReal, t.featuresFake)),
-    weights.adversarial,
-  );
-  const contextual = weighted(tf.mean(tf.abs(tf.sub(t.x, t.xHat))), weights.contextual);
-  const latent = weighted(tf.mean(tf.squaredDifference(t.z, t.zHat)), weights.latent);
-  return {
-    total: tf.addN([adversarial, contextual, latent]) as tf.Scalar,
-    adversarial,
-    contextual,
-    latent,
-  };
-}
-
-/** A loss term times its weight; a weight of 1 multiplies nothing (x·1 = x exactly in float32,
- * and so is its gradient), which spares three kernel calls a term per step. */
-function weighted(term: tf.Tensor, weight: number): tf.Scalar {
-  return (weight === 1 ? term : tf.mul(term, weight)) as tf.Scalar;
+  return fusedGeneratorLoss(t, weights);
 }
 
 /**
