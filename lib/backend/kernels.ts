@@ -15,6 +15,7 @@
 import * as tf from "../tf.ts";
 import "@tensorflow/tfjs-backend-wasm";
 import { setStockKernel } from "./wasm_kernels/_ops.ts";
+import { shareSavedTensors } from "./saved_tensors.ts";
 import { conv2DConfig } from "./wasm_kernels/conv2d.ts";
 import { conv2DBackpropInputConfig } from "./wasm_kernels/conv2d_backprop_input.ts";
 import { conv2DBackpropFilterConfig } from "./wasm_kernels/conv2d_backprop_filter.ts";
@@ -24,6 +25,8 @@ import { identityConfig } from "./wasm_kernels/identity.ts";
 import { adamUpdateConfig } from "./wasm_kernels/adam_update.ts";
 import { adamUpdateFlatConfig } from "./wasm_kernels/adam_update_flat.ts";
 import { movingAveragesConfig } from "./wasm_kernels/moving_averages.ts";
+import { realFakeCrossEntropyConfigs } from "./wasm_kernels/real_fake_cross_entropy.ts";
+import { generatorLossConfigs } from "./wasm_kernels/generator_loss.ts";
 import { scoringKernelConfigs } from "./wasm_kernels/scoring.ts";
 import { onednnConvolutionKernel } from "./onednn/kernels.ts";
 import {
@@ -69,7 +72,8 @@ const onednnOnly = (config: tf.KernelConfig): KernelEntry => ({
 /**
  * The list: the three convolutions (wasm kernels; on onednn, oneDNN where it serves the shape),
  * a block-copying `Tile` (BatchNorm's gradient), a SIMD `Sqrt`, an `Identity` that shares its
- * input's data, the one-pass Adam kernels, BatchNorm's running averages in one call, the scoring
+ * input's data, the one-pass Adam kernels, BatchNorm's running averages in one call, the
+ * generator's and the discriminator's losses and their gradients (one call each way), the scoring
  * kernels (`wasm_kernels/scoring.ts`: inference only, never called in training), and oneDNN's
  * BatchNorm+activation and activation.
  *
@@ -90,6 +94,8 @@ export const KERNELS: readonly KernelEntry[] = [
   both(adamUpdateConfig),
   both(adamUpdateFlatConfig),
   both(movingAveragesConfig),
+  ...realFakeCrossEntropyConfigs.map(both),
+  ...generatorLossConfigs.map(both),
   ...scoringKernelConfigs.map(both),
   onednnOnly(batchNormActivationConfig),
   onednnOnly(batchNormActivationGradConfig),
@@ -103,7 +109,9 @@ let registered: KernelVariant | undefined;
 
 /**
  * Puts `variant`'s kernels in tfjs's registry for the wasm backend (before or after
- * `tf.setBackend("wasm")`); calling it again with the other variant switches every kernel.
+ * `tf.setBackend("wasm")`); calling it again with the other variant switches every kernel. From
+ * then on, tensors saved for a gradient on the wasm backend are shared without an `Identity` call
+ * (`saved_tensors.ts`).
  *
  * @example
  * ```ts
@@ -138,6 +146,9 @@ export function registerKernels(variant: KernelVariant): void {
       setupFunc: original?.setupFunc,
     });
   }
+  // Both variants' Identity shares its input's data: the tensors saved for a gradient can be
+  // shared without dispatching it (`saved_tensors.ts`).
+  shareSavedTensors();
   registered = variant;
 }
 

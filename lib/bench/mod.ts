@@ -19,3 +19,4 @@ export * from "./model.ts";
 export * from "./peer.ts";
 export * from "./profile.ts";
 export * from "./students.ts";
+export * from "./kernel_calls.ts";

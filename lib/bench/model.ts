@@ -4,7 +4,8 @@
  * - `model`: training images/s at batch 1 and 64 and scoring images/s at batch 1 and 256 of the
  *   teacher (width 64, 32x32x1) on every backend that starts, each backend in its own process (so
  *   its peak resident memory is its own: the train rows' is the peak of teacher training), with
- *   each phase's achieved GFLOP/s beside this machine's peak (`peak.ts`).
+ *   each phase's achieved GFLOP/s beside this machine's peak (`peak.ts`) and the kernel calls
+ *   of one training step or scoring call (`kernel_calls.ts`).
  * - `distill`: scoring images/s of the teacher and of each student at batch 1 and 256, and the
  *   speed-up against the teacher.
  *
@@ -25,6 +26,7 @@ import { EdeGan, modelCost, resolveConfig } from "../models/ede_gan/mod.ts";
 import { registerSuite, type SuiteOptions } from "./suites.ts";
 import { median } from "./kernels.ts";
 import { measurePeakFlops, phaseFlops } from "./peak.ts";
+import { countKernelCalls } from "./kernel_calls.ts";
 
 /** One row of the model suite. */
 export interface ModelRow {
@@ -33,6 +35,9 @@ export interface ModelRow {
   batch: number;
   images_per_s: number | null;
   peak_rss_mb: number;
+  /** Kernel calls the engine dispatches in one training step or one scoring call (one more call
+   * after the timed ones, counted: `kernel_calls.ts`); load-independent. Not counted on `cpu`. */
+  kernel_calls?: number;
   /** What the backend runs on, e.g. `XNNPACK, 1 thread(s)` or the GPU adapter's name. */
   device?: string;
   /** Achieved GFLOP/s: images/s times the phase's FLOPs per image (`peak.ts`). */
@@ -162,12 +167,17 @@ export async function runModelSuite(
         backend === "cpu" ? 1 : MODEL_SUITE_TIMING.trainRepeats,
         budget,
       );
+      const calls = backend === "cpu"
+        ? undefined
+        : (await countKernelCalls(() => model.trainStep(x, optimisers, { seed: 1, step: ++step })))
+          .calls;
       x.dispose();
       rows.push({
         backend,
         phase: "train",
         batch,
         images_per_s: round(batch / seconds),
+        ...(calls === undefined ? {} : { kernel_calls: calls }),
         peak_rss_mb: sampleRss(),
         device,
       });
@@ -180,12 +190,16 @@ export async function runModelSuite(
         backend === "cpu" ? 2 : MODEL_SUITE_TIMING.scoreRepeats,
         budget,
       );
+      const calls = backend === "cpu"
+        ? undefined
+        : (await countKernelCalls(() => scoreOnce(model, x))).calls;
       x.dispose();
       rows.push({
         backend,
         phase: "score",
         batch,
         images_per_s: round(batch / seconds),
+        ...(calls === undefined ? {} : { kernel_calls: calls }),
         peak_rss_mb: sampleRss(),
         device,
       });
@@ -335,6 +349,7 @@ registerSuite({
     "phase",
     "batch",
     "images_per_s",
+    "kernel_calls",
     "gflops",
     "of_peak_pct",
     "peak_rss_mb",

@@ -48,6 +48,29 @@ export const SCORE_SEQUENCE = "EdeganScoreSequence";
  */
 export const MOVING_AVERAGES = "EdeganMovingAverages";
 
+/**
+ * The discriminator's binary cross-entropy of real logits against 1 and generated ones against 0,
+ * the two means averaged: real [N], fake [M] -> loss [] (no attributes).
+ */
+export const REAL_FAKE_CROSS_ENTROPY = "EdeganRealFakeCrossEntropy";
+/** The gradient of {@link REAL_FAKE_CROSS_ENTROPY}: real, fake, dy [] -> dReal, dFake. */
+export const REAL_FAKE_CROSS_ENTROPY_GRAD = "EdeganRealFakeCrossEntropyGrad";
+
+/**
+ * EDE-GAN's (GANomaly's) generator loss: featuresReal, featuresFake, x, xHat, z, zHat ->
+ * total, adversarial, contextual, latent (scalars; each term already weighted).
+ */
+export const GENERATOR_LOSS = "EdeganGeneratorLoss";
+/** The gradient of {@link GENERATOR_LOSS}'s total: the six inputs and dy -> their gradients. */
+export const GENERATOR_LOSS_GRAD = "EdeganGeneratorLossGrad";
+
+/** Attributes of {@link GENERATOR_LOSS} and {@link GENERATOR_LOSS_GRAD}: the terms' weights. */
+export interface GeneratorLossAttrs {
+  adversarial: number;
+  contextual: number;
+  latent: number;
+}
+
 /** Attributes of {@link MOVING_AVERAGES}. */
 export interface MovingAveragesAttrs {
   /** The fraction of a batch statistic taken in (PyTorch's momentum, 0.1). */

@@ -16,6 +16,12 @@ export {
 } from "./batch_statistics.ts";
 export { type AdamFlatResult, type AdamSegment, adamUpdateFlat } from "./adam_update.ts";
 export { type BatchStatistic, updateMovingAverages } from "./moving_averages.ts";
+export { realFakeCrossEntropy } from "./real_fake_cross_entropy.ts";
+export {
+  generatorLoss,
+  type GeneratorLossInputs,
+  type GeneratorLossTerms,
+} from "./generator_loss.ts";
 export {
   scoreActivation,
   scoreBatchNormActivation,

@@ -67,6 +67,11 @@ Deno.test({
       // The child's own high-water mark: more than the runtime alone, less than the target.
       assert(r.peak_rss_mb > 100 && r.peak_rss_mb < 1024, JSON.stringify(r));
     }
+    // Counted, not timed: the same in every run. Scoring is the one-call pass
+    // (EdeganScoreSequence) and the latent distance's two kernels, at any batch.
+    assertEquals(rows.map((r) => r.kernel_calls! > 0), [true, true, true, true]);
+    assertEquals([rows[2].kernel_calls, rows[3].kernel_calls], [3, 3]);
+    assertEquals(rows[0].kernel_calls, rows[1].kernel_calls);
     // Scoring at 256 holds more activations than training at 64 ever did: the peak only grows.
     assert(rows[3].peak_rss_mb >= rows[1].peak_rss_mb);
   },

@@ -75,6 +75,11 @@ function call(
   return stock(kernelName)({ inputs, backend, attrs }) as Info;
 }
 
+/** A stock elementwise kernel of one input (`Exp`, `Log1p`, ...) on `x`: a new tensor. */
+export function unary(backend: BackendWasm, kernelName: string, x: Info): Info {
+  return call(backend, kernelName, { x }, {});
+}
+
 /** Frees an intermediate made by these helpers (or drops one reference to a reshaped view). */
 export function release(backend: BackendWasm, ...infos: Info[]): void {
   for (const info of infos) backend.disposeData(info.dataId);

@@ -6,18 +6,20 @@
 
 import * as tf from "../../tf.ts";
 import type { ScoreDistance } from "./config.ts";
+import { realFakeCrossEntropy } from "../../ops/real_fake_cross_entropy.ts";
+import {
+  generatorLoss as fusedGeneratorLoss,
+  type GeneratorLossInputs,
+  type GeneratorLossTerms,
+} from "../../ops/generator_loss.ts";
 
-/** The generator's loss and its three terms (each already weighted). */
-export interface GeneratorLossTerms {
-  total: tf.Scalar;
-  adversarial: tf.Scalar;
-  contextual: tf.Scalar;
-  latent: tf.Scalar;
-}
+export type { GeneratorLossTerms } from "../../ops/generator_loss.ts";
 
 /**
  * The generator's loss: w_adv ||f(x) - f(x_hat)||^2 + w_con ||x - x_hat||_1 + w_lat ||z - z_hat||^2,
- * each norm a mean over elements (as GANomaly), f the discriminator's last feature map.
+ * each norm a mean over elements (as GANomaly), f the discriminator's last feature map: the op
+ * `generatorLoss` of `lib/ops` (one kernel call each way on wasm and onednn, tfjs's ops
+ * elsewhere); the terms are for reading, the total carries the gradient.
  *
  * @example
  * ```ts
@@ -33,28 +35,10 @@ export interface GeneratorLossTerms {
  * ```
  */
 export function generatorLoss(
-  t: {
-    x: tf.Tensor4D;
-    xHat: tf.Tensor4D;
-    z: tf.Tensor2D;
-    zHat: tf.Tensor2D;
-    featuresReal: tf.Tensor4D;
-    featuresFake: tf.Tensor4D;
-  },
+  t: GeneratorLossInputs,
   weights: { adversarial: number; contextual: number; latent: number },
 ): GeneratorLossTerms {
-  const adversarial = tf.mul(
-    tf.mean(tf.squaredDifference(t.featuresReal, t.featuresFake)),
-    weights.adversarial,
-  ) as tf.Scalar;
-  const contextual = tf.mul(tf.mean(tf.abs(tf.sub(t.x, t.xHat))), weights.contextual) as tf.Scalar;
-  const latent = tf.mul(tf.mean(tf.squaredDifference(t.z, t.zHat)), weights.latent) as tf.Scalar;
-  return {
-    total: tf.addN([adversarial, contextual, latent]) as tf.Scalar,
-    adversarial,
-    contextual,
-    latent,
-  };
+  return fusedGeneratorLoss(t, weights);
 }
 
 /**
@@ -72,9 +56,8 @@ export function generatorLoss(
  * ```
  */
 export function discriminatorLoss(realLogits: tf.Tensor1D, fakeLogits: tf.Tensor1D): tf.Scalar {
-  const real = tf.losses.sigmoidCrossEntropy(tf.onesLike(realLogits), realLogits);
-  const fake = tf.losses.sigmoidCrossEntropy(tf.zerosLike(fakeLogits), fakeLogits);
-  return tf.mul(tf.add(real, fake), 0.5) as tf.Scalar;
+  // One kernel call each way on wasm and onednn, tfjs's sigmoidCrossEntropy elsewhere.
+  return realFakeCrossEntropy(realLogits, fakeLogits);
 }
 
 /**

@@ -148,7 +148,9 @@ export async function trainStep(
         terms = [loss.adversarial, loss.contextual, loss.latent, distillation].map((t) =>
           tf.keep(t)
         );
-        return tf.add(loss.total, distillation) as tf.Scalar;
+        // Without a distillation loss the total is the GAN losses' own (adding a zero would be
+        // exact, but costs an Add and two Reshapes in its gradient).
+        return opts.distillationLoss ? tf.add(loss.total, distillation) as tf.Scalar : loss.total;
       });
       optimisers.generator.apply(grads);
       terms.unshift(tf.keep(value));
