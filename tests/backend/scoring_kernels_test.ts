@@ -117,6 +117,45 @@ Deno.test("scoring BatchNorm + activation equals batchNorm4d then the activation
   }
 });
 
+Deno.test("scoring BatchNorm at 1 to 6 channels equals x·a + b in float32 bit for bit, on vectors of lcm(C, 4) values or not", async () => {
+  await useWasm();
+  // [4, 4, 4, C] has a multiple of lcm(C, 4) values (the vector rows); [1, 3, 3, C] mostly not.
+  for (
+    const shape of [[4, 4, 4, 1], [4, 4, 4, 2], [4, 4, 4, 3], [4, 4, 4, 6], [1, 3, 3, 3], [
+      1,
+      3,
+      3,
+      5,
+    ]]
+  ) {
+    const c = shape[3];
+    const [x, m, v, o, sc] = [shape, [c], [c], [c], [c]].map((sh, k) =>
+      values(sh.reduce((p, q) => p * q, 1), 30 + k)
+    );
+    const actual = tf.tidy(() =>
+      read(scoreBatchNormActivation(
+        tf.tensor4d(x, shape as [number, number, number, number]),
+        {
+          mean: tf.tensor1d(m),
+          variance: tf.tensor1d(v.map((e) => Math.abs(e) + 0.1)),
+          offset: tf.tensor1d(o),
+          scale: tf.tensor1d(sc),
+        },
+        1e-5,
+        "none",
+      ))
+    );
+    const f = Math.fround;
+    const a = Array.from(
+      { length: c },
+      (_, k) => f(sc[k] / Math.sqrt(f(Math.abs(v[k]) + 0.1) + 1e-5)),
+    );
+    const b = Array.from({ length: c }, (_, k) => f(o[k] - m[k] * a[k]));
+    const expected = x.map((e, i) => f(f(e * a[i % c]) + b[i % c]));
+    assertEquals(actual, expected, `shape ${shape}`);
+  }
+});
+
 Deno.test("scoring transposed convolution to one channel from 1 to 7 channels equals cpu within 1e-5", async () => {
   const cases = [
     [16, 2, "same", 2, 4],

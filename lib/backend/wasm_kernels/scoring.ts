@@ -126,6 +126,11 @@ function checkActivation(kernel: string, activation: unknown, alpha: number): vo
   }
 }
 
+/** The least common multiple of `channels` and 4. */
+function lcm4(channels: number): number {
+  return channels % 4 === 0 ? channels : channels % 2 === 0 ? channels * 2 : channels * 4;
+}
+
 /** `EdeganScoreActivation`: input `x`; attributes `activation`, `alpha` (LeakyReLU's slope). */
 function scoreActivation(args: Args): Info {
   const { inputs, backend, attrs } = args;
@@ -161,23 +166,31 @@ function scoreBatchNormActivation(args: Args): Info {
     }
   }
   const epsilon = attrs.varianceEpsilon as number;
-  const a = backend.makeOutput([channels], "float32");
-  const b = backend.makeOutput([channels], "float32");
+  const size = tf.util.sizeFromShape(x.shape);
+  // Fewer than 4 channels (or a count not a multiple of 4) would leave `channelAffine` on its
+  // scalar tail: where the values allow, a row of lcm(C, 4) values (a and b repeated) keeps it on
+  // vectors, with the same product and sum per value.
+  const period = channels % 4 === 0 || size % lcm4(channels) !== 0 ? channels : lcm4(channels);
+  const a = backend.makeOutput([period], "float32");
+  const b = backend.makeOutput([period], "float32");
   const read = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
   const [m, v, o, s, aHeap, bHeap] = [mean, variance, offset, scale, a, b].map(read);
   for (let c = 0; c < channels; c++) {
     aHeap[c] = s[c] / Math.sqrt(v[c] + epsilon);
     bHeap[c] = o[c] - m[c] * aHeap[c];
   }
+  for (let c = channels; c < period; c++) {
+    aHeap[c] = aHeap[c % channels];
+    bHeap[c] = bHeap[c % channels];
+  }
   const out = backend.makeOutput(x.shape, "float32");
-  const size = tf.util.sizeFromShape(x.shape);
   if (size > 0) {
     const at = address(backend, out);
     simd(backend, SCORE_BATCH_NORM_ACTIVATION).channelAffine(
       address(backend, x),
       at,
-      size / channels,
-      channels,
+      size / period,
+      period,
       address(backend, a),
       address(backend, b),
     );
