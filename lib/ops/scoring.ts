@@ -1,8 +1,8 @@
 /**
  * The ops a model's scoring pass calls (inference: no gradient is ever taken through them): on the
  * wasm and onednn backends they run the scoring kernels of `lib/backend/wasm_kernels/scoring.ts` (SIMD tanh,
- * BatchNorm and its activation as one kernel call, the padded one-channel transposed
- * convolution); on every other backend, or without WebAssembly SIMD, the stock tfjs ops, the same
+ * BatchNorm and its activation as one kernel call, the SIMD one-channel transposed convolution
+ * from a few channels); on every other backend, or without WebAssembly SIMD, the stock tfjs ops, the same
  * function as training's. Training never calls these, so its arithmetic does not depend on them.
  *
  * @module
@@ -106,10 +106,10 @@ export function scoreBatchNormActivation(
 
 /**
  * `tf.conv2dTranspose` of NHWC `x` for scoring: on the wasm backends a transposed convolution to
- * one channel from a channel count not a multiple of 4 (a width-2 or width-3 student's last
- * decoder layer) runs the SIMD one-channel loop on zero-padded channels (its sums in another
- * order than training's kernel: float rounding only); everything else is `tf.conv2dTranspose`'s
- * own kernel.
+ * one channel from a channel count not a multiple of 4 with a kernel 4 wide (a width-2 or width-3
+ * student's last decoder layer) runs the SIMD loop `oneChannelNarrow`, one vector of a kernel
+ * row's four taps per input position (its sums in another order than training's kernel: float
+ * rounding only); everything else is `tf.conv2dTranspose`'s own kernel.
  *
  * @example
  * ```ts
@@ -130,9 +130,9 @@ export function scoreConv2dTranspose(
   strides: number,
   pad: "same" | "valid",
 ): tf.Tensor4D {
-  const paddedOneChannel = outputShape[3] === 1 && filter.shape[1] % 4 === 0 &&
+  const narrowOneChannel = outputShape[3] === 1 && filter.shape[1] === 4 &&
     x.shape[3] % 4 !== 0;
-  if (!paddedOneChannel || !scoringKernelsActive() || x.dtype !== "float32") {
+  if (!narrowOneChannel || !scoringKernelsActive() || x.dtype !== "float32") {
     return tf.conv2dTranspose(x, filter, outputShape, strides, pad);
   }
   return tf.engine().runKernel(

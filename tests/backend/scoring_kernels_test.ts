@@ -26,7 +26,8 @@ import {
 import { batchTensor } from "../../lib/data/batches.ts";
 import { studentForRatio } from "../../lib/distill/students.ts";
 import { scoreImages } from "../../lib/score/score.ts";
-import { input, relativeError } from "./_conv.ts";
+import { input, relativeError, values } from "./_conv.ts";
+import { address, simdKernels } from "../../lib/backend/wasm_kernels/_simd.ts";
 
 void wasm; // registers the 'wasm' backend
 
@@ -122,27 +123,116 @@ Deno.test("scoring BatchNorm + activation equals batchNorm4d then the activation
   }
 });
 
-Deno.test("scoring transposed convolution to one channel from 2 or 3 channels equals cpu within 1e-5", async () => {
+Deno.test("scoring BatchNorm at 1 to 6 channels equals x·a + b in float32 bit for bit, on vectors of lcm(C, 4) values or not", async () => {
+  await useWasm();
+  // [4, 4, 4, C] has a multiple of lcm(C, 4) values (the vector rows); [1, 3, 3, C] mostly not.
   for (
-    const [n, co, pad] of [[16, 2, "same"], [3, 3, "same"], [2, 5, "same"], [
+    const shape of [[4, 4, 4, 1], [4, 4, 4, 2], [4, 4, 4, 3], [4, 4, 4, 6], [1, 3, 3, 3], [
       1,
       3,
-      "valid",
-    ]] as const
+      3,
+      5,
+    ]]
   ) {
-    const out = pad === "same" ? 32 : 34;
+    const c = shape[3];
+    const [x, m, v, o, sc] = [shape, [c], [c], [c], [c]].map((sh, k) =>
+      values(sh.reduce((p, q) => p * q, 1), 30 + k)
+    );
+    const actual = tf.tidy(() =>
+      read(scoreBatchNormActivation(
+        tf.tensor4d(x, shape as [number, number, number, number]),
+        {
+          mean: tf.tensor1d(m),
+          variance: tf.tensor1d(v.map((e) => Math.abs(e) + 0.1)),
+          offset: tf.tensor1d(o),
+          scale: tf.tensor1d(sc),
+        },
+        1e-5,
+        "none",
+      ))
+    );
+    const f = Math.fround;
+    const a = Array.from(
+      { length: c },
+      (_, k) => f(sc[k] / Math.sqrt(f(Math.abs(v[k]) + 0.1) + 1e-5)),
+    );
+    const b = Array.from({ length: c }, (_, k) => f(o[k] - m[k] * a[k]));
+    const expected = x.map((e, i) => f(f(e * a[i % c]) + b[i % c]));
+    assertEquals(actual, expected, `shape ${shape}`);
+  }
+});
+
+Deno.test("scoring transposed convolution to one channel from 1 to 7 channels equals cpu within 1e-5", async () => {
+  const cases = [
+    [16, 2, "same", 2, 4],
+    [3, 3, "same", 2, 4],
+    [2, 5, "same", 2, 4],
+    [1, 3, "valid", 2, 4],
+    [2, 1, "same", 2, 4],
+    [2, 7, "valid", 2, 3],
+    [2, 3, "same", 1, 5],
+  ] as const;
+  for (const [n, co, pad, stride, kh] of cases) {
+    const [outH, outW] = pad === "same"
+      ? [16 * stride, 16 * stride]
+      : [15 * stride + kh, 15 * stride + 4];
     const run = () =>
       tf.tidy(() => {
         const dy = input([n, 16, 16, co], co + 11);
-        const filter = input([4, 4, 1, co], co + 12);
-        return read(scoreConv2dTranspose(dy, filter, [n, out, out, 1], 2, pad));
+        const filter = input([kh, 4, 1, co], co + 12);
+        return read(scoreConv2dTranspose(dy, filter, [n, outH, outW, 1], stride, pad));
       });
     await tf.setBackend("cpu");
     const expected = run();
     await useWasm();
     const actual = run();
     const error = relativeError(actual, expected);
-    assert(error <= 1e-5, `n ${n}, Co ${co}, ${pad}: relative error ${error}`);
+    assert(error <= 1e-5, `n ${n}, Co ${co}, ${pad}, stride ${stride}: relative error ${error}`);
+  }
+});
+
+Deno.test("the oneChannelNarrow SIMD loop equals a direct sum at every pixel, edges included (Co 1 to 6, strides 1 to 3)", async () => {
+  await useWasm();
+  const backend = tf.backend() as wasm.BackendWasm;
+  const simd = simdKernels(backend)!;
+  // [batch, Ho, Wo, H, W, kh, sh, sw, padTop, padLeft, Co]
+  const cases = [
+    [2, 4, 5, 8, 10, 4, 2, 2, 1, 1, 2],
+    [1, 3, 3, 9, 8, 4, 2, 2, 0, 0, 3],
+    [3, 5, 4, 5, 7, 3, 1, 1, 1, 2, 1],
+    [1, 2, 6, 7, 17, 5, 3, 3, 2, 1, 6],
+    [1, 4, 4, 8, 8, 4, 2, 2, 1, 1, 4],
+  ];
+  for (const [n, ho, wo, h, w, kh, sh, sw, pt, pl, co] of cases) {
+    const dyValues = values(n * ho * wo * co, co + 1);
+    const fValues = values(kh * 4 * co, co + 2);
+    const expected = new Float32Array(n * h * w);
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < ho; i++) {
+        for (let j = 0; j < wo; j++) {
+          for (let a = 0; a < kh; a++) {
+            for (let t = 0; t < 4; t++) {
+              const y = i * sh + a - pt, x = j * sw + t - pl;
+              if (y < 0 || y >= h || x < 0 || x >= w) continue;
+              for (let c = 0; c < co; c++) {
+                expected[(b * h + y) * w + x] += dyValues[((b * ho + i) * wo + j) * co + c] *
+                  fValues[(a * co + c) * 4 + t];
+              }
+            }
+          }
+        }
+      }
+    }
+    const actual = tf.tidy(() => {
+      const dy = tf.tensor1d(dyValues), fT = tf.tensor1d(fValues);
+      // dx filled with garbage first: the loop must write every element
+      const dx = tf.fill([n * h * w], 7);
+      const at = (t: tf.Tensor) => address(backend, t);
+      simd.oneChannelNarrow(at(dy), at(fT), at(dx), n, ho, wo, h, w, kh, sh, sw, pt, pl, co);
+      return read(dx);
+    });
+    const error = relativeError(actual, expected);
+    assert(error <= 1e-6, `case ${[n, ho, wo, h, w, kh, sh, sw, pt, pl, co]}: error ${error}`);
   }
 });
 

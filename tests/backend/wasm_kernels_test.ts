@@ -404,6 +404,7 @@ Deno.test("the SIMD module is valid wasm in all four builds and exports one func
         "tanh",
         "leakyRelu",
         "channelAffine",
+        "oneChannelNarrow",
       ]);
     }
   }

@@ -340,20 +340,3 @@ export function phaseFilter(
   }
   return out;
 }
-
-/**
- * x [..., C] with its last axis padded with zeros to `channels` (> C): one pass over the heap, where
- * the stock `PadV2` kernel takes several times longer on a narrow last axis.
- */
-export function padLastAxis(backend: BackendWasm, x: Info, channels: number): Info {
-  const c = x.shape[x.shape.length - 1];
-  const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  const out = backend.makeOutput([...x.shape.slice(0, -1), channels], "float32");
-  const [heap, xAt, outAt] = views(backend, x, out);
-  heap.fill(0, outAt, outAt + rows * channels);
-  for (let r = 0; r < rows; r++) {
-    const from = xAt + r * c, to = outAt + r * channels;
-    for (let k = 0; k < c; k++) heap[to + k] = heap[from + k];
-  }
-  return out;
-}

@@ -18,10 +18,13 @@
  * - `tanh`: four tanh at a time by a rational function (the stock Tanh is a scalar loop).
  * - `leakyRelu`: max(x, α·x) four at a time (LeakyReLU, and ReLU at α = 0).
  * - `channelAffine`: x·a[c] + b[c] per channel, four channels at a time (inference BatchNorm).
+ * - `oneChannelNarrow`: a transposed convolution to one channel from a few channels (scoring's
+ *   last decoder layer of the smallest students), one vector of four taps per kernel row.
  *
  * This file binds the module to tfjs's memory; each loop's generator lies beside the kernel that
  * calls it (`_simd_row_dots.ts`, `_simd_small_gemm.ts`, `_simd_one_channel.ts`, `_simd_gemm.ts`,
- * `_simd_sqrt.ts`, `_simd_adam.ts`, `_simd_tanh.ts`, `_simd_leaky_relu.ts`, `_simd_channel_affine.ts`), written with the assembler of `_wasm_assembler.ts`.
+ * `_simd_sqrt.ts`, `_simd_adam.ts`, `_simd_tanh.ts`, `_simd_leaky_relu.ts`, `_simd_channel_affine.ts`,
+ * `_simd_one_channel_narrow.ts`), written with the assembler of `_wasm_assembler.ts`.
  *
  * Pointers and sizes are in floats' byte offsets as the backend's `memoryOffset` gives them.
  * Without WebAssembly SIMD (never the case in Deno) {@link simdKernels} returns undefined and the
@@ -35,6 +38,7 @@ import { wasmModule } from "./_wasm_assembler.ts";
 import { adamFunction } from "./_simd_adam.ts";
 import { GEMM_ROWS, gemmFunction } from "./_simd_gemm.ts";
 import { oneChannelFunction } from "./_simd_one_channel.ts";
+import { oneChannelNarrowFunction } from "./_simd_one_channel_narrow.ts";
 import { rowDotsFunction } from "./_simd_row_dots.ts";
 import { smallGemmFunction } from "./_simd_small_gemm.ts";
 import { sqrtFunction } from "./_simd_sqrt.ts";
@@ -114,6 +118,27 @@ export interface SimdKernels {
     padLeft: number,
     channels: number,
   ): void;
+  /**
+   * dx [N, H, W] (one channel, every element written) from dy [N, Ho, Wo, Co] and fT [kh, Co, 4]
+   * (the filter [kh, 4, 1, Co] with each kernel row's four taps side by side), any Co:
+   * dx[n, y, x] = Σ dy[n, i, j, c] · fT[a, c, b] over y = i·sh + a - pt, x = j·sw + b - pl.
+   */
+  oneChannelNarrow(
+    dy: number,
+    filterT: number,
+    dx: number,
+    batch: number,
+    outHeight: number,
+    outWidth: number,
+    height: number,
+    width: number,
+    filterHeight: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+    channels: number,
+  ): void;
 }
 
 /**
@@ -138,6 +163,7 @@ export function simdModuleBytes(shared: boolean, fused: boolean): Uint8Array<Arr
     { name: "tanh", ...tanhFunction() },
     { name: "leakyRelu", ...leakyReluFunction() },
     { name: "channelAffine", ...channelAffineFunction() },
+    { name: "oneChannelNarrow", ...oneChannelNarrowFunction(fused) },
   ], shared);
 }
 

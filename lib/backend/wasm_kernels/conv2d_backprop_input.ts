@@ -25,14 +25,7 @@ import {
   coversInput,
   gemmLimits,
 } from "./_geometry.ts";
-import {
-  col2im,
-  col2imTransposed,
-  interleavePhases,
-  padLastAxis,
-  phaseFilter,
-  transpose2d,
-} from "./_heap.ts";
+import { col2im, col2imTransposed, interleavePhases, phaseFilter, transpose2d } from "./_heap.ts";
 import {
   callStockKernel,
   conv2d,
@@ -191,55 +184,6 @@ function oneChannel(
     g.outChannels,
   );
   return dx;
-}
-
-/**
- * A transposed convolution to one channel from Co not a multiple of 4 (the last decoder layer of a
- * width-2 or width-3 student), for scoring only (`scoring.ts`): dy and the filter padded with zero
- * channels up to the next multiple of 4, which adds nothing to any dx pixel, then the SIMD
- * one-channel loop. The gemm + col2im that training keeps (its sums in another order) took 10x
- * longer at Co 2 and 3 ([256,16,16,2] -> [256,32,32,1]: 28 ms against 2.7 ms at Co 4). Undefined
- * for any other geometry, NCHW, non-float32 inputs or without SIMD.
- *
- * @example
- * ```ts
- * import * as tf from "../../tf.ts";
- * import "@tensorflow/tfjs-backend-wasm";
- * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
- * import { oneChannelPaddedTranspose } from "./conv2d_backprop_input.ts";
- * await tf.setBackend("wasm");
- * const backend = tf.backend() as BackendWasm;
- * const dy = tf.ones([1, 2, 2, 3]), filter = tf.ones([4, 4, 1, 3]);
- * const dx = oneChannelPaddedTranspose(backend, dy, filter, [1, 4, 4, 1], { strides: 2, pad: "same" })!;
- * const values = backend.readSync(dx.dataId) as Float32Array;
- * if (values.length !== 16 || values[5] !== 12) throw new Error(String(values));
- * backend.disposeData(dx.dataId);
- * ```
- */
-export function oneChannelPaddedTranspose(
-  backend: BackendWasm,
-  dy: Info,
-  filter: Info,
-  inputShape: [number, number, number, number],
-  attrs: BackpropAttrs & { dataFormat?: "NHWC" | "NCHW" },
-): Info | undefined {
-  if (
-    dy.dtype !== "float32" || filter.dtype !== "float32" || attrs.dataFormat === "NCHW" ||
-    simdKernels(backend) === undefined
-  ) return undefined;
-  const g = convGeometry(inputShape, filter.shape as [number, number, number, number], attrs);
-  if (
-    g.inChannels !== 1 || g.filterWidth % 4 !== 0 || g.outChannels % 4 === 0 ||
-    dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || g.batch * g.inHeight === 0
-  ) return undefined;
-  const channels = g.outChannels + 4 - (g.outChannels % 4);
-  const dyPadded = padLastAxis(backend, dy, channels);
-  const filterPadded = padLastAxis(backend, filter, channels);
-  try {
-    return oneChannel(backend, dyPadded, filterPadded, { ...g, outChannels: channels });
-  } finally {
-    release(backend, dyPadded, filterPadded);
-  }
 }
 
 /**

@@ -14,8 +14,9 @@
  *   a value, then the activation). The result differs from the stock kernel's by float rounding
  *   (about 1e-7 relative).
  * - `EdeganScoreConv2DTranspose`: a transposed convolution to one channel from Co not a multiple of
- *   4 takes the padded SIMD one-channel loop (`oneChannelPaddedTranspose`); every other geometry is
- *   the registered `Conv2DBackpropInput` (edegan's wasm kernel, or oneDNN where it is routed).
+ *   4 (kernel width 4) takes the SIMD loop `oneChannelNarrow` (one vector of four taps per kernel
+ *   row and dy position); every other geometry is the registered `Conv2DBackpropInput` (edegan's
+ *   wasm kernel, or oneDNN where it is routed).
  * - `EdeganScoreSequence`: a whole list of such steps (convolutions, transposed convolutions,
  *   BatchNorm + activation, activations, reshapes; {@link ScoreStep}) in one kernel call, each step
  *   calling the registered kernel functions directly and freeing its input as it goes: a model's
@@ -36,10 +37,8 @@ import {
   SCORE_CONV2D_TRANSPOSE,
   SCORE_SEQUENCE,
 } from "../../ops/kernel_names.ts";
-import {
-  type Conv2DBackpropInputAttrs,
-  oneChannelPaddedTranspose,
-} from "./conv2d_backprop_input.ts";
+import type { Conv2DBackpropInputAttrs } from "./conv2d_backprop_input.ts";
+import { convGeometry } from "./_geometry.ts";
 
 /** The activations of the scoring kernels (`none`: only BatchNorm). */
 export type ScoreActivation = "leakyRelu" | "relu" | "tanh" | "none";
@@ -127,6 +126,11 @@ function checkActivation(kernel: string, activation: unknown, alpha: number): vo
   }
 }
 
+/** The least common multiple of `channels` and 4. */
+function lcm4(channels: number): number {
+  return channels % 4 === 0 ? channels : channels % 2 === 0 ? channels * 2 : channels * 4;
+}
+
 /** `EdeganScoreActivation`: input `x`; attributes `activation`, `alpha` (LeakyReLU's slope). */
 function scoreActivation(args: Args): Info {
   const { inputs, backend, attrs } = args;
@@ -162,23 +166,31 @@ function scoreBatchNormActivation(args: Args): Info {
     }
   }
   const epsilon = attrs.varianceEpsilon as number;
-  const a = backend.makeOutput([channels], "float32");
-  const b = backend.makeOutput([channels], "float32");
+  const size = tf.util.sizeFromShape(x.shape);
+  // Fewer than 4 channels (or a count not a multiple of 4) would leave `channelAffine` on its
+  // scalar tail: where the values allow, a row of lcm(C, 4) values (a and b repeated) keeps it on
+  // vectors, with the same product and sum per value.
+  const period = channels % 4 === 0 || size % lcm4(channels) !== 0 ? channels : lcm4(channels);
+  const a = backend.makeOutput([period], "float32");
+  const b = backend.makeOutput([period], "float32");
   const read = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
   const [m, v, o, s, aHeap, bHeap] = [mean, variance, offset, scale, a, b].map(read);
   for (let c = 0; c < channels; c++) {
     aHeap[c] = s[c] / Math.sqrt(v[c] + epsilon);
     bHeap[c] = o[c] - m[c] * aHeap[c];
   }
+  for (let c = channels; c < period; c++) {
+    aHeap[c] = aHeap[c % channels];
+    bHeap[c] = bHeap[c % channels];
+  }
   const out = backend.makeOutput(x.shape, "float32");
-  const size = tf.util.sizeFromShape(x.shape);
   if (size > 0) {
     const at = address(backend, out);
     simd(backend, SCORE_BATCH_NORM_ACTIVATION).channelAffine(
       address(backend, x),
       at,
-      size / channels,
-      channels,
+      size / period,
+      period,
       address(backend, a),
       address(backend, b),
     );
@@ -188,12 +200,64 @@ function scoreBatchNormActivation(args: Args): Info {
   return out;
 }
 
+/**
+ * A transposed convolution to one channel from Co not a multiple of 4 with a kernel 4 wide (the
+ * decoder's last layer of a width-2 or width-3 student) by the SIMD loop `oneChannelNarrow`: one
+ * vector of a kernel row's four taps per dy position, each dy channel splatted; the filter
+ * [kh, 4, 1, Co] is first laid out as [kh, Co, 4] (kh·4·Co floats). Its sums run in another order
+ * than training's gemm + col2im (float rounding only). Undefined for any other geometry, NCHW or
+ * non-float32 inputs.
+ */
+function oneChannelNarrow(
+  backend: BackendWasm,
+  dy: Info,
+  filter: Info,
+  attrs: Conv2DBackpropInputAttrs,
+): Info | undefined {
+  if (dy.dtype !== "float32" || filter.dtype !== "float32" || attrs.dataFormat === "NCHW") {
+    return undefined;
+  }
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  if (ci !== 1 || kw !== 4 || co % 4 === 0) return undefined;
+  const g = convGeometry(attrs.inputShape, [kh, kw, ci, co], attrs);
+  if (dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== co) {
+    return undefined;
+  }
+  const filterT = backend.makeOutput([kh, co, kw], "float32");
+  const f = backend.typedArrayFromHeap(filter) as Float32Array;
+  const fT = backend.typedArrayFromHeap(filterT) as Float32Array;
+  for (let a = 0; a < kh; a++) {
+    for (let c = 0; c < co; c++) {
+      for (let b = 0; b < kw; b++) fT[(a * co + c) * kw + b] = f[(a * kw + b) * co + c];
+    }
+  }
+  const dx = backend.makeOutput([g.batch, g.inHeight, g.inWidth, 1], "float32");
+  simd(backend, SCORE_CONV2D_TRANSPOSE).oneChannelNarrow(
+    address(backend, dy),
+    address(backend, filterT),
+    address(backend, dx),
+    g.batch,
+    g.outHeight,
+    g.outWidth,
+    g.inHeight,
+    g.inWidth,
+    kh,
+    g.strideHeight,
+    g.strideWidth,
+    g.padTop,
+    g.padLeft,
+    co,
+  );
+  release(backend, filterT);
+  return dx;
+}
+
 /** `EdeganScoreConv2DTranspose`: inputs `dy`, `filter`; `Conv2DBackpropInput`'s attributes. */
 function scoreConv2DTranspose(args: Args<Conv2DBackpropInputAttrs>): Info {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs as { dy: Info; filter: Info };
-  const padded = oneChannelPaddedTranspose(backend, dy, filter, attrs.inputShape, attrs);
-  if (padded !== undefined) return padded;
+  const narrow = oneChannelNarrow(backend, dy, filter, attrs);
+  if (narrow !== undefined) return narrow;
   const general = tf.getKernel(tf.Conv2DBackpropInput, "wasm")!;
   return general.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
 }
