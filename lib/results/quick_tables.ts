@@ -43,7 +43,8 @@ const meanPm = (t: AucTable | undefined): string => {
  *   }],
  * }]);
  * const row = block.split("\n")[4].split("|").map((cell) => cell.trim());
- * assertEquals(row.slice(1, 8), ["MNIST", "90.00 ± 1.00 (w32)", "w8", "13.09:1", "91.00 ± 2.00", "", ""]);
+ * assertEquals(row.slice(1, 8),
+ *   ["MNIST", "90.00 ± 1.00 (w32)", "w8", "13.09:1", "91.00 ± 2.00", "", ""]);
  * ```
  */
 export function quickBlock(sweeps: MergedTables[]): string {

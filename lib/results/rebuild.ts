@@ -1,10 +1,11 @@
 /**
  * `deno task results`: every generated file of a results folder rebuilt from the runs in it —
  * `teachers/tables.md`, `students/tables.md`, `design/tables.md` (once the design study has a
- * folder) and the four generated blocks of `README.md` (the headline, the quick sweeps' table) through the pure
- * renderers of this folder and `deno fmt`, and each sweep folder's `tables.md` and `tables.json`
- * (`reproduce-*`: a folder with `jobs/` and `tables.md`) through `deno task merge`'s tables. With `check`, nothing is written: the files whose
- * committed text differs from what the runs give are returned as stale.
+ * folder) and the four generated blocks of `README.md` (`headline`, `classes`, `students`, and
+ * `quick`: the quick sweeps' averages) through the pure renderers of this folder and `deno fmt`,
+ * and each sweep folder's `tables.md` and `tables.json` (`reproduce-*`: a folder with `jobs/` and
+ * `tables.md`) through `deno task merge`'s tables. With `check`, nothing is written: the files
+ * whose committed text differs from what the runs give are returned as stale.
  *
  * @module
  */
@@ -81,7 +82,8 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
     headlineBlocks(teachers, students, paper),
     readme,
   );
-  const quick = await quickSweeps(dir);
+  const sweeps = await sweepFolders(dir);
+  const quick = QUICK_SWEEPS.flatMap((name) => sweeps.get(name) ?? []);
   files.push({
     path: readme,
     text: quick.length > 0 ? replaceBlock(headline, "quick", quickBlock(quick), readme) : headline,
@@ -91,40 +93,32 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
   const formatted = await Promise.all(
     files.map(async (f) => ({ ...f, text: await formatMarkdown(f.text) })),
   );
-  return [...formatted, ...await sweepTables(dir)];
+  return [...formatted, ...sweepFiles(dir, sweeps)];
 }
 
-/** The merged tables of the quick sweeps of `dir` that exist (a folder with `jobs/`), in order. */
-async function quickSweeps(dir: string): Promise<MergedTables[]> {
-  const present = await Promise.all(
-    QUICK_SWEEPS.map((name) =>
-      Deno.stat(join(dir, name, "jobs")).then((s) => s.isDirectory, () => false)
-    ),
-  );
-  return await Promise.all(
-    QUICK_SWEEPS.filter((_, i) => present[i]).map(async (name) =>
-      mergeResults(await readJobResults(join(dir, name)))
-    ),
-  );
-}
-
-/** The `tables.md` and `tables.json` of each sweep folder of `dir`, as `deno task merge` makes. */
-async function sweepTables(dir: string): Promise<ResultsFile[]> {
-  const files: ResultsFile[] = [];
+/**
+ * Each sweep folder of `dir` (a folder with `jobs/` and `tables.md`) by name, with its job results
+ * merged as `deno task merge` merges them; read once, for its own tables and the README's.
+ */
+async function sweepFolders(dir: string): Promise<Map<string, MergedTables>> {
+  const sweeps = new Map<string, MergedTables>();
   const entries = (await Array.fromAsync(Deno.readDir(dir))).filter((e) => e.isDirectory)
     .map((e) => e.name).sort();
   for (const name of entries) {
     const folder = join(dir, name);
     const isSweep = await Deno.stat(join(folder, "jobs")).then((s) => s.isDirectory, () => false) &&
       await Deno.stat(join(folder, "tables.md")).then(() => true, () => false);
-    if (!isSweep) continue;
-    const tables = mergeResults(await readJobResults(folder));
-    files.push(
-      { path: join(folder, "tables.md"), text: tablesMarkdown(tables) },
-      { path: join(folder, "tables.json"), text: JSON.stringify(tables, null, 2) + "\n" },
-    );
+    if (isSweep) sweeps.set(name, mergeResults(await readJobResults(folder)));
   }
-  return files;
+  return sweeps;
+}
+
+/** The `tables.md` and `tables.json` of each sweep folder of `dir`, as `deno task merge` makes. */
+function sweepFiles(dir: string, sweeps: Map<string, MergedTables>): ResultsFile[] {
+  return [...sweeps].flatMap(([name, tables]) => [
+    { path: join(dir, name, "tables.md"), text: tablesMarkdown(tables) },
+    { path: join(dir, name, "tables.json"), text: JSON.stringify(tables, null, 2) + "\n" },
+  ]);
 }
 
 /**
