@@ -15,7 +15,6 @@ import {
   F32_ADD,
   F32_LOAD,
   F32_STORE,
-  F32_ZERO,
   F4_ADD,
   GE_S,
   get,
@@ -41,6 +40,7 @@ import {
   V_STORE,
   V_ZERO,
   type WasmFunction,
+  zeroFloats,
 } from "./_wasm_assembler.ts";
 
 /**
@@ -277,18 +277,13 @@ export function oneChannelFunction(fused: boolean): WasmFunction {
   ];
   const body: Bytes = [
     // zero dx: vectors, then the last floats
-    ...get(batch),
-    ...get(height),
-    ...MUL,
-    ...get(width),
-    ...MUL,
-    ...SHL2,
-    ...tee(end),
-    ...i32(-16),
-    ...AND,
-    ...set(end16),
-    ...loop(c, i32(0), get(end16), 16, [...get(dx), ...get(c), ...ADD, ...V_ZERO, ...V_STORE()]),
-    ...loop(c, get(c), get(end), 4, [...get(dx), ...get(c), ...ADD, ...F32_ZERO, ...F32_STORE]),
+    ...zeroFloats(
+      dx,
+      [...get(batch), ...get(height), ...MUL, ...get(width), ...MUL, ...SHL2],
+      c,
+      end,
+      end16,
+    ),
     ...get(channels),
     ...SHL2,
     ...set(co4),

@@ -13,7 +13,6 @@ import {
   F32_ADD,
   F32_LOAD,
   F32_STORE,
-  F32_ZERO,
   F4_ADD,
   F4_MUL,
   GE_S,
@@ -37,8 +36,8 @@ import {
   V_LOAD,
   V_SPLAT_LOAD,
   V_STORE,
-  V_ZERO,
   type WasmFunction,
+  zeroFloats,
 } from "./_wasm_assembler.ts";
 
 /** i32 shift left by 4: a count of vectors to bytes. */
@@ -180,18 +179,13 @@ export function oneChannelNarrowFunction(fused: boolean): WasmFunction {
   ];
   const body: Bytes = [
     // zero dx: vectors, then the last floats
-    ...get(batch),
-    ...get(height),
-    ...MUL,
-    ...get(width),
-    ...MUL,
-    ...SHL2,
-    ...tee(end),
-    ...i32(-16),
-    ...AND,
-    ...set(end16),
-    ...loop(c, i32(0), get(end16), 16, [...get(dx), ...get(c), ...ADD, ...V_ZERO, ...V_STORE()]),
-    ...loop(c, get(c), get(end), 4, [...get(dx), ...get(c), ...ADD, ...F32_ZERO, ...F32_STORE]),
+    ...zeroFloats(
+      dx,
+      [...get(batch), ...get(height), ...MUL, ...get(width), ...MUL, ...SHL2],
+      c,
+      end,
+      end16,
+    ),
     ...get(channels),
     ...SHL2,
     ...tee(co4),

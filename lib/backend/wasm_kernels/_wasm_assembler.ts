@@ -133,6 +133,26 @@ export function loop(c: number, from: Bytes, limit: Bytes, step: number, body: B
   ];
 }
 
+/**
+ * Zeroes `size` bytes (an i32 expression, a multiple of 4) from the address in local `ptr`: a
+ * vector at a time, then the last floats one at a time. Uses locals `c`, `end` and `end16`.
+ */
+export const zeroFloats = (
+  ptr: number,
+  size: Bytes,
+  c: number,
+  end: number,
+  end16: number,
+): Bytes => [
+  ...size,
+  ...tee(end),
+  ...i32(-16),
+  ...AND,
+  ...set(end16),
+  ...loop(c, i32(0), get(end16), 16, [...get(ptr), ...get(c), ...ADD, ...V_ZERO, ...V_STORE()]),
+  ...loop(c, get(c), get(end), 4, [...get(ptr), ...get(c), ...ADD, ...F32_ZERO, ...F32_STORE]),
+];
+
 /** while (!exit) { body } as block/loop; `exit` is an i32 test that ends the loop when true. */
 export const whileNot = (exit: Bytes, body: Bytes): Bytes => [
   ...BLOCK,
