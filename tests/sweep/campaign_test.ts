@@ -8,7 +8,7 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { join } from "@std/path";
 import { campaignJobs, flagArgs, parseCampaignSpec } from "../../lib/sweep/campaign.ts";
-import { processAlive } from "../../lib/util/run_lock.ts";
+import { finish, killAtFirstCheckpoint, sweep } from "./_campaign.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -66,21 +66,6 @@ Deno.test("campaign specs: a bad spec is named with its field", () => {
   );
 });
 
-/** `deno task sweep --spec` as a process; `kill` gets its pid. */
-function sweep(spec: string, out: string) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, "tasks/sweep.ts"), "--spec", spec, "--out", out],
-    stdout: "piped",
-    stderr: "piped",
-    env: { EDEGAN_NO_PROGRESS: "1" },
-  }).spawn();
-}
-const text = async (child: Deno.ChildProcess) => {
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, all: dec.decode(out.stdout) + dec.decode(out.stderr) };
-};
-
 Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a killed training", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -111,24 +96,7 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     const run = join(out, "runs", "mnist-1-e4");
 
     // 1. Killed after its first epoch's checkpoint: the campaign process and its training.
-    const first = sweep(spec, out);
-    const deadline = Date.now() + 120_000;
-    while (!await Deno.stat(join(run, "model", "trainer.json")).then(() => true, () => false)) {
-      assert(Date.now() < deadline, "no checkpoint within two minutes");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    first.kill("SIGKILL");
-    const trainer = JSON.parse(await Deno.readTextFile(join(run, "run.lock"))).pid;
-    Deno.kill(trainer, "SIGKILL");
-    await first.status;
-    // A killed process is gone a moment later (its lock is then stale, taken over at once).
-    const gone = Date.now() + 10_000;
-    while (processAlive(trainer)) {
-      assert(Date.now() < gone, `pid ${trainer} still alive 10 s after SIGKILL`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await first.stdout.cancel();
-    await first.stderr.cancel();
+    await killAtFirstCheckpoint(spec, out, run);
     assertEquals(
       JSON.parse(await Deno.readTextFile(join(run, "run.json"))).status,
       "running",
@@ -141,7 +109,7 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     assert(!await Deno.stat(join(out, "jobs", "mnist-1-e4.json")).then(() => true, () => false));
 
     // 2. Rerun: the job is found killed, its training resumed (epoch 1 kept), its files landed.
-    const second = await text(sweep(spec, out));
+    const second = await finish(sweep(spec, out));
     assertEquals(second.code, 0, `${second.all}\n${await Deno.readTextFile(`${run}.log`)}`);
     assertStringIncludes(second.all, "left unfinished by an earlier run, running it again");
     assertStringIncludes(second.all, "1 rerun after a kill");
@@ -161,7 +129,7 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     }
 
     // 3. Rerun again: finished, skipped, nothing run.
-    const third = await text(sweep(spec, out));
+    const third = await finish(sweep(spec, out));
     assertEquals(third.code, 0, third.all);
     assertStringIncludes(third.all, "done: 0 ran, 1 finished before");
 
@@ -169,7 +137,7 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     const changed = JSON.parse(await Deno.readTextFile(spec));
     changed.flags.limit = 32;
     await Deno.writeTextFile(spec, JSON.stringify(changed));
-    const fourth = await text(sweep(spec, out));
+    const fourth = await finish(sweep(spec, out));
     assert(fourth.code !== 0, fourth.all);
     assertStringIncludes(fourth.all, "finished with other settings (--limit 64 -> 32)");
   } finally {

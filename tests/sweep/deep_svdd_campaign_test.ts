@@ -11,25 +11,10 @@ import { join } from "@std/path";
 import { campaignJobs, flagArgs, parseCampaignSpec } from "../../lib/sweep/campaign.ts";
 import { parseTrainCommand } from "../../lib/cli/train_flags.ts";
 import { checkCampaignFlags } from "../../tasks/_sweep_shard.ts";
-import { processAlive } from "../../lib/util/run_lock.ts";
+import { finish, killAtFirstCheckpoint, sweep } from "./_campaign.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
-
-/** `deno task sweep --spec SPEC --out OUT` as a process. */
-function sweep(spec: string, out: string) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, "tasks/sweep.ts"), "--spec", spec, "--out", out],
-    stdout: "piped",
-    stderr: "piped",
-    env: { EDEGAN_NO_PROGRESS: "1" },
-  }).spawn();
-}
-const finish = async (child: Deno.ChildProcess) => {
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, all: dec.decode(out.stdout) + dec.decode(out.stderr) };
-};
 
 /**
  * A spec of Deep SVDD training jobs on MNIST digits `normal`: 256 training images, 200 test
@@ -113,23 +98,7 @@ Deno.test("a killed Deep SVDD campaign job resumes from its checkpoint (epoch 1 
     const epochs = 8;
     await Deno.writeTextFile(file, spec([1], { epochs, limit: 512 }));
     const run = join(out, "runs", `mnist-1-s0-e${epochs}`);
-    const first = sweep(file, out);
-    const deadline = Date.now() + 120_000;
-    while (!await exists(join(run, "model", "trainer.json"))) {
-      assert(Date.now() < deadline, "no checkpoint within two minutes");
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    first.kill("SIGKILL");
-    const trainer = JSON.parse(await Deno.readTextFile(join(run, "run.lock"))).pid;
-    Deno.kill(trainer, "SIGKILL");
-    await first.status;
-    const gone = Date.now() + 10_000;
-    while (processAlive(trainer)) {
-      assert(Date.now() < gone, `pid ${trainer} still alive 10 s after SIGKILL`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await first.stdout.cancel();
-    await first.stderr.cancel();
+    await killAtFirstCheckpoint(file, out, run);
     const checkpoint = JSON.parse(await Deno.readTextFile(join(run, "model", "trainer.json")));
     assert(checkpoint.epoch < epochs, `killed after epoch ${checkpoint.epoch} of ${epochs}`);
     const epochOne = checkpoint.extra.history[0];
