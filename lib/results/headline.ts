@@ -121,7 +121,7 @@ export interface HeadlineBlocks {
  * import { headlineBlocks } from "./headline.ts";
  * import { loadPaperFigures } from "./paper_figures.ts";
  * const paper = await loadPaperFigures(new URL("../../results/paper_figures.json", import.meta.url));
- * const run = { folder: "mnist-2-b64-s0", dataset: "mnist", normal: 2, seed: 0, batch: 64,
+ * const run = { folder: "mnist-2-b64-s0", dataset: "mnist", normal: 2, seed: 0, batch: 64, latent: "tanh",
  *   epochs: 15, ema: null, live: Array(15).fill(0.9), averaged: null, minutes: 60,
  *   backend: "onednn", study: null, liveStudy: null };
  * const blocks = headlineBlocks([run], [], paper);
@@ -133,9 +133,10 @@ export function headlineBlocks(
   teachers: TeacherRun[],
   students: Distillation[],
   paper: PaperFigures,
+  unconstrained: TeacherRun[] = [],
 ): HeadlineBlocks {
   return {
-    headline: claimsBlock(teachers, students, paper),
+    headline: claimsBlock(teachers, students, paper, unconstrained),
     classes: classesBlock(teachers),
     students: studentsBlock(students, paper),
   };
@@ -145,11 +146,51 @@ export function headlineBlocks(
 const fullLength64 = (teachers: TeacherRun[]) =>
   teachers.filter((r) => r.epochs === FULL_EPOCHS && r.batch === 64);
 
+/**
+ * The latent-space constraint (EDE-GAN's third finding): each run trained without it (`--latent
+ * none`, results/constraint) beside the teacher of the same dataset, class, seed, batch size, length
+ * and weight average trained with it (`tanh`, results/teachers), last-epoch figures of both.
+ */
+export interface ConstraintPair {
+  none: TeacherRun;
+  tanh: TeacherRun;
+}
+
+/**
+ * Pairs each run of `unconstrained` (latent `none`) with its `tanh` twin in `teachers` (same
+ * dataset, class, seed, batch size, epochs and `--ema`); a run without a twin is left out.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { constraintPairs } from "./headline.ts";
+ * const run = (latent: string, auc: number) => ({ folder: `mnist-2-b64-s0-${latent}`,
+ *   dataset: "mnist", normal: 2, seed: 0, batch: 64, latent, epochs: 15, ema: null,
+ *   live: [auc], averaged: null, minutes: 1, backend: "onednn", study: null, liveStudy: null });
+ * const pairs = constraintPairs([run("tanh", 0.95)], [run("none", 0.9)]);
+ * assertEquals(pairs.map((p) => [p.tanh.live[0], p.none.live[0]]), [[0.95, 0.9]]);
+ * ```
+ */
+export function constraintPairs(
+  teachers: TeacherRun[],
+  unconstrained: TeacherRun[],
+): ConstraintPair[] {
+  return unconstrained.filter((r) => r.latent === "none").flatMap((none) => {
+    const tanh = teachers.find((t) =>
+      t.latent === "tanh" && t.dataset === none.dataset && t.normal === none.normal &&
+      t.seed === none.seed && t.batch === none.batch && t.epochs === none.epochs &&
+      t.ema === none.ema
+    );
+    return tanh ? [{ none, tanh }] : [];
+  });
+}
+
 /** The claims table with its rules, between the `headline` markers. */
 function claimsBlock(
   teachers: TeacherRun[],
   students: Distillation[],
   paper: PaperFigures,
+  unconstrained: TeacherRun[],
 ): string {
   const full64 = fullLength64(teachers);
 
@@ -289,6 +330,44 @@ function claimsBlock(
         pct(mnistSpread.seedSdAveraged)
       } points on average (${mnistSpread.seededClasses.length} digits)`
       : ""),
+  ]);
+
+  // 3b. The latent-space constraint: tanh against none, run for run (same class, seed, settings).
+  // The ordering is judged on the live weights (free of any choice); the averaged figures beside.
+  const pairs = constraintPairs(teachers, unconstrained).filter((p) =>
+    p.none.epochs === FULL_EPOCHS
+  );
+  const tanhWins = pairs.filter((p) => p.tanh.live.at(-1)! > p.none.live.at(-1)!).length;
+  const averagedPairs = pairs.filter((p) => p.tanh.averaged && p.none.averaged);
+  const pairName = (p: ConstraintPair) =>
+    `${NAMES[p.none.dataset] ?? p.none.dataset} ${p.none.normal} s${p.none.seed}`;
+  row([
+    "Latent-space constraint (tanh) helps",
+    "yes (EDE-GAN's third finding)",
+    pairs.length
+      ? `tanh above none on ${tanhWins} of ${pairs.length} runs, live weights (mean ${
+        pct(mean(pairs.map((p) => p.tanh.live.at(-1)!)))
+      } vs ${pct(mean(pairs.map((p) => p.none.live.at(-1)!)))}; ${
+        pairs.map((p) =>
+          `${pairName(p)}: ${pct(p.tanh.live.at(-1)!)} vs ${pct(p.none.live.at(-1)!)}`
+        ).join("; ")
+      })` +
+        (averagedPairs.length
+          ? `; averaged: above on ${
+            averagedPairs.filter((p) => p.tanh.averaged!.at(-1)! > p.none.averaged!.at(-1)!)
+              .length
+          } of ${averagedPairs.length} (mean ${
+            pct(mean(averagedPairs.map((p) => p.tanh.averaged!.at(-1)!)))
+          } vs ${pct(mean(averagedPairs.map((p) => p.none.averaged!.at(-1)!)))})`
+          : "")
+      : "not run yet (`deno task sweep --spec results/constraint/campaign.json`: MNIST 2, 5, 8 " +
+        "x seeds 0, 1 with `--latent none`)",
+    ordering(tanhWins, pairs.length),
+    pairs.length
+      ? `${pairs.length} pairs, each a \`--latent none\` run (results/constraint) beside the ` +
+        "teacher of the same class, seed and settings (results/teachers); batch " +
+        `${[...new Set(pairs.map((p) => p.none.batch))].join(", ")}, 15 epochs`
+      : "—",
   ]);
 
   // 4-5. Students at the papers' ratios: P-KDGAN's gain over scratch, and over one-step KD.

@@ -44,5 +44,11 @@ export { loadPaperFigures, type PaperFigures } from "./paper_figures.ts";
 export { bestLive, teacherTables } from "./teacher_tables.ts";
 export { studentTables } from "./student_tables.ts";
 export { type DesignCell, designTables, loadDesignCells } from "./design_tables.ts";
-export { applyHeadline, type HeadlineBlocks, headlineBlocks } from "./headline.ts";
+export {
+  applyHeadline,
+  type ConstraintPair,
+  constraintPairs,
+  type HeadlineBlocks,
+  headlineBlocks,
+} from "./headline.ts";
 export { rebuildResults, type RebuildSummary, renderResults, type ResultsFile } from "./rebuild.ts";

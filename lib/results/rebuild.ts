@@ -46,7 +46,8 @@ const readOrEmpty = (path: string) => Deno.readTextFile(path).catch(() => "");
  * Every generated file of results folder `dir` as the runs in it give it (nothing written). The
  * folder holds `paper_figures.json`, `README.md` (with the `headline`, `classes`, `students` and
  * `quick` markers; the last only when a `reproduce-*-quick/` sweep is there), `teachers/`,
- * `students/`, and maybe the quick sweeps and `design/`.
+ * `students/`, and maybe the quick sweeps, `design/` and `constraint/` (runs without the latent
+ * constraint, beside their teachers).
  *
  * @throws {Error} naming the file when a run, the paper figures or the README's markers are
  * missing or unreadable.
@@ -64,6 +65,12 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
   const paper = await loadPaperFigures(join(dir, "paper_figures.json"));
   const teachers = await loadTeacherRuns(join(dir, "teachers"));
   const students = await loadDistillations(join(dir, "students"));
+  // The runs without the latent constraint (issue 26, item 6), beside their teachers; the folder
+  // holds only the campaign spec until its first run lands.
+  const unconstrained = await loadTeacherRuns(join(dir, "constraint")).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  });
   const files: ResultsFile[] = [
     { path: join(dir, "teachers", "tables.md"), text: teacherTables(teachers) },
     { path: join(dir, "students", "tables.md"), text: studentTables(students, paper) },
@@ -79,7 +86,7 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
   const readme = join(dir, "README.md");
   const headline = applyHeadline(
     await Deno.readTextFile(readme),
-    headlineBlocks(teachers, students, paper),
+    headlineBlocks(teachers, students, paper, unconstrained),
     readme,
   );
   const sweeps = await sweepFolders(dir);

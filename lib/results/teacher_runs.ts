@@ -32,6 +32,11 @@ export interface TeacherRun {
   seed: number;
   /** Training batch size. */
   batch: number;
+  /**
+   * The latent-space constraint the run trained with (`config.latent`: `"tanh"`, the default, or
+   * `"none"`; EDE-GAN's third finding). A manifest without it ran with `"tanh"`.
+   */
+  latent: string;
   epochs: number;
   /** `--ema` decay, or null for a run trained without the weight average. */
   ema: number | null;
@@ -115,6 +120,7 @@ export async function loadTeacherRuns(dir: string): Promise<TeacherRun[]> {
       normal: run.data.normalClass,
       seed: run.training.seed,
       batch: run.training.batchSize,
+      latent: run.config?.latent ?? "tanh",
       epochs: run.training.epochs,
       ema,
       live: run.history.map((h, i) =>
@@ -215,7 +221,7 @@ export interface ScoredModel {
  * @example
  * ```ts
  * import { scoredModels, type TeacherRun } from "./teacher_runs.ts";
- * const run: TeacherRun = { folder: "r", dataset: "mnist", normal: 2, seed: 0, batch: 1,
+ * const run: TeacherRun = { folder: "r", dataset: "mnist", normal: 2, seed: 0, batch: 1, latent: "tanh",
  *   epochs: 15, ema: 0.9998, live: [0.8], averaged: [0.81], minutes: 70, backend: "onednn",
  *   study: null, liveStudy: null };
  * const [live, averaged] = scoredModels(run);
@@ -268,7 +274,7 @@ export interface AveragingSpread {
  * ```ts
  * import { averagingSpread, type TeacherRun } from "./teacher_runs.ts";
  * const run = (seed: number, live: number[], averaged: number[]): TeacherRun => ({
- *   folder: `mnist-2-b64-s${seed}`, dataset: "mnist", normal: 2, seed, batch: 64, epochs: 2,
+ *   folder: `mnist-2-b64-s${seed}`, dataset: "mnist", normal: 2, seed, batch: 64, latent: "tanh", epochs: 2,
  *   ema: 0.99, live, averaged, minutes: 1, backend: "wasm", study: null, liveStudy: null });
  * const s = averagingSpread([run(0, [0.9, 0.8], [0.9, 0.9]), run(1, [0.9, 1.0], [0.9, 0.92])]);
  * if (s.runs !== 2 || s.atOrAbove !== 1 || s.seededClasses[0] !== "mnist 2") throw new Error();

@@ -49,7 +49,7 @@ const PUBLISHED: Record<string, string> = {
  * ```ts
  * import { assertStringIncludes } from "@std/assert";
  * import { teacherTables } from "./teacher_tables.ts";
- * const run = { folder: "mnist-2-b64-s0", dataset: "mnist", normal: 2, seed: 0, batch: 64,
+ * const run = { folder: "mnist-2-b64-s0", dataset: "mnist", normal: 2, seed: 0, batch: 64, latent: "tanh",
  *   epochs: 2, ema: null, live: [0.9, 0.95], averaged: null, minutes: 3, backend: "onednn",
  *   study: null, liveStudy: null };
  * assertStringIncludes(teacherTables([run]), "| mnist   | 2     | 0    | 64    | 2      | 95.00 ");

@@ -9,7 +9,9 @@ import { join } from "@std/path";
 import { formatMarkdown } from "../../lib/results/markdown.ts";
 import {
   designTables,
+  headlineBlocks,
   loadDesignCells,
+  loadPaperFigures,
   type PaperFigures,
   studentTables,
   type TeacherRun,
@@ -121,6 +123,7 @@ Deno.test("teacher tables: class means, spread and best epochs of two seeds", ()
     normal: 3,
     seed,
     batch: 64,
+    latent: "tanh",
     epochs: live.length,
     ema: averaged ? 0.99 : null,
     live,
@@ -176,4 +179,49 @@ Deno.test("student tables: the gain per ratio and the published figure beside th
   const other = text.split("\n").find((l) => l.startsWith("| mnist   | w12/l100"))!;
   assertStringIncludes(other, "| +0.00 (0 of 3 > 0) ");
   assertEquals(other.split("|").at(-2)!.trim(), "", "no published figure beside 24.4:1");
+});
+
+Deno.test("headline: the latent constraint pairs each run without it with its own teacher", async () => {
+  const paper = await loadPaperFigures(
+    new URL("../../results/paper_figures.json", import.meta.url).pathname,
+  );
+  const run = (latent: string, normal: number, seed: number, auc: number): TeacherRun => ({
+    folder: `mnist-${normal}-b64-s${seed}${latent === "none" ? "-none" : ""}`,
+    dataset: "mnist",
+    normal,
+    seed,
+    batch: 64,
+    latent,
+    epochs: 15,
+    ema: 0.99,
+    live: Array(15).fill(auc),
+    averaged: Array(15).fill(auc + 0.01),
+    minutes: 30,
+    backend: "onednn",
+    study: null,
+    liveStudy: null,
+  });
+  const teachers = [
+    run("tanh", 2, 0, 0.95),
+    run("tanh", 2, 1, 0.94),
+    run("tanh", 5, 0, 0.97),
+    run("tanh", 8, 0, 0.9),
+  ];
+  const row = (unconstrained: TeacherRun[]) =>
+    headlineBlocks(teachers, [], paper, unconstrained).headline.split("\n")
+      .find((l) => l.startsWith("| Latent-space constraint"))!;
+  assertStringIncludes(row([]), "not run yet");
+  assertStringIncludes(row([]), "open (0 so far)");
+  // Digit 8 s1 has no twin and is left out; seed 1 of digit 2 is paired with seed 1, not seed 0.
+  const text = row([
+    run("none", 2, 1, 0.96),
+    run("none", 5, 0, 0.93),
+    run("none", 8, 0, 0.85),
+    run("none", 8, 1, 0.99),
+  ]);
+  assertStringIncludes(text, "tanh above none on 2 of 3 runs, live weights (mean 93.67 vs 91.33;");
+  assertStringIncludes(text, "MNIST 2 s1: 94.00 vs 96.00");
+  assertStringIncludes(text, "averaged: above on 2 of 3 (mean 94.67 vs 92.33)");
+  assertStringIncludes(text, "| mixed ");
+  assertStringIncludes(row([run("none", 5, 0, 0.93), run("none", 8, 0, 0.85)]), "open (2 so far)");
 });
