@@ -47,7 +47,7 @@ Deno.test("the committed campaign specs land exactly the committed teachers and 
   const teacherRuns = new Set(teachers.map((j) => `runs/t14/runs/${j.id}`));
   for (const s of students) assert(teacherRuns.has(String(s.flags.model)), s.id);
   const design = await specJobs("results/design/campaign.json");
-  assertEquals(design.length, 18);
+  assertEquals(design.length, 60);
   assertEquals(design.find((j) => j.id.endsWith("-papers"))!.flags["kd-weights"], "1,50,1");
   // The latent constraint's runs: the first teacher group's flags with --latent none.
   const constraint = await specJobs("results/constraint/campaign.json");
