@@ -32,8 +32,9 @@ export interface PreparedTeacher {
  * trained before in `out/teacher` when that run finished, or one trained now into `out/teacher`
  * (resumable). Writes `out/teacher.json`. The caller disposes the model.
  *
- * @throws {Error} when `--model`'s run was trained on another dataset, class or protocol, or
- *   holds a model that cannot be distilled (see {@link loadTeacher}).
+ * @throws {Error} when `--model`'s run has not finished (its `run.json` says "running" or
+ *   "failed"), was trained on another dataset, class or protocol, or holds a model that cannot be
+ *   distilled (see {@link loadTeacher}).
  *
  * @example
  * ```ts ignore
@@ -181,7 +182,15 @@ async function checkTeacherData(dir: string, data: OneClassSplit): Promise<void>
   const manifestPath = await exists(join(dir, "run.json"))
     ? join(dir, "run.json")
     : join(dir, "..", "run.json");
-  const teacherData = (await readRunManifest(manifestPath))?.data;
+  const manifest = await readRunManifest(manifestPath);
+  // A run still training (or one that failed) holds a checkpoint, not its finished teacher.
+  if (manifest && manifest.status !== "finished") {
+    throw new Error(
+      `--model ${dir}: the teacher's run has not finished (status "${manifest.status}" in ` +
+        `${manifestPath}); distil from a finished run`,
+    );
+  }
+  const teacherData = manifest?.data;
   if (!teacherData) return;
   for (const key of ["dataset", "normalClass", "protocol"] as const) {
     const theirs = teacherData[key], ours = data.manifest[key];

@@ -68,6 +68,34 @@ Deno.test("distill: --model refuses a teacher trained on another class, naming b
   }
 });
 
+Deno.test("distill: --model refuses a teacher whose run is still training, naming the folder", async () => {
+  await useBackend("wasm");
+  const teacherDir = await Deno.makeTempDir();
+  const out = await Deno.makeTempDir();
+  try {
+    const manifest = (status: string) =>
+      JSON.stringify({
+        kind: "train",
+        status,
+        training: { epochs: 15, batchSize: 64, seed: 0 },
+        data: { dataset: "mnist", normalClass: 7, protocol: "one-class" },
+      });
+    for (const status of ["running", "failed"]) {
+      await Deno.writeTextFile(join(teacherDir, "run.json"), manifest(status));
+      await assertRejects(
+        () => runDistillExperiment({ ...tiny, out, teacherDir }),
+        Error,
+        `--model ${teacherDir}: the teacher's run has not finished (status "${status}"`,
+      );
+    }
+    // Nothing was trained or written for the students.
+    assertEquals(await Array.fromAsync(Deno.readDir(join(out, "jobs"))).catch(() => []), []);
+  } finally {
+    await Deno.remove(teacherDir, { recursive: true });
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 async function* committedResults(dir: string): AsyncGenerator<string> {
   for await (const entry of Deno.readDir(dir)) {
     const path = join(dir, entry.name);
