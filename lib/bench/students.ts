@@ -118,7 +118,8 @@ export async function runStudentSpeedSuite(
 
 /**
  * The same models as {@link runStudentSpeedSuite}, exported to ONNX (BatchNorm folded, moving
- * statistics) and timed in onnxruntime-node at the thread count `onednn` takes (`threadCount`):
+ * statistics) and timed in onnxruntime-node at the thread count `onednn` takes (`threadCount`),
+ * every session with the same {@link onnxSessionOptions}:
  * pixels to a float tensor, one `session.run` and every score checked per call, in interleaved
  * rounds. Builds the models on the current tfjs backend
  * (only to read their weights).
