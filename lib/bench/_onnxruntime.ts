@@ -11,18 +11,31 @@
 /** The part of onnxruntime-node's API the suite uses. */
 export interface OnnxRuntime {
   InferenceSession: {
-    create(
-      model: Uint8Array,
-      options?: { intraOpNumThreads?: number; interOpNumThreads?: number },
-    ): Promise<OnnxSession>;
+    create(model: Uint8Array, options?: OnnxSessionOptions): Promise<OnnxSession>;
   };
   Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => unknown;
+}
+
+/** The session options the suite sets (onnxruntime-common's `InferenceSession.SessionOptions`). */
+export interface OnnxSessionOptions {
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+  graphOptimizationLevel?: "disabled" | "basic" | "extended" | "layout" | "all";
+  executionMode?: "sequential" | "parallel";
+  enableMemPattern?: boolean;
+  enableCpuMemArena?: boolean;
+  enableProfiling?: boolean;
+  profileFilePrefix?: string;
+  /** Session config entries (`session.intra_op.allow_spinning` and the like), as strings. */
+  extra?: { session?: Record<string, string> };
 }
 
 /** An inference session of one model. */
 export interface OnnxSession {
   run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>>;
   release(): Promise<void>;
+  /** Ends profiling (with `enableProfiling`); the trace is written to the prefix's JSON file. */
+  endProfiling(): void;
 }
 
 /** The version the export tests check against. */

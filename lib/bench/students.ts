@@ -34,7 +34,8 @@ import { studentForRatio } from "../distill/students.ts";
 import { registerSuite, type SuiteOptions } from "./suites.ts";
 import { median } from "./kernels.ts";
 import { ONNX_INPUT, ONNX_OUTPUT, onnxModel, scoringPath } from "../export/mod.ts";
-import { loadOnnxRuntime, type OnnxRuntime } from "./_onnxruntime.ts";
+import { loadOnnxRuntime, type OnnxRuntime, type OnnxSessionOptions } from "./_onnxruntime.ts";
+import { scalePixels } from "../score/_pixels.ts";
 import { threadCount } from "../backend/onednn/threads.ts";
 
 /** One row: a model's scoring speed at one batch size. */
@@ -117,7 +118,8 @@ export async function runStudentSpeedSuite(
 
 /**
  * The same models as {@link runStudentSpeedSuite}, exported to ONNX (BatchNorm folded, moving
- * statistics) and timed in onnxruntime-node at the thread count `onednn` takes (`threadCount`):
+ * statistics) and timed in onnxruntime-node at the thread count `onednn` takes (`threadCount`),
+ * every session with the same {@link onnxSessionOptions}:
  * pixels to a float tensor, one `session.run` and every score checked per call, in interleaved
  * rounds. Builds the models on the current tfjs backend
  * (only to read their weights).
@@ -140,10 +142,10 @@ export async function runOnnxStudentSpeedSuite(
   const sessions = [];
   try {
     for (const { name, model } of models) {
-      const session = await ort.InferenceSession.create(onnxModel(scoringPath(model, "moving")), {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-      });
+      const session = await ort.InferenceSession.create(
+        onnxModel(scoringPath(model, "moving")),
+        onnxSessionOptions(threads),
+      );
       sessions.push({ name, config: model.config, session });
     }
   } finally {
@@ -160,7 +162,7 @@ export async function runOnnxStudentSpeedSuite(
           for (let start = 0; start < set.count; start += batch) {
             const n = Math.min(batch, set.count - start);
             const x = new Float32Array(n * size);
-            for (let i = 0; i < x.length; i++) x[i] = set.pixels[start * size + i] / 127.5 - 1;
+            scalePixels(set.pixels.subarray(start * size, (start + n) * size), x);
             const dims = [n, set.height, set.width, set.channels];
             const out = await session.run({ [ONNX_INPUT]: new ort.Tensor("float32", x, dims) });
             const scores = out[ONNX_OUTPUT].data as Float32Array;
@@ -177,6 +179,39 @@ export async function runOnnxStudentSpeedSuite(
   } finally {
     for (const { session } of sessions) await session.release();
   }
+}
+
+/**
+ * The session options of the suite's ONNX rows, the same for the teacher and the students:
+ * `threads` intra-op threads (as `onednn` takes them), one inter-op thread and sequential
+ * execution, every graph optimisation (`all`: constant folding, Conv + activation fusion, the
+ * NCHWc layout of the convolutions), and **no spinning**: by default each session's pool threads
+ * spin for a while after every op waiting for the next, and the suite holds four sessions (four
+ * pools) called in turn on a shared machine, so a student's call ran beside the teacher's still
+ * spinning threads (measured at batch 256, 2 threads, load 5-6, interleaved: 311:1 22.7 ms a call
+ * with spinning against 7.9 ms without, 4.6 ms called back to back).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { onnxSessionOptions } from "./students.ts";
+ * assertEquals(onnxSessionOptions(2).intraOpNumThreads, 2);
+ * assertEquals(onnxSessionOptions(2).extra?.session?.["session.intra_op.allow_spinning"], "0");
+ * ```
+ */
+export function onnxSessionOptions(threads: number): OnnxSessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: "all",
+    extra: {
+      session: {
+        "session.intra_op.allow_spinning": "0",
+        "session.inter_op.allow_spinning": "0",
+      },
+    },
+  };
 }
 
 /** The teacher (width 64) and the students of `ratios`, with fixed random weights. */

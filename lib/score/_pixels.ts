@@ -65,3 +65,7 @@ export function pixelsTensor(set: ImageSet, start: number, end: number): tf.Tens
   scale(pixels, values);
   return tf.tensor4d(values, shape, "float32");
 }
+
+/** The table look-up of {@link pixelsTensor} (out[i] = p / 127.5 - 1 for p = pixels[i], as
+ * float32), for callers that feed another runtime (the `students` bench's ONNX rows). */
+export { scale as scalePixels };

@@ -116,6 +116,9 @@ async function checkRun(name: RunName): Promise<void> {
   const decoded = onnxProto.onnx.ModelProto.decode(bytes);
   const types = decoded.graph!.node!.map((n) => n.opType);
   assert(!types.includes("BatchNormalization"), types.join());
+  // One-channel images reach NCHW by a Reshape (the same order of values), not a Transpose.
+  assertEquals(types[0], "Reshape");
+  assert(!types.includes("Transpose"), types.join());
   // Per-image statistics are exported as one InstanceNormalization per BatchNorm layer
   // (E1 and E2: 2 each, the decoder: 3 at 32x32); folded statistics leave none.
   const instanceNorms = types.filter((t) => t === "InstanceNormalization").length;
