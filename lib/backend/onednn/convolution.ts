@@ -51,19 +51,82 @@ export function runConvolution(
   g: ConvGeometry,
   pointers: Deno.PointerValue[],
 ): void {
+  const single = multiplyAdds(g) < convolutionThreading.singleThreadMacs;
   const run = () => {
-    const plan = cache.get(`${direction}:${geometryKey(g)}`, () => createPlan(direction, g));
-    dnnlContext().run(plan, pointers, `${direction} (${geometryKey(g)})`);
+    // A plan's thread count is fixed when it is made: one plan per geometry and thread mode.
+    const planKey = `${direction}:${geometryKey(g)}${single ? "" : ":threads"}`;
+    const plan = cache.get(planKey, () => createPlan(direction, g));
+    if (convolutionProbe.record === undefined) {
+      dnnlContext().run(plan, pointers, `${direction} (${geometryKey(g)})`);
+    } else probeRun(direction, g, plan, pointers, convolutionProbe.record);
   };
   // Small convolutions (batch 1) take tens of microseconds: waking threads for them costs more
   // than it saves. oneDNN fixes a primitive's thread count when it makes it, so the plan is made
   // and run on one thread.
-  if (multiplyAdds(g) < SINGLE_THREAD_MACS) singleThreaded(run);
+  if (single) singleThreaded(run);
   else run();
+}
+
+/** One oneDNN convolution call as {@link convolutionProbe} sees it. */
+export interface ConvolutionProbeCall {
+  direction: ConvDirection;
+  /** {@link geometryKey} of the call. */
+  key: string;
+  /** oneDNN's implementation (e.g. `brgconv:avx512_core`). */
+  implementation: string;
+  /** Wall milliseconds of the convolution primitive alone. */
+  convolutionMs: number;
+  /** Wall milliseconds of the filter's (or its gradient's) reorder; 0 when there is none. */
+  reorderMs: number;
+  /** Whether it ran on one thread ({@link SINGLE_THREAD_MACS}). */
+  singleThread: boolean;
+}
+
+/**
+ * For measurements only (`lib/bench/conv_calls.ts`): while `record` is set, each call's steps
+ * (the filter's reorder, the convolution) run and are timed one by one and reported to it. The
+ * same primitives on the same data, so the results are the same.
+ */
+export const convolutionProbe: { record?: (call: ConvolutionProbeCall) => void } = {};
+
+function probeRun(
+  direction: ConvDirection,
+  g: ConvGeometry,
+  plan: Plan,
+  pointers: Deno.PointerValue[],
+  record: (call: ConvolutionProbeCall) => void,
+): void {
+  const key = geometryKey(g);
+  // The convolution is the reorder-free step: the first one of a backward-weights plan, the last
+  // one of the others.
+  const convAt = direction === "backwardWeights" ? 0 : plan.steps.length - 1;
+  let convolutionMs = 0;
+  let reorderMs = 0;
+  plan.steps.forEach((st, i) => {
+    const t0 = performance.now();
+    dnnlContext().run({ ...plan, steps: [st] }, pointers, `${direction} (${key})`);
+    const ms = performance.now() - t0;
+    if (i === convAt) convolutionMs += ms;
+    else reorderMs += ms;
+  });
+  record({
+    direction,
+    key,
+    implementation: plan.implementation,
+    convolutionMs,
+    reorderMs,
+    singleThread: multiplyAdds(g) < convolutionThreading.singleThreadMacs,
+  });
 }
 
 /** Below this many multiply-adds a convolution runs on one thread (the teacher's batch-1 layers). */
 export const SINGLE_THREAD_MACS = 32e6;
+
+/**
+ * The threshold {@link runConvolution} applies, {@link SINGLE_THREAD_MACS} unless a measurement
+ * changes it (`lib/bench/conv_calls.ts` sets 0 to run every call on oneDNN's thread count).
+ */
+export const convolutionThreading = { singleThreadMacs: SINGLE_THREAD_MACS };
 
 /** Multiply-adds of a convolution (any direction: the same products). */
 function multiplyAdds(g: ConvGeometry): number {
