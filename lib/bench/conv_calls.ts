@@ -29,8 +29,8 @@ export interface ConvCallRow {
   calls_per_step: number;
   /** Median wall ms of one call (the kernel function: output allocation included). */
   ms_per_call: number;
-  /** Of which the filter's (or its gradient's) reorder, median ms (oneDNN only). */
-  reorder_ms_per_call: number;
+  /** Of which the filter's (or its gradient's) reorders, mean ms a step (oneDNN only). */
+  reorder_ms_per_step: number;
   /** Multiply-adds ×2 over the median call time. */
   gflops: number;
 }
@@ -147,7 +147,7 @@ export async function timeConvolutionCalls(batch: number, steps: number): Promis
       by: e.by,
       calls_per_step: e.ms.length / steps,
       ms_per_call: ms,
-      reorder_ms_per_call: median(e.reorder),
+      reorder_ms_per_step: e.reorder.reduce((a, b) => a + b, 0) / steps,
       gflops: ms > 0 ? 2 * e.macs / ms / 1e6 : 0,
     };
   });
