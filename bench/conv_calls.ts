@@ -13,7 +13,11 @@
 import { parseArgs } from "@std/cli";
 import { selectBackend } from "../lib/backend/select.ts";
 import { timeConvolutionCalls } from "../lib/bench/conv_calls.ts";
-import { blockedFilterCache, convolutionThreading } from "../lib/backend/onednn/convolution.ts";
+import {
+  blockedFilterCache,
+  convolutionThreading,
+  primitiveCacheSummary,
+} from "../lib/backend/onednn/convolution.ts";
 
 const args = parseArgs(Deno.args, {
   string: ["batch", "steps", "threads"],
@@ -37,3 +41,5 @@ for (const r of rows) {
   );
 }
 console.log(`convolutions: ${total.toFixed(2)} ms a step (sum of medians), batch ${batch}`);
+const plans = primitiveCacheSummary();
+console.log(`oneDNN plans made (each once): ${plans.count}, ${plans.implementations.join(", ")}`);
