@@ -146,6 +146,7 @@ const symbols = {
   },
   dnnl_primitive_desc_query_md: { parameters: ["pointer", "i32", "i32"], result: "pointer" },
   dnnl_memory_desc_equal: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_memory_desc_get_size: { parameters: ["pointer"], result: "usize" },
   dnnl_reorder_primitive_desc_create: {
     parameters: ["buffer", "pointer", "pointer", "pointer", "pointer", "pointer"],
     result: "i32",

@@ -50,20 +50,153 @@ export function runConvolution(
   direction: ConvDirection,
   g: ConvGeometry,
   pointers: Deno.PointerValue[],
+  filter?: object,
 ): void {
-  const run = () => {
-    const plan = cache.get(`${direction}:${geometryKey(g)}`, () => createPlan(direction, g));
-    dnnlContext().run(plan, pointers, `${direction} (${geometryKey(g)})`);
-  };
   // Small convolutions (batch 1) take tens of microseconds: waking threads for them costs more
   // than it saves. oneDNN fixes a primitive's thread count when it makes it, so the plan is made
-  // and run on one thread.
-  if (multiplyAdds(g) < SINGLE_THREAD_MACS) singleThreaded(run);
-  else run();
+  // and its convolution run on one thread; one plan per geometry and thread mode.
+  const single = multiplyAdds(g) < convolutionThreading.singleThreadMacs;
+  const what = `${direction} (${geometryKey(g)})`;
+  const planKey = `${direction}:${geometryKey(g)}${single ? "" : ":threads"}`;
+  const make = () => cache.get(planKey, () => createPlan(direction, g)) as ConvPlan;
+  const plan = single ? singleThreaded(make) : make();
+  let steps = plan.steps;
+  let at = pointers;
+  let slot: FilterSlot | undefined;
+  if (plan.blockedBytes > 0) {
+    // The filter in the primitive's layout: reordered once while it stays in the plan's slots.
+    slot = filterSlot(plan, filter);
+    if (slot.filter === filter && filter !== undefined && blockedFilterCache.enabled) {
+      steps = [plan.convolution];
+    }
+    at = [...pointers, slot.pointer];
+    slot.filter = undefined; // until the reorder has filled it
+  }
+  const execute = (some: Step[]) => {
+    const go = () => dnnlContext().run({ ...plan, steps: some }, at, what);
+    if (single) singleThreaded(go);
+    else go();
+  };
+  if (convolutionProbe.record === undefined) execute(steps);
+  else probeRun(direction, g, plan, steps, execute, convolutionProbe.record);
+  if (slot !== undefined) slot.filter = filter;
+}
+
+/** A convolution's plan, with where its filter goes when the primitive wants it blocked. */
+interface ConvPlan extends Plan {
+  /** The convolution step itself (the other steps reorder the filter or its gradient). */
+  convolution: Step;
+  /** Bytes of the filter in the primitive's layout, for forward and data-gradient plans whose
+   * filter is reordered into a buffer given per call (the plan's 4th user memory); else 0. */
+  blockedBytes: number;
+}
+
+/** A filter's copy in a primitive's layout: JavaScript-owned, 64-byte aligned. */
+interface FilterSlot {
+  /** The `dataId` of the filter tensor whose copy it holds (undefined: none). */
+  filter: object | undefined;
+  buffer: Uint8Array;
+  pointer: Deno.PointerValue;
+}
+
+/**
+ * Each plan whose primitive wants the filter blocked keeps this many copies of filters in its
+ * layout, by the filter tensor's `dataId`, the least recently used one refilled on a miss. A
+ * tensor's data never changes after it is made (an optimiser step makes new weight tensors), so
+ * a filter used by several calls of a step (the discriminator on real and fake images) is
+ * reordered once. Four: the most distinct filters a plan of the teacher's step sees between two
+ * uses of one (the two encoders' and two versions of the discriminator's). The reorder is an
+ * exact copy, so results are the same with or without the copies.
+ */
+const FILTER_SLOTS = 4;
+const filterSlots = new WeakMap<ConvPlan, FilterSlot[]>();
+
+function filterSlot(plan: ConvPlan, filter: object | undefined): FilterSlot {
+  let slots = filterSlots.get(plan);
+  if (slots === undefined) filterSlots.set(plan, slots = []);
+  let i = filter === undefined ? -1 : slots.findIndex((s) => s.filter === filter);
+  if (i < 0) {
+    if (slots.length < FILTER_SLOTS) {
+      const buffer = new Uint8Array(plan.blockedBytes + 64);
+      const address = Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer));
+      const skip = Number((64n - BigInt(address) % 64n) % 64n);
+      slots.push({
+        filter: undefined,
+        buffer,
+        pointer: Deno.UnsafePointer.of(buffer.subarray(skip)),
+      });
+    }
+    i = slots.length - 1; // the least recently used (or the new one)
+    slots[i].filter = undefined;
+  }
+  const [slot] = slots.splice(i, 1);
+  slots.unshift(slot); // most recently used first
+  return slot;
+}
+
+/** For measurements and tests: `enabled: false` reorders the filter on every call, as before. */
+export const blockedFilterCache = { enabled: true };
+
+/** One oneDNN convolution call as {@link convolutionProbe} sees it. */
+export interface ConvolutionProbeCall {
+  direction: ConvDirection;
+  /** {@link geometryKey} of the call. */
+  key: string;
+  /** oneDNN's implementation (e.g. `brgconv:avx512_core`). */
+  implementation: string;
+  /** Wall milliseconds of the convolution primitive alone. */
+  convolutionMs: number;
+  /** Wall milliseconds of the filter's (or its gradient's) reorder; 0 when there is none. */
+  reorderMs: number;
+  /** Reorders run (0 when the primitive takes the filter as it is, or its copy was kept). */
+  reorders: number;
+  /** Whether it ran on one thread ({@link SINGLE_THREAD_MACS}). */
+  singleThread: boolean;
+}
+
+/**
+ * For measurements only (`lib/bench/conv_calls.ts`): while `record` is set, each call's steps
+ * (the filter's reorder, the convolution) run and are timed one by one and reported to it. The
+ * same primitives on the same data, so the results are the same.
+ */
+export const convolutionProbe: { record?: (call: ConvolutionProbeCall) => void } = {};
+
+function probeRun(
+  direction: ConvDirection,
+  g: ConvGeometry,
+  plan: ConvPlan,
+  steps: Step[],
+  execute: (steps: Step[]) => void,
+  record: (call: ConvolutionProbeCall) => void,
+): void {
+  let convolutionMs = 0;
+  let reorderMs = 0;
+  for (const st of steps) {
+    const t0 = performance.now();
+    execute([st]);
+    const ms = performance.now() - t0;
+    if (st === plan.convolution) convolutionMs += ms;
+    else reorderMs += ms;
+  }
+  record({
+    direction,
+    key: geometryKey(g),
+    implementation: plan.implementation,
+    convolutionMs,
+    reorderMs,
+    reorders: steps.length - 1,
+    singleThread: multiplyAdds(g) < convolutionThreading.singleThreadMacs,
+  });
 }
 
 /** Below this many multiply-adds a convolution runs on one thread (the teacher's batch-1 layers). */
 export const SINGLE_THREAD_MACS = 32e6;
+
+/**
+ * The threshold {@link runConvolution} applies, {@link SINGLE_THREAD_MACS} unless a measurement
+ * changes it (`lib/bench/conv_calls.ts` sets 0 to run every call on oneDNN's thread count).
+ */
+export const convolutionThreading = { singleThreadMacs: SINGLE_THREAD_MACS };
 
 /** Multiply-adds of a convolution (any direction: the same products). */
 function multiplyAdds(g: ConvGeometry): number {
@@ -71,7 +204,7 @@ function multiplyAdds(g: ConvGeometry): number {
     g.inChannels;
 }
 
-function createPlan(direction: ConvDirection, g: ConvGeometry): Plan {
+function createPlan(direction: ConvDirection, g: ConvGeometry): ConvPlan {
   const c = dnnlContext();
   const s = c.lib.symbols;
   const what = `${direction} (${geometryKey(g)})`;
@@ -143,39 +276,51 @@ function createPlan(direction: ConvDirection, g: ConvGeometry): Plan {
   const dstMem = c.memory(dst, null);
   const userWeightsMem = c.memory(userWeights, null);
   // The primitive's own weights: the caller's memory when the layouts agree, else a buffer the
-  // library allocates and the reorders fill or empty.
-  const weightsMem = plain ? userWeightsMem : c.memory(chosenWeights, MEMORY_ALLOCATE);
+  // reorders fill (given per call: `runConvolution`'s copies) or empty (the library's own).
+  const blocked = !plain && direction !== "backwardWeights";
+  const weightsMem = plain
+    ? userWeightsMem
+    : c.memory(chosenWeights, blocked ? null : MEMORY_ALLOCATE);
+  const blockedBytes = blocked ? Number(s.dnnl_memory_desc_get_size(chosenWeights)) : 0;
   const toBlocked = () => c.reorder(userWeightsPtr, userWeightsMem, chosenWeights, weightsMem);
 
   const steps: Step[] = [];
   let user: Deno.PointerValue[];
+  let main: Step;
   if (direction === "forward") {
     if (!plain) steps.push(toBlocked());
-    steps.push(step(convolution, [
-      [DNNL.argSrc, srcMem],
-      [DNNL.argWeights, weightsMem],
-      [DNNL.argDst, dstMem],
-    ]));
+    steps.push(
+      main = step(convolution, [
+        [DNNL.argSrc, srcMem],
+        [DNNL.argWeights, weightsMem],
+        [DNNL.argDst, dstMem],
+      ]),
+    );
     user = [srcMem, userWeightsMem, dstMem];
   } else if (direction === "backwardData") {
     if (!plain) steps.push(toBlocked());
-    steps.push(step(convolution, [
-      [DNNL.argDiffDst, dstMem],
-      [DNNL.argWeights, weightsMem],
-      [DNNL.argDiffSrc, srcMem],
-    ]));
+    steps.push(
+      main = step(convolution, [
+        [DNNL.argDiffDst, dstMem],
+        [DNNL.argWeights, weightsMem],
+        [DNNL.argDiffSrc, srcMem],
+      ]),
+    );
     user = [dstMem, userWeightsMem, srcMem];
   } else {
-    steps.push(step(convolution, [
-      [DNNL.argSrc, srcMem],
-      [DNNL.argDiffDst, dstMem],
-      [DNNL.argDiffWeights, weightsMem],
-    ]));
+    steps.push(
+      main = step(convolution, [
+        [DNNL.argSrc, srcMem],
+        [DNNL.argDiffDst, dstMem],
+        [DNNL.argDiffWeights, weightsMem],
+      ]),
+    );
     if (!plain) steps.push(c.reorder(chosenWeights, weightsMem, userWeightsPtr, userWeightsMem));
     user = [srcMem, dstMem, userWeightsMem];
   }
+  if (blocked) user.push(weightsMem);
   if (pd !== forwardPd) s.dnnl_primitive_desc_destroy(forwardPd);
-  return { user, steps, implementation };
+  return { user, steps, implementation, convolution: main, blockedBytes };
 }
 
 /** The padding after the input on one axis that makes oneDNN's size rule give tfjs's output. */

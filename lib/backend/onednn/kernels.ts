@@ -119,7 +119,9 @@ export function onednnConvolution(
     return undefined;
   }
   const out = backend.makeOutput(outShape, "float32");
-  runConvolution(direction, g, heapAddresses(backend, [a, b, out]));
+  // The filter's identity (forward and data gradient) lets its reordered copy be reused.
+  const filter = direction === "backwardWeights" ? undefined : b.dataId;
+  runConvolution(direction, g, heapAddresses(backend, [a, b, out]), filter);
   return out;
 }
 
