@@ -144,7 +144,7 @@ Deno.test("bnStats recomputed: batch statistics pooled over batches, unbiased, b
 });
 
 Deno.test("bnStats choice: the mode with the lowest generator objective on validation normals", async () => {
-  await useBackend("cpu");
+  await useBackend("wasm");
   const data = await loadOneClass({ dataset: "mnist", normal: 3, limit: 64, testLimit: 20 });
   const model = EdeGan.create({ width: 4, latentSize: 8 }, 5);
   await fit(model, data.train, { epochs: 1, batchSize: 1, seed: 0 });
