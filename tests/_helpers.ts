@@ -12,6 +12,13 @@ import { type BackendName, selectBackend } from "../lib/backend/select.ts";
 export const IN_CI = Deno.env.get("CI") === "true";
 
 /**
+ * Whether the slow tests run: `EDEGAN_SLOW=1` (`deno task test:slow` sets it and runs only them).
+ * A slow test repeats, on other data, what a test of the default suite already proves end to end;
+ * its name starts with `[slow]` and it is ignored otherwise (docs/testing.md lists them).
+ */
+export const SLOW = Deno.env.get("EDEGAN_SLOW") === "1";
+
+/**
  * Switches tfjs to a backend for a test. `onednn` and `wasm` share tfjs's `wasm` backend (oneDNN
  * only takes its convolutions), so those two are always selected anew.
  */

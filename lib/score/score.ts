@@ -11,6 +11,7 @@ import * as tf from "../tf.ts";
 import type { AnomalyModel } from "../models/anomaly_model.ts";
 import type { ImageSet } from "../data/types.ts";
 import { pixelsTensor } from "./_pixels.ts";
+import { withFixedFilters } from "../backend/wasm_kernels/conv2d.ts";
 import { type ProgressSink, silentProgress } from "../util/progress.ts";
 import {
   type BatchNormStatistics,
@@ -142,31 +143,35 @@ async function scorePass(
       ? []
       : [...wanted].filter((i) => i >= start && i < end).sort((a, b) => a - b);
     // The tensors to read, computed at once; then read with `await data()` (every backend can).
-    const tensors = tf.tidy(() => {
-      // The batch's images lie side by side: one pass over their bytes, on the wasm backends
-      // straight into the tensor's memory (the values of `batchTensor`, bit for bit).
-      const x = pixelsTensor(set, start, end);
-      const out = model.scoreBatch(x, {
-        kinds,
-        latents: keepLatents,
-        reconstructions: here.length > 0,
-        batchNorm,
-      });
-      if (keepLatents && !out.latents) {
-        throw new Error(`keepLatents: the '${model.name}' model has no latent codes`);
-      }
-      if (here.length > 0 && !out.reconstructions) {
-        throw new Error(`reconstruct: the '${model.name}' model makes no reconstructions`);
-      }
-      const read: Record<string, tf.Tensor> = {};
-      for (const kind of kinds) read[`score:${kind}`] = out.scores[kind];
-      if (out.latents && keepLatents) {
-        read.z = out.latents.z;
-        if (out.latents.zHat) read.zHat = out.latents.zHat;
-      }
-      if (here.length > 0) read.reconstructions = out.reconstructions!;
-      return read;
-    });
+    // Filters count as reused from the first batch (XNNPACK on the wasm backends), so an image's
+    // score does not depend on what this process scored before (lib/backend/wasm_kernels/conv2d.ts).
+    const tensors = withFixedFilters(() =>
+      tf.tidy(() => {
+        // The batch's images lie side by side: one pass over their bytes, on the wasm backends
+        // straight into the tensor's memory (the values of `batchTensor`, bit for bit).
+        const x = pixelsTensor(set, start, end);
+        const out = model.scoreBatch(x, {
+          kinds,
+          latents: keepLatents,
+          reconstructions: here.length > 0,
+          batchNorm,
+        });
+        if (keepLatents && !out.latents) {
+          throw new Error(`keepLatents: the '${model.name}' model has no latent codes`);
+        }
+        if (here.length > 0 && !out.reconstructions) {
+          throw new Error(`reconstruct: the '${model.name}' model makes no reconstructions`);
+        }
+        const read: Record<string, tf.Tensor> = {};
+        for (const kind of kinds) read[`score:${kind}`] = out.scores[kind];
+        if (out.latents && keepLatents) {
+          read.z = out.latents.z;
+          if (out.latents.zHat) read.zHat = out.latents.zHat;
+        }
+        if (here.length > 0) read.reconstructions = out.reconstructions!;
+        return read;
+      })
+    );
     try {
       const names = Object.keys(tensors);
       // Backends that compute on the CPU hold the values already: a synchronous read saves a

@@ -169,7 +169,7 @@ Deno.test("train at batch 1 scores with BatchNorm statistics chosen on validatio
   const dir = await Deno.makeTempDir();
   const out = join(dir, "b1");
   const args = ["--normal", "1", "--epochs", "1", "--limit", "8", "--test-limit", "40"];
-  const sizes = ["--width", "2", "--backend", "cpu", "--out", out, "--no-report"];
+  const sizes = ["--width", "2", "--backend", "wasm", "--out", out, "--no-report"];
   const b1 = await task("train", [...args, "--batch-size", "1", ...sizes]);
   assertEquals(b1.code, 0, b1.stderr);
   const run = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
@@ -216,7 +216,7 @@ Deno.test("train at batch 1 scores with BatchNorm statistics chosen on validatio
 Deno.test("train --preset paper averages the generator's weights by default (--ema auto); --ema off does not", async () => {
   const dir = await Deno.makeTempDir();
   const args = ["--preset", "paper", "--normal", "1", "--epochs", "1", "--limit", "24"];
-  const sizes = ["--test-limit", "40", "--width", "2", "--batch-size", "4", "--backend", "cpu"];
+  const sizes = ["--test-limit", "40", "--width", "2", "--batch-size", "4", "--backend", "wasm"];
   const auto = await task("train", [...args, ...sizes, "--out", join(dir, "auto"), "--no-report"]);
   assertEquals(auto.code, 0, auto.stderr);
   const run = JSON.parse(await Deno.readTextFile(join(dir, "auto", "run.json")));
@@ -276,12 +276,12 @@ Deno.test("score follows the run's BatchNorm statistics: its test AUC is run.jso
     const out = join(dir, `b${batch}`);
     const trained = await task("train", [
       ...["--dataset", "folder", "--data-dir", data, "--normal", "0", "--epochs", "1"],
-      ...["--batch-size", batch, "--width", "2", "--backend", "cpu", "--out", out, "--no-report"],
+      ...["--batch-size", batch, "--width", "2", "--backend", "wasm", "--out", out, "--no-report"],
     ]);
     assertEquals(trained.code, 0, trained.stderr);
     const run = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
     assertEquals(run.scoring.bnStats, batch === "16" ? "moving" : run.scoring.choice.mode);
-    const scored = await task("score", ["--model", out, "--backend", "cpu"]);
+    const scored = await task("score", ["--model", out, "--backend", "wasm"]);
     assertEquals(scored.code, 0, scored.stderr);
     const json = JSON.parse(await Deno.readTextFile(join(out, "scores-test.json")));
     assertEquals(json.scoring.bnStats, run.scoring.bnStats);

@@ -38,7 +38,7 @@ Deno.test("the papers' ratios resolve against the width-64 teacher to students w
 });
 
 Deno.test("a distillation trains the student a ratio names, against the teacher it trained", async () => {
-  await useBackend("cpu");
+  await useBackend("wasm");
   const out = await Deno.makeTempDir();
   const results = await runDistillExperiment({
     dataset: "mnist",

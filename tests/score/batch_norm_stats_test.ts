@@ -144,7 +144,7 @@ Deno.test("bnStats recomputed: batch statistics pooled over batches, unbiased, b
 });
 
 Deno.test("bnStats choice: the mode with the lowest generator objective on validation normals", async () => {
-  await useBackend("cpu");
+  await useBackend("wasm");
   const data = await loadOneClass({ dataset: "mnist", normal: 3, limit: 64, testLimit: 20 });
   const model = EdeGan.create({ width: 4, latentSize: 8 }, 5);
   await fit(model, data.train, { epochs: 1, batchSize: 1, seed: 0 });
@@ -250,14 +250,14 @@ Deno.test("study score and score --bn-stats: a run scored every way, the latent/
 });
 
 Deno.test("study score --weights live: a --ema run's live weights, the AUC its curve recorded, in their own files", async () => {
-  await useBackend("cpu");
+  await useBackend("wasm");
   const out = await Deno.makeTempDir();
   const run = await tinyRun(out, { ema: 0.9 });
   run.model.dispose();
-  // study score on this run: `weights` and `--bn-stats`, on the cpu backend.
+  // study score on this run: `weights` and `--bn-stats`, on the wasm backend.
   const study = async (weights: "live" | "averaged", bnStats: string) => {
     const args = ["score", "--model", out, "--weights", weights, "--bn-stats", bnStats];
-    const r = await task("study", [...args, "--backend", "cpu"]);
+    const r = await task("study", [...args, "--backend", "wasm"]);
     assertEquals(r.code, 0, r.stderr);
     const file = weights === "live" ? "study-score-live.json" : "study-score.json";
     return JSON.parse(await Deno.readTextFile(join(out, file)));

@@ -10,9 +10,9 @@ import { compareScoreKinds } from "../../lib/models/ede_gan/compare_kinds.ts";
 import { calibrate } from "../../lib/score/calibrate.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
 
-/** A width-4 model trained one epoch on 64 MNIST images of digit 2 (cpu, batch 8). */
+/** A width-4 model trained one epoch on 64 MNIST images of digit 2 (wasm, batch 8). */
 async function tinyTrained() {
-  await useBackend("cpu");
+  await useBackend("wasm");
   const data = await loadOneClass({ dataset: "mnist", normal: 2, limit: 64, testLimit: 200 });
   const model = EdeGan.create({ width: 4, latentSize: 16 }, 0);
   await fit(model, data.train, { epochs: 1, batchSize: 8, seed: 0 });

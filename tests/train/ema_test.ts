@@ -89,7 +89,7 @@ const base = (out: string, epochs: number, ema?: number): TrainRunOptions => ({
 });
 
 Deno.test("ema: the run scores with the average; the checkpoint keeps it; resume continues it exactly", async () => {
-  await useBackend("cpu");
+  await useBackend("wasm");
   const root = await Deno.makeTempDir();
   const whole = await trainRun(base(join(root, "whole"), 2, 0.99));
   // The run's model, calibration and scores.csv are the averaged generator's.
@@ -132,7 +132,7 @@ Deno.test("ema: the run scores with the average; the checkpoint keeps it; resume
 });
 
 Deno.test("ema: each epoch records the live weights' AUC too, equal to a run without --ema", async () => {
-  await useBackend("cpu");
+  await useBackend("wasm");
   const root = await Deno.makeTempDir();
   const averaged = await trainRun(base(join(root, "ema"), 2, 0.9));
   const plain = await trainRun(base(join(root, "plain"), 2));
@@ -166,7 +166,7 @@ Deno.test("ema auto: decay 1 - 1/(steps per epoch), recorded; the same run as th
     "--ema: 'fast' is not a decay in (0, 1), auto or off",
   );
   assertThrows(() => parseEmaOption("1"), Error, "--ema 1: expected a decay in (0, 1)");
-  await useBackend("cpu");
+  await useBackend("wasm");
   const root = await Deno.makeTempDir();
   const auto = await trainRun({ ...base(join(root, "auto"), 1), ema: "auto" });
   // limit 64 leaves 58 training images after the 10% validation hold-out: 3 steps of 16.

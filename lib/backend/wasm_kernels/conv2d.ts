@@ -127,8 +127,37 @@ const filterUses = new WeakMap<object, number>();
 /** From this many earlier calls with the same filter on, XNNPACK's packing pays off. */
 export const REUSED_FILTER_CALLS = 4;
 
-/** Counts a call with `filter`; true once it has been used {@link REUSED_FILTER_CALLS} times. */
+/** Depth of {@link withFixedFilters} scopes around the running code. */
+let fixedFilterScopes = 0;
+
+/**
+ * Runs `fn` with every convolution filter taken as reused: XNNPACK from the first call, whatever
+ * the filter's history. Scoring runs its batches in it, so that an image's bits never depend on
+ * how many batches were scored before (the count below would switch an encoder's filter from the
+ * SIMD product to XNNPACK after a few batches, two summation orders that differ in the last bits).
+ * Returns what `fn` returns; the scope ends when it returns or throws.
+ *
+ * @example
+ * ```ts
+ * import { withFixedFilters } from "./conv2d.ts";
+ * if (withFixedFilters(() => 2 + 2) !== 4) throw new Error();
+ * ```
+ */
+export function withFixedFilters<T>(fn: () => T): T {
+  fixedFilterScopes++;
+  try {
+    return fn();
+  } finally {
+    fixedFilterScopes--;
+  }
+}
+
+/**
+ * Counts a call with `filter`; true once it has been used {@link REUSED_FILTER_CALLS} times, and
+ * always inside {@link withFixedFilters} (where nothing is counted).
+ */
 function reused(filter: Info): boolean {
+  if (fixedFilterScopes > 0) return true;
   const uses = filterUses.get(filter.dataId) ?? 0;
   if (uses >= REUSED_FILTER_CALLS) return true;
   filterUses.set(filter.dataId, uses + 1);
