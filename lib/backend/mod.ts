@@ -29,5 +29,5 @@ export { KERNELS, type KernelVariant, registeredVariant, registerKernels } from 
 // Kernel internals, for the kernel benchmark: the stock wasm kernel a training kernel replaces,
 // a convolution's geometry, and the oneDNN library.
 export { stockKernel } from "./wasm_kernels/_ops.ts";
-export { convGeometry } from "./wasm_kernels/_geometry.ts";
+export { type ConvGeometry, convGeometry } from "./wasm_kernels/_geometry.ts";
 export { loadDnnl } from "./onednn/_ffi.ts";

@@ -11,7 +11,7 @@
 
 import * as tf from "../tf.ts";
 import { EdeGan } from "../models/ede_gan/mod.ts";
-import { type ConvGeometry, convGeometry } from "../backend/wasm_kernels/_geometry.ts";
+import { type ConvGeometry, convGeometry } from "../backend/mod.ts";
 import {
   convolutionProbe,
   type ConvolutionProbeCall,

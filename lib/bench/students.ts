@@ -35,7 +35,7 @@ import { registerSuite, type SuiteOptions } from "./suites.ts";
 import { median } from "./kernels.ts";
 import { ONNX_INPUT, ONNX_OUTPUT, onnxModel, scoringPath } from "../export/mod.ts";
 import { loadOnnxRuntime, type OnnxRuntime, type OnnxSessionOptions } from "./_onnxruntime.ts";
-import { scalePixels } from "../score/_pixels.ts";
+import { scalePixels } from "../score/images.ts";
 import { threadCount } from "../backend/onednn/threads.ts";
 
 /** One row: a model's scoring speed at one batch size. */

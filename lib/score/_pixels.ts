@@ -67,5 +67,5 @@ export function pixelsTensor(set: ImageSet, start: number, end: number): tf.Tens
 }
 
 /** The table look-up of {@link pixelsTensor} (out[i] = p / 127.5 - 1 for p = pixels[i], as
- * float32), for callers that feed another runtime (the `students` bench's ONNX rows). */
+ * float32), for callers that feed another runtime (public as `scalePixels` of `images.ts`). */
 export { scale as scalePixels };

@@ -73,3 +73,10 @@ export async function loadImageFolder(
     notes: sourceImageNotes({ sizes, channels: grey ? 1 : 3 }, size, channels),
   };
 }
+
+/**
+ * Pixels (bytes, 0-255) to the model's input range as float32, out[i] = p / 127.5 - 1 for p =
+ * pixels[i], through the same table the scoring path uses: for callers that feed another runtime
+ * (the `students` bench's ONNX rows), so both see identical inputs.
+ */
+export { scalePixels } from "./_pixels.ts";
