@@ -17,9 +17,10 @@ import { readJson } from "../util/json.ts";
 import { join } from "@std/path";
 import { BEST_TEST_EPOCH_LABEL } from "../metrics/mod.ts";
 import { bestEpochGain, type DistilledStudent } from "./distillations.ts";
-import { gainInterval, mean, pct, signed } from "./format.ts";
+import { mean, pct, signed } from "./format.ts";
 import { table } from "./markdown.ts";
 import type { PaperFigures } from "./paper_figures.ts";
+import { type MeanInterval, meanInterval } from "./stats.ts";
 
 /** One distillation of the design study: a class, a variant, its one student. */
 export interface DesignCell {
@@ -81,6 +82,98 @@ export async function loadDesignCells(dir: string): Promise<DesignCell[]> {
   );
 }
 
+/** One class of a design variant with both scratch and P-KDGAN (see {@link designGains}). */
+export interface DesignClassGain {
+  normal: number;
+  seed: number;
+  /** P-KDGAN minus scratch, last epoch, AUC units (0.01 = 1 point). */
+  gain: number;
+  /** The same at each method's best test epoch (comparison only); null without per-epoch AUCs. */
+  bestEpochGain: number | null;
+  /** The P-KDGAN student's Spearman agreement with its teacher on the validation normals. */
+  agreement: number | null;
+}
+
+/** P-KDGAN's gain over scratch for one dataset and design variant, over its classes. */
+export interface DesignGain {
+  dataset: string;
+  variant: string;
+  /** The student (`w3/l32`) and its compression ratio; null when no class is complete. */
+  student: { width: number; latent: number; ratio: number } | null;
+  /** The classes with both scratch and P-KDGAN, in the cells' order. */
+  classes: DesignClassGain[];
+  /** Mean gain over `classes`, AUC units; NaN for none. */
+  mean: number;
+  /**
+   * The 95 % Student-t interval of that mean over classes (AUC units); null below 3 classes, as
+   * in results/design/tables.md (two classes give t(0.975, 1) = 12.7: no interval worth reading).
+   */
+  interval: MeanInterval | null;
+  /** Mean gain at the best test epoch (comparison only); null unless every class has one. */
+  bestEpochMean: number | null;
+  /** Mean validation agreement (Spearman) of the classes that have one; null for none. */
+  agreement: number | null;
+  /** The published gain (AUC units) and the ratio it was published at; null where none is. */
+  published: { gain: number; ratio: number } | null;
+}
+
+/**
+ * P-KDGAN minus scratch per dataset and design variant, in the order the cells first name them:
+ * per class, the mean with its 95 % interval over classes, the best-test-epoch mean (the
+ * reference code's protocol, comparison only), the mean validation agreement (the figure the
+ * rule of results/README.md reads) and the published gain. `designTables` and notebook 05 read
+ * the same numbers from here.
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
+ * import { designGains } from "./design_tables.ts";
+ * const paper = { auc_percent: {}, compression_ratios: { by_dataset: { mnist: 311.11 } },
+ *   student_gain_percent: { values: { mnist: 1.77 } } };
+ * const cell = (normal: number, pkdgan: number) => ({ dataset: "mnist", normal, seed: 0,
+ *   variant: "default", agreement: 0.5, student: { width: 3, latent: 32, ratio: 315.6,
+ *   auc_scratch: 0.9, auc_one_step: 0.88, auc_pkdgan: pkdgan } });
+ * const [g] = designGains([cell(2, 0.91), cell(5, 0.92), cell(8, 0.93)], paper);
+ * assertAlmostEquals(g.mean, 0.02, 1e-12);
+ * // 0.02 ± t(0.975, 2) · 0.01 / √3
+ * assertAlmostEquals(g.interval!.low, 0.02 - 4.302652729911275 * 0.01 / Math.sqrt(3), 1e-9);
+ * assertEquals([g.classes.length, g.agreement, g.bestEpochMean], [3, 0.5, null]);
+ * assertEquals(g.published, { gain: 0.0177, ratio: 311.11 });
+ * ```
+ */
+export function designGains(cells: DesignCell[], paper: PaperFigures): DesignGain[] {
+  const complete = (s: DistilledStudent) => s.auc_pkdgan !== null && s.auc_scratch !== null;
+  const keys = [...new Set(cells.map((c) => `${c.dataset}|${c.variant}`))];
+  return keys.map((key) => {
+    const [dataset, variant] = key.split("|");
+    const cs = cells.filter((c) => `${c.dataset}|${c.variant}` === key && complete(c.student));
+    const classes = cs.map((c) => ({
+      normal: c.normal,
+      seed: c.seed,
+      gain: c.student.auc_pkdgan! - c.student.auc_scratch!,
+      bestEpochGain: bestEpochGain(c.student),
+      agreement: c.agreement,
+    }));
+    const gains = classes.map((c) => c.gain);
+    const best = classes.map((c) => c.bestEpochGain);
+    const agreements = classes.flatMap((c) => c.agreement === null ? [] : [c.agreement]);
+    const s = cs[0]?.student;
+    const published = paper.student_gain_percent.values[dataset];
+    const ratio = paper.compression_ratios.by_dataset[dataset];
+    return {
+      dataset,
+      variant,
+      student: s ? { width: s.width, latent: s.latent, ratio: s.ratio } : null,
+      classes,
+      mean: mean(gains),
+      interval: gains.length >= 3 ? meanInterval(gains) : null,
+      bestEpochMean: best.length && best.every((g) => g !== null) ? mean(best as number[]) : null,
+      agreement: agreements.length ? mean(agreements) : null,
+      published: published === undefined ? null : { gain: published / 100, ratio },
+    };
+  });
+}
+
 /**
  * The text of results/design/tables.md (before `deno fmt`) from the cells in the order given.
  *
@@ -101,31 +194,25 @@ export async function loadDesignCells(dir: string): Promise<DesignCell[]> {
  */
 export function designTables(cells: DesignCell[], paper: PaperFigures): string {
   const complete = (s: DistilledStudent) => s.auc_pkdgan !== null && s.auc_scratch !== null;
-  const groups = [...new Set(cells.map((c) => `${c.dataset}|${c.variant}`))];
-  const rows = groups.map((key) => {
-    const [dataset, variant] = key.split("|");
-    const cs = cells.filter((c) => `${c.dataset}|${c.variant}` === key && complete(c.student));
-    const gains = cs.map((c) => c.student.auc_pkdgan! - c.student.auc_scratch!);
-    const best = cs.map((c) => bestEpochGain(c.student));
-    const agreements = cs.flatMap((c) => c.agreement === null ? [] : [c.agreement]);
-    const s = cs[0]?.student;
-    const published = paper.student_gain_percent.values[dataset];
+  const rows = designGains(cells, paper).map((g) => {
+    const cs = cells.filter((c) =>
+      c.dataset === g.dataset && c.variant === g.variant && complete(c.student)
+    );
+    const s = g.student;
     return [
-      dataset,
-      variant,
+      g.dataset,
+      g.variant,
       s ? `w${s.width}/l${s.latent} at ${s.ratio.toFixed(1)}:1` : "",
-      cs.map((c) => `${c.normal}${c.seed ? ` (s${c.seed})` : ""}`).join(", "),
+      g.classes.map((c) => `${c.normal}${c.seed ? ` (s${c.seed})` : ""}`).join(", "),
       pct(mean(cs.map((c) => c.student.auc_scratch!))),
       pct(mean(cs.map((c) => c.student.auc_pkdgan!))),
-      `${gains.length ? signed(mean(gains)) : ""} (${
-        gains.filter((g) => g > 0).length
-      } of ${gains.length} > 0)`,
-      gainInterval(gains),
-      best.length && best.every((g) => g !== null) ? signed(mean(best as number[])) : "n/a",
-      agreements.length ? mean(agreements).toFixed(3) : "",
-      published === undefined
-        ? ""
-        : `${signed(published / 100)} at ${paper.compression_ratios.by_dataset[dataset]}:1`,
+      `${g.classes.length ? signed(g.mean) : ""} (${
+        g.classes.filter((c) => c.gain > 0).length
+      } of ${g.classes.length} > 0)`,
+      g.interval ? `${signed(g.interval.low)} to ${signed(g.interval.high)}` : "",
+      g.bestEpochMean === null ? "n/a" : signed(g.bestEpochMean),
+      g.agreement === null ? "" : g.agreement.toFixed(3),
+      g.published ? `${signed(g.published.gain)} at ${g.published.ratio}:1` : "",
     ];
   });
   const perClass = cells.map((c) => {

@@ -43,7 +43,14 @@ export { type MeanInterval, meanInterval, median } from "./stats.ts";
 export { loadPaperFigures, type PaperFigures } from "./paper_figures.ts";
 export { bestLive, teacherTables } from "./teacher_tables.ts";
 export { studentTables } from "./student_tables.ts";
-export { type DesignCell, designTables, loadDesignCells } from "./design_tables.ts";
+export {
+  type DesignCell,
+  type DesignClassGain,
+  type DesignGain,
+  designGains,
+  designTables,
+  loadDesignCells,
+} from "./design_tables.ts";
 export {
   applyHeadline,
   type ConstraintPair,

@@ -32,7 +32,8 @@ const EXPECTED: Record<string, { plots: string[]; others: number }> = {
     plots: ["MNIST: students against compression", "Fashion-MNIST: students against compression"],
     others: 1,
   },
-  "05-14": { plots: [], others: 2 },
+  "05-14": { plots: ["per design variant"], others: 1 },
+  "05-16": { plots: [], others: 2 },
 };
 
 Deno.test({
@@ -80,8 +81,32 @@ Deno.test({
         assertEquals(seen[id].plots.length, expected.plots.length, `cell ${id}: ${seen[id].plots}`);
         expected.plots.forEach((title, i) => assertStringIncludes(seen[id].plots[i], title));
       }
+      // The design study's chart draws every committed class's gain, in points, and the published
+      // gain: checked against results/design read here directly (not through lib/results).
+      const design = nb.cells.find((c) => (c as { id?: string }).id === "05-14")!.outputs!
+        .find((o) => PLOTLY in (o.data ?? {}))!.data![PLOTLY] as {
+          data: { name: string; y: number[] }[];
+        };
+      const trace = (name: string) => design.data.find((t) => t.name.startsWith(name))!;
+      const round = (xs: number[]) => xs.map((x) => x.toFixed(6)).sort();
+      assertEquals(round(trace("one class").y), round(await committedDesignGainPoints()));
+      assertEquals(trace("published gain, MNIST").y, [1.77, 1.77]);
+      assertEquals(trace("0:").y, [0, 0]);
     } finally {
       await Deno.remove(out, { recursive: true });
     }
   },
 });
+
+/** P-KDGAN - scratch in points of every committed design study folder, read directly. */
+async function committedDesignGainPoints(): Promise<number[]> {
+  const dir = join(ROOT, "results/design");
+  const gains: number[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isDirectory) continue;
+    const results = JSON.parse(await Deno.readTextFile(join(dir, e.name, "results.json")));
+    const s = results.students[0];
+    gains.push(100 * (s.auc_pkdgan - s.auc_scratch));
+  }
+  return gains;
+}

@@ -4,10 +4,11 @@
  * teachers' and students' tables, and a bad design folder named in the error.
  */
 
-import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { assertAlmostEquals, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
 import { formatMarkdown } from "../../lib/results/markdown.ts";
 import {
+  designGains,
   designTables,
   headlineBlocks,
   loadDesignCells,
@@ -97,6 +98,22 @@ Deno.test("design tables: gains, their interval and the validation agreement per
       "",
     ]);
     assertEquals(text, await formatMarkdown(text), "formatted");
+    // The notebook's reader of the same cells: the table's numbers, unrounded, per class.
+    const [byDefault, stage1] = designGains(cells, paper);
+    assertEquals(byDefault.classes.map((c) => c.normal), [0, 1, 2]);
+    assertAlmostEquals(byDefault.mean, 0.02, 1e-12);
+    assertAlmostEquals(byDefault.interval!.low, -0.0048, 1e-4);
+    assertAlmostEquals(byDefault.interval!.high, 0.0448, 1e-4);
+    assertAlmostEquals(byDefault.bestEpochMean!, 0.03, 1e-12);
+    assertAlmostEquals(byDefault.agreement!, 0.8, 1e-12);
+    assertEquals(byDefault.published, { gain: 0.0177, ratio: 311.11 });
+    assertEquals([stage1.variant, stage1.classes.length, stage1.interval, stage1.agreement], [
+      "stage1-kd",
+      1,
+      null,
+      null,
+    ]);
+    assertAlmostEquals(stage1.classes[0].gain, -0.01, 1e-12);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
