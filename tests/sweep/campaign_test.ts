@@ -56,6 +56,17 @@ Deno.test("the committed campaign specs land exactly the committed teachers and 
   assertEquals(none.flags, { ...twin.flags, latent: "none" });
   assertEquals(none.land, "results/constraint/mnist-5-b64-s1-none");
   assertEquals(constraint.length, 6);
+  // The design study's missing teachers: the first teacher group's flags, landed outside results/.
+  const needed = await specJobs("results/design/teachers.json");
+  for (const job of needed) {
+    assertEquals(job.flags, teachers.find((t) => t.id === job.id)!.flags, job.id);
+    assert(job.land?.startsWith("runs/t14-landed/"), job.id);
+  }
+  const studyTeachers = new Set(design.map((j) => String(j.flags.model)));
+  assertEquals(
+    needed.map((j) => `runs/t14/runs/${j.id}`).filter((m) => !studyTeachers.has(m)),
+    [],
+  );
 });
 
 Deno.test("campaign specs: a bad spec is named with its field", () => {
