@@ -38,6 +38,8 @@ export const SCORE_ACTIVATION = "EdeganScoreActivation";
 export const SCORE_BATCH_NORM_ACTIVATION = "EdeganScoreBatchNormActivation";
 /** Scoring only: a transposed convolution, dy, filter -> dx (`Conv2DBackpropInput`'s attributes). */
 export const SCORE_CONV2D_TRANSPOSE = "EdeganScoreConv2DTranspose";
+/** Scoring only: a convolution, x, filter -> y (`Conv2D`'s attributes). */
+export const SCORE_CONV2D = "EdeganScoreConv2D";
 /** Scoring only: a list of scoring steps on x (attribute `steps`) -> the values of its outputs. */
 export const SCORE_SEQUENCE = "EdeganScoreSequence";
 

@@ -25,6 +25,7 @@ export {
 export {
   scoreActivation,
   scoreBatchNormActivation,
+  scoreConv2d,
   scoreConv2dTranspose,
   scoreSequence,
   scoringKernelsActive,

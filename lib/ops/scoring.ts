@@ -2,7 +2,7 @@
  * The ops a model's scoring pass calls (inference: no gradient is ever taken through them): on the
  * wasm and onednn backends they run the scoring kernels of `lib/backend/wasm_kernels/scoring.ts` (SIMD tanh,
  * BatchNorm and its activation as one kernel call, the SIMD one-channel transposed convolution
- * from a few channels); on every other backend, or without WebAssembly SIMD, the stock tfjs ops, the same
+ * from a few channels, the SIMD convolution from one channel to a few); on every other backend, or without WebAssembly SIMD, the stock tfjs ops, the same
  * function as training's. Training never calls these, so its arithmetic does not depend on them.
  *
  * @module
@@ -13,6 +13,7 @@ import {
   hasKernel,
   SCORE_ACTIVATION,
   SCORE_BATCH_NORM_ACTIVATION,
+  SCORE_CONV2D,
   SCORE_CONV2D_TRANSPOSE,
   SCORE_SEQUENCE,
 } from "./kernel_names.ts";
@@ -149,6 +150,44 @@ export function scoreConv2dTranspose(
 }
 
 /**
+ * `tf.conv2d` of NHWC `x` for scoring: on the wasm backends a 4x4 convolution from one channel to
+ * at most four (a width-2 or width-3 student's first encoder layer) runs the
+ * SIMD loop `oneChannelConv`, one vector of the output channels per position (its sums in another
+ * order than the stock kernel's: float rounding only); everything else is `tf.conv2d`'s own kernel.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import * as tf from "../tf.ts";
+ * import { scoreConv2d } from "./scoring.ts";
+ * await tf.setBackend("cpu");
+ * const y = scoreConv2d(tf.ones([1, 4, 4, 1]), tf.ones([4, 4, 1, 3]), 2, "same");
+ * assertEquals(y.shape, [1, 2, 2, 3]);
+ * assertEquals(Array.from(y.dataSync()).slice(0, 3), [9, 9, 9]);
+ * ```
+ */
+export function scoreConv2d(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: number,
+  pad: "same" | "valid",
+): tf.Tensor4D {
+  const oneChannel = x.shape[3] === 1 && filter.shape[0] === 4 && filter.shape[1] === 4 &&
+    filter.shape[3] <= 4;
+  if (!oneChannel || !scoringKernelsActive() || x.dtype !== "float32") {
+    return tf.conv2d(x, filter, strides, pad);
+  }
+  // The attributes tf.conv2d gives its kernel.
+  return tf.engine().runKernel(SCORE_CONV2D, { x, filter }, {
+    strides,
+    pad,
+    dataFormat: "NHWC",
+    dilations: [1, 1],
+    dimRoundingMode: undefined as unknown as string,
+  }) as tf.Tensor4D;
+}
+
+/**
  * A list of scoring steps ({@link ScoreStep}: convolutions, transposed convolutions, BatchNorm +
  * activation, activations, reshapes) on `x`, returning the values of its `output` steps: one
  * kernel call on the wasm backends (`EdeganScoreSequence`, the same values as the ops above one by
@@ -195,7 +234,7 @@ export function scoreSequence(
       const n = current.shape[0];
       switch (step.op) {
         case "conv":
-          current = tf.conv2d(
+          current = scoreConv2d(
             current as tf.Tensor4D,
             w(step.filter) as tf.Tensor4D,
             step.stride,

@@ -5,12 +5,14 @@ import { registerWasmTrainingKernels } from "../../lib/backend/wasm_kernels/regi
 import {
   scoreActivation,
   scoreBatchNormActivation,
+  scoreConv2d,
   scoreConv2dTranspose,
   scoringKernelsActive,
 } from "../../lib/ops/scoring.ts";
 import {
   SCORE_ACTIVATION,
   SCORE_BATCH_NORM_ACTIVATION,
+  SCORE_CONV2D,
   SCORE_CONV2D_TRANSPOSE,
   SCORE_SEQUENCE,
 } from "../../lib/ops/kernel_names.ts";
@@ -40,23 +42,22 @@ const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
 
 Deno.test("scoring kernels serve wasm only, and leave training's kernels and methods as they are", async () => {
   await useWasm();
-  const before = ["Tanh", "LeakyRelu", "Relu", "FusedBatchNorm", "Conv2DBackpropInput"].map((k) =>
-    tf.getKernel(k, "wasm")!.kernelFunc
-  );
+  const before = ["Tanh", "LeakyRelu", "Relu", "FusedBatchNorm", "Conv2DBackpropInput", "Conv2D"]
+    .map((k) => tf.getKernel(k, "wasm")!.kernelFunc);
   assert(scoringKernelsActive());
   for (
     const name of [
       SCORE_ACTIVATION,
       SCORE_BATCH_NORM_ACTIVATION,
       SCORE_CONV2D_TRANSPOSE,
+      SCORE_CONV2D,
       SCORE_SEQUENCE,
     ]
   ) {
     assert(tf.getKernel(name, "wasm") !== undefined, name);
   }
-  const after = ["Tanh", "LeakyRelu", "Relu", "FusedBatchNorm", "Conv2DBackpropInput"].map((k) =>
-    tf.getKernel(k, "wasm")!.kernelFunc
-  );
+  const after = ["Tanh", "LeakyRelu", "Relu", "FusedBatchNorm", "Conv2DBackpropInput", "Conv2D"]
+    .map((k) => tf.getKernel(k, "wasm")!.kernelFunc);
   assertEquals(after, before);
   // Training's transposed convolution to one channel from 3 channels keeps its gemm + col2im.
   const g = convGeometry([256, 32, 32, 1], [4, 4, 1, 3], { strides: 2, pad: "same" });
@@ -233,6 +234,87 @@ Deno.test("the oneChannelNarrow SIMD loop equals a direct sum at every pixel, ed
     });
     const error = relativeError(actual, expected);
     assert(error <= 1e-6, `case ${[n, ho, wo, h, w, kh, sh, sw, pt, pl, co]}: error ${error}`);
+  }
+});
+
+Deno.test("the oneChannelConv SIMD loop equals a direct sum at every output, edges included (4x4 kernel, Co 1 to 4, strides 1 to 3)", async () => {
+  await useWasm();
+  const backend = tf.backend() as wasm.BackendWasm;
+  const simd = simdKernels(backend)!;
+  // [batch, H, W, Ho, Wo, sh, sw, padTop, padLeft, Co]: the students' layer first
+  const cases = [
+    [3, 32, 32, 16, 16, 2, 2, 1, 1, 2],
+    [2, 32, 32, 16, 16, 2, 2, 1, 1, 3],
+    [1, 9, 8, 3, 3, 2, 2, 0, 0, 1],
+    [2, 7, 11, 7, 11, 1, 1, 1, 2, 4],
+    [1, 10, 17, 4, 6, 3, 3, 2, 1, 3],
+    [1, 5, 3, 5, 3, 1, 1, 2, 2, 2],
+    [1, 3, 2, 4, 3, 1, 1, 3, 2, 3],
+  ];
+  const kh = 4;
+  for (const [n, h, w, ho, wo, sh, sw, pt, pl, co] of cases) {
+    const xValues = values(n * h * w, co + 3);
+    const fValues = values(kh * 4 * co, co + 4);
+    const expected = new Float32Array(n * ho * wo * co);
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < ho; i++) {
+        for (let j = 0; j < wo; j++) {
+          for (let c = 0; c < co; c++) {
+            let sum = 0;
+            for (let a = 0; a < kh; a++) {
+              for (let t = 0; t < 4; t++) {
+                const y = i * sh + a - pt, x = j * sw + t - pl;
+                if (y < 0 || y >= h || x < 0 || x >= w) continue;
+                sum += xValues[(b * h + y) * w + x] * fValues[(a * 4 + t) * co + c];
+              }
+            }
+            expected[((b * ho + i) * wo + j) * co + c] = sum;
+          }
+        }
+      }
+    }
+    const fT = new Float32Array(5 * 16); // the last row zero
+    for (let t = 0; t < kh * 4; t++) {
+      for (let c = 0; c < co; c++) fT[t * 4 + c] = fValues[t * co + c];
+    }
+    const [actual, guard] = tf.tidy(() => {
+      const x = tf.tensor1d(xValues), f = tf.tensor1d(fT);
+      // y filled with garbage first, and 3 floats past it that the loop must leave alone
+      const y = tf.fill([n * ho * wo * co + 3], 7);
+      const at = (t: tf.Tensor) => address(backend, t);
+      simd.oneChannelConv(at(x), at(f), at(y), n, h, w, ho, wo, sh, sw, pt, pl, co);
+      const all = read(y);
+      return [all.slice(0, n * ho * wo * co), Array.from(all.slice(n * ho * wo * co))];
+    });
+    const error = relativeError(actual as Float32Array, expected);
+    assert(error <= 1e-6, `case ${[n, h, w, ho, wo, sh, sw, pt, pl, co]}: error ${error}`);
+    assertEquals(guard, [7, 7, 7]);
+  }
+});
+
+Deno.test("scoring convolution from one channel to 1 to 5 channels equals cpu within 1e-5", async () => {
+  const cases: [number, number, "same" | "valid", number, number][] = [
+    [2, 2, "same", 2, 4],
+    [3, 3, "same", 2, 4],
+    [1, 1, "valid", 1, 4],
+    [4, 2, "same", 2, 4],
+    [5, 2, "same", 2, 4], // five channels: the stock kernel
+    [2, 3, "same", 2, 3], // a 3x3 kernel: the stock kernel
+    [2, 3, "valid", 1, 5], // a 5x5 kernel: the stock kernel
+  ];
+  for (const [co, n, pad, stride, k] of cases) {
+    const run = () =>
+      tf.tidy(() =>
+        read(
+          scoreConv2d(input([n, 32, 32, 1], co + 10), input([k, k, 1, co], co + 20), stride, pad),
+        )
+      );
+    await tf.setBackend("cpu");
+    const expected = run();
+    await useWasm();
+    const actual = run();
+    const error = relativeError(actual, expected);
+    assert(error <= 1e-5, `Co ${co}, n ${n}, ${pad}, stride ${stride}, k ${k}: error ${error}`);
   }
 });
 

@@ -20,11 +20,13 @@
  * - `channelAffine`: x·a[c] + b[c] per channel, four channels at a time (inference BatchNorm).
  * - `oneChannelNarrow`: a transposed convolution to one channel from a few channels (scoring's
  *   last decoder layer of the smallest students), one vector of four taps per kernel row.
+ * - `oneChannelConv`: a 4x4 convolution from one channel to at most four (scoring's first
+ *   encoder layer of the smallest students), one vector of the output channels per position.
  *
  * This file binds the module to tfjs's memory; each loop's generator lies beside the kernel that
  * calls it (`_simd_row_dots.ts`, `_simd_small_gemm.ts`, `_simd_one_channel.ts`, `_simd_gemm.ts`,
  * `_simd_sqrt.ts`, `_simd_adam.ts`, `_simd_tanh.ts`, `_simd_leaky_relu.ts`, `_simd_channel_affine.ts`,
- * `_simd_one_channel_narrow.ts`), written with the assembler of `_wasm_assembler.ts`.
+ * `_simd_one_channel_narrow.ts`, `_simd_one_channel_conv.ts`), written with the assembler of `_wasm_assembler.ts`.
  *
  * Pointers and sizes are in floats' byte offsets as the backend's `memoryOffset` gives them.
  * Without WebAssembly SIMD (never the case in Deno) {@link simdKernels} returns undefined and the
@@ -39,6 +41,7 @@ import { adamFunction } from "./_simd_adam.ts";
 import { GEMM_ROWS, gemmFunction } from "./_simd_gemm.ts";
 import { oneChannelFunction } from "./_simd_one_channel.ts";
 import { oneChannelNarrowFunction } from "./_simd_one_channel_narrow.ts";
+import { oneChannelConvFunction } from "./_simd_one_channel_conv.ts";
 import { rowDotsFunction } from "./_simd_row_dots.ts";
 import { smallGemmFunction } from "./_simd_small_gemm.ts";
 import { sqrtFunction } from "./_simd_sqrt.ts";
@@ -139,6 +142,27 @@ export interface SimdKernels {
     padLeft: number,
     channels: number,
   ): void;
+  /**
+   * y [N, Ho, Wo, Co] (every element written) from x [N, H, W] (one channel) and fT [5, 4, 4]
+   * (the filter [4, 4, 1, Co] with each tap's Co weights padded with zeros to four, then a row of
+   * zeros), Co in 1..4: y[n, i, j, c] = Σ x[n, y, x] · fT[a, b, c] over y = i·sh + a - pt,
+   * x = j·sw + b - pl.
+   */
+  oneChannelConv(
+    x: number,
+    filterT: number,
+    y: number,
+    batch: number,
+    height: number,
+    width: number,
+    outHeight: number,
+    outWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+    channels: number,
+  ): void;
 }
 
 /**
@@ -164,6 +188,7 @@ export function simdModuleBytes(shared: boolean, fused: boolean): Uint8Array<Arr
     { name: "leakyRelu", ...leakyReluFunction() },
     { name: "channelAffine", ...channelAffineFunction() },
     { name: "oneChannelNarrow", ...oneChannelNarrowFunction(fused) },
+    { name: "oneChannelConv", ...oneChannelConvFunction(fused) },
   ], shared);
 }
 

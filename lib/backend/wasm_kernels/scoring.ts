@@ -17,6 +17,10 @@
  *   4 (kernel width 4) takes the SIMD loop `oneChannelNarrow` (one vector of four taps per kernel
  *   row and dy position); every other geometry is the registered `Conv2DBackpropInput` (edegan's
  *   wasm kernel, or oneDNN where it is routed).
+ * - `EdeganScoreConv2D`: a 4x4 convolution from one channel to at most four (the encoders'
+ *   first layer of a width-2 or width-3 student) takes the SIMD loop `oneChannelConv`
+ *   (one vector of the output channels per position); every other geometry is the registered
+ *   `Conv2D` (XNNPACK, or oneDNN where it is routed).
  * - `EdeganScoreSequence`: a whole list of such steps (convolutions, transposed convolutions,
  *   BatchNorm + activation, activations, reshapes; {@link ScoreStep}) in one kernel call, each step
  *   calling the registered kernel functions directly and freeing its input as it goes: a model's
@@ -34,6 +38,7 @@ import { address, type SimdKernels, simdKernels } from "./_simd.ts";
 import {
   SCORE_ACTIVATION,
   SCORE_BATCH_NORM_ACTIVATION,
+  SCORE_CONV2D,
   SCORE_CONV2D_TRANSPOSE,
   SCORE_SEQUENCE,
 } from "../../ops/kernel_names.ts";
@@ -262,6 +267,78 @@ function scoreConv2DTranspose(args: Args<Conv2DBackpropInputAttrs>): Info {
   return general.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
 }
 
+/** `Conv2D`'s attributes as `tf.conv2d` gives them. */
+export interface ScoreConv2DAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: "NHWC" | "NCHW";
+  dilations?: [number, number] | number;
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+/**
+ * A 4x4 convolution from one channel to Co <= 4 channels (the encoders' first layer of a width-2
+ * or width-3 student) by the SIMD loop `oneChannelConv`: one vector of the Co output channels per
+ * position, each input pixel splatted; the filter [4, 4, 1, Co] is first laid out as [5, 4, 4]
+ * (each tap's Co weights padded with zeros, then a row of zeros). Its sums run in another order than
+ * the stock kernel's (float rounding only). Undefined for any other geometry, dilations, NCHW or
+ * non-float32 inputs.
+ */
+function oneChannelConv(
+  backend: BackendWasm,
+  x: Info,
+  filter: Info,
+  attrs: ScoreConv2DAttrs,
+): Info | undefined {
+  if (x.dtype !== "float32" || filter.dtype !== "float32" || attrs.dataFormat === "NCHW") {
+    return undefined;
+  }
+  const dilations = attrs.dilations ?? 1;
+  if ([dilations].flat().some((d) => d !== 1)) return undefined;
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  if (kh !== 4 || ci !== 1 || kw !== 4 || co > 4 || x.shape.length !== 4 || x.shape[3] !== 1) {
+    return undefined;
+  }
+  const g = convGeometry(x.shape as [number, number, number, number], [kh, kw, ci, co], attrs);
+  const filterT = backend.makeOutput([5, 4, 4], "float32");
+  const f = backend.typedArrayFromHeap(filter) as Float32Array;
+  const fT = backend.typedArrayFromHeap(filterT) as Float32Array;
+  fT.fill(0);
+  for (let t = 0; t < kh * 4; t++) {
+    for (let c = 0; c < co; c++) fT[t * 4 + c] = f[t * co + c];
+  }
+  const y = backend.makeOutput([g.batch, g.outHeight, g.outWidth, co], "float32");
+  if (g.batch * g.outHeight * g.outWidth > 0) {
+    simd(backend, SCORE_CONV2D).oneChannelConv(
+      address(backend, x),
+      address(backend, filterT),
+      address(backend, y),
+      g.batch,
+      g.inHeight,
+      g.inWidth,
+      g.outHeight,
+      g.outWidth,
+      g.strideHeight,
+      g.strideWidth,
+      g.padTop,
+      g.padLeft,
+      co,
+    );
+  }
+  release(backend, filterT);
+  return y;
+}
+
+/** `EdeganScoreConv2D`: inputs `x`, `filter`; `Conv2D`'s attributes. */
+function scoreConv2D(args: Args<ScoreConv2DAttrs>): Info {
+  const { inputs, backend, attrs } = args;
+  const { x, filter } = inputs as { x: Info; filter: Info };
+  const narrow = oneChannelConv(backend, x, filter, attrs);
+  if (narrow !== undefined) return narrow;
+  const general = tf.getKernel(tf.Conv2D, "wasm")!;
+  return general.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+}
+
 /**
  * A registered kernel of the wasm backend, called directly (no engine bookkeeping; looked up at
  * each call, so that a kernel wrapped later, as the profiler wraps them, is the one called).
@@ -289,7 +366,7 @@ function runStep(
   switch (step.op) {
     case "conv":
       // The attributes tf.conv2d gives its kernel.
-      return wasmKernel(tf.Conv2D, backend, { x, filter: weight(inputs, step.filter) }, {
+      return wasmKernel(SCORE_CONV2D, backend, { x, filter: weight(inputs, step.filter) }, {
         strides: step.stride,
         pad: step.pad,
         dataFormat: "NHWC",
@@ -389,5 +466,6 @@ export const scoringKernelConfigs: readonly tf.KernelConfig[] = [
   config(SCORE_ACTIVATION, scoreActivation),
   config(SCORE_BATCH_NORM_ACTIVATION, scoreBatchNormActivation),
   config(SCORE_CONV2D_TRANSPOSE, scoreConv2DTranspose),
+  config(SCORE_CONV2D, scoreConv2D),
   config(SCORE_SEQUENCE, scoreSequence),
 ];

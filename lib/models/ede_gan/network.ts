@@ -21,6 +21,7 @@ import {
   movingStatistics,
   scoreActivation,
   scoreBatchNormActivation,
+  scoreConv2d,
   scoreConv2dTranspose,
   scoreSequence,
   type ScoreStep,
@@ -473,7 +474,7 @@ export class EdeGan
   #scoringLayer(key: string, layer: LayerSpec, x: tf.Tensor4D): tf.Tensor4D {
     const kernel = this.variables.get(`${key}/kernel`)! as tf.Tensor4D;
     const y = layer.kind === "conv"
-      ? tf.conv2d(x, kernel, layer.stride, layer.padding)
+      ? scoreConv2d(x, kernel, layer.stride, layer.padding)
       : scoreConv2dTranspose(
         x,
         kernel,
