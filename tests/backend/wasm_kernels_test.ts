@@ -405,6 +405,7 @@ Deno.test("the SIMD module is valid wasm in all four builds and exports one func
         "leakyRelu",
         "channelAffine",
         "oneChannelNarrow",
+        "oneChannelConv",
       ]);
     }
   }
