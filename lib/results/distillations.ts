@@ -9,7 +9,8 @@ import { join } from "@std/path";
 import { meanStd } from "../metrics/statistics.ts";
 import { pearson } from "../viz/analysis.ts";
 import { median } from "./stats.ts";
-import { readJson } from "../util/json.ts";
+import { readJson, readJsonIfPresent } from "../util/json.ts";
+import { cpuOf } from "./teacher_runs.ts";
 
 /** One student architecture of a distillation, its three training methods' last-epoch AUCs. */
 export interface DistilledStudent {
@@ -37,6 +38,11 @@ export interface Distillation {
   seed: number;
   teacher: { width: number; auc: number };
   students: DistilledStudent[];
+  /**
+   * The CPU the distillation ran on (`machine.cpu` of the `run.json` beside `results.json`); null
+   * where that manifest is missing or has none.
+   */
+  cpu?: string | null;
 }
 
 /**
@@ -64,7 +70,11 @@ export async function loadDistillations(dir: string): Promise<Distillation[]> {
   const out: Distillation[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (!entry.isDirectory) continue;
-    out.push(await readJson(join(dir, entry.name, "results.json")) as Distillation);
+    const results = await readJson(join(dir, entry.name, "results.json")) as Distillation;
+    const manifest = await readJsonIfPresent(join(dir, entry.name, "run.json")) as
+      | { machine?: unknown }
+      | undefined;
+    out.push({ ...results, cpu: cpuOf(manifest?.machine) });
   }
   return out.sort((a, b) =>
     a.dataset.localeCompare(b.dataset) || a.normal_class - b.normal_class || a.seed - b.seed

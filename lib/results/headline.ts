@@ -101,6 +101,40 @@ const classesBySeeds = (groups: TeacherRun[][]) => {
   ).join("; ");
 };
 
+/** A CPU's name as the manifests record it, without trademarks and "Processor". */
+const cpuName = (cpu: string) =>
+  cpu.replace(/\((R|TM)\)/g, "").replace(/\b(Processor|CPU)\b.*$/, "").replace(/\s+/g, " ").trim();
+
+/**
+ * The CPUs of the runs behind the headline, from their manifests (`machine.cpu`), with how many
+ * runs each made: "2-core AMD EPYC (64 runs) or Intel Xeon (4 runs), as each run's manifest
+ * records".
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { machinesText } from "./headline.ts";
+ * const run = { cpu: "Intel(R) Xeon(R) Processor" } as Parameters<typeof machinesText>[0][0];
+ * assertEquals(machinesText([run, { ...run, cpu: "AMD EPYC" }, { ...run, cpu: "AMD EPYC" }], []),
+ *   "2-core AMD EPYC (2 runs) or Intel Xeon (1 run), as each run's manifest records");
+ * ```
+ */
+export function machinesText(
+  teachers: TeacherRun[],
+  students: Distillation[],
+  unconstrained: TeacherRun[] = [],
+): string {
+  const counts = new Map<string, number>();
+  for (const { cpu } of [...teachers, ...unconstrained, ...students]) {
+    const name = cpu ? cpuName(cpu) : "a CPU not recorded";
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  const parts = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([name, n]) => `${name} (${n} run${n === 1 ? "" : "s"})`);
+  if (parts.length === 0) return "2-core machines";
+  return `2-core ${parts.join(" or ")}, as each run's manifest records`;
+}
+
 /** The three generated blocks of results/README.md, each with its markers. */
 export interface HeadlineBlocks {
   /** The claims table and its rules (`headline` markers). */
@@ -471,7 +505,10 @@ function claimsBlock(
     table(["claim", "papers", "measured here", "verdict", "evidence"], rows),
     "",
     "ROC AUC in %, differences in points, last epoch (no epoch chosen on the test set), one class",
-    "normal, the full test set; 2-core AMD EPYC, `onednn` backend, one thread per job. Verdicts by",
+    `normal, the full test set; ${
+      machinesText(teachers, students, unconstrained)
+    }, \`onednn\` backend, ` +
+    "one thread per job. Verdicts by",
     "fixed rules: a published mean agrees when the measured one is within 1 point; an ordering",
     "agrees when it holds on at least 90 % of the comparisons, disagrees when on at most 10 %, else",
     "mixed; a published gain disagrees when it lies outside the 95 % Student-t interval of the",

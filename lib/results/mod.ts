@@ -57,5 +57,6 @@ export {
   constraintPairs,
   type HeadlineBlocks,
   headlineBlocks,
+  machinesText,
 } from "./headline.ts";
 export { rebuildResults, type RebuildSummary, renderResults, type ResultsFile } from "./rebuild.ts";

@@ -48,10 +48,18 @@ export interface TeacherRun {
   minutes: number;
   /** The compute backend's name (`onednn`, `wasm`, ...). */
   backend: string;
+  /** The CPU the run trained on (its manifest's `machine.cpu`); absent or null where not recorded. */
+  cpu?: string | null;
   /** `study-score.json`: the run's model (with `--ema`, the averaged generator) re-scored. */
   study: ScoreStudySummary | null;
   /** `study-score-live.json` (`--weights live`): a `--ema` run's live weights re-scored. */
   liveStudy: ScoreStudySummary | null;
+}
+
+/** A manifest's `machine.cpu`, or null where the manifest has none. */
+export function cpuOf(machine: unknown): string | null {
+  const cpu = (machine as { cpu?: unknown } | null | undefined)?.cpu;
+  return typeof cpu === "string" ? cpu : null;
 }
 
 /** The papers' training length: 15 epochs (arXiv 2109.07295, P-KDGAN). */
@@ -131,6 +139,7 @@ export async function loadTeacherRuns(dir: string): Promise<TeacherRun[]> {
       averaged: ema === null ? null : run.history.map((h, i) => figure(h.auc, `history[${i}].auc`)),
       minutes: run.history.reduce((a, h) => a + (h.seconds ?? 0), 0) / 60,
       backend: run.backend.name,
+      cpu: cpuOf(run.machine),
       study: await readOptional<ScoreStudySummary>(join(folder, "study-score.json")),
       liveStudy: await readOptional<ScoreStudySummary>(join(folder, "study-score-live.json")),
     });

@@ -6,6 +6,7 @@ import {
   FULL_EPOCHS,
   loadDistillations,
   loadTeacherRuns,
+  machinesText,
   nearestStudent,
   scoredModels,
 } from "../../lib/results/mod.ts";
@@ -48,6 +49,20 @@ Deno.test("loadDistillations: the committed students, nearest the papers' ratios
   const d = ds.find((x) => x.dataset === "mnist" && x.normal_class === 2)!;
   assertEquals(nearestStudent(d, 311.11).width, 3);
   assertEquals(nearestStudent(d, 24.45).width, 12);
+});
+
+Deno.test("the readers carry each run's CPU, and the headline names every CPU with its count", async () => {
+  const teachers = await loadTeacherRuns(join(results, "teachers"));
+  const students = await loadDistillations(join(results, "students"));
+  const cpus = [...teachers, ...students].map((r) => r.cpu);
+  // Every committed manifest records its machine (both CPU makes are in the campaign).
+  assert(cpus.every((c) => typeof c === "string" && c.length > 0), "a run without machine.cpu");
+  const amd = cpus.filter((c) => c!.startsWith("AMD EPYC")).length;
+  const xeon = cpus.filter((c) => c!.includes("Xeon")).length;
+  assertEquals(amd + xeon, cpus.length);
+  const text = machinesText(teachers, students);
+  assert(text.includes(`AMD EPYC (${amd} runs)`), text);
+  assert(text.includes(`Intel Xeon (${xeon} run`), text);
 });
 
 Deno.test("the readers name the file that is missing or not JSON", async () => {
