@@ -257,15 +257,31 @@ function oneChannelNarrow(
   return dx;
 }
 
-/** `EdeganScoreConv2DTranspose`: inputs `dy`, `filter`; `Conv2DBackpropInput`'s attributes. */
-function scoreConv2DTranspose(args: Args<Conv2DBackpropInputAttrs>): Info {
-  const { inputs, backend, attrs } = args;
-  const { dy, filter } = inputs as { dy: Info; filter: Info };
-  const narrow = oneChannelNarrow(backend, dy, filter, attrs);
-  if (narrow !== undefined) return narrow;
-  const general = tf.getKernel(tf.Conv2DBackpropInput, "wasm")!;
-  return general.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+/**
+ * A scoring kernel that runs `loop` (one of the SIMD loops above) on the kernel's two inputs and,
+ * where the loop declines the geometry (returns undefined), the registered wasm kernel `stock`.
+ */
+function withStockFallback<A>(
+  names: [string, string],
+  loop: (backend: BackendWasm, input: Info, filter: Info, attrs: A) => Info | undefined,
+  stock: string,
+): (args: Args<A>) => Info {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const named = inputs as Record<string, Info>;
+    const done = loop(backend, named[names[0]], named[names[1]], attrs);
+    if (done !== undefined) return done;
+    const general = tf.getKernel(stock, "wasm")!;
+    return general.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+  };
 }
+
+/** `EdeganScoreConv2DTranspose`: inputs `dy`, `filter`; `Conv2DBackpropInput`'s attributes. */
+const scoreConv2DTranspose = withStockFallback<Conv2DBackpropInputAttrs>(
+  ["dy", "filter"],
+  oneChannelNarrow,
+  tf.Conv2DBackpropInput,
+);
 
 /** `Conv2D`'s attributes as `tf.conv2d` gives them. */
 export interface ScoreConv2DAttrs {
@@ -330,14 +346,7 @@ function oneChannelConv(
 }
 
 /** `EdeganScoreConv2D`: inputs `x`, `filter`; `Conv2D`'s attributes. */
-function scoreConv2D(args: Args<ScoreConv2DAttrs>): Info {
-  const { inputs, backend, attrs } = args;
-  const { x, filter } = inputs as { x: Info; filter: Info };
-  const narrow = oneChannelConv(backend, x, filter, attrs);
-  if (narrow !== undefined) return narrow;
-  const general = tf.getKernel(tf.Conv2D, "wasm")!;
-  return general.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
-}
+const scoreConv2D = withStockFallback<ScoreConv2DAttrs>(["x", "filter"], oneChannelConv, tf.Conv2D);
 
 /**
  * A registered kernel of the wasm backend, called directly (no engine bookkeeping; looked up at
