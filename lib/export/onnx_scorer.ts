@@ -16,7 +16,14 @@
 import type { ImageSet } from "../data/types.ts";
 import type { EdeGan } from "../models/ede_gan/mod.ts";
 import { scalePixels } from "../score/images.ts";
-import type { OnnxRuntime, OnnxSession, OnnxSessionOptions } from "../bench/_onnxruntime.ts";
+import type { AnomalyModel } from "../models/anomaly_model.ts";
+import { asEdeGan } from "../models/ede_gan/mod.ts";
+import {
+  loadOnnxRuntime,
+  type OnnxRuntime,
+  type OnnxSession,
+  type OnnxSessionOptions,
+} from "./onnx_runtime.ts";
 import { ONNX_INPUT, ONNX_OUTPUT, onnxModel } from "./onnx_model.ts";
 import { scoringPath } from "./scoring_path.ts";
 
@@ -76,7 +83,7 @@ export interface OnnxScorer {
  * @example
  * ```ts ignore
  * // not run as a test: it loads onnxruntime-node (288 MB, fetched on first use)
- * import { loadOnnxRuntime } from "../bench/_onnxruntime.ts";
+ * import { loadOnnxRuntime } from "./onnx_runtime.ts";
  * import { onnxScorer } from "./onnx_scorer.ts";
  * const scorer = await onnxScorer(await loadOnnxRuntime(), model, 1);
  * const scores = await scorer.score(set, 256);
@@ -122,4 +129,24 @@ export async function onnxScorer(
     },
     release: () => session.release(),
   };
+}
+
+/**
+ * {@link onnxScorer} of any loaded model that is an EDE-GAN, in onnxruntime-node loaded here: for
+ * callers that hold an `AnomalyModel` (the scorer pool's workers). Errors: a model that is not an
+ * EDE-GAN (naming its kind), onnxruntime-node that does not load (its first line).
+ *
+ * @example
+ * ```ts ignore
+ * // not run as a test: it loads onnxruntime-node (288 MB, fetched on first use)
+ * import { openOnnxScorer } from "./onnx_scorer.ts";
+ * const scorer = await openOnnxScorer(model, 1);
+ * ```
+ */
+export async function openOnnxScorer(model: AnomalyModel, threads: number): Promise<OnnxScorer> {
+  const edeGan = asEdeGan(model, "runtime onnxruntime-node");
+  const ort = await loadOnnxRuntime().catch((error: Error) => {
+    throw new Error(`onnxruntime-node did not load: ${error.message.split("\n")[0]}`);
+  });
+  return await onnxScorer(ort, edeGan, threads);
 }

@@ -97,16 +97,11 @@ async function openOnnx(
 ): Promise<Scorer> {
   // tfjs only to read the weights (the cpu backend: nothing to start)
   await selectBackend("cpu");
-  const { loadOnnxRuntime } = await import("../bench/_onnxruntime.ts");
-  const { onnxScorer } = await import("../export/onnx_scorer.ts");
-  const { asEdeGan } = await import("../models/ede_gan/mod.ts");
-  const ort = await loadOnnxRuntime().catch((error: Error) => {
-    throw new Error(`onnxruntime-node did not load: ${error.message.split("\n")[0]}`);
-  });
+  const { openOnnxScorer } = await import("../export/onnx_scorer.ts");
   const loaded = (await loadModel(await resolveModelDir(model))).model;
   let session;
   try {
-    session = await onnxScorer(ort, asEdeGan(loaded, "runtime onnxruntime-node"), threads);
+    session = await openOnnxScorer(loaded, threads);
   } finally {
     loaded.dispose();
   }

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { maxAbsDiff, useBackend } from "../_helpers.ts";
-import { loadOnnxRuntime } from "../../lib/bench/_onnxruntime.ts";
+import { loadOnnxRuntime } from "../../lib/export/onnx_runtime.ts";
 import { onnxScorer, onnxSessionOptions } from "../../lib/export/onnx_scorer.ts";
 import { asEdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { loadScoringRun } from "../../lib/score/scoring_run.ts";
