@@ -135,6 +135,22 @@ Deno.test("scorer pool: a model or runtime that cannot open is refused, naming i
   } finally {
     await Deno.remove(missing, { recursive: true });
   }
+  // a backend that cannot start in the workers: oneDNN's library where there is none (the
+  // workers read the variable when they load it; this thread's oneDNN is loaded already)
+  Deno.env.set("EDEGAN_DNNL_LIBRARY", "/nonexistent/libdnnl.so.2");
+  try {
+    const error = await assertRejects(
+      () => ScorerPool.open({ model: STUDENT, runtime: "onednn", workers: 2 }),
+      Error,
+    );
+    assert(
+      /^scorer pool for shipped:mnist-2-311-pkdgan \(onednn, worker [12] of 2\) could not open: backend 'onednn' cannot start: [^]*apt-get install libdnnl2[^]*\/nonexistent\/libdnnl\.so\.2/
+        .test(error.message),
+      error.message,
+    );
+  } finally {
+    Deno.env.delete("EDEGAN_DNNL_LIBRARY");
+  }
   await assertRejects(
     () => ScorerPool.open({ model: STUDENT, runtime: "webgpu" as ScorerRuntime }),
     Error,
