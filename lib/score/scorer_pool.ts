@@ -188,9 +188,9 @@ export class ScorerPool implements AsyncDisposable {
    * runtime does alone (tfjs: `scoreImages`, every score checked to be finite), so the scores are
    * the single scorer's: bit for bit where each image meets the same kernels (onednn, the same batch
    * sizes), else within float rounding (oneDNN and XNNPACK round a few images differently by the
-   * size of their batch and their place in it, by up to 2.4e-6 of a score; `tests/score`). Rejects with the
-   * first worker's error, naming the model, the runtime and the worker; the other slices' results
-   * are then dropped.
+   * size of their batch and their place in it, by up to 2.4e-6 of a score; `tests/score`).
+   * Rejects with the first worker's error, naming the model, the runtime and the worker; the other
+   * slices' results are then dropped.
    */
   score(set: ImageSet, opts: PoolScoreOptions = {}): Promise<Float32Array> {
     const { batchSize = 256, progress } = opts;
