@@ -172,6 +172,14 @@ export {
 export { compareScoreKinds, type ScoreKindRow } from "./lib/models/ede_gan/compare_kinds.ts";
 export { calibrate, type Calibration, decide, normaliseScore } from "./lib/score/calibrate.ts";
 export { readScoresCsv, type ScoreRows } from "./lib/score/csv.ts";
+export {
+  type PoolScoreOptions,
+  SCORER_RUNTIMES,
+  ScorerPool,
+  type ScorerPoolOptions,
+  type ScorerRuntime,
+  sliceCounts,
+} from "./lib/score/scorer_pool.ts";
 
 // Export: the scoring path as a TF.js graph model or an ONNX model, and the scoring page
 export {

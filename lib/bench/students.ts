@@ -12,6 +12,12 @@
  * else `OMP_NUM_THREADS`, else every core, as `onednn` takes it), loaded at run time
  * (`_onnxruntime.ts`); where it cannot be loaded those rows are missing and the summary says so.
  *
+ * Beside each runtime's rows, the students are also timed **data-parallel** (`ScorerPool` of
+ * `lib/score/scorer_pool.ts`): each batch split over one single-threaded worker per core (rows with
+ * `workers` > 1, `threads` 1), each worker holding its own copy of the student (on the CPU backend,
+ * or one onnxruntime-node session each), in the same interleaved rounds as the teacher, whose own
+ * kernels already use every core: both sides of the ratio use the whole machine.
+ *
  * The machine's load varies from second to second, so the models are timed in interleaved rounds
  * (one call of each model per round, each round starting at the next model) and each figure is the
  * median of its rounds: the ratios to the teacher are measured under the same load.
@@ -34,9 +40,15 @@ import { studentForRatio } from "../distill/students.ts";
 import { registerSuite, type SuiteOptions } from "./suites.ts";
 import { median } from "./kernels.ts";
 import { ONNX_INPUT, ONNX_OUTPUT, onnxModel, scoringPath } from "../export/mod.ts";
-import { loadOnnxRuntime, type OnnxRuntime, type OnnxSessionOptions } from "./_onnxruntime.ts";
+import { onnxSessionOptions } from "../export/onnx_scorer.ts";
+import { loadOnnxRuntime, type OnnxRuntime } from "./_onnxruntime.ts";
 import { scalePixels } from "../score/images.ts";
 import { threadCount } from "../backend/onednn/threads.ts";
+import { ScorerPool, type ScorerRuntime } from "../score/scorer_pool.ts";
+import { saveModel } from "../train/checkpoint.ts";
+import { join } from "@std/path";
+
+export { onnxSessionOptions };
 
 /** One row: a model's scoring speed at one batch size. */
 export interface StudentSpeedRow {
@@ -51,6 +63,10 @@ export interface StudentSpeedRow {
   images_per_s: number;
   /** images_per_s / the teacher's at the same batch, measured in the same rounds. */
   speedup: number;
+  /** Scorers at once, each with its own copy of the model (1: the model alone; absent: 1). */
+  workers?: number;
+  /** Threads of each scorer (oneDNN's or onnxruntime's intra-op threads; wasm: 1). */
+  threads?: number;
 }
 
 /** The compression ratios the suite measures beside the teacher. */
@@ -64,6 +80,10 @@ export interface StudentSpeedOptions {
   batches?: number[];
   /** Interleaved rounds, each figure the median of them (default 15). */
   rounds?: number;
+  /**
+   * Workers of the students' data-parallel rows (default: one per core; 1 or 0: no such rows).
+   */
+  poolWorkers?: number;
   /** Progress, one line a round. */
   onProgress?: (msg: string) => void;
 }
@@ -72,8 +92,13 @@ export interface StudentSpeedOptions {
 function speedSettings(
   opts: StudentSpeedOptions,
 ): Required<Omit<StudentSpeedOptions, "onProgress">> {
-  const { ratios = BENCH_RATIOS, batches = [256, 1], rounds = 15 } = opts;
-  return { ratios, batches, rounds };
+  const {
+    ratios = BENCH_RATIOS,
+    batches = [256, 1],
+    rounds = 15,
+    poolWorkers = Math.max(1, navigator.hardwareConcurrency ?? 1),
+  } = opts;
+  return { ratios, batches, rounds, poolWorkers };
 }
 
 /** Images per timed call at each batch size (batch 1: a block of single-image calls). */
@@ -94,26 +119,84 @@ export async function runStudentSpeedSuite(
   backend: BackendName,
   opts: StudentSpeedOptions = {},
 ): Promise<StudentSpeedRow[]> {
-  const { ratios, batches, rounds } = speedSettings(opts);
+  const { ratios, batches, rounds, poolWorkers } = speedSettings(opts);
   const selection = await selectBackend(backend);
+  const threads = selection.backend === "onednn" ? threadCount() : 1;
   const models = benchModels(ratios);
+  const timed: Timed[] = models.map(({ name, model }) => ({
+    name,
+    config: model.config,
+    workers: 1,
+    threads,
+    call: async (set: ImageSet, batch: number) => {
+      await scoreImages(model, set, { batchSize: batch });
+    },
+  }));
+  const pools = await studentPools(
+    models,
+    selection.backend as ScorerRuntime,
+    poolWorkers,
+    opts.onProgress,
+  );
   try {
     return await timeInRounds(
       selection.backend,
-      models.map(({ name, model }) => ({
-        name,
-        config: model.config,
-        call: async (set: ImageSet, batch: number) => {
-          await scoreImages(model, set, { batchSize: batch });
-        },
-      })),
+      [...timed, ...pools.timed],
       batches,
       rounds,
       opts.onProgress,
     );
   } finally {
+    await pools.close();
     for (const { model } of models) model.dispose();
   }
+}
+
+/**
+ * The students of `models` (every model but the teacher, the first) as data-parallel scorers:
+ * each saved to a temporary folder and opened in a {@link ScorerPool} of `workers`
+ * single-threaded workers on `runtime`; none where `workers` < 2 or the runtime cannot start in a
+ * worker (a progress line says why). `close` closes the pools and removes the folder.
+ */
+async function studentPools(
+  models: { name: string; model: EdeGan }[],
+  runtime: ScorerRuntime,
+  workers: number,
+  onProgress?: (msg: string) => void,
+): Promise<{ timed: Timed[]; close: () => Promise<void> }> {
+  const pools: ScorerPool[] = [];
+  const dir = await Deno.makeTempDir({ prefix: "edegan-bench-students-" });
+  const close = async () => {
+    for (const pool of pools) await pool.close();
+    await Deno.remove(dir, { recursive: true });
+  };
+  if (workers < 2) return { timed: [], close };
+  const timed: Timed[] = [];
+  try {
+    for (const { name, model } of models.slice(1)) {
+      const modelDir = join(dir, name.replace(":", "-"));
+      await saveModel(modelDir, model);
+      const pool = await ScorerPool.open({ model: modelDir, runtime, workers, threads: 1 });
+      pools.push(pool);
+      timed.push({
+        name,
+        config: model.config,
+        workers,
+        threads: 1,
+        call: async (set: ImageSet, batch: number) => {
+          await pool.score(set, { batchSize: batch });
+        },
+      });
+    }
+  } catch (error) {
+    onProgress?.(
+      `${runtime}: no data-parallel rows, a scorer pool did not open: ` +
+        (error as Error).message.split("\n")[0],
+    );
+    await close();
+    return { timed: [], close: () => Promise.resolve() };
+  }
+  return { timed, close };
 }
 
 /**
@@ -122,7 +205,9 @@ export async function runStudentSpeedSuite(
  * every session with the same {@link onnxSessionOptions}:
  * pixels to a float tensor, one `session.run` and every score checked per call, in interleaved
  * rounds. Builds the models on the current tfjs backend
- * (only to read their weights).
+ * (only to read their weights). The students' data-parallel rows: a {@link ScorerPool} per student
+ * (`runtime: "onnxruntime-node"`), one session on one intra-op thread in each worker, since
+ * `session.run` computes on the thread that calls it (`lib/export/onnx_scorer.ts`).
  *
  * @example
  * ```ts ignore
@@ -136,10 +221,11 @@ export async function runOnnxStudentSpeedSuite(
   ort: OnnxRuntime,
   opts: StudentSpeedOptions = {},
 ): Promise<StudentSpeedRow[]> {
-  const { ratios, batches, rounds } = speedSettings(opts);
+  const { ratios, batches, rounds, poolWorkers } = speedSettings(opts);
   const threads = threadCount();
   const models = benchModels(ratios);
   const sessions = [];
+  let pools: Awaited<ReturnType<typeof studentPools>> | undefined;
   try {
     for (const { name, model } of models) {
       const session = await ort.InferenceSession.create(
@@ -148,70 +234,42 @@ export async function runOnnxStudentSpeedSuite(
       );
       sessions.push({ name, config: model.config, session });
     }
+    pools = await studentPools(models, "onnxruntime-node", poolWorkers, opts.onProgress);
   } finally {
     for (const { model } of models) model.dispose();
   }
   try {
+    const timed: Timed[] = sessions.map(({ name, config, session }) => ({
+      name,
+      config,
+      workers: 1,
+      threads,
+      call: async (set: ImageSet, batch: number) => {
+        const size = set.height * set.width * set.channels;
+        for (let start = 0; start < set.count; start += batch) {
+          const n = Math.min(batch, set.count - start);
+          const x = new Float32Array(n * size);
+          scalePixels(set.pixels.subarray(start * size, (start + n) * size), x);
+          const dims = [n, set.height, set.width, set.channels];
+          const out = await session.run({ [ONNX_INPUT]: new ort.Tensor("float32", x, dims) });
+          const scores = out[ONNX_OUTPUT].data as Float32Array;
+          if (scores.length !== n || !scores.every(Number.isFinite)) {
+            throw new Error(`onnxruntime-node: ${name} gave ${scores.length} scores for ${n}`);
+          }
+        }
+      },
+    }));
     return await timeInRounds(
       "onnxruntime-node",
-      sessions.map(({ name, config, session }) => ({
-        name,
-        config,
-        call: async (set: ImageSet, batch: number) => {
-          const size = set.height * set.width * set.channels;
-          for (let start = 0; start < set.count; start += batch) {
-            const n = Math.min(batch, set.count - start);
-            const x = new Float32Array(n * size);
-            scalePixels(set.pixels.subarray(start * size, (start + n) * size), x);
-            const dims = [n, set.height, set.width, set.channels];
-            const out = await session.run({ [ONNX_INPUT]: new ort.Tensor("float32", x, dims) });
-            const scores = out[ONNX_OUTPUT].data as Float32Array;
-            if (scores.length !== n || !scores.every(Number.isFinite)) {
-              throw new Error(`onnxruntime-node: ${name} gave ${scores.length} scores for ${n}`);
-            }
-          }
-        },
-      })),
+      [...timed, ...pools.timed],
       batches,
       rounds,
       opts.onProgress,
     );
   } finally {
+    await pools?.close();
     for (const { session } of sessions) await session.release();
   }
-}
-
-/**
- * The session options of the suite's ONNX rows, the same for the teacher and the students:
- * `threads` intra-op threads (as `onednn` takes them), one inter-op thread and sequential
- * execution, every graph optimisation (`all`: constant folding, Conv + activation fusion, the
- * NCHWc layout of the convolutions), and **no spinning**: by default each session's pool threads
- * spin for a while after every op waiting for the next, and the suite holds four sessions (four
- * pools) called in turn on a shared machine, so a student's call ran beside the teacher's still
- * spinning threads (measured at batch 256, 2 threads, load 5-6, interleaved: 311:1 22.7 ms a call
- * with spinning against 7.9 ms without, 4.6 ms called back to back).
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { onnxSessionOptions } from "./students.ts";
- * assertEquals(onnxSessionOptions(2).intraOpNumThreads, 2);
- * assertEquals(onnxSessionOptions(2).extra?.session?.["session.intra_op.allow_spinning"], "0");
- * ```
- */
-export function onnxSessionOptions(threads: number): OnnxSessionOptions {
-  return {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: "sequential",
-    graphOptimizationLevel: "all",
-    extra: {
-      session: {
-        "session.intra_op.allow_spinning": "0",
-        "session.inter_op.allow_spinning": "0",
-      },
-    },
-  };
 }
 
 /** The teacher (width 64) and the students of `ratios`, with fixed random weights. */
@@ -233,6 +291,9 @@ function benchModels(ratios: readonly number[]): { name: string; model: EdeGan }
 interface Timed {
   name: string;
   config: EdeGanConfig;
+  /** Scorers at once, and threads each (for the rows). */
+  workers: number;
+  threads: number;
   call: (set: ImageSet, batch: number) => Promise<void>;
 }
 
@@ -265,7 +326,7 @@ async function timeInRounds(
       }
     }
     const teacherSpeed = count / median(seconds[0]);
-    models.forEach(({ name, config }, m) => {
+    models.forEach(({ name, config, workers, threads }, m) => {
       const speed = count / median(seconds[m]);
       rows.push({
         backend,
@@ -277,6 +338,8 @@ async function timeInRounds(
         ms_per_call: round2((1000 * median(seconds[m]) * batch) / count),
         images_per_s: Math.round(speed),
         speedup: round2(speed / teacherSpeed),
+        workers,
+        threads,
       });
     });
   }
@@ -288,7 +351,8 @@ async function timeInRounds(
 const NOISE = 1.1;
 
 /**
- * The suite's verdicts, per backend (the CPU backend's rows and onnxruntime-node's): the speed-up
+ * The suite's verdicts, per backend (the CPU backend's rows and onnxruntime-node's, each with its
+ * data-parallel rows apart, as `BACKEND N workers x 1 thread`): the speed-up
  * of the 311:1 and 700:1 students at batch 256 against the target of 25x, and whether any student
  * scores more than 10% slower than a larger one (closer is within the noise of one run on a
  * shared machine). Without onnxruntime-node rows a line says so.
@@ -312,10 +376,19 @@ const NOISE = 1.1;
  */
 export function summarizeStudentSpeed(rows: StudentSpeedRow[]): string[] {
   const lines: string[] = [];
-  for (const backend of [...new Set(rows.map((r) => r.backend))]) {
-    const ofBackend = rows.filter((r) => r.backend === backend);
+  // the data-parallel rows apart, each against the teacher of its rounds
+  const label = (r: StudentSpeedRow) =>
+    (r.workers ?? 1) > 1
+      ? `${r.backend} ${r.workers} workers x ${r.threads ?? 1} thread`
+      : r.backend;
+  const teacherOf = (r: StudentSpeedRow) =>
+    rows.find((t) => t.backend === r.backend && t.batch === r.batch && t.model === "teacher");
+  for (const backend of [...new Set(rows.map(label))]) {
+    const ofBackend = rows.filter((r) => label(r) === backend);
     for (const batch of [...new Set(ofBackend.map((r) => r.batch))]) {
       const here = ofBackend.filter((r) => r.batch === batch).sort((a, b) => a.ratio - b.ratio);
+      const teacher = teacherOf(here[0]);
+      if (teacher && !here.includes(teacher)) here.unshift(teacher);
       const at = `${backend} batch ${batch}`;
       if (batch === 256) {
         for (const r of here.filter((r) => r.ratio >= 300)) {
@@ -391,7 +464,8 @@ registerSuite({
   name: "students",
   description:
     "scoring images/s of the teacher and the 24:1, 311:1, 700:1 students (batch 256, 1), " +
-    "on the fastest CPU backend and exported to ONNX in onnxruntime-node",
+    "on the fastest CPU backend and exported to ONNX in onnxruntime-node, the students also " +
+    "data-parallel (one single-threaded worker per core)",
   columns: [
     "backend",
     "model",
@@ -402,6 +476,8 @@ registerSuite({
     "ms_per_call",
     "images_per_s",
     "speedup",
+    "workers",
+    "threads",
   ],
   run: async (opts: SuiteOptions) => (await runSuite(opts)) as unknown as Record<string, unknown>[],
   summarize: (rows) => summarizeStudentSpeed(rows as unknown as StudentSpeedRow[]),

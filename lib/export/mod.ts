@@ -27,6 +27,14 @@ export {
   tfjsGraphModel,
 } from "./tfjs_graph.ts";
 export { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT, onnxModel } from "./onnx_model.ts";
+export { type OnnxScorer, onnxScorer, onnxSessionOptions, openOnnxScorer } from "./onnx_scorer.ts";
+export {
+  loadOnnxRuntime,
+  type OnnxRuntime,
+  ONNXRUNTIME_VERSION,
+  type OnnxSession,
+  type OnnxSessionOptions,
+} from "./onnx_runtime.ts";
 export {
   EXPORT_FORMAT,
   EXPORT_FORMAT_VERSION,

@@ -1,7 +1,8 @@
 /**
  * Scoring, model-agnostic: a model's anomaly scores over an image set (`scoreImages`), the
  * threshold calibrated on validation normals, a folder of images to score, the scores CSV, and a
- * run loaded back for scoring with its own data split (`loadScoringRun`).
+ * run loaded back for scoring with its own data split (`loadScoringRun`), and data-parallel scoring
+ * by a pool of single-threaded scorers in Deno Workers (`ScorerPool`).
  *
  * @example
  * ```ts
@@ -18,3 +19,4 @@ export * from "./images.ts";
 export * from "./csv.ts";
 export * from "./model_dir.ts";
 export * from "./scoring_run.ts";
+export * from "./scorer_pool.ts";

@@ -1,0 +1,70 @@
+/**
+ * ONNX scoring on both cores: the scorer pool with one onnxruntime-node session per worker (one
+ * intra-op thread each) against one session in this thread, on real MNIST test images of a shipped
+ * student; and the session's scores against edegan's own.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { maxAbsDiff, useBackend } from "../_helpers.ts";
+import { loadOnnxRuntime } from "../../lib/export/onnx_runtime.ts";
+import { onnxScorer, onnxSessionOptions } from "../../lib/export/onnx_scorer.ts";
+import { asEdeGan } from "../../lib/models/ede_gan/mod.ts";
+import { loadScoringRun } from "../../lib/score/scoring_run.ts";
+import { scoreImages } from "../../lib/score/score.ts";
+import { ScorerPool } from "../../lib/score/scorer_pool.ts";
+import type { ImageSet } from "../../lib/data/types.ts";
+
+const STUDENT = "shipped:mnist-2-311-pkdgan";
+
+Deno.test(`onnx scorer pool: ${STUDENT}, two sessions on 301 images equal one session within 1e-6`, async () => {
+  await useBackend("cpu");
+  const ort = await loadOnnxRuntime();
+  const run = await loadScoringRun(STUDENT);
+  const per = 32 * 32;
+  const set: ImageSet = {
+    ...run.data.test,
+    pixels: run.data.test.pixels.slice(0, 301 * per),
+    labels: run.data.test.labels.slice(0, 301),
+    count: 301,
+    names: undefined,
+  };
+  const session = await onnxScorer(ort, asEdeGan(run.model, "test"), 1);
+  let alone: Float32Array;
+  try {
+    alone = await session.score(set, 64);
+  } finally {
+    await session.release();
+  }
+  // the exported model scores as edegan does (the export tests' tolerance)
+  const edegan = (await scoreImages(run.model, set, { batchSize: 64 })).scores;
+  run.model.dispose();
+  assert(maxAbsDiff(alone, edegan) <= 1e-5, `${maxAbsDiff(alone, edegan)}`);
+  assert(new Set(alone).size > 290, "distinct scores, so that the order shows");
+
+  await using pool = await ScorerPool.open({
+    model: STUDENT,
+    runtime: "onnxruntime-node",
+    workers: 2,
+  });
+  assertEquals(pool.devices, [
+    "onnxruntime-node, 1 intra-op thread(s)",
+    "onnxruntime-node, 1 intra-op thread(s)",
+  ]);
+  // 151 + 150 images, batches of 64: other batches than the single session's, so onnxruntime's
+  // kernels may round an image differently (within 1e-6; a misplaced slice would be off by ~1e-2;
+  // measured here: equal bit for bit at both batch sizes)
+  for (const batchSize of [64, 256]) {
+    const scores = await pool.score(set, { batchSize });
+    assertEquals(scores.length, 301);
+    const diff = maxAbsDiff(scores, alone);
+    assert(diff <= 1e-6, `batch ${batchSize}: ${diff}`);
+  }
+});
+
+Deno.test("onnxSessionOptions: one inter-op thread, sequential, no spinning", () => {
+  const options = onnxSessionOptions(1);
+  assertEquals(
+    [options.intraOpNumThreads, options.interOpNumThreads, options.executionMode],
+    [1, 1, "sequential"],
+  );
+  assertEquals(options.extra?.session?.["session.inter_op.allow_spinning"], "0");
+});
