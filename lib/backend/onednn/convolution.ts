@@ -52,10 +52,17 @@ export function runConvolution(
   pointers: Deno.PointerValue[],
   filter?: object,
 ): void {
-  // Small convolutions (batch 1) take tens of microseconds: waking threads for them costs more
-  // than it saves. oneDNN fixes a primitive's thread count when it makes it, so the plan is made
-  // and its convolution run on one thread; one plan per geometry and thread mode.
-  const single = multiplyAdds(g) < convolutionThreading.singleThreadMacs;
+  // Small convolutions take tens of microseconds: waking threads for them costs more than it
+  // saves. oneDNN fixes a primitive's thread count when it makes it, so the plan is made and its
+  // convolution run on one thread; one plan per geometry and thread mode. The threshold is per
+  // direction (`convolutionThreading`): the batch-1 forward and data gradient of the teacher's
+  // 8.4 M multiply-add layers pay on two threads, their weight gradients do not.
+  const macs = multiplyAdds(g);
+  const single = macs < convolutionThreading.singleThreadMacs[direction];
+  // The filter's reorders (exact copies) of a small convolution stay on one thread even when the
+  // convolution does not: at batch 1 they ran slower on two (1.33 against 1.64 ms a step for the
+  // third layer's forward).
+  const singleReorders = single || macs < convolutionThreading.reorderSingleThreadMacs;
   const what = `${direction} (${geometryKey(g)})`;
   const planKey = `${direction}:${geometryKey(g)}${single ? "" : ":threads"}`;
   const make = () => cache.get(planKey, () => createPlan(direction, g)) as ConvPlan;
@@ -72,10 +79,17 @@ export function runConvolution(
     at = [...pointers, slot.pointer];
     slot.filter = undefined; // until the reorder has filled it
   }
-  const execute = (some: Step[]) => {
+  const run = (some: Step[], one: boolean) => {
     const go = () => dnnlContext().run({ ...plan, steps: some }, at, what);
-    if (single) singleThreaded(go);
+    if (one) singleThreaded(go);
     else go();
+  };
+  const execute = (some: Step[]) => {
+    if (single || !singleReorders || some.length === 1) {
+      run(some, single || (singleReorders && some[0] !== plan.convolution));
+      return;
+    }
+    for (const st of some) run([st], st !== plan.convolution);
   };
   if (convolutionProbe.record === undefined) execute(steps);
   else probeRun(direction, g, plan, steps, execute, convolutionProbe.record);
@@ -150,7 +164,7 @@ export interface ConvolutionProbeCall {
   reorderMs: number;
   /** Reorders run (0 when the primitive takes the filter as it is, or its copy was kept). */
   reorders: number;
-  /** Whether it ran on one thread ({@link SINGLE_THREAD_MACS}). */
+  /** Whether its convolution ran on one thread ({@link convolutionThreading}). */
   singleThread: boolean;
 }
 
@@ -185,18 +199,39 @@ function probeRun(
     convolutionMs,
     reorderMs,
     reorders: steps.length - 1,
-    singleThread: multiplyAdds(g) < convolutionThreading.singleThreadMacs,
+    singleThread: multiplyAdds(g) < convolutionThreading.singleThreadMacs[direction],
   });
 }
 
-/** Below this many multiply-adds a convolution runs on one thread (the teacher's batch-1 layers). */
+/**
+ * Below this many multiply-adds a weight gradient runs on one thread (the teacher's batch-1
+ * layers), and so do the filter's reorders of any convolution.
+ */
 export const SINGLE_THREAD_MACS = 32e6;
 
 /**
- * The threshold {@link runConvolution} applies, {@link SINGLE_THREAD_MACS} unless a measurement
- * changes it (`lib/bench/conv_calls.ts` sets 0 to run every call on oneDNN's thread count).
+ * Below this many multiply-adds a forward convolution or data gradient runs on one thread: the
+ * first layer's (0.26 M at batch 1) stay there, the second's and third's (8.4 M) take oneDNN's
+ * thread count. Same results either way (oneDNN splits these over output positions and channels;
+ * the 6-step training hashes at batch 1 and 4 are unchanged), measured in BENCHMARKS.md.
  */
-export const convolutionThreading = { singleThreadMacs: SINGLE_THREAD_MACS };
+export const SINGLE_THREAD_MACS_OUTPUTS = 4e6;
+
+/**
+ * The thresholds {@link runConvolution} applies, per direction, unless a measurement changes them
+ * (`bench/conv_calls.ts`: `--two-threads` sets 0 everywhere, `--one-thread` the old 32 M rule).
+ */
+export const convolutionThreading: {
+  singleThreadMacs: Record<ConvDirection, number>;
+  reorderSingleThreadMacs: number;
+} = {
+  singleThreadMacs: {
+    forward: SINGLE_THREAD_MACS_OUTPUTS,
+    backwardData: SINGLE_THREAD_MACS_OUTPUTS,
+    backwardWeights: SINGLE_THREAD_MACS,
+  },
+  reorderSingleThreadMacs: SINGLE_THREAD_MACS,
+};
 
 /** Multiply-adds of a convolution (any direction: the same products). */
 function multiplyAdds(g: ConvGeometry): number {
