@@ -30,6 +30,7 @@ await selectBackend("onednn", { threads: args.threads ? Number(args.threads) : u
 const macs = convolutionThreading.singleThreadMacs;
 if (args["two-threads"]) {
   macs.forward = macs.backwardData = macs.backwardWeights = 0;
+  convolutionThreading.weightGradientMacs = 0;
   if (args["threaded-reorders"]) convolutionThreading.reorderSingleThreadMacs = 0;
 }
 if (args["one-thread"]) macs.forward = macs.backwardData = macs.backwardWeights = 32e6;
