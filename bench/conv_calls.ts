@@ -2,7 +2,8 @@
  * Prints where a batch-1 (or `--batch N`) teacher training step's convolution time goes, call by
  * call (`lib/bench/conv_calls.ts`), as a markdown table, on `onednn` with `--threads N` (default
  * every core) and `--steps N` (default 40). `--two-threads` runs every oneDNN convolution on the
- * thread count instead of batch-1 calls on one thread;
+ * thread count (with `--threaded-reorders`, the filters' reorders too), `--one-thread` every
+ * convolution under 32 M multiply-adds on one thread (the rule before the per-direction one);
  * `--no-filter-cache` reorders each filter on every call.
  *
  *   nice -n 0 deno run -A bench/conv_calls.ts --batch 1 --steps 40
@@ -21,12 +22,18 @@ import {
 
 const args = parseArgs(Deno.args, {
   string: ["batch", "steps", "threads"],
-  boolean: ["two-threads", "no-filter-cache"],
+  boolean: ["two-threads", "one-thread", "threaded-reorders", "no-filter-cache"],
 });
 const batch = Number(args.batch ?? 1);
 const steps = Number(args.steps ?? 40);
 await selectBackend("onednn", { threads: args.threads ? Number(args.threads) : undefined });
-if (args["two-threads"]) convolutionThreading.singleThreadMacs = 0;
+const macs = convolutionThreading.singleThreadMacs;
+if (args["two-threads"]) {
+  macs.forward = macs.backwardData = macs.backwardWeights = 0;
+  convolutionThreading.weightGradientMacs = 0;
+  if (args["threaded-reorders"]) convolutionThreading.reorderSingleThreadMacs = 0;
+}
+if (args["one-thread"]) macs.forward = macs.backwardData = macs.backwardWeights = 32e6;
 if (args["no-filter-cache"]) blockedFilterCache.enabled = false;
 const rows = await timeConvolutionCalls(batch, steps);
 let total = 0;

@@ -52,10 +52,16 @@ export function runConvolution(
   pointers: Deno.PointerValue[],
   filter?: object,
 ): void {
-  // Small convolutions (batch 1) take tens of microseconds: waking threads for them costs more
-  // than it saves. oneDNN fixes a primitive's thread count when it makes it, so the plan is made
-  // and its convolution run on one thread; one plan per geometry and thread mode.
-  const single = multiplyAdds(g) < convolutionThreading.singleThreadMacs;
+  // Small convolutions take tens of microseconds: waking threads for them costs more than it
+  // saves. oneDNN fixes a primitive's thread count when it makes it, so the plan is made and its
+  // convolution run on one thread; one plan per geometry and thread mode. The threshold is per
+  // direction (`convolutionThreading`); today all three take the teacher's 8.4 M multiply-add
+  // layers at batch 1 onto oneDNN's thread count and leave the first layer's 0.26 M on one.
+  const macs = multiplyAdds(g);
+  const single = runsOnOneThread(direction, g);
+  // The filter's reorders (exact copies) of a small convolution stay on one thread even when the
+  // convolution does not: on two they gained nothing at batch 1 (BENCHMARKS.md).
+  const singleReorders = single || macs < convolutionThreading.reorderSingleThreadMacs;
   const what = `${direction} (${geometryKey(g)})`;
   const planKey = `${direction}:${geometryKey(g)}${single ? "" : ":threads"}`;
   const make = () => cache.get(planKey, () => createPlan(direction, g)) as ConvPlan;
@@ -72,10 +78,17 @@ export function runConvolution(
     at = [...pointers, slot.pointer];
     slot.filter = undefined; // until the reorder has filled it
   }
-  const execute = (some: Step[]) => {
+  const run = (some: Step[], one: boolean) => {
     const go = () => dnnlContext().run({ ...plan, steps: some }, at, what);
-    if (single) singleThreaded(go);
+    if (one) singleThreaded(go);
     else go();
+  };
+  const execute = (some: Step[]) => {
+    if (single || !singleReorders || some.length === 1) {
+      run(some, single || (singleReorders && some[0] !== plan.convolution));
+      return;
+    }
+    for (const st of some) run([st], st !== plan.convolution);
   };
   if (convolutionProbe.record === undefined) execute(steps);
   else probeRun(direction, g, plan, steps, execute, convolutionProbe.record);
@@ -150,7 +163,7 @@ export interface ConvolutionProbeCall {
   reorderMs: number;
   /** Reorders run (0 when the primitive takes the filter as it is, or its copy was kept). */
   reorders: number;
-  /** Whether it ran on one thread ({@link SINGLE_THREAD_MACS}). */
+  /** Whether its convolution ran on one thread ({@link convolutionThreading}). */
   singleThread: boolean;
 }
 
@@ -185,18 +198,60 @@ function probeRun(
     convolutionMs,
     reorderMs,
     reorders: steps.length - 1,
-    singleThread: multiplyAdds(g) < convolutionThreading.singleThreadMacs,
+    singleThread: runsOnOneThread(direction, g),
   });
 }
 
-/** Below this many multiply-adds a convolution runs on one thread (the teacher's batch-1 layers). */
+/**
+ * Below this many multiply-adds the filter's reorders run on one thread (they did for every
+ * convolution below it before the per-direction thresholds: the teacher's batch-1 layers).
+ */
 export const SINGLE_THREAD_MACS = 32e6;
 
 /**
- * The threshold {@link runConvolution} applies, {@link SINGLE_THREAD_MACS} unless a measurement
- * changes it (`lib/bench/conv_calls.ts` sets 0 to run every call on oneDNN's thread count).
+ * Below this many multiply-adds a convolution runs on one thread (a weight gradient only at batch
+ * 1: see {@link convolutionThreading}): the teacher's first layer (0.26 M at batch 1) stays there,
+ * the second and third (8.4 M) take oneDNN's thread count. Same bits either way: oneDNN splits
+ * these layers' forward and data gradient over output positions and channels, and at batch 1 a
+ * weight gradient over its channels (tested on the teacher's layers; the 6-step training hashes at
+ * batch 1, 4, 16 and 64 are unchanged). Measured in BENCHMARKS.md (issue 29, both cores).
  */
-export const convolutionThreading = { singleThreadMacs: SINGLE_THREAD_MACS };
+export const SMALL_CONVOLUTION_MACS = 4e6;
+
+/**
+ * The thresholds {@link runConvolution} applies, per direction, unless a measurement changes them
+ * (`bench/conv_calls.ts`: `--two-threads` sets 0 everywhere, `--one-thread` the old 32 M rule).
+ * A weight gradient of more than one image keeps the 32 M rule (`weightGradientMacs`): above
+ * batch 1 oneDNN may split its sum over the images between threads, which changes its order (the
+ * 6-step hash at batch 64 changed when the latent layer's 26 M one went to two threads).
+ */
+export const convolutionThreading: {
+  singleThreadMacs: Record<ConvDirection, number>;
+  /** Below this, a weight gradient of batch > 1 runs on one thread. */
+  weightGradientMacs: number;
+  /** Below this, the filter's reorders run on one thread. */
+  reorderSingleThreadMacs: number;
+} = {
+  singleThreadMacs: {
+    forward: SMALL_CONVOLUTION_MACS,
+    backwardData: SMALL_CONVOLUTION_MACS,
+    backwardWeights: SMALL_CONVOLUTION_MACS,
+  },
+  weightGradientMacs: SINGLE_THREAD_MACS,
+  reorderSingleThreadMacs: SINGLE_THREAD_MACS,
+};
+
+/** Whether {@link runConvolution} runs this convolution on one thread. */
+function runsOnOneThread(direction: ConvDirection, g: ConvGeometry): boolean {
+  const macs = multiplyAdds(g);
+  if (direction === "backwardWeights" && g.batch > 1) {
+    return macs < Math.max(
+      convolutionThreading.singleThreadMacs.backwardWeights,
+      convolutionThreading.weightGradientMacs,
+    );
+  }
+  return macs < convolutionThreading.singleThreadMacs[direction];
+}
 
 /** Multiply-adds of a convolution (any direction: the same products). */
 function multiplyAdds(g: ConvGeometry): number {
