@@ -15,6 +15,7 @@ import { selectBackend } from "../backend/select.ts";
 import { loadModel } from "../train/checkpoint.ts";
 import { resolveModelDir } from "./model_dir.ts";
 import { scoreImages } from "./score.ts";
+import { runBatchNormMode } from "./scoring_run.ts";
 import type { ToScorer } from "./_scorer_messages.ts";
 
 /** Scores a set at a batch size, reporting images done. */
@@ -78,11 +79,24 @@ async function open(
 ): Promise<Scorer> {
   if (runtime === "onnxruntime-node") return await openOnnx(model, threads);
   const selection = await selectBackend(runtime as "cpu" | "wasm" | "onednn", { threads });
-  const loaded: AnomalyModel = (await loadModel(await resolveModelDir(model))).model;
+  const dir = await resolveModelDir(model);
+  const loaded: AnomalyModel = (await loadModel(dir)).model;
+  // The statistics the run reported its scores with, as `deno task score` uses them; the two that
+  // need no data here are taken, the others refused rather than scored another way.
+  const bnStats = await runBatchNormMode(dir, loaded);
+  if (bnStats !== "moving" && bnStats !== "per-image") {
+    loaded.dispose();
+    throw new Error(
+      `its run reports its scores with the '${bnStats}' BatchNorm statistics (run.json ` +
+        "scoring.bnStats or its batch size), which need its training data; a scorer pool scores " +
+        `with 'moving' or 'per-image' only: use \`deno task score --model ${model}\``,
+    );
+  }
   return {
     score: async (set, batchSize, progress) =>
       (await scoreImages(loaded, set, {
         batchSize,
+        bnStats,
         progress: { update: (done) => progress(done), finish() {} },
       })).scores,
     close: () => Promise.resolve(loaded.dispose()),

@@ -26,7 +26,10 @@ export { SCORER_RUNTIMES, type ScorerRuntime };
 export interface ScorerPoolOptions {
   /**
    * The model, as `scoreImages`' callers name it (`--model`): a run folder, a model folder, or a
-   * shipped model `shipped:NAME`. Every worker loads it once.
+   * shipped model `shipped:NAME`. Every worker loads it once and scores it with the BatchNorm
+   * statistics its run reported with, as `deno task score` does (`runBatchNormMode`): `moving` or
+   * `per-image`; a run reported with statistics that need its data (`recomputed`, or `auto` for a
+   * batch-1 run without a recorded choice) is refused, naming `deno task score`.
    */
   model: string;
   /**

@@ -250,6 +250,36 @@ export interface ScoringSetup {
 }
 
 /**
+ * The BatchNorm statistics a saved model's run reported its scores with: what `deno task score
+ * --bn-stats run` (the default) scores it with before any data is read. The run's
+ * `scoring.bnStats` (run.json beside the model folder), else the training default for its batch
+ * size (`moving` at batch 64, `auto`, chosen on the validation normals, at batch 1); a distilled
+ * student's and a model without a run, `moving`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { loadModel } from "../train/checkpoint.ts";
+ * import { resolveModelDir } from "./model_dir.ts";
+ * import { runBatchNormMode } from "./scoring_run.ts";
+ * import * as tf from "../tf.ts";
+ * await tf.setBackend("cpu");
+ * const dir = await resolveModelDir("shipped:mnist-2-311-pkdgan");
+ * const { model } = await loadModel(dir);
+ * assertEquals(await runBatchNormMode(dir, model), "moving");
+ * model.dispose();
+ * ```
+ */
+export async function runBatchNormMode(
+  modelDir: string,
+  model: AnomalyModel,
+): Promise<BatchNormStatsMode | "auto"> {
+  const run = await readRunManifest(join(modelDir, "..", "run.json"));
+  if (!run?.data) return "moving";
+  return batchNormScoringOf(model.name)?.runMode(run.kind === "distill" ? {} : run) ?? "moving";
+}
+
+/**
  * Settles how a saved model scores for `deno task score`: `scoreKind` and `bnStats` (`run`, the
  * default: the statistics the run's own metrics used, the `runMode` of the model's registry
  * entry's `batchNormScoring`, so that scoring a run's test split gives its `run.json` AUC; `moving`
@@ -327,9 +357,7 @@ export async function prepareScoring(
     trainBatchSize: training?.batchSize ?? 64,
   };
   // One rule with training: a run is scored with the statistics it was reported with.
-  const flag = opts.bnStats === "run"
-    ? batchNormScoringOf(model.name)?.runMode(run.kind === "distill" ? {} : run) ?? "moving"
-    : opts.bnStats;
+  const flag = opts.bnStats === "run" ? await runBatchNormMode(modelDir, model) : opts.bnStats;
   const bn = await resolveBatchNormStats(scoringRun, flag);
   const bnStats = bn.modes[0];
   let calibration = stored;

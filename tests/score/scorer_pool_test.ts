@@ -9,6 +9,9 @@ import { loadScoringRun } from "../../lib/score/scoring_run.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { ScorerPool, type ScorerRuntime } from "../../lib/score/scorer_pool.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
+import { resolveModelDir } from "../../lib/score/model_dir.ts";
+import { loadModel } from "../../lib/train/checkpoint.ts";
+import { join } from "@std/path";
 
 const STUDENT = "shipped:mnist-2-311-pkdgan";
 
@@ -174,3 +177,46 @@ Deno.test({
 });
 
 globalThis.addEventListener("unload", () => run.model.dispose());
+
+/** A temporary copy of the shipped teacher `mnist-2` whose run.json records `bnStats`. */
+async function teacherRecording(bnStats: string): Promise<string> {
+  const from = (await resolveModelDir("shipped:mnist-2")).replace(/\/model\/?$/, "");
+  const dir = await Deno.makeTempDir({ prefix: "edegan-pool-bn-" });
+  const cp = await new Deno.Command("cp", { args: ["-r", from, join(dir, "run")] }).output();
+  assert(cp.success, new TextDecoder().decode(cp.stderr));
+  const runJson = join(dir, "run", "run.json");
+  const manifest = JSON.parse(await Deno.readTextFile(runJson));
+  manifest.scoring = { ...manifest.scoring, bnStats };
+  await Deno.writeTextFile(runJson, JSON.stringify(manifest));
+  return join(dir, "run", "model");
+}
+
+Deno.test("scorer pool: a run reported with each image's own BatchNorm statistics is scored with them", async () => {
+  const model = await teacherRecording("per-image");
+  try {
+    const set = firstImages(run.data.test, 40);
+    const { model: teacher } = await loadModel(model);
+    const perImage = (await scoreImages(teacher, set, { bnStats: "per-image" })).scores;
+    const moving = (await scoreImages(teacher, set, { bnStats: "moving" })).scores;
+    teacher.dispose();
+    // the two modes differ by far more than the tolerance, so the test tells them apart
+    assert(maxAbsDiff(perImage, moving) > 1e-3, `${maxAbsDiff(perImage, moving)}`);
+    await using pool = await ScorerPool.open({ model, runtime, workers: 2 });
+    assertSameScores(await pool.score(set, { batchSize: 20 }), perImage, "per-image");
+  } finally {
+    await Deno.remove(model.replace(/\/run\/model$/, ""), { recursive: true });
+  }
+});
+
+Deno.test("scorer pool: a run reported with statistics that need its data is refused, naming deno task score", async () => {
+  const model = await teacherRecording("recomputed");
+  try {
+    await assertRejects(
+      () => ScorerPool.open({ model, runtime, workers: 1 }),
+      Error,
+      "'recomputed' BatchNorm statistics",
+    );
+  } finally {
+    await Deno.remove(model.replace(/\/run\/model$/, ""), { recursive: true });
+  }
+});
