@@ -17,6 +17,11 @@ export interface OnnxRuntime {
   Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => unknown;
 }
 
+/** Nested session config entries (see {@link OnnxSessionOptions}'s `extra`). */
+export interface ExtraOptions {
+  [key: string]: string | ExtraOptions;
+}
+
 /** The session options the suite sets (onnxruntime-common's `InferenceSession.SessionOptions`). */
 export interface OnnxSessionOptions {
   intraOpNumThreads?: number;
@@ -27,8 +32,12 @@ export interface OnnxSessionOptions {
   enableCpuMemArena?: boolean;
   enableProfiling?: boolean;
   profileFilePrefix?: string;
-  /** Session config entries (`session.intra_op.allow_spinning` and the like), as strings. */
-  extra?: { session?: Record<string, string> };
+  /**
+   * Session config entries as nested objects of strings: onnxruntime-node joins the keys with
+   * dots, so `{ session: { intra_op: { allow_spinning: "0" } } }` sets
+   * `session.intra_op.allow_spinning` (a dotted key inside is joined too: `session.session....`).
+   */
+  extra?: { session?: ExtraOptions };
 }
 
 /** An inference session of one model. */

@@ -34,16 +34,24 @@ import { scoringPath } from "./scoring_path.ts";
  * Conv + activation fusion, the NCHWc layout of the convolutions), and **no spinning**: by default
  * each session's pool threads spin for a while after every op waiting for the next, and the suite
  * holds four sessions (four pools) called in turn on a shared machine, so a student's call ran
- * beside the teacher's still spinning threads (measured at batch 256, 2 threads, load 5-6,
- * interleaved: 311:1 22.7 ms a call with spinning against 7.9 ms without, 4.6 ms called back to
- * back).
+ * beside the other sessions' still spinning threads.
+ *
+ * The config entries `session.intra_op.allow_spinning` and `session.inter_op.allow_spinning` are
+ * given **nested** (`extra.session.intra_op.allow_spinning`): onnxruntime-node joins the keys of
+ * `extra` with dots, so a dotted key under `session` (as given until 2026-12-06) became
+ * `session.session.intra_op...`, which onnxruntime ignores. Measured (batch 256, 2 threads, the
+ * suite's rotation, load 4): 311:1 16.4 ms a call, 23 ms of CPU, of which the teacher's and the
+ * 700:1's idle pool threads burned 8 and 2 ms, against 6.3-8.4 ms, 6.5-10 ms of CPU, nested.
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { onnxSessionOptions } from "./onnx_scorer.ts";
  * assertEquals(onnxSessionOptions(2).intraOpNumThreads, 2);
- * assertEquals(onnxSessionOptions(2).extra?.session?.["session.intra_op.allow_spinning"], "0");
+ * assertEquals(onnxSessionOptions(2).extra?.session, {
+ *   intra_op: { allow_spinning: "0" },
+ *   inter_op: { allow_spinning: "0" },
+ * });
  * ```
  */
 export function onnxSessionOptions(threads: number): OnnxSessionOptions {
@@ -53,10 +61,8 @@ export function onnxSessionOptions(threads: number): OnnxSessionOptions {
     executionMode: "sequential",
     graphOptimizationLevel: "all",
     extra: {
-      session: {
-        "session.intra_op.allow_spinning": "0",
-        "session.inter_op.allow_spinning": "0",
-      },
+      // onnxruntime-node joins these keys with dots: session.intra_op.allow_spinning
+      session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } },
     },
   };
 }

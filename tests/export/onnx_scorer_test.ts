@@ -8,6 +8,7 @@ import { maxAbsDiff, useBackend } from "../_helpers.ts";
 import { loadOnnxRuntime } from "../../lib/export/onnx_runtime.ts";
 import { onnxScorer, onnxSessionOptions } from "../../lib/export/onnx_scorer.ts";
 import { asEdeGan } from "../../lib/models/ede_gan/mod.ts";
+import { ONNX_INPUT, onnxModel, scoringPath } from "../../lib/export/mod.ts";
 import { loadScoringRun } from "../../lib/score/scoring_run.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { ScorerPool } from "../../lib/score/scorer_pool.ts";
@@ -66,5 +67,53 @@ Deno.test("onnxSessionOptions: one inter-op thread, sequential, no spinning", ()
     [options.intraOpNumThreads, options.interOpNumThreads, options.executionMode],
     [1, 1, "sequential"],
   );
-  assertEquals(options.extra?.session?.["session.inter_op.allow_spinning"], "0");
+  // nested: onnxruntime-node joins the keys with dots (session.inter_op.allow_spinning)
+  assertEquals(options.extra?.session?.inter_op, { allow_spinning: "0" });
+});
+
+/** CPU milliseconds all of this process's threads have run (Linux: /proc/self/task/N/schedstat). */
+function processCpuMs(): number {
+  let ms = 0;
+  for (const task of Deno.readDirSync("/proc/self/task")) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/self/task/${task.name}/schedstat`);
+      ms += Number(stat.split(" ")[0]) / 1e6;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ms;
+}
+
+// The session options really reach onnxruntime: with its pool threads spinning (onnxruntime's
+// default, and what a mistyped config key leaves), a 2-thread session burns 45-53 ms of CPU in the
+// 100 ms after a run (measured 2026-12-06, load 3.4); not spinning, 0.4-3.5 ms.
+Deno.test({
+  name: "onnxSessionOptions: a 2-thread session's pool threads sleep after a run",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await useBackend("cpu");
+    const ort = await loadOnnxRuntime();
+    const run = await loadScoringRun(STUDENT);
+    const session = await ort.InferenceSession.create(
+      onnxModel(scoringPath(asEdeGan(run.model, "test"), "moving")),
+      onnxSessionOptions(2),
+    );
+    run.model.dispose();
+    try {
+      const x = new Float32Array(256 * 32 * 32).fill(0.5);
+      const idle: number[] = [];
+      for (let k = 0; k < 3; k++) {
+        await session.run({ [ONNX_INPUT]: new ort.Tensor("float32", x, [256, 32, 32, 1]) });
+        const before = processCpuMs();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        idle.push(processCpuMs() - before);
+      }
+      // the median of three, so that one stray wake-up (a GC thread) does not decide
+      const median = idle.sort((a, b) => a - b)[1];
+      assert(median < 15, `CPU ms in 100 ms idle after a run: ${idle.map((v) => v.toFixed(1))}`);
+    } finally {
+      await session.release();
+    }
+  },
 });
