@@ -12,10 +12,11 @@ import { startBackend } from "../lib/cli/run_flags.ts";
 import { loadModel } from "../lib/train/checkpoint.ts";
 import { hasOwnFinalScoring } from "../lib/models/registry.ts";
 import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
-import type { DatasetName, Protocol, SkippedFiles } from "../lib/data/types.ts";
+import type { DatasetName, ImageSet, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
-import { prepareScoring, scoringDataSource } from "../lib/score/scoring_run.ts";
+import { prepareScoring, runBatchNormMode, scoringDataSource } from "../lib/score/scoring_run.ts";
+import { SCORER_RUNTIMES, ScorerPool, type ScorerRuntime } from "../lib/score/scorer_pool.ts";
 import type { BatchNormStatsMode } from "../lib/models/batch_norm_scoring.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { sourceImageNotes } from "../lib/data/source_images.ts";
@@ -47,6 +48,7 @@ await runTask(async () => {
       seed: undefined,
       backend: "auto",
       threads: undefined,
+      workers: 1,
       out: undefined,
       json: undefined,
       "score-kind": "latent",
@@ -77,7 +79,17 @@ await runTask(async () => {
   await prepareOutFile(jsonPath, flags.json ? "--json" : "--out");
   // One writer per output: a second score into the same --out is refused, naming the first.
   await using _lock = await lockOutputFile(out, "--out");
-  await startBackend(flags.backend as BackendChoice, flags.threads as number | undefined);
+  const backend = await startBackend(
+    flags.backend as BackendChoice,
+    flags.threads as number | undefined,
+  );
+  const workers = flags.workers as number;
+  if (workers > 1 && !(SCORER_RUNTIMES as readonly string[]).includes(backend.name)) {
+    throw new Error(
+      `--workers ${workers}: a scorer pool runs on ${SCORER_RUNTIMES.join(", ")}, not ` +
+        `${backend.name} (--backend)`,
+    );
+  }
   const { model, calibration: stored } = await loadModel(modelDir).catch((error: Error) => {
     throw new Error(`--model ${flags.model}: ${error.message}`);
   });
@@ -144,13 +156,27 @@ await runTask(async () => {
       (setup.record.note ? ` (${setup.record.note})` : ""),
   );
   let auc: { own: number; other?: { bnStats: BatchNormStatsMode; auc: number } } | undefined;
+  if (workers > 1) {
+    // The pool's workers score as the run reported (runBatchNormMode) with the model's own kind.
+    const runMode = await runBatchNormMode(modelDir, model);
+    if (setup.scoreKind !== model.scoreKinds[0] || setup.bnStats !== runMode) {
+      model.dispose();
+      throw new Error(
+        `--workers ${workers}: a scorer pool scores with the model's own kind ` +
+          `(${model.scoreKinds[0]}) and its run's BatchNorm statistics (${runMode}); drop ` +
+          "--score-kind/--bn-stats, or score with one worker",
+      );
+    }
+  }
   const { scores } = await (async () => {
-    const scored = await scoreImages(model, set, {
-      progress: terminalProgress("score"),
-      scoreKind: setup.scoreKind,
-      bnStats: setup.bnStats,
-      recomputedStats: setup.recomputedStats,
-    });
+    const scored = workers > 1
+      ? await scoreWithPool(flags.model as string, backend.name as ScorerRuntime, workers, set)
+      : await scoreImages(model, set, {
+        progress: terminalProgress("score"),
+        scoreKind: setup.scoreKind,
+        bnStats: setup.bnStats,
+        recomputedStats: setup.recomputedStats,
+      });
     if (flags.split === "test" && !flags.images && isAnomaly && !hasOwnFinalScoring(model.name)) {
       auc = { own: rocAuc(scored.scores, isAnomaly) };
     } else if (flags.split === "test" && !flags.images && isAnomaly) {
@@ -208,3 +234,15 @@ await runTask(async () => {
   });
   console.log(`${scores.length} scores written to ${out} and ${jsonPath}`);
 });
+
+/** `set` scored by a pool of `workers` single-threaded scorers of `model` (`--workers`). */
+async function scoreWithPool(
+  model: string,
+  runtime: ScorerRuntime,
+  workers: number,
+  set: ImageSet,
+): Promise<{ scores: Float32Array }> {
+  await using pool = await ScorerPool.open({ model, runtime, workers });
+  console.log(`score: ${pool.size} workers (${pool.devices[0]})`);
+  return { scores: await pool.score(set, { progress: terminalProgress("score") }) };
+}

@@ -78,6 +78,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     min: 1,
     env: "EDEGAN_THREADS",
   },
+  "workers": {
+    kind: "integer",
+    help: "scorers at once, each a worker with the model on one thread, each scoring a slice of " +
+      "the images (ScorerPool; for small students on several cores; default 1: one scorer)",
+    min: 1,
+  },
   "out": { kind: "string", help: "output directory of the run" },
   "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
   "restart": {

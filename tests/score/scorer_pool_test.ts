@@ -4,7 +4,8 @@
  * `scoreImages` gives in one thread, in the images' order; errors name the model.
  */
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { maxAbsDiff, useBackend } from "../_helpers.ts";
+import { maxAbsDiff, runDeno, useBackend } from "../_helpers.ts";
+import { readScoresCsv } from "../../lib/score/csv.ts";
 import { loadScoringRun } from "../../lib/score/scoring_run.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { ScorerPool, type ScorerRuntime } from "../../lib/score/scorer_pool.ts";
@@ -218,5 +219,40 @@ Deno.test("scorer pool: a run reported with statistics that need its data is ref
     );
   } finally {
     await Deno.remove(model.replace(/\/run\/model$/, ""), { recursive: true });
+  }
+});
+
+Deno.test("deno task score --workers 2: the same scores as one scorer; a mode the pool cannot take is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "edegan-score-workers-" });
+  try {
+    const args = (out: string, ...more: string[]) => [
+      "tasks/score.ts",
+      "--model",
+      STUDENT,
+      "--backend",
+      runtime,
+      "--threads",
+      "1",
+      "--out",
+      join(dir, out),
+      ...more,
+    ];
+    const one = await runDeno(args("one.csv"));
+    assertEquals(one.code, 0, one.text);
+    const two = await runDeno(args("two.csv", "--workers", "2"));
+    assertEquals(two.code, 0, two.text);
+    assert(two.text.includes("2 workers"), two.text);
+    const a = await readScoresCsv(join(dir, "one.csv"));
+    const b = await readScoresCsv(join(dir, "two.csv"));
+    assertEquals(b.items, a.items);
+    assert(a.scores.length >= 290, `${a.scores.length} scores`);
+    assertSameScores(Float32Array.from(b.scores), Float32Array.from(a.scores), "--workers 2");
+    const refused = await runDeno(args("bad.csv", "--workers", "2", "--bn-stats", "per-image"));
+    assert(refused.code !== 0, refused.text);
+    assert(refused.text.includes("--workers 2: a scorer pool scores with"), refused.text);
+    const zero = await runDeno(args("zero.csv", "--workers", "0"));
+    assert(zero.code !== 0 && zero.text.includes("--workers"), zero.text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
