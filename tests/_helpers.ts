@@ -7,6 +7,7 @@
 
 import * as tf from "../lib/tf.ts";
 import { type BackendName, selectBackend } from "../lib/backend/select.ts";
+import { loadDnnl } from "../lib/backend/onednn/_ffi.ts";
 
 /** Whether this run is CI, where no test may skip. */
 export const IN_CI = Deno.env.get("CI") === "true";
@@ -76,3 +77,13 @@ export const TINY_RUN = {
   testLimit: 40,
   warn: () => {},
 };
+
+/** Whether oneDNN's library (`libdnnl.so.2`, Debian's `libdnnl2`) loads on this machine. */
+export function dnnlAvailable(): boolean {
+  try {
+    loadDnnl();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,22 +1,13 @@
 import { assert, assertEquals } from "@std/assert";
 import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select.ts";
-import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
 import {
   blockedFilterCache,
   convolutionProbe,
   type ConvolutionProbeCall,
 } from "../../lib/backend/onednn/convolution.ts";
-import { skipUnless } from "../_helpers.ts";
+import { dnnlAvailable, skipUnless } from "../_helpers.ts";
 
-function dnnlAvailable(): boolean {
-  try {
-    loadDnnl();
-    return true;
-  } catch {
-    return false;
-  }
-}
 const skip = () => skipUnless(dnnlAvailable(), "oneDNN (apt-get install libdnnl2)");
 
 /** The teacher's third encoder layer at batch 1: oneDNN wants its filter blocked both ways. */

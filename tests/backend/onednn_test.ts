@@ -1,23 +1,14 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import * as tf from "../../lib/tf.ts";
 import { BackendUnavailableError, selectBackend } from "../../lib/backend/select.ts";
-import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
 import { primitiveCacheSummary } from "../../lib/backend/onednn/convolution.ts";
 import { registeredVariant } from "../../lib/backend/kernels.ts";
 import { BATCH_NORM_ACTIVATION, hasKernel } from "../../lib/ops/kernel_names.ts";
 import { threadChoice, threadCount } from "../../lib/backend/onednn/threads.ts";
 import { createOptimisers, EdeGan, trainStep } from "../../lib/models/ede_gan/mod.ts";
-import { skipUnless } from "../_helpers.ts";
+import { dnnlAvailable, skipUnless } from "../_helpers.ts";
 import { type Case, compute, input, OUTPUTS, type Pad, relativeError } from "./_conv.ts";
 
-function dnnlAvailable(): boolean {
-  try {
-    loadDnnl();
-    return true;
-  } catch {
-    return false;
-  }
-}
 const available = dnnlAvailable();
 const skip = () => skipUnless(available, "oneDNN (apt-get install libdnnl2)");
 

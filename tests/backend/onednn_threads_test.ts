@@ -1,23 +1,14 @@
 import { assertEquals, assertNotEquals } from "@std/assert";
 import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select.ts";
-import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
 import {
   convolutionProbe,
   type ConvolutionProbeCall,
   convolutionThreading,
   SINGLE_THREAD_MACS,
 } from "../../lib/backend/onednn/convolution.ts";
-import { skipUnless } from "../_helpers.ts";
+import { dnnlAvailable, skipUnless } from "../_helpers.ts";
 
-function dnnlAvailable(): boolean {
-  try {
-    loadDnnl();
-    return true;
-  } catch {
-    return false;
-  }
-}
 const skip = () => skipUnless(dnnlAvailable(), "oneDNN (apt-get install libdnnl2)");
 
 /** Every convolution of a layer at batch 1 (forward, data and weight gradients) as bits. */

@@ -11,17 +11,7 @@ import {
 } from "../../lib/bench/model.ts";
 import { measurePeakFlops, phaseFlops } from "../../lib/bench/peak.ts";
 import { modelCost, resolveConfig } from "../../lib/models/ede_gan/mod.ts";
-import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
-import { skipUnless } from "../_helpers.ts";
-
-function dnnlAvailable(): boolean {
-  try {
-    loadDnnl();
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { dnnlAvailable, skipUnless } from "../_helpers.ts";
 
 Deno.test("phaseFlops: the teacher's score and training FLOPs per image from its layer shapes", () => {
   const cost = modelCost(resolveConfig({ width: 64 }));

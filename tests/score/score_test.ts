@@ -5,8 +5,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { skipUnless, useBackend } from "../_helpers.ts";
-import { loadDnnl } from "../../lib/backend/onednn/_ffi.ts";
+import { dnnlAvailable, skipUnless, useBackend } from "../_helpers.ts";
 import * as tf from "../../lib/tf.ts";
 import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
@@ -104,12 +103,3 @@ Deno.test("an image's score does not depend on what was scored before (wasm, one
     assertEquals(Array.from(again.scores), Array.from(first.scores), `${backend}: scores`);
   }
 });
-
-function dnnlAvailable(): boolean {
-  try {
-    loadDnnl();
-    return true;
-  } catch {
-    return false;
-  }
-}
