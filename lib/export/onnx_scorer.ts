@@ -80,8 +80,9 @@ export interface OnnxScorer {
 }
 
 /**
- * Exports `model`'s scoring path (moving BatchNorm statistics, folded into the convolutions, as
- * `deno task export --format onnx` writes it) and opens it in `ort` with
+ * Exports `model`'s scoring path (with `bnStats` `moving`, the default, BatchNorm folded into the
+ * convolutions; with `per-image`, each image's own statistics, as ONNX InstanceNormalization; as
+ * `deno task export --format onnx` writes them) and opens it in `ort` with
  * {@link onnxSessionOptions}`(threads)`. The model is only read: the caller still owns it. Pixels
  * become floats by the scoring path's table (`scalePixels`), so the inputs equal edegan's bit for
  * bit; the scores equal edegan's within the export tests' 1e-5 (other kernels).
@@ -100,9 +101,10 @@ export async function onnxScorer(
   ort: OnnxRuntime,
   model: EdeGan,
   threads: number,
+  bnStats: "moving" | "per-image" = "moving",
 ): Promise<OnnxScorer> {
   const session: OnnxSession = await ort.InferenceSession.create(
-    onnxModel(scoringPath(model, "moving")),
+    onnxModel(scoringPath(model, bnStats)),
     onnxSessionOptions(threads),
   );
   return {
@@ -149,10 +151,14 @@ export async function onnxScorer(
  * const scorer = await openOnnxScorer(model, 1);
  * ```
  */
-export async function openOnnxScorer(model: AnomalyModel, threads: number): Promise<OnnxScorer> {
+export async function openOnnxScorer(
+  model: AnomalyModel,
+  threads: number,
+  bnStats: "moving" | "per-image" = "moving",
+): Promise<OnnxScorer> {
   const edeGan = asEdeGan(model, "runtime onnxruntime-node");
   const ort = await loadOnnxRuntime().catch((error: Error) => {
     throw new Error(`onnxruntime-node did not load: ${error.message.split("\n")[0]}`);
   });
-  return await onnxScorer(ort, edeGan, threads);
+  return await onnxScorer(ort, edeGan, threads, bnStats);
 }

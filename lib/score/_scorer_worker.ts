@@ -81,17 +81,10 @@ async function open(
   const selection = await selectBackend(runtime as "cpu" | "wasm" | "onednn", { threads });
   const dir = await resolveModelDir(model);
   const loaded: AnomalyModel = (await loadModel(dir)).model;
-  // The statistics the run reported its scores with, as `deno task score` uses them; the two that
-  // need no data here are taken, the others refused rather than scored another way.
-  const bnStats = await runBatchNormMode(dir, loaded);
-  if (bnStats !== "moving" && bnStats !== "per-image") {
+  const bnStats = await poolBatchNormStats(dir, loaded, model).catch((error) => {
     loaded.dispose();
-    throw new Error(
-      `its run reports its scores with the '${bnStats}' BatchNorm statistics (run.json ` +
-        "scoring.bnStats or its batch size), which need its training data; a scorer pool scores " +
-        `with 'moving' or 'per-image' only: use \`deno task score --model ${model}\``,
-    );
-  }
+    throw error;
+  });
   return {
     score: async (set, batchSize, progress) =>
       (await scoreImages(loaded, set, {
@@ -112,10 +105,11 @@ async function openOnnx(
   // tfjs only to read the weights (the cpu backend: nothing to start)
   await selectBackend("cpu");
   const { openOnnxScorer } = await import("../export/onnx_scorer.ts");
-  const loaded = (await loadModel(await resolveModelDir(model))).model;
+  const dir = await resolveModelDir(model);
+  const loaded = (await loadModel(dir)).model;
   let session;
   try {
-    session = await openOnnxScorer(loaded, threads);
+    session = await openOnnxScorer(loaded, threads, await poolBatchNormStats(dir, loaded, model));
   } finally {
     loaded.dispose();
   }
@@ -128,4 +122,22 @@ async function openOnnx(
     close: () => session.release(),
     device: `onnxruntime-node, ${threads} intra-op thread(s)`,
   };
+}
+
+/**
+ * The BatchNorm statistics the run reported its scores with, as `deno task score` uses them: the
+ * two that need no data here are taken; the others are refused rather than scored another way.
+ */
+async function poolBatchNormStats(
+  dir: string,
+  loaded: AnomalyModel,
+  model: string,
+): Promise<"moving" | "per-image"> {
+  const bnStats = await runBatchNormMode(dir, loaded);
+  if (bnStats === "moving" || bnStats === "per-image") return bnStats;
+  throw new Error(
+    `its run reports its scores with the '${bnStats}' BatchNorm statistics (run.json ` +
+      "scoring.bnStats or its batch size), which need its training data; a scorer pool scores " +
+      `with 'moving' or 'per-image' only: use \`deno task score --model ${model}\``,
+  );
 }

@@ -13,6 +13,9 @@ import { loadScoringRun } from "../../lib/score/scoring_run.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { ScorerPool } from "../../lib/score/scorer_pool.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
+import { resolveModelDir } from "../../lib/score/model_dir.ts";
+import { loadModel } from "../../lib/train/checkpoint.ts";
+import { join } from "@std/path";
 
 const STUDENT = "shipped:mnist-2-311-pkdgan";
 
@@ -116,4 +119,50 @@ Deno.test({
       await session.release();
     }
   },
+});
+
+Deno.test("onnx scorer pool: a run reported with each image's own BatchNorm statistics scores with them", async () => {
+  await useBackend("cpu");
+  // a copy of the shipped teacher whose run.json records per-image statistics
+  const from = (await resolveModelDir("shipped:mnist-2")).replace(/\/model\/?$/, "");
+  const dir = await Deno.makeTempDir({ prefix: "edegan-onnx-pool-bn-" });
+  try {
+    const cp = await new Deno.Command("cp", { args: ["-r", from, join(dir, "run")] }).output();
+    assert(cp.success, new TextDecoder().decode(cp.stderr));
+    const runJson = join(dir, "run", "run.json");
+    const manifest = JSON.parse(await Deno.readTextFile(runJson));
+    manifest.scoring = { ...manifest.scoring, bnStats: "per-image" };
+    await Deno.writeTextFile(runJson, JSON.stringify(manifest));
+    const run = await loadScoringRun(STUDENT);
+    const per = 32 * 32;
+    const set: ImageSet = {
+      ...run.data.test,
+      pixels: run.data.test.pixels.slice(0, 40 * per),
+      labels: run.data.test.labels.slice(0, 40),
+      count: 40,
+      names: undefined,
+    };
+    run.model.dispose();
+    const { model: teacher } = await loadModel(join(dir, "run", "model"));
+    const perImage = (await scoreImages(teacher, set, { bnStats: "per-image" })).scores;
+    const moving = (await scoreImages(teacher, set, { bnStats: "moving" })).scores;
+    teacher.dispose();
+    assert(maxAbsDiff(perImage, moving) > 1e-3, `${maxAbsDiff(perImage, moving)}`);
+    await using pool = await ScorerPool.open({
+      model: join(dir, "run", "model"),
+      runtime: "onnxruntime-node",
+      workers: 2,
+    });
+    const scores = await pool.score(set, { batchSize: 20 });
+    // the export tests' tolerance: absolute and relative 1e-5
+    for (let i = 0; i < set.count; i++) {
+      const d = Math.abs(scores[i] - perImage[i]);
+      assert(
+        d <= 1e-5 * Math.max(1, Math.abs(perImage[i])),
+        `image ${i}: ${scores[i]} vs ${perImage[i]}`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
