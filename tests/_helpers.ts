@@ -8,6 +8,9 @@
 import * as tf from "../lib/tf.ts";
 import { type BackendName, selectBackend } from "../lib/backend/select.ts";
 import { loadDnnl } from "../lib/backend/onednn/_ffi.ts";
+import type { ImageSet } from "../lib/data/types.ts";
+import { resolveModelDir } from "../lib/score/model_dir.ts";
+import { join } from "@std/path";
 
 /** Whether this run is CI, where no test may skip. */
 export const IN_CI = Deno.env.get("CI") === "true";
@@ -87,3 +90,35 @@ export function dnnlAvailable(): boolean {
     return false;
   }
 }
+
+/** The first `count` images of a set (names dropped). */
+export function firstImages(set: ImageSet, count: number): ImageSet {
+  const per = set.height * set.width * set.channels;
+  return {
+    ...set,
+    pixels: set.pixels.slice(0, count * per),
+    labels: set.labels.slice(0, count),
+    count,
+    names: undefined,
+  };
+}
+
+/**
+ * A temporary copy of the shipped teacher `mnist-2` whose run.json records `bnStats` as the
+ * statistics its scores were reported with; returns its model folder (`<tmp>/run/model`). The
+ * caller removes the temporary folder ({@link tempRoot} of the returned path).
+ */
+export async function teacherRecording(bnStats: string): Promise<string> {
+  const from = (await resolveModelDir("shipped:mnist-2")).replace(/\/model\/?$/, "");
+  const dir = await Deno.makeTempDir({ prefix: "edegan-pool-bn-" });
+  const cp = await new Deno.Command("cp", { args: ["-r", from, join(dir, "run")] }).output();
+  if (!cp.success) throw new Error(new TextDecoder().decode(cp.stderr));
+  const runJson = join(dir, "run", "run.json");
+  const manifest = JSON.parse(await Deno.readTextFile(runJson));
+  manifest.scoring = { ...manifest.scoring, bnStats };
+  await Deno.writeTextFile(runJson, JSON.stringify(manifest));
+  return join(dir, "run", "model");
+}
+
+/** The temporary folder of a {@link teacherRecording} model folder. */
+export const tempRoot = (model: string) => model.replace(/\/run\/model$/, "");

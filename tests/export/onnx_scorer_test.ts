@@ -4,7 +4,7 @@
  * student; and the session's scores against edegan's own.
  */
 import { assert, assertEquals } from "@std/assert";
-import { maxAbsDiff, useBackend } from "../_helpers.ts";
+import { firstImages, maxAbsDiff, teacherRecording, tempRoot, useBackend } from "../_helpers.ts";
 import { loadOnnxRuntime } from "../../lib/export/onnx_runtime.ts";
 import { onnxScorer, onnxSessionOptions } from "../../lib/export/onnx_scorer.ts";
 import { asEdeGan } from "../../lib/models/ede_gan/mod.ts";
@@ -13,9 +13,7 @@ import { loadScoringRun } from "../../lib/score/scoring_run.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { ScorerPool } from "../../lib/score/scorer_pool.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
-import { resolveModelDir } from "../../lib/score/model_dir.ts";
 import { loadModel } from "../../lib/train/checkpoint.ts";
-import { join } from "@std/path";
 
 const STUDENT = "shipped:mnist-2-311-pkdgan";
 
@@ -124,32 +122,18 @@ Deno.test({
 Deno.test("onnx scorer pool: a run reported with each image's own BatchNorm statistics scores with them", async () => {
   await useBackend("cpu");
   // a copy of the shipped teacher whose run.json records per-image statistics
-  const from = (await resolveModelDir("shipped:mnist-2")).replace(/\/model\/?$/, "");
-  const dir = await Deno.makeTempDir({ prefix: "edegan-onnx-pool-bn-" });
+  const model = await teacherRecording("per-image");
   try {
-    const cp = await new Deno.Command("cp", { args: ["-r", from, join(dir, "run")] }).output();
-    assert(cp.success, new TextDecoder().decode(cp.stderr));
-    const runJson = join(dir, "run", "run.json");
-    const manifest = JSON.parse(await Deno.readTextFile(runJson));
-    manifest.scoring = { ...manifest.scoring, bnStats: "per-image" };
-    await Deno.writeTextFile(runJson, JSON.stringify(manifest));
     const run = await loadScoringRun(STUDENT);
-    const per = 32 * 32;
-    const set: ImageSet = {
-      ...run.data.test,
-      pixels: run.data.test.pixels.slice(0, 40 * per),
-      labels: run.data.test.labels.slice(0, 40),
-      count: 40,
-      names: undefined,
-    };
+    const set = firstImages(run.data.test, 40);
     run.model.dispose();
-    const { model: teacher } = await loadModel(join(dir, "run", "model"));
+    const { model: teacher } = await loadModel(model);
     const perImage = (await scoreImages(teacher, set, { bnStats: "per-image" })).scores;
     const moving = (await scoreImages(teacher, set, { bnStats: "moving" })).scores;
     teacher.dispose();
     assert(maxAbsDiff(perImage, moving) > 1e-3, `${maxAbsDiff(perImage, moving)}`);
     await using pool = await ScorerPool.open({
-      model: join(dir, "run", "model"),
+      model,
       runtime: "onnxruntime-node",
       workers: 2,
     });
@@ -163,6 +147,6 @@ Deno.test("onnx scorer pool: a run reported with each image's own BatchNorm stat
       );
     }
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(tempRoot(model), { recursive: true });
   }
 });

@@ -4,29 +4,23 @@
  * `scoreImages` gives in one thread, in the images' order; errors name the model.
  */
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { maxAbsDiff, runDeno, useBackend } from "../_helpers.ts";
+import {
+  firstImages,
+  maxAbsDiff,
+  runDeno,
+  teacherRecording,
+  tempRoot,
+  useBackend,
+} from "../_helpers.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { loadScoringRun } from "../../lib/score/scoring_run.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { ScorerPool, type ScorerRuntime } from "../../lib/score/scorer_pool.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
-import { resolveModelDir } from "../../lib/score/model_dir.ts";
 import { loadModel } from "../../lib/train/checkpoint.ts";
 import { join } from "@std/path";
 
 const STUDENT = "shipped:mnist-2-311-pkdgan";
-
-/** The first `count` images of a set. */
-function firstImages(set: ImageSet, count: number): ImageSet {
-  const per = set.height * set.width * set.channels;
-  return {
-    ...set,
-    pixels: set.pixels.slice(0, count * per),
-    labels: set.labels.slice(0, count),
-    count,
-    names: undefined,
-  };
-}
 
 // onednn where libdnnl.so.2 loads (the fastest CPU backend), else wasm; the pool on the same one.
 let runtime: ScorerRuntime = "onednn";
@@ -179,19 +173,6 @@ Deno.test({
 
 globalThis.addEventListener("unload", () => run.model.dispose());
 
-/** A temporary copy of the shipped teacher `mnist-2` whose run.json records `bnStats`. */
-async function teacherRecording(bnStats: string): Promise<string> {
-  const from = (await resolveModelDir("shipped:mnist-2")).replace(/\/model\/?$/, "");
-  const dir = await Deno.makeTempDir({ prefix: "edegan-pool-bn-" });
-  const cp = await new Deno.Command("cp", { args: ["-r", from, join(dir, "run")] }).output();
-  assert(cp.success, new TextDecoder().decode(cp.stderr));
-  const runJson = join(dir, "run", "run.json");
-  const manifest = JSON.parse(await Deno.readTextFile(runJson));
-  manifest.scoring = { ...manifest.scoring, bnStats };
-  await Deno.writeTextFile(runJson, JSON.stringify(manifest));
-  return join(dir, "run", "model");
-}
-
 Deno.test("scorer pool: a run reported with each image's own BatchNorm statistics is scored with them", async () => {
   const model = await teacherRecording("per-image");
   try {
@@ -205,7 +186,7 @@ Deno.test("scorer pool: a run reported with each image's own BatchNorm statistic
     await using pool = await ScorerPool.open({ model, runtime, workers: 2 });
     assertSameScores(await pool.score(set, { batchSize: 20 }), perImage, "per-image");
   } finally {
-    await Deno.remove(model.replace(/\/run\/model$/, ""), { recursive: true });
+    await Deno.remove(tempRoot(model), { recursive: true });
   }
 });
 
@@ -218,7 +199,7 @@ Deno.test("scorer pool: a run reported with statistics that need its data is ref
       "'recomputed' BatchNorm statistics",
     );
   } finally {
-    await Deno.remove(model.replace(/\/run\/model$/, ""), { recursive: true });
+    await Deno.remove(tempRoot(model), { recursive: true });
   }
 });
 
