@@ -24,3 +24,4 @@ export * from "./experiment.ts";
 export * from "./results.ts";
 export * from "./checkpoint.ts";
 export * from "./validation_agreement.ts";
+export * from "./frozen_teacher.ts";

@@ -40,6 +40,7 @@ import type {
 import type { ImageSet } from "../data/types.ts";
 import { type EpochRecord, fit } from "../train/trainer.ts";
 import { distillationLoss, type DistillationWeights, latentProjection } from "./kd_loss.ts";
+import { FrozenTeacher } from "./frozen_teacher.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import {
   checkpointHasTeacher,
@@ -171,6 +172,11 @@ export async function distillStage(
     evaluate?: (student: AnomalyModel) => number | Promise<number>;
     /** Continue after this epoch and step of the stage (state restored by the caller). */
     startAt?: { epoch: number; step: number };
+    /**
+     * Keep a frozen teacher's outputs at batch size 1 ({@link FrozenTeacher}; default true): the
+     * same bits as computing them every epoch, at the teacher's cost once.
+     */
+    keepTeacherOutputs?: boolean;
   },
 ): Promise<EpochRecord<Losses>[]> {
   const k = (t: DistilledOutputs, s: DistilledOutputs) =>
@@ -178,13 +184,20 @@ export async function distillStage(
   if (structure === "joint" && !opts.teacherOptimisers) {
     throw new Error("the joint structure needs the teacher's optimisers");
   }
+  // A frozen teacher's outputs at batch size 1 are the same every epoch: kept, not recomputed.
+  const frozenTeacher =
+    structure !== "joint" && opts.batchSize === 1 && opts.keepTeacherOutputs !== false
+      ? new FrozenTeacher(teacher, train.count)
+      : undefined;
   const step = async (
     images: tf.Tensor4D,
     studentOptimisers: Optimisers,
     context: StepContext,
   ) => {
     if (structure !== "joint") {
-      const frozen = generateKept(teacher, images, "infer");
+      const frozen = frozenTeacher
+        ? frozenTeacher.outputs(images, context.indices)
+        : generateKept(teacher, images, "infer");
       try {
         return (await student.distillStep(images, studentOptimisers, {
           ownLosses: structure === "kd-gan",

@@ -51,6 +51,11 @@ export interface StepContext {
   seed: number;
   /** This optimisation step's number, counted from 1 over the whole run. */
   step: number;
+  /**
+   * The batch's images by their index in the training set, in batch order (distillation keys a
+   * frozen teacher's outputs by them); absent where the caller does not say.
+   */
+  indices?: Int32Array;
 }
 
 /** What every model's configuration holds: the images it takes. The rest is the model's own. */

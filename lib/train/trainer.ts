@@ -236,7 +236,7 @@ async function runEpochs<M extends AnomalyModel>(
       const images = batchTensor(train, indices);
       let losses: LossesOf<M>;
       try {
-        losses = await runStep(images, optimisers, { seed, step: step + 1 });
+        losses = await runStep(images, optimisers, { seed, step: step + 1, indices });
       } finally {
         images.dispose();
       }
