@@ -184,20 +184,20 @@ export async function distillStage(
   if (structure === "joint" && !opts.teacherOptimisers) {
     throw new Error("the joint structure needs the teacher's optimisers");
   }
-  // A frozen teacher's outputs at batch size 1 are the same every epoch: kept, not recomputed.
-  const frozenTeacher =
-    structure !== "joint" && opts.batchSize === 1 && opts.keepTeacherOutputs !== false
-      ? new FrozenTeacher(teacher, train.count)
-      : undefined;
+  // The frozen teacher of kd and kd-gan: its passes by the kernels for fixed weights, and at batch
+  // size 1 its outputs kept per image rather than recomputed every epoch (FrozenTeacher).
+  const frozenTeacher = structure === "joint"
+    ? undefined
+    : new FrozenTeacher(teacher, train.count, {
+      keep: opts.batchSize === 1 && opts.keepTeacherOutputs !== false,
+    });
   const step = async (
     images: tf.Tensor4D,
     studentOptimisers: Optimisers,
     context: StepContext,
   ) => {
-    if (structure !== "joint") {
-      const frozen = frozenTeacher
-        ? frozenTeacher.outputs(images, context.indices)
-        : generateKept(teacher, images, "infer");
+    if (frozenTeacher) {
+      const frozen = frozenTeacher.outputs(images, context.indices);
       try {
         return (await student.distillStep(images, studentOptimisers, {
           ownLosses: structure === "kd-gan",

@@ -25,8 +25,21 @@ const train: ImageSet = {
  * A frozen-teacher stage at batch size 1, the teacher's outputs kept or computed every step: its
  * losses, the student's weights after it as bits, and how often the teacher ran.
  */
-async function stage(structure: Structure, keepTeacherOutputs: boolean) {
+async function stage(
+  structure: Structure,
+  keepTeacherOutputs: boolean,
+  opts: { batchSize?: number; teacherRanBefore?: boolean } = {},
+) {
   const teacher = EdeGan.create({ width: 4, latentSize: 8 }, 1);
+  if (opts.teacherRanBefore) {
+    // Six passes outside any scope, as a stage or a method before this one would make them.
+    const image = tf.zeros([1, 32, 32, 1]) as tf.Tensor4D;
+    for (let i = 0; i < 6; i++) {
+      const out = teacher.distilledOutputs(image, "infer");
+      tf.dispose([out.z, out.xHat, out.zHat]);
+    }
+    image.dispose();
+  }
   const student = teacher.narrower({ width: 2, latentSize: 4 }, 2);
   const projection = latentProjection(4, 8, 3)!;
   const studentOptimisers = createOptimisers(student, new Map([["projection", projection]]));
@@ -38,7 +51,7 @@ async function stage(structure: Structure, keepTeacherOutputs: boolean) {
   };
   const history = await distillStage(teacher, student, train, structure, {
     epochs: 5,
-    batchSize: 1,
+    batchSize: opts.batchSize ?? 1,
     seed: 4,
     studentOptimisers,
     projection,
@@ -57,6 +70,19 @@ async function stage(structure: Structure, keepTeacherOutputs: boolean) {
 }
 
 const backends: BackendName[] = ["cpu", "wasm", ...(dnnlAvailable() ? ["onednn" as const] : [])];
+for (const backend of backends.filter((b) => b !== "cpu")) {
+  Deno.test(`${backend}: a frozen-teacher stage gives the same bits whether or not the teacher ran before it`, async () => {
+    await useBackend(backend);
+    // Every step's teacher pass computed (nothing kept), at batch 1 and at batch 4.
+    for (const batchSize of [1, 4]) {
+      const fresh = await stage("kd-gan", false, { batchSize });
+      const after = await stage("kd-gan", false, { batchSize, teacherRanBefore: true });
+      assertEquals(after.teacherPasses, fresh.teacherPasses); // counted from the stage on
+      assertEquals(after.losses, fresh.losses, `batch ${batchSize}`);
+      assertEquals(after.weights, fresh.weights, `batch ${batchSize}`);
+    }
+  });
+}
 for (const backend of backends) {
   for (const structure of ["kd", "kd-gan"] as const) {
     Deno.test(`${backend}: a frozen teacher's kept outputs at batch 1 give every bit of the ${structure} stage that computes them each epoch`, async () => {
@@ -77,7 +103,7 @@ for (const backend of backends) {
 Deno.test("FrozenTeacher keeps nothing at larger batches or without indices, and refuses indices that do not fit", async () => {
   await useBackend("cpu");
   const teacher = EdeGan.create({ imageSize: 16, width: 2, latentSize: 4 }, 0);
-  const frozen = new FrozenTeacher(teacher, 4);
+  const frozen = new FrozenTeacher(teacher, 4, { keep: true });
   const two = tf.randomUniform([2, 16, 16, 1], -1, 1, "float32", 5) as tf.Tensor4D;
   const one = tf.slice(two, [1, 0, 0, 0], [1, 16, 16, 1]) as tf.Tensor4D;
   const free = (o: { z: tf.Tensor; xHat: tf.Tensor; zHat: tf.Tensor }) =>
