@@ -175,6 +175,107 @@ export function designGains(cells: DesignCell[], paper: PaperFigures): DesignGai
 }
 
 /**
+ * The design study's classes, fixed on 2026-12-06 before any of their distillations ran
+ * (results/README.md, "Choosing the distillation design without the test set"), seed 0.
+ */
+export const DESIGN_STUDY_CLASSES: Readonly<Record<string, readonly number[]>> = {
+  mnist: [0, 2, 5, 8, 9],
+  "fashion-mnist": [0, 1, 2, 4, 6],
+};
+
+/** The weights of K's three terms as the rule of results/README.md settles them. */
+export interface KWeightsDecision {
+  /** Study classes (`dataset class`) whose `default` and `kd-weights-50` jobs both have one. */
+  compared: string[];
+  /** Study classes still missing either, named as `dataset class (variant)`. */
+  missing: string[];
+  /** Mean validation agreement over `compared`, K weights 1,1,1 (`default`); null for none. */
+  unit: number | null;
+  /** The same with 1,50,1 (`kd-weights-50`); null for none. */
+  image50: number | null;
+  /** `1,50,1` only when its mean is higher by more than 0.01 over every study class; else
+   * `1,1,1`; null while a study class is missing (the rule reads all of them). */
+  chosen: "1,1,1" | "1,50,1" | null;
+}
+
+/** How much higher `1,50,1`'s mean agreement must be to replace `1,1,1` (the written rule). */
+export const K_WEIGHTS_MARGIN = 0.01;
+
+/**
+ * Settles K's weights by the rule written before the study (results/README.md, "Choosing the
+ * distillation design without the test set", point 2): over the study's classes
+ * ({@link DESIGN_STUDY_CLASSES}, seed 0), the mean Spearman agreement of the P-KDGAN students with
+ * their teachers on the validation normals, `1,1,1` (variant `default`) against `1,50,1`
+ * (`kd-weights-50`); `1,1,1` stays unless `1,50,1` is higher by more than
+ * {@link K_WEIGHTS_MARGIN}. Reads no test figure; undecided (`chosen` null) until every study
+ * class has both.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { kWeightsDecision } from "./design_tables.ts";
+ * const cell = (variant: string, agreement: number) => ({ dataset: "mnist", normal: 2, seed: 0,
+ *   variant, agreement, student: { width: 3, latent: 32, ratio: 315.6, auc_scratch: 0.9,
+ *   auc_one_step: 0.88, auc_pkdgan: 0.92 } });
+ * const d = kWeightsDecision([cell("default", 0.5), cell("kd-weights-50", 0.52)]);
+ * assertEquals([d.compared, d.chosen], [["mnist 2"], null]); // 9 study classes still missing
+ * assertEquals(d.missing.length, 18);
+ * ```
+ */
+export function kWeightsDecision(cells: DesignCell[]): KWeightsDecision {
+  const agreement = (dataset: string, normal: number, variant: string) =>
+    cells.find((c) =>
+      c.dataset === dataset && c.normal === normal && c.seed === 0 && c.variant === variant
+    )?.agreement ?? null;
+  const compared: string[] = [], missing: string[] = [];
+  const unit: number[] = [], image50: number[] = [];
+  for (const [dataset, classes] of Object.entries(DESIGN_STUDY_CLASSES)) {
+    for (const normal of classes) {
+      const a = agreement(dataset, normal, "default");
+      const b = agreement(dataset, normal, "kd-weights-50");
+      if (a === null) missing.push(`${dataset} ${normal} (default)`);
+      if (b === null) missing.push(`${dataset} ${normal} (kd-weights-50)`);
+      if (a === null || b === null) continue;
+      compared.push(`${dataset} ${normal}`);
+      unit.push(a);
+      image50.push(b);
+    }
+  }
+  const u = unit.length ? mean(unit) : null, w = image50.length ? mean(image50) : null;
+  return {
+    compared,
+    missing,
+    unit: u,
+    image50: w,
+    chosen: missing.length || u === null || w === null
+      ? null
+      : w - u > K_WEIGHTS_MARGIN
+      ? "1,50,1"
+      : "1,1,1",
+  };
+}
+
+/** The decision of {@link kWeightsDecision} as the lines tables.md shows. */
+function kWeightsText(d: KWeightsDecision): string[] {
+  const figures = d.unit === null || d.image50 === null
+    ? "no study class has both yet."
+    : `Mean over ${d.compared.length} of 10: 1,1,1 ${d.unit.toFixed(3)}, 1,50,1 ${
+      d.image50.toFixed(3)
+    } (difference ${d.image50 - d.unit >= 0 ? "+" : ""}${(d.image50 - d.unit).toFixed(3)}; ` +
+      `the rule's margin ${K_WEIGHTS_MARGIN}).`;
+  return [
+    "## K's weights by the rule (validation normals only)",
+    "",
+    "The rule of results/README.md (point 2): the P-KDGAN students' mean validation agreement over",
+    "the study's 10 classes, `default` (1,1,1) against `kd-weights-50` (1,50,1); 1,1,1 stays unless",
+    `1,50,1 is higher by more than ${K_WEIGHTS_MARGIN}. ${figures}`,
+    "",
+    d.chosen ? `**Chosen: ${d.chosen}.**` : `**Not decided yet**: missing ${d.missing.join(", ")}.`,
+    "",
+  ];
+}
+
+/**
  * The text of results/design/tables.md (before `deno fmt`) from the cells in the order given.
  *
  * @example
@@ -258,6 +359,7 @@ export function designTables(cells: DesignCell[], paper: PaperFigures): string {
     "Validation agreement: the mean Spearman rank correlation of the P-KDGAN student's and its",
     "teacher's scores on the validation normals (the rule of results/README.md; no test image).",
     "",
+    ...kWeightsText(kWeightsDecision(cells)),
     "## Per class",
     "",
     table(

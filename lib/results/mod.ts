@@ -44,11 +44,15 @@ export { loadPaperFigures, type PaperFigures } from "./paper_figures.ts";
 export { bestLive, teacherTables } from "./teacher_tables.ts";
 export { studentTables } from "./student_tables.ts";
 export {
+  DESIGN_STUDY_CLASSES,
   type DesignCell,
   type DesignClassGain,
   type DesignGain,
   designGains,
   designTables,
+  K_WEIGHTS_MARGIN,
+  type KWeightsDecision,
+  kWeightsDecision,
   loadDesignCells,
 } from "./design_tables.ts";
 export {

@@ -1,6 +1,6 @@
 /**
  * lib/results renderers on small synthetic runs whose figures are worked out by hand: the design
- * study read from its folders (no design run is committed yet, so this is its only check), the
+ * study read from its folders (with the rule that settles K's weights), the
  * teachers' and students' tables, and a bad design folder named in the error.
  */
 
@@ -11,6 +11,7 @@ import {
   designGains,
   designTables,
   headlineBlocks,
+  kWeightsDecision,
   loadDesignCells,
   loadPaperFigures,
   type PaperFigures,
@@ -114,6 +115,54 @@ Deno.test("design tables: gains, their interval and the validation agreement per
       null,
     ]);
     assertAlmostEquals(stage1.classes[0].gain, -0.01, 1e-12);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("design tables: K's weights settled by the written rule, from the study's 10 classes' validation agreement only", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const classes = { mnist: [0, 2, 5, 8, 9], "fashion-mnist": [0, 1, 2, 4, 6] };
+    // 1,1,1 agrees 0.40 on every class; 1,50,1 0.40 + a step that differs per class. Test AUCs
+    // favour 1,1,1 by 5 points: the rule must not read them.
+    const write = async (step: number, skip?: string) => {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      for (const [dataset, normals] of Object.entries(classes)) {
+        for (const [i, c] of normals.entries()) {
+          await designFolder(
+            dir,
+            `${dataset}-${c}-s0-default`,
+            { scratch: 0.9, pkdgan: 0.95 },
+            0.4,
+          );
+          if (skip === `${dataset} ${c}`) continue;
+          await designFolder(
+            dir,
+            `${dataset}-${c}-s0-kd-weights-50`,
+            { scratch: 0.9, pkdgan: 0.9 },
+            0.4 + step * (i % 2 ? 1.5 : 0.5), // mean over the 10: 0.4 + step * 0.9
+          );
+        }
+      }
+      return kWeightsDecision(await loadDesignCells(dir));
+    };
+    const above = await write(0.0112); // mean difference 0.01008 > 0.01
+    assertEquals([above.compared.length, above.missing, above.chosen], [10, [], "1,50,1"]);
+    assertAlmostEquals(above.image50! - above.unit!, 0.01008, 1e-12);
+    const below = await write(0.011); // 0.0099: 1,1,1 stays
+    assertEquals(below.chosen, "1,1,1");
+    // A study class without its kd-weights-50 job leaves the choice open, naming it.
+    const open = await write(0.1, "fashion-mnist 4");
+    assertEquals([open.chosen, open.missing], [null, ["fashion-mnist 4 (kd-weights-50)"]]);
+    // A class outside the study (MNIST 3) and another seed do not count.
+    await designFolder(dir, "mnist-3-s0-kd-weights-50", { scratch: 0.9, pkdgan: 0.9 }, 0.99);
+    await designFolder(dir, "mnist-3-s0-default", { scratch: 0.9, pkdgan: 0.9 }, 0.1);
+    await designFolder(dir, "mnist-2-s1-kd-weights-50", { scratch: 0.9, pkdgan: 0.9 }, 0.99);
+    const still = kWeightsDecision(await loadDesignCells(dir));
+    assertEquals([still.compared.length, still.chosen], [9, null]);
+    const text = await formatMarkdown(designTables(await loadDesignCells(dir), paper));
+    assertStringIncludes(text, "**Not decided yet**: missing fashion-mnist 4 (kd-weights-50).");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
