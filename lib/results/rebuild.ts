@@ -86,7 +86,7 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
   const readme = join(dir, "README.md");
   const headline = applyHeadline(
     await Deno.readTextFile(readme),
-    headlineBlocks(teachers, students, paper, unconstrained),
+    headlineBlocks(teachers, students, paper, unconstrained, cells),
     readme,
   );
   const sweeps = await sweepFolders(dir);

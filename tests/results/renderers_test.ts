@@ -120,6 +120,39 @@ Deno.test("design tables: gains, their interval and the validation agreement per
   }
 });
 
+Deno.test("headline: the papers' described design judged by the gain rule, each change alone beside it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Papers' design: +3, +4, +5 points (mean +4.00, interval 4 ± 4.303 · 1/√3 = +1.52 to +6.48:
+    // above 0 and holding +1.77, so "agrees"); default -1 on two classes; stage 1 K alone +1.
+    for (const [c, gain] of [[2, 0.03], [5, 0.04], [8, 0.05]]) {
+      await designFolder(dir, `mnist-${c}-s0-papers`, { scratch: 0.9, pkdgan: 0.9 + gain }, 0.6);
+    }
+    for (const c of [2, 5]) {
+      await designFolder(dir, `mnist-${c}-s0-default`, { scratch: 0.9, pkdgan: 0.89 }, 0.5);
+    }
+    await designFolder(dir, "mnist-2-s0-stage1-kd", { scratch: 0.9, pkdgan: 0.91 }, 0.5);
+    const published = await loadPaperFigures(
+      new URL("../../results/paper_figures.json", import.meta.url),
+    );
+    const { headline } = headlineBlocks([], [], published, [], await loadDesignCells(dir));
+    const line = headline.split("\n").find((l) => l.includes("papers' described design"))!;
+    const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+    assertEquals(cells.slice(1, 4), [
+      "+1.77",
+      "+4.00 (higher on 3 of 3 classes; w3/l32); 95 % interval +1.52 to +6.48. Today's default " +
+      "(batch 64) on the study's classes: -1.00 (0 of 2); each change alone from it: stage 1 K " +
+      "alone +1.00 (1 of 1)",
+      "agrees",
+    ]);
+    assertStringIncludes(cells[4], "classes 2, 5, 8 of the study's 5, seed 0");
+    // No Fashion-MNIST cell: no row for it.
+    assertEquals(headline.includes("Fashion-MNIST at 700:1, with the papers"), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("design tables: K's weights settled by the written rule, from the study's 10 classes' validation agreement only", async () => {
   const dir = await Deno.makeTempDir();
   try {
