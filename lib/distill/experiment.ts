@@ -20,6 +20,7 @@ import { scoreImages } from "../score/score.ts";
 import { calibrate } from "../score/calibrate.ts";
 import { checkRunData, loadRunData } from "../train/run.ts";
 import { readRunManifest, writeRunManifest } from "../run/manifest.ts";
+import { edeganGitState, type GitState } from "../run/git_state.ts";
 import { exists, writeJsonAtomic } from "../util/atomic.ts";
 import { silentProgress } from "../util/progress.ts";
 import { DEFAULT_DISTILLATION_WEIGHTS, type DistillationWeights } from "./kd_loss.ts";
@@ -79,6 +80,11 @@ interface JobResult {
   bestTestEpochPerImage?: { epoch: number; auc: number; protocol: string } | null;
   /** The student's agreement with the teacher on the validation normals (a design criterion). */
   validationAgreement?: { spearman: number; criterion: string };
+  /**
+   * The code that wrote the file (absent in files written before it was recorded); a job resumed
+   * from its checkpoint names the code that finished it.
+   */
+  git?: GitState;
 }
 
 /**
@@ -250,7 +256,7 @@ export async function runDistillExperiment(
                 bnStats: job.bnStats!.mode as "moving" | "per-image" | "recomputed",
               },
             );
-            await writeJsonAtomic(file, job);
+            await writeJsonAtomic(file, { ...job, git: edeganGitState() });
             await Deno.remove(checkpointDir, { recursive: true }).catch(() => {});
             log(`${name}: AUC ${job.auc.toFixed(4)} in ${job.seconds}s`);
           } catch (error) {

@@ -24,7 +24,7 @@ const tiny = {
   methods: ["scratch" as const],
 };
 
-Deno.test("distill: teacher.json and each job keep every test score (teacher-vs-student plots)", async () => {
+Deno.test("distill: teacher.json and each job keep every test score (teacher-vs-student plots) and the job its code's commit", async () => {
   await useBackend("wasm");
   const out = await Deno.makeTempDir();
   try {
@@ -38,6 +38,10 @@ Deno.test("distill: teacher.json and each job keep every test score (teacher-vs-
       .slice(1).map((line) => Number(line.split(",")[3]));
     assertEquals(rocAuc(teacher.scores, labels), results.teacher.auc);
     assertEquals(rocAuc(job.scores, labels), results.students[0].aucScratch);
+    // the code that wrote the job file: this checkout's commit, as run.json records it
+    const run = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
+    assertEquals(job.git.commit, run.git.commit);
+    assertEquals(/^[0-9a-f]{40}$/.test(job.git.commit), true);
   } finally {
     await Deno.remove(out, { recursive: true });
   }
