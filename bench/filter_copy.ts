@@ -1,6 +1,6 @@
 /**
  * Micro-bench of a filter's copy into and out of oneDNN's blocked layouts: oneDNN's reorder
- * primitive against edegan's candidate SIMD copy (`lib/bench/filter_copy.ts`; `--bulk`: its runs
+ * primitive against edegan's candidate SIMD copy (`lib/backend/onednn/filter_copy.ts`; `--bulk`: its runs
  * by `memory.copy`) and a plain memmove of the same bytes (`copyWithin`, no reordering: the
  * ceiling of any copy), all on the wasm heap, on the teacher's filters (`--filters
  * 4x4x64x128,4x4x128x256`, HWIO), every layout of `FILTER_COPY_LAYOUTS` both ways, `--reps N`
@@ -27,7 +27,7 @@ import {
   FILTER_COPY_LAYOUTS,
   filterCopyKernels,
   type FilterShape,
-} from "../lib/bench/filter_copy.ts";
+} from "../lib/backend/onednn/filter_copy.ts";
 
 const args = parseArgs(Deno.args, { string: ["filters", "reps"], boolean: ["cold", "bulk"] });
 /** `--cold`: 256 MB written between copies, so that both sides come from memory, as in a step. */

@@ -14,7 +14,7 @@ import {
   type FilterLayout,
   type FilterShape,
   matchFilterLayout,
-} from "../../lib/bench/filter_copy.ts";
+} from "../../lib/backend/onednn/filter_copy.ts";
 import { dnnlAvailable, skipUnless } from "../_helpers.ts";
 
 const skip = () => skipUnless(dnnlAvailable(), "oneDNN (apt-get install libdnnl2)");

@@ -23,7 +23,7 @@ import {
   V_LOAD,
   V_STORE,
   type WasmFunction,
-} from "../backend/wasm_kernels/_wasm_assembler.ts";
+} from "../wasm_kernels/_wasm_assembler.ts";
 
 /** `i8x16.shuffle` of two f32x4 vectors: output lane k is lane `lanes[k]` of a (0-3) or b (4-7). */
 const shuffle = (lanes: number[]): Bytes => [
@@ -80,7 +80,7 @@ function nest(
  *
  * @example
  * ```ts
- * import { wasmModule } from "../backend/wasm_kernels/_wasm_assembler.ts";
+ * import { wasmModule } from "../wasm_kernels/_wasm_assembler.ts";
  * import { copyRunsFunction } from "./_simd_filter_copy.ts";
  * const bytes = wasmModule([{ name: "copyRuns", ...copyRunsFunction(4) }], false);
  * if (!WebAssembly.validate(bytes)) throw new Error("invalid module");
@@ -128,7 +128,7 @@ export function copyRunsFunction(vectors: 0 | 2 | 4): WasmFunction {
  *
  * @example
  * ```ts
- * import { wasmModule } from "../backend/wasm_kernels/_wasm_assembler.ts";
+ * import { wasmModule } from "../wasm_kernels/_wasm_assembler.ts";
  * import { copyTilesFunction } from "./_simd_filter_copy.ts";
  * const bytes = wasmModule([{ name: "copyTiles", ...copyTilesFunction() }], false);
  * if (!WebAssembly.validate(bytes)) throw new Error("invalid module");

@@ -27,8 +27,8 @@
  */
 
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { wasmModule } from "../backend/wasm_kernels/_wasm_assembler.ts";
-import { check, dims, DNNL, type DnnlLibrary, MEMORY_DESC_BYTES } from "../backend/onednn/_ffi.ts";
+import { wasmModule } from "../wasm_kernels/_wasm_assembler.ts";
+import { check, dims, DNNL, type DnnlLibrary, MEMORY_DESC_BYTES } from "./_ffi.ts";
 import { copyRunsFunction, copyTilesFunction } from "./_simd_filter_copy.ts";
 
 /** The copy loops, bound to a wasm backend's heap (addresses and strides in bytes). */
@@ -59,7 +59,7 @@ const instances = new WeakMap<WebAssembly.Memory, FilterCopyKernels>();
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import * as tf from "../tf.ts";
+ * import * as tf from "../../tf.ts";
  * import "@tensorflow/tfjs-backend-wasm";
  * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  * import { filterCopyKernels } from "./filter_copy.ts";
@@ -196,10 +196,10 @@ export function filterCopyLoops(
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import * as tf from "../tf.ts";
+ * import * as tf from "../../tf.ts";
  * import "@tensorflow/tfjs-backend-wasm";
  * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
- * import { address } from "../backend/wasm_kernels/_simd.ts";
+ * import { address } from "../wasm_kernels/_simd.ts";
  * import { copyFilter, FILTER_COPY_LAYOUTS, filterCopyKernels } from "./filter_copy.ts";
  * await tf.setBackend("wasm");
  * const backend = tf.backend() as BackendWasm;
