@@ -132,6 +132,9 @@ Deno.test("headline: the papers' described design judged by the gain rule, each 
       await designFolder(dir, `mnist-${c}-s0-default`, { scratch: 0.9, pkdgan: 0.89 }, 0.5);
     }
     await designFolder(dir, "mnist-2-s0-stage1-kd", { scratch: 0.9, pkdgan: 0.91 }, 0.5);
+    // The chosen design on two classes: -1 and +3 points, a row of its own, open below 3.
+    await designFolder(dir, "mnist-1-s0-chosen", { scratch: 0.9, pkdgan: 0.89 }, 0.5);
+    await designFolder(dir, "mnist-3-s0-chosen", { scratch: 0.9, pkdgan: 0.93 }, 0.5);
     const published = await loadPaperFigures(
       new URL("../../results/paper_figures.json", import.meta.url),
     );
@@ -146,6 +149,14 @@ Deno.test("headline: the papers' described design judged by the gain rule, each 
       "agrees",
     ]);
     assertStringIncludes(cells[4], "classes 2, 5, 8 of the study's 5, seed 0");
+    const chosen = headline.split("\n").find((l) => l.includes("design chosen without the test"))!
+      .split("|").slice(1, -1).map((c) => c.trim());
+    assertEquals(chosen.slice(1, 4), [
+      "+1.77",
+      "+1.00 (higher on 1 of 2 classes; w3/l32)",
+      "open (2 so far)",
+    ]);
+    assertStringIncludes(chosen[4], "2 of 10 classes (1, 3), seed 0");
     // No Fashion-MNIST cell: no row for it.
     assertEquals(headline.includes("Fashion-MNIST at 700:1, with the papers"), false);
   } finally {
