@@ -62,9 +62,30 @@ Deno.test("the committed campaign specs land exactly the committed teachers and 
     assertEquals(job.flags, teachers.find((t) => t.id === job.id)!.flags, job.id);
     assert(job.land?.startsWith("runs/t14-landed/"), job.id);
   }
+  // The chosen design (issue 26, point 5): every class of both datasets, the papers' described
+  // choices with K's weights as the rule settled them; the teachers it needs beyond the study's
+  // are retrained by design/teachers.json, and design/teachers.json retrains nothing else.
+  const chosen = await specJobs("results/design/chosen.json");
+  assertEquals(chosen.length, 20);
+  for (const job of chosen) {
+    assertEquals(
+      [
+        job.flags["batch-size"],
+        job.flags["student-latent"],
+        job.flags.stage1,
+        job.flags["kd-weights"],
+      ],
+      [1, "keep", "kd", "1,1,1"],
+      job.id,
+    );
+    assertEquals(job.land, `results/design/${job.id}`);
+  }
   const studyTeachers = new Set(design.map((j) => String(j.flags.model)));
+  const chosenTeachers = new Set(chosen.map((j) => String(j.flags.model)));
+  const neededModels = needed.map((j) => `runs/t14/runs/${j.id}`);
+  assertEquals(neededModels.filter((m) => !studyTeachers.has(m) && !chosenTeachers.has(m)), []);
   assertEquals(
-    needed.map((j) => `runs/t14/runs/${j.id}`).filter((m) => !studyTeachers.has(m)),
+    [...chosenTeachers].filter((m) => !studyTeachers.has(m) && !neededModels.includes(m)),
     [],
   );
 });
