@@ -28,6 +28,7 @@
 import * as tf from "../tf.ts";
 import type { DistillableModel, DistilledOutputs } from "../models/mod.ts";
 import { withFixedFilters } from "../backend/wasm_kernels/conv2d.ts";
+import { keptOutputs } from "./_kept_outputs.ts";
 
 /**
  * A frozen teacher: its passes by the kernels for fixed weights, and with `keep` its outputs at
@@ -100,18 +101,13 @@ export class FrozenTeacher {
         zHat: tf.tensor2d(row.zHat.slice(), [1, row.zHat.length]),
       };
     }
-    const [z, xHat, zHat] = withFixedFilters(() =>
-      tf.tidy(() => {
-        const out = this.#teacher.distilledOutputs(images, "infer");
-        return [out.z, out.xHat, out.zHat];
-      })
-    );
+    const out = withFixedFilters(() => keptOutputs(this.#teacher, images, "infer"));
     if (index !== undefined) {
       // Copies: `dataSync` may return the tensor's own storage.
       const now = {
-        z: Float32Array.from(z.dataSync()),
-        xHat: Float32Array.from(xHat.dataSync()),
-        zHat: Float32Array.from(zHat.dataSync()),
+        z: Float32Array.from(out.z.dataSync()),
+        xHat: Float32Array.from(out.xHat.dataSync()),
+        zHat: Float32Array.from(out.zHat.dataSync()),
         confirmed: false,
       };
       if (row && sameBits(row, now)) {
@@ -121,7 +117,7 @@ export class FrozenTeacher {
         this.#rows[index] = now;
       }
     }
-    return { z: z as tf.Tensor2D, xHat: xHat as tf.Tensor4D, zHat: zHat as tf.Tensor2D };
+    return out;
   }
 }
 

@@ -41,6 +41,7 @@ import type { ImageSet } from "../data/types.ts";
 import { type EpochRecord, fit } from "../train/trainer.ts";
 import { distillationLoss, type DistillationWeights, latentProjection } from "./kd_loss.ts";
 import { FrozenTeacher } from "./frozen_teacher.ts";
+import { keptOutputs } from "./_kept_outputs.ts";
 import type { ProgressSink } from "../util/progress.ts";
 import {
   checkpointHasTeacher,
@@ -210,7 +211,7 @@ export async function distillStage(
     }
     // Joint: the teacher learns against the student's outputs of this step, then the student
     // against the teacher's outputs computed before the teacher's update.
-    const studentNow = generateKept(student, images, "train");
+    const studentNow = keptOutputs(student, images, "train");
     student.discardBatchStats();
     let teacherNow: DistilledOutputs | undefined;
     try {
@@ -397,17 +398,4 @@ export async function distillStudent(
     teacherChanged: copy !== undefined,
     seconds: secondsBefore + (performance.now() - started) / 1000,
   };
-}
-
-/** The generator's outputs on `images`, with every intermediate freed. */
-function generateKept(
-  model: DistillableModel,
-  images: tf.Tensor4D,
-  mode: "train" | "infer",
-): DistilledOutputs {
-  const [z, xHat, zHat] = tf.tidy(() => {
-    const out = model.distilledOutputs(images, mode);
-    return [out.z, out.xHat, out.zHat];
-  });
-  return { z: z as tf.Tensor2D, xHat: xHat as tf.Tensor4D, zHat: zHat as tf.Tensor2D };
 }
