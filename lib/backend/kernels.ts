@@ -29,6 +29,7 @@ import { realFakeCrossEntropyConfigs } from "./wasm_kernels/real_fake_cross_entr
 import { generatorLossConfigs } from "./wasm_kernels/generator_loss.ts";
 import { scoringKernelConfigs } from "./wasm_kernels/scoring.ts";
 import { onednnConvolutionKernel } from "./onednn/kernels.ts";
+import { onednnAdamUpdateFlat } from "./onednn/adam_kernels.ts";
 import {
   activationConfig,
   activationGradConfig,
@@ -72,7 +73,8 @@ const onednnOnly = (config: tf.KernelConfig): KernelEntry => ({
 /**
  * The list: the three convolutions (wasm kernels; on onednn, oneDNN where it serves the shape),
  * a block-copying `Tile` (BatchNorm's gradient), a SIMD `Sqrt`, an `Identity` that shares its
- * input's data, the one-pass Adam kernels, BatchNorm's running averages in one call, the
+ * input's data, the one-pass Adam kernels (the flat one, on onednn, native code on oneDNN's
+ * threads: `onednn/native_adam.ts`), BatchNorm's running averages in one call, the
  * generator's and the discriminator's losses and their gradients (one call each way), the scoring
  * kernels (`wasm_kernels/scoring.ts`: inference only, never called in training), and oneDNN's
  * BatchNorm+activation and activation.
@@ -92,7 +94,11 @@ export const KERNELS: readonly KernelEntry[] = [
   both(sqrtConfig),
   both(identityConfig),
   both(adamUpdateConfig),
-  both(adamUpdateFlatConfig),
+  {
+    kernelName: adamUpdateFlatConfig.kernelName,
+    wasm: adamUpdateFlatConfig.kernelFunc,
+    onednn: onednnAdamUpdateFlat(adamUpdateFlatConfig.kernelFunc),
+  },
   both(movingAveragesConfig),
   ...realFakeCrossEntropyConfigs.map(both),
   ...generatorLossConfigs.map(both),

@@ -153,6 +153,7 @@ async function startWasm(onednn = false): Promise<string> {
 async function startOnednn(threads: number | undefined): Promise<string> {
   const { loadDnnl } = await import("./onednn/_ffi.ts");
   const { setDnnlThreads, threadChoice } = await import("./onednn/threads.ts");
+  const { nativeAdamStatus } = await import("./onednn/native_adam.ts");
   const { dnnlContext } = await import("./onednn/_context.ts");
   const choice = threadChoice(threads);
   const wanted = choice.count;
@@ -167,8 +168,11 @@ async function startOnednn(threads: number | undefined): Promise<string> {
   }
   const wasm = await startWasm(true);
   for (const line of choice.warnings) console.warn(`warning: ${line}`);
+  const adam = nativeAdamStatus();
   return `oneDNN ${lib.version} convolutions (${lib.runtime}, ${running} thread(s) from ` +
-    `${choice.source}), wasm ${wasm} for the rest`;
+    `${choice.source}), Adam ${
+      adam.state === "native" ? "native on the same threads" : `in wasm (${adam.reason})`
+    }, wasm ${wasm} for the rest`;
 }
 
 async function startWebGpu(auto: boolean): Promise<string> {

@@ -1,0 +1,64 @@
+/*
+ * edegan: one Adam step over many weight tensors, on the cores OpenMP gives (the onednn backend's
+ * `EdeganAdamUpdateFlat`; lib/backend/onednn/native_adam.ts builds and loads it).
+ *
+ * The same float32 operations in the same order as the wasm SIMD kernel
+ * (lib/backend/wasm_kernels/_simd_adam.ts) and PyTorch's torch.optim.Adam:
+ *   m' = m*b1 + g*(1-b1);  v' = v*b2 + (g*g)*(1-b2);  p' = p - (m' / (sqrt(v'/c2) + eps)) * step
+ * Each operation is one correctly rounded IEEE float32 operation (built with -ffp-contract=off and
+ * without -ffast-math: no fused multiply-add, no reciprocal estimates), so the bits do not depend
+ * on the vector width or on how the elements are split between threads.
+ *
+ * table: count rows of six 64-bit words, one per weight tensor: the addresses of p, g, p', m, v
+ * and the element count n. m and v are updated in place; p' may not overlap p, g, m or v.
+ * k: b1, 1-b1, b2, 1-b2, c2, eps, step. The elements of all rows together are split into one
+ * contiguous range per thread.
+ */
+#include <stdint.h>
+
+static void adam_range(const uint64_t *row, int64_t from, int64_t to, const float *k) {
+  const float b1 = k[0], ob1 = k[1], b2 = k[2], ob2 = k[3], c2 = k[4], eps = k[5], step = k[6];
+  const float *restrict p = (const float *)(uintptr_t)row[0];
+  const float *restrict g = (const float *)(uintptr_t)row[1];
+  float *restrict out = (float *)(uintptr_t)row[2];
+  float *restrict m = (float *)(uintptr_t)row[3];
+  float *restrict v = (float *)(uintptr_t)row[4];
+  for (int64_t i = from; i < to; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * ob1;
+    const float vi = v[i] * b2 + (gi * gi) * ob2;
+    m[i] = mi;
+    v[i] = vi;
+    out[i] = p[i] - (mi / (__builtin_sqrtf(vi / c2) + eps)) * step;
+  }
+}
+
+/* The version of this interface; native_adam.ts checks it after loading. */
+int32_t edegan_adam_version(void) { return 1; }
+
+void edegan_adam_flat(const uint64_t *table, int32_t count, const float *k) {
+  int64_t total = 0;
+  for (int32_t r = 0; r < count; r++) total += (int64_t)table[6 * r + 5];
+#pragma omp parallel
+  {
+#ifdef _OPENMP
+    extern int omp_get_thread_num(void);
+    extern int omp_get_num_threads(void);
+    const int64_t threads = omp_get_num_threads(), me = omp_get_thread_num();
+#else
+    const int64_t threads = 1, me = 0;
+#endif
+    /* This thread's elements [start, end) of all rows together, in multiples of 16. */
+    const int64_t share = ((total + threads - 1) / threads + 15) / 16 * 16;
+    const int64_t start = me * share < total ? me * share : total;
+    const int64_t end = start + share < total ? start + share : total;
+    int64_t first = 0; /* the first element of row r among all rows' */
+    for (int32_t r = 0; r < count && first < end; r++) {
+      const int64_t n = (int64_t)table[6 * r + 5];
+      const int64_t from = start > first ? start - first : 0;
+      const int64_t to = end - first < n ? end - first : n;
+      if (from < to) adam_range(table + 6 * r, from, to, k);
+      first += n;
+    }
+  }
+}

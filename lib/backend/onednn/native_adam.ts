@@ -1,0 +1,189 @@
+/**
+ * The onednn backend's Adam step in native code (`adam.c`), on the cores OpenMP gives oneDNN
+ * (`--threads`). The wasm backend's Adam runs on one core in tfjs's wasm heap, which no other
+ * thread can reach from WebAssembly; oneDNN already reads and writes that heap by address, so
+ * the same update compiled to a shared library can too, split between threads. Same float32
+ * operations in the same order, no fused multiply-add: the same bits as the wasm kernel (tested).
+ *
+ * The library is compiled on first use with the system's C compiler (`EDEGAN_CC`, else `CC`, else
+ * `cc`; it needs OpenMP, as gcc and clang with libgomp/libomp have) into a cache folder
+ * (`EDEGAN_CACHE_DIR`, else `$XDG_CACHE_HOME/edegan`, else `~/.cache/edegan`), named by a hash of
+ * the source, the flags and the platform, written under a temporary name and renamed (two processes
+ * that build at once each end with a whole file). Without a compiler the onednn backend keeps the
+ * wasm Adam (same results, slower); the backend's description (printed by the tasks, kept in
+ * every manifest) says which Adam ran and why. `EDEGAN_NATIVE_ADAM=0` chooses the wasm one.
+ *
+ * Source of the update: Kingma & Ba 2015; PyTorch's `torch.optim.Adam` (lib/ops/adam_update.ts).
+ *
+ * @module
+ */
+
+/** The compiler flags: optimised, OpenMP, and nothing that changes a float32 result. */
+export const NATIVE_ADAM_FLAGS: readonly string[] = [
+  "-O3",
+  "-fPIC",
+  "-shared",
+  "-fopenmp",
+  "-ffp-contract=off",
+  "-fno-math-errno",
+];
+
+const symbols = {
+  edegan_adam_version: { parameters: [], result: "i32" },
+  edegan_adam_flat: { parameters: ["buffer", "i32", "buffer"], result: "void" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+const INTERFACE_VERSION = 1;
+
+/** The loaded library, or why there is none. */
+export type NativeAdamStatus =
+  | { state: "native"; path: string; built: boolean }
+  | { state: "wasm"; reason: string };
+
+/** The update, bound: `table` rows of (p, g, p', m, v addresses, n), `k` the seven constants. */
+export interface NativeAdam {
+  adamFlat(table: BigUint64Array, count: number, constants: Float32Array): void;
+  path: string;
+}
+
+/**
+ * Whether the onednn kernel uses the native library when it has one (default true): benches set
+ * it false to time the wasm Adam in the same process (`bench/adam_native.ts`).
+ */
+export const nativeAdamSwitch = { enabled: true };
+
+let status: NativeAdamStatus | undefined;
+let bound: NativeAdam | undefined;
+
+/**
+ * The native Adam, built and loaded on the first call (`undefined` where it cannot be: the reason
+ * is in {@link nativeAdamStatus}).
+ *
+ * @example
+ * ```ts
+ * import { nativeAdam, nativeAdamStatus } from "./native_adam.ts";
+ * const adam = nativeAdam();
+ * if ((adam === undefined) !== (nativeAdamStatus().state === "wasm")) throw new Error();
+ * ```
+ */
+export function nativeAdam(): NativeAdam | undefined {
+  if (status === undefined) {
+    try {
+      if (env("EDEGAN_NATIVE_ADAM") === "0") {
+        throw new Error("EDEGAN_NATIVE_ADAM=0");
+      }
+      const { path, built } = buildNativeAdam();
+      const lib = Deno.dlopen(path, symbols);
+      const version = lib.symbols.edegan_adam_version();
+      if (version !== INTERFACE_VERSION) {
+        lib.close();
+        throw new Error(`${path}: interface ${version}, expected ${INTERFACE_VERSION}`);
+      }
+      bound = {
+        path,
+        adamFlat: (table, count, constants) =>
+          lib.symbols.edegan_adam_flat(table, count, constants),
+      };
+      status = { state: "native", path, built };
+    } catch (error) {
+      status = { state: "wasm", reason: (error as Error).message };
+    }
+  }
+  return bound;
+}
+
+/**
+ * Whether the onednn backend's Adam is native (and from which file) or wasm (and why); loads it
+ * first if no step has yet.
+ *
+ * @example
+ * ```ts
+ * import { nativeAdamStatus } from "./native_adam.ts";
+ * const s = nativeAdamStatus();
+ * console.log(s.state === "native" ? s.path : s.reason);
+ * ```
+ */
+export function nativeAdamStatus(): NativeAdamStatus {
+  nativeAdam();
+  return status!;
+}
+
+/** The folder built libraries go to: `EDEGAN_CACHE_DIR`, `$XDG_CACHE_HOME/edegan` or `~/.cache/edegan`. */
+export function nativeCacheDir(): string {
+  const own = env("EDEGAN_CACHE_DIR");
+  if (own !== undefined) return own;
+  const xdg = env("XDG_CACHE_HOME");
+  if (xdg !== undefined) return `${xdg}/edegan`;
+  const home = env("HOME");
+  if (home === undefined) throw new Error("no cache folder: set EDEGAN_CACHE_DIR or HOME");
+  return `${home}/.cache/edegan`;
+}
+
+/**
+ * The library's file, compiled from `adam.c` unless a file of the same source, flags and platform
+ * is already in the cache folder. Throws with the compiler's message when it fails or is missing.
+ */
+export function buildNativeAdam(): { path: string; built: boolean } {
+  const source = Deno.readTextFileSync(new URL("./adam.c", import.meta.url));
+  const cc = env("EDEGAN_CC") ?? env("CC") ?? "cc";
+  const key = fnv1a64([source, cc, ...NATIVE_ADAM_FLAGS, Deno.build.target].join("\0"));
+  const dir = nativeCacheDir();
+  const path = `${dir}/edegan-adam-${key}.so`;
+  try {
+    if (Deno.statSync(path).isFile) return { path, built: false };
+  } catch {
+    // not built yet
+  }
+  Deno.mkdirSync(dir, { recursive: true });
+  const sourcePath = `${dir}/edegan-adam-${key}.${Deno.pid}.c`;
+  const partial = `${path}.${Deno.pid}.partial`;
+  Deno.writeTextFileSync(sourcePath, source);
+  try {
+    let result: Deno.CommandOutput;
+    try {
+      result = new Deno.Command(cc, {
+        args: [...NATIVE_ADAM_FLAGS, "-o", partial, sourcePath],
+        stdout: "piped",
+        stderr: "piped",
+      }).outputSync();
+    } catch (error) {
+      throw new Error(
+        `no C compiler '${cc}' (${(error as Error).message.split("\n")[0]}); install gcc ` +
+          `(apt-get install gcc) or set EDEGAN_CC`,
+      );
+    }
+    if (!result.success) {
+      const message = new TextDecoder().decode(result.stderr).trim().split("\n").slice(0, 3);
+      throw new Error(`${cc} ${NATIVE_ADAM_FLAGS.join(" ")} failed: ${message.join(" / ")}`);
+    }
+    Deno.renameSync(partial, path);
+    return { path, built: true };
+  } finally {
+    for (const leftover of [sourcePath, partial]) {
+      try {
+        Deno.removeSync(leftover);
+      } catch {
+        // already gone (renamed)
+      }
+    }
+  }
+}
+
+/** 64-bit FNV-1a of a string's UTF-16 code units, as 16 hex digits (a cache key, not security). */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= BigInt(text.charCodeAt(i));
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, "0");
+}
+
+function env(name: string): string | undefined {
+  try {
+    const value = Deno.env.get(name);
+    return value === undefined || value === "" ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}
