@@ -8,14 +8,14 @@
 
 import type * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { ADAM_UPDATE_FLAT, type AdamUpdateAttrs } from "../../ops/kernel_names.ts";
+import type { AdamUpdateAttrs } from "../../ops/kernel_names.ts";
 import { heapAddresses } from "./kernels.ts";
 import { nativeAdam, nativeAdamSwitch } from "./native_adam.ts";
 
 type Info = tf.TensorInfo;
 
 /**
- * The onednn kernel function of {@link ADAM_UPDATE_FLAT}, with `fallback` (the wasm kernel) for
+ * The onednn kernel function of `EdeganAdamUpdateFlat`, with `fallback` (the wasm kernel) for
  * when the native library is not there or an input is not float32.
  *
  * @example
