@@ -15,6 +15,9 @@
  * contiguous range per thread.
  */
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static void adam_range(const uint64_t *row, int64_t from, int64_t to, const float *k) {
   const float b1 = k[0], ob1 = k[1], b2 = k[2], ob2 = k[3], c2 = k[4], eps = k[5], step = k[6];
@@ -23,7 +26,34 @@ static void adam_range(const uint64_t *row, int64_t from, int64_t to, const floa
   float *restrict out = (float *)(uintptr_t)row[2];
   float *restrict m = (float *)(uintptr_t)row[3];
   float *restrict v = (float *)(uintptr_t)row[4];
-  for (int64_t i = from; i < to; i++) {
+  int64_t i = from;
+#if defined(__SSE2__)
+  /* p' with streaming stores (it is not read again in this step: no read of its old contents
+   * into the cache), four elements at a time once p' is 16-byte aligned; the same operations. */
+  for (; i < to && ((uintptr_t)(out + i) & 15) != 0; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * ob1;
+    const float vi = v[i] * b2 + (gi * gi) * ob2;
+    m[i] = mi;
+    v[i] = vi;
+    out[i] = p[i] - (mi / (__builtin_sqrtf(vi / c2) + eps)) * step;
+  }
+  const __m128 B1 = _mm_set1_ps(b1), OB1 = _mm_set1_ps(ob1), B2 = _mm_set1_ps(b2);
+  const __m128 OB2 = _mm_set1_ps(ob2), C2 = _mm_set1_ps(c2), EPS = _mm_set1_ps(eps);
+  const __m128 STEP = _mm_set1_ps(step);
+  for (; i + 4 <= to; i += 4) {
+    const __m128 gi = _mm_loadu_ps(g + i);
+    const __m128 mi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(m + i), B1), _mm_mul_ps(gi, OB1));
+    const __m128 vi =
+        _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), B2), _mm_mul_ps(_mm_mul_ps(gi, gi), OB2));
+    _mm_storeu_ps(m + i, mi);
+    _mm_storeu_ps(v + i, vi);
+    const __m128 denominator = _mm_add_ps(_mm_sqrt_ps(_mm_div_ps(vi, C2)), EPS);
+    _mm_stream_ps(out + i,
+                  _mm_sub_ps(_mm_loadu_ps(p + i), _mm_mul_ps(_mm_div_ps(mi, denominator), STEP)));
+  }
+#endif
+  for (; i < to; i++) {
     const float gi = g[i];
     const float mi = m[i] * b1 + gi * ob1;
     const float vi = v[i] * b2 + (gi * gi) * ob2;
@@ -60,5 +90,8 @@ void edegan_adam_flat(const uint64_t *table, int32_t count, const float *k) {
       if (from < to) adam_range(table + 6 * r, from, to, k);
       first += n;
     }
+#if defined(__SSE2__)
+    _mm_sfence(); /* the streamed stores visible before the threads join */
+#endif
   }
 }
