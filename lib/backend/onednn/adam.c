@@ -9,23 +9,25 @@
  * without -ffast-math: no fused multiply-add, no reciprocal estimates), so the bits do not depend
  * on the vector width or on how the elements are split between threads.
  *
- * table: count rows of six 64-bit words, one per weight tensor: the addresses of p, g, p', m, v
- * and the element count n. m and v are updated in place; p' may not overlap p, g, m or v.
- * k: b1, 1-b1, b2, 1-b2, c2, eps, step. The elements of all rows together are split into one
- * contiguous range per thread.
+ * heap: the wasm heap's first byte. table: count rows of six 32-bit words, one per weight tensor:
+ * the byte offsets in the heap of p, g, p', m, v and the element count n. m and v are updated in
+ * place; p' may not overlap p, g, m or v. k: b1, 1-b1, b2, 1-b2, c2, eps, step. The elements of
+ * all rows together are split into one contiguous range per thread (one thread under 64 K
+ * elements: waking the others costs more than it saves).
  */
 #include <stdint.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-static void adam_range(const uint64_t *row, int64_t from, int64_t to, const float *k) {
+static void adam_range(char *heap, const uint32_t *row, int64_t from, int64_t to,
+                       const float *k) {
   const float b1 = k[0], ob1 = k[1], b2 = k[2], ob2 = k[3], c2 = k[4], eps = k[5], step = k[6];
-  const float *restrict p = (const float *)(uintptr_t)row[0];
-  const float *restrict g = (const float *)(uintptr_t)row[1];
-  float *restrict out = (float *)(uintptr_t)row[2];
-  float *restrict m = (float *)(uintptr_t)row[3];
-  float *restrict v = (float *)(uintptr_t)row[4];
+  const float *restrict p = (const float *)(heap + row[0]);
+  const float *restrict g = (const float *)(heap + row[1]);
+  float *restrict out = (float *)(heap + row[2]);
+  float *restrict m = (float *)(heap + row[3]);
+  float *restrict v = (float *)(heap + row[4]);
   int64_t i = from;
 #if defined(__SSE2__)
   /* p' with streaming stores (it is not read again in this step: no read of its old contents
@@ -64,12 +66,12 @@ static void adam_range(const uint64_t *row, int64_t from, int64_t to, const floa
 }
 
 /* The version of this interface; native_adam.ts checks it after loading. */
-int32_t edegan_adam_version(void) { return 1; }
+int32_t edegan_adam_version(void) { return 2; }
 
-void edegan_adam_flat(const uint64_t *table, int32_t count, const float *k) {
+void edegan_adam_flat(char *heap, const uint32_t *table, int32_t count, const float *k) {
   int64_t total = 0;
   for (int32_t r = 0; r < count; r++) total += (int64_t)table[6 * r + 5];
-#pragma omp parallel
+#pragma omp parallel if (total >= 65536)
   {
 #ifdef _OPENMP
     extern int omp_get_thread_num(void);
@@ -87,7 +89,7 @@ void edegan_adam_flat(const uint64_t *table, int32_t count, const float *k) {
       const int64_t n = (int64_t)table[6 * r + 5];
       const int64_t from = start > first ? start - first : 0;
       const int64_t to = end - first < n ? end - first : n;
-      if (from < to) adam_range(table + 6 * r, from, to, k);
+      if (from < to) adam_range(heap, table + 6 * r, from, to, k);
       first += n;
     }
 #if defined(__SSE2__)

@@ -9,7 +9,6 @@
 import type * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { AdamUpdateAttrs } from "../../ops/kernel_names.ts";
-import { heapAddresses } from "./kernels.ts";
 import { nativeAdam, nativeAdamSwitch } from "./native_adam.ts";
 
 type Info = tf.TensorInfo;
@@ -53,21 +52,13 @@ export function onednnAdamUpdateFlat(fallback: tf.KernelFunc): tf.KernelFunc {
       return fallback(args);
     }
     const outputs = segments.map(({ p }) => backend.makeOutput(p.shape, "float32"));
-    // Addresses after every allocation: makeOutput may grow (move) the heap.
-    const [mAt, vAt] = heapAddresses(backend, [m, v]).map(Deno.UnsafePointer.value);
-    const table = new BigUint64Array(6 * segments.length);
+    // Offsets after every allocation: makeOutput may grow (move) the heap.
+    const at = (x: Info) => backend.dataIdMap.get(x.dataId)!.memoryOffset;
+    const [mAt, vAt] = [at(m), at(v)];
+    const table = new Uint32Array(6 * segments.length);
     segments.forEach(({ offset, p, g }, i) => {
-      const [pAt, gAt, outAt] = heapAddresses(backend, [p, g, outputs[i]]).map(
-        Deno.UnsafePointer.value,
-      );
       const size = p.shape.reduce((a, b) => a * b, 1);
-      table.set(
-        [pAt, gAt, outAt, mAt, vAt].map((a) => BigInt(a)).map((a, j) =>
-          j >= 3 ? a + BigInt(4 * offset) : a
-        ),
-        6 * i,
-      );
-      table[6 * i + 5] = BigInt(size);
+      table.set([at(p), at(g), at(outputs[i]), mAt + 4 * offset, vAt + 4 * offset, size], 6 * i);
     });
     const constants = Float32Array.of(
       beta1,
@@ -78,7 +69,8 @@ export function onednnAdamUpdateFlat(fallback: tf.KernelFunc): tf.KernelFunc {
       epsilon,
       stepSize,
     );
-    adam.adamFlat(table, segments.length, constants);
+    const heap = (backend as unknown as { wasm: { HEAPU8: Uint8Array<ArrayBuffer> } }).wasm.HEAPU8;
+    adam.adamFlat(Deno.UnsafePointer.of(heap), table, segments.length, constants);
     return outputs;
   };
 }

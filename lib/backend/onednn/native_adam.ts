@@ -30,19 +30,27 @@ export const NATIVE_ADAM_FLAGS: readonly string[] = [
 
 const symbols = {
   edegan_adam_version: { parameters: [], result: "i32" },
-  edegan_adam_flat: { parameters: ["buffer", "i32", "buffer"], result: "void" },
+  edegan_adam_flat: { parameters: ["pointer", "buffer", "i32", "buffer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-const INTERFACE_VERSION = 1;
+const INTERFACE_VERSION = 2;
 
 /** The loaded library, or why there is none. */
 export type NativeAdamStatus =
   | { state: "native"; path: string; built: boolean }
   | { state: "wasm"; reason: string };
 
-/** The update, bound: `table` rows of (p, g, p', m, v addresses, n), `k` the seven constants. */
+/**
+ * The update, bound: `heap` the wasm heap's first byte, `table` rows of (p, g, p', m, v byte
+ * offsets in it, n), `constants` the seven of `adam.c`.
+ */
 export interface NativeAdam {
-  adamFlat(table: BigUint64Array, count: number, constants: Float32Array): void;
+  adamFlat(
+    heap: Deno.PointerValue,
+    table: Uint32Array,
+    count: number,
+    constants: Float32Array,
+  ): void;
   path: string;
 }
 
@@ -81,8 +89,8 @@ export function nativeAdam(): NativeAdam | undefined {
       }
       bound = {
         path,
-        adamFlat: (table, count, constants) =>
-          lib.symbols.edegan_adam_flat(table, count, constants),
+        adamFlat: (heap, table, count, constants) =>
+          lib.symbols.edegan_adam_flat(heap, table, count, constants),
       };
       status = { state: "native", path, built };
     } catch (error) {
