@@ -20,9 +20,19 @@
 #include <emmintrin.h>
 #endif
 
+/* One element, scalar: the operations of the vector loop below, in the same order. */
+static inline void adam_one(const float *restrict p, const float *restrict g, float *restrict out,
+                            float *restrict m, float *restrict v, int64_t i, const float *k) {
+  const float gi = g[i];
+  const float mi = m[i] * k[0] + gi * k[1];
+  const float vi = v[i] * k[2] + (gi * gi) * k[3];
+  m[i] = mi;
+  v[i] = vi;
+  out[i] = p[i] - (mi / (__builtin_sqrtf(vi / k[4]) + k[5])) * k[6];
+}
+
 static void adam_range(char *heap, const uint32_t *row, int64_t from, int64_t to,
                        const float *k) {
-  const float b1 = k[0], ob1 = k[1], b2 = k[2], ob2 = k[3], c2 = k[4], eps = k[5], step = k[6];
   const float *restrict p = (const float *)(heap + row[0]);
   const float *restrict g = (const float *)(heap + row[1]);
   float *restrict out = (float *)(heap + row[2]);
@@ -32,17 +42,10 @@ static void adam_range(char *heap, const uint32_t *row, int64_t from, int64_t to
 #if defined(__SSE2__)
   /* p' with streaming stores (it is not read again in this step: no read of its old contents
    * into the cache), four elements at a time once p' is 16-byte aligned; the same operations. */
-  for (; i < to && ((uintptr_t)(out + i) & 15) != 0; i++) {
-    const float gi = g[i];
-    const float mi = m[i] * b1 + gi * ob1;
-    const float vi = v[i] * b2 + (gi * gi) * ob2;
-    m[i] = mi;
-    v[i] = vi;
-    out[i] = p[i] - (mi / (__builtin_sqrtf(vi / c2) + eps)) * step;
-  }
-  const __m128 B1 = _mm_set1_ps(b1), OB1 = _mm_set1_ps(ob1), B2 = _mm_set1_ps(b2);
-  const __m128 OB2 = _mm_set1_ps(ob2), C2 = _mm_set1_ps(c2), EPS = _mm_set1_ps(eps);
-  const __m128 STEP = _mm_set1_ps(step);
+  for (; i < to && ((uintptr_t)(out + i) & 15) != 0; i++) adam_one(p, g, out, m, v, i, k);
+  const __m128 B1 = _mm_set1_ps(k[0]), OB1 = _mm_set1_ps(k[1]), B2 = _mm_set1_ps(k[2]);
+  const __m128 OB2 = _mm_set1_ps(k[3]), C2 = _mm_set1_ps(k[4]), EPS = _mm_set1_ps(k[5]);
+  const __m128 STEP = _mm_set1_ps(k[6]);
   for (; i + 4 <= to; i += 4) {
     const __m128 gi = _mm_loadu_ps(g + i);
     const __m128 mi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(m + i), B1), _mm_mul_ps(gi, OB1));
@@ -55,14 +58,7 @@ static void adam_range(char *heap, const uint32_t *row, int64_t from, int64_t to
                   _mm_sub_ps(_mm_loadu_ps(p + i), _mm_mul_ps(_mm_div_ps(mi, denominator), STEP)));
   }
 #endif
-  for (; i < to; i++) {
-    const float gi = g[i];
-    const float mi = m[i] * b1 + gi * ob1;
-    const float vi = v[i] * b2 + (gi * gi) * ob2;
-    m[i] = mi;
-    v[i] = vi;
-    out[i] = p[i] - (mi / (__builtin_sqrtf(vi / c2) + eps)) * step;
-  }
+  for (; i < to; i++) adam_one(p, g, out, m, v, i, k);
 }
 
 /* The version of this interface; native_adam.ts checks it after loading. */
