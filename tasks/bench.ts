@@ -2,7 +2,8 @@
  * `deno task bench`: run benchmark suites, print their tables, optionally write JSON.
  *
  * ```
- * deno task bench [--suite kernels|model|distill|all] [--backend NAME] [--peer] [--json PATH]
+ * deno task bench [--suite kernels|model|distill|all] [--backend NAME] [--peer] [--rounds N]
+ *   [--json PATH]
  * ```
  *
  * @module
@@ -16,11 +17,12 @@ import "../lib/bench/profile.ts";
 import "../lib/bench/students.ts";
 import { formatTable } from "../lib/cli/flags.ts";
 import { describeMachine, getSuite, listSuites, SUITE_NAMES } from "../lib/bench/suites.ts";
-import { peerRows, peerSummary } from "../lib/bench/peer.ts";
+import { peerRows } from "../lib/bench/peer.ts";
+import { medianRows, roundsSummary } from "../lib/bench/rounds.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
 
-const STRING_FLAGS = ["suite", "json", "backend"] as const;
+const STRING_FLAGS = ["suite", "json", "backend", "rounds"] as const;
 const BOOLEAN_FLAGS = ["peer", "help"] as const;
 const SUITE_CHOICES = [...SUITE_NAMES, "all"];
 
@@ -51,6 +53,9 @@ Flags:
   --peer            model suite: also time the same teacher in PyTorch at 1 and 2 threads
                     (bench/pytorch_peer.py; needs python3-torch) and print edegan's best
                     images/s over PyTorch's best
+  --rounds N        model suite: run it (and the peer) N times in turn and report each
+                    figure's median over the rounds with its range, and each ratio's
+                    range round by round (default 1)
   --json PATH       also write the results as JSON to PATH (atomically)
   --help            show this text
 `;
@@ -91,7 +96,14 @@ function parse(args: string[]) {
   if (flags.peer && suite !== "model" && suite !== "all") {
     throw new UsageError(`--peer: only the model suite has a PyTorch peer; got --suite ${suite}`);
   }
-  return { help: flags.help, suite, backend, json: flags.json, peer: flags.peer };
+  const rounds = flags.rounds === undefined ? 1 : Number(flags.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new UsageError(`--rounds: expected a whole number >= 1, got '${flags.rounds}'`);
+  }
+  if (rounds > 1 && suite !== "model") {
+    throw new UsageError(`--rounds: only the model suite repeats in rounds; got --suite ${suite}`);
+  }
+  return { help: flags.help, suite, backend, json: flags.json, peer: flags.peer, rounds };
 }
 
 /**
@@ -132,32 +144,51 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   const onProgress = (msg: string) => console.error(`  ${msg}`);
-  const results: { suite: string; rows: Record<string, unknown>[] }[] = [];
+  const results: {
+    suite: string;
+    rows: Record<string, unknown>[];
+    rounds?: Record<string, unknown>[][];
+  }[] = [];
   let code = 0;
   try {
     for (const name of names) {
       const suite = getSuite(name)!;
       console.error(`bench: running suite '${name}'`);
-      const rows = await suite.run({ backend: options.backend, onProgress });
-      if (name === "model" && options.peer) {
-        // PyTorch after edegan, in the same process tree and table; its failure keeps edegan's rows.
-        console.error("bench: running the PyTorch peer (bench/pytorch_peer.py)");
-        try {
-          const peer = await peerRows({ onProgress });
-          if (peer.message) console.log(`bench: ${peer.message}`);
-          const peak = (rows as unknown as ModelRow[]).find((r) => r.peak_gflops)?.peak_gflops;
-          rows.push(...(withPeak(peer.rows, peak) as unknown as Record<string, unknown>[]));
-        } catch (error) {
-          console.error(`bench: --peer: ${(error as Error).message}`);
-          code = 1;
+      const rounds: Record<string, unknown>[][] = [];
+      for (let round = 1; round <= options.rounds; round++) {
+        if (options.rounds > 1) console.error(`bench: round ${round}/${options.rounds}`);
+        const rows = await suite.run({ backend: options.backend, onProgress });
+        if (name === "model" && options.peer) {
+          // PyTorch after edegan, in the same process tree and table; its failure keeps edegan's rows.
+          console.error("bench: running the PyTorch peer (bench/pytorch_peer.py)");
+          try {
+            const peer = await peerRows({ onProgress });
+            if (peer.message) console.log(`bench: ${peer.message}`);
+            const peak = (rows as unknown as ModelRow[]).find((r) => r.peak_gflops)?.peak_gflops;
+            rows.push(...(withPeak(peer.rows, peak) as unknown as Record<string, unknown>[]));
+          } catch (error) {
+            console.error(`bench: --peer: ${(error as Error).message}`);
+            code = 1;
+          }
         }
+        rounds.push(rows);
       }
-      console.log(`\n# ${name}\n\n${formatTable(rows, suite.columns, { digits: 2, empty: "" })}\n`);
+      const modelRounds = rounds as unknown as ModelRow[][];
+      const rows = options.rounds > 1
+        ? medianRows(modelRounds) as unknown as Record<string, unknown>[]
+        : rounds[0];
+      const columns = options.rounds > 1
+        ? [...suite.columns, "images_per_s_min", "images_per_s_max", "rounds"]
+        : suite.columns;
+      console.log(`\n# ${name}\n\n${formatTable(rows, columns, { digits: 2, empty: "" })}\n`);
+      if (options.rounds > 1) {
+        console.log(`(medians of ${options.rounds} rounds; images_per_s_min/max: their range)`);
+      }
       for (const line of suite.summarize?.(rows) ?? []) console.log(line);
       if (name === "model") {
-        for (const line of peerSummary(rows as unknown as ModelRow[])) console.log(line);
+        for (const line of roundsSummary(modelRounds)) console.log(line);
       }
-      results.push({ suite: name, rows });
+      results.push(options.rounds > 1 ? { suite: name, rows, rounds } : { suite: name, rows });
     }
   } catch (error) {
     console.error(`bench: ${(error as Error).message}`);
@@ -166,7 +197,7 @@ export async function main(args: string[]): Promise<number> {
   if (options.json !== undefined) {
     const machine = describeMachine();
     const document = results.length === 1
-      ? { suite: results[0].suite, machine, rows: results[0].rows }
+      ? { suite: results[0].suite, machine, rows: results[0].rows, rounds: results[0].rounds }
       : { suite: "all", machine, suites: results };
     await writeJsonAtomic(options.json, document);
     console.error(`bench: wrote ${options.json}`);

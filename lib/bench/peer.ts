@@ -239,6 +239,44 @@ const COMPARED = [
  * ```
  */
 export function peerSummary(rows: ModelRow[]): string[] {
+  return peerRatios(rows).map(({ phase, batch, target, ours, theirs, ratio }) => {
+    const what = `${phase === "train" ? "training" : "scoring"} at batch ${batch}`;
+    if (ours === undefined || theirs === undefined || ratio === undefined) {
+      return `${what}: no ${ours === undefined ? "edegan" : "PyTorch"} figure to compare`;
+    }
+    const met = ratio >= target ? "met" : "not met";
+    return `${what}: edegan ${ours.backend} ${ours.images_per_s!.toFixed(1)} images/s / ` +
+      `${theirs.backend} ${theirs.images_per_s!.toFixed(1)} = ${ratio.toFixed(2)}x PyTorch ` +
+      `(target >= ${target}x: ${met})`;
+  });
+}
+
+/** One compared figure: edegan's best row, PyTorch's best row and their ratio of images/s. */
+export interface PeerRatio {
+  phase: "train" | "score";
+  batch: number;
+  /** Issue 29's target ratio. */
+  target: number;
+  ours?: ModelRow;
+  theirs?: ModelRow;
+  ratio?: number;
+}
+
+/**
+ * For training at batch 64 and 1 and scoring at batch 256 and 1: edegan's best backend's row,
+ * PyTorch's best thread count's row and the ratio of their images/s (absent where either has no
+ * figure). Empty when there are no peer rows.
+ *
+ * @example
+ * ```ts
+ * import { peerRatios } from "./peer.ts";
+ * const row = (backend: string, images_per_s: number) =>
+ *   ({ backend, phase: "score" as const, batch: 1, images_per_s, peak_rss_mb: 1 });
+ * const r = peerRatios([row("onednn", 300), row("pytorch-1t", 150)]);
+ * if (r.find((x) => x.phase === "score" && x.batch === 1)?.ratio !== 2) throw new Error();
+ * ```
+ */
+export function peerRatios(rows: ModelRow[]): PeerRatio[] {
   const isPeer = (r: ModelRow) => r.backend.startsWith(PEER_BACKEND_PREFIX);
   if (!rows.some(isPeer)) return [];
   const best = (phase: string, batch: number, peer: boolean) =>
@@ -250,17 +288,12 @@ export function peerSummary(rows: ModelRow[]): string[] {
       undefined,
     );
   return COMPARED.map(({ phase, batch, target }) => {
-    const what = `${phase === "train" ? "training" : "scoring"} at batch ${batch}`;
     const ours = best(phase, batch, false);
     const theirs = best(phase, batch, true);
-    if (ours === undefined || theirs === undefined) {
-      return `${what}: no ${ours === undefined ? "edegan" : "PyTorch"} figure to compare`;
-    }
-    const ratio = ours.images_per_s! / theirs.images_per_s!;
-    const met = ratio >= target ? "met" : "not met";
-    return `${what}: edegan ${ours.backend} ${ours.images_per_s!.toFixed(1)} images/s / ` +
-      `${theirs.backend} ${theirs.images_per_s!.toFixed(1)} = ${ratio.toFixed(2)}x PyTorch ` +
-      `(target >= ${target}x: ${met})`;
+    const ratio = ours !== undefined && theirs !== undefined
+      ? ours.images_per_s! / theirs.images_per_s!
+      : undefined;
+    return { phase, batch, target, ours, theirs, ratio };
   });
 }
 

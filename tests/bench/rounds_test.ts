@@ -1,0 +1,130 @@
+/** `deno task bench --suite model --rounds N`: medians over rounds and each ratio's range. */
+
+import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { medianRows, roundsSummary } from "../../lib/bench/rounds.ts";
+import type { ModelRow } from "../../lib/bench/model.ts";
+import { getSuite, registerSuite } from "../../lib/bench/suites.ts";
+import { main } from "../../tasks/bench.ts";
+
+const row = (
+  backend: string,
+  phase: "train" | "score",
+  batch: number,
+  images_per_s: number | null,
+  extra: Partial<ModelRow> = {},
+): ModelRow => ({ backend, phase, batch, images_per_s, peak_rss_mb: 100, ...extra });
+
+Deno.test("medianRows: each figure's median, range and count over rounds; gflops and RSS by median; order kept", () => {
+  const rounds = [
+    [row("onednn", "train", 1, 30, { gflops: 18, peak_rss_mb: 200 }), row("wasm", "train", 1, 10)],
+    [
+      row("onednn", "train", 1, 20, { gflops: 12, peak_rss_mb: 220 }),
+      row("wasm", "train", 1, null),
+    ],
+    [row("onednn", "train", 1, 36, { gflops: 21, peak_rss_mb: 210 }), row("wasm", "train", 1, 12)],
+    [row("onednn", "train", 1, 24, { gflops: 15, peak_rss_mb: 205 })],
+  ];
+  const [onednn, wasm] = medianRows(rounds);
+  assertEquals(
+    [onednn.backend, onednn.images_per_s, onednn.images_per_s_min, onednn.images_per_s_max],
+    ["onednn", 27, 20, 36],
+  );
+  assertEquals([onednn.rounds, onednn.gflops, onednn.peak_rss_mb], [4, 16.5, 207.5]);
+  // A round without a figure (null, or no row) does not count.
+  assertEquals([wasm.images_per_s, wasm.rounds, wasm.images_per_s_min], [11, 2, 10]);
+  assertEquals(medianRows([[row("wasm", "score", 1, null)]])[0].images_per_s, null);
+  assertThrows(() => medianRows([]), Error, "no rounds");
+});
+
+Deno.test("roundsSummary: the ratio of the medians, then the ratio's range round by round", () => {
+  const rounds = [
+    [
+      row("onednn", "train", 1, 40),
+      row("pytorch-1t", "train", 1, 20),
+      row("pytorch-2t", "train", 1, 10),
+    ],
+    [row("onednn", "train", 1, 30), row("pytorch-1t", "train", 1, 25)],
+    [row("onednn", "train", 1, 36), row("pytorch-2t", "train", 1, 18)],
+  ];
+  const lines = roundsSummary(rounds);
+  // Medians: onednn 36; PyTorch's best of its medians: 1t 22.5 (2 rounds), 2t 14 (2 rounds).
+  assertStringIncludes(lines[1], "edegan onednn 36.0 images/s / pytorch-1t 22.5 = 1.60x PyTorch");
+  // Round by round: 40/20 = 2.00, 30/25 = 1.20, 36/18 = 2.00.
+  assertStringIncludes(lines[1], "round by round 1.20x-2.00x over 3 rounds");
+  assertStringIncludes(lines[0], "training at batch 64: no edegan figure to compare");
+  assertEquals(roundsSummary([rounds[0]])[1].includes("round by round"), false);
+});
+
+Deno.test("bench --rounds: refused unless a whole number >= 1, and for suites other than model", async () => {
+  const error = console.error;
+  console.error = () => {};
+  try {
+    assertEquals(await main(["--suite", "model", "--rounds", "0"]), 2);
+    assertEquals(await main(["--suite", "model", "--rounds", "two"]), 2);
+    assertEquals(await main(["--suite", "kernels", "--rounds", "2"]), 2);
+  } finally {
+    console.error = error;
+  }
+});
+
+Deno.test("bench --suite model --peer --rounds 3: the medians' table and ratio lines, every round in the JSON", async () => {
+  const dir = await Deno.makeTempDir();
+  const python = `${dir}/python3`;
+  // A stand-in Python: answers the torch probe, then PyTorch's batch-1 training at 20 images/s.
+  const peer = JSON.stringify({
+    backend: "pytorch-2t",
+    phase: "train",
+    batch: 1,
+    images_per_s: 20,
+    peak_rss_mb: 300,
+    device: "torch 9.9.9",
+    generator_params: 3200384,
+  });
+  await Deno.writeTextFile(
+    python,
+    `#!/bin/sh\nif [ "$1" = "-c" ]; then echo 9.9.9; exit 0; fi\ncat <<'ROWS'\n${peer}\nROWS\n`,
+  );
+  await Deno.chmod(python, 0o755);
+  const original = getSuite("model")!;
+  const figures = [30, 44, 36];
+  let call = 0;
+  registerSuite({
+    ...original,
+    run: () =>
+      Promise.resolve(
+        [row("onednn", "train", 1, figures[call++])] as unknown as Record<string, unknown>[],
+      ),
+  });
+  const printed: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...a: unknown[]) => printed.push(a.join(" "));
+  console.error = () => {};
+  const previousPython = Deno.env.get("EDEGAN_PYTHON");
+  Deno.env.set("EDEGAN_PYTHON", python);
+  try {
+    const json = `${dir}/bench.json`;
+    const code = await main(["--suite", "model", "--peer", "--rounds", "3", "--json", json]);
+    console.log = log;
+    assertEquals(code, 0, printed.join("\n"));
+    assertEquals(call, 3);
+    const out = printed.join("\n");
+    assertStringIncludes(out, "(medians of 3 rounds");
+    assertStringIncludes(out, "= 1.80x PyTorch (target >= 2x: not met)");
+    assertStringIncludes(out, "round by round 1.50x-2.20x over 3 rounds");
+    const document = JSON.parse(await Deno.readTextFile(json));
+    assertEquals(document.rounds.length, 3);
+    assertEquals(document.rounds.map((r: ModelRow[]) => r[0].images_per_s), figures);
+    const onednn = document.rows.find((r: ModelRow) => r.backend === "onednn");
+    assertEquals(
+      [onednn.images_per_s, onednn.images_per_s_min, onednn.images_per_s_max, onednn.rounds],
+      [36, 30, 44, 3],
+    );
+  } finally {
+    console.log = log;
+    console.error = error;
+    if (previousPython === undefined) Deno.env.delete("EDEGAN_PYTHON");
+    else Deno.env.set("EDEGAN_PYTHON", previousPython);
+    registerSuite(original);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
