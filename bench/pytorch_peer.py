@@ -21,7 +21,8 @@ network.ts, losses.ts, step.ts, lib/train/adam.ts):
 Timing (lib/bench/model.ts): train at batch 1 and 64, then score (E1 -> Dec -> E2 and the mean
 squared latent distance per image, eval mode, no_grad) at batch 1 and 256. Each figure is one
 warm-up call and then the median of `--repeats` timed calls (fewer once `--budget-seconds` are
-spent). Input images are tanh of a standard normal, NCHW float32. Peak RSS is the process's
+spent), each call as many steps (scoring passes) as make `--train-images-per-call` (32)
+(`--score-images-per-call`, 64) images, as edegan's MODEL_SUITE_TIMING. Input images are tanh of a standard normal, NCHW float32. Peak RSS is the process's
 (`ru_maxrss`), so each thread count runs in its own child process.
 
 Prints one JSON object per line, shaped like edegan's ModelRow:
@@ -317,16 +318,25 @@ def run(args, threads):
         }
         print(json.dumps(row), flush=True)
 
+    def per_call(f, batch, images_per_call):
+        """Seconds per step of f, timed in runs of enough steps for images_per_call images."""
+        steps = max(1, -(-images_per_call // batch))
+
+        def run():
+            for _ in range(steps):
+                f()
+        return run, steps
+
     for batch in TRAIN_BATCHES:
         print(f"  {backend} train batch {batch}", file=sys.stderr, flush=True)
         x = images(batch)
-        emit("train", batch, time_it(lambda: trainer.step(x), args.train_repeats,
-                                     args.budget_seconds))
+        run, steps = per_call(lambda: trainer.step(x), batch, args.train_images_per_call)
+        emit("train", batch, time_it(run, args.train_repeats, args.budget_seconds) / steps)
     for batch in SCORE_BATCHES:
         print(f"  {backend} score batch {batch}", file=sys.stderr, flush=True)
         x = images(batch)
-        emit("score", batch, time_it(lambda: score_once(model, x), args.score_repeats,
-                                     args.budget_seconds))
+        run, steps = per_call(lambda: score_once(model, x), batch, args.score_images_per_call)
+        emit("score", batch, time_it(run, args.score_repeats, args.budget_seconds) / steps)
 
 
 def parse_threads(text):
@@ -356,6 +366,11 @@ def main(argv=None):
                         help=f"timed training steps per figure (default {TRAIN_REPEATS})")
     parser.add_argument("--score-repeats", type=int, default=SCORE_REPEATS,
                         help=f"timed scoring passes per figure (default {SCORE_REPEATS})")
+    parser.add_argument("--train-images-per-call", type=int, default=1,
+                        help="steps per timed call: enough for this many images (default 1: "
+                             "one step; edegan's bench passes 32)")
+    parser.add_argument("--score-images-per-call", type=int, default=1,
+                        help="scoring passes per timed call, likewise (edegan's bench passes 64)")
     parser.add_argument("--budget-seconds", type=float, default=BUDGET_SECONDS,
                         help="stop repeating a figure after this many seconds (default 60)")
     parser.add_argument("--check", metavar="JSON",
@@ -366,8 +381,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.repeats is not None:
         args.train_repeats = args.score_repeats = args.repeats
-    if min(args.width, args.latent_size, args.train_repeats, args.score_repeats) < 1:
-        parser.error("--width, --latent-size and the repeats must be >= 1")
+    if min(args.width, args.latent_size, args.train_repeats, args.score_repeats,
+           args.train_images_per_call, args.score_images_per_call) < 1:
+        parser.error("--width, --latent-size, the repeats and the images per call must be >= 1")
     if not args.budget_seconds > 0:
         parser.error("--budget-seconds must be > 0")
     if args.check is not None:

@@ -157,7 +157,8 @@ export async function runPytorchPeer(opts: PeerOptions = {}): Promise<PeerRow[]>
     "--expect-params",
     String(expectParams),
   ];
-  const { trainRepeats, scoreRepeats, budgetSeconds } = MODEL_SUITE_TIMING;
+  const { trainRepeats, scoreRepeats, budgetSeconds, trainImagesPerCall, scoreImagesPerCall } =
+    MODEL_SUITE_TIMING;
   args.push(
     "--train-repeats",
     String(opts.repeats ?? trainRepeats),
@@ -165,6 +166,10 @@ export async function runPytorchPeer(opts: PeerOptions = {}): Promise<PeerRow[]>
     String(opts.repeats ?? scoreRepeats),
     "--budget-seconds",
     String(opts.budgetSeconds ?? budgetSeconds),
+    "--train-images-per-call",
+    String(trainImagesPerCall),
+    "--score-images-per-call",
+    String(scoreImagesPerCall),
   );
   if (opts.threads !== undefined) args.push("--threads", opts.threads.join(","));
   const child = new Deno.Command(python, { args, stdin: "null", stdout: "piped", stderr: "piped" })

@@ -288,7 +288,8 @@ Deno.test("bench --suite model --peer: one table, ratio lines and JSON with both
     const args = (await Deno.readTextFile(`${dir}/args`)).trim();
     assertStringIncludes(
       args,
-      "--width 64 --expect-params 3200384 --train-repeats 5 --score-repeats 7 --budget-seconds 60",
+      "--width 64 --expect-params 3200384 --train-repeats 5 --score-repeats 7 --budget-seconds 60 " +
+        "--train-images-per-call 32 --score-images-per-call 64",
     );
   } finally {
     console.log = log;
