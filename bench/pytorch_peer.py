@@ -22,8 +22,9 @@ Timing (lib/bench/model.ts): train at batch 1 and 64, then score (E1 -> Dec -> E
 squared latent distance per image, eval mode, no_grad) at batch 1 and 256. Each figure is one
 warm-up call and then the median of `--repeats` timed calls (fewer once `--budget-seconds` are
 spent), each call as many steps (scoring passes) as make `--train-images-per-call` (32)
-(`--score-images-per-call`, 64) images, as edegan's MODEL_SUITE_TIMING. Input images are tanh of a standard normal, NCHW float32. Peak RSS is the process's
-(`ru_maxrss`), so each thread count runs in its own child process.
+(`--score-images-per-call`, 64) images, as edegan's MODEL_SUITE_TIMING. Input images are tanh
+of a standard normal, NCHW float32. Peak RSS is the process's (`ru_maxrss`), so each thread count
+runs in its own child process.
 
 Prints one JSON object per line, shaped like edegan's ModelRow:
     {"backend": "pytorch-1t", "phase": "train", "batch": 64, "images_per_s": 179.2,
@@ -56,6 +57,7 @@ BN_MOMENTUM, BN_EPSILON, LEAKY_SLOPE = 0.1, 1e-5, 0.2
 TRAIN_BATCHES, SCORE_BATCHES = (1, 64), (1, 256)
 # lib/bench/model.ts: 5 timed training steps, 7 timed scoring passes, 60 s per figure at most.
 TRAIN_REPEATS, SCORE_REPEATS, BUDGET_SECONDS = 5, 7, 60.0
+TRAIN_IMAGES_PER_CALL, SCORE_IMAGES_PER_CALL = 32, 64  # lib/bench/model.ts MODEL_SUITE_TIMING
 
 
 def block_widths(width):
@@ -366,11 +368,12 @@ def main(argv=None):
                         help=f"timed training steps per figure (default {TRAIN_REPEATS})")
     parser.add_argument("--score-repeats", type=int, default=SCORE_REPEATS,
                         help=f"timed scoring passes per figure (default {SCORE_REPEATS})")
-    parser.add_argument("--train-images-per-call", type=int, default=1,
-                        help="steps per timed call: enough for this many images (default 1: "
-                             "one step; edegan's bench passes 32)")
-    parser.add_argument("--score-images-per-call", type=int, default=1,
-                        help="scoring passes per timed call, likewise (edegan's bench passes 64)")
+    parser.add_argument("--train-images-per-call", type=int, default=TRAIN_IMAGES_PER_CALL,
+                        help="steps per timed call: enough for this many images "
+                             f"(default {TRAIN_IMAGES_PER_CALL}, as edegan's bench)")
+    parser.add_argument("--score-images-per-call", type=int, default=SCORE_IMAGES_PER_CALL,
+                        help="scoring passes per timed call, likewise "
+                             f"(default {SCORE_IMAGES_PER_CALL})")
     parser.add_argument("--budget-seconds", type=float, default=BUDGET_SECONDS,
                         help="stop repeating a figure after this many seconds (default 60)")
     parser.add_argument("--check", metavar="JSON",

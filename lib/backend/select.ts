@@ -171,7 +171,7 @@ async function startOnednn(threads: number | undefined): Promise<string> {
   const adam = nativeAdamStatus();
   return `oneDNN ${lib.version} convolutions (${lib.runtime}, ${running} thread(s) from ` +
     `${choice.source}), Adam ${
-      adam.state === "native" ? "native on the same threads" : `in wasm (${adam.reason})`
+      adam.state === "native" ? `native on ${wanted} thread(s)` : `in wasm (${adam.reason})`
     }, wasm ${wasm} for the rest`;
 }
 

@@ -72,9 +72,10 @@ export function medianRows(rounds: readonly (readonly ModelRow[])[]): RoundsRow[
 }
 
 /**
- * The comparison lines of {@link peerSummary} on the rounds' medians, each followed by the range
- * of the same ratio taken round by round (edegan's and PyTorch's figures of one round), where
- * there are two rounds or more.
+ * The comparison lines of {@link peerSummary} over rounds: each figure's median images/s, edegan's
+ * and PyTorch's, then the ratio as the median of the rounds' own ratios (each round's edegan over
+ * that round's PyTorch: the rounds alternate so that they pair), with their range, judged against
+ * the target. One round: {@link peerSummary}'s lines.
  *
  * @example
  * ```ts
@@ -86,19 +87,28 @@ export function medianRows(rounds: readonly (readonly ModelRow[])[]): RoundsRow[
  *   [row("onednn", 30), row("pytorch-2t", 20)],
  *   [row("onednn", 36), row("pytorch-2t", 18)],
  * ]);
- * if (!lines[1].includes("2.00x") || !lines[1].includes("1.50x-2.00x over 3 rounds")) {
+ * if (!lines[1].includes("2.00x PyTorch, the median of 3 rounds' ratios (1.50x-2.00x)")) {
  *   throw new Error(lines[1]);
  * }
  * ```
  */
 export function roundsSummary(rounds: readonly (readonly ModelRow[])[]): string[] {
-  const lines = peerSummary(medianRows(rounds));
-  if (rounds.length < 2) return lines;
+  if (rounds.length < 2) return peerSummary([...(rounds[0] ?? [])]);
+  const medians = peerRatios(medianRows(rounds));
   const perRound = rounds.map((round) => peerRatios([...round]));
-  return lines.map((line, i) => {
+  return medians.map(({ phase, batch, target, ours, theirs }, i) => {
+    const what = `${phase === "train" ? "training" : "scoring"} at batch ${batch}`;
     const ratios = perRound.map((r) => r[i]?.ratio).filter((x): x is number => x !== undefined);
-    if (ratios.length < 2) return line;
-    return `${line}; round by round ${Math.min(...ratios).toFixed(2)}x-` +
-      `${Math.max(...ratios).toFixed(2)}x over ${ratios.length} rounds`;
+    if (ours === undefined || theirs === undefined || ratios.length === 0) {
+      return `${what}: no ${ours === undefined ? "edegan" : "PyTorch"} figure to compare`;
+    }
+    const ratio = median(ratios);
+    const met = ratio >= target ? "met" : "not met";
+    return `${what}: edegan ${ours.backend} ${ours.images_per_s!.toFixed(1)} images/s, ` +
+      `${theirs.backend} ${theirs.images_per_s!.toFixed(1)} (medians); ${ratio.toFixed(2)}x ` +
+      `PyTorch, the median of ${ratios.length} rounds' ratios (${
+        Math.min(...ratios).toFixed(2)
+      }x-` +
+      `${Math.max(...ratios).toFixed(2)}x) (target >= ${target}x: ${met})`;
   });
 }

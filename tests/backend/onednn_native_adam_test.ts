@@ -3,6 +3,7 @@ import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select.ts";
 import {
   buildNativeAdam,
+  nativeAdam,
   nativeAdamStatus,
   nativeAdamSwitch,
 } from "../../lib/backend/onednn/native_adam.ts";
@@ -37,8 +38,20 @@ function flatStep(sizes: number[], native: boolean, steps = 3) {
       offset += n + 3;
       return s;
     });
-    let m = tf.randomNormal([offset + 2], 0, 1e-4, "float32", 7) as tf.Tensor1D;
-    let v = tf.randomUniform([offset + 2], 0, 1e-6, "float32", 8) as tf.Tensor1D;
+    // Subnormal, zero and tiny gradients: a library that flushed subnormals to zero (FTZ/DAZ)
+    // would differ on them.
+    const special = Float32Array.of(1e-40, -3e-42, 0, -0, 1e-30, 1.4e-45, -1e-38, 2e-39);
+    segments[4].grad = tf.tidy(() =>
+      tf.concat([tf.tensor1d(special), tf.slice(segments[4].grad, special.length)])
+    );
+    // Their moments start at 0, so m' and v' are subnormal there.
+    const zeroed = (t: tf.Tensor1D) =>
+      tf.tidy(() => {
+        const at = segments[4].offset, n = special.length;
+        return tf.concat([tf.slice(t, 0, at), tf.zeros([n]), tf.slice(t, at + n)]) as tf.Tensor1D;
+      });
+    let m = zeroed(tf.randomNormal([offset + 2], 0, 1e-4, "float32", 7) as tf.Tensor1D);
+    let v = zeroed(tf.randomUniform([offset + 2], 0, 1e-6, "float32", 8) as tf.Tensor1D);
     let params = segments.map((s) => s.param);
     for (let step = 1; step <= steps; step++) {
       const out = adamUpdateFlat(
@@ -69,12 +82,22 @@ Deno.test("the native Adam gives the wasm kernel's bits: odd sizes, an empty ten
     await selectBackend("onednn", { threads });
     if (nativeOrSkip()) return;
     const sizes = [1, 3, 17, 0, 1000, 70_001, 5]; // over 64 K elements: split between threads
+    const adam = nativeAdam()!;
+    const before = adam.calls;
     const native = flatStep(sizes, true);
+    // The native library ran (three steps), and not for the wasm run.
+    assertEquals(adam.calls, before + 3);
     const wasm = flatStep(sizes, false);
+    assertEquals(adam.calls, before + 3);
     assertEquals(native.length, sizes.length + 2);
     assertEquals(native, wasm);
     // The steps moved the weights (segment 4 started as seed 14's draw).
     assertNotEquals(native[4], bits(tf.randomNormal([1000], 0, 1, "float32", 14)));
+    // m' of the subnormal gradient 1e-40 after three steps from 0 (β1 = 0.5), exact: 71362 ulps
+    // of 2^-149 halved, summed, rounded to even each step = 62441 (numpy's float32 agrees). A
+    // flush to zero (FTZ/DAZ, even one set for the whole process) gives 0.
+    const offset4 = 5 + [1, 3, 17, 0].reduce((a, n) => a + n + 3, 0);
+    assertEquals(native[sizes.length][offset4], 62441);
   }
 });
 
@@ -128,6 +151,11 @@ Deno.test("the native Adam's build: a missing compiler is named with the fix; a 
     const error = assertThrows(() => buildNativeAdam(), Error);
     assertStringIncludes(error.message, "edegan-no-such-compiler");
     assertStringIncludes(error.message, "apt-get install gcc");
+    // A compiler that fails: its command, and the fix.
+    Deno.env.set("EDEGAN_CC", "false");
+    const failed = assertThrows(() => buildNativeAdam(), Error);
+    assertStringIncludes(failed.message, "false -O3");
+    assertStringIncludes(failed.message, "EDEGAN_NATIVE_ADAM=0");
     Deno.env.set("EDEGAN_CC", "cc");
     if (nativeOrSkip()) return;
     const first = buildNativeAdam();

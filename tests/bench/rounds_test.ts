@@ -36,7 +36,7 @@ Deno.test("medianRows: each figure's median, range and count over rounds; gflops
   assertThrows(() => medianRows([]), Error, "no rounds");
 });
 
-Deno.test("roundsSummary: the ratio of the medians, then the ratio's range round by round", () => {
+Deno.test("roundsSummary: the medians' figures, and the ratio as the median of the rounds' own ratios", () => {
   const rounds = [
     [
       row("onednn", "train", 1, 40),
@@ -48,18 +48,24 @@ Deno.test("roundsSummary: the ratio of the medians, then the ratio's range round
   ];
   const lines = roundsSummary(rounds);
   // Medians: onednn 36; PyTorch's best of its medians: 1t 22.5 (2 rounds), 2t 14 (2 rounds).
-  assertStringIncludes(lines[1], "edegan onednn 36.0 images/s / pytorch-1t 22.5 = 1.60x PyTorch");
-  // Round by round: 40/20 = 2.00, 30/25 = 1.20, 36/18 = 2.00.
-  assertStringIncludes(lines[1], "round by round 1.20x-2.00x over 3 rounds");
+  assertStringIncludes(lines[1], "edegan onednn 36.0 images/s, pytorch-1t 22.5 (medians)");
+  // Round by round: 40/20 = 2.00, 30/25 = 1.20, 36/18 = 2.00: median 2.00 (not 36/22.5 = 1.60).
+  assertStringIncludes(
+    lines[1],
+    "2.00x PyTorch, the median of 3 rounds' ratios (1.20x-2.00x) (target >= 2x: met)",
+  );
   assertStringIncludes(lines[0], "training at batch 64: no edegan figure to compare");
-  assertEquals(roundsSummary([rounds[0]])[1].includes("round by round"), false);
+  assertEquals(roundsSummary([rounds[0]])[1].includes("rounds' ratios"), false);
 });
 
 Deno.test("bench --rounds: refused unless a whole number >= 1, and for suites other than model", async () => {
   const error = console.error;
   console.error = () => {};
   try {
+    const messages: string[] = [];
+    console.error = (...a: unknown[]) => messages.push(a.join(" "));
     assertEquals(await main(["--suite", "model", "--rounds", "0"]), 2);
+    assertStringIncludes(messages.join("\n"), "--rounds: expected a whole number >= 1, got '0'");
     assertEquals(await main(["--suite", "model", "--rounds", "two"]), 2);
     assertEquals(await main(["--suite", "kernels", "--rounds", "2"]), 2);
   } finally {
@@ -109,8 +115,8 @@ Deno.test("bench --suite model --peer --rounds 3: the medians' table and ratio l
     assertEquals(call, 3);
     const out = printed.join("\n");
     assertStringIncludes(out, "(medians of 3 rounds");
-    assertStringIncludes(out, "= 1.80x PyTorch (target >= 2x: not met)");
-    assertStringIncludes(out, "round by round 1.50x-2.20x over 3 rounds");
+    // Rounds 30/20, 44/20, 36/20: the median ratio 1.80, its range 1.50-2.20.
+    assertStringIncludes(out, "1.80x PyTorch, the median of 3 rounds' ratios (1.50x-2.20x)");
     const document = JSON.parse(await Deno.readTextFile(json));
     assertEquals(document.rounds.length, 3);
     assertEquals(document.rounds.map((r: ModelRow[]) => r[0].images_per_s), figures);

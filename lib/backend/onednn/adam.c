@@ -12,8 +12,9 @@
  * heap: the wasm heap's first byte. table: count rows of six 32-bit words, one per weight tensor:
  * the byte offsets in the heap of p, g, p', m, v and the element count n. m and v are updated in
  * place; p' may not overlap p, g, m or v. k: b1, 1-b1, b2, 1-b2, c2, eps, step. The elements of
- * all rows together are split into one contiguous range per thread (one thread under 64 K
- * elements: waking the others costs more than it saves).
+ * all rows together are split into one contiguous range for each of `threads` threads (the
+ * backend's `--threads`; one thread under 64 K elements: waking the others costs more than it
+ * saves).
  */
 #include <stdint.h>
 #if defined(__SSE2__)
@@ -62,22 +63,24 @@ static void adam_range(char *heap, const uint32_t *row, int64_t from, int64_t to
 }
 
 /* The version of this interface; native_adam.ts checks it after loading. */
-int32_t edegan_adam_version(void) { return 2; }
+int32_t edegan_adam_version(void) { return 3; }
 
-void edegan_adam_flat(char *heap, const uint32_t *table, int32_t count, const float *k) {
+void edegan_adam_flat(char *heap, const uint32_t *table, int32_t count, const float *k,
+                      int32_t threads) {
   int64_t total = 0;
   for (int32_t r = 0; r < count; r++) total += (int64_t)table[6 * r + 5];
-#pragma omp parallel if (total >= 65536)
+#pragma omp parallel num_threads(threads) if (total >= 65536)
   {
 #ifdef _OPENMP
     extern int omp_get_thread_num(void);
     extern int omp_get_num_threads(void);
-    const int64_t threads = omp_get_num_threads(), me = omp_get_thread_num();
+    const int64_t team = omp_get_num_threads(), me = omp_get_thread_num();
 #else
-    const int64_t threads = 1, me = 0;
+    const int64_t team = 1, me = 0;
+    (void)threads;
 #endif
     /* This thread's elements [start, end) of all rows together, in multiples of 16. */
-    const int64_t share = ((total + threads - 1) / threads + 15) / 16 * 16;
+    const int64_t share = ((total + team - 1) / team + 15) / 16 * 16;
     const int64_t start = me * share < total ? me * share : total;
     const int64_t end = start + share < total ? start + share : total;
     int64_t first = 0; /* the first element of row r among all rows' */

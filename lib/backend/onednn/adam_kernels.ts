@@ -10,6 +10,7 @@ import type * as tf from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { AdamUpdateAttrs } from "../../ops/kernel_names.ts";
 import { nativeAdam, nativeAdamSwitch } from "./native_adam.ts";
+import { chosenThreads } from "./threads.ts";
 
 type Info = tf.TensorInfo;
 
@@ -70,7 +71,7 @@ export function onednnAdamUpdateFlat(fallback: tf.KernelFunc): tf.KernelFunc {
       stepSize,
     );
     const heap = (backend as unknown as { wasm: { HEAPU8: Uint8Array<ArrayBuffer> } }).wasm.HEAPU8;
-    adam.adamFlat(Deno.UnsafePointer.of(heap), table, segments.length, constants);
+    adam.adamFlat(Deno.UnsafePointer.of(heap), table, segments.length, constants, chosenThreads());
     return outputs;
   };
 }

@@ -30,10 +30,13 @@ export const NATIVE_ADAM_FLAGS: readonly string[] = [
 
 const symbols = {
   edegan_adam_version: { parameters: [], result: "i32" },
-  edegan_adam_flat: { parameters: ["pointer", "buffer", "i32", "buffer"], result: "void" },
+  edegan_adam_flat: {
+    parameters: ["pointer", "buffer", "i32", "buffer", "i32"],
+    result: "void",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-const INTERFACE_VERSION = 2;
+const INTERFACE_VERSION = 3;
 
 /** The loaded library, or why there is none. */
 export type NativeAdamStatus =
@@ -42,7 +45,7 @@ export type NativeAdamStatus =
 
 /**
  * The update, bound: `heap` the wasm heap's first byte, `table` rows of (p, g, p', m, v byte
- * offsets in it, n), `constants` the seven of `adam.c`.
+ * offsets in it, n), `constants` the seven of `adam.c`, on `threads` threads.
  */
 export interface NativeAdam {
   adamFlat(
@@ -50,8 +53,11 @@ export interface NativeAdam {
     table: Uint32Array,
     count: number,
     constants: Float32Array,
+    threads: number,
   ): void;
   path: string;
+  /** How many steps it has run in this process (tests check that it ran). */
+  calls: number;
 }
 
 /**
@@ -80,24 +86,42 @@ export function nativeAdam(): NativeAdam | undefined {
       if (env("EDEGAN_NATIVE_ADAM") === "0") {
         throw new Error("EDEGAN_NATIVE_ADAM=0");
       }
-      const { path, built } = buildNativeAdam();
-      const lib = Deno.dlopen(path, symbols);
-      const version = lib.symbols.edegan_adam_version();
-      if (version !== INTERFACE_VERSION) {
-        lib.close();
-        throw new Error(`${path}: interface ${version}, expected ${INTERFACE_VERSION}`);
+      let { path, built } = buildNativeAdam();
+      let lib: Deno.DynamicLibrary<typeof symbols>;
+      try {
+        lib = openNativeAdam(path);
+      } catch (error) {
+        if (built) throw error;
+        // A cached file that does not load (another machine's, a damaged one): built again once.
+        Deno.removeSync(path);
+        ({ path, built } = buildNativeAdam());
+        lib = openNativeAdam(path);
       }
-      bound = {
+      const adam: NativeAdam = {
         path,
-        adamFlat: (heap, table, count, constants) =>
-          lib.symbols.edegan_adam_flat(heap, table, count, constants),
+        calls: 0,
+        adamFlat: (heap, table, count, constants, threads) => {
+          adam.calls++;
+          lib.symbols.edegan_adam_flat(heap, table, count, constants, threads);
+        },
       };
+      bound = adam;
       status = { state: "native", path, built };
     } catch (error) {
       status = { state: "wasm", reason: (error as Error).message };
     }
   }
   return bound;
+}
+
+function openNativeAdam(path: string): Deno.DynamicLibrary<typeof symbols> {
+  const lib = Deno.dlopen(path, symbols);
+  const version = lib.symbols.edegan_adam_version();
+  if (version !== INTERFACE_VERSION) {
+    lib.close();
+    throw new Error(`${path}: interface ${version}, expected ${INTERFACE_VERSION}`);
+  }
+  return lib;
 }
 
 /**
@@ -116,7 +140,18 @@ export function nativeAdamStatus(): NativeAdamStatus {
   return status!;
 }
 
-/** The folder built libraries go to: `EDEGAN_CACHE_DIR`, `$XDG_CACHE_HOME/edegan` or `~/.cache/edegan`. */
+/**
+ * The folder built libraries go to: `EDEGAN_CACHE_DIR`, `$XDG_CACHE_HOME/edegan` or
+ * `~/.cache/edegan`. Throws when none of the three variables is set.
+ *
+ * @example
+ * ```ts
+ * import { nativeCacheDir } from "./native_adam.ts";
+ * if (Deno.env.get("EDEGAN_CACHE_DIR") === undefined && !nativeCacheDir().endsWith("edegan")) {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function nativeCacheDir(): string {
   const own = env("EDEGAN_CACHE_DIR");
   if (own !== undefined) return own;
@@ -129,7 +164,20 @@ export function nativeCacheDir(): string {
 
 /**
  * The library's file, compiled from `adam.c` unless a file of the same source, flags and platform
- * is already in the cache folder. Throws with the compiler's message when it fails or is missing.
+ * is already in the cache folder ({@link nativeCacheDir}). Throws, naming the fix: when the
+ * compiler is missing, when the compiler may not be run or the folder not written (Deno's
+ * permissions), when no cache folder can be made, and with the compiler's message when it fails.
+ *
+ * @example
+ * ```ts
+ * import { buildNativeAdam } from "./native_adam.ts";
+ * try {
+ *   const { path } = buildNativeAdam();
+ *   if (!path.endsWith(".so")) throw new Error(path);
+ * } catch (error) {
+ *   console.log((error as Error).message); // e.g. no C compiler 'cc' (...); install gcc ...
+ * }
+ * ```
  */
 export function buildNativeAdam(): { path: string; built: boolean } {
   const source = Deno.readTextFileSync(new URL("./adam.c", import.meta.url));
@@ -142,9 +190,19 @@ export function buildNativeAdam(): { path: string; built: boolean } {
   } catch {
     // not built yet
   }
-  Deno.mkdirSync(dir, { recursive: true });
-  const sourcePath = `${dir}/edegan-adam-${key}.${Deno.pid}.c`;
-  const partial = `${path}.${Deno.pid}.partial`;
+  try {
+    Deno.mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new Error(
+      `cannot make the cache folder ${dir} (${(error as Error).message.split("\n")[0]}); ` +
+        `set EDEGAN_CACHE_DIR to a writable folder, or EDEGAN_NATIVE_ADAM=0`,
+    );
+  }
+  // Names no other build shares: processes (pool workers share a pid) and machines (a home on
+  // NFS) may build at once; each renames a whole file into place.
+  const unique = crypto.randomUUID();
+  const sourcePath = `${dir}/edegan-adam-${key}.${unique}.c`;
+  const partial = `${path}.${unique}.partial`;
   Deno.writeTextFileSync(sourcePath, source);
   try {
     let result: Deno.CommandOutput;
@@ -155,14 +213,24 @@ export function buildNativeAdam(): { path: string; built: boolean } {
         stderr: "piped",
       }).outputSync();
     } catch (error) {
+      const first = (error as Error).message.split("\n")[0];
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Error(
+          `no C compiler '${cc}' (${first}); install gcc (apt-get install gcc) or set EDEGAN_CC`,
+        );
+      }
       throw new Error(
-        `no C compiler '${cc}' (${(error as Error).message.split("\n")[0]}); install gcc ` +
-          `(apt-get install gcc) or set EDEGAN_CC`,
+        `cannot run the C compiler '${cc}' (${first}); run with --allow-run=${cc} ` +
+          `--allow-write=${dir} (or -A), or set EDEGAN_NATIVE_ADAM=0`,
       );
     }
     if (!result.success) {
       const message = new TextDecoder().decode(result.stderr).trim().split("\n").slice(0, 3);
-      throw new Error(`${cc} ${NATIVE_ADAM_FLAGS.join(" ")} failed: ${message.join(" / ")}`);
+      throw new Error(
+        `${cc} ${NATIVE_ADAM_FLAGS.join(" ")} failed: ${message.join(" / ") || "(no message)"}; ` +
+          `it needs OpenMP (gcc has it; clang needs libomp-dev): set EDEGAN_CC=gcc, or ` +
+          `EDEGAN_NATIVE_ADAM=0`,
+      );
     }
     Deno.renameSync(partial, path);
     return { path, built: true };

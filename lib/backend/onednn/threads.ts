@@ -106,6 +106,7 @@ let omp:
  * Throws a `DnnlError` when the OpenMP runtime oneDNN was built with cannot be opened.
  */
 export function setDnnlThreads(lib: DnnlLibrary, threads: number): number {
+  chosen = threads;
   if (lib.runtime === "seq") return 1;
   if (lib.runtime !== "omp") return threads; // TBB/threadpool: oneDNN's own defaults
   try {
@@ -122,6 +123,21 @@ export function setDnnlThreads(lib: DnnlLibrary, threads: number): number {
 }
 
 let running = 1;
+let chosen = 1;
+
+/**
+ * The thread count last asked of {@link setDnnlThreads} (`--threads`, else its defaults): what the
+ * onednn backend's own native kernels (its Adam) run on, whatever oneDNN's runtime.
+ *
+ * @example
+ * ```ts
+ * import { chosenThreads } from "./threads.ts";
+ * if (chosenThreads() < 1) throw new Error();
+ * ```
+ */
+export function chosenThreads(): number {
+  return chosen;
+}
 
 /**
  * Runs `f` with oneDNN on one thread, then restores the thread count. For memory-bound
