@@ -157,7 +157,19 @@ export async function main(args: string[]): Promise<number> {
       const rounds: Record<string, unknown>[][] = [];
       for (let round = 1; round <= options.rounds; round++) {
         if (options.rounds > 1) console.error(`bench: round ${round}/${options.rounds}`);
-        const rows = await suite.run({ backend: options.backend, onProgress });
+        let rows: Record<string, unknown>[];
+        try {
+          rows = await suite.run({ backend: options.backend, onProgress });
+        } catch (error) {
+          // The rounds before it are kept: their table and JSON, with the failure's exit code.
+          if (rounds.length === 0) throw error;
+          console.error(
+            `bench: round ${round} failed (${(error as Error).message}); ` +
+              `reporting the ${rounds.length} round(s) before it`,
+          );
+          code = 1;
+          break;
+        }
         if (name === "model" && options.peer) {
           // PyTorch after edegan, in the same process tree and table; its failure keeps edegan's rows.
           console.error("bench: running the PyTorch peer (bench/pytorch_peer.py)");
@@ -174,21 +186,25 @@ export async function main(args: string[]): Promise<number> {
         rounds.push(rows);
       }
       const modelRounds = rounds as unknown as ModelRow[][];
-      const rows = options.rounds > 1
+      const rows = rounds.length > 1
         ? medianRows(modelRounds) as unknown as Record<string, unknown>[]
         : rounds[0];
-      const columns = options.rounds > 1
+      const columns = rounds.length > 1
         ? [...suite.columns, "images_per_s_min", "images_per_s_max", "rounds"]
         : suite.columns;
       console.log(`\n# ${name}\n\n${formatTable(rows, columns, { digits: 2, empty: "" })}\n`);
-      if (options.rounds > 1) {
-        console.log(`(medians of ${options.rounds} rounds; images_per_s_min/max: their range)`);
+      if (rounds.length > 1) {
+        console.log(`(medians of ${rounds.length} rounds; images_per_s_min/max: their range)`);
       }
       for (const line of suite.summarize?.(rows) ?? []) console.log(line);
       if (name === "model") {
         for (const line of roundsSummary(modelRounds)) console.log(line);
       }
-      results.push(options.rounds > 1 ? { suite: name, rows, rounds } : { suite: name, rows });
+      results.push(
+        rounds.length > 1 || options.rounds > 1
+          ? { suite: name, rows, rounds }
+          : { suite: name, rows },
+      );
     }
   } catch (error) {
     console.error(`bench: ${(error as Error).message}`);

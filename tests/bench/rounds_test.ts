@@ -134,3 +134,41 @@ Deno.test("bench --suite model --peer --rounds 3: the medians' table and ratio l
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bench --rounds 3: a round that fails keeps the rounds before it (table, JSON) and exits 1", async () => {
+  const dir = await Deno.makeTempDir();
+  const original = getSuite("model")!;
+  let call = 0;
+  registerSuite({
+    ...original,
+    run: () => {
+      call++;
+      if (call === 3) return Promise.reject(new Error("the machine went away"));
+      return Promise.resolve(
+        [row("onednn", "train", 1, call === 1 ? 30 : 40)] as unknown as Record<string, unknown>[],
+      );
+    },
+  });
+  const printed: string[] = [];
+  const messages: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...a: unknown[]) => printed.push(a.join(" "));
+  console.error = (...a: unknown[]) => messages.push(a.join(" "));
+  try {
+    const json = `${dir}/bench.json`;
+    const code = await main(["--suite", "model", "--rounds", "3", "--json", json]);
+    console.log = log;
+    console.error = error;
+    assertEquals(code, 1);
+    assertStringIncludes(messages.join("\n"), "round 3 failed (the machine went away)");
+    assertStringIncludes(printed.join("\n"), "(medians of 2 rounds");
+    const document = JSON.parse(await Deno.readTextFile(json));
+    assertEquals(document.rounds.length, 2);
+    assertEquals(document.rows[0].images_per_s, 35);
+  } finally {
+    console.log = log;
+    console.error = error;
+    registerSuite(original);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
