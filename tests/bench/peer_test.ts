@@ -15,7 +15,6 @@ import {
   runPytorchPeer,
 } from "../../lib/bench/peer.ts";
 import type { ModelRow } from "../../lib/bench/model.ts";
-import { getSuite, registerSuite } from "../../lib/bench/suites.ts";
 import {
   createOptimisers,
   EdeGan,
@@ -25,6 +24,7 @@ import {
   trainStep,
 } from "../../lib/models/ede_gan/mod.ts";
 import { helpText, main } from "../../tasks/bench.ts";
+import { benchWithStandIns, standInPython } from "./_bench_stand_ins.ts";
 import { maxAbsDiff, useBackend } from "../_helpers.ts";
 
 const torch = await findTorchPython();
@@ -234,44 +234,24 @@ Deno.test("bench --suite model --peer: one table, ratio lines and JSON with both
   // A stand-in Python (answers the torch probe, prints two canned rows) and a stand-in model
   // suite: the wiring is checked without torch and without minutes of benchmarking.
   const dir = await Deno.makeTempDir();
-  const python = `${dir}/python3`;
-  const peerRowsText = [
+  const python = await standInPython(dir, [
     { backend: "pytorch-1t", phase: "train", batch: 64, images_per_s: 179 },
     { backend: "pytorch-2t", phase: "train", batch: 64, images_per_s: 200 },
     { backend: "pytorch-1t", phase: "score", batch: 256, images_per_s: 954 },
-  ].map((r) =>
-    JSON.stringify({ ...r, peak_rss_mb: 400, device: "torch 9.9.9", generator_params: 3200384 })
-  ).join("\n");
-  await Deno.writeTextFile(
-    python,
-    `#!/bin/sh\nif [ "$1" = "-c" ]; then echo 9.9.9; exit 0; fi\n` +
-      `echo "$@" > "${dir}/args"\necho "  pytorch-1t train batch 64" >&2\n` +
-      `cat <<'ROWS'\n${peerRowsText}\nROWS\n`,
-  );
-  await Deno.chmod(python, 0o755);
-  const original = getSuite("model")!;
-  registerSuite({
-    ...original,
-    run: () =>
-      Promise.resolve([
-        row("onednn", "train", 64, 300),
-        row("wasm", "train", 64, 52),
-        row("onednn", "score", 256, 1000),
-      ] as unknown as Record<string, unknown>[]),
-  });
-  const printed: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => printed.push(a.join(" "));
-  console.error = () => {};
-  const previousPython = Deno.env.get("EDEGAN_PYTHON");
-  Deno.env.set("EDEGAN_PYTHON", python);
+  ]);
   try {
     const json = `${dir}/bench.json`;
-    const code = await main(["--suite", "model", "--peer", "--json", json]);
-    console.log = log;
-    assertEquals(code, 0, printed.join("\n"));
-    const out = printed.join("\n");
+    const { code, printed: out } = await benchWithStandIns(
+      ["--suite", "model", "--peer", "--json", json],
+      () =>
+        Promise.resolve([
+          row("onednn", "train", 64, 300),
+          row("wasm", "train", 64, 52),
+          row("onednn", "score", 256, 1000),
+        ] as unknown as Record<string, unknown>[]),
+      python,
+    );
+    assertEquals(code, 0, out);
     assertMatch(out, /pytorch-2t\s*\|\s*train\s*\|\s*64\s*\|\s*200/);
     assertMatch(out, /onednn\s*\|\s*train\s*\|\s*64\s*\|\s*300/);
     assertStringIncludes(out, "training at batch 64: edegan onednn 300.0 images/s / pytorch-2t");
@@ -292,11 +272,6 @@ Deno.test("bench --suite model --peer: one table, ratio lines and JSON with both
         "--train-images-per-call 32 --score-images-per-call 64",
     );
   } finally {
-    console.log = log;
-    console.error = error;
-    if (previousPython === undefined) Deno.env.delete("EDEGAN_PYTHON");
-    else Deno.env.set("EDEGAN_PYTHON", previousPython);
-    registerSuite(original);
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -3,8 +3,8 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { medianRows, roundsSummary } from "../../lib/bench/rounds.ts";
 import type { ModelRow } from "../../lib/bench/model.ts";
-import { getSuite, registerSuite } from "../../lib/bench/suites.ts";
 import { main } from "../../tasks/bench.ts";
+import { benchWithStandIns, standInPython } from "./_bench_stand_ins.ts";
 
 const row = (
   backend: string,
@@ -75,45 +75,24 @@ Deno.test("bench --rounds: refused unless a whole number >= 1, and for suites ot
 
 Deno.test("bench --suite model --peer --rounds 3: the medians' table and ratio lines, every round in the JSON", async () => {
   const dir = await Deno.makeTempDir();
-  const python = `${dir}/python3`;
-  // A stand-in Python: answers the torch probe, then PyTorch's batch-1 training at 20 images/s.
-  const peer = JSON.stringify({
-    backend: "pytorch-2t",
-    phase: "train",
-    batch: 1,
-    images_per_s: 20,
-    peak_rss_mb: 300,
-    device: "torch 9.9.9",
-    generator_params: 3200384,
-  });
-  await Deno.writeTextFile(
-    python,
-    `#!/bin/sh\nif [ "$1" = "-c" ]; then echo 9.9.9; exit 0; fi\ncat <<'ROWS'\n${peer}\nROWS\n`,
-  );
-  await Deno.chmod(python, 0o755);
-  const original = getSuite("model")!;
+  // A stand-in Python: PyTorch's batch-1 training at 20 images/s.
+  const python = await standInPython(dir, [
+    { backend: "pytorch-2t", phase: "train", batch: 1, images_per_s: 20, peak_rss_mb: 300 },
+  ]);
   const figures = [30, 44, 36];
   let call = 0;
-  registerSuite({
-    ...original,
-    run: () =>
-      Promise.resolve(
-        [row("onednn", "train", 1, figures[call++])] as unknown as Record<string, unknown>[],
-      ),
-  });
-  const printed: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => printed.push(a.join(" "));
-  console.error = () => {};
-  const previousPython = Deno.env.get("EDEGAN_PYTHON");
-  Deno.env.set("EDEGAN_PYTHON", python);
   try {
     const json = `${dir}/bench.json`;
-    const code = await main(["--suite", "model", "--peer", "--rounds", "3", "--json", json]);
-    console.log = log;
-    assertEquals(code, 0, printed.join("\n"));
+    const { code, printed: out } = await benchWithStandIns(
+      ["--suite", "model", "--peer", "--rounds", "3", "--json", json],
+      () =>
+        Promise.resolve(
+          [row("onednn", "train", 1, figures[call++])] as unknown as Record<string, unknown>[],
+        ),
+      python,
+    );
+    assertEquals(code, 0, out);
     assertEquals(call, 3);
-    const out = printed.join("\n");
     assertStringIncludes(out, "(medians of 3 rounds");
     // Rounds 30/20, 44/20, 36/20: the median ratio 1.80, its range 1.50-2.20.
     assertStringIncludes(out, "1.80x PyTorch, the median of 3 rounds' ratios (1.50x-2.20x)");
@@ -126,49 +105,32 @@ Deno.test("bench --suite model --peer --rounds 3: the medians' table and ratio l
       [36, 30, 44, 3],
     );
   } finally {
-    console.log = log;
-    console.error = error;
-    if (previousPython === undefined) Deno.env.delete("EDEGAN_PYTHON");
-    else Deno.env.set("EDEGAN_PYTHON", previousPython);
-    registerSuite(original);
     await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("bench --rounds 3: a round that fails keeps the rounds before it (table, JSON) and exits 1", async () => {
   const dir = await Deno.makeTempDir();
-  const original = getSuite("model")!;
   let call = 0;
-  registerSuite({
-    ...original,
-    run: () => {
-      call++;
-      if (call === 3) return Promise.reject(new Error("the machine went away"));
-      return Promise.resolve(
-        [row("onednn", "train", 1, call === 1 ? 30 : 40)] as unknown as Record<string, unknown>[],
-      );
-    },
-  });
-  const printed: string[] = [];
-  const messages: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => printed.push(a.join(" "));
-  console.error = (...a: unknown[]) => messages.push(a.join(" "));
   try {
     const json = `${dir}/bench.json`;
-    const code = await main(["--suite", "model", "--rounds", "3", "--json", json]);
-    console.log = log;
-    console.error = error;
+    const { code, printed, messages } = await benchWithStandIns(
+      ["--suite", "model", "--rounds", "3", "--json", json],
+      () => {
+        call++;
+        if (call === 3) return Promise.reject(new Error("the machine went away"));
+        return Promise.resolve(
+          [row("onednn", "train", 1, call === 1 ? 30 : 40)] as unknown as Record<string, unknown>[],
+        );
+      },
+    );
     assertEquals(code, 1);
-    assertStringIncludes(messages.join("\n"), "round 3 failed (the machine went away)");
-    assertStringIncludes(printed.join("\n"), "(medians of 2 rounds");
+    assertStringIncludes(messages, "round 3 failed (the machine went away)");
+    assertStringIncludes(printed, "(medians of 2 rounds");
     const document = JSON.parse(await Deno.readTextFile(json));
     assertEquals(document.rounds.length, 2);
     assertEquals(document.rows[0].images_per_s, 35);
   } finally {
-    console.log = log;
-    console.error = error;
-    registerSuite(original);
     await Deno.remove(dir, { recursive: true });
   }
 });
