@@ -9,6 +9,7 @@
  */
 
 import type { ModelRow } from "./model.ts";
+import { median } from "./kernels.ts";
 import { peerRatios, peerSummary } from "./peer.ts";
 
 /** A model-suite row over rounds: the median figures, with the range of images/s. */
@@ -19,12 +20,6 @@ export interface RoundsRow extends ModelRow {
   images_per_s_min?: number | null;
   images_per_s_max?: number | null;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 /**
  * One row per backend, phase and batch (in the first round's order, then any new ones): the

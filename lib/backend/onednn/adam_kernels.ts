@@ -11,6 +11,8 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { AdamUpdateAttrs } from "../../ops/kernel_names.ts";
 import { nativeAdam, nativeAdamSwitch } from "./native_adam.ts";
 import { chosenThreads } from "./threads.ts";
+import { heapBase } from "./kernels.ts";
+import { address } from "../wasm_kernels/_simd.ts";
 
 type Info = tf.TensorInfo;
 
@@ -54,7 +56,7 @@ export function onednnAdamUpdateFlat(fallback: tf.KernelFunc): tf.KernelFunc {
     }
     const outputs = segments.map(({ p }) => backend.makeOutput(p.shape, "float32"));
     // Offsets after every allocation: makeOutput may grow (move) the heap.
-    const at = (x: Info) => backend.dataIdMap.get(x.dataId)!.memoryOffset;
+    const at = (x: Info) => address(backend, x);
     const [mAt, vAt] = [at(m), at(v)];
     const table = new Uint32Array(6 * segments.length);
     segments.forEach(({ offset, p, g }, i) => {
@@ -70,8 +72,7 @@ export function onednnAdamUpdateFlat(fallback: tf.KernelFunc): tf.KernelFunc {
       epsilon,
       stepSize,
     );
-    const heap = (backend as unknown as { wasm: { HEAPU8: Uint8Array<ArrayBuffer> } }).wasm.HEAPU8;
-    adam.adamFlat(Deno.UnsafePointer.of(heap), table, segments.length, constants, chosenThreads());
+    adam.adamFlat(heapBase(backend), table, segments.length, constants, chosenThreads());
     return outputs;
   };
 }

@@ -30,10 +30,15 @@ export interface ConvKernelArgs {
   attrs: ConvKernelAttrs;
 }
 
+/** The wasm heap's first byte (take it after every allocation: the heap may move). */
+export function heapBase(backend: BackendWasm): Deno.PointerValue {
+  const heap = (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
+  return Deno.UnsafePointer.of(heap as Uint8Array<ArrayBuffer>);
+}
+
 /** Each tensor's address in the wasm heap (take them after every allocation: the heap may move). */
 export function heapAddresses(backend: BackendWasm, infos: Info[]): Deno.PointerValue[] {
-  const heap = (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
-  const base = Deno.UnsafePointer.of(heap as Uint8Array<ArrayBuffer>);
+  const base = heapBase(backend);
   return infos.map((info) =>
     Deno.UnsafePointer.offset(base!, backend.dataIdMap.get(info.dataId)!.memoryOffset)
   );

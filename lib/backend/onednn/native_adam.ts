@@ -18,6 +18,8 @@
  * @module
  */
 
+import { envVar } from "./threads.ts";
+
 /** The compiler flags: optimised, OpenMP, and nothing that changes a float32 result. */
 export const NATIVE_ADAM_FLAGS: readonly string[] = [
   "-O3",
@@ -83,7 +85,7 @@ let bound: NativeAdam | undefined;
 export function nativeAdam(): NativeAdam | undefined {
   if (status === undefined) {
     try {
-      if (env("EDEGAN_NATIVE_ADAM") === "0") {
+      if (envVar("EDEGAN_NATIVE_ADAM") === "0") {
         throw new Error("EDEGAN_NATIVE_ADAM=0");
       }
       let { path, built } = buildNativeAdam();
@@ -153,11 +155,11 @@ export function nativeAdamStatus(): NativeAdamStatus {
  * ```
  */
 export function nativeCacheDir(): string {
-  const own = env("EDEGAN_CACHE_DIR");
+  const own = envVar("EDEGAN_CACHE_DIR");
   if (own !== undefined) return own;
-  const xdg = env("XDG_CACHE_HOME");
+  const xdg = envVar("XDG_CACHE_HOME");
   if (xdg !== undefined) return `${xdg}/edegan`;
-  const home = env("HOME");
+  const home = envVar("HOME");
   if (home === undefined) throw new Error("no cache folder: set EDEGAN_CACHE_DIR or HOME");
   return `${home}/.cache/edegan`;
 }
@@ -181,7 +183,7 @@ export function nativeCacheDir(): string {
  */
 export function buildNativeAdam(): { path: string; built: boolean } {
   const source = Deno.readTextFileSync(new URL("./adam.c", import.meta.url));
-  const cc = env("EDEGAN_CC") ?? env("CC") ?? "cc";
+  const cc = envVar("EDEGAN_CC") ?? envVar("CC") ?? "cc";
   const key = fnv1a64([source, cc, ...NATIVE_ADAM_FLAGS, Deno.build.target].join("\0"));
   const dir = nativeCacheDir();
   const path = `${dir}/edegan-adam-${key}.so`;
@@ -253,13 +255,4 @@ function fnv1a64(text: string): string {
     hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
   }
   return hash.toString(16).padStart(16, "0");
-}
-
-function env(name: string): string | undefined {
-  try {
-    const value = Deno.env.get(name);
-    return value === undefined || value === "" ? undefined : value;
-  } catch {
-    return undefined;
-  }
 }

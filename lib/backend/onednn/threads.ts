@@ -78,7 +78,16 @@ export function threadCount(requested?: number): number {
   return threadChoice(requested).count;
 }
 
-function envVar(name: string): string | undefined {
+/**
+ * An environment variable's value; undefined when unset, empty or not permitted to read.
+ *
+ * @example
+ * ```ts
+ * import { envVar } from "./threads.ts";
+ * if (envVar("EDEGAN_NO_SUCH_VARIABLE") !== undefined) throw new Error();
+ * ```
+ */
+export function envVar(name: string): string | undefined {
   try {
     const value = Deno.env.get(name);
     return value === undefined || value === "" ? undefined : value;
