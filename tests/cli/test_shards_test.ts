@@ -11,7 +11,12 @@ Deno.test("testShards: longest first onto the least-loaded shard, the first shar
   // by hand, loads [first, second]: a 120 -> second [90, 120]; b 80 -> first [170, 120];
   // c 40 -> second [170, 160]; d 40 -> second [170, 200]; e 30 -> first [200, 200];
   // f 10 -> first on the tie [210, 200]
-  // without the extra work the first file goes to the first shard
+  assertEquals(testShards(Object.keys(seconds), seconds, 2, 90), [["b", "e", "f"], [
+    "a",
+    "c",
+    "d",
+  ]]);
+  // without extra work the longest file goes to the first shard
   assertEquals(testShards(["x", "y"], { x: 1, y: 2 }, 2), [["y"], ["x"]]);
 });
 
