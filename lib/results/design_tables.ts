@@ -32,6 +32,12 @@ export interface DesignCell {
   student: DistilledStudent;
   /** The P-KDGAN student's validation agreement with its teacher, when its job file has one. */
   agreement: number | null;
+  /**
+   * P-KDGAN minus scratch at each one's best test epoch under each image's own BatchNorm
+   * statistics (comparison only), where both students are scored that way (batch 1, the mode
+   * chosen on validation) and their job files have the per-image curve; else null.
+   */
+  bestEpochPerImageGain?: number | null;
 }
 
 /** A design study folder's name: dataset, class, seed, variant. */
@@ -59,21 +65,31 @@ export async function loadDesignCells(dir: string): Promise<DesignCell[]> {
     const results = await readJson(join(folder, "results.json")) as {
       students: DistilledStudent[];
     };
-    const jobs = [];
+    const jobs: string[] = [];
     for await (const e of Deno.readDir(join(folder, "jobs"))) jobs.push(e.name);
-    const pkdgan = jobs.find((n) => n.endsWith("-pkdgan.json"));
-    const job = pkdgan
-      ? await readJson(join(folder, "jobs", pkdgan)) as {
-        validationAgreement?: { spearman?: number | null };
-      }
-      : undefined;
+    type Job = {
+      validationAgreement?: { spearman?: number | null };
+      bnStats?: { mode?: string };
+      bestTestEpochPerImage?: { auc: number } | null;
+    };
+    const job = async (method: string) => {
+      const file = jobs.find((n) => n.endsWith(`-${method}.json`));
+      return file ? await readJson(join(folder, "jobs", file)) as Job : undefined;
+    };
+    const [pk, scratch] = [await job("pkdgan"), await job("scratch")];
+    const perImageBest = (j: Job | undefined) =>
+      j?.bnStats?.mode === "per-image" ? j.bestTestEpochPerImage?.auc : undefined;
+    const [pkBest, scratchBest] = [perImageBest(pk), perImageBest(scratch)];
     cells.push({
       dataset: name[1],
       normal: Number(name[2]),
       seed: Number(name[3]),
       variant: name[4],
       student: results.students[0],
-      agreement: job?.validationAgreement?.spearman ?? null,
+      agreement: pk?.validationAgreement?.spearman ?? null,
+      bestEpochPerImageGain: pkBest !== undefined && scratchBest !== undefined
+        ? pkBest - scratchBest
+        : null,
     });
   }
   return cells.sort((a, b) =>
@@ -90,6 +106,8 @@ export interface DesignClassGain {
   gain: number;
   /** The same at each method's best test epoch (comparison only); null without per-epoch AUCs. */
   bestEpochGain: number | null;
+  /** The same under each image's own BatchNorm statistics ({@link DesignCell}); else null. */
+  bestEpochPerImageGain: number | null;
   /** The P-KDGAN student's Spearman agreement with its teacher on the validation normals. */
   agreement: number | null;
 }
@@ -111,6 +129,8 @@ export interface DesignGain {
   interval: MeanInterval | null;
   /** Mean gain at the best test epoch (comparison only); null unless every class has one. */
   bestEpochMean: number | null;
+  /** The same under each image's own BatchNorm statistics; null unless every class has one. */
+  bestEpochPerImageMean: number | null;
   /** Mean validation agreement (Spearman) of the classes that have one; null for none. */
   agreement: number | null;
   /** The published gain (AUC units) and the ratio it was published at; null where none is. */
@@ -152,10 +172,12 @@ export function designGains(cells: DesignCell[], paper: PaperFigures): DesignGai
       seed: c.seed,
       gain: c.student.auc_pkdgan! - c.student.auc_scratch!,
       bestEpochGain: bestEpochGain(c.student),
+      bestEpochPerImageGain: c.bestEpochPerImageGain ?? null,
       agreement: c.agreement,
     }));
     const gains = classes.map((c) => c.gain);
     const best = classes.map((c) => c.bestEpochGain);
+    const bestPerImage = classes.map((c) => c.bestEpochPerImageGain);
     const agreements = classes.flatMap((c) => c.agreement === null ? [] : [c.agreement]);
     const s = cs[0]?.student;
     const published = paper.student_gain_percent.values[dataset];
@@ -168,6 +190,9 @@ export function designGains(cells: DesignCell[], paper: PaperFigures): DesignGai
       mean: mean(gains),
       interval: gains.length >= 3 ? meanInterval(gains) : null,
       bestEpochMean: best.length && best.every((g) => g !== null) ? mean(best as number[]) : null,
+      bestEpochPerImageMean: bestPerImage.length && bestPerImage.every((g) => g !== null)
+        ? mean(bestPerImage as number[])
+        : null,
       agreement: agreements.length ? mean(agreements) : null,
       published: published === undefined ? null : { gain: published / 100, ratio },
     };
@@ -312,6 +337,7 @@ export function designTables(cells: DesignCell[], paper: PaperFigures): string {
       } of ${g.classes.length} > 0)`,
       g.interval ? `${signed(g.interval.low)} to ${signed(g.interval.high)}` : "",
       g.bestEpochMean === null ? "n/a" : signed(g.bestEpochMean),
+      g.bestEpochPerImageMean === null ? "" : signed(g.bestEpochPerImageMean),
       g.agreement === null ? "" : g.agreement.toFixed(3),
       g.published ? `${signed(g.published.gain)} at ${g.published.ratio}:1` : "",
     ];
@@ -329,6 +355,7 @@ export function designTables(cells: DesignCell[], paper: PaperFigures): string {
       pct(c.student.auc_pkdgan),
       complete(c.student) ? signed(c.student.auc_pkdgan! - c.student.auc_scratch!) : "",
       best === null ? "n/a" : signed(best),
+      c.bestEpochPerImageGain == null ? "" : signed(c.bestEpochPerImageGain),
       c.agreement === null ? "" : c.agreement.toFixed(3),
     ];
   });
@@ -348,6 +375,7 @@ export function designTables(cells: DesignCell[], paper: PaperFigures): string {
         "P-KDGAN - scratch",
         "its 95 % interval over classes",
         "P-KDGAN - scratch, best test epoch*",
+        "the same, per-image BatchNorm†",
         "validation agreement (P-KDGAN)",
         "published",
       ],
@@ -355,7 +383,11 @@ export function designTables(cells: DesignCell[], paper: PaperFigures): string {
     ),
     "",
     `Last epoch (the headline) unless marked *: ${BEST_TEST_EPOCH_LABEL}, each method's highest`,
-    "per-epoch test AUC with the moving BatchNorm statistics; never used to choose anything.",
+    "per-epoch test AUC with the moving BatchNorm statistics (the reference code scores in eval",
+    "mode); never used to choose anything. †: the same under each image's own statistics, for the",
+    "variants whose students train at batch 1 and are scored that way (the mode their validation",
+    "normals chose): like for like with their last-epoch figures, so it isolates the choice of",
+    "epoch, where * also changes the statistics.",
     "Validation agreement: the mean Spearman rank correlation of the P-KDGAN student's and its",
     "teacher's scores on the validation normals (the rule of results/README.md; no test image).",
     "One-step KD (per class below) enters neither the gain nor the rule; most folders computed it",
@@ -378,6 +410,7 @@ export function designTables(cells: DesignCell[], paper: PaperFigures): string {
         "P-KDGAN",
         "P-KDGAN - scratch",
         "best test epoch*",
+        "per-image BatchNorm†",
         "validation agreement",
       ],
       perClass,

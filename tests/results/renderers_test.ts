@@ -26,12 +26,17 @@ const paper: PaperFigures = {
   student_gain_percent: { values: { mnist: 1.77 } },
 };
 
-/** A design study folder: `D-C-sS-VARIANT` with results.json and a P-KDGAN job file. */
+/**
+ * A design study folder: `D-C-sS-VARIANT` with results.json and a P-KDGAN job file; with
+ * `perImage`, both students' job files say they were scored per image, with their best per-image
+ * epoch (a job's mode given as `moving` says the other).
+ */
 async function designFolder(
   dir: string,
   name: string,
   aucs: { scratch: number; pkdgan: number },
   spearman?: number,
+  perImage?: { scratch: number; pkdgan: number; scratchMode?: string },
 ) {
   await Deno.mkdir(join(dir, name, "jobs"), { recursive: true });
   await Deno.writeTextFile(
@@ -49,10 +54,23 @@ async function designFolder(
       }],
     }),
   );
+  const scored = (mode: string | undefined, best: number | undefined) =>
+    perImage === undefined
+      ? {}
+      : { bnStats: { mode: mode ?? "per-image" }, bestTestEpochPerImage: { epoch: 3, auc: best } };
   await Deno.writeTextFile(
     join(dir, name, "jobs", "w3-pkdgan.json"),
-    JSON.stringify(spearman === undefined ? {} : { validationAgreement: { spearman } }),
+    JSON.stringify({
+      ...(spearman === undefined ? {} : { validationAgreement: { spearman } }),
+      ...scored("per-image", perImage?.pkdgan),
+    }),
   );
+  if (perImage !== undefined) {
+    await Deno.writeTextFile(
+      join(dir, name, "jobs", "w3-scratch.json"),
+      JSON.stringify(scored(perImage.scratchMode, perImage.scratch)),
+    );
+  }
 }
 
 Deno.test("design tables: gains, their interval and the validation agreement per variant", async () => {
@@ -86,16 +104,19 @@ Deno.test("design tables: gains, their interval and the validation agreement per
       "-0.48 to +4.48",
       // best test epoch: P-KDGAN +2 points and scratch +1 over their last epochs: gain +1 more.
       "+3.00",
+      // no job file says its students were scored per image
+      "",
       "0.800",
       "+1.77 at 311.11:1",
     ]);
-    assertEquals(cellsOf(row("| mnist   | stage1-kd")).slice(3, 10), [
+    assertEquals(cellsOf(row("| mnist   | stage1-kd")).slice(3, 11), [
       "4 (s1)",
       "95.00",
       "94.00",
       "-1.00 (0 of 1 > 0)",
       "",
       "+0.00",
+      "",
       "",
     ]);
     assertEquals(text, await formatMarkdown(text), "formatted");
@@ -161,6 +182,45 @@ Deno.test("headline: the papers' design as read here judged by the gain rule, ea
     assertStringIncludes(chosen[4], "2 of 10 classes (1, 3), seed 0");
     // No Fashion-MNIST cell: no row for it.
     assertEquals(headline.includes("Fashion-MNIST near 700:1, with the papers"), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("design tables: the best test epoch under per-image BatchNorm, like for like with batch-1 students' last epoch", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Last epoch +1 point each; best per-image epochs: P-KDGAN 0.95 against scratch 0.96 (-1) and
+    // 0.97 against 0.94 (+3): mean +1.00; the moving-statistics best epochs give +1 each (helper).
+    await designFolder(dir, "mnist-2-s0-chosen", { scratch: 0.9, pkdgan: 0.91 }, 0.7, {
+      scratch: 0.96,
+      pkdgan: 0.95,
+    });
+    await designFolder(dir, "mnist-5-s0-chosen", { scratch: 0.9, pkdgan: 0.91 }, 0.7, {
+      scratch: 0.94,
+      pkdgan: 0.97,
+    });
+    // A variant where scratch was scored with the moving averages: no like-for-like figure.
+    await designFolder(dir, "mnist-2-s0-batch1", { scratch: 0.9, pkdgan: 0.91 }, 0.7, {
+      scratch: 0.96,
+      pkdgan: 0.95,
+      scratchMode: "moving",
+    });
+    const cells = await loadDesignCells(dir);
+    const [batch1, chosen] = designGains(cells, paper);
+    assertEquals([batch1.variant, batch1.bestEpochPerImageMean], ["batch1", null]);
+    assertAlmostEquals(chosen.bestEpochPerImageMean!, 0.01, 1e-12);
+    assertAlmostEquals(chosen.classes[0].bestEpochPerImageGain!, -0.01, 1e-12);
+    assertAlmostEquals(chosen.bestEpochMean!, 0.02, 1e-12);
+    const text = await formatMarkdown(designTables(cells, paper));
+    const cellsOf = (start: string) =>
+      text.split("\n").find((l) => l.startsWith(start))!.split("|").slice(1, -1).map((c) =>
+        c.trim()
+      );
+    assertEquals(cellsOf("| mnist   | chosen ").slice(8, 10), ["+2.00", "+1.00"]);
+    assertEquals(cellsOf("| mnist   | batch1 ").slice(8, 10), ["+2.00", ""]);
+    // per class: the chosen design's class 5, +3.00 per image
+    assertEquals(cellsOf("| mnist   | 5     | 0    | chosen ").slice(9, 11), ["+2.00", "+3.00"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
