@@ -1,7 +1,9 @@
 /**
  * `deno task ship --run RUN --name NAME`: packs a finished run (a `deno task train` run, or a
  * student job folder `RUN/jobs/<job>` of `deno task distill`) into `models/NAME/`, lists it in
- * `models/index.json`, and checks that the packed copy reproduces the run's `scores.csv`. Load it
+ * `models/index.json`, checks that the packed copy reproduces the run's `scores.csv`, and rebuilds
+ * the table of shipped models in the `README.md` beside `models/` (its `shipped-models` block;
+ * skipped where that folder has no README, as under a test's `EDEGAN_MODELS`). Load the model
  * anywhere a run is expected as `--model shipped:NAME`.
  *
  * @module
@@ -11,6 +13,8 @@ import { parseFlags, runTask } from "../lib/cli/flags.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
 import { packRun, SCORE_TOLERANCE, type ShipStorage } from "../lib/ship/pack.ts";
+import { shippedModelsDir } from "../lib/ship/shipped.ts";
+import { updateReadmeBesideModels } from "../lib/ship/catalogue.ts";
 
 await runTask(async () => {
   const flags = parseFlags(
@@ -36,4 +40,10 @@ await runTask(async () => {
         SCORE_TOLERANCE[shipped.dtype]
       })`,
   );
+  const readme = await updateReadmeBesideModels(shippedModelsDir());
+  if (readme) {
+    console.log(
+      `${readme.readme}: shipped-models table ${readme.changed ? "rebuilt" : "up to date"}`,
+    );
+  }
 });

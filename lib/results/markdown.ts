@@ -10,7 +10,8 @@
 import { markdownTable } from "markdown-table";
 
 /**
- * A Markdown table of string cells, aligned (npm `markdown-table`).
+ * A Markdown table of string cells, aligned (npm `markdown-table`); `align` gives each column's
+ * alignment (`l` left, `r` right; default left).
  *
  * @example
  * ```ts
@@ -23,8 +24,8 @@ import { markdownTable } from "markdown-table";
  * ]);
  * ```
  */
-export function table(header: string[], rows: string[][]): string {
-  return markdownTable([header, ...rows]);
+export function table(header: string[], rows: string[][], align?: ("l" | "r")[]): string {
+  return markdownTable([header, ...rows], align ? { align } : undefined);
 }
 
 /**

@@ -24,6 +24,12 @@ export {
   type TeacherQuery,
 } from "./shipped.ts";
 export {
+  SHIPPED_MODELS_BLOCK,
+  shippedModelsBlock,
+  updateReadmeBesideModels,
+  updateShippedModelsReadme,
+} from "./catalogue.ts";
+export {
   maxAbsDifference,
   type PackOptions,
   packRun,
