@@ -65,7 +65,7 @@ interface JobResult {
    * Every epoch's record; each `auc` is the test AUC after it with the moving statistics, and at
    * batch size 1 `perImageAuc` the one under each image's own statistics.
    */
-  history: { epoch: number; auc?: number; perImageAuc?: number }[];
+  history: { epoch: number; auc?: number; perImageAuc?: number; stage?: number }[];
   /** The test score of every test image, in test-set order (teacher-vs-student comparisons). */
   scores?: number[];
   /** The design settings the job ran with (absent in files written before they were options). */
@@ -74,10 +74,14 @@ interface JobResult {
   bnStats?: { asked: string; mode: string; validationObjective?: unknown };
   /** The last epoch's test AUC with the moving statistics (the per-epoch curve's kind). */
   movingAuc?: number;
-  /** The best per-epoch test AUC: the reference code's protocol, for comparison only. */
-  bestTestEpoch?: { epoch: number; auc: number; protocol: string } | null;
+  /**
+   * The best per-epoch test AUC: the reference code's protocol, for comparison only. `stage`: the
+   * distillation stage it fell in (P-KDGAN's best can be a stage-1 epoch, the student trained by
+   * K alone); absent in files written before it was recorded.
+   */
+  bestTestEpoch?: { epoch: number; auc: number; stage?: number; protocol: string } | null;
   /** At batch size 1, the best per-epoch test AUC under each image's own statistics. */
-  bestTestEpochPerImage?: { epoch: number; auc: number; protocol: string } | null;
+  bestTestEpochPerImage?: { epoch: number; auc: number; stage?: number; protocol: string } | null;
   /** The student's agreement with the teacher on the validation normals (a design criterion). */
   validationAgreement?: { spearman: number; criterion: string };
   /**
@@ -328,7 +332,10 @@ async function scoreJob(
   student: DistillableModel,
   data: OneClassSplit,
   design: DistillDesign,
-  result: { seconds: number; history: { epoch: number; auc?: number; perImageAuc?: number }[] },
+  result: {
+    seconds: number;
+    history: { epoch: number; auc?: number; perImageAuc?: number; stage?: number }[];
+  },
   teacherValScores: Float32Array | undefined,
 ): Promise<{ job: JobResult; valScores: Float32Array }> {
   const movingTestScores = (await scoreImages(student, data.test)).scores;
@@ -373,7 +380,7 @@ async function scoreJob(
     ...(design.batchSize === 1
       ? {
         bestTestEpochPerImage: bestOf(
-          result.history.map((r) => ({ epoch: r.epoch, auc: r.perImageAuc })),
+          result.history.map((r) => ({ epoch: r.epoch, auc: r.perImageAuc, stage: r.stage })),
         ),
       }
       : {}),
@@ -384,8 +391,8 @@ async function scoreJob(
 
 /** The best epoch of a per-image curve, labelled with its protocol, or null. */
 function bestOf(
-  curve: { epoch: number; auc?: number }[],
-): { epoch: number; auc: number; protocol: string } | null {
+  curve: { epoch: number; auc?: number; stage?: number }[],
+): { epoch: number; auc: number; stage?: number; protocol: string } | null {
   const best = bestTestEpoch(curve);
   return best
     ? { ...best, protocol: `${BEST_TEST_EPOCH_LABEL}, per-image BatchNorm statistics` }

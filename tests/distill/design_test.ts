@@ -244,6 +244,15 @@ Deno.test("distill at batch 1: per-epoch test AUCs, the validation-chosen BatchN
     const pk = JSON.parse(await Deno.readTextFile(join(out, "jobs", "w2-l100-pkdgan.json")));
     assertEquals(pk.history.map((r: StudentEpochRecord) => r.structure), ["kd", "kd", "joint"]);
     assertEquals(s.bestEpochAucPkdgan, bestTestEpoch(pk.history)!.auc);
+    // the best epoch names its stage (stage 1: K alone; the epochs restart at stage 2)
+    const stageOf = (auc: number, key: "auc" | "perImageAuc") =>
+      pk.history.find((r: StudentEpochRecord & { perImageAuc?: number }) => r[key] === auc).stage;
+    assertEquals(pk.bestTestEpoch.stage, stageOf(pk.bestTestEpoch.auc, "auc"));
+    assertEquals(
+      pk.bestTestEpochPerImage.stage,
+      stageOf(pk.bestTestEpochPerImage.auc, "perImageAuc"),
+    );
+    assert([1, 2].includes(pk.bestTestEpoch.stage));
     const manifest = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
     assertEquals(manifest.design.stage1, "kd");
     // a rerun into the folder with another design is refused, naming each setting
