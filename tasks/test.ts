@@ -6,12 +6,20 @@
  *
  * Extra arguments are passed to `deno test` (e.g. `deno task test --filter wasm`). Without paths
  * among them, the test files run in shards side by side, one `deno test` process each
- * (`EDEGAN_TEST_SHARDS`, default the smaller of 2 and the core count; `tasks/_test_shards.ts`).
+ * (`EDEGAN_TEST_SHARDS`, default the smaller of 2 and the core count; `tasks/_test_shards.ts`);
+ * arguments that name paths run just those, in one process.
  *
  * @module
  */
 
-import { DOC_EXAMPLES_SECONDS, testFiles, testShards, testSummary } from "./_test_shards.ts";
+import {
+  failuresOf,
+  prefixLines,
+  shardCommands,
+  shardCount,
+  testFiles,
+  testSummary,
+} from "./_test_shards.ts";
 
 if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
   console.log(`deno task test [deno test flags]
@@ -23,44 +31,59 @@ Extra arguments go to deno test, e.g.:
   deno task test --filter wasm      only the tests whose name contains "wasm"
   deno test -A tests/cli/           one folder, without check, lint and fmt
 The test files run in shards side by side, one deno test process each, balanced by the times in
-tests/durations.json (EDEGAN_TEST_SHARDS=N, default min(2, cores); 1 runs one process; arguments
-that name paths always run in one process). Each line of a shard's output is prefixed [k].
+tests/durations.json (EDEGAN_TEST_SHARDS=N, default min(2, cores); 1 runs one process). Each line
+of a shard's output is prefixed [k]. Arguments that name paths (deno task test tests/cli/) run just
+those, in one process, after the checks.
 CI=true makes a test whose tool is missing fail instead of skipping (bash .ci/run sets it).`);
   Deno.exit(0);
 }
 
+// Checked before anything runs: a bad value is named as it was given.
+let shards: number;
+try {
+  shards = shardCount(Deno.env.get("EDEGAN_TEST_SHARDS"), navigator.hardwareConcurrency);
+} catch (error) {
+  console.error((error as Error).message);
+  Deno.exit(2);
+}
+
 const deno = Deno.execPath();
+/** Writes all of `bytes` (a write may take part of them). */
+async function writeAll(sink: typeof Deno.stdout, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await sink.write(bytes.subarray(at));
+}
+/**
+ * Runs `deno ARGS`. With `capture`, the output is also kept (stdout apart, where deno test prints
+ * its summary) and printed line by line with `prefix`, one decoder per stream.
+ */
 const run = async (args: string[], capture = false, prefix = "") => {
   const cmd = new Deno.Command(deno, {
     args,
     stdout: capture ? "piped" : "inherit",
     stderr: capture ? "piped" : "inherit",
   });
-  if (!capture) return { code: (await cmd.output()).code, text: "" };
+  if (!capture) return { code: (await cmd.output()).code, stdout: "" };
   const child = cmd.spawn();
-  let text = "";
-  const decoder = new TextDecoder();
   const encoder = new TextEncoder();
-  // Whole lines, each prefixed, so that shards running side by side do not mix within a line.
   const pump = async (stream: ReadableStream<Uint8Array>, sink: typeof Deno.stdout) => {
-    let pending = "";
-    for await (const chunk of stream) {
-      const piece = decoder.decode(chunk, { stream: true });
-      text += piece;
-      if (prefix === "") {
-        await sink.write(chunk);
-        continue;
-      }
-      const lines = (pending + piece).split("\n");
-      pending = lines.pop()!;
-      if (lines.length > 0) {
-        await sink.write(encoder.encode(lines.map((l) => prefix + l + "\n").join("")));
-      }
-    }
-    if (pending !== "") await sink.write(encoder.encode(prefix + pending + "\n"));
+    const decoder = new TextDecoder();
+    let kept = "", pending = "";
+    const emit = async (piece: string) => {
+      kept += piece;
+      const lines = prefixLines(pending, piece, prefix);
+      pending = lines.pending;
+      if (lines.out !== "") await writeAll(sink, encoder.encode(lines.out));
+    };
+    for await (const chunk of stream) await emit(decoder.decode(chunk, { stream: true }));
+    await emit(decoder.decode());
+    if (pending !== "") await writeAll(sink, encoder.encode(`${prefix}${pending}\n`));
+    return kept;
   };
-  await Promise.all([pump(child.stdout, Deno.stdout), pump(child.stderr, Deno.stderr)]);
-  return { code: (await child.status).code, text };
+  const [stdout] = await Promise.all([
+    pump(child.stdout, Deno.stdout),
+    pump(child.stderr, Deno.stderr),
+  ]);
+  return { code: (await child.status).code, stdout };
 };
 
 // deno.json excludes notebooks/*.ipynb from fmt: Deno 2.9.6's `fmt --check` reports a notebook as
@@ -86,43 +109,39 @@ console.log("\n== deno test");
 // first `deno task` installs in full (tests/export/_onnxruntime.ts).
 const testLock = await Deno.makeTempFile({ suffix: ".lock" });
 await Deno.copyFile("deno.lock", testLock);
-const base = ["test", "-A", `--lock=${testLock}`];
-// With no paths among the arguments, the files are split into shards run side by side as separate
-// processes (tasks/_test_shards.ts), balanced by the times in tests/durations.json; arguments that
-// name paths run as given, in one process.
-const namesPaths = Deno.args.some((a) => !a.startsWith("-"));
-const shardCount = namesPaths ? 1 : Number(
-  Deno.env.get("EDEGAN_TEST_SHARDS") ?? Math.min(2, navigator.hardwareConcurrency),
+const exists = (path: string) => {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const commands = shardCommands(
+  ["test", "-A", `--lock=${testLock}`],
+  Deno.args,
+  testFiles("tests"),
+  JSON.parse(await Deno.readTextFile("tests/durations.json")).seconds,
+  shards,
+  exists,
 );
-if (!Number.isInteger(shardCount) || shardCount < 1) {
-  console.error(`EDEGAN_TEST_SHARDS: expected a whole number >= 1, got '${shardCount}'`);
-  Deno.exit(2);
-}
-const durations = JSON.parse(await Deno.readTextFile("tests/durations.json")).seconds;
-const commands = shardCount === 1
-  ? [[...base, "--doc", "mod.ts", "lib/", ...(namesPaths ? [] : ["tests/"]), ...Deno.args]]
-  : testShards(testFiles("tests"), durations, shardCount, DOC_EXAMPLES_SECONDS).map((files, i) => [
-    ...base,
-    ...(i === 0 ? ["--doc", "mod.ts", "lib/"] : []),
-    ...files,
-    ...Deno.args,
-  ]);
-if (shardCount > 1) {
+const sharded = commands.length > 1;
+if (sharded) {
   console.log(
-    `${shardCount} shards side by side, each line prefixed [k] (tests/durations.json balances them;` +
-      ` EDEGAN_TEST_SHARDS=1 runs one process)`,
+    `${commands.length} shards side by side, each line prefixed [k] (tests/durations.json balances` +
+      " them; EDEGAN_TEST_SHARDS=1 runs one process)",
   );
 }
 const results = await Promise.all(
-  commands.map((args, i) => run(args, true, shardCount > 1 ? `[${i + 1}] ` : "")),
+  commands.map((args, i) => run(args, true, sharded ? `[${i + 1}] ` : "")),
 );
 await Deno.remove(testLock).catch(() => {});
 let passed = 0, failed = failedChecks;
-for (const [i, { code, text }] of results.entries()) {
-  const summary = testSummary(text);
+for (const [i, { code, stdout }] of results.entries()) {
+  const summary = testSummary(stdout);
   passed += summary?.passed ?? 0;
-  failed += summary?.failed ?? (code === 0 ? 0 : 1);
-  if (shardCount > 1) {
+  failed += failuresOf(summary, code);
+  if (sharded) {
     console.log(
       `shard ${i + 1}: ${
         summary ? `${summary.passed} passed, ${summary.failed} failed` : "no summary"
