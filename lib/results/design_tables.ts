@@ -38,6 +38,59 @@ export interface DesignCell {
    * chosen on validation) and their job files have the per-image curve; else null.
    */
   bestEpochPerImageGain?: number | null;
+  /** The reference code's protocol taken apart, where both students were scored per image. */
+  protocol?: ProtocolGains | null;
+}
+
+/**
+ * P-KDGAN minus scratch (AUC units) under each half of the reference code's protocol, for a class
+ * whose students trained at batch 1 and were scored with each image's own statistics (comparison
+ * only; read from the job files' per-epoch curves).
+ */
+export interface ProtocolGains {
+  /** Last epoch, moving statistics (the job files' `movingAuc`). */
+  lastMoving: number;
+  /** Best epoch, moving statistics, P-KDGAN's best taken from its joint stage (stage 2) only. */
+  bestMovingJoint: number;
+  /** Best epoch, per-image statistics, P-KDGAN's best from its joint stage only. */
+  bestPerImageJoint: number;
+  /** Whether P-KDGAN's best per-image epoch is one of stage 1 (its student trained by K alone). */
+  perImageBestInStage1: boolean;
+}
+
+type EpochRecord = { auc?: number; perImageAuc?: number; stage?: number };
+
+/** The largest finite value of `key` over `records`, or undefined. */
+function bestOf(records: EpochRecord[], key: "auc" | "perImageAuc"): number | undefined {
+  const values = records.map((r) => r[key]).filter((v): v is number => Number.isFinite(v));
+  return values.length ? Math.max(...values) : undefined;
+}
+
+/** {@link ProtocolGains} from the two students' job files, or null where it cannot be read. */
+function protocolGains(
+  pk: { bnStats?: { mode?: string }; movingAuc?: number; history?: EpochRecord[] } | undefined,
+  scratch: { bnStats?: { mode?: string }; movingAuc?: number; history?: EpochRecord[] } | undefined,
+): ProtocolGains | null {
+  if (pk?.bnStats?.mode !== "per-image" || scratch?.bnStats?.mode !== "per-image") return null;
+  const [ph, sh] = [pk.history ?? [], scratch.history ?? []];
+  const joint = ph.filter((r) => r.stage === 2);
+  const values = [
+    pk.movingAuc,
+    scratch.movingAuc,
+    bestOf(joint, "auc"),
+    bestOf(sh, "auc"),
+    bestOf(joint, "perImageAuc"),
+    bestOf(sh, "perImageAuc"),
+    bestOf(ph, "perImageAuc"),
+  ];
+  if (values.some((v) => v === undefined || !Number.isFinite(v))) return null;
+  const [pm, sm, pjm, sbm, pjp, sbp, pbp] = values as number[];
+  return {
+    lastMoving: pm - sm,
+    bestMovingJoint: pjm - sbm,
+    bestPerImageJoint: pjp - sbp,
+    perImageBestInStage1: ph.find((r) => r.perImageAuc === pbp)?.stage === 1,
+  };
 }
 
 /** A design study folder's name: dataset, class, seed, variant. */
@@ -71,6 +124,8 @@ export async function loadDesignCells(dir: string): Promise<DesignCell[]> {
       validationAgreement?: { spearman?: number | null };
       bnStats?: { mode?: string };
       bestTestEpochPerImage?: { auc: number } | null;
+      movingAuc?: number;
+      history?: EpochRecord[];
     };
     const job = async (method: string) => {
       const file = jobs.find((n) => n.endsWith(`-${method}.json`));
@@ -90,6 +145,7 @@ export async function loadDesignCells(dir: string): Promise<DesignCell[]> {
       bestEpochPerImageGain: pkBest !== undefined && scratchBest !== undefined
         ? pkBest - scratchBest
         : null,
+      protocol: protocolGains(pk, scratch),
     });
   }
   return cells.sort((a, b) =>
@@ -197,6 +253,63 @@ export function designGains(cells: DesignCell[], paper: PaperFigures): DesignGai
       published: published === undefined ? null : { gain: published / 100, ratio },
     };
   });
+}
+
+/**
+ * The section "The reference code's protocol, taken apart": for each variant whose students trained
+ * at batch 1 and were scored per image, the mean P-KDGAN − scratch under each combination of epoch
+ * (last, best) and statistics (per image, moving), P-KDGAN's best from its joint stage only, and
+ * how often its best per-image epoch is a stage-1 one. None when no variant has the job files.
+ */
+function protocolText(cells: DesignCell[]): string[] {
+  const complete = (c: DesignCell) =>
+    c.student.auc_pkdgan !== null && c.student.auc_scratch !== null && c.protocol &&
+    c.bestEpochPerImageGain != null && bestEpochGain(c.student) !== null;
+  const keys = [...new Set(cells.filter(complete).map((c) => `${c.dataset}|${c.variant}`))];
+  if (keys.length === 0) return [];
+  const rows = keys.map((key) => {
+    const cs = cells.filter((c) => `${c.dataset}|${c.variant}` === key && complete(c));
+    const m = (f: (c: DesignCell) => number) => signed(mean(cs.map(f)));
+    const p = (c: DesignCell) => c.protocol!;
+    return [
+      ...key.split("|"),
+      cs.map((c) => `${c.normal}${c.seed ? ` (s${c.seed})` : ""}`).join(", "),
+      m((c) => c.student.auc_pkdgan! - c.student.auc_scratch!),
+      m((c) => c.bestEpochPerImageGain!),
+      m((c) => p(c).lastMoving),
+      m((c) => bestEpochGain(c.student)!),
+      m((c) => p(c).bestPerImageJoint),
+      m((c) => p(c).bestMovingJoint),
+      `${cs.filter((c) => p(c).perImageBestInStage1).length} of ${cs.length}`,
+    ];
+  });
+  return [
+    "## The reference code's protocol, taken apart (batch-1 students scored per image)",
+    "",
+    table(
+      [
+        "dataset",
+        "variant",
+        "classes",
+        "last epoch, per image (headline)",
+        "best epoch, per image†",
+        "last epoch, moving",
+        "best epoch, moving*",
+        "best epoch, per image, P-KDGAN's joint stage",
+        "best epoch, moving, P-KDGAN's joint stage",
+        "P-KDGAN's best per-image epoch in stage 1",
+      ],
+      rows,
+    ),
+    "",
+    "P-KDGAN − scratch, mean over the classes, points of test AUC; comparison only, nothing chosen",
+    "on it. The reference code reports each method's best test epoch with the moving BatchNorm",
+    "statistics (*); this toolkit's headline is the last epoch with the statistics the validation",
+    "normals chose (each image's own, for these students). Each other column changes one of the two.",
+    "A best epoch is taken over both stages unless the column says the joint stage (P-KDGAN's stage",
+    "2; scratch's best is over all its epochs); stage 1 trains P-KDGAN's student by K alone.",
+    "",
+  ];
 }
 
 /**
@@ -397,6 +510,7 @@ export function designTables(cells: DesignCell[], paper: PaperFigures): string {
     '(results/README.md, "Which results come back", names the folders), so two variants that give',
     "it the same flags can differ there.",
     "",
+    ...protocolText(cells),
     ...kWeightsText(kWeightsDecision(cells)),
     "## Per class",
     "",

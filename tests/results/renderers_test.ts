@@ -226,6 +226,79 @@ Deno.test("design tables: the best test epoch under per-image BatchNorm, like fo
   }
 });
 
+Deno.test("design tables: the reference code's protocol taken apart, from the job files' curves and stages", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const folder = join(dir, "mnist-2-s0-chosen");
+    await Deno.mkdir(join(folder, "jobs"), { recursive: true });
+    // last epoch per image (the headline) +1; best moving (results.json) 0.95 - 0.93 = +2
+    await Deno.writeTextFile(
+      join(folder, "results.json"),
+      JSON.stringify({
+        students: [{
+          width: 3,
+          latent: 100,
+          ratio: 255.3,
+          auc_scratch: 0.9,
+          auc_one_step: 0.9,
+          auc_pkdgan: 0.91,
+          best_epoch_auc_scratch: 0.93,
+          best_epoch_auc_pkdgan: 0.95,
+        }],
+      }),
+    );
+    const job = (movingAuc: number, history: object[]) =>
+      JSON.stringify({
+        bnStats: { mode: "per-image" },
+        movingAuc,
+        history,
+        bestTestEpochPerImage: {
+          epoch: 1,
+          auc: Math.max(...history.map((r) => (r as { perImageAuc: number }).perImageAuc)),
+        },
+      });
+    // P-KDGAN: stage 1 holds its best per-image (0.97) and best moving (0.95) epochs
+    await Deno.writeTextFile(
+      join(folder, "jobs", "w3-l100-pkdgan.json"),
+      job(0.80, [
+        { epoch: 1, stage: 1, auc: 0.95, perImageAuc: 0.97 },
+        { epoch: 1, stage: 2, auc: 0.90, perImageAuc: 0.92 },
+        { epoch: 2, stage: 2, auc: 0.80, perImageAuc: 0.91 },
+      ]),
+    );
+    await Deno.writeTextFile(
+      join(folder, "jobs", "w3-l100-scratch.json"),
+      job(0.85, [
+        { epoch: 1, stage: 1, auc: 0.93, perImageAuc: 0.94 },
+        { epoch: 1, stage: 2, auc: 0.85, perImageAuc: 0.90 },
+      ]),
+    );
+    const text = await formatMarkdown(designTables(await loadDesignCells(dir), paper));
+    const section = text.slice(text.indexOf("## The reference code's protocol, taken apart"));
+    const line = section.split("\n").find((l) => l.startsWith("| mnist "))!;
+    assertEquals(line.split("|").slice(1, -1).map((c) => c.trim()), [
+      "mnist",
+      "chosen",
+      "2",
+      "+1.00", // last epoch, per image: 0.91 - 0.90
+      "+3.00", // best per image: 0.97 - 0.94
+      "-5.00", // last epoch, moving: 0.80 - 0.85
+      "+2.00", // best moving (results.json): 0.95 - 0.93
+      "-2.00", // best per image, P-KDGAN's joint stage: 0.92 - 0.94
+      "-3.00", // best moving, joint stage: 0.90 - 0.93
+      "1 of 1",
+    ]);
+    // batch-64 variants (no per-image scoring) have no such section
+    const plain = await Deno.makeTempDir();
+    await designFolder(plain, "mnist-0-s0-default", { scratch: 0.9, pkdgan: 0.91 });
+    const other = await formatMarkdown(designTables(await loadDesignCells(plain), paper));
+    assertEquals(other.includes("taken apart"), false);
+    await Deno.remove(plain, { recursive: true });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("design tables: K's weights settled by the written rule, from the study's 10 classes' validation agreement only", async () => {
   const dir = await Deno.makeTempDir();
   try {
