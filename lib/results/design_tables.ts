@@ -255,6 +255,65 @@ export function designGains(cells: DesignCell[], paper: PaperFigures): DesignGai
   });
 }
 
+/** One variant's row of {@link designProtocol}: mean P-KDGAN − scratch (AUC units) per reading. */
+export interface DesignProtocolRow {
+  dataset: string;
+  variant: string;
+  classes: { normal: number; seed: number }[];
+  /** Last epoch, each image's own statistics: the headline of these students. */
+  lastPerImage: number;
+  /** Best test epoch, per image (column † of the tables). */
+  bestPerImage: number;
+  /** Last epoch, moving statistics. */
+  lastMoving: number;
+  /** Best test epoch, moving statistics: the reference code's protocol (column *). */
+  bestMoving: number;
+  /** Best per image, P-KDGAN's best from its joint stage only. */
+  bestPerImageJoint: number;
+  /** Best moving, P-KDGAN's best from its joint stage only. */
+  bestMovingJoint: number;
+  /** Classes whose P-KDGAN best per-image epoch is a stage-1 one (its student trained by K alone). */
+  perImageBestInStage1: number;
+}
+
+/**
+ * The reference code's protocol taken apart, per dataset and variant whose students trained at
+ * batch 1 and were scored with each image's own statistics: P-KDGAN − scratch at the last or best
+ * test epoch under per-image or moving statistics, and with P-KDGAN's best from its joint stage
+ * only; comparison only, nothing is chosen on it. `designTables` and notebook 05 read it.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { designProtocol } from "./design_tables.ts";
+ * assertEquals(designProtocol([]), []);
+ * ```
+ */
+export function designProtocol(cells: DesignCell[]): DesignProtocolRow[] {
+  const complete = (c: DesignCell) =>
+    c.student.auc_pkdgan !== null && c.student.auc_scratch !== null && !!c.protocol &&
+    c.bestEpochPerImageGain != null && bestEpochGain(c.student) !== null;
+  const keys = [...new Set(cells.filter(complete).map((c) => `${c.dataset}|${c.variant}`))];
+  return keys.map((key) => {
+    const cs = cells.filter((c) => `${c.dataset}|${c.variant}` === key && complete(c));
+    const m = (f: (c: DesignCell) => number) => mean(cs.map(f));
+    const p = (c: DesignCell) => c.protocol!;
+    const [dataset, variant] = key.split("|");
+    return {
+      dataset,
+      variant,
+      classes: cs.map((c) => ({ normal: c.normal, seed: c.seed })),
+      lastPerImage: m((c) => c.student.auc_pkdgan! - c.student.auc_scratch!),
+      bestPerImage: m((c) => c.bestEpochPerImageGain!),
+      lastMoving: m((c) => p(c).lastMoving),
+      bestMoving: m((c) => bestEpochGain(c.student)!),
+      bestPerImageJoint: m((c) => p(c).bestPerImageJoint),
+      bestMovingJoint: m((c) => p(c).bestMovingJoint),
+      perImageBestInStage1: cs.filter((c) => p(c).perImageBestInStage1).length,
+    };
+  });
+}
+
 /**
  * The section "The reference code's protocol, taken apart": for each variant whose students trained
  * at batch 1 and were scored per image, the mean P-KDGAN − scratch under each combination of epoch
@@ -262,27 +321,22 @@ export function designGains(cells: DesignCell[], paper: PaperFigures): DesignGai
  * how often its best per-image epoch is a stage-1 one. None when no variant has the job files.
  */
 function protocolText(cells: DesignCell[]): string[] {
-  const complete = (c: DesignCell) =>
-    c.student.auc_pkdgan !== null && c.student.auc_scratch !== null && c.protocol &&
-    c.bestEpochPerImageGain != null && bestEpochGain(c.student) !== null;
-  const keys = [...new Set(cells.filter(complete).map((c) => `${c.dataset}|${c.variant}`))];
-  if (keys.length === 0) return [];
-  const rows = keys.map((key) => {
-    const cs = cells.filter((c) => `${c.dataset}|${c.variant}` === key && complete(c));
-    const m = (f: (c: DesignCell) => number) => signed(mean(cs.map(f)));
-    const p = (c: DesignCell) => c.protocol!;
-    return [
-      ...key.split("|"),
-      cs.map((c) => `${c.normal}${c.seed ? ` (s${c.seed})` : ""}`).join(", "),
-      m((c) => c.student.auc_pkdgan! - c.student.auc_scratch!),
-      m((c) => c.bestEpochPerImageGain!),
-      m((c) => p(c).lastMoving),
-      m((c) => bestEpochGain(c.student)!),
-      m((c) => p(c).bestPerImageJoint),
-      m((c) => p(c).bestMovingJoint),
-      `${cs.filter((c) => p(c).perImageBestInStage1).length} of ${cs.length}`,
-    ];
-  });
+  const rows = designProtocol(cells).map((r) => [
+    r.dataset,
+    r.variant,
+    r.classes.map((c) => `${c.normal}${c.seed ? ` (s${c.seed})` : ""}`).join(", "),
+    ...[
+      r.lastPerImage,
+      r.bestPerImage,
+      r.lastMoving,
+      r.bestMoving,
+      r.bestPerImageJoint,
+      r.bestMovingJoint,
+    ]
+      .map(signed),
+    `${r.perImageBestInStage1} of ${r.classes.length}`,
+  ]);
+  if (rows.length === 0) return [];
   return [
     "## The reference code's protocol, taken apart (batch-1 students scored per image)",
     "",

@@ -49,11 +49,14 @@ export {
   type DesignClassGain,
   type DesignGain,
   designGains,
+  designProtocol,
+  type DesignProtocolRow,
   designTables,
   K_WEIGHTS_MARGIN,
   type KWeightsDecision,
   kWeightsDecision,
   loadDesignCells,
+  type ProtocolGains,
 } from "./design_tables.ts";
 export {
   applyHeadline,
