@@ -474,6 +474,15 @@ function claimsBlock(
     if (!papers?.classes.length && !alone.length && !chosen?.classes.length) continue;
     const ratio = paper.compression_ratios.by_dataset[d];
     const published = paper.student_gain_percent.values[d];
+    /** The reference code's protocol beside it: best test epoch*, moving statistics, and the same
+     * under each image's own statistics where the students were scored that way. */
+    const best = (g: DesignGain | undefined) =>
+      g?.bestEpochMean == null ? "" : `; best test epoch* ${signed(100 * g.bestEpochMean)}` +
+        (g.bestEpochPerImageMean == null
+          ? ""
+          : ` (moving statistics; per image ${
+            signed(100 * g.bestEpochPerImageMean)
+          }: design/tables.md takes the protocol apart)`);
     /** A variant's gain over its classes, as the campaign's rows give it, and its verdict. */
     const gainOf = (g: DesignGain | undefined) => {
       const points = (g?.classes ?? []).map((c) => 100 * c.gain);
@@ -483,7 +492,7 @@ function claimsBlock(
           ? `${signed(mean(points))} (higher on ${
             points.filter((p) => p > 0).length
           } of ${points.length} classes; ${reached(g)})` +
-            (ci ? `; 95 % interval ${signed(ci.low)} to ${signed(ci.high)}` : "")
+            (ci ? `; 95 % interval ${signed(ci.low)} to ${signed(ci.high)}` : "") + best(g)
           : "not run yet",
         verdict: gainVerdict(published, ci, points.length),
       };

@@ -164,7 +164,9 @@ Deno.test("headline: the papers' design as read here judged by the gain rule, ea
     const cells = line.split("|").slice(1, -1).map((c) => c.trim());
     assertEquals(cells.slice(1, 4), [
       "+1.77",
-      "+4.00 (higher on 3 of 3 classes; w3/l32 at 315.6:1); 95 % interval +1.52 to +6.48. The " +
+      // the reference code's protocol beside it: each best epoch one point more for P-KDGAN
+      "+4.00 (higher on 3 of 3 classes; w3/l32 at 315.6:1); 95 % interval +1.52 to +6.48; best " +
+      "test epoch* +5.00. The " +
       "study's baseline (today's distillation design at batch 64 on the study's classes, seed 0; " +
       "the campaign's row above has every class, MNIST 5 and 8 at seed 1): -1.00 (0 of 2); each " +
       "change alone from it: stage 1 K alone +1.00 (1 of 1), K's image term x50 not run yet, " +
@@ -176,7 +178,7 @@ Deno.test("headline: the papers' design as read here judged by the gain rule, ea
       .split("|").slice(1, -1).map((c) => c.trim());
     assertEquals(chosen.slice(1, 4), [
       "+1.77",
-      "+1.00 (higher on 1 of 2 classes; w3/l32 at 315.6:1)",
+      "+1.00 (higher on 1 of 2 classes; w3/l32 at 315.6:1); best test epoch* +2.00",
       "open (2 so far)",
     ]);
     assertStringIncludes(chosen[4], "2 of 10 classes (1, 3), seed 0");
@@ -288,6 +290,16 @@ Deno.test("design tables: the reference code's protocol taken apart, from the jo
       "-3.00", // best moving, joint stage: 0.90 - 0.93
       "1 of 1",
     ]);
+    // the headline's chosen row gives both best-epoch figures beside the last epoch
+    const published = await loadPaperFigures(
+      new URL("../../results/paper_figures.json", import.meta.url),
+    );
+    const { headline } = headlineBlocks([], [], published, [], await loadDesignCells(dir));
+    assertStringIncludes(
+      headline,
+      "+1.00 (higher on 1 of 1 classes; w3/l100 at 255.3:1); best test epoch* +2.00 (moving " +
+        "statistics; per image +3.00: design/tables.md takes the protocol apart)",
+    );
     // batch-64 variants (no per-image scoring) have no such section
     const plain = await Deno.makeTempDir();
     await designFolder(plain, "mnist-0-s0-default", { scratch: 0.9, pkdgan: 0.91 });
