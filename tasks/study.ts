@@ -23,6 +23,7 @@ import {
   loadScoringRun,
   resolveBatchNormStats,
 } from "../lib/score/scoring_run.ts";
+import { SHIPPED_PREFIX } from "../lib/ship/mod.ts";
 
 await runTask(async () => {
   if (Deno.args[0] === "score") return await studyScore(Deno.args);
@@ -103,7 +104,8 @@ async function studyScore(args: string[]): Promise<void> {
       "image reconstruction error (L1) and the discriminator-feature distance, under each\n" +
       "--bn-stats mode (all: moving, recomputed, per-image); each kind's threshold is calibrated\n" +
       "on the validation normals. Writes RUN/study-score.json (and --json); --weights live\n" +
-      "scores a --ema run's live weights instead of its average, into RUN/study-score-live.json.",
+      "scores a --ema run's live weights instead of its average, into RUN/study-score-live.json.\n" +
+      "For --model shipped:NAME those files go to runs/study-NAME/ (models/ stays as committed).",
   );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run directory written by train)");
@@ -139,11 +141,14 @@ async function studyScore(args: string[]): Promise<void> {
           `generator objective ${objective}`,
       );
     }
-    const path = join(
-      run.modelDir,
-      "..",
-      weights === "live" ? "study-score-live.json" : "study-score.json",
-    );
+    // Beside the run; for a shipped model (committed under models/), under runs/study-NAME.
+    const model = String(flags.model);
+    const shipped = model.startsWith(SHIPPED_PREFIX)
+      ? model.slice(SHIPPED_PREFIX.length)
+      : undefined;
+    const dir = shipped ? join("runs", `study-${shipped}`) : join(run.modelDir, "..");
+    if (shipped) await Deno.mkdir(dir, { recursive: true });
+    const path = join(dir, weights === "live" ? "study-score-live.json" : "study-score.json");
     const body = {
       kind: "study-score",
       model: run.modelDir,

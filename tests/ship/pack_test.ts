@@ -82,6 +82,29 @@ Deno.test("ship: a packed run loads back by name and reproduces its scores.csv (
         run.model.dispose();
       }
     }
+    // `study score` on a shipped model writes under runs/, never into models/ (committed)
+    const study = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../../tasks/study.ts", import.meta.url).pathname,
+        "score",
+        "--model",
+        "shipped:tiny-mixed",
+        "--backend",
+        "wasm",
+        "--bn-stats",
+        "moving",
+      ],
+      cwd: root,
+      env: { EDEGAN_MODELS: models, EDEGAN_NO_PROGRESS: "1" },
+    }).output();
+    assertEquals(study.code, 0, new TextDecoder().decode(study.stderr));
+    assert(await Deno.stat(join(root, "runs", "study-tiny-mixed", "study-score.json")));
+    assertEquals(
+      [...Deno.readDirSync(join(models, "tiny-mixed"))].map((e) => e.name).sort(),
+      ["bn-recomputed.json", "model", "run.json", "scores.csv"],
+    );
   } finally {
     if (before === undefined) Deno.env.delete("EDEGAN_MODELS");
     else Deno.env.set("EDEGAN_MODELS", before);
