@@ -9,8 +9,13 @@
 
 import { FASHION_MNIST_CLASSES } from "../data/fashion_mnist.ts";
 import { formatMarkdown, replaceBlock, table } from "../results/markdown.ts";
-import { dirname, join } from "@std/path";
-import { readShippedIndex, type ShippedIndex, type ShippedModel } from "./shipped.ts";
+import { basename, dirname, fromFileUrl, join, resolve } from "@std/path";
+import {
+  readShippedIndex,
+  SHIPPED_PREFIX,
+  type ShippedIndex,
+  type ShippedModel,
+} from "./shipped.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
 /** The marker name of the README's block. */
@@ -47,21 +52,22 @@ function trainedLabel(m: ShippedModel): string {
   const epochs = step1 !== undefined && step2 !== undefined;
   const method = t.method === "pkdgan"
     ? `P-KDGAN${epochs ? ` ${step1} + ${step2} epochs` : ""}`
-    : `${
-      t.method === "one-step"
-        ? "one-step KD"
-        : t.method === "scratch"
-        ? "trained alone,"
-        : "distilled"
-    }` +
-      (epochs ? ` ${step1! + step2!} epochs` : "");
-  const shippedTeacher = t.teacher?.startsWith("shipped:") ? t.teacher.slice(8) : undefined;
+    : t.method === "one-step"
+    ? `one-step KD${epochs ? ` ${step1! + step2!} epochs` : ""}`
+    : t.method === "scratch"
+    ? `trained alone${epochs ? `, ${step1! + step2!} epochs` : ""}`
+    : "distilled";
+  // the teacher by its shipped name, else the run folder's own name
+  const teacher = t.teacher === undefined
+    ? ""
+    : t.teacher.startsWith(SHIPPED_PREFIX)
+    ? ` from \`${t.teacher.slice(SHIPPED_PREFIX.length)}\``
+    : ` from teacher run \`${basename(t.teacher)}\``;
   return [
-    (t.ratio !== undefined ? `${t.ratio.toFixed(1)}:1` : "") +
-    (shippedTeacher ? ` from \`${shippedTeacher}\`` : ""),
+    (t.ratio !== undefined ? `${t.ratio.toFixed(1)}:1` : "") + teacher,
     method,
     t.batchSize !== undefined ? `batch ${t.batchSize}` : "",
-  ].filter((part) => part !== "").join(", ") + (shippedTeacher ? "" : " (the campaign's)");
+  ].filter((part) => part !== "").join(", ");
 }
 
 /** Sort key: dataset, class, teacher before students, ratio, method. */
@@ -133,7 +139,9 @@ export function shippedModelsBlock(index: ShippedIndex): string {
       ["l", "l", "l", "r", "l", "r", "l", "r"],
     ),
     "",
-    `Bytes added: ${sizes.join(", ")} (each folder, as models/index.json lists it).`,
+    sizes.length
+      ? `Bytes added: ${sizes.join(", ")} (each folder, as models/index.json lists it).`
+      : "No model is shipped yet.",
     `<!-- ${SHIPPED_MODELS_BLOCK}:end -->`,
   ].join("\n");
 }
@@ -158,17 +166,23 @@ export async function updateShippedModelsReadme(
   return true;
 }
 
+/** This checkout's own `models/` folder, whose README.md (the repository's) lists it. */
+const REPOSITORY_MODELS = fromFileUrl(new URL("../../models", import.meta.url));
+
 /**
- * Rebuilds the shipped-models block of the `README.md` beside `modelsDir` (the repository's own,
- * for `models/`) from `modelsDir/index.json`; nothing where there is no README there (a test's
- * temporary `EDEGAN_MODELS`). Returns the README's path and whether it changed, or undefined.
+ * Rebuilds the shipped-models block of the repository's `README.md` from `modelsDir/index.json`
+ * when `modelsDir` is the repository's own `models/` (`repositoryModels`; default this checkout's),
+ * whatever the working directory; nothing for any other folder (a test's or a user's
+ * `EDEGAN_MODELS`). Returns the README's path and whether it changed, or undefined.
  *
  * @throws {Error} naming the README when it lacks the block's markers.
  */
 export async function updateReadmeBesideModels(
   modelsDir: string,
+  repositoryModels: string = REPOSITORY_MODELS,
 ): Promise<{ readme: string; changed: boolean } | undefined> {
-  const readme = join(dirname(modelsDir), "README.md");
+  if (resolve(modelsDir) !== resolve(repositoryModels)) return undefined;
+  const readme = join(dirname(resolve(modelsDir)), "README.md");
   if (!await Deno.stat(readme).then((s) => s.isFile, () => false)) return undefined;
   return {
     readme,

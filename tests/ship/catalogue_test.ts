@@ -89,7 +89,7 @@ Deno.test("shippedModelsBlock: rows by dataset, class, teacher first, ratio and 
     block.split("\n").find((l) => l.startsWith(`| \`${name}\``))!.split("|").map((c) => c.trim());
   assertEquals(
     row("mnist-0-311-one-step")[5],
-    "315.6:1, one-step KD 15 epochs, batch 64 (the campaign's)",
+    "315.6:1 from teacher run `mnist-0-b64-s0-ema`, one-step KD 15 epochs, batch 64",
   );
   assertEquals(
     row("mnist-2-311-pkdgan")[5],
@@ -126,7 +126,8 @@ Deno.test("updateShippedModelsReadme: rewrites only the block, formatted; check 
     const text = await Deno.readTextFile(readme);
     assertStringIncludes(text, "before\n\n<!-- shipped-models:start (made by");
     assertEquals(
-      /\| `a-1` +\| student \| MNIST digit 2 +\| +3 x 32 \| distilled \(the campaign's\) +\|/.test(
+      // a student without a training record: only what is known
+      /\| `a-1` +\| student \| MNIST digit 2 +\| +3 x 32 \| distilled +\|/.test(
         text,
       ),
       true,
@@ -134,11 +135,18 @@ Deno.test("updateShippedModelsReadme: rewrites only the block, formatted; check 
     );
     assertStringIncludes(text, "<!-- shipped-models:end -->\n\nafter\n");
     assertEquals(await updateShippedModelsReadme(readme, index), false, "idempotent");
-    // beside a models folder: the README there; none where there is no README
+    // only the repository's own models folder updates the README beside it
     await Deno.mkdir(join(dir, "models"));
     await Deno.writeTextFile(join(dir, "models", "index.json"), JSON.stringify(index));
-    assertEquals(await updateReadmeBesideModels(join(dir, "models")), { readme, changed: false });
-    assertEquals(await updateReadmeBesideModels(join(dir, "models", "nested")), undefined);
+    const own = join(dir, "models");
+    assertEquals(await updateReadmeBesideModels(own, own), { readme, changed: false });
+    assertEquals(await updateReadmeBesideModels(own), undefined, "not this checkout's models/");
+    assertEquals(await updateReadmeBesideModels(join(own, "nested"), own), undefined);
+    // an empty index says so
+    assertStringIncludes(
+      shippedModelsBlock({ format: "edegan-shipped-models", models: [] }),
+      "No model is shipped yet.",
+    );
     await Deno.writeTextFile(readme, "# no markers\n");
     await assertRejects(
       () => updateShippedModelsReadme(readme, index),
