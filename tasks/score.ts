@@ -21,7 +21,7 @@ import type { BatchNormStatsMode } from "../lib/models/batch_norm_scoring.ts";
 import { loadImageFolder } from "../lib/score/images.ts";
 import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
-import { SHIPPED_PREFIX } from "../lib/ship/shipped.ts";
+import { derivedOutputDir } from "../lib/ship/shipped.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
 import { decide } from "../lib/score/calibrate.ts";
 import { otherBatchNormStats } from "../lib/models/ede_gan/final_batch_norm.ts";
@@ -64,13 +64,10 @@ await runTask(async () => {
     throw new Error("--bn-stats all: score uses one mode; `deno task study score` compares them");
   }
   const modelDir = await resolveModelDir(flags.model as string);
-  // Beside the run; for a shipped model (committed under models/), under runs/ instead.
-  const shipped = String(flags.model).startsWith(SHIPPED_PREFIX)
-    ? String(flags.model).slice(SHIPPED_PREFIX.length)
-    : undefined;
+  // Beside the run; for a shipped model (committed under models/), under runs/score-NAME.
   const out = (flags.out as string | undefined) ??
     join(
-      shipped ? join("runs", `score-${shipped}`) : join(modelDir, ".."),
+      derivedOutputDir(String(flags.model), modelDir, "score"),
       `scores-${flags.images ? "images" : flags.split}.csv`,
     );
   const jsonPath = (flags.json as string | undefined) ?? out.replace(/\.csv$/, "") + ".json";

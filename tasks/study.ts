@@ -23,7 +23,7 @@ import {
   loadScoringRun,
   resolveBatchNormStats,
 } from "../lib/score/scoring_run.ts";
-import { SHIPPED_PREFIX } from "../lib/ship/mod.ts";
+import { derivedOutputDir } from "../lib/ship/mod.ts";
 
 await runTask(async () => {
   if (Deno.args[0] === "score") return await studyScore(Deno.args);
@@ -142,12 +142,8 @@ async function studyScore(args: string[]): Promise<void> {
       );
     }
     // Beside the run; for a shipped model (committed under models/), under runs/study-NAME.
-    const model = String(flags.model);
-    const shipped = model.startsWith(SHIPPED_PREFIX)
-      ? model.slice(SHIPPED_PREFIX.length)
-      : undefined;
-    const dir = shipped ? join("runs", `study-${shipped}`) : join(run.modelDir, "..");
-    if (shipped) await Deno.mkdir(dir, { recursive: true });
+    const dir = derivedOutputDir(String(flags.model), run.modelDir, "study");
+    await Deno.mkdir(dir, { recursive: true });
     const path = join(dir, weights === "live" ? "study-score-live.json" : "study-score.json");
     const body = {
       kind: "study-score",

@@ -9,9 +9,10 @@
 
 import { FASHION_MNIST_CLASSES } from "../data/fashion_mnist.ts";
 import { formatMarkdown, replaceBlock, table } from "../results/markdown.ts";
-import { basename, dirname, fromFileUrl, join, resolve } from "@std/path";
+import { basename, dirname, join, resolve } from "@std/path";
 import {
   readShippedIndex,
+  repositoryModelsDir,
   SHIPPED_PREFIX,
   type ShippedIndex,
   type ShippedModel,
@@ -166,9 +167,6 @@ export async function updateShippedModelsReadme(
   return true;
 }
 
-/** This checkout's own `models/` folder, whose README.md (the repository's) lists it. */
-const REPOSITORY_MODELS = fromFileUrl(new URL("../../models", import.meta.url));
-
 /**
  * Rebuilds the shipped-models block of the repository's `README.md` from `modelsDir/index.json`
  * when `modelsDir` is the repository's own `models/` (`repositoryModels`; default this checkout's),
@@ -179,7 +177,7 @@ const REPOSITORY_MODELS = fromFileUrl(new URL("../../models", import.meta.url));
  */
 export async function updateReadmeBesideModels(
   modelsDir: string,
-  repositoryModels: string = REPOSITORY_MODELS,
+  repositoryModels: string = repositoryModelsDir(),
 ): Promise<{ readme: string; changed: boolean } | undefined> {
   if (resolve(modelsDir) !== resolve(repositoryModels)) return undefined;
   const readme = join(dirname(resolve(modelsDir)), "README.md");

@@ -14,8 +14,10 @@
  */
 
 export {
+  derivedOutputDir,
   findShippedTeacher,
   readShippedIndex,
+  repositoryModelsDir,
   SHIPPED_PREFIX,
   type ShippedIndex,
   type ShippedModel,

@@ -69,10 +69,43 @@ export interface ShippedIndex {
  * ```
  */
 export function shippedModelsDir(): string {
-  const fromEnv = Deno.env.get("EDEGAN_MODELS");
-  if (fromEnv) return fromEnv;
+  return Deno.env.get("EDEGAN_MODELS") || repositoryModelsDir();
+}
+
+/**
+ * This checkout's own `models/` folder (the one the repository's README lists), whatever
+ * `EDEGAN_MODELS` says; `models` relative to the working directory where the code was not loaded
+ * from files.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { repositoryModelsDir } from "./shipped.ts";
+ * assertEquals(repositoryModelsDir().endsWith("models"), true);
+ * ```
+ */
+export function repositoryModelsDir(): string {
   const url = new URL("../../models", import.meta.url);
   return url.protocol === "file:" ? fromFileUrl(url) : "models";
+}
+
+/**
+ * Where a task writes what it derives from a model (`--model`, resolved to `modelDir`): beside
+ * the run, or for a shipped model (committed under `models/`, which stays as committed)
+ * `runs/<task>-<name>`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { derivedOutputDir } from "./shipped.ts";
+ * assertEquals(derivedOutputDir("shipped:mnist-2", "models/mnist-2/model", "score"), "runs/score-mnist-2");
+ * assertEquals(derivedOutputDir("runs/t", "runs/t/model", "score"), "runs/t");
+ * ```
+ */
+export function derivedOutputDir(model: string, modelDir: string, task: string): string {
+  return model.startsWith(SHIPPED_PREFIX)
+    ? join("runs", `${task}-${model.slice(SHIPPED_PREFIX.length)}`)
+    : join(modelDir, "..");
 }
 
 /**
