@@ -15,7 +15,7 @@
 
 import { readJson } from "../util/json.ts";
 import { join } from "@std/path";
-import { BEST_TEST_EPOCH_LABEL } from "../metrics/mod.ts";
+import { BEST_TEST_EPOCH_LABEL, bestTestEpoch } from "../metrics/mod.ts";
 import { bestEpochGain, type DistilledStudent } from "./distillations.ts";
 import { mean, pct, signed } from "./format.ts";
 import { table } from "./markdown.ts";
@@ -65,10 +65,10 @@ export interface ProtocolGains {
 
 type EpochRecord = { auc?: number; perImageAuc?: number; stage?: number };
 
-/** The largest finite value of `key` over `records`, or undefined. */
-function bestOf(records: EpochRecord[], key: "auc" | "perImageAuc"): number | undefined {
-  const values = records.map((r) => r[key]).filter((v): v is number => Number.isFinite(v));
-  return values.length ? Math.max(...values) : undefined;
+/** The best epoch of `records` by `key` with its stage (the first on ties), or undefined. */
+function bestOf(records: EpochRecord[], key: "auc" | "perImageAuc") {
+  return bestTestEpoch(records.map((r) => ({ epoch: 0, auc: r[key], stage: r.stage }))) ??
+    undefined;
 }
 
 /** {@link ProtocolGains} from the two students' job files, or null where it cannot be read. */
@@ -79,24 +79,23 @@ function protocolGains(
   if (pk?.bnStats?.mode !== "per-image" || scratch?.bnStats?.mode !== "per-image") return null;
   const [ph, sh] = [pk.history ?? [], scratch.history ?? []];
   const [p2, s2] = [ph.filter((r) => r.stage === 2), sh.filter((r) => r.stage === 2)];
+  const [pb, sb] = [bestOf(ph, "perImageAuc"), bestOf(sh, "perImageAuc")];
   const values = [
     pk.movingAuc,
     scratch.movingAuc,
-    bestOf(p2, "auc"),
-    bestOf(s2, "auc"),
-    bestOf(p2, "perImageAuc"),
-    bestOf(s2, "perImageAuc"),
-    bestOf(ph, "perImageAuc"),
-    bestOf(sh, "perImageAuc"),
+    bestOf(p2, "auc")?.auc,
+    bestOf(s2, "auc")?.auc,
+    bestOf(p2, "perImageAuc")?.auc,
+    bestOf(s2, "perImageAuc")?.auc,
   ];
-  if (values.some((v) => v === undefined || !Number.isFinite(v))) return null;
-  const [pm, sm, p2m, s2m, p2p, s2p, pbp, sbp] = values as number[];
+  if (!pb || !sb || values.some((v) => v === undefined || !Number.isFinite(v))) return null;
+  const [pm, sm, p2m, s2m, p2p, s2p] = values as number[];
   return {
     lastMoving: pm - sm,
     bestMovingStage2: p2m - s2m,
     bestPerImageStage2: p2p - s2p,
-    perImageBestInStage1: ph.find((r) => r.perImageAuc === pbp)?.stage === 1,
-    scratchPerImageBestInStage1: sh.find((r) => r.perImageAuc === sbp)?.stage === 1,
+    perImageBestInStage1: pb.stage === 1,
+    scratchPerImageBestInStage1: sb.stage === 1,
   };
 }
 
