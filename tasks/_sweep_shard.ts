@@ -10,6 +10,7 @@ import { terminalProgress } from "../lib/util/progress.ts";
 import type { SweepJob } from "../lib/sweep/grid.ts";
 import { distillJob, jobSettings, runSweep, type SweepSummary } from "../lib/sweep/runner.ts";
 import { type Shard, shardJobs } from "../lib/sweep/shard.ts";
+import { selectJobs } from "../lib/sweep/select.ts";
 import { parseIntList } from "../lib/sweep/grid.ts";
 import {
   type CampaignJob,
@@ -111,6 +112,8 @@ export async function runCampaign(opts: {
   file: string;
   out?: string;
   shard: Shard;
+  /** `--only`: the patterns a job id must match one of (lib/sweep/select.ts); all jobs if unset. */
+  only?: readonly string[];
 }): Promise<SweepSummary> {
   const spec = parseCampaignSpec(
     await Deno.readTextFile(opts.file).catch((error) => {
@@ -120,8 +123,9 @@ export async function runCampaign(opts: {
   );
   const out = opts.out ?? spec.out;
   if (!out) throw new Error(`--out: required (${opts.file} names no "out")`);
-  const all = campaignJobs(spec, opts.file);
-  checkCampaignFlags(all, opts.file);
+  const listed = campaignJobs(spec, opts.file);
+  checkCampaignFlags(listed, opts.file);
+  const all = opts.only ? selectJobs(listed, opts.only) : listed;
   const jobs = shardJobs(all, opts.shard);
   console.log(
     `shard ${opts.shard.index}/${opts.shard.count}: ${jobs.length} of ${all.length} jobs of ` +

@@ -29,6 +29,7 @@ import {
   takeDatasets,
 } from "../lib/sweep/grid.ts";
 import { parseShard } from "../lib/sweep/shard.ts";
+import { parseOnly } from "../lib/sweep/select.ts";
 import { runCampaign, runShard, seedList } from "./_sweep_shard.ts";
 import { parseDistillEpochs } from "../lib/cli/run_flags.ts";
 import { prepareOutDir } from "../lib/util/out_dir.ts";
@@ -38,15 +39,17 @@ await runTask(async () => {
     const flags = parseFlags(
       "sweep",
       Deno.args,
-      { spec: undefined, out: undefined, shard: "1/1" },
+      { spec: undefined, out: undefined, shard: "1/1", only: undefined },
       "Run the jobs of a campaign spec (JSON; results/*/campaign.json), resumably, one result\n" +
-        'file per job (OUT/jobs/<id>.json). --out: default the spec\'s "out".',
+        'file per job (OUT/jobs/<id>.json). --out: default the spec\'s "out". --only ID,GLOB:\n' +
+        "just the jobs whose ids match (e.g. --only 'mnist-1-*').",
     );
     if (flags === null) return;
     const summary = await runCampaign({
       file: String(flags.spec),
       out: flags.out as string | undefined,
       shard: parseShard(String(flags.shard)),
+      only: flags.only === undefined ? undefined : parseOnly(String(flags.only)),
     });
     if (summary.failed.length > 0) {
       throw new Error(

@@ -104,6 +104,10 @@ export const FLAGS: Record<string, FlagSpec> = {
   "json": { kind: "string", help: "also write machine-readable output to this path" },
   "suite": { kind: "string", help: "benchmark suite" },
   "shard": { kind: "string", help: "run the i-th of n disjoint parts of a sweep, as i/n" },
+  "only": {
+    kind: "string",
+    help: "run just the campaign jobs whose ids match, as ids or globs, comma-separated",
+  },
   "spec": {
     kind: "string",
     help:

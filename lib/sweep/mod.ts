@@ -30,6 +30,7 @@ export {
   takeDatasets,
 } from "./grid.ts";
 export { parseShard, type Shard, shardJobs } from "./shard.ts";
+export { parseOnly, selectJobs } from "./select.ts";
 export {
   type CampaignGroup,
   type CampaignJob,

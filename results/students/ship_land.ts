@@ -1,0 +1,161 @@
+/**
+ * Ships the published campaign's students (issue 28, point 2) once they have been distilled again
+ * by `deno task sweep --spec results/students/ship.json`: for each finished job
+ * `runs/ship/runs/distill-D-C-b64-sS`, compares its `results.json` with the committed
+ * `results/students/D-C-b64-sS/results.json` (the teacher's test AUC and every scratch and P-KDGAN
+ * student's, matched by width and latent, within 1e-6; the one-step students are not compared:
+ * the committed ones predate `0ed4d54`, results/README.md "Which results come back") and, where
+ * all agree, packs the headline ratio's scratch and P-KDGAN students with `deno task ship` as
+ * `models/D-C-311-METHOD` (MNIST, 311.11:1) or `models/D-C-700-METHOD` (Fashion-MNIST, 700:1).
+ * A model already in `models/` is left as it is. A job that disagrees is named and shipped not.
+ *
+ * `deno run -A results/students/ship_land.ts [--dry-run] [JOB_DIR...]` (default: every finished
+ * job under runs/ship/runs); exits 1 when a job disagrees.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli";
+import { basename, fromFileUrl, join } from "@std/path";
+
+/** The fields of a distillation's `results.json` compared here. */
+export interface StudentResults {
+  dataset: string;
+  normal_class: number;
+  teacher: { auc: number };
+  students: {
+    width: number;
+    latent: number;
+    ratio: number;
+    auc_scratch?: number | null;
+    auc_pkdgan?: number | null;
+  }[];
+}
+
+/** The AUCs within which a job distilled again counts as the committed one. */
+export const SHIP_TOLERANCE = 1e-6;
+
+/** One comparison of a rerun AUC with the committed one. */
+export interface AucCheck {
+  what: string;
+  rerun: number;
+  committed: number;
+  ok: boolean;
+}
+
+/**
+ * Compares a rerun's results with the committed ones: the teacher and, for each committed
+ * student (width, latent), its scratch and P-KDGAN AUCs; a student missing from the rerun fails.
+ *
+ * @example
+ * ```ts
+ * import { compareStudentResults } from "./ship_land.ts";
+ * const r = { dataset: "mnist", normal_class: 1, teacher: { auc: 0.99 },
+ *   students: [{ width: 3, latent: 32, ratio: 315, auc_scratch: 0.9, auc_pkdgan: 0.8 }] };
+ * const checks = compareStudentResults(r, structuredClone(r));
+ * if (checks.length !== 3 || !checks.every((c) => c.ok)) throw new Error();
+ * ```
+ */
+export function compareStudentResults(
+  rerun: StudentResults,
+  committed: StudentResults,
+): AucCheck[] {
+  const check = (what: string, a: number, b: number): AucCheck => ({
+    what,
+    rerun: a,
+    committed: b,
+    ok: Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= SHIP_TOLERANCE,
+  });
+  const checks = [check("teacher", rerun.teacher.auc, committed.teacher.auc)];
+  for (const c of committed.students) {
+    const r = rerun.students.find((s) => s.width === c.width && s.latent === c.latent);
+    for (const method of ["scratch", "pkdgan"] as const) {
+      const key = `auc_${method}` as const;
+      checks.push(check(`w${c.width}-l${c.latent}-${method}`, r?.[key] ?? NaN, c[key] ?? NaN));
+    }
+  }
+  return checks;
+}
+
+/** The student the campaign headlines for a dataset: the smallest (largest ratio). */
+export function headlineStudent(results: StudentResults): { width: number; latent: number } {
+  const s = [...results.students].sort((a, b) => b.ratio - a.ratio)[0];
+  if (!s) throw new Error(`${results.dataset} ${results.normal_class}: no students`);
+  return { width: s.width, latent: s.latent };
+}
+
+/** The name asked for a shipped student: `D-C-311-METHOD` (MNIST) or `D-C-700-METHOD`. */
+export function shippedStudentName(dataset: string, normal: number, method: string): string {
+  const ratio = dataset === "mnist" ? 311 : 700;
+  return `${dataset}-${normal}-${ratio}-${method}`;
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as T;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`${path}: ${(error as Error).message}`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+if (import.meta.main) {
+  const args = parseArgs(Deno.args, { boolean: ["dry-run"] });
+  const root = fromFileUrl(new URL("../..", import.meta.url));
+  let dirs = args._.map(String);
+  if (dirs.length === 0) {
+    const base = join(root, "runs/ship/runs");
+    if (await exists(base)) {
+      for await (const e of Deno.readDir(base)) {
+        if (e.isDirectory && e.name.startsWith("distill-")) dirs.push(join(base, e.name));
+      }
+    }
+    dirs = dirs.sort();
+  }
+  let bad = 0;
+  for (const dir of dirs) {
+    const rerun = await readJson<StudentResults>(join(dir, "results.json"));
+    if (!rerun) {
+      console.log(`${dir}: not finished (no results.json), skipped`);
+      continue;
+    }
+    const id = basename(dir).replace(/^distill-/, "");
+    const committedPath = join(root, "results/students", id, "results.json");
+    const committed = await readJson<StudentResults>(committedPath);
+    if (!committed) throw new Error(`${dir}: no committed ${committedPath} to compare with`);
+    const checks = compareStudentResults(rerun, committed);
+    const worst = Math.max(...checks.map((c) => Math.abs(c.rerun - c.committed)));
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length > 0) {
+      bad++;
+      console.log(`${id}: DIFFERS from ${committedPath}; not shipped:`);
+      for (const c of failed) console.log(`  ${c.what}: ${c.rerun} against ${c.committed}`);
+      continue;
+    }
+    console.log(
+      `${id}: ${checks.length} AUCs equal the committed ones (largest difference ${
+        worst.toExponential(1)
+      })`,
+    );
+    const { width, latent } = headlineStudent(committed);
+    for (const method of ["scratch", "pkdgan"]) {
+      const name = shippedStudentName(committed.dataset, committed.normal_class, method);
+      const run = join(dir, "jobs", `w${width}-l${latent}-${method}`);
+      if (await exists(join(root, "models", name))) {
+        console.log(`  models/${name}: already shipped, left as it is`);
+        continue;
+      }
+      const cmd = ["task", "-q", "ship", "--run", run, "--name", name, "--backend", "onednn"];
+      console.log(`  deno ${cmd.join(" ")}`);
+      if (args["dry-run"]) continue;
+      const { code } = await new Deno.Command(Deno.execPath(), { args: cmd, cwd: root }).spawn()
+        .status;
+      if (code !== 0) throw new Error(`deno task ship --name ${name} exited with ${code}`);
+    }
+  }
+  if (bad > 0) Deno.exit(1);
+}
