@@ -36,15 +36,17 @@ const SUITE_CHOICES = [...SUITE_NAMES, "all"];
  * ```
  */
 export function helpText(): string {
+  // Names padded to the longest and two spaces, so that every description starts in one column.
+  const pad = Math.max(...SUITE_NAMES.map((name) => name.length), "all".length) + 2;
   const suites = SUITE_NAMES.map((name) => {
     const suite = getSuite(name);
-    return `  ${name.padEnd(9)}${suite ? suite.description : "(not available yet)"}`;
+    return `  ${name.padEnd(pad)}${suite ? suite.description : "(not available yet)"}`;
   }).join("\n");
   return `Usage: deno task bench [flags]
 
 Suites:
 ${suites}
-  all      every available suite (default)
+  ${"all".padEnd(pad)}every available suite (default)
 
 Flags:
   --suite NAME      ${SUITE_CHOICES.join(", ")} (default all)

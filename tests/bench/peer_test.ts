@@ -101,6 +101,13 @@ Deno.test("peerRows: without a Python that imports torch, a message naming the p
 
 Deno.test("bench --peer: in --help, and refused for suites other than model", async () => {
   assertStringIncludes(helpText(), "--peer");
+  // Every suite's description starts in one column, past the longest name (score-profile).
+  const lines = helpText().split("\n");
+  const start = (name: string) => {
+    const line = lines.find((l) => l.startsWith(`  ${name} `))!;
+    return line.length - line.slice(2 + name.length).trimStart().length;
+  };
+  assertEquals(new Set(["kernels", "score-profile", "all"].map(start)).size, 1);
   assertEquals(await main(["--suite", "kernels", "--peer"]), 2);
   assertEquals(await main(["--suite", "distill", "--peer"]), 2);
 });
