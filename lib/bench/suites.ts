@@ -90,6 +90,8 @@ export function listSuites(): BenchSuite[] {
 /** Where a benchmark ran. */
 export interface Machine {
   cpu: string;
+  /** The CPU's vector extensions (lib/run/provenance.ts `SIMD_FLAGS`): figures and bits depend on them. */
+  simd: string[];
   cores: number;
   os: string;
   deno: string;
@@ -119,6 +121,7 @@ export function describeMachine(): Machine {
   }
   return {
     cpu: machine.cpu,
+    simd: machine.simd ?? [],
     cores: machine.cores,
     os: `${machine.os} ${machine.arch}`,
     deno: v.deno,

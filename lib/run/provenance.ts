@@ -49,8 +49,52 @@ export interface MachineInfo {
   os: string;
   arch: string;
   cpu: string;
+  /**
+   * The CPU's vector instruction sets that decide which kernels oneDNN runs ({@link SIMD_FLAGS},
+   * as /proc/cpuinfo names them; `[]` where unknown). Two CPUs of one name can differ here (an
+   * AMD EPYC with and without AVX-512), and onednn results come back bit for bit only between
+   * machines that agree (results/README.md, "Which results come back"). Absent in older files.
+   */
+  simd?: string[];
   cores: number;
   memoryGiB: number;
+}
+
+/**
+ * The /proc/cpuinfo flags recorded as {@link MachineInfo.simd}: the vector extensions by which
+ * oneDNN (and V8's wasm SIMD, for fused multiply-adds) picks its code paths.
+ */
+export const SIMD_FLAGS = [
+  "sse4_2",
+  "avx",
+  "avx2",
+  "fma",
+  "avx512f",
+  "avx512bw",
+  "avx512vl",
+  "avx512_vnni",
+  "avx512_bf16",
+  "amx_tile",
+  "asimd",
+  "sve",
+] as const;
+
+/**
+ * The {@link SIMD_FLAGS} that the first processor of a /proc/cpuinfo text lists (x86 `flags`,
+ * Arm `Features`), in that order; `[]` when it lists none.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { simdExtensions } from "./provenance.ts";
+ * const text = "processor : 0\nflags : fpu sse4_2 fma avx avx2 avx512f\n";
+ * assertEquals(simdExtensions(text), ["sse4_2", "avx", "avx2", "fma", "avx512f"]);
+ * ```
+ */
+export function simdExtensions(cpuinfo: string): string[] {
+  const line = cpuinfo.match(/^(?:flags|Features)\s*:\s*(.*)$/m)?.[1] ?? "";
+  const flags = new Set(line.trim().split(/\s+/));
+  return SIMD_FLAGS.filter((f) => flags.has(f));
 }
 
 /**
@@ -64,14 +108,17 @@ export interface MachineInfo {
  */
 export function machineInfo(): MachineInfo {
   let cpu = "unknown";
+  let simd: string[] = [];
   try {
     const text = Deno.readTextFileSync("/proc/cpuinfo");
     cpu = text.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpu;
+    simd = simdExtensions(text);
   } catch { /* not Linux */ }
   return {
     os: Deno.build.os,
     arch: Deno.build.arch,
     cpu,
+    simd,
     cores: navigator.hardwareConcurrency,
     memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
   };
