@@ -109,9 +109,16 @@ const classesBySeeds = (groups: TeacherRun[][]) => {
   ).join("; ");
 };
 
-/** A CPU's name as the manifests record it, without trademarks and "Processor". */
-const cpuName = (cpu: string) =>
-  cpu.replace(/\((R|TM)\)/g, "").replace(/\b(Processor|CPU)\b.*$/, "").replace(/\s+/g, " ").trim();
+/**
+ * A CPU's name as the manifests record it, without trademarks and "Processor" (and what follows
+ * it), keeping the vector extensions `cpuOf` adds: `Intel Xeon [AVX-512]`.
+ */
+const cpuName = (cpu: string) => {
+  const isa = / \[[^\]]+\]$/.exec(cpu)?.[0] ?? "";
+  const name = cpu.slice(0, cpu.length - isa.length);
+  return (name.replace(/\((R|TM)\)/g, "").replace(/\b(Processor|CPU)\b.*$/, "") + isa)
+    .replace(/\s+/g, " ").trim();
+};
 
 /**
  * The CPUs of the runs behind the headline, from their manifests (`machine.cpu`), with how many
@@ -125,6 +132,9 @@ const cpuName = (cpu: string) =>
  * const run = { cpu: "Intel(R) Xeon(R) Processor" } as Parameters<typeof machinesText>[0][0];
  * assertEquals(machinesText([run, { ...run, cpu: "AMD EPYC" }, { ...run, cpu: "AMD EPYC" }], []),
  *   "2-core AMD EPYC (2 runs) or Intel Xeon (1 run), as each run's manifest records");
+ * const avx2 = { ...run, cpu: "AMD EPYC [AVX2]" };
+ * assertEquals(machinesText([avx2, { ...run, cpu: "Intel(R) Xeon(R) Processor [AVX-512]" }], []),
+ *   "2-core AMD EPYC [AVX2] (1 run) or Intel Xeon [AVX-512] (1 run), as each run's manifest records");
  * ```
  */
 export function machinesText(

@@ -56,10 +56,35 @@ export interface TeacherRun {
   liveStudy: ScoreStudySummary | null;
 }
 
-/** A manifest's `machine.cpu`, or null where the manifest has none. */
+/**
+ * A manifest's `machine.cpu`, with its vector extensions where the manifest records them
+ * (`machine.simd`, since 2026-12-07): `AMD EPYC [AVX2]` or `Intel Xeon [AVX-512]`, since onednn runs
+ * come back only between CPUs alike in these; null where the manifest has no CPU.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { cpuOf } from "./teacher_runs.ts";
+ * assertEquals(cpuOf({ cpu: "AMD EPYC" }), "AMD EPYC");
+ * assertEquals(cpuOf({ cpu: "AMD EPYC", simd: ["avx", "avx2", "fma"] }), "AMD EPYC [AVX2]");
+ * assertEquals(cpuOf({ cpu: "AMD EPYC", simd: ["avx2", "avx512f"] }), "AMD EPYC [AVX-512]");
+ * assertEquals(cpuOf(null), null);
+ * ```
+ */
 export function cpuOf(machine: unknown): string | null {
-  const cpu = (machine as { cpu?: unknown } | null | undefined)?.cpu;
-  return typeof cpu === "string" ? cpu : null;
+  const m = machine as { cpu?: unknown; simd?: unknown } | null | undefined;
+  if (typeof m?.cpu !== "string") return null;
+  if (!Array.isArray(m.simd)) return m.cpu;
+  const isa = m.simd.includes("avx512f")
+    ? "AVX-512"
+    : m.simd.includes("avx2")
+    ? "AVX2"
+    : m.simd.includes("sve")
+    ? "SVE"
+    : m.simd.includes("asimd")
+    ? "NEON"
+    : "no AVX2";
+  return `${m.cpu} [${isa}]`;
 }
 
 /** The papers' training length: 15 epochs (arXiv 2109.07295, P-KDGAN). */

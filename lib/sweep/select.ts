@@ -10,7 +10,9 @@ import { globToRegExp } from "@std/path";
 
 /**
  * Parses the patterns of `--only`: comma-separated job ids, each may hold shell globs (`*`, `?`,
- * `[...]`, `{a,b}` is not supported: list the ids instead). Errors name `--only`.
+ * `[...]`, `{a,b}` is not supported: list the ids instead).
+ *
+ * @throws {Error} naming `--only` when the text holds no pattern.
  *
  * @example
  * ```ts
@@ -27,8 +29,11 @@ export function parseOnly(text: string): string[] {
 }
 
 /**
- * The jobs (in their order) whose `id` matches at least one pattern; every pattern must match a
- * job, else the error names it and lists the ids there are, before anything runs.
+ * The jobs (in their order) whose `id` matches at least one pattern (`*` matches any run of
+ * characters but `/`, so it spans `-`; a pattern matches the whole id).
+ *
+ * @throws {Error} naming `--only` and the pattern when a pattern matches no job, with the number of
+ * jobs and the first 12 ids, so that a typo stops the run before anything starts.
  *
  * @example
  * ```ts
@@ -48,7 +53,7 @@ export function selectJobs<T extends { id: string }>(
       const ids = jobs.map((j) => j.id);
       const shown = ids.length > 12 ? `${ids.slice(0, 12).join(", ")}, ...` : ids.join(", ");
       throw new Error(
-        `--only: '${pattern}' matches no job; the jobs are ${shown || "(none)"}`,
+        `--only: '${pattern}' matches no job; the ${ids.length} jobs are ${shown || "(none)"}`,
       );
     }
   }

@@ -3,20 +3,23 @@
  * by `deno task sweep --spec results/students/ship.json`: for each finished job
  * `runs/ship/runs/distill-D-C-b64-sS`, compares its `results.json` with the committed
  * `results/students/D-C-b64-sS/results.json` (the teacher's test AUC and every scratch and P-KDGAN
- * student's, matched by width and latent, within 1e-6; the one-step students are not compared:
- * the committed ones predate `0ed4d54`, results/README.md "Which results come back") and, where
+ * student's, matched by width and latent, within 1e-6; one-step KD students are not shipped, so
+ * not compared) and, where
  * all agree, packs the headline ratio's scratch and P-KDGAN students with `deno task ship` as
  * `models/D-C-311-METHOD` (MNIST, 311.11:1) or `models/D-C-700-METHOD` (Fashion-MNIST, 700:1).
  * A model already in `models/` is left as it is. A job that disagrees is named and shipped not.
  *
- * `deno run -A results/students/ship_land.ts [--dry-run] [JOB_DIR...]` (default: every finished
- * job under runs/ship/runs); exits 1 when a job disagrees.
+ * `deno run -A results/students/ship_land.ts [--dry-run] [JOB_DIR...]` (default: every job under
+ * runs/ship/runs); a job counts as finished only with the sweep's record of it
+ * (`runs/ship/jobs/distill-D-C-b64-sS.json`, beside the `runs/` folder that holds it), since a
+ * distillation rewrites `results.json` after each student. Exits 1 when a job disagrees, 2 on an
+ * unknown flag.
  *
  * @module
  */
 
 import { parseArgs } from "@std/cli";
-import { basename, fromFileUrl, join } from "@std/path";
+import { basename, dirname, fromFileUrl, join, resolve } from "@std/path";
 
 /** The fields of a distillation's `results.json` compared here. */
 export interface StudentResults {
@@ -37,6 +40,7 @@ export const SHIP_TOLERANCE = 1e-6;
 
 /** One comparison of a rerun AUC with the committed one. */
 export interface AucCheck {
+  /** `teacher`, or a student's `w<width>-l<latent>-<method>` (its job folder's name). */
   what: string;
   rerun: number;
   committed: number;
@@ -77,16 +81,44 @@ export function compareStudentResults(
   return checks;
 }
 
-/** The student the campaign headlines for a dataset: the smallest (largest ratio). */
+/**
+ * The student the campaign headlines for a dataset: its smallest (the largest ratio: 311.11:1 for
+ * MNIST, 700:1 for Fashion-MNIST). Throws when the results hold no student.
+ *
+ * @example
+ * ```ts
+ * import { headlineStudent } from "./ship_land.ts";
+ * const s = headlineStudent({ dataset: "mnist", normal_class: 1, teacher: { auc: 0.99 },
+ *   students: [{ width: 12, latent: 100, ratio: 24.4 }, { width: 3, latent: 32, ratio: 315.6 }] });
+ * if (s.width !== 3 || s.latent !== 32) throw new Error();
+ * ```
+ */
 export function headlineStudent(results: StudentResults): { width: number; latent: number } {
   const s = [...results.students].sort((a, b) => b.ratio - a.ratio)[0];
   if (!s) throw new Error(`${results.dataset} ${results.normal_class}: no students`);
   return { width: s.width, latent: s.latent };
 }
 
-/** The name asked for a shipped student: `D-C-311-METHOD` (MNIST) or `D-C-700-METHOD`. */
+/** The ratio each dataset's shipped students are named by (the campaign's headline ratio). */
+const SHIPPED_RATIO: Record<string, number> = { "mnist": 311, "fashion-mnist": 700 };
+
+/**
+ * The name asked for a shipped student: `D-C-311-METHOD` (MNIST) or `D-C-700-METHOD`
+ * (Fashion-MNIST), as `models/index.json` names the campaign's. Throws for another dataset.
+ *
+ * @example
+ * ```ts
+ * import { shippedStudentName } from "./ship_land.ts";
+ * if (shippedStudentName("fashion-mnist", 3, "pkdgan") !== "fashion-mnist-3-700-pkdgan") {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function shippedStudentName(dataset: string, normal: number, method: string): string {
-  const ratio = dataset === "mnist" ? 311 : 700;
+  const ratio = SHIPPED_RATIO[dataset];
+  if (ratio === undefined) {
+    throw new Error(`${dataset}: the campaign ships students of mnist and fashion-mnist only`);
+  }
   return `${dataset}-${normal}-${ratio}-${method}`;
 }
 
@@ -104,9 +136,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 if (import.meta.main) {
-  const args = parseArgs(Deno.args, { boolean: ["dry-run"] });
+  const args = parseArgs(Deno.args, {
+    boolean: ["dry-run"],
+    unknown: (arg: string) => {
+      if (!arg.startsWith("-")) return true;
+      console.error(`ship_land.ts: unknown flag ${arg}; expected --dry-run and job folders`);
+      Deno.exit(2);
+    },
+  });
   const root = fromFileUrl(new URL("../..", import.meta.url));
-  let dirs = args._.map(String);
+  let dirs = args._.map((d: string | number) => resolve(String(d)));
   if (dirs.length === 0) {
     const base = join(root, "runs/ship/runs");
     if (await exists(base)) {
@@ -118,9 +157,12 @@ if (import.meta.main) {
   }
   let bad = 0;
   for (const dir of dirs) {
+    // The sweep's record of the job, written when every student has finished: OUT/jobs/<job>.json
+    // beside OUT/runs/<job>.
+    const record = join(dirname(dirname(dir)), "jobs", `${basename(dir)}.json`);
     const rerun = await readJson<StudentResults>(join(dir, "results.json"));
-    if (!rerun) {
-      console.log(`${dir}: not finished (no results.json), skipped`);
+    if (!rerun || !(await exists(record))) {
+      console.log(`${dir}: not finished (no ${record}), skipped`);
       continue;
     }
     const id = basename(dir).replace(/^distill-/, "");

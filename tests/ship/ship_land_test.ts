@@ -5,7 +5,7 @@
  * 1e-6, and names the headline ratio's students as the shipped ones are named.
  */
 
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import { join } from "@std/path";
 import { campaignJobs, parseCampaignSpec } from "../../lib/sweep/campaign.ts";
 import {
@@ -27,6 +27,11 @@ Deno.test("results/students/ship.json: the campaign's jobs and flags, landing no
   assertEquals(ship.map((j) => j.id), campaign.map((j) => j.id));
   assertEquals(ship.map((j) => j.flags), campaign.map((j) => j.flags));
   assert(ship.every((j) => !j.land));
+  // Its own out folder: under the campaign's, the same ids and flags would read as finished.
+  const outOf = async (file: string) =>
+    JSON.parse(await Deno.readTextFile(join(root, file))).out as string;
+  assertEquals(await outOf("results/students/ship.json"), "runs/ship");
+  assert(await outOf("results/students/campaign.json") !== "runs/ship");
 });
 
 Deno.test("ship_land: a committed job equals itself; 2e-6 on one student is refused", async () => {
@@ -51,6 +56,7 @@ Deno.test("ship_land: the headline student and its name match the shipped ones",
   assertEquals(headlineStudent(await results("fashion-mnist-3-b64-s0")), { width: 2, latent: 16 });
   assertEquals(shippedStudentName("mnist", 9, "pkdgan"), "mnist-9-311-pkdgan");
   assertEquals(shippedStudentName("fashion-mnist", 3, "scratch"), "fashion-mnist-3-700-scratch");
+  assertThrows(() => shippedStudentName("cifar10", 3, "scratch"), Error, "mnist and fashion-mnist");
   // The names the shipped students of the campaign already carry.
   const index = JSON.parse(await Deno.readTextFile(join(root, "models/index.json")));
   const names = index.models.map((m: { name: string }) => m.name);
