@@ -1,6 +1,8 @@
 // Shared by `deno task sweep` and `deno task reproduce`: start the backend, run this shard's
 // jobs with the real job function, print what happened.
 
+import { join } from "@std/path";
+import { exists } from "../lib/util/atomic.ts";
 import type { EmaOption } from "../lib/train/ema.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
@@ -17,6 +19,7 @@ import {
   campaignJobFunction,
   campaignJobs,
   flagArgs,
+  hasLanded,
   parseCampaignSpec,
 } from "../lib/sweep/campaign.ts";
 import { checkTrainCommand } from "../lib/cli/train_flags.ts";
@@ -126,10 +129,21 @@ export async function runCampaign(opts: {
   const listed = campaignJobs(spec, opts.file);
   checkCampaignFlags(listed, opts.file);
   const all = opts.only ? selectJobs(listed, opts.only) : listed;
-  const jobs = shardJobs(all, opts.shard);
+  const part = shardJobs(all, opts.shard);
+  // A job with no record here (a fresh machine: runs/ is not committed) whose files have landed
+  // is done; one with a record goes through the runner, which checks its flags.
+  const landedBefore = await Promise.all(
+    part.map(async (job) =>
+      !await exists(join(out, "jobs", `${job.id}.json`)) && await hasLanded(job)
+    ),
+  );
+  const jobs = part.filter((_, k) => !landedBefore[k]);
   console.log(
-    `shard ${opts.shard.index}/${opts.shard.count}: ${jobs.length} of ${all.length} jobs of ` +
-      `${opts.file}, out ${out}`,
+    `shard ${opts.shard.index}/${opts.shard.count}: ${part.length} of ${all.length} jobs of ` +
+      `${opts.file}, out ${out}` +
+      (jobs.length < part.length
+        ? `; ${part.length - jobs.length} landed before (remove a landed folder to run it again)`
+        : ""),
   );
   const summary = await runSweep({
     jobs,

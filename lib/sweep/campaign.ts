@@ -384,6 +384,41 @@ export function campaignJobFunction(
   };
 }
 
+/**
+ * Whether a job's results have landed already: it names a `land` folder, and every file its spec
+ * requires (`files` without `?`; a `DIR/*.json` entry counts when DIR holds one) is there. The
+ * runner skips such a job, so that a machine without the run folders (`runs/` is not committed)
+ * does not train it again over the committed files; remove the folder to run it again.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { hasLanded } from "./campaign.ts";
+ * const dir = await Deno.makeTempDir();
+ * const job = { land: dir, files: ["run.json", "scores.csv", "study-score-live.json?"] };
+ * assertEquals(await hasLanded(job), false);
+ * await Deno.writeTextFile(`${dir}/run.json`, "{}");
+ * await Deno.writeTextFile(`${dir}/scores.csv`, "");
+ * assertEquals(await hasLanded(job), true);
+ * assertEquals(await hasLanded({ files: ["run.json"] }), false);
+ * ```
+ */
+export async function hasLanded(job: { land?: string; files: string[] }): Promise<boolean> {
+  if (!job.land) return false;
+  for (const entry of job.files) {
+    if (entry.endsWith("?")) continue;
+    if (entry.endsWith("/*.json")) {
+      const dir = join(job.land, entry.slice(0, -7));
+      const any = await Array.fromAsync(Deno.readDir(dir)).then(
+        (es) => es.some((e) => e.isFile && e.name.endsWith(".json")),
+        () => false,
+      );
+      if (!any) return false;
+    } else if (!await exists(join(job.land, entry))) return false;
+  }
+  return true;
+}
+
 /** Copies the listed files of `runDir` into `dest` (each written atomically). */
 async function land(runDir: string, dest: string, files: string[]) {
   for (const entry of files) {

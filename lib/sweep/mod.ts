@@ -41,6 +41,7 @@ export {
   fillTemplate,
   flagArgs,
   type FlagValue,
+  hasLanded,
   parseCampaignSpec,
   runTaskProcess,
   type TaskRunner,
