@@ -23,6 +23,24 @@ export const pct = (x: number | null | undefined): string =>
   x === null || x === undefined ? "" : (100 * x).toFixed(2);
 
 /**
+ * Two AUCs in [0, 1] compared side by side, `a vs b`: two decimals, or three where two would
+ * print the same figure for different values (so that a pair counted as "above" never reads as a
+ * tie).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { pctPair } from "./format.ts";
+ * assertEquals(pctPair(0.94653, 0.94464), "94.65 vs 94.46");
+ * assertEquals(pctPair(0.943342, 0.943263), "94.334 vs 94.326");
+ * ```
+ */
+export const pctPair = (a: number, b: number): string => {
+  const digits = a !== b && pct(a) === pct(b) ? 3 : 2;
+  return `${(100 * a).toFixed(digits)} vs ${(100 * b).toFixed(digits)}`;
+};
+
+/**
  * A difference of AUCs in [0, 1] as signed percentage points.
  *
  * @example

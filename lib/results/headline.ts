@@ -25,7 +25,7 @@ import {
   nearestStudent,
   studentsByRatio,
 } from "./distillations.ts";
-import { arch, gainInterval, mean, pct, sd, signedPoints as signed } from "./format.ts";
+import { arch, gainInterval, mean, pct, pctPair, sd, signedPoints as signed } from "./format.ts";
 import { replaceBlock, table } from "./markdown.ts";
 import type { PaperFigures } from "./paper_figures.ts";
 import { type MeanInterval, meanInterval } from "./stats.ts";
@@ -402,9 +402,8 @@ function claimsBlock(
       ? `tanh above none on ${tanhWins} of ${pairs.length} runs, live weights (mean ${
         pct(mean(pairs.map((p) => p.tanh.live.at(-1)!)))
       } vs ${pct(mean(pairs.map((p) => p.none.live.at(-1)!)))}; ${
-        pairs.map((p) =>
-          `${pairName(p)}: ${pct(p.tanh.live.at(-1)!)} vs ${pct(p.none.live.at(-1)!)}`
-        ).join("; ")
+        pairs.map((p) => `${pairName(p)}: ${pctPair(p.tanh.live.at(-1)!, p.none.live.at(-1)!)}`)
+          .join("; ")
       })` +
         (averagedPairs.length
           ? `; averaged: above on ${
