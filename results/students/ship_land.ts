@@ -20,6 +20,8 @@
 
 import { parseArgs } from "@std/cli";
 import { basename, dirname, fromFileUrl, join, resolve } from "@std/path";
+import { readJsonIfPresent } from "../../lib/util/json.ts";
+import { exists } from "../../lib/util/atomic.ts";
 
 /** The fields of a distillation's `results.json` compared here. */
 export interface StudentResults {
@@ -122,19 +124,6 @@ export function shippedStudentName(dataset: string, normal: number, method: stri
   return `${dataset}-${normal}-${ratio}-${method}`;
 }
 
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path)) as T;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new Error(`${path}: ${(error as Error).message}`);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
-
 if (import.meta.main) {
   const args = parseArgs(Deno.args, {
     boolean: ["dry-run"],
@@ -160,14 +149,14 @@ if (import.meta.main) {
     // The sweep's record of the job, written when every student has finished: OUT/jobs/<job>.json
     // beside OUT/runs/<job>.
     const record = join(dirname(dirname(dir)), "jobs", `${basename(dir)}.json`);
-    const rerun = await readJson<StudentResults>(join(dir, "results.json"));
+    const rerun = await readJsonIfPresent(join(dir, "results.json")) as StudentResults | undefined;
     if (!rerun || !(await exists(record))) {
       console.log(`${dir}: not finished (no ${record}), skipped`);
       continue;
     }
     const id = basename(dir).replace(/^distill-/, "");
     const committedPath = join(root, "results/students", id, "results.json");
-    const committed = await readJson<StudentResults>(committedPath);
+    const committed = await readJsonIfPresent(committedPath) as StudentResults | undefined;
     if (!committed) throw new Error(`${dir}: no committed ${committedPath} to compare with`);
     const checks = compareStudentResults(rerun, committed);
     const worst = Math.max(...checks.map((c) => Math.abs(c.rerun - c.committed)));
