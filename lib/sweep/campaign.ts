@@ -407,28 +407,36 @@ export async function hasLanded(job: { land?: string; files: string[] }): Promis
   if (!job.land) return false;
   for (const entry of job.files) {
     if (entry.endsWith("?")) continue;
-    if (entry.endsWith("/*.json")) {
-      const dir = join(job.land, entry.slice(0, -7));
-      const any = await Array.fromAsync(Deno.readDir(dir)).then(
-        (es) => es.some((e) => e.isFile && e.name.endsWith(".json")),
-        () => false,
-      );
-      if (!any) return false;
-    } else if (!await exists(join(job.land, entry))) return false;
+    // A `DIR/*.json` entry whose DIR is missing names nothing: not landed.
+    const { names } = await entryFiles(job.land, entry).catch(() => ({ names: [] }));
+    if (names.length === 0) return false;
+    for (const n of names) if (!await exists(join(job.land, n))) return false;
   }
   return true;
+}
+
+/**
+ * What an entry of a spec's `files` names in `dir`: `NAME` (optional with a trailing `?`) or
+ * `SUB/*.json`, every JSON file of `dir/SUB` (sorted; throws when `dir/SUB` cannot be read).
+ */
+async function entryFiles(
+  dir: string,
+  entry: string,
+): Promise<{ optional: boolean; names: string[] }> {
+  const optional = entry.endsWith("?");
+  const name = optional ? entry.slice(0, -1) : entry;
+  if (!name.endsWith("/*.json")) return { optional, names: [name] };
+  const sub = name.slice(0, -7);
+  const names = (await Array.fromAsync(Deno.readDir(join(dir, sub))))
+    .filter((e) => e.isFile && e.name.endsWith(".json"))
+    .map((e) => join(sub, e.name)).sort();
+  return { optional, names };
 }
 
 /** Copies the listed files of `runDir` into `dest` (each written atomically). */
 async function land(runDir: string, dest: string, files: string[]) {
   for (const entry of files) {
-    const optional = entry.endsWith("?");
-    const name = optional ? entry.slice(0, -1) : entry;
-    const names = name.endsWith("/*.json")
-      ? (await Array.fromAsync(Deno.readDir(join(runDir, name.slice(0, -7)))))
-        .filter((e) => e.isFile && e.name.endsWith(".json"))
-        .map((e) => join(name.slice(0, -7), e.name)).sort()
-      : [name];
+    const { optional, names } = await entryFiles(runDir, entry);
     for (const n of names) {
       const from = join(runDir, n);
       if (optional && !await exists(from)) continue;
