@@ -7,6 +7,11 @@
  * says the same arithmetic ran up to that step; it says nothing about the evaluation at the end of
  * an epoch, which a whole epoch (`deno task train` with the same flags) checks.
  *
+ * oneDNN's kernels depend on the CPU's instruction set (results/README.md, "Which results come
+ * back"). A run whose manifest records the set its kernels used (`avx2 kernels` in the backend's
+ * description, since 2026-12-07) is rerun with oneDNN capped to that set (`ONEDNN_MAX_CPU_ISA`)
+ * when this CPU's best is another and no cap is set already; a CPU without that set says so.
+ *
  * `deno run -A results/prefix_check.ts RUN_DIR [--points N]` (default 3 points); exits 1 when a
  * point differs by more than 1e-9 (relative), 0 when all agree. Writes nothing under RUN_DIR (the
  * rerun goes to a temporary folder, removed after).
@@ -57,10 +62,26 @@ console.log(
     `${threads && manifest.backend.name === "onednn" ? ` at ${threads} thread(s)` : ""}; ` +
     `first ${points} points of ${every} steps`,
 );
+// The run's oneDNN instruction set, where recorded: this machine's oneDNN capped to it.
+const isa = /, (\w+) kernels/.exec(manifest.backend.device ?? "")?.[1];
+if (
+  manifest.backend.name === "onednn" && isa !== undefined &&
+  Deno.env.get("ONEDNN_MAX_CPU_ISA") === undefined && Deno.env.get("DNNL_MAX_CPU_ISA") === undefined
+) {
+  Deno.env.set("ONEDNN_MAX_CPU_ISA", isa.toUpperCase());
+  console.log(
+    `oneDNN capped to the run's ${isa} kernels (ONEDNN_MAX_CPU_ISA=${isa.toUpperCase()})`,
+  );
+}
 const backend = await startBackend(
   manifest.backend.name as BackendChoice,
   manifest.backend.name === "onednn" && threads ? Number(threads) : undefined,
 );
+if (isa !== undefined && !backend.device?.includes(`, ${isa} kernels`)) {
+  console.log(
+    `this CPU cannot run the run's ${isa} kernels (${backend.device}): expect differences`,
+  );
+}
 const sums = new Map<string, number>();
 const rerun: Record<string, number>[] = [];
 const out = await Deno.makeTempDir({ prefix: "edegan-prefix-" });

@@ -170,7 +170,7 @@ async function startOnednn(threads: number | undefined): Promise<string> {
   for (const line of choice.warnings) console.warn(`warning: ${line}`);
   const adam = nativeAdamStatus();
   return `oneDNN ${lib.version} convolutions (${lib.runtime}, ${running} thread(s) from ` +
-    `${choice.source}), Adam ${
+    `${choice.source}, ${lib.isa} kernels${lib.cap ? ` under ${lib.cap}` : ""}), Adam ${
       adam.state === "native" ? `native on ${wanted} thread(s)` : `in wasm (${adam.reason})`
     }, wasm ${wasm} for the rest`;
 }

@@ -77,6 +77,8 @@ const STATUS_NAMES = [
 
 const symbols = {
   dnnl_version: { parameters: [], result: "pointer" },
+  dnnl_get_effective_cpu_isa: { parameters: [], result: "i32" },
+  dnnl_cpu_isa2str: { parameters: ["i32"], result: "pointer" },
   dnnl_engine_create: { parameters: ["buffer", "i32", "usize"], result: "i32" },
   dnnl_stream_create: { parameters: ["buffer", "pointer", "u32"], result: "i32" },
   dnnl_stream_wait: { parameters: ["pointer"], result: "i32" },
@@ -200,9 +202,64 @@ export interface DnnlLibrary {
   path: string;
   /** oneDNN's CPU threading runtime: `omp`, `tbb`, `seq` or `threadpool`. */
   runtime: string;
+  /**
+   * The instruction set oneDNN's kernels use here, in its own words (`avx2`, `avx512_core`, ...:
+   * `dnnl_get_effective_cpu_isa`): the CPU's best, or less where `ONEDNN_MAX_CPU_ISA` caps it.
+   * Results come back bit for bit only where this agrees (results/README.md, "Which results come
+   * back").
+   */
+  isa: string;
+  /** The environment's cap on {@link isa} (`ONEDNN_MAX_CPU_ISA=AVX2`), where one is set. */
+  cap?: string;
 }
 
 let loaded: DnnlLibrary | null = null;
+
+/** The values oneDNN 2.x reads from `ONEDNN_MAX_CPU_ISA` (or `DNNL_MAX_CPU_ISA`), any case. */
+export const MAX_CPU_ISA_VALUES = [
+  "ALL",
+  "SSE41",
+  "AVX",
+  "AVX2",
+  "AVX2_VNNI",
+  "AVX512_MIC",
+  "AVX512_MIC_4OPS",
+  "AVX512_CORE",
+  "AVX512_CORE_VNNI",
+  "AVX512_CORE_BF16",
+  "AVX512_CORE_AMX",
+] as const;
+
+/**
+ * The cap on oneDNN's instruction set that the environment sets (`ONEDNN_MAX_CPU_ISA`, else the
+ * older `DNNL_MAX_CPU_ISA`), as `NAME=VALUE`; undefined when neither is set. oneDNN ignores a value
+ * it does not know without a word, so such a value is refused here, naming the variable.
+ *
+ * @throws {DnnlError} naming the variable, its value and the values oneDNN accepts.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { maxCpuIsaCap } from "./_ffi.ts";
+ * assertEquals(maxCpuIsaCap({ ONEDNN_MAX_CPU_ISA: "avx2" }), "ONEDNN_MAX_CPU_ISA=avx2");
+ * assertEquals(maxCpuIsaCap({}), undefined);
+ * assertThrows(() => maxCpuIsaCap({ DNNL_MAX_CPU_ISA: "avx3" }), Error, "DNNL_MAX_CPU_ISA");
+ * ```
+ */
+export function maxCpuIsaCap(env: Record<string, string | undefined>): string | undefined {
+  for (const name of ["ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"]) {
+    const value = env[name];
+    if (value === undefined) continue;
+    if (!(MAX_CPU_ISA_VALUES as readonly string[]).includes(value.toUpperCase())) {
+      throw new DnnlError(
+        `${name}=${value} is not an instruction set oneDNN knows (it would ignore it); expected ` +
+          `one of ${MAX_CPU_ISA_VALUES.join(", ")}`,
+      );
+    }
+    return `${name}=${value}`;
+  }
+  return undefined;
+}
 
 /**
  * Opens `libdnnl.so.2` (once per process) and checks it is oneDNN 2.x, whose C API this module
@@ -226,6 +283,7 @@ export function loadDnnl(): DnnlLibrary {
   // the machine shared, spinning made training 3x slower than one thread; sleeping waiters (set
   // before libgomp loads; a user's own setting wins) cost a little latency when it is quiet.
   if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
+  const cap = maxCpuIsaCap(Deno.env.toObject());
   const failures: string[] = [];
   for (const path of dnnlLibraryCandidates()) {
     let lib: Deno.DynamicLibrary<typeof symbols>;
@@ -247,7 +305,11 @@ export function loadDnnl(): DnnlLibrary {
     }
     const runtime = { 0: "none", 1: "seq", 2: "omp", 4: "tbb", 8: "threadpool" }[runtimeCode] ??
       `code ${runtimeCode}`;
-    loaded = { symbols: lib.symbols, version, path, runtime };
+    const isaName = lib.symbols.dnnl_cpu_isa2str(lib.symbols.dnnl_get_effective_cpu_isa());
+    const isa = isaName === null
+      ? "unknown"
+      : new Deno.UnsafePointerView(isaName).getCString().replace(/^cpu_isa_/, "");
+    loaded = { symbols: lib.symbols, version, path, runtime, isa, ...(cap ? { cap } : {}) };
     return loaded;
   }
   throw new DnnlError(
