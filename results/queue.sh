@@ -11,8 +11,11 @@
 # (OUT/jobs/ID.running) keeps the two workers apart, and a finished job (OUT/jobs/ID.json) is
 # skipped. Before each job the worker reads the list afresh and takes, from the top, the first job
 # it has not tried yet, so lines may be added, removed or reordered while it runs. A job whose
-# fourth column (a file: its teacher's finished-job record) does not exist waits while the job
-# that makes it runs (its .running lock is there) and the deadline allows; otherwise it is skipped.
+# fourth column (a file: its teacher's finished-job record) does not exist is passed over for now
+# while the job that makes it runs (its .running lock names a live process) and the deadline
+# allows, and the worker takes the next job of the list; when only such jobs are left it waits a
+# minute (QUEUE_POLL_SECONDS) and looks again. A dependency neither there nor being made skips
+# the job. A bare HH:MM deadline already past today means tomorrow's.
 # Landed results rebuild their tables: commit them as they land (and run `deno task results` once
 # at the end, since two workers may rebuild at the same moment).
 set -u
@@ -23,6 +26,10 @@ deadline=$(TZ=UTC date -d "$1" +%s 2>/dev/null) || {
   echo "results/queue.sh: DEADLINE '$1' is not a time date -d reads; $usage" >&2
   exit 2
 }
+# A bare HH:MM already past today is tomorrow's (a session that runs over midnight UTC).
+if [[ $1 =~ ^[0-9]{1,2}:[0-9]{2}$ ]] && (( deadline <= $(date +%s) )); then
+  deadline=$((deadline + 86400))
+fi
 (( deadline > $(date +%s) )) || {
   echo "results/queue.sh: DEADLINE '$1' ($(date -u -d "@$deadline" +%FT%H:%MZ)) has passed" >&2
   exit 2
@@ -38,9 +45,22 @@ spec_out() {
   deno eval --quiet 'console.log(JSON.parse(Deno.readTextFileSync(Deno.args[0])).out)' "$1" 2>/dev/null
 }
 
+# Whether a sweep lock (OUT/jobs/ID.running: JSON with pid and host) is held by a live process;
+# a lock of another host counts as live (its process cannot be seen from here).
+lock_alive() {
+  [[ -f "$1" ]] || return 1
+  local text pid host
+  text=$(cat "$1" 2>/dev/null) || return 1
+  pid=$(grep -o '"pid": *[0-9]*' <<< "$text" | grep -o '[0-9]*$')
+  host=$(grep -o '"host": *"[^"]*"' <<< "$text" | sed 's/.*"\([^"]*\)"$/\1/')
+  [[ -n "$host" && "$host" != "$(hostname)" ]] && return 0
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+}
+
 while :; do
   picked=""
-  while IFS= read -r raw; do
+  waiting=""
+  while IFS= read -r raw || [[ -n "$raw" ]]; do
     line=${raw%%#*}
     read -r minutes spec id needs extra <<< "$line" || true
     [[ -z "${minutes:-}" ]] && continue
@@ -51,26 +71,29 @@ while :; do
       tried[$key]=1
       continue
     fi
+    if [[ -n "${needs:-}" && ! -f "$needs" ]]; then
+      # Its dependency is being made: come back to it once that is done, if it still fits.
+      if lock_alive "${needs%.json}.running" && (( $(date +%s) + minutes * 60 <= deadline )); then
+        waiting="$id"
+        continue
+      fi
+      echo "$(stamp) skip $id: $needs is not there (its job not running, or too late)"
+      tried[$key]=1
+      continue
+    fi
     picked=$line
     break
   done < "$list"
-  [[ -z "$picked" ]] && break
+  if [[ -z "$picked" ]]; then
+    [[ -z "$waiting" ]] && break
+    echo "$(stamp) $waiting (and any other job left) waits for the job its dependency comes from"
+    sleep "${QUEUE_POLL_SECONDS:-60}"
+    continue
+  fi
   read -r minutes spec id needs <<< "$picked"
   tried["$spec|$id"]=1
   out=$(spec_out "$spec") || { echo "$(stamp) skip $id: cannot read the spec $spec"; continue; }
   [[ -f "$out/jobs/$id.json" ]] && continue
-  if [[ -n "${needs:-}" && ! -f "$needs" ]]; then
-    # Wait while the job that writes it runs, as long as the deadline allows.
-    while [[ ! -f "$needs" && -f "${needs%.json}.running" ]] &&
-      (( $(date +%s) + minutes * 60 <= deadline )); do
-      echo "$(stamp) $id: waiting for $needs"
-      sleep 60
-    done
-    if [[ ! -f "$needs" ]]; then
-      echo "$(stamp) skip $id: $needs is not there (its job not running, or too late)"
-      continue
-    fi
-  fi
   if (( $(date +%s) + minutes * 60 > deadline )); then
     echo "$(stamp) skip $id: ${minutes} min would end after the deadline"
     continue

@@ -23,9 +23,9 @@ export const pct = (x: number | null | undefined): string =>
   x === null || x === undefined ? "" : (100 * x).toFixed(2);
 
 /**
- * Two AUCs in [0, 1] compared side by side, `a vs b`: two decimals, or three where two would
- * print the same figure for different values (so that a pair counted as "above" never reads as a
- * tie).
+ * Two AUCs in [0, 1] compared side by side, `a vs b`: two decimals, or as many more (up to six)
+ * as it takes for different values to print differently (so that a pair counted as "above" never
+ * reads as a tie).
  *
  * @example
  * ```ts
@@ -33,11 +33,17 @@ export const pct = (x: number | null | undefined): string =>
  * import { pctPair } from "./format.ts";
  * assertEquals(pctPair(0.94653, 0.94464), "94.65 vs 94.46");
  * assertEquals(pctPair(0.943342, 0.943263), "94.334 vs 94.326");
+ * assertEquals(pctPair(0.943341, 0.943344), "94.3341 vs 94.3344");
+ * assertEquals(pctPair(0.9, 0.9), "90.00 vs 90.00");
  * ```
  */
 export const pctPair = (a: number, b: number): string => {
-  const digits = a !== b && pct(a) === pct(b) ? 3 : 2;
-  return `${(100 * a).toFixed(digits)} vs ${(100 * b).toFixed(digits)}`;
+  const at = (digits: number) => [(100 * a).toFixed(digits), (100 * b).toFixed(digits)];
+  let digits = 2;
+  // Up to six decimals (a millionth of a point): past that a difference is rounding.
+  while (a !== b && digits < 6 && at(digits)[0] === at(digits)[1]) digits++;
+  const [x, y] = at(digits);
+  return `${x} vs ${y}`;
 };
 
 /**

@@ -68,13 +68,15 @@ export interface TeacherRun {
  * assertEquals(cpuOf({ cpu: "AMD EPYC" }), "AMD EPYC");
  * assertEquals(cpuOf({ cpu: "AMD EPYC", simd: ["avx", "avx2", "fma"] }), "AMD EPYC [AVX2]");
  * assertEquals(cpuOf({ cpu: "AMD EPYC", simd: ["avx2", "avx512f"] }), "AMD EPYC [AVX-512]");
+ * assertEquals(cpuOf({ cpu: "unknown", simd: [] }), "unknown");
  * assertEquals(cpuOf(null), null);
  * ```
  */
 export function cpuOf(machine: unknown): string | null {
   const m = machine as { cpu?: unknown; simd?: unknown } | null | undefined;
   if (typeof m?.cpu !== "string") return null;
-  if (!Array.isArray(m.simd)) return m.cpu;
+  // Unrecorded (older files) or unknown (no /proc/cpuinfo: `[]`): the name alone.
+  if (!Array.isArray(m.simd) || m.simd.length === 0) return m.cpu;
   const isa = m.simd.includes("avx512f")
     ? "AVX-512"
     : m.simd.includes("avx2")

@@ -51,9 +51,10 @@ export interface MachineInfo {
   cpu: string;
   /**
    * The CPU's vector instruction sets that decide which kernels oneDNN runs ({@link SIMD_FLAGS},
-   * as /proc/cpuinfo names them; `[]` where unknown). Two CPUs of one name can differ here (an
+   * as /proc/cpuinfo names them; `[]` when it lists none of them). Two CPUs of one name can differ here (an
    * AMD EPYC with and without AVX-512), and onednn results come back bit for bit only between
-   * machines that agree (results/README.md, "Which results come back"). Absent in older files.
+   * machines that agree (results/README.md, "Which results come back"). Absent in older files
+   * and where /proc/cpuinfo cannot be read (not Linux).
    */
   simd?: string[];
   cores: number;
@@ -110,7 +111,7 @@ export function simdExtensions(cpuinfo: string): string[] {
  */
 export function machineInfo(): MachineInfo {
   let cpu = "unknown";
-  let simd: string[] = [];
+  let simd: string[] | undefined;
   try {
     const text = Deno.readTextFileSync("/proc/cpuinfo");
     cpu = text.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpu;
@@ -120,7 +121,7 @@ export function machineInfo(): MachineInfo {
     os: Deno.build.os,
     arch: Deno.build.arch,
     cpu,
-    simd,
+    ...(simd ? { simd } : {}),
     cores: navigator.hardwareConcurrency,
     memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
   };

@@ -34,7 +34,7 @@
 
 import { readRunManifest } from "../run/manifest.ts";
 import { readJson } from "../util/json.ts";
-import { join } from "@std/path";
+import { fromFileUrl, join } from "@std/path";
 import { DATASET_NAMES, type DatasetName } from "../data/registry.ts";
 import { exists, writeFileAtomic } from "../util/atomic.ts";
 import type { SweepJob } from "./grid.ts";
@@ -294,7 +294,7 @@ export function flagArgs(flags: Record<string, FlagValue>): string[] {
 export type TaskRunner = (task: string, args: string[], logFile: string) => Promise<number>;
 
 /** The repository's tasks (`tasks/<task>.ts`), run as `deno task <task>` runs them. */
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 
 /** Runs `deno run -A tasks/<task>.ts ARGS` (what `deno task <task>` runs), output to the log. */
 export const runTaskProcess: TaskRunner = async (task, args, logFile) => {
@@ -385,10 +385,12 @@ export function campaignJobFunction(
 }
 
 /**
- * Whether a job's results have landed already: it names a `land` folder, and every file its spec
- * requires (`files` without `?`; a `DIR/*.json` entry counts when DIR holds one) is there. The
- * runner skips such a job, so that a machine without the run folders (`runs/` is not committed)
- * does not train it again over the committed files; remove the folder to run it again.
+ * Whether a job's results have landed already: it names a `land` folder, its spec requires at
+ * least one file (`files` without `?`), and every required file is there (a `DIR/*.json` entry
+ * counts when DIR holds one). The runner skips such a job, so that a machine without the run
+ * folders (`runs/` is not committed) does not train it again over the committed files; remove the
+ * folder to run it again, or run the jobs from a spec that lands nowhere (as
+ * `results/design/teachers.json` retrains teachers that `results/teachers/campaign.json` landed).
  *
  * @example
  * ```ts
@@ -401,10 +403,13 @@ export function campaignJobFunction(
  * await Deno.writeTextFile(`${dir}/scores.csv`, "");
  * assertEquals(await hasLanded(job), true);
  * assertEquals(await hasLanded({ files: ["run.json"] }), false);
+ * assertEquals(await hasLanded({ land: dir, files: ["study-score-live.json?"] }), false);
  * ```
  */
 export async function hasLanded(job: { land?: string; files: string[] }): Promise<boolean> {
   if (!job.land) return false;
+  // Nothing required names nothing that could have landed.
+  if (job.files.every((entry) => entry.endsWith("?"))) return false;
   for (const entry of job.files) {
     if (entry.endsWith("?")) continue;
     // A `DIR/*.json` entry whose DIR is missing names nothing: not landed.

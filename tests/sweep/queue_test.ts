@@ -12,9 +12,10 @@ import { join } from "@std/path";
 const root = new URL("../../", import.meta.url).pathname;
 const queue = join(root, "results/queue.sh");
 
-async function run(args: string[]) {
+async function run(args: string[], env: Record<string, string> = {}) {
   const { code, stdout, stderr } = await new Deno.Command("bash", {
     args: [queue, ...args],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -58,6 +59,72 @@ Deno.test("queue.sh: malformed, too long and blocked jobs are skipped, saying wh
     assertStringIncludes(text, `skip blocked-job: ${dir}/no-such-record.json is not there`);
     assertStringIncludes(text, "queue done");
     assert(!text.includes("--only"), `nothing ran:\n${text}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("queue.sh: a job whose teacher is being made is passed over, not waited on; a dead lock is no teacher", async () => {
+  const dir = await Deno.makeTempDir();
+  const hostname = new TextDecoder().decode(
+    (await new Deno.Command("hostname", { stdout: "piped" }).output()).stdout,
+  ).trim();
+  try {
+    const list = join(dir, "queue.txt");
+    // A live lock (this test's own process) and a stale one (a pid that is no process).
+    const lock = (pid: number) => JSON.stringify({ pid, host: hostname, started_at: "x" });
+    await Deno.writeTextFile(join(dir, "live.running"), lock(Deno.pid));
+    await Deno.writeTextFile(join(dir, "dead.running"), lock(2 ** 22 + 12345));
+    await Deno.writeTextFile(
+      list,
+      [
+        `5 results/design/chosen.json waiting-job ${dir}/live.json`,
+        `5 results/design/chosen.json stale-job ${dir}/dead.json`,
+        // The last line without a newline is read too.
+        "999 results/constraint/campaign.json late-job",
+      ].join("\n"),
+    );
+    // The live lock goes away after the worker has passed the job over, as when its job ends
+    // without a record; then nothing is left.
+    const child = new Deno.Command("bash", {
+      args: [queue, "+30 min", list],
+      env: { QUEUE_POLL_SECONDS: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    setTimeout(() => Deno.remove(join(dir, "live.running")).catch(() => {}), 3000);
+    const { code, stdout } = await child.output();
+    const text = new TextDecoder().decode(stdout);
+    assertEquals(code, 0, text);
+    const order = [
+      `skip stale-job: ${dir}/dead.json is not there`,
+      "skip late-job: 999 min would end after the deadline",
+      "waiting-job (and any other job left) waits for the job its dependency comes from",
+      `skip waiting-job: ${dir}/live.json is not there`,
+      "queue done",
+    ].map((line) => text.indexOf(line));
+    assert(order.every((at) => at >= 0), text);
+    assertEquals([...order].sort((a, b) => a - b), order, text);
+    assert(!text.includes("--only"), `nothing ran:\n${text}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("queue.sh: a bare HH:MM already past today is tomorrow's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const list = join(dir, "queue.txt");
+    await Deno.writeTextFile(list, "# nothing to run\n");
+    const past = new Date(Date.now() - 5 * 60_000);
+    const hhmm = past.toISOString().slice(11, 16);
+    const { code, text } = await run([hhmm, list]);
+    assertEquals(code, 0, text);
+    const end = /that end by (\S+)/.exec(text)?.[1];
+    // Today's HH:MM five minutes ago, a day on (or today's, if the five minutes crossed midnight).
+    const expected = new Date(Date.parse(`${past.toISOString().slice(0, 10)}T${hhmm}:00Z`));
+    if (expected.getTime() <= Date.now()) expected.setUTCDate(expected.getUTCDate() + 1);
+    assertEquals(end, expected.toISOString().slice(0, 16) + "Z", text);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
