@@ -11,10 +11,11 @@
 # (OUT/jobs/ID.running) keeps the two workers apart, and a finished job (OUT/jobs/ID.json) is
 # skipped. Before each job the worker reads the list afresh and takes, from the top, the first job
 # it has not tried yet, so lines may be added, removed or reordered while it runs. A job whose
-# fourth column (a file: its teacher's finished-job record) does not exist is passed over for now
-# while the job that makes it runs (its .running lock names a live process) and the deadline
-# allows, and the worker takes the next job of the list; when only such jobs are left it waits a
-# minute (QUEUE_POLL_SECONDS) and looks again. A dependency neither there nor being made skips
+# fourth column (files, comma-separated: its teacher's finished-job record, the parts a job
+# gathers) does not all exist is passed over for now while each missing one is coming (the job
+# that makes it runs: its .running lock names a live process; or it is a job above in the list
+# that this worker has not tried) and the deadline allows, and the worker takes the next job of
+# the list; when only such jobs are left it waits a minute (QUEUE_POLL_SECONDS) and looks again. A dependency neither there nor being made skips
 # the job. A bare HH:MM deadline already past today means tomorrow's.
 # Landed results rebuild their tables: commit them as they land (and run `deno task results` once
 # at the end, since two workers may rebuild at the same moment).
@@ -38,7 +39,7 @@ list=${2:-results/queue.txt}
 [[ -r "$list" ]] || { echo "results/queue.sh: cannot read the list $list" >&2; exit 2; }
 stamp() { date -u +%H:%M; }
 echo "$(stamp) worker $$: jobs of $list that end by $(date -u -d "@$deadline" +%FT%H:%MZ)"
-declare -A tried=()
+declare -A tried=() above=()
 
 # The spec's "out" (where its jobs' records and locks are), read with Deno's own JSON parser.
 spec_out() {
@@ -60,6 +61,7 @@ lock_alive() {
 while :; do
   picked=""
   waiting=""
+  above=()
   while IFS= read -r raw || [[ -n "$raw" ]]; do
     line=${raw%%#*}
     read -r minutes spec id needs extra <<< "$line" || true
@@ -71,13 +73,24 @@ while :; do
       tried[$key]=1
       continue
     fi
-    if [[ -n "${needs:-}" && ! -f "$needs" ]]; then
-      # Its dependency is being made: come back to it once that is done, if it still fits.
-      if lock_alive "${needs%.json}.running" && (( $(date +%s) + minutes * 60 <= deadline )); then
-        waiting="$id"
+    # Its dependencies (NEEDS: files, comma-separated) not all there: wait for those being made.
+    # A missing one is coming when its job runs (a live lock) or is a job above, not tried yet.
+    missing="" making=1
+    IFS=, read -r -a deps <<< "${needs:-}"
+    for dep in "${deps[@]}"; do
+      [[ -f "$dep" ]] && continue
+      missing=${missing:-$dep}
+      dep_id=$(basename "$dep" .json)
+      [[ -n "${above[$dep_id]:-}" ]] || lock_alive "${dep%.json}.running" || making=""
+    done
+    if [[ -n "$missing" ]]; then
+      # Come back to it once they are done, if it still fits.
+      if [[ -n "$making" ]] && (( $(date +%s) + minutes * 60 <= deadline )); then
+        waiting=${waiting:-$id}
+        above[$id]=1
         continue
       fi
-      echo "$(stamp) skip $id: $needs is not there (its job not running, or too late)"
+      echo "$(stamp) skip $id: $missing is not there (its job not running, or too late)"
       tried[$key]=1
       continue
     fi

@@ -131,11 +131,15 @@ export async function runCampaign(opts: {
   const all = opts.only ? selectJobs(listed, opts.only) : listed;
   const part = shardJobs(all, opts.shard);
   // A job with no record here (a fresh machine: runs/ is not committed) whose files have landed
-  // is done; one with a record goes through the runner, which checks its flags.
+  // is done, and so are its parts; one with a record goes through the runner, which checks its
+  // flags.
+  const byId = new Map(listed.map((j) => [j.id, j]));
   const landedBefore = await Promise.all(
-    part.map(async (job) =>
-      !await exists(join(out, "jobs", `${job.id}.json`)) && await hasLanded(job)
-    ),
+    part.map(async (job) => {
+      const whole = job.partOf ? byId.get(job.partOf)! : job;
+      return !await exists(join(out, "jobs", `${job.id}.json`)) &&
+        !await exists(join(out, "jobs", `${whole.id}.json`)) && await hasLanded(whole);
+    }),
   );
   const jobs = part.filter((_, k) => !landedBefore[k]);
   console.log(

@@ -25,6 +25,13 @@
  *     "land": "results/teachers/{dataset}-{normal}-b64-s{seed}" }] }
  * ```
  *
+ * A distillation group may split each job into `parts` (`{ "pkdgan": { "methods": "pkdgan" },
+ * "alone": { "methods": "scratch,one-step" } }`): each part is a job of its own (`<id>.<part>`,
+ * its own run folder and lock, the part's flags over the job's, landing nowhere), so that two
+ * cores can run one class's methods side by side; the job itself (`<id>`) then gathers what its
+ * parts finished into its run folder, distils only what is missing, and lands as before. It
+ * refuses to start while a part runs in another process.
+ *
  * Flags: `true` is `--flag`, `false` is `--no-flag`; later levels win (spec, dataset, group).
  * Templates `{dataset}`, `{normal}`, `{seed}`, `{<flag>}` and `{out}` (the run folder) are filled
  * per job. A file ending in `?` is optional; `DIR/*.json` is every JSON file of `DIR`.
@@ -34,7 +41,8 @@
 
 import { readRunManifest } from "../run/manifest.ts";
 import { readJson } from "../util/json.ts";
-import { fromFileUrl, join } from "@std/path";
+import { dirname, fromFileUrl, join } from "@std/path";
+import { lockHolder, lockIsStale } from "../util/run_lock.ts";
 import { DATASET_NAMES, type DatasetName } from "../data/registry.ts";
 import { exists, writeFileAtomic } from "../util/atomic.ts";
 import type { SweepJob } from "./grid.ts";
@@ -65,6 +73,11 @@ export interface CampaignGroup {
   after?: CampaignStep[];
   /** The folder (template) each finished job's `files` are copied into; none: nothing lands. */
   land?: string;
+  /**
+   * Distillation only: each job also as parts, by name, each with the flags that differ (e.g.
+   * `methods`), run as jobs `<id>.<name>` whose finished students the job `<id>` gathers.
+   */
+  parts?: Record<string, Record<string, FlagValue>>;
 }
 
 /** A campaign spec file. */
@@ -95,6 +108,10 @@ export interface CampaignJob extends SweepJob {
   /** Where the files land (filled), if anywhere. */
   land?: string;
   files: string[];
+  /** A part's job: the id of the job that gathers it. */
+  partOf?: string;
+  /** A job split into parts: its parts' ids, gathered before it runs. */
+  parts?: string[];
 }
 
 /**
@@ -174,6 +191,20 @@ export function parseCampaignSpec(text: string, file: string): CampaignSpec {
     checkFlags(g.flags, `${where}.flags`);
     checkSteps(g.after, `${where}.after`);
     if (g.land !== undefined && typeof g.land !== "string") fail(`${where}.land: a folder`);
+    if (g.parts !== undefined) {
+      if (spec.task !== "distill") {
+        fail(`${where}.parts: only in a distill spec ("task": "distill")`);
+      }
+      if (!isObject(g.parts) || Object.keys(g.parts).length < 2) {
+        fail(`${where}.parts: an object of two or more parts, each a name and its flags`);
+      }
+      for (const [name, flags] of Object.entries(g.parts)) {
+        if (!/^[a-z0-9-]+$/.test(name)) {
+          fail(`${where}.parts: names of a-z, 0-9 and -, got '${name}'`);
+        }
+        checkFlags(flags, `${where}.parts."${name}"`);
+      }
+    }
   });
   return spec;
 }
@@ -209,7 +240,8 @@ const fillFlags = (flags: Record<string, FlagValue>, values: Record<string, Flag
   );
 
 /**
- * The jobs of a spec in order: group by group, each grid by dataset, class, seed.
+ * The jobs of a spec in order: group by group, each grid by dataset, class, seed (a job split
+ * into parts after its parts).
  *
  * @throws {Error} naming `file` when two jobs have the same id or a template has no value.
  *
@@ -241,8 +273,23 @@ export function campaignJobs(spec: CampaignSpec, file: string): CampaignJob[] {
           };
           const values = { ...flags };
           try {
+            const id = fillTemplate(group.id, values);
+            const parts = Object.entries(group.parts ?? {}).map(([name, partFlags]) => ({
+              id: `${id}.${name}`,
+              dataset: dataset as DatasetName,
+              normal,
+              seed,
+              widths: [],
+              methods: [],
+              task: spec.task,
+              flags: fillFlags({ ...flags, ...partFlags }, values),
+              after: [],
+              files: [],
+              partOf: id,
+            }));
+            jobs.push(...parts);
             jobs.push({
-              id: fillTemplate(group.id, values),
+              id,
               dataset: dataset as DatasetName,
               normal,
               seed,
@@ -256,6 +303,7 @@ export function campaignJobs(spec: CampaignSpec, file: string): CampaignJob[] {
               })),
               ...(group.land ? { land: fillTemplate(group.land, values) } : {}),
               files: spec.files ?? [],
+              ...(parts.length > 0 ? { parts: parts.map((p) => p.id) } : {}),
             });
           } catch (error) {
             throw new Error(`${file}: ${(error as Error).message}`);
@@ -296,27 +344,24 @@ export type TaskRunner = (task: string, args: string[], logFile: string) => Prom
 /** The repository's tasks (`tasks/<task>.ts`), run as `deno task <task>` runs them. */
 const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 
-/** Runs `deno run -A tasks/<task>.ts ARGS` (what `deno task <task>` runs), output to the log. */
+/**
+ * Runs `deno run -A tasks/<task>.ts ARGS` (what `deno task <task>` runs), its stdout and stderr
+ * appended to the log after a header line. (Each stream through a handle of its own that the pipe
+ * closes: a handle piped with `preventClose` lost the whole stdout in Deno 2.9.)
+ */
 export const runTaskProcess: TaskRunner = async (task, args, logFile) => {
-  const log = await Deno.open(logFile, { create: true, append: true });
-  try {
-    await log.write(
-      new TextEncoder().encode(`== ${new Date().toISOString()} ${task} ${args.join(" ")}\n`),
-    );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", join(ROOT, "tasks", `${task}.ts`), ...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    await Promise.all([
-      child.stdout.pipeTo(log.writable, { preventClose: true }),
-      child.stderr.pipeTo((await Deno.open(logFile, { append: true })).writable),
-    ]);
-    return (await child.status).code;
-  } finally {
-    log.close();
-  }
+  await Deno.writeTextFile(logFile, `== ${new Date().toISOString()} ${task} ${args.join(" ")}\n`, {
+    append: true,
+  });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "tasks", `${task}.ts`), ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const appendTo = async () => (await Deno.open(logFile, { append: true })).writable;
+  await Promise.all([child.stdout.pipeTo(await appendTo()), child.stderr.pipeTo(await appendTo())]);
+  return (await child.status).code;
 };
 
 /**
@@ -364,6 +409,7 @@ export function campaignJobFunction(
       const code = await runTask(task, args, logFile);
       if (code !== 0) throw new Error(`deno task ${task} exited with ${code}; see ${logFile}`);
     };
+    if (job.parts) await gatherParts(job.parts, runDir, job.id);
     const out = { out: runDir };
     // A damaged run.json is not taken for finished: the job runs, and training names the damage.
     const finished = job.task === "train" &&
@@ -382,6 +428,58 @@ export function campaignJobFunction(
     if (job.land) await land(runDir, job.land, job.files);
     return await outcome(job, runDir);
   };
+}
+
+/**
+ * Copies into a job's run folder (`OUT/runs/<id>`) every student its parts finished
+ * (`OUT/runs/<id>.<part>/jobs/<name>.json` and the student's run folder `<name>/`, the file last:
+ * it marks the student done), where the job has none of that name; the distillation then skips
+ * them. Checkpoints of unfinished students stay behind.
+ *
+ * @throws {Error} naming the part, when a live process holds its lock (`OUT/jobs/<part>.running`):
+ * the job would train the same students beside it.
+ */
+async function gatherParts(parts: string[], runDir: string, id: string): Promise<void> {
+  const runs = dirname(runDir);
+  const records = join(dirname(runs), "jobs");
+  for (const part of parts) {
+    const lock = join(records, `${part}.running`);
+    if (await lockHolder(lock) !== undefined && await lockIsStale(lock) === undefined) {
+      const holder = await lockHolder(lock);
+      throw new Error(
+        `job ${id}: its part ${part} is being run by pid ${holder?.pid} on ${holder?.host} ` +
+          `(${lock}); run ${id} once it has finished`,
+      );
+    }
+  }
+  await Deno.mkdir(join(runDir, "jobs"), { recursive: true });
+  for (const part of parts) {
+    const from = join(runs, part, "jobs");
+    if (!await exists(from)) continue;
+    for await (const entry of Deno.readDir(from)) {
+      if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+      const name = entry.name.slice(0, -5);
+      if (await exists(join(runDir, "jobs", entry.name))) continue;
+      if (await exists(join(from, name))) {
+        await copyTree(join(from, name), join(runDir, "jobs", name));
+      }
+      await writeFileAtomic(
+        join(runDir, "jobs", entry.name),
+        await Deno.readFile(join(from, entry.name)),
+      );
+    }
+  }
+}
+
+/** Copies a folder's files and folders into `to` (made as needed). */
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name));
+    else if (entry.isFile) {
+      await writeFileAtomic(join(to, entry.name), await Deno.readFile(join(from, entry.name)));
+    }
+  }
 }
 
 /**

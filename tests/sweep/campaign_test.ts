@@ -7,7 +7,12 @@
 
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { join } from "@std/path";
-import { campaignJobs, flagArgs, parseCampaignSpec } from "../../lib/sweep/campaign.ts";
+import {
+  type CampaignJob,
+  campaignJobs,
+  flagArgs,
+  parseCampaignSpec,
+} from "../../lib/sweep/campaign.ts";
 import { finish, killAtFirstCheckpoint, sweep } from "./_campaign.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -46,8 +51,26 @@ Deno.test("the committed campaign specs land exactly the committed teachers and 
   // Every student's teacher is a job of the teachers' campaign.
   const teacherRuns = new Set(teachers.map((j) => `runs/t14/runs/${j.id}`));
   for (const s of students) assert(teacherRuns.has(String(s.flags.model)), s.id);
-  const design = await specJobs("results/design/campaign.json");
+  // The batch-1 distillations (the study's papers and batch1 variants, the chosen design) also
+  // run as two parts, P-KDGAN and the rest, which their job gathers.
+  const splitInParts = (jobs: CampaignJob[]) => {
+    const wholes = jobs.filter((j) => !j.partOf);
+    for (const part of jobs.filter((j) => j.partOf)) {
+      const whole = wholes.find((j) => j.id === part.partOf)!;
+      assertEquals(whole.flags.methods, "scratch,one-step,pkdgan", whole.id);
+      assertEquals({ ...part.flags, methods: whole.flags.methods }, whole.flags, part.id);
+      assert(whole.parts!.includes(part.id) && part.land === undefined, part.id);
+    }
+    return wholes;
+  };
+  const designJobs = await specJobs("results/design/campaign.json");
+  const design = splitInParts(designJobs);
   assertEquals(design.length, 60);
+  assertEquals(design.filter((j) => j.parts).map((j) => j.id.replace(/^.*-s0-/, "")).sort(), [
+    ...Array(10).fill("batch1"),
+    ...Array(10).fill("papers"),
+  ]);
+  assertEquals(designJobs.length, 100);
   assertEquals(design.find((j) => j.id.endsWith("-papers"))!.flags["kd-weights"], "1,50,1");
   // The latent constraint's runs: the first teacher group's flags with --latent none.
   const constraint = await specJobs("results/constraint/campaign.json");
@@ -66,8 +89,10 @@ Deno.test("the committed campaign specs land exactly the committed teachers and 
   // choices with K's weights as the rule settled them; the teachers it needs beyond the study's
   // are retrained by design/teachers.json, and design/teachers.json retrains nothing else but
   // the students campaign's teachers (its last group: MNIST 5 and 8 at seed 1, for shipping).
-  const chosen = await specJobs("results/design/chosen.json");
+  const chosenJobs = await specJobs("results/design/chosen.json");
+  const chosen = splitInParts(chosenJobs);
   assertEquals(chosen.length, 20);
+  assertEquals(chosenJobs.length, 60);
   for (const job of chosen) {
     assertEquals(
       [
@@ -176,6 +201,8 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     assertStringIncludes(second.all, "left unfinished by an earlier run, running it again");
     assertStringIncludes(second.all, "1 rerun after a kill");
     assertStringIncludes(await Deno.readTextFile(`${run}.log`), "--resume");
+    // The log holds the task's own output (stdout and stderr), not only the command lines.
+    assertStringIncludes(await Deno.readTextFile(`${run}.log`), "backend: wasm");
     const done = JSON.parse(await Deno.readTextFile(join(run, "run.json")));
     assertEquals(done.status, "finished");
     assertEquals(done.history.length, 4);

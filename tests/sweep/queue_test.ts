@@ -2,8 +2,9 @@
  * results/queue.sh, the time-boxed worker of results/queue.txt: a deadline it cannot read or one
  * already passed is refused before anything runs; a malformed line, a job that would end after the
  * deadline and a job whose dependency is neither there nor being made are skipped, each saying
- * why, and nothing runs. (The jobs it does run are `deno task sweep --spec --only`, tested in
- * select_test.ts and campaign_test.ts.)
+ * why, and nothing runs; a job whose dependency is being made is passed over until it is there,
+ * and results/queue.txt names only jobs of its specs, each dependency a job above it. (The jobs it
+ * runs are `deno task sweep --spec --only`, tested in select_test.ts and campaign_test.ts.)
  */
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
@@ -46,6 +47,8 @@ Deno.test("queue.sh: malformed, too long and blocked jobs are skipped, saying wh
         "abc results/x y",
         "999 results/constraint/campaign.json late-job   # a trailing comment",
         `5 results/design/chosen.json blocked-job ${dir}/no-such-record.json`,
+        // Of two dependencies, the missing one is named.
+        `5 results/design/chosen.json two-needs ${list},${dir}/no-part.json`,
         "",
       ].join("\n"),
     );
@@ -57,6 +60,7 @@ Deno.test("queue.sh: malformed, too long and blocked jobs are skipped, saying wh
       "skip late-job: 999 min would end after the deadline",
     );
     assertStringIncludes(text, `skip blocked-job: ${dir}/no-such-record.json is not there`);
+    assertStringIncludes(text, `skip two-needs: ${dir}/no-part.json is not there`);
     assertStringIncludes(text, "queue done");
     assert(!text.includes("--only"), `nothing ran:\n${text}`);
   } finally {
@@ -79,6 +83,8 @@ Deno.test("queue.sh: a job whose teacher is being made is passed over, not waite
       list,
       [
         `5 results/design/chosen.json waiting-job ${dir}/live.json`,
+        // Needs what the job above makes: waits with it (a gathering job after its parts).
+        `5 results/design/chosen.json after-job ${dir}/live.json,${dir}/waiting-job.json`,
         `5 results/design/chosen.json stale-job ${dir}/dead.json`,
         // The last line without a newline is read too.
         "999 results/constraint/campaign.json late-job",
@@ -101,6 +107,7 @@ Deno.test("queue.sh: a job whose teacher is being made is passed over, not waite
       "skip late-job: 999 min would end after the deadline",
       "waiting-job (and any other job left) waits for the job its dependency comes from",
       `skip waiting-job: ${dir}/live.json is not there`,
+      `skip after-job: ${dir}/live.json is not there`,
       "queue done",
     ].map((line) => text.indexOf(line));
     assert(order.every((at) => at >= 0), text);
@@ -128,4 +135,26 @@ Deno.test("queue.sh: a bare HH:MM already past today is tomorrow's", async () =>
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("results/queue.txt: every line a job of its spec, every dependency a job above it", async () => {
+  const { campaignJobs, parseCampaignSpec } = await import("../../lib/sweep/campaign.ts");
+  const text = await Deno.readTextFile(join(root, "results/queue.txt"));
+  const made = new Map<string, string>(); // a job's record file -> its id
+  let count = 0;
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*/, "").trim();
+    if (line === "") continue;
+    const [minutes, spec, id, needs, ...extra] = line.split(/\s+/);
+    assert(/^\d+$/.test(minutes) && extra.length === 0, `malformed: ${raw}`);
+    const parsed = parseCampaignSpec(await Deno.readTextFile(join(root, spec)), spec);
+    const ids = campaignJobs(parsed, spec).map((j) => j.id);
+    assert(ids.includes(id), `${spec} has no job ${id}`);
+    for (const dep of needs ? needs.split(",") : []) {
+      assert(made.has(dep), `${id} needs ${dep}, which no line above makes`);
+    }
+    made.set(`${parsed.out}/jobs/${id}.json`, id);
+    count++;
+  }
+  assert(count > 0);
 });
