@@ -110,7 +110,7 @@ Deno.test("parts: a class distilled in two parts and gathered equals it distille
       assertEquals(done.code, 0, done.all);
       return { out, all: done.all };
     };
-    const whole = await run(false);
+    await run(false);
     const split = await run(true);
     assertStringIncludes(split.all, "done: 3 ran");
     // The job itself trained nothing: its log says every student was done before (gathered).
