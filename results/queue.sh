@@ -55,7 +55,9 @@ lock_alive() {
   pid=$(grep -o '"pid": *[0-9]*' <<< "$text" | grep -o '[0-9]*$')
   host=$(grep -o '"host": *"[^"]*"' <<< "$text" | sed 's/.*"\([^"]*\)"$/\1/')
   [[ -n "$host" && "$host" != "$(hostname)" ]] && return 0
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+  # No pid yet: a lock being written (made first, filled after) is live.
+  [[ -z "$pid" ]] && return 0
+  kill -0 "$pid" 2>/dev/null
 }
 
 while :; do

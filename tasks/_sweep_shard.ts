@@ -21,6 +21,7 @@ import {
   flagArgs,
   hasLanded,
   parseCampaignSpec,
+  shardCampaign,
 } from "../lib/sweep/campaign.ts";
 import { checkTrainCommand } from "../lib/cli/train_flags.ts";
 import { rebuildResults } from "../lib/results/rebuild.ts";
@@ -129,16 +130,19 @@ export async function runCampaign(opts: {
   const listed = campaignJobs(spec, opts.file);
   checkCampaignFlags(listed, opts.file);
   const all = opts.only ? selectJobs(listed, opts.only) : listed;
-  const part = shardJobs(all, opts.shard);
+  const part = shardCampaign(all, opts.shard);
   // A job with no record here (a fresh machine: runs/ is not committed) whose files have landed
   // is done, and so are its parts; one with a record goes through the runner, which checks its
   // flags.
   const byId = new Map(listed.map((j) => [j.id, j]));
+  const record = (id: string) => exists(join(out, "jobs", `${id}.json`));
   const landedBefore = await Promise.all(
     part.map(async (job) => {
-      const whole = job.partOf ? byId.get(job.partOf)! : job;
-      return !await exists(join(out, "jobs", `${job.id}.json`)) &&
-        !await exists(join(out, "jobs", `${whole.id}.json`)) && await hasLanded(whole);
+      if (await record(job.id)) return false;
+      if (!job.partOf) return await hasLanded(job);
+      // A part of a job that is done (here, or landed before) is done too.
+      const whole = byId.get(job.partOf)!;
+      return await record(whole.id) || await hasLanded(whole);
     }),
   );
   const jobs = part.filter((_, k) => !landedBefore[k]);
@@ -152,7 +156,8 @@ export async function runCampaign(opts: {
   const summary = await runSweep({
     jobs,
     out,
-    run: campaignJobFunction(jobs, { log: (line) => console.log(line) }),
+    // Every job of the spec, so that a job gathers its parts when they were not selected.
+    run: campaignJobFunction(listed, { log: (line) => console.log(line) }),
     // A finished job is taken as done only with the flags it ran with.
     settings: (job) => jobs.find((j) => j.id === job.id)!.flags,
     log: (line) => console.log(line),

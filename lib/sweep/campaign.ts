@@ -46,7 +46,8 @@ import { lockHolder, lockIsStale } from "../util/run_lock.ts";
 import { DATASET_NAMES, type DatasetName } from "../data/registry.ts";
 import { exists, writeFileAtomic } from "../util/atomic.ts";
 import type { SweepJob } from "./grid.ts";
-import type { JobFunction, JobOutcome } from "./runner.ts";
+import { type JobFunction, type JobOutcome, settingsDifferences } from "./runner.ts";
+import { type Shard, shardJobs } from "./shard.ts";
 
 /** A flag's value in a spec: `true` is `--flag`, `false` is `--no-flag`. */
 export type FlagValue = string | number | boolean;
@@ -198,11 +199,27 @@ export function parseCampaignSpec(text: string, file: string): CampaignSpec {
       if (!isObject(g.parts) || Object.keys(g.parts).length < 2) {
         fail(`${where}.parts: an object of two or more parts, each a name and its flags`);
       }
+      const all = String(g.flags?.methods ?? spec.flags?.methods ?? "").split(",").sort();
+      const covered: string[] = [];
       for (const [name, flags] of Object.entries(g.parts)) {
         if (!/^[a-z0-9-]+$/.test(name)) {
           fail(`${where}.parts: names of a-z, 0-9 and -, got '${name}'`);
         }
         checkFlags(flags, `${where}.parts."${name}"`);
+        // A part differs from its job in the methods it distils, nothing else (what it finishes
+        // is gathered as the job's own).
+        if (Object.keys(flags).join() !== "methods") {
+          fail(
+            `${where}.parts."${name}": only "methods" (a part distils some of its job's methods)`,
+          );
+        }
+        covered.push(...String(flags.methods).split(","));
+      }
+      if (covered.sort().join() !== all.join()) {
+        fail(
+          `${where}.parts: methods that together are the job's "methods" (${all.join(",")}), ` +
+            `each in one part; got ${covered.join(",")}`,
+        );
       }
     }
   });
@@ -321,6 +338,28 @@ export function campaignJobs(spec: CampaignSpec, file: string): CampaignJob[] {
 }
 
 /**
+ * This shard's jobs of a campaign (`--shard i/n`): every n-th job, a job split into parts counted
+ * once and taken with its parts, which it gathers from the same OUT.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { shardCampaign } from "./campaign.ts";
+ * const jobs = [{ id: "a.p", partOf: "a" }, { id: "a.q", partOf: "a" }, { id: "a" }, { id: "b" }];
+ * assertEquals(shardCampaign(jobs, { index: 1, count: 2 }).map((j) => j.id), ["a.p", "a.q", "a"]);
+ * assertEquals(shardCampaign(jobs, { index: 2, count: 2 }).map((j) => j.id), ["b"]);
+ * ```
+ */
+export function shardCampaign<T extends { id: string; partOf?: string }>(
+  jobs: readonly T[],
+  shard: Shard,
+): T[] {
+  const unitOf = (job: T) => job.partOf ?? job.id;
+  const units = new Set(shardJobs([...new Set(jobs.map(unitOf))], shard));
+  return jobs.filter((job) => units.has(unitOf(job)));
+}
+
+/**
  * The arguments of `deno task <task>` for a flags object: `--name value`, `--name` for true,
  * `--no-name` for false, in the object's order.
  *
@@ -409,7 +448,7 @@ export function campaignJobFunction(
       const code = await runTask(task, args, logFile);
       if (code !== 0) throw new Error(`deno task ${task} exited with ${code}; see ${logFile}`);
     };
-    if (job.parts) await gatherParts(job.parts, runDir, job.id);
+    if (job.parts) await gatherParts(job.parts.map((p) => byId.get(p)!), runDir, job.id);
     const out = { out: runDir };
     // A damaged run.json is not taken for finished: the job runs, and training names the damage.
     const finished = job.task === "train" &&
@@ -434,27 +473,41 @@ export function campaignJobFunction(
  * Copies into a job's run folder (`OUT/runs/<id>`) every student its parts finished
  * (`OUT/runs/<id>.<part>/jobs/<name>.json` and the student's run folder `<name>/`, the file last:
  * it marks the student done), where the job has none of that name; the distillation then skips
- * them. Checkpoints of unfinished students stay behind.
+ * them. Only parts with a record (`OUT/jobs/<part>.json`) made with the part's flags of now are
+ * gathered; what the others left (checkpoints, students of a part killed before its record) stays
+ * behind, and the job distils it itself.
  *
- * @throws {Error} naming the part, when a live process holds its lock (`OUT/jobs/<part>.running`):
- * the job would train the same students beside it.
+ * @throws {Error} naming the part, when a live process holds its sweep lock
+ * (`OUT/jobs/<part>.running`) or its run folder (`run.lock`): the job would train the same students
+ * beside it; or when a part's record was made with other flags (a spec edited since).
  */
-async function gatherParts(parts: string[], runDir: string, id: string): Promise<void> {
+async function gatherParts(parts: CampaignJob[], runDir: string, id: string): Promise<void> {
   const runs = dirname(runDir);
   const records = join(dirname(runs), "jobs");
   for (const part of parts) {
-    const lock = join(records, `${part}.running`);
-    if (await lockHolder(lock) !== undefined && await lockIsStale(lock) === undefined) {
+    for (const lock of [join(records, `${part.id}.running`), join(runs, part.id, "run.lock")]) {
       const holder = await lockHolder(lock);
-      throw new Error(
-        `job ${id}: its part ${part} is being run by pid ${holder?.pid} on ${holder?.host} ` +
-          `(${lock}); run ${id} once it has finished`,
-      );
+      if (holder !== undefined && await lockIsStale(lock) === undefined) {
+        throw new Error(
+          `job ${id}: its part ${part.id} is being run by pid ${holder.pid} on ${holder.host} ` +
+            `(${lock}); run ${id} once it has finished`,
+        );
+      }
     }
   }
   await Deno.mkdir(join(runDir, "jobs"), { recursive: true });
   for (const part of parts) {
-    const from = join(runs, part, "jobs");
+    // deno-lint-ignore no-explicit-any
+    const record = await readJson(join(records, `${part.id}.json`)).catch(() => undefined) as any;
+    if (record === undefined) continue;
+    const differences = settingsDifferences(record.settings ?? {}, part.flags);
+    if (differences.length > 0) {
+      throw new Error(
+        `job ${id}: its part ${part.id} finished with other flags (${differences.join(", ")}); ` +
+          `remove ${join(records, `${part.id}.json`)} and ${join(runs, part.id)} to run it again`,
+      );
+    }
+    const from = join(runs, part.id, "jobs");
     if (!await exists(from)) continue;
     for await (const entry of Deno.readDir(from)) {
       if (!entry.isFile || !entry.name.endsWith(".json")) continue;

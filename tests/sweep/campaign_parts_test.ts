@@ -11,6 +11,15 @@ import { campaignJobs, parseCampaignSpec } from "../../lib/sweep/campaign.ts";
 import { finish, sweep } from "./_campaign.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
+/** `deno task sweep --spec SPEC --out OUT --only ONLY` as a process. */
+const sweepOnly = (spec: string, out: string, only: string) =>
+  new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(root, "tasks/sweep.ts"), "--spec", spec, "--out", out, "--only", only],
+    env: { EDEGAN_NO_PROGRESS: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+
 const PARTS = { pkdgan: { methods: "pkdgan" }, alone: { methods: "scratch,one-step" } };
 
 Deno.test("parts: the jobs of a split group, each part before the job that gathers it", () => {
@@ -54,6 +63,14 @@ Deno.test("parts: the jobs of a split group, each part before the job that gathe
   bad({ parts: { pkdgan: { methods: "pkdgan" } } }, '"groups"[0].parts: an object of two or more');
   bad({ parts: { ...PARTS, "Bad name": {} } }, "names of a-z, 0-9 and -, got 'Bad name'");
   bad({ parts: { ...PARTS, x: { epochs: [1] } } }, '"groups"[0].parts."x"."epochs"');
+  bad(
+    { parts: { ...PARTS, pkdgan: { methods: "pkdgan", epochs: 2 } } },
+    '"groups"[0].parts."pkdgan": only "methods"',
+  );
+  bad(
+    { parts: { a: { methods: "pkdgan" }, b: { methods: "scratch" } } },
+    'methods that together are the job\'s "methods" (one-step,pkdgan,scratch), each in one part',
+  );
   assertThrows(
     () => parseCampaignSpec(JSON.stringify({ ...spec, task: "train" }), "c.json"),
     Error,
@@ -113,6 +130,11 @@ Deno.test("parts: a class distilled in two parts and gathered equals it distille
     await run(false);
     const split = await run(true);
     assertStringIncludes(split.all, "done: 3 ran");
+    await Deno.mkdir(join(dir, "out-parts-copy", "jobs"), { recursive: true });
+    await Deno.copyFile(
+      join(split.out, "jobs", "mnist-1-s0.alone.json"),
+      join(dir, "out-parts-copy", "jobs", "mnist-1-s0.alone.json"),
+    );
     // The job itself trained nothing: its log says every student was done before (gathered).
     const log = await Deno.readTextFile(join(split.out, "runs", "mnist-1-s0.log"));
     for (const m of ["scratch", "one-step", "pkdgan"]) {
@@ -139,27 +161,39 @@ Deno.test("parts: a class distilled in two parts and gathered equals it distille
       assertEquals((await job("landed-parts")).scores, (await job("landed-whole")).scores, m);
     }
 
-    // A part held by a live process: the job refuses to start beside it, naming the part.
+    // Its parts' records and folders gone, the job's kept: the parts are done with their job.
+    for (const part of ["pkdgan", "alone"]) {
+      await Deno.remove(join(split.out, "jobs", `mnist-1-s0.${part}.json`));
+      await Deno.remove(join(split.out, "runs", `mnist-1-s0.${part}`), { recursive: true });
+    }
+    const again = await finish(sweep(join(dir, "parts.json"), split.out));
+    assertEquals(again.code, 0, again.all);
+    assertStringIncludes(again.all, "2 landed before");
+    assertStringIncludes(again.all, "done: 0 ran, 1 finished before");
+
+    // A part's record made with other flags (a spec edited since): the job refuses to gather it.
+    const edited = join(dir, "out-edited");
+    await Deno.mkdir(join(edited, "jobs"), { recursive: true });
+    const record = JSON.parse(
+      await Deno.readTextFile(join(dir, "out-parts-copy", "jobs", "mnist-1-s0.alone.json")),
+    );
+    record.settings["distill-epochs"] = "2,1";
+    await Deno.writeTextFile(join(edited, "jobs", "mnist-1-s0.alone.json"), JSON.stringify(record));
     await Deno.remove(join(dir, "landed-parts"), { recursive: true });
+    const refused = await finish(sweepOnly(join(dir, "parts.json"), edited, "mnist-1-s0"));
+    assertStringIncludes(
+      refused.all,
+      "its part mnist-1-s0.alone finished with other flags (--distill-epochs 2,1 -> 1,1)",
+    );
+
+    // A part held by a live process: the job refuses to start beside it, naming the part.
     const held = join(dir, "out-held");
     await Deno.mkdir(join(held, "jobs"), { recursive: true });
     await Deno.writeTextFile(
       join(held, "jobs", "mnist-1-s0.pkdgan.running"),
       JSON.stringify({ pid: Deno.pid, host: Deno.hostname(), started_at: "" }),
     );
-    const only = await finish(
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          join(root, "tasks/sweep.ts"),
-          ...["--spec", join(dir, "parts.json"), "--out", held, "--only", "mnist-1-s0"],
-        ],
-        env: { EDEGAN_NO_PROGRESS: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn(),
-    );
+    const only = await finish(sweepOnly(join(dir, "parts.json"), held, "mnist-1-s0"));
     assertStringIncludes(only.all, "its part mnist-1-s0.pkdgan is being run by pid");
     assertStringIncludes(only.all, "1 failed");
   } finally {

@@ -215,7 +215,11 @@ export interface DnnlLibrary {
 
 let loaded: DnnlLibrary | null = null;
 
-/** The values oneDNN 2.x reads from `ONEDNN_MAX_CPU_ISA` (or `DNNL_MAX_CPU_ISA`), any case. */
+/**
+ * The values oneDNN reads from `ONEDNN_MAX_CPU_ISA` (or `DNNL_MAX_CPU_ISA`), any case: 2.6's and
+ * the later 2.x releases' (a release that does not know a name ignores it, and the backend's
+ * description then names the set its kernels use all the same).
+ */
 export const MAX_CPU_ISA_VALUES = [
   "ALL",
   "SSE41",
@@ -228,6 +232,9 @@ export const MAX_CPU_ISA_VALUES = [
   "AVX512_CORE_VNNI",
   "AVX512_CORE_BF16",
   "AVX512_CORE_AMX",
+  "AVX2_VNNI_2",
+  "AVX512_CORE_FP16",
+  "AVX512_CORE_AMX_FP16",
 ] as const;
 
 /**
