@@ -291,14 +291,17 @@ export function campaignJobs(spec: CampaignSpec, file: string): CampaignJob[] {
           const values = { ...flags };
           try {
             const id = fillTemplate(group.id, values);
-            const parts = Object.entries(group.parts ?? {}).map(([name, partFlags]) => ({
-              id: `${id}.${name}`,
+            const base = {
               dataset: dataset as DatasetName,
               normal,
               seed,
               widths: [],
               methods: [],
               task: spec.task,
+            };
+            const parts = Object.entries(group.parts ?? {}).map(([name, partFlags]) => ({
+              ...base,
+              id: `${id}.${name}`,
               flags: fillFlags({ ...flags, ...partFlags }, values),
               after: [],
               files: [],
@@ -306,13 +309,8 @@ export function campaignJobs(spec: CampaignSpec, file: string): CampaignJob[] {
             }));
             jobs.push(...parts);
             jobs.push({
+              ...base,
               id,
-              dataset: dataset as DatasetName,
-              normal,
-              seed,
-              widths: [],
-              methods: [],
-              task: spec.task,
               flags: fillFlags(flags, values),
               after: (group.after ?? spec.after ?? []).map((s) => ({
                 ...s,
