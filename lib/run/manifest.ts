@@ -132,6 +132,16 @@ export interface MetricsRecord {
   threshold: Measured;
 }
 
+/** A `--resume` of a training run: who trained the epochs before it. */
+export interface ResumeRecord {
+  /** The last epoch finished before the resume (its checkpoint's). */
+  afterEpoch: number;
+  /** The previous stamp: `git`, `machine`, `written` of the run.json then (null where absent). */
+  git: unknown;
+  machine: unknown;
+  written: string | null;
+}
+
 /** `run.json` of `deno task train`. */
 export interface TrainRunManifest extends RunCommon {
   kind: "train";
@@ -142,6 +152,13 @@ export interface TrainRunManifest extends RunCommon {
   warnings?: string[] | null;
   /** The last finished epoch while running, or where a failed run stopped. */
   lastEpoch?: number | null;
+  /**
+   * One per `--resume`, in order: the epoch the run was resumed after, and the stamp (commit,
+   * machine, time) of the run.json that the process which trained up to it wrote last. The file's
+   * own stamp is the last process's. Absent in runs never resumed (and in runs resumed before
+   * 2026-12-07, which did not record it).
+   */
+  resumes?: ResumeRecord[] | null;
   history?: EpochRecord[] | null;
   steps?: { step: number; epoch: number; lossD?: Measured }[] | null;
   metrics?: MetricsRecord | null;
@@ -310,6 +327,12 @@ const trainManifestSchema: z.ZodType<TrainRunManifest> = z.object({
   warnings: z.array(z.string()).nullish(),
   /** The last finished epoch while running, or where a failed run stopped. */
   lastEpoch: z.int().nullish(),
+  resumes: z.array(z.looseObject({
+    afterEpoch: z.int(),
+    git: z.unknown(),
+    machine: z.unknown(),
+    written: z.string().nullable(),
+  })).nullish(),
   history: z.array(epochRecordSchema).nullish(),
   steps: z.array(stepRecordSchema).nullish(),
   metrics: z.looseObject({

@@ -34,6 +34,7 @@ import { autoEmaDecay, checkEmaDecay, type EmaOption, type GeneratorEma } from "
 import {
   type DataRecord,
   readRunManifest,
+  type ResumeRecord,
   type TrainRunManifest,
   writeRunManifest,
 } from "../run/manifest.ts";
@@ -459,6 +460,19 @@ async function trainLocked<M extends AnomalyModel>(
       }
       if (opts.resume && checkpoint) {
         warnings.push(...await checkResume(out, manifestBase, Number(checkpoint.epoch)));
+        // Who trained the epochs so far: the stamp the last process left in run.json.
+        const before = await readRunManifest(join(out, "run.json")).catch(() => undefined);
+        const stamp = (before ?? {}) as { git?: unknown; machine?: unknown; written?: string };
+        const resumes: ResumeRecord[] = [
+          ...(before?.kind === "train" ? before.resumes ?? [] : []),
+          {
+            afterEpoch: Number(checkpoint.epoch),
+            git: stamp.git ?? null,
+            machine: stamp.machine ?? null,
+            written: stamp.written ?? null,
+          },
+        ];
+        Object.assign(manifestBase, { resumes });
       }
     } catch (error) {
       model.dispose();

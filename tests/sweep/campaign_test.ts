@@ -190,6 +190,7 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
       "killed before its last epoch",
     );
     const checkpoint = JSON.parse(await Deno.readTextFile(join(run, "model", "trainer.json")));
+    const killedStamp = JSON.parse(await Deno.readTextFile(join(run, "run.json")));
     assert(checkpoint.epoch < 4, `killed after epoch ${checkpoint.epoch}`);
     const epochOne = checkpoint.extra.history[0];
     await Deno.stat(join(out, "jobs", "mnist-1-e4.running"));
@@ -207,6 +208,11 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     assertEquals(done.status, "finished");
     assertEquals(done.history.length, 4);
     assertEquals(done.history[0], epochOne, "epoch 1 is the killed run's, not retrained");
+    // Who trained the epochs before the resume: the stamp the killed process left.
+    assertEquals(done.resumes.length, 1);
+    assertEquals(done.resumes[0].afterEpoch, checkpoint.epoch);
+    assertEquals(done.resumes[0].written, killedStamp.written);
+    assertEquals(done.resumes[0].git, killedStamp.git);
     const result = JSON.parse(await Deno.readTextFile(join(out, "jobs", "mnist-1-e4.json")));
     assertEquals(result.teacher.auc, done.history[3].auc);
     for (const f of ["run.json", "scores.csv"]) {
