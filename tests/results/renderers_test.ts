@@ -479,6 +479,11 @@ Deno.test("headline: the latent constraint pairs each run without it with its ow
   assertStringIncludes(text, "tanh above none on 2 of 3 runs, live weights (mean 93.67 vs 91.33;");
   assertStringIncludes(text, "MNIST 2 s1: 94.00 vs 96.00");
   assertStringIncludes(text, "averaged: above on 2 of 3 (mean 94.67 vs 92.33)");
+  // By class (one pair each here): -2, +4, +5 points; mean +2.33 ± t(2) 4.303 x sd 3.79 / √3.
+  assertStringIncludes(
+    text,
+    "tanh − none +2.33 points (live, mean of 3 classes, seeds averaged), 95 % interval -7.07 to +11.74",
+  );
   assertStringIncludes(text, "| mixed ");
   assertStringIncludes(row([run("none", 5, 0, 0.93), run("none", 8, 0, 0.85)]), "open (2 so far)");
 });
