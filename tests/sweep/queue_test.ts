@@ -158,3 +158,40 @@ Deno.test("results/queue.txt: every line a job of its spec, every dependency a j
   }
   assert(count > 0);
 });
+
+Deno.test("start.sh: checks the deadline before installing, and starts no second pair of workers", async () => {
+  const start = join(root, "results/start.sh");
+  const runStart = async (args: string[], cwd?: string) => {
+    const { code, stdout, stderr } = await new Deno.Command("bash", {
+      args: [cwd ? join(cwd, "results/start.sh") : start, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code, text: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
+  };
+  const none = await runStart([]);
+  assertEquals(none.code, 2);
+  assertStringIncludes(none.text, "usage: bash results/start.sh DEADLINE");
+  const bad = await runStart(["nonsense"]);
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.text, "DEADLINE 'nonsense' is not a time date -d reads");
+  // A checkout whose worker runs (a stand-in queue.sh that sleeps): nothing is installed or started.
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(join(dir, "results"));
+  await Deno.copyFile(start, join(dir, "results/start.sh"));
+  await Deno.writeTextFile(join(dir, "results/queue.sh"), "sleep 30\n");
+  const worker = new Deno.Command("bash", { args: ["results/queue.sh"], cwd: dir }).spawn();
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await runStart(["+10 min"], dir);
+    assertEquals(again.code, 0, again.text);
+    assertStringIncludes(
+      again.text,
+      `a worker of results/queue.sh runs here already (pid ${worker.pid})`,
+    );
+  } finally {
+    worker.kill();
+    await worker.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
