@@ -383,8 +383,9 @@ const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 
 /**
  * Runs `deno run -A tasks/<task>.ts ARGS` (what `deno task <task>` runs), its stdout and stderr
- * appended to the log after a header line. (Each stream through a handle of its own that the pipe
- * closes: a handle piped with `preventClose` lost the whole stdout in Deno 2.9.)
+ * appended to the log as they come, after a header line: a long job's progress can be read while
+ * it runs. (Each chunk written by hand: in Deno 2.9 a file's `writable` held everything until it
+ * closed, and lost it all when piped with `preventClose`.)
  */
 export const runTaskProcess: TaskRunner = async (task, args, logFile) => {
   await Deno.writeTextFile(logFile, `== ${new Date().toISOString()} ${task} ${args.join(" ")}\n`, {
@@ -396,8 +397,13 @@ export const runTaskProcess: TaskRunner = async (task, args, logFile) => {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const appendTo = async () => (await Deno.open(logFile, { append: true })).writable;
-  await Promise.all([child.stdout.pipeTo(await appendTo()), child.stderr.pipeTo(await appendTo())]);
+  const copy = async (stream: ReadableStream<Uint8Array>) => {
+    using file = await Deno.open(logFile, { append: true });
+    for await (const chunk of stream) {
+      for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
+    }
+  };
+  await Promise.all([copy(child.stdout), copy(child.stderr)]);
   return (await child.status).code;
 };
 

@@ -189,6 +189,8 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
       "running",
       "killed before its last epoch",
     );
+    // The log had the training's output as it came, not only at its end (the process was killed).
+    assertStringIncludes(await Deno.readTextFile(`${run}.log`), "backend: wasm");
     const checkpoint = JSON.parse(await Deno.readTextFile(join(run, "model", "trainer.json")));
     const killedStamp = JSON.parse(await Deno.readTextFile(join(run, "run.json")));
     assert(checkpoint.epoch < 4, `killed after epoch ${checkpoint.epoch}`);
