@@ -7,15 +7,25 @@
 #
 #   bash results/start.sh DEADLINE [LIST]     # e.g. bash results/start.sh '+150 min'
 #
-# DEADLINE and LIST as results/queue.sh takes them (the deadline is checked before anything is
-# installed). Workers already running (a queue.sh process of this checkout) are left alone and no
-# new ones start.
+# DEADLINE and LIST as results/queue.sh takes them (a deadline it cannot read or one passed stops
+# it before anything is installed). Installing needs root (apt-get, npm -g), as .ci/run does.
+# Workers already running (a queue.sh process of this checkout) are left alone and no new ones
+# start. Landed results are files in results/: commit them as they land, since a machine's files
+# go with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage="usage: bash results/start.sh DEADLINE [LIST] (DEADLINE as results/queue.sh takes it)"
 [[ $# -ge 1 ]] || { echo "$usage" >&2; exit 2; }
-TZ=UTC date -d "$1" +%s >/dev/null 2>&1 || {
+deadline=$(TZ=UTC date -d "$1" +%s 2>/dev/null) || {
   echo "results/start.sh: DEADLINE '$1' is not a time date -d reads; $usage" >&2
+  exit 2
+}
+# As results/queue.sh reads it: a bare HH:MM already past today is tomorrow's.
+if [[ $1 =~ ^[0-9]{1,2}:[0-9]{2}$ ]] && (( deadline <= $(date +%s) )); then
+  deadline=$((deadline + 86400))
+fi
+(( deadline > $(date +%s) )) || {
+  echo "results/start.sh: DEADLINE '$1' ($(date -u -d "@$deadline" +%FT%H:%MZ)) has passed" >&2
   exit 2
 }
 # Workers of this checkout (their working folder is its root).

@@ -90,7 +90,9 @@ await runTask(async () => {
       "--epochs,\n--distill-epochs, --batch-size, --limit and --test-limit win over the preset's.\n" +
       "Design axes (issue 26; each job one combination, its id suffixed when not the default):\n" +
       "  student-latent=shrink,keep  kd-weights=1,1,1/1,50,1  stage1=kd-gan,kd  " +
-      "bn-stats=auto,moving",
+      "bn-stats=auto,moving\n" +
+      "A campaign of results/ instead: --spec FILE [--only ID,GLOB] [--out DIR] [--shard i/n]\n" +
+      "(deno task sweep --spec FILE --help says more).",
   );
   if (flags === null) return;
   const kv = parseKeyValues(flags._, ["classes", "seeds", ...DESIGN_AXES]);

@@ -175,6 +175,9 @@ Deno.test("start.sh: checks the deadline before installing, and starts no second
   const bad = await runStart(["nonsense"]);
   assertEquals(bad.code, 2);
   assertStringIncludes(bad.text, "DEADLINE 'nonsense' is not a time date -d reads");
+  const passed = await runStart(["-5 min"]);
+  assertEquals(passed.code, 2);
+  assertStringIncludes(passed.text, "has passed");
   // A checkout whose worker runs (a stand-in queue.sh that sleeps): nothing is installed or started.
   const dir = await Deno.makeTempDir();
   await Deno.mkdir(join(dir, "results"));
