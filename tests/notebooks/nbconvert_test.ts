@@ -29,12 +29,16 @@ const EXPECTED: Record<string, { plots: string[]; others: number }> = {
   "05-08": { plots: ["latent distance against reconstruction error"], others: 0 },
   "05-10": { plots: [], others: 1 },
   "05-12": {
+    plots: ["the latent constraint, run for run (live weights): tanh higher on"],
+    others: 0,
+  },
+  "05-14": {
     plots: ["MNIST: students against compression", "Fashion-MNIST: students against compression"],
     others: 1,
   },
-  "05-14": { plots: ["per design variant"], others: 1 },
-  "05-16": { plots: [], others: 1 },
-  "05-18": { plots: [], others: 2 },
+  "05-16": { plots: ["per design variant"], others: 1 },
+  "05-18": { plots: [], others: 1 },
+  "05-20": { plots: [], others: 2 },
 };
 
 Deno.test({
@@ -84,7 +88,7 @@ Deno.test({
       }
       // The design study's chart draws every committed class's gain, in points, and the published
       // gain: checked against results/design read here directly (not through lib/results).
-      const design = nb.cells.find((c) => (c as { id?: string }).id === "05-14")!.outputs!
+      const design = nb.cells.find((c) => (c as { id?: string }).id === "05-16")!.outputs!
         .find((o) => PLOTLY in (o.data ?? {}))!.data![PLOTLY] as {
           data: { name: string; y: number[] }[];
         };
@@ -93,6 +97,10 @@ Deno.test({
       assertEquals(round(trace("one class").y), round(await committedDesignGainPoints()));
       assertEquals(trace("published gain, MNIST").y, [1.77, 1.77]);
       assertEquals(trace("0:").y, [0, 0]);
+      // The constraint's chart has one point per committed run without it (each has its twin).
+      const pairs = (await Array.fromAsync(Deno.readDir(join(ROOT, "results/constraint"))))
+        .filter((e) => e.isDirectory).length;
+      assertStringIncludes(seen["05-12"].plots[0], ` of ${pairs}`);
     } finally {
       await Deno.remove(out, { recursive: true });
     }
