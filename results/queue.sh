@@ -23,18 +23,8 @@ set -u
 cd "$(dirname "$0")/.."
 usage="usage: bash results/queue.sh DEADLINE [LIST] (DEADLINE in date -d syntax, UTC: 08:25, '+150 min')"
 [[ $# -ge 1 ]] || { echo "$usage" >&2; exit 2; }
-deadline=$(TZ=UTC date -d "$1" +%s 2>/dev/null) || {
-  echo "results/queue.sh: DEADLINE '$1' is not a time date -d reads; $usage" >&2
-  exit 2
-}
-# A bare HH:MM already past today is tomorrow's (a session that runs over midnight UTC).
-if [[ $1 =~ ^[0-9]{1,2}:[0-9]{2}$ ]] && (( deadline <= $(date +%s) )); then
-  deadline=$((deadline + 86400))
-fi
-(( deadline > $(date +%s) )) || {
-  echo "results/queue.sh: DEADLINE '$1' ($(date -u -d "@$deadline" +%FT%H:%MZ)) has passed" >&2
-  exit 2
-}
+. results/_deadline.sh
+read_deadline results/queue.sh "$1" "$usage"
 list=${2:-results/queue.txt}
 [[ -r "$list" ]] || { echo "results/queue.sh: cannot read the list $list" >&2; exit 2; }
 stamp() { date -u +%H:%M; }

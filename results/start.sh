@@ -16,18 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 usage="usage: bash results/start.sh DEADLINE [LIST] (DEADLINE as results/queue.sh takes it)"
 [[ $# -ge 1 ]] || { echo "$usage" >&2; exit 2; }
-deadline=$(TZ=UTC date -d "$1" +%s 2>/dev/null) || {
-  echo "results/start.sh: DEADLINE '$1' is not a time date -d reads; $usage" >&2
-  exit 2
-}
-# As results/queue.sh reads it: a bare HH:MM already past today is tomorrow's.
-if [[ $1 =~ ^[0-9]{1,2}:[0-9]{2}$ ]] && (( deadline <= $(date +%s) )); then
-  deadline=$((deadline + 86400))
-fi
-(( deadline > $(date +%s) )) || {
-  echo "results/start.sh: DEADLINE '$1' ($(date -u -d "@$deadline" +%FT%H:%MZ)) has passed" >&2
-  exit 2
-}
+. results/_deadline.sh
+read_deadline results/start.sh "$1" "$usage"
 # Workers of this checkout (their working folder is its root).
 for pid in $(pgrep -f "bash results/queue.sh" || true); do
   if [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$PWD" ]]; then

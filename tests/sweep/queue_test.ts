@@ -182,6 +182,7 @@ Deno.test("start.sh: checks the deadline before installing, and starts no second
   const dir = await Deno.makeTempDir();
   await Deno.mkdir(join(dir, "results"));
   await Deno.copyFile(start, join(dir, "results/start.sh"));
+  await Deno.copyFile(join(root, "results/_deadline.sh"), join(dir, "results/_deadline.sh"));
   await Deno.writeTextFile(join(dir, "results/queue.sh"), "sleep 30\n");
   const worker = new Deno.Command("bash", { args: ["results/queue.sh"], cwd: dir }).spawn();
   try {
