@@ -24,6 +24,7 @@ import { join } from "@std/path";
 import { trainRun } from "../lib/train/run.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
+import { maxCpuIsaCap } from "../lib/backend/onednn/_ffi.ts";
 import type { DatasetName } from "../lib/data/mod.ts";
 
 interface Manifest {
@@ -66,7 +67,7 @@ console.log(
 const isa = /, (\w+) kernels/.exec(manifest.backend.device ?? "")?.[1];
 if (
   manifest.backend.name === "onednn" && isa !== undefined &&
-  Deno.env.get("ONEDNN_MAX_CPU_ISA") === undefined && Deno.env.get("DNNL_MAX_CPU_ISA") === undefined
+  maxCpuIsaCap(Deno.env.toObject()) === undefined
 ) {
   Deno.env.set("ONEDNN_MAX_CPU_ISA", isa.toUpperCase());
   console.log(

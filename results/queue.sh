@@ -15,8 +15,9 @@
 # gathers) does not all exist is passed over for now while each missing one is coming (the job
 # that makes it runs: its .running lock names a live process; or it is a job above in the list
 # that this worker has not tried) and the deadline allows, and the worker takes the next job of
-# the list; when only such jobs are left it waits a minute (QUEUE_POLL_SECONDS) and looks again. A dependency neither there nor being made skips
-# the job. A bare HH:MM deadline already past today means tomorrow's.
+# the list; when only such jobs are left it waits a minute (QUEUE_POLL_SECONDS) and looks again.
+# A dependency neither there nor being made skips the job. A bare HH:MM deadline already past
+# today means tomorrow's.
 # Landed results rebuild their tables: commit them as they land (and run `deno task results` once
 # at the end, since two workers may rebuild at the same moment).
 set -u

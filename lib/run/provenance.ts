@@ -51,8 +51,9 @@ export interface MachineInfo {
   cpu: string;
   /**
    * The CPU's vector instruction sets that decide which kernels oneDNN runs ({@link SIMD_FLAGS},
-   * as /proc/cpuinfo names them; `[]` when it lists none of them). Two CPUs of one name can differ here (an
-   * AMD EPYC with and without AVX-512), and onednn results come back bit for bit only between
+   * as /proc/cpuinfo names them; `[]` when it lists none of them). Two CPUs of one name can
+   * differ here (an AMD EPYC with and without AVX-512), and onednn results come back bit for bit
+   * only between
    * machines that agree (results/README.md, "Which results come back"). Absent in older files
    * and where /proc/cpuinfo cannot be read (not Linux).
    */

@@ -40,7 +40,7 @@
  */
 
 import { readRunManifest } from "../run/manifest.ts";
-import { readJson } from "../util/json.ts";
+import { readJson, readJsonIfPresent } from "../util/json.ts";
 import { dirname, fromFileUrl, join } from "@std/path";
 import { lockHolder, lockIsStale } from "../util/run_lock.ts";
 import { DATASET_NAMES, type DatasetName } from "../data/registry.ts";
@@ -501,8 +501,10 @@ async function gatherParts(parts: CampaignJob[], runDir: string, id: string): Pr
   }
   await Deno.mkdir(join(runDir, "jobs"), { recursive: true });
   for (const part of parts) {
-    // deno-lint-ignore no-explicit-any
-    const record = await readJson(join(records, `${part.id}.json`)).catch(() => undefined) as any;
+    // A part without a record is not gathered; a damaged record is an error naming it.
+    const record = await readJsonIfPresent(join(records, `${part.id}.json`)) as
+      | { settings?: Record<string, unknown> }
+      | undefined;
     if (record === undefined) continue;
     const differences = settingsDifferences(record.settings ?? {}, part.flags);
     if (differences.length > 0) {

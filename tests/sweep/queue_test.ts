@@ -13,9 +13,10 @@ import { join } from "@std/path";
 const root = new URL("../../", import.meta.url).pathname;
 const queue = join(root, "results/queue.sh");
 
-async function run(args: string[], env: Record<string, string> = {}) {
+/** `bash SCRIPT ARGS` (default results/queue.sh): exit code and stdout + stderr. */
+async function run(args: string[], env: Record<string, string> = {}, script = queue) {
   const { code, stdout, stderr } = await new Deno.Command("bash", {
-    args: [queue, ...args],
+    args: [script, ...args],
     env,
     stdout: "piped",
     stderr: "piped",
@@ -161,14 +162,8 @@ Deno.test("results/queue.txt: every line a job of its spec, every dependency a j
 
 Deno.test("start.sh: checks the deadline before installing, and starts no second pair of workers", async () => {
   const start = join(root, "results/start.sh");
-  const runStart = async (args: string[], cwd?: string) => {
-    const { code, stdout, stderr } = await new Deno.Command("bash", {
-      args: [cwd ? join(cwd, "results/start.sh") : start, ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    return { code, text: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
-  };
+  const runStart = (args: string[], cwd?: string) =>
+    run(args, {}, cwd ? join(cwd, "results/start.sh") : start);
   const none = await runStart([]);
   assertEquals(none.code, 2);
   assertStringIncludes(none.text, "usage: bash results/start.sh DEADLINE");
