@@ -25,22 +25,8 @@ for pid in $(pgrep -f "bash results/queue.sh" || true); do
     exit 0
   fi
 done
-export DEBIAN_FRONTEND=noninteractive
-if ! command -v deno >/dev/null 2>&1; then
-  echo "== installing Deno from npm"
-  npm install -g deno@2.9.6 >/dev/null
-fi
-packages=(libdnnl2 gcc libc6-dev dataset-fashion-mnist)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "== apt-get install ${missing[*]}"
-  apt-get update -q >/dev/null
-  apt-get install -y -q "${missing[@]}" >/dev/null
-fi
-deno install --frozen >/dev/null 2>&1 || deno install >/dev/null
+. .ci/_install.sh
+install_deps libdnnl2 gcc libc6-dev dataset-fashion-mnist
 mkdir -p runs
 for w in A B; do
   # An earlier session's log is kept beside, not overwritten.

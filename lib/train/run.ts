@@ -459,12 +459,13 @@ async function trainLocked<M extends AnomalyModel>(
         );
       }
       if (opts.resume && checkpoint) {
-        warnings.push(...await checkResume(out, manifestBase, Number(checkpoint.epoch)));
+        const resumed = await checkResume(out, manifestBase, Number(checkpoint.epoch));
+        warnings.push(...resumed.warnings);
         // Who trained the epochs so far: the stamp the last process left in run.json.
-        const before = await readRunManifest(join(out, "run.json")).catch(() => undefined);
+        const before = resumed.run;
         const stamp = (before ?? {}) as { git?: unknown; machine?: unknown; written?: string };
         const resumes: ResumeRecord[] = [
-          ...(before?.kind === "train" ? before.resumes ?? [] : []),
+          ...(before?.resumes ?? []),
           {
             afterEpoch: Number(checkpoint.epoch),
             git: stamp.git ?? null,
@@ -638,13 +639,14 @@ async function discardCheckpoint(checkpointDir: string): Promise<void> {
  * `model.json` when there is none) and throws, naming each flag with its recorded and new value,
  * when any difference changes the result. `--epochs` may grow (each epoch's batch order depends
  * only on `--seed` and the epoch, so the run ends as an uninterrupted run of the new length) but
- * not fall below the last finished epoch. Returns warnings (a different backend).
+ * not fall below the last finished epoch. Returns warnings (a different backend) and the training
+ * manifest it read (`undefined` when `out/run.json` is missing), whose stamp the resume records.
  */
 async function checkResume(
   out: string,
   current: ResultSettings & { training: { epochs: number }; backend: { name: string } | null },
   lastEpoch: number,
-): Promise<string[]> {
+): Promise<{ warnings: string[]; run: TrainRunManifest | undefined }> {
   const runJson = join(out, "run.json");
   const run = await readRunManifest(runJson);
   let recorded: ResultSettings & { backend?: { name: string } | null };
@@ -697,7 +699,7 @@ async function checkResume(
         "differs, so the result will not match an uninterrupted run bit for bit",
     );
   }
-  return warnings;
+  return { warnings, run: run?.kind === "train" ? run : undefined };
 }
 
 /**
