@@ -61,6 +61,8 @@ export {
   registerDataset,
 } from "./lib/data/registry.ts";
 export { batchIndices, batchTensor } from "./lib/data/batches.ts";
+export { prepareImageSet, prepareRgbImage } from "./lib/data/preprocess.ts";
+export { decodeImage, type DecodedImage } from "./lib/data/folder.ts";
 
 // Models: the interface the engine takes, the registry by name, EDE-GAN and Deep SVDD
 export type {
@@ -151,6 +153,7 @@ export {
   writeRunManifest,
 } from "./lib/run/mod.ts";
 export { scoreImages, type ScoreOptions, type ScoreResult } from "./lib/score/score.ts";
+export { loadImageFolder, scalePixels } from "./lib/score/images.ts";
 export {
   BATCH_NORM_STATS_MODES,
   type BatchNormStatistics,

@@ -84,7 +84,11 @@ export const FLAGS: Record<string, FlagSpec> = {
       "the images (ScorerPool; for small students on several cores; default 1: one scorer)",
     min: 1,
   },
-  "out": { kind: "string", help: "output directory of the run" },
+  "out": {
+    kind: "string",
+    help: "where the task writes: a run folder (train, distill, ...), a scores CSV (score), " +
+      "the export folder (export)",
+  },
   "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
   "restart": {
     kind: "boolean",

@@ -112,9 +112,8 @@ export async function exportRun(opts: ExportOptions): Promise<ExportResult> {
       source: opts.model,
       config: { ...model.config },
       calibration,
-      calibrationSource: fromRun
-        ? `${join(modelDir, "..", "run.json")} (calibration)`
-        : `${join(modelDir, "model.json")} (calibration)`,
+      // Relative to `source`: an absolute path would name the exporting machine's folders.
+      calibrationSource: fromRun ? "run.json (calibration)" : "model/model.json (calibration)",
       ...(data
         ? {
           data: { dataset: data.dataset, normalClass: data.normalClass, protocol: data.protocol },

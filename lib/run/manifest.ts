@@ -88,6 +88,8 @@ export interface RunCommon {
   versions?: { edegan: string } | null;
   git?: { commit: string | null } | null;
   machine?: object | null;
+  /** The command that wrote the file (`provenance`'s `commandLine`; files before 2026-12-07 lack it). */
+  command?: { main: string; args: string[] } | null;
   /** When the file was written (ISO 8601, UTC). */
   written?: string | null;
 }
@@ -136,9 +138,13 @@ export interface MetricsRecord {
 export interface ResumeRecord {
   /** The last epoch finished before the resume (its checkpoint's). */
   afterEpoch: number;
-  /** The previous stamp: `git`, `machine`, `written` of the run.json then (null where absent). */
+  /**
+   * The previous stamp: `git`, `machine`, `command`, `written` of the run.json then (null where
+   * absent; `command` is missing in records written before 2026-12-07).
+   */
   git: unknown;
   machine: unknown;
+  command?: unknown;
   written: string | null;
 }
 
@@ -279,6 +285,7 @@ const common = {
   versions: z.looseObject({ edegan: z.string() }).nullish(),
   git: z.looseObject({ commit: z.string().nullable() }).nullish(),
   machine: z.looseObject({}).nullish(),
+  command: z.looseObject({ main: z.string(), args: z.array(z.string()) }).nullish(),
   written: z.string().nullish(),
 };
 
@@ -331,6 +338,7 @@ const trainManifestSchema: z.ZodType<TrainRunManifest> = z.object({
     afterEpoch: z.int(),
     git: z.unknown(),
     machine: z.unknown(),
+    command: z.unknown().optional(),
     written: z.string().nullable(),
   })).nullish(),
   history: z.array(epochRecordSchema).nullish(),

@@ -128,12 +128,44 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/**
+ * The command that wrote a manifest: the process's main module and its arguments, so that a run
+ * can be started again as it was. `main` is relative to edegan's checkout (`tasks/train.ts`) when
+ * the module lies inside it, else its URL (a notebook kernel, a script of the user's own).
+ */
+export interface CommandLine {
+  main: string;
+  args: string[];
+}
+
+/**
+ * This process's {@link CommandLine}: `Deno.mainModule` (relative to `root`, edegan's checkout by
+ * default) and `Deno.args`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { commandLine } from "./provenance.ts";
+ * const here = commandLine("file:///elsewhere/");
+ * assertEquals(here.main, Deno.mainModule);
+ * assertEquals(here.args, Deno.args);
+ * ```
+ */
+export function commandLine(root: string = new URL("../../", import.meta.url).href): CommandLine {
+  const main = Deno.mainModule.startsWith(root)
+    ? decodeURIComponent(Deno.mainModule.slice(root.length))
+    : Deno.mainModule;
+  return { main, args: [...Deno.args] };
+}
+
 /** What every manifest is stamped with: the code (versions, git commit), the machine, the time. */
 export interface Provenance {
   versions: Versions;
   /** edegan's commit and uncommitted changes; `commit: null` with a `note` outside a checkout. */
   git: GitState;
   machine: MachineInfo;
+  /** The command that wrote the file (main module and arguments). */
+  command: CommandLine;
   /** When the file was written (ISO 8601, UTC). */
   written: string;
 }
@@ -146,7 +178,7 @@ export interface Provenance {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { provenance } from "./provenance.ts";
- * assertEquals(Object.keys(provenance()), ["versions", "git", "machine", "written"]);
+ * assertEquals(Object.keys(provenance()), ["versions", "git", "machine", "command", "written"]);
  * ```
  */
 export function provenance(): Provenance {
@@ -154,6 +186,7 @@ export function provenance(): Provenance {
     versions: versions(),
     git: edeganGitState(),
     machine: machineInfo(),
+    command: commandLine(),
     written: new Date().toISOString(),
   };
 }

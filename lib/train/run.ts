@@ -463,13 +463,19 @@ async function trainLocked<M extends AnomalyModel>(
         warnings.push(...resumed.warnings);
         // Who trained the epochs so far: the stamp the last process left in run.json.
         const before = resumed.run;
-        const stamp = (before ?? {}) as { git?: unknown; machine?: unknown; written?: string };
+        const stamp = (before ?? {}) as {
+          git?: unknown;
+          machine?: unknown;
+          command?: unknown;
+          written?: string;
+        };
         const resumes: ResumeRecord[] = [
           ...(before?.resumes ?? []),
           {
             afterEpoch: Number(checkpoint.epoch),
             git: stamp.git ?? null,
             machine: stamp.machine ?? null,
+            command: stamp.command ?? null,
             written: stamp.written ?? null,
           },
         ];

@@ -85,6 +85,8 @@ async function checkRun(name: RunName): Promise<void> {
   // TF.js: the standard loader, reading model.json and its weights by URL.
   const tfjs = await exportTo(run, "tfjs");
   assertEquals(tfjs.metadata.calibration, manifest.calibration);
+  // Named relative to the run, not by this machine's folders.
+  assertEquals(tfjs.metadata.calibrationSource, "run.json (calibration)");
   assertEquals(tfjs.metadata.bnStats, want.bnStats);
   const graph = await loadGraphModel(io.http(toFileUrl(join(tfjs.out, "model.json")).href));
   assertEquals(

@@ -5,7 +5,14 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import { machineInfo, simdExtensions } from "../../lib/run/provenance.ts";
+import { parse } from "@std/yaml";
+import {
+  commandLine,
+  EDEGAN_VERSION,
+  machineInfo,
+  provenance,
+  simdExtensions,
+} from "../../lib/run/provenance.ts";
 
 Deno.test("simdExtensions: x86 flags and Arm features, in SIMD_FLAGS' order; none is []", () => {
   const zen2 = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC\n" +
@@ -29,4 +36,26 @@ Deno.test("machineInfo: records simd on Linux, as /proc/cpuinfo lists it", async
     assertEquals(info.simd, simdExtensions(await Deno.readTextFile("/proc/cpuinfo")));
     if (Deno.build.arch === "x86_64") assert(info.simd!.includes("sse4_2"));
   }
+});
+
+Deno.test("commandLine: the main module relative to the checkout, and the arguments", () => {
+  // This test file is the main module of neither `deno test` nor a task: a root above it.
+  const root = new URL("../../", import.meta.url).href;
+  const inside = commandLine(Deno.mainModule.slice(0, Deno.mainModule.lastIndexOf("/") + 1));
+  assertEquals(inside.main, Deno.mainModule.slice(Deno.mainModule.lastIndexOf("/") + 1));
+  assertEquals(commandLine("file:///nowhere/").main, Deno.mainModule);
+  assertEquals(provenance().command, commandLine(root));
+  assertEquals(provenance().command.args, Deno.args);
+});
+
+Deno.test("CITATION.cff: the toolkit's version is deno.json's, and it names both papers", async () => {
+  const cff = parse(
+    await Deno.readTextFile(new URL("../../CITATION.cff", import.meta.url)),
+  ) as { "cff-version": string; version: string; references: { url: string }[] };
+  assertEquals(cff["cff-version"], "1.2.0");
+  assertEquals(cff.version, EDEGAN_VERSION);
+  assertEquals(cff.references.map((r) => r.url), [
+    "https://arxiv.org/abs/2109.07295",
+    "https://arxiv.org/abs/2007.06963",
+  ]);
 });

@@ -215,6 +215,13 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     assertEquals(done.resumes[0].afterEpoch, checkpoint.epoch);
     assertEquals(done.resumes[0].written, killedStamp.written);
     assertEquals(done.resumes[0].git, killedStamp.git);
+    // The command of each process: the killed one without --resume, the one that finished with it.
+    assertEquals(done.resumes[0].command, killedStamp.command);
+    assertEquals(killedStamp.command.main, "tasks/train.ts");
+    assert(!killedStamp.command.args.includes("--resume"), killedStamp.command.args.join(" "));
+    assertEquals(done.command.main, "tasks/train.ts");
+    assert(done.command.args.includes("--resume"), done.command.args.join(" "));
+    assertEquals(done.command.args[done.command.args.indexOf("--normal") + 1], "1");
     const result = JSON.parse(await Deno.readTextFile(join(out, "jobs", "mnist-1-e4.json")));
     assertEquals(result.teacher.auc, done.history[3].auc);
     for (const f of ["run.json", "scores.csv"]) {
