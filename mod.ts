@@ -62,7 +62,7 @@ export {
 } from "./lib/data/registry.ts";
 export { batchIndices, batchTensor } from "./lib/data/batches.ts";
 export { prepareImageSet, prepareRgbImage } from "./lib/data/preprocess.ts";
-export { decodeImage, type DecodedImage } from "./lib/data/folder.ts";
+export { type DecodedImage, decodeImage } from "./lib/data/folder.ts";
 
 // Models: the interface the engine takes, the registry by name, EDE-GAN and Deep SVDD
 export type {
