@@ -6,6 +6,7 @@ import { exportRun, serveScoringPage } from "../../lib/export/mod.ts";
 import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { loadImageFolder } from "../../lib/score/images.ts";
+import { readScoresCsv } from "../../lib/score/csv.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { chromiumExists, launchChromium } from "../../lib/viz/_chromium.ts";
 import type { Page } from "playwright-core";
@@ -155,6 +156,21 @@ Deno.test({
       assert(decided >= seen.length - 2, `${decided} of ${seen.length} decisions checked`);
       assert(
         seen.some((r) => r.decision === "anomalous") && seen.some((r) => r.decision === "normal"),
+      );
+      // The download: every scored image once per scoring, as `deno task score` writes a CSV.
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click("#download"),
+      ]);
+      const csv = join(await tempDir(), "page-scores.csv");
+      await download.saveAs(csv);
+      const table = await readScoresCsv(csv);
+      const scoredRows = rows.filter((r) => r.score !== undefined);
+      assertEquals(table.items, scoredRows.map((r) => r.name));
+      assertEquals(table.scores, scoredRows.map((r) => Number(r.score)));
+      assertEquals(
+        table.decisions,
+        scoredRows.map((r) => r.decision === "anomalous" ? 1 : 0),
       );
       const shot = Deno.env.get("EDEGAN_PAGE_SHOT");
       if (shot) await page.screenshot({ path: shot, fullPage: false });

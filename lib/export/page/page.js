@@ -13,6 +13,7 @@
  */
 
 import { prepareRgbImage } from "../../data/preprocess.ts";
+import { csvText } from "../../util/csv.ts";
 
 /** `tf.min.js`, loaded by a script tag before this module. */
 const tf = globalThis.tf;
@@ -43,6 +44,16 @@ async function main() {
       : "");
   document.body.dataset.threshold = String(threshold);
   document.body.dataset.ready = "true";
+  /** Every image scored so far, for the CSV download. @type {Row[]} */
+  const scored = [];
+  $("download").addEventListener("click", () => {
+    const blob = new Blob([scoresCsv(scored, threshold)], { type: "text/csv" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = "scores.csv";
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 0);
+  });
 
   const score = async (files) => {
     status(`scoring ${files.length} image(s)…`);
@@ -69,6 +80,9 @@ async function main() {
       good.forEach((r, i) => r.score = scores[i]);
     }
     show(rows, threshold, size, channels);
+    scored.push(...rows.filter((r) => r.score !== undefined));
+    $("download").hidden = scored.length === 0;
+    $("download").textContent = `Download scores (CSV, ${scored.length} image(s))`;
     status(
       `${good.length} image(s) scored` +
         (good.length < rows.length ? `, ${rows.length - good.length} unreadable` : ""),
@@ -165,6 +179,23 @@ function show(rows, threshold, size, channels) {
     const relation = anomalous ? "≥" : "<";
     decision.textContent = `${tr.dataset.decision} (${relation} ${formatScore(threshold)})`;
   }
+}
+
+/**
+ * The scored rows as `deno task score` writes its CSV (`item,score,class,label,decision`, read by
+ * `readScoresCsv`): each score in full (float32 as a JavaScript number), class and label empty,
+ * decision 1 (anomalous, score >= threshold) or 0.
+ * @param {Row[]} rows
+ */
+function scoresCsv(rows, threshold) {
+  const records = rows.map((r) => ({
+    item: r.name,
+    score: r.score,
+    class: undefined,
+    label: undefined,
+    decision: r.score >= threshold ? 1 : 0,
+  }));
+  return csvText(records, ["item", "score", "class", "label", "decision"]);
 }
 
 /** A score for reading: 5 significant digits, in exponent form when small. */
