@@ -1,6 +1,8 @@
 /**
  * `deno task score`: loads a saved model and scores a dataset split or a folder of images, writing
- * CSV and JSON rows (item, score, label if known, decision at the calibrated threshold).
+ * CSV and JSON rows (item, score, label if known, decision at the calibrated threshold). A folder
+ * laid out as a folder dataset's test split (`normal/` and `anomalous/`, or a `labels.csv`) keeps
+ * its labels, so that `deno task eval` can read the scores.
  *
  * @module
  */
@@ -12,6 +14,7 @@ import { startBackend } from "../lib/cli/run_flags.ts";
 import { loadModel } from "../lib/train/checkpoint.ts";
 import { hasOwnFinalScoring } from "../lib/models/registry.ts";
 import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
+import { namingFlags } from "../lib/data/options.ts";
 import type { DatasetName, ImageSet, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
 import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
@@ -106,6 +109,14 @@ await runTask(async () => {
       console.log(`skipped ${s.count} file(s) under --images: ${s.reason} (e.g. ${s.examples[0]})`);
     }
     set = images;
+    isAnomaly = images.isAnomaly;
+    if (isAnomaly) {
+      const anomalous = isAnomaly.reduce((a, b) => a + b, 0);
+      console.log(
+        `--images: labelled folder, ${set.count - anomalous} normal and ${anomalous} anomalous ` +
+          "images (labels written to the CSV)",
+      );
+    }
   } else {
     // Default to the data the run was trained on, as recorded in its manifest.
     const runJson = join(modelDir, "..", "run.json");
@@ -129,7 +140,8 @@ await runTask(async () => {
       channels: channels as 1 | 3,
     }).catch((error: Error) => {
       model.dispose();
-      throw error;
+      // The data options' errors name the flags typed here (`--normal`, not `normal`).
+      throw namingFlags(error);
     });
     if (split.manifest.sourceImages) {
       imageNotes = sourceImageNotes(split.manifest.sourceImages, imageSize, channels);
@@ -174,9 +186,11 @@ await runTask(async () => {
         bnStats: setup.bnStats,
         recomputedStats: setup.recomputedStats,
       });
-    if (flags.split === "test" && !flags.images && isAnomaly && !hasOwnFinalScoring(model.name)) {
+    // A test split, or a labelled folder with both classes (a labels.csv may list one only).
+    const evaluated = isAnomaly && (flags.images ? bothClasses(isAnomaly) : flags.split === "test");
+    if (evaluated && isAnomaly && !hasOwnFinalScoring(model.name)) {
       auc = { own: rocAuc(scored.scores, isAnomaly) };
-    } else if (flags.split === "test" && !flags.images && isAnomaly) {
+    } else if (evaluated && isAnomaly) {
       // The run's statistics and the other mode, side by side, as `deno task train` prints them.
       const other = otherBatchNormStats(setup.bnStats);
       const { scores: otherScores } = await scoreImages(model, set, {
@@ -194,18 +208,20 @@ await runTask(async () => {
     throw new Error(`--model ${modelDir}: ${error.message}`);
   }).finally(() => model.dispose());
   if (auc) {
+    const what = flags.images ? "AUC" : "test AUC";
     console.log(
-      `test AUC ${auc.own.toFixed(4)} with BatchNorm ${setup.bnStats} statistics` +
+      `${what} ${auc.own.toFixed(4)} with BatchNorm ${setup.bnStats} statistics` +
         (auc.other ? `, ${auc.other.auc.toFixed(4)} with ${auc.other.bnStats}` : "") +
         (setup.record.rule ? " (the run's own statistics are the first, as in its run.json)" : "") +
-        ` (${set.count} test images)`,
+        ` (${set.count} ${flags.images ? "labelled images under --images" : "test images"})`,
     );
   }
   await writeScoresCsv(
     out,
     scores,
     isAnomaly,
-    flags.images ? undefined : set.labels,
+    // A folder's classes are its labels (normal 0, anomalous 1), as its test split writes them.
+    flags.images && !isAnomaly ? undefined : set.labels,
     calibration,
     set.names,
   );
@@ -231,6 +247,11 @@ await runTask(async () => {
   });
   console.log(`${scores.length} scores written to ${out} and ${jsonPath}`);
 });
+
+/** True when `isAnomaly` (0 normal, 1 anomalous) holds both classes, as ROC AUC needs. */
+function bothClasses(isAnomaly: Uint8Array): boolean {
+  return isAnomaly.includes(0) && isAnomaly.includes(1);
+}
 
 /** `set` scored by a pool of `workers` single-threaded scorers of `model` (`--workers`). */
 async function scoreWithPool(

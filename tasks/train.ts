@@ -11,6 +11,7 @@ import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
 import { parseTrainCommand } from "../lib/cli/train_flags.ts";
 import { trainRun } from "../lib/train/run.ts";
+import { namingFlags } from "../lib/data/options.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import { DEFAULT_MODEL } from "../lib/models/registry.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
@@ -27,6 +28,9 @@ await runTask(async () => {
     ...options,
     backend,
     progress: terminalProgress("train"),
+  }).catch((error: Error) => {
+    // The data options' errors name the flags typed (`--normal`, not `normal`).
+    throw namingFlags(error);
   });
   const losses = Object.keys(result.model.curveLosses);
   console.log(

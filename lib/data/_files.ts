@@ -235,3 +235,69 @@ export async function folderFingerprint(dir: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * What a folder's top-level entries say about a dataset that was not found in it: a folder
+ * dataset's `train/` or `test/` (`"folders"`), else loose PNG/JPEG files (`"images"`), else
+ * `undefined`. Hidden names are not counted. Pure: `entries` are the folder's own, links followed.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { imageFolderKind } from "./_files.ts";
+ * assertEquals(imageFolderKind([{ name: "test", isDirectory: true }]), "folders");
+ * assertEquals(imageFolderKind([{ name: "a.PNG", isDirectory: false }]), "images");
+ * assertEquals(imageFolderKind([{ name: "._a.png", isDirectory: false }]), undefined);
+ * ```
+ */
+export function imageFolderKind(
+  entries: Iterable<{ name: string; isDirectory: boolean }>,
+): "folders" | "images" | undefined {
+  let images = false;
+  for (const { name, isDirectory } of entries) {
+    if (isDirectory && (name === "train" || name === "test")) return "folders";
+    if (!isDirectory && !isHiddenName(name) && IMAGE_EXT.test(name)) images = true;
+  }
+  return images ? "images" : undefined;
+}
+
+/** At most this many entries of a folder are looked at for {@linkcode imageFolderHint}. */
+const HINT_ENTRIES = 1000;
+
+/**
+ * A hint for a dataset's "file not found" error when `dir` looks like a folder of images instead
+ * (see {@linkcode imageFolderKind}): `"<dir> holds image folders: pass --dataset folder"`, or for
+ * loose images one naming where `--dataset folder` reads them; `undefined` when it looks like
+ * neither or cannot be read. Reads at most the first 1000 top-level entries (it runs on the error
+ * path only).
+ *
+ * @example
+ * ```ts
+ * import { imageFolderHint } from "./_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/train`);
+ * if (await imageFolderHint(dir) !== `${dir} holds image folders: pass --dataset folder`) {
+ *   throw new Error();
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function imageFolderHint(dir: string): Promise<string | undefined> {
+  const entries: { name: string; isDirectory: boolean }[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      const kind = await followedKind(`${dir}/${e.name}`, e);
+      entries.push({ name: e.name, isDirectory: kind === "folder" });
+      if (entries.length >= HINT_ENTRIES) break;
+    }
+  } catch {
+    return undefined;
+  }
+  const kind = imageFolderKind(entries);
+  return kind === "folders"
+    ? `${dir} holds image folders: pass --dataset folder`
+    : kind === "images"
+    ? `${dir} holds PNG/JPEG images: --dataset folder reads them from ${dir}/train/ and ` +
+      `${dir}/test/`
+    : undefined;
+}

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { expandHome } from "./_files.ts";
+import { expandHome, imageFolderHint } from "./_files.ts";
 import { ONE_CLASS_DEFAULTS } from "./options.ts";
 import { prepareImageSet } from "./preprocess.ts";
 import { addSize, sourceImageNotes } from "./source_images.ts";
@@ -68,7 +68,8 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Prom
  * (a folder) is decoded again when any of its files was added, removed or changed since. Errors,
  * thrown before anything is read: an unknown dataset, no `dataDir` for a dataset without a default
  * location, a bad `imageSize` or `channels`; a missing file's error says where its folder came
- * from (`dataDirOrigin`: `--data-dir D`, or the dataset's default location).
+ * from (`dataDirOrigin`: `--data-dir D`, or the dataset's default location), and when the folder
+ * holds images instead of the dataset's files, that `--dataset folder` reads them.
  *
  * @example
  * ```ts
@@ -126,9 +127,14 @@ export function loadDataset(opts: {
   // A file or folder that is not there: say where its folder came from.
   const origin = opts.dataDirOrigin ??
     (dataDir ? `--data-dir ${dataDir}` : `${dataset}'s default location; --data-dir sets another`);
-  return loaded.catch((error: Error) => {
+  return loaded.catch(async (error: Error) => {
     if (/not found/.test(error.message) && !error.message.includes("(data folder: ")) {
       error.message += ` (data folder: ${origin})`;
+      // A folder of images given to another dataset (`--dataset folder` forgotten): say so.
+      const hint = spec.name !== "folder" && !(await spec.present(dir).catch(() => false))
+        ? await imageFolderHint(dir)
+        : undefined;
+      if (hint) error.message += ` (${hint})`;
     }
     throw error;
   });

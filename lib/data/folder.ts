@@ -32,7 +32,7 @@ import {
   readFileNamed,
 } from "./_files.ts";
 import { convertChannels, resizeBilinear } from "./preprocess.ts";
-import type { DatasetSpec, ImageSet, LabelledDataset } from "./types.ts";
+import type { DatasetSpec, ImageSet, LabelledDataset, SkippedFiles } from "./types.ts";
 
 /**
  * Class names of a folder dataset.
@@ -127,6 +127,136 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
 }
 
 /**
+ * The images of a folder laid out as a folder dataset's test split, with their labels, or
+ * `undefined` when it has neither layout (see {@linkcode listLabelledImages}).
+ *
+ * @example
+ * ```ts
+ * import type { LabelledImageFiles } from "./folder.ts";
+ * const l: LabelledImageFiles = { files: ["d/normal/a.png"], labels: [0], skipped: [] };
+ * if (l.labels.length !== l.files.length) throw new Error();
+ * ```
+ */
+export interface LabelledImageFiles {
+  /**
+   * Image paths (`dir/...`): with subfolders every normal image then every anomalous one, each
+   * sorted by path; with a labels CSV, the CSV's order.
+   */
+  files: string[];
+  /** Per file: 0 normal, 1 anomalous. */
+  labels: number[];
+  /**
+   * What was passed over, counted by reason, examples relative to `root`: hidden files, links
+   * that lead nowhere, with subfolders also non-images and images outside `normal/` and
+   * `anomalous/`, with a CSV also the images it does not list.
+   */
+  skipped: SkippedFiles[];
+}
+
+/**
+ * Lists a folder of labelled images, the one reader of a folder dataset's test split
+ * (`<dataDir>/test`) and of a labelled folder given to `deno task score --images`. Two layouts
+ * (module doc):
+ *
+ * - a `labels.csv` in the first of `csvDirs` that has one (`file,label`, `file` relative to
+ *   `dir`, `label` `0`/`normal` or `1`/`anomalous`): its files, in its order;
+ * - else `dir/normal/` and `dir/anomalous/`: the images under each (subfolders too), labelled 0
+ *   and 1. Images elsewhere under `dir` are not read; `skipped` counts them.
+ *
+ * Returns `undefined` when `dir` has neither (no CSV, or not both subfolders): an unlabelled
+ * folder. Errors name the CSV and line: a bad label, a file listed twice, a hidden or missing
+ * file. Nothing is decoded here.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { listLabelledImages } from "./folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * for (const sub of ["normal", "anomalous"]) await Deno.mkdir(`${dir}/${sub}`);
+ * for (const f of ["normal/a.png", "normal/b.png", "anomalous/c.png", "loose.png"]) {
+ *   await Deno.writeFile(`${dir}/${f}`, new Uint8Array());
+ * }
+ * const l = await listLabelledImages(dir, dir);
+ * assertEquals(l?.files.map((f) => f.slice(dir.length + 1)), ["normal/a.png", "normal/b.png", "anomalous/c.png"]);
+ * assertEquals(l?.labels, [0, 0, 1]);
+ * assertEquals(l?.skipped.map((s) => [s.reason, s.count]), [["not under normal/ or anomalous/", 1]]);
+ * await Deno.remove(`${dir}/anomalous`, { recursive: true });
+ * assertEquals(await listLabelledImages(dir, dir), undefined);
+ * ```
+ */
+export async function listLabelledImages(
+  dir: string,
+  root: string,
+  csvDirs: readonly string[] = [dir],
+): Promise<LabelledImageFiles | undefined> {
+  const rel = (path: string) => path.startsWith(root + "/") ? path.slice(root.length + 1) : path;
+  let csv: string | undefined;
+  for (const d of csvDirs) csv ??= await findFirst(d, ["labels.csv"]);
+  if (csv) {
+    const pairs = parseLabelsCsv(new TextDecoder().decode(await readFileNamed(csv, "folder")), csv);
+    const files: string[] = [];
+    const labels: number[] = [];
+    const listed = new Set<string>();
+    for (const [raw, label] of pairs) {
+      const file = raw.replace(/^(\.\/)+/, "");
+      const path = `${dir}/${file}`;
+      if (listed.has(path)) throw new Error(`${csv}: lists ${file} twice, expected each file once`);
+      listed.add(path);
+      if (file.split("/").some(isHiddenName)) {
+        throw new Error(
+          `${csv}: lists ${file}, a hidden file (.* or __MACOSX); hidden files are never data`,
+        );
+      }
+      if (!(await exists(path))) {
+        throw new Error(`${csv}: lists ${file}, but ${path} does not exist`);
+      }
+      files.push(path);
+      labels.push(label);
+    }
+    // Images beside the CSV that it does not list are not data either: counted, not silent.
+    const inDir = await listImageFiles(dir, root);
+    const unlisted = inDir.files.filter((f) => !listed.has(f)).map(rel);
+    const skipped = [
+      ...inDir.skipped.filter((k) =>
+        k.reason.startsWith("hidden") || Object.values(LINK_REASONS).some((r) => r === k.reason)
+      ),
+      ...(unlisted.length > 0
+        ? [{
+          reason: `not listed in ${rel(csv)}`,
+          count: unlisted.length,
+          examples: unlisted.slice(0, 3),
+        }]
+        : []),
+    ];
+    return { files, labels, skipped };
+  }
+  const normalDir = `${dir}/normal`, anomalousDir = `${dir}/anomalous`;
+  if (!(await exists(normalDir)) || !(await exists(anomalousDir))) return undefined;
+  // One walk of `dir`: the two subfolders' images, and what lies beside them, counted.
+  const listing = await listImageFiles(dir, root);
+  const under = (sub: string) => listing.files.filter((f) => f.startsWith(`${sub}/`));
+  const normal = under(normalDir), anomalous = under(anomalousDir);
+  const elsewhere = listing.files.filter((f) =>
+    !f.startsWith(`${normalDir}/`) && !f.startsWith(`${anomalousDir}/`)
+  ).map(rel);
+  const skipped = [
+    ...listing.skipped,
+    ...(elsewhere.length > 0
+      ? [{
+        reason: `not under ${rel(normalDir)}/ or ${rel(anomalousDir)}/`,
+        count: elsewhere.length,
+        examples: elsewhere.slice(0, 3),
+      }]
+      : []),
+  ];
+  return {
+    files: [...normal, ...anomalous],
+    labels: [...normal.map(() => 0), ...anomalous.map(() => 1)],
+    skipped,
+  };
+}
+
+/**
  * Options of {@linkcode loadFolder}.
  *
  * @example
@@ -188,64 +318,15 @@ export async function loadFolder(
       `folder: no PNG or JPEG images in ${trainDir}, expected normal training images`,
     );
   }
-  let testFiles: string[];
-  let testLabels: number[];
-  const csv = await findFirst(testDir, ["labels.csv"]) ?? await findFirst(dataDir, ["labels.csv"]);
-  if (csv) {
-    const pairs = parseLabelsCsv(new TextDecoder().decode(await readFileNamed(csv, "folder")), csv);
-    testFiles = [];
-    testLabels = [];
-    const listed = new Set<string>();
-    for (const [raw, label] of pairs) {
-      const file = raw.replace(/^(\.\/)+/, "");
-      const path = `${testDir}/${file}`;
-      if (listed.has(path)) throw new Error(`${csv}: lists ${file} twice, expected each file once`);
-      listed.add(path);
-      if (file.split("/").some(isHiddenName)) {
-        throw new Error(
-          `${csv}: lists ${file}, a hidden file (.* or __MACOSX); hidden files are never data`,
-        );
-      }
-      if (!(await exists(path))) {
-        throw new Error(`${csv}: lists ${file}, but ${path} does not exist`);
-      }
-      testFiles.push(path);
-      testLabels.push(label);
-    }
-    // Images beside the CSV that it does not list are not data either: counted, not silent.
-    const inTest = await listImageFiles(testDir, dataDir);
-    const unlisted = inTest.files.filter((f) => !listed.has(f)).map((f) =>
-      f.slice(dataDir.length + 1)
+  const labelled = await listLabelledImages(testDir, dataDir, [testDir, dataDir]);
+  if (!labelled) {
+    throw new Error(
+      `folder: ${testDir} needs normal/ and anomalous/ subfolders or a labels.csv ` +
+        `(file,label with label 0/1 or normal/anomalous)`,
     );
-    listings.push({
-      files: [],
-      skipped: [
-        ...inTest.skipped.filter((k) =>
-          k.reason.startsWith("hidden") || Object.values(LINK_REASONS).some((r) => r === k.reason)
-        ),
-        ...(unlisted.length > 0
-          ? [{
-            reason: `not listed in ${csv.slice(dataDir.length + 1)}`,
-            count: unlisted.length,
-            examples: unlisted.slice(0, 3),
-          }]
-          : []),
-      ],
-    });
-  } else {
-    const normalDir = `${testDir}/normal`, anomalousDir = `${testDir}/anomalous`;
-    if (!(await exists(normalDir)) || !(await exists(anomalousDir))) {
-      throw new Error(
-        `folder: ${testDir} needs normal/ and anomalous/ subfolders or a labels.csv ` +
-          `(file,label with label 0/1 or normal/anomalous)`,
-      );
-    }
-    listings.push(await listImageFiles(normalDir, dataDir));
-    listings.push(await listImageFiles(anomalousDir, dataDir));
-    const [normal, anomalous] = [listings[1].files, listings[2].files];
-    testFiles = [...normal, ...anomalous];
-    testLabels = [...normal.map(() => 0), ...anomalous.map(() => 1)];
   }
+  listings.push(labelled);
+  const { files: testFiles, labels: testLabels } = labelled;
   if (testFiles.length === 0) {
     throw new Error(`folder: no PNG or JPEG test images under ${testDir}`);
   }

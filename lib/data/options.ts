@@ -58,3 +58,45 @@ export const ONE_CLASS_DEFAULTS = {
   valFraction: 0.1,
   splitSeed: 0,
 } as const;
+
+/**
+ * The flag of each {@linkcode OneClassOptions} field that has one (`splitSeed` is `--seed`).
+ *
+ * @example
+ * ```ts
+ * import { OPTION_FLAGS } from "./options.ts";
+ * if (OPTION_FLAGS.splitSeed !== "--seed") throw new Error();
+ * ```
+ */
+export const OPTION_FLAGS: Readonly<Partial<Record<keyof OneClassOptions, string>>> = {
+  dataset: "--dataset",
+  dataDir: "--data-dir",
+  normal: "--normal",
+  protocol: "--protocol",
+  splitSeed: "--seed",
+  limit: "--limit",
+  testLimit: "--test-limit",
+};
+
+/**
+ * An error of {@linkcode loadOneClass} as a task reports it: a message that starts with an
+ * option's name (`normal: 1 invalid, ...`) starts with its flag instead (`--normal: 1 invalid,
+ * ...`, see {@linkcode OPTION_FLAGS}); any other error is returned as it is. The library keeps
+ * naming its options, so that callers of `loadOneClass` read the names they passed; tasks call
+ * this where they load the data of the flags typed. The original error is the new one's `cause`.
+ *
+ * @example
+ * ```ts
+ * import { namingFlags } from "./options.ts";
+ * const e = namingFlags(new Error("normal: 1 invalid, the folder dataset's normal class is 0"));
+ * if (e.message !== "--normal: 1 invalid, the folder dataset's normal class is 0") throw new Error();
+ * const other = new Error("folder: x/train not found");
+ * if (namingFlags(other) !== other) throw new Error();
+ * ```
+ */
+export function namingFlags(error: Error): Error {
+  const option = /^([A-Za-z]+): /.exec(error.message)?.[1];
+  if (option === undefined || !Object.hasOwn(OPTION_FLAGS, option)) return error;
+  const flag = OPTION_FLAGS[option as keyof OneClassOptions]!;
+  return new Error(flag + error.message.slice(option.length), { cause: error });
+}

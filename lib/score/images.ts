@@ -1,24 +1,31 @@
 /**
- * Loading a plain folder of PNG/JPEG images (no labels) as an image set of a model's size, for
- * scoring new data.
+ * Loading a folder of PNG/JPEG images as an image set of a model's size, for scoring new data:
+ * a plain folder (no labels), or one laid out as a folder dataset's test split (`normal/` and
+ * `anomalous/`, or a `labels.csv`), whose labels are kept.
  *
  * @module
  */
 
 import { relative } from "@std/path";
-import { decodeImage } from "../data/folder.ts";
+import { decodeImage, listLabelledImages } from "../data/folder.ts";
 import { listImageFiles, readFileNamed } from "../data/mod.ts";
 import { prepareRgbImage } from "../data/preprocess.ts";
 import type { ImageSet, SkippedFiles } from "../data/types.ts";
 import { addSize, sourceImageNotes, type SourceImages } from "../data/source_images.ts";
 
 /**
- * Reads every `.png`, `.jpg` and `.jpeg` under `dir` (sorted by path), resized to
- * `size` x `size` with `channels` channels. Names are paths relative to `dir`. Hidden files and
+ * Reads every `.png`, `.jpg` and `.jpeg` under `dir` (a plain folder's sorted by path), resized
+ * to `size` x `size` with `channels` channels. Names are paths relative to `dir`. Hidden files and
  * folders (`.*`, `._*`, `.ipynb_checkpoints/`, `__MACOSX/`) and non-images are not scored: they
  * are counted in `skipped`. Transparent PNGs are composited onto white, as in training.
  * `sourceImages` records the sizes and channels found, `notes` what resizing and channel
  * conversion did to them (see `sourceImageNotes`).
+ *
+ * A folder laid out as a folder dataset's test split is read by that split's reader
+ * (`listLabelledImages`, in its order: `normal/` then `anomalous/`, or the order of
+ * `dir/labels.csv`) and keeps its labels: `isAnomaly` (and `labels`) is 0 for normal, 1 for
+ * anomalous, per image; images outside `normal/` and `anomalous/` (or not in the CSV) are counted
+ * in `skipped`, not scored. A plain folder has no `isAnomaly` and `labels` of -1.
  *
  * @example
  * ```ts
@@ -32,6 +39,7 @@ import { addSize, sourceImageNotes, type SourceImages } from "../data/source_ima
  * if (set.count !== 1 || set.names![0] !== "a.jpg" || set.pixels.length !== 16) {
  *   throw new Error(`loaded ${set.count} images`);
  * }
+ * if (set.isAnomaly !== undefined) throw new Error("a plain folder has no labels");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -39,12 +47,19 @@ export async function loadImageFolder(
   dir: string,
   size: number,
   channels: number,
-): Promise<ImageSet & { skipped: SkippedFiles[]; sourceImages: SourceImages; notes: string[] }> {
+): Promise<
+  ImageSet & {
+    skipped: SkippedFiles[];
+    sourceImages: SourceImages;
+    notes: string[];
+    isAnomaly?: Uint8Array;
+  }
+> {
   dir = dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
-  const listing = await listImageFiles(dir, dir).catch((error: Error) => {
+  const listing = await imageFiles(dir).catch((error: Error) => {
     throw new Error(`--images: ${error.message}`);
   });
-  const files = listing.files.sort();
+  const { files, labels } = listing;
   if (files.length === 0) throw new Error(`--images: no PNG or JPEG files under ${dir}`);
   const parts: Uint8Array[] = [];
   const sizes: SourceImages["sizes"] = [];
@@ -62,7 +77,7 @@ export async function loadImageFolder(
   parts.forEach((p, i) => pixels.set(p, i * per));
   return {
     pixels,
-    labels: new Int32Array(files.length).fill(-1),
+    labels: labels ? Int32Array.from(labels) : new Int32Array(files.length).fill(-1),
     count: files.length,
     height: size,
     width: size,
@@ -71,7 +86,18 @@ export async function loadImageFolder(
     skipped: listing.skipped,
     sourceImages: { sizes, channels: grey ? 1 : 3 },
     notes: sourceImageNotes({ sizes, channels: grey ? 1 : 3 }, size, channels),
+    ...(labels ? { isAnomaly: Uint8Array.from(labels) } : {}),
   };
+}
+
+/** The images of `dir` and their labels: a folder dataset's test split, or else a plain folder. */
+async function imageFiles(
+  dir: string,
+): Promise<{ files: string[]; labels?: number[]; skipped: SkippedFiles[] }> {
+  const labelled = await listLabelledImages(dir, dir);
+  if (labelled) return labelled;
+  const plain = await listImageFiles(dir, dir);
+  return { files: plain.files.sort(), skipped: plain.skipped };
 }
 
 /**

@@ -2,8 +2,9 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/
 import type { Buffer } from "node:buffer";
 import { PNG } from "pngjs";
 import jpeg from "jpeg-js";
-import { loadFolder } from "../../lib/data/folder.ts";
+import { listLabelledImages, loadFolder } from "../../lib/data/folder.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
+import { namingFlags } from "../../lib/data/options.ts";
 import { loadImageFolder } from "../../lib/score/images.ts";
 import { writeDigitFolder } from "./_fixtures.ts";
 
@@ -179,6 +180,11 @@ Deno.test("folder errors name the file or option and what was expected", async (
     loadOneClass({ dataset: "folder", dataDir: root, normal: 1 })
   );
   assertStringIncludes(err.message, "normal: 1 invalid, the folder dataset's normal class is 0");
+  // The library names its option; a task names the flag typed (`deno task score --normal 1`).
+  assertEquals(
+    namingFlags(err).message,
+    "--normal: 1 invalid, the folder dataset's normal class is 0",
+  );
   err = await assertRejects(() =>
     loadOneClass({ dataset: "folder", dataDir: root, normal: 0, protocol: "leave-one-out" })
   );
@@ -216,10 +222,12 @@ Deno.test("hidden files and folders are not data; the split's manifest counts wh
     ["not", 1],
   ]);
   assertEquals(s.manifest.skipped?.[1].examples, ["train/README.txt"]);
-  // Scoring a folder skips them too.
+  // Scoring a folder skips them too, and keeps the labels of its normal/ and anomalous/.
   const images = await loadImageFolder(`${root}/test`, 32, 1);
   assertEquals(images.count, 60);
   assertEquals(images.skipped.map((k) => k.count), [2]);
+  assertEquals([...images.isAnomaly!], [...s.testIsAnomaly]);
+  assertEquals(images.names, s.test.names!.map((n) => n.slice("test/".length)));
   // A labels CSV may not name a hidden file.
   await write(root, { "test/labels.csv": "normal/d1-0.png,0\nanomalous/._d7-0.png,1\n" });
   const err = await assertRejects(() => loadFolder(root));
@@ -285,4 +293,79 @@ Deno.test("with a labels CSV, unlisted test images are counted as skipped and a 
   const error = await assertRejects(() => loadFolder(root));
   assertStringIncludes(error.message, "labels.csv: lists t1.png twice");
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("score --images reads a labelled folder as the folder dataset's test split does: labels, order, what is skipped", async () => {
+  const root = await Deno.makeTempDir();
+  await write(root, {
+    "train/a.png": png(8, 8, 1, true),
+    "train/b.png": png(8, 8, 2, true),
+    "test/normal/n1.png": png(8, 8, 3, true),
+    "test/normal/n2.png": png(8, 8, 4, true),
+    "test/anomalous/x1.png": png(8, 8, 200, true),
+    "test/loose.png": png(8, 8, 5, true),
+    "test/README.txt": "not data",
+  });
+  // One reader for both: the same files, in the same order, with the same labels.
+  const d = await loadFolder(root);
+  const images = await loadImageFolder(`${root}/test`, 8, 1);
+  assertEquals(d.test.names, ["test/normal/n1.png", "test/normal/n2.png", "test/anomalous/x1.png"]);
+  assertEquals(images.names, ["normal/n1.png", "normal/n2.png", "anomalous/x1.png"]);
+  assertEquals([...d.test.labels], [0, 0, 1]);
+  assertEquals([...images.labels], [0, 0, 1]);
+  assertEquals([...images.isAnomaly!], [0, 0, 1]);
+  assertEquals([...images.pixels], [...d.test.pixels]);
+  // An image beside normal/ and anomalous/ is not read, and not silently: it is counted.
+  assertEquals(d.skipped?.map((k) => [k.reason, k.count, k.examples]), [
+    ["not a PNG or JPEG file", 1, ["test/README.txt"]],
+    ["not under test/normal/ or test/anomalous/", 1, ["test/loose.png"]],
+  ]);
+  assertEquals(images.skipped.map((k) => [k.reason, k.count, k.examples]), [
+    ["not a PNG or JPEG file", 1, ["README.txt"]],
+    ["not under normal/ or anomalous/", 1, ["loose.png"]],
+  ]);
+  // A folder with a labels.csv: its files and labels, in its order.
+  await write(root, { "test/labels.csv": "file,label\nloose.png,anomalous\nnormal/n2.png,0\n" });
+  const csv = await loadImageFolder(`${root}/test`, 8, 1);
+  assertEquals(csv.names, ["loose.png", "normal/n2.png"]);
+  assertEquals([...csv.isAnomaly!], [1, 0]);
+  const withCsv = await loadFolder(root);
+  assertEquals(withCsv.test.names, ["test/loose.png", "test/normal/n2.png"]);
+  assertEquals([...withCsv.test.labels], [...csv.isAnomaly!]);
+  // A plain folder (only normal/, no CSV) stays unlabelled, as before.
+  await Deno.remove(`${root}/test/labels.csv`);
+  await Deno.remove(`${root}/test/anomalous`, { recursive: true });
+  assertEquals(await listLabelledImages(`${root}/test`, root), undefined);
+  const plain = await loadImageFolder(`${root}/test`, 8, 1);
+  assertEquals(plain.names, ["loose.png", "normal/n1.png", "normal/n2.png"]);
+  assertEquals(plain.isAnomaly, undefined);
+  assertEquals([...plain.labels], [-1, -1, -1]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a dataset's missing file, in a folder of images: the error says to pass --dataset folder", async () => {
+  const root = await Deno.makeTempDir();
+  await write(root, { "train/a.png": png(8, 8, 1, true), "test/normal/b.png": png(8, 8, 2, true) });
+  let err = await assertRejects(() => loadOneClass({ dataset: "mnist", dataDir: root, normal: 0 }));
+  assertStringIncludes(err.message, `mnist: file not found: ${root}/`);
+  assertStringIncludes(
+    err.message,
+    `(data folder: --data-dir ${root}) (${root} holds image folders: pass --dataset folder)`,
+  );
+  // Loose images: where --dataset folder would read them.
+  err = await assertRejects(() =>
+    loadOneClass({ dataset: "fashion-mnist", dataDir: `${root}/test/normal`, normal: 0 })
+  );
+  assertStringIncludes(
+    err.message,
+    `(${root}/test/normal holds PNG/JPEG images: --dataset folder reads them from ` +
+      `${root}/test/normal/train/ and ${root}/test/normal/test/)`,
+  );
+  // A folder with neither: no hint.
+  const empty = await Deno.makeTempDir();
+  err = await assertRejects(() => loadOneClass({ dataset: "mnist", dataDir: empty, normal: 0 }));
+  assertStringIncludes(err.message, `(data folder: --data-dir ${empty})`);
+  assert(!err.message.includes("--dataset folder"), err.message);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(empty, { recursive: true });
 });

@@ -1,0 +1,123 @@
+// `deno task score --images DIR` on a folder laid out as a folder dataset's test split
+// (DIR/normal/, DIR/anomalous/) writes its labels, so that `deno task eval` reads the CSV; the
+// data flags' errors name the flags typed.
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "@std/path";
+import { runDeno } from "../_helpers.ts";
+import { writeDigitFolder } from "../data/_fixtures.ts";
+import { readScoresCsv } from "../../lib/score/csv.ts";
+
+// A small shipped student (MNIST digit 2): scoring needs no training.
+const MODEL = "shipped:mnist-2-24-pkdgan";
+const score = (args: string[]) =>
+  runDeno(["tasks/score.ts", "--model", MODEL, "--backend", "wasm", ...args]);
+
+/** `deno task eval --run csv`'s metrics, read back from its --json. */
+async function evaluate(csv: string): Promise<Record<string, number>> {
+  const json = csv.replace(/\.csv$/, "-eval.json");
+  const run = await runDeno(["tasks/eval.ts", "--run", csv, "--json", json]);
+  assertEquals(run.code, 0, run.text);
+  return JSON.parse(await Deno.readTextFile(json));
+}
+
+Deno.test("score --images on normal/ and anomalous/ writes their labels: eval's AUC equals the folder dataset's test split's", async () => {
+  const root = await Deno.makeTempDir();
+  const data = join(root, "digits");
+  await writeDigitFolder(data, {
+    normal: 2,
+    anomalous: 7,
+    train: 6,
+    testNormal: 8,
+    testAnomalous: 8,
+  });
+
+  const images = join(root, "images.csv");
+  const fromImages = await score(["--images", join(data, "test"), "--out", images]);
+  assertEquals(fromImages.code, 0, fromImages.text);
+  assertStringIncludes(fromImages.text, "--images: labelled folder, 8 normal and 8 anomalous");
+  const split = join(root, "split.csv");
+  const fromSplit = await score([
+    "--dataset",
+    "folder",
+    "--data-dir",
+    data,
+    "--split",
+    "test",
+    "--out",
+    split,
+  ]);
+  assertEquals(fromSplit.code, 0, fromSplit.text);
+
+  // The same images, labels and scores, named relative to the folder given.
+  const a = await readScoresCsv(images), b = await readScoresCsv(split);
+  assertEquals(a.items.length, 16);
+  assertEquals(a.items, b.items.map((item) => item.replace(/^test\//, "")));
+  assertEquals(a.labels, a.items.map((item) => (item.startsWith("anomalous/") ? 1 : 0)));
+  assertEquals(a.labels, b.labels);
+  assertEquals(a.classes, b.classes);
+  assertEquals(a.scores, b.scores);
+  const [evalImages, evalSplit] = [await evaluate(images), await evaluate(split)];
+  assertEquals([evalImages.images, evalImages.anomalous], [16, 8]);
+  assert(evalImages.auc > 0 && evalImages.auc <= 1, `AUC ${evalImages.auc}`);
+  assertEquals(evalImages.auc, evalSplit.auc);
+  // score prints the AUC of a labelled folder as of a test split.
+  assertStringIncludes(fromImages.text, `AUC ${evalImages.auc.toFixed(4)} with BatchNorm`);
+  assertStringIncludes(fromImages.text, "(16 labelled images under --images)");
+
+  // A flat folder of images stays unlabelled.
+  const flat = join(root, "flat.csv");
+  const fromFlat = await score(["--images", join(data, "test", "anomalous"), "--out", flat]);
+  assertEquals(fromFlat.code, 0, fromFlat.text);
+  const c = await readScoresCsv(flat);
+  assertEquals([c.items.length, c.labels], [8, []]);
+  assert(c.classes.every(Number.isNaN), "no classes");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("score's data errors name the flag typed, and a folder of images given as another dataset says --dataset folder", async () => {
+  const root = await Deno.makeTempDir();
+  const data = join(root, "digits");
+  await writeDigitFolder(data, {
+    normal: 2,
+    anomalous: 7,
+    train: 2,
+    testNormal: 1,
+    testAnomalous: 1,
+  });
+  const out = join(root, "scores.csv");
+  const normal = await score([
+    "--dataset",
+    "folder",
+    "--data-dir",
+    data,
+    "--normal",
+    "1",
+    "--out",
+    out,
+  ]);
+  assertEquals(normal.code, 2, normal.text);
+  assertStringIncludes(
+    normal.text,
+    "error: --normal: 1 invalid, the folder dataset's normal class is 0",
+  );
+  // The model's run.json records mnist: --data-dir alone reads MNIST's files there.
+  const forgotten = await score(["--data-dir", data, "--out", out]);
+  assertEquals(forgotten.code, 2, forgotten.text);
+  assertStringIncludes(forgotten.text, `error: mnist: file not found: ${data}/`);
+  assertStringIncludes(forgotten.text, `(${data} holds image folders: pass --dataset folder)`);
+  // train names the flag too, before anything is written.
+  const trainOut = join(root, "run");
+  const train = await runDeno([
+    "tasks/train.ts",
+    ...["--dataset", "folder", "--data-dir", data, "--normal", "1", "--epochs", "1"],
+    ...["--backend", "wasm", "--out", trainOut],
+  ]);
+  assertEquals(train.code, 2, train.text);
+  assertStringIncludes(
+    train.text,
+    "error: --normal: 1 invalid, the folder dataset's normal class is 0",
+  );
+  assert(!await Deno.stat(trainOut).then(() => true, () => false), "no run folder written");
+  await Deno.remove(root, { recursive: true });
+});
