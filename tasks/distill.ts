@@ -17,6 +17,7 @@ import { preset, presetFromArgs } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { parseDistillEpochs, runDataFromFlags, startBackend } from "../lib/cli/run_flags.ts";
 import { runDistillExperiment } from "../lib/distill/experiment.ts";
+import { namingFlags } from "../lib/data/options.ts";
 import { parseStudentChoices } from "../lib/distill/student_choice.ts";
 import { type Method, METHODS, type Stage1Structure } from "../lib/distill/pkdgan.ts";
 import { parseKdWeights } from "../lib/distill/kd_loss.ts";
@@ -158,6 +159,9 @@ await runTask(async () => {
     backend,
     progress: (label) => terminalProgress(label),
     log: (line) => console.log(line),
+  }).catch((error: Error) => {
+    // The data options' errors name the flags typed (`--normal`, not `normal`).
+    throw namingFlags(error);
   });
   const t = results.teacher;
   console.log(

@@ -153,8 +153,9 @@ export async function runDistillExperiment(
   const progress = opts.progress ?? (() => silentProgress);
   const methods = opts.methods ?? ["scratch", "one-step", "pkdgan"];
   const inits = opts.inits ?? ["random"];
-  await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
+  // The data first: a bad --normal or --data-dir is refused before anything is written.
   const data = opts.data ?? await loadRunData(opts);
+  await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
   // Before the teacher or any student trains: a batch, a validation image, both test labels.
   const batchSize = Math.max(opts.batchSize, opts.teacherDir ? 1 : opts.teacher.batchSize);
   for (const line of checkRunData(data, { batchSize })) log(`warning: ${line}`);

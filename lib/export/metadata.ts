@@ -49,7 +49,10 @@ export interface ExportMetadata {
   batchNorm: string;
   /** The run's calibration (threshold at `fpr` on the validation normals, in `bnStats`). */
   calibration: Calibration;
-  /** Where the calibration was read, relative to the run folder `source` names (`run.json (calibration)`). */
+  /**
+   * Where the calibration was read, relative to the run folder (the model folder's parent),
+   * whichever of the two `source` names: `run.json (calibration)` or `model/model.json (calibration)`.
+   */
   calibrationSource: string;
   decision: string;
   /** What the run trained on (dataset, class, protocol), when it has a `run.json`. */

@@ -10,8 +10,10 @@ import * as tf from "../tf.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { edeganGitState, type GitState } from "./git_state.ts";
+import { type CommandLine, commandLine } from "../util/command_line.ts";
 
 export type { GitState } from "./git_state.ts";
+export { type CommandLine, commandLine } from "../util/command_line.ts";
 
 /** The toolkit's version, read from deno.json so that there is one place to bump it. */
 export const EDEGAN_VERSION: string = denoJson.version;
@@ -126,36 +128,6 @@ export function machineInfo(): MachineInfo {
     cores: navigator.hardwareConcurrency,
     memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
   };
-}
-
-/**
- * The command that wrote a manifest: the process's main module and its arguments, so that a run
- * can be started again as it was. `main` is relative to edegan's checkout (`tasks/train.ts`) when
- * the module lies inside it, else its URL (a notebook kernel, a script of the user's own).
- */
-export interface CommandLine {
-  main: string;
-  args: string[];
-}
-
-/**
- * This process's {@link CommandLine}: `Deno.mainModule` (relative to `root`, edegan's checkout by
- * default) and `Deno.args`.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { commandLine } from "./provenance.ts";
- * const here = commandLine("file:///elsewhere/");
- * assertEquals(here.main, Deno.mainModule);
- * assertEquals(here.args, Deno.args);
- * ```
- */
-export function commandLine(root: string = new URL("../../", import.meta.url).href): CommandLine {
-  const main = Deno.mainModule.startsWith(root)
-    ? decodeURIComponent(Deno.mainModule.slice(root.length))
-    : Deno.mainModule;
-  return { main, args: [...Deno.args] };
 }
 
 /** What every manifest is stamped with: the code (versions, git commit), the machine, the time. */

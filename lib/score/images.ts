@@ -7,6 +7,7 @@
  */
 
 import { relative } from "@std/path";
+import { exists } from "../util/atomic.ts";
 import { decodeImage, listLabelledImages } from "../data/folder.ts";
 import { listImageFiles, readFileNamed } from "../data/mod.ts";
 import { prepareRgbImage } from "../data/preprocess.ts";
@@ -60,7 +61,14 @@ export async function loadImageFolder(
     throw new Error(`--images: ${error.message}`);
   });
   const { files, labels } = listing;
-  if (files.length === 0) throw new Error(`--images: no PNG or JPEG files under ${dir}`);
+  if (files.length === 0) {
+    const skipped = listing.skipped.map((k) => `${k.count} skipped: ${k.reason}`).join("; ");
+    throw new Error(
+      `--images: no PNG or JPEG files ` +
+        (labels ? `to score in ${dir}'s labelled layout (${listing.layout})` : `under ${dir}`) +
+        (skipped ? ` (${skipped})` : ""),
+    );
+  }
   const parts: Uint8Array[] = [];
   const sizes: SourceImages["sizes"] = [];
   let grey = true;
@@ -85,19 +93,43 @@ export async function loadImageFolder(
     names: files.map((f) => relative(dir, f)),
     skipped: listing.skipped,
     sourceImages: { sizes, channels: grey ? 1 : 3 },
-    notes: sourceImageNotes({ sizes, channels: grey ? 1 : 3 }, size, channels),
+    notes: [
+      ...listing.notes,
+      ...sourceImageNotes({ sizes, channels: grey ? 1 : 3 }, size, channels),
+    ],
     ...(labels ? { isAnomaly: Uint8Array.from(labels) } : {}),
   };
 }
 
-/** The images of `dir` and their labels: a folder dataset's test split, or else a plain folder. */
-async function imageFiles(
-  dir: string,
-): Promise<{ files: string[]; labels?: number[]; skipped: SkippedFiles[] }> {
-  const labelled = await listLabelledImages(dir, dir);
-  if (labelled) return labelled;
+/**
+ * The images of `dir` and their labels: a folder dataset's test split, or else a plain folder. A
+ * `labels.csv` that does not read as labels (another file of that name: `id,species`) leaves the
+ * folder unlabelled, with a note saying why; labels are optional here, unlike in a folder
+ * dataset's test split, where the same file is an error.
+ */
+async function imageFiles(dir: string): Promise<{
+  files: string[];
+  labels?: number[];
+  layout?: string;
+  skipped: SkippedFiles[];
+  notes: string[];
+}> {
+  const notes: string[] = [];
+  const csv = `${dir}/labels.csv`;
+  const labelled = await listLabelledImages(dir, dir).catch((error: Error) => {
+    if (!error.message.startsWith(`${csv}:`)) throw error;
+    notes.push(
+      `${csv} not read as labels (${error.message.slice(csv.length + 1).trim()}): ` +
+        "the images are scored without labels",
+    );
+    return undefined;
+  });
+  if (labelled) {
+    const layout = (await exists(csv)) ? "labels.csv" : "normal/ and anomalous/";
+    return { ...labelled, layout, notes };
+  }
   const plain = await listImageFiles(dir, dir);
-  return { files: plain.files.sort(), skipped: plain.skipped };
+  return { files: plain.files.sort(), skipped: plain.skipped, notes };
 }
 
 /**

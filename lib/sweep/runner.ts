@@ -69,12 +69,14 @@ export interface SweepJobResult {
   versions?: Provenance["versions"];
   git?: Provenance["git"];
   machine?: Provenance["machine"];
+  /** The sweep's own command (main module and arguments); absent in files before 2026-12-07. */
+  command?: Provenance["command"];
 }
 
 /** What a job function returns: the result without the bookkeeping the runner adds. */
 export type JobOutcome = Omit<
   SweepJobResult,
-  "id" | "seconds" | "finished_at" | "versions" | "git" | "machine"
+  "id" | "seconds" | "finished_at" | "versions" | "git" | "machine" | "command"
 >;
 
 /**
@@ -203,7 +205,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const started = performance.now();
     try {
       const outcome = await opts.run(job, join(opts.out, "runs", job.id));
-      const { versions, git, machine } = provenance();
+      const { versions, git, machine, command } = provenance();
       const result: SweepJobResult = {
         ...outcome,
         id: job.id,
@@ -213,6 +215,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
         versions,
         git,
         machine,
+        command,
       };
       await writeJsonAtomic(resultFile, result);
       summary.ran.push(job.id);

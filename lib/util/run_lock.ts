@@ -10,6 +10,7 @@
  */
 
 import { basename, dirname, join } from "@std/path";
+import { commandLine } from "./command_line.ts";
 
 /** Who holds a lock, as written in its file. */
 export interface LockHolder {
@@ -74,7 +75,7 @@ export async function acquireLock(path: string, what: string): Promise<RunLock> 
       pid: Deno.pid,
       host: hostname(),
       started_at: new Date().toISOString(),
-      command: commandLine(),
+      command: holderCommand(),
     };
     try {
       await Deno.mkdir(dirname(path), { recursive: true });
@@ -349,10 +350,8 @@ function hostname(): string {
   }
 }
 
-function commandLine(): string {
-  try {
-    return ["deno", ...Deno.args].join(" ").slice(0, 300);
-  } catch {
-    return "deno";
-  }
+/** The holder's command (main module and arguments), cut at 300 characters. */
+function holderCommand(): string {
+  const { main, args } = commandLine();
+  return ["deno", main, ...args].join(" ").slice(0, 300);
 }

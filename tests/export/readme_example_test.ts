@@ -5,7 +5,7 @@ import { assert, assertEquals } from "@std/assert";
 import { join, toFileUrl } from "@std/path";
 import { PNG } from "pngjs";
 import * as tf from "../../lib/tf.ts";
-import { exportRun } from "../../lib/export/mod.ts";
+import { exportRun, ONNXRUNTIME_VERSION } from "../../lib/export/mod.ts";
 import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { loadImageFolder } from "../../lib/score/images.ts";
@@ -24,6 +24,8 @@ async function readmeExample(): Promise<string> {
   const block = readme.slice(at).match(/```ts\n([\s\S]*?)```/);
   if (!block) throw new Error("README.md: no ts block after the marker");
   assert(block[1].includes('from "./mod.ts"'), "the example imports ./mod.ts");
+  // The runtime the example pins is the one edegan itself loads.
+  assert(block[1].includes(`"npm:onnxruntime-node@${ONNXRUNTIME_VERSION}"`), "onnxruntime version");
   return block[1].replace('from "./mod.ts"', `from "${new URL("mod.ts", ROOT).href}"`);
 }
 

@@ -7,6 +7,7 @@ import { join } from "@std/path";
 import { runDeno } from "../_helpers.ts";
 import { writeDigitFolder } from "../data/_fixtures.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
+import { loadImageFolder } from "../../lib/score/images.ts";
 
 // A small shipped student (MNIST digit 2): scoring needs no training.
 const MODEL = "shipped:mnist-2-24-pkdgan";
@@ -121,3 +122,41 @@ Deno.test("score's data errors name the flag typed, and a folder of images given
   assert(!await Deno.stat(trainOut).then(() => true, () => false), "no run folder written");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("loadImageFolder: a labels.csv of another kind leaves the folder unlabelled with a note; an empty labelled layout says what it skipped", async () => {
+  const root = await Deno.makeTempDir();
+  await writeDigitFolder(join(root, "digits"), {
+    normal: 2,
+    anomalous: 7,
+    train: 1,
+    testNormal: 2,
+    testAnomalous: 2,
+  });
+  const images = join(root, "digits", "test");
+  // Another program's labels.csv beside the images: scored, unlabelled, and said so.
+  await Deno.writeTextFile(join(images, "labels.csv"), "id,species\n1,cat\n");
+  const foreign = await loadImageFolder(images, 32, 1);
+  assertEquals(foreign.isAnomaly, undefined);
+  assertEquals(foreign.count, 4);
+  assertStringIncludes(foreign.notes[0], `${images}/labels.csv not read as labels (1: label`);
+  // normal/ and anomalous/ with no image in them, one beside: an error that says so.
+  const empty = join(root, "empty");
+  await Deno.mkdir(join(empty, "normal"), { recursive: true });
+  await Deno.mkdir(join(empty, "anomalous"));
+  await Deno.copyFile(
+    join(images, "normal", await firstFile(join(images, "normal"))),
+    join(empty, "x.png"),
+  );
+  const error = await loadImageFolder(empty, 32, 1).then(() => undefined, (e: Error) => e.message);
+  assertEquals(
+    error,
+    `--images: no PNG or JPEG files to score in ${empty}'s labelled layout (normal/ and ` +
+      "anomalous/) (1 skipped: not under normal/ or anomalous/)",
+  );
+  await Deno.remove(root, { recursive: true });
+});
+
+async function firstFile(dir: string): Promise<string> {
+  for await (const entry of Deno.readDir(dir)) if (entry.isFile) return entry.name;
+  throw new Error(`${dir}: no file`);
+}

@@ -224,6 +224,8 @@ Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a kille
     assertEquals(done.command.args[done.command.args.indexOf("--normal") + 1], "1");
     const result = JSON.parse(await Deno.readTextFile(join(out, "jobs", "mnist-1-e4.json")));
     assertEquals(result.teacher.auc, done.history[3].auc);
+    // The job file's stamp names the sweep that wrote it.
+    assertEquals(result.command.main, "tasks/sweep.ts");
     for (const f of ["run.json", "scores.csv"]) {
       assertEquals(
         await Deno.readFile(join(dir, "landed", "mnist-1", f)),

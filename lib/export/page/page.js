@@ -77,7 +77,12 @@ async function main() {
       const out = model.predict(x);
       const scores = await out.data();
       tf.dispose([x, out]);
-      good.forEach((r, i) => r.score = scores[i]);
+      good.forEach((r, i) => {
+        // A score that is not a number decides nothing: a row with the reason, as `deno task
+        // score` refuses to write one.
+        if (Number.isFinite(scores[i])) r.score = scores[i];
+        else r.error = `score is ${scores[i]}; no decision can be made from it`;
+      });
     }
     show(rows, threshold, size, channels);
     scored.push(...rows.filter((r) => r.score !== undefined));
