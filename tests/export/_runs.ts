@@ -12,6 +12,10 @@ import type { BatchNormStatsMode } from "../../lib/models/ede_gan/batch_norm_sta
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
 import { useBackend } from "../_helpers.ts";
+import { join } from "@std/path";
+import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
+import { scoreImages } from "../../lib/score/score.ts";
+import { loadImageFolder } from "../../lib/score/images.ts";
 
 /** The runs the tests export. */
 export const RUNS = {
@@ -81,4 +85,23 @@ export function trainedRun(name: RunName): Promise<string> {
 /** Real MNIST test images (digit 2 normal), a stratified subset of `count`. */
 export async function testImages(count: number): Promise<ImageSet> {
   return (await loadOneClass({ dataset: "mnist", normal: 2, testLimit: count })).test;
+}
+
+/**
+ * edegan's own scores of the image files in `dir`, as `deno task score --images` computes them
+ * (cpu backend, the run's model and moving statistics), and the run's calibrated threshold: what
+ * an exported model's scores of the same files are held against.
+ */
+export async function edeganFolderScores(
+  run: string,
+  dir: string,
+): Promise<{ set: ImageSet; want: Float32Array; threshold: number }> {
+  await useBackend("cpu");
+  const set = await loadImageFolder(dir, 32, 1);
+  const { model } = await loadEdeGan(join(run, "model"));
+  const want = (await scoreImages(model, set)).scores;
+  model.dispose();
+  const threshold = JSON.parse(await Deno.readTextFile(join(run, "run.json"))).calibration
+    .threshold as number;
+  return { set, want, threshold };
 }

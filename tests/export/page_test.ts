@@ -3,15 +3,11 @@ import { join } from "@std/path";
 import { PNG } from "pngjs";
 import * as tf from "../../lib/tf.ts";
 import { exportRun, serveScoringPage } from "../../lib/export/mod.ts";
-import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
-import { scoreImages } from "../../lib/score/score.ts";
-import { loadImageFolder } from "../../lib/score/images.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
 import { chromiumExists, launchChromium } from "../../lib/viz/_chromium.ts";
 import type { Page } from "playwright-core";
-import { useBackend } from "../_helpers.ts";
-import { tempDir, trainedRun } from "./_runs.ts";
+import { edeganFolderScores, tempDir, trainedRun } from "./_runs.ts";
 
 /** MNIST test images written as PNG files, as a user would drop them. */
 const IMAGES = 1000;
@@ -73,13 +69,7 @@ Deno.test({
     const run = await trainedRun("student");
     const images = await imageFolder();
     // edegan's own scores of the same files, as `deno task score --images` computes them.
-    await useBackend("cpu");
-    const set = await loadImageFolder(images, 32, 1);
-    const { model } = await loadEdeGan(join(run, "model"));
-    const want = (await scoreImages(model, set)).scores;
-    model.dispose();
-    const threshold = JSON.parse(await Deno.readTextFile(join(run, "run.json"))).calibration
-      .threshold as number;
+    const { set, want, threshold } = await edeganFolderScores(run, images);
 
     const exported = join(await tempDir(), "tfjs");
     await tf.setBackend("cpu");

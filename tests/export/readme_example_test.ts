@@ -6,12 +6,8 @@ import { join, toFileUrl } from "@std/path";
 import { PNG } from "pngjs";
 import * as tf from "../../lib/tf.ts";
 import { exportRun, ONNXRUNTIME_VERSION } from "../../lib/export/mod.ts";
-import { loadEdeGan } from "../../lib/models/ede_gan/mod.ts";
-import { scoreImages } from "../../lib/score/score.ts";
-import { loadImageFolder } from "../../lib/score/images.ts";
 import { loadOneClass } from "../../lib/data/protocol.ts";
-import { useBackend } from "../_helpers.ts";
-import { tempDir, trainedRun } from "./_runs.ts";
+import { edeganFolderScores, tempDir, trainedRun } from "./_runs.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const MARKER = "<!-- example: score_export.ts -->";
@@ -47,13 +43,7 @@ Deno.test("README: an ONNX export scored outside edegan by onnxruntime-node give
     }
     await Deno.writeFile(join(images, `${String(i).padStart(2, "0")}.png`), PNG.sync.write(png));
   }
-  await useBackend("cpu");
-  const set = await loadImageFolder(images, 32, 1);
-  const { model } = await loadEdeGan(join(run, "model"));
-  const want = (await scoreImages(model, set)).scores;
-  model.dispose();
-  const threshold = JSON.parse(await Deno.readTextFile(join(run, "run.json"))).calibration
-    .threshold as number;
+  const { set, want, threshold } = await edeganFolderScores(run, images);
 
   const exported = join(await tempDir(), "onnx");
   await tf.setBackend("cpu");
