@@ -25,6 +25,8 @@ import {
 } from "../lib/sweep/campaign.ts";
 import { checkTrainCommand } from "../lib/cli/train_flags.ts";
 import { rebuildResults } from "../lib/results/rebuild.ts";
+import { campaignStatus, stateCounts } from "../lib/sweep/campaign_status.ts";
+import { formatTable } from "../lib/cli/flags.ts";
 
 /**
  * The seeds of a sweep: `--seed S` alone, or the `seeds=...` list (default 0); both is an error.
@@ -108,6 +110,43 @@ export function checkCampaignFlags(jobs: CampaignJob[], file: string): void {
   }
 }
 
+/** The spec `file`, read and checked, and its run folder (`out`, else the spec's). */
+async function readCampaign(file: string, outFlag?: string) {
+  const spec = parseCampaignSpec(
+    await Deno.readTextFile(file).catch((error) => {
+      throw new Error(`--spec: cannot read ${file} (${error.message})`);
+    }),
+    file,
+  );
+  const out = outFlag ?? spec.out;
+  if (!out) throw new Error(`--out: required (${file} names no "out")`);
+  return { spec, out, listed: campaignJobs(spec, file) };
+}
+
+/**
+ * `deno task sweep --spec FILE --status`: prints where each job of the spec stands (a table, then
+ * the count in each state), reading the campaign's files only (lib/sweep/campaign_status.ts).
+ */
+export async function printCampaignStatus(opts: {
+  file: string;
+  out?: string;
+  only?: readonly string[];
+}): Promise<void> {
+  const { out, listed } = await readCampaign(opts.file, opts.out);
+  const jobs = opts.only ? selectJobs(listed, opts.only) : listed;
+  const statuses = (await campaignStatus(listed, out)).filter((s) =>
+    jobs.some((j) => j.id === s.id)
+  );
+  console.log(
+    formatTable(statuses.map((s) => ({
+      job: s.id,
+      state: s.state,
+      detail: [s.detail, s.progress].filter(Boolean).join("; "),
+    }))),
+  );
+  console.log(`${opts.file} (out ${out}): ${stateCounts(statuses)}`);
+}
+
 /**
  * Runs this shard's jobs of the campaign spec `file` (`deno task sweep --spec FILE`), then, when
  * a job landed files and the spec names its results folder, rebuilds that folder's tables.
@@ -119,15 +158,7 @@ export async function runCampaign(opts: {
   /** `--only`: the patterns a job id must match one of (lib/sweep/select.ts); all jobs if unset. */
   only?: readonly string[];
 }): Promise<SweepSummary> {
-  const spec = parseCampaignSpec(
-    await Deno.readTextFile(opts.file).catch((error) => {
-      throw new Error(`--spec: cannot read ${opts.file} (${error.message})`);
-    }),
-    opts.file,
-  );
-  const out = opts.out ?? spec.out;
-  if (!out) throw new Error(`--out: required (${opts.file} names no "out")`);
-  const listed = campaignJobs(spec, opts.file);
+  const { spec, out, listed } = await readCampaign(opts.file, opts.out);
   checkCampaignFlags(listed, opts.file);
   const all = opts.only ? selectJobs(listed, opts.only) : listed;
   const part = shardCampaign(all, opts.shard);

@@ -30,7 +30,7 @@ import {
 } from "../lib/sweep/grid.ts";
 import { parseShard } from "../lib/sweep/shard.ts";
 import { parseOnly } from "../lib/sweep/select.ts";
-import { runCampaign, runShard, seedList } from "./_sweep_shard.ts";
+import { printCampaignStatus, runCampaign, runShard, seedList } from "./_sweep_shard.ts";
 import { parseDistillEpochs } from "../lib/cli/run_flags.ts";
 import { prepareOutDir } from "../lib/util/out_dir.ts";
 
@@ -39,12 +39,21 @@ await runTask(async () => {
     const flags = parseFlags(
       "sweep",
       Deno.args,
-      { spec: undefined, out: undefined, shard: "1/1", only: undefined },
+      { spec: undefined, out: undefined, shard: "1/1", only: undefined, status: false },
       "Run the jobs of a campaign spec (JSON; results/*/campaign.json), resumably, one result\n" +
         'file per job (OUT/jobs/<id>.json). --out: default the spec\'s "out". --only ID,GLOB:\n' +
-        "just the jobs whose ids match (e.g. --only 'mnist-1-*').",
+        "just the jobs whose ids match (e.g. --only 'mnist-1-*'). --status: where each job\n" +
+        "stands, running nothing.",
     );
     if (flags === null) return;
+    if (flags.status) {
+      await printCampaignStatus({
+        file: String(flags.spec),
+        out: flags.out as string | undefined,
+        only: flags.only === undefined ? undefined : parseOnly(String(flags.only)),
+      });
+      return;
+    }
     const summary = await runCampaign({
       file: String(flags.spec),
       out: flags.out as string | undefined,

@@ -112,6 +112,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "string",
     help: "run just the campaign jobs whose ids match, as ids or globs, comma-separated",
   },
+  "status": {
+    kind: "boolean",
+    help: "say where each campaign job stands (landed, finished, running, left unfinished, to " +
+      "run), reading its files; runs nothing",
+  },
   "spec": {
     kind: "string",
     help:

@@ -46,6 +46,7 @@ export {
   runTaskProcess,
   type TaskRunner,
 } from "./campaign.ts";
+export { campaignStatus, type JobState, type JobStatus, stateCounts } from "./campaign_status.ts";
 export {
   distillJob,
   type DistillJobSettings,

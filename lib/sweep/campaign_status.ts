@@ -1,0 +1,160 @@
+/**
+ * Where a campaign stands (`deno task sweep --spec FILE --status`): each job's state, read from
+ * the files a campaign leaves (its result record `OUT/jobs/<id>.json`, its lock
+ * `OUT/jobs/<id>.running`, its landed folder, its log `OUT/runs/<id>.log`), without running or
+ * changing anything. A long campaign spans sessions and machines; this says what is done, what a
+ * live process is running (and how far it got), what was left unfinished, and what is still to
+ * run.
+ *
+ * @module
+ */
+
+import { join } from "@std/path";
+import { exists } from "../util/atomic.ts";
+import { lockHolder, lockIsStale } from "../util/run_lock.ts";
+import { type CampaignJob, hasLanded } from "./campaign.ts";
+
+/** A campaign job's state, in the order a campaign moves a job through them. */
+export type JobState = "to run" | "left unfinished" | "running" | "finished" | "landed";
+
+/** One job's state and what the files say about it. */
+export interface JobStatus {
+  id: string;
+  state: JobState;
+  /** Who runs it (pid, host, since), why it counts as unfinished, or what it is a part of. */
+  detail: string;
+  /** For a running job: the last progress line of its log (`train 1119/1290 epoch 14/15 ...`). */
+  progress?: string;
+}
+
+/**
+ * The state of each of `jobs` (all of a spec's, in order) whose run folder is `out`:
+ *
+ * - `landed`: its files are in its landing folder (a part: the job that gathers it has landed or
+ *   finished);
+ * - `finished`: its record `out/jobs/<id>.json` exists (a job that does not land, or whose
+ *   landing was removed);
+ * - `running`: a live process holds its lock `out/jobs/<id>.running` (`progress` is the last
+ *   progress line of `out/runs/<id>.log`);
+ * - `left unfinished`: a lock whose process is gone (the next run resumes it);
+ * - `to run`: none of these.
+ *
+ * Reads only; a lock being written at the moment of reading counts as running.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { campaignStatus } from "./campaign_status.ts";
+ * const out = await Deno.makeTempDir();
+ * await Deno.mkdir(`${out}/jobs`);
+ * await Deno.writeTextFile(`${out}/jobs/a.json`, "{}");
+ * const job = (id: string) =>
+ *   ({ id, task: "train", flags: {}, after: [], files: ["run.json"] }) as never;
+ * const states = await campaignStatus([job("a"), job("b")], out);
+ * assertEquals(states.map((s) => [s.id, s.state]), [["a", "finished"], ["b", "to run"]]);
+ * ```
+ */
+export async function campaignStatus(
+  jobs: readonly CampaignJob[],
+  out: string,
+): Promise<JobStatus[]> {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const record = (id: string) => exists(join(out, "jobs", `${id}.json`));
+  const statuses: JobStatus[] = [];
+  for (const job of jobs) {
+    const whole = job.partOf ? byId.get(job.partOf) : undefined;
+    if (await hasLanded(job)) {
+      statuses.push({ id: job.id, state: "landed", detail: job.land ?? "" });
+      continue;
+    }
+    if (whole && (await hasLanded(whole) || await record(whole.id))) {
+      statuses.push({ id: job.id, state: "landed", detail: `gathered into ${whole.id}` });
+      continue;
+    }
+    if (await record(job.id)) {
+      statuses.push({
+        id: job.id,
+        state: "finished",
+        detail: job.land ? `${join(out, "jobs", `${job.id}.json`)}; not in ${job.land}` : "",
+      });
+      continue;
+    }
+    const lock = join(out, "jobs", `${job.id}.running`);
+    const holder = await lockHolder(lock).catch(() => undefined);
+    if (holder === undefined && !await exists(lock)) {
+      const detail = whole
+        ? `part of ${whole.id}`
+        : job.parts
+        ? `gathers ${job.parts.join(", ")}`
+        : "";
+      statuses.push({ id: job.id, state: "to run", detail });
+      continue;
+    }
+    const stale = holder ? await lockIsStale(lock).catch(() => undefined) : undefined;
+    if (stale) {
+      statuses.push({ id: job.id, state: "left unfinished", detail: stale });
+      continue;
+    }
+    statuses.push({
+      id: job.id,
+      state: "running",
+      detail: holder ? `pid ${holder.pid} on ${holder.host} since ${holder.started_at}` : "",
+      progress: await lastProgressLine(join(out, "runs", `${job.id}.log`)),
+    });
+  }
+  return statuses;
+}
+
+/**
+ * The last line of a job's log that reports progress (`... N/M ...`), or undefined: the log of a
+ * campaign job is the task's own output, where a long loop prints its progress line by line.
+ */
+async function lastProgressLine(log: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    const file = await Deno.open(log);
+    try {
+      // The tail is enough: a log grows to megabytes over a long training.
+      const size = (await file.stat()).size;
+      const start = Math.max(0, size - 4096);
+      await file.seek(start, Deno.SeekMode.Start);
+      const buffer = new Uint8Array(size - start);
+      let read = 0;
+      while (read < buffer.length) {
+        const n = await file.read(buffer.subarray(read));
+        if (n === null) break;
+        read += n;
+      }
+      text = new TextDecoder().decode(buffer.subarray(0, read));
+    } finally {
+      file.close();
+    }
+  } catch {
+    return undefined;
+  }
+  const lines = text.split(/[\r\n]+/).map((l) => l.trim()).filter((l) => /\d+\/\d+/.test(l));
+  return lines.at(-1);
+}
+
+/**
+ * How many jobs are in each state, in {@link JobState}'s order, e.g. `3 landed, 1 running, 12 to
+ * run`; states with no job are left out.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { stateCounts } from "./campaign_status.ts";
+ * assertEquals(
+ *   stateCounts([{ id: "a", state: "to run", detail: "" }, { id: "b", state: "landed", detail: "" }]),
+ *   "1 landed, 1 to run",
+ * );
+ * ```
+ */
+export function stateCounts(statuses: readonly JobStatus[]): string {
+  const order: JobState[] = ["landed", "finished", "running", "left unfinished", "to run"];
+  return order
+    .map((state) => [state, statuses.filter((s) => s.state === state).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${state}`)
+    .join(", ");
+}
