@@ -48,6 +48,7 @@ export type {
   DataManifest,
   DatasetName,
   ImageSet,
+  LabelledDataset,
   OneClassSplit,
   Protocol,
   SkippedFiles,

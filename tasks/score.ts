@@ -17,7 +17,6 @@ import { loadOneClass, oneClassOptionsOf } from "../lib/data/protocol.ts";
 import { namingFlags } from "../lib/data/options.ts";
 import type { DatasetName, ImageSet, Protocol, SkippedFiles } from "../lib/data/types.ts";
 import { scoreImages } from "../lib/score/score.ts";
-import type { ScoreKind } from "../lib/models/ede_gan/mod.ts";
 import { prepareScoring, runBatchNormMode, scoringDataSource } from "../lib/score/scoring_run.ts";
 import { SCORER_RUNTIMES, ScorerPool, type ScorerRuntime } from "../lib/score/scorer_pool.ts";
 import type { BatchNormStatsMode } from "../lib/models/batch_norm_scoring.ts";
@@ -54,7 +53,7 @@ await runTask(async () => {
       workers: 1,
       out: undefined,
       json: undefined,
-      "score-kind": "latent",
+      "score-kind": undefined,
       "bn-stats": "run",
     },
     "Score a dataset split (default: the run's own test set) or a folder of images (--images).\n" +
@@ -153,7 +152,8 @@ await runTask(async () => {
     else isAnomaly = new Uint8Array(set.count);
   }
   const setup = await prepareScoring(modelDir, model, stored, {
-    scoreKind: flags["score-kind"] as ScoreKind,
+    // The model's own score unless asked: EDE-GAN's latent distance, Deep SVDD's distance, ...
+    scoreKind: (flags["score-kind"] as string | undefined) ?? model.scoreKinds[0],
     bnStats: flags["bn-stats"] as BatchNormStatsMode | "auto" | "run",
   }).catch((error: Error) => {
     model.dispose();

@@ -59,7 +59,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   "seed": { kind: "integer", help: "seed of initialisation, shuffling and splits", min: 0 },
   "model-kind": {
     kind: "string",
-    help: "the model to train, by its name in lib/models/registry.ts (default ede-gan)",
+    help: "the model to train, by its name in lib/models/registry.ts: ede-gan (default) or " +
+      "deep-svdd, and any added there",
   },
   "width": { kind: "integer", help: "base channel width (teacher 64)", min: 1 },
   "latent": { kind: "string", help: "latent-space constraint", choices: ["tanh", "none"] },
@@ -164,9 +165,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "score-kind": {
     kind: "string",
-    help:
-      "what the score measures: latent (z vs z_hat), reconstruction (L1 x vs x_hat), features (D)",
-    choices: ["latent", "reconstruction", "features"],
+    help: "what the score measures, one of the model's (default: its own; EDE-GAN: latent, z vs " +
+      "z_hat; reconstruction, L1 x vs x_hat; features, D's)",
   },
   "bn-stats": {
     kind: "string",

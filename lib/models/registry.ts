@@ -13,7 +13,6 @@
 import type {
   AnomalyModel,
   FinalScoring,
-  FinalScoringHook,
   FinalScoringInput,
   ModelSettings,
   NamedTensors,
@@ -28,41 +27,10 @@ import { DEEP_SVDD } from "./deep_svdd/mod.ts";
 import type { BatchNormScoring } from "./batch_norm_scoring.ts";
 import { EDE_GAN_BATCH_NORM_SCORING } from "./ede_gan/batch_norm_scoring.ts";
 
-/** How to rebuild a model of one name from what a checkpoint holds. */
-export interface ModelEntry {
-  /** The name `model.json` records (the model's {@link AnomalyModel.name}). */
-  name: string;
-  /**
-   * A new model with `settings` (see {@link ModelSettings}) for images of this size and channels,
-   * its weights drawn from `seed`. Errors name the flag or field that does not fit.
-   */
-  create(
-    settings: ModelSettings,
-    images: { imageSize: number; channels: number },
-    seed: number,
-  ): AnomalyModel;
-  /**
-   * The model with `config` (as saved; defaults filled in) holding `tensors`. Errors name the
-   * configuration field or tensor that does not fit.
-   */
-  fromTensors(config: unknown, tensors: NamedTensors): AnomalyModel;
-  /**
-   * What a run at `batchSize` scores with when `--bn-stats` is not given (see
-   * {@link defaultFinalScoring}); a model without it scores with its moving statistics.
-   */
-  defaultFinalScoring?(batchSize: number): string;
-  /**
-   * How a freshly trained run is scored under `--bn-stats` (EDE-GAN: its BatchNorm modes), with
-   * the check of a value before training; a model without it scores with its moving statistics
-   * only.
-   */
-  finalScoring?: { check(asked: string): void; score: FinalScoringHook };
-  /**
-   * The BatchNorm modes `deno task score --bn-stats` may ask of a saved run beyond `moving` (see
-   * {@link BatchNormScoring}); a model without it is scored with its moving statistics only.
-   */
-  batchNormScoring?: BatchNormScoring;
-}
+// `ModelEntry` lives in its own file, so that a model's folder can type its entry without
+// importing the registry (which imports every built-in model: a circle).
+export type { ModelEntry } from "./model_entry.ts";
+import type { ModelEntry } from "./model_entry.ts";
 
 /** The model of a `model.json` that names none: every checkpoint written before names were. */
 export const DEFAULT_MODEL = "ede-gan";

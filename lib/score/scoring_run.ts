@@ -285,7 +285,8 @@ export async function runBatchNormMode(
  * entry's `batchNormScoring`, so that scoring a run's test split gives its `run.json` AUC; `moving`
  * for a model without BatchNorm modes; `auto` chooses on the validation normals; or a mode by
  * name). The model's stored
- * calibration belongs to the latent score under moving statistics; any other kind or mode is
+ * calibration belongs to its own score (the first of its `scoreKinds`: EDE-GAN's latent distance)
+ * under moving statistics; any other kind or mode is
  * calibrated anew on the run's validation normals at the run's false-positive rate (never the
  * test set). A model without `run.json` beside it has no validation split: `auto` then keeps
  * `moving` (and says so in `record.note`), and another kind or mode is an error naming the flag.
@@ -305,6 +306,8 @@ export async function prepareScoring(
   opts: { scoreKind: string; bnStats: BatchNormStatsMode | "auto" | "run" },
 ): Promise<ScoringSetup> {
   const { scoreKind } = opts;
+  // The score the model's stored calibration belongs to (EDE-GAN's latent distance).
+  const own = model.scoreKinds[0];
   if (!model.scoreKinds.includes(scoreKind)) {
     throw new Error(
       `--score-kind ${scoreKind}: a '${model.name}' model scores ${model.scoreKinds.join(", ")}`,
@@ -313,9 +316,9 @@ export async function prepareScoring(
   const runJson = join(modelDir, "..", "run.json");
   const run = await readRunManifest(runJson);
   if (!run?.data) {
-    // Without the run's manifest neither rule has what it needs: the latent score keeps the
+    // Without the run's manifest neither rule has what it needs: the model's own score keeps the
     // moving averages and says why.
-    if (scoreKind === "latent" && (opts.bnStats === "run" || opts.bnStats === "auto")) {
+    if (scoreKind === own && (opts.bnStats === "run" || opts.bnStats === "auto")) {
       const note = opts.bnStats === "run"
         ? `no ${runJson}, so no run's statistics to follow; moving kept`
         : `--bn-stats auto: no ${runJson}, so no validation split to choose on; moving kept`;
@@ -332,13 +335,13 @@ export async function prepareScoring(
       };
     }
     if (opts.bnStats === "run") opts = { ...opts, bnStats: "moving" };
-    if (opts.bnStats === "moving" && scoreKind === "latent") {
+    if (opts.bnStats === "moving" && scoreKind === own) {
       return { scoreKind, bnStats: "moving", calibration: stored, record: { scoreKind } };
     }
     throw new Error(
       `--score-kind ${scoreKind} --bn-stats ${opts.bnStats}: needs the run's validation split ` +
         `to calibrate (and choose) on, and ${runJson} is missing or records no data; use ` +
-        "--score-kind latent --bn-stats moving with a bare model folder",
+        `--score-kind ${own} --bn-stats moving with a bare model folder`,
     );
   }
   const recorded = oneClassOptionsOf(run.data);
@@ -361,7 +364,7 @@ export async function prepareScoring(
   const bn = await resolveBatchNormStats(scoringRun, flag);
   const bnStats = bn.modes[0];
   let calibration = stored;
-  if (scoreKind !== "latent" || bnStats !== "moving" || !stored) {
+  if (scoreKind !== own || bnStats !== "moving" || !stored) {
     const { scores } = await scoreImages(model, data.val, {
       scoreKind,
       bnStats,

@@ -37,8 +37,8 @@ export function underTrainingWarnings(
   if (auc < CHANCE_AUC) {
     warnings.push(
       `test AUC ${auc.toFixed(4)} ${after} is below chance: train longer (raise --epochs); ` +
-        "EDE-GAN's first epochs often invert the score, so this number says nothing about the " +
-        "method yet",
+        "a model's first epochs can invert its score (EDE-GAN's often do), so this number says " +
+        "nothing about the method yet",
     );
   }
   const [before, last] = history.slice(-2).map((h) => h.auc);

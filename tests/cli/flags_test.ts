@@ -140,3 +140,10 @@ Deno.test("docs/CLI.md documents every flag of the vocabulary with its choices",
     if (spec.env) assertStringIncludes(row, spec.env);
   }
 });
+
+Deno.test("--model-kind's help names every built-in model", async () => {
+  const { registeredModels } = await import("../../lib/models/registry.ts");
+  for (const name of registeredModels()) {
+    assertStringIncludes(FLAGS["model-kind"].help, name);
+  }
+});

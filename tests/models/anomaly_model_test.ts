@@ -23,6 +23,7 @@ import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { Adam, keyedGradients } from "../../lib/train/adam.ts";
 import { fit } from "../../lib/train/trainer.ts";
 import { loadModel, saveModel } from "../../lib/train/checkpoint.ts";
+import { prepareScoring } from "../../lib/score/scoring_run.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import type { ImageSet } from "../../lib/data/types.ts";
@@ -270,6 +271,19 @@ Deno.test("a second model goes through a whole training run: run.json and model.
   const loaded = await loadModel(join(out, "model"));
   assert(loaded.model instanceof TemplateModel);
   assertEquals(loaded.calibration, run.calibration);
+  // `deno task score`'s setup: by default the model's own score (not EDE-GAN's `latent`), and a
+  // bare model folder (no run.json beside it) keeps its stored calibration.
+  const bare = join(await Deno.makeTempDir(), "model");
+  await Deno.mkdir(bare);
+  for await (const entry of Deno.readDir(join(out, "model"))) {
+    await Deno.copyFile(join(out, "model", entry.name), join(bare, entry.name));
+  }
+  const setup = await prepareScoring(bare, loaded.model, loaded.calibration, {
+    scoreKind: loaded.model.scoreKinds[0],
+    bnStats: "run",
+  });
+  assertEquals([setup.scoreKind, setup.bnStats], ["distance", "moving"]);
+  assertEquals(setup.calibration, run.calibration);
   // Resumed as an EDE-GAN (the default model), the run is refused, naming the model.
   const error = await assertRejects(() => trainRun({ ...base, epochs: 2, out, resume: true }));
   assert(

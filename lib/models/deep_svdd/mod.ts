@@ -29,6 +29,7 @@ export {
 } from "./config.ts";
 export { centreFromSum, distanceToCentre, oneClassLoss, weightDecay } from "./losses.ts";
 import type { ModelSettings, NamedTensors } from "../anomaly_model.ts";
+import type { ModelEntry } from "../model_entry.ts";
 import { configFromSettings, type DeepSvddConfig } from "./config.ts";
 import { DeepSvdd } from "./network.ts";
 
@@ -64,4 +65,4 @@ export const DEEP_SVDD = {
   ): DeepSvdd => DeepSvdd.create(configFromSettings(settings, images), seed),
   fromTensors: (config: unknown, tensors: NamedTensors): DeepSvdd =>
     DeepSvdd.fromTensors(config as Partial<DeepSvddConfig>, tensors),
-};
+} satisfies ModelEntry;
