@@ -9,6 +9,7 @@
  * @module
  */
 
+import { loadPlugins } from "../lib/cli/plugins.ts";
 import { parseArgs } from "@std/cli";
 import { formatTable } from "../lib/cli/flags.ts";
 import {
@@ -70,6 +71,8 @@ class UsageError extends Error {}
  */
 export async function main(args: string[]): Promise<number> {
   try {
+    // Datasets registered outside the checkout (EDEGAN_PLUGINS) are listed as built-in ones.
+    await loadPlugins();
     const flags = parseArgs(args, {
       string: [...STRING_FLAGS],
       boolean: [...BOOLEAN_FLAGS],

@@ -11,6 +11,7 @@ import { markdownTable } from "markdown-table";
 import { BACKENDS } from "../backend/names.ts";
 import { DATASET_NAMES } from "../data/registry.ts";
 import { PROTOCOLS } from "../data/types.ts";
+import { loadPlugins } from "./plugins.ts";
 
 /** How a flag's value is read. */
 export type FlagKind = "string" | "integer" | "number" | "boolean";
@@ -404,7 +405,8 @@ export function helpText(
 
 /**
  * Runs a task's main function, printing an error's message (not its stack) and exiting 2 on
- * failure, as a command-line tool should.
+ * failure, as a command-line tool should. The modules of `EDEGAN_PLUGINS` are imported first
+ * (`./plugins.ts`: models and datasets registered outside the checkout).
  *
  * @example
  * ```ts
@@ -416,6 +418,7 @@ export function helpText(
  */
 export async function runTask(main: () => Promise<void>): Promise<void> {
   try {
+    await loadPlugins();
     await main();
   } catch (error) {
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
