@@ -145,6 +145,9 @@ export async function printCampaignStatus(opts: {
     }))),
   );
   console.log(`${opts.file} (out ${out}): ${stateCounts(statuses)}`);
+  if (!await exists(join(out, "jobs"))) {
+    console.log(`note: ${join(out, "jobs")} does not exist: no job of this spec has run in ${out}`);
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { loadPlugins } from "../lib/cli/plugins.ts";
+import { loadPlugins } from "../lib/util/plugins.ts";
 import { parseArgs } from "@std/cli";
 import { formatTable } from "../lib/cli/flags.ts";
 import {

@@ -92,6 +92,15 @@ await runTask(async () => {
   const { model, calibration: stored } = await loadModel(modelDir).catch((error: Error) => {
     throw new Error(`--model ${flags.model}: ${error.message}`);
   });
+  // Checked before any data is read: the kinds are the model's own (EDE-GAN: latent,
+  // reconstruction, features; Deep SVDD: latent).
+  const asked = flags["score-kind"] as string | undefined;
+  if (asked !== undefined && !model.scoreKinds.includes(asked)) {
+    model.dispose();
+    throw new Error(
+      `--score-kind ${asked}: a '${model.name}' model scores ${model.scoreKinds.join(", ")}`,
+    );
+  }
   const { imageSize, channels } = model.config;
   let set;
   let skipped: SkippedFiles[] = [];

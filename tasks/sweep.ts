@@ -47,6 +47,11 @@ await runTask(async () => {
     );
     if (flags === null) return;
     if (flags.status) {
+      if (String(flags.shard) !== "1/1") {
+        throw new Error(
+          "--status: takes no --shard (it reads every job's files; --only narrows it)",
+        );
+      }
       await printCampaignStatus({
         file: String(flags.spec),
         out: flags.out as string | undefined,

@@ -51,15 +51,19 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /**
  * Runs `deno run -A ARGS` from the repository root as a user would (progress bars off) and returns
- * its exit code and its stdout and stderr together.
+ * its exit code and its stdout and stderr together; `env` is added to (and wins over) this
+ * process's environment.
  */
-export async function runDeno(args: string[]): Promise<{ code: number; text: string }> {
+export async function runDeno(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; text: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...args],
     cwd: new URL("../", import.meta.url),
     stdout: "piped",
     stderr: "piped",
-    env: { EDEGAN_NO_PROGRESS: "1" },
+    env: { EDEGAN_NO_PROGRESS: "1", ...env },
   }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, text: decode(out.stdout) + decode(out.stderr) };

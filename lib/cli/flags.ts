@@ -11,7 +11,7 @@ import { markdownTable } from "markdown-table";
 import { BACKENDS } from "../backend/names.ts";
 import { DATASET_NAMES } from "../data/registry.ts";
 import { PROTOCOLS } from "../data/types.ts";
-import { loadPlugins } from "./plugins.ts";
+import { loadPlugins } from "../util/plugins.ts";
 
 /** How a flag's value is read. */
 export type FlagKind = "string" | "integer" | "number" | "boolean";
@@ -406,7 +406,7 @@ export function helpText(
 /**
  * Runs a task's main function, printing an error's message (not its stack) and exiting 2 on
  * failure, as a command-line tool should. The modules of `EDEGAN_PLUGINS` are imported first
- * (`./plugins.ts`: models and datasets registered outside the checkout).
+ * (`../util/plugins.ts`: models and datasets registered outside the checkout).
  *
  * @example
  * ```ts

@@ -14,6 +14,7 @@ import type { AnomalyModel } from "../models/anomaly_model.ts";
 import { selectBackend } from "../backend/select.ts";
 import { loadModel } from "../train/checkpoint.ts";
 import { resolveModelDir } from "./model_dir.ts";
+import { loadPlugins } from "../util/plugins.ts";
 import { scoreImages } from "./score.ts";
 import { runBatchNormMode } from "./scoring_run.ts";
 import type { ToScorer } from "./_scorer_messages.ts";
@@ -79,6 +80,8 @@ async function open(
 ): Promise<Scorer> {
   if (runtime === "onnxruntime-node") return await openOnnx(model, threads);
   const selection = await selectBackend(runtime as "cpu" | "wasm" | "onednn", { threads });
+  // A plugin's model (EDEGAN_PLUGINS) is registered in this worker too, as in the task.
+  await loadPlugins();
   const dir = await resolveModelDir(model);
   const loaded: AnomalyModel = (await loadModel(dir)).model;
   const bnStats = await poolBatchNormStats(dir, loaded, model).catch((error) => {

@@ -99,7 +99,7 @@ export type BatchNormStatsFlag = BatchNormStatsMode | "auto" | "all";
 export interface ScoringRun {
   modelDir: string;
   model: AnomalyModel;
-  /** The calibration saved with the model (latent score, moving statistics), if any. */
+  /** The calibration saved with the model (its own score, moving statistics), if any. */
   calibration?: Calibration;
   /** The run's manifest. */
   run: RunManifest;

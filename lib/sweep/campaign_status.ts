@@ -71,6 +71,11 @@ export async function campaignStatus(
       statuses.push({ id: job.id, state: "landed", detail: `gathered into ${whole.id}` });
       continue;
     }
+    const lock = join(out, "jobs", `${job.id}.running`);
+    const holder = await lockHolder(lock).catch(() => undefined);
+    const locked = holder !== undefined || await exists(lock);
+    // The lock read before the record: a job that finishes in between is found finished, not
+    // "to run" (its runner writes the record, then releases the lock).
     if (await record(job.id)) {
       statuses.push({
         id: job.id,
@@ -79,9 +84,7 @@ export async function campaignStatus(
       });
       continue;
     }
-    const lock = join(out, "jobs", `${job.id}.running`);
-    const holder = await lockHolder(lock).catch(() => undefined);
-    if (holder === undefined && !await exists(lock)) {
+    if (!locked) {
       const detail = whole
         ? `part of ${whole.id}`
         : job.parts
@@ -95,10 +98,13 @@ export async function campaignStatus(
       statuses.push({ id: job.id, state: "left unfinished", detail: stale });
       continue;
     }
+    const known = holder !== undefined && holder.pid > 0;
     statuses.push({
       id: job.id,
       state: "running",
-      detail: holder ? `pid ${holder.pid} on ${holder.host} since ${holder.started_at}` : "",
+      detail: known
+        ? `pid ${holder.pid} on ${holder.host} since ${holder.started_at}`
+        : "its lock is being written",
       progress: await lastProgressLine(join(out, "runs", `${job.id}.log`)),
     });
   }
@@ -132,8 +138,11 @@ async function lastProgressLine(log: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-  const lines = text.split(/[\r\n]+/).map((l) => l.trim()).filter((l) => /\d+\/\d+/.test(l));
-  return lines.at(-1);
+  // Each command of a job starts its part of the log with `== <time> <command>`: a resumed job's
+  // progress is the lines after the last one, not the killed attempt's.
+  const all = text.split(/[\r\n]+/).map((l) => l.trim());
+  const start = all.findLastIndex((l) => l.startsWith("== "));
+  return all.slice(start + 1).filter((l) => /\d+\/\d+/.test(l)).at(-1);
 }
 
 /**

@@ -4,8 +4,9 @@
  * dataset (`tiny`) that edegan does not ship.
  */
 
-import { registerDataset } from "../../mod.ts";
+import { DATASET_NAMES, registerDataset } from "../../mod.ts";
 import "../models/_template_model.ts";
 import { TINY_DATASET } from "../data/_tiny_dataset.ts";
 
-registerDataset(TINY_DATASET);
+// A dataset is registered once per process (a second registration is an error).
+if (!DATASET_NAMES.includes(TINY_DATASET.name)) registerDataset(TINY_DATASET);

@@ -7,23 +7,14 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
 import { tinyBytes } from "../data/_tiny_dataset.ts";
+import { runDeno } from "../_helpers.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-
-/** A task as a user runs it, with `EDEGAN_PLUGINS` set to `plugins` (unset when undefined). */
-async function task(script: string, args: string[], plugins?: string) {
-  const env: Record<string, string> = { EDEGAN_NO_PROGRESS: "1" };
-  if (plugins !== undefined) env.EDEGAN_PLUGINS = plugins;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `tasks/${script}.ts`, ...args],
-    cwd: root,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, text: decode(stdout) + decode(stderr) };
-}
+/** A task as a user runs it from the checkout's root, with `EDEGAN_PLUGINS` set to `plugins`. */
+const task = (script: string, args: string[], plugins = "") =>
+  runDeno([`tasks/${script}.ts`, ...args], {
+    EDEGAN_PLUGINS: plugins,
+    INIT_CWD: new URL("../../", import.meta.url).pathname,
+  });
 
 Deno.test("EDEGAN_PLUGINS: a plugin's model and dataset train, score and are listed through the tasks", async () => {
   const dir = await Deno.makeTempDir();
@@ -41,7 +32,7 @@ Deno.test("EDEGAN_PLUGINS: a plugin's model and dataset train, score and are lis
     // Without the plugin: unknown, nothing written.
     const without = await task("train", trainArgs);
     assertEquals(without.code, 2, without.text);
-    assertStringIncludes(without.text, "tiny");
+    assertStringIncludes(without.text, "--dataset: 'tiny' is not one of mnist");
     assert(!await Deno.stat(out).then(() => true, () => false));
 
     const listed = await task("data", ["list"], plugin);
@@ -61,6 +52,18 @@ Deno.test("EDEGAN_PLUGINS: a plugin's model and dataset train, score and are lis
     assertEquals(scored.code, 0, scored.text);
     assertStringIncludes(scored.text, "score: distance");
     assertStringIncludes(scored.text, run.metrics.auc.toFixed(4));
+
+    // Another kind than the model's is refused before any data is read, naming the flag.
+    const wrongKind = await task(
+      "score",
+      ["--model", out, "--backend", "cpu", "--score-kind", "latent", "--out", csv],
+      plugin,
+    );
+    assertEquals(wrongKind.code, 2, wrongKind.text);
+    assertStringIncludes(
+      wrongKind.text,
+      "error: --score-kind latent: a 'test-template' model scores distance",
+    );
 
     const bad = await task("train", ["--help"], "no/such/plugin.ts");
     assertEquals(bad.code, 2, bad.text);

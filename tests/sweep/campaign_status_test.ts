@@ -8,8 +8,7 @@ import { join } from "@std/path";
 import { campaignJobs, parseCampaignSpec } from "../../lib/sweep/campaign.ts";
 import { campaignStatus, stateCounts } from "../../lib/sweep/campaign_status.ts";
 import { acquireLock } from "../../lib/util/run_lock.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
+import { runDeno } from "../_helpers.ts";
 
 Deno.test("campaign status: landed, finished, running with its progress, left unfinished, to run; parts", async () => {
   const dir = await Deno.makeTempDir();
@@ -84,21 +83,15 @@ Deno.test("campaign status: landed, finished, running with its progress, left un
 
     // The task: the same, as a table and a count line; nothing written.
     const before = await Array.fromAsync(Deno.readDir(join(out, "jobs")));
-    const task = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        join(root, "tasks/sweep.ts"),
-        "--spec",
-        file,
-        "--status",
-        "--only",
-        "mnist-3*",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(task.stdout) + new TextDecoder().decode(task.stderr);
+    const task = await runDeno([
+      "tasks/sweep.ts",
+      "--spec",
+      file,
+      "--status",
+      "--only",
+      "mnist-3*",
+    ]);
+    const text = task.text;
     assertEquals(task.code, 0, text);
     assertStringIncludes(text, "| mnist-3.pkdgan | running |");
     assertStringIncludes(text, `${file} (out ${out}): 1 running, 2 to run`);

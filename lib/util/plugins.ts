@@ -12,8 +12,12 @@ import { isAbsolute, resolve, toFileUrl } from "@std/path";
 
 /**
  * Imports each module of `list` (default `EDEGAN_PLUGINS`; comma-separated, blanks skipped):
- * a path is resolved against the working folder, a `file:`, `http(s):` or `npm:` specifier is
- * imported as it is. Returns the specifiers imported, in order.
+ * a path is resolved against the folder the command was typed in (`INIT_CWD`, which `deno task`
+ * sets, as it runs tasks in the checkout's root; else the working folder), a `file:`, `http(s):`,
+ * `npm:` or `jsr:` specifier is imported as it is. Returns the specifiers imported, in order. A
+ * plugin registers into this checkout's registries only when it imports `registerModel` and
+ * `registerDataset` from this checkout's `mod.ts` (another copy of edegan has registries of its
+ * own). Importing a module twice runs it once.
  *
  * @throws Error naming `EDEGAN_PLUGINS` and the module: one that cannot be imported (missing, a
  *   syntax error, an error thrown at its top level).
@@ -33,15 +37,19 @@ export async function loadPlugins(
   for (const entry of (list ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
     const specifier = /^(file|https?|npm|jsr):/.test(entry)
       ? entry
-      : toFileUrl(isAbsolute(entry) ? entry : resolve(entry)).href;
+      : toFileUrl(isAbsolute(entry) ? entry : resolve(typedIn(), entry)).href;
     try {
       await import(specifier);
     } catch (error) {
-      throw new Error(
-        `EDEGAN_PLUGINS: cannot import ${entry} (${(error as Error).message.split("\n")[0]})`,
-      );
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`EDEGAN_PLUGINS: cannot import ${entry} (${message.split("\n")[0]})`);
     }
     imported.push(specifier);
   }
   return imported;
+}
+
+/** The folder the command was typed in: `INIT_CWD` under `deno task`, else the working folder. */
+function typedIn(): string {
+  return Deno.env.get("INIT_CWD") || Deno.cwd();
 }
