@@ -133,7 +133,9 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
  * @example
  * ```ts
  * import type { LabelledImageFiles } from "./folder.ts";
- * const l: LabelledImageFiles = { files: ["d/normal/a.png"], labels: [0], skipped: [] };
+ * const l: LabelledImageFiles = {
+ *   files: ["d/normal/a.png"], labels: [0], layout: "normal/ and anomalous/", skipped: [],
+ * };
  * if (l.labels.length !== l.files.length) throw new Error();
  * ```
  */
@@ -145,6 +147,8 @@ export interface LabelledImageFiles {
   files: string[];
   /** Per file: 0 normal, 1 anomalous. */
   labels: number[];
+  /** Which of the two layouts gave the labels. */
+  layout: "labels.csv" | "normal/ and anomalous/";
   /**
    * What was passed over, counted by reason, examples relative to `root`: hidden files, links
    * that lead nowhere, with subfolders also non-images and images outside `normal/` and
@@ -228,7 +232,7 @@ export async function listLabelledImages(
         }]
         : []),
     ];
-    return { files, labels, skipped };
+    return { files, labels, layout: "labels.csv", skipped };
   }
   const normalDir = `${dir}/normal`, anomalousDir = `${dir}/anomalous`;
   if (!(await exists(normalDir)) || !(await exists(anomalousDir))) return undefined;
@@ -252,6 +256,7 @@ export async function listLabelledImages(
   return {
     files: [...normal, ...anomalous],
     labels: [...normal.map(() => 0), ...anomalous.map(() => 1)],
+    layout: "normal/ and anomalous/",
     skipped,
   };
 }

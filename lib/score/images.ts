@@ -7,8 +7,7 @@
  */
 
 import { relative } from "@std/path";
-import { exists } from "../util/atomic.ts";
-import { decodeImage, listLabelledImages } from "../data/folder.ts";
+import { decodeImage, type LabelledImageFiles, listLabelledImages } from "../data/folder.ts";
 import { listImageFiles, readFileNamed } from "../data/mod.ts";
 import { prepareRgbImage } from "../data/preprocess.ts";
 import type { ImageSet, SkippedFiles } from "../data/types.ts";
@@ -110,7 +109,7 @@ export async function loadImageFolder(
 async function imageFiles(dir: string): Promise<{
   files: string[];
   labels?: number[];
-  layout?: string;
+  layout?: LabelledImageFiles["layout"];
   skipped: SkippedFiles[];
   notes: string[];
 }> {
@@ -124,10 +123,7 @@ async function imageFiles(dir: string): Promise<{
     );
     return undefined;
   });
-  if (labelled) {
-    const layout = (await exists(csv)) ? "labels.csv" : "normal/ and anomalous/";
-    return { ...labelled, layout, notes };
-  }
+  if (labelled) return { ...labelled, notes };
   const plain = await listImageFiles(dir, dir);
   return { files: plain.files.sort(), skipped: plain.skipped, notes };
 }
