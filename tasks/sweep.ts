@@ -72,6 +72,17 @@ await runTask(async () => {
     }
     return;
   }
+  // Flags of --spec's path alone: typed without --spec, say so rather than "unknown flag".
+  const specOnly = Deno.args.find((a) => /^--(status|only)(=|$)/.test(a));
+  if (specOnly !== undefined) {
+    const flag = specOnly.split("=")[0];
+    throw new Error(
+      `${flag}: works on a campaign spec only; add --spec FILE, e.g. ` +
+        `deno task sweep --spec results/design/chosen.json ${flag}${
+          flag === "--only" ? " 'mnist-1-*'" : ""
+        }`,
+    );
+  }
   const presetName = presetFromArgs(Deno.args);
   const p = preset(presetName);
   const { datasets, rest } = takeDatasets(Deno.args);

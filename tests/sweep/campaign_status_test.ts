@@ -105,3 +105,15 @@ Deno.test("campaign status: landed, finished, running with its progress, left un
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("sweep: --status and --only without --spec say they need one, naming the flag", async () => {
+  for (const flag of ["--status", "--only=mnist-1-*"]) {
+    const task = await runDeno(["tasks/sweep.ts", flag]);
+    assertEquals(task.code, 2, task.text);
+    const name = flag.split("=")[0];
+    assertStringIncludes(
+      task.text,
+      `error: ${name}: works on a campaign spec only; add --spec FILE`,
+    );
+  }
+});
