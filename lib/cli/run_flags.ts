@@ -9,6 +9,7 @@
 import { parseEmaOption } from "../train/ema.ts";
 import { type BackendChoice, selectBackend } from "../backend/select.ts";
 import type { DatasetName, Protocol } from "../data/types.ts";
+import { OPTION_FLAGS } from "../data/options.ts";
 import type { LatentConstraint } from "../models/ede_gan/mod.ts";
 import type { RunDataOptions, TrainRunOptions } from "../train/run.ts";
 import type { ParsedFlags } from "./flags.ts";
@@ -84,24 +85,26 @@ export async function startBackend(
 
 /**
  * The data options of a run from `--dataset`, `--data-dir`, `--normal`, `--protocol`, `--seed`,
- * `--limit` and `--test-limit`.
+ * `--limit` and `--test-limit`: each read under its flag in {@linkcode OPTION_FLAGS}, the one
+ * table of the data options' flags (the run's `seed` is the split's `--seed`).
  *
  * @example
  * ```ts
  * import { runDataFromFlags } from "./run_flags.ts";
- * const data = runDataFromFlags({ _: [], dataset: "mnist", normal: 3, seed: 1 });
- * if (data.normal !== 3 || data.seed !== 1) throw new Error();
+ * const data = runDataFromFlags({ _: [], dataset: "mnist", normal: 3, seed: 1, "test-limit": 200 });
+ * if (data.normal !== 3 || data.seed !== 1 || data.testLimit !== 200) throw new Error();
  * ```
  */
 export function runDataFromFlags(flags: ParsedFlags): RunDataOptions {
+  const flag = (option: keyof typeof OPTION_FLAGS) => flags[OPTION_FLAGS[option].slice(2)];
   return {
-    dataset: flags.dataset as DatasetName,
-    dataDir: flags["data-dir"] as string | undefined,
-    normal: flags.normal as number,
-    protocol: flags.protocol as Protocol,
-    seed: flags.seed as number,
-    limit: flags.limit as number | undefined,
-    testLimit: flags["test-limit"] as number | undefined,
+    dataset: flag("dataset") as DatasetName,
+    dataDir: flag("dataDir") as string | undefined,
+    normal: flag("normal") as number,
+    protocol: flag("protocol") as Protocol,
+    seed: flag("splitSeed") as number,
+    limit: flag("limit") as number | undefined,
+    testLimit: flag("testLimit") as number | undefined,
   };
 }
 

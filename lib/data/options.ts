@@ -60,7 +60,8 @@ export const ONE_CLASS_DEFAULTS = {
 } as const;
 
 /**
- * The flag of each {@linkcode OneClassOptions} field that has one (`splitSeed` is `--seed`).
+ * The flag of each {@linkcode OneClassOptions} field that has one (`splitSeed` is `--seed`): the one
+ * table of them, read by the tasks' flag parsing (`runDataFromFlags`) and by {@linkcode namingFlags}.
  *
  * @example
  * ```ts
@@ -68,7 +69,7 @@ export const ONE_CLASS_DEFAULTS = {
  * if (OPTION_FLAGS.splitSeed !== "--seed") throw new Error();
  * ```
  */
-export const OPTION_FLAGS: Readonly<Partial<Record<keyof OneClassOptions, string>>> = {
+export const OPTION_FLAGS = {
   dataset: "--dataset",
   dataDir: "--data-dir",
   normal: "--normal",
@@ -76,7 +77,7 @@ export const OPTION_FLAGS: Readonly<Partial<Record<keyof OneClassOptions, string
   splitSeed: "--seed",
   limit: "--limit",
   testLimit: "--test-limit",
-};
+} as const satisfies Partial<Record<keyof OneClassOptions, `--${string}`>>;
 
 /**
  * An error of {@linkcode loadOneClass} as a task reports it: a message that starts with an
@@ -97,6 +98,6 @@ export const OPTION_FLAGS: Readonly<Partial<Record<keyof OneClassOptions, string
 export function namingFlags(error: Error): Error {
   const option = /^([A-Za-z]+): /.exec(error.message)?.[1];
   if (option === undefined || !Object.hasOwn(OPTION_FLAGS, option)) return error;
-  const flag = OPTION_FLAGS[option as keyof OneClassOptions]!;
+  const flag = OPTION_FLAGS[option as keyof typeof OPTION_FLAGS];
   return new Error(flag + error.message.slice(option.length), { cause: error });
 }

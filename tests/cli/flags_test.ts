@@ -3,7 +3,8 @@ import { FLAGS, formatTable, parseFlags } from "../../lib/cli/flags.ts";
 import { BACKENDS } from "../../lib/backend/select.ts";
 import { DATASET_NAMES } from "../../lib/data/registry.ts";
 import { PROTOCOLS } from "../../lib/data/types.ts";
-import { parseDistillEpochs } from "../../lib/cli/run_flags.ts";
+import { parseDistillEpochs, runDataFromFlags } from "../../lib/cli/run_flags.ts";
+import { OPTION_FLAGS } from "../../lib/data/options.ts";
 
 Deno.test("boolean flags keep their defaults and can be negated", () => {
   const defaults = { report: true, resume: false };
@@ -145,5 +146,19 @@ Deno.test("--model-kind's help names every built-in model", async () => {
   const { registeredModels } = await import("../../lib/models/registry.ts");
   for (const name of registeredModels()) {
     assertStringIncludes(FLAGS["model-kind"].help, name);
+  }
+});
+
+Deno.test("every data option's flag in OPTION_FLAGS is a flag of the vocabulary, and a run reads each", () => {
+  const runField: Record<string, string> = { splitSeed: "seed" };
+  for (const [option, flag] of Object.entries(OPTION_FLAGS)) {
+    assertEquals(Object.hasOwn(FLAGS, flag.slice(2)), true, `${flag} not in FLAGS`);
+    const sentinel = `value of ${flag}`;
+    const data = runDataFromFlags({ _: [], [flag.slice(2)]: sentinel });
+    assertEquals(
+      (data as Record<string, unknown>)[runField[option] ?? option],
+      sentinel,
+      `${flag} does not reach the run's ${option}`,
+    );
   }
 });
