@@ -238,6 +238,7 @@ export async function distillStage(
     optimisers: opts.studentOptimisers,
     step,
     progress: opts.progress,
+    progressLosses: { distillation: "K" },
     onEpoch: opts.onEpoch,
     evaluate: opts.evaluate,
     startAt: opts.startAt,

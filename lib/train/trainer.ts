@@ -90,6 +90,11 @@ export interface FitOptions<M extends AnomalyModel = AnomalyModel> {
    * when absent; see {@link GeneratorEma}); each epoch's evaluation and checkpoint then use it.
    */
   ema?: number;
+  /**
+   * Losses beyond the model's `curveLosses` that `step` returns, by name and label, shown on the
+   * progress line when a step returns them (distillation: `{ distillation: "K" }`).
+   */
+  progressLosses?: Readonly<Record<string, string>>;
 }
 
 /** What {@link fit} leaves. */
@@ -214,6 +219,7 @@ async function runEpochs<M extends AnomalyModel>(
   const { epochs, batchSize, seed, progress = silentProgress } = opts;
   const { optimisers, runStep, history, steps, startEpoch, ema } = state;
   const curveLosses = Object.entries(model.curveLosses);
+  const shownLosses = [...curveLosses, ...Object.entries(opts.progressLosses ?? {})];
   let step = state.step;
   const stepsPerEpoch = Math.floor(train.count / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
@@ -272,7 +278,9 @@ async function runEpochs<M extends AnomalyModel>(
         (epoch - 1) * stepsPerEpoch + done,
         totalSteps,
         `epoch ${epoch}/${epochs} ` +
-          curveLosses.map(([name, label]) => `${label} ${(losses as Losses)[name].toFixed(3)} `)
+          shownLosses
+            .filter(([name]) => typeof (losses as Losses)[name] === "number")
+            .map(([name, label]) => `${label} ${(losses as Losses)[name].toFixed(3)} `)
             .join("") +
           `${((done * batchSize) / seconds).toFixed(1)} img/s`,
       );

@@ -107,6 +107,46 @@ Deno.test("step 1 leaves the teacher unchanged; step 2 (joint) changes it", asyn
   student.dispose();
 });
 
+Deno.test("the progress line of a distillation stage shows K, the loss it distils by, per step", async () => {
+  await useBackend("wasm");
+  const teacher = EdeGan.create({ width: 4, latentSize: 16 }, 1);
+  const student = EdeGan.create({ width: 2, latentSize: 16 }, 2);
+  const studentOptimisers = createOptimisers(student);
+  const set = {
+    pixels: Uint8Array.from({ length: 32 * 32 * 32 }, (_, i) => (i * 37) % 256),
+    labels: new Int32Array(32),
+    count: 32,
+    height: 32,
+    width: 32,
+    channels: 1,
+  };
+  for (const structure of ["kd", "kd-gan"] as const) {
+    const lines: string[] = [];
+    const progress = {
+      update: (_d: number, _t: number, s?: string) => lines.push(s ?? ""),
+      finish() {},
+    };
+    const [record] = await distillStage(teacher, student, set, structure, {
+      epochs: 1,
+      batchSize: 8,
+      seed: 1,
+      studentOptimisers,
+      projection: null,
+      progress,
+    });
+    const ks = lines.map((line) => Number(/ K (\d+\.\d{3}) /.exec(line)?.[1]));
+    assertEquals(ks.length, 4, lines.join("\n"));
+    assert(ks.every((k) => k > 0), lines.join("\n"));
+    // The epoch's K is the mean of its steps' (each shown to 3 decimals).
+    const mean = ks.reduce((a, b) => a + b, 0) / ks.length;
+    assertAlmostEquals(mean, (record as unknown as { distillation: number }).distillation, 1e-3);
+  }
+  studentOptimisers.generator.dispose();
+  studentOptimisers.discriminator.dispose();
+  teacher.dispose();
+  student.dispose();
+});
+
 Deno.test("quick distillation on real MNIST: student AUC >= 0.85 at >= 50:1", async () => {
   await useBackend("wasm");
   const out = await Deno.makeTempDir();
