@@ -14,6 +14,18 @@ import {
 const snapshot = (m: EdeGan) =>
   new Map([...m.variables].map(([k, v]) => [k, Float32Array.from(v.dataSync())]));
 
+/** 32 patterned 32x32 one-channel training images. */
+function patternedImages() {
+  return {
+    pixels: Uint8Array.from({ length: 32 * 32 * 32 }, (_, i) => (i * 37) % 256),
+    labels: new Int32Array(32),
+    count: 32,
+    height: 32,
+    width: 32,
+    channels: 1,
+  };
+}
+
 function randomImages(n: number, seed: number): tf.Tensor4D {
   return tf.tidy(() => tf.tanh(tf.randomNormal([n, 32, 32, 1], 0, 1, "float32", seed)));
 }
@@ -70,14 +82,7 @@ Deno.test("step 1 leaves the teacher unchanged; step 2 (joint) changes it", asyn
   const student = EdeGan.create({ width: 2, latentSize: 8 }, 2);
   const projection = latentProjection(8, 16, 3);
   const studentOptimisers = createOptimisers(student, new Map([["projection", projection!]]));
-  const set = {
-    pixels: Uint8Array.from({ length: 32 * 32 * 32 }, (_, i) => (i * 37) % 256),
-    labels: new Int32Array(32),
-    count: 32,
-    height: 32,
-    width: 32,
-    channels: 1,
-  };
+  const set = patternedImages();
   const before = snapshot(teacher);
   const studentBefore = snapshot(student);
   const common = { epochs: 1, batchSize: 8, seed: 1, studentOptimisers, projection };
@@ -112,14 +117,7 @@ Deno.test("the progress line of a distillation stage shows K, the loss it distil
   const teacher = EdeGan.create({ width: 4, latentSize: 16 }, 1);
   const student = EdeGan.create({ width: 2, latentSize: 16 }, 2);
   const studentOptimisers = createOptimisers(student);
-  const set = {
-    pixels: Uint8Array.from({ length: 32 * 32 * 32 }, (_, i) => (i * 37) % 256),
-    labels: new Int32Array(32),
-    count: 32,
-    height: 32,
-    width: 32,
-    channels: 1,
-  };
+  const set = patternedImages();
   for (const structure of ["kd", "kd-gan"] as const) {
     const lines: string[] = [];
     const progress = {
