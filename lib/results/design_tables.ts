@@ -478,6 +478,132 @@ function kWeightsText(d: KWeightsDecision): string[] {
   ];
 }
 
+/** One dataset's part of {@link defaultDecision}. */
+export interface DefaultDatasetVerdict {
+  dataset: string;
+  /** Its classes (seed 0) where the chosen design has both scratch and P-KDGAN. */
+  landed: number[];
+  /** Its classes still missing. */
+  missing: number[];
+  /** Mean P-KDGAN − scratch over `landed`, AUC units; NaN for none. */
+  mean: number;
+  /** The 95 % interval of that mean over the classes; null below 3 classes. */
+  interval: MeanInterval | null;
+  /** With every class landed: whether the interval lies above zero; null before. */
+  aboveZero: boolean | null;
+}
+
+/** What the written rule makes the default of `deno task distill` and `--preset paper`. */
+export interface DefaultDecision {
+  /** Per dataset of {@link DEFAULT_RULE_DATASETS}, in that order. */
+  datasets: DefaultDatasetVerdict[];
+  /**
+   * `chosen`: the chosen design becomes the default (every dataset's interval above zero);
+   * `today`: today's defaults stay (a dataset with every class landed has an interval not above
+   * zero, which settles it whatever the others give); null while undecided.
+   */
+  verdict: "chosen" | "today" | null;
+}
+
+/** The datasets the default's rule reads, each over its classes 0-9, seed 0. */
+export const DEFAULT_RULE_DATASETS: readonly string[] = ["mnist", "fashion-mnist"];
+
+/**
+ * Settles the default of `deno task distill` and `--preset paper` by the rule written in
+ * results/README.md ("What 'P-KDGAN wins' means for the default", issue 26 point 5): the chosen
+ * design (variant `chosen`) becomes the default only if, on both MNIST and Fashion-MNIST, the 95 %
+ * Student-t interval over the 10 classes (seed 0) of P-KDGAN − scratch at the last epoch lies above
+ * zero; otherwise today's defaults stay. A dataset whose 10 classes have landed with an interval
+ * not above zero settles it at once; with every dataset's above zero it is `chosen`; else undecided.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { defaultDecision } from "./design_tables.ts";
+ * const cell = (dataset: string, normal: number, gain: number) => ({ dataset, normal, seed: 0,
+ *   variant: "chosen", agreement: 0.6, student: { width: 3, latent: 100, ratio: 255.3,
+ *   auc_scratch: 0.9, auc_one_step: 0.9, auc_pkdgan: 0.9 + gain } });
+ * const classes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+ * // MNIST: 10 classes, each P-KDGAN 1 to 2 points higher; Fashion-MNIST: 9 of 10 so far
+ * const mnist = classes.map((c) => cell("mnist", c, 0.01 + c / 1000));
+ * const fashion = classes.slice(0, 9).map((c) => cell("fashion-mnist", c, 0.01));
+ * const open = defaultDecision([...mnist, ...fashion]);
+ * assertEquals([open.verdict, open.datasets[0].aboveZero, open.datasets[1].missing], [null, true, [9]]);
+ * // One dataset whose 10 classes straddle zero settles it: today's defaults stay
+ * const mixed = classes.map((c) => cell("fashion-mnist", c, c % 2 ? 0.01 : -0.01));
+ * assertEquals(defaultDecision([...mnist, ...mixed]).verdict, "today");
+ * ```
+ */
+export function defaultDecision(cells: DesignCell[]): DefaultDecision {
+  const datasets = DEFAULT_RULE_DATASETS.map((dataset) => {
+    const gains = new Map<number, number>();
+    for (const c of cells) {
+      const s = c.student;
+      if (
+        c.dataset !== dataset || c.variant !== "chosen" || c.seed !== 0 ||
+        s.auc_pkdgan === null || s.auc_scratch === null
+      ) continue;
+      gains.set(c.normal, s.auc_pkdgan - s.auc_scratch);
+    }
+    const all = Array.from({ length: 10 }, (_, i) => i);
+    const landed = all.filter((c) => gains.has(c));
+    const values = landed.map((c) => gains.get(c)!);
+    const interval = values.length >= 3 ? meanInterval(values) : null;
+    return {
+      dataset,
+      landed,
+      missing: all.filter((c) => !gains.has(c)),
+      mean: mean(values),
+      interval,
+      aboveZero: landed.length === 10 ? interval!.low > 0 : null,
+    };
+  });
+  const verdict = datasets.some((d) => d.aboveZero === false)
+    ? "today"
+    : datasets.every((d) => d.aboveZero === true)
+    ? "chosen"
+    : null;
+  return { datasets, verdict };
+}
+
+/** The decision of {@link defaultDecision} as the lines tables.md shows. */
+function defaultText(d: DefaultDecision): string[] {
+  const lines = d.datasets.map((v) => {
+    const where = v.interval
+      ? `P-KDGAN − scratch ${signed(v.mean)}, 95 % interval ${signed(v.interval.low)} to ${
+        signed(v.interval.high)
+      }`
+      : v.landed.length
+      ? `P-KDGAN − scratch ${signed(v.mean)}, no interval below 3 classes`
+      : "no class yet";
+    const state = v.aboveZero === null
+      ? `open, missing ${v.missing.join(", ")}`
+      : v.aboveZero
+      ? "above zero"
+      : "not above zero";
+    return `- ${v.dataset}: ${v.landed.length} of 10 classes, ${where}: **${state}**.`;
+  });
+  const verdict = d.verdict === "chosen"
+    ? "**Decided: the chosen design becomes the default** of `deno task distill` and `--preset paper`."
+    : d.verdict === "today"
+    ? "**Decided: today's defaults stay**; the chosen design stays one set of flags away " +
+      "(results/design/chosen.json), and P-KDGAN does not beat the student trained alone here."
+    : "**Not decided yet.**";
+  return [
+    "## The default by the rule (the chosen design, every class)",
+    "",
+    "The rule of results/README.md (\"What 'P-KDGAN wins' means for the default\"): the chosen design",
+    "becomes the default only if, on both datasets, the 95 % interval over the 10 classes (seed 0)",
+    "of P-KDGAN − scratch at the last epoch lies above zero; otherwise today's defaults stay. A",
+    "dataset with all 10 classes and an interval not above zero settles it alone.",
+    "",
+    ...lines,
+    "",
+    verdict,
+    "",
+  ];
+}
+
 /**
  * The text of results/design/tables.md (before `deno fmt`) from the cells in the order given.
  *
@@ -577,6 +703,7 @@ export function designTables(cells: DesignCell[], paper: PaperFigures): string {
     "",
     ...protocolText(cells),
     ...kWeightsText(kWeightsDecision(cells)),
+    ...defaultText(defaultDecision(cells)),
     "## Per class",
     "",
     table(

@@ -44,6 +44,10 @@ export { loadPaperFigures, type PaperFigures } from "./paper_figures.ts";
 export { bestLive, teacherTables } from "./teacher_tables.ts";
 export { studentTables } from "./student_tables.ts";
 export {
+  DEFAULT_RULE_DATASETS,
+  type DefaultDatasetVerdict,
+  type DefaultDecision,
+  defaultDecision,
   DESIGN_STUDY_CLASSES,
   type DesignCell,
   type DesignClassGain,

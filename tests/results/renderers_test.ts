@@ -4,10 +4,17 @@
  * teachers' and students' tables, and a bad design folder named in the error.
  */
 
-import { assertAlmostEquals, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { join } from "@std/path";
 import { formatMarkdown } from "../../lib/results/markdown.ts";
 import {
+  defaultDecision,
   designGains,
   designTables,
   headlineBlocks,
@@ -354,6 +361,50 @@ Deno.test("design tables: K's weights settled by the written rule, from the stud
     assertEquals([still.compared.length, still.chosen], [9, null]);
     const text = await formatMarkdown(designTables(await loadDesignCells(dir), paper));
     assertStringIncludes(text, "**Not decided yet**: missing fashion-mnist 4 (kd-weights-50).");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("design tables: the default settled by the written rule from the chosen design's 20 classes, each dataset's interval against zero", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // MNIST: P-KDGAN 1 point above scratch on every class, +/- 0.5 (interval above zero).
+    for (let c = 0; c < 10; c++) {
+      await designFolder(dir, `mnist-${c}-s0-chosen`, {
+        scratch: 0.9,
+        pkdgan: 0.91 + (c % 2 ? 0.005 : -0.005),
+      });
+    }
+    // Fashion-MNIST: 9 classes at +1 point; a second seed and another variant do not count.
+    for (let c = 0; c < 9; c++) {
+      await designFolder(dir, `fashion-mnist-${c}-s0-chosen`, { scratch: 0.9, pkdgan: 0.91 });
+    }
+    await designFolder(dir, "fashion-mnist-9-s1-chosen", { scratch: 0.9, pkdgan: 0.91 });
+    await designFolder(dir, "fashion-mnist-9-s0-default", { scratch: 0.9, pkdgan: 0.91 });
+    const open = defaultDecision(await loadDesignCells(dir));
+    assertEquals(open.verdict, null);
+    assertEquals(open.datasets.map((d) => [d.dataset, d.landed.length, d.missing, d.aboveZero]), [
+      ["mnist", 10, [], true],
+      ["fashion-mnist", 9, [9], null],
+    ]);
+    assertAlmostEquals(open.datasets[0].mean, 0.01, 1e-12);
+    let text = await formatMarkdown(designTables(await loadDesignCells(dir), paper));
+    assertStringIncludes(text, "- fashion-mnist: 9 of 10 classes, P-KDGAN − scratch +1.00");
+    assertStringIncludes(text.replace(/\s+/g, " "), "**open, missing 9**");
+    assertStringIncludes(text, "**Not decided yet.**");
+
+    // Its tenth class 3 points below: the interval now reaches below zero, today's defaults stay.
+    await designFolder(dir, "fashion-mnist-9-s0-chosen", { scratch: 0.9, pkdgan: 0.87 });
+    const lost = defaultDecision(await loadDesignCells(dir));
+    assertEquals([lost.verdict, lost.datasets[1].aboveZero], ["today", false]);
+    assert(lost.datasets[1].interval!.low < 0 && lost.datasets[1].mean > 0);
+    text = await formatMarkdown(designTables(await loadDesignCells(dir), paper));
+    assertStringIncludes(text, "**Decided: today's defaults stay**");
+
+    // At +1 point instead: both above zero, the chosen design becomes the default.
+    await designFolder(dir, "fashion-mnist-9-s0-chosen", { scratch: 0.9, pkdgan: 0.91 });
+    assertEquals(defaultDecision(await loadDesignCells(dir)).verdict, "chosen");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
