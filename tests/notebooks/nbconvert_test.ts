@@ -97,6 +97,23 @@ Deno.test({
       assertEquals(round(trace("one class").y), round(await committedDesignGainPoints()));
       assertEquals(trace("published gain, MNIST").y, [1.77, 1.77]);
       assertEquals(trace("0:").y, [0, 0]);
+      // The summary says where the default's rule stands: until it is settled, how many of each
+      // dataset's classes the chosen design has (its folders counted here directly).
+      const summary = nb.cells.find((c) => (c as { id?: string }).id === "05-20")!.outputs!
+        .map((o) => joinLines(o.data?.["text/markdown"] ?? "")).join("");
+      assertStringIncludes(summary, "The default by the rule");
+      const chosen = (await Array.fromAsync(Deno.readDir(join(ROOT, "results/design"))))
+        .map((e) => e.name);
+      const landed = (d: string) =>
+        chosen.filter((n) => new RegExp(`^${d}-\\d-s0-chosen$`).test(n)).length;
+      if (landed("mnist") < 10 || landed("fashion-mnist") < 10) {
+        assertStringIncludes(
+          summary,
+          `not decided yet (MNIST ${landed("mnist")} of 10 classes, Fashion-MNIST ${
+            landed("fashion-mnist")
+          } of 10 classes)`,
+        );
+      }
       // The constraint's chart has one point per committed run without it (each has its twin).
       const pairs = (await Array.fromAsync(Deno.readDir(join(ROOT, "results/constraint"))))
         .filter((e) => e.isDirectory).length;
