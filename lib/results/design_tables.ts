@@ -13,7 +13,8 @@
  * @module
  */
 
-import { readJson } from "../util/json.ts";
+import { readJson, readJsonIfPresent } from "../util/json.ts";
+import { cpuOf } from "./teacher_runs.ts";
 import { join } from "@std/path";
 import { BEST_TEST_EPOCH_LABEL, bestTestEpoch } from "../metrics/mod.ts";
 import { bestEpochGain, type DistilledStudent } from "./distillations.ts";
@@ -40,6 +41,8 @@ export interface DesignCell {
   bestEpochPerImageGain?: number | null;
   /** The reference code's protocol taken apart, where both students were scored per image. */
   protocol?: ProtocolGains | null;
+  /** The CPU the distillation ran on (`machine` of the folder's `run.json`); null unrecorded. */
+  cpu?: string | null;
 }
 
 /**
@@ -138,6 +141,9 @@ export async function loadDesignCells(dir: string): Promise<DesignCell[]> {
       return file ? await readJson(join(folder, "jobs", file)) as Job : undefined;
     };
     const [pk, scratch] = [await job("pkdgan"), await job("scratch")];
+    const manifest = await readJsonIfPresent(join(folder, "run.json")) as
+      | { machine?: unknown }
+      | undefined;
     const perImageBest = (j: Job | undefined) =>
       j?.bnStats?.mode === "per-image" ? j.bestTestEpochPerImage?.auc : undefined;
     const [pkBest, scratchBest] = [perImageBest(pk), perImageBest(scratch)];
@@ -152,6 +158,7 @@ export async function loadDesignCells(dir: string): Promise<DesignCell[]> {
         ? pkBest - scratchBest
         : null,
       protocol: protocolGains(pk, scratch),
+      cpu: cpuOf(manifest?.machine),
     });
   }
   return cells.sort((a, b) =>
