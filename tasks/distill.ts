@@ -199,8 +199,8 @@ await runTask(async () => {
     console.log(
       `backend ${backend.name}: at the quick size (2 short epochs) float rounding alone moves ` +
         "a teacher's AUC by up to 3 points between backends (digit 2: 0.879 onednn, 0.908 " +
-        "wasm); notebook 03 uses the same default (auto), the committed quick results wasm " +
-        "(--backend wasm to compare with them)",
+        "wasm); notebook 03 uses the same default (auto); the committed quick results trained " +
+        "their teacher in the run on wasm (--teacher train --backend wasm to compare with them)",
     );
   }
   const failed = results.students.flatMap((s) => s.errors);
