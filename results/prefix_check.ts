@@ -285,6 +285,14 @@ export async function main(args: string[]): Promise<number> {
       `${dir}/run.json: kind is "${manifest.kind}", expected "train" (a run of deno task train)`,
     );
   }
+  // It reruns EDE-GAN's training step (its losses are the points compared): another model's run
+  // would be retrained as an EDE-GAN and read as "differs".
+  if ((manifest.model ?? "ede-gan") !== "ede-gan") {
+    throw new Error(
+      `${dir}/run.json: a ${manifest.model} run; this check reruns EDE-GAN runs only ` +
+        `(model "ede-gan")`,
+    );
+  }
   // The file's own points: their losses in the order the run wrote them (the schema's parse puts
   // the fields it knows first).
   const steps = (raw as { steps?: Record<string, number>[] | null }).steps ?? [];

@@ -18,8 +18,8 @@
 # the list; when only such jobs are left it waits a minute (QUEUE_POLL_SECONDS) and looks again.
 # A dependency neither there nor being made skips the job. A bare HH:MM deadline already past
 # today means tomorrow's.
-# Landed results rebuild their tables: commit them as they land (and run `deno task results` once
-# at the end, since two workers may rebuild at the same moment).
+# Landed results rebuild their tables (one worker at a time: results/.rebuild.lock): commit them
+# as they land.
 set -u
 cd "$(dirname "$0")/.."
 usage="usage: bash results/queue.sh DEADLINE [LIST] (DEADLINE in date -d syntax, UTC: 08:25, '+150 min')"

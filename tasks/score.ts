@@ -101,6 +101,28 @@ await runTask(async () => {
       `--score-kind ${asked}: a '${model.name}' model scores ${model.scoreKinds.join(", ")}`,
     );
   }
+  // A pool scores with the model's own kind and its run's statistics: a kind or a fixed mode
+  // that differs is refused here, before any data is read (`auto`, chosen on the validation
+  // normals, is checked once chosen, below).
+  if (workers > 1) {
+    const asked = flags["score-kind"] as string | undefined;
+    const bn = flags["bn-stats"] as string;
+    const runMode = bn === "run" || bn === "auto"
+      ? undefined
+      : await runBatchNormMode(modelDir, model);
+    if (
+      (asked !== undefined && asked !== model.scoreKinds[0]) ||
+      (runMode !== undefined && bn !== runMode)
+    ) {
+      model.dispose();
+      throw new Error(
+        `--workers ${workers}: a scorer pool scores with the model's own kind ` +
+          `(${model.scoreKinds[0]}) and its run's BatchNorm statistics` +
+          `${runMode !== undefined ? ` (${runMode})` : ""}; drop --score-kind/--bn-stats, or ` +
+          "score with one worker",
+      );
+    }
+  }
   const { imageSize, channels } = model.config;
   let set;
   let skipped: SkippedFiles[] = [];
@@ -130,16 +152,17 @@ await runTask(async () => {
     const runJson = join(modelDir, "..", "run.json");
     const run = await readRunManifest(runJson);
     const recorded = run?.data ? oneClassOptionsOf(run.data) : undefined;
-    const source = scoringDataSource(
-      {
-        dataset: flags.dataset as DatasetName | undefined,
-        dataDir: flags["data-dir"] as string | undefined,
-        normal: flags.normal as number | undefined,
-        protocol: flags.protocol as Protocol | undefined,
-        splitSeed: flags.seed as number | undefined,
-      },
-      recorded,
-      runJson,
+    const typedOptions = {
+      dataset: flags.dataset as DatasetName | undefined,
+      dataDir: flags["data-dir"] as string | undefined,
+      normal: flags.normal as number | undefined,
+      protocol: flags.protocol as Protocol | undefined,
+      splitSeed: flags.seed as number | undefined,
+    };
+    const source = scoringDataSource(typedOptions, recorded, runJson);
+    // Options not typed came from the run's manifest: an error names it, not a flag.
+    const typed = new Set(
+      Object.entries(typedOptions).filter(([, v]) => v !== undefined).map(([k]) => k),
     );
     const split = await loadOneClass({
       ...source.options,
@@ -148,8 +171,9 @@ await runTask(async () => {
       channels: channels as 1 | 3,
     }).catch((error: Error) => {
       model.dispose();
-      // The data options' errors name the flags typed here (`--normal`, not `normal`).
-      throw namingFlags(error);
+      // The data options' errors name the flags typed here (`--normal`, not `normal`), or the
+      // manifest an option was taken from.
+      throw namingFlags(error, { typed, recordedIn: runJson });
     });
     if (split.manifest.sourceImages) {
       imageNotes = sourceImageNotes(split.manifest.sourceImages, imageSize, channels);

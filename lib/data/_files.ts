@@ -7,6 +7,7 @@
 import { gunzipSync } from "node:zlib";
 import { exists } from "../util/atomic.ts";
 import type { SkippedFiles } from "./types.ts";
+import { envVar } from "../util/env.ts";
 
 export { exists };
 
@@ -52,13 +53,7 @@ export async function findFirst(dir: string, names: string[]): Promise<string | 
 }
 
 /** An environment variable, or undefined when unset or when env access is not granted. */
-export function envVar(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { envVar };
 
 /** The per-user cache directory of edegan: `$EDEGAN_CACHE_DIR`, else `$XDG_CACHE_HOME/edegan`, else `~/.cache/edegan`. */
 export function cacheRoot(): string {

@@ -70,3 +70,33 @@ export function parseLabelsCsv(text: string, name: string): Array<[string, numbe
   }
   return out;
 }
+
+/**
+ * Whether a CSV is meant as a labels file (see {@linkcode parseLabelsCsv}): its first line names
+ * the columns `file` and `label`, or, without such a header, reads as `file,label` (two fields,
+ * the second a label). A file of another kind that happens to be named `labels.csv`
+ * (`id,species`) is not; one that is meant as labels but has a bad line further down is, so that
+ * its error is reported rather than the labels silently dropped. Text that is not CSV at all
+ * (an unclosed quote) is not.
+ *
+ * @example
+ * ```ts
+ * import { isLabelsCsv } from "./labels.ts";
+ * if (!isLabelsCsv("file,label\na.png,0\nb.png,2\n", "labels.csv")) throw new Error("header");
+ * if (!isLabelsCsv("a.png,normal\nb.png,oops\n", "labels.csv")) throw new Error("no header");
+ * if (isLabelsCsv("id,species\n1,cat\n", "labels.csv")) throw new Error("another kind");
+ * if (isLabelsCsv("", "labels.csv")) throw new Error("empty");
+ * ```
+ */
+export function isLabelsCsv(text: string, name: string): boolean {
+  let records;
+  try {
+    records = readCsvRecords(text, name, "#");
+  } catch {
+    return false;
+  }
+  const first = records[0]?.fields.map((f) => f.trim().toLowerCase());
+  if (first === undefined) return false;
+  if (first.includes("file") && first.includes("label")) return true;
+  return first.length === 2 && parseAnomalyLabel(first[1]) !== undefined;
+}

@@ -121,7 +121,10 @@ export function registerDataset(spec: DatasetSpec): void {
 export function datasetSpec(name: DatasetName): DatasetSpec {
   const spec = specs.get(name);
   if (!spec) {
-    throw new Error(`dataset: "${name}" unknown, expected one of ${DATASET_NAMES.join(", ")}`);
+    throw new Error(
+      `dataset: "${name}" unknown, expected one of ${DATASET_NAMES.join(", ")} (a plugin's ` +
+        "dataset is registered by EDEGAN_PLUGINS=module.ts)",
+    );
   }
   return spec;
 }

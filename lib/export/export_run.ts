@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join } from "@std/path";
+import { basename, join } from "@std/path";
 import { loadEdeGan } from "../models/ede_gan/mod.ts";
 import { readRunManifest } from "../run/manifest.ts";
 import { resolveModelDir } from "../score/model_dir.ts";
@@ -112,8 +112,11 @@ export async function exportRun(opts: ExportOptions): Promise<ExportResult> {
       source: opts.model,
       config: { ...model.config },
       calibration,
-      // Relative to `source`: an absolute path would name the exporting machine's folders.
-      calibrationSource: fromRun ? "run.json (calibration)" : "model/model.json (calibration)",
+      // Relative to the run folder (the model folder's parent), as the metadata's docs say: an
+      // absolute path would name the exporting machine's folders.
+      calibrationSource: fromRun
+        ? "run.json (calibration)"
+        : `${basename(modelDir)}/model.json (calibration)`,
       ...(data
         ? {
           data: { dataset: data.dataset, normalClass: data.normalClass, protocol: data.protocol },

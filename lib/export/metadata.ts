@@ -51,7 +51,8 @@ export interface ExportMetadata {
   calibration: Calibration;
   /**
    * Where the calibration was read, relative to the run folder (the model folder's parent),
-   * whichever of the two `source` names: `run.json (calibration)` or `model/model.json (calibration)`.
+   * whichever of the two holds it: `run.json (calibration)` or `MODEL/model.json (calibration)`
+   * (`MODEL`: the model folder's name, `model` for a run's own).
    */
   calibrationSource: string;
   decision: string;

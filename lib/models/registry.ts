@@ -89,7 +89,8 @@ function entryOf(name: string, flag?: string): ModelEntry {
   if (!entry) {
     throw new Error(
       `${flag ? `${flag}: ` : ""}unknown model '${name}'; this edegan knows ` +
-        registeredModels().join(", "),
+        `${registeredModels().join(", ")} (a plugin's model is registered by ` +
+        "EDEGAN_PLUGINS=module.ts)",
     );
   }
   return entry;

@@ -69,7 +69,8 @@ export interface Distillation {
 export async function loadDistillations(dir: string): Promise<Distillation[]> {
   const out: Distillation[] = [];
   for await (const entry of Deno.readDir(dir)) {
-    if (!entry.isDirectory) continue;
+    // A hidden folder is none of them (a folder being landed: lib/sweep/campaign.ts).
+    if (!entry.isDirectory || entry.name.startsWith(".")) continue;
     const results = await readJson(join(dir, entry.name, "results.json")) as Distillation;
     const manifest = await readJsonIfPresent(join(dir, entry.name, "run.json")) as
       | { machine?: unknown }

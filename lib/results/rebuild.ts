@@ -11,7 +11,8 @@
  */
 
 import { join } from "@std/path";
-import { writeFileAtomic } from "../util/atomic.ts";
+import { exists, writeFileAtomic } from "../util/atomic.ts";
+import { withLockWaiting } from "../util/run_lock.ts";
 import { type MergedTables, mergeResults, readJobResults, tablesMarkdown } from "../sweep/merge.ts";
 import { designTables, loadDesignCells } from "./design_tables.ts";
 import { loadDistillations } from "./distillations.ts";
@@ -67,19 +68,16 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
   const students = await loadDistillations(join(dir, "students"));
   // The runs without the latent constraint (issue 26, item 6), beside their teachers; the folder
   // holds only the campaign spec until its first run lands.
-  const unconstrained = await loadTeacherRuns(join(dir, "constraint")).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  });
+  const constraintDir = join(dir, "constraint");
+  const unconstrained = await exists(constraintDir) ? await loadTeacherRuns(constraintDir) : [];
   const files: ResultsFile[] = [
     { path: join(dir, "teachers", "tables.md"), text: teacherTables(teachers) },
     { path: join(dir, "students", "tables.md"), text: studentTables(students, paper) },
   ];
   const designDir = join(dir, "design");
-  const cells = await loadDesignCells(designDir).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  });
+  // Only a missing design/ means no study yet: a study folder that cannot be read is an error
+  // named by the reader, never a headline silently without the study.
+  const cells = await exists(designDir) ? await loadDesignCells(designDir) : [];
   if (cells.length > 0) {
     files.push({ path: join(designDir, "tables.md"), text: designTables(cells, paper) });
   }
@@ -109,8 +107,8 @@ export async function renderResults(dir: string): Promise<ResultsFile[]> {
  */
 async function sweepFolders(dir: string): Promise<Map<string, MergedTables>> {
   const sweeps = new Map<string, MergedTables>();
-  const entries = (await Array.fromAsync(Deno.readDir(dir))).filter((e) => e.isDirectory)
-    .map((e) => e.name).sort();
+  const entries = (await Array.fromAsync(Deno.readDir(dir)))
+    .filter((e) => e.isDirectory && !e.name.startsWith(".")).map((e) => e.name).sort();
   for (const name of entries) {
     const folder = join(dir, name);
     const isSweep = await Deno.stat(join(folder, "jobs")).then((s) => s.isDirectory, () => false) &&
@@ -130,7 +128,9 @@ function sweepFiles(dir: string, sweeps: Map<string, MergedTables>): ResultsFile
 
 /**
  * Rebuilds the generated files of results folder `dir`: each whose text differs from what the
- * runs give is written whole (atomically), or, with `check`, only reported.
+ * runs give is written whole (atomically), or, with `check`, only reported. Rebuilds that write
+ * take turns (`dir/.rebuild.lock`, waited for): two campaign workers landing at once each read
+ * the folders after the other's rebuild has written, so the last tables written include both.
  *
  * @example
  * ```ts
@@ -145,14 +145,23 @@ export async function rebuildResults(
   dir: string,
   opts: { check?: boolean } = {},
 ): Promise<RebuildSummary> {
-  const summary: RebuildSummary = { stale: [], upToDate: [] };
-  for (const file of await renderResults(dir)) {
-    if (await readOrEmpty(file.path) === file.text) {
-      summary.upToDate.push(file.path);
-      continue;
+  const rebuild = async () => {
+    const summary: RebuildSummary = { stale: [], upToDate: [] };
+    for (const file of await renderResults(dir)) {
+      if (await readOrEmpty(file.path) === file.text) {
+        summary.upToDate.push(file.path);
+        continue;
+      }
+      summary.stale.push(file.path);
+      if (!opts.check) await writeFileAtomic(file.path, file.text);
     }
-    summary.stale.push(file.path);
-    if (!opts.check) await writeFileAtomic(file.path, file.text);
-  }
-  return summary;
+    return summary;
+  };
+  if (opts.check) return await rebuild();
+  return await withLockWaiting(join(dir, REBUILD_LOCK), `deno task results (${dir})`, rebuild, {
+    pollMs: 500,
+  });
 }
+
+/** The lock file, in the results folder, that rebuilds take turns by. */
+export const REBUILD_LOCK = ".rebuild.lock";

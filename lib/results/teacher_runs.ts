@@ -129,7 +129,8 @@ async function readOptional<T>(path: string): Promise<T | null> {
 export async function loadTeacherRuns(dir: string): Promise<TeacherRun[]> {
   const runs: TeacherRun[] = [];
   for await (const entry of Deno.readDir(dir)) {
-    if (!entry.isDirectory) continue;
+    // A hidden folder is none of the runs (a folder being landed: lib/sweep/campaign.ts).
+    if (!entry.isDirectory || entry.name.startsWith(".")) continue;
     const folder = join(dir, entry.name);
     const path = join(folder, "run.json");
     const run = await readRunManifest(path);

@@ -78,10 +78,11 @@ async function open(
   runtime: string,
   threads: number,
 ): Promise<Scorer> {
+  // A plugin's model (EDEGAN_PLUGINS) is registered in this worker too, as in the task, so that
+  // every runtime reads its run (the ONNX one refuses it by name, as the export does).
+  await loadPlugins();
   if (runtime === "onnxruntime-node") return await openOnnx(model, threads);
   const selection = await selectBackend(runtime as "cpu" | "wasm" | "onednn", { threads });
-  // A plugin's model (EDEGAN_PLUGINS) is registered in this worker too, as in the task.
-  await loadPlugins();
   const dir = await resolveModelDir(model);
   const loaded: AnomalyModel = (await loadModel(dir)).model;
   const bnStats = await poolBatchNormStats(dir, loaded, model).catch((error) => {

@@ -8,6 +8,7 @@
 
 import { relative } from "@std/path";
 import { decodeImage, type LabelledImageFiles, listLabelledImages } from "../data/folder.ts";
+import { isLabelsCsv } from "../data/labels.ts";
 import { listImageFiles, readFileNamed } from "../data/mod.ts";
 import { prepareRgbImage } from "../data/preprocess.ts";
 import type { ImageSet, SkippedFiles } from "../data/types.ts";
@@ -102,9 +103,10 @@ export async function loadImageFolder(
 
 /**
  * The images of `dir` and their labels: a folder dataset's test split, or else a plain folder. A
- * `labels.csv` that does not read as labels (another file of that name: `id,species`) leaves the
- * folder unlabelled, with a note saying why; labels are optional here, unlike in a folder
- * dataset's test split, where the same file is an error.
+ * `labels.csv` of another kind (`id,species`: {@linkcode isLabelsCsv}) is passed over with a note,
+ * and the folder is read as if it had none (`normal/` and `anomalous/`, or unlabelled); labels are
+ * optional here, unlike in a folder dataset's test split, where the same file is an error. A
+ * labels file with a bad line (a missing or hidden file, a bad label) is an error naming the line.
  */
 async function imageFiles(dir: string): Promise<{
   files: string[];
@@ -115,14 +117,20 @@ async function imageFiles(dir: string): Promise<{
 }> {
   const notes: string[] = [];
   const csv = `${dir}/labels.csv`;
-  const labelled = await listLabelledImages(dir, dir).catch((error: Error) => {
-    if (!error.message.startsWith(`${csv}:`)) throw error;
-    notes.push(
-      `${csv} not read as labels (${error.message.slice(csv.length + 1).trim()}): ` +
-        "the images are scored without labels",
-    );
-    return undefined;
+  const text = await Deno.readTextFile(csv).catch((error) => {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.IsADirectory) {
+      return undefined;
+    }
+    throw new Error(`${csv}: cannot read (${(error as Error).message})`);
   });
+  const foreign = text !== undefined && !isLabelsCsv(text, csv);
+  if (foreign) {
+    notes.push(
+      `${csv} is not a labels file (its first line is neither a "file,label" header nor a ` +
+        "file and a label): not read as labels",
+    );
+  }
+  const labelled = await listLabelledImages(dir, dir, foreign ? [] : [dir]);
   if (labelled) return { ...labelled, notes };
   const plain = await listImageFiles(dir, dir);
   return { files: plain.files.sort(), skipped: plain.skipped, notes };

@@ -41,7 +41,7 @@
 
 import { readRunManifest } from "../run/manifest.ts";
 import { readJson, readJsonIfPresent } from "../util/json.ts";
-import { dirname, fromFileUrl, join } from "@std/path";
+import { basename, dirname, fromFileUrl, join } from "@std/path";
 import { lockHolder, lockIsStale } from "../util/run_lock.ts";
 import { DATASET_NAMES, type DatasetName } from "../data/registry.ts";
 import { exists, writeFileAtomic } from "../util/atomic.ts";
@@ -595,17 +595,51 @@ async function entryFiles(
   return { optional, names };
 }
 
-/** Copies the listed files of `runDir` into `dest` (each written atomically). */
+/**
+ * Copies the listed files of `runDir` into `dest`: a new folder appears whole (built under a hidden
+ * name, then renamed); a folder landed before is updated file by file (each written atomically).
+ */
 async function land(runDir: string, dest: string, files: string[]) {
-  for (const entry of files) {
-    const { optional, names } = await entryFiles(runDir, entry);
-    for (const n of names) {
-      const from = join(runDir, n);
-      if (optional && !await exists(from)) continue;
-      await writeFileAtomic(join(dest, n), await Deno.readFile(from));
+  const copyInto = async (to: string) => {
+    for (const entry of files) {
+      const { optional, names } = await entryFiles(runDir, entry);
+      for (const n of names) {
+        const from = join(runDir, n);
+        if (optional && !await exists(from)) continue;
+        await writeFileAtomic(join(to, n), await Deno.readFile(from));
+      }
+    }
+  };
+  // Landed again (a job rerun): file by file over the folder, which keeps what else it holds.
+  if (await exists(dest)) return await copyInto(dest);
+  // A new folder appears whole: built under a hidden name beside it (which the results' readers
+  // pass over), then renamed, so that another worker rebuilding the tables meanwhile never reads
+  // a folder half-landed. A build left by a killed landing of this job is removed first.
+  const parent = dirname(dest);
+  await Deno.mkdir(parent, { recursive: true });
+  const prefix = `${LANDING_PREFIX}${basename(dest)}-`;
+  for await (const e of Deno.readDir(parent)) {
+    if (e.isDirectory && e.name.startsWith(prefix)) {
+      await Deno.remove(join(parent, e.name), { recursive: true });
     }
   }
+  const building = join(parent, `${prefix}${Deno.pid}`);
+  try {
+    await Deno.mkdir(building);
+    await copyInto(building);
+    await Deno.rename(building, dest);
+  } catch (error) {
+    await Deno.remove(building, { recursive: true }).catch(() => {});
+    throw error;
+  }
 }
+
+/**
+ * The name prefix of a folder being landed (`.landing-<folder>-<pid>`, beside the folder it
+ * becomes): hidden, so that readers of `results/` (which skip names starting with a dot) and git
+ * status pass it over.
+ */
+export const LANDING_PREFIX = ".landing-";
 
 /**
  * A job's result from its run folder: the trained model's (train; any registered model, its name

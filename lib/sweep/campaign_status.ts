@@ -13,9 +13,16 @@ import { join } from "@std/path";
 import { exists } from "../util/atomic.ts";
 import { lockHolder, lockIsStale } from "../util/run_lock.ts";
 import { type CampaignJob, hasLanded } from "./campaign.ts";
+import { readJobResult, settingsDifferences } from "./runner.ts";
 
 /** A campaign job's state, in the order a campaign moves a job through them. */
-export type JobState = "to run" | "left unfinished" | "running" | "finished" | "landed";
+export type JobState =
+  | "to run"
+  | "left unfinished"
+  | "running"
+  | "other flags"
+  | "finished"
+  | "landed";
 
 /** One job's state and what the files say about it. */
 export interface JobStatus {
@@ -34,6 +41,9 @@ export interface JobStatus {
  *   finished);
  * - `finished`: its record `out/jobs/<id>.json` exists (a job that does not land, or whose
  *   landing was removed);
+ * - `other flags`: its record was made with other flags than the spec's of now (`sweep` fails
+ *   the job until the record is moved aside or the flags restored); a record that cannot be read
+ *   is `to run` (`sweep` runs the job again);
  * - `running`: a live process holds its lock `out/jobs/<id>.running` (`progress` is the last
  *   progress line of `out/runs/<id>.log`);
  * - `left unfinished`: a lock whose process is gone (the next run resumes it);
@@ -47,11 +57,15 @@ export interface JobStatus {
  * import { campaignStatus } from "./campaign_status.ts";
  * const out = await Deno.makeTempDir();
  * await Deno.mkdir(`${out}/jobs`);
- * await Deno.writeTextFile(`${out}/jobs/a.json`, "{}");
- * const job = (id: string) =>
- *   ({ id, task: "train", flags: {}, after: [], files: ["run.json"] }) as never;
+ * const record = { id: "a", teacher: { auc: 0.9 }, students: [], settings: { epochs: 2 } };
+ * await Deno.writeTextFile(`${out}/jobs/a.json`, JSON.stringify(record));
+ * const job = (id: string, epochs = 2) =>
+ *   ({ id, task: "train", flags: { epochs }, after: [], files: ["run.json"] }) as never;
  * const states = await campaignStatus([job("a"), job("b")], out);
  * assertEquals(states.map((s) => [s.id, s.state]), [["a", "finished"], ["b", "to run"]]);
+ * // The spec edited since: the record no longer counts as finished.
+ * const [edited] = await campaignStatus([job("a", 15)], out);
+ * assertEquals([edited.state, edited.detail.includes("--epochs 2 -> 15")], ["other flags", true]);
  * ```
  */
 export async function campaignStatus(
@@ -77,10 +91,26 @@ export async function campaignStatus(
     // The lock read before the record: a job that finishes in between is found finished, not
     // "to run" (its runner writes the record, then releases the lock).
     if (await record(job.id)) {
+      const file = join(out, "jobs", `${job.id}.json`);
+      // Read as the runner reads it: a record it cannot parse is rerun, one made with other
+      // flags fails the job, so neither is "finished".
+      const done = await readJobResult(out, job.id);
+      const differences = done ? settingsDifferences(done.settings, job.flags) : [];
+      if (done === undefined || differences.length > 0) {
+        statuses.push({
+          id: job.id,
+          state: done === undefined ? "to run" : "other flags",
+          detail: done === undefined
+            ? `${file} cannot be read: the job runs again`
+            : `${file} was made with other flags (${differences.join(", ")}): sweep fails it ` +
+              "until the record is moved aside or the spec's flags are restored",
+        });
+        continue;
+      }
       statuses.push({
         id: job.id,
         state: "finished",
-        detail: job.land ? `${join(out, "jobs", `${job.id}.json`)}; not in ${job.land}` : "",
+        detail: job.land ? `${file}; not in ${job.land}` : "",
       });
       continue;
     }
@@ -160,7 +190,14 @@ async function lastProgressLine(log: string): Promise<string | undefined> {
  * ```
  */
 export function stateCounts(statuses: readonly JobStatus[]): string {
-  const order: JobState[] = ["landed", "finished", "running", "left unfinished", "to run"];
+  const order: JobState[] = [
+    "landed",
+    "finished",
+    "other flags",
+    "running",
+    "left unfinished",
+    "to run",
+  ];
   return order
     .map((state) => [state, statuses.filter((s) => s.state === state).length] as const)
     .filter(([, n]) => n > 0)

@@ -9,6 +9,7 @@
  */
 
 import { isAbsolute, resolve, toFileUrl } from "@std/path";
+import { envVar } from "./env.ts";
 
 /**
  * Imports each module of `list` (default `EDEGAN_PLUGINS`; comma-separated, blanks skipped):
@@ -31,7 +32,7 @@ import { isAbsolute, resolve, toFileUrl } from "@std/path";
  * ```
  */
 export async function loadPlugins(
-  list: string | undefined = Deno.env.get("EDEGAN_PLUGINS"),
+  list: string | undefined = envVar("EDEGAN_PLUGINS"),
 ): Promise<string[]> {
   const imported: string[] = [];
   for (const entry of (list ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
@@ -51,5 +52,5 @@ export async function loadPlugins(
 
 /** The folder the command was typed in: `INIT_CWD` under `deno task`, else the working folder. */
 function typedIn(): string {
-  return Deno.env.get("INIT_CWD") || Deno.cwd();
+  return envVar("INIT_CWD") ?? Deno.cwd();
 }

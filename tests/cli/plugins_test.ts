@@ -53,6 +53,12 @@ Deno.test("EDEGAN_PLUGINS: a plugin's model and dataset train, score and are lis
     assertStringIncludes(scored.text, "score: distance");
     assertStringIncludes(scored.text, run.metrics.auc.toFixed(4));
 
+    // Scored without the plugin: the model is unknown, and the error says how plugins register.
+    const unplugged = await task("score", ["--model", out, "--backend", "cpu", "--out", csv]);
+    assertEquals(unplugged.code, 2, unplugged.text);
+    assertStringIncludes(unplugged.text, "unknown model 'test-template'");
+    assertStringIncludes(unplugged.text, "registered by EDEGAN_PLUGINS=module.ts");
+
     // Another kind than the model's is refused before any data is read, naming the flag.
     const wrongKind = await task(
       "score",
@@ -68,6 +74,34 @@ Deno.test("EDEGAN_PLUGINS: a plugin's model and dataset train, score and are lis
     const bad = await task("train", ["--help"], "no/such/plugin.ts");
     assertEquals(bad.code, 2, bad.text);
     assertStringIncludes(bad.text, "error: EDEGAN_PLUGINS: cannot import no/such/plugin.ts");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadPlugins: without permission to read the environment, as if EDEGAN_PLUGINS were unset", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = join(dir, "no_env.ts");
+    const plugins = new URL("../../lib/util/plugins.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { loadPlugins } from "${plugins}";\nconsole.log(JSON.stringify(await loadPlugins()));\n`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
+        script,
+      ],
+      env: { EDEGAN_PLUGINS: "tests/cli/_plugin.ts" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assertEquals([out.code, text.trim()], [0, "[]"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

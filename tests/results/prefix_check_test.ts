@@ -195,3 +195,26 @@ Deno.test("prefix_check.ts --help prints the usage and exits 0; a bad flag exits
   assertEquals(bad.code, 2);
   assertEquals(bad.text.trim(), "error: --points: expected an integer >= 1, got '0'");
 });
+
+Deno.test("prefix_check.ts: a run of another model is refused (exit 2), not retrained as EDE-GAN and called different", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/run.json`,
+      JSON.stringify({
+        ...TRAINED,
+        model: "deep-svdd",
+        backend: { name: "wasm", device: "wasm", skipped: [] },
+        steps: [{ step: 1, epoch: 1, loss: 0.5 }, { step: 2, epoch: 1, loss: 0.4 }],
+      }),
+    );
+    const run = await runDeno(["results/prefix_check.ts", dir, "--points", "2"]);
+    assertEquals(run.code, 2, run.text);
+    assertEquals(
+      run.text.trim(),
+      `error: ${dir}/run.json: a deep-svdd run; this check reruns EDE-GAN runs only (model "ede-gan")`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

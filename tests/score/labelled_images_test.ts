@@ -123,7 +123,7 @@ Deno.test("score's data errors name the flag typed, and a folder of images given
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("loadImageFolder: a labels.csv of another kind leaves the folder unlabelled with a note; an empty labelled layout says what it skipped", async () => {
+Deno.test("loadImageFolder: a labels.csv of another kind is passed over with a note (normal/ and anomalous/ still label); a labels file's bad line is an error; an empty labelled layout says what it skipped", async () => {
   const root = await Deno.makeTempDir();
   await writeDigitFolder(join(root, "digits"), {
     normal: 2,
@@ -133,12 +133,29 @@ Deno.test("loadImageFolder: a labels.csv of another kind leaves the folder unlab
     testAnomalous: 2,
   });
   const images = join(root, "digits", "test");
-  // Another program's labels.csv beside the images: scored, unlabelled, and said so.
+  // Another program's labels.csv beside normal/ and anomalous/: passed over, said so, and the
+  // subfolders label the images.
   await Deno.writeTextFile(join(images, "labels.csv"), "id,species\n1,cat\n");
   const foreign = await loadImageFolder(images, 32, 1);
-  assertEquals(foreign.isAnomaly, undefined);
   assertEquals(foreign.count, 4);
-  assertStringIncludes(foreign.notes[0], `${images}/labels.csv not read as labels (1: label`);
+  assertEquals([...foreign.isAnomaly!], [0, 0, 1, 1]);
+  assertStringIncludes(foreign.notes[0], `${images}/labels.csv is not a labels file`);
+  // The same beside images alone: unlabelled.
+  const loose = join(root, "loose");
+  await Deno.mkdir(loose);
+  const normalFile = await firstFile(join(images, "normal"));
+  await Deno.copyFile(join(images, "normal", normalFile), join(loose, "a.png"));
+  await Deno.writeTextFile(join(loose, "labels.csv"), "id,species\n1,cat\n");
+  const plain = await loadImageFolder(loose, 32, 1);
+  assertEquals([plain.count, plain.isAnomaly], [1, undefined]);
+  // A labels file whose second line lists a file that is not there: an error naming the line,
+  // not the labels silently dropped.
+  await Deno.writeTextFile(join(loose, "labels.csv"), "file,label\na.png,0\nA.PNG,1\n");
+  const missing = await loadImageFolder(loose, 32, 1).then(() => "", (e: Error) => e.message);
+  assertEquals(
+    missing,
+    `--images: ${loose}/labels.csv: lists A.PNG, but ${loose}/A.PNG does not exist`,
+  );
   // normal/ and anomalous/ with no image in them, one beside: an error that says so.
   const empty = join(root, "empty");
   await Deno.mkdir(join(empty, "normal"), { recursive: true });

@@ -3,7 +3,7 @@
  * scores real MNIST test images in two (or three) single-threaded workers to the very scores that
  * `scoreImages` gives in one thread, in the images' order; errors name the model.
  */
-import { assert, assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import {
   firstImages,
   maxAbsDiff,
@@ -231,6 +231,15 @@ Deno.test("deno task score --workers 2: the same scores as one scorer; a mode th
     const refused = await runDeno(args("bad.csv", "--workers", "2", "--bn-stats", "per-image"));
     assert(refused.code !== 0, refused.text);
     assert(refused.text.includes("--workers 2: a scorer pool scores with"), refused.text);
+    // Refused before any data is read: a data folder that does not exist is never reached.
+    for (const more of [["--bn-stats", "per-image"], ["--score-kind", "reconstruction"]]) {
+      const early = await runDeno(
+        args("early.csv", "--workers", "2", ...more, "--data-dir", join(dir, "no-such-folder")),
+      );
+      assertEquals(early.code, 2, early.text);
+      assertStringIncludes(early.text, "error: --workers 2: a scorer pool scores with");
+      assert(!early.text.includes("no-such-folder"), early.text);
+    }
     const zero = await runDeno(args("zero.csv", "--workers", "0"));
     assert(zero.code !== 0 && zero.text.includes("--workers"), zero.text);
   } finally {

@@ -33,8 +33,13 @@ Deno.test("campaign status: landed, finished, running with its progress, left un
   // mnist-1: landed (its parts with it).
   await Deno.mkdir(join(dir, "landed", "mnist-1"), { recursive: true });
   await Deno.writeTextFile(join(dir, "landed", "mnist-1", "results.json"), "{}");
-  // mnist-2: its record, but the landed folder removed.
-  await Deno.writeTextFile(join(out, "jobs", "mnist-2.json"), "{}");
+  // mnist-2: its record (made with the spec's flags), but the landed folder removed.
+  const record = (id: string, settings: Record<string, unknown>) =>
+    Deno.writeTextFile(
+      join(out, "jobs", `${id}.json`),
+      JSON.stringify({ id, teacher: { auc: 0.9 }, students: [], settings }),
+    );
+  await record("mnist-2", jobs.find((j) => j.id === "mnist-2")!.flags);
   // mnist-3: the P-KDGAN part run by a live process (this one), its log with progress lines.
   const lock = await acquireLock(join(out, "jobs", "mnist-3.pkdgan.running"), "job");
   await Deno.writeTextFile(
@@ -67,6 +72,21 @@ Deno.test("campaign status: landed, finished, running with its progress, left un
       "mnist-5.alone": "to run",
       "mnist-5": "to run",
     });
+    // A record made with other flags (the spec edited since) is not finished: sweep would fail
+    // the job; one that cannot be read runs again.
+    await record("mnist-5", { ...jobs.find((j) => j.id === "mnist-5")!.flags, preset: "quick" });
+    await Deno.writeTextFile(join(out, "jobs", "mnist-4.pkdgan.json"), "{");
+    const later = await campaignStatus(jobs, out);
+    const other = later.find((s) => s.id === "mnist-5")!;
+    assertEquals(other.state, "other flags");
+    assertStringIncludes(other.detail, "--preset quick -> paper");
+    const torn = later.find((s) => s.id === "mnist-4.pkdgan")!;
+    assertEquals([torn.state, torn.detail.endsWith("cannot be read: the job runs again")], [
+      "to run",
+      true,
+    ]);
+    await Deno.remove(join(out, "jobs", "mnist-5.json"));
+    await Deno.remove(join(out, "jobs", "mnist-4.pkdgan.json"));
     const running = statuses.find((s) => s.id === "mnist-3.pkdgan")!;
     assertEquals(running.progress, "w3-l100-pkdgan 200/55180 epoch 1/10");
     assertStringIncludes(running.detail, `pid ${Deno.pid} on ${Deno.hostname()}`);

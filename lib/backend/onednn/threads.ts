@@ -7,6 +7,7 @@
  */
 
 import { DnnlError, type DnnlLibrary } from "./_ffi.ts";
+import { envVar } from "../../util/env.ts";
 
 /** A thread count and where it came from. */
 export interface ThreadChoice {
@@ -78,23 +79,8 @@ export function threadCount(requested?: number): number {
   return threadChoice(requested).count;
 }
 
-/**
- * An environment variable's value; undefined when unset, empty or not permitted to read.
- *
- * @example
- * ```ts
- * import { envVar } from "./threads.ts";
- * if (envVar("EDEGAN_NO_SUCH_VARIABLE") !== undefined) throw new Error();
- * ```
- */
-export function envVar(name: string): string | undefined {
-  try {
-    const value = Deno.env.get(name);
-    return value === undefined || value === "" ? undefined : value;
-  } catch {
-    return undefined;
-  }
-}
+/** An environment variable's value; undefined when unset, empty or not permitted to read. */
+export { envVar };
 
 function positive(n: number, name: string): number {
   if (!Number.isInteger(n) || n < 1) {
