@@ -204,7 +204,9 @@ export async function runCampaign(opts: {
   for (const f of summary.failed) console.log(`failed: ${f.id}: ${f.error}`);
   const landed = jobs.some((j) => j.land && summary.ran.includes(j.id));
   if (landed && spec.results) {
-    const { stale } = await rebuildResults(spec.results);
+    const { stale } = await rebuildResults(spec.results, {
+      onWait: (h) => console.log(`tables: waiting for the rebuild of pid ${h.pid} to end`),
+    });
     for (const path of stale) console.log(`${path}: rebuilt`);
   }
   return summary;

@@ -25,7 +25,10 @@ await runTask(async () => {
   );
   if (flags === null) return;
   const dir = String(flags.out);
-  const { stale, upToDate } = await rebuildResults(dir, { check: Boolean(flags.check) });
+  const { stale, upToDate } = await rebuildResults(dir, {
+    check: Boolean(flags.check),
+    onWait: (h) => console.log(`waiting for the rebuild of pid ${h.pid} on ${h.host} to end`),
+  });
   for (const path of upToDate) console.log(`${path}: up to date`);
   if (flags.check && stale.length > 0) {
     for (const path of stale) {

@@ -12,7 +12,7 @@
 
 import { join } from "@std/path";
 import { exists, writeFileAtomic } from "../util/atomic.ts";
-import { withLockWaiting } from "../util/run_lock.ts";
+import { type LockHolder, withLockWaiting } from "../util/run_lock.ts";
 import { type MergedTables, mergeResults, readJobResults, tablesMarkdown } from "../sweep/merge.ts";
 import { designTables, loadDesignCells } from "./design_tables.ts";
 import { loadDistillations } from "./distillations.ts";
@@ -129,8 +129,9 @@ function sweepFiles(dir: string, sweeps: Map<string, MergedTables>): ResultsFile
 /**
  * Rebuilds the generated files of results folder `dir`: each whose text differs from what the
  * runs give is written whole (atomically), or, with `check`, only reported. Rebuilds that write
- * take turns (`dir/.rebuild.lock`, waited for): two campaign workers landing at once each read
- * the folders after the other's rebuild has written, so the last tables written include both.
+ * take turns (`dir/.rebuild.lock`, waited for; `onWait` is told the holder once): two campaign
+ * workers landing at once each read the folders after the other's rebuild has written, so the
+ * last tables written include both.
  *
  * @example
  * ```ts
@@ -143,7 +144,7 @@ function sweepFiles(dir: string, sweeps: Map<string, MergedTables>): ResultsFile
  */
 export async function rebuildResults(
   dir: string,
-  opts: { check?: boolean } = {},
+  opts: { check?: boolean; onWait?: (holder: LockHolder) => void } = {},
 ): Promise<RebuildSummary> {
   const rebuild = async () => {
     const summary: RebuildSummary = { stale: [], upToDate: [] };
@@ -160,6 +161,7 @@ export async function rebuildResults(
   if (opts.check) return await rebuild();
   return await withLockWaiting(join(dir, REBUILD_LOCK), `deno task results (${dir})`, rebuild, {
     pollMs: 500,
+    onWait: opts.onWait,
   });
 }
 

@@ -76,12 +76,14 @@ Deno.test("results: a rebuild waits while another process holds the rebuild lock
       }) + "\n",
     );
     let done = false;
-    const rebuilt = rebuildResults(dir).then((s) => {
+    const told: number[] = [];
+    const rebuilt = rebuildResults(dir, { onWait: (h) => told.push(h.pid) }).then((s) => {
       done = true;
       return s;
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assertEquals(done, false, "the rebuild waits for the holder");
+    assertEquals(told, [other.pid], "and says whom it waits for, once");
     assertStringIncludes(await Deno.readTextFile(join(dir, "README.md")), "old figures");
     other.kill();
     await other.status;
