@@ -205,7 +205,10 @@ export async function runCampaign(opts: {
   const landed = jobs.some((j) => j.land && summary.ran.includes(j.id));
   if (landed && spec.results) {
     const { stale } = await rebuildResults(spec.results, {
-      onWait: (h) => console.log(`tables: waiting for the rebuild of pid ${h.pid} to end`),
+      onWait: (h) =>
+        console.log(
+          `tables: waiting for ${h.pid > 0 ? `the rebuild of pid ${h.pid}` : "a rebuild"} to end`,
+        ),
     });
     for (const path of stale) console.log(`${path}: rebuilt`);
   }

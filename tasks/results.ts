@@ -27,7 +27,12 @@ await runTask(async () => {
   const dir = String(flags.out);
   const { stale, upToDate } = await rebuildResults(dir, {
     check: Boolean(flags.check),
-    onWait: (h) => console.log(`waiting for the rebuild of pid ${h.pid} on ${h.host} to end`),
+    onWait: (h) =>
+      console.log(
+        `waiting for ${
+          h.pid > 0 ? `the rebuild of pid ${h.pid} on ${h.host}` : "a rebuild"
+        } to end`,
+      ),
   });
   for (const path of upToDate) console.log(`${path}: up to date`);
   if (flags.check && stale.length > 0) {

@@ -160,9 +160,12 @@ await runTask(async () => {
       splitSeed: flags.seed as number | undefined,
     };
     const source = scoringDataSource(typedOptions, recorded, runJson);
-    // Options not typed came from the run's manifest: an error names it, not a flag.
-    const typed = new Set(
-      Object.entries(typedOptions).filter(([, v]) => v !== undefined).map(([k]) => k),
+    // Options not typed but taken from the run's manifest: an error names it, not a flag.
+    const fromRun = new Set(
+      Object.entries(source.options).filter(([k, v]) =>
+        v !== undefined && (typedOptions as Record<string, unknown>)[k] === undefined &&
+        (recorded as Record<string, unknown> | undefined)?.[k] === v
+      ).map(([k]) => k),
     );
     const split = await loadOneClass({
       ...source.options,
@@ -173,7 +176,7 @@ await runTask(async () => {
       model.dispose();
       // The data options' errors name the flags typed here (`--normal`, not `normal`), or the
       // manifest an option was taken from.
-      throw namingFlags(error, { typed, recordedIn: runJson });
+      throw namingFlags(error, { recorded: fromRun, recordedIn: runJson });
     });
     if (split.manifest.sourceImages) {
       imageNotes = sourceImageNotes(split.manifest.sourceImages, imageSize, channels);

@@ -43,6 +43,12 @@ export function parseLabelsCsv(text: string, name: string): Array<[string, numbe
   const records = readCsvRecords(text, name, "#");
   const first = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
   const hasHeader = first.includes("file") && first.includes("label");
+  if (!hasHeader && first.includes("label")) {
+    throw new Error(
+      `${name}:${records[0].line}: the header "${first.join(",")}" names a "label" column but no ` +
+        `"file" column, expected "file,label" (other columns are not read)`,
+    );
+  }
   if (!hasHeader && first.length > 2) {
     throw new Error(
       `${name}:${records[0].line}: ${first.length} columns without a header, expected ` +
@@ -73,11 +79,11 @@ export function parseLabelsCsv(text: string, name: string): Array<[string, numbe
 
 /**
  * Whether a CSV is meant as a labels file (see {@linkcode parseLabelsCsv}): its first line names
- * the columns `file` and `label`, or, without such a header, reads as `file,label` (two fields,
- * the second a label). A file of another kind that happens to be named `labels.csv`
- * (`id,species`) is not; one that is meant as labels but has a bad line further down is, so that
- * its error is reported rather than the labels silently dropped. Text that is not CSV at all
- * (an unclosed quote) is not.
+ * a `label` column, or, without such a header, reads as `file,label` (two fields, the second a
+ * label). A file of another kind that happens to be named `labels.csv` (`id,species`) is not; one
+ * that is meant as labels but has a bad line further down (or a header without `file`, or a quote
+ * the CSV reader rejects) is, so that its error is reported rather than the labels silently
+ * dropped. The first line is read as CSV, or split at commas where the whole text is not CSV.
  *
  * @example
  * ```ts
@@ -85,18 +91,21 @@ export function parseLabelsCsv(text: string, name: string): Array<[string, numbe
  * if (!isLabelsCsv("file,label\na.png,0\nb.png,2\n", "labels.csv")) throw new Error("header");
  * if (!isLabelsCsv("a.png,normal\nb.png,oops\n", "labels.csv")) throw new Error("no header");
  * if (isLabelsCsv("id,species\n1,cat\n", "labels.csv")) throw new Error("another kind");
+ * if (!isLabelsCsv("filename,label\na.png,1\n", "labels.csv")) throw new Error("no file column");
+ * if (!isLabelsCsv('file,label\na"b.png,1\n', "labels.csv")) throw new Error("a bad quote");
  * if (isLabelsCsv("", "labels.csv")) throw new Error("empty");
  * ```
  */
 export function isLabelsCsv(text: string, name: string): boolean {
-  let records;
+  let fields: string[] | undefined;
   try {
-    records = readCsvRecords(text, name, "#");
+    fields = readCsvRecords(text, name, "#")[0]?.fields;
   } catch {
-    return false;
+    fields = text.replace(/^\uFEFF/, "").split(/\r?\n/)
+      .find((line) => line.trim() !== "" && !line.startsWith("#"))?.split(",");
   }
-  const first = records[0]?.fields.map((f) => f.trim().toLowerCase());
+  const first = fields?.map((f) => f.trim().replace(/^"(.*)"$/, "$1").trim().toLowerCase());
   if (first === undefined) return false;
-  if (first.includes("file") && first.includes("label")) return true;
+  if (first.includes("label")) return true;
   return first.length === 2 && parseAnomalyLabel(first[1]) !== undefined;
 }

@@ -84,8 +84,8 @@ export const OPTION_FLAGS = {
  * option's name (`normal: 1 invalid, ...`) starts with its flag instead (`--normal: 1 invalid,
  * ...`, see {@linkcode OPTION_FLAGS}); any other error is returned as it is. The library keeps
  * naming its options, so that callers of `loadOneClass` read the names they passed; tasks call
- * this where they load the data of the flags typed. With `from`, an option not among
- * `from.typed` (taken from a run's manifest, not a flag) is named as recorded there instead
+ * this where they load the data of the flags typed. With `from`, an option among `from.recorded`
+ * (taken from a run's manifest, not typed) is named as recorded there instead
  * (`dataset recorded in runs/a/run.json: ...`). The original error is the new one's `cause`.
  *
  * @example
@@ -97,17 +97,17 @@ export const OPTION_FLAGS = {
  * if (namingFlags(other) !== other) throw new Error();
  * // Options taken from a run's manifest rather than typed name the manifest.
  * const recorded = namingFlags(new Error('dataset: "mine" unknown'),
- *   { typed: new Set(["normal"]), recordedIn: "runs/a/run.json" });
+ *   { recorded: new Set(["dataset"]), recordedIn: "runs/a/run.json" });
  * if (recorded.message !== 'dataset recorded in runs/a/run.json: "mine" unknown') throw new Error();
  * ```
  */
 export function namingFlags(
   error: Error,
-  from?: { typed: ReadonlySet<string>; recordedIn: string },
+  from?: { recorded: ReadonlySet<string>; recordedIn: string },
 ): Error {
   const option = /^([A-Za-z]+): /.exec(error.message)?.[1];
   if (option === undefined || !Object.hasOwn(OPTION_FLAGS, option)) return error;
-  if (from !== undefined && !from.typed.has(option)) {
+  if (from !== undefined && from.recorded.has(option)) {
     return new Error(
       `${option} recorded in ${from.recordedIn}` + error.message.slice(option.length),
       { cause: error },

@@ -128,10 +128,11 @@ function sweepFiles(dir: string, sweeps: Map<string, MergedTables>): ResultsFile
 
 /**
  * Rebuilds the generated files of results folder `dir`: each whose text differs from what the
- * runs give is written whole (atomically), or, with `check`, only reported. Rebuilds that write
- * take turns (`dir/.rebuild.lock`, waited for; `onWait` is told the holder once): two campaign
- * workers landing at once each read the folders after the other's rebuild has written, so the
- * last tables written include both.
+ * runs give is written whole (atomically), or, with `check`, only reported. Rebuilds and checks
+ * take turns (`dir/.rebuild.lock`, waited for; `onWait` is told the holder once; after
+ * {@linkcode REBUILD_WAIT_MS} an error names the lock): two campaign workers landing at once each
+ * read the folders after the other's rebuild has written, so the last tables written include both,
+ * and a check never reads tables half rewritten.
  *
  * @example
  * ```ts
@@ -158,12 +159,17 @@ export async function rebuildResults(
     }
     return summary;
   };
-  if (opts.check) return await rebuild();
+  // A check takes its turn too, so that it never reads tables half rewritten by a rebuild. A
+  // rebuild takes seconds: a lock held for minutes is one left behind (a pid reused since).
   return await withLockWaiting(join(dir, REBUILD_LOCK), `deno task results (${dir})`, rebuild, {
     pollMs: 500,
     onWait: opts.onWait,
+    timeoutMs: REBUILD_WAIT_MS,
   });
 }
 
 /** The lock file, in the results folder, that rebuilds take turns by. */
 export const REBUILD_LOCK = ".rebuild.lock";
+
+/** How long a rebuild waits for another's lock before it names the lock as left behind. */
+export const REBUILD_WAIT_MS = 5 * 60 * 1000;

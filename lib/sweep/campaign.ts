@@ -42,7 +42,7 @@
 import { readRunManifest } from "../run/manifest.ts";
 import { readJson, readJsonIfPresent } from "../util/json.ts";
 import { basename, dirname, fromFileUrl, join } from "@std/path";
-import { lockHolder, lockIsStale } from "../util/run_lock.ts";
+import { lockHolder, lockIsStale, processAlive } from "../util/run_lock.ts";
 import { DATASET_NAMES, type DatasetName } from "../data/registry.ts";
 import { exists, writeFileAtomic } from "../util/atomic.ts";
 import type { SweepJob } from "./grid.ts";
@@ -614,12 +614,15 @@ async function land(runDir: string, dest: string, files: string[]) {
   if (await exists(dest)) return await copyInto(dest);
   // A new folder appears whole: built under a hidden name beside it (which the results' readers
   // pass over), then renamed, so that another worker rebuilding the tables meanwhile never reads
-  // a folder half-landed. A build left by a killed landing of this job is removed first.
+  // a folder half-landed. A build of this folder left by a killed landing (its process gone) is
+  // removed first; another name's build (`mnist-1-s0-x` beside `mnist-1-s0`) is never touched.
   const parent = dirname(dest);
   await Deno.mkdir(parent, { recursive: true });
   const prefix = `${LANDING_PREFIX}${basename(dest)}-`;
   for await (const e of Deno.readDir(parent)) {
-    if (e.isDirectory && e.name.startsWith(prefix)) {
+    const pid = e.name.startsWith(prefix) ? e.name.slice(prefix.length) : "";
+    if (!e.isDirectory || !/^\d+$/.test(pid)) continue;
+    if (Number(pid) === Deno.pid || !processAlive(Number(pid))) {
       await Deno.remove(join(parent, e.name), { recursive: true });
     }
   }
@@ -630,6 +633,8 @@ async function land(runDir: string, dest: string, files: string[]) {
     await Deno.rename(building, dest);
   } catch (error) {
     await Deno.remove(building, { recursive: true }).catch(() => {});
+    // The folder made meanwhile (by a person, or another spec landing there): file by file.
+    if (await exists(dest)) return await copyInto(dest);
     throw error;
   }
 }

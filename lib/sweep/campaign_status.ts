@@ -90,7 +90,9 @@ export async function campaignStatus(
     const locked = holder !== undefined || await exists(lock);
     // The lock read before the record: a job that finishes in between is found finished, not
     // "to run" (its runner writes the record, then releases the lock).
-    if (await record(job.id)) {
+    // An unreadable record under a live lock: the runner that took the lock reruns the job.
+    const torn = await record(job.id) && await readJobResult(out, job.id) === undefined;
+    if (await record(job.id) && !(torn && locked)) {
       const file = join(out, "jobs", `${job.id}.json`);
       // Read as the runner reads it: a record it cannot parse is rerun, one made with other
       // flags fails the job, so neither is "finished".

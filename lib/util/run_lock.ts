@@ -138,7 +138,8 @@ export async function acquireLock(path: string, what: string): Promise<RunLock> 
 /**
  * Runs `work` holding the lock `path`, waiting (polling every `pollMs`) while another live process
  * holds it, for work that a second process should wait for rather than repeat or be refused
- * (two sweep shards downloading the same dataset). `onWait` is told the holder once.
+ * (two sweep shards downloading the same dataset). `onWait` is told the holder once; past
+ * `timeoutMs` of waiting (default: no limit) it throws, naming the lock and its holder.
  *
  * @example
  * ```ts
@@ -160,9 +161,10 @@ export async function withLockWaiting<T>(
   path: string,
   what: string,
   work: () => Promise<T>,
-  opts: { pollMs?: number; onWait?: (holder: LockHolder) => void } = {},
+  opts: { pollMs?: number; onWait?: (holder: LockHolder) => void; timeoutMs?: number } = {},
 ): Promise<T> {
   let told = false;
+  const started = Date.now();
   for (;;) {
     let lock: RunLock;
     try {
@@ -171,6 +173,14 @@ export async function withLockWaiting<T>(
       if (!(error instanceof RunLockedError)) throw error;
       if (!told) opts.onWait?.(error.holder);
       told = true;
+      if (opts.timeoutMs !== undefined && Date.now() - started > opts.timeoutMs) {
+        const h = error.holder;
+        throw new Error(
+          `${what}: waited ${Math.round(opts.timeoutMs / 1000)} s for the lock ${path} (pid ` +
+            `${h.pid} on ${h.host} since ${h.started_at}); if no such process is at this work, ` +
+            `delete ${path}`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 2000));
       continue;
     }

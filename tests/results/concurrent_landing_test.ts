@@ -11,6 +11,7 @@ import { renderResults } from "../../lib/results/rebuild.ts";
 import { rebuildResults } from "../../lib/results/rebuild.ts";
 import { type CampaignJob, campaignJobFunction } from "../../lib/sweep/campaign.ts";
 import { runSweep } from "../../lib/sweep/runner.ts";
+import { withLockWaiting } from "../../lib/util/run_lock.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -142,15 +143,35 @@ Deno.test("campaign landing: a new folder appears whole, a leftover build is rem
       }
       return 0;
     };
-    // A build a killed landing of this job left behind.
-    const leftover = join(tmp, "results", "teachers", ".landing-mnist-2-b64-s0-99999");
-    await Deno.mkdir(leftover, { recursive: true });
-    await Deno.writeTextFile(join(leftover, "run.json"), "{");
+    // A build a killed landing of this job left behind (its process gone: removed), and builds
+    // of live processes (this folder's, and another folder whose name extends this one's): kept.
+    const teachers = join(tmp, "results", "teachers");
+    const other = new Deno.Command("sleep", { args: ["60"] }).spawn();
+    const dead = new Deno.Command("true").spawn();
+    await dead.status;
+    const builds = {
+      dead: `.landing-mnist-2-b64-s0-${dead.pid}`,
+      live: `.landing-mnist-2-b64-s0-${other.pid}`,
+      longer: `.landing-mnist-2-b64-s0-x-${dead.pid}`,
+    };
+    for (const b of Object.values(builds)) {
+      await Deno.mkdir(join(teachers, b), { recursive: true });
+      await Deno.writeTextFile(join(teachers, b, "run.json"), "{");
+    }
 
     const run = campaignJobFunction([job], { runTask: fake });
-    assertEquals((await runSweep({ jobs: [job], out, run })).ran, ["mnist-2"]);
+    try {
+      assertEquals((await runSweep({ jobs: [job], out, run })).ran, ["mnist-2"]);
+    } finally {
+      other.kill();
+      await other.status;
+    }
     const names = async (d: string) =>
       (await Array.fromAsync(Deno.readDir(d))).map((e) => e.name).sort();
+    assertEquals(await names(teachers), [builds.live, builds.longer, "mnist-2-b64-s0"].sort());
+    for (const b of [builds.live, builds.longer]) {
+      await Deno.remove(join(teachers, b), { recursive: true });
+    }
     assertEquals(await names(join(tmp, "results", "teachers")), ["mnist-2-b64-s0"]);
     assertEquals(await names(dest), ["jobs", "run.json"]);
     assertEquals(await names(join(dest, "jobs")), ["a.json", "b.json"]);
@@ -167,5 +188,34 @@ Deno.test("campaign landing: a new folder appears whole, a leftover build is rem
     assertEquals(await names(join(tmp, "results", "teachers")), ["mnist-2-b64-s0"]);
   } finally {
     await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("withLockWaiting: past its time limit it names the lock and its holder instead of waiting on", async () => {
+  const dir = await Deno.makeTempDir();
+  const other = new Deno.Command("sleep", { args: ["60"] }).spawn();
+  try {
+    const lock = join(dir, ".rebuild.lock");
+    await Deno.writeTextFile(
+      lock,
+      JSON.stringify({ pid: other.pid, host: Deno.hostname(), started_at: "then" }) + "\n",
+    );
+    let ran = false;
+    const error = await assertRejects(() =>
+      withLockWaiting(lock, "deno task results (r)", () => {
+        ran = true;
+        return Promise.resolve();
+      }, { pollMs: 50, timeoutMs: 300 })
+    );
+    assertEquals(ran, false);
+    assertStringIncludes(
+      (error as Error).message,
+      `deno task results (r): waited 0 s for the lock ${lock} (pid ${other.pid} on `,
+    );
+    assertStringIncludes((error as Error).message, `delete ${lock}`);
+  } finally {
+    other.kill();
+    await other.status;
+    await Deno.remove(dir, { recursive: true });
   }
 });

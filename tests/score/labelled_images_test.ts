@@ -156,6 +156,16 @@ Deno.test("loadImageFolder: a labels.csv of another kind is passed over with a n
     missing,
     `--images: ${loose}/labels.csv: lists A.PNG, but ${loose}/A.PNG does not exist`,
   );
+  // A labels header without a file column, and a quote the CSV reader rejects: errors too.
+  await Deno.writeTextFile(join(loose, "labels.csv"), "filename,label\na.png,0\n");
+  const header = await loadImageFolder(loose, 32, 1).then(() => "", (e: Error) => e.message);
+  assertStringIncludes(
+    header,
+    `${loose}/labels.csv:1: the header "filename,label" names a "label"`,
+  );
+  await Deno.writeTextFile(join(loose, "labels.csv"), 'file,label\na"b.png,0\n');
+  const quote = await loadImageFolder(loose, 32, 1).then(() => "", (e: Error) => e.message);
+  assertStringIncludes(quote, `--images: ${loose}/labels.csv`);
   // normal/ and anomalous/ with no image in them, one beside: an error that says so.
   const empty = join(root, "empty");
   await Deno.mkdir(join(empty, "normal"), { recursive: true });
@@ -177,3 +187,41 @@ async function firstFile(dir: string): Promise<string> {
   for await (const entry of Deno.readDir(dir)) if (entry.isFile) return entry.name;
   throw new Error(`${dir}: no file`);
 }
+
+Deno.test("score: a data option read from run.json is named as recorded there, not as a flag never typed", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    // A copy of a shipped student whose run.json records a dataset this edegan does not know
+    // (a plugin's, scored without EDEGAN_PLUGINS).
+    const run = join(root, "run");
+    await Deno.mkdir(run);
+    const shipped = new URL("../../models/mnist-2-24-pkdgan/", import.meta.url).pathname;
+    for (const f of ["run.json", "bn-recomputed.json"]) {
+      await Deno.copyFile(join(shipped, f), join(run, f));
+    }
+    await Deno.mkdir(join(run, "model"));
+    for await (const e of Deno.readDir(join(shipped, "model"))) {
+      await Deno.copyFile(join(shipped, "model", e.name), join(run, "model", e.name));
+    }
+    const manifest = JSON.parse(await Deno.readTextFile(join(run, "run.json")));
+    manifest.data.dataset = "tiny";
+    await Deno.writeTextFile(join(run, "run.json"), JSON.stringify(manifest));
+    const task = await runDeno([
+      "tasks/score.ts",
+      "--model",
+      run,
+      "--backend",
+      "wasm",
+      "--out",
+      join(root, "s.csv"),
+    ]);
+    assertEquals(task.code, 2, task.text);
+    assertStringIncludes(
+      task.text,
+      `error: dataset recorded in ${join(run, "model", "..", "run.json")}: "tiny" unknown`,
+    );
+    assertStringIncludes(task.text, "EDEGAN_PLUGINS");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
