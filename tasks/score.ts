@@ -104,8 +104,15 @@ await runTask(async () => {
   // A pool scores with the model's own kind and its run's statistics: a kind or a fixed mode
   // that differs is refused here, before any data is read (`auto`, chosen on the validation
   // normals, is checked once chosen, below).
+  // Why a pool cannot score as asked (`runMode`: the run's statistics, where known).
+  const poolRefusal = (runMode?: string) =>
+    new Error(
+      `--workers ${workers}: a scorer pool scores with the model's own kind ` +
+        `(${model.scoreKinds[0]}) and its run's BatchNorm statistics` +
+        `${runMode !== undefined ? ` (${runMode})` : ""}; drop --score-kind/--bn-stats, or ` +
+        "score with one worker",
+    );
   if (workers > 1) {
-    const asked = flags["score-kind"] as string | undefined;
     const bn = flags["bn-stats"] as string;
     const runMode = bn === "run" || bn === "auto"
       ? undefined
@@ -115,12 +122,7 @@ await runTask(async () => {
       (runMode !== undefined && bn !== runMode)
     ) {
       model.dispose();
-      throw new Error(
-        `--workers ${workers}: a scorer pool scores with the model's own kind ` +
-          `(${model.scoreKinds[0]}) and its run's BatchNorm statistics` +
-          `${runMode !== undefined ? ` (${runMode})` : ""}; drop --score-kind/--bn-stats, or ` +
-          "score with one worker",
-      );
+      throw poolRefusal(runMode);
     }
   }
   const { imageSize, channels } = model.config;
@@ -206,11 +208,7 @@ await runTask(async () => {
     const runMode = await runBatchNormMode(modelDir, model);
     if (setup.scoreKind !== model.scoreKinds[0] || setup.bnStats !== runMode) {
       model.dispose();
-      throw new Error(
-        `--workers ${workers}: a scorer pool scores with the model's own kind ` +
-          `(${model.scoreKinds[0]}) and its run's BatchNorm statistics (${runMode}); drop ` +
-          "--score-kind/--bn-stats, or score with one worker",
-      );
+      throw poolRefusal(runMode);
     }
   }
   const { scores } = await (async () => {
