@@ -68,6 +68,7 @@ function trainedLabel(m: ShippedModel): string {
     (t.ratio !== undefined ? `${t.ratio.toFixed(1)}:1` : "") + teacher,
     method,
     t.batchSize !== undefined ? `batch ${t.batchSize}` : "",
+    m.bnStats === "per-image" ? "scored with per-image BatchNorm" : "",
   ].filter((part) => part !== "").join(", ");
 }
 

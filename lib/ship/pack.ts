@@ -2,7 +2,10 @@
  * Packing a finished run into `models/<name>/` (`deno task ship`): its model as scored (a `--ema`
  * run's averaged generator, with the discriminator that distillation's joint step trains against),
  * without optimiser or training state; its `run.json`, calibrated threshold and `scores.csv`, and
- * its BatchNorm statistics recomputed over the training normals (`bn-recomputed.json`).
+ * its BatchNorm statistics recomputed over the training normals (`bn-recomputed.json`). A run
+ * scored with each image's own BatchNorm statistics (`per-image`, as batch-1 runs choose on their
+ * validation normals) ships too: its copy is checked, and later scored (`run.json` says how), the
+ * same way; one scored with recomputed statistics is refused.
  *
  * Storage ({@link ShipStorage}): `float16` halves the bytes and scores within 1e-4 of the float32
  * model; `mixed` keeps the scoring path (E1, Dec, E2) in float32, so scores match to float32
@@ -95,10 +98,11 @@ export async function packRun(
   }
   const role = run.kind === "student" ? "student" : "teacher";
   const bnStats = run.scoring?.bnStats ?? "moving";
-  if (bnStats !== "moving") {
+  if (bnStats !== "moving" && bnStats !== "per-image") {
     throw new Error(
       `--run ${runDir}: its scores.csv was scored with '${bnStats}' BatchNorm statistics; only ` +
-        "runs scored with the moving averages can be shipped",
+        "runs scored with the moving averages or each image's own statistics (per-image) can be " +
+        "shipped",
     );
   }
   const committed = await readScoresCsv(join(runDir, "scores.csv")).catch((error: Error) => {
@@ -140,6 +144,7 @@ export async function packRun(
           data,
           committed.scores,
           trainBatchSize,
+          bnStats,
         );
         if (maxDiff <= SCORE_TOLERANCE[dtype]) break;
         if (asked === "auto" && dtype === "float16") {
@@ -173,6 +178,7 @@ export async function packRun(
     bytes: await folderBytes(target),
     auc: rocAuc(committed.scores, data.testIsAnomaly),
     threshold: calibration.threshold,
+    bnStats,
     scoresMaxAbsDiff: maxDiff,
     training: training ?? {},
     source: runDir,
@@ -187,8 +193,9 @@ export async function packRun(
 
 /**
  * Saves `model` into `dir` stored as `dtype`, loads it back, and returns its largest score
- * difference from `committed` on the test set. The BatchNorm statistics recomputed over the
- * training normals (what `deno task score --bn-stats auto` compares on validation) are stored
+ * difference from `committed` on the test set, scored with the run's BatchNorm statistics
+ * (`bnStats`: the moving averages, or each image's own). The BatchNorm statistics recomputed over
+ * the training normals (what `deno task score --bn-stats auto` compares on validation) are stored
  * beside it, so that scoring a shipped model never writes into `models/`.
  */
 async function writeAndCheck(
@@ -199,6 +206,7 @@ async function writeAndCheck(
   data: OneClassSplit,
   committed: number[],
   trainBatchSize: number,
+  bnStats: "moving" | "per-image",
 ): Promise<number> {
   await saveModel(dir, model, {
     calibration,
@@ -208,7 +216,7 @@ async function writeAndCheck(
   });
   const { model: packed } = await loadEdeGan(dir);
   try {
-    const { scores } = await scoreImages(packed, data.test);
+    const { scores } = await scoreImages(packed, data.test, { bnStats });
     const diff = maxAbsDifference(scores, committed);
     if (diff <= SCORE_TOLERANCE[dtype]) {
       await storedRecomputedStats(dir, packed, data.train, trainBatchSize);

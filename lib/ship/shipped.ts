@@ -42,8 +42,14 @@ export interface ShippedModel {
   bytes: number;
   /** Test ROC AUC of the committed `scores.csv`. */
   auc: number;
-  /** The calibrated threshold (latent score, moving BatchNorm statistics) stored with the model. */
+  /** The calibrated threshold (latent score, in the `bnStats` mode) stored with the model. */
   threshold: number;
+  /**
+   * The BatchNorm statistics its scores, AUC and threshold were computed with, as its `run.json`
+   * records them (`scoring.bnStats`): the moving averages, or each image's own (`per-image`);
+   * absent in entries written before it was recorded, which are all `moving`.
+   */
+  bnStats?: "moving" | "per-image";
   /** Largest |score - committed score| over the test set when it was packed. */
   scoresMaxAbsDiff: number;
   /** How it was trained: the run manifest's training settings, or the student's method. */

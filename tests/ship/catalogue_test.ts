@@ -157,3 +157,31 @@ Deno.test("updateShippedModelsReadme: rewrites only the block, formatted; check 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("shippedModelsBlock: a student scored with per-image BatchNorm says so; moving ones do not", () => {
+  const training = {
+    method: "pkdgan",
+    ratio: 255.28,
+    epochs: { step1: 10, step2: 5 },
+    batchSize: 1,
+    teacher: "runs/t14/runs/mnist-6-b64-s0-ema",
+  };
+  const block = shippedModelsBlock({
+    format: "edegan-shipped-models",
+    models: [
+      model({ name: "mnist-6-chosen-pkdgan", normalClass: 6, training, bnStats: "per-image" }),
+      model({ name: "mnist-6-moving", normalClass: 6, training, bnStats: "moving" }),
+    ],
+  });
+  const row = (name: string) =>
+    block.split("\n").find((l) => l.startsWith(`| \`${name}\``))!.split("|").map((c) => c.trim());
+  assertEquals(
+    row("mnist-6-chosen-pkdgan")[5],
+    "255.3:1 from teacher run `mnist-6-b64-s0-ema`, P-KDGAN 10 + 5 epochs, batch 1, scored with " +
+      "per-image BatchNorm",
+  );
+  assertEquals(
+    row("mnist-6-moving")[5],
+    "255.3:1 from teacher run `mnist-6-b64-s0-ema`, P-KDGAN 10 + 5 epochs, batch 1",
+  );
+});

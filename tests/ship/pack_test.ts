@@ -5,7 +5,7 @@ import { trainRun } from "../../lib/train/run.ts";
 import { packRun } from "../../lib/ship/pack.ts";
 import { readShippedIndex } from "../../lib/ship/shipped.ts";
 import { resolveModelDir } from "../../lib/score/model_dir.ts";
-import { loadScoringRun } from "../../lib/score/scoring_run.ts";
+import { loadScoringRun, runBatchNormMode } from "../../lib/score/scoring_run.ts";
 import { asEdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { scoreImages } from "../../lib/score/score.ts";
@@ -187,6 +187,68 @@ Deno.test("ship: a distilled student's job folder is a run that packs and loads 
     assertEquals(calibration?.threshold, run.calibration.threshold);
     model.dispose();
   } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("ship: a student scored with each image's own BatchNorm statistics ships in that mode; recomputed is refused", async () => {
+  await useBackend("wasm");
+  const root = await Deno.makeTempDir();
+  const models = join(root, "models");
+  const before = Deno.env.get("EDEGAN_MODELS");
+  Deno.env.set("EDEGAN_MODELS", models);
+  try {
+    const { runDistillExperiment } = await import("../../lib/distill/experiment.ts");
+    const results = await runDistillExperiment({
+      dataset: "mnist",
+      normal: 2,
+      seed: 0,
+      limit: 64,
+      testLimit: 200,
+      teacher: { width: 4, epochs: 1, batchSize: 16 },
+      students: [2],
+      epochs: { step1: 1, step2: 1 },
+      batchSize: 16,
+      methods: ["scratch"],
+      bnStats: "per-image",
+      out: join(root, "distill"),
+    });
+    const job = join(root, "distill", "jobs", "w2-l100-scratch");
+    const run = JSON.parse(await Deno.readTextFile(join(job, "run.json")));
+    assertEquals(run.scoring.bnStats, "per-image");
+    const committed = (await readScoresCsv(join(job, "scores.csv"))).scores;
+    const shipped = await packRun(job, "tiny-per-image", { modelsDir: models });
+    assertEquals([shipped.role, shipped.bnStats], ["student", "per-image"]);
+    assertEquals(shipped.auc, results.students[0].aucScratch);
+    assertEquals((await readShippedIndex(models)).models[0].bnStats, "per-image");
+    // Loaded by name, it scores in its run's mode (run.json), as `deno task score` does: the
+    // committed scores; the moving averages give other ones.
+    const loaded = await loadScoringRun("shipped:tiny-per-image");
+    try {
+      assertEquals(await runBatchNormMode(loaded.modelDir, loaded.model), "per-image");
+      const own = (await scoreImages(loaded.model, loaded.data.test, { bnStats: "per-image" }))
+        .scores;
+      const diff = maxAbsDiff(own, committed);
+      assert(diff <= 1e-4, `per-image: ${diff}`);
+      const moving = (await scoreImages(loaded.model, loaded.data.test)).scores;
+      assert(maxAbsDiff(moving, committed) > 100 * Math.max(diff, 1e-6), "moving scores the same");
+    } finally {
+      loaded.model.dispose();
+    }
+    // A run scored with recomputed statistics is refused, naming the mode; nothing is written.
+    await Deno.writeTextFile(
+      join(job, "run.json"),
+      JSON.stringify({ ...run, scoring: { bnStats: "recomputed" } }),
+    );
+    await assertRejects(
+      () => packRun(job, "tiny-recomputed", { modelsDir: models }),
+      Error,
+      "scored with 'recomputed' BatchNorm statistics",
+    );
+    assertEquals((await readShippedIndex(models)).models.map((m) => m.name), ["tiny-per-image"]);
+  } finally {
+    if (before === undefined) Deno.env.delete("EDEGAN_MODELS");
+    else Deno.env.set("EDEGAN_MODELS", before);
     await Deno.remove(root, { recursive: true });
   }
 });
