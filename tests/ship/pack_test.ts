@@ -29,6 +29,27 @@ async function tinyRun(out: string): Promise<void> {
   run.model.dispose();
 }
 
+/** A distillation of a 1-epoch width-4 teacher into one width-2 student on MNIST digit 2 (seconds). */
+async function tinyDistill(
+  out: string,
+  opts: { methods: ("scratch" | "one-step" | "pkdgan")[]; bnStats?: "per-image" },
+) {
+  const { runDistillExperiment } = await import("../../lib/distill/experiment.ts");
+  return await runDistillExperiment({
+    dataset: "mnist",
+    normal: 2,
+    seed: 0,
+    limit: 64,
+    testLimit: 200,
+    teacher: { width: 4, epochs: 1, batchSize: 16 },
+    students: [2],
+    epochs: { step1: 1, step2: 1 },
+    batchSize: 16,
+    ...opts,
+    out,
+  });
+}
+
 Deno.test("ship: a packed run loads back by name and reproduces its scores.csv (float16 and mixed)", async () => {
   await useBackend("wasm");
   const root = await Deno.makeTempDir();
@@ -162,20 +183,7 @@ Deno.test("ship: a distilled student's job folder is a run that packs and loads 
   const root = await Deno.makeTempDir();
   const models = join(root, "models");
   try {
-    const { runDistillExperiment } = await import("../../lib/distill/experiment.ts");
-    const results = await runDistillExperiment({
-      dataset: "mnist",
-      normal: 2,
-      seed: 0,
-      limit: 64,
-      testLimit: 200,
-      teacher: { width: 4, epochs: 1, batchSize: 16 },
-      students: [2],
-      epochs: { step1: 1, step2: 1 },
-      batchSize: 16,
-      methods: ["pkdgan"],
-      out: join(root, "distill"),
-    });
+    const results = await tinyDistill(join(root, "distill"), { methods: ["pkdgan"] });
     const job = join(root, "distill", "jobs", "w2-l100-pkdgan");
     const run = JSON.parse(await Deno.readTextFile(join(job, "run.json")));
     assertEquals([run.kind, run.status, run.student.method], ["student", "finished", "pkdgan"]);
@@ -198,20 +206,9 @@ Deno.test("ship: a student scored with each image's own BatchNorm statistics shi
   const before = Deno.env.get("EDEGAN_MODELS");
   Deno.env.set("EDEGAN_MODELS", models);
   try {
-    const { runDistillExperiment } = await import("../../lib/distill/experiment.ts");
-    const results = await runDistillExperiment({
-      dataset: "mnist",
-      normal: 2,
-      seed: 0,
-      limit: 64,
-      testLimit: 200,
-      teacher: { width: 4, epochs: 1, batchSize: 16 },
-      students: [2],
-      epochs: { step1: 1, step2: 1 },
-      batchSize: 16,
+    const results = await tinyDistill(join(root, "distill"), {
       methods: ["scratch"],
       bnStats: "per-image",
-      out: join(root, "distill"),
     });
     const job = join(root, "distill", "jobs", "w2-l100-scratch");
     const run = JSON.parse(await Deno.readTextFile(join(job, "run.json")));
