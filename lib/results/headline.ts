@@ -497,6 +497,8 @@ function claimsBlock(
   // beside each design change alone, and the design chosen without the test set; figures only,
   // judged by the gain rule, no choice made on them.
   const gains = designGains(design, paper);
+  // The default by the rule of results/README.md (one decision over both datasets), once settled.
+  const rule = defaultDecision(design).verdict;
   /** A variant's student and the ratio it reached (the asked one may not fit its shape). */
   const reached = (g: DesignGain | undefined) =>
     g?.student ? `w${g.student.width}/l${g.student.latent} at ${g.student.ratio.toFixed(1)}:1` : "";
@@ -565,8 +567,6 @@ function claimsBlock(
     ]);
     // The design chosen without the test set, on every class: the answer the study leads to.
     if (chosen?.classes.length) {
-      // The default by the rule of results/README.md, once it is settled (on both datasets).
-      const rule = defaultDecision(design).verdict;
       const decided = rule === "today"
         ? "; by the rule written before the study (results/README.md), the distillation " +
           "defaults stay as they were"

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { join } from "@std/path";
-import { maxAbsDiff, useBackend } from "../_helpers.ts";
+import { firstImages, maxAbsDiff, useBackend } from "../_helpers.ts";
 import { readShippedIndex, shippedModelsDir } from "../../lib/ship/shipped.ts";
 import { SCORE_TOLERANCE } from "../../lib/ship/pack.ts";
 import { loadScoringRun } from "../../lib/score/scoring_run.ts";
@@ -13,7 +13,6 @@ import { asEdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { scoreImages } from "../../lib/score/score.ts";
 import { rocAuc } from "../../lib/metrics/mod.ts";
-import { subsetImageSet } from "../../lib/data/preprocess.ts";
 
 const index = await readShippedIndex();
 
@@ -41,9 +40,7 @@ for (const shipped of index.models) {
       // the same weights and mode (each image's score depends on that image alone).
       const bnStats = shipped.bnStats ?? "moving";
       const count = bnStats === "per-image" ? 2000 : run.data.test.count;
-      const test = count < run.data.test.count
-        ? subsetImageSet(run.data.test, Array.from({ length: count }, (_, i) => i))
-        : run.data.test;
+      const test = count < run.data.test.count ? firstImages(run.data.test, count) : run.data.test;
       const { scores } = await scoreImages(run.model, test, { bnStats });
       const diff = maxAbsDiff(scores, committed.scores.slice(0, count));
       assert(diff <= SCORE_TOLERANCE[shipped.dtype], `${diff} (${shipped.dtype})`);
