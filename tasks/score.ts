@@ -112,17 +112,16 @@ await runTask(async () => {
         `${runMode !== undefined ? ` (${runMode})` : ""}; drop --score-kind/--bn-stats, or ` +
         "score with one worker",
     );
+  // The statistics the pool's workers score with (read once: the workers read the same run.json).
+  const poolMode = workers > 1 ? await runBatchNormMode(modelDir, model) : undefined;
   if (workers > 1) {
     const bn = flags["bn-stats"] as string;
-    const runMode = bn === "run" || bn === "auto"
-      ? undefined
-      : await runBatchNormMode(modelDir, model);
     if (
       (asked !== undefined && asked !== model.scoreKinds[0]) ||
-      (runMode !== undefined && bn !== runMode)
+      (bn !== "run" && bn !== "auto" && bn !== poolMode)
     ) {
       model.dispose();
-      throw poolRefusal(runMode);
+      throw poolRefusal(poolMode);
     }
   }
   const { imageSize, channels } = model.config;
@@ -203,13 +202,10 @@ await runTask(async () => {
       (setup.record.note ? ` (${setup.record.note})` : ""),
   );
   let auc: { own: number; other?: { bnStats: BatchNormStatsMode; auc: number } } | undefined;
-  if (workers > 1) {
-    // The pool's workers score as the run reported (runBatchNormMode) with the model's own kind.
-    const runMode = await runBatchNormMode(modelDir, model);
-    if (setup.scoreKind !== model.scoreKinds[0] || setup.bnStats !== runMode) {
-      model.dispose();
-      throw poolRefusal(runMode);
-    }
+  // The pool's workers score as the run reported (poolMode) with the model's own kind.
+  if (workers > 1 && (setup.scoreKind !== model.scoreKinds[0] || setup.bnStats !== poolMode)) {
+    model.dispose();
+    throw poolRefusal(poolMode);
   }
   const { scores } = await (async () => {
     const scored = workers > 1

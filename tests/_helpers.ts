@@ -41,6 +41,34 @@ export function skipUnless(available: boolean, what: string): boolean {
   return true;
 }
 
+/**
+ * Runs `fn` with each variable of `vars` set (a string) or removed (`undefined`), then puts every
+ * one back as it was before, also when `fn` throws or its promise rejects. The tests of a file
+ * share one process's environment: a test that deletes a variable it set, instead of restoring it,
+ * changes what the later tests see (a user's `EDEGAN_BACKEND`, CI's `OMP_NUM_THREADS`). `fn` may
+ * set the same variables again; they are restored all the same (tests/helpers_test.ts).
+ */
+export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
+    }
+  };
+  const before = Object.fromEntries(Object.keys(vars).map((name) => [name, Deno.env.get(name)]));
+  apply(vars);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    apply(before);
+    throw error;
+  }
+  if (result instanceof Promise) return result.finally(() => apply(before)) as T;
+  apply(before);
+  return result;
+}
+
 /** Largest absolute difference of two arrays. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);

@@ -9,7 +9,7 @@ import {
 } from "../../lib/backend/onednn/native_adam.ts";
 import { adamUpdateFlat } from "../../lib/ops/adam_update.ts";
 import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
-import { dnnlAvailable, skipUnless } from "../_helpers.ts";
+import { dnnlAvailable, skipUnless, withEnv } from "../_helpers.ts";
 
 const skip = () => skipUnless(dnnlAvailable(), "oneDNN (apt-get install libdnnl2)");
 
@@ -144,29 +144,24 @@ Deno.test("the onednn backend names the Adam it runs", async () => {
 Deno.test("the native Adam's build: a missing compiler is named with the fix; a built library is reused, nothing partial left", () => {
   if (skip()) return;
   const dir = Deno.makeTempDirSync();
-  const saved = { cc: Deno.env.get("EDEGAN_CC"), cache: Deno.env.get("EDEGAN_CACHE_DIR") };
   try {
-    Deno.env.set("EDEGAN_CACHE_DIR", dir);
-    Deno.env.set("EDEGAN_CC", "edegan-no-such-compiler");
-    const error = assertThrows(() => buildNativeAdam(), Error);
-    assertStringIncludes(error.message, "edegan-no-such-compiler");
-    assertStringIncludes(error.message, "apt-get install gcc");
-    // A compiler that fails: its command, and the fix.
-    Deno.env.set("EDEGAN_CC", "false");
-    const failed = assertThrows(() => buildNativeAdam(), Error);
-    assertStringIncludes(failed.message, "false -O3");
-    assertStringIncludes(failed.message, "EDEGAN_NATIVE_ADAM=0");
-    Deno.env.set("EDEGAN_CC", "cc");
-    if (nativeOrSkip()) return;
-    const first = buildNativeAdam();
-    const second = buildNativeAdam();
-    assertEquals([first.built, second.built, second.path], [true, false, first.path]);
-    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [first.path.split("/").at(-1)]);
+    withEnv({ EDEGAN_CACHE_DIR: dir, EDEGAN_CC: "edegan-no-such-compiler" }, () => {
+      const error = assertThrows(() => buildNativeAdam(), Error);
+      assertStringIncludes(error.message, "edegan-no-such-compiler");
+      assertStringIncludes(error.message, "apt-get install gcc");
+      // A compiler that fails: its command, and the fix.
+      Deno.env.set("EDEGAN_CC", "false");
+      const failed = assertThrows(() => buildNativeAdam(), Error);
+      assertStringIncludes(failed.message, "false -O3");
+      assertStringIncludes(failed.message, "EDEGAN_NATIVE_ADAM=0");
+      Deno.env.set("EDEGAN_CC", "cc");
+      if (nativeOrSkip()) return;
+      const first = buildNativeAdam();
+      const second = buildNativeAdam();
+      assertEquals([first.built, second.built, second.path], [true, false, first.path]);
+      assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [first.path.split("/").at(-1)]);
+    });
   } finally {
-    for (const [name, value] of [["EDEGAN_CC", saved.cc], ["EDEGAN_CACHE_DIR", saved.cache]]) {
-      if (value === undefined) Deno.env.delete(name!);
-      else Deno.env.set(name!, value);
-    }
     Deno.removeSync(dir, { recursive: true });
   }
 });

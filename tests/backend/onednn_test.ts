@@ -6,7 +6,7 @@ import { registeredVariant } from "../../lib/backend/kernels.ts";
 import { BATCH_NORM_ACTIVATION, hasKernel } from "../../lib/ops/kernel_names.ts";
 import { threadChoice, threadCount } from "../../lib/backend/onednn/threads.ts";
 import { createOptimisers, EdeGan, trainStep } from "../../lib/models/ede_gan/mod.ts";
-import { dnnlAvailable, skipUnless } from "../_helpers.ts";
+import { dnnlAvailable, skipUnless, withEnv } from "../_helpers.ts";
 import { type Case, compute, input, OUTPUTS, type Pad, relativeError } from "./_conv.ts";
 
 const available = dnnlAvailable();
@@ -186,18 +186,14 @@ Deno.test("--threads and EDEGAN_THREADS are checked", () => {
   assertEquals(threadCount(2), 2);
   assertThrows(() => threadCount(0), Error, "--threads");
   assertThrows(() => threadCount(1.5), Error, "--threads");
-  Deno.env.set("EDEGAN_THREADS", "x");
-  try {
+  withEnv({ EDEGAN_THREADS: "x" }, () => {
     assertThrows(() => threadCount(), Error, "EDEGAN_THREADS");
-  } finally {
-    Deno.env.delete("EDEGAN_THREADS");
-  }
+  });
 });
 
 Deno.test("OMP_NUM_THREADS counts when no --threads or EDEGAN_THREADS is given; --threads wins over it", async () => {
   const cores = navigator.hardwareConcurrency;
-  Deno.env.set("OMP_NUM_THREADS", "1,1");
-  try {
+  await withEnv({ OMP_NUM_THREADS: "1,1", EDEGAN_THREADS: undefined }, async () => {
     assertEquals([threadChoice().count, threadChoice().source], [1, "OMP_NUM_THREADS"]);
     const flag = threadChoice(2);
     assertEquals([flag.count, flag.source], [2, "--threads"]);
@@ -207,9 +203,7 @@ Deno.test("OMP_NUM_THREADS counts when no --threads or EDEGAN_THREADS is given; 
       assert(s.device.includes("1 thread(s) from OMP_NUM_THREADS"), s.device);
       await selectBackend("wasm");
     }
-  } finally {
-    Deno.env.delete("OMP_NUM_THREADS");
-  }
+  });
   const many = threadChoice(1000);
   assertEquals(many.count, 1000);
   assertEquals(

@@ -1,4 +1,4 @@
-import { IN_CI } from "../_helpers.ts";
+import { IN_CI, withEnv } from "../_helpers.ts";
 import { assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
 import {
   BackendUnavailableError,
@@ -17,14 +17,11 @@ Deno.test("parseBackendChoice accepts the vocabulary and names the flag otherwis
 });
 
 Deno.test("EDEGAN_BACKEND sets the default", () => {
-  Deno.env.set("EDEGAN_BACKEND", "wasm");
-  try {
+  withEnv({ EDEGAN_BACKEND: "wasm" }, () => {
     assertEquals(defaultBackendChoice(), "wasm");
     Deno.env.set("EDEGAN_BACKEND", "nope");
     assertThrows(() => defaultBackendChoice(), Error, "EDEGAN_BACKEND");
-  } finally {
-    Deno.env.delete("EDEGAN_BACKEND");
-  }
+  });
 });
 
 Deno.test("native backends named explicitly fail with the cause and the fix", async () => {

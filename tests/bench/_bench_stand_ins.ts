@@ -6,6 +6,7 @@
 
 import { getSuite, registerSuite } from "../../lib/bench/suites.ts";
 import { main } from "../../tasks/bench.ts";
+import { withEnv } from "../_helpers.ts";
 
 /**
  * Writes `DIR/python3`: answers the torch probe (`-c`), records its arguments in `DIR/args`,
@@ -44,16 +45,15 @@ export async function benchWithStandIns(
   const [log, error] = [console.log, console.error];
   console.log = (...a: unknown[]) => printed.push(a.join(" "));
   console.error = (...a: unknown[]) => messages.push(a.join(" "));
-  const previousPython = Deno.env.get("EDEGAN_PYTHON");
-  if (python !== undefined) Deno.env.set("EDEGAN_PYTHON", python);
   try {
-    const code = await main(args);
+    const code = await withEnv(
+      python === undefined ? {} : { EDEGAN_PYTHON: python },
+      () => main(args),
+    );
     return { code, printed: printed.join("\n"), messages: messages.join("\n") };
   } finally {
     console.log = log;
     console.error = error;
-    if (previousPython === undefined) Deno.env.delete("EDEGAN_PYTHON");
-    else Deno.env.set("EDEGAN_PYTHON", previousPython);
     registerSuite(original);
   }
 }

@@ -5,6 +5,7 @@ import { DATASET_NAMES } from "../../lib/data/registry.ts";
 import { PROTOCOLS } from "../../lib/data/types.ts";
 import { parseDistillEpochs, runDataFromFlags } from "../../lib/cli/run_flags.ts";
 import { OPTION_FLAGS } from "../../lib/data/options.ts";
+import { withEnv } from "../_helpers.ts";
 
 Deno.test("boolean flags keep their defaults and can be negated", () => {
   const defaults = { report: true, resume: false };
@@ -33,16 +34,13 @@ Deno.test("values are checked and errors name the flag and what it accepts", () 
 });
 
 Deno.test("an environment variable gives a flag's default and is named when wrong", () => {
-  Deno.env.set("EDEGAN_BACKEND", "cpu");
-  try {
+  withEnv({ EDEGAN_BACKEND: "cpu" }, () => {
     assertEquals(parseFlags("t", [], { backend: "auto" }, "")?.backend, "cpu");
     assertEquals(parseFlags("t", ["--backend", "wasm"], { backend: "auto" }, "")?.backend, "wasm");
     Deno.env.set("EDEGAN_BACKEND", "tpu");
     const error = assertThrows(() => parseFlags("t", [], { backend: "auto" }, ""), Error);
     assertStringIncludes(error.message, "EDEGAN_BACKEND");
-  } finally {
-    Deno.env.delete("EDEGAN_BACKEND");
-  }
+  });
 });
 
 Deno.test("formatTable right-aligns numbers with the asked digits", () => {

@@ -4,7 +4,7 @@
 
 import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
-import { runDeno, useBackend } from "../_helpers.ts";
+import { runDeno, useBackend, withEnv } from "../_helpers.ts";
 import { writeDigitFolder } from "../data/_fixtures.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
@@ -113,16 +113,13 @@ Deno.test("a missing data file's error says where its folder came from: --data-d
   );
   assertStringIncludes(error.message, `fashion-mnist: file not found: ${empty}/`);
   assertStringIncludes(error.message, `(data folder: --data-dir ${empty})`);
-  Deno.env.set("EDEGAN_CACHE_DIR", empty);
-  try {
+  await withEnv({ EDEGAN_CACHE_DIR: empty }, async () => {
     error = await assertRejects(() => loadOneClass({ dataset: "cifar10", normal: 0 }));
     assertStringIncludes(error.message, `${empty}/cifar-10-batches-bin/`);
     assertStringIncludes(
       error.message,
       "(data folder: cifar10's default location; --data-dir sets another)",
     );
-  } finally {
-    Deno.env.delete("EDEGAN_CACHE_DIR");
-  }
+  });
   await Deno.remove(empty, { recursive: true });
 });

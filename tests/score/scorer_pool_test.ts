@@ -11,6 +11,7 @@ import {
   teacherRecording,
   tempRoot,
   useBackend,
+  withEnv,
 } from "../_helpers.ts";
 import { readScoresCsv } from "../../lib/score/csv.ts";
 import { loadScoringRun } from "../../lib/score/scoring_run.ts";
@@ -135,8 +136,7 @@ Deno.test("scorer pool: a model or runtime that cannot open is refused, naming i
   }
   // a backend that cannot start in the workers: oneDNN's library where there is none (the
   // workers read the variable when they load it; this thread's oneDNN is loaded already)
-  Deno.env.set("EDEGAN_DNNL_LIBRARY", "/nonexistent/libdnnl.so.2");
-  try {
+  await withEnv({ EDEGAN_DNNL_LIBRARY: "/nonexistent/libdnnl.so.2" }, async () => {
     const error = await assertRejects(
       () => ScorerPool.open({ model: STUDENT, runtime: "onednn", workers: 2 }),
       Error,
@@ -146,9 +146,7 @@ Deno.test("scorer pool: a model or runtime that cannot open is refused, naming i
         .test(error.message),
       error.message,
     );
-  } finally {
-    Deno.env.delete("EDEGAN_DNNL_LIBRARY");
-  }
+  });
   await assertRejects(
     () => ScorerPool.open({ model: STUDENT, runtime: "webgpu" as ScorerRuntime }),
     Error,
@@ -238,6 +236,8 @@ Deno.test("deno task score --workers 2: the same scores as one scorer; a mode th
       );
       assertEquals(early.code, 2, early.text);
       assertStringIncludes(early.text, "error: --workers 2: a scorer pool scores with");
+      // Each refusal names the statistics the run reported (read once, as the workers read it).
+      assertStringIncludes(early.text, "its run's BatchNorm statistics (moving)");
       assert(!early.text.includes("no-such-folder"), early.text);
     }
     const zero = await runDeno(args("zero.csv", "--workers", "0"));
