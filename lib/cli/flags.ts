@@ -190,7 +190,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "export format: tfjs (TF.js graph model) or onnx",
     choices: ["tfjs", "onnx"],
   },
-  "port": { kind: "integer", help: "port to serve on, on 127.0.0.1 (0: any free port)", min: 0 },
+  "port": {
+    kind: "integer",
+    help: "port to serve on, on 127.0.0.1 (0: any free port)",
+    min: 0,
+    max: 65535,
+  },
   "teacher": {
     kind: "string",
     help: "the distillation's teacher: the shipped one when it matches, else trained (shipped), " +
