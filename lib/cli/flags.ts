@@ -88,8 +88,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "out": {
     kind: "string",
-    help: "where the task writes: a run folder (train, distill, ...), a scores CSV (score), " +
-      "the export folder (export)",
+    help: "where the task writes: a run folder (train, distill, ...), a scores CSV or a folder " +
+      "for it (score), the export folder (export)",
   },
   "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
   "restart": {

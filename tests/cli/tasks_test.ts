@@ -89,6 +89,59 @@ Deno.test("score: NaN weights fail at load naming weights.bin, and write no scor
   await Deno.remove(run, { recursive: true });
 });
 
+Deno.test("score --out: a file that is no scores output is refused unchanged; a folder gets the default name", async () => {
+  const run = await runWithModel();
+  const images = join(run, "images");
+  await Deno.mkdir(images);
+  const png = greyPng(new Uint8Array(28 * 28).fill(9), 28, 28);
+  for (const name of ["a.png", "b.png"]) await Deno.writeFile(join(images, name), png);
+  const score = (out: string, ...more: string[]) =>
+    task("score", ["--model", run, "--images", images, "--backend", "cpu", "--out", out, ...more]);
+
+  const existing = join(run, "existing.txt");
+  await Deno.writeTextFile(existing, "hello\n");
+  const refused = await score(existing);
+  assertEquals(refused.code, 2);
+  assertStringIncludes(
+    refused.stderr,
+    `error: --out ${existing}: exists and is not a scores CSV of \`deno task score\``,
+  );
+  assertEquals(await Deno.readTextFile(existing), "hello\n");
+  assertEquals(await exists(`${existing}.json`), false);
+  assert(!refused.stdout.includes("backend:"), "refused after the backend started");
+
+  // A folder, as score's own default is one: the scores go into it under the default name.
+  const folder = join(run, "scored");
+  await Deno.mkdir(folder);
+  const first = await score(folder);
+  assertEquals(first.code, 0, first.stderr);
+  assertStringIncludes(first.stdout, `written to ${join(folder, "scores-images.csv")} and`);
+  const csv = await Deno.readTextFile(join(folder, "scores-images.csv"));
+  assertEquals(csv.split("\n")[0], "item,score,class,label,decision");
+  assertEquals(
+    JSON.parse(await Deno.readTextFile(join(folder, "scores-images.json"))).rows.length,
+    2,
+  );
+  // An earlier output of score is replaced, as a rerun of the default does.
+  const again = await score(join(folder, "scores-images.csv"));
+  assertEquals(again.code, 0, again.stderr);
+
+  // A JSON beside the CSV that is not score's, and a run's own scores.csv, are not replaced.
+  await Deno.writeTextFile(join(run, "other.json"), '{"a": 1}\n');
+  const json = await score(join(run, "other.csv"));
+  assertEquals(json.code, 2);
+  assertStringIncludes(json.stderr, `--out ${join(run, "other.json")}: exists and is not the`);
+  const trained = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(trained, "run.json"), "{}");
+  await Deno.writeTextFile(join(trained, "scores.csv"), csv);
+  const own = await score(join(trained, "scores.csv"));
+  assertEquals(own.code, 2);
+  assertStringIncludes(own.stderr, "is the run's own scores (beside its run.json)");
+  assertEquals(await Deno.readTextFile(join(trained, "scores.csv")), csv);
+  await Deno.remove(trained, { recursive: true });
+  await Deno.remove(run, { recursive: true });
+});
+
 Deno.test("score: an unreadable run.json is named, not taken for a missing one", async () => {
   const run = await runWithModel();
   await Deno.writeTextFile(join(run, "run.json"), '{"data": {"dataset": "mnist",');
