@@ -124,7 +124,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     help:
       "a campaign spec file (JSON): jobs, their flags, where they land (results/*/campaign.json)",
   },
-  "run": { kind: "string", help: "a run directory" },
+  "run": {
+    kind: "string",
+    help: "a run directory; eval and report: or a shipped model (shipped:NAME); eval: or a " +
+      "scores CSV, or the folder deno task score wrote",
+  },
   "images": { kind: "string", help: "a folder of images to score" },
   "students": {
     kind: "string",

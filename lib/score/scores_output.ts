@@ -1,7 +1,8 @@
 /**
  * Where `deno task score` writes its scores CSV and JSON, checked before any model is loaded: a
  * folder given as `--out` gets the default file name inside it, and a file already there is
- * replaced only when it is an earlier scores file of `deno task score`.
+ * replaced only when it is an earlier scores file of `deno task score`. And where `deno task eval`
+ * finds them again, in such a folder or a run's.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { basename, dirname, join } from "@std/path";
 import { exists } from "../util/atomic.ts";
 import { prepareOutFile } from "../util/out_dir.ts";
 import { SCORE_COLUMNS } from "./csv.ts";
+import { SHIPPED_PREFIX, shippedRunDir } from "../ship/shipped.ts";
 
 /** The files `deno task score` writes. */
 export interface ScoresOutput {
@@ -105,4 +107,50 @@ async function isScoresJson(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The scores CSV that `run` names for `deno task eval`: a CSV file itself; in a folder, a run's
+ * own `scores.csv` (train, distill, a shipped model), else the `scores-test.csv` that
+ * `deno task score` writes, else its only `scores-*.csv`; a shipped model (`shipped:NAME`) is
+ * its folder under `models/`. Errors name `flag`: nothing at `run`, no scores CSV in the folder,
+ * several without a test one.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { findScoresCsv } from "./scores_output.ts";
+ * const dir = await Deno.makeTempDir();
+ * await assertRejects(() => findScoresCsv(dir), Error, `--run ${dir}: no scores.csv`);
+ * await Deno.writeTextFile(`${dir}/scores-images.csv`, "item,score\n");
+ * assertEquals(await findScoresCsv(dir), `${dir}/scores-images.csv`);
+ * ```
+ */
+export async function findScoresCsv(run: string, flag = "--run"): Promise<string> {
+  if (run.startsWith(SHIPPED_PREFIX)) run = await shippedRunDir(run, undefined, flag);
+  if (!await isFolder(run)) {
+    if (await exists(run)) return run;
+    throw new Error(
+      `${flag} ${run}: no such file or folder; expected a run folder, shipped:NAME, a folder ` +
+        "written by `deno task score`, or a scores CSV",
+    );
+  }
+  for (const name of ["scores.csv", "scores-test.csv"]) {
+    if (await exists(join(run, name))) return join(run, name);
+  }
+  const written: string[] = [];
+  for await (const entry of Deno.readDir(run)) {
+    if (/^scores-.+\.csv$/.test(entry.name) && !entry.isDirectory) written.push(entry.name);
+  }
+  if (written.length === 1) return join(run, written[0]);
+  if (written.length > 1) {
+    throw new Error(
+      `${flag} ${run}: holds several scores CSVs (${written.sort().join(", ")}) and no ` +
+        `scores-test.csv; expected one: give it as ${flag} ${join(run, written[0])}`,
+    );
+  }
+  throw new Error(
+    `${flag} ${run}: no scores.csv (a run's) or scores-*.csv (\`deno task score\`'s) in this ` +
+      "folder; expected a run folder, a folder written by `deno task score`, or a scores CSV",
+  );
 }

@@ -168,6 +168,38 @@ Deno.test("eval --run: a scores CSV labelled normal/anomalous is evaluated", asy
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("eval: a shipped model by name, and the folder score writes (scores-test.csv)", async () => {
+  const dir = await Deno.makeTempDir();
+  const json = join(dir, "metrics.json");
+  const shipped = await task("eval", ["shipped:mnist-2-311-pkdgan", "--json", json]);
+  assertEquals(shipped.code, 0, shipped.stderr);
+  const metrics = JSON.parse(await Deno.readTextFile(json));
+  assertEquals(metrics.source, join(ROOT, "models", "mnist-2-311-pkdgan", "scores.csv"));
+  assertEquals(metrics.images, 10000);
+  const unknown = await task("eval", ["--run", "shipped:no-such"]);
+  assertEquals(unknown.code, 2);
+  assertStringIncludes(unknown.stderr, "error: --run shipped:no-such: no shipped model");
+
+  // `deno task score --model shipped:NAME` writes runs/score-NAME/scores-test.csv.
+  const scored = join(dir, "score-x");
+  await Deno.mkdir(scored);
+  const csv = "item,score,class,label,decision\n0,0.1,2,0,0\n1,0.9,7,1,1\n2,0.2,3,1,0\n";
+  await Deno.writeTextFile(join(scored, "scores-test.csv"), csv);
+  await Deno.writeTextFile(join(scored, "scores-val.csv"), csv);
+  const folder = await task("eval", [scored, "--json", json]);
+  assertEquals(folder.code, 0, folder.stderr);
+  assertEquals(JSON.parse(await Deno.readTextFile(json)).source, join(scored, "scores-test.csv"));
+  // Several of score's files and no test one: which to read is asked, not guessed.
+  await Deno.rename(join(scored, "scores-test.csv"), join(scored, "scores-images.csv"));
+  const several = await task("eval", [scored]);
+  assertEquals(several.code, 2);
+  assertStringIncludes(
+    several.stderr,
+    `error: --run ${scored}: holds several scores CSVs (scores-images.csv, scores-val.csv)`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("notebooks: a name like 0009 is looked up as typed, not as the number 9", async () => {
   const { code, stderr } = await task("notebooks", ["0009"]);
   assertEquals(code, 2);
