@@ -23,6 +23,7 @@ import {
   loadScoringRun,
   resolveBatchNormStats,
 } from "../lib/score/scoring_run.ts";
+import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { derivedOutputDir } from "../lib/ship/mod.ts";
 
 await runTask(async () => {
@@ -110,6 +111,8 @@ async function studyScore(args: string[]): Promise<void> {
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run directory written by train)");
   if (flags.json) await prepareOutFile(flags.json as string, "--json");
+  // A folder that is no run (a missing one, an export) is refused before the backend starts.
+  await resolveModelDir(flags.model as string);
   const backend = await startBackend(
     flags.backend as BackendChoice,
     flags.threads as number | undefined,

@@ -149,3 +149,24 @@ Deno.test("serve: a failure leaves no temporary export behind; --port is checked
     await Deno.remove(temporary, { recursive: true });
   }
 });
+
+Deno.test("score and study score: an export folder is named as an export, not a run", async () => {
+  const run = await modelFolder();
+  const exported = join(run, "tfjs");
+  const made = await task("export", ["--model", run, "--format", "tfjs", "--out", exported]);
+  assertEquals(made.code, 0, made.stderr);
+  for (const args of [["study", "score"], ["score"]]) {
+    const [name, ...rest] = args;
+    const refused = await task(name, [...rest, "--model", exported, "--backend", "cpu"]);
+    assertEquals(refused.code, 2, refused.stderr);
+    assertStringIncludes(
+      refused.stderr,
+      `error: --model ${exported}: is an export (it holds edegan-export.json), not a run ` +
+        "(model.json: format 'graph-model', expected 'edegan-model')",
+    );
+    assertEquals(refused.stderr.includes("run.json"), false, refused.stderr);
+    // Refused before the backend starts.
+    assertEquals(refused.stdout.includes("backend:"), false, refused.stdout);
+  }
+  await Deno.remove(run, { recursive: true });
+});
