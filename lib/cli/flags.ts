@@ -91,7 +91,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "where the task writes: a run folder (train, distill, ...), a scores CSV or a folder " +
       "for it (score), the export folder (export)",
   },
-  "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
+  "resume": {
+    kind: "boolean",
+    help: "continue the run in --out from its last finished epoch (no checkpoint there: train " +
+      "from the start, saying so)",
+  },
   "restart": {
     kind: "boolean",
     help: "start the run in --out over, discarding its checkpoint (damaged, or of other settings)",
