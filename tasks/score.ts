@@ -65,9 +65,6 @@ await runTask(async () => {
   );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run or model directory)");
-  if (flags["bn-stats"] === "all") {
-    throw new Error("--bn-stats all: score uses one mode; `deno task study score` compares them");
-  }
   const modelDir = await resolveModelDir(flags.model as string);
   // Beside the run; for a shipped model (committed under models/), under runs/score-NAME; a
   // folder given as --out gets the same file name.
