@@ -8,7 +8,7 @@
  */
 
 import { join } from "@std/path";
-import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
+import { formatTable, nearestName, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
@@ -61,8 +61,10 @@ await runTask(async () => {
   if (flags === null) return;
   const study = flags._[0];
   if (study !== "batch-size" && study !== "latent") {
+    const near = study ? nearestName(study, ["batch-size", "latent", "score"]) : undefined;
     throw new Error(
-      `study: expected 'batch-size' or 'latent' as the first argument, got '${study ?? ""}'`,
+      "study: expected 'batch-size', 'latent' or 'score' as the first argument, got " +
+        `'${study ?? ""}'` + (near ? ` (did you mean ${near}?)` : ""),
     );
   }
   const out = (flags.out as string | undefined) ??

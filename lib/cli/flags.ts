@@ -338,14 +338,26 @@ export function parseFlags(
  * ```
  */
 export function nearestFlag(arg: string, accepted: readonly string[]): string | undefined {
-  return nearest(arg.replace(/^-+(no-)?/, "").split("=")[0], accepted.filter((n) => n !== "help"));
+  return nearestName(
+    arg.replace(/^-+(no-)?/, "").split("=")[0],
+    accepted.filter((n) => n !== "help"),
+  );
 }
 
 /**
  * The one of `names` that `given` was probably meant to be: one that starts with it or it with
- * one (within two more characters), or within two edits of it; `undefined` when none is.
+ * one (within two more characters), or within two edits of it; `undefined` when none is. For the
+ * "did you mean" of a mistyped value or command.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { nearestName } from "./flags.ts";
+ * assertEquals(nearestName("mnsit", ["mnist", "cifar10"]), "mnist");
+ * assertEquals(nearestName("svhn", ["mnist", "cifar10"]), undefined);
+ * ```
  */
-function nearest(given: string, names: readonly string[]): string | undefined {
+export function nearestName(given: string, names: readonly string[]): string | undefined {
   if (given === "") return undefined;
   const distance = (a: string, b: string) => {
     let row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -413,7 +425,7 @@ function checkValue(
       // A value of the vocabulary that this task does not take says where it is taken; a typo
       // gets the nearest accepted value.
       const other = spec.choices?.includes(text);
-      const near = other ? undefined : nearest(text, choices);
+      const near = other ? undefined : nearestName(text, choices);
       const note = other ? spec.choiceNotes?.[text] : undefined;
       throw new Error(
         `${where}: '${text}' is not one of ${choices.join(", ")}` + (other ? ` for ${task}` : "") +

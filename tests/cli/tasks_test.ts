@@ -200,6 +200,18 @@ Deno.test("eval: a shipped model by name, and the folder score writes (scores-te
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("study: an unknown study names all three, and the nearest", async () => {
+  const unknown = await task("study", ["foo"]);
+  assertEquals(unknown.code, 2);
+  assertStringIncludes(
+    unknown.stderr,
+    "error: study: expected 'batch-size', 'latent' or 'score' as the first argument, got 'foo'",
+  );
+  const near = await task("study", ["scroe"]);
+  assertEquals(near.code, 2);
+  assertStringIncludes(near.stderr, "got 'scroe' (did you mean score?)");
+});
+
 Deno.test("notebooks: a name like 0009 is looked up as typed, not as the number 9", async () => {
   const { code, stderr } = await task("notebooks", ["0009"]);
   assertEquals(code, 2);
