@@ -11,7 +11,7 @@
 
 import { loadPlugins } from "../lib/util/plugins.ts";
 import { parseArgs } from "@std/cli";
-import { formatTable } from "../lib/cli/flags.ts";
+import { formatTable, nearestFlag, nearestName } from "../lib/cli/flags.ts";
 import {
   CIFAR10_MD5,
   CIFAR10_URL,
@@ -79,10 +79,11 @@ export async function main(args: string[]): Promise<number> {
       unknown: (arg: string) => {
         if (arg.startsWith("-")) {
           const name = arg.replace(/=.*$/, "");
+          const accepted = [...STRING_FLAGS, ...BOOLEAN_FLAGS];
+          const near = nearestFlag(name, accepted);
           throw new UsageError(
-            `unknown flag ${name}; accepted: ${
-              [...STRING_FLAGS, ...BOOLEAN_FLAGS].map((f) => `--${f}`).join(", ")
-            }`,
+            `unknown flag ${name}` + (near ? ` (did you mean --${near}?)` : "") +
+              `; accepted: ${accepted.map((f) => `--${f}`).join(", ")}`,
           );
         }
         return true;
@@ -96,7 +97,11 @@ export async function main(args: string[]): Promise<number> {
     const command = positional[0];
     if (!command) throw new UsageError(`missing command; accepted: ${COMMANDS.join(", ")}`);
     if (!(COMMANDS as readonly string[]).includes(command)) {
-      throw new UsageError(`unknown command "${command}"; accepted: ${COMMANDS.join(", ")}`);
+      const near = nearestName(command, COMMANDS);
+      throw new UsageError(
+        `unknown command "${command}"` + (near ? ` (did you mean ${near}?)` : "") +
+          `; accepted: ${COMMANDS.join(", ")}`,
+      );
     }
     if (positional.length > 1) {
       throw new UsageError(`unexpected argument "${positional[1]}" after ${command}`);
@@ -119,8 +124,10 @@ export async function main(args: string[]): Promise<number> {
     if (command === "list") {
       const dataset = flags.dataset as string | undefined;
       if (dataset !== undefined && !(DATASET_NAMES as readonly string[]).includes(dataset)) {
+        const near = nearestName(dataset, DATASET_NAMES);
         throw new UsageError(
-          `--dataset: "${dataset}" unknown, accepted: ${DATASET_NAMES.join(", ")}`,
+          `--dataset: '${dataset}' is not one of ${DATASET_NAMES.join(", ")}` +
+            (near ? ` (did you mean ${near}?)` : ""),
         );
       }
       const dirs: Partial<Record<DatasetName, string>> = {};
@@ -156,10 +163,10 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`data: ${err.message}\nRun \`deno task data --help\` for usage.`);
+      console.error(`error: data: ${err.message}\nRun \`deno task data --help\` for usage.`);
       return 2;
     }
-    console.error(`data: ${(err as Error).message}`);
+    console.error(`error: data: ${(err as Error).message}`);
     return 1;
   }
 }

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { join } from "@std/path";
 import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { averagePrecision, f1AtThreshold, rocAuc } from "../lib/metrics/mod.ts";
-import { exists, writeJsonAtomic } from "../lib/util/atomic.ts";
+import { writeJsonAtomic } from "../lib/util/atomic.ts";
 import { readScoresCsv } from "../lib/score/csv.ts";
+import { findScoresCsv } from "../lib/score/scores_output.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
@@ -17,8 +17,9 @@ await runTask(async () => {
     "eval",
     Deno.args,
     { run: undefined, json: undefined },
-    "Metrics of a run's test scores (scores.csv) or of a scores CSV given as --run FILE.\n" +
-      "The run may also be given alone: deno task eval RUN.",
+    "Metrics of a run's test scores (scores.csv; a shipped model as shipped:NAME), of the\n" +
+      "scores `deno task score` wrote into a folder (scores-test.csv, else its one scores-*.csv),\n" +
+      "or of a scores CSV given as --run FILE. The run may also be given alone: deno task eval RUN.",
   );
   if (flags === null) return;
   if (flags._.length > 1 || (flags._.length === 1 && flags.run)) {
@@ -27,15 +28,13 @@ await runTask(async () => {
     );
   }
   flags.run ??= flags._[0];
-  if (!flags.run) throw new Error("--run: required (a run directory or a scores CSV)");
+  if (!flags.run) {
+    throw new Error("--run: required (a run directory, shipped:NAME, score's folder or a CSV)");
+  }
   if (flags.json) await prepareOutFile(flags.json as string, "--json");
-  const path = (await exists(join(flags.run as string, "scores.csv")))
-    ? join(flags.run as string, "scores.csv")
-    : flags.run as string;
+  const path = await findScoresCsv(flags.run as string);
   const rows = await readScoresCsv(path).catch((error: Error) => {
-    throw new Error(
-      `--run ${flags.run}: no scores.csv there and not a readable scores CSV (${error.message})`,
-    );
+    throw new Error(`--run ${flags.run}: not a readable scores CSV (${error.message})`);
   });
   const { scores, labels, decisions } = rows;
   if (labels.length === 0) {

@@ -1,28 +1,47 @@
 /**
  * `deno task report --run DIR`: writes `DIR/report.html` for a train or distill run directory
- * (manifest, metrics tables and figures; self-contained, opens offline) and prints its path.
+ * (manifest, metrics tables and figures; self-contained, opens offline) and prints its path. A
+ * shipped model (`--run shipped:NAME`) is reported into `runs/report-NAME/`, leaving its committed
+ * folder as it is.
  *
  * @module
  */
 
+import { join } from "@std/path";
 import { parseFlags, runTask } from "../lib/cli/flags.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
+import { derivedOutputDir, SHIPPED_PREFIX, shippedRunDir } from "../lib/ship/shipped.ts";
+import { prepareOutDir } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
   const flags = parseFlags(
     "report",
     Deno.args,
     { run: undefined },
-    "Write report.html into a train or distill run directory (the --out of those tasks).",
+    "Write report.html into a train or distill run directory (the --out of those tasks); for a\n" +
+      "shipped model (--run shipped:NAME), into runs/report-NAME/.",
   );
   if (flags === null) return;
   const run = flags.run as string | undefined;
   if (run === undefined) {
-    throw new Error("--run is required: the run directory (the --out of deno task train/distill)");
+    throw new Error(
+      "--run is required: the run directory (the --out of deno task train/distill) or " +
+        "shipped:NAME",
+    );
+  }
+  let runDir = run;
+  let out: string | undefined;
+  let created = false;
+  if (run.startsWith(SHIPPED_PREFIX)) {
+    runDir = await shippedRunDir(run, undefined, "--run");
+    out = derivedOutputDir(run, join(runDir, "model"), "report");
+    created = (await prepareOutDir(out, "--run")).created;
   }
   try {
-    console.log(await writeRunReport(run));
+    console.log(await writeRunReport(runDir, out ? { path: join(out, "report.html") } : {}));
   } catch (error) {
+    // A refused report leaves no new folder behind.
+    if (created && out) await Deno.remove(out).catch(() => {});
     throw new Error(`--run: ${(error as Error).message}`);
   }
 });

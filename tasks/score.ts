@@ -25,6 +25,7 @@ import { sourceImageNotes } from "../lib/data/source_images.ts";
 import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { derivedOutputDir } from "../lib/ship/shipped.ts";
 import { writeScoresCsv } from "../lib/score/csv.ts";
+import { prepareScoresOutput } from "../lib/score/scores_output.ts";
 import { decide } from "../lib/score/calibrate.ts";
 import { otherBatchNormStats } from "../lib/models/ede_gan/final_batch_norm.ts";
 import { rocAuc } from "../lib/metrics/mod.ts";
@@ -32,7 +33,6 @@ import { provenance } from "../lib/run/provenance.ts";
 import { readRunManifest } from "../lib/run/manifest.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
 import { lockOutputFile } from "../lib/util/run_lock.ts";
-import { prepareOutFile } from "../lib/util/out_dir.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 
 await runTask(async () => {
@@ -58,24 +58,25 @@ await runTask(async () => {
     },
     "Score a dataset split (default: the run's own test set) or a folder of images (--images).\n" +
       "--bn-stats run (default): the BatchNorm statistics the run's own metrics used (run.json), so\n" +
-      "that its test split scores to its reported AUC; auto chooses on validation; or a mode.",
+      "that its test split scores to its reported AUC; auto chooses on validation; or a mode.\n" +
+      "--out: a CSV file, or a folder that gets scores-SPLIT.csv (scores-images.csv for --images);\n" +
+      "default: that file beside the run, runs/score-NAME/ for shipped:NAME. The JSON goes beside\n" +
+      "it (--json to choose). An existing file is replaced only if it is an earlier score output.",
   );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run or model directory)");
-  if (flags["bn-stats"] === "all") {
-    throw new Error("--bn-stats all: score uses one mode; `deno task study score` compares them");
-  }
   const modelDir = await resolveModelDir(flags.model as string);
-  // Beside the run; for a shipped model (committed under models/), under runs/score-NAME.
-  const out = (flags.out as string | undefined) ??
-    join(
-      derivedOutputDir(String(flags.model), modelDir, "score"),
-      `scores-${flags.images ? "images" : flags.split}.csv`,
-    );
-  const jsonPath = (flags.json as string | undefined) ?? out.replace(/\.csv$/, "") + ".json";
-  // Where the scores go is checked before any work, with errors naming the flag.
-  await prepareOutFile(out, "--out");
-  await prepareOutFile(jsonPath, flags.json ? "--json" : "--out");
+  // Beside the run; for a shipped model (committed under models/), under runs/score-NAME; a
+  // folder given as --out gets the same file name.
+  const fileName = `scores-${flags.images ? "images" : flags.split}.csv`;
+  // Where the scores go is checked before any work, with errors naming the flag: an existing file
+  // there is replaced only when it is an earlier output of this task.
+  const { csv: out, json: jsonPath } = await prepareScoresOutput(
+    (flags.out as string | undefined) ??
+      `${derivedOutputDir(String(flags.model), modelDir, "score")}/`,
+    fileName,
+    flags.json as string | undefined,
+  );
   // One writer per output: a second score into the same --out is refused, naming the first.
   await using _lock = await lockOutputFile(out, "--out");
   const backend = await startBackend(

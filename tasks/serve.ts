@@ -11,6 +11,7 @@ import {
   EXPORT_METADATA_FILE,
   exportRun,
   readTfjsExport,
+  type ScoringPage,
   serveScoringPage,
 } from "../lib/export/mod.ts";
 import { exists } from "../lib/util/atomic.ts";
@@ -28,21 +29,37 @@ await runTask(async () => {
   if (!flags.model) throw new Error("--model: required (a run folder or a TF.js export folder)");
   let dir = flags.model as string;
   let temporary: string | undefined;
-  if (await exists(join(dir, EXPORT_METADATA_FILE))) {
-    await readTfjsExport(dir);
-  } else {
-    await tf.setBackend("cpu");
-    temporary = await Deno.makeTempDir({ prefix: "edegan-serve-" });
-    const out = join(temporary, "tfjs");
-    await exportRun({ model: dir, format: "tfjs", out });
-    console.log(`exported ${dir} to ${out} (TF.js graph model, removed when the page stops)`);
-    dir = out;
+  const removeTemporary = async () => {
+    if (temporary) await Deno.remove(temporary, { recursive: true }).catch(() => {});
+  };
+  let page: ScoringPage;
+  // The temporary export goes with any failure (a folder that is no run, a port in use), as it
+  // goes when the page stops: nothing of it is left in the system's temporary folder.
+  try {
+    if (await exists(join(dir, EXPORT_METADATA_FILE))) {
+      await readTfjsExport(dir);
+    } else {
+      await tf.setBackend("cpu");
+      temporary = await Deno.makeTempDir({ prefix: "edegan-serve-" });
+      const out = join(temporary, "tfjs");
+      await exportRun({ model: dir, format: "tfjs", out });
+      console.log(`exported ${dir} to ${out} (TF.js graph model, removed when the page stops)`);
+      dir = out;
+    }
+    page = await serveScoringPage(dir, { port: flags.port as number });
+  } catch (error) {
+    await removeTemporary();
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Error(
+        `--port ${flags.port}: already in use on 127.0.0.1; expected a free port (0: any free one)`,
+      );
+    }
+    throw error;
   }
-  const page = await serveScoringPage(dir, { port: flags.port as number });
   console.log(`scoring page: ${page.url} (Ctrl-C stops it)`);
   const stop = async () => {
     await page.shutdown();
-    if (temporary) await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    await removeTemporary();
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

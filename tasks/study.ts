@@ -8,7 +8,7 @@
  */
 
 import { join } from "@std/path";
-import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
+import { formatTable, nearestName, parseFlags, runTask } from "../lib/cli/flags.ts";
 import { preset, presetFromArgs } from "../lib/run/presets.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend, trainOptionsFromFlags } from "../lib/cli/run_flags.ts";
@@ -23,6 +23,7 @@ import {
   loadScoringRun,
   resolveBatchNormStats,
 } from "../lib/score/scoring_run.ts";
+import { resolveModelDir } from "../lib/score/model_dir.ts";
 import { derivedOutputDir } from "../lib/ship/mod.ts";
 
 await runTask(async () => {
@@ -60,8 +61,10 @@ await runTask(async () => {
   if (flags === null) return;
   const study = flags._[0];
   if (study !== "batch-size" && study !== "latent") {
+    const near = study ? nearestName(study, ["batch-size", "latent", "score"]) : undefined;
     throw new Error(
-      `study: expected 'batch-size' or 'latent' as the first argument, got '${study ?? ""}'`,
+      "study: expected 'batch-size', 'latent' or 'score' as the first argument, got " +
+        `'${study ?? ""}'` + (near ? ` (did you mean ${near}?)` : ""),
     );
   }
   const out = (flags.out as string | undefined) ??
@@ -110,6 +113,8 @@ async function studyScore(args: string[]): Promise<void> {
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run directory written by train)");
   if (flags.json) await prepareOutFile(flags.json as string, "--json");
+  // A folder that is no run (a missing one, an export) is refused before the backend starts.
+  await resolveModelDir(flags.model as string);
   const backend = await startBackend(
     flags.backend as BackendChoice,
     flags.threads as number | undefined,

@@ -20,8 +20,17 @@ export type FlagKind = "string" | "integer" | "number" | "boolean";
 export interface FlagSpec {
   kind: FlagKind;
   help: string;
-  /** Accepted values, for string flags with a fixed set. */
+  /** Accepted values, for string flags with a fixed set (the union over the tasks). */
   choices?: readonly string[];
+  /**
+   * The values a task accepts, by task name, where it takes fewer than `choices`: those are what
+   * its `--help` lists and what it checks.
+   */
+  taskChoices?: Readonly<Record<string, readonly string[]>>;
+  /** What a value means, shown in the help of the tasks that take it. */
+  choiceHelp?: Readonly<Record<string, string>>;
+  /** Where to turn instead, by value, when a task does not take a value of `choices`. */
+  choiceNotes?: Readonly<Record<string, string>>;
   /** Smallest accepted value, for numeric flags. */
   min?: number;
   /** Largest accepted value, for numeric flags. */
@@ -88,10 +97,14 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "out": {
     kind: "string",
-    help: "where the task writes: a run folder (train, distill, ...), a scores CSV (score), " +
-      "the export folder (export)",
+    help: "where the task writes: a run folder (train, distill, ...), a scores CSV or a folder " +
+      "for it (score), the export folder (export)",
   },
-  "resume": { kind: "boolean", help: "continue the run in --out from its last finished epoch" },
+  "resume": {
+    kind: "boolean",
+    help: "continue the run in --out from its last finished epoch (no checkpoint there: train " +
+      "from the start, saying so)",
+  },
   "restart": {
     kind: "boolean",
     help: "start the run in --out over, discarding its checkpoint (damaged, or of other settings)",
@@ -124,7 +137,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     help:
       "a campaign spec file (JSON): jobs, their flags, where they land (results/*/campaign.json)",
   },
-  "run": { kind: "string", help: "a run directory" },
+  "run": {
+    kind: "string",
+    help: "a run directory; eval and report: or a shipped model (shipped:NAME); eval: or a " +
+      "scores CSV, or the folder deno task score wrote",
+  },
   "images": { kind: "string", help: "a folder of images to score" },
   "students": {
     kind: "string",
@@ -171,9 +188,25 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   "bn-stats": {
     kind: "string",
-    help: "BatchNorm statistics at scoring (auto: chosen on the validation normals; run: the " +
-      "run's own, as its run.json)",
+    help: "BatchNorm statistics at scoring",
     choices: ["auto", "moving", "recomputed", "per-image", "all", "run"],
+    // train and distill score the final model with one mode, score one run with one mode (its
+    // own by default), study score compares them all.
+    taskChoices: {
+      train: ["auto", "moving", "recomputed", "per-image"],
+      distill: ["auto", "moving", "recomputed", "per-image"],
+      score: ["auto", "moving", "recomputed", "per-image", "run"],
+      "study score": ["auto", "moving", "recomputed", "per-image", "all"],
+    },
+    choiceHelp: {
+      auto: "chosen on the validation normals",
+      run: "the run's own, as its run.json",
+      all: "each mode, side by side",
+    },
+    choiceNotes: {
+      all: "all compares the modes: `deno task study score --model RUN`",
+      run: "run scores a trained run with its own statistics: `deno task score --model RUN`",
+    },
   },
   "weights": {
     kind: "string",
@@ -190,7 +223,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "export format: tfjs (TF.js graph model) or onnx",
     choices: ["tfjs", "onnx"],
   },
-  "port": { kind: "integer", help: "port to serve on, on 127.0.0.1 (0: any free port)", min: 0 },
+  "port": {
+    kind: "integer",
+    help: "port to serve on, on 127.0.0.1 (0: any free port)",
+    min: 0,
+    max: 65535,
+  },
   "teacher": {
     kind: "string",
     help: "the distillation's teacher: the shipped one when it matches, else trained (shipped), " +
@@ -276,7 +314,7 @@ export function parseFlags(
       out[name] = defaults[name];
       continue;
     }
-    out[name] = checkValue(name, spec, String(value), spec.env && raw[name] === undefined);
+    out[name] = checkValue(task, name, spec, String(value), spec.env && raw[name] === undefined);
   }
   // A folder's only class is 0 (normal), so `--dataset folder` needs no `--normal`.
   if (accepted.includes("normal") && out.dataset === "folder" && raw.normal === undefined) {
@@ -300,7 +338,26 @@ export function parseFlags(
  * ```
  */
 export function nearestFlag(arg: string, accepted: readonly string[]): string | undefined {
-  const given = arg.replace(/^-+(no-)?/, "").split("=")[0];
+  return nearestName(
+    arg.replace(/^-+(no-)?/, "").split("=")[0],
+    accepted.filter((n) => n !== "help"),
+  );
+}
+
+/**
+ * The one of `names` that `given` was probably meant to be: one that starts with it or it with
+ * one (within two more characters), or within two edits of it; `undefined` when none is. For the
+ * "did you mean" of a mistyped value or command.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { nearestName } from "./flags.ts";
+ * assertEquals(nearestName("mnsit", ["mnist", "cifar10"]), "mnist");
+ * assertEquals(nearestName("svhn", ["mnist", "cifar10"]), undefined);
+ * ```
+ */
+export function nearestName(given: string, names: readonly string[]): string | undefined {
   if (given === "") return undefined;
   const distance = (a: string, b: string) => {
     let row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -317,8 +374,7 @@ export function nearestFlag(arg: string, accepted: readonly string[]): string | 
     }
     return row[b.length];
   };
-  const scored = accepted
-    .filter((name) => name !== "help")
+  const scored = names
     .map((name) => ({
       name,
       d: name.startsWith(given) || (given.startsWith(name) && given.length <= name.length + 2)
@@ -350,11 +406,31 @@ function joinNegativeValues(args: string[], valued: string[]): string[] {
   return out;
 }
 
-function checkValue(name: string, spec: FlagSpec, text: string, fromEnv: unknown): string | number {
+/** The values `task` accepts for a flag: its own where the flag names them, else all. */
+function choicesOf(task: string, spec: FlagSpec): readonly string[] | undefined {
+  return spec.taskChoices?.[task] ?? spec.choices;
+}
+
+function checkValue(
+  task: string,
+  name: string,
+  spec: FlagSpec,
+  text: string,
+  fromEnv: unknown,
+): string | number {
   const where = fromEnv ? `${spec.env} (default of --${name})` : `--${name}`;
+  const choices = choicesOf(task, spec);
   if (spec.kind === "string") {
-    if (spec.choices && !spec.choices.includes(text)) {
-      throw new Error(`${where}: '${text}' is not one of ${spec.choices.join(", ")}`);
+    if (choices && !choices.includes(text)) {
+      // A value of the vocabulary that this task does not take says where it is taken; a typo
+      // gets the nearest accepted value.
+      const other = spec.choices?.includes(text);
+      const near = other ? undefined : nearestName(text, choices);
+      const note = other ? spec.choiceNotes?.[text] : undefined;
+      throw new Error(
+        `${where}: '${text}' is not one of ${choices.join(", ")}` + (other ? ` for ${task}` : "") +
+          (note ? ` (${note})` : "") + (near ? ` (did you mean ${near}?)` : ""),
+      );
     }
     if (text === "") throw new Error(`${where}: expected a value`);
     return text;
@@ -395,7 +471,12 @@ export function helpText(
   const lines = [`deno task ${task} [flags]`, "", description, "", "Flags:"];
   for (const name of accepted) {
     const spec = FLAGS[name];
-    const choices = spec.choices ? ` (${spec.choices.join(" | ")})` : "";
+    const accepted = choicesOf(task, spec);
+    const meanings = (accepted ?? []).filter((c) => spec.choiceHelp?.[c])
+      .map((c) => `${c}: ${spec.choiceHelp![c]}`);
+    const choices = accepted
+      ? ` (${accepted.join(" | ")}${meanings.length > 0 ? `; ${meanings.join("; ")}` : ""})`
+      : "";
     const def = defaults[name] !== undefined ? ` [default: ${defaults[name]}]` : "";
     const env = spec.env ? ` [env: ${spec.env}]` : "";
     lines.push(`  --${name.padEnd(12)} ${spec.help}${choices}${def}${env}`);

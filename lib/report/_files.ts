@@ -188,7 +188,10 @@ export async function readReportedRun(runDir: string): Promise<ReportedRun> {
   const value = await readJson(path);
   const run = parseRunManifest(value, path);
   if (run.kind === "student") {
-    throw new Error(`${path}: kind is "student", expected "train" or "distill"`);
+    throw new Error(
+      `${path}: kind is "student", expected "train" or "distill" (a distilled student is ` +
+        "reported with the distillation that trained it)",
+    );
   }
   const raw = value as Record<string, unknown>;
   const status = await trustedStatus(runDir, run.status);

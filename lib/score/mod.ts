@@ -18,5 +18,6 @@ export * from "./calibrate.ts";
 export * from "./images.ts";
 export * from "./csv.ts";
 export * from "./model_dir.ts";
+export * from "./scores_output.ts";
 export * from "./scoring_run.ts";
 export * from "./scorer_pool.ts";

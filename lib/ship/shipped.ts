@@ -136,8 +136,8 @@ export async function readShippedIndex(dir: string = shippedModelsDir()): Promis
 }
 
 /**
- * The run folder of a shipped model named `shipped:NAME` (or `NAME`); an error naming the models
- * that are shipped when there is no such model.
+ * The run folder of a shipped model named `shipped:NAME` (or `NAME`); an error naming `flag` and
+ * the models that are shipped when there is no such model.
  *
  * @example
  * ```ts
@@ -150,13 +150,14 @@ export async function readShippedIndex(dir: string = shippedModelsDir()): Promis
 export async function shippedRunDir(
   ref: string,
   dir: string = shippedModelsDir(),
+  flag = "--model",
 ): Promise<string> {
   const name = ref.startsWith(SHIPPED_PREFIX) ? ref.slice(SHIPPED_PREFIX.length) : ref;
   const index = await readShippedIndex(dir);
   if (!index.models.some((m) => m.name === name)) {
     const names = index.models.map((m) => m.name);
     throw new Error(
-      `--model ${SHIPPED_PREFIX}${name}: no shipped model of that name in ${dir}/index.json; ` +
+      `${flag} ${SHIPPED_PREFIX}${name}: no shipped model of that name in ${dir}/index.json; ` +
         (names.length > 0 ? `shipped: ${names.join(", ")}` : "none is shipped there"),
     );
   }

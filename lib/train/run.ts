@@ -458,6 +458,14 @@ async function trainLocked<M extends AnomalyModel>(
             `it over (discarding its checkpoint), or choose another --out`,
         );
       }
+      // `--resume` where no epoch was ever checkpointed is a fresh start (a script may pass it
+      // every time), but never a silent one.
+      if (opts.resume && !checkpoint) {
+        warn(
+          `--resume: nothing to resume in ${out} (no checkpoint in ${checkpointDir}): training ` +
+            "from the start",
+        );
+      }
       if (opts.resume && checkpoint) {
         const resumed = await checkResume(out, manifestBase, Number(checkpoint.epoch));
         warnings.push(...resumed.warnings);

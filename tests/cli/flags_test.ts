@@ -1,5 +1,5 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { FLAGS, formatTable, parseFlags } from "../../lib/cli/flags.ts";
+import { FLAGS, formatTable, helpText, parseFlags } from "../../lib/cli/flags.ts";
 import { BACKENDS } from "../../lib/backend/select.ts";
 import { DATASET_NAMES } from "../../lib/data/registry.ts";
 import { PROTOCOLS } from "../../lib/data/types.ts";
@@ -107,6 +107,61 @@ Deno.test("--dataset, --protocol and --backend list the library's own names, hel
       .message,
     "--backend",
   );
+});
+
+Deno.test("--bn-stats: each task's help lists, and each task takes, only its own values", () => {
+  const listed = (task: string) =>
+    helpText(task, "", ["bn-stats"], {}).split("\n").find((l) => l.includes("--bn-stats"))!
+      .match(/\(([^;)]*)/)![1].split(" | ");
+  const modes = ["auto", "moving", "recomputed", "per-image"];
+  assertEquals(listed("train"), modes);
+  assertEquals(listed("distill"), modes);
+  assertEquals(listed("score"), [...modes, "run"]);
+  assertEquals(listed("study score"), [...modes, "all"]);
+  // The help says what a listed value means, and nothing of a value not listed.
+  const train = helpText("train", "", ["bn-stats"], {});
+  assertStringIncludes(train, "auto: chosen on the validation normals");
+  assertEquals(train.includes("run:") || train.includes("all:"), false, train);
+  assertStringIncludes(helpText("score", "", ["bn-stats"], {}), "run: the run's own");
+  for (const [task, value] of [["train", "all"], ["distill", "run"], ["score", "all"]]) {
+    assertThrows(
+      () => parseFlags(task, ["--bn-stats", value], { "bn-stats": undefined }, ""),
+      Error,
+      `--bn-stats: '${value}' is not one of `,
+    );
+  }
+  assertThrows(
+    () => parseFlags("train", ["--bn-stats", "all"], { "bn-stats": undefined }, ""),
+    Error,
+    "for train (all compares the modes: `deno task study score --model RUN`)",
+  );
+  assertEquals(
+    parseFlags("score", ["--bn-stats", "run"], { "bn-stats": undefined }, "")?.["bn-stats"],
+    "run",
+  );
+  assertEquals(
+    parseFlags("study score", ["--bn-stats", "all"], { "bn-stats": undefined }, "")?.["bn-stats"],
+    "all",
+  );
+});
+
+Deno.test("a mistyped value of a fixed set is answered with the nearest one", () => {
+  const defaults = { dataset: "mnist", backend: "auto", latent: "tanh" };
+  const message = (args: string[]) =>
+    assertThrows(() => parseFlags("train", args, defaults, ""), Error).message;
+  assertEquals(
+    message(["--dataset", "mnsit"]),
+    "--dataset: 'mnsit' is not one of mnist, fashion-mnist, cifar10, folder (did you mean mnist?)",
+  );
+  assertStringIncludes(message(["--backend", "onedn"]), "(did you mean onednn?)");
+  assertStringIncludes(message(["--dataset", "fashion"]), "(did you mean fashion-mnist?)");
+  // Nothing near: no guess.
+  assertEquals(message(["--latent", "sigmoid"]).includes("did you mean"), false);
+  withEnv({ EDEGAN_BACKEND: "wsam" }, () =>
+    assertStringIncludes(
+      message([]),
+      "EDEGAN_BACKEND (default of --backend): 'wsam' is not one of",
+    ));
 });
 
 Deno.test("--dataset folder needs no --normal: its only class is 0; an explicit one still counts", () => {

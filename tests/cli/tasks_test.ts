@@ -89,6 +89,59 @@ Deno.test("score: NaN weights fail at load naming weights.bin, and write no scor
   await Deno.remove(run, { recursive: true });
 });
 
+Deno.test("score --out: a file that is no scores output is refused unchanged; a folder gets the default name", async () => {
+  const run = await runWithModel();
+  const images = join(run, "images");
+  await Deno.mkdir(images);
+  const png = greyPng(new Uint8Array(28 * 28).fill(9), 28, 28);
+  for (const name of ["a.png", "b.png"]) await Deno.writeFile(join(images, name), png);
+  const score = (out: string, ...more: string[]) =>
+    task("score", ["--model", run, "--images", images, "--backend", "cpu", "--out", out, ...more]);
+
+  const existing = join(run, "existing.txt");
+  await Deno.writeTextFile(existing, "hello\n");
+  const refused = await score(existing);
+  assertEquals(refused.code, 2);
+  assertStringIncludes(
+    refused.stderr,
+    `error: --out ${existing}: exists and is not a scores CSV of \`deno task score\``,
+  );
+  assertEquals(await Deno.readTextFile(existing), "hello\n");
+  assertEquals(await exists(`${existing}.json`), false);
+  assert(!refused.stdout.includes("backend:"), "refused after the backend started");
+
+  // A folder, as score's own default is one: the scores go into it under the default name.
+  const folder = join(run, "scored");
+  await Deno.mkdir(folder);
+  const first = await score(folder);
+  assertEquals(first.code, 0, first.stderr);
+  assertStringIncludes(first.stdout, `written to ${join(folder, "scores-images.csv")} and`);
+  const csv = await Deno.readTextFile(join(folder, "scores-images.csv"));
+  assertEquals(csv.split("\n")[0], "item,score,class,label,decision");
+  assertEquals(
+    JSON.parse(await Deno.readTextFile(join(folder, "scores-images.json"))).rows.length,
+    2,
+  );
+  // An earlier output of score is replaced, as a rerun of the default does.
+  const again = await score(join(folder, "scores-images.csv"));
+  assertEquals(again.code, 0, again.stderr);
+
+  // A JSON beside the CSV that is not score's, and a run's own scores.csv, are not replaced.
+  await Deno.writeTextFile(join(run, "other.json"), '{"a": 1}\n');
+  const json = await score(join(run, "other.csv"));
+  assertEquals(json.code, 2);
+  assertStringIncludes(json.stderr, `--out ${join(run, "other.json")}: exists and is not the`);
+  const trained = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(trained, "run.json"), "{}");
+  await Deno.writeTextFile(join(trained, "scores.csv"), csv);
+  const own = await score(join(trained, "scores.csv"));
+  assertEquals(own.code, 2);
+  assertStringIncludes(own.stderr, "is the run's own scores (beside its run.json)");
+  assertEquals(await Deno.readTextFile(join(trained, "scores.csv")), csv);
+  await Deno.remove(trained, { recursive: true });
+  await Deno.remove(run, { recursive: true });
+});
+
 Deno.test("score: an unreadable run.json is named, not taken for a missing one", async () => {
   const run = await runWithModel();
   await Deno.writeTextFile(join(run, "run.json"), '{"data": {"dataset": "mnist",');
@@ -113,6 +166,50 @@ Deno.test("eval --run: a scores CSV labelled normal/anomalous is evaluated", asy
   const metrics = JSON.parse(await Deno.readTextFile(json));
   assertEquals([metrics.images, metrics.anomalous, metrics.auc], [4, 2, 0.75]);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("eval: a shipped model by name, and the folder score writes (scores-test.csv)", async () => {
+  const dir = await Deno.makeTempDir();
+  const json = join(dir, "metrics.json");
+  const shipped = await task("eval", ["shipped:mnist-2-311-pkdgan", "--json", json]);
+  assertEquals(shipped.code, 0, shipped.stderr);
+  const metrics = JSON.parse(await Deno.readTextFile(json));
+  assertEquals(metrics.source, join(ROOT, "models", "mnist-2-311-pkdgan", "scores.csv"));
+  assertEquals(metrics.images, 10000);
+  const unknown = await task("eval", ["--run", "shipped:no-such"]);
+  assertEquals(unknown.code, 2);
+  assertStringIncludes(unknown.stderr, "error: --run shipped:no-such: no shipped model");
+
+  // `deno task score --model shipped:NAME` writes runs/score-NAME/scores-test.csv.
+  const scored = join(dir, "score-x");
+  await Deno.mkdir(scored);
+  const csv = "item,score,class,label,decision\n0,0.1,2,0,0\n1,0.9,7,1,1\n2,0.2,3,1,0\n";
+  await Deno.writeTextFile(join(scored, "scores-test.csv"), csv);
+  await Deno.writeTextFile(join(scored, "scores-val.csv"), csv);
+  const folder = await task("eval", [scored, "--json", json]);
+  assertEquals(folder.code, 0, folder.stderr);
+  assertEquals(JSON.parse(await Deno.readTextFile(json)).source, join(scored, "scores-test.csv"));
+  // Several of score's files and no test one: which to read is asked, not guessed.
+  await Deno.rename(join(scored, "scores-test.csv"), join(scored, "scores-images.csv"));
+  const several = await task("eval", [scored]);
+  assertEquals(several.code, 2);
+  assertStringIncludes(
+    several.stderr,
+    `error: --run ${scored}: holds several scores CSVs (scores-images.csv, scores-val.csv)`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("study: an unknown study names all three, and the nearest", async () => {
+  const unknown = await task("study", ["foo"]);
+  assertEquals(unknown.code, 2);
+  assertStringIncludes(
+    unknown.stderr,
+    "error: study: expected 'batch-size', 'latent' or 'score' as the first argument, got 'foo'",
+  );
+  const near = await task("study", ["scroe"]);
+  assertEquals(near.code, 2);
+  assertStringIncludes(near.stderr, "got 'scroe' (did you mean score?)");
 });
 
 Deno.test("notebooks: a name like 0009 is looked up as typed, not as the number 9", async () => {

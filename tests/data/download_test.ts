@@ -205,13 +205,20 @@ Deno.test("deno task data: cifar10 with --url/--md5, list, and usage errors", as
 
     out.length = 0;
     assertEquals(await main(["cifar10", "--bogus"]), 2);
-    assertStringIncludes(out.join("\n"), "unknown flag --bogus; accepted: --data-dir");
+    assertStringIncludes(out.join("\n"), "error: data: unknown flag --bogus; accepted: --data-dir");
     assertEquals(await main(["cifar10", "--md5", "abc"]), 2);
     assertStringIncludes(out.join("\n"), '--md5: "abc" invalid, expected 32 hexadecimal digits');
     assertEquals(await main(["fetch"]), 2);
-    assertStringIncludes(out.join("\n"), 'unknown command "fetch"; accepted: list, cifar10');
+    assertStringIncludes(out.join("\n"), 'error: data: unknown command "fetch"; accepted: list, ');
+    // A near miss is named, for commands, flags and values alike.
+    assertEquals(await main(["lsit"]), 2);
+    assertStringIncludes(out.join("\n"), 'unknown command "lsit" (did you mean list?)');
+    assertEquals(await main(["cifar10", "--data-dri", "x"]), 2);
+    assertStringIncludes(out.join("\n"), "unknown flag --data-dri (did you mean --data-dir?)");
     assertEquals(await main(["list", "--dataset", "svhn"]), 2);
-    assertStringIncludes(out.join("\n"), '--dataset: "svhn" unknown, accepted: mnist');
+    assertStringIncludes(out.join("\n"), "error: data: --dataset: 'svhn' is not one of mnist");
+    assertEquals(await main(["list", "--dataset", "cifar"]), 2);
+    assertStringIncludes(out.join("\n"), "(did you mean cifar10?)");
     assertEquals(await main(["--help"]), 0);
     assertStringIncludes(out.join("\n"), "Usage: deno task data <command>");
   } finally {

@@ -105,3 +105,68 @@ Deno.test({
     }
   },
 });
+
+Deno.test("serve: a failure leaves no temporary export behind; --port is checked first", async () => {
+  const temporary = await Deno.makeTempDir({ prefix: "edegan-serve-test-" });
+  const serve = async (args: string[]) => {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "tasks/serve.ts", ...args],
+      cwd: ROOT,
+      env: { EDEGAN_NO_PROGRESS: "1", TMPDIR: temporary },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code, stdout: decode(stdout), stderr: decode(stderr) };
+  };
+  const left = async () => (await Array.fromAsync(Deno.readDir(temporary))).map((e) => e.name);
+  try {
+    const missing = await serve(["--model", join(temporary, "nope")]);
+    assertEquals(missing.code, 2, missing.stderr);
+    assertStringIncludes(missing.stderr, `error: --model ${join(temporary, "nope")}: neither`);
+    assertEquals(await left(), []);
+
+    const run = await modelFolder();
+    const port = await serve(["--model", run, "--port", "99999"]);
+    assertEquals(port.code, 2);
+    assertStringIncludes(port.stderr, "error: --port: expected at most 65535, got 99999");
+    assertEquals(port.stdout.includes("exported"), false, port.stdout);
+    assertEquals(await left(), []);
+
+    // A port in use fails after the export: the export goes with it.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const busy = listener.addr.port;
+      const taken = await serve(["--model", run, "--port", String(busy)]);
+      assertEquals(taken.code, 2);
+      assertStringIncludes(taken.stdout, "exported");
+      assertStringIncludes(taken.stderr, `error: --port ${busy}: already in use on 127.0.0.1`);
+      assertEquals(await left(), []);
+    } finally {
+      listener.close();
+    }
+  } finally {
+    await Deno.remove(temporary, { recursive: true });
+  }
+});
+
+Deno.test("score and study score: an export folder is named as an export, not a run", async () => {
+  const run = await modelFolder();
+  const exported = join(run, "tfjs");
+  const made = await task("export", ["--model", run, "--format", "tfjs", "--out", exported]);
+  assertEquals(made.code, 0, made.stderr);
+  for (const args of [["study", "score"], ["score"]]) {
+    const [name, ...rest] = args;
+    const refused = await task(name, [...rest, "--model", exported, "--backend", "cpu"]);
+    assertEquals(refused.code, 2, refused.stderr);
+    assertStringIncludes(
+      refused.stderr,
+      `error: --model ${exported}: is an export (it holds edegan-export.json), not a run ` +
+        "(model.json: format 'graph-model', expected 'edegan-model')",
+    );
+    assertEquals(refused.stderr.includes("run.json"), false, refused.stderr);
+    // Refused before the backend starts.
+    assertEquals(refused.stdout.includes("backend:"), false, refused.stdout);
+  }
+  await Deno.remove(run, { recursive: true });
+});

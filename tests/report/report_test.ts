@@ -321,3 +321,73 @@ Deno.test("deno task report: --run names the flag when missing or not a run dire
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task report --run shipped:NAME: reported into runs/report-NAME, not models/", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "edegan-report-" });
+  const models = join(dir, "models");
+  try {
+    await Deno.mkdir(join(models, "tiny"), { recursive: true });
+    await Deno.mkdir(join(models, "tiny-student"));
+    await Deno.writeTextFile(
+      join(models, "index.json"),
+      JSON.stringify({
+        format: "edegan-shipped-models",
+        models: [{ name: "tiny" }, { name: "tiny-student" }],
+      }),
+    );
+    await syntheticDistillRun(join(models, "tiny"));
+    const root = new URL("../../", import.meta.url).pathname;
+    await Deno.copyFile(
+      join(root, "models", "mnist-2-311-pkdgan", "run.json"),
+      join(models, "tiny-student", "run.json"),
+    );
+    // Run from `dir`, so that runs/report-NAME lands there, not in the checkout.
+    const runTask = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--config",
+          join(root, "deno.json"),
+          join(root, "tasks/report.ts"),
+          ...args,
+        ],
+        cwd: dir,
+        env: { EDEGAN_MODELS: models },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+      return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+    };
+    const ok = await runTask("--run", "shipped:tiny");
+    assertEquals(ok.code, 0, ok.stderr);
+    assertEquals(ok.stdout.trim(), join("runs", "report-tiny", "report.html"));
+    assertStringIncludes(
+      await Deno.readTextFile(join(dir, "runs", "report-tiny", "report.html")),
+      "P-KDGAN",
+    );
+    // The shipped folder is left as committed.
+    assertEquals(
+      await Deno.stat(join(models, "tiny", "report.html")).then(() => true, () => false),
+      false,
+    );
+
+    const unknown = await runTask("--run", "shipped:nope");
+    assertEquals(unknown.code, 2);
+    assertStringIncludes(
+      unknown.stderr,
+      "error: --run shipped:nope: no shipped model of that name",
+    );
+    // A refused report leaves no folder behind.
+    const student = await runTask("--run", "shipped:tiny-student");
+    assertEquals(student.code, 2);
+    assertStringIncludes(student.stderr, 'kind is "student"');
+    assertEquals(
+      await Deno.stat(join(dir, "runs", "report-tiny-student")).then(() => true, () => false),
+      false,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -228,6 +228,31 @@ Deno.test("--resume may raise --epochs: it ends exactly like an uninterrupted ru
   await Deno.remove(out, { recursive: true });
 });
 
+Deno.test("--resume where --out holds no run says so, and trains from the start", async () => {
+  await useBackend("wasm");
+  const out = await Deno.makeTempDir();
+  const said: string[] = [];
+  const run = await trainRun({
+    ...tiny,
+    dataset: "mnist",
+    normal: 1,
+    limit: 32,
+    testLimit: 40,
+    out,
+    resume: true,
+    warn: (line) => said.push(line),
+  });
+  run.model.dispose();
+  assertEquals(run.history.length, 1);
+  assertEquals(
+    said.filter((line) => line.includes("nothing to resume")),
+    [`--resume: nothing to resume in ${out} (no checkpoint in ${
+      join(out, "model")
+    }): training from the start`],
+  );
+  await Deno.remove(out, { recursive: true });
+});
+
 Deno.test("a failure after training keeps the trained model; --resume finishes without retraining", async () => {
   await useBackend("wasm");
   const out = await Deno.makeTempDir();
