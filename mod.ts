@@ -56,6 +56,7 @@ export type {
 export { loadOneClass, type OneClassOptions } from "./lib/data/protocol.ts";
 export {
   BUILT_IN_DATASETS,
+  checkNormalClass,
   DATASET_NAMES,
   type DatasetSpec,
   datasetSpec,

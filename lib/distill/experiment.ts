@@ -36,7 +36,7 @@ import {
 } from "./results.ts";
 import { initialiseFromTeacher } from "./students.ts";
 import { resolveStudentChoice } from "./student_choice.ts";
-import { prepareTeacher, round, scoringSpeed } from "./teacher.ts";
+import { openTeacher, prepareTeacher, round, scoringSpeed } from "./teacher.ts";
 import { saveStudentRun } from "./student_run.ts";
 import type { DistillExperimentOptions } from "./options.ts";
 
@@ -155,19 +155,22 @@ export async function runDistillExperiment(
   const inits = opts.inits ?? ["random"];
   // The data first: a bad --normal or --data-dir is refused before anything is written.
   const data = opts.data ?? await loadRunData(opts);
-  await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
   // Before the teacher or any student trains: a batch, a validation image, both test labels.
   const batchSize = Math.max(opts.batchSize, opts.teacherDir ? 1 : opts.teacher.batchSize);
   for (const line of checkRunData(data, { batchSize })) log(`warning: ${line}`);
   const design = distillDesign(opts);
-  const manifest = {
-    kind: "distill" as const,
-    options: { ...opts, data: undefined, progress: undefined, log: undefined },
-    design,
-    backend: opts.backend ?? null,
-    data: data.manifest,
-  };
-  await refuseOtherSettings(join(opts.out, "run.json"), manifest);
+  // Then the teacher when it needs no training (--model's, or this folder's finished one) and
+  // the settings against the folder's: each refusal comes before anything is written.
+  const opened = await openTeacher(opts, data, log);
+  let manifest: ReturnType<typeof distillManifest>;
+  try {
+    manifest = distillManifest(opts, design, data);
+    await refuseOtherSettings(join(opts.out, "run.json"), manifest);
+  } catch (error) {
+    opened?.dispose();
+    throw error;
+  }
+  await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
   await writeRunManifest(join(opts.out, "run.json"), { ...manifest, status: "running" });
 
   const { model: teacher, result: teacherResult } = await prepareTeacher(
@@ -175,6 +178,7 @@ export async function runDistillExperiment(
     data,
     log,
     progress("teacher"),
+    opened,
   );
   const teacherCost = teacher.cost();
   // The teacher's ranking of the validation normals, which each student's is compared with.
@@ -301,6 +305,21 @@ export async function runDistillExperiment(
     results: distillResultsToFile(results),
   });
   return results;
+}
+
+/** `run.json` of the experiment but its status and results. */
+function distillManifest(
+  opts: DistillExperimentOptions,
+  design: DistillDesign,
+  data: OneClassSplit,
+) {
+  return {
+    kind: "distill" as const,
+    options: { ...opts, data: undefined, progress: undefined, log: undefined },
+    design,
+    backend: opts.backend ?? null,
+    data: data.manifest,
+  };
 }
 
 async function writeOutputs(
