@@ -255,6 +255,8 @@ export {
 } from "./lib/distill/experiment.ts";
 export {
   parseStudentChoices,
+  RATIO_TOLERANCE,
+  type ResolvedStudent,
   resolveStudentChoice,
   type StudentChoice,
 } from "./lib/distill/student_choice.ts";

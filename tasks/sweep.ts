@@ -147,6 +147,18 @@ await runTask(async () => {
     testLimit: flags["test-limit"] as number | undefined,
   };
   const ema = parseEmaOption(flags.ema as string | undefined);
+  // Each job trains its teacher at this width: a student must be narrower (checked again, with
+  // its ratio, against each teacher before it trains).
+  const teacherWidth = sizes.teacherWidth ?? p.teacherWidth;
+  const wide = grid.widths.filter((w) => w >= teacherWidth);
+  if (wide.length > 0) {
+    throw new Error(
+      `--students ${flags.students}: width ${wide.join(", ")} is not narrower than the sweep's ` +
+        `teachers (width ${teacherWidth}, from ${
+          sizes.teacherWidth !== undefined ? "--teacher-width" : `--preset ${presetName}`
+        }); expected student widths below ${teacherWidth}`,
+    );
+  }
   // Every flag checked above: only then is --out made (and unmade when nothing was run into it).
   const outDir = await prepareOutDir(String(flags.out), "--out");
   const summary = await runShard({

@@ -40,6 +40,8 @@ export interface DistillCommand {
 
 const DESCRIPTION =
   "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.\n" +
+  "--students must be smaller than the teacher; a ratio off by over 10% warns, naming the ratio\n" +
+  "reached, and one no student of the teacher comes within a factor of 2 of is refused.\n" +
   "--bn-stats (the students' final scoring) defaults to auto at batch size 1, else moving; the\n" +
   "design flags (--student-latent, --kd-weights, --stage1, --bn-stats, --distill-epochs,\n" +
   "--batch-size) are recorded in run.json and each job file, and a rerun into --out with other\n" +

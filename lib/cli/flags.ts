@@ -128,8 +128,9 @@ export const FLAGS: Record<string, FlagSpec> = {
   "images": { kind: "string", help: "a folder of images to score" },
   "students": {
     kind: "string",
-    help:
-      "comma-separated students: widths (8), width x latent (3x32) or compression ratios (311:1)",
+    help: "comma-separated students, each smaller than its teacher: widths (8), width x latent " +
+      "(3x32) or ratios (311:1: the nearest student; warned over 10 % off, refused beyond a factor " +
+      "of 2)",
   },
   "teacher-width": { kind: "integer", help: "width of the teacher to train", min: 1 },
   "distill-epochs": {

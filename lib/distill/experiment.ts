@@ -14,7 +14,13 @@
 import { join } from "@std/path";
 import type { OneClassSplit } from "../data/types.ts";
 import type { AnomalyModel, DistillableModel } from "../models/mod.ts";
-import { DEFAULT_MODEL, defaultFinalScoring, finalScoring } from "../models/registry.ts";
+import {
+  createModel,
+  DEFAULT_MODEL,
+  defaultFinalScoring,
+  finalScoring,
+} from "../models/registry.ts";
+import { asDistillable } from "../models/distillable.ts";
 import { BEST_TEST_EPOCH_LABEL, bestTestEpoch, rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { calibrate } from "../score/calibrate.ts";
@@ -35,8 +41,8 @@ import {
   writeDistillResults,
 } from "./results.ts";
 import { initialiseFromTeacher } from "./students.ts";
-import { resolveStudentChoice } from "./student_choice.ts";
-import { openTeacher, prepareTeacher, round, scoringSpeed } from "./teacher.ts";
+import { type ResolvedStudent, resolveStudentChoice } from "./student_choice.ts";
+import { openTeacher, prepareTeacher, round, scoringSpeed, teacherSettings } from "./teacher.ts";
 import { saveStudentRun } from "./student_run.ts";
 import type { DistillExperimentOptions } from "./options.ts";
 
@@ -160,16 +166,20 @@ export async function runDistillExperiment(
   for (const line of checkRunData(data, { batchSize })) log(`warning: ${line}`);
   const design = distillDesign(opts);
   // Then the teacher when it needs no training (--model's, or this folder's finished one) and
-  // the settings against the folder's: each refusal comes before anything is written.
+  // every student against it (or against the teacher to train, by its settings), and the
+  // settings against the folder's: each refusal comes before anything is written.
   const opened = await openTeacher(opts, data, log);
+  let sizes: ResolvedStudent[];
   let manifest: ReturnType<typeof distillManifest>;
   try {
+    sizes = studentsOf(opened, opts, data, design);
     manifest = distillManifest(opts, design, data);
     await refuseOtherSettings(join(opts.out, "run.json"), manifest);
   } catch (error) {
     opened?.dispose();
     throw error;
   }
+  for (const size of sizes) if (size.warning) log(`warning: ${size.warning}`);
   await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
   await writeRunManifest(join(opts.out, "run.json"), { ...manifest, status: "running" });
 
@@ -196,8 +206,8 @@ export async function runDistillExperiment(
   };
 
   const students: StudentResult[] = [];
-  for (const choice of opts.students) {
-    const size = resolveStudentChoice(teacher, choice, opts.studentLatent, design.studentLatent);
+  for (const resolved of sizes) {
+    const size = { width: resolved.width, latentSize: resolved.latentSize };
     const { width, latentSize } = size;
     const cost = teacher.costOf(size);
     const row: StudentResult = {
@@ -320,6 +330,36 @@ function distillManifest(
     backend: opts.backend ?? null,
     data: data.manifest,
   };
+}
+
+/**
+ * Every student choice resolved against the teacher: `opened`, or the one to be trained here,
+ * made once from its settings (untrained, for its costs) and disposed. Refuses, naming
+ * `--students`, a student that is not smaller than the teacher or a ratio none of its students
+ * comes near (see `resolveStudentChoice`).
+ */
+function studentsOf(
+  opened: DistillableModel | undefined,
+  opts: DistillExperimentOptions,
+  data: OneClassSplit,
+  design: DistillDesign,
+): ResolvedStudent[] {
+  const teacher = opened ?? asDistillable(
+    createModel(
+      DEFAULT_MODEL,
+      teacherSettings(opts),
+      { imageSize: data.train.height, channels: data.train.channels },
+      opts.seed,
+    ),
+    "the teacher to train",
+  );
+  try {
+    return opts.students.map((choice) =>
+      resolveStudentChoice(teacher, choice, opts.studentLatent, design.studentLatent)
+    );
+  } finally {
+    if (!opened) teacher.dispose();
+  }
 }
 
 async function writeOutputs(

@@ -1,6 +1,7 @@
 // `deno task distill` as a user runs it. Refused (README: "A run refused by these checks leaves no
 // new folder behind"): a bad --normal before any teacher is looked for, a --model that cannot be
-// the teacher (another dataset's shipped teacher, an export) before anything is written; the folders the run made go again, and a folder that was there
+// the teacher (another dataset's shipped teacher, an export) and a student wider than the teacher
+// before anything is written; the folders the run made go again, and a folder that was there
 // before stays.
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
@@ -83,6 +84,22 @@ Deno.test("deno task distill --model refused (another dataset's shipped teacher,
     );
     assertEquals(await exists(old), true);
     assertEquals([...Deno.readDirSync(old)], [], "nothing written into it (no run.json, jobs/)");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task distill --students wider than the shipped teacher: refused before training, naming its width, no folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = join(dir, "s1");
+    const { code, stderr } = await distill("--students", "128", "--preset", "ci", "--out", out);
+    assertEquals(code, 2, stderr);
+    assertStringIncludes(
+      stderr,
+      "error: --students 128: a student of width 128 is wider than the teacher (width 64",
+    );
+    assertEquals(await exists(out), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
