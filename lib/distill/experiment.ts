@@ -42,7 +42,14 @@ import {
 } from "./results.ts";
 import { initialiseFromTeacher } from "./students.ts";
 import { type ResolvedStudent, resolveStudentChoice } from "./student_choice.ts";
-import { openTeacher, prepareTeacher, round, scoringSpeed, teacherSettings } from "./teacher.ts";
+import {
+  openTeacher,
+  prepareTeacher,
+  round,
+  scoringSpeed,
+  teacherRecord,
+  teacherSettings,
+} from "./teacher.ts";
 import { saveStudentRun } from "./student_run.ts";
 import type { DistillExperimentOptions } from "./options.ts";
 
@@ -173,7 +180,7 @@ export async function runDistillExperiment(
   let manifest: ReturnType<typeof distillManifest>;
   try {
     sizes = studentsOf(opened, opts, data, design);
-    manifest = distillManifest(opts, design, data);
+    manifest = distillManifest(opts, await teacherRecord(opts, opened), design, data);
     await refuseOtherSettings(join(opts.out, "run.json"), manifest);
   } catch (error) {
     opened?.dispose();
@@ -317,15 +324,16 @@ export async function runDistillExperiment(
   return results;
 }
 
-/** `run.json` of the experiment but its status and results. */
+/** `run.json` of the experiment but its status and results; `teacher` as it was used. */
 function distillManifest(
   opts: DistillExperimentOptions,
+  teacher: Record<string, unknown>,
   design: DistillDesign,
   data: OneClassSplit,
 ) {
   return {
     kind: "distill" as const,
-    options: { ...opts, data: undefined, progress: undefined, log: undefined },
+    options: { ...opts, teacher, data: undefined, progress: undefined, log: undefined },
     design,
     backend: opts.backend ?? null,
     data: data.manifest,
@@ -540,7 +548,11 @@ async function refuseOtherSettings(
   const options = before?.options;
   if (!options) return;
   const show = (v: unknown) => JSON.stringify(v ?? null).replaceAll('"', "");
+  // A loaded teacher is named by --model (compared as teacherDir); what its record says of it
+  // (its width, epochs) was, before it was recorded as used, the flags that trained nothing.
+  const loaded = now.options.teacherDir !== undefined && now.options.teacherDir !== null;
   const lines = Object.entries(RESULT_OPTIONS)
+    .filter(([key]) => !(key === "teacher" && loaded))
     .map((
       [key, flag],
     ) => [flag, recordedOrDefault(key, options), recordedOrDefault(key, now.options)])

@@ -287,6 +287,43 @@ async function teacherManifestPath(dir: string): Promise<string> {
   return await exists(join(dir, "run.json")) ? join(dir, "run.json") : join(dir, "..", "run.json");
 }
 
+/**
+ * What a distillation's `run.json` records as its teacher (`options.teacher`): for a teacher
+ * trained here (now, or before in `out/teacher`) its settings (`--teacher-width`, `--epochs`,
+ * `--batch-size`, `--latent`, `--ema`); for a loaded one (`--model`, `shipped:NAME`) the teacher
+ * as it is: where from, its model, width and latent size, and its training's epochs, batch size
+ * and weight average as its own `run.json` records them. Never the flags of a teacher that was
+ * not trained.
+ *
+ * @example
+ * ```ts ignore
+ * // not run as a test: it needs a loaded teacher (tests/distill checks run.json's record)
+ * import { teacherRecord } from "./teacher.ts";
+ * ```
+ */
+export async function teacherRecord(
+  opts: DistillExperimentOptions,
+  opened?: DistillableModel,
+): Promise<Record<string, unknown>> {
+  if (!opts.teacherDir || !opened) return { ...opts.teacher };
+  const dir = opts.teacherDir.startsWith(SHIPPED_PREFIX)
+    ? await shippedRunDir(opts.teacherDir)
+    : opts.teacherDir;
+  const manifest = await readRunManifest(await teacherManifestPath(dir));
+  const training = manifest?.kind === "train" ? manifest.training : undefined;
+  const latent = (manifest?.kind === "train" ? manifest.config : undefined)?.latent;
+  return {
+    from: opts.teacherDir,
+    model: opened.name,
+    width: opened.baseShape.width,
+    latentSize: opened.baseShape.latentSize,
+    ...(typeof latent === "string" ? { latent } : {}),
+    ...(training
+      ? { epochs: training.epochs, batchSize: training.batchSize, ema: training.ema ?? null }
+      : {}),
+  };
+}
+
 async function modelDirOf(dir: string): Promise<string> {
   return await exists(join(dir, "model", "model.json")) ? join(dir, "model") : dir;
 }
