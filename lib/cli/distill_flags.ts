@@ -40,12 +40,25 @@ export interface DistillCommand {
 
 const DESCRIPTION =
   "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.\n" +
+  "The teacher: the shipped one of the dataset and class when one matches (--teacher shipped, the\n" +
+  "default), --model RUN's, or one trained here (--teacher train, or no shipped teacher matches);\n" +
+  "--teacher-width and --epochs size a teacher trained here (given, they also pick the shipped one).\n" +
   "--students must be smaller than the teacher; a ratio off by over 10% warns, naming the ratio\n" +
   "reached, and one no student of the teacher comes within a factor of 2 of is refused.\n" +
   "--bn-stats (the students' final scoring) defaults to auto at batch size 1, else moving; the\n" +
   "design flags (--student-latent, --kd-weights, --stage1, --bn-stats, --distill-epochs,\n" +
   "--batch-size) are recorded in run.json and each job file, and a rerun into --out with other\n" +
   "values is refused. A killed student job resumes from its last finished epoch.";
+
+/** The flags whose vocabulary help would mislead here: they size a teacher trained here. */
+const HELP: Record<string, string> = {
+  "teacher-width": "width of a teacher trained here (--teacher train, or no shipped teacher " +
+    "matches); given, only a shipped teacher of this width is taken",
+  "epochs": "training epochs of a teacher trained here (--teacher train, or no shipped teacher " +
+    "matches); given, only a shipped teacher of this many epochs is taken",
+  "ema": "the weight average of a teacher trained here (decay, auto or off); given, only a " +
+    "shipped teacher with it is taken",
+};
 
 /**
  * Reads `deno task distill`'s arguments: unknown flags, bad values, `--students`, `--methods`,
@@ -99,6 +112,8 @@ export function parseDistillCommand(args: string[]): DistillCommand | null {
       ema: p.ema ?? "off",
     },
     DESCRIPTION,
+    [],
+    HELP,
   );
   if (flags === null) return null;
   // The class first: before a teacher is looked for, a backend starts or a folder is made.

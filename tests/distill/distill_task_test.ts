@@ -2,7 +2,7 @@
 // new folder behind"): a bad --normal before any teacher is looked for, a --model that cannot be
 // the teacher (another dataset's shipped teacher, an export) and a student wider than the teacher
 // before anything is written; the folders the run made go again, and a folder that was there
-// before stays.
+// before stays. Its --help says which flags size a teacher trained here only.
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
@@ -103,4 +103,21 @@ Deno.test("deno task distill --students wider than the shipped teacher: refused 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("deno task distill --help: --teacher-width, --epochs and --ema size a teacher trained here only", async () => {
+  const { code, stdout } = await distill("--help");
+  assertEquals(code, 0);
+  const line = (flag: string) => stdout.split("\n").find((l) => l.startsWith(`  --${flag} `)) ?? "";
+  assertStringIncludes(
+    line("teacher-width"),
+    "width of a teacher trained here (--teacher train, or no shipped teacher matches); given, " +
+      "only a shipped teacher of this width is taken [default: 32]",
+  );
+  assertStringIncludes(
+    line("epochs"),
+    "training epochs of a teacher trained here (--teacher train, or no shipped teacher matches)",
+  );
+  assertStringIncludes(line("ema"), "the weight average of a teacher trained here");
+  assertStringIncludes(stdout, "--students must be smaller than the teacher");
 });
