@@ -56,6 +56,7 @@ export type {
 export { loadOneClass, type OneClassOptions } from "./lib/data/protocol.ts";
 export {
   BUILT_IN_DATASETS,
+  checkNormalClass,
   DATASET_NAMES,
   type DatasetSpec,
   datasetSpec,
@@ -254,6 +255,8 @@ export {
 } from "./lib/distill/experiment.ts";
 export {
   parseStudentChoices,
+  RATIO_TOLERANCE,
+  type ResolvedStudent,
   resolveStudentChoice,
   type StudentChoice,
 } from "./lib/distill/student_choice.ts";

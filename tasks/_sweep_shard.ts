@@ -24,6 +24,9 @@ import {
   shardCampaign,
 } from "../lib/sweep/campaign.ts";
 import { checkTrainCommand } from "../lib/cli/train_flags.ts";
+import { checkDistillCommand } from "../lib/cli/distill_flags.ts";
+import { checkNormalClass } from "../lib/data/registry.ts";
+import { namingFlags } from "../lib/data/options.ts";
 import { rebuildResults } from "../lib/results/rebuild.ts";
 import { campaignStatus, stateCounts } from "../lib/sweep/campaign_status.ts";
 import { formatTable } from "../lib/cli/flags.ts";
@@ -84,28 +87,39 @@ export async function runShard(opts: {
 }
 
 /**
- * Checks every training job's flags of a campaign (every shard's) as `deno task train` reads them
- * (`checkTrainCommand`: unknown flags, bad values, a flag the job's `--model-kind` refuses, such as
- * `--latent` or `--bn-stats per-image` for Deep SVDD), before any job starts, so that a bad flag
- * fails the campaign at once instead of every job after the others' hours. Jobs that differ only
- * in class and seed are checked once.
+ * Checks every job of a campaign (every shard's) before any job starts, so that a bad job fails
+ * the campaign at once instead of after the others' hours: each job's class against its
+ * dataset's classes (`"normal": [1, 12]` for MNIST), and each job's flags as its task reads them
+ * (train: `checkTrainCommand`, unknown flags, bad values, a flag the job's `--model-kind` refuses,
+ * such as `--latent` or `--bn-stats per-image` for Deep SVDD; distill: `checkDistillCommand`,
+ * unknown flags, bad values, `--students`, `--methods`, `--distill-epochs`, `--kd-weights`). Jobs
+ * whose flags differ only in class and seed are checked once.
  *
- * @throws {Error} naming `file`, the first bad job and the task's message (the flag, the model).
+ * @throws {Error} naming `file`, the first bad job and the task's message (the flag, what was
+ *   expected, the model).
  */
 export function checkCampaignFlags(jobs: CampaignJob[], file: string): void {
+  const refuse = (job: CampaignJob, error: unknown) => {
+    throw new Error(`${file}: job ${job.id}: ${(error as Error).message}; no job was run`);
+  };
+  for (const job of jobs) {
+    try {
+      checkNormalClass(job.dataset, job.normal);
+    } catch (error) {
+      refuse(job, namingFlags(error as Error));
+    }
+  }
   const checked = new Set<string>();
   for (const job of jobs) {
-    if (job.task !== "train") continue;
     const { normal: _normal, seed: _seed, ...rest } = job.flags;
-    const key = JSON.stringify(rest);
+    const key = JSON.stringify([job.task, rest]);
     if (checked.has(key)) continue;
     checked.add(key);
     try {
-      checkTrainCommand(flagArgs(job.flags));
+      if (job.task === "train") checkTrainCommand(flagArgs(job.flags));
+      else checkDistillCommand(flagArgs(job.flags));
     } catch (error) {
-      throw new Error(
-        `${file}: job ${job.id}: ${(error as Error).message}; no job was run`,
-      );
+      refuse(job, error);
     }
   }
 }

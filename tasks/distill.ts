@@ -5,31 +5,29 @@
  * each student width trains the student from scratch, by one-step KD and by P-KDGAN, evaluates all
  * on the same test set, and writes `results.json`, `results.csv` and `report.html` to `--out`.
  * Rerunning with the same `--out` skips what is done; a student job killed mid-way resumes from
- * its last finished epoch. The design flags (`--student-latent`, `--kd-weights`, `--stage1`,
+ * its last finished epoch. Every flag, `--normal` against the dataset's classes, the teacher and
+ * each student against it are checked before anything is written (lib/cli/distill_flags.ts,
+ * lib/distill/experiment.ts); a refused run leaves no new folder behind. The design flags (`--student-latent`, `--kd-weights`, `--stage1`,
  * `--bn-stats`, `--distill-epochs`, `--batch-size`) are recorded in `run.json` and each job file.
  *
  * @module
  */
 
-import { parseEmaOption } from "../lib/train/ema.ts";
-import { formatTable, parseFlags, runTask } from "../lib/cli/flags.ts";
-import { preset, presetFromArgs } from "../lib/run/presets.ts";
+import { formatTable, runTask } from "../lib/cli/flags.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
-import { parseDistillEpochs, runDataFromFlags, startBackend } from "../lib/cli/run_flags.ts";
+import { runDataFromFlags, startBackend } from "../lib/cli/run_flags.ts";
+import { type DistillCommand, parseDistillCommand } from "../lib/cli/distill_flags.ts";
 import { runDistillExperiment } from "../lib/distill/experiment.ts";
 import { namingFlags } from "../lib/data/options.ts";
-import { parseStudentChoices } from "../lib/distill/student_choice.ts";
-import { type Method, METHODS, type Stage1Structure } from "../lib/distill/pkdgan.ts";
-import { parseKdWeights } from "../lib/distill/kd_loss.ts";
+import type { Stage1Structure } from "../lib/distill/pkdgan.ts";
 import type { StudentLatentRule } from "../lib/distill/students.ts";
-import { checkFinalBatchNorm } from "../lib/models/ede_gan/final_batch_norm.ts";
 import { BEST_TEST_EPOCH_LABEL } from "../lib/metrics/mod.ts";
 import { terminalProgress } from "../lib/util/progress.ts";
 import type { LatentConstraint } from "../lib/models/ede_gan/mod.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 import { formatValue } from "../lib/viz/html.ts";
 import { lockRunFolder } from "../lib/util/run_lock.ts";
-import { prepareOutDir } from "../lib/util/out_dir.ts";
+import { prepareOutDir, removeMadeOutDir } from "../lib/util/out_dir.ts";
 import { findShippedTeacher, SHIPPED_PREFIX } from "../lib/ship/shipped.ts";
 import type { ParsedFlags } from "../lib/cli/flags.ts";
 
@@ -69,72 +67,35 @@ async function shippedTeacherOf(
 }
 
 await runTask(async () => {
-  const presetName = presetFromArgs(Deno.args);
-  const p = preset(presetName);
-  const flags = parseFlags(
-    "distill",
-    Deno.args,
-    {
-      dataset: "mnist",
-      "data-dir": undefined,
-      normal: 2,
-      protocol: "one-class",
-      "teacher-width": p.teacherWidth,
-      students: p.students.join(","),
-      methods: "scratch,one-step,pkdgan",
-      "student-latent": "shrink",
-      "kd-weights": "1,1,1",
-      stage1: "kd-gan",
-      "bn-stats": undefined,
-      init: "random",
-      epochs: p.epochs,
-      "distill-epochs": `${p.distillEpochs.step1},${p.distillEpochs.step2}`,
-      "batch-size": p.batchSize,
-      seed: 0,
-      latent: "tanh",
-      limit: p.limit,
-      "test-limit": p.testLimit,
-      model: undefined,
-      teacher: "shipped",
-      backend: "auto",
-      threads: undefined,
-      out: undefined,
-      preset: presetName,
-      report: true,
-      ema: p.ema ?? "off",
-    },
-    "Distil an EDE-GAN teacher into small students (P-KDGAN) and compare with scratch and one-step KD.\n" +
-      "--bn-stats (the students' final scoring) defaults to auto at batch size 1, else moving; the\n" +
-      "design flags (--student-latent, --kd-weights, --stage1, --bn-stats, --distill-epochs,\n" +
-      "--batch-size) are recorded in run.json and each job file, and a rerun into --out with other\n" +
-      "values is refused. A killed student job resumes from its last finished epoch.",
-  );
-  if (flags === null) return;
-  const students = parseStudentChoices(String(flags.students));
-  const methods = String(flags.methods).split(",").map((m) => {
-    if (!(METHODS as readonly string[]).includes(m)) {
-      throw new Error(`--methods: '${m}' is not one of ${METHODS.join(", ")}`);
-    }
-    return m as Method;
-  });
-  const distillEpochs = parseDistillEpochs(String(flags["distill-epochs"]));
-  const weights = parseKdWeights(String(flags["kd-weights"]));
-  // Default: auto (chosen on the validation normals) at batch 1, moving otherwise (as train's).
-  const bnStats = flags["bn-stats"] === undefined
-    ? undefined
-    : checkFinalBatchNorm(String(flags["bn-stats"]));
-  const out = (flags.out as string | undefined) ??
-    `runs/distill-${flags.dataset}-${flags.normal}-s${flags.seed}`;
-  await prepareOutDir(out, "--out");
+  // Every flag, and --normal against the dataset's classes, before anything else.
+  const command = parseDistillCommand(Deno.args);
+  if (command === null) return;
+  // Which teacher (said in a line) before any folder is made.
+  const teacherDir = (command.flags.model as string | undefined) ??
+    (command.flags.teacher === "shipped"
+      ? await shippedTeacherOf(command.flags, command.presetName)
+      : undefined);
+  const outDir = await prepareOutDir(command.out, "--out");
+  try {
+    await distillInto(command, teacherDir);
+  } catch (error) {
+    // A run refused before it wrote anything (its data, teacher, students or settings) leaves no
+    // new folder behind: the folders made for it go again, each only while empty, so that a
+    // folder that existed and anything written stay as they are.
+    await removeMadeOutDir(outDir);
+    throw error;
+  }
+});
+
+/** Runs the distillation into `command.out` (made), holding its lock, and prints the results. */
+async function distillInto(command: DistillCommand, teacherDir: string | undefined) {
+  const { flags, out, ema } = command;
   // One writer per run folder: a second process on this --out is refused, naming the first.
   await using _lock = await lockRunFolder(out, "--out");
   const backend = await startBackend(
     flags.backend as BackendChoice,
     flags.threads as number | undefined,
   );
-  const ema = parseEmaOption(flags.ema as string);
-  const teacherDir = (flags.model as string | undefined) ??
-    (flags.teacher === "shipped" ? await shippedTeacherOf(flags, presetName) : undefined);
   const results = await runDistillExperiment({
     ...runDataFromFlags(flags),
     teacher: {
@@ -146,14 +107,14 @@ await runTask(async () => {
       ...(!teacherDir && ema !== undefined ? { ema } : {}),
     },
     teacherDir,
-    students,
-    epochs: distillEpochs,
+    students: command.students,
+    epochs: command.distillEpochs,
     batchSize: flags["batch-size"] as number,
     latentRule: flags["student-latent"] as StudentLatentRule,
-    weights,
+    weights: command.weights,
     stage1: flags.stage1 as Stage1Structure,
-    ...(bnStats ? { bnStats } : {}),
-    methods,
+    ...(command.bnStats ? { bnStats: command.bnStats } : {}),
+    methods: command.methods,
     inits: flags.init === "both" ? ["random", "teacher"] : [flags.init as "random" | "teacher"],
     out,
     backend,
@@ -207,4 +168,4 @@ await runTask(async () => {
   for (const line of failed) console.log(`failed: ${line}`);
   if (flags.report) console.log(`report: ${await writeRunReport(out)}`);
   console.log(`results written to ${out}/results.json`);
-});
+}

@@ -32,7 +32,7 @@ import { parseShard } from "../lib/sweep/shard.ts";
 import { parseOnly } from "../lib/sweep/select.ts";
 import { printCampaignStatus, runCampaign, runShard, seedList } from "./_sweep_shard.ts";
 import { parseDistillEpochs } from "../lib/cli/run_flags.ts";
-import { prepareOutDir } from "../lib/util/out_dir.ts";
+import { prepareOutDir, removeMadeOutDir } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
   if (Deno.args.some((a) => a === "--spec" || a.startsWith("--spec="))) {
@@ -135,27 +135,45 @@ await runTask(async () => {
     designs: parseDesignAxes(kv),
   };
   const all = sweepJobs(grid);
-  await prepareOutDir(String(flags.out), "--out");
   const shard = parseShard(String(flags.shard));
+  const sizes = {
+    teacherWidth: flags["teacher-width"] as number | undefined,
+    epochs: flags.epochs as number | undefined,
+    distillEpochs: flags["distill-epochs"] === undefined
+      ? undefined
+      : parseDistillEpochs(String(flags["distill-epochs"])),
+    batchSize: flags["batch-size"] as number | undefined,
+    limit: flags.limit as number | undefined,
+    testLimit: flags["test-limit"] as number | undefined,
+  };
+  const ema = parseEmaOption(flags.ema as string | undefined);
+  // Each job trains its teacher at this width: a student must be narrower (checked again, with
+  // its ratio, against each teacher before it trains).
+  const teacherWidth = sizes.teacherWidth ?? p.teacherWidth;
+  const wide = grid.widths.filter((w) => w >= teacherWidth);
+  if (wide.length > 0) {
+    throw new Error(
+      `--students ${flags.students}: width ${wide.join(", ")} is not narrower than the sweep's ` +
+        `teachers (width ${teacherWidth}, from ${
+          sizes.teacherWidth !== undefined ? "--teacher-width" : `--preset ${presetName}`
+        }); expected student widths below ${teacherWidth}`,
+    );
+  }
+  // Every flag checked above: only then is --out made (and unmade when nothing was run into it).
+  const outDir = await prepareOutDir(String(flags.out), "--out");
   const summary = await runShard({
     jobs: all,
     shard,
     out: String(flags.out),
     preset: flags.preset as PresetName,
-    sizes: {
-      teacherWidth: flags["teacher-width"] as number | undefined,
-      epochs: flags.epochs as number | undefined,
-      distillEpochs: flags["distill-epochs"] === undefined
-        ? undefined
-        : parseDistillEpochs(String(flags["distill-epochs"])),
-      batchSize: flags["batch-size"] as number | undefined,
-      limit: flags.limit as number | undefined,
-      testLimit: flags["test-limit"] as number | undefined,
-    },
+    sizes,
     backend: flags.backend as BackendChoice,
     threads: flags.threads as number | undefined,
     dataDir: flags["data-dir"] as string | undefined,
-    ema: parseEmaOption(flags.ema as string | undefined),
+    ema,
+  }).catch(async (error) => {
+    await removeMadeOutDir(outDir);
+    throw error;
   });
   if (summary.failed.length > 0) {
     throw new Error(`${summary.failed.length} job(s) failed; rerun the same command to retry them`);

@@ -15,3 +15,4 @@
 export * from "./flags.ts";
 export * from "./run_flags.ts";
 export * from "./train_flags.ts";
+export * from "./distill_flags.ts";

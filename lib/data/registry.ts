@@ -129,4 +129,36 @@ export function datasetSpec(name: DatasetName): DatasetSpec {
   return spec;
 }
 
+/**
+ * Checks a normal class against a registered dataset's classes before any data is loaded (the
+ * message `splitOneClass` gives once it is, naming the option `normal`; a task names `--normal`
+ * through `namingFlags`). An unknown dataset is the error of {@linkcode datasetSpec}.
+ *
+ * @example
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { checkNormalClass } from "./registry.ts";
+ * checkNormalClass("mnist", 9);
+ * assertThrows(() => checkNormalClass("mnist", 11), Error,
+ *   "normal: class index 11 out of range, expected an integer 0..9 (mnist: 0, 1, 2,");
+ * assertThrows(() => checkNormalClass("folder", 1), Error, "the folder dataset's normal class is 0");
+ * ```
+ */
+export function checkNormalClass(dataset: DatasetName, normal: number): void {
+  const spec = datasetSpec(dataset);
+  if (spec.labels === "anomaly") {
+    if (normal !== 0) {
+      throw new Error(`normal: ${normal} invalid, the ${dataset} dataset's normal class is 0`);
+    }
+    return;
+  }
+  const count = spec.classNames.length;
+  if (!Number.isInteger(normal) || normal < 0 || normal >= count) {
+    throw new Error(
+      `normal: class index ${normal} out of range, expected an integer 0..${count - 1} ` +
+        `(${dataset}: ${spec.classNames.join(", ")})`,
+    );
+  }
+}
+
 for (const spec of BUILT_IN_DATASETS) registerDataset(spec);

@@ -14,7 +14,13 @@
 import { join } from "@std/path";
 import type { OneClassSplit } from "../data/types.ts";
 import type { AnomalyModel, DistillableModel } from "../models/mod.ts";
-import { DEFAULT_MODEL, defaultFinalScoring, finalScoring } from "../models/registry.ts";
+import {
+  createModel,
+  DEFAULT_MODEL,
+  defaultFinalScoring,
+  finalScoring,
+} from "../models/registry.ts";
+import { asDistillable } from "../models/distillable.ts";
 import { BEST_TEST_EPOCH_LABEL, bestTestEpoch, rocAuc, rocCurve } from "../metrics/mod.ts";
 import { scoreImages } from "../score/score.ts";
 import { calibrate } from "../score/calibrate.ts";
@@ -35,8 +41,15 @@ import {
   writeDistillResults,
 } from "./results.ts";
 import { initialiseFromTeacher } from "./students.ts";
-import { resolveStudentChoice } from "./student_choice.ts";
-import { prepareTeacher, round, scoringSpeed } from "./teacher.ts";
+import { type ResolvedStudent, resolveStudentChoice } from "./student_choice.ts";
+import {
+  openTeacher,
+  prepareTeacher,
+  round,
+  scoringSpeed,
+  teacherRecord,
+  teacherSettings,
+} from "./teacher.ts";
 import { saveStudentRun } from "./student_run.ts";
 import type { DistillExperimentOptions } from "./options.ts";
 
@@ -155,19 +168,26 @@ export async function runDistillExperiment(
   const inits = opts.inits ?? ["random"];
   // The data first: a bad --normal or --data-dir is refused before anything is written.
   const data = opts.data ?? await loadRunData(opts);
-  await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
   // Before the teacher or any student trains: a batch, a validation image, both test labels.
   const batchSize = Math.max(opts.batchSize, opts.teacherDir ? 1 : opts.teacher.batchSize);
   for (const line of checkRunData(data, { batchSize })) log(`warning: ${line}`);
   const design = distillDesign(opts);
-  const manifest = {
-    kind: "distill" as const,
-    options: { ...opts, data: undefined, progress: undefined, log: undefined },
-    design,
-    backend: opts.backend ?? null,
-    data: data.manifest,
-  };
-  await refuseOtherSettings(join(opts.out, "run.json"), manifest);
+  // Then the teacher when it needs no training (--model's, or this folder's finished one) and
+  // every student against it (or against the teacher to train, by its settings), and the
+  // settings against the folder's: each refusal comes before anything is written.
+  const opened = await openTeacher(opts, data, log);
+  let sizes: ResolvedStudent[];
+  let manifest: ReturnType<typeof distillManifest>;
+  try {
+    sizes = studentsOf(opened, opts, data, design);
+    manifest = distillManifest(opts, await teacherRecord(opts, opened), design, data);
+    await refuseOtherSettings(join(opts.out, "run.json"), manifest);
+  } catch (error) {
+    opened?.dispose();
+    throw error;
+  }
+  for (const size of sizes) if (size.warning) log(`warning: ${size.warning}`);
+  await Deno.mkdir(join(opts.out, "jobs"), { recursive: true });
   await writeRunManifest(join(opts.out, "run.json"), { ...manifest, status: "running" });
 
   const { model: teacher, result: teacherResult } = await prepareTeacher(
@@ -175,6 +195,7 @@ export async function runDistillExperiment(
     data,
     log,
     progress("teacher"),
+    opened,
   );
   const teacherCost = teacher.cost();
   // The teacher's ranking of the validation normals, which each student's is compared with.
@@ -192,8 +213,8 @@ export async function runDistillExperiment(
   };
 
   const students: StudentResult[] = [];
-  for (const choice of opts.students) {
-    const size = resolveStudentChoice(teacher, choice, opts.studentLatent, design.studentLatent);
+  for (const resolved of sizes) {
+    const size = { width: resolved.width, latentSize: resolved.latentSize };
     const { width, latentSize } = size;
     const cost = teacher.costOf(size);
     const row: StudentResult = {
@@ -301,6 +322,52 @@ export async function runDistillExperiment(
     results: distillResultsToFile(results),
   });
   return results;
+}
+
+/** `run.json` of the experiment but its status and results; `teacher` as it was used. */
+function distillManifest(
+  opts: DistillExperimentOptions,
+  teacher: Record<string, unknown>,
+  design: DistillDesign,
+  data: OneClassSplit,
+) {
+  return {
+    kind: "distill" as const,
+    options: { ...opts, teacher, data: undefined, progress: undefined, log: undefined },
+    design,
+    backend: opts.backend ?? null,
+    data: data.manifest,
+  };
+}
+
+/**
+ * Every student choice resolved against the teacher: `opened`, or the one to be trained here,
+ * made once from its settings (untrained, for its costs) and disposed. Refuses, naming
+ * `--students`, a student that is not smaller than the teacher or a ratio none of its students
+ * comes near (see `resolveStudentChoice`).
+ */
+function studentsOf(
+  opened: DistillableModel | undefined,
+  opts: DistillExperimentOptions,
+  data: OneClassSplit,
+  design: DistillDesign,
+): ResolvedStudent[] {
+  const teacher = opened ?? asDistillable(
+    createModel(
+      DEFAULT_MODEL,
+      teacherSettings(opts),
+      { imageSize: data.train.height, channels: data.train.channels },
+      opts.seed,
+    ),
+    "the teacher to train",
+  );
+  try {
+    return opts.students.map((choice) =>
+      resolveStudentChoice(teacher, choice, opts.studentLatent, design.studentLatent)
+    );
+  } finally {
+    if (!opened) teacher.dispose();
+  }
 }
 
 async function writeOutputs(
@@ -481,7 +548,11 @@ async function refuseOtherSettings(
   const options = before?.options;
   if (!options) return;
   const show = (v: unknown) => JSON.stringify(v ?? null).replaceAll('"', "");
+  // A loaded teacher is named by --model (compared as teacherDir); what its record says of it
+  // (its width, epochs) was, before it was recorded as used, the flags that trained nothing.
+  const loaded = now.options.teacherDir !== undefined && now.options.teacherDir !== null;
   const lines = Object.entries(RESULT_OPTIONS)
+    .filter(([key]) => !(key === "teacher" && loaded))
     .map((
       [key, flag],
     ) => [flag, recordedOrDefault(key, options), recordedOrDefault(key, now.options)])

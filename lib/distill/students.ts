@@ -67,9 +67,13 @@ export const STUDENT_LATENT_RULES: readonly StudentLatentRule[] = ["shrink", "ke
 
 /**
  * The student (width, and the largest latent size up to the teacher's) whose compression ratio is
- * closest to `ratio`. Widths alone reach about 470:1 for the 32x32 teacher; beyond that the latent
- * shrinks too (the paper's 700:1), unless `latent` is `keep` (the width alone then gets as close
- * as it can: at 700:1 the narrowest student, width 1).
+ * closest to `ratio`, among those smaller than the teacher (ratio above 1). Widths alone reach
+ * about 470:1 for the 32x32 teacher; beyond that the latent shrinks too (the paper's 700:1),
+ * unless `latent` is `keep` (the width alone then gets as close as it can: at 700:1 width 2,
+ * 466.85:1). How far the ratio reached may be from the one asked is the caller's to judge
+ * (`resolveStudentChoice` warns, or refuses).
+ *
+ * @throws {Error} when the teacher has no smaller student (width 1 at the smallest latent).
  *
  * @example
  * ```ts
@@ -95,12 +99,19 @@ export function studentForRatio(
   for (let width = 1; width <= teacherWidth; width++) {
     for (const latentSize of latents) {
       const [size] = studentSizes(teacher, [width], latentSize);
+      // The teacher's own shape (ratio 1) is no student of it.
+      if (!(size.ratio > 1)) continue;
       const gap = Math.abs(Math.log(size.ratio / ratio));
       // Prefer the teacher's latent size when it fits about as well (within 5%).
       if (!best || gap < Math.abs(Math.log(best.ratio / ratio)) - 0.05) best = size;
     }
   }
-  return best!;
+  if (!best) {
+    throw new Error(
+      `the teacher (width ${teacherWidth}, latent ${teacherLatent}) has no smaller student`,
+    );
+  }
+  return best;
 }
 
 /**

@@ -7,7 +7,12 @@
  */
 
 import { join } from "@std/path";
-import { type AnomalyModel, asDistillable, type DistillableModel } from "../models/mod.ts";
+import {
+  type AnomalyModel,
+  asDistillable,
+  type DistillableModel,
+  type ModelSettings,
+} from "../models/mod.ts";
 import { loadModel } from "../train/checkpoint.ts";
 import type { OneClassSplit } from "../data/types.ts";
 import { rocAuc, rocCurve } from "../metrics/mod.ts";
@@ -27,14 +32,52 @@ export interface PreparedTeacher {
 }
 
 /**
- * The experiment's teacher: `opts.teacherDir`'s model (a run or model folder, or a shipped teacher
- * `shipped:NAME`; checked against the data), or the one
- * trained before in `out/teacher` when that run finished, or one trained now into `out/teacher`
- * (resumable). Writes `out/teacher.json`. The caller disposes the model.
+ * The experiment's teacher when it needs no training: `opts.teacherDir`'s model (a run or model
+ * directory, or a shipped teacher `shipped:NAME`; checked against the data), or the one trained
+ * before in `out/teacher` when that run finished; undefined when one is to be trained (by
+ * {@link prepareTeacher}). Reads, never writes: a teacher that cannot be used is refused before
+ * the experiment writes anything. The caller disposes the model.
  *
- * @throws {Error} when `--model`'s run has not finished (its `run.json` says "running" or
- *   "failed"), was trained on another dataset, class or protocol, or holds a model that cannot be
- *   distilled (see {@link loadTeacher}).
+ * @throws {Error} naming `--model` when its run has not finished (its `run.json` says "running"
+ *   or "failed"), was trained on another dataset, class or protocol, is an export (TF.js or ONNX,
+ *   for inference only) or holds a model that cannot be distilled (see {@link loadTeacher}).
+ *
+ * @example
+ * ```ts ignore
+ * // not run as a test: it needs a teacher run (tests/distill runs it through runDistillExperiment)
+ * import { openTeacher } from "./teacher.ts";
+ * ```
+ */
+export async function openTeacher(
+  opts: DistillExperimentOptions,
+  data: OneClassSplit,
+  log: (line: string) => void,
+): Promise<DistillableModel | undefined> {
+  const teacherRunDir = join(opts.out, "teacher");
+  if (opts.teacherDir) {
+    // `shipped:NAME` is a teacher committed under models/ (lib/ship/shipped.ts).
+    const dir = opts.teacherDir.startsWith(SHIPPED_PREFIX)
+      ? await shippedRunDir(opts.teacherDir)
+      : opts.teacherDir;
+    const where = `--model ${opts.teacherDir}`;
+    await refuseExport(dir, where);
+    await checkTeacherData(dir, data, where);
+    const teacher = await loadTeacher(await modelDirOf(dir), where);
+    log(`teacher loaded from ${opts.teacherDir}`);
+    return teacher;
+  }
+  if (await exists(join(teacherRunDir, "model", "model.json")) && await finished(teacherRunDir)) {
+    const teacher = await loadTeacher(join(teacherRunDir, "model"));
+    log(`teacher reused from ${teacherRunDir}`);
+    return teacher;
+  }
+  return undefined;
+}
+
+/**
+ * The experiment's teacher ready to distil from: `opened` (from {@link openTeacher}), or one
+ * trained now into `out/teacher` (resumable); scored on the test set and timed, with
+ * `out/teacher.json` written. The caller disposes the model.
  *
  * @example
  * ```ts ignore
@@ -47,23 +90,13 @@ export async function prepareTeacher(
   data: OneClassSplit,
   log: (line: string) => void,
   progress: ProgressSink,
+  opened?: DistillableModel,
 ): Promise<PreparedTeacher> {
   const teacherRunDir = join(opts.out, "teacher");
   let teacher: DistillableModel;
   let teacherScores: Float32Array | undefined;
-  if (opts.teacherDir) {
-    // `shipped:NAME` is a teacher committed under models/ (lib/ship/shipped.ts).
-    const dir = opts.teacherDir.startsWith(SHIPPED_PREFIX)
-      ? await shippedRunDir(opts.teacherDir)
-      : opts.teacherDir;
-    await checkTeacherData(dir, data);
-    teacher = await loadTeacher(await modelDirOf(dir), `--model ${opts.teacherDir}`);
-    log(`teacher loaded from ${opts.teacherDir}`);
-  } else if (
-    await exists(join(teacherRunDir, "model", "model.json")) && await finished(teacherRunDir)
-  ) {
-    teacher = await loadTeacher(join(teacherRunDir, "model"));
-    log(`teacher reused from ${teacherRunDir}`);
+  if (opened) {
+    teacher = opened;
   } else {
     log(`training the teacher (width ${opts.teacher.width})`);
     // The default model (EDE-GAN) is the teacher a distillation trains.
@@ -74,7 +107,7 @@ export async function prepareTeacher(
       batchSize: opts.teacher.batchSize,
       seed: opts.seed,
       ema: opts.teacher.ema,
-      model: { width: opts.teacher.width, latent: opts.teacher.latent ?? "tanh" },
+      model: teacherSettings(opts),
       data,
       out: teacherRunDir,
       resume: true,
@@ -135,7 +168,10 @@ export async function prepareTeacher(
  * ```
  */
 export async function loadTeacher(dir: string, where = dir): Promise<DistillableModel> {
-  const { model } = await loadModel(dir);
+  const { model } = await loadModel(dir).catch((error: Error) => {
+    // `--model X: X/model.json: ...`: the flag typed, then the file at fault.
+    throw where === dir ? error : new Error(`${where}: ${error.message}`, { cause: error });
+  });
   try {
     return asDistillable(model, where);
   } catch (error) {
@@ -175,18 +211,61 @@ export async function scoringSpeed(
 }
 
 /**
+ * The model settings of a teacher trained here (the default model, EDE-GAN): `--teacher-width`
+ * and `--latent`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { teacherSettings } from "./teacher.ts";
+ * const teacher = { width: 8, epochs: 1, batchSize: 16 };
+ * assertEquals(teacherSettings({ teacher } as Parameters<typeof teacherSettings>[0]),
+ *   { width: 8, latent: "tanh" });
+ * ```
+ */
+export function teacherSettings(opts: DistillExperimentOptions): ModelSettings {
+  return { width: opts.teacher.width, latent: opts.teacher.latent ?? "tanh" };
+}
+
+/**
+ * An export folder (`deno task export`: a TF.js graph model or ONNX, with `edegan-export.json`)
+ * holds a graph for inference, not the trainable networks a distillation needs: refused, naming
+ * `where` and the run it was exported from when it says.
+ */
+async function refuseExport(dir: string, where: string): Promise<void> {
+  // The name of lib/export's metadata file (EXPORT_METADATA_FILE), read here without importing
+  // the export module.
+  for (const folder of [dir, join(dir, "model")]) {
+    const file = join(folder, "edegan-export.json");
+    if (!await exists(file)) continue;
+    let source: unknown;
+    let format: unknown;
+    try {
+      ({ source, modelFormat: format } = JSON.parse(await Deno.readTextFile(file)));
+    } catch {
+      // An unreadable metadata file still marks an export.
+    }
+    throw new Error(
+      `${where}: ${folder} is an exported model${
+        typeof format === "string" ? ` (${format})` : ""
+      }` +
+        ", for inference only; expected a run or model folder with its trainable networks" +
+        (typeof source === "string" ? ` (it was exported from ${source})` : ""),
+    );
+  }
+}
+
+/**
  * A loaded teacher must have been trained on the normal class, dataset and protocol of this
  * experiment: its run's manifest (`run.json` beside `model/`) is compared when there is one.
  */
-async function checkTeacherData(dir: string, data: OneClassSplit): Promise<void> {
-  const manifestPath = await exists(join(dir, "run.json"))
-    ? join(dir, "run.json")
-    : join(dir, "..", "run.json");
+async function checkTeacherData(dir: string, data: OneClassSplit, where: string): Promise<void> {
+  const manifestPath = await teacherManifestPath(dir);
   const manifest = await readRunManifest(manifestPath);
   // A run still training (or one that failed) holds a checkpoint, not its finished teacher.
   if (manifest && manifest.status !== "finished") {
     throw new Error(
-      `--model ${dir}: the teacher's run has not finished (status "${manifest.status}" in ` +
+      `${where}: the teacher's run has not finished (status "${manifest.status}" in ` +
         `${manifestPath}); distil from a finished run`,
     );
   }
@@ -196,11 +275,53 @@ async function checkTeacherData(dir: string, data: OneClassSplit): Promise<void>
     const theirs = teacherData[key], ours = data.manifest[key];
     if (theirs !== undefined && theirs !== ours) {
       throw new Error(
-        `--model ${dir}: the teacher was trained with ${key} ${JSON.stringify(theirs)}, ` +
+        `${where}: the teacher was trained with ${key} ${JSON.stringify(theirs)}, ` +
           `this experiment uses ${JSON.stringify(ours)} (${manifestPath})`,
       );
     }
   }
+}
+
+/** The `run.json` of a teacher's run or model folder: beside `model/`, or above the model. */
+async function teacherManifestPath(dir: string): Promise<string> {
+  return await exists(join(dir, "run.json")) ? join(dir, "run.json") : join(dir, "..", "run.json");
+}
+
+/**
+ * What a distillation's `run.json` records as its teacher (`options.teacher`): for a teacher
+ * trained here (now, or before in `out/teacher`) its settings (`--teacher-width`, `--epochs`,
+ * `--batch-size`, `--latent`, `--ema`); for a loaded one (`--model`, `shipped:NAME`) the teacher
+ * as it is: where from, its model, width and latent size, and its training's epochs, batch size
+ * and weight average as its own `run.json` records them. Never the flags of a teacher that was
+ * not trained.
+ *
+ * @example
+ * ```ts ignore
+ * // not run as a test: it needs a loaded teacher (tests/distill checks run.json's record)
+ * import { teacherRecord } from "./teacher.ts";
+ * ```
+ */
+export async function teacherRecord(
+  opts: DistillExperimentOptions,
+  opened?: DistillableModel,
+): Promise<Record<string, unknown>> {
+  if (!opts.teacherDir || !opened) return { ...opts.teacher };
+  const dir = opts.teacherDir.startsWith(SHIPPED_PREFIX)
+    ? await shippedRunDir(opts.teacherDir)
+    : opts.teacherDir;
+  const manifest = await readRunManifest(await teacherManifestPath(dir));
+  const training = manifest?.kind === "train" ? manifest.training : undefined;
+  const latent = (manifest?.kind === "train" ? manifest.config : undefined)?.latent;
+  return {
+    from: opts.teacherDir,
+    model: opened.name,
+    width: opened.baseShape.width,
+    latentSize: opened.baseShape.latentSize,
+    ...(typeof latent === "string" ? { latent } : {}),
+    ...(training
+      ? { epochs: training.epochs, batchSize: training.batchSize, ema: training.ema ?? null }
+      : {}),
+  };
 }
 
 async function modelDirOf(dir: string): Promise<string> {

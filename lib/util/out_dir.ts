@@ -11,6 +11,11 @@ import { dirname } from "@std/path";
 export interface OutDir {
   /** True when the folder did not exist and was made now. */
   created: boolean;
+  /**
+   * The folders made now, the outermost first (the folder itself last): `--out a/b/c` where only
+   * `a` existed made `a/b` and `a/b/c`. Empty when the folder existed.
+   */
+  made?: string[];
 }
 
 /**
@@ -31,6 +36,7 @@ export interface OutDir {
  */
 export async function prepareOutDir(path: string, flag: string): Promise<OutDir> {
   let created = false;
+  let made: string[] = [];
   try {
     const info = await Deno.stat(path);
     if (!info.isDirectory) {
@@ -47,6 +53,7 @@ export async function prepareOutDir(path: string, flag: string): Promise<OutDir>
       throw new Error(`${flag} ${path}: cannot look at it (${(error as Error).message})`);
     }
     try {
+      made = await missingFolders(path);
       await Deno.mkdir(path, { recursive: true });
       created = true;
     } catch (mkdirError) {
@@ -63,7 +70,55 @@ export async function prepareOutDir(path: string, flag: string): Promise<OutDir>
   } catch (error) {
     throw new Error(`${flag} ${path}: cannot write into this folder (${reason(error)})`);
   }
-  return { created };
+  return { created, made };
+}
+
+/**
+ * Removes what {@link prepareOutDir} made for a run that was then refused: each folder it made,
+ * the innermost first, while it is empty. A folder that existed before, or one that holds
+ * anything (a file written since), is left as it is; nothing written is removed. Returns the
+ * folders removed.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { prepareOutDir, removeMadeOutDir } from "./out_dir.ts";
+ * const dir = await Deno.makeTempDir();
+ * const made = await prepareOutDir(`${dir}/a/b`, "--out");
+ * assertEquals(await removeMadeOutDir(made), [`${dir}/a/b`, `${dir}/a`]);
+ * assertEquals(await Deno.stat(dir).then(() => true), true); // it was there before
+ * const kept = await prepareOutDir(`${dir}/c`, "--out");
+ * await Deno.writeTextFile(`${dir}/c/run.json`, "{}");
+ * assertEquals(await removeMadeOutDir(kept), []);
+ * ```
+ */
+export async function removeMadeOutDir(outDir: OutDir): Promise<string[]> {
+  const removed: string[] = [];
+  for (const folder of [...(outDir.made ?? [])].reverse()) {
+    try {
+      // Without `recursive`, a folder that is not empty is refused: what was written stays.
+      await Deno.remove(folder);
+      removed.push(folder);
+    } catch {
+      break;
+    }
+  }
+  return removed;
+}
+
+/** The folders of `path` (itself included) that do not exist, the outermost first. */
+async function missingFolders(path: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let folder = path;; folder = dirname(folder)) {
+    try {
+      await Deno.stat(folder);
+      break;
+    } catch {
+      missing.unshift(folder);
+    }
+    if (dirname(folder) === folder) break;
+  }
+  return missing;
 }
 
 /**

@@ -262,6 +262,26 @@ Deno.test("sweep: classes=0-12 on MNIST is refused at once, before any job", asy
   await Deno.remove(out, { recursive: true });
 });
 
+Deno.test("sweep: a bad --shard or a student as wide as the teachers is refused before --out is made", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "new", "sw3");
+  const shard = await task("sweep", ["--shard", "3/2", "--out", out, "--backend", "cpu"]);
+  assertEquals(shard.code, 2);
+  assertStringIncludes(
+    shard.stderr,
+    "error: --shard: i must be between 1 and 2 (1-based), got '3/2'",
+  );
+  const wide = await task("sweep", ["--students", "8,32", "--out", out, "--backend", "cpu"]);
+  assertEquals(wide.code, 2);
+  assertStringIncludes(
+    wide.stderr,
+    "error: --students 8,32: width 32 is not narrower than the sweep's teachers (width 32, from " +
+      "--preset quick); expected student widths below 32",
+  );
+  assertEquals(await exists(join(dir, "new")), false);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("train at batch 1 scores with BatchNorm statistics chosen on validation and says so; batch 4 keeps moving", async () => {
   const dir = await Deno.makeTempDir();
   const out = join(dir, "b1");

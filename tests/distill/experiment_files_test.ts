@@ -42,6 +42,52 @@ Deno.test("distill: teacher.json and each job keep every test score (teacher-vs-
     const run = JSON.parse(await Deno.readTextFile(join(out, "run.json")));
     assertEquals(job.git.commit, run.git.commit);
     assertEquals(/^[0-9a-f]{40}$/.test(job.git.commit), true);
+    // the teacher trained here, by the settings it was trained with
+    assertEquals(run.options.teacher, tiny.teacher);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("distill: run.json records the shipped teacher it used, not the flags of a teacher it did not train; a folder that recorded those flags resumes", async () => {
+  await useBackend("wasm");
+  const out = await Deno.makeTempDir();
+  // No student job: the teacher is loaded, scored and recorded.
+  const options = {
+    ...tiny,
+    normal: 2,
+    testLimit: 60,
+    teacher: { width: 32, epochs: 2, batchSize: 16 },
+    teacherDir: "shipped:mnist-2",
+    methods: [],
+    out,
+  };
+  try {
+    const results = await runDistillExperiment(options);
+    assertEquals(results.teacher.width, 64);
+    const runPath = join(out, "run.json");
+    const run = JSON.parse(await Deno.readTextFile(runPath));
+    // models/mnist-2/run.json: the width-64 teacher of 15 epochs at batch 64, averaged (0.99).
+    assertEquals(run.options.teacher, {
+      from: "shipped:mnist-2",
+      model: "ede-gan",
+      width: 64,
+      latentSize: 100,
+      latent: "tanh",
+      epochs: 15,
+      batchSize: 64,
+      ema: 0.99,
+    });
+    assertEquals(run.options.teacherDir, "shipped:mnist-2");
+    // A folder written before (options.teacher: the unused flags) reruns without a refusal, as
+    // does one with other teacher flags: they train nothing.
+    run.options.teacher = { width: 32, epochs: 2, batchSize: 16, latent: "tanh" };
+    await Deno.writeTextFile(runPath, JSON.stringify(run));
+    await runDistillExperiment({ ...options, teacher: { width: 8, epochs: 1, batchSize: 16 } });
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(runPath)).options.teacher.from,
+      "shipped:mnist-2",
+    );
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -13,6 +13,7 @@ import {
   flagArgs,
   parseCampaignSpec,
 } from "../../lib/sweep/campaign.ts";
+import { checkCampaignFlags } from "../../tasks/_sweep_shard.ts";
 import { finish, killAtFirstCheckpoint, sweep } from "./_campaign.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -151,6 +152,53 @@ Deno.test("campaign specs: a bad spec is named with its field", () => {
     Error,
     "two jobs have the id mnist-0",
   );
+});
+
+Deno.test("sweep --spec: a class outside its dataset or a bad distill flag is refused before the first job, naming the spec and the job", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = join(dir, "out");
+    const file = join(dir, "campaign.json");
+    const spec = (grid: { normal: number[] }, flags: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        task: "distill",
+        flags: { preset: "ci", students: "2", methods: "scratch", backend: "cpu", ...flags },
+        groups: [{ id: "{dataset}-{normal}", grid: { dataset: ["mnist"], seed: [0], ...grid } }],
+      });
+    await Deno.writeTextFile(file, spec({ normal: [1, 12] }));
+    const classes = await finish(sweep(file, out));
+    assertEquals(classes.code, 2, classes.all);
+    assertStringIncludes(
+      classes.all,
+      `error: ${file}: job mnist-12: --normal: class index 12 out of range, expected an integer ` +
+        "0..9 (mnist: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9); no job was run",
+    );
+    // mnist-1 did not run: no job record, no run folder.
+    assertEquals(await Deno.stat(out).then(() => true, () => false), false);
+    await Deno.writeTextFile(file, spec({ normal: [1] }, { methods: "scratch,kd" }));
+    const methods = await finish(sweep(file, out));
+    assertEquals(methods.code, 2, methods.all);
+    assertStringIncludes(
+      methods.all,
+      `error: ${file}: job mnist-1: --methods: 'kd' is not one of scratch, one-step, joint, pkdgan`,
+    );
+    assertEquals(await Deno.stat(out).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("every committed distillation campaign passes the checks that run before its jobs", async () => {
+  for (
+    const file of [
+      "results/students/campaign.json",
+      "results/students/ship.json",
+      "results/design/campaign.json",
+      "results/design/chosen.json",
+    ]
+  ) {
+    checkCampaignFlags(await specJobs(file), file);
+  }
 });
 
 Deno.test("a tiny campaign: runs and lands, skips what finished, resumes a killed training", async () => {
