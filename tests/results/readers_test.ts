@@ -57,12 +57,15 @@ Deno.test("the readers carry each run's CPU, and the headline names every CPU wi
   const cpus = [...teachers, ...students].map((r) => r.cpu);
   // Every committed manifest records its machine (both CPU makes are in the campaign).
   assert(cpus.every((c) => typeof c === "string" && c.length > 0), "a run without machine.cpu");
-  const amd = cpus.filter((c) => c!.startsWith("AMD EPYC")).length;
+  // A manifest that records the vector extensions is counted apart: "AMD EPYC [AVX2]".
+  const amd = cpus.filter((c) => c === "AMD EPYC").length;
+  const avx2 = cpus.filter((c) => c === "AMD EPYC [AVX2]").length;
   const xeon = cpus.filter((c) => c!.includes("Xeon")).length;
-  assertEquals(amd + xeon, cpus.length);
+  assertEquals(amd + avx2 + xeon, cpus.length);
   const text = machinesText(teachers, students);
   assert(text.includes(`AMD EPYC (${amd} runs)`), text);
   assert(text.includes(`Intel Xeon (${xeon} run`), text);
+  assert(avx2 === 0 || text.includes(`AMD EPYC [AVX2] (${avx2} run`), text);
 });
 
 Deno.test("the readers name the file that is missing or not JSON", async () => {
