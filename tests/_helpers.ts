@@ -98,6 +98,27 @@ export async function runDeno(
 }
 
 /**
+ * Runs `deno run -A tasks/<name>.ts ARGS` from the repository root as a user would (progress bars
+ * off), with stdout and stderr apart; killed after 2 minutes (every case that uses it must fail or
+ * finish in seconds, not start training).
+ */
+export async function runTask(
+  name: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `tasks/${name}.ts`, ...args],
+    cwd: new URL("../", import.meta.url),
+    env: { EDEGAN_NO_PROGRESS: "1" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}
+
+/**
  * The smallest real training run the run-folder tests use: MNIST digit 1, 32 training and 40 test
  * images, a width-4 EDE-GAN, one epoch at batch 8, warnings silenced. Spread it and add `out`.
  */

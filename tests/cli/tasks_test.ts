@@ -7,25 +7,12 @@ import { EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { saveModel } from "../../lib/train/checkpoint.ts";
 import { exists } from "../../lib/util/atomic.ts";
 import { greyPng, writeDigitFolder } from "../data/_fixtures.ts";
+import { runTask } from "../_helpers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/**
- * Runs `deno run -A tasks/<task>.ts args` from the repository root; killed after 2 minutes (every
- * case here must fail or finish in seconds, not start training).
- */
-async function task(name: string, args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `tasks/${name}.ts`, ...args],
-    cwd: ROOT,
-    env: { EDEGAN_NO_PROGRESS: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, stdout: decode(stdout), stderr: decode(stderr) };
-}
+/** `deno run -A tasks/<name>.ts args` (tests/_helpers.ts). */
+const task = runTask;
 
 /** The commit checked out in this repository. */
 function headCommit(): string {

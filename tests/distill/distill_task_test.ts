@@ -7,22 +7,12 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
 import { exists } from "../../lib/util/atomic.ts";
+import { runTask } from "../_helpers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** `deno task distill ARGS` from the repository root (each case fails in seconds). */
-async function distill(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tasks/distill.ts", "--backend", "cpu", ...args],
-    cwd: ROOT,
-    env: { EDEGAN_NO_PROGRESS: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, stdout: decode(stdout), stderr: decode(stderr) };
-}
+const distill = (...args: string[]) => runTask("distill", ["--backend", "cpu", ...args]);
 
 Deno.test("deno task distill --normal 11: refused by the dataset's classes before any teacher line, no folder made", async () => {
   const dir = await Deno.makeTempDir();
