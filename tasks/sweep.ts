@@ -113,7 +113,8 @@ await runTask(async () => {
       "--dataset takes a comma list. Positional: classes=0-9 (default 0-9) seeds=0,1 (default " +
       "0);\n--normal N and --seed S are shorthands for one class or one seed. --teacher-width, " +
       "--epochs,\n--distill-epochs, --batch-size, --limit and --test-limit win over the preset's.\n" +
-      "Design axes (issue 26; each job one combination, its id suffixed when not the default):\n" +
+      "Design axes (the design study, results/design; each job one combination, its id suffixed when\n" +
+      "not the default):\n" +
       "  student-latent=shrink,keep  kd-weights=1,1,1/1,50,1  stage1=kd-gan,kd  " +
       "bn-stats=auto,moving\n" +
       "A campaign of results/ instead: --spec FILE [--only ID,GLOB] [--out DIR] [--shard i/n]\n" +
