@@ -9,8 +9,6 @@ import { join } from "@std/path";
 import { exists } from "../../lib/util/atomic.ts";
 import { runTask } from "../_helpers.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
 /** `deno task distill ARGS` from the repository root (each case fails in seconds). */
 const distill = (...args: string[]) => runTask("distill", ["--backend", "cpu", ...args]);
 
