@@ -11,7 +11,7 @@ import { join } from "@std/path";
 import { parseFlags, runTask } from "../lib/cli/flags.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 import { derivedOutputDir, SHIPPED_PREFIX, shippedRunDir } from "../lib/ship/shipped.ts";
-import { prepareOutDir } from "../lib/util/out_dir.ts";
+import { type OutDir, prepareOutDir, removeMadeOutDir } from "../lib/util/out_dir.ts";
 
 await runTask(async () => {
   const flags = parseFlags(
@@ -31,17 +31,17 @@ await runTask(async () => {
   }
   let runDir = run;
   let out: string | undefined;
-  let created = false;
+  let outDir: OutDir | undefined;
   if (run.startsWith(SHIPPED_PREFIX)) {
     runDir = await shippedRunDir(run, undefined, "--run");
     out = derivedOutputDir(run, join(runDir, "model"), "report");
-    created = (await prepareOutDir(out, "--run")).created;
+    outDir = await prepareOutDir(out, "--run");
   }
   try {
     console.log(await writeRunReport(runDir, out ? { path: join(out, "report.html") } : {}));
   } catch (error) {
     // A refused report leaves no new folder behind.
-    if (created && out) await Deno.remove(out).catch(() => {});
+    if (outDir) await removeMadeOutDir(outDir);
     throw new Error(`--run: ${(error as Error).message}`);
   }
 });
