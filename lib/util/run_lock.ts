@@ -46,8 +46,17 @@ export class RunLockedError extends Error {
   }
 }
 
-// Locks this process holds, so that its own pid in a lock file is told apart from a leftover.
-const held = new Set<string>();
+// Locks this process holds or is creating (a count per path), so that its own pid in a lock file
+// is told apart from a leftover. A path is counted from before its file is created, so that a
+// second call of this process that reads the new file before the first has returned does not take
+// it for a leftover (two calls of withLockWaiting then both ran their work).
+const held = new Map<string, number>();
+const hold = (path: string) => held.set(path, (held.get(path) ?? 0) + 1);
+const unhold = (path: string) => {
+  const n = (held.get(path) ?? 0) - 1;
+  if (n > 0) held.set(path, n);
+  else held.delete(path);
+};
 
 /**
  * Takes the lock file `path` for this process, or throws {@link RunLockedError} naming the live
@@ -70,6 +79,7 @@ const held = new Set<string>();
  */
 export async function acquireLock(path: string, what: string): Promise<RunLock> {
   let replaced: LockHolder | undefined;
+  let last: LockHolder = { pid: 0, host: "(several writers)", started_at: "(unknown)" };
   for (let attempt = 0; attempt < 5; attempt++) {
     const me: LockHolder = {
       pid: Deno.pid,
@@ -77,6 +87,7 @@ export async function acquireLock(path: string, what: string): Promise<RunLock> 
       started_at: new Date().toISOString(),
       command: holderCommand(),
     };
+    hold(path);
     try {
       await Deno.mkdir(dirname(path), { recursive: true });
       const file = await Deno.open(path, { write: true, createNew: true });
@@ -85,15 +96,16 @@ export async function acquireLock(path: string, what: string): Promise<RunLock> 
       } finally {
         file.close();
       }
-      held.add(path);
       return heldLock(path, replaced);
     } catch (error) {
+      unhold(path);
       if (!(error instanceof Deno.errors.AlreadyExists)) {
         throw new Error(`${what}: cannot create the lock ${path} (${(error as Error).message})`);
       }
     }
     const found = await readHolder(path);
     if (found === undefined) continue; // released in between: try again
+    last = found.holder;
     const stale = await staleReason(path, found);
     if (stale === undefined) {
       if (found.holder.pid === Deno.pid && found.holder.host === hostname()) {
@@ -132,7 +144,12 @@ export async function acquireLock(path: string, what: string): Promise<RunLock> 
     await Deno.remove(aside).catch(() => {});
     replaced = found.holder;
   }
-  throw new Error(`${what}: could not take the lock ${path} (several writers at once)`);
+  // Taken and released by others in turn every time this one looked: live writers, so a writer
+  // that waits (withLockWaiting) waits on.
+  throw new RunLockedError(
+    `${what}: could not take the lock ${path} (several writers at once); try again`,
+    last,
+  );
 }
 
 /**
@@ -340,7 +357,7 @@ function heldLock(path: string, replaced: LockHolder | undefined): RunLock {
     if (released) return;
     released = true;
     clearInterval(timer);
-    held.delete(path);
+    unhold(path);
     await Deno.remove(path).catch(() => {});
   };
   return {

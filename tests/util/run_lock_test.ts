@@ -10,6 +10,7 @@ import {
   lockRunFolder,
   RunLockedError,
   STALE_AFTER_SECONDS,
+  withLockWaiting,
 } from "../../lib/util/run_lock.ts";
 
 Deno.test("two writers replacing one folder at once both finish, leaving one complete folder", async () => {
@@ -110,5 +111,28 @@ Deno.test("a lock left by this pid without this process holding it (a restarted 
   const lock = await acquireLock(path, "--out R");
   assert(lock.replaced);
   await lock.release();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("withLockWaiting: calls of one process never overlap, even when one reads the lock before its maker has returned", async () => {
+  // The clean-clone CI of 2026-12-07 saw two calls both run their work: the second read the
+  // first's new lock file, naming this pid, before the first had recorded that it held it, and took
+  // it for a leftover. Many rounds of many calls, no sleeping in the work, make that window likely.
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/download.lock`;
+  for (let round = 0; round < 20; round++) {
+    let inside = 0;
+    let most = 0;
+    let done = 0;
+    await Promise.all(Array.from({ length: 8 }, () =>
+      withLockWaiting(path, "test", async () => {
+        inside++;
+        most = Math.max(most, inside);
+        await Deno.stat(dir);
+        inside--;
+        done++;
+      }, { pollMs: 1 })));
+    assertEquals([most, done], [1, 8], `round ${round}`);
+  }
   await Deno.remove(dir, { recursive: true });
 });
