@@ -14,7 +14,8 @@
  *
  * oneDNN's kernels depend on the CPU's instruction set (results/README.md, "Which results come
  * back"). A run whose manifest records the set its kernels used (`avx2 kernels` in the backend's
- * description, since 2026-12-07) is rerun with oneDNN capped to that set (`ONEDNN_MAX_CPU_ISA`)
+ * description, since 2026-12-07), or a CPU whose extensions stop at AVX2 ({@link rerunIsa}), is
+ * rerun with oneDNN capped to that set (`ONEDNN_MAX_CPU_ISA`)
  * when no cap is set already; a CPU without that set says so. A run that does not record it
  * (older manifests) and was made on another CPU gets a line saying so when it differs
  * ({@link isaHint}).
@@ -52,8 +53,8 @@ export const HELP = `Usage: deno run -A results/prefix_check.ts RUN_DIR [--point
 Reruns the first N points of a committed training run's loss curve (steps in RUN_DIR/run.json)
 with the settings its manifest records (data, model, seed, limits, backend, oneDNN threads) and
 compares them with the committed ones, to ${TOLERANCE} relative. Writes nothing under RUN_DIR.
-A run that records its oneDNN instruction set is rerun capped to it (ONEDNN_MAX_CPU_ISA) unless a
-cap is set; onednn runs do not rerun bit for bit across instruction sets (results/README.md,
+A run that records its oneDNN instruction set (or was made on a CPU whose recorded extensions
+stop at AVX2) is rerun capped to it (ONEDNN_MAX_CPU_ISA) unless a cap is set; onednn runs do not rerun bit for bit across instruction sets (results/README.md,
 "Which results come back").
 
 Arguments:
@@ -212,6 +213,35 @@ export function recordedIsa(device: string | null | undefined): string | undefin
 }
 
 /**
+ * The instruction set to cap oneDNN to for a rerun of `run`: the one its backend description
+ * records ({@link recordedIsa}), else `avx2` where its machine's recorded extensions
+ * (`machine.simd`, since 2026-12-07) have AVX2 but no AVX-512 (oneDNN's kernels there are its
+ * `avx2` ones; an AVX-512 CPU capped to them gave an AVX2 CPU's bits, results/README.md), else
+ * undefined (an AVX-512 machine's variant is not known from its extensions; older manifests).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { rerunIsa } from "./prefix_check.ts";
+ * const device = "oneDNN 2.6.3 convolutions (omp, 1 thread(s))";
+ * assertEquals(rerunIsa({ backend: { device }, machine: { simd: ["avx", "avx2", "fma"] } }), "avx2");
+ * assertEquals(rerunIsa({ backend: { device }, machine: { simd: ["avx2", "avx512f"] } }), undefined);
+ * assertEquals(rerunIsa({ backend: { device: `${device.slice(0, -1)}, avx kernels)` } }), "avx");
+ * ```
+ */
+export function rerunIsa(
+  run: { backend?: { device?: string | null } | null; machine?: unknown },
+): string | undefined {
+  const recorded = recordedIsa(run.backend?.device);
+  if (recorded !== undefined) return recorded;
+  const simd = (run.machine as { simd?: unknown } | null | undefined)?.simd;
+  if (!Array.isArray(simd)) return undefined;
+  return simd.includes("avx2") && !simd.some((s) => String(s).startsWith("avx512"))
+    ? "avx2"
+    : undefined;
+}
+
+/**
  * The line to print when a rerun differs from an onednn run whose manifest does not record the
  * instruction set of its kernels and that was made on another CPU: where it was made, and that
  * onednn runs do not rerun bit for bit across instruction sets. Undefined in every other case: the
@@ -316,8 +346,8 @@ export async function main(args: string[]): Promise<number> {
       `${threads && backendName === "onednn" ? ` at ${threads} thread(s)` : ""}; ` +
       `first ${points} points of ${every} steps`,
   );
-  // The run's oneDNN instruction set, where recorded: this machine's oneDNN capped to it.
-  const isa = recordedIsa(manifest.backend?.device);
+  // The run's oneDNN instruction set, where recorded or known: this machine's oneDNN capped to it.
+  const isa = rerunIsa(manifest);
   if (
     backendName === "onednn" && isa !== undefined &&
     maxCpuIsaCap(Deno.env.toObject()) === undefined
