@@ -20,6 +20,11 @@ await runTask(async () => {
     "Metrics of a run's test scores (scores.csv; a shipped model as shipped:NAME), of the\n" +
       "scores `deno task score` wrote into a folder (scores-test.csv, else its one scores-*.csv),\n" +
       "or of a scores CSV given as --run FILE. The run may also be given alone: deno task eval RUN.",
+    [],
+    {
+      run: "required (or given alone, deno task eval RUN): a run folder, a shipped model " +
+        "(shipped:NAME), the folder deno task score wrote, or a scores CSV",
+    },
   );
   if (flags === null) return;
   if (flags._.length > 1 || (flags._.length === 1 && flags.run)) {

@@ -10,11 +10,23 @@ import { type ExportFormat, exportRun } from "../lib/export/mod.ts";
 import * as tf from "../lib/tf.ts";
 
 await runTask(async () => {
-  const flags = parseFlags("export", Deno.args, {
-    model: undefined,
-    format: "onnx",
-    out: undefined,
-  }, "Export a trained run's scoring path as a TF.js graph model or an ONNX model.");
+  const flags = parseFlags(
+    "export",
+    Deno.args,
+    {
+      model: undefined,
+      format: "onnx",
+      out: undefined,
+    },
+    "Export a trained run's scoring path as a TF.js graph model or an ONNX model.",
+    [],
+    {
+      model: "required: a run folder (train, or a distill job's student), a shipped model " +
+        "(shipped:NAME)",
+      out: "required: the folder to write the exported model to: a new or empty one, or an " +
+        "earlier export (replaced)",
+    },
+  );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run or model directory)");
   if (!flags.out) throw new Error("--out: required (the folder to write the exported model to)");

@@ -62,6 +62,11 @@ await runTask(async () => {
       "--out: a CSV file, or a folder that gets scores-SPLIT.csv (scores-images.csv for --images);\n" +
       "default: that file beside the run, runs/score-NAME/ for shipped:NAME. The JSON goes beside\n" +
       "it (--json to choose). An existing file is replaced only if it is an earlier score output.",
+    [],
+    {
+      model: "required: a run folder, or a shipped model (shipped:NAME)",
+      out: "a scores CSV, or a folder for scores-SPLIT.csv (default: beside the run)",
+    },
   );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run or model directory)");

@@ -24,6 +24,8 @@ await runTask(async () => {
     { model: undefined, port: 8080 },
     "Serve a page " +
       "on 127.0.0.1 that scores the images dropped on it with an exported model, in the browser.",
+    [],
+    { model: "required: a run folder, a shipped model (shipped:NAME) or a TF.js export folder" },
   );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run folder or a TF.js export folder)");

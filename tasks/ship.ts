@@ -22,6 +22,12 @@ await runTask(async () => {
     Deno.args,
     { run: undefined, name: undefined, dtype: "auto", backend: "auto", threads: undefined },
     "Pack a finished run into models/NAME (float16 where scores stay within 1e-4 of scores.csv, else mixed).",
+    [],
+    {
+      run: "required: a finished run (train), or a distill job folder",
+      name: "required: the shipped model's name (models/NAME, shipped:NAME): lower-case words " +
+        "joined by '-' (mnist-2)",
+    },
   );
   if (flags === null) return;
   if (!flags.run) throw new Error("--run: required (a finished run, or a distill job folder)");

@@ -57,6 +57,11 @@ await runTask(async () => {
       "Each setting is a run in OUT/<study>-<setting>; --resume continues a study that failed.\n" +
       "`deno task study score --model RUN` (see `deno task study score --help`): score kinds and\n" +
       "BatchNorm modes of a trained run, without retraining.",
+    [],
+    {
+      out: "the study's folder, one run per setting in OUT/<study>-<setting> (default: " +
+        "runs/study-STUDY-DATASET-NORMAL)",
+    },
   );
   if (flags === null) return;
   const study = flags._[0];
@@ -109,6 +114,8 @@ async function studyScore(args: string[]): Promise<void> {
       "on the validation normals. Writes RUN/study-score.json (and --json); --weights live\n" +
       "scores a --ema run's live weights instead of its average, into RUN/study-score-live.json.\n" +
       "For --model shipped:NAME those files go to runs/study-NAME/ (models/ stays as committed).",
+    [],
+    { model: "required: a run folder written by train, or a shipped model (shipped:NAME)" },
   );
   if (flags === null) return;
   if (!flags.model) throw new Error("--model: required (a run directory written by train)");

@@ -414,6 +414,18 @@ Deno.test("every task of deno.json answers --help with its usage and exit 0, and
     assertStringIncludes(stdout, `deno task ${name}`, `${name} --help`);
     // `deno task test --help` used to run the whole suite.
     assert(!stdout.includes("== deno check"), `${name} --help ran the checks`);
+    // A flag the task refuses when missing (`--model: required`) says so in its help line
+    // (`export --help` described --out as the generic "where the task writes").
+    // A subcommand's help (`study score --help`, named in the task's) counts too.
+    const source = await Deno.readTextFile(join(ROOT, "tasks", `${file}.ts`));
+    const sub = stdout.match(new RegExp(`deno task ${name} (\\w+) --help`))?.[1];
+    const help = stdout + (sub ? (await task(file, [sub, "--help"])).stdout : "");
+    for (const [, flag] of source.matchAll(/"--([\w-]+): required/g)) {
+      const line = help.split("\n").find((l) =>
+        l.trimStart().startsWith(`--${flag} `) && l.includes("required")
+      );
+      assert(line?.includes("required"), `${name} --help, --${flag}: ${line}`);
+    }
   }
 });
 
