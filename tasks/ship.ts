@@ -4,7 +4,8 @@
  * `models/index.json`, checks that the packed copy reproduces the run's `scores.csv`, and rebuilds
  * the table of shipped models in the `README.md` beside `models/` (its `shipped-models` block;
  * skipped where that folder has no README, as under a test's `EDEGAN_MODELS`). Load the model
- * anywhere a run is expected as `--model shipped:NAME`.
+ * anywhere a run is expected as `--model shipped:NAME`. `deno task ship --list` prints the table
+ * of shipped models and packs nothing.
  *
  * @module
  */
@@ -13,23 +14,37 @@ import { parseFlags, runTask } from "../lib/cli/flags.ts";
 import type { BackendChoice } from "../lib/backend/select.ts";
 import { startBackend } from "../lib/cli/run_flags.ts";
 import { packRun, SCORE_TOLERANCE, type ShipStorage } from "../lib/ship/pack.ts";
-import { shippedModelsDir } from "../lib/ship/shipped.ts";
-import { updateReadmeBesideModels } from "../lib/ship/catalogue.ts";
+import { readShippedIndex, shippedModelsDir } from "../lib/ship/shipped.ts";
+import { shippedModelsTable, updateReadmeBesideModels } from "../lib/ship/catalogue.ts";
 
 await runTask(async () => {
   const flags = parseFlags(
     "ship",
     Deno.args,
-    { run: undefined, name: undefined, dtype: "auto", backend: "auto", threads: undefined },
-    "Pack a finished run into models/NAME (float16 where scores stay within 1e-4 of scores.csv, else mixed).",
+    {
+      run: undefined,
+      name: undefined,
+      dtype: "auto",
+      backend: "auto",
+      threads: undefined,
+      list: false,
+    },
+    "Pack a finished run into models/NAME (float16 where scores stay within 1e-4 of scores.csv, else mixed).\n" +
+      "--list prints the shipped models instead (each loads as --model shipped:NAME).",
     [],
     {
-      run: "required: a finished run (train), or a distill job folder",
-      name: "required: the shipped model's name (models/NAME, shipped:NAME): lower-case words " +
-        "joined by '-' (mnist-2)",
+      run: "required (but with --list): a finished run (train), or a distill job folder",
+      name: "required (but with --list): the shipped model's name (models/NAME, shipped:NAME): " +
+        "lower-case words joined by '-' (mnist-2)",
     },
   );
   if (flags === null) return;
+  if (flags.list) {
+    const dir = shippedModelsDir();
+    console.log(shippedModelsTable(await readShippedIndex(dir)));
+    console.log(`(${dir}; load one anywhere a run is expected as --model shipped:NAME)`);
+    return;
+  }
   if (!flags.run) throw new Error("--run: required (a finished run, or a distill job folder)");
   if (!flags.name) throw new Error("--name: required (lower-case words joined by '-': mnist-2)");
   await startBackend(flags.backend as BackendChoice, flags.threads as number | undefined);

@@ -243,6 +243,11 @@ export const FLAGS: Record<string, FlagSpec> = {
       "1e-4, else mixed), float16, mixed (scoring path float32, discriminator float16), float32",
     choices: ["auto", "float16", "mixed", "float32"],
   },
+  "list": {
+    kind: "boolean",
+    help: "list the shipped models (models/index.json: name, role, class, size, test AUC) and " +
+      "pack nothing",
+  },
   "help": { kind: "boolean", help: "show this help" },
 };
 

@@ -105,6 +105,28 @@ function compareModels(a: ShippedModel, b: ShippedModel): number {
  * ```
  */
 export function shippedModelsBlock(index: ShippedIndex): string {
+  return [
+    `<!-- ${SHIPPED_MODELS_BLOCK}:start (made by \`deno task ship\` from models/index.json; do not edit) -->`,
+    "",
+    shippedModelsTable(index),
+    `<!-- ${SHIPPED_MODELS_BLOCK}:end -->`,
+  ].join("\n");
+}
+
+/**
+ * The table of shipped models (name, role, class, width x latent, how trained, test AUC, storage,
+ * bytes; sorted by dataset, class and role), then a line with the bytes they add: what
+ * `deno task ship --list` prints and the README's block holds.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { shippedModelsTable } from "./catalogue.ts";
+ * assertEquals(shippedModelsTable({ format: "edegan-shipped-models", models: [] }).split("\n").at(-1),
+ *   "No model is shipped yet.");
+ * ```
+ */
+export function shippedModelsTable(index: ShippedIndex): string {
   const models = [...index.models].sort(compareModels);
   const rows = models.map((m) => [
     `\`${m.name}\``,
@@ -124,8 +146,6 @@ export function shippedModelsBlock(index: ShippedIndex): string {
     `${(bytes(role) / 1e6).toFixed(1)} MB`
   );
   return [
-    `<!-- ${SHIPPED_MODELS_BLOCK}:start (made by \`deno task ship\` from models/index.json; do not edit) -->`,
-    "",
     table(
       [
         "name",
@@ -144,7 +164,6 @@ export function shippedModelsBlock(index: ShippedIndex): string {
     sizes.length
       ? `Bytes added: ${sizes.join(", ")} (each folder, as models/index.json lists it).`
       : "No model is shipped yet.",
-    `<!-- ${SHIPPED_MODELS_BLOCK}:end -->`,
   ].join("\n");
 }
 

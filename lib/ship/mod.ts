@@ -28,6 +28,7 @@ export {
 export {
   SHIPPED_MODELS_BLOCK,
   shippedModelsBlock,
+  shippedModelsTable,
   updateReadmeBesideModels,
   updateShippedModelsReadme,
 } from "./catalogue.ts";

@@ -102,3 +102,28 @@ Deno.test("deno task ship: --run and --name are required, named in the error", a
     "--dtype: 'int8' is not one of auto, float16, mixed, float32",
   );
 });
+
+Deno.test("deno task ship --list prints the README's table of shipped models, from models/index.json", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "tasks/ship.ts", "--list"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    env: { EDEGAN_MODELS: "" },
+  }).output();
+  assertEquals(code, 0);
+  const text = new TextDecoder().decode(stdout);
+  const table = text.split("\n").filter((l) => l.startsWith("|")).join("\n");
+  const index = JSON.parse(await Deno.readTextFile(join(root, "models", "index.json")));
+  // One row per shipped model, and the same table as the README's block (which CI keeps fresh).
+  assertEquals(table.split("\n").length, index.models.length + 2);
+  assertStringIncludes(await Deno.readTextFile(join(root, "README.md")), table);
+  assertStringIncludes(
+    text,
+    `Bytes added: the ${
+      index.models.filter((m: { role: string }) => m.role === "teacher").length
+    } teachers`,
+  );
+  assertStringIncludes(text, "--model shipped:NAME");
+});
