@@ -60,7 +60,12 @@ async function shippedTeacherOf(
   }
   console.log(
     `teacher: shipped:${found.model.name} (width ${found.model.width}, ` +
-      `${found.model.training.epochs} epochs, test AUC ${found.model.auc.toFixed(4)}; ` +
+      `${found.model.training.epochs} epochs, test AUC ${found.model.auc.toFixed(4)} on ` +
+      `${
+        found.model.training.testLimit
+          ? `${found.model.training.testLimit} test images`
+          : "the whole test set"
+      }; ` +
       "--teacher train trains one here instead)",
   );
   return `${SHIPPED_PREFIX}${found.model.name}`;
@@ -126,7 +131,12 @@ async function distillInto(command: DistillCommand, teacherDir: string | undefin
   });
   const t = results.teacher;
   console.log(
-    `\nteacher: width ${t.width}, ${t.params} params, ${t.mflops} MFLOPs, AUC ${t.auc.toFixed(4)}`,
+    `\nteacher: width ${t.width}, ${t.params} params, ${t.mflops} MFLOPs, AUC ${
+      t.auc.toFixed(4)
+    } ` +
+      `on the students' test set (${
+        flags["test-limit"] ? `at most ${flags["test-limit"]} images` : "the whole of it"
+      })`,
   );
   // One precision per column (formatValue), not 4 decimals for every number.
   const formatted = (row: Record<string, unknown>) =>
@@ -158,10 +168,16 @@ async function distillInto(command: DistillCommand, teacherDir: string | undefin
   if (flags.preset === "quick") {
     // Notebook 03 runs the same experiment on the same default backend (auto).
     console.log(
-      `backend ${backend.name}: at the quick size (2 short epochs) float rounding alone moves ` +
-        "a teacher's AUC by up to 3 points between backends (digit 2: 0.879 onednn, 0.908 " +
-        "wasm); notebook 03 uses the same default (auto); the committed quick results trained " +
-        "their teacher in the run on wasm (--teacher train --backend wasm to compare with them)",
+      teacherDir === undefined
+        ? `backend ${backend.name}: at the quick size (2 short epochs) float rounding alone ` +
+          "moves a teacher's AUC by up to 3 points between backends (digit 2: 0.879 onednn, " +
+          "0.908 wasm); notebook 03 uses the same default (auto); the committed quick results " +
+          "trained their teacher in the run on wasm (--teacher train --backend wasm to compare " +
+          "with them)"
+        : `backend ${backend.name}: the students' figures at the quick size (a few short ` +
+          "epochs) move with float rounding between backends and CPUs (onednn or wasm; AVX-512 " +
+          "or AVX2: README, Quick start); the committed quick results trained their own teacher " +
+          "(--teacher train --backend wasm to compare with them)",
     );
   }
   const failed = results.students.flatMap((s) => s.errors);

@@ -42,7 +42,7 @@ import { type EpochRecord, fit } from "../train/trainer.ts";
 import { distillationLoss, type DistillationWeights, latentProjection } from "./kd_loss.ts";
 import { FrozenTeacher } from "./frozen_teacher.ts";
 import { keptOutputs } from "./_kept_outputs.ts";
-import type { ProgressSink } from "../util/progress.ts";
+import { prefixedProgress, type ProgressSink } from "../util/progress.ts";
 import {
   checkpointHasTeacher,
   type DistillProgress,
@@ -75,6 +75,29 @@ export type Stage1Structure = "kd" | "kd-gan";
 
 /** Every {@linkcode Stage1Structure}, default first. */
 export const STAGE1_STRUCTURES: readonly Stage1Structure[] = ["kd-gan", "kd"];
+
+/**
+ * What a stage of a distillation is called in progress lines: its step (1 or 2 of P-KDGAN's two,
+ * which every method's stages follow) and what it trains with.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { stageLabel } from "./pkdgan.ts";
+ * assertEquals(stageLabel(0, "kd-gan"), "step 1 (K + GAN, teacher frozen)");
+ * assertEquals(stageLabel(1, "joint"), "step 2 (joint, teacher trained)");
+ * assertEquals(stageLabel(1, "alone"), "step 2 (alone)");
+ * ```
+ */
+export function stageLabel(index: number, structure: Structure | "alone"): string {
+  const what = {
+    alone: "alone",
+    kd: "K alone, teacher frozen",
+    "kd-gan": "K + GAN, teacher frozen",
+    joint: "joint, teacher trained",
+  }[structure];
+  return `step ${index + 1} (${what})`;
+}
 
 /**
  * The two stages of `method` when P-KDGAN's stage 1 is `stage1` (only `pkdgan` changes).
@@ -327,6 +350,7 @@ export async function distillStudent(
       if (done >= epochs) continue;
       const startAt = done > 0 ? { epoch: done, step: done * stepsPerEpoch } : undefined;
       const seed = opts.seed + 1000 * (i + 1);
+      const progress = opts.progress && prefixedProgress(opts.progress, stageLabel(i, structure));
       // The evaluation's figures beyond the AUC, for this epoch's record (fit keeps the AUC).
       let figures: Record<string, number> = {};
       const evaluate = opts.evaluate && (async (model: AnomalyModel) => {
@@ -361,7 +385,7 @@ export async function distillStudent(
           batchSize: opts.batchSize,
           seed,
           optimisers: studentOptimisers,
-          progress: opts.progress,
+          progress,
           onEpoch,
           evaluate,
           startAt,
@@ -381,7 +405,7 @@ export async function distillStudent(
           studentOptimisers,
           teacherOptimisers: structure === "joint" ? teacherCopy().optimisers : undefined,
           projection,
-          progress: opts.progress,
+          progress,
           onEpoch,
           evaluate,
           startAt,

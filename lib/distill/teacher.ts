@@ -126,7 +126,9 @@ export async function prepareTeacher(
     auc: rocAuc(teacherScores, data.testIsAnomaly),
     scoreImagesPerSecond: round(await scoringSpeed(teacher, data), 1),
   };
-  log(`teacher AUC ${result.auc.toFixed(4)}`);
+  // The test set of this experiment (a --test-limit subset at the quick size), on which every
+  // student is scored too: a shipped teacher's own line names its AUC on the whole test set.
+  log(`teacher AUC ${result.auc.toFixed(4)} on this run's ${data.test.count} test images`);
   await writeJsonAtomic(join(opts.out, "teacher.json"), {
     width: result.width,
     params: result.params,

@@ -110,3 +110,25 @@ export function terminalProgress(label: string, opts: TerminalProgressOptions = 
 
 /** A sink that drops everything (quiet runs, tests). */
 export const silentProgress: ProgressSink = { update() {}, finish() {} };
+
+/**
+ * `sink` with `prefix` before every status text (a stage's name before its epochs' lines).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { prefixedProgress } from "./progress.ts";
+ * const seen: string[] = [];
+ * const sink = prefixedProgress({ update: (_d, _t, s) => seen.push(s!), finish: (s) => seen.push(s!) }, "step 1/2");
+ * sink.update(1, 2, "epoch 1/1");
+ * sink.finish();
+ * assertEquals(seen, ["step 1/2 epoch 1/1", "step 1/2"]);
+ * ```
+ */
+export function prefixedProgress(sink: ProgressSink, prefix: string): ProgressSink {
+  const join = (status?: string) => status ? `${prefix} ${status}` : prefix;
+  return {
+    update: (done, total, status) => sink.update(done, total, join(status)),
+    finish: (status) => sink.finish(join(status)),
+  };
+}

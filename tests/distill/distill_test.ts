@@ -4,7 +4,7 @@ import { useBackend } from "../_helpers.ts";
 import * as tf from "../../lib/tf.ts";
 import { createOptimisers, EdeGan } from "../../lib/models/ede_gan/mod.ts";
 import { distillationLoss, latentProjection } from "../../lib/distill/kd_loss.ts";
-import { distillStage } from "../../lib/distill/pkdgan.ts";
+import { distillStage, distillStudent } from "../../lib/distill/pkdgan.ts";
 import { initialiseFromTeacher } from "../../lib/distill/students.ts";
 import {
   type DistillExperimentOptions,
@@ -191,4 +191,34 @@ Deno.test("quick distillation on real MNIST: student AUC >= 0.85 at >= 50:1", as
   assertEquals(again.teacher.auc, results.teacher.auc);
   assert(lines.some((l) => l.startsWith("teacher reused")), lines.join("\n"));
   assert(lines.some((l) => l.includes("pkdgan: done before")), lines.join("\n"));
+});
+
+Deno.test("a student's progress lines name the step and what it trains with, per method", async () => {
+  // The main job printed `w8-l100-pkdgan 128/128 epoch 2/2` then `64/64 epoch 1/1`: two stages
+  // whose names it did not say.
+  await useBackend("wasm");
+  const teacher = EdeGan.create({ width: 4, latentSize: 16 }, 1);
+  const set = patternedImages();
+  const expected = {
+    pkdgan: ["step 1 (K + GAN, teacher frozen)", "step 2 (joint, teacher trained)"],
+    scratch: ["step 1 (alone)", "step 2 (alone)"],
+  };
+  for (const [method, labels] of Object.entries(expected)) {
+    const student = teacher.narrower({ width: 2 }, 2);
+    const lines: string[] = [];
+    const progress = {
+      update: (_d: number, _t: number, s?: string) => lines.push(s ?? ""),
+      finish() {},
+    };
+    await distillStudent(teacher, student, set, method as "pkdgan" | "scratch", {
+      epochs: { step1: 1, step2: 1 },
+      batchSize: 8,
+      seed: 1,
+      progress,
+    });
+    const stages = [...new Set(lines.map((l) => l.slice(0, l.indexOf(" epoch "))))];
+    assertEquals(stages, labels, lines.join("\n"));
+    student.dispose();
+  }
+  teacher.dispose();
 });
