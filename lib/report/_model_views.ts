@@ -1,12 +1,12 @@
 /**
- * The optional part of a training report that needs what the run did not write: latent views
- * (PCA of z, z_hat and z - z_hat) and the most normal and most anomalous test images with their
- * reconstructions need the model (the run keeps no latents and no reconstructions), and they and
- * the gallery of false positives and negatives need the test images (the run keeps none). So
- * these views load the model and the data again. Everything the run wrote is taken from its
- * files instead: each item's score, label and class from `scores.csv` (the scores recomputed
- * here only check that the model and data are the run's), the threshold from `run.json`.
- * Bounded in time and in points; anything that fails becomes a note instead.
+ * The optional part of the report of a training run or of a distilled student that needs what the
+ * run did not write: latent views (PCA of z, z_hat and z - z_hat) and the most normal and most
+ * anomalous test images with their reconstructions need the model (the run keeps no latents and
+ * no reconstructions), and they and the gallery of false positives and negatives need the test
+ * images (the run keeps none). So these views load the model and the data again. Everything the
+ * run wrote is taken from its files instead: each item's score, label and class from `scores.csv`
+ * (the scores recomputed here only check that the model and data are the run's), the threshold
+ * from `run.json`. Bounded in time and in points; anything that fails becomes a note instead.
  *
  * @module
  */
@@ -21,7 +21,7 @@ import { exists } from "../util/atomic.ts";
 import { createRng, shuffledIndices } from "../util/rng.ts";
 import { type Figure, latentViews, reconstructionGrid } from "../viz/figures.ts";
 import { errorGallery } from "../viz/analysis.ts";
-import type { TrainManifest } from "./_files.ts";
+import type { DataSummary } from "./_files.ts";
 import type { ScoreRows } from "../score/csv.ts";
 
 /** Limits of the model views. */
@@ -34,6 +34,19 @@ export interface ModelViewOptions {
   extremes: number;
 }
 
+/**
+ * What the model views read of a run's manifest (a train run's or a distilled student's): the
+ * data it was tested on and its limits, and the threshold.
+ */
+export interface ViewedRun {
+  /** The whole `run.json`: its `data` is the data manifest the test set is loaded again from. */
+  raw: Record<string, unknown>;
+  data?: DataSummary;
+  training?: { limit?: number; testLimit?: number };
+  /** The calibrated threshold (the false positives and negatives are the errors at it). */
+  threshold?: number;
+}
+
 /** What the model views add to a report. */
 export interface ModelViews {
   figures: Figure[];
@@ -43,10 +56,13 @@ export interface ModelViews {
 // Small enough that one chunk past the deadline costs little, even for a width-64 teacher on cpu.
 const CHUNK = 128;
 
-/** Builds the model views of the train run in `runDir`; never throws (failures become notes). */
+/**
+ * Builds the model views of the train or student run in `runDir`; never throws (failures become
+ * notes).
+ */
 export async function modelViews(
   runDir: string,
-  manifest: TrainManifest,
+  manifest: ViewedRun,
   rows: ScoreRows,
   opts: ModelViewOptions,
 ): Promise<ModelViews> {
@@ -93,7 +109,7 @@ export async function modelViews(
 }
 
 /** The run's one-class split again, from the data fields of its manifest (all of them). */
-function reloadData(manifest: TrainManifest): Promise<OneClassSplit> {
+function reloadData(manifest: ViewedRun): Promise<OneClassSplit> {
   const data = manifest.raw.data as Partial<DataManifest> | undefined;
   if (!data || typeof data.dataset !== "string") throw new Error("run.json has no data manifest");
   return loadOneClass({
