@@ -5,8 +5,9 @@
  * no reconstructions), and they and the gallery of false positives and negatives need the test
  * images (the run keeps none). So these views load the model and the data again. Everything the
  * run wrote is taken from its files instead: each item's score, label and class from `scores.csv`
- * (the scores recomputed here only check that the model and data are the run's), the threshold
- * from `run.json`. Bounded in time and in points; anything that fails becomes a note instead.
+ * (the scores recomputed here, under the BatchNorm statistics the run's scores used, only check
+ * that the model and data are the run's), the threshold from `run.json`. Bounded in time and in
+ * points; anything that fails becomes a note instead.
  *
  * @module
  */
@@ -16,7 +17,7 @@ import type { AnomalyModel } from "../models/anomaly_model.ts";
 import type { DataManifest, ImageSet, OneClassSplit } from "../data/types.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
 import { loadModel } from "../train/checkpoint.ts";
-import { scoreImages } from "../score/score.ts";
+import { scoreImages, type ScoreOptions } from "../score/score.ts";
 import { exists } from "../util/atomic.ts";
 import { createRng, shuffledIndices } from "../util/rng.ts";
 import { type Figure, latentViews, reconstructionGrid } from "../viz/figures.ts";
@@ -36,7 +37,8 @@ export interface ModelViewOptions {
 
 /**
  * What the model views read of a run's manifest (a train run's or a distilled student's): the
- * data it was tested on and its limits, and the threshold.
+ * data it was tested on and its limits, the threshold, and the BatchNorm statistics its scores
+ * were computed with.
  */
 export interface ViewedRun {
   /** The whole `run.json`: its `data` is the data manifest the test set is loaded again from. */
@@ -45,6 +47,8 @@ export interface ViewedRun {
   training?: { limit?: number; testLimit?: number };
   /** The calibrated threshold (the false positives and negatives are the errors at it). */
   threshold?: number;
+  /** `moving` (default), `per-image` or `recomputed` (read from the run's `bn-recomputed.json`). */
+  scoring?: { bnStats?: string };
 }
 
 /** What the model views add to a report. */
@@ -57,8 +61,8 @@ export interface ModelViews {
 const CHUNK = 128;
 
 /**
- * Builds the model views of the train or student run in `runDir`; never throws (failures become
- * notes).
+ * Builds the model views of the train or student run in `runDir`, scoring with the BatchNorm
+ * statistics its scores were computed with; never throws (failures become notes).
  */
 export async function modelViews(
   runDir: string,
@@ -74,6 +78,7 @@ export async function modelViews(
   let model: AnomalyModel | undefined;
   try {
     model = (await loadModel(modelDir)).model;
+    const statistics = await batchNormOf(runDir, manifest);
     const data = await withDeadline(reloadData(manifest), deadline, "loading the test data");
     // What scores.csv says of each item; the reloaded data only where the file has no column.
     const isAnomaly = rows.labels.length === rows.scores.length ? rows.labels : data.testIsAnomaly;
@@ -81,7 +86,14 @@ export async function modelViews(
         Array.from(rows.classes).every(Number.isFinite)
       ? rows.classes
       : data.test.labels;
-    const views = await viewsOf(model, data.test, { isAnomaly, classes }, rows, deadline, opts);
+    const views = await viewsOf(
+      model,
+      data.test,
+      { isAnomaly, classes },
+      rows,
+      deadline,
+      { ...opts, statistics },
+    );
     const threshold = manifest.threshold;
     if (threshold !== undefined) {
       const size = data.test.height * data.test.width * data.test.channels;
@@ -108,6 +120,28 @@ export async function modelViews(
   }
 }
 
+/** The statistics BatchNorm normalises by in the views: those the run's scores were computed with. */
+async function batchNormOf(
+  runDir: string,
+  manifest: ViewedRun,
+): Promise<Pick<ScoreOptions, "bnStats" | "recomputedStats">> {
+  const mode = manifest.scoring?.bnStats ?? "moving";
+  if (mode === "moving" || mode === "per-image") return { bnStats: mode };
+  if (mode !== "recomputed") throw new Error(`run.json: scoring.bnStats '${mode}' is no mode`);
+  // The statistics `deno task score` or `ship` stored beside the run; never recomputed here (the
+  // report writes nothing into the run, a shipped one included).
+  const path = join(runDir, "bn-recomputed.json");
+  if (!(await exists(path))) {
+    throw new Error(
+      "the run's scores use recomputed BatchNorm statistics and it has no bn-recomputed.json " +
+        "(deno task score --model RUN/model stores them)",
+    );
+  }
+  const saved = JSON.parse(await Deno.readTextFile(path));
+  if (typeof saved?.stats?.layers !== "object") throw new Error(`${path}: no stats.layers`);
+  return { bnStats: "recomputed", recomputedStats: saved.stats };
+}
+
 /** The run's one-class split again, from the data fields of its manifest (all of them). */
 function reloadData(manifest: ViewedRun): Promise<OneClassSplit> {
   const data = manifest.raw.data as Partial<DataManifest> | undefined;
@@ -125,7 +159,7 @@ async function viewsOf(
   known: { isAnomaly: ArrayLike<number>; classes: ArrayLike<number> },
   rows: ScoreRows,
   deadline: number,
-  opts: ModelViewOptions,
+  opts: ModelViewOptions & { statistics: Pick<ScoreOptions, "bnStats" | "recomputedStats"> },
 ): Promise<ModelViews> {
   const notes: string[] = [];
   const n = test.count;
@@ -165,7 +199,7 @@ async function viewsOf(
     const end = Math.min(subset.count, start + CHUNK);
     const chunk = gather(subset, Array.from({ length: end - start }, (_, i) => start + i));
     const wanted = extremes.map((_, i) => i - start).filter((i) => i >= 0 && i < chunk.count);
-    const out = await scoreWhatItHas(model, chunk, wanted, has);
+    const out = await scoreWhatItHas(model, chunk, wanted, has, opts.statistics);
     // A model's latent size is what it returns per image; a model without z_hat has no pairs.
     const latent = out.z ? out.z.length / chunk.count : 0;
     for (let i = 0; i < chunk.count; i++) {
@@ -237,10 +271,12 @@ async function scoreWhatItHas(
   chunk: ImageSet,
   wanted: number[],
   has: { latents: boolean; reconstructions: boolean },
+  statistics: Pick<ScoreOptions, "bnStats" | "recomputedStats">,
 ): ReturnType<typeof scoreImages> {
   for (;;) {
     try {
       return await scoreImages(model, chunk, {
+        ...statistics,
         keepLatents: has.latents,
         reconstruct: has.reconstructions ? wanted : [],
       });

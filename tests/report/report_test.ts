@@ -5,6 +5,7 @@ import { selectBackend } from "../../lib/backend/select.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { writeRunReport } from "../../lib/report/run_report.ts";
 import { writeDigitFolder } from "../data/_fixtures.ts";
+import { TINY_RUN } from "../_helpers.ts";
 
 const figureDivs = (html: string) =>
   html.match(/<div class="edegan-figure" id="figure-\d+"/g) ?? [];
@@ -108,6 +109,31 @@ Deno.test("writeRunReport: a train run's report is drawn from its files, without
     assertStringIncludes(html, "latent views and reconstructions skipped");
     assertStringIncludes(html, data);
     assertStringIncludes(html, "Test metrics");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeRunReport: the model views score with the BatchNorm statistics of the run's scores", async () => {
+  await selectBackend("cpu");
+  const dir = await Deno.makeTempDir({ prefix: "edegan-report-" });
+  try {
+    const run = await trainRun({ ...TINY_RUN, bnStats: "per-image", out: dir });
+    run.model.dispose();
+    const manifest = JSON.parse(await Deno.readTextFile(join(dir, "run.json")));
+    assertEquals(manifest.scoring.bnStats, "per-image");
+    const html = await Deno.readTextFile(await writeRunReport(dir));
+    assertStringIncludes(html, "Most normal and most anomalous test images");
+    assert(!html.includes("differ from scores.csv"), "the views' scores are the run's");
+    // Taken for a run scored with the moving averages, its scores.csv is not theirs: said so.
+    await Deno.writeTextFile(
+      join(dir, "run.json"),
+      JSON.stringify({ ...manifest, scoring: { bnStats: "moving" } }),
+    );
+    assertStringIncludes(
+      await Deno.readTextFile(await writeRunReport(dir)),
+      "differ from scores.csv",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
