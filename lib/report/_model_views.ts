@@ -79,6 +79,7 @@ export async function modelViews(
   try {
     model = (await loadModel(modelDir)).model;
     const statistics = await batchNormOf(runDir, manifest);
+    const halfPrecision = await storedInHalfPrecision(modelDir);
     const data = await withDeadline(reloadData(manifest), deadline, "loading the test data");
     // What scores.csv says of each item; the reloaded data only where the file has no column.
     const isAnomaly = rows.labels.length === rows.scores.length ? rows.labels : data.testIsAnomaly;
@@ -92,7 +93,7 @@ export async function modelViews(
       { isAnomaly, classes },
       rows,
       deadline,
-      { ...opts, statistics },
+      { ...opts, statistics, halfPrecision },
     );
     const threshold = manifest.threshold;
     if (threshold !== undefined) {
@@ -142,6 +143,21 @@ async function batchNormOf(
   return { bnStats: "recomputed", recomputedStats: saved.stats };
 }
 
+/**
+ * Whether weights of the scoring path of the model saved in `modelDir` are stored in float16 (a
+ * model packed by `deno task ship`, whose `scores.csv` is the float32 model's); the
+ * discriminator's do not score.
+ */
+async function storedInHalfPrecision(modelDir: string): Promise<boolean> {
+  const json = JSON.parse(await Deno.readTextFile(join(modelDir, "model.json")));
+  const groups: { weights?: { name?: string; dtype?: string }[] }[] = json.weightsManifest ?? [];
+  return groups.some((group) =>
+    (group.weights ?? []).some((w) =>
+      w.dtype === "float16" && !String(w.name).startsWith("discriminator/")
+    )
+  );
+}
+
 /** The run's one-class split again, from the data fields of its manifest (all of them). */
 function reloadData(manifest: ViewedRun): Promise<OneClassSplit> {
   const data = manifest.raw.data as Partial<DataManifest> | undefined;
@@ -159,7 +175,11 @@ async function viewsOf(
   known: { isAnomaly: ArrayLike<number>; classes: ArrayLike<number> },
   rows: ScoreRows,
   deadline: number,
-  opts: ModelViewOptions & { statistics: Pick<ScoreOptions, "bnStats" | "recomputedStats"> },
+  opts: ModelViewOptions & {
+    statistics: Pick<ScoreOptions, "bnStats" | "recomputedStats">;
+    /** Whether the scoring path's weights are stored in float16 (`storedInHalfPrecision`). */
+    halfPrecision: boolean;
+  },
 ): Promise<ModelViews> {
   const notes: string[] = [];
   const n = test.count;
@@ -218,7 +238,10 @@ async function viewsOf(
     notes.push(
       `scores recomputed for the views differ from scores.csv by up to ${
         (worst * 100).toPrecision(3)
-      }% (another backend, or a changed model?)`,
+      }% ` + (opts.halfPrecision
+        ? "(the model's weights are stored in float16, scores.csv holds the scores of the " +
+          "float32 model they were rounded from: deno task ship --dtype)"
+        : "(another backend, or a changed model?)"),
     );
   }
   // The run's own scores on hover; the ones recomputed above only checked the model and data.
