@@ -34,10 +34,8 @@ export interface TestScoresInput {
   otherRocs?: NamedRocCurve[];
 }
 
-/** The test-score part of a report: what `scores.csv` held, the figures, what was skipped. */
+/** The test-score part of a report: the figures, and what was skipped. */
 export interface TestScoreViews {
-  /** The rows of `scores.csv`; undefined when the run has none. */
-  rows?: ScoreRows;
   figures: Figure[];
   notes: string[];
 }
@@ -74,25 +72,32 @@ export function testMetrics(
 }
 
 /**
- * Reads `scores.csv` of `runDir` and draws its figures: ROC (the run's curve, then `otherRocs`),
- * precision-recall, the histogram with the threshold, scores by class and AUC per class. Never
- * throws on what the file lacks: a missing file, labels or classes become notes.
+ * The rows of `scores.csv` of `runDir`; undefined when the run has none (not finished).
  *
  * @throws {Error} naming the file and line when `scores.csv` exists but cannot be read.
  */
-export async function testScoreViews(
-  runDir: string,
+export async function readRunScores(runDir: string): Promise<ScoreRows | undefined> {
+  const path = join(runDir, "scores.csv");
+  return await exists(path) ? await readScoresCsv(path) : undefined;
+}
+
+/**
+ * The figures of a run's test scores `rows` (its `scores.csv`): ROC (the run's curve, then
+ * `otherRocs`), precision-recall, the histogram with the threshold, scores by class and AUC per
+ * class. Never throws on what the file lacks: no file (`rows` undefined), no labels or no classes
+ * become notes.
+ */
+export function testScoreViews(
+  rows: ScoreRows | undefined,
   input: TestScoresInput,
-): Promise<TestScoreViews> {
+): TestScoreViews {
   const { name, data, threshold } = input;
   const notes: string[] = [];
   const figures: Figure[] = [];
-  const scoresPath = join(runDir, "scores.csv");
-  if (!(await exists(scoresPath))) {
+  if (!rows) {
     notes.push("ROC and score histogram skipped: no scores.csv (the run has not finished)");
     return { figures, notes };
   }
-  const rows = await readScoresCsv(scoresPath);
   if (rows.labels.length > 0) {
     try {
       const roc = rocCurve(rows.scores, rows.labels);
@@ -146,5 +151,5 @@ export async function testScoreViews(
   } else {
     notes.push("scores and AUC per class skipped: scores.csv has no classes");
   }
-  return { rows, figures, notes };
+  return { figures, notes };
 }

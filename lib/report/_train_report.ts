@@ -20,7 +20,7 @@ import {
   notesList,
   section,
 } from "./_sections.ts";
-import { testScoreViews } from "./_test_scores.ts";
+import { readRunScores, testScoreViews } from "./_test_scores.ts";
 
 /** A report's parts, for `toHtml`. */
 export interface ReportParts {
@@ -71,10 +71,10 @@ export async function trainReport(
     notes.push("training curves skipped: neither run.json nor a checkpoint has a history yet");
   }
 
-  const scored = await testScoreViews(runDir, { name: modelName, data, threshold });
+  const rows = await readRunScores(runDir);
+  const scored = testScoreViews(rows, { name: modelName, data, threshold });
   figures.push(...scored.figures);
   notes.push(...scored.notes);
-  const rows = scored.rows;
 
   if (rows && opts.modelViews) {
     const views = await modelViews(runDir, manifest, rows, opts);
