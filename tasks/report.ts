@@ -1,8 +1,9 @@
 /**
- * `deno task report --run DIR`: writes `DIR/report.html` for a train or distill run directory
- * (manifest, metrics tables and figures; self-contained, opens offline) and prints its path. A
- * shipped model (`--run shipped:NAME`) is reported into `runs/report-NAME/`, leaving its committed
- * folder as it is.
+ * `deno task report --run DIR`: writes `DIR/report.html` for a train or distill run directory, or
+ * for a distilled student (a job folder `OUT/jobs/<job>/` of `deno task distill`), and prints its
+ * path: manifest, metrics tables and figures; self-contained, opens offline. A shipped model
+ * (`--run shipped:NAME`, a teacher or a student) is reported into `runs/report-NAME/`, leaving its
+ * committed folder as it is.
  *
  * @module
  */
@@ -18,15 +19,21 @@ await runTask(async () => {
     "report",
     Deno.args,
     { run: undefined },
-    "Write report.html into a train or distill run directory (the --out of those tasks); for a\n" +
-      "shipped model (--run shipped:NAME), into runs/report-NAME/.",
+    "Write report.html into a train or distill run directory (the --out of those tasks) or a\n" +
+      "student folder of a distillation (OUT/jobs/<job>/); for a shipped model, teacher or\n" +
+      "student (--run shipped:NAME), into runs/report-NAME/.",
+    [],
+    {
+      run: "required: a train or distill run directory, a student folder OUT/jobs/<job>/ of " +
+        "deno task distill, or a shipped model (shipped:NAME)",
+    },
   );
   if (flags === null) return;
   const run = flags.run as string | undefined;
   if (run === undefined) {
     throw new Error(
-      "--run is required: the run directory (the --out of deno task train/distill) or " +
-        "shipped:NAME",
+      "--run is required: the run directory (the --out of deno task train/distill), a student " +
+        "folder OUT/jobs/<job>/ of deno task distill, or shipped:NAME",
     );
   }
   let runDir = run;

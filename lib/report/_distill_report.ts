@@ -42,6 +42,7 @@ import {
 } from "./_files.ts";
 import { keyValueTable, manifestDetails, notesList, section } from "./_sections.ts";
 import { epochLossRecords, type ReportParts } from "./_train_report.ts";
+import { jobLossRecords, PKDGAN_STEPS } from "./_student_job.ts";
 
 /** The Students table's columns: the on-disk ones of `results.csv`, and the errors. */
 const STUDENT_TABLE_COLUMNS = [...RESULT_COLUMNS, ...BEST_EPOCH_COLUMNS, "errors"] as const;
@@ -140,16 +141,7 @@ export async function distillReport(
     if (history.length > 0) {
       try {
         studentLosses.push(lossPanels(
-          history.map((h, i) => ({
-            epoch: i + 1,
-            phase: h.stage !== undefined ? `P-KDGAN step ${h.stage}` : undefined,
-            adversarial: h.adversarial,
-            contextual: h.contextual,
-            latent: h.latent,
-            lossD: h.lossD,
-            distillation: h.distillation,
-            auc: h.auc,
-          })),
+          jobLossRecords(history, PKDGAN_STEPS),
           { title: `Losses of the P-KDGAN student w${s.width} (epoch means)` },
         ));
       } catch (error) {

@@ -1,7 +1,7 @@
 /**
- * What a run directory holds, read into the report's views: `run.json` of a train or a distill
- * run (through the one schema of lib/run/manifest.ts), `results.json`, `teacher.json` and
- * `jobs/*.json` of a distillation. Every reader checks the fields the report uses and, when one is
+ * What a run directory holds, read into the report's views: `run.json` of a train run, of a
+ * distillation or of a distilled student (through the one schema of lib/run/manifest.ts),
+ * `results.json`, `teacher.json` and `jobs/*.json` of a distillation. Every reader checks the fields the report uses and, when one is
  * missing or of the wrong type, throws an error naming the file and the field
  * (`run.json: history[3].epoch: expected a finite number, got nothing`). The whole file is kept
  * in `raw` (shown as the manifest).
@@ -22,6 +22,7 @@ import {
   type DistillRunManifest,
   parseRunManifest,
   type RunManifest,
+  type StudentRunManifest,
   type TrainRunManifest,
 } from "../run/manifest.ts";
 import { lockHolder, lockIsStale } from "../util/run_lock.ts";
@@ -124,8 +125,47 @@ export interface DistillManifest extends ManifestCommon {
   recordedResults?: unknown;
 }
 
-/** A train or distill run's manifest, as the report shows it. */
-export type ReportedRun = TrainManifest | DistillManifest;
+/**
+ * How a distilled student was trained, as its `run.json` records it under `student`
+ * (`StudentRunInfo` of lib/distill/student_run.ts); every field checked where present.
+ */
+export interface StudentRecord {
+  /** The job's name in its distillation (`w3-l32-pkdgan`): `jobs/<job>.json` holds its history. */
+  job?: string;
+  /** `scratch` (trained alone), `one-step` (one-step KD), `joint` or `pkdgan` (P-KDGAN). */
+  method?: string;
+  /** `random`, or `teacher` (initialised from the teacher's weights). */
+  init?: string;
+  /** Teacher FLOPs / student FLOPs along the scoring path. */
+  ratio?: number;
+  /** Epochs of P-KDGAN's step 1 and step 2 (the two stages of every method). */
+  epochs?: { step1?: number; step2?: number };
+  /** The teacher: `shipped:NAME`, or the folder of the teacher's train run. */
+  teacher?: string;
+  /** False-positive rate of the threshold on the validation normals. */
+  fpr?: number;
+  /** The BatchNorm statistics its scores were computed with. */
+  bnStats?: string;
+}
+
+/** `run.json` of a distilled student: a job folder of `deno task distill`, a shipped student. */
+export interface StudentManifest extends ManifestCommon {
+  kind: "student";
+  student: StudentRecord;
+  /** The model's registered name (`ede-gan`). */
+  model?: string;
+  config?: TrainManifest["config"];
+  training: { batchSize: number; seed: number };
+  /** Calibration on validation normals, every field as written. */
+  calibration?: Record<string, unknown>;
+  /** The decision threshold, the calibration's. */
+  threshold?: number;
+  /** The BatchNorm statistics the scores were computed with. */
+  scoring?: { bnStats?: string; asked?: string };
+}
+
+/** A train, distill or student run's manifest, as the report shows it. */
+export type ReportedRun = TrainManifest | DistillManifest | StudentManifest;
 
 /** A ROC curve as the distillation writes it. */
 export interface Roc {
@@ -144,30 +184,49 @@ export interface TeacherFile {
   labels?: number[];
 }
 
-/** One epoch record of a student job's `history`. */
-export interface JobEpoch {
+/** One epoch record of a student job's `history` (a type: tables take it as a record). */
+export type JobEpoch = {
+  /** The epoch within its stage (1-based). */
+  epoch?: number;
   /** P-KDGAN's step (1 or 2); absent for one-stage methods. */
   stage?: number;
+  /** What the stage trained with: `alone`, `kd`, `kd-gan` or `joint`. */
+  structure?: string;
   adversarial?: number;
   contextual?: number;
   latent?: number;
   lossD?: number;
   distillation?: number;
   auc?: number;
-}
+};
 
 /** `jobs/<name>.json` of a distillation: one student trained one way. */
 export interface JobFile {
+  /** The last epoch's test AUC, in the BatchNorm mode its final scores used. */
   auc: number;
   seconds?: number;
   roc?: Roc;
   scores?: number[];
   history: JobEpoch[];
+  /** The last epoch's test AUC with the moving statistics (the per-epoch curve's kind). */
+  movingAuc?: number;
+  /** The best per-epoch test AUC: the reference code's protocol, for comparison only. */
+  bestTestEpoch?: { epoch: number; auc: number; stage?: number };
+  /** Spearman's rank correlation of the student's and the teacher's validation scores. */
+  validationSpearman?: number;
 }
 
+/** Each kind of `run.json` the report takes, as its errors name them: every kind of run. */
+const REPORTED_KINDS: Record<RunManifest["kind"], string> = {
+  train: "a training run (deno task train)",
+  distill: "a distillation (deno task distill)",
+  student: "a distilled student (OUT/jobs/<job>/ of deno task distill, or a shipped student)",
+};
+
 /**
- * Reads `run.json` of `runDir`; a folder that is not a run gives an error naming it, a field the
- * report uses that is missing or mistyped an error naming the file and the field.
+ * Reads `run.json` of `runDir`; a folder that is not a run gives an error naming it, a manifest of
+ * another kind an error naming the kinds the report takes, a field the report uses that is missing
+ * or mistyped an error naming the file and the field.
  */
 export async function readReportedRun(runDir: string): Promise<ReportedRun> {
   let info: Deno.FileInfo;
@@ -186,16 +245,20 @@ export async function readReportedRun(runDir: string): Promise<ReportedRun> {
     );
   }
   const value = await readJson(path);
-  const run = parseRunManifest(value, path);
-  if (run.kind === "student") {
+  // A file that is no object at all: the schema's reader says so.
+  const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
+  const kind = isObject ? (value as { kind?: unknown }).kind : undefined;
+  if (isObject && !(typeof kind === "string" && Object.hasOwn(REPORTED_KINDS, kind))) {
     throw new Error(
-      `${path}: kind is "student", expected "train" or "distill" (a distilled student is ` +
-        "reported with the distillation that trained it)",
+      `${path}: kind is ${JSON.stringify(kind ?? null)}: the report takes the run.json of ` +
+        Object.values(REPORTED_KINDS).join(", "),
     );
   }
+  const run = parseRunManifest(value, path);
   const raw = value as Record<string, unknown>;
   const status = await trustedStatus(runDir, run.status);
   if (run.kind === "distill") return { ...distillManifest(run, raw, path), status };
+  if (run.kind === "student") return { ...studentManifest(run, raw, path), status };
   // run.json gets its history when the run finishes; a killed run's is in its checkpoint.
   const fromCheckpoint = await checkpointHistory(runDir, raw);
   const manifest = trainManifest(
@@ -316,16 +379,7 @@ function trainManifest(
         movingAuc: num(scoring.movingAuc),
       }
       : undefined,
-    config: config
-      ? {
-        width: num(config.width),
-        latentSize: num(config.latentSize),
-        latent: str(config.latent),
-        imageSize: num(config.imageSize),
-        channels: num(config.channels),
-        scoreDistance: str(config.scoreDistance),
-      }
-      : undefined,
+    config: modelConfig(config),
     training: {
       epochs: training.epochs,
       batchSize: training.batchSize,
@@ -333,6 +387,54 @@ function trainManifest(
       limit: num(training.limit),
       testLimit: num(training.testLimit),
     },
+  };
+}
+
+/** The `config` fields the report shows (EDE-GAN's; another model's are in the raw manifest). */
+function modelConfig(config: TrainRunManifest["config"]): TrainManifest["config"] {
+  return config
+    ? {
+      width: num(config.width),
+      latentSize: num(config.latentSize),
+      latent: str(config.latent),
+      imageSize: num(config.imageSize),
+      channels: num(config.channels),
+      scoreDistance: str(config.scoreDistance),
+    }
+    : undefined;
+}
+
+function studentManifest(
+  run: StudentRunManifest,
+  raw: Record<string, unknown>,
+  path: string,
+): StudentManifest {
+  const { calibration, scoring } = run;
+  const r = FieldReader.of(run.student, path, "student");
+  // The stages' epochs: under `student`, else as `training` records them (the same object).
+  const epochs = r.optionalObject("epochs") ??
+    FieldReader.of(run.training, path, "training").optionalObject("epochs");
+  return {
+    ...common(run, raw, path),
+    kind: "student",
+    student: {
+      job: r.optionalString("job"),
+      method: r.optionalString("method"),
+      init: r.optionalString("init"),
+      ratio: r.optionalNumber("ratio"),
+      epochs: epochs
+        ? { step1: epochs.optionalNumber("step1"), step2: epochs.optionalNumber("step2") }
+        : undefined,
+      teacher: r.optionalString("teacher"),
+      fpr: r.optionalNumber("fpr"),
+      bnStats: r.optionalString("bnStats"),
+    },
+    model: str(run.model),
+    config: modelConfig(run.config),
+    training: { batchSize: run.training.batchSize, seed: run.training.seed },
+    calibration: calibration ? raw.calibration as Record<string, unknown> : undefined,
+    threshold: calibration?.threshold,
+    scoring: scoring ? { bnStats: scoring.bnStats, asked: str(scoring.asked) } : undefined,
   };
 }
 
@@ -400,13 +502,16 @@ export async function readTeacherFile(path: string): Promise<TeacherFile | undef
 export async function readJobFile(path: string): Promise<JobFile | undefined> {
   const r = await readerOf(path);
   if (!r) return undefined;
+  const best = r.optionalObject("bestTestEpoch");
   return {
     auc: r.number("auc"),
     seconds: r.optionalNumber("seconds"),
     roc: roc(r),
     scores: r.optionalNumbers("scores"),
     history: records(r, "history").map((h) => ({
+      epoch: h.optionalNumber("epoch"),
       stage: h.optionalNumber("stage"),
+      structure: h.optionalString("structure"),
       adversarial: h.optionalNumber("adversarial"),
       contextual: h.optionalNumber("contextual"),
       latent: h.optionalNumber("latent"),
@@ -414,6 +519,15 @@ export async function readJobFile(path: string): Promise<JobFile | undefined> {
       distillation: h.optionalNumber("distillation"),
       auc: h.optionalNumber("auc"),
     })),
+    movingAuc: r.optionalNumber("movingAuc"),
+    bestTestEpoch: best
+      ? {
+        epoch: best.number("epoch"),
+        auc: best.number("auc"),
+        stage: best.optionalNumber("stage"),
+      }
+      : undefined,
+    validationSpearman: r.optionalObject("validationAgreement")?.optionalNumber("spearman"),
   };
 }
 

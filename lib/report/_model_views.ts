@@ -1,12 +1,13 @@
 /**
- * The optional part of a training report that needs what the run did not write: latent views
- * (PCA of z, z_hat and z - z_hat) and the most normal and most anomalous test images with their
- * reconstructions need the model (the run keeps no latents and no reconstructions), and they and
- * the gallery of false positives and negatives need the test images (the run keeps none). So
- * these views load the model and the data again. Everything the run wrote is taken from its
- * files instead: each item's score, label and class from `scores.csv` (the scores recomputed
- * here only check that the model and data are the run's), the threshold from `run.json`.
- * Bounded in time and in points; anything that fails becomes a note instead.
+ * The optional part of the report of a training run or of a distilled student that needs what the
+ * run did not write: latent views (PCA of z, z_hat and z - z_hat) and the most normal and most
+ * anomalous test images with their reconstructions need the model (the run keeps no latents and
+ * no reconstructions), and they and the gallery of false positives and negatives need the test
+ * images (the run keeps none). So these views load the model and the data again. Everything the
+ * run wrote is taken from its files instead: each item's score, label and class from `scores.csv`
+ * (the scores recomputed here, under the BatchNorm statistics the run's scores used, only check
+ * that the model and data are the run's), the threshold from `run.json`. Bounded in time and in
+ * points; anything that fails becomes a note instead.
  *
  * @module
  */
@@ -16,12 +17,12 @@ import type { AnomalyModel } from "../models/anomaly_model.ts";
 import type { DataManifest, ImageSet, OneClassSplit } from "../data/types.ts";
 import { loadOneClass, oneClassOptionsOf } from "../data/protocol.ts";
 import { loadModel } from "../train/checkpoint.ts";
-import { scoreImages } from "../score/score.ts";
+import { scoreImages, type ScoreOptions } from "../score/score.ts";
 import { exists } from "../util/atomic.ts";
 import { createRng, shuffledIndices } from "../util/rng.ts";
 import { type Figure, latentViews, reconstructionGrid } from "../viz/figures.ts";
 import { errorGallery } from "../viz/analysis.ts";
-import type { TrainManifest } from "./_files.ts";
+import type { DataSummary } from "./_files.ts";
 import type { ScoreRows } from "../score/csv.ts";
 
 /** Limits of the model views. */
@@ -34,6 +35,22 @@ export interface ModelViewOptions {
   extremes: number;
 }
 
+/**
+ * What the model views read of a run's manifest (a train run's or a distilled student's): the
+ * data it was tested on and its limits, the threshold, and the BatchNorm statistics its scores
+ * were computed with.
+ */
+export interface ViewedRun {
+  /** The whole `run.json`: its `data` is the data manifest the test set is loaded again from. */
+  raw: Record<string, unknown>;
+  data?: DataSummary;
+  training?: { limit?: number; testLimit?: number };
+  /** The calibrated threshold (the false positives and negatives are the errors at it). */
+  threshold?: number;
+  /** `moving` (default), `per-image` or `recomputed` (read from the run's `bn-recomputed.json`). */
+  scoring?: { bnStats?: string };
+}
+
 /** What the model views add to a report. */
 export interface ModelViews {
   figures: Figure[];
@@ -43,10 +60,13 @@ export interface ModelViews {
 // Small enough that one chunk past the deadline costs little, even for a width-64 teacher on cpu.
 const CHUNK = 128;
 
-/** Builds the model views of the train run in `runDir`; never throws (failures become notes). */
+/**
+ * Builds the model views of the train or student run in `runDir`, scoring with the BatchNorm
+ * statistics its scores were computed with; never throws (failures become notes).
+ */
 export async function modelViews(
   runDir: string,
-  manifest: TrainManifest,
+  manifest: ViewedRun,
   rows: ScoreRows,
   opts: ModelViewOptions,
 ): Promise<ModelViews> {
@@ -58,6 +78,8 @@ export async function modelViews(
   let model: AnomalyModel | undefined;
   try {
     model = (await loadModel(modelDir)).model;
+    const statistics = await batchNormOf(runDir, manifest);
+    const halfPrecision = await storedInHalfPrecision(modelDir);
     const data = await withDeadline(reloadData(manifest), deadline, "loading the test data");
     // What scores.csv says of each item; the reloaded data only where the file has no column.
     const isAnomaly = rows.labels.length === rows.scores.length ? rows.labels : data.testIsAnomaly;
@@ -65,7 +87,14 @@ export async function modelViews(
         Array.from(rows.classes).every(Number.isFinite)
       ? rows.classes
       : data.test.labels;
-    const views = await viewsOf(model, data.test, { isAnomaly, classes }, rows, deadline, opts);
+    const views = await viewsOf(
+      model,
+      data.test,
+      { isAnomaly, classes },
+      rows,
+      deadline,
+      { ...opts, statistics, halfPrecision },
+    );
     const threshold = manifest.threshold;
     if (threshold !== undefined) {
       const size = data.test.height * data.test.width * data.test.channels;
@@ -92,8 +121,45 @@ export async function modelViews(
   }
 }
 
+/** The statistics BatchNorm normalises by in the views: those the run's scores were computed with. */
+async function batchNormOf(
+  runDir: string,
+  manifest: ViewedRun,
+): Promise<Pick<ScoreOptions, "bnStats" | "recomputedStats">> {
+  const mode = manifest.scoring?.bnStats ?? "moving";
+  if (mode === "moving" || mode === "per-image") return { bnStats: mode };
+  if (mode !== "recomputed") throw new Error(`run.json: scoring.bnStats '${mode}' is no mode`);
+  // The statistics `deno task score` or `ship` stored beside the run; never recomputed here (the
+  // report writes nothing into the run, a shipped one included).
+  const path = join(runDir, "bn-recomputed.json");
+  if (!(await exists(path))) {
+    throw new Error(
+      "the run's scores use recomputed BatchNorm statistics and it has no bn-recomputed.json " +
+        "(deno task score --model RUN/model stores them)",
+    );
+  }
+  const saved = JSON.parse(await Deno.readTextFile(path));
+  if (typeof saved?.stats?.layers !== "object") throw new Error(`${path}: no stats.layers`);
+  return { bnStats: "recomputed", recomputedStats: saved.stats };
+}
+
+/**
+ * Whether weights of the scoring path of the model saved in `modelDir` are stored in float16 (a
+ * model packed by `deno task ship`, whose `scores.csv` is the float32 model's); the
+ * discriminator's do not score.
+ */
+async function storedInHalfPrecision(modelDir: string): Promise<boolean> {
+  const json = JSON.parse(await Deno.readTextFile(join(modelDir, "model.json")));
+  const groups: { weights?: { name?: string; dtype?: string }[] }[] = json.weightsManifest ?? [];
+  return groups.some((group) =>
+    (group.weights ?? []).some((w) =>
+      w.dtype === "float16" && !String(w.name).startsWith("discriminator/")
+    )
+  );
+}
+
 /** The run's one-class split again, from the data fields of its manifest (all of them). */
-function reloadData(manifest: TrainManifest): Promise<OneClassSplit> {
+function reloadData(manifest: ViewedRun): Promise<OneClassSplit> {
   const data = manifest.raw.data as Partial<DataManifest> | undefined;
   if (!data || typeof data.dataset !== "string") throw new Error("run.json has no data manifest");
   return loadOneClass({
@@ -109,7 +175,11 @@ async function viewsOf(
   known: { isAnomaly: ArrayLike<number>; classes: ArrayLike<number> },
   rows: ScoreRows,
   deadline: number,
-  opts: ModelViewOptions,
+  opts: ModelViewOptions & {
+    statistics: Pick<ScoreOptions, "bnStats" | "recomputedStats">;
+    /** Whether the scoring path's weights are stored in float16 (`storedInHalfPrecision`). */
+    halfPrecision: boolean;
+  },
 ): Promise<ModelViews> {
   const notes: string[] = [];
   const n = test.count;
@@ -149,7 +219,7 @@ async function viewsOf(
     const end = Math.min(subset.count, start + CHUNK);
     const chunk = gather(subset, Array.from({ length: end - start }, (_, i) => start + i));
     const wanted = extremes.map((_, i) => i - start).filter((i) => i >= 0 && i < chunk.count);
-    const out = await scoreWhatItHas(model, chunk, wanted, has);
+    const out = await scoreWhatItHas(model, chunk, wanted, has, opts.statistics);
     // A model's latent size is what it returns per image; a model without z_hat has no pairs.
     const latent = out.z ? out.z.length / chunk.count : 0;
     for (let i = 0; i < chunk.count; i++) {
@@ -168,7 +238,10 @@ async function viewsOf(
     notes.push(
       `scores recomputed for the views differ from scores.csv by up to ${
         (worst * 100).toPrecision(3)
-      }% (another backend, or a changed model?)`,
+      }% ` + (opts.halfPrecision
+        ? "(the model's weights are stored in float16, scores.csv holds the scores of the " +
+          "float32 model they were rounded from: deno task ship --dtype)"
+        : "(another backend, or a changed model?)"),
     );
   }
   // The run's own scores on hover; the ones recomputed above only checked the model and data.
@@ -221,10 +294,12 @@ async function scoreWhatItHas(
   chunk: ImageSet,
   wanted: number[],
   has: { latents: boolean; reconstructions: boolean },
+  statistics: Pick<ScoreOptions, "bnStats" | "recomputedStats">,
 ): ReturnType<typeof scoreImages> {
   for (;;) {
     try {
       return await scoreImages(model, chunk, {
+        ...statistics,
         keepLatents: has.latents,
         reconstruct: has.reconstructions ? wanted : [],
       });

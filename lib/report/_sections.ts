@@ -1,11 +1,12 @@
 /**
- * Pieces of report HTML around `htmlTable`: headed sections, key/value tables, notes and the
- * raw manifest.
+ * Pieces of report HTML around `htmlTable`: headed sections, key/value tables, notes, the data a
+ * run was trained and tested on, and the raw manifest.
  *
  * @module
  */
 
 import { escapeHtml, htmlTable } from "../viz/html.ts";
+import type { DataSummary } from "./_files.ts";
 
 /** A `<h2>` section holding `body` (already HTML). */
 export function section(heading: string, body: string): string {
@@ -32,4 +33,29 @@ export function manifestDetails(manifest: Record<string, unknown>, omit: string[
   const shown = Object.fromEntries(Object.entries(manifest).filter(([k]) => !omit.includes(k)));
   return `<details><summary>run.json${omit.length ? ` (without ${omit.join(", ")})` : ""}` +
     `</summary>\n<pre>${escapeHtml(JSON.stringify(shown, null, 2))}</pre>\n</details>`;
+}
+
+/** The data a run was trained and tested on, as one table row (dataset, split, counts, limits). */
+export function dataTable(data: DataSummary): string {
+  const counts = data.counts ?? {};
+  return htmlTable([{
+    dataset: data.dataset,
+    source: data.source,
+    protocol: data.protocol,
+    class: className(data),
+    "split seed": data.splitSeed,
+    train: counts.train,
+    val: counts.val,
+    test: counts.test,
+    "test anomalous": counts.testAnomalous,
+    limit: data.limit,
+    "test limit": data.testLimit,
+  }]);
+}
+
+/** The run's class: its index, with its name where the data names it (`2 (Pullover)`). */
+export function className(data: DataSummary | undefined): string {
+  const c = data?.normalClass;
+  const name = c !== undefined ? data?.classNames?.[c] : undefined;
+  return name !== undefined && name !== String(c) ? `${c} (${name})` : String(c ?? "?");
 }

@@ -7,23 +7,20 @@
  * @module
  */
 
-import { join } from "@std/path";
-import { rocAuc, rocCurve } from "../metrics/mod.ts";
-import { exists } from "../util/atomic.ts";
-import { type Figure, rocFigure, scoreHistogram } from "../viz/figures.ts";
-import {
-  aucPerAnomalousClass,
-  classAucBars,
-  lossPanels,
-  type LossRecord,
-  precisionRecallFigure,
-  scoresByClass,
-} from "../viz/analysis.ts";
+import type { Figure } from "../viz/figures.ts";
+import { lossPanels, type LossRecord } from "../viz/analysis.ts";
 import { htmlTable } from "../viz/html.ts";
-import type { DataSummary, EpochRecord, StepRecord, TrainManifest } from "./_files.ts";
-import { readScoresCsv, type ScoreRows } from "../score/csv.ts";
+import type { EpochRecord, StepRecord, TrainManifest } from "./_files.ts";
 import { type ModelViewOptions, modelViews } from "./_model_views.ts";
-import { keyValueTable, manifestDetails, notesList, section } from "./_sections.ts";
+import {
+  className,
+  dataTable,
+  keyValueTable,
+  manifestDetails,
+  notesList,
+  section,
+} from "./_sections.ts";
+import { readRunScores, testScoreViews } from "./_test_scores.ts";
 
 /** A report's parts, for `toHtml`. */
 export interface ReportParts {
@@ -74,70 +71,10 @@ export async function trainReport(
     notes.push("training curves skipped: neither run.json nor a checkpoint has a history yet");
   }
 
-  let rows: ScoreRows | undefined;
-  const scoresPath = join(runDir, "scores.csv");
-  if (await exists(scoresPath)) {
-    rows = await readScoresCsv(scoresPath);
-    if (rows.labels.length > 0) {
-      try {
-        const roc = rocCurve(rows.scores, rows.labels);
-        const auc = rocAuc(rows.scores, rows.labels);
-        figures.push(rocFigure([{ name: modelName, fpr: roc.fpr, tpr: roc.tpr, auc }], {
-          title: `ROC on the test set (${rows.scores.length} images)`,
-        }));
-        figures.push(precisionRecallFigure([{
-          name: modelName,
-          scores: rows.scores,
-          labels: rows.labels,
-        }]));
-      } catch (error) {
-        notes.push(`ROC skipped: ${(error as Error).message}`);
-      }
-    } else {
-      notes.push("ROC skipped: scores.csv has no labels");
-    }
-    figures.push(
-      scoreHistogram(
-        rows.scores,
-        rows.labels.length > 0 ? rows.labels : rows.scores.map(() => 0),
-        threshold,
-        { title: "Test scores with the calibrated threshold" },
-      ),
-    );
-    const classes = rows.classes;
-    if (
-      rows.labels.length > 0 && classes.length > 0 && Array.from(classes).every(Number.isFinite)
-    ) {
-      // Class names where the data has them (Fashion-MNIST's "2 Pullover"), else the indices.
-      const named = data?.classNames?.some((name, c) => name !== String(c))
-        ? data.classNames
-        : undefined;
-      figures.push(scoresByClass({
-        scores: rows.scores,
-        classes,
-        ...(named ? { classNames: named } : {}),
-        isAnomaly: rows.labels,
-        threshold,
-        logScores: Array.from(rows.scores).every((s) => s > 0),
-      }));
-      try {
-        figures.push(classAucBars(
-          [{ name: modelName, auc: aucPerAnomalousClass(rows.scores, classes, rows.labels) }],
-          {
-            title: "AUC of the normal class against each other class alone",
-            xTitle: "class",
-            ...(named ? { labels: named.map((name, c) => `${c} ${name}`) } : {}),
-          },
-        ));
-      } catch (error) {
-        notes.push(`AUC per class skipped: ${(error as Error).message}`);
-      }
-    } else {
-      notes.push("scores and AUC per class skipped: scores.csv has no classes");
-    }
-  } else {
-    notes.push("ROC and score histogram skipped: no scores.csv (the run has not finished)");
-  }
+  const rows = await readRunScores(runDir);
+  const scored = testScoreViews(rows, { name: modelName, data, threshold });
+  figures.push(...scored.figures);
+  notes.push(...scored.notes);
 
   if (rows && opts.modelViews) {
     const views = await modelViews(runDir, manifest, rows, opts);
@@ -177,7 +114,7 @@ export async function trainReport(
         ),
       )
       : "",
-    data ? section("Data", htmlTable([dataRow(data)])) : "",
+    data ? section("Data", dataTable(data)) : "",
     section("Manifest", manifestDetails(manifest.raw, ["steps"])),
   ].filter((s) => s !== "").join("\n");
   return { title, html, figures };
@@ -242,27 +179,4 @@ function summaryTable(manifest: TrainManifest): string {
     "score distance": config?.scoreDistance,
     edegan: manifest.edeganVersion,
   });
-}
-
-function dataRow(data: DataSummary): Record<string, unknown> {
-  const counts = data.counts ?? {};
-  return {
-    dataset: data.dataset,
-    source: data.source,
-    protocol: data.protocol,
-    class: className(data),
-    "split seed": data.splitSeed,
-    train: counts.train,
-    val: counts.val,
-    test: counts.test,
-    "test anomalous": counts.testAnomalous,
-    limit: data.limit,
-    "test limit": data.testLimit,
-  };
-}
-
-function className(data: DataSummary | undefined): string {
-  const c = data?.normalClass;
-  const name = c !== undefined ? data?.classNames?.[c] : undefined;
-  return name !== undefined && name !== String(c) ? `${c} (${name})` : String(c ?? "?");
 }

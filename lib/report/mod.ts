@@ -1,6 +1,7 @@
 /**
- * Reports of runs: one self-contained HTML page per train or distill run directory, composed
- * from its files with the figure builders of `lib/viz`.
+ * Reports of runs: one self-contained HTML page per train run, distillation or distilled student
+ * (a distillation's `jobs/<job>/`, a shipped student), composed from its files with the figure
+ * builders of `lib/viz`.
  *
  * @example
  * ```ts

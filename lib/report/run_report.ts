@@ -1,6 +1,8 @@
 /**
  * `report.html` of a run directory: what `deno task report --run DIR` writes, and what `train`
- * and `distill` write at their end.
+ * and `distill` write at their end. The directory's `run.json` says which report: a training
+ * run's, a distillation's, or a distilled student's (a job folder `OUT/jobs/<job>/` of
+ * `deno task distill`, or a shipped student).
  *
  * @module
  */
@@ -9,12 +11,14 @@ import { join } from "@std/path";
 import { toHtml, writeHtml } from "../viz/html.ts";
 import { readReportedRun } from "./_files.ts";
 import { distillReport } from "./_distill_report.ts";
-import { type ReportParts, trainReport } from "./_train_report.ts";
+import { studentReport } from "./_student_report.ts";
+import { type ReportParts, trainReport, type TrainReportOptions } from "./_train_report.ts";
 
 /** Options of {@link writeRunReport}; every field has a default. */
 export interface RunReportOptions {
   /**
-   * Reload a train run's model and data for the views the run's files cannot give: latent views
+   * Reload a train or student run's model and data for the views the run's files cannot give
+   * (scored with the BatchNorm statistics its scores used): latent views
    * (PCA of z and z_hat, which only the model computes), the most normal and most anomalous
    * test images with their reconstructions, and the false positives and negatives (the run keeps
    * no images). Default true. When that fails or the data is not at hand, the report says so
@@ -32,20 +36,26 @@ export interface RunReportOptions {
 }
 
 /**
- * Writes `report.html` into the train or distill run directory `runDir` (the kind is read from
- * its `run.json`) and returns the report's path. A train report holds the manifest, the test
- * metrics, calibration and per-epoch tables, training curves, ROC, the score histogram and,
+ * Writes `report.html` into the train, distill or student run directory `runDir` (the kind is
+ * read from its `run.json`) and returns the report's path. A train report holds the manifest, the
+ * test metrics, calibration and per-epoch tables, training curves, ROC, the score histogram and,
  * when the model and data load within the time budget, latent views and reconstructions. A
  * distill report holds the teacher and student tables, AUC against compression and the ROC
- * curves of the teacher and of each P-KDGAN student. The page is self-contained (plotly
- * inlined) and written atomically. Scores, labels, classes, losses, metrics and calibration
- * come from what the run wrote (`scores.csv`, `run.json`, `results.json`, `teacher.json`,
- * `jobs/`); only the model views load the model and the data again.
+ * curves of the teacher and of each P-KDGAN student. A student report names the student (method,
+ * width and latent size, compression ratio, teacher, the epochs of its stages, batch size, seed,
+ * BatchNorm statistics) and holds its test metrics computed from its `scores.csv`, calibration,
+ * ROC (with its teacher's, where the teacher's scores are at hand), score histogram and the same
+ * model views as a train report; its per-epoch losses and AUCs where its distillation's
+ * `jobs/<job>.json` is beside it (a shipped student has none, and the report says so). The page is
+ * self-contained (plotly inlined) and written atomically. Scores, labels, classes, losses,
+ * metrics and calibration come from what the runs wrote (`scores.csv`, `run.json`,
+ * `results.json`, `teacher.json`, `jobs/`); only the model views load the model and the data
+ * again.
  *
  * @throws {Error} naming the folder when it is missing or holds no `run.json`, or naming the
- * file when `run.json` is not a train or distill manifest, or naming the file and field of
- * `run.json` that the report reads and finds mistyped. A distillation's other files that cannot
- * be read become notes in the report.
+ * file and the kinds the report takes when `run.json` is of another kind, or naming the file and
+ * field of `run.json` that the report reads and finds mistyped. A distillation's other files that
+ * cannot be read become notes in the report.
  *
  * @example
  * ```ts
@@ -66,13 +76,16 @@ export async function writeRunReport(
   opts: RunReportOptions = {},
 ): Promise<string> {
   const manifest = await readReportedRun(runDir);
+  const views: TrainReportOptions = {
+    modelViews: opts.modelViews ?? true,
+    budgetSeconds: opts.budgetSeconds ?? 6,
+    maxPoints: opts.maxPoints ?? 1000,
+    extremes: opts.extremes ?? 6,
+  };
   const parts: ReportParts = manifest.kind === "train"
-    ? await trainReport(runDir, manifest, {
-      modelViews: opts.modelViews ?? true,
-      budgetSeconds: opts.budgetSeconds ?? 6,
-      maxPoints: opts.maxPoints ?? 1000,
-      extremes: opts.extremes ?? 6,
-    })
+    ? await trainReport(runDir, manifest, views)
+    : manifest.kind === "student"
+    ? await studentReport(runDir, manifest, views)
     : await distillReport(runDir, manifest);
   const path = opts.path ?? join(runDir, "report.html");
   await writeHtml(path, toHtml(parts.figures, parts.title, parts.html));

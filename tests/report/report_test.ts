@@ -5,15 +5,8 @@ import { selectBackend } from "../../lib/backend/select.ts";
 import { trainRun } from "../../lib/train/run.ts";
 import { writeRunReport } from "../../lib/report/run_report.ts";
 import { writeDigitFolder } from "../data/_fixtures.ts";
-
-const figureDivs = (html: string) =>
-  html.match(/<div class="edegan-figure" id="figure-\d+"/g) ?? [];
-const plotlyCopies = (html: string) => html.split("plotly.js v").length - 1;
-/** The figure specs a report page draws, read back from its script. */
-// deno-lint-ignore no-explicit-any
-const figuresOf = (html: string): any[] => JSON.parse(html.match(/var figures = (.*);\n/)![1]);
-/** The AUC as `htmlTable` shows it (4 significant digits). */
-const cell = (x: number) => `>${Number(x.toPrecision(4))}<`;
+import { TINY_RUN } from "../_helpers.ts";
+import { cell, figureDivs, figuresOf, plotlyCopies } from "./_page.ts";
 
 Deno.test("writeRunReport: a real train run gets tables, curves, ROC, histogram and model views", async () => {
   await selectBackend("cpu");
@@ -108,6 +101,31 @@ Deno.test("writeRunReport: a train run's report is drawn from its files, without
     assertStringIncludes(html, "latent views and reconstructions skipped");
     assertStringIncludes(html, data);
     assertStringIncludes(html, "Test metrics");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeRunReport: the model views score with the BatchNorm statistics of the run's scores", async () => {
+  await selectBackend("cpu");
+  const dir = await Deno.makeTempDir({ prefix: "edegan-report-" });
+  try {
+    const run = await trainRun({ ...TINY_RUN, bnStats: "per-image", out: dir });
+    run.model.dispose();
+    const manifest = JSON.parse(await Deno.readTextFile(join(dir, "run.json")));
+    assertEquals(manifest.scoring.bnStats, "per-image");
+    const html = await Deno.readTextFile(await writeRunReport(dir));
+    assertStringIncludes(html, "Most normal and most anomalous test images");
+    assert(!html.includes("differ from scores.csv"), "the views' scores are the run's");
+    // Taken for a run scored with the moving averages, its scores.csv is not theirs: said so.
+    await Deno.writeTextFile(
+      join(dir, "run.json"),
+      JSON.stringify({ ...manifest, scoring: { bnStats: "moving" } }),
+    );
+    assertStringIncludes(
+      await Deno.readTextFile(await writeRunReport(dir)),
+      "differ from scores.csv",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -284,7 +302,13 @@ Deno.test("writeRunReport: a folder that is not a run gives an error naming it",
     await assertRejects(() => writeRunReport(dir), Error, `${dir} is not a run directory`);
     await assertRejects(() => writeRunReport(join(dir, "nope")), Error, "no such directory");
     await Deno.writeTextFile(join(dir, "run.json"), JSON.stringify({ kind: "bench" }));
-    await assertRejects(() => writeRunReport(dir), Error, 'kind is "bench"');
+    await assertRejects(
+      () => writeRunReport(dir),
+      Error,
+      'kind is "bench": the report takes the run.json of a training run (deno task train), a ' +
+        "distillation (deno task distill), a distilled student (OUT/jobs/<job>/ of deno task " +
+        "distill, or a shipped student)",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -328,13 +352,15 @@ Deno.test("deno task report --run shipped:NAME: reported into runs/report-NAME, 
   try {
     await Deno.mkdir(join(models, "tiny"), { recursive: true });
     await Deno.mkdir(join(models, "tiny-student"));
+    await Deno.mkdir(join(models, "tiny-bench"));
     await Deno.writeTextFile(
       join(models, "index.json"),
       JSON.stringify({
         format: "edegan-shipped-models",
-        models: [{ name: "tiny" }, { name: "tiny-student" }],
+        models: [{ name: "tiny" }, { name: "tiny-student" }, { name: "tiny-bench" }],
       }),
     );
+    await Deno.writeTextFile(join(models, "tiny-bench", "run.json"), '{"kind": "bench"}');
     await syntheticDistillRun(join(models, "tiny"));
     const root = new URL("../../", import.meta.url).pathname;
     await Deno.copyFile(
@@ -379,12 +405,19 @@ Deno.test("deno task report --run shipped:NAME: reported into runs/report-NAME, 
       unknown.stderr,
       "error: --run shipped:nope: no shipped model of that name",
     );
-    // A refused report leaves no folder behind.
+    // A student's run.json alone: reported, with what it lacks said (tests/report/student_*).
     const student = await runTask("--run", "shipped:tiny-student");
-    assertEquals(student.code, 2);
-    assertStringIncludes(student.stderr, 'kind is "student"');
+    assertEquals(student.code, 0, student.stderr);
+    assertStringIncludes(
+      await Deno.readTextFile(join(dir, "runs", "report-tiny-student", "report.html")),
+      "no scores.csv",
+    );
+    // A refused report leaves no folder behind.
+    const bench = await runTask("--run", "shipped:tiny-bench");
+    assertEquals(bench.code, 2);
+    assertStringIncludes(bench.stderr, 'kind is "bench": the report takes');
     assertEquals(
-      await Deno.stat(join(dir, "runs", "report-tiny-student")).then(() => true, () => false),
+      await Deno.stat(join(dir, "runs", "report-tiny-bench")).then(() => true, () => false),
       false,
     );
   } finally {
