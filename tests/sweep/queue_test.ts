@@ -138,27 +138,29 @@ Deno.test("queue.sh: a bare HH:MM already past today is tomorrow's", async () =>
   }
 });
 
-Deno.test("results/queue.txt: every line a job of its spec, every dependency a job above it", async () => {
-  const { campaignJobs, parseCampaignSpec } = await import("../../lib/sweep/campaign.ts");
-  const text = await Deno.readTextFile(join(root, "results/queue.txt"));
-  const made = new Map<string, string>(); // a job's record file -> its id
-  let count = 0;
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/#.*/, "").trim();
-    if (line === "") continue;
-    const [minutes, spec, id, needs, ...extra] = line.split(/\s+/);
-    assert(/^\d+$/.test(minutes) && extra.length === 0, `malformed: ${raw}`);
-    const parsed = parseCampaignSpec(await Deno.readTextFile(join(root, spec)), spec);
-    const ids = campaignJobs(parsed, spec).map((j) => j.id);
-    assert(ids.includes(id), `${spec} has no job ${id}`);
-    for (const dep of needs ? needs.split(",") : []) {
-      assert(made.has(dep), `${id} needs ${dep}, which no line above makes`);
+for (const list of ["results/queue.txt", "results/students/queue.txt"]) {
+  Deno.test(`${list}: every line a job of its spec, every dependency a job above it`, async () => {
+    const { campaignJobs, parseCampaignSpec } = await import("../../lib/sweep/campaign.ts");
+    const text = await Deno.readTextFile(join(root, list));
+    const made = new Map<string, string>(); // a job's record file -> its id
+    let count = 0;
+    for (const raw of text.split("\n")) {
+      const line = raw.replace(/#.*/, "").trim();
+      if (line === "") continue;
+      const [minutes, spec, id, needs, ...extra] = line.split(/\s+/);
+      assert(/^\d+$/.test(minutes) && extra.length === 0, `malformed: ${raw}`);
+      const parsed = parseCampaignSpec(await Deno.readTextFile(join(root, spec)), spec);
+      const ids = campaignJobs(parsed, spec).map((j) => j.id);
+      assert(ids.includes(id), `${spec} has no job ${id}`);
+      for (const dep of needs ? needs.split(",") : []) {
+        assert(made.has(dep), `${id} needs ${dep}, which no line above makes`);
+      }
+      made.set(`${parsed.out}/jobs/${id}.json`, id);
+      count++;
     }
-    made.set(`${parsed.out}/jobs/${id}.json`, id);
-    count++;
-  }
-  assert(count > 0);
-});
+    assert(count > 0);
+  });
+}
 
 Deno.test("start.sh: checks the deadline before installing, and starts no second pair of workers", async () => {
   const start = join(root, "results/start.sh");
