@@ -21,6 +21,7 @@ import { peerRows } from "../lib/bench/peer.ts";
 import { medianRows, roundsSummary } from "../lib/bench/rounds.ts";
 import { prepareOutFile } from "../lib/util/out_dir.ts";
 import { writeJsonAtomic } from "../lib/util/atomic.ts";
+import { provenance } from "../lib/run/provenance.ts";
 
 const STRING_FLAGS = ["suite", "json", "backend", "rounds"] as const;
 const BOOLEAN_FLAGS = ["peer", "help"] as const;
@@ -214,9 +215,19 @@ export async function main(args: string[]): Promise<number> {
   }
   if (options.json !== undefined) {
     const machine = describeMachine();
+    // Which code made the figures (a bench file is compared across commits): the commit and
+    // dirty state of edegan's checkout, and the command, as a run's manifest records them.
+    const { git, command, written } = provenance();
+    const stamp = { git, command, written };
     const document = results.length === 1
-      ? { suite: results[0].suite, machine, rows: results[0].rows, rounds: results[0].rounds }
-      : { suite: "all", machine, suites: results };
+      ? {
+        suite: results[0].suite,
+        machine,
+        ...stamp,
+        rows: results[0].rows,
+        rounds: results[0].rounds,
+      }
+      : { suite: "all", machine, ...stamp, suites: results };
     await writeJsonAtomic(options.json, document);
     console.error(`bench: wrote ${options.json}`);
   }

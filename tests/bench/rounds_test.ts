@@ -130,6 +130,12 @@ Deno.test("bench --rounds 3: a round that fails keeps the rounds before it (tabl
     const document = JSON.parse(await Deno.readTextFile(json));
     assertEquals(document.rounds.length, 2);
     assertEquals(document.rows[0].images_per_s, 35);
+    // The code that made the figures: the checkout's commit, as a run's manifest records it.
+    const head = new TextDecoder().decode(
+      new Deno.Command("git", { args: ["rev-parse", "HEAD"] }).outputSync().stdout,
+    ).trim();
+    assertEquals(document.git.commit, head);
+    assertEquals(typeof document.written, "string");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
