@@ -175,3 +175,21 @@ export async function teacherRecording(bnStats: string): Promise<string> {
 
 /** The temporary folder of a {@link teacherRecording} model folder. */
 export const tempRoot = (model: string) => model.replace(/\/run\/model$/, "");
+
+/**
+ * A distillation small enough for a test (seconds on wasm): MNIST digit 7, 64 training and 200
+ * test images, a width-4 teacher of one epoch, one width-2 student of 1 + 1 epochs trained alone.
+ * Spread it and override what a test varies: `{ ...TINY_DISTILLATION, out, methods: ["pkdgan"] }`.
+ */
+export const TINY_DISTILLATION = {
+  dataset: "mnist" as const,
+  normal: 7,
+  seed: 1,
+  limit: 64,
+  testLimit: 200,
+  teacher: { width: 4, epochs: 1, batchSize: 16 },
+  students: [2],
+  epochs: { step1: 1, step2: 1 },
+  batchSize: 16,
+  methods: ["scratch" as const],
+};

@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { join } from "@std/path";
-import { useBackend } from "../_helpers.ts";
+import { TINY_DISTILLATION, useBackend } from "../_helpers.ts";
 import { runDistillExperiment } from "../../lib/distill/experiment.ts";
 import {
   distillResultsToFile,
@@ -11,18 +11,7 @@ import {
 import { rocAuc } from "../../lib/metrics/mod.ts";
 import { csvText } from "../../lib/util/csv.ts";
 
-const tiny = {
-  dataset: "mnist" as const,
-  normal: 7,
-  seed: 1,
-  limit: 64,
-  testLimit: 200,
-  teacher: { width: 4, epochs: 1, batchSize: 16 },
-  students: [2],
-  epochs: { step1: 1, step2: 1 },
-  batchSize: 16,
-  methods: ["scratch" as const],
-};
+const tiny = TINY_DISTILLATION;
 
 Deno.test("distill: teacher.json and each job keep every test score (teacher-vs-student plots) and the job its code's commit", async () => {
   await useBackend("wasm");

@@ -1,7 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { parse } from "@std/csv";
 import { join } from "@std/path";
-import { useBackend } from "../_helpers.ts";
+import { TINY_DISTILLATION, useBackend } from "../_helpers.ts";
 import { csvText } from "../../lib/util/csv.ts";
 import { BEST_EPOCH_COLUMNS } from "../../lib/distill/results.ts";
 import {
@@ -51,19 +51,7 @@ Deno.test("results.csv of a distillation run parses back to results.json's stude
   await useBackend("wasm");
   const out = await Deno.makeTempDir();
   try {
-    const results = await runDistillExperiment({
-      dataset: "mnist",
-      normal: 7,
-      seed: 1,
-      limit: 64,
-      testLimit: 100,
-      teacher: { width: 4, epochs: 1, batchSize: 16 },
-      students: [2],
-      epochs: { step1: 1, step2: 1 },
-      batchSize: 16,
-      methods: ["scratch"],
-      out,
-    });
+    const results = await runDistillExperiment({ ...TINY_DISTILLATION, testLimit: 100, out });
     const text = await Deno.readTextFile(join(out, "results.csv"));
     assertEquals(text.includes("\r"), false);
     const rows = parse(text, { skipFirstRow: true }) as Record<string, string>[];
